@@ -1,0 +1,232 @@
+/**
+ * `easyquant` command-line interface: a thin layer over the quantization service.
+ * Results go to stdout (a table, or one JSON object with --json); progress and warnings go
+ * to stderr; any error is one line `easyquant: error: …` and a non-zero exit.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CalibSettings } from '../core/calib/settings.js';
+import type { PreprocessSpec } from '../core/data/preprocess.js';
+import type { EngineKind } from '../core/engine/types.js';
+import { EXPORT_FILES, type ExportFormat, inspectModel, runCalibration, runEvaluation, runExport } from '../service/quant-service.js';
+import { createProgressBar } from './progress-bar.js';
+import { printInspect, printEval } from './tables.js';
+
+function num(name: string) {
+  return (v: string) => {
+    const x = Number(v);
+    if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`${name} must be a number (got '${v}')`);
+    return x;
+  };
+}
+function int(name: string) {
+  return (v: string) => {
+    const x = Number(v);
+    if (!Number.isInteger(x)) throw new InvalidArgumentError(`${name} must be an integer (got '${v}')`);
+    return x;
+  };
+}
+function list(v: string): number[] {
+  return v.split(',').map((s) => {
+    const x = Number(s);
+    if (!Number.isFinite(x)) throw new InvalidArgumentError(`'${v}' is not a comma-separated list of numbers`);
+    return x;
+  });
+}
+function size(v: string): [number, number] {
+  const m = /^(\d+)x(\d+)$/.exec(v);
+  if (!m) throw new InvalidArgumentError(`'${v}' is not WIDTHxHEIGHT`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+interface PreOpts {
+  resizeShorter?: number;
+  resize?: [number, number];
+  crop?: [number, number];
+  channels?: 'RGB' | 'BGR' | 'GRAY';
+  mean?: number[];
+  std?: number[];
+  pixelScale?: number;
+  layout?: 'NCHW' | 'NHWC';
+}
+
+function addPreprocessOptions(c: Command): Command {
+  return c
+    .option('--card <file>', 'model card (card.json) giving the input shape and preprocessing')
+    .option('--resize-shorter <n>', 'preprocess: resize the shorter side to n pixels', int('--resize-shorter'))
+    .option('--resize <WxH>', 'preprocess: stretch to W x H', size)
+    .option('--crop <WxH>', 'preprocess: center crop W x H', size)
+    .addOption(new Option('--channels <order>', 'preprocess: channel order').choices(['RGB', 'BGR', 'GRAY']))
+    .option('--mean <list>', 'preprocess: per-channel mean (after --pixel-scale)', list)
+    .option('--std <list>', 'preprocess: per-channel std', list)
+    .option('--pixel-scale <s>', 'preprocess: multiply pixels (0..255) by s first', num('--pixel-scale'))
+    .addOption(new Option('--layout <layout>', 'preprocess: tensor layout').choices(['NCHW', 'NHWC']));
+}
+
+function preprocessFrom(o: PreOpts): PreprocessSpec | undefined {
+  const any = o.resizeShorter ?? o.resize ?? o.crop ?? o.channels ?? o.mean ?? o.std ?? o.pixelScale ?? o.layout;
+  if (any === undefined) return undefined;
+  const ch = o.channels ?? 'RGB';
+  const n = ch === 'GRAY' ? 1 : 3;
+  return {
+    resize: o.resizeShorter ? { mode: 'shorter', size: o.resizeShorter } : o.resize ? { mode: 'stretch', width: o.resize[0], height: o.resize[1] } : { mode: 'none' },
+    centerCrop: o.crop ? { width: o.crop[0], height: o.crop[1] } : undefined,
+    resample: 'lanczos3',
+    channelOrder: ch,
+    scale: o.pixelScale ?? 1,
+    mean: o.mean ?? new Array(n).fill(0),
+    std: o.std ?? new Array(n).fill(1),
+    layout: o.layout ?? 'NCHW',
+  };
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+
+export function buildCli(): Command {
+  const program = new Command('easyquant')
+    .description('EasyQuant Studio: post-training INT8/INT7 quantization with the EasyQuant method')
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `easyquant: ${s}` : s) });
+
+  program
+    .command('inspect')
+    .description('list ops, shapes, MACs, parameters and what will be quantized')
+    .requiredOption('--model <file>', 'ONNX model')
+    .option('--card <file>', 'model card (card.json) for the input shape')
+    .option('--json', 'print one JSON object on stdout')
+    .action((o: { model: string; card?: string; json?: boolean }) => {
+      const r = inspectModel({ model: o.model, card: o.card });
+      if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      else printInspect(r);
+    });
+
+  addPreprocessOptions(
+    program
+      .command('calibrate')
+      .description('calibrate scales (EQ, MinMax, KL or Percentile) and write every export into --out')
+      .requiredOption('--model <file>', 'ONNX model')
+      .requiredOption('--data <dir>', 'image folder, or folder with MNIST idx files')
+      .option('--labels <file>', 'labels.tsv (file, class index)')
+      .addOption(new Option('--method <m>', 'calibration method').choices(['eq', 'minmax', 'kl', 'percentile']).default('eq'))
+      .option('--bits <n>', 'bit width, 4..8 (INT8 = 8, INT7 = 7)', int('--bits'), 8)
+      .option('--calib <n>', 'number of calibration images (the first N in sorted order)', int('--calib'), 50)
+      .option('--alpha <a>', 'EQ search range start (x initial scale)', num('--alpha'), 0.5)
+      .option('--beta <b>', 'EQ search range end (x initial scale)', num('--beta'), 2)
+      .option('--steps <n>', 'EQ grid points', int('--steps'), 100)
+      .option('--rounds <n>', "EQ alternation rounds, or 'converge'", (v) => (v === 'converge' ? 'converge' : int('--rounds')(v)), 1)
+      .option('--rounds-eps <e>', 'EQ convergence threshold for --rounds converge', num('--rounds-eps'), 1e-5)
+      .addOption(new Option('--init <i>', 'EQ initial scales').choices(['maxabs', 'kl']).default('maxabs'))
+      .addOption(new Option('--inputs <i>', 'EQ inputs: from the quantized network (paper) or FP32 (ncnn)').choices(['quantized', 'fp32']).default('quantized'))
+      .option('--sample-positions <n>', 'EQ: output positions scored per image (0 = all)', int('--sample-positions'), 64)
+      .option('--percentile <p>', 'Percentile calibrator: percentile of |x|', num('--percentile'), 99.99)
+      .requiredOption('--out <dir>', 'output folder (written atomically)')
+      .option('--json', 'print one JSON object on stdout')
+      .option('--quiet', 'no progress bar'),
+  ).action(async (o: PreOpts & Record<string, unknown>) => {
+    const settings: Partial<CalibSettings> = {
+      method: o.method as CalibSettings['method'],
+      bits: o.bits as number,
+      alpha: o.alpha as number,
+      beta: o.beta as number,
+      steps: o.steps as number,
+      rounds: o.rounds as number | 'converge',
+      roundsEps: o.roundsEps as number,
+      init: o.init as 'maxabs' | 'kl',
+      inputs: o.inputs as 'quantized' | 'fp32',
+      samplePositions: o.samplePositions as number,
+      percentile: o.percentile as number,
+    };
+    const r = await runCalibration(
+      {
+        model: o.model as string,
+        card: o.card as string | undefined,
+        preprocess: preprocessFrom(o),
+        data: o.data as string,
+        labels: o.labels as string | undefined,
+        settings,
+        calibImages: o.calib as number,
+        out: o.out as string,
+      },
+      createProgressBar(!o.quiet),
+    );
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ out: r.out, files: r.files, method: r.method, bits: r.bits, images: r.images, seconds: r.seconds, groups: r.groups, warnings: r.warnings })}\n`);
+    } else {
+      process.stdout.write(`calibrated ${r.method.toUpperCase()} INT${r.bits} on ${r.images} images in ${r.seconds.toFixed(1)} s\n`);
+      for (const [k, f] of Object.entries(r.files)) process.stdout.write(`  ${k.padEnd(7)} ${f}\n`);
+    }
+  });
+
+  addPreprocessOptions(
+    program
+      .command('eval')
+      .description('evaluate an engine: top-1/top-5, agreement with FP32, per-layer cosine')
+      .requiredOption('--model <file>', 'ONNX model')
+      .requiredOption('--data <dir>', 'image folder, or folder with MNIST idx files')
+      .option('--labels <file>', 'labels.tsv (file, class index)')
+      .option('--scales <file>', 'scales.json (needed for quantized engines)')
+      .addOption(new Option('--engine <e>', 'engine').choices(['fp32', 'sim', 'int-ref', 'ort-qdq']).default('fp32'))
+      .option('--limit <n>', 'evaluate only the first n images', int('--limit'))
+      .option('--no-layer-cosine', 'skip per-layer cosines (faster)')
+      .option('--held-out-from <n>', 'also report images from index n on (e.g. 50: the held-out set)', int('--held-out-from'))
+      .option('--json', 'print one JSON object on stdout')
+      .option('--quiet', 'no progress bar'),
+  ).action(async (o: PreOpts & Record<string, unknown>) => {
+    const r = await runEvaluation(
+      {
+        model: o.model as string,
+        card: o.card as string | undefined,
+        preprocess: preprocessFrom(o),
+        data: o.data as string,
+        labels: o.labels as string | undefined,
+        limit: o.limit as number | undefined,
+        scales: o.scales as string | undefined,
+        engine: o.engine as EngineKind,
+        layerCosines: o.layerCosine as boolean,
+        heldOutFrom: o.heldOutFrom as number | undefined,
+      },
+      createProgressBar(!o.quiet),
+    );
+    if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else printEval(r, pct);
+  });
+
+  program
+    .command('export')
+    .description('write exports (scales.json, ncnn table, TensorRT cache, QDQ ONNX) from a scales.json')
+    .requiredOption('--model <file>', 'ONNX model')
+    .requiredOption('--scales <file>', 'scales.json')
+    .option('--card <file>', 'model card (card.json) for the input shape')
+    .option('--format <list>', `comma-separated: ${Object.keys(EXPORT_FILES).join(', ')} or all`, 'all')
+    .requiredOption('--out <dir>', 'output folder (written atomically)')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (o: { model: string; scales: string; card?: string; format: string; out: string; json?: boolean }) => {
+      const all = Object.keys(EXPORT_FILES) as ExportFormat[];
+      const formats = o.format === 'all' ? all : (o.format.split(',') as ExportFormat[]);
+      for (const f of formats) if (!all.includes(f)) throw new Error(`--format: unknown format '${f}' (expected ${all.join(', ')} or all)`);
+      const files = await runExport({ model: o.model, scales: o.scales, card: o.card, out: o.out, formats });
+      if (o.json) process.stdout.write(`${JSON.stringify({ files })}\n`);
+      else for (const [k, f] of Object.entries(files)) process.stdout.write(`${k.padEnd(7)} ${f}\n`);
+    });
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildCli();
+  program.exitOverride();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number; message?: string };
+    if (err.code?.startsWith('commander.')) {
+      // commander already printed the message (or help/version)
+      process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+      return;
+    }
+    const msg = (err.message ?? String(e)).split('\n')[0];
+    process.stderr.write(`easyquant: error: ${msg}\n`);
+    if (process.env['EQ_DEBUG']) console.error(e);
+    process.exitCode = 1;
+  }
+}
+
+await main();

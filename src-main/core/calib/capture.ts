@@ -1,0 +1,87 @@
+/**
+ * FP32 reference pass over the calibration images through onnxruntime-node: records each
+ * group input's max |x| and full activations (to the disk-backed store), and each layer's
+ * pre-activation output at the sampled positions EQ scores (kept in memory: small).
+ */
+import type { LoadedModel } from '../graph/load.js';
+import { OrtReference } from '../engine/ort-reference.js';
+import type { QuantPlan } from '../quant/plan.js';
+import { samplePositions } from '../quant/linear-geom.js';
+import { sampleOutput } from '../quant/fake-quant-layer.js';
+import { ActivationStore } from './activation-store.js';
+import { ProgressClock, type ProgressSink } from './progress.js';
+
+export interface CalibCapture {
+  images: number;
+  maxAbs: Map<string, number>;
+  /** layer name → sampled positions (undefined = all) */
+  positions: Map<string, Int32Array | undefined>;
+  /** layer name → per image [cout][np] FP32 pre-activation outputs */
+  preAct: Map<string, Float32Array[]>;
+  /** full FP32 group inputs, per image */
+  store: ActivationStore;
+  /** FP32 graph outputs per image (for agreement checks) */
+  dispose(): void;
+}
+
+export async function captureReference(
+  model: LoadedModel,
+  plan: QuantPlan,
+  samples: Float32Array[],
+  inputDims: number[],
+  positionsPerImage: number,
+  onProgress?: ProgressSink,
+  /** further tensors whose max |x| is needed (inputs of int8 average pooling / Add) */
+  measureOnly: string[] = [],
+): Promise<CalibCapture> {
+  const inputs = [...new Set(plan.groups.map((g) => g.input))];
+  const preActs = plan.layers.map((l) => l.preAct);
+  const ref = await OrtReference.create(model.bytes, [...inputs, ...preActs, ...measureOnly]);
+  const store = new ActivationStore();
+  const maxAbs = new Map<string, number>();
+  const positions = new Map<string, Int32Array | undefined>();
+  const preAct = new Map<string, Float32Array[]>();
+  for (const l of plan.layers) {
+    positions.set(l.name, samplePositions(l.geom.P, positionsPerImage));
+    preAct.set(l.name, []);
+  }
+  const clock = new ProgressClock();
+  try {
+    for (let i = 0; i < samples.length; i++) {
+      const { captures } = await ref.run(samples[i]!, inputDims);
+      for (const name of inputs) {
+        const t = captures.get(name);
+        if (!t) throw new Error(`FP32 reference did not produce tensor '${name}'`);
+        let m = maxAbs.get(name) ?? 0;
+        for (const v of t.data) {
+          const a = Math.abs(v);
+          if (a > m) m = a;
+        }
+        maxAbs.set(name, m);
+        store.append(name, t.data);
+      }
+      for (const name of measureOnly) {
+        const t = captures.get(name);
+        if (!t) throw new Error(`FP32 reference did not produce tensor '${name}'`);
+        let m = maxAbs.get(name) ?? 0;
+        for (const v of t.data) {
+          const a = Math.abs(v);
+          if (a > m) m = a;
+        }
+        maxAbs.set(name, m);
+      }
+      for (const l of plan.layers) {
+        const t = captures.get(l.preAct);
+        if (!t) throw new Error(`FP32 reference did not produce tensor '${l.preAct}'`);
+        preAct.get(l.name)!.push(sampleOutput(l.geom, t.data, positions.get(l.name)));
+      }
+      onProgress?.(clock.event({ stage: 'capture', index: i + 1, total: samples.length, name: `image ${i + 1}` }));
+    }
+  } catch (e) {
+    store.dispose();
+    throw e;
+  } finally {
+    await ref.release();
+  }
+  return { images: samples.length, maxAbs, positions, preAct, store, dispose: () => store.dispose() };
+}

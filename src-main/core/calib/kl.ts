@@ -1,0 +1,23 @@
+/** KL / entropy calibration, TensorRT style (2048 bins, thresholds from qmax+1 bins up). Weights: max-abs per channel. */
+import type { Calibrator } from './calibrator.js';
+import { maxAbsWeightsForGroup } from './calibrator.js';
+import type { CalibCapture } from './capture.js';
+import { AbsHistogram, klThreshold } from './histogram.js';
+
+export function klActivationScale(capture: CalibCapture, tensor: string, qmax: number, bins: number): number {
+  const max = capture.maxAbs.get(tensor) ?? 0;
+  if (!(max > 0)) return 1;
+  const h = new AbsHistogram(max, bins);
+  for (let i = 0; i < capture.store.count(tensor); i++) h.add(capture.store.read(tensor, i));
+  const t = klThreshold(h, qmax + 1);
+  return t > 0 ? qmax / t : qmax / max;
+}
+
+export const klCalibrator: Calibrator = {
+  decide(group, _xs, ctx) {
+    return {
+      aScale: klActivationScale(ctx.capture, group.input, ctx.qmax, ctx.settings.klBins),
+      wScales: maxAbsWeightsForGroup(group, ctx.qmax),
+    };
+  },
+};

@@ -1,0 +1,20 @@
+/** Percentile calibration: the threshold is the given percentile (99.99 by default) of |x|. Weights: max-abs. */
+import type { Calibrator } from './calibrator.js';
+import { maxAbsWeightsForGroup } from './calibrator.js';
+import { AbsHistogram } from './histogram.js';
+
+const BINS = 1 << 16;
+
+export const percentileCalibrator: Calibrator = {
+  decide(group, _xs, ctx) {
+    const max = ctx.capture.maxAbs.get(group.input) ?? 0;
+    let aScale = 1;
+    if (max > 0) {
+      const h = new AbsHistogram(max, BINS);
+      for (let i = 0; i < ctx.capture.store.count(group.input); i++) h.add(ctx.capture.store.read(group.input, i));
+      const t = h.percentile(ctx.settings.percentile);
+      aScale = ctx.qmax / (t > 0 ? t : max);
+    }
+    return { aScale, wScales: maxAbsWeightsForGroup(group, ctx.qmax) };
+  },
+};

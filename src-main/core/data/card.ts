@@ -1,0 +1,335 @@
+/**
+ * Model card (`card.json`, the format of ../shared/models/<name>/card.json): parse, validate,
+ * and turn its preprocessing into a PreprocessSpec.
+ *
+ * Preprocess variants in the cards:
+ *  - classification: resize_shorter_side, center_crop [w, h], resample, channel_order, scale, mean, std
+ *  - detection (ultraface): resize [w, h] with fit 'fill' (a stretch), channel_order, mean, std
+ *  - mnist: only a note → raw pixel values 0..255, greyscale, no normalisation
+ *
+ * NOTE on resize_shorter_side: the cards' fp32 reference figures (SqueezeNet 0.648/0.858,
+ * MobileNet 0.564/0.812 top-1/top-5 on the 1000 sample images) are reproduced exactly only when
+ * the shorter side is resized to the crop size (227 / 224), i.e. sharp `resize(cw, ch, {fit:'cover'})`,
+ * not to the card's resize_shorter_side (259 / 256: SqueezeNet 0.619, MobileNet 0.564/0.813).
+ * `cardToSpec` therefore defaults to `shorterSide: 'reference'`; pass `shorterSide: 'card'` for
+ * the value as written in the card.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { type ChannelOrder, type Layout, type PreprocessSpec, type ResampleKernel, validateSpec } from './preprocess.js';
+
+export class CardError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CardError';
+  }
+}
+
+export interface ClassificationOutput {
+  kind: 'logits' | 'softmax';
+  name?: string;
+  classes: number;
+  /** Dataset class k is model output k + labelOffset (MobileNet: 1, index 0 = background). */
+  labelOffset: number;
+  note?: string;
+}
+
+export interface DetectionOutput {
+  kind: 'detection';
+  /** Not given by detection cards (several outputs); present so `card.output.name` type-checks. */
+  name?: string;
+  /** Not applicable to detection; present so `card.output.labelOffset ?? 0` type-checks. */
+  labelOffset?: undefined;
+  /** Output shapes, e.g. scores [1, 4420, 2], boxes [1, 4420, 4]. */
+  scores: number[];
+  boxes: number[];
+  note?: string;
+}
+
+export type CardOutput = ClassificationOutput | DetectionOutput;
+
+/** The card's preprocess block, normalised (values exactly as written in the card). */
+export type CardPreprocess =
+  | {
+      kind: 'shorter-crop';
+      resizeShorterSide: number;
+      centerCrop: { width: number; height: number };
+      resample: ResampleKernel;
+      channelOrder: ChannelOrder;
+      scale: number;
+      mean: number[];
+      std: number[];
+      note?: string;
+    }
+  | {
+      kind: 'stretch';
+      width: number;
+      height: number;
+      resample: ResampleKernel;
+      channelOrder: ChannelOrder;
+      scale: number;
+      mean: number[];
+      std: number[];
+      note?: string;
+    }
+  | { kind: 'raw'; note?: string };
+
+export interface CardReference {
+  images: number;
+  top1?: number;
+  top5?: number;
+  runtime?: string;
+}
+
+export interface Card {
+  /** Absolute path of card.json. */
+  cardFile: string;
+  name: string;
+  task: string;
+  /** Absolute path of the model file (card `file`, relative to the card's folder). */
+  modelFile: string;
+  source?: string;
+  input: { name?: string; shape: number[]; layout: Layout };
+  output: CardOutput;
+  preprocess: CardPreprocess;
+  /** `reference_fp32` or `reference_fp32_on_imagenet_sample`. */
+  reference?: CardReference;
+  /** The card's `data` note, if any. */
+  data?: string;
+  metric?: string;
+  ops?: Record<string, number>;
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+class Reader {
+  constructor(readonly file: string) {}
+
+  fail(field: string, msg: string): never {
+    throw new CardError(`${this.file}: ${field}: ${msg}`);
+  }
+
+  obj(o: Obj, key: string, prefix: string): Obj {
+    const v = o[key];
+    if (!isObj(v)) this.fail(prefix + key, v === undefined ? 'missing (expected an object)' : `expected an object, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  str(o: Obj, key: string, prefix: string): string {
+    const v = o[key];
+    if (typeof v !== 'string' || v === '') this.fail(prefix + key, v === undefined ? 'missing (expected a string)' : `expected a non-empty string, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  optStr(o: Obj, key: string, prefix: string): string | undefined {
+    return o[key] === undefined ? undefined : this.str(o, key, prefix);
+  }
+
+  num(o: Obj, key: string, prefix: string, check?: (n: number) => string | null): number {
+    const v = o[key];
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(prefix + key, v === undefined ? 'missing (expected a number)' : `expected a number, got ${JSON.stringify(v)}`);
+    const err = check?.(v);
+    if (err) this.fail(prefix + key, `${err}, got ${v}`);
+    return v;
+  }
+
+  optNum(o: Obj, key: string, prefix: string, check?: (n: number) => string | null): number | undefined {
+    return o[key] === undefined ? undefined : this.num(o, key, prefix, check);
+  }
+
+  intArray(o: Obj, key: string, prefix: string, len?: number): number[] {
+    const v = o[key];
+    if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x <= 0)) {
+      this.fail(prefix + key, v === undefined ? 'missing (expected an array of positive integers)' : `expected an array of positive integers, got ${JSON.stringify(v)}`);
+    }
+    if (len !== undefined && v.length !== len) this.fail(prefix + key, `expected ${len} values, got ${v.length}`);
+    return v as number[];
+  }
+
+  numArray(o: Obj, key: string, prefix: string, len: number): number[] {
+    const v = o[key];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
+      this.fail(prefix + key, v === undefined ? 'missing (expected an array of numbers)' : `expected an array of numbers, got ${JSON.stringify(v)}`);
+    }
+    if (v.length !== len) this.fail(prefix + key, `expected ${len} values (one per channel), got ${v.length}`);
+    return v as number[];
+  }
+
+  oneOf<T extends string>(o: Obj, key: string, prefix: string, allowed: readonly T[], dflt?: T): T {
+    const v = o[key];
+    if (v === undefined && dflt !== undefined) return dflt;
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+      this.fail(prefix + key, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
+    }
+    return v as T;
+  }
+}
+
+const KERNELS = ['lanczos3', 'cubic', 'linear', 'nearest'] as const;
+const ORDERS = ['RGB', 'BGR', 'GRAY'] as const;
+
+function parsePreprocess(r: Reader, pre: Obj, channels: number): CardPreprocess {
+  const P = 'preprocess.';
+  const note = r.optStr(pre, 'note', P);
+  const has = (k: string) => pre[k] !== undefined;
+  if (!['resize_shorter_side', 'center_crop', 'resize', 'channel_order', 'mean', 'std', 'scale'].some(has)) {
+    return { kind: 'raw', note };
+  }
+  const channelOrder = r.oneOf(pre, 'channel_order', P, ORDERS);
+  const n = channelOrder === 'GRAY' ? 1 : 3;
+  if (n !== channels) r.fail(P + 'channel_order', `'${channelOrder}' gives ${n} channel(s) but input.shape has ${channels}`);
+  const resample = r.oneOf(pre, 'resample', P, KERNELS, 'lanczos3');
+  const scale = r.optNum(pre, 'scale', P, (x) => (x === 0 ? 'must be non-zero' : null)) ?? 1;
+  const mean = r.numArray(pre, 'mean', P, n);
+  const std = r.numArray(pre, 'std', P, n);
+  const zero = std.findIndex((s) => s === 0);
+  if (zero >= 0) r.fail(`${P}std[${zero}]`, 'is 0 (division by zero)');
+  if (has('resize_shorter_side')) {
+    if (has('resize')) r.fail(P + 'resize', 'cannot be combined with resize_shorter_side');
+    const resizeShorterSide = r.num(pre, 'resize_shorter_side', P, (x) => (Number.isInteger(x) && x > 0 ? null : 'expected a positive integer'));
+    const [width, height] = r.intArray(pre, 'center_crop', P, 2);
+    if (width > resizeShorterSide || height > resizeShorterSide) {
+      r.fail(P + 'center_crop', `[${width}, ${height}] is larger than resize_shorter_side ${resizeShorterSide}`);
+    }
+    return { kind: 'shorter-crop', resizeShorterSide, centerCrop: { width, height }, resample, channelOrder, scale, mean, std, note };
+  }
+  if (has('resize')) {
+    const [width, height] = r.intArray(pre, 'resize', P, 2);
+    r.oneOf(pre, 'fit', P, ['fill'] as const, 'fill'); // only a stretch is supported
+    if (has('center_crop')) r.fail(P + 'center_crop', "is not supported together with resize [w, h] (fit 'fill')");
+    return { kind: 'stretch', width, height, resample, channelOrder, scale, mean, std, note };
+  }
+  return r.fail(P + 'resize_shorter_side', 'missing: expected resize_shorter_side + center_crop, or resize [w, h] with fit "fill"');
+}
+
+function parseOutput(r: Reader, out: Obj): CardOutput {
+  const P = 'output.';
+  const note = r.optStr(out, 'note', P);
+  if (out.kind === undefined && (out.scores !== undefined || out.boxes !== undefined)) {
+    return { kind: 'detection', scores: r.intArray(out, 'scores', P), boxes: r.intArray(out, 'boxes', P), note };
+  }
+  const kind = r.oneOf(out, 'kind', P, ['logits', 'softmax', 'detection'] as const);
+  if (kind === 'detection') return { kind, scores: r.intArray(out, 'scores', P), boxes: r.intArray(out, 'boxes', P), note };
+  const classes = r.num(out, 'classes', P, (x) => (Number.isInteger(x) && x > 0 ? null : 'expected a positive integer'));
+  const labelOffset = r.optNum(out, 'label_offset', P, (x) => (Number.isInteger(x) && x >= 0 && x < classes ? null : `expected an integer in 0..${classes - 1}`)) ?? 0;
+  return { kind, name: r.optStr(out, 'name', P), classes, labelOffset, note };
+}
+
+function parseReference(r: Reader, card: Obj): CardReference | undefined {
+  const key = ['reference_fp32', 'reference_fp32_on_imagenet_sample'].find((k) => card[k] !== undefined);
+  if (!key) return undefined;
+  const ref = r.obj(card, key, '');
+  const P = key + '.';
+  const frac = (x: number) => (x >= 0 && x <= 1 ? null : 'expected a fraction in 0..1');
+  return {
+    images: r.num(ref, 'images', P, (x) => (Number.isInteger(x) && x > 0 ? null : 'expected a positive integer')),
+    top1: r.optNum(ref, 'top1', P, frac),
+    top5: r.optNum(ref, 'top5', P, frac),
+    runtime: r.optStr(ref, 'runtime', P),
+  };
+}
+
+/** Validate an already parsed card object. `file` is used for paths and messages. */
+export function parseCard(json: unknown, file: string): Card {
+  const cardFile = path.resolve(file);
+  const r: Reader = new Reader(cardFile);
+  if (!isObj(json)) r.fail('(root)', 'expected a JSON object');
+  const name = r.str(json, 'name', '');
+  const task = r.str(json, 'task', '');
+  const modelFile = path.resolve(path.dirname(cardFile), r.str(json, 'file', ''));
+  const inp = r.obj(json, 'input', '');
+  const layout = r.oneOf(inp, 'layout', 'input.', ['NCHW', 'NHWC'] as const, 'NCHW');
+  const shape = r.intArray(inp, 'shape', 'input.', 4);
+  const channels = layout === 'NCHW' ? shape[1] : shape[3];
+  if (channels !== 1 && channels !== 3) r.fail('input.shape', `expected 1 or 3 channels (${layout}), got ${channels} in ${JSON.stringify(shape)}`);
+  const input = { name: r.optStr(inp, 'name', 'input.'), shape, layout };
+  const output = parseOutput(r, r.obj(json, 'output', ''));
+  const preprocess = parsePreprocess(r, r.obj(json, 'preprocess', ''), channels);
+  let ops: Record<string, number> | undefined;
+  if (json.ops !== undefined) {
+    const o = r.obj(json, 'ops', '');
+    ops = {};
+    for (const k of Object.keys(o)) ops[k] = r.num(o, k, 'ops.', (x) => (Number.isInteger(x) && x >= 0 ? null : 'expected a count'));
+  }
+  return {
+    cardFile,
+    name,
+    task,
+    modelFile,
+    source: r.optStr(json, 'source', ''),
+    input,
+    output,
+    preprocess,
+    reference: parseReference(r, json),
+    data: r.optStr(json, 'data', ''),
+    metric: r.optStr(json, 'metric', ''),
+    ops,
+  };
+}
+
+/** Read and validate a card.json. Errors name the file and the bad field. */
+export function readCard(file: string): Card {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CardError(`${path.resolve(file)}: cannot read card (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CardError(`${path.resolve(file)}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseCard(json, file);
+}
+
+export interface CardToSpecOptions {
+  /**
+   * For `resize_shorter_side` cards: 'reference' (default) resizes the shorter side to the crop
+   * size, which reproduces the cards' fp32 reference figures; 'card' uses resize_shorter_side as written.
+   */
+  shorterSide?: 'reference' | 'card';
+}
+
+/** The card's preprocessing as a validated PreprocessSpec (output layout = the card's input layout). */
+export function cardToSpec(card: Card, opts: CardToSpecOptions = {}): PreprocessSpec {
+  const p = card.preprocess;
+  const layout = card.input.layout;
+  let spec: PreprocessSpec;
+  if (p.kind === 'raw') {
+    const channels = layout === 'NCHW' ? card.input.shape[1] : card.input.shape[3];
+    const channelOrder: ChannelOrder = channels === 1 ? 'GRAY' : 'RGB';
+    const n = channels === 1 ? 1 : 3;
+    spec = { resize: { mode: 'none' }, channelOrder, scale: 1, mean: new Array<number>(n).fill(0), std: new Array<number>(n).fill(1), layout };
+  } else if (p.kind === 'stretch') {
+    spec = {
+      resize: { mode: 'stretch', width: p.width, height: p.height },
+      resample: p.resample,
+      channelOrder: p.channelOrder,
+      scale: p.scale,
+      mean: [...p.mean],
+      std: [...p.std],
+      layout,
+    };
+  } else {
+    const size = (opts.shorterSide ?? 'reference') === 'reference' ? Math.max(p.centerCrop.width, p.centerCrop.height) : p.resizeShorterSide;
+    spec = {
+      resize: { mode: 'shorter', size },
+      centerCrop: { ...p.centerCrop },
+      cropOffset: 'ceil',
+      resample: p.resample,
+      channelOrder: p.channelOrder,
+      scale: p.scale,
+      mean: [...p.mean],
+      std: [...p.std],
+      layout,
+    };
+  }
+  validateSpec(spec, `${card.cardFile}: preprocess`);
+  return spec;
+}

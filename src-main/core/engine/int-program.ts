@@ -1,0 +1,60 @@
+/**
+ * The integer program: the quantized graph lowered to int8 operations plus FP32 fallback
+ * nodes. The TypeScript integer reference executes it; the native runtime compiles the same
+ * program (EQM) and must reproduce it bit for bit. Arithmetic (see quant/rounding.ts):
+ *
+ *  quantize    q = clip(rne(f32(x * S)), -qmax, qmax)
+ *  dequantize  x = f32(q * f32(1 / S))
+ *  requantize  q' = clip(rne(f32(q * M)), -qmax, qmax),            M = f32(S_out / S_in)
+ *  qlinear     acc = sum(xq * wq) + bq (int32), bq = rne(b * Sa * Sw)
+ *              int8 out:  q = clip(rne(f32(f32(acc) * M_c)), lo, hi),  M_c = f32(S_out / (Sa * Sw_c))
+ *                         lo/hi from the fused activation (Relu: 0..qmax, Clip: rne(f32(min*S_out))..)
+ *              float out: y = act(f32(f32(acc) * D_c)),              D_c = f32(1 / (Sa * Sw_c))
+ *  qmaxpool    max over the window (same scale); qrelu max(q, 0); qreshape copies data
+ *  qavgpool    q = clip(rne(f32(f32(sum) * f32(S_out / (S_in * count)))), -qmax, qmax)
+ *  qconcat     each input requantized to the output scale (copied when the scales are equal)
+ *  qadd        q = clip(rne(f32(f32(qa * Ma) + f32(qb * Mb))), lo, hi), Ma = f32(S_out / S_a)
+ */
+import type { Node } from '../graph/ir.js';
+import type { LinearGeom } from '../quant/linear-geom.js';
+
+export type IntOp =
+  | { kind: 'quantize'; input: string; output: string; scale: number }
+  | { kind: 'dequantize'; input: string; output: string; scale: number }
+  | { kind: 'requantize'; input: string; output: string; mult: number }
+  | {
+      kind: 'qlinear';
+      name: string;
+      node: Node;
+      input: string;
+      output: string;
+      outDims: number[];
+      geom: LinearGeom;
+      wq: Int8Array;
+      bias: Int32Array;
+      /** int8 output at this scale, or undefined for a float output */
+      outScale?: number;
+      mult: Float32Array;
+      lo: number;
+      hi: number;
+      /** dequantization of the accumulator for per-layer taps: 1/(Sa*Sw_c) */
+      tapMult: Float64Array;
+      floatAct?: { min: number; max: number };
+    }
+  | { kind: 'qmaxpool'; node: Node; input: string; output: string }
+  | { kind: 'qrelu'; input: string; output: string }
+  | { kind: 'qreshape'; input: string; output: string; outDims: number[] }
+  | { kind: 'qavgpool'; node: Node; input: string; output: string; inScale: number; outScale: number; outDims: number[] }
+  | { kind: 'qconcat'; inputs: string[]; output: string; axis: number; mults: number[]; outDims: number[] }
+  | { kind: 'qadd'; a: string; b: string; output: string; multA: number; multB: number; lo: number; hi: number }
+  | { kind: 'float'; node: Node; inputs: string[] };
+
+export interface IntProgram {
+  qmax: number;
+  ops: IntOp[];
+  /** int8 value name → scale */
+  intScales: Map<string, number>;
+  /** graph input name (float) and graph outputs (float names) */
+  input: string;
+  outputs: string[];
+}

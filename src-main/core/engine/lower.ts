@@ -1,0 +1,163 @@
+/** Lowers the quantized graph (IR + scale table) to the integer program. */
+import { attrInt, type Graph, type Node } from '../graph/ir.js';
+import { quantizeWeights } from '../quant/fake-quant-layer.js';
+import type { QuantPlan } from '../quant/plan.js';
+import { rne } from '../quant/rounding.js';
+import type { ScaleTable } from '../quant/scale-table.js';
+import type { IntOp, IntProgram } from './int-program.js';
+
+const f32 = Math.fround;
+const INT32_MAX = 2147483647;
+
+export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTable): IntProgram {
+  const qmax = table.qmax;
+  const ops: IntOp[] = [];
+  const intScales = new Map<string, number>();
+  /** tensor → (scale → int8 value name) */
+  const intVersions = new Map<string, Map<number, string>>();
+  const floatAvail = new Set<string>(graph.inputs.map((i) => i.name));
+  const tensorScale = (t: string): number | undefined => {
+    const s = table.tensors[t];
+    return s === undefined ? undefined : f32(s);
+  };
+  const layers = new Map(plan.layers.map((l) => [l.name, l]));
+  const scalesOf = new Map(table.layers.map((l) => [l.name, l]));
+  let uid = 0;
+
+  const addInt = (t: string, scale: number, name: string) => {
+    let m = intVersions.get(t);
+    if (!m) intVersions.set(t, (m = new Map()));
+    m.set(scale, name);
+    intScales.set(name, scale);
+  };
+  const anyInt = (t: string): [number, string] | undefined => {
+    const m = intVersions.get(t);
+    if (!m || m.size === 0) return undefined;
+    return [...m.entries()][0]!;
+  };
+  const needInt = (t: string, scale: number): string => {
+    const m = intVersions.get(t);
+    const have = m?.get(scale);
+    if (have) return have;
+    const name = m && m.size > 0 ? `${t}::q${uid++}` : `${t}::q`;
+    const other = anyInt(t);
+    if (other && !floatAvail.has(t)) ops.push({ kind: 'requantize', input: other[1], output: name, mult: f32(scale / other[0]) });
+    else ops.push({ kind: 'quantize', input: t, output: name, scale });
+    addInt(t, scale, name);
+    return name;
+  };
+  const needFloat = (t: string): string => {
+    if (floatAvail.has(t) || graph.initializers.has(t) || t === '') return t;
+    const v = anyInt(t);
+    if (!v) throw new Error(`lowering: tensor '${t}' is not available`);
+    ops.push({ kind: 'dequantize', input: v[1], output: t, scale: v[0] });
+    floatAvail.add(t);
+    return t;
+  };
+  const intOutName = (t: string) => `${t}::q`;
+  const dataInputs = (n: Node) => n.inputs.filter((x) => x && !graph.initializers.has(x));
+
+  for (const node of graph.nodes) {
+    const layer = layers.get(node.name);
+    const ls = scalesOf.get(node.name);
+    const outT = node.outputs[0]!;
+    const So = tensorScale(outT);
+    if (layer && ls) {
+      const sa = f32(ls.inputScale);
+      const input = needInt(layer.input, sa);
+      const wq = quantizeWeights(layer, ls.weightScales, qmax);
+      const cout = layer.geom.cout;
+      const bias = new Int32Array(cout);
+      const mult = new Float32Array(cout);
+      const tapMult = new Float64Array(cout);
+      for (let c = 0; c < cout; c++) {
+        const sw = f32(ls.weightScales[c]!);
+        const b = rne(layer.bias[c]! * sa * sw);
+        bias[c] = Math.max(-INT32_MAX, Math.min(INT32_MAX, b));
+        mult[c] = So !== undefined ? f32(So / (sa * sw)) : f32(1 / (sa * sw));
+        tapMult[c] = 1 / (sa * sw);
+      }
+      let lo = -qmax;
+      let hi = qmax;
+      let floatAct: { min: number; max: number } | undefined;
+      if (node.act) {
+        const min = node.act.kind === 'relu' ? 0 : node.act.min;
+        const max = node.act.kind === 'relu' ? Infinity : node.act.max;
+        if (So !== undefined) {
+          lo = Math.max(-qmax, Number.isFinite(min) ? rne(f32(min * So)) : -qmax);
+          hi = Math.min(qmax, Number.isFinite(max) ? rne(f32(max * So)) : qmax);
+        } else floatAct = { min, max };
+      }
+      const output = So !== undefined ? intOutName(outT) : outT;
+      ops.push({ kind: 'qlinear', name: node.name, node, input, output, outDims: graph.shapes.get(outT)!, geom: layer.geom, wq, bias, outScale: So, mult, lo, hi, tapMult, floatAct });
+      if (So !== undefined) addInt(outT, So, output);
+      else floatAvail.add(outT);
+      continue;
+    }
+    const ins = dataInputs(node);
+    const intIn = ins.map((x) => anyInt(x));
+    const allInt = ins.length > 0 && intIn.every((v) => v !== undefined);
+    if (So !== undefined && allInt && !node.act) {
+      const [s0, n0] = intIn[0]!;
+      const outDims = graph.shapes.get(outT)!;
+      const out = intOutName(outT);
+      let done = true;
+      switch (node.op) {
+        case 'MaxPool':
+        case 'Relu':
+          if (node.outputs.slice(1).some((o) => o)) {
+            done = false;
+            break;
+          }
+          ops.push(node.op === 'MaxPool' ? { kind: 'qmaxpool', node, input: n0, output: out } : { kind: 'qrelu', input: n0, output: out });
+          if (s0 !== So) {
+            const tmp = `${outT}::pre`;
+            (ops[ops.length - 1] as { output: string }).output = tmp;
+            ops.push({ kind: 'requantize', input: tmp, output: out, mult: f32(So / s0) });
+          }
+          break;
+        case 'Reshape':
+        case 'Flatten':
+        case 'Squeeze':
+        case 'Unsqueeze':
+        case 'Identity':
+          ops.push({ kind: 'qreshape', input: n0, output: s0 === So ? out : `${outT}::pre`, outDims });
+          if (s0 !== So) ops.push({ kind: 'requantize', input: `${outT}::pre`, output: out, mult: f32(So / s0) });
+          break;
+        case 'AveragePool':
+        case 'GlobalAveragePool':
+          ops.push({ kind: 'qavgpool', node, input: n0, output: out, inScale: s0, outScale: So, outDims });
+          break;
+        case 'Concat': {
+          const rank = outDims.length;
+          let axis = attrInt(node, 'axis', 1);
+          if (axis < 0) axis += rank;
+          ops.push({ kind: 'qconcat', inputs: intIn.map((v) => v![1]), output: out, axis, mults: intIn.map((v) => (v![0] === So ? 1 : f32(So / v![0]))), outDims });
+          break;
+        }
+        case 'Add': {
+          const sa = graph.shapes.get(ins[0]!)!;
+          const sb = graph.shapes.get(ins[1] ?? '');
+          if (ins.length !== 2 || !sb || sa.join() !== sb.join()) {
+            done = false;
+            break;
+          }
+          ops.push({ kind: 'qadd', a: n0, b: intIn[1]![1], output: out, multA: f32(So / s0), multB: f32(So / intIn[1]![0]), lo: -qmax, hi: qmax });
+          break;
+        }
+        default:
+          done = false;
+      }
+      if (done) {
+        addInt(outT, So, out);
+        continue;
+      }
+    }
+    // FP32 fallback
+    for (const x of ins) needFloat(x);
+    ops.push({ kind: 'float', node, inputs: node.inputs });
+    for (const o of node.outputs) if (o) floatAvail.add(o);
+  }
+  const outputs = graph.outputs.map((o) => needFloat(o.name));
+  return { qmax, ops, intScales, input: graph.inputs[0]!.name, outputs };
+}

@@ -1,0 +1,38 @@
+/**
+ * Fake-quant simulation engine: the FP32 graph with every quantized layer computing
+ * Q(x,Sa)*Q(W,Sw)/(Sa*Sw)+b (activations quantized at layer inputs, weights per channel).
+ * This is the model the EQ objective scores and the QDQ export encodes.
+ */
+import type { Graph } from '../graph/ir.js';
+import type { FloatTensor, Tensor } from '../graph/tensor.js';
+import { fakeQuantPreAct, quantizeInput, quantizeWeights, toOutputLayout } from '../quant/fake-quant-layer.js';
+import type { QuantLayer, QuantPlan } from '../quant/plan.js';
+import type { ScaleTable } from '../quant/scale-table.js';
+import { applyActivation, runGraph } from './interpreter.js';
+import type { EngineRun, LayerTap } from './types.js';
+
+export function createSimEngine(graph: Graph, plan: QuantPlan, table: ScaleTable) {
+  const byNode = new Map<string, { layer: QuantLayer; wq: Int8Array; ws: number[]; sa: number }>();
+  for (const l of plan.layers) {
+    const s = table.layers.find((x) => x.name === l.name);
+    if (!s) continue; // not in the table: stays FP32
+    byNode.set(l.name, { layer: l, wq: quantizeWeights(l, s.weightScales, table.qmax), ws: s.weightScales, sa: s.inputScale });
+  }
+  return {
+    run(input: Float32Array, dims: number[], tap?: LayerTap): EngineRun {
+      const res = runGraph(graph, { [graph.inputs[0]!.name]: { dtype: 'float32', dims, data: input } }, {
+        override: (node, inputs) => {
+          const q = byNode.get(node.name);
+          if (!q) return undefined;
+          const x = inputs[0] as FloatTensor;
+          const y = fakeQuantPreAct(q.layer, quantizeInput(x.data, q.sa, table.qmax), q.sa, q.wq, q.ws, undefined, table.qmax, graph.opset);
+          const t = toOutputLayout(q.layer.geom, y);
+          tap?.(q.layer.name, t);
+          if (node.act) applyActivation(node.act, t);
+          return [{ dtype: 'float32', dims: graph.shapes.get(node.outputs[0]!)!, data: t } as Tensor];
+        },
+      });
+      return { outputs: graph.outputs.map((o) => res.get(o.name) as FloatTensor) };
+    },
+  };
+}

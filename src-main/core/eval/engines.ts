@@ -1,0 +1,56 @@
+/** Builds the evaluation engines behind one `run(input)` interface. */
+import * as ort from 'onnxruntime-node';
+import type { LoadedModel } from '../graph/load.js';
+import type { FloatTensor } from '../graph/tensor.js';
+import { runIntProgram } from '../engine/int-ref.js';
+import { lowerToIntProgram } from '../engine/lower.js';
+import { OrtReference } from '../engine/ort-reference.js';
+import { createSimEngine } from '../engine/sim.js';
+import type { EngineKind, LayerTap } from '../engine/types.js';
+import { exportQdqOnnx } from '../export/qdq-onnx.js';
+import type { QuantPlan } from '../quant/plan.js';
+import type { ScaleTable } from '../quant/scale-table.js';
+
+export interface Engine {
+  kind: EngineKind;
+  run(input: Float32Array, dims: number[], tap?: LayerTap): Promise<FloatTensor[]>;
+  release(): Promise<void>;
+}
+
+export async function createEngine(kind: EngineKind, model: LoadedModel, plan: QuantPlan, table?: ScaleTable): Promise<Engine> {
+  const graph = model.graph;
+  if (kind === 'fp32') {
+    const ref = await OrtReference.create(model.bytes);
+    return {
+      kind,
+      async run(input, dims) {
+        const r = await ref.run(input, dims);
+        return [...r.outputs.values()];
+      },
+      release: () => ref.release(),
+    };
+  }
+  if (!table) throw new Error(`engine ${kind} needs a scale table (--scales)`);
+  if (kind === 'sim') {
+    const sim = createSimEngine(graph, plan, table);
+    return { kind, run: async (input, dims, tap) => sim.run(input, dims, tap).outputs, release: async () => {} };
+  }
+  if (kind === 'int-ref') {
+    const prog = lowerToIntProgram(graph, plan, table);
+    return { kind, run: async (input, dims, tap) => runIntProgram(graph, prog, input, dims, tap).outputs, release: async () => {} };
+  }
+  if (kind === 'ort-qdq') {
+    const bytes = exportQdqOnnx(graph, table);
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const inName = session.inputNames[0]!;
+    return {
+      kind,
+      async run(input, dims) {
+        const r = await session.run({ [inName]: new ort.Tensor('float32', input, dims) });
+        return session.outputNames.map((n) => ({ dtype: 'float32', dims: r[n]!.dims.map(Number), data: r[n]!.data as Float32Array }));
+      },
+      release: () => session.release(),
+    };
+  }
+  throw new Error(`unknown engine '${kind}' (expected fp32, sim, int-ref or ort-qdq)`);
+}

@@ -1,0 +1,13 @@
+/** HardSigmoid (opset 1-25): y = max(0, min(1, alpha * x + beta)), alpha 0.2, beta 0.5. */
+import { attrFloat } from '../graph/ir.js';
+import { unaryOp } from './unary.js';
+import { LATEST_OPSET } from './util.js';
+
+export const HardSigmoid = unaryOp('HardSigmoid', 1, LATEST_OPSET, (x, y, node) => {
+  const alpha = attrFloat(node, 'alpha', 0.2);
+  const beta = attrFloat(node, 'beta', 0.5);
+  for (let i = 0; i < x.length; i++) {
+    const v = alpha * x[i]! + beta;
+    y[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+  }
+});

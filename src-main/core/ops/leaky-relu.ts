@@ -1,0 +1,12 @@
+/** LeakyRelu (opset 1-25): y = x >= 0 ? x : alpha * x, alpha default 0.01. */
+import { attrFloat } from '../graph/ir.js';
+import { unaryOp } from './unary.js';
+import { LATEST_OPSET } from './util.js';
+
+export const LeakyRelu = unaryOp('LeakyRelu', 1, LATEST_OPSET, (x, y, node) => {
+  const alpha = attrFloat(node, 'alpha', 0.01);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    y[i] = v >= 0 ? v : alpha * v;
+  }
+});

@@ -1,0 +1,82 @@
+/**
+ * Registry of the FP32 kernels: op type (+ domain) and opset -> OpDef.
+ * The default ONNX domain may be written '' or 'ai.onnx'.
+ */
+import type { OpDef } from './types.js';
+import { Add } from './add.js';
+import { AveragePool } from './average-pool.js';
+import { BatchNormalization } from './batch-normalization.js';
+import { Cast } from './cast.js';
+import { Clip } from './clip.js';
+import { Concat } from './concat.js';
+import { Conv } from './conv.js';
+import { ConvTranspose } from './conv-transpose.js';
+import { Div } from './div.js';
+import { Dropout } from './dropout.js';
+import { Exp } from './exp.js';
+import { Flatten } from './flatten.js';
+import { Gather } from './gather.js';
+import { Gemm } from './gemm.js';
+import { GlobalAveragePool } from './global-average-pool.js';
+import { GlobalMaxPool } from './global-max-pool.js';
+import { HardSigmoid } from './hard-sigmoid.js';
+import { HardSwish } from './hard-swish.js';
+import { Identity } from './identity.js';
+import { LeakyRelu } from './leaky-relu.js';
+import { MatMul } from './matmul.js';
+import { MaxPool } from './max-pool.js';
+import { Mul } from './mul.js';
+import { Neg } from './neg.js';
+import { Pad } from './pad.js';
+import { Pow } from './pow.js';
+import { PRelu } from './prelu.js';
+import { ReduceMean } from './reduce-mean.js';
+import { Relu } from './relu.js';
+import { Reshape } from './reshape.js';
+import { Resize } from './resize.js';
+import { Shape } from './shape.js';
+import { Sigmoid } from './sigmoid.js';
+import { Slice } from './slice.js';
+import { Softmax } from './softmax.js';
+import { Sqrt } from './sqrt.js';
+import { Squeeze } from './squeeze.js';
+import { Sub } from './sub.js';
+import { Tanh } from './tanh.js';
+import { Transpose } from './transpose.js';
+import { Unsqueeze } from './unsqueeze.js';
+import { Upsample } from './upsample.js';
+
+const ALL: OpDef[] = [
+  Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Conv, ConvTranspose, Div, Dropout, Exp,
+  Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, HardSigmoid, HardSwish, Identity, LeakyRelu,
+  MatMul, MaxPool, Mul, Neg, Pad, Pow, PRelu, ReduceMean, Relu, Reshape, Resize, Shape, Sigmoid, Slice,
+  Softmax, Sqrt, Squeeze, Sub, Tanh, Transpose, Unsqueeze, Upsample,
+];
+
+function normDomain(d: string | undefined): string {
+  return !d || d === 'ai.onnx' ? '' : d;
+}
+
+const BY_KEY = new Map<string, OpDef[]>();
+for (const def of ALL) {
+  const key = `${normDomain(def.domain)}::${def.op}`;
+  const list = BY_KEY.get(key);
+  if (list) list.push(def);
+  else BY_KEY.set(key, [def]);
+}
+
+/** The kernel for an op at an opset, or undefined when the op is unknown or the opset is outside its range. */
+export function findOp(op: string, domain: string, opset: number): OpDef | undefined {
+  const defs = BY_KEY.get(`${normDomain(domain)}::${op}`);
+  return defs?.find((d) => opset >= d.minOpset && opset <= d.maxOpset);
+}
+
+/** Sorted op types with a kernel (default-domain ops unqualified, others as domain::op). */
+export function supportedOps(): string[] {
+  return [...new Set(ALL.map((d) => (normDomain(d.domain) ? `${d.domain}::${d.op}` : d.op)))].sort();
+}
+
+/** All kernels, e.g. for listing opset ranges. */
+export function allOps(): readonly OpDef[] {
+  return ALL;
+}

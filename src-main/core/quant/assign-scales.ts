@@ -1,0 +1,77 @@
+/**
+ * Scales for every int8 tensor, starting from the calibrated inputs of the quantized layers.
+ *
+ *  - Range-preserving int8 ops (MaxPool, Relu, Reshape/Flatten/Squeeze/Unsqueeze, Concat):
+ *    a tensor reaching a layer input only through them takes that input's scale, so the
+ *    producing layer requantizes straight to it and the op is pure int8 data movement.
+ *  - Requantizing int8 ops (AveragePool, GlobalAveragePool, Add) change the range (an average
+ *    is smaller than its inputs' maximum), so their inputs get their own max-abs scale,
+ *    measured on the calibration set, and the op requantizes to its output's scale.
+ */
+import { consumers, producers, type Graph } from '../graph/ir.js';
+import { maxAbsScale } from './rounding.js';
+
+export const RANGE_PRESERVING = new Set(['MaxPool', 'Relu', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Concat', 'Identity']);
+export const REQUANTIZING = new Set(['AveragePool', 'GlobalAveragePool', 'Add']);
+
+function dataInputs(graph: Graph, n: import('../graph/ir.js').Node): string[] {
+  return n.op === 'Reshape' || n.op === 'Squeeze' || n.op === 'Unsqueeze' ? [n.inputs[0]!] : n.inputs.filter((x) => x && !graph.initializers.has(x));
+}
+
+function propagate(graph: Graph, scales: Map<string, number>, layerOutputs: Set<string>, measured: Map<string, number>, qmax: number): void {
+  const prod = producers(graph);
+  const cons = consumers(graph);
+  const graphInputs = new Set(graph.inputs.map((i) => i.name));
+  const int8Made = (x: string) => {
+    const p = prod.get(x);
+    return layerOutputs.has(x) || (!!p && !p.act && (RANGE_PRESERVING.has(p.op) || REQUANTIZING.has(p.op)));
+  };
+  for (let it = 0; it <= graph.nodes.length; it++) {
+    let changed = false;
+    for (let i = graph.nodes.length - 1; i >= 0; i--) {
+      const n = graph.nodes[i]!;
+      const s = scales.get(n.outputs[0]!);
+      if (s === undefined || n.act) continue;
+      if (!RANGE_PRESERVING.has(n.op) && !REQUANTIZING.has(n.op)) continue;
+      if (n.outputs.slice(1).some((o) => o)) continue;
+      for (const x of dataInputs(graph, n)) {
+        if (scales.has(x) || graphInputs.has(x) || !int8Made(x)) continue;
+        // every consumer must be able to take int8
+        if ((cons.get(x) ?? []).some((c) => !RANGE_PRESERVING.has(c.op) && !REQUANTIZING.has(c.op))) continue;
+        if (RANGE_PRESERVING.has(n.op)) scales.set(x, s);
+        else {
+          const m = measured.get(x);
+          if (m === undefined) continue;
+          scales.set(x, Math.fround(maxAbsScale(m, qmax)));
+        }
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+}
+
+/** Tensors whose max |x| the calibration pass must measure (inputs of requantizing ops). */
+export function tensorsToMeasure(graph: Graph, layerInputs: Iterable<string>, layerOutputs: Set<string>): string[] {
+  const probe = new Map<string, number>();
+  for (const t of layerInputs) probe.set(t, 1);
+  const all = new Set<string>();
+  // pretend every candidate is measured, to find which ones the propagation would ask for
+  const measured = new Map<string, number>();
+  for (const n of graph.nodes) if (REQUANTIZING.has(n.op)) for (const x of dataInputs(graph, n)) measured.set(x, 1);
+  propagate(graph, probe, layerOutputs, measured, 127);
+  for (const x of measured.keys()) if (probe.has(x) && !new Set(layerInputs).has(x)) all.add(x);
+  return [...all];
+}
+
+export function assignTensorScales(
+  graph: Graph,
+  layerInputs: Map<string, number>,
+  layerOutputs: Set<string>,
+  measured: Map<string, number> = new Map(),
+  qmax = 127,
+): Record<string, number> {
+  const scales = new Map(layerInputs);
+  propagate(graph, scales, layerOutputs, measured, qmax);
+  return Object.fromEntries(scales);
+}

@@ -1,0 +1,48 @@
+/**
+ * The calibration result every exporter and engine consumes (serialised as scales.json).
+ *
+ * Scale convention (as in the EasyQuant paper and ncnn): a scale S is a multiplier,
+ * q = clip(round(x * S), -qmax, qmax) and x ≈ q / S. ONNX QDQ and TensorRT use the
+ * reciprocal (x ≈ q * scale); exporters convert.
+ */
+export type CalibMethod = 'eq' | 'minmax' | 'kl' | 'percentile';
+
+export interface LayerScales {
+  /** node name of the quantized Conv/Gemm/MatMul in the imported graph */
+  name: string;
+  op: string;
+  /** activation tensor the layer reads (quantized with inputScale) */
+  input: string;
+  /** output tensor (after any fused activation) */
+  output: string;
+  /** weight initializer name */
+  weight: string;
+  /** one scale per output channel */
+  weightScales: number[];
+  /** scale of the input tensor (per tensor) */
+  inputScale: number;
+  /** per-layer cosine (FP32 vs quantized output) on the calibration set, when measured */
+  cosine?: number;
+}
+
+export interface ScaleTable {
+  bits: number;
+  qmax: number;
+  method: CalibMethod;
+  /** sha256 (hex) of the ONNX model file the table was made for */
+  modelSha256: string;
+  modelFile: string;
+  layers: LayerScales[];
+  /**
+   * every activation tensor that runs in int8, with its scale: the layer inputs plus the
+   * tensors that share a scale with them through pooling/concat/reshape
+   */
+  tensors: Record<string, number>;
+  settings: Record<string, unknown>;
+  createdAt: string;
+}
+
+export function qmaxForBits(bits: number): number {
+  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new Error(`bits must be an integer from 2 to 8, got ${bits}`);
+  return 2 ** (bits - 1) - 1;
+}

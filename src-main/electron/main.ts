@@ -1,0 +1,123 @@
+/**
+ * Electron main process: a thin shell around the renderer.
+ *
+ * Security posture: every renderer is sandboxed with context isolation and no Node
+ * integration; navigation, new windows, <webview> and permission requests are refused;
+ * only the app's own files (or the loopback dev server under `electron-vite dev`) may be
+ * loaded; IPC handlers only answer the app's own top frame.
+ *
+ * Must not import anything from src-main/core that needs Electron (core never imports electron).
+ */
+import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IPC, type VersionInfo } from './ipc-contract.js';
+import { isAllowedRequest, isAppUrl, parseDevServerUrl, rendererLocation } from './security.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url)); // out/main
+const PRELOAD = path.join(here, '..', 'preload', 'index.cjs');
+const RENDERER_DIR = path.join(here, '..', 'renderer');
+
+// The dev server URL is only honoured for unpackaged runs (electron-vite dev).
+const devServer = app.isPackaged ? undefined : parseDevServerUrl(process.env['ELECTRON_RENDERER_URL']);
+const location = rendererLocation(RENDERER_DIR, devServer);
+
+// Enforce the sandbox for every renderer, whatever webPreferences say.
+app.enableSandbox();
+
+/** Throws unless the IPC message comes from the app's own renderer page (top frame). */
+function assertTrustedSender(event: IpcMainInvokeEvent): void {
+  const frame = event.senderFrame;
+  if (!frame || frame.parent !== null || !isAppUrl(frame.url, location)) {
+    throw new Error(`IPC refused: untrusted sender ${frame?.url ?? '(destroyed frame)'}`);
+  }
+}
+
+function registerIpc(): void {
+  ipcMain.handle(IPC.version, (event): VersionInfo => {
+    assertTrustedSender(event);
+    return {
+      app: app.getVersion(),
+      electron: process.versions.electron,
+      chrome: process.versions.chrome,
+      node: process.versions.node,
+      platform: process.platform,
+      arch: process.arch,
+    };
+  });
+}
+
+function hardenWebContents(contents: WebContents): void {
+  // The UI is a single page: no navigation at all (in-page hash changes don't fire this).
+  contents.on('will-navigate', (event, url) => {
+    console.warn(`[easyquant] blocked navigation to ${url}`);
+    event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+function hardenSession(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  ses.webRequest.onBeforeRequest((details, callback) => {
+    const allowed = isAllowedRequest(details.url, RENDERER_DIR, location);
+    if (!allowed) console.warn(`[easyquant] blocked request: ${details.url}`);
+    callback({ cancel: !allowed });
+  });
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 800,
+    minWidth: 800,
+    minHeight: 560,
+    show: false,
+    title: 'EasyQuant Studio',
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload: PRELOAD,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  if (devServer) void win.loadURL(devServer.href);
+  else void win.loadFile(path.join(RENDERER_DIR, 'index.html'));
+  return win;
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    const [win] = BrowserWindow.getAllWindows();
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+
+  void app.whenReady().then(() => {
+    hardenSession();
+    registerIpc();
+    createWindow();
+  });
+}

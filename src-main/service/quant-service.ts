@@ -1,0 +1,175 @@
+/**
+ * The quantization service: the typed operations the CLI (and later the Electron IPC and the
+ * web-mode server) call. Pure Node: no Electron imports.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { calibrate } from '../core/calib/calibrate.js';
+import type { ProgressSink } from '../core/calib/progress.js';
+import { DEFAULT_SETTINGS, type CalibSettings, validateSettings } from '../core/calib/settings.js';
+import { firstN, takeValid } from '../core/data/dataset.js';
+import type { EngineKind } from '../core/engine/types.js';
+import { evaluate, type EvalResult } from '../core/eval/evaluate.js';
+import { writeNcnnTable } from '../core/export/ncnn-table.js';
+import { exportQdqOnnx } from '../core/export/qdq-onnx.js';
+import { checkModelMatches, readScalesJson, writeScalesJson } from '../core/export/scales-json.js';
+import { writeTrtCache } from '../core/export/trt-cache.js';
+import { planQuantization, type NodeReport } from '../core/quant/plan.js';
+import type { ScaleTable } from '../core/quant/scale-table.js';
+import { writeDirAtomically } from './atomic-write.js';
+import { prepareData, prepareModel, type DataSource, type ModelSource, type Prepared } from './model-setup.js';
+
+export const EXPORT_FILES = {
+  scales: 'scales.json',
+  ncnn: 'ncnn.table',
+  trt: 'trt_calibration.cache',
+  qdq: 'model_qdq.onnx',
+} as const;
+export type ExportFormat = keyof typeof EXPORT_FILES;
+
+export interface InspectResult {
+  file: string;
+  sha256: string;
+  opset: number;
+  inputs: { name: string; dims: number[] }[];
+  outputs: { name: string; dims: number[] }[];
+  ops: Record<string, number>;
+  macs: number;
+  params: number;
+  quantizedLayers: number;
+  passes: Record<string, number>;
+  layers: NodeReport[];
+}
+
+export function inspectModel(src: ModelSource): InspectResult {
+  const p = prepareModel(src);
+  const g = p.model.graph;
+  const plan = planQuantization(g);
+  const ops: Record<string, number> = {};
+  for (const n of g.nodes) ops[n.op] = (ops[n.op] ?? 0) + 1;
+  let params = 0;
+  for (const t of g.initializers.values()) if (t.dtype === 'float32') params += t.data.length;
+  return {
+    file: src.model,
+    sha256: p.model.sha256,
+    opset: g.opset,
+    inputs: g.inputs.map((i) => ({ name: i.name, dims: i.dims })),
+    outputs: g.outputs.map((o) => ({ name: o.name, dims: o.dims })),
+    ops,
+    macs: plan.report.reduce((a, r) => a + r.macs, 0),
+    params,
+    quantizedLayers: plan.layers.length,
+    passes: p.model.passes,
+    layers: plan.report,
+  };
+}
+
+export interface CalibrateRequest extends ModelSource, DataSource {
+  settings: Partial<CalibSettings>;
+  calibImages: number;
+  out: string;
+  formats?: ExportFormat[];
+}
+
+export interface CalibrateResponse {
+  out: string;
+  files: Record<string, string>;
+  method: string;
+  bits: number;
+  seconds: number;
+  images: number;
+  groups: { name: string; cosBefore?: number; cosAfter?: number }[];
+  warnings: string[];
+}
+
+export async function writeExports(dir: string, p: Prepared, table: ScaleTable, formats: ExportFormat[]): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const f of formats) {
+    const file = path.join(dir, EXPORT_FILES[f]);
+    if (f === 'scales') fs.writeFileSync(file, writeScalesJson(table));
+    else if (f === 'ncnn') fs.writeFileSync(file, writeNcnnTable(table));
+    else if (f === 'trt') fs.writeFileSync(file, writeTrtCache(table));
+    else if (f === 'qdq') fs.writeFileSync(file, exportQdqOnnx(p.model.graph, table));
+    files[f] = file;
+  }
+  return files;
+}
+
+export async function runCalibration(req: CalibrateRequest, onProgress?: ProgressSink, shouldStop?: () => boolean): Promise<CalibrateResponse> {
+  const settings: CalibSettings = { ...DEFAULT_SETTINGS, ...req.settings };
+  validateSettings(settings);
+  if (!Number.isInteger(req.calibImages) || req.calibImages < 1) throw new Error(`--calib must be an integer >= 1 (got ${req.calibImages})`);
+  const warnings: string[] = [];
+  const warn = (m: string) => {
+    warnings.push(m);
+    process.stderr.write(`warning: ${m}\n`);
+  };
+  const p = prepareModel(req);
+  const ds = await prepareData(p, req, warn);
+  const { indices } = await takeValid(ds, req.calibImages, warn);
+  if (indices.length === 0) throw new Error(`${req.data}: no readable calibration images`);
+  if (indices.length < req.calibImages) warn(`only ${indices.length} readable images for calibration (asked for ${req.calibImages})`);
+  const samples: Float32Array[] = [];
+  for (const i of indices) samples.push((await ds.load(i))!);
+  void firstN;
+  const res = await calibrate(p.model, samples, p.inputDims, settings, { onProgress, shouldStop });
+  let files: Record<string, string> = {};
+  const out = path.resolve(req.out);
+  await writeDirAtomically(out, async (tmp) => {
+    const f = await writeExports(tmp, p, res.table, req.formats ?? ['scales', 'ncnn', 'trt', 'qdq']);
+    files = Object.fromEntries(Object.entries(f).map(([k, v]) => [k, path.join(out, path.basename(v))]));
+  });
+  return { out, files, method: settings.method, bits: settings.bits, seconds: res.seconds, images: samples.length, groups: res.groups, warnings };
+}
+
+export interface EvalRequest extends ModelSource, DataSource {
+  scales?: string;
+  engine: EngineKind;
+  layerCosines?: boolean;
+  heldOutFrom?: number;
+}
+
+export function loadScalesFor(p: Prepared, file: string): ScaleTable {
+  const table = readScalesJson(file);
+  checkModelMatches(table, p.model.sha256, p.model.file);
+  return table;
+}
+
+export async function runEvaluation(req: EvalRequest, onProgress?: ProgressSink): Promise<EvalResult & { warnings: string[] }> {
+  const warnings: string[] = [];
+  const p = prepareModel(req);
+  const table = req.scales ? loadScalesFor(p, req.scales) : undefined;
+  if (req.engine !== 'fp32' && !table) throw new Error(`--engine ${req.engine} needs --scales`);
+  const ds = await prepareData(p, req, (m) => {
+    warnings.push(m);
+    process.stderr.write(`warning: ${m}\n`);
+  });
+  const r = await evaluate(p.model, ds, {
+    engine: req.engine,
+    table,
+    outputIndex: p.outputIndex,
+    labelOffset: p.labelOffset,
+    layerCosines: req.layerCosines,
+    heldOutFrom: req.heldOutFrom,
+    onProgress,
+  });
+  return { ...r, warnings };
+}
+
+export interface ExportRequest extends ModelSource {
+  scales: string;
+  out: string;
+  formats: ExportFormat[];
+}
+
+export async function runExport(req: ExportRequest): Promise<Record<string, string>> {
+  const p = prepareModel(req);
+  const table = loadScalesFor(p, req.scales);
+  const out = path.resolve(req.out);
+  let files: Record<string, string> = {};
+  await writeDirAtomically(out, async (tmp) => {
+    const f = await writeExports(tmp, p, table, req.formats);
+    files = Object.fromEntries(Object.entries(f).map(([k, v]) => [k, path.join(out, path.basename(v))]));
+  });
+  return files;
+}

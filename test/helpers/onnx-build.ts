@@ -1,0 +1,79 @@
+/** Small helpers to build ONNX models in tests. */
+import { onnx } from '../../src-main/core/onnx/proto.js';
+import { encodeTensor } from '../../src-main/core/onnx/tensor-codec.js';
+import type { Tensor } from '../../src-main/core/graph/tensor.js';
+
+export interface NodeSpec {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  name?: string;
+  attrs?: Record<string, number | number[] | string | Tensor>;
+  domain?: string;
+}
+
+function attr(name: string, v: number | number[] | string | Tensor) {
+  if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) });
+  if (typeof v === 'number') {
+    return Number.isInteger(v)
+      ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: v })
+      : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v });
+  }
+  if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
+  return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.TENSOR, t: encodeTensor('', v) });
+}
+
+export function buildModel(opts: {
+  nodes: NodeSpec[];
+  inputs: { name: string; dims: number[] }[];
+  outputs: { name: string; dims?: number[] }[];
+  initializers?: Record<string, Tensor>;
+  opset?: number;
+}): Uint8Array {
+  const vi = (name: string, dims?: number[]) =>
+    onnx.ValueInfoProto.create({
+      name,
+      type: { tensorType: { elemType: 1, shape: dims ? { dim: dims.map((d) => ({ dimValue: d })) } : undefined } },
+    });
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'easyquant-test',
+    opsetImport: [{ domain: '', version: opts.opset ?? 13 }],
+    graph: {
+      name: 'test',
+      node: opts.nodes.map((n, i) =>
+        onnx.NodeProto.create({
+          name: n.name ?? `${n.op}_${i}`,
+          opType: n.op,
+          domain: n.domain ?? '',
+          input: n.inputs,
+          output: n.outputs,
+          attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attr(k, v)),
+        }),
+      ),
+      input: opts.inputs.map((i) => vi(i.name, i.dims)),
+      output: opts.outputs.map((o) => vi(o.name, o.dims)),
+      initializer: Object.entries(opts.initializers ?? {}).map(([k, t]) => encodeTensor(k, t)),
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** Deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomTensor(dims: number[], r: () => number, scale = 1): Tensor {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const d = new Float32Array(n);
+  for (let i = 0; i < n; i++) d[i] = (r() * 2 - 1) * scale;
+  return { dtype: 'float32', dims, data: d };
+}
