@@ -37,7 +37,7 @@ describe('histogram thresholds', () => {
 describeShared('calibrators on MNIST (20 calibration digits)', () => {
   const model = loadModel(modelPath('mnist'));
   const dims = model.graph.inputs[0]!.dims;
-  let samples: Float32Array[] = [];
+  const samples: Float32Array[] = [];
   const run = async (s: Partial<CalibSettings>) => {
     if (samples.length === 0) {
       const ds = await openDataset(MNIST_DIR, { inputDims: dims, limit: 20 });

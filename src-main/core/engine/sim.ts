@@ -27,7 +27,7 @@ export function createSimEngine(graph: Graph, plan: QuantPlan, table: ScaleTable
           const x = inputs[0] as FloatTensor;
           const y = fakeQuantPreAct(q.layer, quantizeInput(x.data, q.sa, table.qmax), q.sa, q.wq, q.ws, undefined, table.qmax, graph.opset);
           const t = toOutputLayout(q.layer.geom, y);
-          tap?.(q.layer.name, t);
+          tap?.(q.layer.name, node.act ? Float32Array.from(t) : t); // copy: the activation below works in place
           if (node.act) applyActivation(node.act, t);
           return [{ dtype: 'float32', dims: graph.shapes.get(node.outputs[0]!)!, data: t } as Tensor];
         },
