@@ -18,7 +18,7 @@ export function printInspect(r: InspectResult): void {
   out.write(`MACs ${(r.macs / 1e6).toFixed(1)} M, params ${(r.params / 1e6).toFixed(3)} M, quantized layers ${r.quantizedLayers}\n\n`);
   out.write(
     table(
-      r.layers.map((l) => [l.name, l.op, `[${l.inputShape.join('x')}]`, `[${l.outputShape.join('x')}]`, l.macs ? (l.macs / 1e6).toFixed(2) : '', l.quantized ? 'int8' : 'fp32', l.reason]),
+      r.layers.map((l) => [l.name, l.op, `[${l.inputShape.join('x')}]`, `[${l.outputShape.join('x')}]`, l.macs ? (l.macs / 1e6).toFixed(2) : '', l.quantized ? 'int8' : l.reason.startsWith('no weights') ? 'int8/fp32' : 'fp32', l.reason]),
       ['node', 'op', 'input', 'output', 'MMACs', 'runs in', 'reason'],
     ),
   );

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { calibrate } from '../core/calib/calibrate.js';
 import type { ProgressSink } from '../core/calib/progress.js';
 import { DEFAULT_SETTINGS, type CalibSettings, validateSettings } from '../core/calib/settings.js';
-import { firstN, takeValid } from '../core/data/dataset.js';
+import { takeValid } from '../core/data/dataset.js';
 import type { EngineKind } from '../core/engine/types.js';
 import { evaluate, type EvalResult } from '../core/eval/evaluate.js';
 import { writeNcnnTable } from '../core/export/ncnn-table.js';
@@ -111,7 +111,6 @@ export async function runCalibration(req: CalibrateRequest, onProgress?: Progres
   if (indices.length < req.calibImages) warn(`only ${indices.length} readable images for calibration (asked for ${req.calibImages})`);
   const samples: Float32Array[] = [];
   for (const i of indices) samples.push((await ds.load(i))!);
-  void firstN;
   const res = await calibrate(p.model, samples, p.inputDims, settings, { onProgress, shouldStop });
   let files: Record<string, string> = {};
   const out = path.resolve(req.out);

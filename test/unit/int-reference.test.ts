@@ -180,3 +180,36 @@ describe('integer program', () => {
     expect(maxd).toBeLessThan(0.05);
   });
 });
+
+describe('int8 pooling', () => {
+  const r = rng(21);
+  const ri = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  for (let t = 0; t < 12; t++) {
+    const k = ri(1, 4);
+    const s = ri(1, 3);
+    const p = ri(0, Math.min(2, k - 1));
+    const ceil = t % 2;
+    const cip = t % 3 === 0 ? 1 : 0;
+    const H = ri(k, 11);
+    const W = ri(k, 11);
+    it(`max/avg pool k${k} s${s} p${p} ceil${ceil} cip${cip} on ${H}x${W} match the FP32 kernels`, async () => {
+      const { findOp } = await import('../../src-main/core/ops/registry.js');
+      const { int8AvgPool, int8MaxPool, poolGeometry } = await import('../../src-main/core/engine/int-pool.js');
+      const q = Int8Array.from({ length: 2 * H * W }, () => ri(-127, 127));
+      const xf = { dtype: 'float32' as const, dims: [1, 2, H, W], data: Float32Array.from(q) };
+      const attrs = { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], ceil_mode: ceil, count_include_pad: cip };
+      for (const op of ['MaxPool', 'AveragePool']) {
+        const node: Node = { name: 'pool', op, domain: '', inputs: ['x'], outputs: ['y'], attrs };
+        const ref = findOp(op, '', 13)!.run(node, [xf], { opset: 13 })[0]!.data as Float32Array;
+        const g = poolGeometry(node, 13, [1, 2, H, W]);
+        if (op === 'MaxPool') expect(Array.from(int8MaxPool(q, g))).toEqual(Array.from(ref));
+        else {
+          const got = int8AvgPool(q, g, 1, 1, 127);
+          // same scale in and out: the int8 average is the FP32 average rounded to nearest (a tie
+          // may go either way, since the divisor is applied as a float32 multiplier)
+          got.forEach((v, i) => expect(Math.abs(v - ref[i]!)).toBeLessThanOrEqual(0.5 + 1e-5));
+        }
+      }
+    });
+  }
+});

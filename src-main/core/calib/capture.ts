@@ -49,7 +49,7 @@ export async function captureReference(
   try {
     for (let i = 0; i < samples.length; i++) {
       const { captures } = await ref.run(samples[i]!, inputDims);
-      for (const name of inputs) {
+      const measure = (name: string) => {
         const t = captures.get(name);
         if (!t) throw new Error(`FP32 reference did not produce tensor '${name}'`);
         let m = maxAbs.get(name) ?? 0;
@@ -58,18 +58,10 @@ export async function captureReference(
           if (a > m) m = a;
         }
         maxAbs.set(name, m);
-        store.append(name, t.data);
-      }
-      for (const name of measureOnly) {
-        const t = captures.get(name);
-        if (!t) throw new Error(`FP32 reference did not produce tensor '${name}'`);
-        let m = maxAbs.get(name) ?? 0;
-        for (const v of t.data) {
-          const a = Math.abs(v);
-          if (a > m) m = a;
-        }
-        maxAbs.set(name, m);
-      }
+        return t;
+      };
+      for (const name of inputs) store.append(name, measure(name).data);
+      for (const name of measureOnly) measure(name);
       for (const l of plan.layers) {
         const t = captures.get(l.preAct);
         if (!t) throw new Error(`FP32 reference did not produce tensor '${l.preAct}'`);

@@ -1,79 +1,49 @@
-/** int8 pooling for the integer reference: max and average windows over NCHW tensors. */
-import { attrInt, attrInts, attrString, type Node } from '../graph/ir.js';
+/**
+ * int8 pooling for the integer reference: max and average windows over NCHW tensors. Window
+ * geometry (pads, auto_pad, ceil_mode) and the count_include_pad divisor come from the same
+ * helpers as the FP32 kernels (ops/spatial.ts, ops/pool-common.ts).
+ */
+import { attrInt, type Node } from '../graph/ir.js';
+import { tapRanges } from '../ops/pool-common.js';
+import { windowGeom, type Geom2D } from '../ops/spatial.js';
 import { rne } from '../quant/rounding.js';
 
 const f32 = Math.fround;
 
-export interface PoolGeom {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  OH: number;
-  OW: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
-  padT: number;
-  padL: number;
+export interface PoolGeom extends Geom2D {
   countIncludePad: boolean;
 }
 
-export function poolGeometry(node: Node, inDims: number[], outDims: number[]): PoolGeom {
-  const [N, C, H, W] = inDims as [number, number, number, number];
-  const [, , OH, OW] = outDims as [number, number, number, number];
+export function poolGeometry(node: Node, opset: number, inDims: number[]): PoolGeom {
   if (node.op === 'GlobalAveragePool' || node.op === 'GlobalMaxPool') {
-    return { N, C, H, W, OH: 1, OW: 1, kh: H, kw: W, sh: 1, sw: 1, dh: 1, dw: 1, padT: 0, padL: 0, countIncludePad: false };
+    const [N, C, H, W] = inDims as [number, number, number, number];
+    return { N, C, H, W, OH: 1, OW: 1, kh: H, kw: W, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 0, pb: 0, pr: 0, spatialRank: 2, countIncludePad: false };
   }
-  const [kh, kw] = attrInts(node, 'kernel_shape', [1, 1]) as [number, number];
-  const [sh, sw] = attrInts(node, 'strides', [1, 1]) as [number, number];
-  const [dh, dw] = attrInts(node, 'dilations', [1, 1]) as [number, number];
-  const autoPad = attrString(node, 'auto_pad', 'NOTSET');
-  let padT = 0;
-  let padL = 0;
-  if (autoPad === 'NOTSET') {
-    const p = attrInts(node, 'pads', [0, 0, 0, 0]);
-    padT = p[0]!;
-    padL = p[1]!;
-  } else if (autoPad !== 'VALID') {
-    const totH = Math.max(0, (OH - 1) * sh + (kh - 1) * dh + 1 - H);
-    const totW = Math.max(0, (OW - 1) * sw + (kw - 1) * dw + 1 - W);
-    padT = autoPad === 'SAME_UPPER' ? Math.floor(totH / 2) : Math.ceil(totH / 2);
-    padL = autoPad === 'SAME_UPPER' ? Math.floor(totW / 2) : Math.ceil(totW / 2);
-  }
-  const pads = attrInts(node, 'pads', [0, 0, 0, 0]);
-  return { N, C, H, W, OH, OW, kh, kw, sh, sw, dh, dw, padT, padL, countIncludePad: attrInt(node, 'count_include_pad', 0) === 1 && pads.some((x) => x > 0) };
+  const g = windowGeom(node, { opset }, inDims, { ceilMode: attrInt(node, 'ceil_mode', 0) === 1, allowDilations: node.op === 'MaxPool' || opset >= 19 });
+  return { ...g, countIncludePad: node.op === 'AveragePool' && attrInt(node, 'count_include_pad', 0) === 1 };
 }
 
-/** Visits each output element with the window's in-bounds sum/max and element counts. */
+/** Visits each output element with the window's in-bounds sum (or max) and its divisor. */
 function pool(x: Int8Array, g: PoolGeom, isMax: boolean, emit: (o: number, v: number, count: number) => void): void {
-  const padH = g.padT;
+  const rh = tapRanges(g.OH, g.H, g.kh, g.sh, g.dh, g.pt, g.pb);
+  const rw = tapRanges(g.OW, g.W, g.kw, g.sw, g.dw, g.pl, g.pr);
   for (let nc = 0; nc < g.N * g.C; nc++) {
     const base = nc * g.H * g.W;
     for (let oy = 0; oy < g.OH; oy++) {
+      const y0 = oy * g.sh - g.pt;
       for (let ox = 0; ox < g.OW; ox++) {
-        let acc = isMax ? -Infinity : 0;
-        let inside = 0;
-        let padded = 0;
-        for (let ky = 0; ky < g.kh; ky++) {
-          const iy = oy * g.sh - padH + ky * g.dh;
-          for (let kx = 0; kx < g.kw; kx++) {
-            const ix = ox * g.sw - g.padL + kx * g.dw;
-            if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W) {
-              // with ceil_mode a window may run past the padded input: those taps count for nothing
-              if (iy >= -g.padT && ix >= -g.padL && iy < g.H + g.padT && ix < g.W + g.padL) padded++;
-              continue;
-            }
-            const v = x[base + iy * g.W + ix]!;
+        const x0 = ox * g.sw - g.pl;
+        let acc = isMax ? -128 : 0;
+        for (let ky = rh.lo[oy]!; ky < rh.hi[oy]!; ky++) {
+          const row = base + (y0 + ky * g.dh) * g.W;
+          for (let kx = rw.lo[ox]!; kx < rw.hi[ox]!; kx++) {
+            const v = x[row + x0 + kx * g.dw]!;
             if (isMax) acc = v > acc ? v : acc;
             else acc += v;
-            inside++;
           }
         }
-        emit((nc * g.OH + oy) * g.OW + ox, acc, g.countIncludePad ? inside + padded : inside);
+        const inside = (rh.hi[oy]! - rh.lo[oy]!) * (rw.hi[ox]! - rw.lo[ox]!);
+        emit((nc * g.OH + oy) * g.OW + ox, acc, g.countIncludePad ? rh.padded[oy]! * rw.padded[ox]! : inside);
       }
     }
   }
@@ -85,6 +55,7 @@ export function int8MaxPool(x: Int8Array, g: PoolGeom): Int8Array {
   return out;
 }
 
+/** q = clip(rne(f32(f32(sum) * f32(S_out / (S_in * count)))), -qmax, qmax) */
 export function int8AvgPool(x: Int8Array, g: PoolGeom, inScale: number, outScale: number, qmax: number): Int8Array {
   const out = new Int8Array(g.N * g.C * g.OH * g.OW);
   const multCache = new Map<number, number>();

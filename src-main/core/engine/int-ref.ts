@@ -96,12 +96,12 @@ export function runIntProgram(graph: Graph, prog: IntProgram, input: Float32Arra
       case 'qmaxpool': {
         const x = getI(op.input);
         const outDims = graph.shapes.get(op.node.outputs[0]!)!;
-        iv.set(op.output, { dims: outDims, data: int8MaxPool(x.data, poolGeometry(op.node, x.dims, outDims)) });
+        iv.set(op.output, { dims: outDims, data: int8MaxPool(x.data, poolGeometry(op.node, graph.opset, x.dims)) });
         return;
       }
       case 'qavgpool': {
         const x = getI(op.input);
-        iv.set(op.output, { dims: op.outDims, data: int8AvgPool(x.data, poolGeometry(op.node, x.dims, op.outDims), op.inScale, op.outScale, qmax) });
+        iv.set(op.output, { dims: op.outDims, data: int8AvgPool(x.data, poolGeometry(op.node, graph.opset, x.dims), op.inScale, op.outScale, qmax) });
         return;
       }
       case 'qrelu': {

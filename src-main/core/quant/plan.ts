@@ -4,8 +4,9 @@
  * Layers sharing one input tensor form a group: they share one activation scale
  * (a tensor has one scale), so EQ searches that scale for the group jointly.
  */
-import { attrInt, attrInts, attrString, consumers, type Graph, type Node } from '../graph/ir.js';
+import { attrInt, attrInts, attrString, type Graph, type Node } from '../graph/ir.js';
 import type { FloatTensor } from '../graph/tensor.js';
+import { RANGE_PRESERVING, REQUANTIZING } from './assign-scales.js';
 import { convGeometry, gemmGeometry, type LinearGeom } from './linear-geom.js';
 
 export interface QuantLayer {
@@ -108,7 +109,12 @@ export function planQuantization(graph: Graph): QuantPlan {
       outputShape: graph.shapes.get(n.outputs[0] ?? '') ?? [],
     };
     if (n.op !== 'Conv' && n.op !== 'Gemm' && n.op !== 'MatMul') {
-      report.push({ ...base, quantized: false, reason: 'not a Conv/Gemm/MatMul: runs in FP32 (or as an int8 data-movement op)' });
+      const reason = RANGE_PRESERVING.has(n.op)
+        ? 'no weights: runs on int8 data when its input and output are int8, else FP32'
+        : REQUANTIZING.has(n.op)
+          ? 'no weights: runs in int8 with requantization when its input and output are int8, else FP32'
+          : `${n.op} is not quantized: runs in FP32 behind a dequantize/quantize boundary`;
+      report.push({ ...base, quantized: false, reason });
       continue;
     }
     const why = whyNot(graph, n);
@@ -146,7 +152,14 @@ export function planQuantization(graph: Graph): QuantPlan {
       wRows: rows,
       bias,
     });
-    report.push({ ...base, quantized: true, reason: attrInts(n, 'dilations', [1, 1]).some((d) => d !== 1) ? 'quantized (dilated)' : 'quantized' });
+    const kind =
+      geom.kind === 'gemm'
+        ? 'fully connected'
+        : geom.group > 1 && geom.group === geom.cin
+          ? `depthwise ${geom.kh}x${geom.kw}`
+          : `${geom.group > 1 ? `grouped (${geom.group}) ` : ''}${geom.kh}x${geom.kw}`;
+    const dil = attrInts(n, 'dilations', [1, 1]).some((d) => d !== 1) ? ', dilated' : '';
+    report.push({ ...base, quantized: true, reason: `int8 ${kind}${geom.sh > 1 ? ` stride ${geom.sh}` : ''}${dil}; per-channel weights (${geom.cout}), per-tensor input` });
   }
   const byInput = new Map<string, LayerGroup>();
   const groups: LayerGroup[] = [];
@@ -159,6 +172,5 @@ export function planQuantization(graph: Graph): QuantPlan {
     }
     g.layers.push(l);
   }
-  void consumers;
   return { layers, groups, report };
 }
