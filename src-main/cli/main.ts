@@ -7,8 +7,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CalibSettings } from '../core/calib/settings.js';
 import type { PreprocessSpec } from '../core/data/preprocess.js';
 import type { EngineKind } from '../core/engine/types.js';
-import { EXPORT_FILES, type ExportFormat, inspectModel, runCalibration, runEvaluation, runExport } from '../service/quant-service.js';
+import { EXPORT_FILES, type ExportFormat, inspectModel, runCalibration, runEvaluation, runExport, runSynth } from '../service/quant-service.js';
 import { createProgressBar } from './progress-bar.js';
+import { SYNTH_ARCHS, type SynthArch } from '../core/synth/index.js';
 import { printInspect, printEval } from './tables.js';
 
 function num(name: string) {
@@ -207,10 +208,28 @@ export function buildCli(): Command {
       if (o.json) process.stdout.write(`${JSON.stringify({ files })}\n`);
       else for (const [k, f] of Object.entries(files)) process.stdout.write(`${k.padEnd(7)} ${f}\n`);
     });
+  program
+    .command('synth')
+    .description('generate a benchmark network (ResNet-18- or MobileNetV2-shaped, random weights) as ONNX')
+    .addOption(new Option('--arch <arch>', 'architecture').choices([...SYNTH_ARCHS]).makeOptionMandatory())
+    .option('--size <n>', 'input size (multiple of 32)', int('--size'), 224)
+    .option('--seed <n>', 'weight seed', int('--seed'), 1)
+    .requiredOption('--out <file>', 'output .onnx file (written atomically)')
+    .option('--json', 'print one JSON object on stdout')
+    .action((o: { arch: SynthArch; size: number; seed: number; out: string; json?: boolean }) => {
+      const r = runSynth({ arch: o.arch, size: o.size, seed: o.seed, out: o.out });
+      if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+      else process.stdout.write(`${o.out}: ${o.arch} ${o.size}x${o.size}, seed ${o.seed}, ${(r.bytes / 1e6).toFixed(1)} MB\n`);
+    });
   return program;
 }
 
 async function main(): Promise<void> {
+  // `easyquant inspect … | head` closes stdout early: that is not an error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const program = buildCli();
   program.exitOverride();
   try {

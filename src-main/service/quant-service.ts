@@ -16,7 +16,8 @@ import { checkModelMatches, readScalesJson, writeScalesJson } from '../core/expo
 import { writeTrtCache } from '../core/export/trt-cache.js';
 import { planQuantization, type NodeReport } from '../core/quant/plan.js';
 import type { ScaleTable } from '../core/quant/scale-table.js';
-import { writeDirAtomically } from './atomic-write.js';
+import { writeDirAtomically, writeFileAtomically } from './atomic-write.js';
+import { synthModelWithInfo, type SynthArch } from '../core/synth/index.js';
 import { prepareData, prepareModel, type DataSource, type ModelSource, type Prepared } from './model-setup.js';
 
 export const EXPORT_FILES = {
@@ -47,8 +48,10 @@ export function inspectModel(src: ModelSource): InspectResult {
   const plan = planQuantization(g);
   const ops: Record<string, number> = {};
   for (const n of g.nodes) ops[n.op] = (ops[n.op] ?? 0) + 1;
+  // parameters the graph actually reads (folding leaves the original BN/bias tensors unused)
+  const used = new Set(g.nodes.flatMap((n) => n.inputs));
   let params = 0;
-  for (const t of g.initializers.values()) if (t.dtype === 'float32') params += t.data.length;
+  for (const [name, t] of g.initializers) if (t.dtype === 'float32' && used.has(name)) params += t.data.length;
   return {
     file: src.model,
     sha256: p.model.sha256,
@@ -171,4 +174,18 @@ export async function runExport(req: ExportRequest): Promise<Record<string, stri
     files = Object.fromEntries(Object.entries(f).map(([k, v]) => [k, path.join(out, path.basename(v))]));
   });
   return files;
+}
+
+export interface SynthRequest {
+  arch: SynthArch;
+  size: number;
+  seed: number;
+  out: string;
+}
+
+/** Writes a generated benchmark network (random weights) as ONNX. */
+export function runSynth(req: SynthRequest): { out: string; bytes: number } & Record<string, unknown> {
+  const { bytes, info } = synthModelWithInfo({ arch: req.arch, size: req.size, seed: req.seed });
+  writeFileAtomically(req.out, bytes);
+  return { out: req.out, bytes: bytes.length, ...info };
 }

@@ -95,7 +95,7 @@ function depthwise(s: ConvSetup, x: Float32Array, w: Float32Array, bias: Float32
         }
         // border columns: bounds-checked taps
         for (let ow = 0; ow < OW; ow++) {
-          if (ow === owLo) {
+          if (ow === owLo && owHi > owLo) {
             ow = owHi - 1;
             continue;
           }

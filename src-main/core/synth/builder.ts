@@ -154,6 +154,54 @@ function channelStats(t: FloatTensor): { mean: Float32Array; varr: Float32Array 
   return { mean, varr };
 }
 
+function intsAttr(n: SynthNode, name: string): number[] {
+  const a = n.attrs[name];
+  if (!a || !('ints' in a)) throw new Error(`synth: ${n.name}: missing attribute ${name}`);
+  return a.ints;
+}
+
+function isDepthwise(n: SynthNode, inputs: (Tensor | undefined)[]): boolean {
+  const g = n.attrs['group'];
+  return n.op === 'Conv' && g !== undefined && 'int' in g && g.int > 1 && inputs[1]?.dims[1] === 1 && inputs[0]?.dims[1] === g.int;
+}
+
+/**
+ * Direct depthwise conv (square kernel, symmetric pads) for the calibration pass. The
+ * repository's depthwise kernel loops forever on a stride-1 3x3 conv over a 2-pixel-wide
+ * map (no interior columns), which small calibration resolutions hit.
+ */
+function depthwiseConv(n: SynthNode, x: FloatTensor, w: FloatTensor): FloatTensor {
+  const [N, C, H, W] = x.dims as [number, number, number, number];
+  const k = w.dims[2]!;
+  const s = intsAttr(n, 'strides')[0]!;
+  const p = intsAttr(n, 'pads')[0]!;
+  const OH = Math.floor((H + 2 * p - k) / s) + 1;
+  const OW = Math.floor((W + 2 * p - k) / s) + 1;
+  const y = new Float32Array(N * C * OH * OW);
+  for (let b = 0; b < N; b++) {
+    for (let c = 0; c < C; c++) {
+      const xo = (b * C + c) * H * W;
+      const yo = (b * C + c) * OH * OW;
+      const wo = c * k * k;
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow++) {
+          let acc = 0;
+          for (let ki = 0; ki < k; ki++) {
+            const ih = oh * s - p + ki;
+            if (ih < 0 || ih >= H) continue;
+            for (let kj = 0; kj < k; kj++) {
+              const iw = ow * s - p + kj;
+              if (iw >= 0 && iw < W) acc += x.data[xo + ih * W + iw]! * w.data[wo + ki * k + kj]!;
+            }
+          }
+          y[yo + oh * OW + ow] = acc;
+        }
+      }
+    }
+  }
+  return { dtype: 'float32', dims: [N, C, OH, OW], data: y };
+}
+
 export class NetBuilder {
   readonly input = 'input';
   private readonly nodes: SynthNode[] = [];
@@ -214,7 +262,8 @@ export class NetBuilder {
       n.inputs.map((i) => this.inits.get(i)),
       ctx,
     );
-    const outs = def.run(node, n.inputs.map((i) => this.probe.get(i)), ctx);
+    const probeIn = n.inputs.map((i) => this.probe.get(i));
+    const outs = isDepthwise(n, probeIn) ? [depthwiseConv(n, probeIn[0] as FloatTensor, probeIn[1] as FloatTensor)] : def.run(node, probeIn, ctx);
     n.outputs.forEach((o, i) => {
       if (this.shapes.has(o)) throw new Error(`synth: tensor '${o}' is produced twice`);
       this.shapes.set(o, outShapes[i]!);
