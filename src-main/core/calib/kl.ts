@@ -8,7 +8,7 @@ export function klActivationScale(capture: CalibCapture, tensor: string, qmax: n
   const max = capture.maxAbs.get(tensor) ?? 0;
   if (!(max > 0)) return 1;
   const h = new AbsHistogram(max, bins);
-  for (let i = 0; i < capture.store.count(tensor); i++) h.add(capture.store.read(tensor, i));
+  for (let i = 0; i < capture.store.count(tensor); i++) h.add(capture.store.read(tensor, i), true);
   const t = klThreshold(h, qmax + 1);
   return t > 0 ? qmax / t : qmax / max;
 }
