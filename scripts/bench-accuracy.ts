@@ -5,7 +5,8 @@
  * and for EQ also the fake-quant simulation (int-ref vs sim top-1 agreement) and the QDQ export
  * in onnxruntime. Jobs run as CLI processes, two at a time (one per core).
  *
- *   npm run bench:accuracy -- [--models squeezenet1.1,mobilenet_v1_0.25] [--limit N] [--out docs/results] [--calib-args '--steps 10']
+ *   npm run bench:accuracy -- [--models squeezenet1.1,mobilenet_v1_0.25] [--limit N] [--out docs/results]
+ *                             [--engine int-ref|native] [--calib-args '--steps 10'] [--jobs 2]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,6 +25,8 @@ const models = opt('models', 'squeezenet1.1,mobilenet_v1_0.25').split(',');
 const limit = opt('limit', '');
 /** extra calibrate flags, e.g. --calib-args '--steps 10' for a quick smoke run */
 const calibArgs = opt('calib-args', '').split(' ').filter(Boolean);
+/** engine of the table rows: int-ref (the oracle) or native (bit-exact with it, ~5x faster) */
+const engine = opt('engine', 'int-ref');
 const outDir = path.resolve(root, opt('out', 'docs/results'));
 const jobsN = Number(opt('jobs', String(Math.max(1, os.availableParallelism?.() ?? 2))));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-bench-'));
@@ -93,7 +96,7 @@ for (const model of models) {
       const cal = await cli(['calibrate', ...base, '--method', c.method, '--bits', String(c.bits), '--calib', '50', ...calibArgs, '--out', dir]);
       log(`${model} ${c.method} INT${c.bits} calibrated in ${(cal['seconds'] as number).toFixed(1)} s`);
       const scales = ['--scales', path.join(dir, 'scales.json')];
-      const e = await cli(['eval', ...evalArgs, ...scales, '--engine', 'int-ref']);
+      const e = await cli(['eval', ...evalArgs, ...scales, '--engine', engine]);
       const row: Row = {
         model,
         config: `${c.method === 'eq' ? 'EQ' : c.method === 'kl' ? 'KL' : c.method === 'minmax' ? 'MinMax' : 'Percentile'} INT${c.bits}`,

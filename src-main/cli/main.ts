@@ -165,7 +165,7 @@ export function buildCli(): Command {
       .requiredOption('--data <dir>', 'image folder, or folder with MNIST idx files')
       .option('--labels <file>', 'labels.tsv (file, class index)')
       .option('--scales <file>', 'scales.json (needed for quantized engines)')
-      .addOption(new Option('--engine <e>', 'engine').choices(['fp32', 'sim', 'int-ref', 'ort-qdq']).default('fp32'))
+      .addOption(new Option('--engine <e>', 'engine').choices(['fp32', 'sim', 'int-ref', 'ort-qdq', 'native']).default('fp32'))
       .option('--limit <n>', 'evaluate only the first n images', int('--limit'))
       .option('--no-layer-cosine', 'skip per-layer cosines (faster)')
       .option('--held-out-from <n>', 'also report images from index n on (e.g. 50: the held-out set)', int('--held-out-from'))

@@ -8,6 +8,7 @@ import { OrtReference } from '../engine/ort-reference.js';
 import { createSimEngine } from '../engine/sim.js';
 import type { EngineKind, LayerTap } from '../engine/types.js';
 import { exportQdqOnnx } from '../export/qdq-onnx.js';
+import { compileEqm } from '../eqm/write-eqm.js';
 import type { QuantPlan } from '../quant/plan.js';
 import type { ScaleTable } from '../quant/scale-table.js';
 
@@ -52,5 +53,21 @@ export async function createEngine(kind: EngineKind, model: LoadedModel, plan: Q
       release: () => session.release(),
     };
   }
-  throw new Error(`unknown engine '${kind}' (expected fp32, sim, int-ref or ort-qdq)`);
+  if (kind === 'native') {
+    // the native EQM runtime (C++ kernels through the Node-API addon): bit-exact with int-ref
+    const { Runtime } = await import('../../runtime/native-runtime.js');
+    const session = Runtime.load(compileEqm(graph, plan, table));
+    const outDims = graph.outputs.map((o) => o.dims);
+    return {
+      kind,
+      async run(input, dims, tap) {
+        if (!tap) return session.run(input, dims).map((d, i) => ({ dtype: 'float32', dims: outDims[i]!, data: d }));
+        const r = session.runWithTaps(input, dims);
+        for (const [name, t] of Object.entries(r.taps)) tap(name, t);
+        return r.outputs.map((d, i) => ({ dtype: 'float32', dims: outDims[i]!, data: d }));
+      },
+      release: async () => {},
+    };
+  }
+  throw new Error(`unknown engine '${kind}' (expected fp32, sim, int-ref, ort-qdq or native)`);
 }

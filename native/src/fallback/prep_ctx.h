@@ -1,0 +1,97 @@
+// Helpers shared by the fallback op files: typed access to a node's tensors and attributes,
+// with every failure reported as a Status naming the node.
+#pragma once
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fallback/fp32_ops.h"
+
+namespace eq {
+namespace fallback {
+
+using Dims = std::vector<int64_t>;
+
+std::string DimsStr(const Dims& d);
+inline int64_t Numel(const Dims& d) {
+  int64_t n = 1;
+  for (int64_t v : d) n *= v;
+  return n;
+}
+
+class PrepCtx {
+ public:
+  PrepCtx(const Model& m, Op* op);
+
+  const Model& model;
+  Op* op;
+  const FloatNode& fn;
+  int opset;
+  std::string where;
+
+  bool HasInput(size_t i) const { return i < fn.inputs.size() && fn.inputs[i] >= 0; }
+  const TensorInfo* Input(size_t i) const { return HasInput(i) ? &model.tensors[fn.inputs[i]] : nullptr; }
+  const TensorInfo* Output(size_t i) const {
+    return i < fn.outputs.size() && fn.outputs[i] >= 0 ? &model.tensors[fn.outputs[i]] : nullptr;
+  }
+
+  Status Fail(const std::string& msg) const { return InvalidFile(where + ": " + msg); }
+  Status Unsup(const std::string& msg) const { return Unsupported(where + ": " + msg); }
+
+  // input i must exist and (unless any) have dtype dt
+  Status Req(size_t i, const char* what, const TensorInfo** t, bool any_dtype = false, DType dt = DType::kF32) const;
+  // output i must exist with exactly these dims and dtype; other outputs beyond max_outputs must be unused
+  Status CheckOutput(size_t i, const Dims& dims, DType dt) const;
+  Status OnlyOutputs(size_t n) const;
+  Status InputCount(size_t lo, size_t hi) const;
+
+  Status AttrInt(const char* name, int64_t dflt, int64_t* v) const;
+  Status AttrInts(const char* name, const Dims& dflt, Dims* v, bool* present = nullptr) const;
+  Status AttrFloat(const char* name, double dflt, double* v) const;
+  Status AttrString(const char* name, const std::string& dflt, std::string* v) const;
+  // input i must be a constant 1-D int64 tensor (shape/axes/starts...); values clamped to int64
+  Status ConstInts(size_t i, const char* what, Dims* v) const;
+  Status NormAxis(int64_t axis, int64_t rank, int64_t* out) const;
+
+  void SetKernel(std::shared_ptr<Kernel> k, uint64_t work) const {
+    op->fn.kernel = std::move(k);
+    op->work = work;
+  }
+};
+
+// converts an attribute number (f64) to an integer; large magnitudes saturate (INT64_MAX sentinels)
+bool ToInt(double v, int64_t* out);
+
+// op families (one file each)
+Status PrepareUnary(PrepCtx& c);      // Exp Relu Sigmoid Clip
+Status PrepareBinary(PrepCtx& c);     // Add Sub Mul Div
+Status PrepareCopyLike(PrepCtx& c);   // Reshape Flatten Squeeze Unsqueeze Identity
+Status PrepareTranspose(PrepCtx& c);
+Status PrepareSlice(PrepCtx& c);
+Status PrepareConcat(PrepCtx& c);
+Status PrepareSoftmax(PrepCtx& c);
+Status PreparePool(PrepCtx& c);       // MaxPool AveragePool
+Status PrepareGlobalPool(PrepCtx& c); // GlobalAveragePool GlobalMaxPool
+Status PrepareConv(PrepCtx& c);
+Status PrepareGemm(PrepCtx& c);
+Status PrepareMatMul(PrepCtx& c);
+
+// window geometry of Conv / pooling (port of ops/spatial.ts windowGeom)
+struct Window {
+  int64_t N, C, H, W, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, OH, OW;
+  int spatial_rank;
+};
+struct WindowOpts {
+  const int64_t* kernel = nullptr;  // [kh, kw] from the weights (Conv)
+  bool ceil_mode = false;
+  bool allow_dilations = true;
+};
+Status WindowGeom(const PrepCtx& c, const Dims& x, const WindowOpts& o, Window* g);
+inline Dims WindowOutDims(const Window& g, int64_t channels) {
+  return g.spatial_rank == 1 ? Dims{g.N, channels, g.OW} : Dims{g.N, channels, g.OH, g.OW};
+}
+
+}  // namespace fallback
+}  // namespace eq

@@ -1,0 +1,83 @@
+// int8 max / average pooling over NCHW, as int-pool.ts: per output position the taps that fall
+// inside the input form [lo, hi) along each axis; count_include_pad divides by the taps inside
+// input + explicit padding (never the ceil_mode overhang).
+//   max: the largest tap, -128 for a window without taps
+//   avg: q = clip(rne(float(sum) * float(S_out / (S_in * count))), -qmax, qmax)
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "kernels/tap_ranges.h"
+#include "kernels/scalar/rounding.h"
+
+namespace eq {
+namespace kernels {
+namespace {
+
+template <bool kMax, typename Emit>
+void Pool(const int8_t* x, const PoolGeom& g, Emit emit) {
+  const TapRanges rh = ComputeTapRanges(g.OH, g.H, g.kh, g.sh, g.dh, g.pt, g.pb);
+  const TapRanges rw = ComputeTapRanges(g.OW, g.W, g.kw, g.sw, g.dw, g.pl, g.pr);
+  const size_t planes = static_cast<size_t>(g.N) * g.C;
+  const size_t hw = static_cast<size_t>(g.H) * g.W;
+  for (size_t nc = 0; nc < planes; nc++) {
+    const int8_t* base = x + nc * hw;
+    for (uint32_t oy = 0; oy < g.OH; oy++) {
+      const int64_t y0 = static_cast<int64_t>(oy) * g.sh - g.pt;
+      for (uint32_t ox = 0; ox < g.OW; ox++) {
+        const int64_t x0 = static_cast<int64_t>(ox) * g.sw - g.pl;
+        int32_t acc = kMax ? -128 : 0;
+        for (uint32_t ky = rh.lo[oy]; ky < rh.hi[oy]; ky++) {
+          const int8_t* row = base + static_cast<size_t>(y0 + static_cast<int64_t>(ky) * g.dh) * g.W;
+          for (uint32_t kx = rw.lo[ox]; kx < rw.hi[ox]; kx++) {
+            const int32_t v = row[x0 + static_cast<int64_t>(kx) * g.dw];
+            if (kMax) acc = v > acc ? v : acc;
+            else acc += v;
+          }
+        }
+        const uint64_t inside = static_cast<uint64_t>(rh.hi[oy] - rh.lo[oy]) * (rw.hi[ox] - rw.lo[ox]);
+        const uint64_t count = g.count_include_pad ? static_cast<uint64_t>(rh.padded[oy]) * rw.padded[ox] : inside;
+        emit((nc * g.OH + oy) * g.OW + ox, acc, count);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void MaxPoolS8(const int8_t* x, const PoolGeom& g, int8_t* y) {
+  Pool<true>(x, g, [&](size_t o, int32_t v, uint64_t) { y[o] = static_cast<int8_t>(v); });
+}
+
+void AvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int8_t* y) {
+  // multiplier per divisor, computed as the reference does: f32(S_out / (S_in * count)) in double
+  const auto mult = [&](uint64_t count) {
+    return static_cast<float>(static_cast<double>(out_scale) / (static_cast<double>(in_scale) * static_cast<double>(count)));
+  };
+  const uint64_t kCache = 4096;
+  std::vector<float> cache;
+  std::vector<bool> have;
+  Pool<false>(x, g, [&](size_t o, int32_t sum, uint64_t count) {
+    if (count == 0) {  // no taps: the reference computes 0 * Inf = NaN, stored as 0
+      y[o] = 0;
+      return;
+    }
+    float m;
+    if (count < kCache) {
+      if (count >= cache.size()) {
+        cache.resize(count + 1);
+        have.resize(count + 1, false);
+      }
+      if (!have[count]) {
+        cache[count] = mult(count);
+        have[count] = true;
+      }
+      m = cache[count];
+    } else {
+      m = mult(count);
+    }
+    y[o] = ClipRne(static_cast<float>(sum) * m, -qmax, qmax);
+  });
+}
+
+}  // namespace kernels
+}  // namespace eq

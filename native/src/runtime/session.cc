@@ -1,0 +1,144 @@
+#include "runtime/session.h"
+
+#include <cstring>
+
+#include "fallback/fp32_ops.h"
+#include "kernels/kernels.h"
+
+namespace eq {
+
+Status Session::Create(std::unique_ptr<Model> model, std::unique_ptr<Session>* out) {
+  std::unique_ptr<Session> s(new Session());
+  s->model_ = std::move(model);
+  Model& m = *s->model_;
+  // arena: every non-constant tensor gets its own 64-byte aligned slot (the loader bounded the total)
+  std::vector<size_t> offsets(m.tensors.size(), 0);
+  size_t total = 0;
+  for (size_t i = 0; i < m.tensors.size(); i++) {
+    const TensorInfo& t = m.tensors[i];
+    if (t.kind == TensorKind::kConstant) continue;
+    offsets[i] = total;
+    total += (t.bytes() + 63) & ~static_cast<size_t>(63);
+  }
+  if (!s->arena_.Reset(total) || !s->cols_.Reset(m.max_cols_bytes) || !s->acc_.Reset(m.max_acc_bytes))
+    return Status(StatusCode::kOutOfMemory, "out of memory allocating the tensor arena");
+  if (total) std::memset(s->arena_.data(), 0, total);
+  s->ptrs_.resize(m.tensors.size());
+  for (size_t i = 0; i < m.tensors.size(); i++) {
+    TensorInfo& t = m.tensors[i];
+    s->ptrs_[i] = t.kind == TensorKind::kConstant ? static_cast<void*>(t.data.data()) : static_cast<void*>(s->arena_.data() + offsets[i]);
+  }
+  s->tap_index_.assign(m.ops.size(), -1);
+  for (size_t k = 0; k < m.ops.size(); k++) {
+    const Op& op = m.ops[k];
+    if (op.kind != OpKind::kQLinear) continue;
+    s->tap_index_[k] = static_cast<int>(s->taps_.size());
+    LayerTap tap;
+    tap.layer = op.name;
+    tap.output = op.output;
+    s->taps_.push_back(std::move(tap));
+  }
+  *out = std::move(s);
+  return Status::Ok();
+}
+
+const void* Session::TensorData(int32_t idx) const {
+  if (idx < 0 || static_cast<size_t>(idx) >= ptrs_.size()) return nullptr;
+  return ptrs_[idx];
+}
+
+Status Session::Run(const float* input, const int64_t* dims, size_t rank, size_t numel) {
+  const TensorInfo& in = model_->tensors[model_->input];
+  bool same = rank == in.dims.size();
+  for (size_t i = 0; same && i < rank; i++) same = dims[i] == in.dims[i];
+  if (!same || numel != static_cast<size_t>(in.numel)) {
+    std::string got = "[", want = "[";
+    for (size_t i = 0; i < rank; i++) got += (i ? "," : "") + std::to_string(dims[i]);
+    for (size_t i = 0; i < in.dims.size(); i++) want += (i ? "," : "") + std::to_string(in.dims[i]);
+    return InvalidArgument("input '" + in.name + "' has shape " + got + "] (" + std::to_string(numel) + " values), the model expects " + want + "] (" +
+                           std::to_string(in.numel) + " values)");
+  }
+  std::memcpy(Ptr(model_->input), input, numel * sizeof(float));
+  for (LayerTap& t : taps_) {
+    if (taps_enabled_) t.pre.assign(static_cast<size_t>(model_->tensors[t.output].numel), 0.f);
+    else t.pre.clear();
+  }
+  for (size_t k = 0; k < model_->ops.size(); k++) EQ_RETURN_IF_ERROR(RunOp(k));
+  return Status::Ok();
+}
+
+Status Session::RunOp(size_t k) {
+  const Op& op = model_->ops[k];
+  const int32_t qmax = model_->qmax;
+  switch (op.kind) {
+    case OpKind::kQuantize: {
+      const TensorInfo& t = model_->tensors[op.output];
+      kernels::QuantizeF32ToS8(static_cast<const float*>(Ptr(op.inputs[0])), static_cast<size_t>(t.numel), op.scale, qmax, static_cast<int8_t*>(Ptr(op.output)));
+      return Status::Ok();
+    }
+    case OpKind::kDequantize: {
+      const TensorInfo& t = model_->tensors[op.output];
+      kernels::DequantizeS8ToF32(static_cast<const int8_t*>(Ptr(op.inputs[0])), static_cast<size_t>(t.numel), op.scale, static_cast<float*>(Ptr(op.output)));
+      return Status::Ok();
+    }
+    case OpKind::kRequantize: {
+      const TensorInfo& t = model_->tensors[op.output];
+      kernels::RequantizeS8(static_cast<const int8_t*>(Ptr(op.inputs[0])), static_cast<size_t>(t.numel), op.scale, qmax, static_cast<int8_t*>(Ptr(op.output)));
+      return Status::Ok();
+    }
+    case OpKind::kQLinear: {
+      float* tap = nullptr;
+      if (taps_enabled_ && tap_index_[k] >= 0) tap = taps_[tap_index_[k]].pre.data();
+      kernels::QLinearScratch scratch{reinterpret_cast<int8_t*>(cols_.data()), reinterpret_cast<int32_t*>(acc_.data())};
+      return kernels::QLinearForward(op.ql, op.name, static_cast<const int8_t*>(Ptr(op.inputs[0])), Ptr(op.output), tap, scratch);
+    }
+    case OpKind::kQMaxPool:
+      kernels::MaxPoolS8(static_cast<const int8_t*>(Ptr(op.inputs[0])), op.pool, static_cast<int8_t*>(Ptr(op.output)));
+      return Status::Ok();
+    case OpKind::kQAvgPool:
+      kernels::AvgPoolS8(static_cast<const int8_t*>(Ptr(op.inputs[0])), op.pool, op.in_scale, op.out_scale, qmax, static_cast<int8_t*>(Ptr(op.output)));
+      return Status::Ok();
+    case OpKind::kQRelu: {
+      const TensorInfo& t = model_->tensors[op.output];
+      kernels::ReluS8(static_cast<const int8_t*>(Ptr(op.inputs[0])), static_cast<size_t>(t.numel), static_cast<int8_t*>(Ptr(op.output)));
+      return Status::Ok();
+    }
+    case OpKind::kQReshape: {
+      const TensorInfo& t = model_->tensors[op.output];
+      std::memcpy(Ptr(op.output), Ptr(op.inputs[0]), static_cast<size_t>(t.numel));
+      return Status::Ok();
+    }
+    case OpKind::kQConcat: {
+      const TensorInfo& t = model_->tensors[op.output];
+      size_t outer = 1;
+      for (uint32_t d = 0; d < op.axis; d++) outer *= static_cast<size_t>(t.dims[d]);
+      std::vector<const int8_t*> xs;
+      std::vector<size_t> inner;
+      for (int32_t i : op.inputs) {
+        xs.push_back(static_cast<const int8_t*>(Ptr(i)));
+        inner.push_back(static_cast<size_t>(model_->tensors[i].numel) / outer);
+      }
+      kernels::ConcatS8(xs.data(), inner.data(), op.mults.data(), xs.size(), outer, qmax, static_cast<int8_t*>(Ptr(op.output)));
+      return Status::Ok();
+    }
+    case OpKind::kQAdd: {
+      const TensorInfo& t = model_->tensors[op.output];
+      kernels::AddS8(static_cast<const int8_t*>(Ptr(op.inputs[0])), static_cast<const int8_t*>(Ptr(op.inputs[1])), static_cast<size_t>(t.numel), op.mult_a,
+                     op.mult_b, op.lo, op.hi, static_cast<int8_t*>(Ptr(op.output)));
+      return Status::Ok();
+    }
+    case OpKind::kFloat: {
+      const FloatNode& fn = op.fn;
+      std::vector<const void*> ins(fn.inputs.size(), nullptr);
+      std::vector<void*> outs(fn.outputs.size(), nullptr);
+      for (size_t i = 0; i < ins.size(); i++) ins[i] = fn.inputs[i] >= 0 ? Ptr(fn.inputs[i]) : nullptr;
+      for (size_t i = 0; i < outs.size(); i++) outs[i] = fn.outputs[i] >= 0 ? Ptr(fn.outputs[i]) : nullptr;
+      fn.kernel->Run(ins.data(), outs.data());
+      if (fn.act != 0) fallback::ApplyActivation(fn, static_cast<float*>(outs[0]), static_cast<size_t>(model_->tensors[fn.outputs[0]].numel));
+      return Status::Ok();
+    }
+  }
+  return RuntimeError("unknown op kind");
+}
+
+}  // namespace eq

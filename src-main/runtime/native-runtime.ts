@@ -1,0 +1,111 @@
+/**
+ * TypeScript front of the native EQM runtime (native/addon/addon.cc). The addon is a
+ * Node-API module built by `npm run build:native` into native/build/Release/eqm_native.node
+ * (override the location with EQ_NATIVE_ADDON). Loaded through createRequire, so it works
+ * from ESM.
+ *
+ *   const session = Runtime.load(compileEqm(graph, plan, table));   // or a path to a .eqm file
+ *   const [logits] = session.run(input, [1, 3, 224, 224]);
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeTensorInfo {
+  name: string;
+  dims: number[];
+}
+
+export interface NativeModelInfo {
+  input: NativeTensorInfo;
+  outputs: NativeTensorInfo[];
+  qmax: number;
+  opset: number;
+  ops: { kind: string; name: string; opType?: string }[];
+  /** names of the quantized Conv/Gemm layers, in execution order */
+  layers: string[];
+}
+
+export interface NativeTapRun {
+  outputs: Float32Array[];
+  /** per quantized layer: the dequantized pre-activation accumulator (output layout), as the TS LayerTap */
+  taps: Record<string, Float32Array>;
+  /** per quantized layer with an int8 output: that output */
+  int8: Record<string, Int8Array>;
+}
+
+/** Opaque model handle owned by the addon. */
+export type NativeHandle = { readonly __eqmHandle: unique symbol };
+
+export interface NativeAddon {
+  loadModel(bytes: Uint8Array): NativeHandle;
+  run(handle: NativeHandle, input: Float32Array, dims: number[]): Float32Array[];
+  runWithTaps(handle: NativeHandle, input: Float32Array, dims: number[]): NativeTapRun;
+  info(handle: NativeHandle): NativeModelInfo;
+  version(): { eqm: number; kernels: string };
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ADDON_FILE = path.join('native', 'build', 'Release', 'eqm_native.node');
+
+/** Where the addon is looked for, in order. */
+export function addonCandidates(): string[] {
+  const list: string[] = [];
+  if (process.env.EQ_NATIVE_ADDON) list.push(path.resolve(process.env.EQ_NATIVE_ADDON));
+  for (const up of ['../..', '../../..', '..']) list.push(path.resolve(here, up, ADDON_FILE));
+  list.push(path.resolve(process.cwd(), ADDON_FILE));
+  return [...new Set(list)];
+}
+
+let cached: NativeAddon | undefined;
+
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  const found = addonCandidates().find((p) => fs.existsSync(p));
+  if (!found) throw new Error(`native runtime: eqm_native.node not found (looked in ${addonCandidates().join(', ')}); build it with \`npm run build:native\``);
+  const require = createRequire(import.meta.url);
+  cached = require(found) as NativeAddon;
+  return cached;
+}
+
+export class NativeSession {
+  readonly info: NativeModelInfo;
+
+  constructor(
+    private readonly addon: NativeAddon,
+    private readonly handle: NativeHandle,
+  ) {
+    this.info = addon.info(handle);
+  }
+
+  /** Runs the model; one Float32Array per graph output (shapes in `info.outputs`). */
+  run(input: Float32Array, dims: number[]): Float32Array[] {
+    return this.addon.run(this.handle, input, dims);
+  }
+
+  /** Runs with per-layer taps (slower: the dequantized accumulators of every quantized layer are kept). */
+  runWithTaps(input: Float32Array, dims: number[]): NativeTapRun {
+    return this.addon.runWithTaps(this.handle, input, dims);
+  }
+}
+
+export const Runtime = {
+  /** Loads an EQM model from bytes or a file path; throws an Error with the loader's message on malformed input. */
+  load(eqm: Uint8Array | string): NativeSession {
+    const addon = loadAddon();
+    const bytes = typeof eqm === 'string' ? fs.readFileSync(eqm) : eqm;
+    return new NativeSession(addon, addon.loadModel(bytes));
+  },
+  available(): boolean {
+    try {
+      loadAddon();
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  version(): { eqm: number; kernels: string } {
+    return loadAddon().version();
+  },
+};

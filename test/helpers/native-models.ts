@@ -1,0 +1,175 @@
+/** Small quantized models for the native-runtime tests (built in memory, no ../shared needed). */
+import { calibrate } from '../../src-main/core/calib/calibrate.js';
+import { DEFAULT_SETTINGS } from '../../src-main/core/calib/settings.js';
+import type { IntProgram } from '../../src-main/core/engine/int-program.js';
+import { lowerToIntProgram } from '../../src-main/core/engine/lower.js';
+import { runIntProgram } from '../../src-main/core/engine/int-ref.js';
+import type { Graph } from '../../src-main/core/graph/ir.js';
+import { loadModelBytes, type LoadedModel } from '../../src-main/core/graph/load.js';
+import type { QuantPlan } from '../../src-main/core/quant/plan.js';
+import type { ScaleTable } from '../../src-main/core/quant/scale-table.js';
+import { buildModel, randomTensor, rng, type NodeSpec } from './onnx-build.js';
+import type { Tensor } from '../../src-main/core/graph/tensor.js';
+
+export interface QuantizedModel {
+  model: LoadedModel;
+  graph: Graph;
+  plan: QuantPlan;
+  table: ScaleTable;
+  prog: IntProgram;
+  dims: number[];
+  samples: Float32Array[];
+}
+
+/** min-max calibration on the given samples (fast), lowered to the integer program. */
+export async function quantize(model: LoadedModel, samples: Float32Array[], bits: number): Promise<QuantizedModel> {
+  const dims = model.graph.inputs[0]!.dims;
+  const res = await calibrate(model, samples, dims, { ...DEFAULT_SETTINGS, method: 'minmax', bits });
+  const prog = lowerToIntProgram(model.graph, res.plan, res.table);
+  return { model, graph: model.graph, plan: res.plan, table: res.table, prog, dims, samples };
+}
+
+export function randomInputs(dims: number[], count: number, seed: number, amp = 1.5): Float32Array[] {
+  const r = rng(seed);
+  return Array.from({ length: count }, () => randomTensor(dims, r, amp).data as Float32Array);
+}
+
+/**
+ * A small CNN touching every int8 op kind and a float tail: conv+relu → maxpool(ceil) → two convs
+ * (shared input) → concat → add with a third branch → relu → averagepool → global pool → flatten
+ * → gemm → softmax.
+ */
+export function tinyModelBytes(seed = 5): Uint8Array {
+  const r = rng(seed);
+  const nodes: NodeSpec[] = [
+    { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], name: 'conv1', attrs: { pads: [1, 1, 1, 1] } },
+    { op: 'Relu', inputs: ['c1'], outputs: ['r1'], name: 'relu1' },
+    { op: 'MaxPool', inputs: ['r1'], outputs: ['p1'], name: 'pool1', attrs: { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 } },
+    { op: 'Conv', inputs: ['p1', 'w2', 'b2'], outputs: ['c2'], name: 'conv2' },
+    { op: 'Relu', inputs: ['c2'], outputs: ['r2'], name: 'relu2' },
+    { op: 'Conv', inputs: ['p1', 'w3', 'b3'], outputs: ['c3'], name: 'conv3', attrs: { pads: [1, 1, 1, 1] } },
+    { op: 'Clip', inputs: ['c3', 'cmin', 'cmax'], outputs: ['r3'], name: 'relu6_3' },
+    { op: 'Concat', inputs: ['r2', 'r3'], outputs: ['cat'], name: 'cat', attrs: { axis: 1 } },
+    { op: 'Conv', inputs: ['p1', 'w4', 'b4'], outputs: ['c4'], name: 'conv4', attrs: { group: 2 } },
+    { op: 'Add', inputs: ['cat', 'c4'], outputs: ['sum'], name: 'add' },
+    { op: 'Relu', inputs: ['sum'], outputs: ['rs'], name: 'relu_sum' },
+    { op: 'AveragePool', inputs: ['rs'], outputs: ['ap'], name: 'apool', attrs: { kernel_shape: [2, 2], strides: [1, 1], pads: [1, 1, 0, 0], count_include_pad: 1 } },
+    { op: 'Conv', inputs: ['ap', 'w5', 'b5'], outputs: ['c5'], name: 'conv5' },
+    { op: 'GlobalAveragePool', inputs: ['c5'], outputs: ['gap'], name: 'gap' },
+    { op: 'Flatten', inputs: ['gap'], outputs: ['flat'], name: 'flat' },
+    { op: 'Gemm', inputs: ['flat', 'wf', 'bf'], outputs: ['logits'], name: 'fc', attrs: { transB: 1 } },
+    { op: 'Softmax', inputs: ['logits'], outputs: ['y'], name: 'softmax', attrs: { axis: 1 } },
+  ];
+  const init: Record<string, Tensor> = {
+    w1: randomTensor([8, 3, 3, 3], r, 0.5),
+    b1: randomTensor([8], r, 0.1),
+    w2: randomTensor([6, 8, 1, 1], r, 0.5),
+    b2: randomTensor([6], r, 0.1),
+    w3: randomTensor([6, 8, 3, 3], r, 0.3),
+    b3: randomTensor([6], r, 0.1),
+    cmin: { dtype: 'float32', dims: [], data: Float32Array.of(0) },
+    cmax: { dtype: 'float32', dims: [], data: Float32Array.of(6) },
+    w4: randomTensor([12, 4, 1, 1], r, 0.5),
+    b4: randomTensor([12], r, 0.1),
+    w5: randomTensor([10, 12, 3, 3], r, 0.3),
+    b5: randomTensor([10], r, 0.1),
+    wf: randomTensor([5, 10], r, 0.5),
+    bf: randomTensor([5], r, 0.1),
+  };
+  return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3, 12, 12] }], outputs: [{ name: 'y' }], initializers: init });
+}
+
+export async function tinyQuantized(bits = 8, seed = 5): Promise<QuantizedModel> {
+  const model = loadModelBytes(tinyModelBytes(seed), 'tiny.onnx');
+  return quantize(model, randomInputs([1, 3, 12, 12], 3, seed + 100), bits);
+}
+
+/** Runs the TypeScript integer reference with taps. */
+export function runReference(q: Pick<QuantizedModel, 'graph' | 'prog'>, x: Float32Array, dims: number[]) {
+  const taps = new Map<string, Float32Array>();
+  const out = runIntProgram(q.graph, q.prog, x, dims, (l, t) => taps.set(l, t));
+  return { outputs: out.outputs.map((o) => o.data), taps };
+}
+
+/** Index of the first element that differs bit for bit (NaN equals NaN), or -1. */
+export function firstBitDifference(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return 0;
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return i;
+  return -1;
+}
+
+/** Largest |a-b| / max(|a|, |b|, floor) over the arrays. */
+export function maxRelativeDifference(a: Float32Array, b: Float32Array, floor = 1e-6): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(a[i]) && Number.isNaN(b[i])) continue;
+    const d = Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(a[i]!), Math.abs(b[i]!), floor);
+    if (d > m || Number.isNaN(d)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
+}
+
+/** Float ops on the graph input, a 1-D Conv, a rank-3 MatMul and a Gemm with alpha != 1 stay FP32; one quantized Gemm at the end. */
+export function floatOpsModel(opset: number): Uint8Array {
+  const r = rng(opset);
+  const i64 = (v: number[]): Tensor => ({ dtype: 'int64', dims: [v.length], data: Float64Array.from(v) });
+  const scalar = (v: number): Tensor => ({ dtype: 'float32', dims: [], data: Float32Array.of(v) });
+  const axes = (name: string, v: number[]): { inputs: string[]; attrs: NodeSpec['attrs'] } =>
+    opset >= 13 ? { inputs: [name, `${name}_axes`], attrs: {} } : { inputs: [name], attrs: { axes: v } };
+  const sq = axes('ap', [0]);
+  const usq = axes('sqz', [0]);
+  const nodes: NodeSpec[] = [
+    { op: 'Sigmoid', inputs: ['x'], outputs: ['s'] },
+    { op: 'Clip', inputs: ['s', 'cmin', 'cmax'], outputs: ['cl'] },
+    { op: 'MaxPool', inputs: ['cl'], outputs: ['mp'], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 } },
+    { op: 'AveragePool', inputs: ['x'], outputs: ['ap'], attrs: { kernel_shape: [2, 3], strides: [1, 2], pads: [1, 0, 0, 1], count_include_pad: 1 } },
+    { op: 'Squeeze', inputs: sq.inputs, outputs: ['sqz'], attrs: sq.attrs },
+    { op: 'Unsqueeze', inputs: usq.inputs, outputs: ['usq'], attrs: usq.attrs },
+    { op: 'Reshape', inputs: ['usq', 'shape1'], outputs: ['r1'] },
+    { op: 'Conv', inputs: ['r1', 'w1d', 'b1d'], outputs: ['c1d'], attrs: { pads: [1, 2], strides: [2], dilations: [2] } },
+    { op: 'Relu', inputs: ['c1d'], outputs: ['c1r'] },
+    { op: 'Transpose', inputs: ['c1r'], outputs: ['t'], attrs: { perm: [0, 2, 1] } },
+    { op: 'MatMul', inputs: ['t', 'wmm'], outputs: ['mm'] },
+    { op: 'Flatten', inputs: ['mm'], outputs: ['fl'], attrs: { axis: 1 } },
+    { op: 'Gemm', inputs: ['fl', 'wg', 'bg'], outputs: ['g'], attrs: { alpha: 0.5, beta: 0.75 } },
+    { op: 'Div', inputs: ['g', 'dv'], outputs: ['d'] },
+    { op: 'Sub', inputs: ['d', 'sv'], outputs: ['sb'] },
+    { op: 'Exp', inputs: ['sb'], outputs: ['e'] },
+    { op: 'Slice', inputs: ['e', 'st', 'en', 'ax', 'stp'], outputs: ['sl'] },
+    { op: 'Mul', inputs: ['sl', 'mv'], outputs: ['ml'] },
+    { op: 'Concat', inputs: ['ml', 'e'], outputs: ['cc'], attrs: { axis: 1 } },
+    { op: 'Softmax', inputs: ['cc'], outputs: ['y1'], attrs: { axis: 1 } },
+    { op: 'Add', inputs: ['mp', 'bias4'], outputs: ['mpb'] },
+    { op: 'GlobalAveragePool', inputs: ['mpb'], outputs: ['gap'] },
+    { op: 'GlobalMaxPool', inputs: ['mp'], outputs: ['gmp'] },
+    { op: 'Concat', inputs: ['gap', 'gmp'], outputs: ['gg'], attrs: { axis: 1 } },
+    { op: 'Flatten', inputs: ['gg'], outputs: ['gf'] },
+    { op: 'Gemm', inputs: ['gf', 'wq', 'bq'], outputs: ['y2'], name: 'fc_q', attrs: { transB: 1 } },
+    // axis 1 of a 4-D tensor: over C*H*W before opset 13 (coerced to 2-D), over C from opset 13
+    { op: 'Softmax', inputs: ['mpb'], outputs: ['y3'], attrs: { axis: 1 } },
+  ];
+  const init: Record<string, Tensor> = {
+    cmin: scalar(0.2),
+    cmax: scalar(0.8),
+    ...(opset >= 13 ? { sqz_axes: i64([0]), ap_axes: i64([0]) } : {}),
+    shape1: i64([1, 4, -1]),
+    w1d: randomTensor([5, 4, 3], r, 0.5),
+    b1d: randomTensor([5], r, 0.1),
+    wmm: randomTensor([5, 3], r, 0.5),
+    wg: randomTensor([27, 7], r, 0.3),
+    bg: randomTensor([1, 7], r, 0.2),
+    sv: scalar(0.25),
+    st: i64([1]),
+    en: i64([9.223372036854776e18]),
+    ax: i64([1]),
+    stp: i64([2]),
+    mv: randomTensor([1, 3], r, 1),
+    bias4: randomTensor([4, 1, 1], r, 0.3),
+    wq: randomTensor([6, 8], r, 0.5),
+    bq: randomTensor([6], r, 0.1),
+  };
+  init['dv'] = { dtype: 'float32', dims: [7], data: Float32Array.from(randomTensor([7], r, 1).data, (v) => 1.5 + v) };
+  return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 4, 6, 6] }], outputs: [{ name: 'y1' }, { name: 'y2' }, { name: 'y3' }], initializers: init, opset });
+}

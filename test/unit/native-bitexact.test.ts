@@ -1,0 +1,74 @@
+/**
+ * Native runtime vs the TypeScript integer reference on the four reference models (issue 3):
+ * min-max INT8 and INT7 scales from two real inputs (MNIST digits / ImageNet images through
+ * the cards' preprocessing); on those two and one held-out input, every per-layer tap (the
+ * dequantized int32 accumulators) must be bit-identical, outputs of the integer part
+ * (dequantize / float-output layers) bit-identical, and outputs of FP32 fallback ops within
+ * 1e-5 relative.
+ */
+import { beforeAll, expect, it } from 'vitest';
+import { cardToSpec, readCard } from '../../src-main/core/data/card.js';
+import { openDataset } from '../../src-main/core/data/dataset.js';
+import { compileEqm } from '../../src-main/core/eqm/write-eqm.js';
+import { loadModel } from '../../src-main/core/graph/load.js';
+import { Runtime } from '../../src-main/runtime/native-runtime.js';
+import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
+import { firstBitDifference, maxRelativeDifference, quantize, runReference } from '../helpers/native-models.js';
+import { cardPath, describeShared, IMAGENET_DIR, MNIST_DIR, modelPath } from '../helpers/shared.js';
+
+const MODELS = ['mnist', 'squeezenet1.1', 'mobilenet_v1_0.25', 'ultraface_rfb320'];
+
+describeShared('native runtime is bit-exact with the integer reference', () => {
+  beforeAll(() => ensureNativeAddon(), BUILD_TIMEOUT_MS);
+
+  for (const name of MODELS) {
+    it(`${name}: INT8 and INT7 outputs and per-layer taps`, async () => {
+      const model = loadModel(modelPath(name));
+      const dims = model.graph.inputs[0]!.dims;
+      const card = readCard(cardPath(name));
+      const ds = await openDataset(name === 'mnist' ? MNIST_DIR : IMAGENET_DIR, { spec: cardToSpec(card), inputDims: dims, limit: 8 });
+      const inputs: Float32Array[] = [];
+      for (const i of [0, 1, 5]) inputs.push((await ds.load(i))!);
+      for (const bits of [8, 7]) {
+        const q = await quantize(model, inputs.slice(0, 2), bits);
+        const session = Runtime.load(compileEqm(q.graph, q.plan, q.table));
+        expect(session.info.layers.length).toBe(q.plan.layers.length);
+        // outputs produced by the integer program itself are in the bit-exact contract
+        const producer = new Map<string, string>();
+        for (const op of q.prog.ops) {
+          if (op.kind === 'dequantize' || op.kind === 'qlinear') producer.set(op.output, 'int');
+          else if (op.kind === 'float') for (const o of op.node.outputs) producer.set(o, 'float');
+        }
+        for (const x of inputs) {
+          const ref = runReference(q, x, dims);
+          const nat = session.runWithTaps(x, dims);
+          expect(Object.keys(nat.taps).sort()).toEqual([...ref.taps.keys()].sort());
+          for (const [layer, t] of ref.taps) {
+            const d = firstBitDifference(t, nat.taps[layer]!);
+            expect(d, `INT${bits} layer ${layer}: tap differs at ${d}: ${t[d]} vs ${nat.taps[layer]![d]}`).toBe(-1);
+          }
+          for (const op of q.prog.ops) {
+            if (op.kind !== 'qlinear' || op.outScale === undefined) continue;
+            const q8 = nat.int8[op.name]!;
+            expect(q8.length).toBe(op.geom.cout * op.geom.P);
+            let lo = 127;
+            let hi = -128;
+            for (const v of q8) {
+              lo = v < lo ? v : lo;
+              hi = v > hi ? v : hi;
+            }
+            expect(lo).toBeGreaterThanOrEqual(op.lo);
+            expect(hi).toBeLessThanOrEqual(op.hi);
+          }
+          q.prog.outputs.forEach((o, k) => {
+            const a = ref.outputs[k]!;
+            const b = nat.outputs[k]!;
+            expect(b.length).toBe(a.length);
+            if (producer.get(o) === 'int') expect(firstBitDifference(a, b), `INT${bits} output ${o}`).toBe(-1);
+            else expect(maxRelativeDifference(a, b), `INT${bits} output ${o}`).toBeLessThanOrEqual(1e-5);
+          });
+        }
+      }
+    });
+  }
+});
