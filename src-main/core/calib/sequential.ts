@@ -47,7 +47,11 @@ export function runSequential(
   // progress: elapsed/ETA over the whole run, weighting each group by its MACs (search cost
   // grows with them); within a group the weight phase counts as half
   const t0 = Date.now();
-  const groupWork = plan.groups.map((g) => g.layers.reduce((a, l) => a + l.geom.cout * l.geom.K * Math.min(l.geom.P, settings.samplePositions || l.geom.P), 0) + 1);
+  // per layer: the search scores steps candidates twice (weights, activations) on the sampled
+  // positions, then the layer runs once on all positions
+  const groupWork = plan.groups.map(
+    (g) => g.layers.reduce((a, l) => a + l.geom.cout * l.geom.K * (l.geom.P + 2 * settings.steps * Math.min(l.geom.P, settings.samplePositions || l.geom.P)), 0) + 1,
+  );
   const totalWork = groupWork.reduce((a, b) => a + b, 0);
   let doneWork = 0;
   const groupProgress: ProgressSink | undefined = onProgress
