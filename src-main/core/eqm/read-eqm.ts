@@ -4,6 +4,8 @@
  * the same checks. Every offset, size, index and dims product is validated; malformed input
  * raises EqmFormatError.
  */
+import type { PoolGeom } from '../engine/int-pool.js';
+import type { LinearGeom } from '../quant/linear-geom.js';
 import { ByteReader } from './bytes.js';
 import { crc32 } from './crc32.js';
 import {
@@ -33,46 +35,9 @@ export interface EqmTensor {
   data?: Uint8Array;
 }
 
-export interface EqmLinearGeom {
-  kind: 'conv' | 'gemm';
-  cin: number;
-  cout: number;
-  group: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
-  padT: number;
-  padL: number;
-  inH: number;
-  inW: number;
-  outH: number;
-  outW: number;
-  K: number;
-  P: number;
-}
-
-export interface EqmPoolGeom {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  OH: number;
-  OW: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
-  pt: number;
-  pl: number;
-  pb: number;
-  pr: number;
-  countIncludePad: boolean;
-}
+/** The reader returns the same geometry records the writer took (quant/linear-geom.ts, engine/int-pool.ts). */
+export type EqmLinearGeom = LinearGeom;
+export type EqmPoolGeom = Omit<PoolGeom, 'spatialRank'>;
 
 export type EqmAttr = number | number[] | string | string[];
 
