@@ -2,6 +2,7 @@
 import { onnx } from '../../src-main/core/onnx/proto.js';
 import { encodeTensor } from '../../src-main/core/onnx/tensor-codec.js';
 import type { Tensor } from '../../src-main/core/graph/tensor.js';
+import { mulberry32 } from '../../src-main/core/synth/rng.js';
 
 export interface NodeSpec {
   op: string;
@@ -59,17 +60,8 @@ export function buildModel(opts: {
   return onnx.ModelProto.encode(model).finish();
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG: the same mulberry32 the synthetic networks use. */
+export const rng = mulberry32;
 
 export function randomTensor(dims: number[], r: () => number, scale = 1): Tensor {
   const n = dims.reduce((a, b) => a * b, 1);

@@ -11,21 +11,11 @@ import type { Tensor } from '../../src-main/core/graph/tensor.js';
 import { AttributeType, onnx, type IAttributeProto, type INodeProto, type ITensorProto, type IValueInfoProto } from '../../src-main/core/onnx/proto.js';
 import { encodeTensor } from '../../src-main/core/onnx/tensor-codec.js';
 import { findOp } from '../../src-main/core/ops/registry.js';
+import { mulberry32 } from '../../src-main/core/synth/rng.js';
 
 // ---------------------------------------------------------------- harness
 
-/** mulberry32: small seeded PRNG so every run sees the same inputs */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = prng(1234);
+const rand = mulberry32(1234); // seeded so every run sees the same inputs
 
 function rf(dims: number[], lo = -1, hi = 1): Tensor {
   const n = dims.reduce((a, b) => a * b, 1);
