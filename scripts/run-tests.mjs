@@ -56,6 +56,21 @@ const SUITES = [
       `--outputFile=${path.relative(ROOT, VITEST_JSON).split(path.sep).join('/')}`,
     ],
   },
+  {
+    // device simulator (sshd, socat, qemu-aarch64-static boards): test/device, vitest.device.config.ts
+    name: 'device',
+    kind: 'vitest',
+    report: path.join(ROOT, 'test-results', 'vitest-device.json'),
+    cmd: () => [process.execPath, binOf('vitest'), 'run', '--config', 'vitest.device.config.ts', '--reporter=default', '--reporter=json', '--outputFile=test-results/vitest-device.json'],
+  },
+  {
+    // Playwright (playwright-core + /usr/bin/chromium) against web mode, run through vitest:
+    // test/e2e, test/e2e/vitest.config.ts (builds out/renderer first if missing or stale)
+    name: 'e2e',
+    kind: 'vitest',
+    report: path.join(ROOT, 'test-results', 'vitest-e2e.json'),
+    cmd: () => [process.execPath, binOf('vitest'), 'run', '--config', 'test/e2e/vitest.config.ts', '--reporter=default', '--reporter=json', '--outputFile=test-results/vitest-e2e.json'],
+  },
 ];
 
 /** Run a command with inherited stdio; resolves with its exit code (or 1 on spawn error / signal). */

@@ -228,11 +228,22 @@ function startWebServer(port, reason) {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Web mode with the app's service API: `easyquant serve` (src-main/cli/commands/serve.ts) —
+ * HTTP + WebSocket on 127.0.0.1 with a per-launch token; it builds out/renderer if needed.
+ */
+function runServe(port, reason) {
+  if (reason !== 'forced') console.log('Electron binary not available here (no download access); opening EasyQuant Studio in web mode.');
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'easyquant.mjs'), 'serve', '--port', String(port)], { cwd: ROOT, stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('close', (code) => process.exit(code ?? 1));
+}
+
 function main() {
   const forceWeb = flag('--web');
   const electronPath = forceWeb ? undefined : (installedElectron() ?? tryFetchElectron());
-  ensureBuilt();
   if (electronPath) {
+    ensureBuilt();
     runElectron(electronPath);
     return;
   }
@@ -242,7 +253,12 @@ function main() {
     console.error(`easyquant: invalid port ${portArg}`);
     process.exit(2);
   }
-  startWebServer(port, forceWeb ? 'forced' : 'no-electron');
+  // the static-only server below stays for builds without the CLI; the app needs the API
+  if (fs.existsSync(path.join(ROOT, 'bin', 'easyquant.mjs'))) runServe(port, forceWeb ? 'forced' : 'no-electron');
+  else {
+    ensureBuilt();
+    startWebServer(port, forceWeb ? 'forced' : 'no-electron');
+  }
 }
 
 main();

@@ -2,11 +2,14 @@
 // dependency; this file only converts arguments and results and turns Status errors into
 // JS Errors.
 //
-//   loadModel(bytes: Uint8Array) → handle                (throws Error with the loader's message)
+//   loadModel(bytes: Uint8Array, options?: {threads, isa, autotune, convAlgo}) → handle
+//                                                         (throws Error with the loader's message)
 //   run(handle, input: Float32Array, dims: number[]) → Float32Array[]
 //   runWithTaps(handle, input, dims) → { outputs, taps: {layer: Float32Array}, int8: {layer: Int8Array} }
 //   info(handle) → { input, outputs, qmax, opset, ops, layers }
-//   version() → { eqm: 1 }
+//   profile(handle) → { isa, threads, ops: [{ name, kind, kernel, work, totalMs, calls, tuned }] }
+//   resetProfile(handle)
+//   version() → { eqm: 1, kernels, detectedIsa, availableIsas, affinityCpus }
 #include <napi.h>
 
 #include <cmath>
@@ -18,6 +21,7 @@
 
 #include "format/eqm_loader.h"
 #include "runtime/session.h"
+#include "calib_addon.h"
 
 namespace {
 
@@ -42,11 +46,25 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
     throw Napi::TypeError::New(env, "loadModel: expected the EQM bytes as a Uint8Array or Buffer");
   Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+  eq::SessionOptions opts;
+  if (info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull()) {
+    if (!info[1].IsObject()) throw Napi::TypeError::New(env, "loadModel: options must be an object");
+    Napi::Object o = info[1].As<Napi::Object>();
+    if (o.Has("threads") && !o.Get("threads").IsUndefined()) {
+      Napi::Value t = o.Get("threads");
+      if (!t.IsNumber() || std::floor(t.As<Napi::Number>().DoubleValue()) != t.As<Napi::Number>().DoubleValue())
+        throw Napi::TypeError::New(env, "loadModel: options.threads must be an integer");
+      opts.threads = t.As<Napi::Number>().Int32Value();
+    }
+    if (o.Has("isa") && !o.Get("isa").IsUndefined()) opts.isa = o.Get("isa").ToString().Utf8Value();
+    if (o.Has("autotune") && !o.Get("autotune").IsUndefined()) opts.autotune = o.Get("autotune").ToBoolean().Value();
+    if (o.Has("convAlgo") && !o.Get("convAlgo").IsUndefined()) opts.conv_algo = o.Get("convAlgo").ToString().Utf8Value();
+  }
   std::unique_ptr<eq::Model> model;
   eq::Status st = eq::LoadEqm(bytes.Data(), bytes.ByteLength(), &model);
   if (!st.ok()) throw Napi::Error::New(env, st.message());
   std::unique_ptr<Handle> h(new Handle());
-  st = eq::Session::Create(std::move(model), &h->session);
+  st = eq::Session::Create(std::move(model), opts, &h->session);
   if (!st.ok()) throw Napi::Error::New(env, st.message());
   Napi::External<Handle> ext = Napi::External<Handle>::New(env, h.release(), [](Napi::Env, Handle* p) { delete p; });
   ext.TypeTag(&kSessionTag);
@@ -164,10 +182,50 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return res;
 }
 
+Napi::Value Profile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  eq::Session* s = GetSession(env, info.Length() ? info[0] : env.Undefined());
+  Napi::Object res = Napi::Object::New(env);
+  res.Set("isa", eq::IsaName(s->isa()));
+  res.Set("threads", s->threads());
+  const std::vector<eq::OpProfile>& prof = s->profile();
+  Napi::Array ops = Napi::Array::New(env, prof.size());
+  for (size_t k = 0; k < prof.size(); k++) {
+    const eq::OpProfile& p = prof[k];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", p.name);
+    o.Set("kind", p.kind);
+    o.Set("kernel", p.kernel);
+    o.Set("work", static_cast<double>(p.work));
+    o.Set("totalMs", static_cast<double>(p.total_ns) / 1e6);
+    o.Set("calls", static_cast<double>(p.calls));
+    Napi::Array tuned = Napi::Array::New(env, p.tuned.size());
+    for (size_t i = 0; i < p.tuned.size(); i++) {
+      Napi::Object t = Napi::Object::New(env);
+      t.Set("kernel", p.tuned[i].first);
+      t.Set("us", p.tuned[i].second);
+      tuned.Set(static_cast<uint32_t>(i), t);
+    }
+    o.Set("tuned", tuned);
+    ops.Set(static_cast<uint32_t>(k), o);
+  }
+  res.Set("ops", ops);
+  return res;
+}
+
+Napi::Value ResetProfile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  GetSession(env, info.Length() ? info[0] : env.Undefined())->ResetProfile();
+  return env.Undefined();
+}
+
 Napi::Value Version(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("eqm", 1);
-  o.Set("kernels", "scalar");
+  o.Set("kernels", eq::AvailableIsas());
+  o.Set("detectedIsa", eq::IsaName(eq::DetectIsa()));
+  o.Set("availableIsas", eq::AvailableIsas());
+  o.Set("affinityCpus", eq::AffinityCpuCount());
   return o;
 }
 
@@ -190,7 +248,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("run", Napi::Function::New(env, Guard<Run>, "run"));
   exports.Set("runWithTaps", Napi::Function::New(env, Guard<RunWithTaps>, "runWithTaps"));
   exports.Set("info", Napi::Function::New(env, Guard<Info>, "info"));
+  exports.Set("profile", Napi::Function::New(env, Guard<Profile>, "profile"));
+  exports.Set("resetProfile", Napi::Function::New(env, Guard<ResetProfile>, "resetProfile"));
   exports.Set("version", Napi::Function::New(env, Guard<Version>, "version"));
+  RegisterCalibFunctions(env, exports);
   return exports;
 }
 

@@ -80,7 +80,10 @@ int main(int argc, char** argv) {
       continue;
     }
     std::unique_ptr<eq::Session> s;
-    st = eq::Session::Create(std::move(model), &s);
+    eq::SessionOptions opts;
+    opts.threads = 1;
+    opts.autotune = false;  // autotune timing runs would only repeat the run below
+    st = eq::Session::Create(std::move(model), opts, &s);
     if (!st.ok()) {
       run_errors++;
       continue;

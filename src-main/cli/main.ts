@@ -3,6 +3,7 @@
  * Results go to stdout (a table, or one JSON object with --json); progress and warnings go
  * to stderr; any error is one line `easyquant: error: …` and a non-zero exit.
  */
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CalibSettings } from '../core/calib/settings.js';
 import type { PreprocessSpec } from '../core/data/preprocess.js';
@@ -11,6 +12,12 @@ import { EXPORT_FILES, type ExportFormat, inspectModel, runCalibration, runEvalu
 import { createProgressBar } from './progress-bar.js';
 import { SYNTH_ARCHS, type SynthArch } from '../core/synth/index.js';
 import { printInspect, printEval } from './tables.js';
+import { registerServe } from './commands/serve.js';
+import { registerRuntimeCommands } from './commands/runtime.js';
+import { registerDemo } from './commands/demo.js';
+import { registerDevices } from './commands/devices.js';
+import { registerDeploy } from './commands/deploy.js';
+import { registerProfile } from './commands/profile.js';
 
 function num(name: string) {
   return (v: string) => {
@@ -119,10 +126,22 @@ export function buildCli(): Command {
       .addOption(new Option('--inputs <i>', 'EQ inputs: from the quantized network (paper) or FP32 (ncnn)').choices(['quantized', 'fp32']).default('quantized'))
       .option('--sample-positions <n>', 'EQ: output positions scored per image (0 = all)', int('--sample-positions'), 64)
       .option('--percentile <p>', 'Percentile calibrator: percentile of |x|', num('--percentile'), 99.99)
+      .addOption(new Option('--strategy <s>', 'EQ candidates: the plain grid (paper) or coarse-to-fine').choices(['grid', 'coarse-fine']).default('grid'))
+      .addOption(new Option('--accel <a>', 'EQ scoring engine: native kernels or the TypeScript reference (same scales)').choices(['auto', 'native', 'ts']).default('auto'))
+      .option('--threads <n>', 'worker threads of the native EQ search (0 = all CPUs)', int('--threads'), 0)
+      .option('--resume', 'EQ: go on from the checkpoint (<out>.eq-checkpoint.json) of an interrupted run')
+      .option('--progress-json', 'progress as one JSON event per line on stderr (instead of the bar)')
       .requiredOption('--out <dir>', 'output folder (written atomically)')
       .option('--json', 'print one JSON object on stdout')
       .option('--quiet', 'no progress bar'),
   ).action(async (o: PreOpts & Record<string, unknown>) => {
+    // Ctrl-C / SIGTERM: stop the calibration (within a second), leave no output folder
+    let stop = false;
+    const onSignal = () => {
+      if (stop) process.exit(130);
+      stop = true;
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     const settings: Partial<CalibSettings> = {
       method: o.method as CalibSettings['method'],
       bits: o.bits as number,
@@ -135,6 +154,11 @@ export function buildCli(): Command {
       inputs: o.inputs as 'quantized' | 'fp32',
       samplePositions: o.samplePositions as number,
       percentile: o.percentile as number,
+      strategy: o.strategy as 'grid' | 'coarse-fine',
+      accel: o.accel as 'auto' | 'native' | 'ts',
+      threads: o.threads as number,
+      checkpoint: `${path.resolve(o.out as string)}.eq-checkpoint.json`,
+      resume: o.resume === true,
     };
     const r = await runCalibration(
       {
@@ -147,7 +171,8 @@ export function buildCli(): Command {
         calibImages: o.calib as number,
         out: o.out as string,
       },
-      createProgressBar(!o.quiet),
+      o.progressJson ? (e) => process.stderr.write(`${JSON.stringify(e)}\n`) : createProgressBar(!o.quiet),
+      () => stop,
     );
     if (o.json) {
       process.stdout.write(`${JSON.stringify({ out: r.out, files: r.files, method: r.method, bits: r.bits, images: r.images, seconds: r.seconds, groups: r.groups, warnings: r.warnings })}\n`);
@@ -221,6 +246,12 @@ export function buildCli(): Command {
       if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else process.stdout.write(`${o.out}: ${o.arch} ${o.size}x${o.size}, seed ${o.seed}, ${(r.bytes / 1e6).toFixed(1)} MB\n`);
     });
+  registerServe(program);
+  registerRuntimeCommands(program);
+  registerDemo(program);
+  registerDevices(program);
+  registerDeploy(program);
+  registerProfile(program);
   return program;
 }
 

@@ -3,10 +3,14 @@
  * Types and constants only: no runtime imports, so main, preload and renderer can all import it
  * (the renderer with `import type`).
  */
+import type { ApiErrorPayload, ApiMethod, ApiParams, ApiResults } from '../service/app-api.js';
+import type { AppEvent } from '../service/app-types.js';
 
-/** IPC channel names (ipcRenderer.invoke ↔ ipcMain.handle). */
+/** IPC channel names (ipcRenderer.invoke ↔ ipcMain.handle, and main → renderer events). */
 export const IPC = {
   version: 'easyquant:version',
+  call: 'easyquant:call',
+  event: 'easyquant:event',
 } as const;
 
 export type IpcChannel = (typeof IPC)[keyof typeof IPC];
@@ -21,9 +25,15 @@ export interface VersionInfo {
   arch: string;
 }
 
+/** What an `easyquant:call` invoke resolves to (errors are values, never thrown across IPC). */
+export type IpcCallResult<M extends ApiMethod = ApiMethod> = { ok: true; result: ApiResults[M] } | { ok: false; error: ApiErrorPayload };
+
 /** The object the preload script exposes as `window.easyquant`. */
 export interface EasyQuantApi {
   version(): Promise<VersionInfo>;
+  call<M extends ApiMethod>(method: M, params: ApiParams[M]): Promise<IpcCallResult<M>>;
+  /** subscribe to service events; returns the unsubscribe function */
+  onEvent(listener: (e: AppEvent) => void): () => void;
 }
 
 /** Name of the global the API is exposed under (`window.easyquant`). */

@@ -8,9 +8,13 @@
  *
  * Must not import anything from src-main/core that needs Electron (core never imports electron).
  */
-import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createDispatcher } from '../service/app-dispatch.js';
+import { loadDemoRunner } from '../service/app-demo-bridge.js';
+import { AppService, type SecretBox } from '../service/app-service.js';
+import { createIpcCallHandler } from './ipc-bridge.js';
 import { IPC, type VersionInfo } from './ipc-contract.js';
 import { isAllowedRequest, isAppUrl, parseDevServerUrl, rendererLocation } from './security.js';
 
@@ -33,7 +37,23 @@ function assertTrustedSender(event: IpcMainInvokeEvent): void {
   }
 }
 
-function registerIpc(): void {
+let service: AppService | undefined;
+
+/** Secrets (SSH passphrases) are stored only encrypted by the OS keychain (safeStorage). */
+function secretBox(): SecretBox | undefined {
+  if (!safeStorage.isEncryptionAvailable()) return undefined;
+  return { encrypt: (plain) => safeStorage.encryptString(plain) };
+}
+
+async function registerIpc(): Promise<void> {
+  // The service runs calibration, evaluation and export in worker threads: this thread only
+  // routes messages, so the window never freezes.
+  service = new AppService({ dataRoot: path.join(app.getPath('userData'), 'projects'), mode: 'desktop', version: app.getVersion(), secrets: secretBox() });
+  const dispatch = createDispatcher(service, { demo: await loadDemoRunner() });
+  ipcMain.handle(IPC.call, createIpcCallHandler(dispatch, (e) => assertTrustedSender(e as IpcMainInvokeEvent)));
+  service.events.on((ev) => {
+    for (const w of BrowserWindow.getAllWindows()) if (!w.isDestroyed()) w.webContents.send(IPC.event, ev);
+  });
   ipcMain.handle(IPC.version, (event): VersionInfo => {
     assertTrustedSender(event);
     return {
@@ -115,9 +135,13 @@ if (!app.requestSingleInstanceLock()) {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });
 
-  void app.whenReady().then(() => {
+  app.on('will-quit', () => {
+    void service?.close();
+  });
+
+  void app.whenReady().then(async () => {
     hardenSession();
-    registerIpc();
+    await registerIpc();
     createWindow();
   });
 }

@@ -4,8 +4,9 @@
  * (override the location with EQ_NATIVE_ADDON). Loaded through createRequire, so it works
  * from ESM.
  *
- *   const session = Runtime.load(compileEqm(graph, plan, table));   // or a path to a .eqm file
+ *   const session = Runtime.load(compileEqm(graph, plan, table), { threads: 2 });   // or a .eqm path
  *   const [logits] = session.run(input, [1, 3, 224, 224]);
+ *   session.profile();   // per-layer times and the kernel chosen for each layer
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -35,15 +36,56 @@ export interface NativeTapRun {
   int8: Record<string, Int8Array>;
 }
 
+/** Session options; every field is optional. */
+export interface NativeSessionOptions {
+  /** worker threads; default: the CPUs in the process's affinity mask */
+  threads?: number;
+  /** ISA level: scalar | avx2 | avx512vnni | neon | dotprod; default: EQ_ISA or the best the CPU runs */
+  isa?: string;
+  /** time the candidate algorithms of each conv layer once and keep the fastest (default true) */
+  autotune?: boolean;
+  /** force gemm | wino23 | wino43 where applicable (tests and benchmarks) */
+  convAlgo?: string;
+}
+
+export interface NativeOpProfile {
+  name: string;
+  kind: string;
+  /** quantized layers: "<algo>:<kernel>" (e.g. "wino43:wino43-avx2"); fp32 ops: "fp32:<OpType>" */
+  kernel: string;
+  /** multiply-adds (or elements) of one run */
+  work: number;
+  totalMs: number;
+  calls: number;
+  /** autotune measurements: candidate kernel → median µs */
+  tuned: { kernel: string; us: number }[];
+}
+
+export interface NativeProfile {
+  isa: string;
+  threads: number;
+  ops: NativeOpProfile[];
+}
+
+export interface NativeVersion {
+  eqm: number;
+  kernels: string;
+  detectedIsa: string;
+  availableIsas: string;
+  affinityCpus: number;
+}
+
 /** Opaque model handle owned by the addon. */
 export type NativeHandle = { readonly __eqmHandle: unique symbol };
 
 export interface NativeAddon {
-  loadModel(bytes: Uint8Array): NativeHandle;
+  loadModel(bytes: Uint8Array, options?: NativeSessionOptions): NativeHandle;
   run(handle: NativeHandle, input: Float32Array, dims: number[]): Float32Array[];
   runWithTaps(handle: NativeHandle, input: Float32Array, dims: number[]): NativeTapRun;
   info(handle: NativeHandle): NativeModelInfo;
-  version(): { eqm: number; kernels: string };
+  profile(handle: NativeHandle): NativeProfile;
+  resetProfile(handle: NativeHandle): void;
+  version(): NativeVersion;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,6 +95,9 @@ const ADDON_FILE = path.join('native', 'build', 'Release', 'eqm_native.node');
 export function addonCandidates(): string[] {
   const list: string[] = [];
   if (process.env.EQ_NATIVE_ADDON) list.push(path.resolve(process.env.EQ_NATIVE_ADDON));
+  // packaged app: electron-builder's extraResources (build/electron-builder.yml)
+  const res = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
+  if (res) list.push(path.join(res, 'addon', 'eqm_native.node'));
   for (const up of ['../..', '../../..', '..']) list.push(path.resolve(here, up, ADDON_FILE));
   list.push(path.resolve(process.cwd(), ADDON_FILE));
   return [...new Set(list)];
@@ -88,14 +133,23 @@ export class NativeSession {
   runWithTaps(input: Float32Array, dims: number[]): NativeTapRun {
     return this.addon.runWithTaps(this.handle, input, dims);
   }
+
+  /** Per-op accumulated times since load (or resetProfile), the kernel chosen per layer and the autotune figures. */
+  profile(): NativeProfile {
+    return this.addon.profile(this.handle);
+  }
+
+  resetProfile(): void {
+    this.addon.resetProfile(this.handle);
+  }
 }
 
 export const Runtime = {
   /** Loads an EQM model from bytes or a file path; throws an Error with the loader's message on malformed input. */
-  load(eqm: Uint8Array | string): NativeSession {
+  load(eqm: Uint8Array | string, options?: NativeSessionOptions): NativeSession {
     const addon = loadAddon();
     const bytes = typeof eqm === 'string' ? fs.readFileSync(eqm) : eqm;
-    return new NativeSession(addon, addon.loadModel(bytes));
+    return new NativeSession(addon, addon.loadModel(bytes, options));
   },
   available(): boolean {
     try {
@@ -105,7 +159,7 @@ export const Runtime = {
       return false;
     }
   },
-  version(): { eqm: number; kernels: string } {
+  version(): NativeVersion {
     return loadAddon().version();
   },
 };

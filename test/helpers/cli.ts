@@ -9,12 +9,12 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): CliResult {
+export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): CliResult {
   const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'easyquant.mjs'), ...args], {
     cwd: opts.cwd ?? PROJECT_ROOT,
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 600_000,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...opts.env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

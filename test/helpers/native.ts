@@ -51,6 +51,16 @@ function build(): void {
 
 /** Builds native/build/Release/eqm_native.node when missing or older than native/src, native/addon or CMakeLists.txt. */
 export function ensureNativeAddon(): void {
+  // another process may be linking the addon right now: a half-written file would look fresh
+  const waitUntil = Date.now() + 20 * 60_000;
+  while (fs.existsSync(LOCK) && Date.now() < waitUntil) {
+    try {
+      if (Date.now() - fs.statSync(LOCK).mtimeMs > STALE_LOCK_MS) break;
+    } catch {
+      break;
+    }
+    sleep(500);
+  }
   if (upToDate()) return;
   fs.mkdirSync(path.dirname(LOCK), { recursive: true });
   const deadline = Date.now() + 20 * 60_000;

@@ -4,19 +4,33 @@
  * the cards' preprocessing); on those two and one held-out input, every per-layer tap (the
  * dequantized int32 accumulators) must be bit-identical, outputs of the integer part
  * (dequantize / float-output layers) bit-identical, and outputs of FP32 fallback ops within
- * 1e-5 relative.
+ * 1e-5 relative. This holds for every ISA level the machine runs (scalar, avx2, avx512vnni /
+ * neon, dotprod), with every convolution algorithm (packed GEMM, Winograd F(2,3), F(4,3)),
+ * on one and two threads.
  */
 import { beforeAll, expect, it } from 'vitest';
 import { cardToSpec, readCard } from '../../src-main/core/data/card.js';
 import { openDataset } from '../../src-main/core/data/dataset.js';
 import { compileEqm } from '../../src-main/core/eqm/write-eqm.js';
 import { loadModel } from '../../src-main/core/graph/load.js';
-import { Runtime } from '../../src-main/runtime/native-runtime.js';
+import { Runtime, type NativeSessionOptions } from '../../src-main/runtime/native-runtime.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
 import { firstBitDifference, maxRelativeDifference, quantize, runReference } from '../helpers/native-models.js';
 import { cardPath, describeShared, IMAGENET_DIR, MNIST_DIR, modelPath } from '../helpers/shared.js';
 
 const MODELS = ['mnist', 'squeezenet1.1', 'mobilenet_v1_0.25', 'ultraface_rfb320'];
+
+/** Every ISA × algorithm × thread configuration to compare (the reference is computed once). */
+function configs(): NativeSessionOptions[] {
+  const out: NativeSessionOptions[] = [];
+  for (const isa of Runtime.version().availableIsas.split(',')) {
+    out.push({ isa, threads: 1, convAlgo: 'gemm' });
+    out.push({ isa, threads: 2, convAlgo: 'wino23' });
+    out.push({ isa, threads: 1, convAlgo: 'wino43' });
+    out.push({ isa, threads: 2 });
+  }
+  return out;
+}
 
 describeShared('native runtime is bit-exact with the integer reference', () => {
   beforeAll(() => ensureNativeAddon(), BUILD_TIMEOUT_MS);
@@ -31,44 +45,59 @@ describeShared('native runtime is bit-exact with the integer reference', () => {
       for (const i of [0, 1, 5]) inputs.push((await ds.load(i))!);
       for (const bits of [8, 7]) {
         const q = await quantize(model, inputs.slice(0, 2), bits);
-        const session = Runtime.load(compileEqm(q.graph, q.plan, q.table));
-        expect(session.info.layers.length).toBe(q.plan.layers.length);
+        const eqm = compileEqm(q.graph, q.plan, q.table);
         // outputs produced by the integer program itself are in the bit-exact contract
         const producer = new Map<string, string>();
         for (const op of q.prog.ops) {
           if (op.kind === 'dequantize' || op.kind === 'qlinear') producer.set(op.output, 'int');
           else if (op.kind === 'float') for (const o of op.node.outputs) producer.set(o, 'float');
         }
-        for (const x of inputs) {
-          const ref = runReference(q, x, dims);
-          const nat = session.runWithTaps(x, dims);
-          expect(Object.keys(nat.taps).sort()).toEqual([...ref.taps.keys()].sort());
-          for (const [layer, t] of ref.taps) {
-            const d = firstBitDifference(t, nat.taps[layer]!);
-            expect(d, `INT${bits} layer ${layer}: tap differs at ${d}: ${t[d]} vs ${nat.taps[layer]![d]}`).toBe(-1);
+        const refs = inputs.map((x) => runReference(q, x, dims));
+        for (const cfg of configs()) {
+          const session = Runtime.load(eqm, cfg);
+          const tag = `INT${bits} ${JSON.stringify(cfg)}`;
+          expect(session.info.layers.length).toBe(q.plan.layers.length);
+          const prof = session.profile();
+          expect(prof.isa).toBe(cfg.isa);
+          if (cfg.convAlgo === 'wino43' || cfg.convAlgo === 'wino23') {
+            // every 3x3 stride-1 dense conv runs the forced Winograd variant
+            const wino = prof.ops.filter((op) => op.kernel.startsWith(`${cfg.convAlgo}:`));
+            expect(wino.length, tag).toBe(q.prog.ops.filter((op) => op.kind === 'qlinear' && op.geom.kind === 'conv' && op.geom.kh === 3 && op.geom.kw === 3 && op.geom.sh === 1 && op.geom.sw === 1 && op.geom.group === 1 && op.geom.dh === 1 && op.geom.dw === 1).length);
           }
-          for (const op of q.prog.ops) {
-            if (op.kind !== 'qlinear' || op.outScale === undefined) continue;
-            const q8 = nat.int8[op.name]!;
-            expect(q8.length).toBe(op.geom.cout * op.geom.P);
-            let lo = 127;
-            let hi = -128;
-            for (const v of q8) {
-              lo = v < lo ? v : lo;
-              hi = v > hi ? v : hi;
+          inputs.forEach((x, i) => {
+            const ref = refs[i]!;
+            const nat = session.runWithTaps(x, dims);
+            expect(Object.keys(nat.taps).sort()).toEqual([...ref.taps.keys()].sort());
+            for (const [layer, t] of ref.taps) {
+              const d = firstBitDifference(t, nat.taps[layer]!);
+              expect(d, `${tag} layer ${layer}: tap differs at ${d}: ${t[d]} vs ${nat.taps[layer]![d]}`).toBe(-1);
             }
-            expect(lo).toBeGreaterThanOrEqual(op.lo);
-            expect(hi).toBeLessThanOrEqual(op.hi);
-          }
-          q.prog.outputs.forEach((o, k) => {
-            const a = ref.outputs[k]!;
-            const b = nat.outputs[k]!;
-            expect(b.length).toBe(a.length);
-            if (producer.get(o) === 'int') expect(firstBitDifference(a, b), `INT${bits} output ${o}`).toBe(-1);
-            else expect(maxRelativeDifference(a, b), `INT${bits} output ${o}`).toBeLessThanOrEqual(1e-5);
+            for (const op of q.prog.ops) {
+              if (op.kind !== 'qlinear' || op.outScale === undefined) continue;
+              const q8 = nat.int8[op.name]!;
+              expect(q8.length).toBe(op.geom.cout * op.geom.P);
+              let lo = 127;
+              let hi = -128;
+              for (const v of q8) {
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+              }
+              expect(lo).toBeGreaterThanOrEqual(op.lo);
+              expect(hi).toBeLessThanOrEqual(op.hi);
+            }
+            // with taps the output stage runs scalar; without, the SIMD output stage
+            const plain = session.run(x, dims);
+            q.prog.outputs.forEach((o, k) => {
+              const a = ref.outputs[k]!;
+              for (const b of [nat.outputs[k]!, plain[k]!]) {
+                expect(b.length).toBe(a.length);
+                if (producer.get(o) === 'int') expect(firstBitDifference(a, b), `${tag} output ${o}`).toBe(-1);
+                else expect(maxRelativeDifference(a, b), `${tag} output ${o}`).toBeLessThanOrEqual(1e-5);
+              }
+            });
           });
         }
       }
-    });
+    }, 20 * 60_000);
   }
 });

@@ -21,20 +21,30 @@ import { buildModel, randomTensor, rng, type NodeSpec } from '../helpers/onnx-bu
 
 const f32 = Math.fround;
 
+/** Bit-exact against the reference on every ISA level and algorithm, with taps (scalar output stage) and without (SIMD output stage). */
 function expectSame(graph: Graph, prog: IntProgram, inputs: Float32Array[], dims: number[], label: string): void {
-  const session = Runtime.load(compileIntProgram(graph, prog));
-  for (const x of inputs) {
-    const ref = runReference({ graph, prog }, x, dims);
-    const nat = session.runWithTaps(x, dims);
-    for (const [layer, t] of ref.taps) {
-      const d = firstBitDifference(t, nat.taps[layer]!);
-      expect(d, `${label}: tap of ${layer} differs at ${d}: ${t[d]} vs ${nat.taps[layer]![d]}`).toBe(-1);
+  const eqm = compileIntProgram(graph, prog);
+  const refs = inputs.map((x) => runReference({ graph, prog }, x, dims));
+  for (const isa of Runtime.version().availableIsas.split(',')) {
+    for (const convAlgo of ['gemm', 'wino23', 'wino43']) {
+      const session = Runtime.load(eqm, { isa, convAlgo, threads: convAlgo === 'wino23' ? 2 : 1 });
+      const tag = `${label} [${isa} ${convAlgo}]`;
+      inputs.forEach((x, i) => {
+        const ref = refs[i]!;
+        const nat = session.runWithTaps(x, dims);
+        for (const [layer, t] of ref.taps) {
+          const d = firstBitDifference(t, nat.taps[layer]!);
+          expect(d, `${tag}: tap of ${layer} differs at ${d}: ${t[d]} vs ${nat.taps[layer]![d]}`).toBe(-1);
+        }
+        const plain = session.run(x, dims);
+        ref.outputs.forEach((a, k) => {
+          for (const [how, b] of [['taps', nat.outputs[k]!], ['run', plain[k]!]] as const) {
+            const d = firstBitDifference(a, b);
+            expect(d, `${tag} (${how}): output ${prog.outputs[k]} differs at ${d}: ${a[d]} vs ${b[d]}`).toBe(-1);
+          }
+        });
+      });
     }
-    ref.outputs.forEach((a, k) => {
-      const b = nat.outputs[k]!;
-      const d = firstBitDifference(a, b);
-      expect(d, `${label}: output ${prog.outputs[k]} differs at ${d}: ${a[d]} vs ${b[d]}`).toBe(-1);
-    });
   }
 }
 

@@ -252,6 +252,10 @@ Status Prepare(const Model& model, Op* op) {
   else if (t == "Conv") st = PrepareConv(c);
   else if (t == "Gemm") st = PrepareGemm(c);
   else if (t == "MatMul") st = PrepareMatMul(c);
+  else if (t == "HardSigmoid") st = PrepareHardSigmoid(c);
+  else if (t == "BatchNormalization") st = PrepareBatchNorm(c);
+  else if (t == "ConvTranspose") st = PrepareConvTranspose(c);
+  else if (t == "Resize") st = PrepareResize(c);
   else return c.Unsup("FP32 fallback op '" + t + "' is not implemented by the native runtime");
   EQ_RETURN_IF_ERROR(st);
   if (!op->fn.kernel) return c.Fail("no kernel was created");

@@ -77,6 +77,10 @@ Status PrepareGlobalPool(PrepCtx& c); // GlobalAveragePool GlobalMaxPool
 Status PrepareConv(PrepCtx& c);
 Status PrepareGemm(PrepCtx& c);
 Status PrepareMatMul(PrepCtx& c);
+Status PrepareHardSigmoid(PrepCtx& c);     // hard_sigmoid.cc
+Status PrepareBatchNorm(PrepCtx& c);       // batch_norm_f32.cc
+Status PrepareConvTranspose(PrepCtx& c);   // conv_transpose_f32.cc
+Status PrepareResize(PrepCtx& c);          // resize_f32.cc
 
 // window geometry of Conv / pooling (port of ops/spatial.ts windowGeom)
 struct Window {

@@ -49,6 +49,7 @@ bool HostIsLittleEndian() {
 
 // Copies n little-endian elements of elem_size bytes into host order.
 void DecodeLE(const uint8_t* src, size_t n, size_t elem_size, uint8_t* dst) {
+  if (n == 0) return;  // empty constants have no buffer (memcpy with null is undefined)
   if (elem_size == 1 || HostIsLittleEndian()) {
     std::memcpy(dst, src, n * elem_size);
     return;
@@ -349,7 +350,10 @@ class Loader {
           return InvalidFile(where + ": output has " + to_string(Numel(out)) + " elements, the geometry expects cout*P");
         const TensorInfo& ot = model_->tensors[out];
         if (ot.dtype != (q.int_out ? DType::kI8 : DType::kF32)) return InvalidFile(where + ": output dtype does not match the output kind");
-        if (q.int_out && (q.lo < -128 || q.lo > 127 || q.hi < -128 || q.hi > 127)) return InvalidFile(where + ": lo/hi are outside int8");
+        // every int8 value stays within [-qmax, qmax]: the SIMD kernels' exactness (int16
+        // intermediates at INT7, offset tricks) relies on it
+        if (q.int_out && (q.lo < -model_->qmax || q.lo > model_->qmax || q.hi < -model_->qmax || q.hi > model_->qmax))
+          return InvalidFile(where + ": lo/hi are outside [-qmax, qmax]");
         if (q.has_act && (std::isnan(q.act_min) || std::isnan(q.act_max))) return InvalidFile(where + ": NaN activation bounds");
         const uint8_t *pw = nullptr, *pb = nullptr, *pm = nullptr, *pt = nullptr;
         const uint64_t cout = g.cout;
@@ -363,6 +367,9 @@ class Loader {
         DecodeLE(pb, cout, 4, reinterpret_cast<uint8_t*>(q.bias.data()));
         DecodeLE(pm, cout, 4, reinterpret_cast<uint8_t*>(q.mult.data()));
         DecodeLE(pt, cout, 8, reinterpret_cast<uint8_t*>(q.tap_mult.data()));
+        for (size_t i = 0; i < q.weights.size(); i++)
+          if (q.weights[i] < -model_->qmax || q.weights[i] > model_->qmax)
+            return InvalidFile(where + ": weight " + to_string(i) + " = " + to_string(q.weights[i]) + " is outside [-qmax, qmax]");
         for (uint32_t c = 0; c < g.cout; c++)
           if (!IsFinite(q.mult[c]) || !IsFinite(q.tap_mult[c])) return InvalidFile(where + ": multiplier of channel " + to_string(c) + " is not finite");
         uint64_t cols = 0, work = 0;
@@ -455,7 +462,8 @@ class Loader {
         op->hi = r.I32("hi");
         if (!r.ok()) return Truncated(r, where);
         if (!PositiveFinite(op->mult_a) || !PositiveFinite(op->mult_b)) return InvalidFile(where + ": invalid multipliers");
-        if (op->lo < -128 || op->lo > 127 || op->hi < -128 || op->hi > 127) return InvalidFile(where + ": lo/hi are outside int8");
+        if (op->lo < -model_->qmax || op->lo > model_->qmax || op->hi < -model_->qmax || op->hi > model_->qmax)
+          return InvalidFile(where + ": lo/hi are outside [-qmax, qmax]");
         if (Numel(in) != Numel(out) || Numel(b) != Numel(out)) return InvalidFile(where + ": operand sizes differ");
         EQ_RETURN_IF_ERROR(Use(in, where));
         EQ_RETURN_IF_ERROR(Use(b, where));

@@ -10,6 +10,7 @@
 
 #include "common/status.h"
 #include "format/model.h"
+#include "kernels/isa.h"
 
 namespace eq {
 namespace kernels {
@@ -18,10 +19,13 @@ namespace kernels {
 // cols[k][p] (k-major, P columns) for one group of a convolution over one NCHW image:
 // k = (ci*kh + ky)*kw + kx, p = oy*outW + ox; taps outside the input read 0.
 void Im2ColS8(const int8_t* x, const LinearGeom& g, uint32_t group, int8_t* cols);
+// Rows [k0, k1) of the same matrix (threads split the rows).
+void Im2ColS8Rows(const int8_t* x, const LinearGeom& g, uint32_t group, size_t k0, size_t k1, int8_t* cols);
 // Gemm input x [P][K] → cols [K][P].
 void PackGemmInputS8(const int8_t* x, uint32_t P, uint32_t K, int8_t* cols);
 
-// ---- micro-kernel (scalar/igemm_s8_ukernel.cc) --------------------------------------------
+// ---- micro-kernel: the plain scalar GEMM (scalar/igemm_scalar.cc); the per-ISA kernels are
+// behind the IGemmKernel interface in igemm.h ------------------------------------------------
 // C[m*ldc + n] = sum_k A[m*lda + k] * B[k*ldb + n], int8 x int8 → int32. K * 128 * 128 must
 // stay below 2^31 (the loader limits K to 131071), so the int32 sums cannot overflow.
 void IGemmS8S8S32(size_t M, size_t N, size_t K, const int8_t* A, size_t lda, const int8_t* B, size_t ldb, int32_t* C, size_t ldc);
@@ -35,22 +39,32 @@ struct OutputStage {
   bool has_act;             // float output: clamp to [act_min, act_max]
   double act_min, act_max;
 };
-// acc holds channels [c0, c0+nc) as [nc][P]. Output element (c, p) goes to c*cstride + p*pstride;
-// the tap (if not null) gets float(double(acc + bias) * tap_mult[c]) at the same place.
+// acc[i * ld_acc + j] is the sum of channel c0 + i at position p0 + j (i < nc, j < np).
+// Output element (c, p) goes to c*cstride + p*pstride; the tap (if not null) gets
+// float(double(acc + bias) * tap_mult[c]) at the same place.
 // Returns false when acc + bias leaves the int32 range (*bad_channel is set).
-bool OutputStageS8(const int32_t* acc, size_t c0, size_t nc, size_t P, const OutputStage& s, int8_t* out, size_t cstride, size_t pstride, float* tap, size_t* bad_channel);
-bool OutputStageF32(const int32_t* acc, size_t c0, size_t nc, size_t P, const OutputStage& s, float* out, size_t cstride, size_t pstride, float* tap, size_t* bad_channel);
-
-// ---- quantized linear layer (scalar/qlinear_scalar.cc) ------------------------------------
-struct QLinearScratch {
-  int8_t* cols;  // K*P bytes
-  int32_t* acc;  // (cout/group)*P int32
-};
-// out: int8 or float32 buffer depending on q.int_out; tap may be null.
-Status QLinearForward(const QLinearParams& q, const std::string& name, const int8_t* x, void* out, float* tap, const QLinearScratch& scratch);
+bool OutputStageS8(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, int8_t* out, size_t cstride,
+                   size_t pstride, float* tap, size_t* bad_channel);
+#if defined(EQ_HAVE_AVX2)
+// x86_avx2/requant_avx2.cc: same contract, vectorised for NCHW int8 rows without a tap
+bool OutputStageS8Avx2(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, int8_t* out, size_t cstride,
+                       size_t pstride, float* tap, size_t* bad_channel);
+#endif
+using OutputStageS8Fn = bool (*)(const int32_t*, size_t, size_t, size_t, size_t, size_t, const OutputStage&, int8_t*, size_t, size_t, float*, size_t*);
+// The int8 output stage for an ISA level (select.cc).
+OutputStageS8Fn SelectOutputStageS8(Isa isa);
+bool OutputStageF32(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, float* out, size_t cstride,
+                    size_t pstride, float* tap, size_t* bad_channel);
 
 // ---- pooling (scalar/pool_s8.cc) ----------------------------------------------------------
 void MaxPoolS8(const int8_t* x, const PoolGeom& g, int8_t* y);
+// planes (n*C + c) in [plane0, plane1) only, for threads
+void MaxPoolS8Planes(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y);
+#if defined(EQ_HAVE_AVX2)
+void MaxPoolS8PlanesAvx2(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y);
+#endif
+using MaxPoolFn = void (*)(const int8_t*, const PoolGeom&, size_t, size_t, int8_t*);
+MaxPoolFn SelectMaxPool(Isa isa);
 void AvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int8_t* y);
 
 // ---- element-wise (scalar/eltwise_s8.cc) --------------------------------------------------

@@ -1,5 +1,8 @@
 #include "runtime/session.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 
 #include "fallback/fp32_ops.h"
@@ -7,8 +10,12 @@
 
 namespace eq {
 
-Status Session::Create(std::unique_ptr<Model> model, std::unique_ptr<Session>* out) {
+Status Session::Create(std::unique_ptr<Model> model, const SessionOptions& options, std::unique_ptr<Session>* out) {
   std::unique_ptr<Session> s(new Session());
+  EQ_RETURN_IF_ERROR(ResolveIsa(options.isa, &s->isa_));
+  if (options.threads > 1024) return InvalidArgument("threads must be at most 1024 (got " + std::to_string(options.threads) + ")");
+  s->pool_.reset(new ThreadPool(options.threads));
+  s->ws_.reset(new Workspace(s->pool_->threads()));
   s->model_ = std::move(model);
   Model& m = *s->model_;
   // arena: every non-constant tensor gets its own 64-byte aligned slot (the loader bounded the total)
@@ -20,7 +27,7 @@ Status Session::Create(std::unique_ptr<Model> model, std::unique_ptr<Session>* o
     offsets[i] = total;
     total += (t.bytes() + 63) & ~static_cast<size_t>(63);
   }
-  if (!s->arena_.Reset(total) || !s->cols_.Reset(m.max_cols_bytes) || !s->acc_.Reset(m.max_acc_bytes))
+  if (!s->arena_.Reset(total))
     return Status(StatusCode::kOutOfMemory, "out of memory allocating the tensor arena");
   if (total) std::memset(s->arena_.data(), 0, total);
   s->ptrs_.resize(m.tensors.size());
@@ -38,6 +45,7 @@ Status Session::Create(std::unique_ptr<Model> model, std::unique_ptr<Session>* o
     tap.output = op.output;
     s->taps_.push_back(std::move(tap));
   }
+  EQ_RETURN_IF_ERROR(s->PrepareLayers(options));
   *out = std::move(s);
   return Status::Ok();
 }
@@ -63,7 +71,79 @@ Status Session::Run(const float* input, const int64_t* dims, size_t rank, size_t
     if (taps_enabled_) t.pre.assign(static_cast<size_t>(model_->tensors[t.output].numel), 0.f);
     else t.pre.clear();
   }
-  for (size_t k = 0; k < model_->ops.size(); k++) EQ_RETURN_IF_ERROR(RunOp(k));
+  for (size_t k = 0; k < model_->ops.size(); k++) {
+    const auto t0 = std::chrono::steady_clock::now();
+    EQ_RETURN_IF_ERROR(RunOp(k));
+    profile_[k].total_ns += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+    profile_[k].calls++;
+  }
+  return Status::Ok();
+}
+
+void Session::ResetProfile() {
+  for (OpProfile& p : profile_) {
+    p.total_ns = 0;
+    p.calls = 0;
+  }
+}
+
+Status Session::PrepareLayers(const SessionOptions& options) {
+  const Model& m = *model_;
+  std::string forced = options.conv_algo;
+  if (forced.empty()) {
+    const char* env = std::getenv("EQ_CONV_ALGO");
+    if (env) forced = env;
+  }
+  LinearAlgo forced_algo = LinearAlgo::kGemm;
+  if (!forced.empty() && forced != "auto" && !ParseLinearAlgo(forced, &forced_algo))
+    return InvalidArgument("unknown convolution algorithm '" + forced + "' (expected auto, gemm, wino23 or wino43)");
+  const bool force = !forced.empty() && forced != "auto";
+  layers_.resize(m.ops.size());
+  profile_.resize(m.ops.size());
+  for (size_t k = 0; k < m.ops.size(); k++) {
+    const Op& op = m.ops[k];
+    OpProfile& prof = profile_[k];
+    prof.name = op.name;
+    prof.kind = OpKindName(op.kind);
+    prof.work = op.work;
+    if (op.kind == OpKind::kFloat) prof.kernel = "fp32:" + op.fn.op_type;
+    else if (op.kind != OpKind::kQLinear) prof.kernel = std::string("int8:") + OpKindName(op.kind);
+    if (op.kind != OpKind::kQLinear) continue;
+    std::vector<LinearAlgo> cands = LinearLayer::Candidates(op.ql);
+    if (force) {
+      if (std::find(cands.begin(), cands.end(), forced_algo) != cands.end()) cands = {forced_algo};
+      else cands.resize(1);
+    } else if (!options.autotune) {
+      cands.resize(1);
+    }
+    std::unique_ptr<LinearLayer> best;
+    double best_us = 0;
+    for (LinearAlgo a : cands) {
+      std::unique_ptr<LinearLayer> l;
+      EQ_RETURN_IF_ERROR(LinearLayer::Prepare(op.ql, op.name, isa_, m.qmax, a, &l));
+      if (cands.size() == 1) {
+        best = std::move(l);
+        break;
+      }
+      // Autotune: time is independent of the values, so run on the (zeroed) arena as it is.
+      const int8_t* x = static_cast<const int8_t*>(Ptr(op.inputs[0]));
+      double runs[3];
+      for (int r = 0; r < 4; r++) {
+        const auto t0 = std::chrono::steady_clock::now();
+        EQ_RETURN_IF_ERROR(l->Run(x, Ptr(op.output), nullptr, *pool_, *ws_));
+        const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+        if (r > 0) runs[r - 1] = us;  // the first run warms caches and grows the workspace
+      }
+      std::sort(runs, runs + 3);
+      prof.tuned.emplace_back(l->kernel(), runs[1]);
+      if (!best || runs[1] < best_us) {
+        best_us = runs[1];
+        best = std::move(l);
+      }
+    }
+    prof.kernel = best->kernel();
+    layers_[k] = std::move(best);
+  }
   return Status::Ok();
 }
 
@@ -89,12 +169,17 @@ Status Session::RunOp(size_t k) {
     case OpKind::kQLinear: {
       float* tap = nullptr;
       if (taps_enabled_ && tap_index_[k] >= 0) tap = taps_[tap_index_[k]].pre.data();
-      kernels::QLinearScratch scratch{reinterpret_cast<int8_t*>(cols_.data()), reinterpret_cast<int32_t*>(acc_.data())};
-      return kernels::QLinearForward(op.ql, op.name, static_cast<const int8_t*>(Ptr(op.inputs[0])), Ptr(op.output), tap, scratch);
+      return layers_[k]->Run(static_cast<const int8_t*>(Ptr(op.inputs[0])), Ptr(op.output), tap, *pool_, *ws_);
     }
-    case OpKind::kQMaxPool:
-      kernels::MaxPoolS8(static_cast<const int8_t*>(Ptr(op.inputs[0])), op.pool, static_cast<int8_t*>(Ptr(op.output)));
+    case OpKind::kQMaxPool: {
+      const size_t planes = static_cast<size_t>(op.pool.N) * op.pool.C;
+      const size_t chunk = std::max<size_t>(1, (planes + pool_->threads() * 4 - 1) / (pool_->threads() * 4));
+      const int8_t* x = static_cast<const int8_t*>(Ptr(op.inputs[0]));
+      int8_t* y = static_cast<int8_t*>(Ptr(op.output));
+      const kernels::MaxPoolFn maxpool = kernels::SelectMaxPool(isa_);
+      pool_->ParallelFor((planes + chunk - 1) / chunk, [&](size_t t, int) { maxpool(x, op.pool, t * chunk, std::min(planes, (t + 1) * chunk), y); });
       return Status::Ok();
+    }
     case OpKind::kQAvgPool:
       kernels::AvgPoolS8(static_cast<const int8_t*>(Ptr(op.inputs[0])), op.pool, op.in_scale, op.out_scale, qmax, static_cast<int8_t*>(Ptr(op.output)));
       return Status::Ok();

@@ -9,7 +9,11 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/thread_pool.h"
 #include "format/model.h"
+#include "kernels/isa.h"
+#include "runtime/linear_layer.h"
+#include "runtime/workspace.h"
 
 namespace eq {
 
@@ -19,9 +23,33 @@ struct LayerTap {
   std::vector<float> pre;   // dequantized pre-activation accumulator, output layout
 };
 
+struct SessionOptions {
+  int threads = 0;          // <= 0: the CPUs in the process's affinity mask
+  std::string isa;          // "" / "auto": EQ_ISA if set, else the best this CPU runs
+  bool autotune = true;     // time the candidate algorithms of each layer once, keep the fastest
+  std::string conv_algo;    // force gemm|wino23|wino43 where applicable ("" or EQ_CONV_ALGO)
+};
+
+// Per-op statistics since creation (or the last ResetProfile).
+struct OpProfile {
+  std::string name;
+  const char* kind = "";
+  std::string kernel;       // quantized layers: "<algo>:<kernel>"; float ops: "fp32:<op_type>"
+  uint64_t work = 0;        // multiply-adds (or element count) of one run
+  uint64_t total_ns = 0;
+  uint64_t calls = 0;
+  std::vector<std::pair<std::string, double>> tuned;  // autotune: candidate → median µs
+};
+
 class Session {
  public:
-  static Status Create(std::unique_ptr<Model> model, std::unique_ptr<Session>* out);
+  static Status Create(std::unique_ptr<Model> model, std::unique_ptr<Session>* out) { return Create(std::move(model), SessionOptions(), out); }
+  static Status Create(std::unique_ptr<Model> model, const SessionOptions& options, std::unique_ptr<Session>* out);
+
+  Isa isa() const { return isa_; }
+  int threads() const { return pool_->threads(); }
+  const std::vector<OpProfile>& profile() const { return profile_; }
+  void ResetProfile();
 
   const Model& model() const { return *model_; }
 
@@ -39,12 +67,16 @@ class Session {
  private:
   Session() = default;
   Status RunOp(size_t k);
+  Status PrepareLayers(const SessionOptions& options);
   void* Ptr(int32_t idx) { return ptrs_[idx]; }
 
   std::unique_ptr<Model> model_;
   AlignedBuffer arena_;
-  AlignedBuffer cols_;
-  AlignedBuffer acc_;
+  Isa isa_ = Isa::kScalar;
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<Workspace> ws_;
+  std::vector<std::unique_ptr<LinearLayer>> layers_;  // per op (null for non-qlinear ops)
+  std::vector<OpProfile> profile_;
   std::vector<void*> ptrs_;
   bool taps_enabled_ = false;
   std::vector<LayerTap> taps_;

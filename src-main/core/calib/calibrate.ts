@@ -11,7 +11,10 @@ import { minMaxCalibrator } from './minmax.js';
 import { percentileCalibrator } from './percentile.js';
 import type { ProgressSink } from './progress.js';
 import { runSequential } from './sequential.js';
-import { type CalibSettings, validateSettings } from './settings.js';
+import { EXECUTION_SETTINGS, type CalibSettings, validateSettings } from './settings.js';
+import { nativeBackend } from './eq-native.js';
+import { removeCheckpoint } from './checkpoint.js';
+import { loadCalibAddon, type NativeCalibAddon } from '../../runtime/native-calib.js';
 
 export const CALIBRATORS: Record<CalibSettings['method'], Calibrator> = {
   eq: eqCalibrator,
@@ -26,6 +29,21 @@ export interface CalibrationResult {
   seconds: number;
   /** per group: objective before/after (EQ) */
   groups: { name: string; cosBefore?: number; cosAfter?: number }[];
+  /** scoring engine used ('native' or 'ts') and the groups taken from a checkpoint */
+  accel: 'native' | 'ts';
+  resumedGroups: number;
+}
+
+/** The native addon when --accel asks for it (or auto finds it); undefined: TypeScript reference. */
+function pickAccel(settings: CalibSettings, warn: (m: string) => void): NativeCalibAddon | undefined {
+  if (settings.accel === 'ts') return undefined;
+  try {
+    return loadCalibAddon();
+  } catch (e) {
+    if (settings.accel === 'native') throw e;
+    if (settings.method === 'eq') warn(`${(e as Error).message}; using the TypeScript reference search`);
+    return undefined;
+  }
 }
 
 export async function calibrate(
@@ -33,7 +51,7 @@ export async function calibrate(
   samples: Float32Array[],
   inputDims: number[],
   settings: CalibSettings,
-  opts: { onProgress?: ProgressSink; shouldStop?: () => boolean } = {},
+  opts: { onProgress?: ProgressSink; shouldStop?: () => boolean; warn?: (m: string) => void } = {},
 ): Promise<CalibrationResult> {
   validateSettings(settings);
   if (samples.length === 0) throw new Error('no calibration images');
@@ -43,9 +61,20 @@ export async function calibrate(
   if (plan.layers.length === 0) throw new Error(`${model.file}: no quantizable layer (Conv/Gemm/MatMul with constant weights) found`);
   const layerOutputs = new Set(plan.layers.map((l) => l.output));
   const extra = tensorsToMeasure(model.graph, plan.groups.map((g) => g.input), layerOutputs);
-  const capture = await captureReference(model, plan, samples, inputDims, settings.samplePositions, opts.onProgress, extra);
+  const warn = opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
+  const addon = pickAccel(settings, warn);
+  const threads = settings.threads;
+  const cancel = new Int32Array(new SharedArrayBuffer(4));
+  const native = addon ? { addon, threads, cancel, backend: nativeBackend({ qmax, threads, cancel, addon }) } : undefined;
+  const capture = await captureReference(model, plan, samples, inputDims, settings.samplePositions, opts.onProgress, extra, opts.shouldStop);
   try {
-    const seq = runSequential(model, plan, samples, inputDims, capture, CALIBRATORS[settings.method], settings, qmax, opts.onProgress, opts.shouldStop);
+    const seq = await runSequential(model, plan, samples, inputDims, capture, CALIBRATORS[settings.method], settings, qmax, {
+      onProgress: opts.onProgress,
+      shouldStop: opts.shouldStop,
+      native,
+      modelSha256: model.sha256,
+      warn,
+    });
     const layerInputs = new Map<string, number>();
     for (const g of plan.groups) layerInputs.set(g.input, Math.fround(seq.decisions.get(g.input)!.aScale));
     const table: ScaleTable = {
@@ -69,15 +98,23 @@ export async function calibrate(
         };
       }),
       tensors: assignTensorScales(model.graph, layerInputs, layerOutputs, capture.maxAbs, qmax),
-      settings: { ...settings, calibrationImages: samples.length },
+      settings: { ...resultSettings(settings), calibrationImages: samples.length },
       createdAt: new Date().toISOString(),
     };
     const groups = plan.groups.map((g) => {
       const d = seq.decisions.get(g.input)!;
       return { name: g.layers.map((l) => l.name).join('+'), cosBefore: d.cosBefore, cosAfter: d.cosAfter };
     });
-    return { table, plan, seconds: (performance.now() - t0) / 1000, groups };
+    if (settings.method === 'eq' && settings.checkpoint) removeCheckpoint(settings.checkpoint);
+    return { table, plan, seconds: (performance.now() - t0) / 1000, groups, accel: native ? 'native' : 'ts', resumedGroups: seq.resumedGroups };
   } finally {
     capture.dispose();
   }
+}
+
+/** The settings that decide the result (engine, threads and checkpoint handling do not). */
+function resultSettings(s: CalibSettings): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...s };
+  for (const k of EXECUTION_SETTINGS) delete out[k];
+  return out;
 }

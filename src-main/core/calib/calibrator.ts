@@ -5,6 +5,7 @@
  */
 import type { LayerGroup } from '../quant/plan.js';
 import type { CalibCapture } from './capture.js';
+import type { EqBackend } from './eq-backend.js';
 import type { ProgressSink } from './progress.js';
 import type { CalibSettings } from './settings.js';
 
@@ -25,10 +26,12 @@ export interface CalibContext {
   groupIndex: number;
   groupCount: number;
   onProgress?: ProgressSink;
+  /** EQ scoring back-end (native kernels or the TypeScript reference; default TypeScript) */
+  eqBackend?: EqBackend;
 }
 
 export interface Calibrator {
-  decide(group: LayerGroup, xs: Float32Array[], ctx: CalibContext): GroupDecision;
+  decide(group: LayerGroup, xs: Float32Array[], ctx: CalibContext): GroupDecision | Promise<GroupDecision>;
 }
 
 export function maxAbsWeightScales(wRows: Float32Array, cout: number, K: number, qmax: number): Float64Array {

@@ -33,6 +33,7 @@ export async function captureReference(
   onProgress?: ProgressSink,
   /** further tensors whose max |x| is needed (inputs of int8 average pooling / Add) */
   measureOnly: string[] = [],
+  shouldStop?: () => boolean,
 ): Promise<CalibCapture> {
   const inputs = [...new Set(plan.groups.map((g) => g.input))];
   const preActs = plan.layers.map((l) => l.preAct);
@@ -48,6 +49,7 @@ export async function captureReference(
   const clock = new ProgressClock();
   try {
     for (let i = 0; i < samples.length; i++) {
+      if (shouldStop?.()) throw new Error('calibration cancelled');
       const { captures } = await ref.run(samples[i]!, inputDims);
       const measure = (name: string) => {
         const t = captures.get(name);

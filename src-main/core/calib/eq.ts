@@ -13,56 +13,35 @@
  *  - alternation: weights then activations, for `rounds` rounds (or until the objective
  *    gains less than roundsEps);
  *  - grid: n points in [alpha*S0, beta*S0] around the initial scale S0, S0 itself included.
+ *
+ * This file holds the TypeScript scoring (the oracle the native kernels are checked against,
+ * `--accel ts`); the search's control flow is in eq-search.ts, the native scoring in
+ * eq-native.ts. Every float sum here runs in a fixed order, which the native side replicates.
  */
 import { rne } from '../quant/rounding.js';
 import { im2col } from '../quant/linear-geom.js';
-import { quantizeInput, quantizeWeights } from '../quant/fake-quant-layer.js';
-import type { LayerGroup, QuantLayer } from '../quant/plan.js';
-import { maxAbsScale } from '../quant/rounding.js';
-import type { Calibrator, CalibContext, GroupDecision } from './calibrator.js';
-import { maxAbsWeightsForGroup } from './calibrator.js';
-import { klActivationScale } from './kl.js';
-import { ProgressClock } from './progress.js';
+import { quantizeInput } from '../quant/fake-quant-layer.js';
+import type { Calibrator } from './calibrator.js';
+import type { EqBackend, LayerData, WeightGrid } from './eq-backend.js';
+import { decideEq } from './eq-search.js';
 import { dotRows } from './search-kernels.js';
-import { gridFactors } from './settings.js';
 
 const f32 = Math.fround;
 
-interface LayerData {
-  layer: QuantLayer;
-  np: number;
-  positions: Int32Array | undefined;
-  /** per image FP32 pre-activation [cout][np] */
-  O: Float32Array[];
-  /** per image, per channel: sum O^2 and sum O */
-  oo: Float64Array[];
-  os: Float64Array[];
-}
-
-function layerData(l: QuantLayer, ctx: CalibContext): LayerData {
-  const positions = ctx.capture.positions.get(l.name);
-  const np = positions ? positions.length : l.geom.P;
-  const O = ctx.capture.preAct.get(l.name)!;
-  const oo: Float64Array[] = [];
-  const os: Float64Array[] = [];
-  for (const o of O) {
-    const a = new Float64Array(l.geom.cout);
-    const s = new Float64Array(l.geom.cout);
-    for (let c = 0; c < l.geom.cout; c++) {
+/** per image, per channel: sum over positions of O^2 */
+function channelNorms(d: LayerData): Float64Array[] {
+  return d.O.map((o) => {
+    const a = new Float64Array(d.layer.geom.cout);
+    for (let c = 0; c < d.layer.geom.cout; c++) {
       let q = 0;
-      let t = 0;
-      for (let j = 0; j < np; j++) {
-        const v = o[c * np + j]!;
+      for (let j = 0; j < d.np; j++) {
+        const v = o[c * d.np + j]!;
         q += v * v;
-        t += v;
       }
       a[c] = q;
-      s[c] = t;
     }
-    oo.push(a);
-    os.push(s);
-  }
-  return { layer: l, np, positions, O, oo, os };
+    return a;
+  });
 }
 
 /** cos from the sums: <O,Ô>, |O|^2, |Ô|^2 */
@@ -82,10 +61,11 @@ function quantizedCols(d: LayerData, xq: Float64Array[]): Float64Array[][] {
 }
 
 /** Per-channel weight-scale search with the input scale fixed. Returns new scales. */
-function searchWeights(d: LayerData, cols: Float64Array[][], aScale: number, init: Float64Array, current: Float64Array, grid: number[], qmax: number): Float64Array {
+function searchWeights(d: LayerData, cols: Float64Array[][], aScale: number, init: Float64Array, current: Float64Array, grid: WeightGrid, qmax: number): Float64Array {
   const { cout, K, group } = d.layer.geom;
   const np = d.np;
   const coutPerGroup = cout / group;
+  const oo = channelNorms(d);
   const out = Float64Array.from(current);
   const wq = new Float64Array(K);
   const y = new Float64Array(np);
@@ -95,10 +75,11 @@ function searchWeights(d: LayerData, cols: Float64Array[][], aScale: number, ini
     const g = Math.floor(c / coutPerGroup);
     const w = d.layer.wRows.subarray(c * K, (c + 1) * K);
     const b = d.layer.bias[c]!;
+    const gridC = grid.perChannel ? grid.factors.subarray(c * grid.n, (c + 1) * grid.n) : grid.factors;
     let best = -Infinity;
     let bestS = current[c]!;
-    for (let k = 0; k < grid.length; k++) {
-      const s = f32(init[c]! * grid[k]!);
+    for (let k = 0; k < gridC.length; k++) {
+      const s = f32(init[c]! * gridC[k]!);
       for (let kk = 0; kk < K; kk++) {
         const q = rne(f32(w[kk]! * s));
         wq[kk] = q > qmax ? qmax : q < -qmax ? -qmax : q;
@@ -119,7 +100,7 @@ function searchWeights(d: LayerData, cols: Float64Array[][], aScale: number, ini
           ab += o[ob + j]! * v;
           bb += v * v;
         }
-        aa += d.oo[i]![c]!;
+        aa += oo[i]![c]!;
       }
       const score = cosFromSums(ab, aa, bb);
       if (score > best) {
@@ -133,7 +114,7 @@ function searchWeights(d: LayerData, cols: Float64Array[][], aScale: number, ini
 }
 
 /** Group objective for one input scale: mean over layers of the mean over images of the whole-output cosine. */
-function groupObjective(ds: LayerData[], xs: Float32Array[], aScale: number, wq: Int8Array[], wScales: Float64Array[], qmax: number): number {
+export function groupObjective(ds: LayerData[], xs: Float32Array[], aScale: number, wq: Int8Array[], wScales: Float64Array[], qmax: number): number {
   const sa = f32(aScale);
   let total = 0;
   const perLayer = new Float64Array(ds.length);
@@ -170,64 +151,22 @@ function groupObjective(ds: LayerData[], xs: Float32Array[], aScale: number, wq:
   return total / ds.length;
 }
 
+/** The TypeScript scoring back-end (synchronous work wrapped in promises). */
+export function tsBackend(qmax: number): EqBackend {
+  let cached: { aScale: number; xs: Float32Array[]; xq: Float64Array[] } | undefined;
+  return {
+    searchWeights(d, xs, aScale, init, current, grid) {
+      if (!cached || cached.aScale !== aScale || cached.xs !== xs) cached = { aScale, xs, xq: xs.map((x) => quantizeInput(x, aScale, qmax)) };
+      return Promise.resolve(searchWeights(d, quantizedCols(d, cached.xq), aScale, init, current, grid, qmax));
+    },
+    objectives(ds, xs, aScales, wq, wScales) {
+      return Promise.resolve(aScales.map((s) => groupObjective(ds, xs, s, wq, wScales, qmax)));
+    },
+  };
+}
+
 export const eqCalibrator: Calibrator = {
-  decide(group: LayerGroup, xs: Float32Array[], ctx: CalibContext): GroupDecision {
-    const { settings, qmax } = ctx;
-    const clock = new ProgressClock();
-    const grid = gridFactors(settings.alpha, settings.beta, settings.steps);
-    const ds = group.layers.map((l) => layerData(l, ctx));
-    const wInit = maxAbsWeightsForGroup(group, qmax);
-    const aInit =
-      settings.init === 'kl'
-        ? klActivationScale(ctx.capture, group.input, qmax, settings.klBins)
-        : maxAbsScale(ctx.capture.maxAbs.get(group.input) ?? 0, qmax);
-    let aScale = f32(aInit);
-    let wScales: Float64Array[] = group.layers.map((l) => Float64Array.from(wInit.get(l.name)!, (v) => f32(v)));
-    const objective = () =>
-      groupObjective(
-        ds,
-        xs,
-        aScale,
-        group.layers.map((l, i) => quantizeWeights(l, wScales[i]!, qmax)),
-        wScales,
-        qmax,
-      );
-    const cosBefore = objective();
-    let cosNow = cosBefore;
-    const maxRounds = settings.rounds === 'converge' ? settings.maxRounds : settings.rounds;
-    const name = group.layers.map((l) => l.name).join('+');
-    for (let round = 0; round < maxRounds; round++) {
-      // 1. weights, activations fixed
-      const xq = xs.map((x) => quantizeInput(x, aScale, qmax));
-      const prevW = wScales;
-      wScales = ds.map((d, li) => searchWeights(d, quantizedCols(d, xq), aScale, wInit.get(d.layer.name)!, wScales[li]!, grid, qmax));
-      let afterW = objective();
-      // per-channel scores can disagree with the group objective; never accept a step that lowers it
-      if (afterW < cosNow) {
-        wScales = prevW;
-        afterW = cosNow;
-      }
-      ctx.onProgress?.(clock.event({ stage: 'search', index: ctx.groupIndex + 1, total: ctx.groupCount, name, phase: 'weights', cosBefore: cosNow, cosAfter: afterW }));
-      // 2. activations, weights fixed
-      const wq = group.layers.map((l, i) => quantizeWeights(l, wScales[i]!, qmax));
-      let best = -Infinity;
-      let bestA = aScale;
-      for (const gk of grid) {
-        const s = f32(aInit * gk);
-        const score = groupObjective(ds, xs, s, wq, wScales, qmax);
-        if (score > best) {
-          best = score;
-          bestA = s;
-        }
-      }
-      aScale = bestA;
-      ctx.onProgress?.(clock.event({ stage: 'search', index: ctx.groupIndex + 1, total: ctx.groupCount, name, phase: 'activations', cosBefore: afterW, cosAfter: best }));
-      const gain = best - cosNow;
-      cosNow = best;
-      if (settings.rounds === 'converge' && gain < settings.roundsEps) break;
-    }
-    const out = new Map<string, Float64Array>();
-    group.layers.forEach((l, i) => out.set(l.name, wScales[i]!));
-    return { aScale, wScales: out, cosBefore, cosAfter: cosNow };
+  decide(group, xs, ctx) {
+    return decideEq(group, xs, ctx, ctx.eqBackend ?? tsBackend(ctx.qmax));
   },
 };

@@ -22,7 +22,20 @@ export interface CalibSettings {
   percentile: number;
   /** KL histogram bins */
   klBins: number;
+  /** EQ candidate strategy: the paper's plain grid, or a coarse grid refined around its best point */
+  strategy: 'grid' | 'coarse-fine';
+  /** EQ scoring engine: native kernels, the TypeScript reference, or native when the addon loads (same scales) */
+  accel: 'auto' | 'native' | 'ts';
+  /** worker threads of the native search (0 = all CPUs available to the process) */
+  threads: number;
+  /** EQ: checkpoint file written after every layer group (none when unset) */
+  checkpoint?: string;
+  /** EQ: go on from the checkpoint when it is valid for this run */
+  resume?: boolean;
 }
+
+/** Settings that do not change the result (left out of scales.json and of checkpoint fingerprints). */
+export const EXECUTION_SETTINGS = ['accel', 'threads', 'checkpoint', 'resume'] as const;
 
 export const DEFAULT_SETTINGS: CalibSettings = {
   method: 'eq',
@@ -38,6 +51,9 @@ export const DEFAULT_SETTINGS: CalibSettings = {
   samplePositions: 64,
   percentile: 99.99,
   klBins: 2048,
+  strategy: 'grid',
+  accel: 'auto',
+  threads: 0,
 };
 
 export function validateSettings(s: CalibSettings): void {
@@ -51,6 +67,9 @@ export function validateSettings(s: CalibSettings): void {
   if (!Number.isInteger(s.steps) || s.steps < 1) bad(`--steps must be an integer >= 1 (got ${s.steps})`);
   if (s.rounds !== 'converge' && (!Number.isInteger(s.rounds) || s.rounds < 1)) bad(`--rounds must be an integer >= 1 or 'converge' (got ${s.rounds})`);
   if (!Number.isInteger(s.samplePositions) || s.samplePositions < 0) bad(`--sample-positions must be an integer >= 0 (got ${s.samplePositions})`);
+  if (!['grid', 'coarse-fine'].includes(s.strategy)) bad(`--strategy must be grid or coarse-fine (got '${s.strategy}')`);
+  if (!['auto', 'native', 'ts'].includes(s.accel)) bad(`--accel must be auto, native or ts (got '${s.accel}')`);
+  if (!Number.isInteger(s.threads) || s.threads < 0 || s.threads > 256) bad(`--threads must be an integer from 0 (all CPUs) to 256 (got ${s.threads})`);
   if (!(s.percentile > 0 && s.percentile <= 100)) bad(`--percentile must be in (0, 100] (got ${s.percentile})`);
 }
 

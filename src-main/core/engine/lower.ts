@@ -70,10 +70,14 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
       const bias = new Int32Array(cout);
       const mult = new Float32Array(cout);
       const tapMult = new Float64Array(cout);
+      // |sum of products| <= K·qmax², so a bias within ±(2^31-1 - K·qmax²) keeps acc + bias in
+      // int32 for every input. Only degenerate channels (near-zero weights after BN folding,
+      // hence huge weight scales) reach the clamp; their outputs saturate either way.
+      const biasLimit = INT32_MAX - layer.geom.K * qmax * qmax;
       for (let c = 0; c < cout; c++) {
         const sw = f32(ls.weightScales[c]!);
         const b = rne(layer.bias[c]! * sa * sw);
-        bias[c] = Math.max(-INT32_MAX, Math.min(INT32_MAX, b));
+        bias[c] = Math.max(-biasLimit, Math.min(biasLimit, b));
         mult[c] = So !== undefined ? f32(So / (sa * sw)) : f32(1 / (sa * sw));
         tapMult[c] = 1 / (sa * sw);
       }

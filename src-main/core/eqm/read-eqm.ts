@@ -109,7 +109,7 @@ export function readEqm(bytes: Uint8Array): EqmModel {
   const flags = h.u32('flags');
   if (fileSize !== bytes.length) bad(`file size field says ${fileSize} bytes, the buffer has ${bytes.length}`);
   if (nSections < 1 || nSections > 64 || headerSize !== EQM_FIXED_HEADER + EQM_SECTION_ENTRY * nSections || headerSize > bytes.length) bad(`header size ${headerSize} / ${nSections} sections is inconsistent`);
-  const hdr = bytes.slice(0, headerSize);
+  const hdr = new Uint8Array(bytes.subarray(0, headerSize)); // a copy: the CRC field is zeroed below
   hdr.fill(0, 24, 28);
   if (crc32(hdr) !== headerCrc) bad('header CRC mismatch');
   if (crc32(bytes, headerSize, bytes.length) !== payloadCrc) bad('payload CRC mismatch');
@@ -148,7 +148,9 @@ export function readEqm(bytes: Uint8Array): EqmModel {
     const size = r.u32(`${field} size`);
     if (off + size > dataSec[1] - dataSec[0]) bad(`${field}: data [${off}, +${size}) is outside the data section`);
     if (size !== want) bad(`${field}: ${size} bytes, expected ${want}`);
-    return bytes.slice(dataSec[0] + off, dataSec[0] + off + size);
+    // a copy with its own ArrayBuffer (offset 0): Buffer.slice would share the caller's memory
+    // and keep its byteOffset, which the typed-array views built from `.buffer` rely on
+    return new Uint8Array(bytes.subarray(dataSec[0] + off, dataSec[0] + off + size));
   };
   const count = (r: ByteReader, field: string, max: number, minBytes: number) => {
     const n = r.u32(field);

@@ -1,20 +1,36 @@
 import { defineStore } from 'pinia';
-import type { VersionInfo } from '../../../src-main/electron/ipc-contract';
+import { markRaw } from 'vue';
+import type { AppInfo, ProjectSummary } from '../../../src-main/service/app-types';
+import { createClient, errorText, type EqClient } from '../api/client';
 
-/** App-wide state: which host we run in (Electron shell or web mode) and its versions. */
+/** App-wide state: the service client, host info and the project list. */
 export const useAppStore = defineStore('app', {
   state: () => ({
-    mode: (window.easyquant ? 'desktop' : 'web') as 'desktop' | 'web',
-    version: null as VersionInfo | null,
-    error: null as string | null,
+    client: markRaw(createClient()) as EqClient,
+    info: null as AppInfo | null,
+    infoError: null as string | null,
+    projects: [] as ProjectSummary[],
+    projectsLoading: false,
+    projectsError: null as string | null,
   }),
   actions: {
-    async loadVersion(): Promise<void> {
-      if (!window.easyquant) return;
+    async loadInfo(): Promise<void> {
       try {
-        this.version = await window.easyquant.version();
+        this.info = await this.client.call('app.info', {});
+        this.infoError = null;
       } catch (e) {
-        this.error = e instanceof Error ? e.message : String(e);
+        this.infoError = errorText(e);
+      }
+    },
+    async loadProjects(): Promise<void> {
+      this.projectsLoading = true;
+      try {
+        this.projects = await this.client.call('projects.list', {});
+        this.projectsError = null;
+      } catch (e) {
+        this.projectsError = errorText(e);
+      } finally {
+        this.projectsLoading = false;
       }
     },
   },

@@ -1,4 +1,5 @@
 // Packing for the int8 GEMM: im2col of one convolution group, and the gemm input transpose.
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/kernels.h"
@@ -6,33 +7,38 @@
 namespace eq {
 namespace kernels {
 
-void Im2ColS8(const int8_t* x, const LinearGeom& g, uint32_t group, int8_t* cols) {
+void Im2ColS8(const int8_t* x, const LinearGeom& g, uint32_t group, int8_t* cols) { Im2ColS8Rows(x, g, group, 0, g.K, cols); }
+
+void Im2ColS8Rows(const int8_t* x, const LinearGeom& g, uint32_t group, size_t k0, size_t k1, int8_t* cols) {
   const size_t cpg = g.cin / g.group;
   const size_t hw = static_cast<size_t>(g.inH) * g.inW;
-  const size_t P = g.P;
-  size_t k = 0;
-  for (size_t ci = 0; ci < cpg; ci++) {
+  const size_t taps = static_cast<size_t>(g.kh) * g.kw;
+  for (size_t k = k0; k < k1; k++) {
+    const size_t ci = k / taps, ky = (k % taps) / g.kw, kx = k % g.kw;
+    if (ci >= cpg) break;
     const int8_t* plane = x + (group * cpg + ci) * hw;
-    for (uint32_t ky = 0; ky < g.kh; ky++) {
-      const int64_t off_y = static_cast<int64_t>(ky) * g.dh - g.padT;
-      for (uint32_t kx = 0; kx < g.kw; kx++, k++) {
-        int8_t* row = cols + k * P;
-        const int64_t off_x = static_cast<int64_t>(kx) * g.dw - g.padL;
-        size_t j = 0;
-        for (uint32_t oy = 0; oy < g.outH; oy++) {
-          const int64_t iy = static_cast<int64_t>(oy) * g.sh + off_y;
-          if (iy < 0 || iy >= static_cast<int64_t>(g.inH)) {
-            std::memset(row + j, 0, g.outW);
-            j += g.outW;
-            continue;
-          }
-          const int8_t* src = plane + static_cast<size_t>(iy) * g.inW;
-          for (uint32_t ox = 0; ox < g.outW; ox++) {
-            const int64_t ix = static_cast<int64_t>(ox) * g.sw + off_x;
-            row[j++] = (ix >= 0 && ix < static_cast<int64_t>(g.inW)) ? src[ix] : 0;
-          }
-        }
+    const int64_t off_y = static_cast<int64_t>(ky) * g.dh - g.padT;
+    const int64_t off_x = static_cast<int64_t>(kx) * g.dw - g.padL;
+    // valid outputs of a row: 0 <= ox*sw + off_x < inW  →  ox in [ox0, ox1); zeros outside
+    const int64_t ox0 = off_x >= 0 ? 0 : std::min<int64_t>(g.outW, (-off_x + g.sw - 1) / g.sw);
+    const int64_t lim = static_cast<int64_t>(g.inW) - off_x;
+    const int64_t ox1 = std::max<int64_t>(ox0, std::min<int64_t>(g.outW, lim <= 0 ? 0 : (lim + g.sw - 1) / g.sw));
+    int8_t* row = cols + k * g.P;
+    for (uint32_t oy = 0; oy < g.outH; oy++, row += g.outW) {
+      const int64_t iy = static_cast<int64_t>(oy) * g.sh + off_y;
+      if (iy < 0 || iy >= static_cast<int64_t>(g.inH)) {
+        std::memset(row, 0, g.outW);
+        continue;
       }
+      const int8_t* src = plane + static_cast<size_t>(iy) * g.inW;
+      std::memset(row, 0, static_cast<size_t>(ox0));
+      if (g.sw == 1) {
+        std::memcpy(row + ox0, src + ox0 + off_x, static_cast<size_t>(ox1 - ox0));
+      } else {
+        const int8_t* sp = src + ox0 * g.sw + off_x;
+        for (int64_t ox = ox0; ox < ox1; ox++, sp += g.sw) row[ox] = *sp;
+      }
+      std::memset(row + ox1, 0, static_cast<size_t>(g.outW - ox1));
     }
   }
 }

@@ -8,6 +8,7 @@
 #include "kernels/kernels.h"
 #include "kernels/tap_ranges.h"
 #include "kernels/scalar/rounding.h"
+#include "kernels/scalar/maxpool_impl.h"
 
 namespace eq {
 namespace kernels {
@@ -45,8 +46,10 @@ void Pool(const int8_t* x, const PoolGeom& g, Emit emit) {
 }  // namespace
 
 void MaxPoolS8(const int8_t* x, const PoolGeom& g, int8_t* y) {
-  Pool<true>(x, g, [&](size_t o, int32_t v, uint64_t) { y[o] = static_cast<int8_t>(v); });
+  MaxPoolS8Planes(x, g, 0, static_cast<size_t>(g.N) * g.C, y);
 }
+
+void MaxPoolS8Planes(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y) { MaxPoolPlanesImpl(x, g, plane0, plane1, y); }
 
 void AvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int8_t* y) {
   // multiplier per divisor, computed as the reference does: f32(S_out / (S_in * count)) in double

@@ -21,15 +21,16 @@ inline bool AddBias(int32_t acc, int32_t bias, int32_t* out) {
 
 }  // namespace
 
-bool OutputStageS8(const int32_t* acc, size_t c0, size_t nc, size_t P, const OutputStage& s, int8_t* out, size_t cstride, size_t pstride, float* tap,
+bool OutputStageS8(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, int8_t* out, size_t cstride,
+                   size_t pstride, float* tap,
                    size_t* bad_channel) {
   for (size_t i = 0; i < nc; i++) {
     const size_t c = c0 + i;
     const int32_t b = s.bias[c];
     const float m = s.mult[c];
     const double t = s.tap_mult[c];
-    const int32_t* row = acc + i * P;
-    for (size_t p = 0; p < P; p++) {
+    const int32_t* row = acc + i * ld_acc - p0;
+    for (size_t p = p0; p < p0 + np; p++) {
       int32_t a;
       if (!AddBias(row[p], b, &a)) {
         *bad_channel = c;
@@ -43,15 +44,16 @@ bool OutputStageS8(const int32_t* acc, size_t c0, size_t nc, size_t P, const Out
   return true;
 }
 
-bool OutputStageF32(const int32_t* acc, size_t c0, size_t nc, size_t P, const OutputStage& s, float* out, size_t cstride, size_t pstride, float* tap,
+bool OutputStageF32(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, float* out, size_t cstride,
+                   size_t pstride, float* tap,
                     size_t* bad_channel) {
   for (size_t i = 0; i < nc; i++) {
     const size_t c = c0 + i;
     const int32_t b = s.bias[c];
     const float m = s.mult[c];
     const double t = s.tap_mult[c];
-    const int32_t* row = acc + i * P;
-    for (size_t p = 0; p < P; p++) {
+    const int32_t* row = acc + i * ld_acc - p0;
+    for (size_t p = p0; p < p0 + np; p++) {
       int32_t a;
       if (!AddBias(row[p], b, &a)) {
         *bad_channel = c;

@@ -1,0 +1,36 @@
+#include "calib/int_axpy.h"
+
+namespace eq {
+namespace calib {
+
+EQ_CALIB_CLONES void AxpyI32(int32_t* y, const int32_t* x, int32_t d, size_t n) {
+  if (d == 1) {
+    for (size_t i = 0; i < n; i++) y[i] += x[i];
+  } else if (d == -1) {
+    for (size_t i = 0; i < n; i++) y[i] -= x[i];
+  } else {
+    for (size_t i = 0; i < n; i++) y[i] += d * x[i];
+  }
+}
+
+EQ_CALIB_CLONES void AxpyI8(int32_t* y, const int8_t* x, int32_t d, size_t n) {
+  if (d == 1) {
+    for (size_t i = 0; i < n; i++) y[i] += x[i];
+  } else if (d == -1) {
+    for (size_t i = 0; i < n; i++) y[i] -= x[i];
+  } else {
+    for (size_t i = 0; i < n; i++) y[i] += d * static_cast<int32_t>(x[i]);
+  }
+}
+
+EQ_CALIB_CLONES void QuantizeBlock(const float* x, size_t n, float s, float q, int8_t* out) {
+  for (size_t i = 0; i < n; i++) {
+    float p = x[i] * s;
+    p = p > q ? q : p;
+    p = p < -q ? -q : p;
+    out[i] = static_cast<int8_t>(static_cast<int32_t>((p + 12582912.0f) - 12582912.0f));
+  }
+}
+
+}  // namespace calib
+}  // namespace eq

@@ -1,0 +1,87 @@
+// Fake-quantized forward of one layer on all output positions for every calibration image
+// (what sequential.ts needs after a group's scales are decided): quantize the input, exact
+// int8 convolution through the runtime's kernels (SelectIGemm / SelectDwConv), then
+// f32(acc * (1/(Sa*Sw)) + b) in float64 as fake-quant-layer.ts does.
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "calib/calib_common.h"
+#include "calib/eq_search.h"
+#include "common/thread_pool.h"
+#include "kernels/igemm.h"
+#include "kernels/isa.h"
+#include "kernels/kernels.h"
+
+namespace eq {
+namespace calib {
+
+
+const char* ForwardKernelName(int32_t qmax) { return kernels::SelectIGemm(DetectIsa(), qmax)->name; }
+
+Status LayerForward(const ForwardArgs& a) {
+  const LinearGeom& g = a.g;
+  if (g.cout == 0 || g.K == 0 || g.group == 0 || g.cout % g.group != 0 || g.P == 0) return InvalidArgument("calib: bad layer geometry");
+  const Isa isa = DetectIsa();
+  const size_t G = g.group, K = g.K, P = g.P, cout = g.cout, coutg = cout / G;
+  const bool depthwise = g.conv && G == g.cin && G == cout && G > 1;
+  const kernels::IGemmKernel* gemm = kernels::SelectIGemm(isa, a.qmax);
+  const kernels::DwConvKernel* dw = depthwise ? kernels::SelectDwConv(isa, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw) : nullptr;
+  // weights packed once per group
+  std::vector<Aligned> packed_a;
+  if (!depthwise) {
+    for (size_t grp = 0; grp < G; grp++) {
+      packed_a.emplace_back(gemm->packed_a_bytes(coutg, K));
+      if (!packed_a.back().p) return Status(StatusCode::kOutOfMemory, "calib: out of memory for packed weights");
+      gemm->pack_a(a.wq + grp * coutg * K, coutg, K, packed_a.back().p);
+    }
+  }
+  std::vector<double> inv(cout);
+  const double sa = static_cast<double>(a.a_scale);
+  for (size_t c = 0; c < cout; c++) inv[c] = 1 / (sa * static_cast<double>(static_cast<float>(a.w_scales[c])));
+  const size_t in_len = g.conv ? static_cast<size_t>(g.cin) * g.inH * g.inW : P * K;
+  const float q = static_cast<float>(a.qmax);
+  ThreadPool pool(a.threads);
+  std::atomic<bool> stop{false};
+  pool.ParallelFor(a.images, [&](size_t i, int) {
+    if (stop.load(std::memory_order_relaxed) || (a.cancel && *a.cancel != 0)) {
+      stop = true;
+      return;
+    }
+    std::vector<int8_t> xq(in_len);
+    const float* x = a.xs[i];
+    for (size_t e = 0; e < in_len; e++) xq[e] = static_cast<int8_t>(QuantizeValue(x[e], a.a_scale, q));
+    std::vector<int32_t> acc(cout * P);
+    if (depthwise) {
+      dw->run(xq.data(), a.wq, g.inH, g.inW, g.outH, g.outW, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padT, g.padL, 0, cout, acc.data());
+    } else {
+      std::vector<int8_t> cols(K * P);
+      Aligned pb(gemm->packed_b_bytes(K, P));
+      if (!pb.p) {
+        stop = true;
+        return;
+      }
+      for (size_t grp = 0; grp < G; grp++) {
+        if (g.conv) kernels::Im2ColS8(xq.data(), g, static_cast<uint32_t>(grp), cols.data());
+        else kernels::PackGemmInputS8(xq.data(), static_cast<uint32_t>(P), static_cast<uint32_t>(K), cols.data());
+        gemm->pack_b(cols.data(), P, K, P, pb.p);
+        gemm->run(packed_a[grp].p, pb.p, coutg, P, K, acc.data() + grp * coutg * P, P);
+      }
+    }
+    float* out = a.outs[i];
+    for (size_t c = 0; c < cout; c++) {
+      const double b = static_cast<double>(a.bias[c]);
+      const int32_t* ac = acc.data() + c * P;
+      for (size_t p = 0; p < P; p++) {
+        const float v = static_cast<float>(static_cast<double>(ac[p]) * inv[c] + b);
+        if (g.conv) out[c * P + p] = v;
+        else out[p * cout + c] = v;
+      }
+    }
+  });
+  if (stop || (a.cancel && *a.cancel != 0)) return Status(StatusCode::kRuntimeError, "calibration cancelled");
+  return Status::Ok();
+}
+
+}  // namespace calib
+}  // namespace eq

@@ -1,0 +1,74 @@
+// int8 max pooling over planes [plane0, plane1), written so the compiler vectorises it; the
+// scalar reference (scalar/pool_s8.cc) and the AVX2 variant (x86_avx2/maxpool_avx2.cc) both
+// compile this one source, with their own target flags (internal linkage: no symbol of the
+// AVX2 build can be picked for the baseline one).
+//
+// Max is separable: the max over a window is the max over its rows of the max over its
+// columns. Pass 1 takes, for every input row, the running max over kw adjacent columns (for
+// dilation 1; contiguous loops) and picks it at every output x whose window lies inside the
+// row; border outputs use their in-bounds taps. Pass 2 takes the max over the window's rows.
+// Windows without taps give -128, as int-pool.ts.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "format/model.h"
+#include "kernels/tap_ranges.h"
+
+namespace eq {
+namespace kernels {
+namespace {
+
+inline int8_t Max8(int8_t a, int8_t b) { return a > b ? a : b; }
+
+void MaxPoolPlanesImpl(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y) {
+  const TapRanges rh = ComputeTapRanges(g.OH, g.H, g.kh, g.sh, g.dh, g.pt, g.pb);
+  const TapRanges rw = ComputeTapRanges(g.OW, g.W, g.kw, g.sw, g.dw, g.pl, g.pr);
+  const size_t W = g.W, OW = g.OW, hw = static_cast<size_t>(g.H) * W;
+  // interior outputs [in0, in1): the whole window lies inside the row
+  size_t in0 = 0;
+  while (in0 < OW && rw.lo[in0] != 0) in0++;
+  size_t in1 = in0;
+  while (in1 < OW && rw.lo[in1] == 0 && rw.hi[in1] == g.kw) in1++;
+  const bool dense = g.dw == 1 && in1 > in0 && g.kw <= W;
+  std::vector<int8_t> hmax(static_cast<size_t>(g.H) * OW), run(W);
+  for (size_t nc = plane0; nc < plane1; nc++) {
+    const int8_t* base = x + nc * hw;
+    for (uint32_t iy = 0; iy < g.H; iy++) {
+      const int8_t* row = base + static_cast<size_t>(iy) * W;
+      int8_t* h = hmax.data() + static_cast<size_t>(iy) * OW;
+      if (dense) {
+        const size_t n = W - g.kw + 1;
+        int8_t* r = run.data();
+        for (size_t i = 0; i < n; i++) r[i] = row[i];
+        for (uint32_t kx = 1; kx < g.kw; kx++)
+          for (size_t i = 0; i < n; i++) r[i] = Max8(r[i], row[i + kx]);
+        for (size_t ox = in0; ox < in1; ox++) h[ox] = r[ox * g.sw - g.pl];
+      }
+      for (size_t ox = 0; ox < OW; ox++) {
+        if (dense && ox == in0) {
+          ox = in1 - 1;
+          continue;
+        }
+        const int64_t x0 = static_cast<int64_t>(ox) * g.sw - g.pl;
+        int8_t m = -128;
+        for (uint32_t kx = rw.lo[ox]; kx < rw.hi[ox]; kx++) m = Max8(m, row[x0 + static_cast<int64_t>(kx) * g.dw]);
+        h[ox] = m;
+      }
+    }
+    int8_t* out = y + nc * static_cast<size_t>(g.OH) * OW;
+    for (uint32_t oy = 0; oy < g.OH; oy++, out += OW) {
+      for (size_t ox = 0; ox < OW; ox++) out[ox] = -128;
+      const int64_t y0 = static_cast<int64_t>(oy) * g.sh - g.pt;
+      for (uint32_t ky = rh.lo[oy]; ky < rh.hi[oy]; ky++) {
+        const int8_t* h = hmax.data() + static_cast<size_t>(y0 + static_cast<int64_t>(ky) * g.dh) * OW;
+        for (size_t ox = 0; ox < OW; ox++) out[ox] = Max8(out[ox], h[ox]);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kernels
+}  // namespace eq

@@ -1,0 +1,86 @@
+// Run-time kernel selection: the best compiled-in kernel the requested ISA level allows.
+#include "kernels/igemm.h"
+#include "kernels/kernels.h"
+
+namespace eq {
+namespace kernels {
+namespace {
+
+// Candidates best first. Null entries (kernels a folder does not implement yet) are skipped.
+size_t Candidates(const IGemmKernel** out) {
+  size_t n = 0;
+#if defined(EQ_HAVE_AVX512VNNI)
+  out[n++] = IGemmAvx512Vnni();
+#endif
+#if defined(EQ_HAVE_AVX2)
+  out[n++] = IGemmAvx2Int7();
+  out[n++] = IGemmAvx2Int8();
+#endif
+#if defined(EQ_HAVE_DOTPROD)
+  out[n++] = IGemmDotprod();
+#endif
+#if defined(EQ_HAVE_NEON)
+  out[n++] = IGemmNeonInt7();
+  out[n++] = IGemmNeonInt8();
+#endif
+  out[n++] = IGemmScalar();
+  return n;
+}
+
+bool Allowed(Isa kernel, Isa level) {
+  if (kernel == Isa::kScalar) return true;
+  const bool kx86 = static_cast<int>(kernel) < 10, lx86 = static_cast<int>(level) < 10;
+  return kx86 == lx86 && static_cast<int>(kernel) <= static_cast<int>(level) && IsaAvailable(kernel);
+}
+
+}  // namespace
+
+const IGemmKernel* SelectIGemm(Isa isa, int32_t qmax) {
+  const IGemmKernel* c[16];
+  const size_t n = Candidates(c);
+  for (size_t i = 0; i < n; i++)
+    if (c[i] && Allowed(c[i]->isa, isa) && qmax <= c[i]->max_qmax) return c[i];
+  return IGemmScalar();
+}
+
+size_t ListIGemm(int32_t qmax, const IGemmKernel** out, size_t cap) {
+  const IGemmKernel* c[16];
+  const size_t n = Candidates(c);
+  size_t k = 0;
+  for (size_t i = 0; i < n && k < cap; i++)
+    if (c[i] && IsaAvailable(c[i]->isa) && qmax <= c[i]->max_qmax) out[k++] = c[i];
+  return k;
+}
+
+const DwConvKernel* SelectDwConv(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, uint32_t dh, uint32_t dw) {
+  const DwConvKernel* c[4];
+  size_t n = 0;
+#if defined(EQ_HAVE_AVX2)
+  c[n++] = DwConvAvx2();
+#endif
+#if defined(EQ_HAVE_NEON)
+  c[n++] = DwConvNeon();
+#endif
+  for (size_t i = 0; i < n; i++)
+    if (c[i] && Allowed(c[i]->isa, isa) && c[i]->supports(kh, kw, sh, sw, dh, dw)) return c[i];
+  return DwConvScalar();
+}
+
+MaxPoolFn SelectMaxPool(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return MaxPoolS8PlanesAvx2;
+#endif
+  (void)isa;
+  return MaxPoolS8Planes;
+}
+
+OutputStageS8Fn SelectOutputStageS8(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return OutputStageS8Avx2;
+#endif
+  (void)isa;
+  return OutputStageS8;
+}
+
+}  // namespace kernels
+}  // namespace eq

@@ -1,0 +1,100 @@
+// AVX2 INT7 GEMM: VPMADDUBSW (u8 x s8 → adjacent pairs summed into int16) with the +64
+// offset trick, exact for |A|, |B| <= 63 only (max_qmax = 63; never selected for INT8).
+//
+// Operands: B (activations, the per-call im2col) is the unsigned one, u = b + 64 in [1, 127],
+// stored that way by pack_b. A (weights) stays signed. Then
+//   sum_k u*w = sum_k b*w + 64 * sum_k w,
+// so every accumulator starts from init[m] = -64 * sum_k A[m][k], computed once by pack_a.
+//
+// Why nothing saturates or wraps (the exactness proof):
+//   VPMADDUBSW lane = u0*w0 + u1*w1, |.| <= 2 * 127 * 63 = 16002 < 32767: never saturates.
+//   Two of them (k quads q and q+1) are added with VPADDW: |.| <= 32004 < 32767: no wrap, so
+//   each int16 lane holds 4 exact products.
+//   VPMADDWD with ones widens adjacent int16 lanes to int32: 8 products, |.| <= 64008.
+//   The int32 accumulator then only adds; the final value sum_k a*w is bounded by
+//   K * 63 * 63 < 2^31 for K <= 131071, and int32 vector adds wrap modulo 2^32, so transient
+//   values (which include the +64 offset part) cannot corrupt the exact final result.
+// A third int16 addition could reach 48006 and wrap, which is why we widen every 8 k.
+//
+// Cost per 64 MACs per ymm: 2 VPMADDUBSW + 1 VPMADDWD (the multiply pipes, 2/cycle on this
+// AMD Zen 5) + VPADDW + VPADDD, i.e. 21.3 MAC per multiply-pipe op (bound 42.7 MAC/cycle)
+// against 16 for the exact INT8 VPMADDWD path (bound 32): 4/3 if both were multiply-bound.
+// Measured (tools/igemm_bench.cc) the gap is wider, ~1.6x: the INT8 kernel issues 2.67 vector
+// ops per 16 MAC (VPMADDWD + VPADDD + its share of loads/broadcasts) and saturates the vector
+// issue width at ~24-25 MAC/cycle, while this kernel needs 1.63 per 16 MAC and stays
+// multiply-bound (~38-40 MAC/cycle, ~90% of 42.7).
+//
+// Layout (see igemm_blocking_x86.h): KG = 8 (two k quads per step), KI = 4,
+// A step = [mr][8] bytes (quad 0 then quad 1 per row), B = [Kp/4][W][4] bytes.
+#include "kernels/igemm.h"
+#include "kernels/x86_avx2/igemm_blocking_x86.h"
+
+namespace eq {
+namespace kernels {
+namespace {
+
+constexpr int kMR = 4, kNRV = 2;  // 4 x 16 tile: 8 accumulators + 4 B vectors + 2 broadcasts
+const GemmGeom kGeom{kMR, kNRV * 8, 8, 8, 4, 1, 1, 1024};
+
+template <int MRE, int NRV>
+struct TileInt7 {
+  static void Run(const uint8_t* a, const uint8_t* b, size_t steps, const int32_t* init, int32_t* c, size_t ldc) {
+    constexpr size_t W = NRV * 8;
+    __m256i acc[MRE][NRV];
+    EQ_UNROLL
+    for (int m = 0; m < MRE; m++)
+      EQ_UNROLL
+      for (int j = 0; j < NRV; j++) acc[m][j] = init ? _mm256_set1_epi32(init[m]) : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + m * ldc + 8 * j));
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (size_t s = 0; s < steps; s++) {
+      const uint8_t* b0 = b + s * 2 * W * 4;
+      const uint8_t* b1 = b0 + W * 4;
+      const uint8_t* as = a + s * MRE * 8;
+      __m256i u0[NRV], u1[NRV];
+      EQ_UNROLL
+      for (int j = 0; j < NRV; j++) {
+        u0[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b0 + 32 * j));
+        u1[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b1 + 32 * j));
+      }
+      EQ_UNROLL
+      for (int m = 0; m < MRE; m++) {
+        const __m256i w0 = _mm256_set1_epi32(Load32(as + m * 8)), w1 = _mm256_set1_epi32(Load32(as + m * 8 + 4));
+        EQ_UNROLL
+        for (int j = 0; j < NRV; j++) {
+          const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(u0[j], w0), _mm256_maddubs_epi16(u1[j], w1));
+          acc[m][j] = _mm256_add_epi32(acc[m][j], _mm256_madd_epi16(p, ones));
+        }
+      }
+    }
+    EQ_UNROLL
+    for (int m = 0; m < MRE; m++)
+      EQ_UNROLL
+      for (int j = 0; j < NRV; j++) _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + m * ldc + 8 * j), acc[m][j]);
+  }
+};
+
+struct Tiles {
+  TileFn t[kMR * kNRV];
+  Tiles() { TileTableRows<TileInt7, kMR, kNRV>::Fill(t); }
+};
+const Tiles& TileTable() {
+  static const Tiles tiles;
+  return tiles;
+}
+
+size_t PackedABytes(size_t M, size_t K) { return PackedABytesOf(kGeom, M, K); }
+void PackA(const int8_t* A, size_t M, size_t K, uint8_t* dst) { PackAPanels<int8_t>(kGeom, A, M, K, 64, dst); }
+size_t PackedBBytes(size_t K, size_t N) { return PackedBBytesOf(kGeom, K, N); }
+void PackB(const int8_t* B, size_t ldb, size_t K, size_t N, uint8_t* dst) { PackBQuads(kGeom, B, ldb, K, N, 64, dst); }
+void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int32_t* C, size_t ldc) {
+  RunBlocked(kGeom, TileTable().t, kNRV, pa, pb, M, N, K, C, ldc);
+}
+
+const IGemmKernel kInt7{"avx2-int7-maddubs", Isa::kAvx2, 63, PackedABytes, PackA, PackedBBytes, PackB, Run};
+
+}  // namespace
+
+const IGemmKernel* IGemmAvx2Int7() { return &kInt7; }
+
+}  // namespace kernels
+}  // namespace eq

@@ -1,0 +1,113 @@
+// AVX2 exact INT8 GEMM: both operands sign-extended to int16 at packing time, VPMADDWD
+// (int16 x int16, adjacent pairs summed into int32) + VPADDD. Exact for |x| <= 127:
+// a lane is a0*b0 + a1*b1 with |.| <= 2 * 127 * 127 = 32258 (VPMADDWD's one saturating case,
+// -32768 * -32768 twice, cannot occur), and the int32 sum is bounded by K * 127^2 < 2^31 for
+// K <= 131071.
+//
+// This is the INT8 baseline the INT7 kernel is compared against, so it gets the same care:
+// same cache blocking, a register-blocked 6 x 16 tile (12 accumulators + 2 B vectors +
+// 1 broadcast + 1 product = all 16 ymm), B packed once per call into int16 k-pairs so the
+// inner loop is pure loads + VPMADDWD + VPADDD (16 MAC per multiply-port op, 32 MAC/cycle
+// peak on a core with two such ports). Tile shapes measured on this Zen 5 (MAC/cycle,
+// 256x768x2304): 6x16 ~25, 5x16 ~25, 4x16 ~25, 4x24 ~20-25, 3x32 ~18, 2x48 ~15; forcing B as
+// a memory operand of VPMADDWD was slower (~13-15). The kernel is issue-bound: 32 vector ops
+// per 12 VPMADDWD (2 loads + 6 broadcasts + 12 + 12).
+//
+// Layout (see igemm_blocking_x86.h): KG = KI = 2, int16 elements.
+// A step = [mr][2] int16, B = [Kp/2][W][2] int16.
+#include "kernels/igemm.h"
+#include "kernels/x86_avx2/igemm_blocking_x86.h"
+
+namespace eq {
+namespace kernels {
+namespace {
+
+constexpr int kMR = 6, kNRV = 2;
+const GemmGeom kGeom{kMR, kNRV * 8, 8, 2, 2, 2, 2, 512};
+
+template <int MRE, int NRV>
+struct TileInt8 {
+  static void Run(const uint8_t* a, const uint8_t* b, size_t steps, const int32_t* init, int32_t* c, size_t ldc) {
+    constexpr size_t W = NRV * 8;
+    __m256i acc[MRE][NRV];
+    EQ_UNROLL
+    for (int m = 0; m < MRE; m++)
+      EQ_UNROLL
+      for (int j = 0; j < NRV; j++) acc[m][j] = init ? _mm256_set1_epi32(init[m]) : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + m * ldc + 8 * j));
+    for (size_t s = 0; s < steps; s++) {
+      const uint8_t* bs = b + s * W * 4;
+      const uint8_t* as = a + s * MRE * 4;
+      __m256i bv[NRV];
+      EQ_UNROLL
+      for (int j = 0; j < NRV; j++) bv[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bs + 32 * j));
+      EQ_UNROLL
+      for (int m = 0; m < MRE; m++) {
+        const __m256i w = _mm256_set1_epi32(Load32(as + m * 4));
+        EQ_UNROLL
+        for (int j = 0; j < NRV; j++) acc[m][j] = _mm256_add_epi32(acc[m][j], _mm256_madd_epi16(bv[j], w));
+      }
+    }
+    EQ_UNROLL
+    for (int m = 0; m < MRE; m++)
+      EQ_UNROLL
+      for (int j = 0; j < NRV; j++) _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + m * ldc + 8 * j), acc[m][j]);
+  }
+};
+
+struct Tiles {
+  TileFn t[kMR * kNRV];
+  Tiles() { TileTableRows<TileInt8, kMR, kNRV>::Fill(t); }
+};
+const Tiles& TileTable() {
+  static const Tiles tiles;
+  return tiles;
+}
+
+// B → [Kp/2][W][2] int16: rows k and k+1 interleaved bytewise, then sign-extended.
+void PackB(const int8_t* B, size_t ldb, size_t K, size_t N, uint8_t* dst) {
+  const size_t Kp = PaddedK(kGeom, K);
+  const __m128i zero = _mm_setzero_si128();
+  for (size_t n0 = 0; n0 < N; n0 += kGeom.NR) {
+    const size_t W = PanelWidth(kGeom, N, n0);
+    int16_t* panel = reinterpret_cast<int16_t*>(dst) + n0 * Kp;
+    for (size_t k = 0; k < Kp; k += 2) {
+      int16_t* row = panel + k * W;
+      const int8_t* r0 = B + k * ldb + n0;
+      const int8_t* r1 = k + 1 < K ? B + (k + 1) * ldb + n0 : nullptr;
+      size_t c = 0;
+      for (; c + 16 <= W && n0 + c + 16 <= N; c += 16) {
+        const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + c));
+        const __m128i v1 = r1 ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + c)) : zero;
+        __m256i* o = reinterpret_cast<__m256i*>(row + c * 2);
+        _mm256_storeu_si256(o, _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(v0, v1)));
+        _mm256_storeu_si256(o + 1, _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(v0, v1)));
+      }
+      for (; c + 8 <= W && n0 + c + 8 <= N; c += 8) {
+        const __m128i v0 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r0 + c));
+        const __m128i v1 = r1 ? _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r1 + c)) : zero;
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(row + c * 2), _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(v0, v1)));
+      }
+      for (; c < W; c++) {
+        const bool in = n0 + c < N;
+        row[c * 2] = in ? r0[c] : 0;
+        row[c * 2 + 1] = in && r1 ? r1[c] : 0;
+      }
+    }
+  }
+}
+
+size_t PackedABytes(size_t M, size_t K) { return PackedABytesOf(kGeom, M, K); }
+void PackA(const int8_t* A, size_t M, size_t K, uint8_t* dst) { PackAPanels<int16_t>(kGeom, A, M, K, 0, dst); }
+size_t PackedBBytes(size_t K, size_t N) { return PackedBBytesOf(kGeom, K, N); }
+void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int32_t* C, size_t ldc) {
+  RunBlocked(kGeom, TileTable().t, kNRV, pa, pb, M, N, K, C, ldc);
+}
+
+const IGemmKernel kInt8{"avx2-int8-maddwd", Isa::kAvx2, 127, PackedABytes, PackA, PackedBBytes, PackB, Run};
+
+}  // namespace
+
+const IGemmKernel* IGemmAvx2Int8() { return &kInt8; }
+
+}  // namespace kernels
+}  // namespace eq

@@ -1,0 +1,205 @@
+#include "runtime/linear_layer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+
+#include "kernels/kernels.h"
+
+namespace eq {
+namespace {
+
+size_t DivUp(size_t a, size_t b) { return (a + b - 1) / b; }
+
+// Column block per task: big enough to amortise packing and the weight stream, small enough
+// that every thread gets a few blocks (load balance) and the C block stays in L2.
+size_t ColumnBlock(size_t P, size_t M, int threads) {
+  size_t nb = 256;
+  if (M >= 256) nb = 128;
+  while (nb > 32 && DivUp(P, nb) < static_cast<size_t>(threads) * 3) nb /= 2;
+  return std::min(nb, P);
+}
+
+bool IsDepthwise(const LinearGeom& g) { return g.conv && g.group > 1 && g.group == g.cin && g.group == g.cout; }
+
+}  // namespace
+
+const char* LinearAlgoName(LinearAlgo a) {
+  switch (a) {
+    case LinearAlgo::kGemm: return "gemm";
+    case LinearAlgo::kDepthwise: return "dw";
+    case LinearAlgo::kWinograd23: return "wino23";
+    case LinearAlgo::kWinograd43: return "wino43";
+  }
+  return "?";
+}
+
+bool ParseLinearAlgo(const std::string& s, LinearAlgo* out) {
+  for (LinearAlgo a : {LinearAlgo::kGemm, LinearAlgo::kDepthwise, LinearAlgo::kWinograd23, LinearAlgo::kWinograd43})
+    if (s == LinearAlgoName(a)) {
+      *out = a;
+      return true;
+    }
+  return false;
+}
+
+std::vector<LinearAlgo> LinearLayer::Candidates(const QLinearParams& q) {
+  if (IsDepthwise(q.g)) return {LinearAlgo::kDepthwise};
+  std::vector<LinearAlgo> c{LinearAlgo::kGemm};
+  if (kernels::WinogradApplicable(q.g)) {
+    c.push_back(LinearAlgo::kWinograd23);
+    c.push_back(LinearAlgo::kWinograd43);
+  }
+  return c;
+}
+
+Status LinearLayer::Prepare(const QLinearParams& q, const std::string& name, Isa isa, int32_t qmax, LinearAlgo algo, std::unique_ptr<LinearLayer>* out) {
+  std::unique_ptr<LinearLayer> l(new LinearLayer(q, name));
+  const LinearGeom& g = q.g;
+  l->algo_ = algo;
+  l->out_s8_ = kernels::SelectOutputStageS8(isa);
+  switch (algo) {
+    case LinearAlgo::kGemm: {
+      l->gemm_ = kernels::SelectIGemm(isa, qmax);
+      const size_t M = g.cout / g.group;
+      l->group_a_bytes_ = (l->gemm_->packed_a_bytes(M, g.K) + 63) & ~static_cast<size_t>(63);
+      if (!l->packed_a_.Reset(l->group_a_bytes_ * g.group)) return Status(StatusCode::kOutOfMemory, "layer '" + name + "': out of memory packing weights");
+      for (uint32_t gi = 0; gi < g.group; gi++)
+        l->gemm_->pack_a(q.weights.data() + gi * M * g.K, M, g.K, l->packed_a_.data() + gi * l->group_a_bytes_);
+      l->direct_b_ = g.conv && g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.padT == 0 && g.padL == 0 && g.outH == g.inH && g.outW == g.inW;
+      l->kernel_ = std::string("gemm:") + l->gemm_->name;
+      break;
+    }
+    case LinearAlgo::kDepthwise:
+      if (!IsDepthwise(g)) return InvalidArgument("layer '" + name + "' is not depthwise");
+      l->dw_ = kernels::SelectDwConv(isa, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw);
+      l->kernel_ = std::string("dw:") + l->dw_->name;
+      break;
+    case LinearAlgo::kWinograd23:
+    case LinearAlgo::kWinograd43:
+      l->wino_ = kernels::MakeWinogradConv(g, q.weights.data(), qmax, algo == LinearAlgo::kWinograd23 ? 2 : 4, isa);
+      if (!l->wino_) return InvalidArgument(std::string("layer '") + name + "': " + LinearAlgoName(algo) + " does not apply to this layer");
+      l->kernel_ = std::string(LinearAlgoName(algo)) + ":" + l->wino_->name();
+      break;
+  }
+  *out = std::move(l);
+  return Status::Ok();
+}
+
+bool LinearLayer::Output(const int32_t* acc, size_t ld, size_t c0, size_t nc, size_t p0, size_t np, void* out, float* tap, size_t* bad) const {
+  const LinearGeom& g = q_.g;
+  // output layout: NCHW for conv (c*P + p), [P][cout] for gemm (p*cout + c)
+  const size_t cstride = g.conv ? g.P : 1, pstride = g.conv ? 1 : g.cout;
+  const kernels::OutputStage stage{q_.bias.data(), q_.mult.data(), q_.tap_mult.data(), q_.lo, q_.hi, q_.has_act, q_.act_min, q_.act_max};
+  return q_.int_out ? out_s8_(acc, ld, c0, nc, p0, np, stage, static_cast<int8_t*>(out), cstride, pstride, tap, bad)
+                    : kernels::OutputStageF32(acc, ld, c0, nc, p0, np, stage, static_cast<float*>(out), cstride, pstride, tap, bad);
+}
+
+Status LinearLayer::Run(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const {
+  switch (algo_) {
+    case LinearAlgo::kGemm: return RunGemm(x, out, tap, pool, ws);
+    case LinearAlgo::kDepthwise: return RunDepthwise(x, out, tap, pool, ws);
+    default: return RunWinograd(x, out, tap, pool, ws);
+  }
+}
+
+namespace {
+Status Overflow(const std::string& name, size_t c) { return RuntimeError("layer '" + name + "': int32 accumulator overflow (channel " + std::to_string(c) + ")"); }
+Status NoMemory(const std::string& name) { return Status(StatusCode::kOutOfMemory, "layer '" + name + "': out of memory for scratch buffers"); }
+}  // namespace
+
+Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const {
+  const LinearGeom& g = q_.g;
+  const size_t M = g.cout / g.group, K = g.K, P = g.P;
+  const size_t nb = ColumnBlock(P, M, pool.threads());
+  const size_t blocks = DivUp(P, nb);
+  const size_t block_bytes = (gemm_->packed_b_bytes(K, nb) + 63) & ~static_cast<size_t>(63);
+  std::atomic<bool> failed{false}, oom{false};
+  std::atomic<size_t> bad_channel{0};
+  for (uint32_t gi = 0; gi < g.group; gi++) {
+    const int8_t* B;
+    if (direct_b_) {
+      B = x + static_cast<size_t>(gi) * K * P;  // K == cin/group, rows are the input planes
+    } else {
+      int8_t* cols = reinterpret_cast<int8_t*>(ws.Shared(Workspace::kCols, K * P));
+      if (!cols) return NoMemory(name_);
+      if (g.conv) {
+        const size_t rows = std::max<size_t>(1, DivUp(K, static_cast<size_t>(pool.threads()) * 2));
+        pool.ParallelFor(DivUp(K, rows), [&](size_t t, int) { kernels::Im2ColS8Rows(x, g, gi, t * rows, std::min(K, (t + 1) * rows), cols); });
+      } else {
+        kernels::PackGemmInputS8(x, g.P, g.K, cols);
+      }
+      B = cols;
+    }
+    const uint8_t* pa = packed_a_.data() + gi * group_a_bytes_;
+    const size_t c0 = gi * M;
+    pool.ParallelFor(blocks, [&](size_t blk, int thread) {
+      const size_t n0 = blk * nb, nc = std::min(nb, P - n0);
+      uint8_t* mem = ws.PerThread(thread, block_bytes + M * nb * sizeof(int32_t));
+      if (!mem) {
+        oom = true;
+        return;
+      }
+      int32_t* C = reinterpret_cast<int32_t*>(mem + block_bytes);
+      gemm_->pack_b(B + n0, P, K, nc, mem);
+      gemm_->run(pa, mem, M, nc, K, C, nc);
+      size_t bad = 0;
+      if (!Output(C, nc, c0, M, n0, nc, out, tap, &bad)) {
+        bad_channel = bad;
+        failed = true;
+      }
+    });
+    if (oom) return NoMemory(name_);
+    if (failed) return Overflow(name_, bad_channel);
+  }
+  return Status::Ok();
+}
+
+Status LinearLayer::RunDepthwise(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const {
+  const LinearGeom& g = q_.g;
+  const size_t C = g.cout, P = g.P;
+  const size_t cb = std::max<size_t>(1, std::min<size_t>(16, DivUp(C, static_cast<size_t>(pool.threads()) * 4)));
+  std::atomic<bool> failed{false}, oom{false};
+  std::atomic<size_t> bad_channel{0};
+  pool.ParallelFor(DivUp(C, cb), [&](size_t blk, int thread) {
+    const size_t c0 = blk * cb, c1 = std::min(C, c0 + cb);
+    int32_t* acc = reinterpret_cast<int32_t*>(ws.PerThread(thread, cb * P * sizeof(int32_t)));
+    if (!acc) {
+      oom = true;
+      return;
+    }
+    dw_->run(x, q_.weights.data(), g.inH, g.inW, g.outH, g.outW, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padT, g.padL, c0, c1, acc);
+    size_t bad = 0;
+    if (!Output(acc, P, c0, c1 - c0, 0, P, out, tap, &bad)) {
+      bad_channel = bad;
+      failed = true;
+    }
+  });
+  if (oom) return NoMemory(name_);
+  if (failed) return Overflow(name_, bad_channel);
+  return Status::Ok();
+}
+
+Status LinearLayer::RunWinograd(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const {
+  const LinearGeom& g = q_.g;
+  const size_t C = g.cout, P = g.P;
+  int32_t* acc = reinterpret_cast<int32_t*>(ws.Shared(Workspace::kAcc, C * P * sizeof(int32_t)));
+  uint8_t* scratch = ws.Shared(Workspace::kWino, wino_->scratch_bytes(pool.threads()));
+  if (!acc || !scratch) return NoMemory(name_);
+  wino_->Run(x, acc, scratch, pool);
+  const size_t cb = std::max<size_t>(1, DivUp(C, static_cast<size_t>(pool.threads()) * 4));
+  std::atomic<bool> failed{false};
+  std::atomic<size_t> bad_channel{0};
+  pool.ParallelFor(DivUp(C, cb), [&](size_t blk, int) {
+    const size_t c0 = blk * cb, c1 = std::min(C, c0 + cb);
+    size_t bad = 0;
+    if (!Output(acc + c0 * P, P, c0, c1 - c0, 0, P, out, tap, &bad)) {
+      bad_channel = bad;
+      failed = true;
+    }
+  });
+  if (failed) return Overflow(name_, bad_channel);
+  return Status::Ok();
+}
+
+}  // namespace eq

@@ -1,0 +1,59 @@
+// A quantized Conv/Gemm layer prepared for one session: the algorithm chosen for it (packed
+// int8 GEMM, depthwise, or integer Winograd F(2,3)/F(4,3)), the ISA kernel, and the weights
+// packed for that kernel. Run() = pack/transform → micro-kernel → output stage, split over
+// the thread pool. Every algorithm produces the same int32 sums, so the choice is only speed.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/thread_pool.h"
+#include "format/model.h"
+#include "kernels/igemm.h"
+#include "kernels/kernels.h"
+#include "kernels/isa.h"
+#include "kernels/winograd.h"
+#include "runtime/workspace.h"
+
+namespace eq {
+
+enum class LinearAlgo : uint8_t { kGemm = 0, kDepthwise = 1, kWinograd23 = 2, kWinograd43 = 3 };
+const char* LinearAlgoName(LinearAlgo a);
+bool ParseLinearAlgo(const std::string& s, LinearAlgo* out);
+
+class LinearLayer {
+ public:
+  // Algorithms that can compute this layer (the first is the default without autotuning).
+  static std::vector<LinearAlgo> Candidates(const QLinearParams& q);
+  static Status Prepare(const QLinearParams& q, const std::string& name, Isa isa, int32_t qmax, LinearAlgo algo, std::unique_ptr<LinearLayer>* out);
+
+  LinearAlgo algo() const { return algo_; }
+  // "<algo>:<kernel>", e.g. "gemm:avx2-int7-maddubs", "dw:dw-avx2", "wino43:wino43-avx2"
+  const std::string& kernel() const { return kernel_; }
+
+  Status Run(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const;
+
+ private:
+  LinearLayer(const QLinearParams& q, const std::string& name) : q_(q), name_(name) {}
+  Status RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const;
+  Status RunDepthwise(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const;
+  Status RunWinograd(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const;
+  // output stage of channels [c0, c0+nc) x positions [p0, p0+np) from acc (row stride ld)
+  bool Output(const int32_t* acc, size_t ld, size_t c0, size_t nc, size_t p0, size_t np, void* out, float* tap, size_t* bad) const;
+
+  const QLinearParams& q_;
+  const std::string& name_;
+  LinearAlgo algo_ = LinearAlgo::kGemm;
+  std::string kernel_;
+  const kernels::IGemmKernel* gemm_ = nullptr;
+  const kernels::DwConvKernel* dw_ = nullptr;
+  kernels::OutputStageS8Fn out_s8_ = nullptr;
+  std::unique_ptr<kernels::WinogradConv> wino_;
+  AlignedBuffer packed_a_;      // all groups, each group_a_bytes_ long
+  size_t group_a_bytes_ = 0;
+  bool direct_b_ = false;       // 1x1, stride 1, no padding: the input planes are already B
+};
+
+}  // namespace eq

@@ -1,0 +1,92 @@
+/**
+ * `easyquant profile --device A[,B...] --model M --scales S [--scales S2] [--compare int8,int7,fp32]
+ *  [--data DIR --limit N] [--json]`: deploy, benchmark and (with --data) check accuracy on one
+ * or more boards concurrently.
+ */
+import type { Command } from 'commander';
+import { compileVariant, loadEvalSet, type Variant } from '../../deploy/prepare.js';
+import { profileFleet } from '../../deploy/profile.js';
+import { readScalesJson } from '../../core/export/scales-json.js';
+import { DeviceRegistry } from '../../deploy/registry.js';
+import { int } from '../parse.js';
+
+interface ProfileOpts {
+  device: string;
+  model: string;
+  scales: string[];
+  card?: string;
+  compare?: string;
+  data?: string;
+  limit: number;
+  runs: number;
+  warmup: number;
+  threads: number;
+  bench: boolean;
+  timeout: number;
+  json?: boolean;
+}
+
+/** Variants for --compare: intN picks the --scales file with N bits, fp32 the float model. */
+export function pickVariants(o: { model: string; card?: string; scales: string[]; compare?: string }): Variant[] {
+  const byBits = new Map<string, string>();
+  for (const f of o.scales) byBits.set(`int${readScalesJson(f).bits}`, f);
+  const wanted = o.compare ? o.compare.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : [...byBits.keys()];
+  if (!wanted.length && o.model.endsWith('.eqm')) return [compileVariant({ model: o.model, scales: 'fp32', label: 'eqm' })];
+  if (!wanted.length) throw new Error('give --scales (and optionally --compare int8,int7,fp32)');
+  return wanted.map((w) => {
+    if (w === 'fp32') return compileVariant({ model: o.model, card: o.card, scales: 'fp32' });
+    const f = byBits.get(w);
+    if (!f) throw new Error(`--compare ${w}: no --scales file with ${w.replace('int', '')} bits (have: ${[...byBits.keys()].join(', ') || 'none'})`);
+    return compileVariant({ model: o.model, card: o.card, scales: f, label: w });
+  });
+}
+
+export function registerProfile(program: Command): void {
+  program
+    .command('profile')
+    .description('deploy and profile on boards: latency (total and per layer) and accuracy vs the host engine and labels')
+    .requiredOption('--device <names>', 'registered device(s), comma-separated: profiled concurrently')
+    .requiredOption('--model <file>', 'ONNX model')
+    .option('--scales <file>', 'scales.json (repeat for several bit widths)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--card <file>', 'model card (card.json): input shape and preprocessing')
+    .option('--compare <list>', 'variants side by side: int8,int7,fp32 (intN uses the --scales file with N bits)')
+    .option('--data <dir>', 'evaluation images: run them on the board and compare')
+    .option('--limit <n>', 'number of evaluation images (first N in sorted order)', int('--limit'), 50)
+    .option('--runs <n>', 'timed runs', int('--runs'), 10)
+    .option('--warmup <n>', 'warm-up runs', int('--warmup'), 2)
+    .option('--threads <n>', 'threads on the board (0 = all cores)', int('--threads'), 0)
+    .option('--no-bench', 'skip the latency benchmark')
+    .option('--timeout <ms>', 'per-board deadline for the whole profile, ms', int('--timeout'), 3_600_000)
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (o: ProfileOpts) => {
+      const reg = new DeviceRegistry();
+      const devices = o.device.split(',').map((n) => reg.get(n.trim()));
+      const variants = pickVariants(o);
+      const evalSet = o.data ? await loadEvalSet({ model: o.model, card: o.card, data: o.data, limit: o.limit, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) }) : undefined;
+      const outcomes = await profileFleet({
+        devices,
+        variants,
+        evalSet,
+        bench: o.bench ? { warmup: o.warmup, runs: o.runs, threads: o.threads } : null,
+        session: { home: reg.home, log: (m) => process.stderr.write(`${m}\n`) },
+        timeoutMs: o.timeout,
+        log: (m) => process.stderr.write(`${m}\n`),
+      });
+      if (o.json) process.stdout.write(`${JSON.stringify({ devices: outcomes })}\n`);
+      else {
+        for (const r of outcomes) {
+          if (!r.ok) {
+            process.stdout.write(`${r.device}: FAILED: ${r.error}\n`);
+            continue;
+          }
+          process.stdout.write(`${r.device} (${r.result.machine}):\n`);
+          for (const v of r.result.variants) {
+            const b = v.bench ? `median ${v.bench.latencyMs.median.toFixed(2)} ms (min ${v.bench.latencyMs.min.toFixed(2)}, p90 ${v.bench.latencyMs.p90.toFixed(2)}) isa ${v.bench.isa} threads ${v.bench.threads}` : '';
+            const a = v.accuracy ? `  bit-exact ${v.accuracy.bitExact}/${v.accuracy.images}, agreement ${(v.accuracy.agreement * 100).toFixed(1)}%${v.accuracy.top1 !== null ? `, top-1 ${(v.accuracy.top1 * 100).toFixed(1)}%` : ''}` : '';
+            process.stdout.write(`  ${v.label.padEnd(6)} ${b}${a}\n`);
+          }
+        }
+      }
+      if (outcomes.some((r) => !r.ok)) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,81 @@
+/**
+ * Detection accuracy: one-to-one matching of predicted and reference boxes at IoU >= 0.5
+ * (greedy by descending IoU, as the ICDAR-style protocols do for axis-aligned boxes), counted
+ * over a whole set; and pixel agreement of two binarized maps (intersection over union).
+ */
+import type { Box } from './render-text.js';
+
+export const MATCH_IOU = 0.5;
+
+export function boxIoU(a: Box, b: Box): number {
+  const iw = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
+  const ih = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+  if (iw <= 0 || ih <= 0) return 0;
+  const inter = iw * ih;
+  const union = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter;
+  return inter / union;
+}
+
+/** Number of one-to-one matches with IoU >= minIoU. */
+export function matchBoxes(pred: readonly Box[], ref: readonly Box[], minIoU = MATCH_IOU): number {
+  const pairs: { i: number; j: number; iou: number }[] = [];
+  pred.forEach((p, i) =>
+    ref.forEach((g, j) => {
+      const iou = boxIoU(p, g);
+      if (iou >= minIoU) pairs.push({ i, j, iou });
+    }),
+  );
+  pairs.sort((a, b) => b.iou - a.iou || a.i - b.i || a.j - b.j);
+  const usedP = new Set<number>();
+  const usedG = new Set<number>();
+  let n = 0;
+  for (const { i, j } of pairs) {
+    if (usedP.has(i) || usedG.has(j)) continue;
+    usedP.add(i);
+    usedG.add(j);
+    n++;
+  }
+  return n;
+}
+
+export interface DetectionScore {
+  matched: number;
+  predicted: number;
+  reference: number;
+  precision: number;
+  recall: number;
+  fscore: number;
+}
+
+/** Accumulates matches over images; precision/recall/F over the set (an empty side scores 1 only if both are empty). */
+export class DetectionCounter {
+  private matched = 0;
+  private predicted = 0;
+  private reference = 0;
+
+  add(pred: readonly Box[], ref: readonly Box[]): void {
+    this.matched += matchBoxes(pred, ref);
+    this.predicted += pred.length;
+    this.reference += ref.length;
+  }
+
+  score(): DetectionScore {
+    const { matched, predicted, reference } = this;
+    const precision = predicted === 0 ? (reference === 0 ? 1 : 0) : matched / predicted;
+    const recall = reference === 0 ? (predicted === 0 ? 1 : 0) : matched / reference;
+    const fscore = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+    return { matched, predicted, reference, precision, recall, fscore };
+  }
+}
+
+/** Intersection and union of two binary maps of the same size. */
+export function maskOverlap(a: Uint8Array, b: Uint8Array): { inter: number; union: number } {
+  if (a.length !== b.length) throw new Error(`maps differ in size (${a.length} vs ${b.length} pixels)`);
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    inter += a[i]! & b[i]!;
+    union += a[i]! | b[i]!;
+  }
+  return { inter, union };
+}

@@ -1,0 +1,4 @@
+/** The embedded demo's public surface (CLI `easyquant demo`, GUI "Open demo project"). */
+export { runDemo, DEMO_DEFAULTS, DEMO_EXPORT_FILES, DemoCancelled } from './run-demo.js';
+export { formatDemoTable } from './format-table.js';
+export type { DemoOptions, DemoProgress, DemoProgressSink, DemoResult, DemoRow, DemoStage } from './types.js';

@@ -1,0 +1,81 @@
+/**
+ * Host-side preparation for a deployment: compile the ONNX model + scales into an EQM file
+ * (or take an .eqm as is), and load the evaluation images preprocessed as the card says.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { compileEqm } from '../core/eqm/write-eqm.js';
+import { planQuantization, type QuantPlan } from '../core/quant/plan.js';
+import type { ScaleTable } from '../core/quant/scale-table.js';
+import { prepareData, prepareModel } from '../service/model-setup.js';
+import { loadScalesFor } from '../service/quant-service.js';
+
+export interface Variant {
+  /** int8, int7, fp32, or the scales file's name */
+  label: string;
+  eqm: Buffer;
+  scales?: Buffer;
+  bits: number | null;
+  method: string | null;
+  /** sha256 of the source model (the ONNX file, or the .eqm when given directly) */
+  modelSha256: string;
+}
+
+/**
+ * One deployable model. `scales` = a scales.json for an int variant, or 'fp32' for the model
+ * with every layer in float (the FP32 reference on the board's runtime).
+ */
+export function compileVariant(a: { model: string; card?: string; scales: string | 'fp32'; label?: string }): Variant {
+  if (a.model.endsWith('.eqm')) {
+    const eqm = fs.readFileSync(a.model);
+    return { label: a.label ?? 'eqm', eqm, bits: null, method: null, modelSha256: sha(eqm) };
+  }
+  const p = prepareModel({ model: a.model, card: a.card });
+  const plan = planQuantization(p.model.graph);
+  if (a.scales === 'fp32') {
+    const none: QuantPlan = { layers: [], groups: [], report: plan.report };
+    const table: ScaleTable = { bits: 8, qmax: 127, method: 'minmax', modelSha256: p.model.sha256, modelFile: p.model.file, layers: [], tensors: {}, settings: {}, createdAt: new Date(0).toISOString() };
+    return { label: a.label ?? 'fp32', eqm: Buffer.from(compileEqm(p.model.graph, none, table)), bits: 32, method: 'fp32', modelSha256: p.model.sha256 };
+  }
+  const table = loadScalesFor(p, a.scales);
+  return {
+    label: a.label ?? `int${table.bits}`,
+    eqm: Buffer.from(compileEqm(p.model.graph, plan, table)),
+    scales: fs.readFileSync(a.scales),
+    bits: table.bits,
+    method: table.method,
+    modelSha256: p.model.sha256,
+  };
+}
+
+function sha(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+export interface EvalSet {
+  samples: Float32Array[];
+  labels: (number | null)[];
+  dims: number[];
+  outputIndex: number;
+  labelOffset: number;
+  files: string[];
+}
+
+/** The first `limit` readable images of `data`, preprocessed for the model. */
+export async function loadEvalSet(a: { model: string; card?: string; data: string; limit: number; onWarning?: (m: string) => void }): Promise<EvalSet> {
+  if (!Number.isInteger(a.limit) || a.limit < 1) throw new Error(`--limit must be a positive integer (got ${a.limit})`);
+  const p = prepareModel({ model: a.model, card: a.card });
+  const ds = await prepareData(p, { data: a.data }, a.onWarning ?? (() => undefined));
+  const samples: Float32Array[] = [];
+  const labels: (number | null)[] = [];
+  const files: string[] = [];
+  for (let i = 0; i < ds.samples.length && samples.length < a.limit; i++) {
+    const x = await ds.load(i);
+    if (!x) continue;
+    samples.push(x);
+    labels.push(ds.samples[i]!.label ?? null);
+    files.push(ds.fileOf(i));
+  }
+  if (samples.length === 0) throw new Error(`${a.data}: no readable images`);
+  return { samples, labels, dims: p.inputDims, outputIndex: p.outputIndex, labelOffset: p.labelOffset, files };
+}

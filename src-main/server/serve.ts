@@ -1,0 +1,48 @@
+/**
+ * Web mode as one call: the app service on a data folder, its dispatcher, and the web server
+ * serving the built renderer. Used by `easyquant serve` and by the end-to-end tests.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createDispatcher } from '../service/app-dispatch.js';
+import { loadDemoRunner } from '../service/app-demo-bridge.js';
+import { AppService } from '../service/app-service.js';
+import { ensureRendererBuilt, PROJECT_ROOT, RENDERER_OUT } from './renderer-build.js';
+import { startWebServer, type WebServer } from './web-server.js';
+
+export interface ServeOptions {
+  port?: number;
+  dataDir?: string;
+  rendererDir?: string;
+  /** build out/renderer if missing or stale (default true) */
+  build?: boolean;
+  version?: string;
+}
+
+export interface RunningApp {
+  server: WebServer;
+  service: AppService;
+  close(): Promise<void>;
+}
+
+export function defaultDataDir(): string {
+  return process.env['EQ_DATA_DIR'] ?? path.join(os.homedir(), '.easyquant-studio');
+}
+
+export async function serveApp(opts: ServeOptions = {}): Promise<RunningApp> {
+  const rendererDir = opts.rendererDir ?? RENDERER_OUT;
+  if (opts.build !== false && !opts.rendererDir) ensureRendererBuilt({ quiet: true });
+  const version = opts.version ?? (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const service = new AppService({ dataRoot: opts.dataDir ?? defaultDataDir(), mode: 'web', version });
+  const dispatch = createDispatcher(service, { demo: await loadDemoRunner() });
+  const server = await startWebServer({ dispatch, events: service.events, rendererDir, port: opts.port });
+  return {
+    server,
+    service,
+    close: async () => {
+      await server.close();
+      await service.close();
+    },
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * Data shapes of the app service API (projects, runs, results, devices, profiles) shared by
+ * the main process, the web server and the renderer. Types only: no runtime imports, so the
+ * renderer can `import type` this file.
+ */
+
+export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export type CalibMethodName = 'eq' | 'minmax' | 'kl' | 'percentile';
+export type ExportFormatName = 'scales' | 'ncnn' | 'trt' | 'qdq' | 'eqm';
+
+export interface ProjectSummary {
+  id: string;
+  name: string;
+  folder: string;
+  modelPath: string | null;
+  cardPath: string | null;
+  modelSha256: string | null;
+  createdAt: string;
+  updatedAt: string;
+  runs: number;
+}
+
+export interface PreprocessForm {
+  resize: { mode: 'none' } | { mode: 'shorter'; size: number } | { mode: 'stretch'; width: number; height: number };
+  centerCrop?: { width: number; height: number };
+  channelOrder: 'RGB' | 'BGR' | 'GRAY';
+  scale: number;
+  mean: number[];
+  std: number[];
+  layout: 'NCHW' | 'NHWC';
+}
+
+export interface DatasetInfo {
+  id: string;
+  projectId: string;
+  dataDir: string;
+  labelsFile: string | null;
+  preprocess: PreprocessForm | null;
+  kind: 'images' | 'mnist';
+  samples: number;
+  labelled: number;
+  createdAt: string;
+}
+
+export interface CalibSettingsForm {
+  method: CalibMethodName;
+  bits: number;
+  alpha: number;
+  beta: number;
+  steps: number;
+  rounds: number;
+  samplePositions: number;
+  percentile: number;
+  calibImages: number;
+  /** threads for the search (native-accelerated EQ; the TS reference is single-threaded) */
+  threads: number;
+}
+
+export interface RunLayer {
+  idx: number;
+  name: string;
+  cosBefore: number | null;
+  cosAfter: number | null;
+}
+
+export interface RunProgress {
+  stage: string;
+  index: number;
+  total: number;
+  name: string;
+  elapsedMs: number;
+  etaMs?: number;
+}
+
+export interface RunInfo {
+  id: string;
+  projectId: string;
+  method: CalibMethodName;
+  bits: number;
+  settings: CalibSettingsForm;
+  calibImages: number;
+  status: RunStatus;
+  error: string | null;
+  artifactDir: string;
+  attempts: number;
+  startedAt: string;
+  finishedAt: string | null;
+  seconds: number | null;
+  lastProgress: RunProgress | null;
+  layers: RunLayer[];
+  label: string;
+}
+
+export interface EvalResultInfo {
+  id: string;
+  projectId: string;
+  runId: string | null;
+  label: string;
+  engine: string;
+  images: number;
+  top1: number | null;
+  top5: number | null;
+  agreement: number | null;
+  meanCosine: number | null;
+  layerCosine: Record<string, number>;
+  createdAt: string;
+}
+
+export interface ExportInfo {
+  id: string;
+  runId: string;
+  format: string;
+  path: string;
+  createdAt: string;
+}
+
+export interface SshDeviceConfig {
+  transport: 'ssh';
+  host: string;
+  port: number;
+  user: string;
+  /** private key referenced by path (never copied into the database) */
+  keyPath?: string;
+  /** folder on the board for the runner and models (default: .easyquant in the login folder) */
+  dir?: string;
+}
+export interface SerialDeviceConfig {
+  transport: 'serial';
+  path: string;
+  baud: number;
+}
+export type DeviceConfig = SshDeviceConfig | SerialDeviceConfig;
+
+export interface DeviceInfo {
+  id: string;
+  name: string;
+  config: DeviceConfig;
+  hasSecret: boolean;
+  probe: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export interface ProfileInfo {
+  id: string;
+  projectId: string;
+  deviceId: string;
+  deviceName: string;
+  runId: string | null;
+  status: 'running' | 'done' | 'failed';
+  error: string | null;
+  result: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export interface LayerRow {
+  name: string;
+  op: string;
+  quantized: boolean;
+  reason: string;
+  macs: number;
+  params: number;
+  inputShape: number[];
+  outputShape: number[];
+}
+
+export interface ModelSummary {
+  file: string;
+  sha256: string;
+  opset: number;
+  inputs: { name: string; dims: number[] }[];
+  outputs: { name: string; dims: number[] }[];
+  ops: Record<string, number>;
+  macs: number;
+  params: number;
+  quantizedLayers: number;
+  layers: LayerRow[];
+}
+
+export interface HistogramInfo {
+  layer: string;
+  tensor: string;
+  max: number;
+  /** bin edges are i * max / counts.length */
+  counts: number[];
+  thresholds: { runId: string; label: string; threshold: number }[];
+}
+
+export interface PreviewInfo {
+  index: number;
+  id: string;
+  label: number | null;
+  /** data:image/png;base64 of the preprocessed tensor (min-max scaled to 0..255) */
+  png: string;
+  width: number;
+  height: number;
+  channels: number;
+  min: number;
+  max: number;
+  mean: number;
+}
+
+export interface AppInfo {
+  version: string;
+  mode: 'desktop' | 'web';
+  deployAvailable: boolean;
+  deployNote: string;
+  demoAvailable: boolean;
+  secretsAllowed: boolean;
+}
+
+/** Events pushed from the service to every client. */
+export type AppEvent =
+  | { type: 'run.progress'; runId: string; projectId: string; progress: RunProgress; layer?: RunLayer }
+  | { type: 'run.finished'; runId: string; projectId: string; status: RunStatus; error?: string }
+  | { type: 'eval.progress'; projectId: string; label: string; index: number; total: number }
+  | { type: 'profile.progress'; projectId: string; profileId: string; deviceName: string; message: string }
+  | { type: 'profile.finished'; projectId: string; profileId: string; status: 'done' | 'failed'; error?: string }
+  | { type: 'demo.progress'; message: string };

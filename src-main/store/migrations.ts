@@ -1,0 +1,113 @@
+/**
+ * Schema migrations for the project store. Each entry runs once, inside a transaction, and
+ * bumps PRAGMA user_version to its `version`. Never edit a shipped migration: append a new one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE projects (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        model_path TEXT,
+        card_path TEXT,
+        model_sha256 TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE datasets (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        data_dir TEXT NOT NULL,
+        labels_file TEXT,
+        preprocess_json TEXT,
+        kind TEXT NOT NULL,
+        samples INTEGER NOT NULL,
+        labelled INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX datasets_project ON datasets(project_id, created_at);
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        method TEXT NOT NULL,
+        bits INTEGER NOT NULL,
+        settings_json TEXT NOT NULL,
+        calib_images INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running','done','failed','cancelled','interrupted')),
+        error TEXT,
+        artifact_dir TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 1,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        seconds REAL
+      );
+      CREATE INDEX runs_project ON runs(project_id, started_at);
+      CREATE TABLE run_layers (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        cos_before REAL,
+        cos_after REAL,
+        PRIMARY KEY (run_id, name)
+      );
+      CREATE TABLE results (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        run_id TEXT REFERENCES runs(id) ON DELETE CASCADE,
+        engine TEXT NOT NULL,
+        images INTEGER NOT NULL,
+        top1 REAL,
+        top5 REAL,
+        agreement REAL,
+        mean_cosine REAL,
+        layer_cosine_json TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX results_project ON results(project_id, created_at);
+      CREATE TABLE exports (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        format TEXT NOT NULL,
+        path TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        transport TEXT NOT NULL CHECK (transport IN ('ssh','serial')),
+        config_json TEXT NOT NULL,
+        secret_enc BLOB,
+        probe_json TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE profiles (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        run_id TEXT REFERENCES runs(id) ON DELETE SET NULL,
+        status TEXT NOT NULL,
+        error TEXT,
+        result_json TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX profiles_project ON profiles(project_id, created_at);
+    `,
+  },
+  {
+    version: 2,
+    name: 'run progress snapshot (last event, for interrupted runs)',
+    sql: `ALTER TABLE runs ADD COLUMN last_progress_json TEXT;`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

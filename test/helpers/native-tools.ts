@@ -1,0 +1,58 @@
+/**
+ * Host builds of the native command-line tools (plain CMake + Ninja, no Node headers), for
+ * tests that run them as processes: the kernel tests, the sanitizer fuzz build. Serialised
+ * with a lock directory per build folder, rebuilt when a source is newer than the binary.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { NATIVE_DIR } from './native.js';
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newest(p));
+    else if (/\.(cc|h|txt|cmake)$/.test(e.name)) t = Math.max(t, fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Builds `target` in native/build/<folder> with the given CMake options; returns the binary's path. */
+export function ensureHostTool(folder: string, target: string, cmakeArgs: string[] = []): string {
+  const dir = path.join(NATIVE_DIR, 'build', folder);
+  const bin = path.join(dir, target);
+  const lock = `${dir}.lock`;
+  const fresh = () => fs.existsSync(bin) && fs.statSync(bin).mtimeMs >= Math.max(newest(path.join(NATIVE_DIR, 'src')), newest(path.join(NATIVE_DIR, 'tools')), newest(path.join(NATIVE_DIR, 'tests')), fs.statSync(path.join(NATIVE_DIR, 'CMakeLists.txt')).mtimeMs);
+  if (fresh()) return bin;
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const deadline = Date.now() + 30 * 60_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 30 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for another build in ${dir}`);
+      sleep(500);
+    }
+  }
+  try {
+    if (!fresh()) {
+      const run = (args: string[]) => {
+        const r = spawnSync('cmake', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+        if (r.status !== 0) throw new Error(`cmake ${args.join(' ')} failed:\n${`${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-30).join('\n')}`);
+      };
+      run(['-S', NATIVE_DIR, '-B', dir, '-G', 'Ninja', '-DCMAKE_BUILD_TYPE=Release', ...cmakeArgs]);
+      run(['--build', dir, '--target', target, '-j', '2']);
+    }
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+  return bin;
+}

@@ -1,0 +1,95 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate, openDatabase } from '../../src-main/store/db.js';
+import { MIGRATIONS, SCHEMA_VERSION, type Migration } from '../../src-main/store/migrations.js';
+import { ProjectStore } from '../../src-main/store/project-store.js';
+
+const tmpDirs: string[] = [];
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-store-'));
+  tmpDirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const tables = (db: Database.Database) =>
+  (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+
+describe('store migrations', () => {
+  it('a fresh database reaches the latest schema version with every table', () => {
+    const db = openDatabase(path.join(tmp(), 'a.db'));
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(tables(db)).toEqual(expect.arrayContaining(['projects', 'datasets', 'runs', 'run_layers', 'results', 'exports', 'devices', 'profiles']));
+    const runCols = (db.prepare(`PRAGMA table_info(runs)`).all() as { name: string }[]).map((c) => c.name);
+    expect(runCols).toContain('last_progress_json');
+    db.close();
+  });
+
+  it('upgrades a version-1 database in place and keeps its rows', () => {
+    const file = path.join(tmp(), 'old.db');
+    const v1 = openDatabase(file, MIGRATIONS.slice(0, 1));
+    expect(v1.pragma('user_version', { simple: true })).toBe(1);
+    v1.prepare(`INSERT INTO projects (id, name, folder, created_at, updated_at) VALUES ('p1', 'old project', '/x', 't', 't')`).run();
+    v1.prepare(
+      `INSERT INTO runs (id, project_id, method, bits, settings_json, calib_images, status, artifact_dir, started_at) VALUES ('r1', 'p1', 'eq', 8, '{}', 5, 'done', '/x/r1', 't')`,
+    ).run();
+    v1.close();
+    const db = openDatabase(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.prepare(`SELECT name FROM projects`).get()).toEqual({ name: 'old project' });
+    expect(db.prepare(`SELECT id, last_progress_json FROM runs`).get()).toEqual({ id: 'r1', last_progress_json: null });
+    db.close();
+  });
+
+  it('a failing migration rolls back completely and names itself', () => {
+    const file = path.join(tmp(), 'b.db');
+    openDatabase(file, MIGRATIONS.slice(0, 1)).close();
+    const broken: Migration[] = [...MIGRATIONS.slice(0, 1), { version: 2, name: 'broken', sql: `CREATE TABLE half (x INTEGER); SELECT * FROM no_such_table;` }];
+    expect(() => openDatabase(file, broken)).toThrow(/migration 2 \(broken\) failed: no such table: no_such_table/);
+    const db = new Database(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(tables(db)).not.toContain('half');
+    db.close();
+  });
+
+  it('refuses a database written by a newer app', () => {
+    const file = path.join(tmp(), 'c.db');
+    const db = new Database(file);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
+    expect(() => migrate(db)).toThrow(/newer than this app understands/);
+    db.close();
+  });
+
+  it('project rows reference a per-project artifact folder and cascade on delete', () => {
+    const root = tmp();
+    const s = new ProjectStore(root);
+    const p = s.createProject('  digits ');
+    expect(p.name).toBe('digits');
+    expect(fs.existsSync(path.join(p.folder, 'runs'))).toBe(true);
+    const run = s.createRun(p.id, { method: 'eq', bits: 7, alpha: 0.5, beta: 2, steps: 100, rounds: 1, samplePositions: 64, percentile: 99.99, calibImages: 10, threads: 1 });
+    expect(run.artifactDir.startsWith(p.folder)).toBe(true);
+    expect(run.label).toBe('EQ INT7');
+    s.finishRun(run.id, 1.5, [{ idx: 0, name: 'conv1', cosBefore: 0.99, cosAfter: 0.995 }]);
+    s.saveResult(p.id, run.id, { engine: 'int-ref', images: 10, top1: 0.9, top5: 1, agreement: 1, meanCosine: 0.99, layerCosine: { conv1: 0.99 } });
+    expect(s.listResults(p.id)).toHaveLength(1);
+    s.deleteProject(p.id);
+    expect(s.db.prepare(`SELECT count(*) AS n FROM run_layers`).get()).toEqual({ n: 0 });
+    expect(s.db.prepare(`SELECT count(*) AS n FROM results`).get()).toEqual({ n: 0 });
+    expect(fs.existsSync(p.folder)).toBe(false);
+    s.close();
+  });
+
+  it('rejects a duplicate device name and never stores a plaintext secret column', () => {
+    const s = new ProjectStore(tmp());
+    s.addDevice('board', { transport: 'ssh', host: '127.0.0.1', port: 22, user: 'u', keyPath: '/k' }, null);
+    expect(() => s.addDevice('board', { transport: 'serial', path: '/dev/ttyUSB0', baud: 115200 }, null)).toThrow(/already exists/);
+    const cols = (s.db.prepare(`PRAGMA table_info(devices)`).all() as { name: string }[]).map((c) => c.name);
+    expect(cols.filter((c) => /secret|password|passphrase/.test(c))).toEqual(['secret_enc']);
+    s.close();
+  });
+});
