@@ -48,6 +48,13 @@ function ping(): Promise<number> {
       .on('error', reject);
   });
 }
+/** Events travel over the WebSocket, so they can arrive a moment after the store shows the result. */
+async function eventually(pred: () => boolean, ms = 10_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return pred();
+}
+
 async function waitRun(runId: string): Promise<RunInfo> {
   for (;;) {
     const run = app.service.store.getRun(runId);
@@ -130,7 +137,7 @@ describeShared('app service over the web server (MNIST)', () => {
     // one event per layer and phase (weights, then activations), each with its cosines
     expect(layerEvents.length).toBeGreaterThanOrEqual(3);
     expect([...new Set(layerEvents.map((e) => (e.type === 'run.progress' ? e.layer!.name : '')))]).toEqual(['Convolution28', 'Convolution110', 'Times212']);
-    expect(events.some((e) => e.type === 'run.finished' && e.runId === run.id && e.status === 'done')).toBe(true);
+    expect(await eventually(() => events.some((e) => e.type === 'run.finished' && e.runId === run.id && e.status === 'done'))).toBe(true);
     const table = readScalesJson(path.join(done.artifactDir, 'scales.json'));
     expect(table.method).toBe('eq');
     expect(table.bits).toBe(8);
