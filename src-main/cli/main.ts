@@ -18,21 +18,8 @@ import { registerDemo } from './commands/demo.js';
 import { registerDevices } from './commands/devices.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerProfile } from './commands/profile.js';
+import { int, num } from './parse.js';
 
-function num(name: string) {
-  return (v: string) => {
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`${name} must be a number (got '${v}')`);
-    return x;
-  };
-}
-function int(name: string) {
-  return (v: string) => {
-    const x = Number(v);
-    if (!Number.isInteger(x)) throw new InvalidArgumentError(`${name} must be an integer (got '${v}')`);
-    return x;
-  };
-}
 function list(v: string): number[] {
   return v.split(',').map((s) => {
     const x = Number(s);

@@ -2,14 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEMO_DEFAULTS, formatDemoTable, runDemo, type DemoProgress } from '../../demo/index.js';
 import { createProgressBar } from '../progress-bar.js';
-
-function int(name: string) {
-  return (v: string) => {
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isInteger(x)) throw new InvalidArgumentError(`${name} must be an integer (got '${v}')`);
-    return x;
-  };
-}
+import { int } from '../parse.js';
 
 function bitsList(v: string): number[] {
   const bits = v.split(',').map((s) => Number(s.trim()));
