@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/device/**/*.test.ts'],
-    testTimeout: 3_600_000,
+    testTimeout: 1_500_000,
     hookTimeout: 1_800_000,
     pool: 'forks',
     fileParallelism: false,

