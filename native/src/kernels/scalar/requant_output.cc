@@ -19,58 +19,49 @@ inline bool AddBias(int32_t acc, int32_t bias, int32_t* out) {
   return true;
 }
 
-}  // namespace
-
-bool OutputStageS8(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, int8_t* out, size_t cstride,
-                   size_t pstride, float* tap,
-                   size_t* bad_channel) {
+// The loop both output stages share: bias add with the int32 check, the optional tap, then
+// `store(c, a, o)` writes the element.
+template <typename Store>
+bool ForEachOutput(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, size_t cstride, size_t pstride,
+                   float* tap, size_t* bad_channel, Store store) {
   for (size_t i = 0; i < nc; i++) {
     const size_t c = c0 + i;
     const int32_t b = s.bias[c];
-    const float m = s.mult[c];
     const double t = s.tap_mult[c];
-    const int32_t* row = acc + i * ld_acc - p0;
-    for (size_t p = p0; p < p0 + np; p++) {
+    const int32_t* row = acc + i * ld_acc;
+    for (size_t j = 0; j < np; j++) {
       int32_t a;
-      if (!AddBias(row[p], b, &a)) {
+      if (!AddBias(row[j], b, &a)) {
         *bad_channel = c;
         return false;
       }
-      const size_t o = c * cstride + p * pstride;
+      const size_t o = c * cstride + (p0 + j) * pstride;
       if (tap) tap[o] = static_cast<float>(static_cast<double>(a) * t);
-      out[o] = ClipRne(static_cast<float>(a) * m, s.lo, s.hi);
+      store(c, a, o);
     }
   }
   return true;
 }
 
+}  // namespace
+
+bool OutputStageS8(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, int8_t* out, size_t cstride,
+                   size_t pstride, float* tap, size_t* bad_channel) {
+  return ForEachOutput(acc, ld_acc, c0, nc, p0, np, s, cstride, pstride, tap, bad_channel,
+                       [&](size_t c, int32_t a, size_t o) { out[o] = ClipRne(static_cast<float>(a) * s.mult[c], s.lo, s.hi); });
+}
+
 bool OutputStageF32(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, float* out, size_t cstride,
-                   size_t pstride, float* tap,
-                    size_t* bad_channel) {
-  for (size_t i = 0; i < nc; i++) {
-    const size_t c = c0 + i;
-    const int32_t b = s.bias[c];
-    const float m = s.mult[c];
-    const double t = s.tap_mult[c];
-    const int32_t* row = acc + i * ld_acc - p0;
-    for (size_t p = p0; p < p0 + np; p++) {
-      int32_t a;
-      if (!AddBias(row[p], b, &a)) {
-        *bad_channel = c;
-        return false;
-      }
-      const size_t o = c * cstride + p * pstride;
-      if (tap) tap[o] = static_cast<float>(static_cast<double>(a) * t);
-      float v = static_cast<float>(a) * m;
-      if (s.has_act) {
-        const double dv = v;
-        if (dv < s.act_min) v = static_cast<float>(s.act_min);
-        else if (dv > s.act_max) v = static_cast<float>(s.act_max);
-      }
-      out[o] = v;
+                    size_t pstride, float* tap, size_t* bad_channel) {
+  return ForEachOutput(acc, ld_acc, c0, nc, p0, np, s, cstride, pstride, tap, bad_channel, [&](size_t c, int32_t a, size_t o) {
+    float v = static_cast<float>(a) * s.mult[c];
+    if (s.has_act) {
+      const double dv = v;
+      if (dv < s.act_min) v = static_cast<float>(s.act_min);
+      else if (dv > s.act_max) v = static_cast<float>(s.act_max);
     }
-  }
-  return true;
+    out[o] = v;
+  });
 }
 
 }  // namespace kernels
