@@ -105,19 +105,27 @@ function countVitest(report) {
   let failed = 0;
   let skipped = 0;
   let brokenFiles = 0;
+  /** "file > test: first line of the error", repeated in the summary so a CI log tail names them. */
+  const failures = [];
+  const firstLine = (msg) => String(msg ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim()) ?? '';
   for (const file of report.testResults ?? []) {
     let fileFailed = 0;
+    const rel = path.relative(ROOT, file.name ?? '');
     for (const t of file.assertionResults ?? []) {
       if (t.status === 'passed') passed++;
       else if (t.status === 'failed') {
         failed++;
         fileFailed++;
+        failures.push(`${rel} > ${t.fullName ?? t.title}: ${firstLine(t.failureMessages?.[0]).slice(0, 300)}`);
       } else skipped++; // pending, skipped, todo, disabled
     }
-    if (file.status === 'failed' && fileFailed === 0) brokenFiles++;
+    if (file.status === 'failed' && fileFailed === 0) {
+      brokenFiles++;
+      failures.push(`${rel}: ${firstLine(file.message).slice(0, 300)}`);
+    }
   }
   failed += brokenFiles;
-  const counts = { passed, failed, skipped };
+  const counts = { passed, failed, skipped, failures };
   if (brokenFiles) counts.note = `${brokenFiles} test file(s) failed outside any test`;
   return counts;
 }
@@ -185,6 +193,7 @@ async function main() {
       `${status} ${r.name.padEnd(10)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${r.secs}s)` +
         (r.note ? ` - ${r.note}` : ''),
     );
+    for (const f of r.failures ?? []) console.log(`       failed: ${f}`);
   }
   // Must stay the very last line of output.
   console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);

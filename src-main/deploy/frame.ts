@@ -1,8 +1,11 @@
 /**
  * Frames of the eqrun serial protocol; the device end is native/tools/eqrun/frame.{h,cc}.
- * Layout (little endian): magic A5 51 | u8 type | u8 flags=0 | u32 seq | u32 length | payload |
- * u32 CRC-32 of bytes 2..end of payload. The decoder resynchronises on the magic after any bad
- * length or CRC and drops a partial frame after an inter-byte idle timeout (see SerialLink).
+ * Layout (little endian): magic A5 51 | u8 type | u8 header check | u32 seq | u32 length |
+ * payload | u32 CRC-32 of bytes 2..end of payload. The header check (CRC-8, poly 0x07, of bytes
+ * 2 and 4..11) rejects a damaged length at once: without it a length inflated by one bad byte
+ * made the decoder wait for bytes that the quiet direction (ACKs, keepalives every 100 ms)
+ * took minutes to deliver, and the idle timeout never fired. The decoder resynchronises on the
+ * magic after any bad header or CRC and drops a partial frame after an inter-byte idle timeout.
  */
 import { crc32 } from '../core/eqm/crc32.js';
 
@@ -39,6 +42,17 @@ export interface Frame {
   payload: Buffer;
 }
 
+/** CRC-8 (poly 0x07, init 0) of header bytes 2 and 4..11; `at` is the offset of the magic. */
+export function headerCheck(b: Uint8Array, at = 0): number {
+  let c = 0;
+  for (let i = 2; i < HEADER; i++) {
+    if (i === 3) continue;
+    c ^= b[at + i]!;
+    for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
+  }
+  return c;
+}
+
 export function encodeFrame(type: number, seq: number, payload: Uint8Array = Buffer.alloc(0)): Buffer {
   if (payload.length > MAX_PAYLOAD) throw new Error(`frame payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD}`);
   const f = Buffer.alloc(HEADER + payload.length + 4);
@@ -48,6 +62,7 @@ export function encodeFrame(type: number, seq: number, payload: Uint8Array = Buf
   f[3] = 0;
   f.writeUInt32LE(seq >>> 0, 4);
   f.writeUInt32LE(payload.length, 8);
+  f[3] = headerCheck(f);
   f.set(payload, HEADER);
   f.writeUInt32LE(crc32(f, 2, HEADER + payload.length), HEADER + payload.length);
   return f;
@@ -61,7 +76,7 @@ export function nulFields(fields: (string | number)[]): Buffer {
 
 export class FrameDecoder {
   private buf: Buffer = Buffer.alloc(0);
-  /** frames dropped for a bad length, flags or CRC, or cut by the idle timeout */
+  /** frames dropped for a bad header or CRC, or cut by the idle timeout */
   badFrames = 0;
 
   push(chunk: Buffer): Frame[] {
@@ -73,7 +88,7 @@ export class FrameDecoder {
       while (pos < b.length && !(b[pos] === 0xa5 && (pos + 1 === b.length || b[pos + 1] === 0x51))) pos++;
       if (b.length - pos < HEADER) break;
       const len = b.readUInt32LE(pos + 8);
-      if (len > MAX_PAYLOAD || b[pos + 3] !== 0) {
+      if (len > MAX_PAYLOAD || b[pos + 3] !== headerCheck(b, pos)) {
         this.badFrames++;
         pos++;
         continue;

@@ -29,11 +29,28 @@ describe('serial frames', () => {
     expect(d.badFrames).toBeGreaterThan(0);
   });
 
-  it('a damaged length is recovered by the idle timeout without losing the frames behind it', () => {
-    const bad = Buffer.from(a);
-    bad.writeUInt32LE(60000, 8); // claims far more bytes than follow
+  it('any single damaged header byte is rejected at once: the frame behind it arrives without waiting for a timeout', () => {
+    // before the header check, an inflated length made the decoder wait for bytes that the quiet
+    // direction (ACKs, keepalives) took minutes to deliver
+    let cases = 0;
+    for (let at = 2; at < 12; at++) {
+      for (let x = 1; x < 256; x++) {
+        const bad = Buffer.from(a);
+        bad[at] = bad[at]! ^ x;
+        const d = new FrameDecoder();
+        const got = d.push(Buffer.concat([bad, b]));
+        expect(got.map((f) => [f.type, f.seq])).toEqual([[FrameType.Ack, 8192]]);
+        expect(d.badFrames).toBeGreaterThan(0);
+        cases++;
+      }
+    }
+    expect(cases).toBe(10 * 255);
+  });
+
+  it('a frame cut short (bytes lost) is dropped by the idle timeout without losing the frame behind it', () => {
+    const big = encodeFrame(FrameType.Data, 0, Buffer.alloc(1000, 7));
     const d = new FrameDecoder();
-    expect(d.push(Buffer.concat([bad, b]))).toEqual([]);
+    expect(d.push(Buffer.concat([big.subarray(0, 500), b]))).toEqual([]);
     expect(d.partial).toBe(true);
     expect(d.timeout().map((f) => f.type)).toEqual([FrameType.Ack]);
   });

@@ -10,7 +10,18 @@ void Put32(std::vector<uint8_t>* v, uint32_t x) {
   for (int i = 0; i < 4; i++) v->push_back(static_cast<uint8_t>(x >> (8 * i)));
 }
 uint32_t Get32(const uint8_t* p) { return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24); }
+uint8_t Crc8Update(uint8_t c, uint8_t b) {
+  c ^= b;
+  for (int i = 0; i < 8; i++) c = static_cast<uint8_t>((c & 0x80) ? (c << 1) ^ 0x07 : c << 1);
+  return c;
+}
 }  // namespace
+
+uint8_t HeaderCheck(const uint8_t* h) {
+  uint8_t c = Crc8Update(0, h[2]);
+  for (int i = 4; i < 12; i++) c = Crc8Update(c, h[i]);
+  return c;
+}
 
 std::vector<uint8_t> EncodeFrame(uint8_t type, uint32_t seq, const uint8_t* payload, size_t n) {
   std::vector<uint8_t> f;
@@ -21,6 +32,7 @@ std::vector<uint8_t> EncodeFrame(uint8_t type, uint32_t seq, const uint8_t* payl
   f.push_back(0);
   Put32(&f, seq);
   Put32(&f, static_cast<uint32_t>(n));
+  f[3] = HeaderCheck(f.data());
   f.insert(f.end(), payload, payload + n);
   Put32(&f, eq::Crc32(f.data() + 2, f.size() - 2));
   return f;
@@ -42,7 +54,7 @@ void FrameDecoder::Push(const uint8_t* data, size_t n, std::vector<Frame>* out) 
     if (buf_.size() - pos < kHeaderSize) break;
     const uint8_t* h = buf_.data() + pos;
     const uint32_t len = Get32(h + 8);
-    if (len > kMaxPayload || h[3] != 0) {
+    if (len > kMaxPayload || h[3] != HeaderCheck(h)) {
       bad_++;
       pos++;
       continue;

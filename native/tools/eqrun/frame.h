@@ -2,14 +2,16 @@
 //
 //   0  u8[2]  magic A5 51
 //   2  u8     type
-//   3  u8     flags (0)
+//   3  u8     header check: CRC-8 (poly 0x07) of bytes 2 and 4..11
 //   4  u32    seq: byte offset for data frames, request id otherwise
 //   8  u32    payload length (<= kMaxPayload)
 //  12  ...    payload
 //   .  u32    CRC-32 (IEEE) of bytes 2 .. end of payload
 //
-// The decoder resynchronises on the magic after any bad byte, length or CRC, and drops a
-// partial frame when the line stays idle longer than the inter-byte timeout.
+// The header check rejects a damaged length at once: without it, a length inflated by a bad
+// byte made the decoder wait for bytes that a quiet direction (ACKs, keepalives) takes
+// minutes to send. The decoder resynchronises on the magic after any bad header or CRC, and
+// drops a partial frame when the line stays idle longer than the inter-byte timeout.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +38,9 @@ struct Frame {
   std::vector<uint8_t> payload;
   std::string text() const { return std::string(payload.begin(), payload.end()); }
 };
+
+// CRC-8 (poly 0x07, init 0) of the header bytes 2 and 4..11 (h points at the magic).
+uint8_t HeaderCheck(const uint8_t* h);
 
 std::vector<uint8_t> EncodeFrame(uint8_t type, uint32_t seq, const uint8_t* payload, size_t n);
 
