@@ -12,12 +12,6 @@ import { EXPORT_FILES, type ExportFormat, inspectModel, runCalibration, runEvalu
 import { createProgressBar } from './progress-bar.js';
 import { SYNTH_ARCHS, type SynthArch } from '../core/synth/index.js';
 import { printInspect, printEval } from './tables.js';
-import { registerServe } from './commands/serve.js';
-import { registerRuntimeCommands } from './commands/runtime.js';
-import { registerDemo } from './commands/demo.js';
-import { registerDevices } from './commands/devices.js';
-import { registerDeploy } from './commands/deploy.js';
-import { registerProfile } from './commands/profile.js';
 import { int, num } from './parse.js';
 
 function list(v: string): number[] {
@@ -76,7 +70,42 @@ function preprocessFrom(o: PreOpts): PreprocessSpec | undefined {
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
 
-export function buildCli(): Command {
+/**
+ * The command groups in commands/, each loaded only when its command runs (or for help): the
+ * deploy, server and demo stacks take about a second to load, which every `calibrate` or
+ * `eval` would otherwise pay.
+ */
+const COMMAND_MODULES: Record<string, () => Promise<(program: Command) => void>> = {
+  serve: async () => (await import('./commands/serve.js')).registerServe,
+  runtime: async () => (await import('./commands/runtime.js')).registerRuntimeCommands,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
+  devices: async () => (await import('./commands/devices.js')).registerDevices,
+  deploy: async () => (await import('./commands/deploy.js')).registerDeploy,
+  profile: async () => (await import('./commands/profile.js')).registerProfile,
+};
+/** command name → its module in COMMAND_MODULES (the commands defined in this file need none) */
+const MODULE_OF: Record<string, keyof typeof COMMAND_MODULES> = {
+  serve: 'serve',
+  compile: 'runtime',
+  bench: 'runtime',
+  demo: 'demo',
+  devices: 'devices',
+  deploy: 'deploy',
+  profile: 'profile',
+};
+const OWN_COMMANDS = new Set(['inspect', 'calibrate', 'eval', 'export', 'synth']);
+
+/** The CLI with the command groups `argv` needs: one, none, or all of them (help, unknown command). */
+export async function buildCli(argv: string[] = process.argv.slice(2)): Promise<Command> {
+  const program = buildOwnCommands();
+  const first = argv.find((a) => !a.startsWith('-'));
+  const needed = first && OWN_COMMANDS.has(first) ? [] : first && MODULE_OF[first] ? [MODULE_OF[first]] : Object.keys(COMMAND_MODULES);
+  // registration order = help order
+  for (const name of Object.keys(COMMAND_MODULES)) if (needed.includes(name)) (await COMMAND_MODULES[name]!())(program);
+  return program;
+}
+
+function buildOwnCommands(): Command {
   const program = new Command('easyquant')
     .description('EasyQuant Studio: post-training INT8/INT7 quantization with the EasyQuant method')
     .showHelpAfterError(false)
@@ -233,12 +262,6 @@ export function buildCli(): Command {
       if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else process.stdout.write(`${o.out}: ${o.arch} ${o.size}x${o.size}, seed ${o.seed}, ${(r.bytes / 1e6).toFixed(1)} MB\n`);
     });
-  registerServe(program);
-  registerRuntimeCommands(program);
-  registerDemo(program);
-  registerDevices(program);
-  registerDeploy(program);
-  registerProfile(program);
   return program;
 }
 
@@ -248,7 +271,7 @@ async function main(): Promise<void> {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
-  const program = buildCli();
+  const program = await buildCli();
   program.exitOverride();
   try {
     await program.parseAsync(process.argv);

@@ -1,7 +1,11 @@
 // Per-channel weight-scale search (eq.ts searchWeights), all channels of a layer in one pass
-// over the data: the input is quantized and im2col'd once ([group][K][images*np], int8),
-// then each channel walks its candidate grid, updating its accumulators by the change of its
-// quantized weights from the previous candidate (the first candidate starts from zero).
+// over the data. The input is quantized and im2col'd once; then, per channel, the exact int32
+// outputs of every candidate at every scored position come from one int8 GEMM (the runtime's
+// SelectIGemm kernel): A = the scored positions' input rows ([positions][K], packed once per
+// layer in blocks of kRows positions), B = the channel's quantized weights under each
+// candidate scale ([K][candidates], packed per channel). The GEMM is several times faster per
+// multiply-add than updating one accumulator row per changed weight (the previous scheme), and
+// C[position][candidate] lets the float sums run vectorised across candidates.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -10,6 +14,8 @@
 #include "calib/eq_search.h"
 #include "calib/int_axpy.h"
 #include "common/thread_pool.h"
+#include "kernels/igemm.h"
+#include "kernels/isa.h"
 
 namespace eq {
 namespace calib {
@@ -28,23 +34,41 @@ Status WeightSearch(const WeightSearchArgs& a) {
   const LinearGeom& g = a.g;
   EQ_RETURN_IF_ERROR(CheckGeom(g, a.np));
   if (a.images == 0 || a.ngrid == 0) return InvalidArgument("calib: no images or no candidates");
-  const size_t np = a.np, N = a.images * np, K = g.K, G = g.group, coutg = g.cout / G;
+  const size_t np = a.np, N = a.images * np, K = g.K, G = g.group, coutg = g.cout / G, T = a.ngrid;
   const float q = static_cast<float>(a.qmax);
+  const kernels::IGemmKernel* gemm = kernels::SelectIGemm(DetectIsa(), a.qmax);
   ThreadPool pool(a.threads);
   auto cancelled = [&] { return a.cancel && *a.cancel != 0; };
 
-  // quantized im2col of every image at the sampled positions (int8): cols[(grp*K + k)*N + i*np + j]
-  std::vector<int8_t> cols(G * K * N);
-  pool.ParallelFor(a.images, [&](size_t i, int) {
-    std::vector<float> tmp(K * np);
-    for (uint32_t grp = 0; grp < G; grp++) {
-      GatherCols(g, a.xs[i], grp, a.positions, np, tmp.data());
-      for (size_t k = 0; k < K; k++) {
-        int8_t* dst = cols.data() + (grp * K + k) * N + i * np;
-        const float* src = tmp.data() + k * np;
-        for (size_t j = 0; j < np; j++) dst[j] = static_cast<int8_t>(QuantizeValue(src[j], a.a_scale, q));
+  // Scored positions in blocks of kRows (image-major, as the reference sums them): the block's
+  // quantized input rows [kRows][K] packed as a GEMM A operand, and its C block
+  // [kRows][candidates] int32 stay in L2.
+  constexpr size_t kRows = 384;
+  const size_t nblk = (N + kRows - 1) / kRows;
+  std::vector<Aligned> packed;
+  packed.reserve(G * nblk);
+  for (size_t e = 0; e < G * nblk; e++) {
+    const size_t rows = std::min(kRows, N - (e % nblk) * kRows);
+    packed.emplace_back(gemm->packed_a_bytes(rows, K));
+    if (!packed.back().p) return Status(StatusCode::kOutOfMemory, "calib: out of memory for the packed layer input");
+  }
+  pool.ParallelFor(G * nblk, [&](size_t e, int) {
+    const size_t grp = e / nblk, n0 = (e % nblk) * kRows, rows = std::min(kRows, N - n0);
+    std::vector<float> tmp(K * std::min(np, rows));
+    std::vector<int32_t> pos;
+    std::vector<int8_t> xq(rows * K);
+    // rows n0..n0+rows-1 are positions j0..j1-1 of images n0/np, ...: gather just those
+    for (size_t i = n0 / np; i * np < n0 + rows; i++) {
+      const size_t j0 = n0 > i * np ? n0 - i * np : 0, j1 = std::min(np, n0 + rows - i * np), cnt = j1 - j0;
+      pos.resize(cnt);
+      for (size_t j = 0; j < cnt; j++) pos[j] = a.positions ? a.positions[j0 + j] : static_cast<int32_t>(j0 + j);
+      GatherCols(g, a.xs[i], static_cast<uint32_t>(grp), pos.data(), cnt, tmp.data());
+      for (size_t j = 0; j < cnt; j++) {
+        int8_t* dst = xq.data() + (i * np + j0 + j - n0) * K;
+        for (size_t k = 0; k < K; k++) dst[k] = static_cast<int8_t>(QuantizeValue(tmp[k * cnt + j], a.a_scale, q));
       }
     }
+    gemm->pack_a(xq.data(), rows, K, packed[e].p);
   });
 
   // |O_c|^2 summed per image over positions, then over images in order (eq.ts layerData, aa)
@@ -61,69 +85,57 @@ Status WeightSearch(const WeightSearchArgs& a) {
   }
 
   const double sa = static_cast<double>(a.a_scale);
-  const int T = pool.threads();
-  // kB candidates are scored together: their float sums are independent chains (each in the
-  // reference's order), which the CPU can overlap
-  constexpr size_t kB = 4;
-  std::vector<std::vector<int32_t>> ys(T, std::vector<int32_t>(N * (kB + 1)));
-  std::vector<std::vector<int16_t>> prevs(T, std::vector<int16_t>(K));
+  struct Scratch {
+    std::vector<int8_t> wq;      // [K][T] the channel's quantized weights per candidate
+    Aligned pb;                  // wq packed as the GEMM B operand
+    std::vector<int32_t> C;      // [kRows][T]
+    std::vector<double> ov, ac, ab, bb;
+    std::vector<float> s;
+    Scratch(size_t K, size_t T, size_t bbytes) : wq(K * T), pb(bbytes), C(kRows * T), ov(kRows), ac(T), ab(T), bb(T), s(T) {}
+  };
+  std::vector<Scratch> scratch;
+  scratch.reserve(pool.threads());
+  for (int t = 0; t < pool.threads(); t++) {
+    scratch.emplace_back(K, T, gemm->packed_b_bytes(K, T));
+    if (!scratch.back().pb.p) return Status(StatusCode::kOutOfMemory, "calib: out of memory for the candidate weights");
+  }
   std::atomic<bool> stop{false};
   pool.ParallelFor(g.cout, [&](size_t c, int t) {
     if (stop.load(std::memory_order_relaxed) || cancelled()) {
       stop = true;
       return;
     }
+    Scratch& w = scratch[t];
     const size_t grp = c / coutg;
-    const float* w = a.w_rows + c * K;
-    const int8_t* ccols = cols.data() + grp * K * N;
-    int32_t* y = ys[t].data();
-    int32_t* snap = y + N;
-    int16_t* prev = prevs[t].data();
-    std::fill(y, y + N, 0);
-    std::fill(prev, prev + K, 0);
+    const float* wrow = a.w_rows + c * K;
+    const double* grid = a.per_channel_grid ? a.grid + c * T : a.grid;
+    for (size_t u = 0; u < T; u++) {
+      w.s[u] = static_cast<float>(a.init[c] * grid[u]);
+      w.ac[u] = 1 / (sa * static_cast<double>(w.s[u]));
+    }
+    for (size_t k = 0; k < K; k++)
+      for (size_t u = 0; u < T; u++) w.wq[k * T + u] = static_cast<int8_t>(QuantizeValue(wrow[k], w.s[u], q));
+    gemm->pack_b(w.wq.data(), T, K, T, w.pb.p);
+    std::fill(w.ab.begin(), w.ab.end(), 0.0);
+    std::fill(w.bb.begin(), w.bb.end(), 0.0);
     const double b = static_cast<double>(a.bias[c]);
-    const double* grid = a.per_channel_grid ? a.grid + c * a.ngrid : a.grid;
+    for (size_t blk = 0; blk < nblk; blk++) {
+      const size_t n0 = blk * kRows, rows = std::min(kRows, N - n0);
+      gemm->run(packed[grp * nblk + blk].p, w.pb.p, rows, T, K, w.C.data(), T);
+      for (size_t r = 0; r < rows; r++) {
+        const size_t n = n0 + r, i = n / np, j = n - i * np;
+        w.ov[r] = static_cast<double>(a.O[i][c * np + j]);
+      }
+      ScoreRows(w.C.data(), rows, T, w.ac.data(), b, w.ov.data(), w.ab.data(), w.bb.data());
+    }
+    // the first candidate with the highest score wins (score > best), as in the reference
     double best = -INFINITY;
     double best_s = a.current[c];
-    for (size_t k0 = 0; k0 < a.ngrid; k0 += kB) {
-      const size_t nb = std::min(kB, a.ngrid - k0);
-      float s[kB];
-      double ac[kB], ab[kB] = {0, 0, 0, 0}, bb[kB] = {0, 0, 0, 0};
-      for (size_t u = 0; u < kB; u++) {
-        if (u < nb) {
-          s[u] = static_cast<float>(a.init[c] * grid[k0 + u]);
-          for (size_t kk = 0; kk < K; kk++) {
-            const int32_t wq = QuantizeValue(w[kk], s[u], q);
-            const int32_t d = wq - prev[kk];
-            if (d != 0) {
-              AxpyI8(y, ccols + kk * N, d, N);
-              prev[kk] = static_cast<int16_t>(wq);
-            }
-          }
-        } else {
-          s[u] = s[0];  // padding lanes: computed, never used
-        }
-        std::copy(y, y + N, snap + u * N);
-        ac[u] = 1 / (sa * static_cast<double>(s[u]));
-      }
-      for (size_t i = 0; i < a.images; i++) {
-        const float* o = a.O[i] + c * np;
-        const size_t base = i * np;
-        for (size_t j = 0; j < np; j++) {
-          const double ov = static_cast<double>(o[j]);
-          for (size_t u = 0; u < kB; u++) {
-            const double v = static_cast<double>(snap[u * N + base + j]) * ac[u] + b;
-            ab[u] += ov * v;
-            bb[u] += v * v;
-          }
-        }
-      }
-      for (size_t u = 0; u < nb; u++) {
-        const double score = CosFromSums(ab[u], aa[c], bb[u]);
-        if (score > best) {
-          best = score;
-          best_s = static_cast<double>(s[u]);
-        }
+    for (size_t u = 0; u < T; u++) {
+      const double score = CosFromSums(w.ab[u], aa[c], w.bb[u]);
+      if (score > best) {
+        best = score;
+        best_s = static_cast<double>(w.s[u]);
       }
     }
     a.out_scales[c] = best_s;

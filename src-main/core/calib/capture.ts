@@ -54,9 +54,10 @@ export async function captureReference(
       const measure = (name: string) => {
         const t = captures.get(name);
         if (!t) throw new Error(`FP32 reference did not produce tensor '${name}'`);
+        const d = t.data as Float32Array;
         let m = maxAbs.get(name) ?? 0;
-        for (const v of t.data) {
-          const a = Math.abs(v);
+        for (let k = 0; k < d.length; k++) {
+          const a = Math.abs(d[k]!);
           if (a > m) m = a;
         }
         maxAbs.set(name, m);
