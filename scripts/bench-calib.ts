@@ -7,7 +7,8 @@
  * TypeScript reference search (`--reference`, slow: 15-30 min per SqueezeNet run) for the
  * speed-up and a bitwise comparison of the scale tables; without it the speed-up is taken
  * against the reference times in README.md (measured under load; see docs/calibration-speed.md).
- * Also the strategy study (`--strategies`): coarse-to-fine and multi-round vs the plain grid.
+ * Also the strategy study (`--strategies`): coarse-to-fine and multi-round vs the plain grid, in
+ * time and in accuracy (native engine, top-1 on all 1000 images and on the 950 held out).
  *
  *   npm run bench:calib -- [--threads 2] [--models squeezenet1.1,mobilenet_v1_0.25,resnet18] [--bits 8,7]
  *                          [--reference] [--strategies] [--out scratch/bench-calib]
@@ -44,6 +45,8 @@ interface Measured {
   cpuS?: number;
   rssMB?: number;
   scales: string;
+  /** the run's output folder (scales.json and exports) */
+  out: string;
 }
 
 function modelArgs(name: string): string[] {
@@ -72,7 +75,15 @@ function calibrate(name: string, bits: number, extra: string[], tag: string): Me
   const r = run(['calibrate', ...modelArgs(name), '--method', 'eq', '--bits', String(bits), '--calib', '50', '--threads', threads, '--out', out, '--quiet', '--json', ...extra]);
   const t = JSON.parse(fs.readFileSync(path.join(out, 'scales.json'), 'utf8')) as Record<string, unknown>;
   delete t['created_at'];
-  return { wallS: r.wallS, cpuS: r.cpuS, rssMB: r.rssMB, scales: JSON.stringify(t) };
+  return { wallS: r.wallS, cpuS: r.cpuS, rssMB: r.rssMB, scales: JSON.stringify(t), out };
+}
+
+/** Top-1 (all images, and the held-out ones after the 50 calibration images) of the native engine. */
+function accuracy(name: string, m: Measured): string {
+  const r = run(['eval', ...modelArgs(name), '--scales', path.join(m.out, 'scales.json'), '--engine', 'native', '--no-layer-cosine', '--held-out-from', '50', '--quiet', '--json']);
+  const e = JSON.parse(r.stdout) as { images: number; top1: number | null; held_out?: { images: number; top1: number | null } };
+  const pct = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(1)} %`);
+  return `top-1 ${pct(e.top1)} (${e.images}), held-out ${pct(e.held_out?.top1)} (${e.held_out?.images ?? 0})`;
 }
 
 function meanCosine(scales: string): number {
@@ -100,13 +111,14 @@ for (const name of models) {
     const speed = refS !== undefined ? `${(refS / n.wallS).toFixed(0)}x` : '–';
     console.log(`| ${name} | INT${bits} | ${n.wallS.toFixed(1)} | ${n.cpuS?.toFixed(1) ?? 'n/a'} | ${n.rssMB?.toFixed(0) ?? 'n/a'} | ${refNote} | ${speed} | ${same} |`);
     if (strategies && name !== 'resnet18') {
+      console.log(`|   grid (default) | INT${bits} | ${n.wallS.toFixed(1)} | ${n.cpuS?.toFixed(1) ?? 'n/a'} | ${n.rssMB?.toFixed(0) ?? 'n/a'} | | 1.00x | mean layer cosine ${meanCosine(n.scales).toFixed(5)}; ${accuracy(name, n)} |`);
       for (const [label, extra] of [
         ['coarse-fine', ['--strategy', 'coarse-fine']],
         ['converge', ['--rounds', 'converge']],
       ] as const) {
         const s = calibrate(name, bits, ['--accel', 'native', ...extra], label);
         console.log(
-          `|   ${label} | INT${bits} | ${s.wallS.toFixed(1)} | ${s.cpuS?.toFixed(1) ?? 'n/a'} | ${s.rssMB?.toFixed(0) ?? 'n/a'} | grid ${n.wallS.toFixed(1)} | ${(n.wallS / s.wallS).toFixed(2)}x vs grid | mean layer cosine ${meanCosine(s.scales).toFixed(5)} vs ${meanCosine(n.scales).toFixed(5)}${s.scales === n.scales ? ' (same scales)' : ''} |`,
+          `|   ${label} | INT${bits} | ${s.wallS.toFixed(1)} | ${s.cpuS?.toFixed(1) ?? 'n/a'} | ${s.rssMB?.toFixed(0) ?? 'n/a'} | | ${(n.wallS / s.wallS).toFixed(2)}x vs grid | mean layer cosine ${meanCosine(s.scales).toFixed(5)}${s.scales === n.scales ? ' (same scales)' : ''}; ${accuracy(name, s)} |`,
         );
       }
     }

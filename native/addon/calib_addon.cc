@@ -7,7 +7,8 @@
 //   calibWeightSearch(o) → Promise<{ scales: Float64Array, best: Float64Array }>
 //   calibGroupCosines(o) → Promise<Float64Array>   [scale][layer][image]
 //   calibLayerForward(o) → Promise<void>           (writes o.outs)
-//   calibInfo() → { isa, gemmInt8, gemmInt7, threads }
+//   calibInfo() → { isa, gemmInt8, gemmInt7, threads, isas: 'scalar,avx2,…' }
+// Options common to the three: qmax, threads, cancel, isa (optional: forces a kernel level).
 #include <napi.h>
 
 #include <functional>
@@ -123,6 +124,20 @@ int Threads(const Napi::Object& o) {
   return t < 0 ? 0 : t;
 }
 
+// optional 'isa' (scalar, avx2, ...; absent or "auto": EQ_ISA or the best this CPU has)
+eq::Isa IsaOption(const Napi::Object& o, const std::string& fn) {
+  Napi::Value v = o.Get("isa");
+  std::string want;
+  if (!v.IsUndefined() && !v.IsNull()) {
+    if (!v.IsString()) throw Err(o.Env(), fn, "'isa' must be a string");
+    want = v.As<Napi::String>().Utf8Value();
+  }
+  eq::Isa isa;
+  const eq::Status st = eq::ResolveIsa(want, &isa);
+  if (!st.ok()) throw Err(o.Env(), fn, st.message());
+  return isa;
+}
+
 int32_t Qmax(const Napi::Object& o, const std::string& fn) {
   const uint32_t q = U32(o, "qmax", fn);
   if (q < 7 || q > 127) throw Err(o.Env(), fn, "'qmax' must be 7..127");
@@ -186,6 +201,7 @@ Napi::Value WeightSearch(const Napi::CallbackInfo& info) {
   }
   if (a->ngrid == 0) throw Err(env, fn, "empty grid");
   a->threads = Threads(o);
+  a->isa = IsaOption(o, fn);
   a->cancel = Cancel(o, fn);
   Napi::Float64Array scales = Napi::Float64Array::New(env, a->g.cout);
   Napi::Float64Array best = Napi::Float64Array::New(env, a->g.cout);
@@ -245,6 +261,7 @@ Napi::Value GroupCosines(const Napi::CallbackInfo& info) {
   if (a->nscales == 0) throw Err(env, fn, "no candidate scales");
   a->qmax = Qmax(o, fn);
   a->threads = Threads(o);
+  a->isa = IsaOption(o, fn);
   a->cancel = Cancel(o, fn);
   Napi::Float64Array out = Napi::Float64Array::New(env, a->nscales * a->layers.size() * a->images);
   a->out_cos = out.Data();
@@ -280,6 +297,7 @@ Napi::Value LayerForward(const Napi::CallbackInfo& info) {
   a->w_scales = Typed<double, napi_float64_array>(Field(o, "wScales", fn), a->g.cout, "'wScales'", fn);
   a->bias = Typed<float, napi_float32_array>(Field(o, "bias", fn), a->g.cout, "'bias'", fn);
   a->threads = Threads(o);
+  a->isa = IsaOption(o, fn);
   a->cancel = Cancel(o, fn);
   Worker* w = new Worker(
       env, o, [a, xs, outs] { return eq::calib::LayerForward(*a); }, [](Napi::Env e, Napi::Object) { return e.Undefined(); });
@@ -294,6 +312,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   r.Set("gemmInt8", eq::calib::ForwardKernelName(127));
   r.Set("gemmInt7", eq::calib::ForwardKernelName(63));
   r.Set("threads", eq::AffinityCpuCount());
+  r.Set("isas", eq::AvailableIsas());
   return r;
 }
 

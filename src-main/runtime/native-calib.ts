@@ -11,12 +11,16 @@ export interface NativeCalibInfo {
   gemmInt8: string;
   gemmInt7: string;
   threads: number;
+  /** the ISA levels this CPU and build can run, comma-separated */
+  isas: string;
 }
 
 interface Common {
   qmax: number;
   threads?: number;
   cancel?: Int32Array;
+  /** force a kernel level (scalar, avx2, avx512vnni, neon, dotprod); default: EQ_ISA or the best */
+  isa?: string;
 }
 
 export interface WeightSearchOptions extends Common {

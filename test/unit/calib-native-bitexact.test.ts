@@ -35,7 +35,8 @@ const gemmGeom = (m: number, k: number, n: number): LinearGeom => ({
   kind: 'gemm', cin: k, cout: n, group: 1, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, padT: 0, padL: 0, inH: m, inW: 1, outH: m, outW: 1, K: k, P: m,
 });
 
-const GEOMS: [string, LinearGeom][] = [
+// [name, geometry, scored positions per image (default: 6, or all when P <= 6)]
+const GEOMS: [string, LinearGeom, number?][] = [
   ['3x3 conv, pad 1', convGeom(5, 7, 1, 3, 1, 1, 1, 9, 8)],
   ['strided dilated conv', convGeom(4, 6, 1, 3, 2, 2, 2, 11, 10)],
   ['grouped conv', convGeom(6, 9, 3, 3, 1, 1, 1, 7, 7)],
@@ -43,6 +44,8 @@ const GEOMS: [string, LinearGeom][] = [
   ['1x1 conv', convGeom(16, 12, 1, 1, 1, 1, 0, 6, 5)],
   ['gemm M=1', gemmGeom(1, 40, 10)],
   ['gemm M=5', gemmGeom(5, 24, 6)],
+  // more scored rows (3 x 200) than one block of the weight search's GEMM (384), K = 288
+  ['larger conv, 200 positions', convGeom(32, 24, 1, 3, 1, 1, 1, 20, 20), 200],
 ];
 
 function randomLayer(g: LinearGeom, rng: () => number, images: number, np: number | undefined) {
@@ -71,42 +74,44 @@ function maxAbsInit(l: QuantLayer, qmax: number): Float64Array {
 }
 
 describe('native EQ kernels = TypeScript reference, bit for bit', () => {
-  for (const [name, g] of GEOMS) {
+  for (const [name, g, np] of GEOMS) {
     for (const qmax of [127, 63]) {
-      it(`${name}, qmax ${qmax}: weight search, activation scores, layer forward`, async () => {
+      it(`${name}, qmax ${qmax}: weight search, activation scores, layer forward, on every kernel level`, async () => {
         const addon = loadCalibAddon();
         const rng = mulberry32(g.cout * 131 + g.K * 7 + qmax);
-        const { d, xs, layer } = randomLayer(g, rng, 3, g.P > 6 ? 6 : undefined);
+        const { d, xs, layer } = randomLayer(g, rng, 3, np ?? (g.P > 6 ? 6 : undefined));
         const cancel = new Int32Array(1);
-        const nat = nativeBackend({ qmax, threads: 2, cancel, addon });
         const ts = tsBackend(qmax);
         const init = maxAbsInit(layer, qmax);
         const current = Float64Array.from(init, (v) => Math.fround(v));
         const grid = Float64Array.from({ length: 23 }, (_, k) => 0.5 + (k * 1.5) / 22);
         const aScale = Math.fround(qmax / 3.1);
         const shared = { factors: grid, perChannel: false, n: grid.length };
-        const wsN = await nat.searchWeights(d, xs, aScale, init, current, shared);
-        const wsT = await ts.searchWeights(d, xs, aScale, init, current, shared);
-        expect(Array.from(wsN)).toEqual(Array.from(wsT));
         // per-channel grids (coarse-to-fine windows)
         const per = new Float64Array(g.cout * 5);
         for (let c = 0; c < g.cout; c++) for (let k = 0; k < 5; k++) per[c * 5 + k] = grid[(c * 3 + k) % grid.length]!;
         const pc = { factors: per, perChannel: true, n: 5 };
-        expect(Array.from(await nat.searchWeights(d, xs, aScale, init, current, pc))).toEqual(Array.from(await ts.searchWeights(d, xs, aScale, init, current, pc)));
-        // activation candidates, scored for the chosen weights
+        // the reference once; activation candidates are scored for the chosen weights
+        const wsT = await ts.searchWeights(d, xs, aScale, init, current, shared);
+        const pcT = await ts.searchWeights(d, xs, aScale, init, current, pc);
         const wq = quantizeWeights(layer, wsT, qmax);
         const scales = Array.from(grid, (f) => Math.fround(aScale * f));
-        const objN = await nat.objectives([d], xs, scales, [wq], [wsT]);
         const objT = await ts.objectives([d], xs, scales, [wq], [wsT]);
-        expect(objN).toEqual(objT);
-        // the full-position forward of the sequential pass
-        const outs = xs.map(() => new Float32Array(g.cout * g.P));
-        await addon.calibLayerForward({ geom: g, xs, outs, aScale, qmax, wq, wScales: wsT, bias: layer.bias, threads: 2, cancel });
         const all = Int32Array.from({ length: g.P }, (_, j) => j);
-        xs.forEach((x, i) => {
-          const ref = toOutputLayout(g, fakeQuantPreAct(layer, quantizeInput(x, aScale, qmax), aScale, wq, wsT, all, qmax));
-          expect(Buffer.from(outs[i]!.buffer).equals(Buffer.from(ref.buffer))).toBe(true);
-        });
+        const refOuts = xs.map((x) => toOutputLayout(g, fakeQuantPreAct(layer, quantizeInput(x, aScale, qmax), aScale, wq, wsT, all, qmax)));
+
+        const isas = addon.calibInfo().isas.split(',');
+        expect(isas).toContain('scalar');
+        for (const isa of isas) {
+          const nat = nativeBackend({ qmax, threads: 2, cancel, addon, isa });
+          expect(Array.from(await nat.searchWeights(d, xs, aScale, init, current, shared)), isa).toEqual(Array.from(wsT));
+          expect(Array.from(await nat.searchWeights(d, xs, aScale, init, current, pc)), isa).toEqual(Array.from(pcT));
+          expect(await nat.objectives([d], xs, scales, [wq], [wsT]), isa).toEqual(objT);
+          // the full-position forward of the sequential pass
+          const outs = xs.map(() => new Float32Array(g.cout * g.P));
+          await addon.calibLayerForward({ geom: g, xs, outs, aScale, qmax, wq, wScales: wsT, bias: layer.bias, threads: 2, cancel, isa });
+          outs.forEach((o, i) => expect(Buffer.from(o.buffer).equals(Buffer.from(refOuts[i]!.buffer)), `${isa} image ${i}`).toBe(true));
+        }
       });
     }
   }

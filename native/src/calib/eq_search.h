@@ -20,6 +20,7 @@
 
 #include "common/status.h"
 #include "format/model.h"
+#include "kernels/isa.h"
 
 namespace eq {
 namespace calib {
@@ -43,6 +44,7 @@ struct WeightSearchArgs {
   size_t ngrid = 0;
   bool per_channel_grid = false;
   const float* const* O = nullptr;     // per image: FP32 pre-activation [cout][np]
+  Isa isa = DetectIsa();              // which kernels (ResolveIsa: option or EQ_ISA)
   int threads = 1;
   CancelFlag* cancel = nullptr;
   double* out_scales = nullptr;        // [cout]
@@ -69,6 +71,7 @@ struct ObjectiveArgs {
   const double* scales = nullptr;      // candidate input scales (float32 values)
   size_t nscales = 0;
   int32_t qmax = 127;
+  Isa isa = DetectIsa();              // which kernels (ResolveIsa: option or EQ_ISA)
   int threads = 1;
   CancelFlag* cancel = nullptr;
   double* out_cos = nullptr;           // [scale][layer][image] whole-output cosine
@@ -87,6 +90,7 @@ struct ForwardArgs {
   const double* w_scales = nullptr;    // [cout]
   const float* bias = nullptr;
   float* const* outs = nullptr;        // per image output, layer layout (NCHW or [P][cout])
+  Isa isa = DetectIsa();              // which kernels (ResolveIsa: option or EQ_ISA)
   int threads = 1;
   CancelFlag* cancel = nullptr;
 };

@@ -116,7 +116,7 @@ Status GroupObjectiveCosines(const ObjectiveArgs& a) {
   // layers with many output channels per group run the int8 GEMM kernel (SIMD); depthwise-like
   // ones plain multiply-adds
   constexpr size_t kDenseMinCout = 8;
-  const kernels::IGemmKernel* gemm = kernels::SelectIGemm(DetectIsa(), a.qmax);
+  const kernels::IGemmKernel* gemm = kernels::SelectIGemm(a.isa, a.qmax);
   std::vector<std::vector<Aligned>> packed(L);
   for (size_t l = 0; l < L; l++) {
     const ObjectiveLayer& ly = a.layers[l];

@@ -22,7 +22,7 @@ const char* ForwardKernelName(int32_t qmax) { return kernels::SelectIGemm(Detect
 Status LayerForward(const ForwardArgs& a) {
   const LinearGeom& g = a.g;
   if (g.cout == 0 || g.K == 0 || g.group == 0 || g.cout % g.group != 0 || g.P == 0) return InvalidArgument("calib: bad layer geometry");
-  const Isa isa = DetectIsa();
+  const Isa isa = a.isa;
   const size_t G = g.group, K = g.K, P = g.P, cout = g.cout, coutg = cout / G;
   const bool depthwise = g.conv && G == g.cin && G == cout && G > 1;
   const kernels::IGemmKernel* gemm = kernels::SelectIGemm(isa, a.qmax);

@@ -36,7 +36,7 @@ Status WeightSearch(const WeightSearchArgs& a) {
   if (a.images == 0 || a.ngrid == 0) return InvalidArgument("calib: no images or no candidates");
   const size_t np = a.np, N = a.images * np, K = g.K, G = g.group, coutg = g.cout / G, T = a.ngrid;
   const float q = static_cast<float>(a.qmax);
-  const kernels::IGemmKernel* gemm = kernels::SelectIGemm(DetectIsa(), a.qmax);
+  const kernels::IGemmKernel* gemm = kernels::SelectIGemm(a.isa, a.qmax);
   ThreadPool pool(a.threads);
   auto cancelled = [&] { return a.cancel && *a.cancel != 0; };
 

@@ -14,11 +14,13 @@ export interface NativeBackendOptions {
   threads: number;
   cancel: Int32Array;
   addon?: NativeCalibAddon;
+  /** force a kernel level (tests); default: EQ_ISA or the best this CPU has */
+  isa?: string;
 }
 
 export function nativeBackend(o: NativeBackendOptions): EqBackend {
   const addon = o.addon ?? loadCalibAddon();
-  const common = { qmax: o.qmax, threads: o.threads, cancel: o.cancel };
+  const common = { qmax: o.qmax, threads: o.threads, cancel: o.cancel, isa: o.isa };
   return {
     async searchWeights(d, xs, aScale, init, current, grid) {
       const r = await addon.calibWeightSearch({
