@@ -172,18 +172,21 @@ function convCase(seed: number, depthwise: boolean, tail: boolean): Case {
   return { desc: `${g.desc} ${act.desc}${tail ? ' →1x1' : ''}`, dims, bytes: buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init }) };
 }
 
-/** conv → pool (random window) → 1x1 conv */
-function poolCase(seed: number, kind: 'MaxPool' | 'AveragePool' | 'GlobalAveragePool'): Case {
+/**
+ * conv → pool (random window) → 1x1 conv. `wide3x3s2`: a 3x3 stride-2 max pool on rows wide
+ * enough for the SIMD horizontal pass (16 outputs per step) plus a scalar tail.
+ */
+function poolCase(seed: number, kind: 'MaxPool' | 'AveragePool' | 'GlobalAveragePool', wide3x3s2 = false): Case {
   const r = rng(seed);
   const ri = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const C = ri(2, 7);
   const H = ri(5, 13);
-  const W = ri(5, 13);
-  const kh = ri(1, 4);
-  const kw = ri(1, 4);
+  const W = wide3x3s2 ? ri(40, 90) : ri(5, 13);
+  const kh = wide3x3s2 ? 3 : ri(1, 4);
+  const kw = wide3x3s2 ? 3 : ri(1, 4);
   const pads = [ri(0, kh - 1), ri(0, kw - 1), ri(0, kh - 1), ri(0, kw - 1)];
   const attrs: NodeSpec['attrs'] =
-    kind === 'GlobalAveragePool' ? {} : { kernel_shape: [kh, kw], strides: [ri(1, 3), ri(1, 3)], pads, ceil_mode: ri(0, 1) };
+    kind === 'GlobalAveragePool' ? {} : { kernel_shape: [kh, kw], strides: wide3x3s2 ? [2, 2] : [ri(1, 3), ri(1, 3)], pads, ceil_mode: ri(0, 1) };
   if (kind === 'AveragePool') attrs['count_include_pad'] = ri(0, 1);
   const nodes: NodeSpec[] = [
     { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], name: 'conv', attrs: { pads: [1, 1, 1, 1] } },
@@ -240,6 +243,7 @@ const CASES: Case[] = [
   ...Array.from({ length: 12 }, (_, i) => convCase(2000 + i, true, true)),
   ...Array.from({ length: 8 }, (_, i) => convCase(3000 + i, i % 2 === 0, false)),
   ...Array.from({ length: 8 }, (_, i) => poolCase(4000 + i, 'MaxPool')),
+  ...Array.from({ length: 4 }, (_, i) => poolCase(4100 + i, 'MaxPool', true)),
   ...Array.from({ length: 8 }, (_, i) => poolCase(5000 + i, 'AveragePool')),
   ...Array.from({ length: 3 }, (_, i) => poolCase(6000 + i, 'GlobalAveragePool')),
   ...Array.from({ length: 4 }, (_, i) => mergeCase(7000 + i, 'Add')),

@@ -55,6 +55,13 @@ using OutputStageS8Fn = bool (*)(const int32_t*, size_t, size_t, size_t, size_t,
 OutputStageS8Fn SelectOutputStageS8(Isa isa);
 bool OutputStageF32(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, float* out, size_t cstride,
                     size_t pstride, float* tap, size_t* bad_channel);
+#if defined(EQ_HAVE_AVX2)
+bool OutputStageF32Avx2(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, float* out, size_t cstride,
+                        size_t pstride, float* tap, size_t* bad_channel);
+#endif
+using OutputStageF32Fn = bool (*)(const int32_t*, size_t, size_t, size_t, size_t, size_t, const OutputStage&, float*, size_t, size_t, float*, size_t*);
+// The float output stage for an ISA level (select.cc).
+OutputStageF32Fn SelectOutputStageF32(Isa isa);
 
 // ---- pooling (scalar/pool_s8.cc) ----------------------------------------------------------
 void MaxPoolS8(const int8_t* x, const PoolGeom& g, int8_t* y);

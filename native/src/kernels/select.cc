@@ -82,5 +82,13 @@ OutputStageS8Fn SelectOutputStageS8(Isa isa) {
   return OutputStageS8;
 }
 
+OutputStageF32Fn SelectOutputStageF32(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return OutputStageF32Avx2;
+#endif
+  (void)isa;
+  return OutputStageF32;
+}
+
 }  // namespace kernels
 }  // namespace eq

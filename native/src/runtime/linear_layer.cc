@@ -58,6 +58,7 @@ Status LinearLayer::Prepare(const QLinearParams& q, const std::string& name, Isa
   const LinearGeom& g = q.g;
   l->algo_ = algo;
   l->out_s8_ = kernels::SelectOutputStageS8(isa);
+  l->out_f32_ = kernels::SelectOutputStageF32(isa);
   switch (algo) {
     case LinearAlgo::kGemm: {
       l->gemm_ = kernels::SelectIGemm(isa, qmax);
@@ -92,7 +93,7 @@ bool LinearLayer::Output(const int32_t* acc, size_t ld, size_t c0, size_t nc, si
   const size_t cstride = g.conv ? g.P : 1, pstride = g.conv ? 1 : g.cout;
   const kernels::OutputStage stage{q_.bias.data(), q_.mult.data(), q_.tap_mult.data(), q_.lo, q_.hi, q_.has_act, q_.act_min, q_.act_max};
   return q_.int_out ? out_s8_(acc, ld, c0, nc, p0, np, stage, static_cast<int8_t*>(out), cstride, pstride, tap, bad)
-                    : kernels::OutputStageF32(acc, ld, c0, nc, p0, np, stage, static_cast<float*>(out), cstride, pstride, tap, bad);
+                    : out_f32_(acc, ld, c0, nc, p0, np, stage, static_cast<float*>(out), cstride, pstride, tap, bad);
 }
 
 Status LinearLayer::Run(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const {

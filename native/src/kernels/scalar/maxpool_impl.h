@@ -22,7 +22,14 @@ namespace {
 
 inline int8_t Max8(int8_t a, int8_t b) { return a > b ? a : b; }
 
-void MaxPoolPlanesImpl(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y) {
+// h[ox] = max(r0[2ox], r0[2ox+1], r0[2ox+2]) for ox in [ox0, ox1): the horizontal pass of the
+// usual 3x3 stride-2 pool. A per-ISA file may pass a SIMD version (which ends with this loop).
+inline void RowMax3S2(const int8_t* r0, size_t ox0, size_t ox1, size_t /*avail: bytes readable from r0*/, int8_t* h) {
+  for (size_t ox = ox0; ox < ox1; ox++) h[ox] = Max8(Max8(r0[2 * ox], r0[2 * ox + 1]), r0[2 * ox + 2]);
+}
+using RowMax3S2Fn = void (*)(const int8_t* r0, size_t ox0, size_t ox1, size_t avail, int8_t* h);
+
+void MaxPoolPlanesImpl(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y, RowMax3S2Fn row3s2 = RowMax3S2) {
   const TapRanges rh = ComputeTapRanges(g.OH, g.H, g.kh, g.sh, g.dh, g.pt, g.pb);
   const TapRanges rw = ComputeTapRanges(g.OW, g.W, g.kw, g.sw, g.dw, g.pl, g.pr);
   const size_t W = g.W, OW = g.OW, hw = static_cast<size_t>(g.H) * W;
@@ -38,7 +45,11 @@ void MaxPoolPlanesImpl(const int8_t* x, const PoolGeom& g, size_t plane0, size_t
     for (uint32_t iy = 0; iy < g.H; iy++) {
       const int8_t* row = base + static_cast<size_t>(iy) * W;
       int8_t* h = hmax.data() + static_cast<size_t>(iy) * OW;
-      if (dense) {
+      if (dense && g.sw == 2 && g.kw == 3) {
+        // the usual 3x3 stride-2 pool: only the output columns (from even/odd columns)
+        // instead of a running max over every column
+        row3s2(row - g.pl, in0, in1, g.pl + W, h);
+      } else if (dense) {
         const size_t n = W - g.kw + 1;
         int8_t* r = run.data();
         for (size_t i = 0; i < n; i++) r[i] = row[i];

@@ -3,6 +3,7 @@
 //   int8 out:  q = clip(rne(float(a) * M_c), lo, hi)       (one float32 multiply, no FMA)
 //   float out: y = act(float(a) * D_c)
 //   tap:       float(double(a) * (1 / (Sa * Sw_c)))
+#include <cmath>
 #include <cstdint>
 
 #include "kernels/kernels.h"
@@ -43,16 +44,79 @@ bool ForEachOutput(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size
   return true;
 }
 
+// Without a tap, a row at a time: the int32 check is a min/max over the row (the first
+// overflowing channel is the same one), and `store_row(c, row, b, o)` is a branch-free loop the
+// compiler vectorises. This path is what runs outside diagnostics.
+template <typename StoreRow>
+bool ForEachRow(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, size_t cstride, size_t pstride,
+                size_t* bad_channel, StoreRow store_row) {
+  for (size_t i = 0; i < nc; i++) {
+    const size_t c = c0 + i;
+    const int32_t* row = acc + i * ld_acc;
+    int32_t mn = INT32_MAX, mx = INT32_MIN;
+    for (size_t j = 0; j < np; j++) {
+      mn = row[j] < mn ? row[j] : mn;
+      mx = row[j] > mx ? row[j] : mx;
+    }
+    const int64_t b = s.bias[c];
+    if (np && (mx + b > INT32_MAX || mn + b < INT32_MIN)) {
+      *bad_channel = c;
+      return false;
+    }
+    store_row(c, row, static_cast<int32_t>(b), c * cstride + p0 * pstride);
+  }
+  return true;
+}
+
+// Float bounds equivalent to the double comparisons v < act_min and v > act_max for a float v:
+// the smallest float >= act_min and the largest float <= act_max (no float lies in between).
+inline float FloatCeil(double x) {
+  float f = static_cast<float>(x);
+  if (static_cast<double>(f) < x) f = std::nextafter(f, INFINITY);
+  return f;
+}
+inline float FloatFloor(double x) {
+  float f = static_cast<float>(x);
+  if (static_cast<double>(f) > x) f = std::nextafter(f, -INFINITY);
+  return f;
+}
+
 }  // namespace
 
 bool OutputStageS8(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, int8_t* out, size_t cstride,
                    size_t pstride, float* tap, size_t* bad_channel) {
+  if (!tap)
+    return ForEachRow(acc, ld_acc, c0, nc, p0, np, s, cstride, pstride, bad_channel, [&](size_t c, const int32_t* row, int32_t b, size_t o) {
+      const float m = s.mult[c];
+      for (size_t j = 0; j < np; j++) out[o + j * pstride] = ClipRne(static_cast<float>(row[j] + b) * m, s.lo, s.hi);
+    });
   return ForEachOutput(acc, ld_acc, c0, nc, p0, np, s, cstride, pstride, tap, bad_channel,
                        [&](size_t c, int32_t a, size_t o) { out[o] = ClipRne(static_cast<float>(a) * s.mult[c], s.lo, s.hi); });
 }
 
 bool OutputStageF32(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, float* out, size_t cstride,
                     size_t pstride, float* tap, size_t* bad_channel) {
+  if (!tap) {
+    const float lo_cmp = FloatCeil(s.act_min), hi_cmp = FloatFloor(s.act_max);
+    const float lo_val = static_cast<float>(s.act_min), hi_val = static_cast<float>(s.act_max);
+    return ForEachRow(acc, ld_acc, c0, nc, p0, np, s, cstride, pstride, bad_channel, [&](size_t c, const int32_t* row, int32_t b, size_t o) {
+      const float m = s.mult[c];
+      float* dst = out + o;
+      if (!s.has_act) {
+        for (size_t j = 0; j < np; j++) dst[j * pstride] = static_cast<float>(row[j] + b) * m;
+      } else if (pstride == 1) {
+        for (size_t j = 0; j < np; j++) {
+          const float v = static_cast<float>(row[j] + b) * m;
+          dst[j] = v < lo_cmp ? lo_val : (v > hi_cmp ? hi_val : v);
+        }
+      } else {
+        for (size_t j = 0; j < np; j++) {
+          const float v = static_cast<float>(row[j] + b) * m;
+          dst[j * pstride] = v < lo_cmp ? lo_val : (v > hi_cmp ? hi_val : v);
+        }
+      }
+    });
+  }
   return ForEachOutput(acc, ld_acc, c0, nc, p0, np, s, cstride, pstride, tap, bad_channel, [&](size_t c, int32_t a, size_t o) {
     float v = static_cast<float>(a) * s.mult[c];
     if (s.has_act) {

@@ -7,13 +7,51 @@
 //   q = clip(rne(v), lo, hi)  clamping v to [lo, hi] first and then rounding (VCVTPS2DQ, MXCSR
 //                             round-to-nearest-even) gives the same integer as rounding first,
 //                             because lo and hi are integers; v is never NaN (finite a and M_c)
+// Float outputs (OutputStageF32Avx2): y = act(float(a) * D_c) with the activation bounds
+// compared as floats that are equivalent to the scalar stage's double comparisons.
+// A row's last np % 16 (or % 8) elements go through the same vector code on a zero-padded copy.
 // Other layouts (gemm outputs, taps) use the scalar stage.
 #include <immintrin.h>
+
+#include <cmath>
+#include <cstring>
 
 #include "kernels/kernels.h"
 
 namespace eq {
 namespace kernels {
+namespace {
+
+// signed overflow of s = a + b: a and b have the same sign and s the other one
+inline __m256i Overflow(__m256i a, __m256i b, __m256i s) { return _mm256_and_si256(_mm256_xor_si256(a, s), _mm256_xor_si256(b, s)); }
+
+// 16 int8 outputs from 16 accumulators; returns the overflow lanes
+inline __m256i Requant16(const int32_t* row, __m256i b, __m256 m, __m256 lo, __m256 hi, int8_t* o) {
+  const __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row));
+  const __m256i a1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 8));
+  const __m256i s0 = _mm256_add_epi32(a0, b), s1 = _mm256_add_epi32(a1, b);
+  const __m256 v0 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(s0), m), lo), hi);
+  const __m256 v1 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(s1), m), lo), hi);
+  const __m256i q0 = _mm256_cvtps_epi32(v0), q1 = _mm256_cvtps_epi32(v1);
+  // int32 → int16 → int8 (values are already in [lo, hi] ⊂ [-127, 127]); packs interleave lanes
+  const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xd8);
+  const __m128i bytes = _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(o), bytes);
+  return _mm256_or_si256(Overflow(a0, b, s0), Overflow(a1, b, s1));
+}
+
+inline float FloatCeil(double x) {
+  float f = static_cast<float>(x);
+  if (static_cast<double>(f) < x) f = std::nextafter(f, INFINITY);
+  return f;
+}
+inline float FloatFloor(double x) {
+  float f = static_cast<float>(x);
+  if (static_cast<double>(f) > x) f = std::nextafter(f, -INFINITY);
+  return f;
+}
+
+}  // namespace
 
 bool OutputStageS8Avx2(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, int8_t* out, size_t cstride,
                        size_t pstride, float* tap, size_t* bad_channel) {
@@ -27,24 +65,54 @@ bool OutputStageS8Avx2(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, 
     const __m256 m = _mm256_set1_ps(s.mult[c]);
     size_t p = 0;
     __m256i ovf = _mm256_setzero_si256();
-    for (; p + 16 <= np; p += 16) {
-      const __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + p));
-      const __m256i a1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + p + 8));
-      const __m256i s0 = _mm256_add_epi32(a0, b), s1 = _mm256_add_epi32(a1, b);
-      // signed overflow: both operands differ in sign from the sum
-      ovf = _mm256_or_si256(ovf, _mm256_and_si256(_mm256_xor_si256(a0, s0), _mm256_xor_si256(b, s0)));
-      ovf = _mm256_or_si256(ovf, _mm256_and_si256(_mm256_xor_si256(a1, s1), _mm256_xor_si256(b, s1)));
-      const __m256 v0 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(s0), m), lo), hi);
-      const __m256 v1 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(s1), m), lo), hi);
-      const __m256i q0 = _mm256_cvtps_epi32(v0), q1 = _mm256_cvtps_epi32(v1);
-      // int32 → int16 → int8 (values are already in [lo, hi] ⊂ [-127, 127]); packs interleave lanes
-      const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xd8);
-      const __m128i bytes = _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + p), bytes);
+    for (; p + 16 <= np; p += 16) ovf = _mm256_or_si256(ovf, Requant16(row + p, b, m, lo, hi, o + p));
+    if (p < np) {
+      // the tail through the same vector code on a zero-padded copy (0 + bias cannot overflow)
+      alignas(32) int32_t tail[16] = {};
+      alignas(16) int8_t bytes[16];
+      std::memcpy(tail, row + p, (np - p) * sizeof(int32_t));
+      ovf = _mm256_or_si256(ovf, Requant16(tail, b, m, lo, hi, bytes));
+      std::memcpy(o + p, bytes, np - p);
     }
     if (_mm256_movemask_ps(_mm256_castsi256_ps(ovf)) != 0)
       return OutputStageS8(acc, ld_acc, c0, nc, p0, np, s, out, cstride, pstride, tap, bad_channel);  // reports the channel
-    if (p < np && !OutputStageS8(row + p, ld_acc, c, 1, p0 + p, np - p, s, out, cstride, pstride, nullptr, bad_channel)) return false;
+  }
+  return true;
+}
+
+bool OutputStageF32Avx2(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, float* out, size_t cstride,
+                        size_t pstride, float* tap, size_t* bad_channel) {
+  if (tap || pstride != 1) return OutputStageF32(acc, ld_acc, c0, nc, p0, np, s, out, cstride, pstride, tap, bad_channel);
+  // v < act_min (double) ⟺ v < the smallest float >= act_min; likewise for act_max
+  const __m256 lo_cmp = _mm256_set1_ps(s.has_act ? FloatCeil(s.act_min) : -INFINITY), hi_cmp = _mm256_set1_ps(s.has_act ? FloatFloor(s.act_max) : INFINITY);
+  const __m256 lo_val = _mm256_set1_ps(static_cast<float>(s.act_min)), hi_val = _mm256_set1_ps(static_cast<float>(s.act_max));
+  auto step = [&](const int32_t* a, __m256i b, __m256 m, float* y) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a));
+    const __m256i sum = _mm256_add_epi32(x, b);
+    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(sum), m);
+    v = _mm256_blendv_ps(v, lo_val, _mm256_cmp_ps(v, lo_cmp, _CMP_LT_OQ));
+    v = _mm256_blendv_ps(v, hi_val, _mm256_cmp_ps(v, hi_cmp, _CMP_GT_OQ));
+    _mm256_storeu_ps(y, v);
+    return Overflow(x, b, sum);
+  };
+  for (size_t i = 0; i < nc; i++) {
+    const size_t c = c0 + i;
+    const int32_t* row = acc + i * ld_acc;
+    float* o = out + c * cstride + p0;
+    const __m256i b = _mm256_set1_epi32(s.bias[c]);
+    const __m256 m = _mm256_set1_ps(s.mult[c]);
+    size_t p = 0;
+    __m256i ovf = _mm256_setzero_si256();
+    for (; p + 8 <= np; p += 8) ovf = _mm256_or_si256(ovf, step(row + p, b, m, o + p));
+    if (p < np) {
+      alignas(32) int32_t tail[8] = {};
+      alignas(32) float ys[8];
+      std::memcpy(tail, row + p, (np - p) * sizeof(int32_t));
+      ovf = _mm256_or_si256(ovf, step(tail, b, m, ys));
+      std::memcpy(o + p, ys, (np - p) * sizeof(float));
+    }
+    if (_mm256_movemask_ps(_mm256_castsi256_ps(ovf)) != 0)
+      return OutputStageF32(acc, ld_acc, c0, nc, p0, np, s, out, cstride, pstride, tap, bad_channel);  // reports the channel
   }
   return true;
 }
