@@ -1,10 +1,37 @@
 #include "common/thread_pool.h"
 
+#include <chrono>
+
 #if defined(__linux__)
 #include <sched.h>
 #endif
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace eq {
+
+namespace {
+constexpr int kSpinMicros = 200;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+}  // namespace
+
+template <typename Pred>
+bool ThreadPool::SpinUntil(Pred pred) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
+  for (int i = 0;; i++) {
+    if (pred()) return true;
+    CpuRelax();
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() > until) return pred();
+  }
+}
 
 int AffinityCpuCount() {
 #if defined(__linux__)
@@ -45,6 +72,7 @@ void ThreadPool::Drain(int thread) {
 void ThreadPool::WorkerLoop(int id) {
   size_t seen = 0;
   for (;;) {
+    SpinUntil([&] { return stop_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_acquire) != seen; });
     {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
@@ -80,6 +108,7 @@ void ThreadPool::ParallelFor(size_t tasks, const std::function<void(size_t, int)
   wake_.notify_all();
   Drain(0);
   // wait until every task has finished and no worker is still inside Drain (it reads fn_/tasks_)
+  SpinUntil([&] { return finished_.load() == tasks && active_.load() == 0; });
   std::unique_lock<std::mutex> lock(mu_);
   done_.wait(lock, [&] { return finished_.load() == tasks && active_ == 0; });
   fn_ = nullptr;
