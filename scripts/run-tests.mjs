@@ -39,6 +39,12 @@ const SUITES = [
     cmd: () => [process.execPath, binOf('typescript', 'tsc'), '--noEmit', '-p', 'tsconfig.json'],
   },
   {
+    // the renderer, .vue single-file components included (vue-tsc)
+    name: 'typecheck-vue',
+    kind: 'check',
+    cmd: () => [process.execPath, binOf('vue-tsc'), '--noEmit', '-p', 'src-renderer/tsconfig.json'],
+  },
+  {
     name: 'lint',
     kind: 'check',
     cmd: () => [process.execPath, binOf('eslint'), '.'],
@@ -190,7 +196,7 @@ async function main() {
     total.skipped += r.skipped;
     const status = r.failed ? 'FAIL' : 'ok  ';
     console.log(
-      `${status} ${r.name.padEnd(10)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${r.secs}s)` +
+      `${status} ${r.name.padEnd(13)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${r.secs}s)` +
         (r.note ? ` - ${r.note}` : ''),
     );
     for (const f of r.failures ?? []) console.log(`       failed: ${f}`);
