@@ -6,7 +6,7 @@
  * random weights, first 50 ImageNet sample images). Optionally the same runs with the
  * TypeScript reference search (`--reference`, slow: 15-30 min per SqueezeNet run) for the
  * speed-up and a bitwise comparison of the scale tables; without it the speed-up is taken
- * against the reference times in README.md (measured under load; see docs/calibration-speed.md).
+ * against the reference times in README.md (measured with `--accel ts` on the same machine).
  * Also the strategy study (`--strategies`): coarse-to-fine and multi-round vs the plain grid, in
  * time and in accuracy (native engine, top-1 on all 1000 images and on the 950 held out).
  *
@@ -36,8 +36,8 @@ const cli = path.join(root, 'bin', 'easyquant.mjs');
 const imagenet = path.join(shared, 'data', 'imagenet-sample');
 const haveTime = fs.existsSync('/usr/bin/time');
 
-/** TypeScript reference EQ times from README.md (seconds, 3-5 processes sharing 2 cores). */
-const README_REFERENCE: Record<string, number> = { 'squeezenet1.1/8': 1945, 'squeezenet1.1/7': 1076, 'mobilenet_v1_0.25/8': 874, 'mobilenet_v1_0.25/7': 337 };
+/** TypeScript reference EQ times from README.md (seconds, `--accel ts`, one thread, 2026-11-26 on the 2-core AMD EPYC machine). */
+const README_REFERENCE: Record<string, number> = { 'squeezenet1.1/8': 780, 'squeezenet1.1/7': 805, 'mobilenet_v1_0.25/8': 301, 'mobilenet_v1_0.25/7': 354 };
 
 interface Measured {
   wallS: number;
