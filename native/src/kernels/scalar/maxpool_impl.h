@@ -70,10 +70,17 @@ void MaxPoolPlanesImpl(const int8_t* x, const PoolGeom& g, size_t plane0, size_t
     }
     int8_t* out = y + nc * static_cast<size_t>(g.OH) * OW;
     for (uint32_t oy = 0; oy < g.OH; oy++, out += OW) {
-      for (size_t ox = 0; ox < OW; ox++) out[ox] = -128;
       const int64_t y0 = static_cast<int64_t>(oy) * g.sh - g.pt;
+      const auto hrow = [&](uint32_t ky) { return hmax.data() + static_cast<size_t>(y0 + static_cast<int64_t>(ky) * g.dh) * OW; };
+      if (rh.hi[oy] - rh.lo[oy] == 3) {
+        // the usual 3-row window in one pass (short rows make extra passes costly)
+        const int8_t *h0 = hrow(rh.lo[oy]), *h1 = hrow(rh.lo[oy] + 1), *h2 = hrow(rh.lo[oy] + 2);
+        for (size_t ox = 0; ox < OW; ox++) out[ox] = Max8(Max8(h0[ox], h1[ox]), h2[ox]);
+        continue;
+      }
+      for (size_t ox = 0; ox < OW; ox++) out[ox] = -128;
       for (uint32_t ky = rh.lo[oy]; ky < rh.hi[oy]; ky++) {
-        const int8_t* h = hmax.data() + static_cast<size_t>(y0 + static_cast<int64_t>(ky) * g.dh) * OW;
+        const int8_t* h = hrow(ky);
         for (size_t ox = 0; ox < OW; ox++) out[ox] = Max8(out[ox], h[ox]);
       }
     }
