@@ -76,6 +76,12 @@ void AvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_sca
 
 // ---- element-wise (scalar/eltwise_s8.cc) --------------------------------------------------
 void QuantizeF32ToS8(const float* x, size_t n, float scale, int32_t qmax, int8_t* y);
+#if defined(EQ_HAVE_AVX2)
+void QuantizeF32ToS8Avx2(const float* x, size_t n, float scale, int32_t qmax, int8_t* y);  // x86_avx2/quantize_avx2.cc
+#endif
+using QuantizeFn = void (*)(const float*, size_t, float, int32_t, int8_t*);
+// The input quantization for an ISA level (select.cc).
+QuantizeFn SelectQuantize(Isa isa);
 void DequantizeS8ToF32(const int8_t* x, size_t n, float scale, float* y);
 void RequantizeS8(const int8_t* x, size_t n, float mult, int32_t qmax, int8_t* y);
 void ReluS8(const int8_t* x, size_t n, int8_t* y);

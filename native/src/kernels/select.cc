@@ -82,6 +82,14 @@ OutputStageS8Fn SelectOutputStageS8(Isa isa) {
   return OutputStageS8;
 }
 
+QuantizeFn SelectQuantize(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return QuantizeF32ToS8Avx2;
+#endif
+  (void)isa;
+  return QuantizeF32ToS8;
+}
+
 OutputStageF32Fn SelectOutputStageF32(Isa isa) {
 #if defined(EQ_HAVE_AVX2)
   if (Allowed(Isa::kAvx2, isa)) return OutputStageF32Avx2;

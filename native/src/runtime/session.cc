@@ -153,7 +153,7 @@ Status Session::RunOp(size_t k) {
   switch (op.kind) {
     case OpKind::kQuantize: {
       const TensorInfo& t = model_->tensors[op.output];
-      kernels::QuantizeF32ToS8(static_cast<const float*>(Ptr(op.inputs[0])), static_cast<size_t>(t.numel), op.scale, qmax, static_cast<int8_t*>(Ptr(op.output)));
+      kernels::SelectQuantize(isa_)(static_cast<const float*>(Ptr(op.inputs[0])), static_cast<size_t>(t.numel), op.scale, qmax, static_cast<int8_t*>(Ptr(op.output)));
       return Status::Ok();
     }
     case OpKind::kDequantize: {

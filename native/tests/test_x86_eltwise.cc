@@ -1,0 +1,81 @@
+// The AVX2 input quantization and output stages against the scalar ones: random values, exact
+// .5 ties (round half to even), values beyond ±qmax, ±inf and NaN (-> 0), lengths that are not
+// multiples of the vector step (tails).
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "eqtest.h"
+#include "kernels/kernels.h"
+
+using namespace eq::kernels;
+
+#if defined(EQ_HAVE_AVX2)
+
+EQ_TEST(x86_quantize_matches_scalar) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
+  eqtest::Rng r(77);
+  for (int32_t qmax : {127, 63}) {
+    for (size_t n : {1, 7, 31, 32, 33, 100, 1000}) {
+      std::vector<float> x(n);
+      for (size_t i = 0; i < n; i++) {
+        switch (r.Uniform(0, 5)) {
+          case 0: x[i] = static_cast<float>(r.Uniform(-300, 300)) + 0.5f; break;  // ties after scale 1
+          case 1: x[i] = std::numeric_limits<float>::quiet_NaN(); break;
+          case 2: x[i] = r.Uniform(0, 1) ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity(); break;
+          default: x[i] = static_cast<float>(r.Uniform(-200000, 200000)) / 1000.0f;
+        }
+      }
+      for (float scale : {1.0f, 0.73f, 3.1f}) {
+        std::vector<int8_t> want(n + 8, 0x5a), got(n + 8, 0x5a);
+        QuantizeF32ToS8(x.data(), n, scale, qmax, want.data());
+        QuantizeF32ToS8Avx2(x.data(), n, scale, qmax, got.data());
+        size_t bad = 0;
+        for (size_t i = 0; i < want.size(); i++) bad += want[i] != got[i];  // includes the guard tail
+        EQ_EXPECT(bad == 0) << "n=" << n << " scale=" << scale << " qmax=" << qmax << ": " << bad << " wrong";
+      }
+    }
+  }
+}
+
+EQ_TEST(x86_output_stages_match_scalar) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
+  eqtest::Rng r(78);
+  for (size_t np : {1, 5, 8, 15, 16, 17, 40, 169}) {
+    const size_t nc = 5;
+    std::vector<int32_t> acc(nc * np), bias(nc);
+    std::vector<float> mult(nc);
+    std::vector<double> tap_mult(nc, 1.0);
+    for (auto& a : acc) a = r.Uniform(-2000000, 2000000);
+    for (size_t c = 0; c < nc; c++) {
+      bias[c] = r.Uniform(-50000, 50000);
+      mult[c] = static_cast<float>(r.Uniform(1, 1000)) / 8192.0f;  // many exact .5 products
+    }
+    for (int act = 0; act < 3; act++) {
+      OutputStage s{bias.data(), mult.data(), tap_mult.data(), act == 1 ? 0 : -127, 127, act != 0, act == 1 ? 0.0 : -0.3, act == 1 ? 6.0 : 1e30};
+      std::vector<int8_t> w8(nc * np + 16, 0x5a), g8 = w8;
+      std::vector<float> wf(nc * np + 16, 7.f), gf = wf;
+      size_t b1 = 0, b2 = 0;
+      EQ_EXPECT(OutputStageS8(acc.data(), np, 0, nc, 0, np, s, w8.data(), np, 1, nullptr, &b1));
+      EQ_EXPECT(OutputStageS8Avx2(acc.data(), np, 0, nc, 0, np, s, g8.data(), np, 1, nullptr, &b2));
+      EQ_EXPECT(w8 == g8) << "int8 stage, np=" << np << " act=" << act;
+      EQ_EXPECT(OutputStageF32(acc.data(), np, 0, nc, 0, np, s, wf.data(), np, 1, nullptr, &b1));
+      EQ_EXPECT(OutputStageF32Avx2(acc.data(), np, 0, nc, 0, np, s, gf.data(), np, 1, nullptr, &b2));
+      EQ_EXPECT(std::memcmp(wf.data(), gf.data(), wf.size() * sizeof(float)) == 0) << "float stage, np=" << np << " act=" << act;
+    }
+    // an overflowing channel is reported the same way
+    std::vector<int32_t> big(acc);
+    big[3 * np + np / 2] = 2147483000;
+    std::vector<int32_t> b2v(bias);
+    b2v[3] = 100000;
+    OutputStage s{b2v.data(), mult.data(), tap_mult.data(), -127, 127, false, 0, 0};
+    std::vector<int8_t> o8(nc * np);
+    std::vector<float> of(nc * np);
+    size_t bad1 = 99, bad2 = 99;
+    EQ_EXPECT(!OutputStageS8Avx2(big.data(), np, 0, nc, 0, np, s, o8.data(), np, 1, nullptr, &bad1) && bad1 == 3) << "np=" << np;
+    EQ_EXPECT(!OutputStageF32Avx2(big.data(), np, 0, nc, 0, np, s, of.data(), np, 1, nullptr, &bad2) && bad2 == 3) << "np=" << np;
+  }
+}
+
+#endif
