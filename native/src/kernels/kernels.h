@@ -21,6 +21,9 @@ namespace kernels {
 void Im2ColS8(const int8_t* x, const LinearGeom& g, uint32_t group, int8_t* cols);
 // Rows [k0, k1) of the same matrix (threads split the rows).
 void Im2ColS8Rows(const int8_t* x, const LinearGeom& g, uint32_t group, size_t k0, size_t k1, int8_t* cols);
+// Output positions [p0, p1) only, every k: dst[k * (p1 - p0) + (p - p0)] (one thread's GEMM
+// column block, built next to where it is packed).
+void Im2ColS8Block(const int8_t* x, const LinearGeom& g, uint32_t group, size_t p0, size_t p1, int8_t* dst);
 // Gemm input x [P][K] → cols [K][P].
 void PackGemmInputS8(const int8_t* x, uint32_t P, uint32_t K, int8_t* cols);
 

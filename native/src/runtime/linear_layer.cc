@@ -117,32 +117,38 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
   const size_t block_bytes = (gemm_->packed_b_bytes(K, nb) + 63) & ~static_cast<size_t>(63);
   std::atomic<bool> failed{false}, oom{false};
   std::atomic<size_t> bad_channel{0};
+  // convolutions other than 1x1/s1: each thread builds the im2col of its own column block
+  // (K x nb, in its cache) and packs it; a shared K x P im2col written by all threads and read
+  // back by others was slower on 1 thread and did not scale on 2
+  const bool block_im2col = !direct_b_ && g.conv;
+  const size_t cols_bytes = block_im2col ? ((K * nb + 63) & ~static_cast<size_t>(63)) : 0;
   for (uint32_t gi = 0; gi < g.group; gi++) {
-    const int8_t* B;
+    const int8_t* B = nullptr;
     if (direct_b_) {
       B = x + static_cast<size_t>(gi) * K * P;  // K == cin/group, rows are the input planes
-    } else {
+    } else if (!g.conv) {
       int8_t* cols = reinterpret_cast<int8_t*>(ws.Shared(Workspace::kCols, K * P));
       if (!cols) return NoMemory(name_);
-      if (g.conv) {
-        const size_t rows = std::max<size_t>(1, DivUp(K, static_cast<size_t>(pool.threads()) * 2));
-        pool.ParallelFor(DivUp(K, rows), [&](size_t t, int) { kernels::Im2ColS8Rows(x, g, gi, t * rows, std::min(K, (t + 1) * rows), cols); });
-      } else {
-        kernels::PackGemmInputS8(x, g.P, g.K, cols);
-      }
+      kernels::PackGemmInputS8(x, g.P, g.K, cols);
       B = cols;
     }
     const uint8_t* pa = packed_a_.data() + gi * group_a_bytes_;
     const size_t c0 = gi * M;
     pool.ParallelFor(blocks, [&](size_t blk, int thread) {
       const size_t n0 = blk * nb, nc = std::min(nb, P - n0);
-      uint8_t* mem = ws.PerThread(thread, block_bytes + M * nb * sizeof(int32_t));
+      uint8_t* mem = ws.PerThread(thread, block_bytes + M * nb * sizeof(int32_t) + cols_bytes);
       if (!mem) {
         oom = true;
         return;
       }
       int32_t* C = reinterpret_cast<int32_t*>(mem + block_bytes);
-      gemm_->pack_b(B + n0, P, K, nc, mem);
+      if (block_im2col) {
+        int8_t* cols = reinterpret_cast<int8_t*>(mem + block_bytes + M * nb * sizeof(int32_t));
+        kernels::Im2ColS8Block(x, g, gi, n0, n0 + nc, cols);
+        gemm_->pack_b(cols, nc, K, nc, mem);
+      } else {
+        gemm_->pack_b(B + n0, P, K, nc, mem);
+      }
       gemm_->run(pa, mem, M, nc, K, C, nc);
       size_t bad = 0;
       if (!Output(C, nc, c0, M, n0, nc, out, tap, &bad)) {

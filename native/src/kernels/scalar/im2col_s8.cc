@@ -43,6 +43,49 @@ void Im2ColS8Rows(const int8_t* x, const LinearGeom& g, uint32_t group, size_t k
   }
 }
 
+void Im2ColS8Block(const int8_t* x, const LinearGeom& g, uint32_t group, size_t p0, size_t p1, int8_t* dst) {
+  const size_t cpg = g.cin / g.group;
+  const size_t hw = static_cast<size_t>(g.inH) * g.inW;
+  const size_t taps = static_cast<size_t>(g.kh) * g.kw;
+  const size_t ld = p1 - p0;
+  for (size_t k = 0; k < g.K; k++) {
+    const size_t ci = k / taps, ky = (k % taps) / g.kw, kx = k % g.kw;
+    const int8_t* plane = x + (group * cpg + ci) * hw;
+    const int64_t off_y = static_cast<int64_t>(ky) * g.dh - g.padT;
+    const int64_t off_x = static_cast<int64_t>(kx) * g.dw - g.padL;
+    // valid outputs of a row: 0 <= ox*sw + off_x < inW  →  ox in [vx0, vx1); zeros outside
+    const int64_t vx0 = off_x >= 0 ? 0 : std::min<int64_t>(g.outW, (-off_x + g.sw - 1) / g.sw);
+    const int64_t lim = static_cast<int64_t>(g.inW) - off_x;
+    const int64_t vx1 = std::max<int64_t>(vx0, std::min<int64_t>(g.outW, lim <= 0 ? 0 : (lim + g.sw - 1) / g.sw));
+    int8_t* row = dst + k * ld;
+    // the block's positions, one output row segment [xa, xb) at a time
+    for (size_t p = p0; p < p1;) {
+      const size_t oy = p / g.outW, xa = p - oy * g.outW, xb = std::min<size_t>(g.outW, xa + (p1 - p));
+      int8_t* out = row + (p - p0) - xa;  // out[ox] for ox in [xa, xb)
+      const int64_t iy = static_cast<int64_t>(oy) * g.sh + off_y;
+      if (iy < 0 || iy >= static_cast<int64_t>(g.inH)) {
+        std::memset(out + xa, 0, xb - xa);
+      } else {
+        const int8_t* src = plane + static_cast<size_t>(iy) * g.inW;
+        const int64_t a = std::max<int64_t>(static_cast<int64_t>(xa), vx0), b = std::min<int64_t>(static_cast<int64_t>(xb), vx1);
+        if (a >= b) {
+          std::memset(out + xa, 0, xb - xa);
+        } else {
+          std::memset(out + xa, 0, static_cast<size_t>(a) - xa);
+          if (g.sw == 1) {
+            std::memcpy(out + a, src + a + off_x, static_cast<size_t>(b - a));
+          } else {
+            const int8_t* sp = src + a * g.sw + off_x;
+            for (int64_t ox = a; ox < b; ox++, sp += g.sw) out[ox] = *sp;
+          }
+          std::memset(out + b, 0, xb - static_cast<size_t>(b));
+        }
+      }
+      p += xb - xa;
+    }
+  }
+}
+
 void PackGemmInputS8(const int8_t* x, uint32_t P, uint32_t K, int8_t* cols) {
   for (size_t p = 0; p < P; p++)
     for (size_t k = 0; k < K; k++) cols[k * P + p] = x[p * K + k];
