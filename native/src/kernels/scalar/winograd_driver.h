@@ -31,6 +31,16 @@
 namespace eq {
 namespace kernels {
 namespace wino {
+
+// K::Gemm for micro-kernels whose register block takes the tile count as a template
+// parameter (K::GemmN<N>, N = 1..K::NT): picks the instantiation for the run-time count nt.
+template <class K, int N = K::NT>
+void GemmTiles(const int16_t* u, const int16_t* v, size_t vs, size_t kpairs, int nt, int32_t* m, size_t ms) {
+  if constexpr (N > 1) {
+    if (nt < N) return GemmTiles<K, N - 1>(u, v, vs, kpairs, nt, m, ms);
+  }
+  K::template GemmN<N>(u, v, vs, kpairs, m, ms);
+}
 namespace {
 
 inline size_t RoundUp(size_t v, size_t m) { return (v + m - 1) / m * m; }

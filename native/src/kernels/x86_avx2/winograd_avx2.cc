@@ -47,16 +47,7 @@ struct Avx2Kernel {
 #undef EQ_W256_STORE
   }
 
-  static void Gemm(const int16_t* u, const int16_t* v, size_t vs, size_t kpairs, int nt, int32_t* m, size_t ms) {
-    switch (nt) {
-      case 6: return GemmN<6>(u, v, vs, kpairs, m, ms);
-      case 5: return GemmN<5>(u, v, vs, kpairs, m, ms);
-      case 4: return GemmN<4>(u, v, vs, kpairs, m, ms);
-      case 3: return GemmN<3>(u, v, vs, kpairs, m, ms);
-      case 2: return GemmN<2>(u, v, vs, kpairs, m, ms);
-      default: return GemmN<1>(u, v, vs, kpairs, m, ms);
-    }
-  }
+  static void Gemm(const int16_t* u, const int16_t* v, size_t vs, size_t kpairs, int nt, int32_t* m, size_t ms) { wino::GemmTiles<Avx2Kernel>(u, v, vs, kpairs, nt, m, ms); }
 };
 
 }  // namespace
