@@ -1,14 +1,12 @@
 /**
- * Device registry: the boards the user deploys to, with how to reach them and what probing
- * found. Stored as JSON in the deploy home (EQ_DEPLOY_HOME, default ~/.easyquant), written
- * atomically. The same folder holds the SSH known-hosts file, the per-device push cache and
- * the results records.
+ * A board the user deploys to: how to reach it and what probing found (the schema; the boards
+ * themselves live in the app's SQLite devices table, see service/device-registry.ts). The
+ * deploy home (EQ_DEPLOY_HOME, default ~/.easyquant) holds the SSH known-hosts file, the
+ * per-device push cache and the results records.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomically } from '../service/atomic-write.js';
 
 const endpoint = {
   host: z.string().min(1),
@@ -44,55 +42,4 @@ export type Probe = z.infer<typeof probeSchema>;
 
 export function deployHome(): string {
   return path.resolve(process.env.EQ_DEPLOY_HOME ?? path.join(os.homedir(), '.easyquant'));
-}
-
-export class DeviceRegistry {
-  readonly file: string;
-
-  constructor(readonly home = deployHome()) {
-    this.file = path.join(home, 'devices.json');
-  }
-
-  list(): Device[] {
-    if (!fs.existsSync(this.file)) return [];
-    let raw: unknown;
-    try {
-      raw = JSON.parse(fs.readFileSync(this.file, 'utf8'));
-    } catch (e) {
-      throw new Error(`device registry ${this.file} is not valid JSON: ${(e as Error).message}`);
-    }
-    const r = z.object({ devices: z.array(deviceSchema) }).safeParse(raw);
-    if (!r.success) throw new Error(`device registry ${this.file} is invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    return r.data.devices;
-  }
-
-  get(name: string): Device {
-    const d = this.list().find((x) => x.name === name);
-    if (!d) throw new Error(`no device named '${name}' (known: ${this.list().map((x) => x.name).join(', ') || 'none'}; add one with 'easyquant devices add')`);
-    return d;
-  }
-
-  private save(devices: Device[]): void {
-    fs.mkdirSync(this.home, { recursive: true });
-    writeFileAtomically(this.file, `${JSON.stringify({ devices }, null, 2)}\n`);
-  }
-
-  add(input: DeviceInput, replace = false): Device {
-    const r = deviceSchema.safeParse(input);
-    if (!r.success) throw new Error(`invalid device: ${r.error.issues.map((i) => `${i.path.join('.') || 'device'}: ${i.message}`).join('; ')}`);
-    const list = this.list();
-    if (list.some((d) => d.name === r.data.name) && !replace) throw new Error(`a device named '${r.data.name}' already exists (remove it first)`);
-    this.save([...list.filter((d) => d.name !== r.data.name), r.data]);
-    return r.data;
-  }
-
-  remove(name: string): void {
-    const list = this.list();
-    if (!list.some((d) => d.name === name)) throw new Error(`no device named '${name}'`);
-    this.save(list.filter((d) => d.name !== name));
-  }
-
-  setProbe(name: string, probe: Probe): void {
-    this.save(this.list().map((d) => (d.name === name ? { ...d, probe } : d)));
-  }
 }

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createDispatcher } from '../service/app-dispatch.js';
 import { loadDemoRunner } from '../service/app-demo-bridge.js';
 import { AppService, type SecretBox } from '../service/app-service.js';
+import { defaultDataDir } from '../store/data-dir.js';
 import { createIpcCallHandler } from './ipc-bridge.js';
 import { IPC, type VersionInfo } from './ipc-contract.js';
 import { isAllowedRequest, isAppUrl, parseDevServerUrl, rendererLocation } from './security.js';
@@ -48,7 +49,8 @@ function secretBox(): SecretBox | undefined {
 async function registerIpc(): Promise<void> {
   // The service runs calibration, evaluation and export in worker threads: this thread only
   // routes messages, so the window never freezes.
-  service = new AppService({ dataRoot: path.join(app.getPath('userData'), 'projects'), mode: 'desktop', version: app.getVersion(), secrets: secretBox() });
+  // the same data folder as web mode and the CLI (EQ_DATA_DIR, default ~/.easyquant-studio): one set of projects and devices
+  service = new AppService({ dataRoot: defaultDataDir(), mode: 'desktop', version: app.getVersion(), secrets: secretBox() });
   const dispatch = createDispatcher(service, { demo: await loadDemoRunner() });
   ipcMain.handle(IPC.call, createIpcCallHandler(dispatch, (e) => assertTrustedSender(e as IpcMainInvokeEvent)));
   service.events.on((ev) => {

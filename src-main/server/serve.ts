@@ -3,11 +3,12 @@
  * serving the built renderer. Used by `easyquant serve` and by the end-to-end tests.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+export { defaultDataDir } from '../store/data-dir.js';
 import { createDispatcher } from '../service/app-dispatch.js';
 import { loadDemoRunner } from '../service/app-demo-bridge.js';
 import { AppService } from '../service/app-service.js';
+import { defaultDataDir } from '../store/data-dir.js';
 import { ensureRendererBuilt, PROJECT_ROOT, RENDERER_OUT } from './renderer-build.js';
 import { startWebServer, type WebServer } from './web-server.js';
 
@@ -24,10 +25,6 @@ export interface RunningApp {
   server: WebServer;
   service: AppService;
   close(): Promise<void>;
-}
-
-export function defaultDataDir(): string {
-  return process.env['EQ_DATA_DIR'] ?? path.join(os.homedir(), '.easyquant-studio');
 }
 
 export async function serveApp(opts: ServeOptions = {}): Promise<RunningApp> {

@@ -26,8 +26,8 @@ export function toDeployDevice(d: DeviceInfo): Device {
   const c = d.config;
   const r =
     c.transport === 'ssh'
-      ? deviceSchema.safeParse({ transport: 'ssh', name: d.name, host: c.host, port: c.port, user: c.user, keyPath: c.keyPath, dir: c.dir, jump: undefined })
-      : deviceSchema.safeParse({ transport: 'serial', name: d.name, path: c.path, baud: c.baud });
+      ? deviceSchema.safeParse({ transport: 'ssh', name: d.name, host: c.host, port: c.port, user: c.user, keyPath: c.keyPath, dir: c.dir, jump: c.jump, timeoutMs: c.timeoutMs })
+      : deviceSchema.safeParse({ transport: 'serial', name: d.name, path: c.path, baud: c.baud, dir: c.dir, timeoutMs: c.timeoutMs });
   if (!r.success) {
     const why = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`device '${d.name}' cannot be used for deployment: ${why}${c.transport === 'ssh' && !c.keyPath ? ' (SSH deployment needs a private key path)' : ''}`);

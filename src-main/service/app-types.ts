@@ -123,11 +123,16 @@ export interface SshDeviceConfig {
   keyPath?: string;
   /** folder on the board for the runner and models (default: .easyquant in the login folder) */
   dir?: string;
+  /** set by `easyquant devices add --jump` (the devices table is shared with the CLI) */
+  jump?: { host: string; port: number; user: string; keyPath: string };
+  timeoutMs?: number;
 }
 export interface SerialDeviceConfig {
   transport: 'serial';
   path: string;
   baud: number;
+  dir?: string;
+  timeoutMs?: number;
 }
 export type DeviceConfig = SshDeviceConfig | SerialDeviceConfig;
 

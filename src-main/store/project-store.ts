@@ -24,7 +24,9 @@ import type {
   RunProgress,
   RunStatus,
 } from '../service/app-types.js';
+import { databaseFile } from './data-dir.js';
 import { openDatabase, type Db } from './db.js';
+import * as devices from './device-table.js';
 import { newId, nowIso } from './ids.js';
 
 type Row = Record<string, unknown>;
@@ -56,7 +58,7 @@ export class ProjectStore {
     fs.mkdirSync(root, { recursive: true });
     this.projectsDir = path.join(root, 'projects');
     fs.mkdirSync(this.projectsDir, { recursive: true });
-    this.db = openDatabase(path.join(root, 'easyquant.db'));
+    this.db = openDatabase(databaseFile(root));
     this.recovery = this.recover();
   }
 
@@ -356,48 +358,31 @@ export class ProjectStore {
   addDevice(name: string, config: DeviceConfig, secretEnc: Buffer | null): DeviceInfo {
     const clean = name.trim();
     if (!clean) throw new StoreError('a device needs a name');
-    if (this.db.prepare(`SELECT 1 FROM devices WHERE name = ?`).get(clean)) throw new StoreError(`a device named '${clean}' already exists`);
-    const id = newId('dev');
-    this.db
-      .prepare(`INSERT INTO devices (id, name, transport, config_json, secret_enc, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(id, clean, config.transport, JSON.stringify(config), secretEnc, nowIso());
-    return this.getDevice(id);
-  }
-
-  private deviceRow(r: Row): DeviceInfo {
-    return {
-      id: String(r.id),
-      name: String(r.name),
-      config: JSON.parse(String(r.config_json)) as DeviceConfig,
-      hasSecret: r.secret_enc != null,
-      probe: json<Record<string, unknown>>(r.probe_json),
-      createdAt: String(r.created_at),
-    };
+    if (devices.deviceByName(this.db, clean)) throw new StoreError(`a device named '${clean}' already exists`);
+    return devices.insertDevice(this.db, clean, config, secretEnc);
   }
 
   getDevice(id: string): DeviceInfo {
-    const r = this.db.prepare(`SELECT * FROM devices WHERE id = ?`).get(id) as Row | undefined;
-    if (!r) throw new StoreError(`no device with id ${id}`);
-    return this.deviceRow(r);
+    const d = devices.deviceById<DeviceConfig>(this.db, id);
+    if (!d) throw new StoreError(`no device with id ${id}`);
+    return d;
   }
 
   deviceSecret(id: string): Buffer | null {
-    const r = this.db.prepare(`SELECT secret_enc FROM devices WHERE id = ?`).get(id) as Row | undefined;
-    return (r?.secret_enc as Buffer | null) ?? null;
+    return devices.deviceSecret(this.db, id);
   }
 
   listDevices(): DeviceInfo[] {
-    return (this.db.prepare(`SELECT * FROM devices ORDER BY name`).all() as Row[]).map((r) => this.deviceRow(r));
+    return devices.listDevices<DeviceConfig>(this.db);
   }
 
   setDeviceProbe(id: string, probe: Record<string, unknown>): DeviceInfo {
-    this.db.prepare(`UPDATE devices SET probe_json = ? WHERE id = ?`).run(JSON.stringify(probe), id);
+    devices.setDeviceProbe(this.db, id, probe);
     return this.getDevice(id);
   }
 
   removeDevice(id: string): void {
-    const r = this.db.prepare(`DELETE FROM devices WHERE id = ?`).run(id);
-    if (r.changes === 0) throw new StoreError(`no device with id ${id}`);
+    if (!devices.deleteDevice(this.db, id)) throw new StoreError(`no device with id ${id}`);
   }
 
   // ---------------------------------------------------------------- profiles

@@ -24,7 +24,7 @@ describeShared('easyquant devices / deploy / profile', () => {
     ensureNativeAddon();
     board = await startSshBoard({ cpu: 'cortex-a76' });
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-devcli-'));
-    env = { EQ_DEPLOY_HOME: path.join(home, 'deploy') };
+    env = { EQ_DEPLOY_HOME: path.join(home, 'deploy'), EQ_DATA_DIR: path.join(home, 'data') };
     for (const bits of [8, 7]) {
       const r = runCli(['calibrate', '--model', model, '--card', card, '--data', MNIST_DIR, '--method', 'minmax', '--bits', String(bits), '--calib', '20', '--out', path.join(home, `s${bits}`), '--quiet']);
       expect(r.stderr).toBe('');

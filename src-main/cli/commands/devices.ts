@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { KnownHosts } from '../../deploy/known-hosts.js';
 import { probe } from '../../deploy/operations.js';
-import { DeviceRegistry, deployHome, type Device, type DeviceInput } from '../../deploy/registry.js';
+import { deployHome, type Device, type DeviceInput } from '../../deploy/registry.js';
+import { DeviceRegistry } from '../../service/device-registry.js';
 import { DeviceSession } from '../../deploy/session.js';
 import { int } from '../parse.js';
 import path from 'node:path';
@@ -21,7 +22,7 @@ function describe(d: Device): string {
 }
 
 export function registerDevices(program: Command): void {
-  const devices = program.command('devices').description('boards to deploy to (registry in $EQ_DEPLOY_HOME, default ~/.easyquant)');
+  const devices = program.command('devices').description('boards to deploy to (shared with the app: the devices of $EQ_DATA_DIR, default ~/.easyquant-studio)');
 
   devices
     .command('add <name>')
@@ -57,10 +58,14 @@ export function registerDevices(program: Command): void {
     .description('list the registered boards')
     .option('--json', 'print one JSON object on stdout')
     .action((o: { json?: boolean }) => {
-      const list = new DeviceRegistry().list();
-      if (o.json) process.stdout.write(`${JSON.stringify({ devices: list })}\n`);
-      else if (!list.length) process.stdout.write("no devices (add one with 'easyquant devices add')\n");
-      else for (const d of list) process.stdout.write(`${describe(d)}\n`);
+      const reg = new DeviceRegistry();
+      const list = reg.list();
+      if (o.json) process.stdout.write(`${JSON.stringify({ devices: list, unusable: reg.unusable })}\n`);
+      else if (!list.length && !reg.unusable.length) process.stdout.write("no devices (add one with 'easyquant devices add')\n");
+      else {
+        for (const d of list) process.stdout.write(`${describe(d)}\n`);
+        for (const u of reg.unusable) process.stdout.write(`${u.name.padEnd(16)} (not usable from the CLI: ${u.reason})\n`);
+      }
     });
 
   devices

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { compileVariant, loadEvalSet, type Variant } from '../../deploy/prepare.js';
 import { profileFleet } from '../../deploy/profile.js';
 import { readScalesJson } from '../../core/export/scales-json.js';
-import { DeviceRegistry } from '../../deploy/registry.js';
+import { DeviceRegistry } from '../../service/device-registry.js';
 import { int } from '../parse.js';
 
 interface ProfileOpts {
