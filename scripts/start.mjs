@@ -3,8 +3,8 @@
 //
 // - If the Electron binary is installed (or can be fetched now), build the app if `out/` is
 //   missing and run it with `electron-vite preview --skipBuild`.
-// - Otherwise fall back to web mode: serve the built renderer (out/renderer) on 127.0.0.1 at a
-//   free port and print one line saying so. The server runs until Ctrl-C.
+// - Otherwise fall back to web mode: `easyquant serve` (the app's service API and the built
+//   renderer on 127.0.0.1 at a free port), after one line saying so. It runs until Ctrl-C.
 //
 // Options: --web          force web mode
 //          --rebuild      rebuild out/ even if it exists
@@ -12,7 +12,6 @@
 // Env:     EQ_NO_ELECTRON_DOWNLOAD=1   don't try to fetch the Electron binary
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,121 +111,6 @@ function runElectron(electronPath) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Web mode: minimal static server for out/renderer (loopback only).
-
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "connect-src 'self' ws://127.0.0.1:*";
-
-/** Resolve a URL path inside `root`; undefined if it escapes root or isn't a file. */
-function resolveStatic(root, urlPath) {
-  let decoded;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('\0')) return undefined;
-  const file = path.resolve(root, '.' + path.posix.normalize('/' + decoded));
-  if (file !== root && !file.startsWith(root + path.sep)) return undefined;
-  try {
-    const st = fs.statSync(file);
-    if (st.isDirectory()) {
-      const index = path.join(file, 'index.html');
-      return fs.existsSync(index) ? index : undefined;
-    }
-    return st.isFile() ? file : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function startWebServer(port, reason) {
-  const root = fs.realpathSync(RENDERER_DIR);
-  let boundPort = port;
-  const server = http.createServer((req, res) => {
-    // Reject foreign Host headers (DNS rebinding): only loopback names on our port.
-    const host = (req.headers.host ?? '').toLowerCase();
-    const okHosts = [`127.0.0.1:${boundPort}`, `localhost:${boundPort}`];
-    if (!okHosts.includes(host)) {
-      res.writeHead(421, { 'content-type': 'text/plain' }).end('misdirected request\n');
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    const urlPath = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    let file = resolveStatic(root, urlPath);
-    // SPA fallback: extensionless paths get index.html; missing assets are 404.
-    if (!file && !path.posix.extname(urlPath)) file = path.join(root, 'index.html');
-    if (!file) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      return;
-    }
-    const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-    const headers = {
-      'content-type': type,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cache-control': file.endsWith('.html') ? 'no-cache' : 'public, max-age=3600',
-    };
-    if (type.startsWith('text/html')) {
-      headers['content-security-policy'] = CSP;
-      headers['x-frame-options'] = 'DENY';
-    }
-    res.writeHead(200, headers);
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    fs.createReadStream(file)
-      .on('error', () => res.destroy())
-      .pipe(res);
-  });
-  server.on('error', (err) => {
-    console.error(`easyquant: web mode server failed: ${err.message}`);
-    process.exit(1);
-  });
-  server.listen(port, '127.0.0.1', () => {
-    boundPort = server.address().port;
-    const url = `http://127.0.0.1:${boundPort}`;
-    console.log(
-      reason === 'forced'
-        ? `Opening EasyQuant Studio in web mode at ${url}`
-        : `Electron binary not available here (no download access); opening EasyQuant Studio in web mode at ${url}`,
-    );
-  });
-  const stop = () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
-// ---------------------------------------------------------------------------------------------
 
 /**
  * Web mode with the app's service API: `easyquant serve` (src-main/cli/commands/serve.ts) —
@@ -253,12 +137,7 @@ function main() {
     console.error(`easyquant: invalid port ${portArg}`);
     process.exit(2);
   }
-  // the static-only server below stays for builds without the CLI; the app needs the API
-  if (fs.existsSync(path.join(ROOT, 'bin', 'easyquant.mjs'))) runServe(port, forceWeb ? 'forced' : 'no-electron');
-  else {
-    ensureBuilt();
-    startWebServer(port, forceWeb ? 'forced' : 'no-electron');
-  }
+  runServe(port, forceWeb ? 'forced' : 'no-electron');
 }
 
 main();
