@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "kernels/kernels.h"
+#include "kernels/scalar/act_bounds.h"
 #include "kernels/scalar/rounding.h"
 
 namespace eq {
@@ -66,19 +67,6 @@ bool ForEachRow(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t 
     store_row(c, row, static_cast<int32_t>(b), c * cstride + p0 * pstride);
   }
   return true;
-}
-
-// Float bounds equivalent to the double comparisons v < act_min and v > act_max for a float v:
-// the smallest float >= act_min and the largest float <= act_max (no float lies in between).
-inline float FloatCeil(double x) {
-  float f = static_cast<float>(x);
-  if (static_cast<double>(f) < x) f = std::nextafter(f, INFINITY);
-  return f;
-}
-inline float FloatFloor(double x) {
-  float f = static_cast<float>(x);
-  if (static_cast<double>(f) > x) f = std::nextafter(f, -INFINITY);
-  return f;
 }
 
 }  // namespace

@@ -54,15 +54,6 @@ struct TileInt8 {
   }
 };
 
-struct Tiles {
-  TileFn t[kMR * kNRV];
-  Tiles() { TileTableRows<TileInt8, kMR, kNRV>::Fill(t); }
-};
-const Tiles& TileTable() {
-  static const Tiles tiles;
-  return tiles;
-}
-
 // B → [Kp/2][W][2] int16: rows k and k+1 interleaved bytewise, then sign-extended.
 void PackB(const int8_t* B, size_t ldb, size_t K, size_t N, uint8_t* dst) {
   const size_t Kp = PaddedK(kGeom, K);
@@ -100,7 +91,7 @@ size_t PackedABytes(size_t M, size_t K) { return PackedABytesOf(kGeom, M, K); }
 void PackA(const int8_t* A, size_t M, size_t K, uint8_t* dst) { PackAPanels<int16_t>(kGeom, A, M, K, 0, dst); }
 size_t PackedBBytes(size_t K, size_t N) { return PackedBBytesOf(kGeom, K, N); }
 void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int32_t* C, size_t ldc) {
-  RunBlocked(kGeom, TileTable().t, kNRV, pa, pb, M, N, K, C, ldc);
+  RunBlocked(kGeom, TileTable<TileInt8, kMR, kNRV>(), kNRV, pa, pb, M, N, K, C, ldc);
 }
 
 const IGemmKernel kInt8{"avx2-int8-maddwd", Isa::kAvx2, 127, PackedABytes, PackA, PackedBBytes, PackB, Run};

@@ -204,6 +204,16 @@ struct TileTableRows<TileT, 0, NRV> {
   static void Fill(TileFn*) {}
 };
 
+// The [MR][NRV] table of TileT instantiations that RunBlocked indexes, built once.
+template <template <int, int> class TileT, int MR, int NRV>
+const TileFn* TileTable() {
+  static const struct Table {
+    TileFn t[MR * NRV];
+    Table() { TileTableRows<TileT, MR, NRV>::Fill(t); }
+  } table;
+  return table.t;
+}
+
 }  // namespace
 }  // namespace kernels
 }  // namespace eq

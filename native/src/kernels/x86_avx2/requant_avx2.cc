@@ -17,6 +17,7 @@
 #include <cstring>
 
 #include "kernels/kernels.h"
+#include "kernels/scalar/act_bounds.h"
 
 namespace eq {
 namespace kernels {
@@ -38,17 +39,6 @@ inline __m256i Requant16(const int32_t* row, __m256i b, __m256 m, __m256 lo, __m
   const __m128i bytes = _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(o), bytes);
   return _mm256_or_si256(Overflow(a0, b, s0), Overflow(a1, b, s1));
-}
-
-inline float FloatCeil(double x) {
-  float f = static_cast<float>(x);
-  if (static_cast<double>(f) < x) f = std::nextafter(f, INFINITY);
-  return f;
-}
-inline float FloatFloor(double x) {
-  float f = static_cast<float>(x);
-  if (static_cast<double>(f) > x) f = std::nextafter(f, -INFINITY);
-  return f;
 }
 
 }  // namespace

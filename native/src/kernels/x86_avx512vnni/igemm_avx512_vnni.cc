@@ -53,21 +53,12 @@ struct TileVnni {
   }
 };
 
-struct Tiles {
-  TileFn t[kMR * kNRV];
-  Tiles() { TileTableRows<TileVnni, kMR, kNRV>::Fill(t); }
-};
-const Tiles& TileTable() {
-  static const Tiles tiles;
-  return tiles;
-}
-
 size_t PackedABytes(size_t M, size_t K) { return PackedABytesOf(kGeom, M, K); }
 void PackA(const int8_t* A, size_t M, size_t K, uint8_t* dst) { PackAPanels<int8_t>(kGeom, A, M, K, 128, dst); }
 size_t PackedBBytes(size_t K, size_t N) { return PackedBBytesOf(kGeom, K, N); }
 void PackB(const int8_t* B, size_t ldb, size_t K, size_t N, uint8_t* dst) { PackBQuads(kGeom, B, ldb, K, N, 128, dst); }
 void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int32_t* C, size_t ldc) {
-  RunBlocked(kGeom, TileTable().t, kNRV, pa, pb, M, N, K, C, ldc);
+  RunBlocked(kGeom, TileTable<TileVnni, kMR, kNRV>(), kNRV, pa, pb, M, N, K, C, ldc);
 }
 
 const IGemmKernel kVnni{"avx512vnni-dpbusd", Isa::kAvx512Vnni, 127, PackedABytes, PackA, PackedBBytes, PackB, Run};
