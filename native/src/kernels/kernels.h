@@ -19,8 +19,6 @@ namespace kernels {
 // cols[k][p] (k-major, P columns) for one group of a convolution over one NCHW image:
 // k = (ci*kh + ky)*kw + kx, p = oy*outW + ox; taps outside the input read 0.
 void Im2ColS8(const int8_t* x, const LinearGeom& g, uint32_t group, int8_t* cols);
-// Rows [k0, k1) of the same matrix (threads split the rows).
-void Im2ColS8Rows(const int8_t* x, const LinearGeom& g, uint32_t group, size_t k0, size_t k1, int8_t* cols);
 // Output positions [p0, p1) only, every k: dst[k * (p1 - p0) + (p - p0)] (one thread's GEMM
 // column block, built next to where it is packed).
 void Im2ColS8Block(const int8_t* x, const LinearGeom& g, uint32_t group, size_t p0, size_t p1, int8_t* dst);

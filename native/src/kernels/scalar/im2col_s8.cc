@@ -7,42 +7,6 @@
 namespace eq {
 namespace kernels {
 
-void Im2ColS8(const int8_t* x, const LinearGeom& g, uint32_t group, int8_t* cols) { Im2ColS8Rows(x, g, group, 0, g.K, cols); }
-
-void Im2ColS8Rows(const int8_t* x, const LinearGeom& g, uint32_t group, size_t k0, size_t k1, int8_t* cols) {
-  const size_t cpg = g.cin / g.group;
-  const size_t hw = static_cast<size_t>(g.inH) * g.inW;
-  const size_t taps = static_cast<size_t>(g.kh) * g.kw;
-  for (size_t k = k0; k < k1; k++) {
-    const size_t ci = k / taps, ky = (k % taps) / g.kw, kx = k % g.kw;
-    if (ci >= cpg) break;
-    const int8_t* plane = x + (group * cpg + ci) * hw;
-    const int64_t off_y = static_cast<int64_t>(ky) * g.dh - g.padT;
-    const int64_t off_x = static_cast<int64_t>(kx) * g.dw - g.padL;
-    // valid outputs of a row: 0 <= ox*sw + off_x < inW  →  ox in [ox0, ox1); zeros outside
-    const int64_t ox0 = off_x >= 0 ? 0 : std::min<int64_t>(g.outW, (-off_x + g.sw - 1) / g.sw);
-    const int64_t lim = static_cast<int64_t>(g.inW) - off_x;
-    const int64_t ox1 = std::max<int64_t>(ox0, std::min<int64_t>(g.outW, lim <= 0 ? 0 : (lim + g.sw - 1) / g.sw));
-    int8_t* row = cols + k * g.P;
-    for (uint32_t oy = 0; oy < g.outH; oy++, row += g.outW) {
-      const int64_t iy = static_cast<int64_t>(oy) * g.sh + off_y;
-      if (iy < 0 || iy >= static_cast<int64_t>(g.inH)) {
-        std::memset(row, 0, g.outW);
-        continue;
-      }
-      const int8_t* src = plane + static_cast<size_t>(iy) * g.inW;
-      std::memset(row, 0, static_cast<size_t>(ox0));
-      if (g.sw == 1) {
-        std::memcpy(row + ox0, src + ox0 + off_x, static_cast<size_t>(ox1 - ox0));
-      } else {
-        const int8_t* sp = src + ox0 * g.sw + off_x;
-        for (int64_t ox = ox0; ox < ox1; ox++, sp += g.sw) row[ox] = *sp;
-      }
-      std::memset(row + ox1, 0, static_cast<size_t>(g.outW - ox1));
-    }
-  }
-}
-
 void Im2ColS8Block(const int8_t* x, const LinearGeom& g, uint32_t group, size_t p0, size_t p1, int8_t* dst) {
   const size_t cpg = g.cin / g.group;
   const size_t hw = static_cast<size_t>(g.inH) * g.inW;
@@ -85,6 +49,8 @@ void Im2ColS8Block(const int8_t* x, const LinearGeom& g, uint32_t group, size_t 
     }
   }
 }
+
+void Im2ColS8(const int8_t* x, const LinearGeom& g, uint32_t group, int8_t* cols) { Im2ColS8Block(x, g, group, 0, g.P, cols); }
 
 void PackGemmInputS8(const int8_t* x, uint32_t P, uint32_t K, int8_t* cols) {
   for (size_t p = 0; p < P; p++)
