@@ -6,17 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { NATIVE_DIR } from './native.js';
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) t = Math.max(t, newest(p));
-    else if (/\.(cc|h|txt|cmake)$/.test(e.name)) t = Math.max(t, fs.statSync(p).mtimeMs);
-  }
-  return t;
-}
+import { NATIVE_DIR, newestSource } from './native.js';
 
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -27,7 +17,7 @@ export function ensureHostTool(folder: string, target: string, cmakeArgs: string
   const dir = path.join(NATIVE_DIR, 'build', folder);
   const bin = path.join(dir, target);
   const lock = `${dir}.lock`;
-  const fresh = () => fs.existsSync(bin) && fs.statSync(bin).mtimeMs >= Math.max(newest(path.join(NATIVE_DIR, 'src')), newest(path.join(NATIVE_DIR, 'tools')), newest(path.join(NATIVE_DIR, 'tests')), fs.statSync(path.join(NATIVE_DIR, 'CMakeLists.txt')).mtimeMs);
+  const fresh = () => fs.existsSync(bin) && fs.statSync(bin).mtimeMs >= Math.max(newestSource(path.join(NATIVE_DIR, 'src')), newestSource(path.join(NATIVE_DIR, 'tools')), newestSource(path.join(NATIVE_DIR, 'tests')), fs.statSync(path.join(NATIVE_DIR, 'CMakeLists.txt')).mtimeMs);
   if (fresh()) return bin;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const deadline = Date.now() + 30 * 60_000;

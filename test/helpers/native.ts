@@ -15,12 +15,13 @@ export const ADDON_PATH = path.join(NATIVE_DIR, 'build', 'Release', 'eqm_native.
 const LOCK = path.join(NATIVE_DIR, 'build', '.build-lock');
 const STALE_LOCK_MS = 15 * 60_000;
 
-function newestSource(dir: string): number {
+/** Newest modification time of the native sources (.cc, .h, CMake files) under dir. */
+export function newestSource(dir: string): number {
   let t = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) t = Math.max(t, newestSource(p));
-    else if (/\.(cc|h|txt)$/.test(e.name)) t = Math.max(t, fs.statSync(p).mtimeMs);
+    else if (/\.(cc|h|txt|cmake)$/.test(e.name)) t = Math.max(t, fs.statSync(p).mtimeMs);
   }
   return t;
 }
