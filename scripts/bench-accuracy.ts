@@ -12,15 +12,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { opt, root, shared } from './bench-args.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const shared = path.resolve(process.env['EQ_SHARED_DIR'] ?? path.join(root, '..', 'shared'));
-const argv = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1]! : dflt;
-};
 const models = opt('models', 'squeezenet1.1,mobilenet_v1_0.25').split(',');
 const limit = opt('limit', '');
 /** extra calibrate flags, e.g. --calib-args '--steps 10' for a quick smoke run */

@@ -17,15 +17,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { argv, opt, root, shared } from './bench-args.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const shared = path.resolve(process.env['EQ_SHARED_DIR'] ?? path.join(root, '..', 'shared'));
-const argv = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1]! : dflt;
-};
 const threads = opt('threads', '2');
 const models = opt('models', 'squeezenet1.1,mobilenet_v1_0.25,resnet18').split(',');
 const bitsList = opt('bits', '8,7').split(',').map(Number);

@@ -16,19 +16,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { PreprocessSpec } from '../src-main/core/data/preprocess.js';
 import { runCalibration, runSynth } from '../src-main/service/quant-service.js';
 import { compileModel, runBench, type BenchRequest, type BenchResult } from '../src-main/service/runtime-service.js';
 import { Runtime, type NativeOpProfile } from '../src-main/runtime/native-runtime.js';
+import { opt, root, shared } from './bench-args.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const shared = path.resolve(process.env['EQ_SHARED_DIR'] ?? path.join(root, '..', 'shared'));
-const argv = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1]! : dflt;
-};
 const runs = Number(opt('runs', '30'));
 const warmup = Number(opt('warmup', '5'));
 const threadList = opt('threads', '1,2').split(',').map(Number);
