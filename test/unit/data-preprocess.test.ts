@@ -93,8 +93,8 @@ describeShared('preprocessImage golden checks (ImageNet sample)', () => {
     expect(x[P + 100]).toBeCloseTo((raw[100 * 3 + 1] - 127.5) / 127.5, 6);
   });
 
-  it("shorterSide 'card' (259) resizes with one uniform scale and crops at sharp's centre", async () => {
-    const spec = cardToSpec(readCard(cardPath('squeezenet1.1')), { shorterSide: 'card' });
+  it("a shorter side of 259 resizes with one uniform scale and crops at sharp's centre", async () => {
+    const spec: PreprocessSpec = { ...cardToSpec(readCard(cardPath('squeezenet1.1'))), resize: { mode: 'shorter', size: 259 } };
     const x = await preprocessImage(TENCH, { ...spec, mean: [0, 0, 0] }, [1, 3, 227, 227]);
     // 500x375 → 345x259 (Math.round(500 * 259 / 375) = 345), crop at left ceil(118/2) = 59, top 16
     const { data, info } = await sharp(TENCH).resize({ width: 259, height: 259, fit: 'outside' }).raw().toBuffer({ resolveWithObject: true });

@@ -7,12 +7,8 @@
  *  - detection (ultraface): resize [w, h] with fit 'fill' (a stretch), channel_order, mean, std
  *  - mnist: only a note → raw pixel values 0..255, greyscale, no normalisation
  *
- * NOTE on resize_shorter_side: the cards' fp32 reference figures (SqueezeNet 0.648/0.858,
- * MobileNet 0.564/0.812 top-1/top-5 on the 1000 sample images) are reproduced exactly only when
- * the shorter side is resized to the crop size (227 / 224), i.e. sharp `resize(cw, ch, {fit:'cover'})`,
- * not to the card's resize_shorter_side (259 / 256: SqueezeNet 0.619, MobileNet 0.564/0.813).
- * `cardToSpec` therefore defaults to `shorterSide: 'reference'`; pass `shorterSide: 'card'` for
- * the value as written in the card.
+ * A card means what it says: `resize_shorter_side` is used as written (the shared cards give the
+ * crop size there, 227 / 224, because that is how their fp32 reference accuracy was measured).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -288,16 +284,8 @@ export function readCard(file: string): Card {
   return parseCard(json, file);
 }
 
-export interface CardToSpecOptions {
-  /**
-   * For `resize_shorter_side` cards: 'reference' (default) resizes the shorter side to the crop
-   * size, which reproduces the cards' fp32 reference figures; 'card' uses resize_shorter_side as written.
-   */
-  shorterSide?: 'reference' | 'card';
-}
-
 /** The card's preprocessing as a validated PreprocessSpec (output layout = the card's input layout). */
-export function cardToSpec(card: Card, opts: CardToSpecOptions = {}): PreprocessSpec {
+export function cardToSpec(card: Card): PreprocessSpec {
   const p = card.preprocess;
   const layout = card.input.layout;
   let spec: PreprocessSpec;
@@ -317,9 +305,8 @@ export function cardToSpec(card: Card, opts: CardToSpecOptions = {}): Preprocess
       layout,
     };
   } else {
-    const size = (opts.shorterSide ?? 'reference') === 'reference' ? Math.max(p.centerCrop.width, p.centerCrop.height) : p.resizeShorterSide;
     spec = {
-      resize: { mode: 'shorter', size },
+      resize: { mode: 'shorter', size: p.resizeShorterSide },
       centerCrop: { ...p.centerCrop },
       cropOffset: 'ceil',
       resample: p.resample,
