@@ -7,7 +7,8 @@
  * then one line per layer with the scale of the layer's input (bottom) blob,
  *     <layer> s
  * Fields are separated by single spaces. The layer name is the ONNX node name, which is
- * what onnx2ncnn uses as the ncnn layer name (pass `layerName` to map it otherwise).
+ * what onnx2ncnn uses as the ncnn layer name; for an ncnn model converted another way,
+ * ncnn-param.ts maps our layers to the names of the user's .param (`layerName`).
  *
  * Scale convention: ncnn's scale is qmax / threshold, a multiplier (int8 = round(x * scale)),
  * which is exactly OUR convention, so our scales are written as they are. Numbers are
@@ -34,6 +35,10 @@ export interface NcnnTable {
 export interface NcnnTableOptions {
   /** ncnn layer name for a layer of the table (default: the ONNX node name) */
   layerName?: (layer: LayerScales) => string;
+  /** layers to write (default: all) */
+  include?: (layer: LayerScales) => boolean;
+  /** multiplier applied to a layer's weight scales (ncnn's 6-bit convention; default 1) */
+  weightFactor?: (layer: LayerScales) => number;
 }
 
 const PARAM_SUFFIX = '_param_0';
@@ -51,7 +56,9 @@ function checkScale(s: number, what: string): void {
 /** Writes the ncnn int8 calibration table text for every layer of the table. */
 export function writeNcnnTable(table: ScaleTable, opts: NcnnTableOptions = {}): string {
   const nameOf = opts.layerName ?? ((l: LayerScales) => l.name);
-  const names = table.layers.map((l) => {
+  const factorOf = opts.weightFactor ?? (() => 1);
+  const layers = opts.include ? table.layers.filter(opts.include) : table.layers;
+  const names = layers.map((l) => {
     const n = nameOf(l);
     checkName(n, l);
     return n;
@@ -59,12 +66,14 @@ export function writeNcnnTable(table: ScaleTable, opts: NcnnTableOptions = {}): 
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw new Error(`ncnn table: two layers have the ncnn name '${dup}'`);
   const lines: string[] = [];
-  table.layers.forEach((l, i) => {
+  layers.forEach((l, i) => {
     if (l.weightScales.length === 0) throw new Error(`ncnn table: layer '${l.name}' has no weight scales`);
-    l.weightScales.forEach((s, c) => checkScale(s, `weight scale ${c} of layer '${l.name}'`));
-    lines.push(`${names[i]}${PARAM_SUFFIX} ${l.weightScales.map((s) => String(s)).join(' ')}`);
+    const f = factorOf(l);
+    const ws = f === 1 ? l.weightScales : l.weightScales.map((s) => s * f);
+    ws.forEach((s, c) => checkScale(s, `weight scale ${c} of layer '${l.name}'`));
+    lines.push(`${names[i]}${PARAM_SUFFIX} ${ws.map((s) => String(s)).join(' ')}`);
   });
-  table.layers.forEach((l, i) => {
+  layers.forEach((l, i) => {
     checkScale(l.inputScale, `input scale of layer '${l.name}'`);
     lines.push(`${names[i]} ${String(l.inputScale)}`);
   });
