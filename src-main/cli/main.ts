@@ -240,12 +240,15 @@ function buildOwnCommands(): Command {
     .option('--card <file>', 'model card (card.json) for the input shape')
     .option('--format <list>', `comma-separated: ${Object.keys(EXPORT_FILES).join(', ')} or all`, 'all')
     .requiredOption('--out <dir>', 'output folder (written atomically)')
+    .option('--ncnn-param <file>', "name the ncnn table's layers after your ncnn model (.param; layers matched by weight geometry)")
+    .option('--ncnn-6bit', "ncnn's 6-bit weight scales (31/T) for 3x3 stride-1 convolutions, as ncnn2table writes them (needs --ncnn-param)")
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { model: string; scales: string; card?: string; format: string; out: string; json?: boolean }) => {
+    .action(async (o: { model: string; scales: string; card?: string; format: string; out: string; ncnnParam?: string; ncnn6bit?: boolean; json?: boolean }) => {
       const all = Object.keys(EXPORT_FILES) as ExportFormat[];
       const formats = o.format === 'all' ? all : (o.format.split(',') as ExportFormat[]);
       for (const f of formats) if (!all.includes(f)) throw new Error(`--format: unknown format '${f}' (expected ${all.join(', ')} or all)`);
-      const files = await runExport({ model: o.model, scales: o.scales, card: o.card, out: o.out, formats });
+      if ((o.ncnnParam || o.ncnn6bit) && !formats.includes('ncnn')) throw new Error('--ncnn-param/--ncnn-6bit apply to the ncnn table: add ncnn to --format');
+      const files = await runExport({ model: o.model, scales: o.scales, card: o.card, out: o.out, formats, ncnn: { param: o.ncnnParam, sixBit: o.ncnn6bit } });
       if (o.json) process.stdout.write(`${JSON.stringify({ files })}\n`);
       else for (const [k, f] of Object.entries(files)) process.stdout.write(`${k.padEnd(7)} ${f}\n`);
     });

@@ -10,6 +10,7 @@ import { DEFAULT_SETTINGS, type CalibSettings, validateSettings } from '../core/
 import { takeValid } from '../core/data/dataset.js';
 import type { EngineKind } from '../core/engine/types.js';
 import { evaluate, type EvalResult } from '../core/eval/evaluate.js';
+import { writeNcnnTableForParam } from '../core/export/ncnn-param.js';
 import { writeNcnnTable } from '../core/export/ncnn-table.js';
 import { exportQdqOnnx } from '../core/export/qdq-onnx.js';
 import { checkModelMatches, readScalesJson, writeScalesJson } from '../core/export/scales-json.js';
@@ -85,12 +86,36 @@ export interface CalibrateResponse {
   warnings: string[];
 }
 
-export async function writeExports(dir: string, p: Prepared, table: ScaleTable, formats: ExportFormat[]): Promise<Record<string, string>> {
+/** How to name the ncnn table: after the user's own ncnn model (.param) instead of our ONNX node names. */
+export interface NcnnExportOptions {
+  /** the user's ncnn .param file; layers are matched by weight geometry */
+  param?: string;
+  /** ncnn's 6-bit weight scales (31/T) for 3x3 stride-1 convolutions (its int8 Winograd needs them) */
+  sixBit?: boolean;
+}
+
+function ncnnTableText(p: Prepared, table: ScaleTable, o: NcnnExportOptions, warn: (m: string) => void): string {
+  if (!o.param) {
+    if (o.sixBit) throw new Error('--ncnn-6bit needs --ncnn-param (which layers ncnn runs with Winograd depends on its model)');
+    return writeNcnnTable(table);
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(o.param, 'utf8');
+  } catch (e) {
+    throw new Error(`${path.resolve(o.param)}: cannot read the ncnn .param (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const r = writeNcnnTableForParam(p.model.graph, table, text, path.resolve(o.param), { sixBit: o.sixBit });
+  for (const w of r.warnings) warn(w);
+  return r.text;
+}
+
+export async function writeExports(dir: string, p: Prepared, table: ScaleTable, formats: ExportFormat[], ncnn: NcnnExportOptions = {}, warn: (m: string) => void = (m) => process.stderr.write(`warning: ${m}\n`)): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   for (const f of formats) {
     const file = path.join(dir, EXPORT_FILES[f]);
     if (f === 'scales') fs.writeFileSync(file, writeScalesJson(table));
-    else if (f === 'ncnn') fs.writeFileSync(file, writeNcnnTable(table));
+    else if (f === 'ncnn') fs.writeFileSync(file, ncnnTableText(p, table, ncnn, warn));
     else if (f === 'trt') fs.writeFileSync(file, writeTrtCache(table));
     else if (f === 'qdq') fs.writeFileSync(file, exportQdqOnnx(p.model.graph, table));
     files[f] = file;
@@ -162,6 +187,7 @@ export interface ExportRequest extends ModelSource {
   scales: string;
   out: string;
   formats: ExportFormat[];
+  ncnn?: NcnnExportOptions;
 }
 
 export async function runExport(req: ExportRequest): Promise<Record<string, string>> {
@@ -170,7 +196,7 @@ export async function runExport(req: ExportRequest): Promise<Record<string, stri
   const out = path.resolve(req.out);
   let files: Record<string, string> = {};
   await writeDirAtomically(out, async (tmp) => {
-    const f = await writeExports(tmp, p, table, req.formats);
+    const f = await writeExports(tmp, p, table, req.formats, req.ncnn);
     files = Object.fromEntries(Object.entries(f).map(([k, v]) => [k, path.join(out, path.basename(v))]));
   });
   return files;

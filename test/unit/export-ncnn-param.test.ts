@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNcnnTable } from '../../src-main/core/export/ncnn-table.js';
 import {
@@ -11,8 +13,8 @@ import {
 import { loadModel } from '../../src-main/core/graph/load.js';
 import { planQuantization } from '../../src-main/core/quant/plan.js';
 import type { ScaleTable } from '../../src-main/core/quant/scale-table.js';
-import { describeShared, modelPath, SHARED_DIR } from '../helpers/shared.js';
-import path from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { cardPath, describeShared, IMAGENET_DIR, modelPath, SHARED_DIR } from '../helpers/shared.js';
 
 const PARAM = `7767517
 5 6
@@ -129,4 +131,28 @@ describeShared('ncnn table for the real SqueezeNet ncnn model (../shared)', () =
     expect(parseNcnnTable(r.text).weights.has('conv10')).toBe(false);
     expect(() => writeNcnnTableForParam(graph, table, PARAM, 'other.param')).toThrow(/other\.param: none of the model's 26 quantized layers/);
   });
+});
+
+describeShared('easyquant export --ncnn-param (CLI)', () => {
+  it('writes the table under the ncnn model\'s names; refuses --ncnn-6bit without a param', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-ncnn-'));
+    try {
+      const M = ['--model', modelPath('squeezenet1.1')];
+      const cal = runCli(['calibrate', ...M, '--card', cardPath('squeezenet1.1'), '--data', IMAGENET_DIR, '--method', 'minmax', '--calib', '2', '--out', path.join(dir, 'cal')]);
+      expect(cal.code, cal.stderr).toBe(0);
+      const param = path.join(SHARED_DIR, 'models', 'squeezenet1.1', 'ncnn.param');
+      const ex = runCli(['export', ...M, '--scales', path.join(dir, 'cal', 'scales.json'), '--format', 'ncnn', '--ncnn-param', param, '--out', path.join(dir, 'ncnn')]);
+      expect(ex.code, ex.stderr).toBe(0);
+      const t = parseNcnnTable(fs.readFileSync(path.join(dir, 'ncnn', 'ncnn.table'), 'utf8'));
+      expect(t.weights.size).toBe(26);
+      expect(t.weights.has('fire9/expand3x3')).toBe(true);
+      expect(t.weights.has('Conv_0')).toBe(false);
+      const bad = runCli(['export', ...M, '--scales', path.join(dir, 'cal', 'scales.json'), '--format', 'ncnn', '--ncnn-6bit', '--out', path.join(dir, 'bad')]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/easyquant: error: --ncnn-6bit needs --ncnn-param/);
+      expect(fs.existsSync(path.join(dir, 'bad'))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
