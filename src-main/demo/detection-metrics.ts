@@ -38,6 +38,19 @@ export function matchBoxes(pred: readonly Box[], ref: readonly Box[], minIoU = M
   return n;
 }
 
+/** Counts of one image (or of a set, summed). */
+export interface DetectionCounts {
+  matched: number;
+  predicted: number;
+  reference: number;
+}
+
+/** F-score of pooled counts (an empty side scores 1 only if both are empty). */
+export function fscoreOf(c: DetectionCounts): number {
+  if (c.predicted + c.reference === 0) return 1;
+  return (2 * c.matched) / (c.predicted + c.reference);
+}
+
 export interface DetectionScore {
   matched: number;
   predicted: number;
@@ -52,11 +65,19 @@ export class DetectionCounter {
   private matched = 0;
   private predicted = 0;
   private reference = 0;
+  private readonly images: DetectionCounts[] = [];
 
   add(pred: readonly Box[], ref: readonly Box[]): void {
-    this.matched += matchBoxes(pred, ref);
-    this.predicted += pred.length;
-    this.reference += ref.length;
+    const c = { matched: matchBoxes(pred, ref), predicted: pred.length, reference: ref.length };
+    this.images.push(c);
+    this.matched += c.matched;
+    this.predicted += c.predicted;
+    this.reference += c.reference;
+  }
+
+  /** The counts of each image, in the order added (for resampling). */
+  perImage(): readonly DetectionCounts[] {
+    return this.images;
   }
 
   score(): DetectionScore {

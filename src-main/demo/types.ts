@@ -1,7 +1,10 @@
 /** Options, progress events and the structured result of the embedded demo (CLI and GUI share them). */
 import type { ProgressEvent } from '../core/calib/progress.js';
 import type { DbParams } from './db-postprocess.js';
+import type { LatencyStats } from '../core/bench/latency-stats.js';
 import type { DetectionScore } from './detection-metrics.js';
+import type { FscoreDiff } from './fscore-diff.js';
+import type { LoadNote } from './latency.js';
 
 export interface DemoOptions {
   /** output folder for the exports, data and result (written atomically) */
@@ -18,7 +21,7 @@ export interface DemoOptions {
   /** EQ search: grid points (paper: 100) and output positions scored per image (0 = all) */
   steps?: number;
   samplePositions?: number;
-  /** timed runs per engine (after 2 warm-up runs) */
+  /** timed runs per engine, interleaved in one loop (after 2 warm-up rounds) */
   latencyRuns?: number;
   /** threads for onnxruntime and the native runtime (default: available CPUs) */
   threads?: number;
@@ -56,20 +59,28 @@ export interface DemoRow {
   agreementF: number | null;
   /** IoU of the binarized probability maps with FP32's, over the set (null for FP32) */
   mapIoU: number | null;
-  /** median latency of one image (ms) and the engine that ran it */
+  /** latency of one image: median and p90 of interleaved runs, the engine and its threads (null: not timed) */
+  latency: DemoLatency | null;
+  /** = latency.median_ms and "<engine>, <threads> thread(s)" (kept for older readers of demo-result.json) */
   latencyMs: number | null;
   latencyEngine: string | null;
+  /** F-score minus FP32's with a paired bootstrap interval over the images (null for FP32) */
+  fscoreDiff: FscoreDiff | null;
   calibSeconds: number | null;
-  /** channels whose weight scale was lowered to keep the int32 bias in range (bias-headroom.ts) */
-  cappedChannels?: number;
   /** export folder of this configuration */
   exportDir?: string;
   /** native output identical to the TypeScript integer reference on the first evaluation image */
   nativeMatchesIntRef?: boolean | null;
 }
 
+export interface DemoLatency extends LatencyStats {
+  /** e.g. 'onnxruntime FP32', 'native INT8' */
+  engine: string;
+  threads: number;
+}
+
 export interface DemoResult {
-  model: { file: string; package: string; sha256: string; inputName: string; inputDims: number[]; quantizedLayers: number; nodes: number };
+  model: { file: string; package: string; sha256: string; inputName: string; outputName: string; inputDims: number[]; quantizedLayers: number; nodes: number };
   data: { width: number; height: number; calibSeed: number; evalSeed: number; calibImages: number; evalImages: number; calibBoxes: number; evalBoxes: number };
   settings: { steps: number; samplePositions: number; alpha: number; beta: number; db: DbParams; matchIoU: number; threads: number };
   rows: DemoRow[];
@@ -78,5 +89,7 @@ export interface DemoResult {
   files: string[];
   /** wall-clock seconds per step; cpuSeconds: CPU time of the process (all threads), which shows how loaded the machine was */
   timings: { totalSeconds: number; cpuSeconds: number; renderSeconds: number; fp32Seconds: number; calibrateSeconds: number; evaluateSeconds: number; latencySeconds: number; exportSeconds: number };
+  /** 1-minute load average around the latency measurement (null: nothing was timed) */
+  load: LoadNote | null;
   warnings: string[];
 }

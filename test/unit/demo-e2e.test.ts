@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardToSpec, readCard } from '../../src-main/core/data/card.js';
 import { checkModelMatches, readScalesJson } from '../../src-main/core/export/scales-json.js';
 import { dbPostprocess } from '../../src-main/demo/db-postprocess.js';
 import { DetectionCounter } from '../../src-main/demo/detection-metrics.js';
@@ -38,7 +39,7 @@ describe('easyquant demo (small)', () => {
     const out = path.join(tmp, 'demo');
     const events: DemoProgress[] = [];
     const r = await runDemo(
-      { out, width: W, height: H, calibImages: 1, evalImages: 3, steps: 8, samplePositions: 16, latencyRuns: 1, bits: [8, 7], buildNative: false },
+      { out, width: W, height: H, calibImages: 1, evalImages: 3, steps: 8, samplePositions: 16, latencyRuns: 2, threads: 1, bits: [8, 7], buildNative: false },
       (e) => events.push(e),
     );
     expect(r.rows.map((x) => x.config)).toEqual(['FP32', 'EQ INT8', 'EQ INT7']);
@@ -51,7 +52,12 @@ describe('easyquant demo (small)', () => {
     expect(fp32.detection.reference).toBe(gt);
     // the pretrained detector finds most rendered lines
     expect(fp32.detection.fscore).toBeGreaterThan(0.6);
-    expect(fp32.latencyMs).toBeGreaterThan(0);
+    expect(fp32.latency).toMatchObject({ runs: 2, engine: 'onnxruntime FP32', threads: 1 });
+    expect(fp32.latency!.median_ms).toBeGreaterThan(0);
+    expect(fp32.latency!.p90_ms).toBeGreaterThanOrEqual(fp32.latency!.median_ms);
+    expect(fp32.latencyMs).toBe(fp32.latency!.median_ms);
+    expect(fp32.fscoreDiff).toBeNull();
+    expect(r.load).toMatchObject({ cores: os.availableParallelism() });
     for (const row of r.rows.slice(1)) {
       expect(row.detection.reference).toBe(gt);
       expect(row.detection.matched).toBeLessThanOrEqual(Math.min(row.detection.predicted, gt));
@@ -59,12 +65,19 @@ describe('easyquant demo (small)', () => {
       expect(row.agreementF).toBeLessThanOrEqual(1);
       expect(row.mapIoU).toBeGreaterThan(0.5);
       expect(row.calibSeconds).toBeGreaterThan(0);
+      expect(row.fscoreDiff).toMatchObject({ images: 3, level: 0.95 });
+      expect(row.fscoreDiff!.diff).toBeCloseTo(row.detection.fscore - fp32.detection.fscore, 12);
+      expect(row.fscoreDiff!.lo).toBeLessThanOrEqual(row.fscoreDiff!.hi);
+      // a note for every quantized config that scores above FP32, none otherwise
+      expect(r.warnings.some((w) => w.startsWith(`${row.config} scores above FP32`))).toBe(row.fscoreDiff!.diff > 0);
       if (r.native.available) {
         expect(row.engine).toBe('native');
         expect(row.nativeMatchesIntRef).toBe(true);
-        expect(row.latencyMs).toBeGreaterThan(0);
+        expect(row.latency).toMatchObject({ runs: 2, engine: `native INT${row.bits}`, threads: 1 });
+        expect(row.latency!.median_ms).toBeGreaterThan(0);
       } else {
         expect(row.engine).toBe('int-ref');
+        expect(row.latency).toBeNull();
         expect(row.latencyMs).toBeNull();
       }
     }
@@ -92,6 +105,12 @@ describe('easyquant demo (small)', () => {
     } finally {
       await qdq.release();
     }
+    // the card the GUI's demo project uses
+    const card = readCard(path.join(out, 'card.json'));
+    expect(card.input.shape).toEqual([1, 3, H, W]);
+    expect(card.modelFile).toBe(r.model.file);
+    expect(card.output.name).toBe(r.model.outputName);
+    expect(cardToSpec(card).resize).toEqual({ mode: 'stretch', width: W, height: H });
     // data, overlays and the result file
     expect(fs.readdirSync(path.join(out, 'data', 'eval')).filter((f) => f.endsWith('.png'))).toHaveLength(3);
     expect(Object.keys(JSON.parse(fs.readFileSync(path.join(out, 'data', 'calib', 'boxes.json'), 'utf8')))).toHaveLength(1);

@@ -37,7 +37,7 @@ export function registerDemo(program: Command): void {
     .option('--bits <list>', 'EQ bit widths', bitsList, [...DEMO_DEFAULTS.bits])
     .option('--steps <n>', 'EQ grid points', int('--steps'), DEMO_DEFAULTS.steps)
     .option('--sample-positions <n>', 'EQ: output positions scored per image (0 = all)', int('--sample-positions'), DEMO_DEFAULTS.samplePositions)
-    .option('--latency-runs <n>', 'timed runs per engine', int('--latency-runs'), DEMO_DEFAULTS.latencyRuns)
+    .option('--latency-runs <n>', 'timed runs per engine (all engines interleaved in one loop; median and p90 reported)', int('--latency-runs'), DEMO_DEFAULTS.latencyRuns)
     .option('--threads <n>', 'threads for onnxruntime and the native runtime (default: available CPUs)', int('--threads'))
     .option('--no-build-native', 'do not build the native addon when it is missing')
     .option('--json', 'print the result as one JSON object on stdout')
