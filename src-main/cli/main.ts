@@ -68,6 +68,8 @@ function preprocessFrom(o: PreOpts): PreprocessSpec | undefined {
   };
 }
 
+const LABELS_HELP = 'labels.tsv (file, class index); without it, <data>/labels.tsv is used only when the card declares a classifier';
+
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
 
 /**
@@ -129,7 +131,7 @@ function buildOwnCommands(): Command {
       .description('calibrate scales (EQ, MinMax, KL or Percentile) and write every export into --out')
       .requiredOption('--model <file>', 'ONNX model')
       .requiredOption('--data <dir>', 'image folder, or folder with MNIST idx files')
-      .option('--labels <file>', 'labels.tsv (file, class index)')
+      .option('--labels <file>', LABELS_HELP)
       .addOption(new Option('--method <m>', 'calibration method').choices(['eq', 'minmax', 'kl', 'percentile']).default('eq'))
       .option('--bits <n>', 'bit width, 4..8 (INT8 = 8, INT7 = 7)', int('--bits'), 8)
       .option('--calib <n>', 'number of calibration images (the first N in sorted order)', int('--calib'), 50)
@@ -204,7 +206,7 @@ function buildOwnCommands(): Command {
       .description('evaluate an engine: top-1/top-5, agreement with FP32, per-layer cosine')
       .requiredOption('--model <file>', 'ONNX model')
       .requiredOption('--data <dir>', 'image folder, or folder with MNIST idx files')
-      .option('--labels <file>', 'labels.tsv (file, class index)')
+      .option('--labels <file>', LABELS_HELP)
       .option('--scales <file>', 'scales.json (needed for quantized engines)')
       .addOption(new Option('--engine <e>', 'engine').choices(['fp32', 'sim', 'int-ref', 'ort-qdq', 'native']).default('fp32'))
       .option('--limit <n>', 'evaluate only the first n images', int('--limit'))
