@@ -3,6 +3,7 @@
  * Results go to stdout (a table, or one JSON object with --json); progress and warnings go
  * to stderr; any error is one line `easyquant: error: …` and a non-zero exit.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CalibSettings } from '../core/calib/settings.js';
@@ -13,6 +14,16 @@ import { createProgressBar } from './progress-bar.js';
 import { SYNTH_ARCHS, type SynthArch } from '../core/synth/index.js';
 import { printInspect, printEval } from './tables.js';
 import { int, num } from './parse.js';
+import { EXAMPLES, examples } from './examples.js';
+
+/** The package version (package.json two folders up from src-main/cli). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 function list(v: string): number[] {
   return v.split(',').map((s) => {
@@ -68,6 +79,8 @@ function preprocessFrom(o: PreOpts): PreprocessSpec | undefined {
   };
 }
 
+const LABELS_HELP = 'labels.tsv (file, class index); without it, <data>/labels.tsv is used only when the card declares a classifier';
+
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
 
 /**
@@ -99,7 +112,8 @@ const OWN_COMMANDS = new Set(['inspect', 'calibrate', 'eval', 'export', 'synth']
 export async function buildCli(argv: string[] = process.argv.slice(2)): Promise<Command> {
   const program = buildOwnCommands();
   const first = argv.find((a) => !a.startsWith('-'));
-  const needed = first && OWN_COMMANDS.has(first) ? [] : first && MODULE_OF[first] ? [MODULE_OF[first]] : Object.keys(COMMAND_MODULES);
+  const versionOnly = !first && argv.some((a) => a === '--version' || a === '-V');
+  const needed = versionOnly || (first && OWN_COMMANDS.has(first)) ? [] : first && MODULE_OF[first] ? [MODULE_OF[first]] : Object.keys(COMMAND_MODULES);
   // registration order = help order
   for (const name of Object.keys(COMMAND_MODULES)) if (needed.includes(name)) (await COMMAND_MODULES[name]!())(program);
   return program;
@@ -108,7 +122,9 @@ export async function buildCli(argv: string[] = process.argv.slice(2)): Promise<
 function buildOwnCommands(): Command {
   const program = new Command('easyquant')
     .description('EasyQuant Studio: post-training INT8/INT7 quantization with the EasyQuant method')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError(false)
+    .addHelpText('after', examples(EXAMPLES.top))
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `easyquant: ${s}` : s) });
 
   program
@@ -117,6 +133,7 @@ function buildOwnCommands(): Command {
     .requiredOption('--model <file>', 'ONNX model')
     .option('--card <file>', 'model card (card.json) for the input shape')
     .option('--json', 'print one JSON object on stdout')
+    .addHelpText('after', examples(EXAMPLES.inspect))
     .action((o: { model: string; card?: string; json?: boolean }) => {
       const r = inspectModel({ model: o.model, card: o.card });
       if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -129,7 +146,7 @@ function buildOwnCommands(): Command {
       .description('calibrate scales (EQ, MinMax, KL or Percentile) and write every export into --out')
       .requiredOption('--model <file>', 'ONNX model')
       .requiredOption('--data <dir>', 'image folder, or folder with MNIST idx files')
-      .option('--labels <file>', 'labels.tsv (file, class index)')
+      .option('--labels <file>', LABELS_HELP)
       .addOption(new Option('--method <m>', 'calibration method').choices(['eq', 'minmax', 'kl', 'percentile']).default('eq'))
       .option('--bits <n>', 'bit width, 4..8 (INT8 = 8, INT7 = 7)', int('--bits'), 8)
       .option('--calib <n>', 'number of calibration images (the first N in sorted order)', int('--calib'), 50)
@@ -149,7 +166,8 @@ function buildOwnCommands(): Command {
       .option('--progress-json', 'progress as one JSON event per line on stderr (instead of the bar)')
       .requiredOption('--out <dir>', 'output folder (written atomically)')
       .option('--json', 'print one JSON object on stdout')
-      .option('--quiet', 'no progress bar'),
+      .option('--quiet', 'no progress bar')
+      .addHelpText('after', examples(EXAMPLES.calibrate)),
   ).action(async (o: PreOpts & Record<string, unknown>) => {
     // Ctrl-C / SIGTERM: stop the calibration (within a second), leave no output folder
     let stop = false;
@@ -204,14 +222,15 @@ function buildOwnCommands(): Command {
       .description('evaluate an engine: top-1/top-5, agreement with FP32, per-layer cosine')
       .requiredOption('--model <file>', 'ONNX model')
       .requiredOption('--data <dir>', 'image folder, or folder with MNIST idx files')
-      .option('--labels <file>', 'labels.tsv (file, class index)')
+      .option('--labels <file>', LABELS_HELP)
       .option('--scales <file>', 'scales.json (needed for quantized engines)')
       .addOption(new Option('--engine <e>', 'engine').choices(['fp32', 'sim', 'int-ref', 'ort-qdq', 'native']).default('fp32'))
       .option('--limit <n>', 'evaluate only the first n images', int('--limit'))
       .option('--no-layer-cosine', 'skip per-layer cosines (faster)')
       .option('--held-out-from <n>', 'also report images from index n on (e.g. 50: the held-out set)', int('--held-out-from'))
       .option('--json', 'print one JSON object on stdout')
-      .option('--quiet', 'no progress bar'),
+      .option('--quiet', 'no progress bar')
+      .addHelpText('after', examples(EXAMPLES.eval)),
   ).action(async (o: PreOpts & Record<string, unknown>) => {
     const r = await runEvaluation(
       {

@@ -27,8 +27,19 @@ export function printInspect(r: InspectResult): void {
 export function printEval(r: EvalResult, pct: (x: number | null | undefined) => string): void {
   const out = process.stdout;
   out.write(`engine ${r.engine}: ${r.images} images in ${r.seconds.toFixed(1)} s\n`);
-  out.write(`top-1 ${pct(r.top1)}  top-5 ${pct(r.top5)}${r.agreement !== null ? `  agreement with FP32 ${pct(r.agreement)}` : ''}${r.mean_cosine !== null ? `  mean layer cosine ${r.mean_cosine.toFixed(5)}` : ''}\n`);
-  if (r.held_out) out.write(`held-out (${r.held_out.images} images): top-1 ${pct(r.held_out.top1)}  top-5 ${pct(r.held_out.top5)}\n`);
+  if (r.labels) out.write(`labels: ${r.labels.file}${r.labels.source === 'data-folder' ? ' (labels.tsv in the data folder; the card declares a classifier)' : ''}\n`);
+  else if (r.labels_note) out.write(`${r.labels_note}\n`);
+  const parts = r.labels ? [`top-1 ${pct(r.top1)}`, `top-5 ${pct(r.top5)}`] : [];
+  if (r.agreement !== null) parts.push(`agreement with FP32 ${pct(r.agreement)}`);
+  if (r.mean_cosine !== null) parts.push(`mean layer cosine ${r.mean_cosine.toFixed(5)}`);
+  else if (r.layer_cosine_note) parts.push(`layer cosine ${r.layer_cosine_note}`);
+  if (parts.length) out.write(`${parts.join('  ')}\n`);
+  if (r.held_out) {
+    const h = r.held_out;
+    const hp = r.labels ? [`top-1 ${pct(h.top1)}`, `top-5 ${pct(h.top5)}`] : [];
+    if (h.agreement !== null) hp.push(`agreement ${pct(h.agreement)}`);
+    out.write(`held-out (${h.images} images): ${hp.join('  ')}\n`);
+  }
   const lc = Object.entries(r.layer_cosine);
   if (lc.length) out.write('\n' + table(lc.map(([k, v]) => [k, v.toFixed(5)]), ['layer', 'cosine']));
 }

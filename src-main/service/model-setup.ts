@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { cardToSpec, readCard, type Card } from '../core/data/card.js';
 import { openDataset, type Dataset } from '../core/data/dataset.js';
+import { folderLabelsAllowed } from '../core/data/labels.js';
 import type { PreprocessSpec } from '../core/data/preprocess.js';
 import { loadModel, type LoadedModel } from '../core/graph/load.js';
 
@@ -54,5 +55,6 @@ export function prepareModel(src: ModelSource): Prepared {
 }
 
 export async function prepareData(p: Prepared, src: DataSource, onWarning: (m: string) => void): Promise<Dataset> {
-  return openDataset(path.resolve(src.data), { spec: p.spec, inputDims: p.inputDims, labelsFile: src.labels, onWarning, limit: src.limit });
+  const folderLabels = folderLabelsAllowed(p.card);
+  return openDataset(path.resolve(src.data), { spec: p.spec, inputDims: p.inputDims, labelsFile: src.labels, folderLabels, onWarning, limit: src.limit });
 }

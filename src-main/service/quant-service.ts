@@ -139,7 +139,7 @@ export async function runCalibration(req: CalibrateRequest, onProgress?: Progres
   if (indices.length < req.calibImages) warn(`only ${indices.length} readable images for calibration (asked for ${req.calibImages})`);
   const samples: Float32Array[] = [];
   for (const i of indices) samples.push((await ds.load(i))!);
-  const res = await calibrate(p.model, samples, p.inputDims, settings, { onProgress, shouldStop });
+  const res = await calibrate(p.model, samples, p.inputDims, settings, { onProgress, shouldStop, warn });
   let files: Record<string, string> = {};
   const out = path.resolve(req.out);
   await writeDirAtomically(out, async (tmp) => {

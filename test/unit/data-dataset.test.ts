@@ -100,10 +100,16 @@ describe('image folders (generated)', () => {
       await (ext === '.webp' ? img.webp() : ext === '.png' ? img.png() : img.jpeg()).toFile(path.join(d, n));
     }
     fs.writeFileSync(path.join(d, 'labels.tsv'), 'b.PNG\t3\tn1\nZ.JPG\t7\n');
+    // the folder's labels.tsv is read only when asked for (a classification card)
+    const unlabelled = await openDataset(d, { spec: SPEC, inputDims: DIMS, onWarning: () => {} });
+    expect(unlabelled.labelsFile).toBeUndefined();
+    expect(unlabelled.labelsSource).toBeUndefined();
+    expect(unlabelled.samples.every((s) => s.label === undefined)).toBe(true);
     const warnings: string[] = [];
-    const ds = await openDataset(d, { spec: SPEC, inputDims: DIMS, onWarning: (m) => warnings.push(m) });
+    const ds = await openDataset(d, { spec: SPEC, inputDims: DIMS, folderLabels: true, onWarning: (m) => warnings.push(m) });
     expect(ds.samples.map((s) => s.id)).toEqual(['B.jpeg', 'Z.JPG', '_.png', 'a.webp', 'b.PNG', 'é.png']);
     expect(ds.labelsFile).toBe(path.join(d, 'labels.tsv'));
+    expect(ds.labelsSource).toBe('data-folder');
     expect(ds.samples.find((s) => s.id === 'b.PNG')!.label).toBe(3);
     expect(ds.samples.find((s) => s.id === 'Z.JPG')!.label).toBe(7);
     expect(warnings).toHaveLength(1);
@@ -113,7 +119,8 @@ describe('image folders (generated)', () => {
     // an explicit labelsFile wins; limit keeps the first N in sorted order
     const other = path.join(tmp, 'other-labels.tsv');
     fs.writeFileSync(other, ['B.jpeg\t1', 'Z.JPG\t2'].join('\n'));
-    const ds2 = await openDataset(d, { spec: SPEC, inputDims: DIMS, labelsFile: other, limit: 2, onWarning: () => {} });
+    const ds2 = await openDataset(d, { spec: SPEC, inputDims: DIMS, labelsFile: other, folderLabels: true, limit: 2, onWarning: () => {} });
+    expect(ds2.labelsSource).toBe('given');
     expect(ds2.samples).toEqual([
       { id: 'B.jpeg', label: 1 },
       { id: 'Z.JPG', label: 2 },
@@ -148,7 +155,7 @@ describeShared('ImageNet sample folder', () => {
   it('1000 images in sorted order with labels 0..999, calibration = first 50', async () => {
     const card = readCard(cardPath('mobilenet_v1_0.25'));
     const warnings: string[] = [];
-    const ds = await openDataset(IMAGENET_DIR, { spec: cardToSpec(card), inputDims: card.input.shape, onWarning: (m) => warnings.push(m) });
+    const ds = await openDataset(IMAGENET_DIR, { spec: cardToSpec(card), inputDims: card.input.shape, folderLabels: true, onWarning: (m) => warnings.push(m) });
     expect(warnings).toEqual([]);
     expect(ds.samples.length).toBe(1000);
     expect(ds.samples[0]).toEqual({ id: 'n01440764_tench.JPEG', label: 0 });

@@ -27,6 +27,7 @@ async function measure(model: string, limit?: number): Promise<Top1> {
   const ds: Dataset = await openDataset(IMAGENET_DIR, {
     spec: cardToSpec(card),
     inputDims: card.input.shape,
+    folderLabels: true,
     onWarning: (m) => warnings.push(m),
     limit,
   });

@@ -3,7 +3,7 @@ import type { LoadedModel } from '../graph/load.js';
 import { assignTensorScales, tensorsToMeasure } from '../quant/assign-scales.js';
 import { planQuantization, type QuantPlan } from '../quant/plan.js';
 import { qmaxForBits, type ScaleTable } from '../quant/scale-table.js';
-import type { Calibrator } from './calibrator.js';
+import { type Calibrator, DEAD_WEIGHT_MAX, deadChannels } from './calibrator.js';
 import { captureReference } from './capture.js';
 import { eqCalibrator } from './eq.js';
 import { klCalibrator } from './kl.js';
@@ -62,6 +62,7 @@ export async function calibrate(
   const layerOutputs = new Set(plan.layers.map((l) => l.output));
   const extra = tensorsToMeasure(model.graph, plan.groups.map((g) => g.input), layerOutputs);
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
+  warnDeadChannels(plan, warn);
   const addon = pickAccel(settings, warn);
   const threads = settings.threads;
   const cancel = new Int32Array(new SharedArrayBuffer(4));
@@ -117,4 +118,17 @@ function resultSettings(s: CalibSettings): Record<string, unknown> {
   const out: Record<string, unknown> = { ...s };
   for (const k of EXECUTION_SETTINGS) delete out[k];
   return out;
+}
+
+/** One warning per layer with output channels whose weights are all ~0 (they get a finite stand-in scale). */
+function warnDeadChannels(plan: QuantPlan, warn: (m: string) => void): void {
+  for (const l of plan.layers) {
+    const dead = deadChannels(l.wRows, l.geom.cout, l.geom.K);
+    if (dead.length === 0) continue;
+    const shown = dead.slice(0, 10).join(', ') + (dead.length > 10 ? `, ... (${dead.length - 10} more)` : '');
+    warn(
+      `layer '${l.name}' (${l.op}): output channel${dead.length > 1 ? 's' : ''} ${shown} of ${l.geom.cout} ha${dead.length > 1 ? 've' : 's'} all weights ~0 ` +
+        `(max |w| < ${DEAD_WEIGHT_MAX}); their weights quantize to 0 (a finite stand-in scale) and the channel outputs its bias`,
+    );
+  }
 }

@@ -4,6 +4,7 @@
  * already-quantized network produces them; statistics-based methods simply ignore those.
  */
 import type { LayerGroup } from '../quant/plan.js';
+import { NEGLIGIBLE_MAX_ABS } from '../quant/rounding.js';
 import type { CalibCapture } from './capture.js';
 import type { EqBackend } from './eq-backend.js';
 import type { ProgressSink } from './progress.js';
@@ -34,13 +35,46 @@ export interface Calibrator {
   decide(group: LayerGroup, xs: Float32Array[], ctx: CalibContext): GroupDecision | Promise<GroupDecision>;
 }
 
-export function maxAbsWeightScales(wRows: Float32Array, cout: number, K: number, qmax: number): Float64Array {
-  const s = new Float64Array(cout);
+/** Output channels whose weights are all below this magnitude count as dead. */
+export const DEAD_WEIGHT_MAX = NEGLIGIBLE_MAX_ABS;
+
+function channelMaxAbs(wRows: Float32Array, cout: number, K: number): Float64Array {
+  const m = new Float64Array(cout);
   for (let c = 0; c < cout; c++) {
-    let m = 0;
-    for (let k = 0; k < K; k++) m = Math.max(m, Math.abs(wRows[c * K + k]!));
-    s[c] = m > 0 ? qmax / m : 1;
+    let v = 0;
+    for (let k = 0; k < K; k++) v = Math.max(v, Math.abs(wRows[c * K + k]!));
+    m[c] = v;
   }
+  return m;
+}
+
+/** Output channels whose weights are all ~0 (max |w| < DEAD_WEIGHT_MAX, NaN-free weights assumed). */
+export function deadChannels(wRows: Float32Array, cout: number, K: number): number[] {
+  const out: number[] = [];
+  channelMaxAbs(wRows, cout, K).forEach((m, c) => {
+    if (!(m >= DEAD_WEIGHT_MAX)) out.push(c);
+  });
+  return out;
+}
+
+/**
+ * Per-channel max-abs weight scales qmax / max|w|. A dead channel gets the median scale of the
+ * layer's live channels (1 when none is live): finite, quantizes its weights to 0, and keeps its
+ * bias (quantized with S_a * S_w) as precise as the other channels' without reaching the int32 clamp.
+ */
+export function maxAbsWeightScales(wRows: Float32Array, cout: number, K: number, qmax: number): Float64Array {
+  const m = channelMaxAbs(wRows, cout, K);
+  const s = new Float64Array(cout);
+  const live: number[] = [];
+  for (let c = 0; c < cout; c++) {
+    if (m[c]! >= DEAD_WEIGHT_MAX) {
+      s[c] = qmax / m[c]!;
+      live.push(s[c]!);
+    }
+  }
+  live.sort((a, b) => a - b);
+  const fill = live.length ? live[(live.length - 1) >> 1]! : 1;
+  for (let c = 0; c < cout; c++) if (!(m[c]! >= DEAD_WEIGHT_MAX)) s[c] = fill;
   return s;
 }
 

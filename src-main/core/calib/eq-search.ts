@@ -12,7 +12,7 @@ import { maxAbsScale } from '../quant/rounding.js';
 import { quantizeWeights } from '../quant/fake-quant-layer.js';
 import type { LayerGroup } from '../quant/plan.js';
 import type { CalibContext, GroupDecision } from './calibrator.js';
-import { maxAbsWeightsForGroup } from './calibrator.js';
+import { deadChannels, maxAbsWeightsForGroup } from './calibrator.js';
 import { layerData, type EqBackend, type LayerData, type WeightGrid } from './eq-backend.js';
 import { klActivationScale } from './kl.js';
 import { ProgressClock } from './progress.js';
@@ -122,6 +122,7 @@ export async function decideEq(group: LayerGroup, xs: Float32Array[], ctx: Calib
   const wInit = maxAbsWeightsForGroup(group, qmax);
   const aInit =
     settings.init === 'kl' ? klActivationScale(ctx.capture, group.input, qmax, settings.klBins) : maxAbsScale(ctx.capture.maxAbs.get(group.input) ?? 0, qmax);
+  const dead = group.layers.map((l) => deadChannels(l.wRows, l.geom.cout, l.geom.K));
   let aScale = f32(aInit);
   let wScales: Float64Array[] = group.layers.map((l) => Float64Array.from(wInit.get(l.name)!, (v) => f32(v)));
   const quantized = () => group.layers.map((l, i) => quantizeWeights(l, wScales[i]!, qmax));
@@ -138,6 +139,10 @@ export async function decideEq(group: LayerGroup, xs: Float32Array[], ctx: Calib
       const d = ds[li]!;
       next.push(await searchLayerWeights(be, d, xs, aScale, wInit.get(d.layer.name)!, wScales[li]!, grid, strategy));
     }
+    // dead channels (all weights ~0) score the same at every scale: keep their initial scale
+    dead.forEach((chs, li) => {
+      for (const c of chs) next[li]![c] = f32(wInit.get(group.layers[li]!.name)![c]!);
+    });
     wScales = next;
     let afterW = await objective();
     // per-channel scores can disagree with the group objective; never accept a step that lowers it

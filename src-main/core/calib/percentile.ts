@@ -2,6 +2,7 @@
 import type { Calibrator } from './calibrator.js';
 import { maxAbsWeightsForGroup } from './calibrator.js';
 import { AbsHistogram } from './histogram.js';
+import { NEGLIGIBLE_MAX_ABS } from '../quant/rounding.js';
 
 const BINS = 1 << 16;
 
@@ -9,7 +10,7 @@ export const percentileCalibrator: Calibrator = {
   decide(group, _xs, ctx) {
     const max = ctx.capture.maxAbs.get(group.input) ?? 0;
     let aScale = 1;
-    if (max > 0) {
+    if (max >= NEGLIGIBLE_MAX_ABS) {
       const h = new AbsHistogram(max, BINS);
       for (let i = 0; i < ctx.capture.store.count(group.input); i++) h.add(ctx.capture.store.read(group.input, i));
       const t = h.percentile(ctx.settings.percentile);

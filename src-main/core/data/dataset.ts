@@ -2,7 +2,8 @@
  * Datasets: the one entry point for calibration and evaluation data.
  *
  * A folder is either an MNIST folder (an `*images-idx3*` + `*labels-idx1*` pair, gzipped or not)
- * or an image folder (.jpg .jpeg .png .webp, any case) with an optional `labels.tsv`.
+ * or an image folder (.jpg .jpeg .png .webp, any case) with an optional `labels.tsv`, which is
+ * read only when asked for (`folderLabels`, or an explicit `labelsFile`): see labels.ts.
  * Samples are in sorted order (image folders: byte-wise sort of the file names); the calibration
  * convention is "the first N in sorted order" (`firstN`). Unreadable images are not fatal:
  * `load` returns null and reports "skipping <file>: <reason>" through onWarning.
@@ -10,7 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readLabels } from './labels.js';
+import { type LabelsSource, readLabels } from './labels.js';
 import { readMnist } from './mnist.js';
 import {
   ImageDecodeError,
@@ -41,8 +42,10 @@ export interface Dataset {
   tryLoad(i: number): Promise<LoadResult>;
   /** Path of the sample's file (image file, or the MNIST images file). */
   fileOf(i: number): string;
-  /** The labels file used, if any (image folders). */
+  /** The labels file used, if any (image folders: explicit or labels.tsv; MNIST: the idx labels file). */
   labelsFile?: string;
+  /** Where the labels come from; undefined = the samples have no labels. */
+  labelsSource?: LabelsSource;
   /** The validated preprocessing spec (image folders, or MNIST when a spec was given). */
   spec?: ResolvedSpec;
   /** Where warnings go (opts.onWarning, default console.warn). */
@@ -54,8 +57,13 @@ export interface OpenOptions {
   spec?: PreprocessSpec;
   /** Model input shape, e.g. [1, 3, 224, 224]. */
   inputDims: number[];
-  /** Default: `<dir>/labels.tsv` when it exists (image folders). */
+  /** An explicit labels file (image folders). */
   labelsFile?: string;
+  /**
+   * Without labelsFile, read `<dir>/labels.tsv` when it exists (image folders). Default false:
+   * only a classification model's data should pick up a folder's labels (see labelsPolicy).
+   */
+  folderLabels?: boolean;
   onWarning?: (msg: string) => void;
   /** Keep only the first `limit` samples in sorted order. */
   limit?: number;
@@ -167,7 +175,11 @@ function openImages(dir: string, allImages: string[], opts: OpenOptions): Datase
   const images = applyLimit(allImages, opts.limit);
 
   let labelsFile = opts.labelsFile ? path.resolve(opts.labelsFile) : undefined;
-  if (!labelsFile && fs.existsSync(path.join(dir, 'labels.tsv'))) labelsFile = path.join(dir, 'labels.tsv');
+  let labelsSource: LabelsSource | undefined = labelsFile ? 'given' : undefined;
+  if (!labelsFile && opts.folderLabels && fs.existsSync(path.join(dir, 'labels.tsv'))) {
+    labelsFile = path.join(dir, 'labels.tsv');
+    labelsSource = 'data-folder';
+  }
   let byFile: Map<string, number> | undefined;
   if (labelsFile) byFile = readLabels(labelsFile).byFile;
 
@@ -199,6 +211,7 @@ function openImages(dir: string, allImages: string[], opts: OpenOptions): Datase
     samples,
     inputDims,
     labelsFile,
+    labelsSource,
     spec,
     warn,
     fileOf,
@@ -259,6 +272,8 @@ function openMnist(dir: string, pair: { images: string; labels: string }, opts: 
     dir,
     samples,
     inputDims,
+    labelsFile: m.labelsFile,
+    labelsSource: 'mnist',
     spec,
     warn,
     fileOf,

@@ -4,6 +4,20 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Card } from './card.js';
+
+/** 'given': an explicit labels file (--labels); 'data-folder': labels.tsv in the image folder; 'mnist': the idx labels file. */
+export type LabelsSource = 'given' | 'data-folder' | 'mnist';
+
+/**
+ * The labels rule: an explicit labels file is always used; `labels.tsv` in the data folder only
+ * when the model card declares a classifier (output kind logits/softmax with classes). Without a
+ * card, or with a detection card, a folder's labels.tsv is ignored (a detector scored as an
+ * ImageNet classifier reads 0 % top-1).
+ */
+export function folderLabelsAllowed(card: Pick<Card, 'output'> | undefined): boolean {
+  return card?.output.kind === 'logits' || card?.output.kind === 'softmax';
+}
 
 export class LabelsError extends Error {
   constructor(message: string) {

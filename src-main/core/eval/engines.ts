@@ -14,6 +14,8 @@ import type { ScaleTable } from '../quant/scale-table.js';
 
 export interface Engine {
   kind: EngineKind;
+  /** whether run() reports per-layer pre-activations to a LayerTap (ort-qdq and fp32 do not) */
+  taps: boolean;
   run(input: Float32Array, dims: number[], tap?: LayerTap): Promise<FloatTensor[]>;
   release(): Promise<void>;
 }
@@ -24,6 +26,7 @@ export async function createEngine(kind: EngineKind, model: LoadedModel, plan: Q
     const ref = await OrtReference.create(model.bytes);
     return {
       kind,
+      taps: false,
       async run(input, dims) {
         const r = await ref.run(input, dims);
         return [...r.outputs.values()];
@@ -34,11 +37,11 @@ export async function createEngine(kind: EngineKind, model: LoadedModel, plan: Q
   if (!table) throw new Error(`engine ${kind} needs a scale table (--scales)`);
   if (kind === 'sim') {
     const sim = createSimEngine(graph, plan, table);
-    return { kind, run: async (input, dims, tap) => sim.run(input, dims, tap).outputs, release: async () => {} };
+    return { kind, taps: true, run: async (input, dims, tap) => sim.run(input, dims, tap).outputs, release: async () => {} };
   }
   if (kind === 'int-ref') {
     const prog = lowerToIntProgram(graph, plan, table);
-    return { kind, run: async (input, dims, tap) => runIntProgram(graph, prog, input, dims, tap).outputs, release: async () => {} };
+    return { kind, taps: true, run: async (input, dims, tap) => runIntProgram(graph, prog, input, dims, tap).outputs, release: async () => {} };
   }
   if (kind === 'ort-qdq') {
     const bytes = exportQdqOnnx(graph, table);
@@ -46,6 +49,7 @@ export async function createEngine(kind: EngineKind, model: LoadedModel, plan: Q
     const inName = session.inputNames[0]!;
     return {
       kind,
+      taps: false,
       async run(input, dims) {
         const r = await session.run({ [inName]: new ort.Tensor('float32', input, dims) });
         return session.outputNames.map((n) => ({ dtype: 'float32', dims: r[n]!.dims.map(Number), data: r[n]!.data as Float32Array }));
@@ -60,6 +64,7 @@ export async function createEngine(kind: EngineKind, model: LoadedModel, plan: Q
     const outDims = graph.outputs.map((o) => o.dims);
     return {
       kind,
+      taps: true,
       async run(input, dims, tap) {
         if (!tap) return session.run(input, dims).map((d, i) => ({ dtype: 'float32', dims: outDims[i]!, data: d }));
         const r = session.runWithTaps(input, dims);

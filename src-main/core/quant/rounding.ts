@@ -49,7 +49,13 @@ export function requantValue(acc: number, mult: number, lo: number, hi: number):
   return q > hi ? hi : q < lo ? lo : q;
 }
 
-/** Max-abs scale: qmax / max|x|; an all-zero tensor gets scale 1 (any scale quantizes it exactly). */
+/**
+ * Below this max |x| a tensor (or weight channel) counts as zero: qmax / max|x| would overflow
+ * float32 (qmax / 3e-39 is Infinity), and every scale quantizes it to 0.
+ */
+export const NEGLIGIBLE_MAX_ABS = 1e-30;
+
+/** Max-abs scale: qmax / max|x|; an all-(near-)zero tensor gets scale 1 (it quantizes to 0). */
 export function maxAbsScale(maxAbs: number, qmax: number): number {
-  return maxAbs > 0 && Number.isFinite(maxAbs) ? qmax / maxAbs : 1;
+  return maxAbs >= NEGLIGIBLE_MAX_ABS && Number.isFinite(maxAbs) ? qmax / maxAbs : 1;
 }
