@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readScalesJson } from '../core/export/scales-json.js';
+import { DEMO_CARD_FILE } from '../demo/demo-card.js';
 import type { DemoResult } from '../demo/index.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { AppEvents } from './app-events.js';
@@ -47,21 +48,8 @@ export async function openDemoProject(store: ProjectStore, events: AppEvents): P
     store.deleteProject(p.id);
     throw e;
   }
-  // a card gives the dynamic-shaped detector its input shape and the demo's preprocessing
-  const card = path.join(out, 'card.json');
-  fs.writeFileSync(
-    card,
-    `${JSON.stringify(
-      {
-        name: 'PP-OCRv4 det (demo)',
-        input: { name: r.model.inputName, shape: r.model.inputDims, layout: 'NCHW' },
-        output: { kind: 'logits', classes: 1, label_offset: 0, note: 'probability map; scored by the demo as text boxes' },
-        preprocess: { resize: [r.data.width, r.data.height], channel_order: 'BGR', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  // the demo writes a card (demo-card.ts): the dynamic-shaped detector's input shape and its preprocessing
+  const card = path.join(out, DEMO_CARD_FILE);
   store.setProjectModel(p.id, r.model.file, card, r.model.sha256);
   const evalDir = path.join(out, 'data', 'eval');
   store.setDataset(p.id, { dataDir: evalDir, labelsFile: null, preprocess: null, kind: 'images', samples: r.data.evalImages, labelled: 0 });
