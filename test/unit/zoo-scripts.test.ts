@@ -21,6 +21,7 @@ interface ZooEntry {
   format: string;
   task: string;
   inputs: { name: string; shape: unknown[] }[];
+  staticInput?: { shape: number[]; layout: string };
   license: string;
   note: string;
 }
@@ -105,6 +106,17 @@ describe('zoo.json', () => {
       expect(m.inputs.length).toBeGreaterThan(0);
       expect(m.license.length).toBeGreaterThan(0);
       expect(m.task.length).toBeGreaterThan(0);
+      if (m.staticInput) {
+        // a concrete shape for the dynamic dims only: the fixed ones must agree with the model
+        const dyn = m.inputs[0]!.shape;
+        expect(m.staticInput.shape).toHaveLength(dyn.length);
+        expect(dyn.some((d) => typeof d !== 'number')).toBe(true);
+        m.staticInput.shape.forEach((d, i) => {
+          expect(Number.isInteger(d) && d > 0).toBe(true);
+          if (typeof dyn[i] === 'number') expect(d).toBe(dyn[i]);
+        });
+        expect(['NCHW', 'NHWC']).toContain(m.staticInput.layout);
+      }
     }
   });
 });
