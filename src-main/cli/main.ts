@@ -12,7 +12,7 @@ import { EXPORT_FILES, type ExportFormat, inspectModel, runCalibration, runEvalu
 import { createProgressBar } from './progress-bar.js';
 import { SYNTH_ARCHS, type SynthArch } from '../core/synth/index.js';
 import { printInspect, printEval } from './tables.js';
-import { int, num } from './parse.js';
+import { int, num, shape } from './parse.js';
 
 function list(v: string): number[] {
   return v.split(',').map((s) => {
@@ -41,6 +41,7 @@ interface PreOpts {
 function addPreprocessOptions(c: Command): Command {
   return c
     .option('--card <file>', 'model card (card.json) giving the input shape and preprocessing')
+    .option('--input-shape <dims>', 'static shape of the model input, e.g. 1,3,224,224 (overrides the card)', shape('--input-shape'))
     .option('--resize-shorter <n>', 'preprocess: resize the shorter side to n pixels', int('--resize-shorter'))
     .option('--resize <WxH>', 'preprocess: stretch to W x H', size)
     .option('--crop <WxH>', 'preprocess: center crop W x H', size)
@@ -116,9 +117,10 @@ function buildOwnCommands(): Command {
     .description('list ops, shapes, MACs, parameters and what will be quantized')
     .requiredOption('--model <file>', 'ONNX model')
     .option('--card <file>', 'model card (card.json) for the input shape')
+    .option('--input-shape <dims>', 'static shape of the model input, e.g. 1,3,224,224 (overrides the card)', shape('--input-shape'))
     .option('--json', 'print one JSON object on stdout')
-    .action((o: { model: string; card?: string; json?: boolean }) => {
-      const r = inspectModel({ model: o.model, card: o.card });
+    .action((o: { model: string; card?: string; inputShape?: number[]; json?: boolean }) => {
+      const r = inspectModel({ model: o.model, card: o.card, inputShape: o.inputShape });
       if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       else printInspect(r);
     });
@@ -180,6 +182,7 @@ function buildOwnCommands(): Command {
       {
         model: o.model as string,
         card: o.card as string | undefined,
+        inputShape: o.inputShape as number[] | undefined,
         preprocess: preprocessFrom(o),
         data: o.data as string,
         labels: o.labels as string | undefined,
@@ -217,6 +220,7 @@ function buildOwnCommands(): Command {
       {
         model: o.model as string,
         card: o.card as string | undefined,
+        inputShape: o.inputShape as number[] | undefined,
         preprocess: preprocessFrom(o),
         data: o.data as string,
         labels: o.labels as string | undefined,
