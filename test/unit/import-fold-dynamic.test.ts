@@ -8,12 +8,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runGraph } from '../../src-main/core/engine/interpreter.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import type { Tensor } from '../../src-main/core/graph/tensor.js';
 import { UnsupportedOpError } from '../../src-main/core/ops/types.js';
 import { prepareModel } from '../../src-main/service/model-setup.js';
+import { runCli } from '../helpers/cli.js';
 import { buildModel, randomTensor, rng, type NodeSpec } from '../helpers/onnx-build.js';
 
 const i64 = (dims: number[], v: number[]): Tensor => ({ dtype: 'int64', dims, data: Float64Array.from(v) });
@@ -187,5 +188,35 @@ describe('opsets 7-21', () => {
       opset: 11,
     });
     expect(() => loadModelBytes(bytes, 'up.onnx')).toThrow("node 'up': op Upsample (opset 11) is not supported: this op is implemented for opsets 7–9, whose semantics differ from opset 11");
+  });
+});
+
+describe('CLI --input-shape', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-dyncli-'));
+  const batchOnly = path.join(dir, 'batch.onnx');
+  const hw = path.join(dir, 'hw.onnx');
+  fs.writeFileSync(batchOnly, computedReshape(['batch', 3, 6, 6]));
+  fs.writeFileSync(hw, computedReshape(['batch', 3, 'height', 'width']));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dimsOf = (stdout: string) => (JSON.parse(stdout) as { inputs: { dims: number[] }[]; outputs: { dims: number[] }[] });
+
+  it('inspect: batch 1 with a notice on stderr, --input-shape gives the whole shape', () => {
+    const a = runCli(['inspect', '--model', batchOnly, '--json']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stderr).toMatch(/notice: input 'x' has a dynamic batch dimension \[\?,3,6,6\]; using batch 1/);
+    expect(dimsOf(a.stdout).outputs[0]!.dims).toEqual([1, 144]);
+    const b = runCli(['inspect', '--model', hw, '--input-shape', '2,3,4,5', '--json']);
+    expect(b.code, b.stderr).toBe(0);
+    expect(dimsOf(b.stdout).inputs[0]!.dims).toEqual([2, 3, 4, 5]);
+    expect(dimsOf(b.stdout).outputs[0]!.dims).toEqual([2, 80]);
+  });
+
+  it('inspect: one error line for an unbound dim and for a bad --input-shape', () => {
+    const a = runCli(['inspect', '--model', hw]);
+    expect(a.code).toBe(1);
+    expect(a.stderr.trim()).toMatch(/^easyquant: error: .*graph input 'x' has a dynamic shape \[1,3,\?,\?\]: dim 2 \('height'\) has no size/);
+    const b = runCli(['inspect', '--model', hw, '--input-shape', '1,3,x,5']);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(/--input-shape must be comma-separated positive integers, e\.g\. 1,3,224,224 \(got '1,3,x,5'\)/);
   });
 });
