@@ -135,7 +135,7 @@ describe('dynamic input dims', () => {
 
   it('names the input and the dim left unbound', () => {
     expect(() => loadModelBytes(computedReshape(['N', 3, 'H', 'W']), 'dyn.onnx')).toThrow(
-      /graph input 'x' has a dynamic shape \[1,3,\?,\?\]: dim 2 \('H'\) has no size; give a static input shape \(the card's input\.shape or --input-shape/,
+      "dyn.onnx: graph input 'x' has a dynamic shape [?,3,?,?]: dim 2 ('H') has no size; give a static input shape (all 4 dims) with --input-shape or the card's input.shape",
     );
   });
 
@@ -214,7 +214,7 @@ describe('CLI --input-shape', () => {
   it('inspect: one error line for an unbound dim and for a bad --input-shape', () => {
     const a = runCli(['inspect', '--model', hw]);
     expect(a.code).toBe(1);
-    expect(a.stderr.trim()).toMatch(/^easyquant: error: .*graph input 'x' has a dynamic shape \[1,3,\?,\?\]: dim 2 \('height'\) has no size/);
+    expect(a.stderr.trim()).toMatch(/^easyquant: error: .*hw\.onnx: graph input 'x' has a dynamic shape \[\?,3,\?,\?\]: dim 2 \('height'\) has no size/);
     const b = runCli(['inspect', '--model', hw, '--input-shape', '1,3,x,5']);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/--input-shape must be comma-separated positive integers, e\.g\. 1,3,224,224 \(got '1,3,x,5'\)/);

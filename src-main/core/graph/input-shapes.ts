@@ -1,7 +1,8 @@
 /**
  * Binding the graph inputs to static shapes before shape inference: explicit shapes by input
  * name, one shape for the first input (a card's input.shape or --input-shape, named by
- * `from` in errors), then batch 1 for a dynamic batch dim, with a notice.
+ * `from` in errors), then batch 1 for a dynamic batch dim, with a notice; any dim still
+ * dynamic is an error naming the input and the dim.
  */
 import type { Graph, ValueInfo } from './ir.js';
 
@@ -33,6 +34,11 @@ export function bindInputShapes(graph: Graph, file: string, opts: InputShapeOpti
     bind(file, i, dims, file);
   }
   if (opts.inputShape) bind(file, graph.inputs[0]!, opts.inputShape, opts.inputShapeFrom ?? 'input shape');
+  for (const i of graph.inputs) {
+    // dim 0 of a rank >= 2 input is the batch, defaulted below
+    const k = i.dims.findIndex((d, j) => d <= 0 && (j > 0 || i.dims.length < 2));
+    if (k >= 0) throw new Error(`${file}: ${unboundDimMessage(i, k)}`);
+  }
   const notices: string[] = [];
   for (const i of graph.inputs) {
     if (i.dims.length >= 2 && i.dims[0]! <= 0) {
@@ -42,4 +48,9 @@ export function bindInputShapes(graph: Graph, file: string, opts: InputShapeOpti
     }
   }
   return notices;
+}
+
+export function unboundDimMessage(i: ValueInfo, k: number): string {
+  const param = i.dimParams?.[k] ? ` ('${i.dimParams[k]}')` : '';
+  return `graph input '${i.name}' has a dynamic shape ${fmt(i.dims)}: dim ${k}${param} has no size; give a static input shape (all ${i.dims.length} dims) with --input-shape or the card's input.shape`;
 }

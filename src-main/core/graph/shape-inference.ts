@@ -9,6 +9,7 @@ import { findOp } from '../ops/registry.js';
 import { sliceDims } from '../ops/shape.js';
 import type { OpDef } from '../ops/types.js';
 import { UnsupportedOpError } from '../ops/types.js';
+import { unboundDimMessage } from './input-shapes.js';
 import type { Graph, Node } from './ir.js';
 import type { Tensor } from './tensor.js';
 
@@ -31,13 +32,7 @@ function opFor(graph: Graph, node: Node): OpDef {
 function inputShapes(graph: Graph): void {
   for (const i of graph.inputs) {
     const k = i.dims.findIndex((d) => d <= 0);
-    if (k >= 0) {
-      const shape = `[${i.dims.map((d) => (d > 0 ? d : '?')).join(',')}]`;
-      const param = i.dimParams?.[k] ? ` ('${i.dimParams[k]}')` : '';
-      throw new Error(
-        `graph input '${i.name}' has a dynamic shape ${shape}: dim ${k}${param} has no size; give a static input shape (the card's input.shape or --input-shape, e.g. --input-shape ${i.dims.map((d) => (d > 0 ? d : 1)).join(',')})`,
-      );
-    }
+    if (k >= 0) throw new Error(unboundDimMessage(i, k));
     graph.shapes.set(i.name, [...i.dims]);
   }
   for (const [k, t] of graph.initializers) graph.shapes.set(k, [...t.dims]);
