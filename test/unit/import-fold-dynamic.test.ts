@@ -187,7 +187,14 @@ describe('opsets 7-21', () => {
       initializers: { sc: f32([4], [1, 1, 2, 2]) },
       opset: 11,
     });
-    expect(() => loadModelBytes(bytes, 'up.onnx')).toThrow("node 'up': op Upsample (opset 11) is not supported: this op is implemented for opsets 7–9, whose semantics differ from opset 11");
+    expect(() => loadModelBytes(bytes, 'up.onnx')).toThrow("node 'up': op Upsample (opset 11) is not supported: implemented for opsets 7–9 only; its definition at opset 11 is not");
+    const eq = buildModel({
+      nodes: [{ op: 'Equal', inputs: ['x', 'x'], outputs: ['y'], name: 'eq', attrs: { broadcast: 1 } }],
+      inputs: [{ name: 'x', dims: [2] }],
+      outputs: [{ name: 'y' }],
+      opset: 6,
+    });
+    expect(() => loadModelBytes(eq, 'eq.onnx')).toThrow("node 'eq': op Equal (opset 6) is not supported: implemented for opsets 7–25 only; its definition at opset 6 is not");
   });
 });
 

@@ -5,7 +5,7 @@
  * (Shape → Gather/Slice → Concat → Reshape) become plain initializers before any op needs
  * them; only ops that are neither folded nor run by the FP32 kernels are refused.
  */
-import { findOp } from '../ops/registry.js';
+import { findOp, kernelsOf } from '../ops/registry.js';
 import { sliceDims } from '../ops/shape.js';
 import type { OpDef } from '../ops/types.js';
 import { UnsupportedOpError } from '../ops/types.js';
@@ -18,8 +18,8 @@ const NO_FOLD = new Set(['Conv', 'Gemm', 'MatMul']);
 
 function unsupportedError(graph: Graph, node: Node): UnsupportedOpError {
   const op = node.domain ? `${node.domain}.${node.op}` : node.op;
-  const other = findOp(node.op, node.domain, 7) ?? findOp(node.op, node.domain, 11) ?? findOp(node.op, node.domain, 18);
-  const detail = other ? `this op is implemented for opsets ${other.minOpset}–${other.maxOpset}, whose semantics differ from opset ${graph.opset}` : undefined;
+  const ranges = kernelsOf(node.op, node.domain).map((d) => `${d.minOpset}–${d.maxOpset}`);
+  const detail = ranges.length ? `implemented for opsets ${ranges.join(', ')} only; its definition at opset ${graph.opset} is not` : undefined;
   return new UnsupportedOpError(node.name, op, graph.opset, detail);
 }
 

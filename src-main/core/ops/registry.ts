@@ -82,6 +82,11 @@ export function findOp(op: string, domain: string, opset: number): OpDef | undef
   return defs?.find((d) => opset >= d.minOpset && opset <= d.maxOpset);
 }
 
+/** Every kernel of an op at any opset (for messages naming the opsets implemented). */
+export function kernelsOf(op: string, domain: string): readonly OpDef[] {
+  return BY_KEY.get(`${normDomain(domain)}::${op}`) ?? [];
+}
+
 /** Sorted op types with a kernel (default-domain ops unqualified, others as domain::op). */
 export function supportedOps(): string[] {
   return [...new Set(ALL.map((d) => (normDomain(d.domain) ? `${d.domain}::${d.op}` : d.op)))].sort();
