@@ -105,6 +105,29 @@ describe('constant folding before the support check', () => {
     expect(m.graph.nodes.map((n) => n.name)).toEqual(['relu', 'max_tail', 'min_tail', 'split_tail']);
   });
 
+  it('folds a flatten by Shape → Slice → ReduceProd and Resize sizes by Cast → Mul → Floor', async () => {
+    const bytes = buildModel({
+      nodes: [
+        { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+        { op: 'Slice', inputs: ['s', 'one', 'big'], outputs: ['chw'] },
+        { op: 'ReduceProd', inputs: ['chw'], outputs: ['n'], attrs: { keepdims: 1 } },
+        { op: 'Concat', inputs: ['minus1', 'n'], outputs: ['flat'], attrs: { axis: 0 } },
+        { op: 'Reshape', inputs: ['x', 'flat'], outputs: ['y'], name: 'flatten' },
+        { op: 'Cast', inputs: ['s'], outputs: ['sf'], attrs: { to: 1 } },
+        { op: 'Mul', inputs: ['sf', 'scale'], outputs: ['sz'] },
+        { op: 'Floor', inputs: ['sz'], outputs: ['szf'] },
+        { op: 'Cast', inputs: ['szf'], outputs: ['sizes'], attrs: { to: 7 } },
+        { op: 'Resize', inputs: ['x', '', '', 'sizes'], outputs: ['z'], name: 'resize', attrs: { mode: 'nearest' } },
+      ],
+      inputs: [{ name: 'x', dims: ['N', 2, 3, 5] }],
+      outputs: [{ name: 'y' }, { name: 'z' }],
+      initializers: { one: i64([1], [1]), big: i64([1], [99]), minus1: i64([1], [-1]), scale: f32([4], [1, 1, 1.5, 1.7]) },
+    });
+    const m = await expectMatchesOrt(bytes, [1, 2, 3, 5]);
+    expect(m.graph.nodes.map((n) => n.name)).toEqual(['flatten', 'resize']);
+    expect(m.graph.shapes.get('z')).toEqual([1, 2, 4, 8]);
+  });
+
   it('still names node, op and opset of an op it can neither fold nor run', () => {
     const bytes = buildModel({
       nodes: [

@@ -700,3 +700,18 @@ describe('Max, Min, Equal, Greater, Less, Where', () => {
     await check({ op: 'Where', opset: 16, inputs: [c, init(i64([1], [1])), i64([2, 2], [5, 6, 7, 8])], outTypes: [7] });
   });
 });
+
+describe('Floor, Ceil, Not, ReduceProd', () => {
+  it('Floor and Ceil', async () => {
+    await check({ op: 'Floor', opset: 13, inputs: [rf([3, 4], -5, 5)] });
+    await check({ op: 'Ceil', opset: 6, inputs: [rf([3, 4], -5, 5)] });
+  });
+  it('Not', async () => {
+    await check({ op: 'Not', opset: 1, inputs: [{ dtype: 'bool', dims: [4], data: Uint8Array.of(1, 0, 0, 1) }], outTypes: [9] });
+  });
+  it('ReduceProd: float axes attribute, int64 keepdims 0, axes input (opset 18)', async () => {
+    await check({ op: 'ReduceProd', opset: 13, attrs: { axes: [1, 2] }, inputs: [rf([2, 3, 4], 0.5, 1.5)] });
+    await check({ op: 'ReduceProd', opset: 13, attrs: { keepdims: 0 }, inputs: [i64([3], [2, 3, 7])], outTypes: [7] });
+    await check({ op: 'ReduceProd', opset: 18, attrs: { keepdims: 0 }, inputs: [i64([2, 3], [1, 2, 3, 4, 5, 6]), init(i64([1], [-1]))], outTypes: [7] });
+  });
+});

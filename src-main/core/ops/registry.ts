@@ -7,6 +7,7 @@ import { Add } from './add.js';
 import { AveragePool } from './average-pool.js';
 import { BatchNormalization } from './batch-normalization.js';
 import { Cast } from './cast.js';
+import { Ceil } from './ceil.js';
 import { Clip } from './clip.js';
 import { Concat } from './concat.js';
 import { ConstantOfShape } from './constant-of-shape.js';
@@ -18,6 +19,7 @@ import { Equal } from './equal.js';
 import { Exp } from './exp.js';
 import { Expand } from './expand.js';
 import { Flatten } from './flatten.js';
+import { Floor } from './floor.js';
 import { Gather } from './gather.js';
 import { Gemm } from './gemm.js';
 import { GlobalAveragePool } from './global-average-pool.js';
@@ -34,11 +36,13 @@ import { MaxPool } from './max-pool.js';
 import { Min } from './min.js';
 import { Mul } from './mul.js';
 import { Neg } from './neg.js';
+import { Not } from './not.js';
 import { Pad } from './pad.js';
 import { Pow } from './pow.js';
 import { PRelu } from './prelu.js';
 import { Range } from './range.js';
 import { ReduceMean } from './reduce-mean.js';
+import { ReduceProd } from './reduce-prod.js';
 import { Relu } from './relu.js';
 import { Reshape } from './reshape.js';
 import { Resize } from './resize.js';
@@ -57,10 +61,10 @@ import { Upsample } from './upsample.js';
 import { Where } from './where.js';
 
 const ALL: OpDef[] = [
-  Add, AveragePool, BatchNormalization, Cast, Clip, Concat, ConstantOfShape, Conv, ConvTranspose, Div,
-  Dropout, Equal, Exp, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, Greater, HardSigmoid,
-  HardSwish, Identity, LeakyRelu, Less, MatMul, Max, MaxPool, Min, Mul, Neg, Pad, Pow, PRelu, Range,
-  ReduceMean, Relu, Reshape, Resize, Shape, Sigmoid, Slice, Softmax, Split, Sqrt, Squeeze, Sub, Tanh,
+  Add, AveragePool, BatchNormalization, Cast, Ceil, Clip, Concat, ConstantOfShape, Conv, ConvTranspose, Div,
+  Dropout, Equal, Exp, Expand, Flatten, Floor, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, Greater, HardSigmoid,
+  HardSwish, Identity, LeakyRelu, Less, MatMul, Max, MaxPool, Min, Mul, Neg, Not, Pad, Pow, PRelu, Range,
+  ReduceMean, ReduceProd, Relu, Reshape, Resize, Shape, Sigmoid, Slice, Softmax, Split, Sqrt, Squeeze, Sub, Tanh,
   Transpose, Unsqueeze, Upsample, Where,
 ];
 
