@@ -13,7 +13,7 @@ import { EXPORT_FILES, type ExportFormat, inspectModel, runCalibration, runEvalu
 import { createProgressBar } from './progress-bar.js';
 import { SYNTH_ARCHS, type SynthArch } from '../core/synth/index.js';
 import { printInspect, printEval } from './tables.js';
-import { int, num } from './parse.js';
+import { int, num, shape } from './parse.js';
 import { EXAMPLES, examples } from './examples.js';
 
 /** The package version (package.json two folders up from src-main/cli). */
@@ -52,6 +52,7 @@ interface PreOpts {
 function addPreprocessOptions(c: Command): Command {
   return c
     .option('--card <file>', 'model card (card.json) giving the input shape and preprocessing')
+    .option('--input-shape <dims>', 'static shape of the model input, e.g. 1,3,224,224 (overrides the card)', shape('--input-shape'))
     .option('--resize-shorter <n>', 'preprocess: resize the shorter side to n pixels', int('--resize-shorter'))
     .option('--resize <WxH>', 'preprocess: stretch to W x H', size)
     .option('--crop <WxH>', 'preprocess: center crop W x H', size)
@@ -132,10 +133,11 @@ function buildOwnCommands(): Command {
     .description('list ops, shapes, MACs, parameters and what will be quantized')
     .requiredOption('--model <file>', 'ONNX model')
     .option('--card <file>', 'model card (card.json) for the input shape')
+    .option('--input-shape <dims>', 'static shape of the model input, e.g. 1,3,224,224 (overrides the card)', shape('--input-shape'))
     .option('--json', 'print one JSON object on stdout')
     .addHelpText('after', examples(EXAMPLES.inspect))
-    .action((o: { model: string; card?: string; json?: boolean }) => {
-      const r = inspectModel({ model: o.model, card: o.card });
+    .action((o: { model: string; card?: string; inputShape?: number[]; json?: boolean }) => {
+      const r = inspectModel({ model: o.model, card: o.card, inputShape: o.inputShape });
       if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       else printInspect(r);
     });
@@ -198,6 +200,7 @@ function buildOwnCommands(): Command {
       {
         model: o.model as string,
         card: o.card as string | undefined,
+        inputShape: o.inputShape as number[] | undefined,
         preprocess: preprocessFrom(o),
         data: o.data as string,
         labels: o.labels as string | undefined,
@@ -236,6 +239,7 @@ function buildOwnCommands(): Command {
       {
         model: o.model as string,
         card: o.card as string | undefined,
+        inputShape: o.inputShape as number[] | undefined,
         preprocess: preprocessFrom(o),
         data: o.data as string,
         labels: o.labels as string | undefined,
@@ -259,15 +263,16 @@ function buildOwnCommands(): Command {
     .option('--card <file>', 'model card (card.json) for the input shape')
     .option('--format <list>', `comma-separated: ${Object.keys(EXPORT_FILES).join(', ')} or all`, 'all')
     .requiredOption('--out <dir>', 'output folder (written atomically)')
+    .option('--input-shape <dims>', 'static shape of the model input, e.g. 1,3,224,224 (overrides the card)', shape('--input-shape'))
     .option('--ncnn-param <file>', "name the ncnn table's layers after your ncnn model (.param; layers matched by weight geometry)")
     .option('--ncnn-6bit', "ncnn's 6-bit weight scales (31/T) for 3x3 stride-1 convolutions, as ncnn2table writes them (needs --ncnn-param)")
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { model: string; scales: string; card?: string; format: string; out: string; ncnnParam?: string; ncnn6bit?: boolean; json?: boolean }) => {
+    .action(async (o: { model: string; scales: string; card?: string; inputShape?: number[]; format: string; out: string; ncnnParam?: string; ncnn6bit?: boolean; json?: boolean }) => {
       const all = Object.keys(EXPORT_FILES) as ExportFormat[];
       const formats = o.format === 'all' ? all : (o.format.split(',') as ExportFormat[]);
       for (const f of formats) if (!all.includes(f)) throw new Error(`--format: unknown format '${f}' (expected ${all.join(', ')} or all)`);
       if ((o.ncnnParam || o.ncnn6bit) && !formats.includes('ncnn')) throw new Error('--ncnn-param/--ncnn-6bit apply to the ncnn table: add ncnn to --format');
-      const files = await runExport({ model: o.model, scales: o.scales, card: o.card, out: o.out, formats, ncnn: { param: o.ncnnParam, sixBit: o.ncnn6bit } });
+      const files = await runExport({ model: o.model, scales: o.scales, card: o.card, inputShape: o.inputShape, out: o.out, formats, ncnn: { param: o.ncnnParam, sixBit: o.ncnn6bit } });
       if (o.json) process.stdout.write(`${JSON.stringify({ files })}\n`);
       else for (const [k, f] of Object.entries(files)) process.stdout.write(`${k.padEnd(7)} ${f}\n`);
     });

@@ -16,3 +16,12 @@ export function int(name: string) {
     return x;
   };
 }
+
+/** A static tensor shape: comma-separated positive integers, e.g. 1,3,224,224. */
+export function shape(name: string) {
+  return (v: string): number[] => {
+    const dims = v.split(',').map((s) => Number(s.trim()));
+    if (dims.some((d) => !Number.isInteger(d) || d <= 0)) throw new InvalidArgumentError(`${name} must be comma-separated positive integers, e.g. 1,3,224,224 (got '${v}')`);
+    return dims;
+  };
+}

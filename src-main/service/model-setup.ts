@@ -14,6 +14,8 @@ export interface ModelSource {
   card?: string;
   /** explicit preprocessing (overrides the card's) */
   preprocess?: PreprocessSpec;
+  /** static shape of the first graph input (--input-shape; overrides the card's input.shape) */
+  inputShape?: number[];
 }
 
 export interface DataSource {
@@ -29,29 +31,27 @@ export interface Prepared {
   inputDims: number[];
   outputIndex: number;
   labelOffset: number;
+  /** defaults the loader applied (e.g. batch 1 for a dynamic batch dim) */
+  notices?: string[];
 }
 
 export function prepareModel(src: ModelSource): Prepared {
   const card = src.card ? readCard(src.card) : undefined;
-  let inputShapes: Record<string, number[]> | undefined;
-  const model0 = loadModel(src.model, {});
-  const input = model0.graph.inputs[0]!;
-  if (card?.input?.shape) {
-    const want = card.input.shape;
-    const have = input.dims;
-    if (want.length !== have.length || want.some((d, i) => have[i]! > 0 && have[i] !== d)) {
-      throw new Error(`card ${src.card}: input shape [${want.join(',')}] does not match the model's input '${input.name}' [${have.join(',')}] (${src.model})`);
-    }
-    inputShapes = { [input.name]: want };
-  }
-  const model = inputShapes ? loadModel(src.model, { inputShapes }) : model0;
+  // the shape is bound before shape inference, so dynamic dims can be given by the card or flag
+  const model = src.inputShape
+    ? loadModel(src.model, { inputShape: src.inputShape, inputShapeFrom: '--input-shape' })
+    : card?.input?.shape
+      ? loadModel(src.model, { inputShape: card.input.shape, inputShapeFrom: `card ${src.card}` })
+      : loadModel(src.model);
+  // CLI and log readers see the defaults; API callers get them in Prepared.notices
+  for (const n of model.notices) process.stderr.write(`notice: ${n}\n`);
   const spec = src.preprocess ?? (card ? cardToSpec(card) : undefined);
   let outputIndex = 0;
   if (card?.output?.name) {
     const i = model.graph.outputs.findIndex((o) => o.name === card.output!.name);
     if (i >= 0) outputIndex = i;
   }
-  return { model, card, spec, inputDims: model.graph.inputs[0]!.dims, outputIndex, labelOffset: card?.output?.labelOffset ?? 0 };
+  return { model, card, spec, inputDims: model.graph.inputs[0]!.dims, outputIndex, labelOffset: card?.output?.labelOffset ?? 0, notices: model.notices };
 }
 
 export async function prepareData(p: Prepared, src: DataSource, onWarning: (m: string) => void): Promise<Dataset> {

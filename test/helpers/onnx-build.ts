@@ -26,15 +26,16 @@ function attr(name: string, v: number | number[] | string | Tensor) {
 
 export function buildModel(opts: {
   nodes: NodeSpec[];
-  inputs: { name: string; dims: number[] }[];
-  outputs: { name: string; dims?: number[] }[];
+  /** a string dim is dynamic (an ONNX dim_param) */
+  inputs: { name: string; dims: (number | string)[] }[];
+  outputs: { name: string; dims?: (number | string)[] }[];
   initializers?: Record<string, Tensor>;
   opset?: number;
 }): Uint8Array {
-  const vi = (name: string, dims?: number[]) =>
+  const vi = (name: string, dims?: (number | string)[]) =>
     onnx.ValueInfoProto.create({
       name,
-      type: { tensorType: { elemType: 1, shape: dims ? { dim: dims.map((d) => ({ dimValue: d })) } : undefined } },
+      type: { tensorType: { elemType: 1, shape: dims ? { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } : undefined } },
     });
   const model = onnx.ModelProto.create({
     irVersion: 7,

@@ -33,8 +33,8 @@ function i32(dims: number[], values: number[]): Tensor {
   return { dtype: 'int32', dims, data: Int32Array.from(values) };
 }
 
-/** attribute spec: number → INT, {f} → FLOAT, number[] → INTS, {fs} → FLOATS, string → STRING */
-type AttrSpec = number | string | number[] | { f: number } | { fs: number[] };
+/** attribute spec: number → INT, {f} → FLOAT, number[] → INTS, {fs} → FLOATS, string → STRING, {t} → TENSOR */
+type AttrSpec = number | string | number[] | { f: number } | { fs: number[] } | { t: Tensor };
 
 interface In {
   t: Tensor;
@@ -61,11 +61,13 @@ function attrProto(name: string, v: AttrSpec): IAttributeProto {
   if (typeof v === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: AttributeType.INTS, ints: v };
   if ('f' in v) return { name, type: AttributeType.FLOAT, f: v.f };
+  if ('t' in v) return { name, type: AttributeType.TENSOR, t: encodeTensor('', v.t) };
   return { name, type: AttributeType.FLOATS, floats: v.fs };
 }
 function attrValue(v: AttrSpec): AttrValue {
   if (typeof v === 'number' || typeof v === 'string' || Array.isArray(v)) return v;
   if ('f' in v) return Math.fround(v.f);
+  if ('t' in v) return v.t;
   return v.fs.map(Math.fround);
 }
 
@@ -636,5 +638,80 @@ describe('ReduceMean', () => {
     await check({ op: 'ReduceMean', opset: 18, attrs: { keepdims: 0 }, inputs: [x(), init(i64([1], [0]))] });
     await check({ op: 'ReduceMean', opset: 18, attrs: { noop_with_empty_axes: 1 }, inputs: [x()] });
     await check({ op: 'ReduceMean', opset: 18, inputs: [x()] });
+  });
+});
+
+// ---------------------------------------------------------------- shape computations and post-processing
+
+describe('ConstantOfShape, Range, Expand', () => {
+  it('ConstantOfShape: default float 0, float and int64 values, empty dims', async () => {
+    await check({ op: 'ConstantOfShape', opset: 9, inputs: [init(i64([3], [2, 3, 4]))] });
+    await check({ op: 'ConstantOfShape', opset: 20, attrs: { value: { t: fl([1], [2.5]) } }, inputs: [init(i64([2], [4, 1]))] });
+    await check({ op: 'ConstantOfShape', opset: 13, attrs: { value: { t: i64([1], [7]) } }, inputs: [init(i64([1], [5]))], outTypes: [7] });
+    await check({ op: 'ConstantOfShape', opset: 13, inputs: [init(i64([2], [0, 3]))] });
+  });
+  it('Range: int64 and float, negative delta, empty', async () => {
+    const s = (v: number) => init(i64([], [v]));
+    const f = (v: number) => init(fl([], [v]));
+    await check({ op: 'Range', opset: 11, inputs: [s(0), s(10), s(3)], outTypes: [7] });
+    await check({ op: 'Range', opset: 11, inputs: [s(5), s(-4), s(-2)], outTypes: [7] });
+    await check({ op: 'Range', opset: 11, inputs: [s(5), s(1), s(1)], outTypes: [7] });
+    await check({ op: 'Range', opset: 11, inputs: [f(0.5), f(2.3), f(0.25)] });
+  });
+  it('Expand: broadcast up and to a higher rank', async () => {
+    await check({ op: 'Expand', opset: 8, inputs: [rf([3, 1]), init(i64([3], [2, 3, 4]))] });
+    await check({ op: 'Expand', opset: 13, inputs: [rf([1, 4]), init(i64([2], [3, 1]))] });
+  });
+});
+
+describe('Split', () => {
+  it('attribute split (opset 2, 11) and equal parts', async () => {
+    await check({ op: 'Split', opset: 11, attrs: { axis: 1, split: [1, 3, 2] }, inputs: [rf([2, 6, 3])], outTypes: [1, 1, 1] });
+    await check({ op: 'Split', opset: 2, attrs: { axis: -1 }, inputs: [rf([2, 3, 4])], outTypes: [1, 1] });
+  });
+  it('split input (opset 13) and num_outputs with a short last part (opset 18)', async () => {
+    await check({ op: 'Split', opset: 13, attrs: { axis: 0 }, inputs: [rf([5, 2]), init(i64([2], [2, 3]))], outTypes: [1, 1] });
+    await check({ op: 'Split', opset: 13, inputs: [rf([4, 2])], outTypes: [1, 1] });
+    await check({ op: 'Split', opset: 18, attrs: { axis: 1, num_outputs: 3 }, inputs: [rf([2, 7])], outTypes: [1, 1, 1] });
+  });
+  it('int64 data', async () => {
+    await check({ op: 'Split', opset: 13, inputs: [init(i64([4], [1, 2, 3, 4])), init(i64([2], [1, 3]))], outTypes: [7, 7] });
+  });
+});
+
+describe('Max, Min, Equal, Greater, Less, Where', () => {
+  it('Max/Min: one to three inputs with broadcasting, int64', async () => {
+    await check({ op: 'Max', opset: 13, inputs: [rf([2, 3]), rf([3]), rf([2, 1])] });
+    await check({ op: 'Min', opset: 8, inputs: [rf([2, 3, 4]), rf([1, 4])] });
+    await check({ op: 'Max', opset: 6, inputs: [rf([3, 2])] });
+    await check({ op: 'Min', opset: 12, inputs: [i64([3], [5, -2, 7]), init(i64([], [0]))], outTypes: [7] });
+  });
+  it('comparisons give bool, with broadcasting', async () => {
+    const a = fl([2, 3], [0, 1, 2, 3, 4, 5]);
+    const b = fl([3], [0, 4, 2]);
+    await check({ op: 'Equal', opset: 11, inputs: [a, b], outTypes: [9] });
+    await check({ op: 'Greater', opset: 13, inputs: [a, b], outTypes: [9] });
+    await check({ op: 'Less', opset: 9, inputs: [a, b], outTypes: [9] });
+    await check({ op: 'Equal', opset: 13, inputs: [i64([2], [3, 4]), init(i64([], [4]))], outTypes: [9] });
+  });
+  it('Where broadcasts condition, X and Y', async () => {
+    const c: Tensor = { dtype: 'bool', dims: [2, 1], data: Uint8Array.of(1, 0) };
+    await check({ op: 'Where', opset: 9, inputs: [c, rf([3]), rf([2, 3])] });
+    await check({ op: 'Where', opset: 16, inputs: [c, init(i64([1], [1])), i64([2, 2], [5, 6, 7, 8])], outTypes: [7] });
+  });
+});
+
+describe('Floor, Ceil, Not, ReduceProd', () => {
+  it('Floor and Ceil', async () => {
+    await check({ op: 'Floor', opset: 13, inputs: [rf([3, 4], -5, 5)] });
+    await check({ op: 'Ceil', opset: 6, inputs: [rf([3, 4], -5, 5)] });
+  });
+  it('Not', async () => {
+    await check({ op: 'Not', opset: 1, inputs: [{ dtype: 'bool', dims: [4], data: Uint8Array.of(1, 0, 0, 1) }], outTypes: [9] });
+  });
+  it('ReduceProd: float axes attribute, int64 keepdims 0, axes input (opset 18)', async () => {
+    await check({ op: 'ReduceProd', opset: 13, attrs: { axes: [1, 2] }, inputs: [rf([2, 3, 4], 0.5, 1.5)] });
+    await check({ op: 'ReduceProd', opset: 13, attrs: { keepdims: 0 }, inputs: [i64([3], [2, 3, 7])], outTypes: [7] });
+    await check({ op: 'ReduceProd', opset: 18, attrs: { keepdims: 0 }, inputs: [i64([2, 3], [1, 2, 3, 4, 5, 6]), init(i64([1], [-1]))], outTypes: [7] });
   });
 });

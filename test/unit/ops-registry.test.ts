@@ -13,6 +13,8 @@ const REQUIRED = [
   'Flatten', 'Gather', 'Gemm', 'GlobalAveragePool', 'GlobalMaxPool', 'HardSigmoid', 'HardSwish', 'Identity', 'LeakyRelu',
   'MatMul', 'MaxPool', 'Mul', 'Neg', 'PRelu', 'Pad', 'Pow', 'ReduceMean', 'Relu', 'Reshape', 'Resize', 'Shape', 'Sigmoid',
   'Slice', 'Softmax', 'Sqrt', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze', 'Upsample',
+  // shape computations and post-processing (folded at import when their inputs are constant)
+  'ConstantOfShape', 'Equal', 'Expand', 'Greater', 'Less', 'Max', 'Min', 'Range', 'Split', 'Where',
 ];
 
 function node(op: string, attrs: Record<string, AttrValue> = {}, nIn = 2, name = `test_${op}`, nOut = 1): Node {
@@ -48,6 +50,12 @@ describe('registry', () => {
     expect(findOp('HardSwish', '', 13)).toBeUndefined();
     expect(findOp('HardSwish', '', 14)?.op).toBe('HardSwish');
     expect(findOp('NoSuchOp', '', 13)).toBeUndefined();
+    expect(findOp('Equal', '', 6)).toBeUndefined();
+    expect(findOp('Equal', '', 7)?.op).toBe('Equal');
+    expect(findOp('ConstantOfShape', '', 8)).toBeUndefined();
+    expect(findOp('Where', '', 9)?.op).toBe('Where');
+    expect(findOp('Range', '', 10)).toBeUndefined();
+    expect(findOp('Split', '', 21)?.op).toBe('Split');
     expect(findOp('Relu', '', 0)).toBeUndefined();
     expect(findOp('Relu', '', 99)).toBeUndefined();
   });

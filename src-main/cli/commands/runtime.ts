@@ -1,7 +1,7 @@
 /** `easyquant compile` (ONNX + scales.json → EQM) and `easyquant bench` (latency of one engine). */
 import { Option, type Command } from 'commander';
 import { BENCH_ENGINES, runBench, runCompile, type BenchEngine } from '../../service/runtime-service.js';
-import { int } from '../parse.js';
+import { int, shape } from '../parse.js';
 
 export function registerRuntimeCommands(program: Command): void {
   program
@@ -10,9 +10,10 @@ export function registerRuntimeCommands(program: Command): void {
     .requiredOption('--model <file>', 'ONNX model')
     .requiredOption('--scales <file>', 'scales.json from `easyquant calibrate`')
     .option('--card <file>', 'model card (card.json) for the input shape')
+    .option('--input-shape <dims>', 'static shape of the model input, e.g. 1,3,224,224 (overrides the card)', shape('--input-shape'))
     .requiredOption('--out <file>', 'output .eqm file (written atomically)')
     .option('--json', 'print one JSON object on stdout')
-    .action((o: { model: string; scales: string; card?: string; out: string; json?: boolean }) => {
+    .action((o: { model: string; scales: string; card?: string; inputShape?: number[]; out: string; json?: boolean }) => {
       const r = runCompile(o);
       if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else

@@ -31,8 +31,11 @@ export interface Node {
 
 export interface ValueInfo {
   name: string;
+  /** -1 marks a dynamic dimension */
   dims: number[];
   dtype: string;
+  /** ONNX dim_param names of dynamic dimensions ('' where none), for messages */
+  dimParams?: string[];
 }
 
 export interface Graph {

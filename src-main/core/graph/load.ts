@@ -3,8 +3,8 @@
  * removal, BN folding, bias-Add folding, activation fusion) → static shapes.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { decodeModelProto, ModelFormatError, modelToGraph } from '../onnx/import.js';
+import { readModelFile } from '../onnx/model-file.js';
 import type { IModelProto } from '../onnx/proto.js';
 import type { Graph } from './ir.js';
 import { fuseActivations } from './passes/fuse-activation.js';
@@ -12,7 +12,8 @@ import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import { foldBiasAdd } from './passes/fold-bias-add.js';
 import { removeIdentity } from './passes/remove-identity.js';
 import { topoSort } from './passes/toposort.js';
-import { checkSupported, foldConstants, inferShapes } from './shape-inference.js';
+import { bindInputShapes, type InputShapeOptions } from './input-shapes.js';
+import { foldAndInfer, inferShapes } from './shape-inference.js';
 
 export interface LoadedModel {
   file: string;
@@ -22,11 +23,11 @@ export interface LoadedModel {
   /** graph after all passes */
   graph: Graph;
   passes: Record<string, number>;
+  /** defaults applied while loading (e.g. batch 1 for a dynamic batch dim) */
+  notices: string[];
 }
 
-export interface LoadOptions {
-  /** overrides the static shape of graph inputs (e.g. from a card); name → dims */
-  inputShapes?: Record<string, number[]>;
+export interface LoadOptions extends InputShapeOptions {
   /** skip activation fusion (for exports that need the plain graph) */
   noFusion?: boolean;
 }
@@ -35,19 +36,10 @@ export function loadModelBytes(bytes: Uint8Array, file: string, opts: LoadOption
   const proto = decodeModelProto(bytes, file);
   const graph = modelToGraph(proto, file);
   if (graph.inputs.length === 0) throw new ModelFormatError(`${file}: the graph has no (non-initializer) inputs`);
-  for (const [name, dims] of Object.entries(opts.inputShapes ?? {})) {
-    const i = graph.inputs.find((x) => x.name === name);
-    if (!i) throw new Error(`${file}: no graph input named '${name}' (inputs: ${graph.inputs.map((x) => x.name).join(', ')})`);
-    if (i.dims.length !== dims.length || i.dims.some((d, k) => d > 0 && d !== dims[k])) {
-      throw new Error(`${file}: input '${name}' has shape [${i.dims.map((d) => (d > 0 ? d : '?')).join(',')}], but [${dims.join(',')}] was given`);
-    }
-    i.dims = [...dims];
-  }
+  const notices = bindInputShapes(graph, file, opts);
   topoSort(graph);
-  checkSupported(graph);
   const passes: Record<string, number> = {};
-  inferShapes(graph);
-  passes['constantFolding'] = foldConstants(graph);
+  passes['constantFolding'] = foldAndInfer(graph);
   passes['identityRemoval'] = removeIdentity(graph);
   graph.shapes.clear();
   inferShapes(graph);
@@ -57,15 +49,9 @@ export function loadModelBytes(bytes: Uint8Array, file: string, opts: LoadOption
   graph.shapes.clear();
   inferShapes(graph);
   const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
-  return { file, bytes, sha256, proto, graph, passes };
+  return { file, bytes, sha256, proto, graph, passes, notices };
 }
 
 export function loadModel(file: string, opts: LoadOptions = {}): LoadedModel {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new ModelFormatError(`${file}: cannot read model file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return loadModelBytes(bytes, file, opts);
+  return loadModelBytes(readModelFile(file), file, opts);
 }

@@ -1,79 +1,141 @@
 /**
  * Static shape inference over the IR, one op at a time through each op's `inferShape`.
- * It also folds nodes whose inputs are all constant (Shape/Gather/Concat chains from
- * PyTorch exports), so later passes see plain initializers.
+ * The import pass (foldAndInfer) also folds every node whose inputs are all constant,
+ * and Shape of a value with a static shape, in one topological sweep, so computed shapes
+ * (Shape → Gather/Slice → Concat → Reshape) become plain initializers before any op needs
+ * them; only ops that are neither folded nor run by the FP32 kernels are refused.
  */
-import { findOp } from '../ops/registry.js';
+import { findOp, kernelsOf } from '../ops/registry.js';
+import { sliceDims } from '../ops/shape.js';
+import type { OpDef } from '../ops/types.js';
 import { UnsupportedOpError } from '../ops/types.js';
+import { unboundDimMessage } from './input-shapes.js';
 import type { Graph, Node } from './ir.js';
 import type { Tensor } from './tensor.js';
 
-function opFor(graph: Graph, node: Node) {
+/** Ops with constant inputs that are left in the graph (the quantizer wants them as layers). */
+const NO_FOLD = new Set(['Conv', 'Gemm', 'MatMul']);
+
+function unsupportedError(graph: Graph, node: Node): UnsupportedOpError {
+  const op = node.domain ? `${node.domain}.${node.op}` : node.op;
+  const ranges = kernelsOf(node.op, node.domain).map((d) => `${d.minOpset}–${d.maxOpset}`);
+  const detail = ranges.length ? `implemented for opsets ${ranges.join(', ')} only; its definition at opset ${graph.opset} is not` : undefined;
+  return new UnsupportedOpError(node.name, op, graph.opset, detail);
+}
+
+function opFor(graph: Graph, node: Node): OpDef {
   const def = findOp(node.op, node.domain, graph.opset);
-  if (!def) throw new UnsupportedOpError(node.name, node.domain ? `${node.domain}.${node.op}` : node.op, graph.opset);
+  if (!def) throw unsupportedError(graph, node);
   return def;
 }
 
-/** Throws UnsupportedOpError for the first node the FP32 path cannot run. */
-export function checkSupported(graph: Graph): void {
-  for (const n of graph.nodes) opFor(graph, n);
+function inputShapes(graph: Graph): void {
+  for (const i of graph.inputs) {
+    const k = i.dims.findIndex((d) => d <= 0);
+    if (k >= 0) throw new Error(unboundDimMessage(i, k));
+    graph.shapes.set(i.name, [...i.dims]);
+  }
+  for (const [k, t] of graph.initializers) graph.shapes.set(k, [...t.dims]);
 }
 
-export function foldConstants(graph: Graph): number {
-  let folded = 0;
-  for (const n of [...graph.nodes]) {
-    const ins = n.inputs.map((i) => (i ? graph.initializers.get(i) : undefined));
-    const allConst = n.inputs.every((i, k) => i === '' || ins[k] !== undefined);
-    let outs: Tensor[] | undefined;
-    if (n.op === 'Shape' && n.domain === '') {
-      const s = graph.shapes.get(n.inputs[0]!);
-      if (s && s.every((d) => d > 0) && !n.attrs['start'] && !n.attrs['end']) {
-        outs = [{ dtype: 'int64', dims: [s.length], data: Float64Array.from(s) }];
-      }
-    } else if (allConst && n.inputs.some((i) => i !== '') && n.op !== 'Conv' && n.op !== 'Gemm' && n.op !== 'MatMul') {
-      outs = opFor(graph, n).run(n, ins, { opset: graph.opset });
-    }
-    if (!outs) continue;
-    n.outputs.forEach((o, k) => {
-      if (o && outs![k]) {
-        graph.initializers.set(o, outs![k]!);
-        graph.shapes.set(o, [...outs![k]!.dims]);
-      }
-    });
-    graph.nodes = graph.nodes.filter((x) => x !== n);
-    folded++;
+function wrap(n: Node, e: unknown): Error {
+  if (e instanceof UnsupportedOpError) return e;
+  const msg = (e as Error).message;
+  return new Error(msg.includes(`'${n.name}'`) ? msg : `node '${n.name}' (${n.op}): ${msg}`);
+}
+
+function setOutputs(graph: Graph, n: Node, outs: number[][]): void {
+  n.outputs.forEach((o, k) => {
+    if (o && outs[k]) graph.shapes.set(o, outs[k]!);
+  });
+  if (n.preActOutput && outs[0]) graph.shapes.set(n.preActOutput, outs[0]);
+}
+
+function updateOutputs(graph: Graph): void {
+  for (const o of graph.outputs) {
+    const s = graph.shapes.get(o.name);
+    if (s) o.dims = [...s];
   }
+}
+
+/** Constant value of node n when it can be folded now, else undefined. */
+function foldValue(graph: Graph, n: Node, def: OpDef): Tensor[] | undefined {
+  const ctx = { opset: graph.opset };
+  if (n.op === 'Shape' && n.domain === '') {
+    const s = graph.shapes.get(n.inputs[0]!);
+    if (!s) return undefined;
+    const d = sliceDims(n, s, ctx);
+    return [{ dtype: 'int64', dims: [d.length], data: Float64Array.from(d) }];
+  }
+  if (NO_FOLD.has(n.op) || !n.inputs.some((i) => i !== '')) return undefined;
+  const ins = n.inputs.map((i) => (i ? graph.initializers.get(i) : undefined));
+  if (!n.inputs.every((i, k) => i === '' || ins[k] !== undefined)) return undefined;
+  return def.run(n, ins, ctx);
+}
+
+/**
+ * The import sweep: static input shapes, then constant folding and shape inference node by
+ * node. Returns the number of folded nodes. Throws UnsupportedOpError for the first node
+ * left that the FP32 kernels cannot run. Nodes must be topologically sorted.
+ */
+export function foldAndInfer(graph: Graph): number {
+  graph.shapes.clear();
+  inputShapes(graph);
+  let folded = 0;
+  const kept: Node[] = [];
+  let refused: Node | undefined;
+  for (const n of graph.nodes) {
+    const def = findOp(n.op, n.domain, graph.opset);
+    if (!def) {
+      refused ??= n;
+      kept.push(n);
+      continue;
+    }
+    let outs: Tensor[] | undefined;
+    try {
+      outs = foldValue(graph, n, def);
+    } catch (e) {
+      throw wrap(n, e);
+    }
+    if (outs) {
+      n.outputs.forEach((o, k) => {
+        if (o && outs![k]) {
+          graph.initializers.set(o, outs![k]!);
+          graph.shapes.set(o, [...outs![k]!.dims]);
+        }
+      });
+      folded++;
+      continue;
+    }
+    kept.push(n);
+    const shapes = n.inputs.map((i) => (i ? graph.shapes.get(i) : undefined));
+    // a value produced by a refused op has no shape; the refusal is reported below
+    if (refused && n.inputs.some((i, k) => i !== '' && !shapes[k])) continue;
+    const consts = n.inputs.map((i) => (i ? graph.initializers.get(i) : undefined));
+    try {
+      setOutputs(graph, n, def.inferShape(n, shapes, consts, { opset: graph.opset }));
+    } catch (e) {
+      throw wrap(n, e);
+    }
+  }
+  if (refused) throw unsupportedError(graph, refused);
+  graph.nodes = kept;
+  updateOutputs(graph);
   return folded;
 }
 
 /** Fills graph.shapes for every value; nodes must be topologically sorted. */
 export function inferShapes(graph: Graph): void {
-  const shapes = graph.shapes;
-  for (const i of graph.inputs) {
-    if (i.dims.some((d) => d <= 0)) {
-      throw new Error(`graph input '${i.name}' has a dynamic shape [${i.dims.map((d) => (d > 0 ? d : '?')).join(',')}]; give a static input shape (e.g. through the card's input.shape)`);
-    }
-    shapes.set(i.name, [...i.dims]);
-  }
-  for (const [k, t] of graph.initializers) shapes.set(k, [...t.dims]);
+  inputShapes(graph);
   for (const n of graph.nodes) {
     const def = opFor(graph, n);
-    const inShapes = n.inputs.map((i) => (i ? shapes.get(i) : undefined));
+    const inShapes = n.inputs.map((i) => (i ? graph.shapes.get(i) : undefined));
     const consts = n.inputs.map((i) => (i ? graph.initializers.get(i) : undefined));
-    let outs: number[][];
     try {
-      outs = def.inferShape(n, inShapes, consts, { opset: graph.opset });
+      setOutputs(graph, n, def.inferShape(n, inShapes, consts, { opset: graph.opset }));
     } catch (e) {
-      const msg = (e as Error).message;
-      throw new Error(msg.includes(`'${n.name}'`) ? msg : `node '${n.name}' (${n.op}): ${msg}`);
+      throw wrap(n, e);
     }
-    n.outputs.forEach((o, k) => {
-      if (o && outs[k]) shapes.set(o, outs[k]!);
-    });
-    if (n.preActOutput && outs[0]) shapes.set(n.preActOutput, outs[0]);
   }
-  for (const o of graph.outputs) {
-    const s = shapes.get(o.name);
-    if (s) o.dims = [...s];
-  }
+  updateOutputs(graph);
 }

@@ -2,21 +2,19 @@
  * ONNX model file → graph IR. Decoding uses the protobuf schema from `onnx-proto`;
  * Constant nodes become initializers; then shape inference and the graph passes run.
  */
-import fs from 'node:fs';
 import type { AttrValue, Graph, Node, ValueInfo } from '../graph/ir.js';
 import type { Tensor } from '../graph/tensor.js';
 import { AttributeType, type IAttributeProto, type IModelProto, type IValueInfoProto, onnx, toNum } from './proto.js';
+import { isTflite, ModelFormatError, readModelFile } from './model-file.js';
 import { decodeTensor } from './tensor-codec.js';
 
-export class ModelFormatError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelFormatError';
-  }
-}
+export { ModelFormatError };
 
 export function decodeModelProto(bytes: Uint8Array, file: string): IModelProto {
   if (bytes.length === 0) throw new ModelFormatError(`${file}: empty file, not an ONNX model`);
+  if (isTflite(bytes)) {
+    throw new ModelFormatError(`${file}: this is a TensorFlow Lite model; TFLite import is not supported yet — convert it to ONNX (e.g. tf2onnx / tflite2onnx)`);
+  }
   let model: IModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -33,13 +31,7 @@ export function decodeModelProto(bytes: Uint8Array, file: string): IModelProto {
 }
 
 export function readModelProto(file: string): IModelProto {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new ModelFormatError(`${file}: cannot read model file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return decodeModelProto(bytes, file);
+  return decodeModelProto(readModelFile(file), file);
 }
 
 export function defaultOpset(model: IModelProto): number {
@@ -71,8 +63,11 @@ function decodeAttr(a: IAttributeProto, where: string): AttrValue | undefined {
 
 function valueInfo(v: IValueInfoProto): ValueInfo {
   const tt = v.type?.tensorType;
-  const dims = (tt?.shape?.dim ?? []).map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNum(d.dimValue) > 0 ? toNum(d.dimValue) : -1));
-  return { name: v.name ?? '', dims, dtype: String(tt?.elemType ?? 1) };
+  const dim = tt?.shape?.dim ?? [];
+  const dims = dim.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNum(d.dimValue) > 0 ? toNum(d.dimValue) : -1));
+  const info: ValueInfo = { name: v.name ?? '', dims, dtype: String(tt?.elemType ?? 1) };
+  if (dims.some((d) => d < 0)) info.dimParams = dim.map((d) => d.dimParam ?? '');
+  return info;
 }
 
 /** Converts a decoded ModelProto to the raw IR (no passes applied). */

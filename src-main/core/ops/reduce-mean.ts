@@ -9,7 +9,7 @@ import type { Tensor } from '../graph/tensor.js';
 import type { OpContext, OpDef } from './types.js';
 import { fail, float, hasInput, ints, LATEST_OPSET, normAxis, reqFloat, reqShape, stridesOf } from './util.js';
 
-function reduceAxes(node: Node, rank: number, src: readonly (Tensor | undefined)[], ctx: OpContext, forShape: boolean): number[] | null {
+export function reduceAxes(node: Node, rank: number, src: readonly (Tensor | undefined)[], ctx: OpContext, forShape: boolean): number[] | null {
   let axes: number[] | undefined;
   if (ctx.opset < 18) {
     if (node.attrs['axes'] !== undefined) axes = attrInts(node, 'axes', []);
@@ -25,7 +25,7 @@ function reduceAxes(node: Node, rank: number, src: readonly (Tensor | undefined)
   return [...new Set(axes.map((a) => normAxis(node, a, rank, 'axes value')))];
 }
 
-function outShape(x: readonly number[], axes: number[], keep: boolean): number[] {
+export function outShape(x: readonly number[], axes: number[], keep: boolean): number[] {
   const out: number[] = [];
   x.forEach((d, i) => {
     if (!axes.includes(i)) out.push(d);

@@ -7,30 +7,42 @@ import { Add } from './add.js';
 import { AveragePool } from './average-pool.js';
 import { BatchNormalization } from './batch-normalization.js';
 import { Cast } from './cast.js';
+import { Ceil } from './ceil.js';
 import { Clip } from './clip.js';
 import { Concat } from './concat.js';
+import { ConstantOfShape } from './constant-of-shape.js';
 import { Conv } from './conv.js';
 import { ConvTranspose } from './conv-transpose.js';
 import { Div } from './div.js';
 import { Dropout } from './dropout.js';
+import { Equal } from './equal.js';
 import { Exp } from './exp.js';
+import { Expand } from './expand.js';
 import { Flatten } from './flatten.js';
+import { Floor } from './floor.js';
 import { Gather } from './gather.js';
 import { Gemm } from './gemm.js';
 import { GlobalAveragePool } from './global-average-pool.js';
 import { GlobalMaxPool } from './global-max-pool.js';
+import { Greater } from './greater.js';
 import { HardSigmoid } from './hard-sigmoid.js';
 import { HardSwish } from './hard-swish.js';
 import { Identity } from './identity.js';
 import { LeakyRelu } from './leaky-relu.js';
+import { Less } from './less.js';
 import { MatMul } from './matmul.js';
+import { Max } from './max.js';
 import { MaxPool } from './max-pool.js';
+import { Min } from './min.js';
 import { Mul } from './mul.js';
 import { Neg } from './neg.js';
+import { Not } from './not.js';
 import { Pad } from './pad.js';
 import { Pow } from './pow.js';
 import { PRelu } from './prelu.js';
+import { Range } from './range.js';
 import { ReduceMean } from './reduce-mean.js';
+import { ReduceProd } from './reduce-prod.js';
 import { Relu } from './relu.js';
 import { Reshape } from './reshape.js';
 import { Resize } from './resize.js';
@@ -38,6 +50,7 @@ import { Shape } from './shape.js';
 import { Sigmoid } from './sigmoid.js';
 import { Slice } from './slice.js';
 import { Softmax } from './softmax.js';
+import { Split } from './split.js';
 import { Sqrt } from './sqrt.js';
 import { Squeeze } from './squeeze.js';
 import { Sub } from './sub.js';
@@ -45,12 +58,14 @@ import { Tanh } from './tanh.js';
 import { Transpose } from './transpose.js';
 import { Unsqueeze } from './unsqueeze.js';
 import { Upsample } from './upsample.js';
+import { Where } from './where.js';
 
 const ALL: OpDef[] = [
-  Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Conv, ConvTranspose, Div, Dropout, Exp,
-  Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, HardSigmoid, HardSwish, Identity, LeakyRelu,
-  MatMul, MaxPool, Mul, Neg, Pad, Pow, PRelu, ReduceMean, Relu, Reshape, Resize, Shape, Sigmoid, Slice,
-  Softmax, Sqrt, Squeeze, Sub, Tanh, Transpose, Unsqueeze, Upsample,
+  Add, AveragePool, BatchNormalization, Cast, Ceil, Clip, Concat, ConstantOfShape, Conv, ConvTranspose, Div,
+  Dropout, Equal, Exp, Expand, Flatten, Floor, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, Greater, HardSigmoid,
+  HardSwish, Identity, LeakyRelu, Less, MatMul, Max, MaxPool, Min, Mul, Neg, Not, Pad, Pow, PRelu, Range,
+  ReduceMean, ReduceProd, Relu, Reshape, Resize, Shape, Sigmoid, Slice, Softmax, Split, Sqrt, Squeeze, Sub, Tanh,
+  Transpose, Unsqueeze, Upsample, Where,
 ];
 
 function normDomain(d: string | undefined): string {
@@ -69,6 +84,11 @@ for (const def of ALL) {
 export function findOp(op: string, domain: string, opset: number): OpDef | undefined {
   const defs = BY_KEY.get(`${normDomain(domain)}::${op}`);
   return defs?.find((d) => opset >= d.minOpset && opset <= d.maxOpset);
+}
+
+/** Every kernel of an op at any opset (for messages naming the opsets implemented). */
+export function kernelsOf(op: string, domain: string): readonly OpDef[] {
+  return BY_KEY.get(`${normDomain(domain)}::${op}`) ?? [];
 }
 
 /** Sorted op types with a kernel (default-domain ops unqualified, others as domain::op). */

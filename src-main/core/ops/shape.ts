@@ -4,7 +4,8 @@ import { attrInt } from '../graph/ir.js';
 import type { OpContext, OpDef } from './types.js';
 import { LATEST_OPSET, makeTensor, req, reqShape } from './util.js';
 
-function sliceDims(node: Node, dims: readonly number[], ctx: OpContext): number[] {
+/** The value Shape produces for an input of dims `dims`. */
+export function sliceDims(node: Node, dims: readonly number[], ctx: OpContext): number[] {
   if (ctx.opset < 15) return [...dims];
   const r = dims.length;
   const clampIdx = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);

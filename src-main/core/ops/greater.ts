@@ -1,0 +1,5 @@
+/** Greater (opset 7-25; legacy broadcast attributes before 7 are not implemented). */
+import { compareOp } from './compare.js';
+import { LATEST_OPSET } from './util.js';
+
+export const Greater = compareOp('Greater', 7, LATEST_OPSET, (a, b) => a > b);

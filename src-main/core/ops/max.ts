@@ -1,0 +1,5 @@
+/** Max (opset 6-25), see minmax.ts. */
+import { minMaxOp } from './minmax.js';
+import { LATEST_OPSET } from './util.js';
+
+export const Max = minMaxOp('Max', 6, LATEST_OPSET);
