@@ -190,6 +190,8 @@ function parsePreprocess(r: Reader, pre: Obj, channels: number): CardPreprocess 
   const std = r.numArray(pre, 'std', P, n);
   const zero = std.findIndex((s) => s === 0);
   if (zero >= 0) r.fail(`${P}std[${zero}]`, 'is 0 (division by zero)');
+  const neg = std.findIndex((s) => s < 0);
+  if (neg >= 0) r.fail(`${P}std[${neg}]`, `must be positive, got ${std[neg]}`);
   if (has('resize_shorter_side')) {
     if (has('resize')) r.fail(P + 'resize', 'cannot be combined with resize_shorter_side');
     const resizeShorterSide = r.num(pre, 'resize_shorter_side', P, (x) => (Number.isInteger(x) && x > 0 ? null : 'expected a positive integer'));
