@@ -44,23 +44,37 @@ async function expectAlive(): Promise<void> {
 }
 
 /** A client frame (masked, as RFC 6455 requires); `declared` lies about the payload length. */
-function frame(opcode: number, payload: Buffer, opts: { fin?: boolean; declared?: number } = {}): Buffer {
+function frame(opcode: number, payload: Buffer, opts: { fin?: boolean; declared?: number; rsv?: number; masked?: boolean } = {}): Buffer {
   const len = opts.declared ?? payload.length;
-  const head: number[] = [(opts.fin === false ? 0 : 0x80) | opcode];
-  if (len < 126) head.push(0x80 | len);
-  else if (len < 65536) head.push(0x80 | 126, len >> 8, len & 0xff);
+  const m = opts.masked === false ? 0 : 0x80;
+  const head: number[] = [(opts.fin === false ? 0 : 0x80) | ((opts.rsv ?? 0) << 4) | opcode];
+  if (len < 126) head.push(m | len);
+  else if (len < 65536) head.push(m | 126, len >> 8, len & 0xff);
   else {
     const b = Buffer.alloc(8);
     b.writeBigUInt64BE(BigInt(len));
-    head.push(0x80 | 127, ...b);
+    head.push(m | 127, ...b);
   }
+  if (!m) return Buffer.concat([Buffer.from(head), payload]);
   const mask = crypto.randomBytes(4);
   const body = Buffer.from(payload.map((x, i) => x ^ mask[i % 4]!));
   return Buffer.concat([Buffer.from(head), mask, body]);
 }
 
+/** Deterministic bytes for the bounded fuzz loops (mulberry32). */
+function prng(seed: number): (n: number) => Buffer {
+  let a = seed;
+  const next = () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return (n) => Buffer.from(Array.from({ length: n }, () => Math.floor(next() * 256)));
+}
+
 /** Handshake on a bare socket, write the frames, and return the close code the server sends. */
-function rawWs(frames: Buffer[]): Promise<{ closeCode: number | null }> {
+function rawWs(frames: Buffer[], opts: { end?: boolean } = {}): Promise<{ closeCode: number | null }> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ host: '127.0.0.1', port: srv.port });
     let buf = Buffer.alloc(0);
@@ -85,6 +99,7 @@ function rawWs(frames: Buffer[]): Promise<{ closeCode: number | null }> {
           sent++;
           s.write(f);
         }
+        if (opts.end) s.end(); // a frame may wait for bytes that never come: hang up
       }
     });
     s.on('error', () => {}); // the server may reset after closing; the close frame is what counts
@@ -185,6 +200,31 @@ describe('hostile WebSocket frames', () => {
     await expectAlive();
   });
 
+  const violations: [string, Buffer[], number][] = [
+    ['an unmasked client frame', [frame(0x1, Buffer.from('{}'), { masked: false })], 1002],
+    ['RSV1 set without an extension', [frame(0x1, Buffer.from('{}'), { rsv: 4 })], 1002],
+    ['an unknown opcode', [frame(0x3, Buffer.from('x'))], 1002],
+    ['a ping over 125 bytes', [frame(0x9, Buffer.alloc(126, 1))], 1002],
+    ['a fragmented ping', [frame(0x9, Buffer.from('p'), { fin: false })], 1002],
+    ['a continuation without a start', [frame(0x0, Buffer.from('x'))], 1002],
+    ['a new message inside a fragmented one', [frame(0x1, Buffer.from('a'), { fin: false }), frame(0x1, Buffer.from('b'))], 1002],
+    ['a close frame with a 1-byte payload', [frame(0x8, Buffer.from([3]))], 1002],
+    ['a close frame with an invalid code', [frame(0x8, Buffer.from([0x03, 0xec]))], 1002],
+    ['a close frame with an invalid UTF-8 reason', [frame(0x8, Buffer.from([0x03, 0xe8, 0xff]))], 1007],
+  ];
+  for (const [what, frames, code] of violations) {
+    it(`${what} closes that connection with ${code}`, async () => {
+      expect((await rawWs(frames)).closeCode).toBe(code);
+      await expectAlive();
+    });
+  }
+
+  it('40 connections of random bytes after the handshake (bounded, seeded) leave the server serving', async () => {
+    const rand = prng(20261204);
+    for (let i = 0; i < 40; i++) await rawWs([rand(1 + (rand(1)[0]! % 200))], { end: true });
+    await expectAlive();
+  });
+
   it('a connection opened before the hostile frames still gets answers', async () => {
     expect(bystander.readyState).toBe(WebSocket.OPEN);
     expect(await wsCall(bystander, 7, 'app.ping')).toMatchObject({ id: 7, ok: true });
@@ -218,6 +258,29 @@ describe('hostile HTTP bodies', () => {
     });
     expect(r).toMatchObject({ status: 413 });
     expect(JSON.parse((r as Reply).body).error.message).toMatch(/over the 4 MiB limit/);
+    await expectAlive();
+  });
+
+  it('junk bodies (random bytes, deeply nested JSON, wrong shapes) get 4xx answers, never a crash', async () => {
+    const rand = prng(7);
+    const bodies: (Buffer | string)[] = [
+      '['.repeat(1_000_000),
+      `${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}`,
+      JSON.stringify({ method: 'projects.create', params: { name: 'x'.repeat(MiB), model: '/dev/zero' } }),
+      JSON.stringify({ method: '__proto__', params: {} }),
+      JSON.stringify({ method: 'projects.get', params: { projectId: { $gt: '' } } }),
+      JSON.stringify([1, 2, 3]),
+      'null',
+      ...Array.from({ length: 20 }, (_, i) => rand(1 + i * 97)),
+    ];
+    for (const body of bodies) {
+      sent++;
+      const r = await request(srv, '/api/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(r, String(body).slice(0, 40)).toHaveProperty('status');
+      expect((r as Reply).status, String(body).slice(0, 40)).toBeGreaterThanOrEqual(400);
+      expect((r as Reply).status, String(body).slice(0, 40)).toBeLessThan(500);
+      expect(() => JSON.parse((r as Reply).body)).not.toThrow();
+    }
     await expectAlive();
   });
 
