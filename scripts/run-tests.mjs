@@ -70,6 +70,14 @@ const SUITES = [
     cmd: () => [process.execPath, binOf('vitest'), 'run', '--config', 'vitest.device.config.ts', '--reporter=default', '--reporter=json', '--outputFile=test-results/vitest-device.json'],
   },
   {
+    // hostile input (oversized/malformed frames and bodies, bad card files, two servers on one
+    // data folder, file modes): test/hostile, vitest.hostile.config.ts
+    name: 'hostile',
+    kind: 'vitest',
+    report: path.join(ROOT, 'test-results', 'vitest-hostile.json'),
+    cmd: () => [process.execPath, binOf('vitest'), 'run', '--config', 'vitest.hostile.config.ts', '--reporter=default', '--reporter=json', '--outputFile=test-results/vitest-hostile.json'],
+  },
+  {
     // Playwright (playwright-core + /usr/bin/chromium) against web mode, run through vitest:
     // test/e2e, test/e2e/vitest.config.ts (builds out/renderer first if missing or stale)
     name: 'e2e',

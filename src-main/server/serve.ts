@@ -29,11 +29,18 @@ export interface RunningApp {
 
 export async function serveApp(opts: ServeOptions = {}): Promise<RunningApp> {
   const rendererDir = opts.rendererDir ?? RENDERER_OUT;
-  if (opts.build !== false && !opts.rendererDir) ensureRendererBuilt({ quiet: true });
   const version = opts.version ?? (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  // the data folder first: a folder another server holds (DataLockError) fails before a build
   const service = new AppService({ dataRoot: opts.dataDir ?? defaultDataDir(), mode: 'web', version });
-  const dispatch = createDispatcher(service, { demo: await loadDemoRunner() });
-  const server = await startWebServer({ dispatch, events: service.events, rendererDir, port: opts.port });
+  let server: WebServer;
+  try {
+    if (opts.build !== false && !opts.rendererDir) ensureRendererBuilt({ quiet: true });
+    const dispatch = createDispatcher(service, { demo: await loadDemoRunner() });
+    server = await startWebServer({ dispatch, events: service.events, rendererDir, port: opts.port });
+  } catch (e) {
+    await service.close();
+    throw e;
+  }
   return {
     server,
     service,

@@ -37,20 +37,44 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(JSON.stringify(body));
 }
 
+class BodyTooLarge extends Error {}
+
+/**
+ * The request body as text, at most MAX_BODY bytes. Over the limit (by content-length or while
+ * reading) it rejects with BodyTooLarge at once; the rest of the body is drained (Node discards
+ * it once the 413 is sent), so the client gets an answer instead of a reset connection.
+ */
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY) {
+      req.resume();
+      reject(new BodyTooLarge());
+      return;
+    }
     let size = 0;
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('request body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
+      if (size <= MAX_BODY) chunks.push(c);
+      else {
+        req.off('data', onData);
+        chunks.length = 0;
+        req.resume();
+        reject(new BodyTooLarge());
+      }
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+const TOO_LARGE = `request body is over the ${MAX_BODY / (1024 * 1024)} MiB limit`;
+
+/** One line on stderr for a connection-level problem (never a stack: they come from clients). */
+function logConn(what: string, e: Error): void {
+  process.stderr.write(`[easyquant] ${what}: ${e.message.split('\n')[0]}\n`);
 }
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -89,7 +113,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           if (r.ok) sendJson(res, 200, { result: r.result });
           else sendJson(res, r.error.code === 'bad_request' ? 400 : r.error.code === 'user_error' ? 422 : 500, { error: r.error });
         })
-        .catch((e: Error) => sendJson(res, 413, { error: { code: 'bad_request', message: e.message } }));
+        .catch((e: Error) => {
+          if (res.headersSent) return;
+          if (e instanceof BodyTooLarge) sendJson(res, 413, { error: { code: 'bad_request', message: TOO_LARGE } });
+          else {
+            logConn('request failed', e);
+            sendJson(res, 400, { error: { code: 'bad_request', message: 'the request body could not be read' } });
+          }
+        });
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -107,7 +138,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     serveStatic(opts.rendererDir, url.pathname, res, port, extra);
   });
 
+  // a WebSocket whose client breaks the protocol (frame over maxPayload: 1009, invalid UTF-8 in
+  // a text frame: 1007, ...) is closed by ws with that code and then emits 'error'; without a
+  // listener that error would end the whole process
+  wss.on('error', (e) => logConn('WebSocket server error', e));
   server.on('upgrade', (req, socket, head) => {
+    socket.on('error', (e) => logConn('upgrade socket error', e));
     const v = checkRequest(req, port, token);
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     if (!v.ok || path !== '/api/ws') {
@@ -117,6 +153,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
+      ws.on('error', (e) => logConn('WebSocket closed', e));
       ws.on('close', () => clients.delete(ws));
       ws.on('message', (data) => {
         let msg: { id?: unknown; method?: unknown; params?: unknown };
@@ -126,9 +163,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'bad_request', message: 'message is not JSON' } }));
           return;
         }
-        void opts.dispatch(msg?.method, msg?.params).then((r) => {
-          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg?.id ?? null, ...r }));
-        });
+        void opts
+          .dispatch(msg?.method, msg?.params)
+          .then((r) => {
+            if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg?.id ?? null, ...r }));
+          })
+          .catch((e: Error) => logConn('WebSocket reply failed', e));
       });
     });
   });

@@ -16,6 +16,15 @@ export type DispatchResult = { ok: true; result: unknown } | { ok: false; error:
 
 export type DemoRunner = (svc: AppService) => Promise<ApiResults['demo.open']>;
 
+/** Errors about the user's input (files, settings), answered as user_error like UserError. */
+const INPUT_ERRORS = new Set(['DatasetError', 'CardError', 'PreprocessSpecError', 'LabelsError', 'InputShapeError']);
+
+/** The message without stack frames (`    at …` lines), which stay in the log. */
+function clientMessage(e: Error): string {
+  const msg = String(e.message ?? e).split('\n').filter((l) => !/^\s+at\s/.test(l)).join('\n').trim();
+  return msg || 'internal error';
+}
+
 export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } = {}): (method: unknown, params: unknown) => Promise<DispatchResult> {
   const h: Handlers = {
     'app.info': async () => ({ ...(await svc.info()), demoAvailable: !!extra.demo }),
@@ -34,7 +43,11 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
       if (p.settings.beta <= p.settings.alpha) throw new UserError(`β (${p.settings.beta}) must be greater than α (${p.settings.alpha})`);
       return svc.startCalibration(p.projectId, p.settings);
     },
-    'calib.cancel': (p) => svc.cancelCalibration(p.runId),
+    'calib.cancel': (p) => {
+      const run = svc.store.getRun(p.runId); // StoreError 'no calibration run with id …' for an unknown id
+      if (run.status !== 'running') throw new UserError(`run ${p.runId} is not running (it is ${run.status})`);
+      return svc.cancelCalibration(p.runId);
+    },
     'calib.resume': (p) => svc.resumeCalibration(p.runId),
     'results.evaluate': (p) => svc.evaluate(p.projectId, p.limit, p.runIds),
     'results.histogram': (p) => svc.histogram(p.projectId, p.layer),
@@ -66,9 +79,9 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
       return { ok: true, result: await handler(parsed.data) };
     } catch (e) {
       const err = e as Error;
-      if (err instanceof UserError || err instanceof StoreError || err.name === 'DatasetError') return { ok: false, error: { code: 'user_error', message: err.message } };
+      if (err instanceof UserError || err instanceof StoreError || INPUT_ERRORS.has(err.name)) return { ok: false, error: { code: 'user_error', message: err.message } };
       console.error(`[easyquant] ${method} failed: ${err.stack ?? err.message}`);
-      return { ok: false, error: { code: 'internal', message: err.message } };
+      return { ok: false, error: { code: 'internal', message: clientMessage(err) } };
     }
   };
 }

@@ -6,12 +6,26 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
+import { makePrivateDir } from './data-dir.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 export type Db = Database.Database;
 
+/**
+ * The database file and its -wal/-shm companions are the owner's only (0600, whatever the
+ * umask): the file is made 0600 before SQLite opens it, and SQLite gives the WAL and shared
+ * memory files the database file's mode.
+ */
+function makePrivateFile(file: string): void {
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
+}
+
 export function openDatabase(file: string, migrations: Migration[] = MIGRATIONS): Db {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file !== ':memory:') {
+    makePrivateDir(path.dirname(path.resolve(file)));
+    makePrivateFile(file);
+  }
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');

@@ -5,7 +5,8 @@
  *
  * Crash recovery: a run row is 'running' only while a process works on it. On open, rows left
  * 'running' by a crash become 'interrupted' (resumable), and half-written artifact folders
- * (the `.tmp-` siblings writeDirAtomically leaves behind) are removed.
+ * (the `.tmp-` siblings writeDirAtomically leaves behind) are removed. That is only safe with
+ * one writer per data folder: the store holds the folder's lock (data-lock.ts) while open.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,7 +25,8 @@ import type {
   RunProgress,
   RunStatus,
 } from '../service/app-types.js';
-import { databaseFile } from './data-dir.js';
+import { acquireDataLock } from './data-lock.js';
+import { databaseFile, makePrivateDir } from './data-dir.js';
 import { openDatabase, type Db } from './db.js';
 import * as devices from './device-table.js';
 import { newId, nowIso } from './ids.js';
@@ -53,17 +55,29 @@ export class ProjectStore {
   readonly db: Db;
   readonly projectsDir: string;
   readonly recovery: RecoveryReport;
+  private readonly unlock: () => void;
 
+  /** Throws DataLockError if another live process has this data folder open. */
   constructor(readonly root: string) {
-    fs.mkdirSync(root, { recursive: true });
-    this.projectsDir = path.join(root, 'projects');
-    fs.mkdirSync(this.projectsDir, { recursive: true });
-    this.db = openDatabase(databaseFile(root));
-    this.recovery = this.recover();
+    makePrivateDir(root);
+    // before recovery: its 'running' runs and .tmp- folders may be another process's live work
+    this.unlock = acquireDataLock(root);
+    let db: Db | undefined;
+    try {
+      this.projectsDir = path.join(root, 'projects');
+      fs.mkdirSync(this.projectsDir, { recursive: true });
+      this.db = db = openDatabase(databaseFile(root));
+      this.recovery = this.recover();
+    } catch (e) {
+      db?.close();
+      this.unlock();
+      throw e;
+    }
   }
 
   close(): void {
     this.db.close();
+    this.unlock();
   }
 
   // ---------------------------------------------------------------- recovery

@@ -98,6 +98,12 @@ export interface Card {
 
 type Obj = Record<string, unknown>;
 
+/** A value for an error message, cut short: a wrong file's content is not echoed back. */
+function shown(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 40 ? `${s.slice(0, 37)}…` : s;
+}
+
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -111,13 +117,13 @@ class Reader {
 
   obj(o: Obj, key: string, prefix: string): Obj {
     const v = o[key];
-    if (!isObj(v)) this.fail(prefix + key, v === undefined ? 'missing (expected an object)' : `expected an object, got ${JSON.stringify(v)}`);
+    if (!isObj(v)) this.fail(prefix + key, v === undefined ? 'missing (expected an object)' : `expected an object, got ${shown(v)}`);
     return v;
   }
 
   str(o: Obj, key: string, prefix: string): string {
     const v = o[key];
-    if (typeof v !== 'string' || v === '') this.fail(prefix + key, v === undefined ? 'missing (expected a string)' : `expected a non-empty string, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || v === '') this.fail(prefix + key, v === undefined ? 'missing (expected a string)' : `expected a non-empty string, got ${shown(v)}`);
     return v;
   }
 
@@ -127,7 +133,7 @@ class Reader {
 
   num(o: Obj, key: string, prefix: string, check?: (n: number) => string | null): number {
     const v = o[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(prefix + key, v === undefined ? 'missing (expected a number)' : `expected a number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(prefix + key, v === undefined ? 'missing (expected a number)' : `expected a number, got ${shown(v)}`);
     const err = check?.(v);
     if (err) this.fail(prefix + key, `${err}, got ${v}`);
     return v;
@@ -140,7 +146,7 @@ class Reader {
   intArray(o: Obj, key: string, prefix: string, len?: number): number[] {
     const v = o[key];
     if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x <= 0)) {
-      this.fail(prefix + key, v === undefined ? 'missing (expected an array of positive integers)' : `expected an array of positive integers, got ${JSON.stringify(v)}`);
+      this.fail(prefix + key, v === undefined ? 'missing (expected an array of positive integers)' : `expected an array of positive integers, got ${shown(v)}`);
     }
     if (len !== undefined && v.length !== len) this.fail(prefix + key, `expected ${len} values, got ${v.length}`);
     return v as number[];
@@ -149,7 +155,7 @@ class Reader {
   numArray(o: Obj, key: string, prefix: string, len: number): number[] {
     const v = o[key];
     if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
-      this.fail(prefix + key, v === undefined ? 'missing (expected an array of numbers)' : `expected an array of numbers, got ${JSON.stringify(v)}`);
+      this.fail(prefix + key, v === undefined ? 'missing (expected an array of numbers)' : `expected an array of numbers, got ${shown(v)}`);
     }
     if (v.length !== len) this.fail(prefix + key, `expected ${len} values (one per channel), got ${v.length}`);
     return v as number[];
@@ -159,7 +165,7 @@ class Reader {
     const v = o[key];
     if (v === undefined && dflt !== undefined) return dflt;
     if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-      this.fail(prefix + key, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
+      this.fail(prefix + key, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${shown(v)}`);
     }
     return v as T;
   }
@@ -184,6 +190,8 @@ function parsePreprocess(r: Reader, pre: Obj, channels: number): CardPreprocess 
   const std = r.numArray(pre, 'std', P, n);
   const zero = std.findIndex((s) => s === 0);
   if (zero >= 0) r.fail(`${P}std[${zero}]`, 'is 0 (division by zero)');
+  const neg = std.findIndex((s) => s < 0);
+  if (neg >= 0) r.fail(`${P}std[${neg}]`, `must be positive, got ${std[neg]}`);
   if (has('resize_shorter_side')) {
     if (has('resize')) r.fail(P + 'resize', 'cannot be combined with resize_shorter_side');
     const resizeShorterSide = r.num(pre, 'resize_shorter_side', P, (x) => (Number.isInteger(x) && x > 0 ? null : 'expected a positive integer'));
@@ -267,19 +275,42 @@ export function parseCard(json: unknown, file: string): Card {
   };
 }
 
-/** Read and validate a card.json. Errors name the file and the bad field. */
+/** A card is a few KiB of JSON; anything much bigger is some other file (a model, a dataset). */
+const MAX_CARD_BYTES = 1024 * 1024;
+const EXPECTED = 'expected a model card (card.json: a JSON object with name, task, file, input, output, preprocess)';
+
+/** Where a JSON.parse error is (line, column from its "position N"), never the text around it. */
+function jsonErrorWhere(text: string, e: Error): string {
+  if (/end of (JSON )?input/i.test(e.message)) return ' (it ends early)';
+  const m = /position (\d+)/.exec(e.message);
+  if (!m) return '';
+  const before = text.slice(0, Number(m[1]));
+  return ` (at line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')})`;
+}
+
+/**
+ * Read and validate a card.json. Errors name the file and the bad field, and never quote the
+ * file's content (a wrong path may point at a model, a key or a password file).
+ */
 export function readCard(file: string): Card {
+  const where = path.resolve(file);
   let text: string;
   try {
+    const st = fs.statSync(file);
+    if (st.isDirectory()) throw new CardError(`${where}: is a folder; ${EXPECTED}`);
+    if (st.size > MAX_CARD_BYTES) throw new CardError(`${where}: is ${(st.size / (1024 * 1024)).toFixed(1)} MiB; ${EXPECTED}, a small JSON file`);
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CardError(`${path.resolve(file)}: cannot read card (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    if (e instanceof CardError) throw e;
+    throw new CardError(`${where}: cannot read card (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // UTF-8 byte order mark
+  if (text.includes('\u0000')) throw new CardError(`${where}: is a binary file, not JSON; ${EXPECTED}`);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new CardError(`${path.resolve(file)}: not valid JSON (${(e as Error).message})`);
+    throw new CardError(`${where}: not valid JSON${jsonErrorWhere(text, e as Error)}; ${EXPECTED}`);
   }
   return parseCard(json, file);
 }

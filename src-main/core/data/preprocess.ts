@@ -153,6 +153,9 @@ export function validateSpec(spec: unknown, ctx = 'preprocess spec'): ResolvedSp
   const std = numArray(spec.std, n, 'std', ctx, channelOrder);
   const zero = std.findIndex((s) => s === 0);
   if (zero >= 0) throw new PreprocessSpecError(`${ctx}: std[${zero}] is 0 (division by zero)`);
+  // a negative std silently flips the channel's sign: never what a model was trained with
+  const neg = std.findIndex((s) => s < 0);
+  if (neg >= 0) throw new PreprocessSpecError(`${ctx}: std[${neg}] must be positive, got ${std[neg]}`);
   const layout = oneOf(spec.layout, LAYOUTS, 'layout', ctx);
   let autoOrient = false;
   if (spec.autoOrient !== undefined) {
