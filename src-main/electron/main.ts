@@ -8,7 +8,7 @@
  *
  * Must not import anything from src-main/core that needs Electron (core never imports electron).
  */
-import { app, BrowserWindow, ipcMain, safeStorage, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDispatcher } from '../service/app-dispatch.js';
@@ -143,7 +143,14 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(async () => {
     hardenSession();
-    await registerIpc();
+    try {
+      await registerIpc();
+    } catch (e) {
+      // e.g. the data folder is locked by a running `easyquant serve`: say so instead of a blank window
+      dialog.showErrorBox('EasyQuant Studio cannot start', (e as Error).message);
+      app.exit(1);
+      return;
+    }
     createWindow();
   });
 }
