@@ -58,7 +58,8 @@ export class CalibrationRunner {
 
   private launch(run: RunInfo): void {
     const inp = this.inputs(run.projectId);
-    const s = run.settings;
+    // the form's settings go to the calibrator as parsed (only the image count travels apart)
+    const { calibImages, ...settings } = run.settings;
     let lastWrite = 0;
     const onProgress = (e: ProgressEvent) => {
       const progress: RunProgress = { stage: e.stage, index: e.index, total: e.total, name: e.name, elapsedMs: e.elapsedMs, etaMs: e.etaMs };
@@ -81,19 +82,10 @@ export class CalibrationRunner {
           preprocess: inp.preprocess ? { ...inp.preprocess, resample: 'lanczos3' } : undefined,
           data: inp.data,
           labels: inp.labels,
-          calibImages: s.calibImages,
+          calibImages,
           out: run.artifactDir,
           formats: ['scales', 'ncnn', 'trt', 'qdq'],
-          settings: {
-            method: s.method,
-            bits: s.bits,
-            alpha: s.alpha,
-            beta: s.beta,
-            steps: s.steps,
-            rounds: s.rounds,
-            samplePositions: s.samplePositions,
-            percentile: s.percentile,
-          },
+          settings,
         },
       },
       onProgress,

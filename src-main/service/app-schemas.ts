@@ -33,6 +33,7 @@ export const CalibSettingsSchema = z.object({
   percentile: z.number().gt(0).lte(100),
   calibImages: z.number().int().min(1).max(100000),
   threads: z.number().int().min(1).max(256),
+  strategy: z.enum(['grid', 'coarse-fine']).default('grid'),
 });
 
 const DeviceConfigSchema = z.discriminatedUnion('transport', [

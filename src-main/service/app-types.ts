@@ -54,6 +54,8 @@ export interface CalibSettingsForm {
   calibImages: number;
   /** threads for the search (native-accelerated EQ; the TS reference is single-threaded) */
   threads: number;
+  /** EQ candidates: the paper's grid, or a coarse grid refined around its best point (runs stored before it existed have none) */
+  strategy?: 'grid' | 'coarse-fine';
 }
 
 export interface RunLayer {
