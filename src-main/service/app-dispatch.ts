@@ -52,6 +52,8 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
       if (!extra.demo) throw new UserError('the demo project is not available in this build (src-main/demo is missing)');
       return extra.demo(svc);
     },
+    'engine.status': () => svc.engineStatus(),
+    'engine.build': () => svc.buildEngine(),
   };
 
   return async (method, params) => {

@@ -73,6 +73,8 @@ export const API_SCHEMAS = {
   'profile.run': z.object({ projectId: id, deviceIds: z.array(id).min(1, 'choose at least one device'), runId: id, compare: z.array(z.enum(['int8', 'int7', 'fp32'])).default(['int8']) }).strict(),
   'profile.list': z.object({ projectId: id }).strict(),
   'demo.open': none,
+  'engine.status': none,
+  'engine.build': none,
 } as const;
 
 export type ApiMethod = keyof typeof API_SCHEMAS;

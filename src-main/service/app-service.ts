@@ -9,6 +9,7 @@ import path from 'node:path';
 import { runLabel, ProjectStore } from '../store/project-store.js';
 import { CalibrationRunner } from './app-calibration.js';
 import { deployAvailability } from './app-deploy-bridge.js';
+import { EngineBuilder } from './app-engine.js';
 import { AppEvents } from './app-events.js';
 import { checkReachable } from './app-reachability.js';
 import type {
@@ -17,6 +18,7 @@ import type {
   DatasetInfo,
   DeviceConfig,
   DeviceInfo,
+  EngineStatus,
   EvalResultInfo,
   ExportFormatName,
   ExportInfo,
@@ -79,10 +81,12 @@ export class AppService {
   readonly store: ProjectStore;
   private readonly calib: CalibrationRunner;
   private readonly inspectCache = new Map<string, ModelSummary>();
+  private readonly engine: EngineBuilder;
 
   constructor(private readonly opts: AppServiceOptions) {
     this.store = new ProjectStore(opts.dataRoot);
     this.calib = new CalibrationRunner(this.store, this.events, (id) => this.inputsOf(id));
+    this.engine = new EngineBuilder(this.events);
   }
 
   async close(): Promise<void> {
@@ -107,6 +111,24 @@ export class AppService {
       demoAvailable: false,
       secretsAllowed: !!this.opts.secrets,
     };
+  }
+
+  engineStatus(): EngineStatus {
+    return this.engine.status();
+  }
+
+  /** Builds the native engine in a child process; the outcome arrives as an `engine.build` event. */
+  buildEngine(): EngineStatus {
+    try {
+      return this.engine.start();
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+  }
+
+  /** Resolves when no native build is running (tests). */
+  engineIdle(): Promise<void> {
+    return this.engine.idle();
   }
 
   // ------------------------------------------------------------------ projects and models

@@ -215,6 +215,30 @@ export interface AppInfo {
   secretsAllowed: boolean;
 }
 
+export interface EngineBuildInfo {
+  state: 'idle' | 'running' | 'done' | 'failed';
+  /** one line for the user: what happened (or why it failed) */
+  message: string | null;
+  /** the last lines of the build's output */
+  log: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** Which engine the app computes with: the native addon (ISA, threads) or the TypeScript fallback. */
+export interface EngineStatus {
+  native: boolean;
+  /** ISA level the native kernels run at (EQ_ISA or the best this CPU has); null without the addon */
+  isa: string | null;
+  availableIsas: string[];
+  /** CPUs the native engine uses by default (the process's affinity mask) */
+  threads: number | null;
+  addonFile: string | null;
+  /** why the addon is not available */
+  reason: string | null;
+  build: EngineBuildInfo;
+}
+
 /** Events pushed from the service to every client. */
 export type AppEvent =
   | { type: 'run.progress'; runId: string; projectId: string; progress: RunProgress; layer?: RunLayer }
@@ -222,4 +246,5 @@ export type AppEvent =
   | { type: 'eval.progress'; projectId: string; label: string; index: number; total: number }
   | { type: 'profile.progress'; projectId: string; profileId: string; deviceName: string; message: string }
   | { type: 'profile.finished'; projectId: string; profileId: string; status: 'done' | 'failed'; error?: string }
-  | { type: 'demo.progress'; message: string };
+  | { type: 'demo.progress'; message: string }
+  | { type: 'engine.build'; build: EngineBuildInfo };

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Runtime } from '../../src-main/runtime/native-runtime.js';
 import { describeShared, MNIST_DIR, modelPath } from '../helpers/shared.js';
 import { CHROMIUM, HAVE_CHROMIUM, openProject, startE2e, type E2eContext } from './harness.js';
 
@@ -49,6 +50,15 @@ describeShared('Calibrate page (MNIST)', () => {
     const scales = JSON.parse(fs.readFileSync(path.join(run!.artifactDir, 'scales.json'), 'utf8')) as { bits: number; settings: Record<string, unknown> };
     expect(scales.bits).toBe(7);
     expect(scales.settings).toMatchObject({ strategy: 'coarse-fine', calibrationImages: 200 });
+  });
+
+  it.skipIf(!HAVE_CHROMIUM)('shows the native engine with the ISA it runs at', async () => {
+    const s = c.app.service.engineStatus();
+    if (!s.native) console.warn(`[skip] native engine status: ${s.reason}`);
+    const text = await c.page.textContent('[data-testid=engine-status]');
+    if (s.native) expect(text).toBe(`native engine · ${s.isa} · ${s.threads} threads`);
+    else expect(text).toBe('TypeScript engine (native addon not loaded)');
+    expect(s.isa ?? 'none').toBe(s.native ? (process.env['EQ_ISA'] ?? Runtime.version().detectedIsa) : 'none');
   });
 
   it.skipIf(!HAVE_CHROMIUM)('no uncaught errors in the page', () => {
