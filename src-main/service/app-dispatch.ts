@@ -36,7 +36,7 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
     },
     'calib.cancel': (p) => svc.cancelCalibration(p.runId),
     'calib.resume': (p) => svc.resumeCalibration(p.runId),
-    'results.evaluate': (p) => svc.evaluate(p.projectId, p.limit, p.runIds),
+    'results.evaluate': (p) => svc.evaluate(p.projectId, p.limit, p.runIds, { engine: p.engine, heldOut: p.heldOut }),
     'results.histogram': (p) => svc.histogram(p.projectId, p.layer),
     'exports.create': (p) => svc.exportRun(p.projectId, p.runId, p.formats),
     'devices.list': () => svc.listDevices(),

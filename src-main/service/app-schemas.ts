@@ -63,7 +63,17 @@ export const API_SCHEMAS = {
   'calib.start': z.object({ projectId: id, settings: CalibSettingsSchema }).strict(),
   'calib.cancel': z.object({ runId: id }).strict(),
   'calib.resume': z.object({ runId: id }).strict(),
-  'results.evaluate': z.object({ projectId: id, limit: z.number().int().min(1).max(100000), runIds: z.array(id).optional() }).strict(),
+  'results.evaluate': z
+    .object({
+      projectId: id,
+      limit: z.number().int().min(1).max(100000),
+      runIds: z.array(id).optional(),
+      /** default: native when the addon loads, else int-ref */
+      engine: z.enum(['native', 'int-ref', 'sim', 'ort-qdq']).optional(),
+      /** leave out the calibration images (default) */
+      heldOut: z.boolean().default(true),
+    })
+    .strict(),
   'results.histogram': z.object({ projectId: id, layer: z.string().min(1).max(500) }).strict(),
   'exports.create': z.object({ projectId: id, runId: id, formats: z.array(z.enum(['scales', 'ncnn', 'trt', 'qdq', 'eqm'])).min(1) }).strict(),
   'devices.list': none,

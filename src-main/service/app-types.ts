@@ -105,8 +105,12 @@ export interface EvalResultInfo {
   agreement: number | null;
   meanCosine: number | null;
   layerCosine: Record<string, number>;
+  /** held-out evaluation: the first image index used (the calibration images come before); null = from image 0 */
+  heldOutFrom?: number | null;
   createdAt: string;
 }
+
+export type EvalEngineName = 'native' | 'int-ref' | 'sim' | 'ort-qdq';
 
 export interface ExportInfo {
   id: string;
