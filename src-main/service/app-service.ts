@@ -35,6 +35,7 @@ import type {
 import { startJob } from './app-worker-pool.js';
 import { readScalesJson } from '../core/export/scales-json.js';
 import type { InspectResult } from './quant-service.js';
+import type { PreprocessSpec } from '../core/data/preprocess.js';
 import type { EvalResult } from '../core/eval/evaluate.js';
 import type { DemoResult } from '../demo/index.js';
 import { readDemoResult, readDemoSamples } from './app-demo.js';
@@ -197,6 +198,7 @@ export class AppService {
       params: r.params,
       quantizedLayers: r.quantizedLayers,
       layers: r.layers,
+      cardPreprocess: r.preprocess ? toPreprocessForm(r.preprocess) : null,
     };
     this.inspectCache.set(key, s);
     return s;
@@ -442,6 +444,11 @@ export class AppService {
     );
     return this.store.listProfiles(projectId);
   }
+}
+
+/** The form's fields of a preprocessing spec (resample, crop rounding and EXIF stay the card's). */
+function toPreprocessForm(s: PreprocessSpec): PreprocessForm {
+  return { resize: s.resize, centerCrop: s.centerCrop, channelOrder: s.channelOrder, scale: s.scale ?? 1, mean: s.mean, std: s.std, layout: s.layout };
 }
 
 // the results table has no column for the held-out start: it travels in the engine text

@@ -185,6 +185,8 @@ export interface ModelSummary {
   params: number;
   quantizedLayers: number;
   layers: LayerRow[];
+  /** the model card's preprocessing, for the Data page's form (null without a card) */
+  cardPreprocess: PreprocessForm | null;
 }
 
 export interface HistogramInfo {

@@ -8,6 +8,7 @@ import { calibrate } from '../core/calib/calibrate.js';
 import type { ProgressSink } from '../core/calib/progress.js';
 import { DEFAULT_SETTINGS, type CalibSettings, validateSettings } from '../core/calib/settings.js';
 import { takeValid } from '../core/data/dataset.js';
+import type { PreprocessSpec } from '../core/data/preprocess.js';
 import type { EngineKind } from '../core/engine/types.js';
 import { evaluate, type EvalResult } from '../core/eval/evaluate.js';
 import { writeNcnnTable } from '../core/export/ncnn-table.js';
@@ -41,6 +42,8 @@ export interface InspectResult {
   quantizedLayers: number;
   passes: Record<string, number>;
   layers: NodeReport[];
+  /** the card's preprocessing (absent without a card) */
+  preprocess?: PreprocessSpec;
 }
 
 export function inspectModel(src: ModelSource): InspectResult {
@@ -65,6 +68,7 @@ export function inspectModel(src: ModelSource): InspectResult {
     quantizedLayers: plan.layers.length,
     passes: p.model.passes,
     layers: plan.report,
+    preprocess: p.spec,
   };
 }
 
