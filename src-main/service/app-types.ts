@@ -202,7 +202,7 @@ export interface PreviewInfo {
   index: number;
   id: string;
   label: number | null;
-  /** data:image/png;base64 of the preprocessed tensor (min-max scaled to 0..255) */
+  /** data:image/png;base64 of the preprocessed tensor with its normalisation undone, in RGB (min-max scaled without a spec) */
   png: string;
   width: number;
   height: number;
