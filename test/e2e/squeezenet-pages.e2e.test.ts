@@ -54,6 +54,30 @@ describeShared('SqueezeNet pages', () => {
     await expect.poll(() => app.service.store.getDataset(projectId)?.preprocess ?? null, { timeout: 120_000 }).toBe(null);
   });
 
+  it.skipIf(!HAVE_CHROMIUM)('the per-layer cosine chart after evaluation has all 26 layers, none missing', async () => {
+    const { page, app } = c;
+    await page.click('[data-testid=nav-calibrate]');
+    await page.waitForSelector('[data-testid=calib-start]:not([disabled])');
+    await page.fill('[data-testid=calib-images]', '4');
+    await page.fill('[data-testid=calib-steps]', '16');
+    await page.click('[data-testid=calib-start]');
+    await page.locator('[data-testid=runs] tbody tr').first().locator('[data-testid=run-status]', { hasText: 'done' }).waitFor({ timeout: 900_000 });
+    await page.click('[data-testid=nav-results]');
+    const chart = page.locator('[data-testid=cosine-chart]');
+    await chart.waitFor();
+    // before evaluation: the calibration's own figures, per group (SqueezeNet's expand convs share an input)
+    const [run] = app.service.store.listRuns(app.service.listProjects()[0]!.id);
+    expect(run!.layers.some((l) => l.name.includes('+'))).toBe(true);
+    expect(await chart.getAttribute('data-points')).toBe(String(run!.layers.length));
+    await page.fill('[data-testid=eval-limit]', '6');
+    await page.click('[data-testid=evaluate]');
+    await page.locator('[data-testid=accuracy-table] tbody tr').nth(1).waitFor({ timeout: 900_000 });
+    await expect.poll(() => chart.getAttribute('data-points')).toBe('26');
+    expect(await chart.getAttribute('data-missing')).toBe('0');
+    const aria = await chart.evaluate((el) => el.getAttribute('aria-label') ?? el.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '');
+    expect(aria).not.toContain('+');
+  });
+
   it.skipIf(!HAVE_CHROMIUM)('no uncaught errors in the page', () => {
     expect(c.consoleErrors).toEqual([]);
   });
