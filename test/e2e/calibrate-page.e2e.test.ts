@@ -39,6 +39,7 @@ describeShared('Calibrate page (MNIST)', () => {
     expect(await why.textContent()).toBe('EQ INT7 is running: wait for it to finish or cancel it to start another run.');
     expect(await page.locator('[data-testid=calib-start]').isDisabled()).toBe(true);
     expect(await page.locator('[data-testid=calib-start]').getAttribute('title')).toBe(await why.textContent());
+    expect(await page.textContent('[data-testid=calib-eta]')).toMatch(/^elapsed \d+ s · ETA (estimating…|\d+ s|\d+ min \d+ s)$/);
 
     await page.locator('[data-testid=runs] tbody tr').first().locator('[data-testid=run-status]', { hasText: 'done' }).waitFor({ timeout: 600_000 });
     await page.waitForSelector('[data-testid=calib-start]:not([disabled])');

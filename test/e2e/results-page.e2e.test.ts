@@ -38,6 +38,10 @@ describeShared('Results page evaluation (MNIST)', () => {
     const { page, app } = c;
     await page.fill('[data-testid=eval-limit]', '40');
     await page.click('[data-testid=evaluate]');
+    // the busy state draws its spinner with CSS (no emoji: it needs a colour-emoji font)
+    const busy = page.locator('[data-testid=eval-busy]');
+    await busy.locator('[data-testid=spinner]').waitFor();
+    expect(await busy.textContent()).not.toMatch(/\p{Extended_Pictographic}/u);
     const rows = page.locator('[data-testid=accuracy-table] tbody tr');
     await expect.poll(() => rows.count(), { timeout: 600_000 }).toBe(2);
     expect(await rows.locator('td:first-child').allTextContents()).toEqual(['FP32', 'EQ INT8']);
