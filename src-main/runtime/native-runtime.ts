@@ -1,7 +1,7 @@
 /**
  * TypeScript front of the native EQM runtime (native/addon/addon.cc). The addon is a
  * Node-API module built by `npm run build:native` into native/build/Release/eqm_native.node
- * (override the location with EQ_NATIVE_ADDON). Loaded through createRequire, so it works
+ * (EQ_NATIVE_ADDON: use that file and no other). Loaded through createRequire, so it works
  * from ESM.
  *
  *   const session = Runtime.load(compileEqm(graph, plan, table), { threads: 2 });   // or a .eqm path
@@ -93,8 +93,9 @@ const ADDON_FILE = path.join('native', 'build', 'Release', 'eqm_native.node');
 
 /** Where the addon is looked for, in order. */
 export function addonCandidates(): string[] {
+  // an explicit choice is exclusive: a missing file there means no native engine, not a fallback
+  if (process.env.EQ_NATIVE_ADDON) return [path.resolve(process.env.EQ_NATIVE_ADDON)];
   const list: string[] = [];
-  if (process.env.EQ_NATIVE_ADDON) list.push(path.resolve(process.env.EQ_NATIVE_ADDON));
   // packaged app: electron-builder's extraResources (build/electron-builder.yml)
   const res = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
   if (res) list.push(path.join(res, 'addon', 'eqm_native.node'));
@@ -104,6 +105,7 @@ export function addonCandidates(): string[] {
 }
 
 let cached: NativeAddon | undefined;
+let cachedFrom: string | undefined;
 
 export function loadAddon(): NativeAddon {
   if (cached) return cached;
@@ -111,6 +113,7 @@ export function loadAddon(): NativeAddon {
   if (!found) throw new Error(`native runtime: eqm_native.node not found (looked in ${addonCandidates().join(', ')}); build it with \`npm run build:native\``);
   const require = createRequire(import.meta.url);
   cached = require(found) as NativeAddon;
+  cachedFrom = found;
   return cached;
 }
 
@@ -161,5 +164,14 @@ export const Runtime = {
   },
   version(): NativeVersion {
     return loadAddon().version();
+  },
+  /** Whether the addon loads, from where, its version and ISA levels; otherwise why not. */
+  status(): { available: true; file: string; version: NativeVersion } | { available: false; error: string } {
+    try {
+      const version = loadAddon().version();
+      return { available: true, file: cachedFrom!, version };
+    } catch (e) {
+      return { available: false, error: (e as Error).message };
+    }
   },
 };

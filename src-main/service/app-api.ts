@@ -8,6 +8,7 @@ import type {
   AppInfo,
   DatasetInfo,
   DeviceInfo,
+  EngineStatus,
   EvalResultInfo,
   ExportInfo,
   HistogramInfo,
@@ -54,6 +55,8 @@ export interface ApiResults {
   'profile.run': ProfileInfo[];
   'profile.list': ProfileInfo[];
   'demo.open': ProjectSummary;
+  'engine.status': EngineStatus;
+  'engine.build': EngineStatus;
 }
 
 export type { ApiMethod, ApiParams };

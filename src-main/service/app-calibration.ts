@@ -58,12 +58,17 @@ export class CalibrationRunner {
 
   private launch(run: RunInfo): void {
     const inp = this.inputs(run.projectId);
-    const s = run.settings;
+    // the form's settings go to the calibrator as parsed (only the image count travels apart)
+    const { calibImages, ...settings } = run.settings;
     let lastWrite = 0;
+    // a group's search sends one event per phase, each with that phase's own "before"; the row
+    // shows the group's objective before any search, as the final table (CalibrateResponse.groups)
+    const firstBefore = new Map<number, number>();
     const onProgress = (e: ProgressEvent) => {
       const progress: RunProgress = { stage: e.stage, index: e.index, total: e.total, name: e.name, elapsedMs: e.elapsedMs, etaMs: e.etaMs };
+      if (e.stage === 'search' && e.cosBefore !== undefined && !firstBefore.has(e.index)) firstBefore.set(e.index, e.cosBefore);
       const layer: RunLayer | undefined =
-        e.stage === 'search' && e.cosAfter !== undefined ? { idx: e.index - 1, name: e.name, cosBefore: e.cosBefore ?? null, cosAfter: e.cosAfter } : undefined;
+        e.stage === 'search' && e.cosAfter !== undefined ? { idx: e.index - 1, name: e.name, cosBefore: firstBefore.get(e.index) ?? null, cosAfter: e.cosAfter } : undefined;
       // layer rows always; plain progress at most 4 times a second (it is only a snapshot)
       const now = Date.now();
       if (layer || now - lastWrite > 250) {
@@ -81,19 +86,10 @@ export class CalibrationRunner {
           preprocess: inp.preprocess ? { ...inp.preprocess, resample: 'lanczos3' } : undefined,
           data: inp.data,
           labels: inp.labels,
-          calibImages: s.calibImages,
+          calibImages,
           out: run.artifactDir,
           formats: ['scales', 'ncnn', 'trt', 'qdq'],
-          settings: {
-            method: s.method,
-            bits: s.bits,
-            alpha: s.alpha,
-            beta: s.beta,
-            steps: s.steps,
-            rounds: s.rounds,
-            samplePositions: s.samplePositions,
-            percentile: s.percentile,
-          },
+          settings,
         },
       },
       onProgress,

@@ -49,7 +49,7 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
       return svc.cancelCalibration(p.runId);
     },
     'calib.resume': (p) => svc.resumeCalibration(p.runId),
-    'results.evaluate': (p) => svc.evaluate(p.projectId, p.limit, p.runIds),
+    'results.evaluate': (p) => svc.evaluate(p.projectId, p.limit, p.runIds, { engine: p.engine, heldOut: p.heldOut }),
     'results.histogram': (p) => svc.histogram(p.projectId, p.layer),
     'exports.create': (p) => svc.exportRun(p.projectId, p.runId, p.formats),
     'devices.list': () => svc.listDevices(),
@@ -65,6 +65,8 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
       if (!extra.demo) throw new UserError('the demo project is not available in this build (src-main/demo is missing)');
       return extra.demo(svc);
     },
+    'engine.status': () => svc.engineStatus(),
+    'engine.build': () => svc.buildEngine(),
   };
 
   return async (method, params) => {

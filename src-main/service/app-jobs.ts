@@ -15,6 +15,7 @@ import type { ProfileJob } from './app-deploy-backend.js';
 import type { DeviceInfo, PreprocessForm, PreviewInfo } from './app-types.js';
 import { writeDirAtomically } from './atomic-write.js';
 import { prepareData, prepareModel, type ModelSource } from './model-setup.js';
+import { tensorToPixels } from './preview-image.js';
 import { inspectModel, loadScalesFor, runCalibration, runEvaluation, writeExports, type CalibrateRequest, type EvalRequest, type ExportFormat } from './quant-service.js';
 
 export interface DataRequest {
@@ -43,16 +44,14 @@ export async function openData(req: DataRequest): Promise<{ kind: 'images' | 'mn
   return { kind: ds.kind, samples: ds.samples.length, labelled: ds.samples.filter((s) => s.label !== undefined).length };
 }
 
-/** The preprocessed tensor of one sample as a PNG (min-max scaled, first 3 channels). */
+/** The preprocessed tensor of one sample as a PNG, in the image's own colours (see preview-image.ts). */
 export async function previewSample(req: DataRequest & { index: number }): Promise<PreviewInfo> {
   const p = prepareModel(src(req));
   const ds = await prepareData(p, { data: req.data, labels: req.labels }, () => {});
   if (req.index < 0 || req.index >= ds.samples.length) throw new Error(`sample ${req.index} is out of range (the dataset has ${ds.samples.length})`);
   const r = await ds.tryLoad(req.index);
   if (!r.ok) throw new Error(`sample ${req.index} cannot be loaded: ${r.reason}`);
-  const dims = ds.inputDims;
   const layout = p.spec?.layout ?? 'NCHW';
-  const [c, h, w] = layout === 'NHWC' ? [dims[3]!, dims[1]!, dims[2]!] : [dims[1]!, dims[2]!, dims[3]!];
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
@@ -61,16 +60,10 @@ export async function previewSample(req: DataRequest & { index: number }): Promi
     if (v > max) max = v;
     sum += v;
   }
-  const outC = c >= 3 ? 3 : 1;
-  const px = Buffer.alloc(w * h * outC);
-  const span = max - min || 1;
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let k = 0; k < outC; k++) {
-        const v = layout === 'NHWC' ? r.data[(y * w + x) * c + k]! : r.data[k * h * w + y * w + x]!;
-        px[(y * w + x) * outC + k] = Math.round(((v - min) / span) * 255);
-      }
-  const png = await sharp(px, { raw: { width: w, height: h, channels: outC as 1 | 3 } }).png().toBuffer();
+  const img = tensorToPixels(r.data, ds.inputDims, layout, p.spec);
+  const png = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } }).png().toBuffer();
+  const c = layout === 'NHWC' ? ds.inputDims[3]! : ds.inputDims[1]!;
+  const [w, h] = [img.width, img.height];
   return {
     index: req.index,
     id: ds.samples[req.index]!.id,

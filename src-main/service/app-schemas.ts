@@ -33,6 +33,7 @@ export const CalibSettingsSchema = z.object({
   percentile: z.number().gt(0).lte(100),
   calibImages: z.number().int().min(1).max(100000),
   threads: z.number().int().min(1).max(256),
+  strategy: z.enum(['grid', 'coarse-fine']).default('grid'),
 });
 
 const DeviceConfigSchema = z.discriminatedUnion('transport', [
@@ -62,7 +63,17 @@ export const API_SCHEMAS = {
   'calib.start': z.object({ projectId: id, settings: CalibSettingsSchema }).strict(),
   'calib.cancel': z.object({ runId: id }).strict(),
   'calib.resume': z.object({ runId: id }).strict(),
-  'results.evaluate': z.object({ projectId: id, limit: z.number().int().min(1).max(100000), runIds: z.array(id).optional() }).strict(),
+  'results.evaluate': z
+    .object({
+      projectId: id,
+      limit: z.number().int().min(1).max(100000),
+      runIds: z.array(id).optional(),
+      /** default: native when the addon loads, else int-ref */
+      engine: z.enum(['native', 'int-ref', 'sim', 'ort-qdq']).optional(),
+      /** leave out the calibration images (default) */
+      heldOut: z.boolean().default(true),
+    })
+    .strict(),
   'results.histogram': z.object({ projectId: id, layer: z.string().min(1).max(500) }).strict(),
   'exports.create': z.object({ projectId: id, runId: id, formats: z.array(z.enum(['scales', 'ncnn', 'trt', 'qdq', 'eqm'])).min(1) }).strict(),
   'devices.list': none,
@@ -72,6 +83,8 @@ export const API_SCHEMAS = {
   'profile.run': z.object({ projectId: id, deviceIds: z.array(id).min(1, 'choose at least one device'), runId: id, compare: z.array(z.enum(['int8', 'int7', 'fp32'])).default(['int8']) }).strict(),
   'profile.list': z.object({ projectId: id }).strict(),
   'demo.open': none,
+  'engine.status': none,
+  'engine.build': none,
 } as const;
 
 export type ApiMethod = keyof typeof API_SCHEMAS;

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { runLabel, ProjectStore } from '../store/project-store.js';
 import { CalibrationRunner } from './app-calibration.js';
 import { deployAvailability } from './app-deploy-bridge.js';
+import { Runtime } from '../runtime/native-runtime.js';
+import { EngineBuilder } from './app-engine.js';
 import { AppEvents } from './app-events.js';
 import { checkReachable } from './app-reachability.js';
 import type {
@@ -17,6 +19,8 @@ import type {
   DatasetInfo,
   DeviceConfig,
   DeviceInfo,
+  EngineStatus,
+  EvalEngineName,
   EvalResultInfo,
   ExportFormatName,
   ExportInfo,
@@ -31,6 +35,7 @@ import type {
 import { startJob } from './app-worker-pool.js';
 import { readScalesJson } from '../core/export/scales-json.js';
 import type { InspectResult } from './quant-service.js';
+import type { PreprocessSpec } from '../core/data/preprocess.js';
 import type { EvalResult } from '../core/eval/evaluate.js';
 import type { DemoResult } from '../demo/index.js';
 import { readDemoResult, readDemoSamples } from './app-demo.js';
@@ -79,10 +84,12 @@ export class AppService {
   readonly store: ProjectStore;
   private readonly calib: CalibrationRunner;
   private readonly inspectCache = new Map<string, ModelSummary>();
+  private readonly engine: EngineBuilder;
 
   constructor(private readonly opts: AppServiceOptions) {
     this.store = new ProjectStore(opts.dataRoot);
     this.calib = new CalibrationRunner(this.store, this.events, (id) => this.inputsOf(id));
+    this.engine = new EngineBuilder(this.events);
   }
 
   async close(): Promise<void> {
@@ -107,6 +114,24 @@ export class AppService {
       demoAvailable: false,
       secretsAllowed: !!this.opts.secrets,
     };
+  }
+
+  engineStatus(): EngineStatus {
+    return this.engine.status();
+  }
+
+  /** Builds the native engine in a child process; the outcome arrives as an `engine.build` event. */
+  buildEngine(): EngineStatus {
+    try {
+      return this.engine.start();
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+  }
+
+  /** Resolves when no native build is running (tests). */
+  engineIdle(): Promise<void> {
+    return this.engine.idle();
   }
 
   // ------------------------------------------------------------------ projects and models
@@ -146,7 +171,7 @@ export class AppService {
       project,
       dataset: this.store.getDataset(projectId),
       runs: this.store.listRuns(projectId),
-      results: this.store.listResults(projectId),
+      results: this.results(projectId),
       exports: this.store.listExports(projectId),
       profiles: this.store.listProfiles(projectId),
     };
@@ -173,6 +198,7 @@ export class AppService {
       params: r.params,
       quantizedLayers: r.quantizedLayers,
       layers: r.layers,
+      cardPreprocess: r.preprocess ? toPreprocessForm(r.preprocess) : null,
     };
     this.inspectCache.set(key, s);
     return s;
@@ -240,26 +266,47 @@ export class AppService {
 
   // ------------------------------------------------------------------ results
 
-  /** Evaluates FP32 and every finished run on the first `limit` images (int-ref engine). */
-  async evaluate(projectId: string, limit: number, runIds?: string[]): Promise<EvalResultInfo[]> {
+  /**
+   * Evaluates FP32 and every finished run on `limit` images: by default the held-out ones (after
+   * the largest calibration set, as the CLI's --held-out-from), on the native engine when it
+   * loads (bit-exact with int-ref, much faster), else on int-ref.
+   */
+  async evaluate(projectId: string, limit: number, runIds?: string[], opts: { engine?: EvalEngineName; heldOut?: boolean } = {}): Promise<EvalResultInfo[]> {
     const inp = this.inputsOf(projectId);
     const runs = this.store.listRuns(projectId).filter((r) => r.status === 'done' && (!runIds || runIds.includes(r.id)));
     if (runs.length === 0) throw new UserError('no finished calibration run to evaluate yet');
-    const heldOutFrom = Math.max(...runs.map((r) => r.calibImages));
+    const native = Runtime.available();
+    const engine = opts.engine ?? (native ? 'native' : 'int-ref');
+    if (engine === 'native' && !native) throw new UserError('the native engine is not available (see the banner to build it); choose int-ref');
+    const calibrated = Math.max(...runs.map((r) => r.calibImages));
+    const skip = (opts.heldOut ?? true) ? calibrated : 0;
+    const samples = this.store.getDataset(projectId)?.samples;
+    if (skip && samples !== undefined && samples <= skip) {
+      throw new UserError(`no held-out images: the dataset has ${samples} and the first ${skip} were used for calibration; untick "held-out" or add images`);
+    }
     const todo: { runId: string | null; label: string; scales?: string }[] = [{ runId: null, label: 'FP32' }];
     for (const r of runs) todo.push({ runId: r.id, label: runLabel(r.method, r.bits), scales: path.join(r.artifactDir, 'scales.json') });
     for (const t of todo) {
       const res = await startJob<Omit<EvalResult, 'predictions'>>(
         {
           kind: 'evaluate',
-          req: { ...inp, preprocess: inp.preprocess ? { ...inp.preprocess, resample: 'lanczos3' } : undefined, engine: t.scales ? 'int-ref' : 'fp32', scales: t.scales, limit, heldOutFrom, layerCosines: true },
+          req: {
+            ...inp,
+            preprocess: inp.preprocess ? { ...inp.preprocess, resample: 'lanczos3' } : undefined,
+            engine: t.scales ? engine : 'fp32',
+            scales: t.scales,
+            limit,
+            skip,
+            heldOutFrom: skip ? undefined : calibrated,
+            layerCosines: true,
+          },
         },
         (e) => this.events.emit({ type: 'eval.progress', projectId, label: t.label, index: e.index, total: e.total }),
       ).promise.catch((e: Error) => {
         throw new UserError(`evaluating ${t.label} failed: ${e.message}`);
       });
       this.store.saveResult(projectId, t.runId, {
-        engine: res.engine,
+        engine: encodeEngine(res.engine, skip),
         images: res.images,
         top1: res.top1,
         top5: res.top5,
@@ -268,7 +315,11 @@ export class AppService {
         layerCosine: res.layer_cosine,
       });
     }
-    return this.store.listResults(projectId);
+    return this.results(projectId);
+  }
+
+  private results(projectId: string): EvalResultInfo[] {
+    return this.store.listResults(projectId).map(decodeEngine);
   }
 
   async histogram(projectId: string, layer: string): Promise<HistogramInfo> {
@@ -393,6 +444,20 @@ export class AppService {
     );
     return this.store.listProfiles(projectId);
   }
+}
+
+/** The form's fields of a preprocessing spec (resample, crop rounding and EXIF stay the card's). */
+function toPreprocessForm(s: PreprocessSpec): PreprocessForm {
+  return { resize: s.resize, centerCrop: s.centerCrop, channelOrder: s.channelOrder, scale: s.scale ?? 1, mean: s.mean, std: s.std, layout: s.layout };
+}
+
+// the results table has no column for the held-out start: it travels in the engine text
+function encodeEngine(engine: string, heldOutFrom: number): string {
+  return heldOutFrom > 0 ? `${engine}|held-out:${heldOutFrom}` : engine;
+}
+function decodeEngine(r: EvalResultInfo): EvalResultInfo {
+  const m = /^(.*)\|held-out:(\d+)$/.exec(r.engine);
+  return m ? { ...r, engine: m[1]!, heldOutFrom: Number(m[2]) } : { ...r, heldOutFrom: null };
 }
 
 /** Turns loader errors into the message a user needs. */

@@ -54,6 +54,8 @@ export interface CalibSettingsForm {
   calibImages: number;
   /** threads for the search (native-accelerated EQ; the TS reference is single-threaded) */
   threads: number;
+  /** EQ candidates: the paper's grid, or a coarse grid refined around its best point (runs stored before it existed have none) */
+  strategy?: 'grid' | 'coarse-fine';
 }
 
 export interface RunLayer {
@@ -103,8 +105,12 @@ export interface EvalResultInfo {
   agreement: number | null;
   meanCosine: number | null;
   layerCosine: Record<string, number>;
+  /** held-out evaluation: the first image index used (the calibration images come before); null = from image 0 */
+  heldOutFrom?: number | null;
   createdAt: string;
 }
+
+export type EvalEngineName = 'native' | 'int-ref' | 'sim' | 'ort-qdq';
 
 export interface ExportInfo {
   id: string;
@@ -179,6 +185,8 @@ export interface ModelSummary {
   params: number;
   quantizedLayers: number;
   layers: LayerRow[];
+  /** the model card's preprocessing, for the Data page's form (null without a card) */
+  cardPreprocess: PreprocessForm | null;
 }
 
 export interface HistogramInfo {
@@ -194,7 +202,7 @@ export interface PreviewInfo {
   index: number;
   id: string;
   label: number | null;
-  /** data:image/png;base64 of the preprocessed tensor (min-max scaled to 0..255) */
+  /** data:image/png;base64 of the preprocessed tensor with its normalisation undone, in RGB (min-max scaled without a spec) */
   png: string;
   width: number;
   height: number;
@@ -213,6 +221,30 @@ export interface AppInfo {
   secretsAllowed: boolean;
 }
 
+export interface EngineBuildInfo {
+  state: 'idle' | 'running' | 'done' | 'failed';
+  /** one line for the user: what happened (or why it failed) */
+  message: string | null;
+  /** the last lines of the build's output */
+  log: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** Which engine the app computes with: the native addon (ISA, threads) or the TypeScript fallback. */
+export interface EngineStatus {
+  native: boolean;
+  /** ISA level the native kernels run at (EQ_ISA or the best this CPU has); null without the addon */
+  isa: string | null;
+  availableIsas: string[];
+  /** CPUs the native engine uses by default (the process's affinity mask) */
+  threads: number | null;
+  addonFile: string | null;
+  /** why the addon is not available */
+  reason: string | null;
+  build: EngineBuildInfo;
+}
+
 /** Events pushed from the service to every client. */
 export type AppEvent =
   | { type: 'run.progress'; runId: string; projectId: string; progress: RunProgress; layer?: RunLayer }
@@ -220,4 +252,5 @@ export type AppEvent =
   | { type: 'eval.progress'; projectId: string; label: string; index: number; total: number }
   | { type: 'profile.progress'; projectId: string; profileId: string; deviceName: string; message: string }
   | { type: 'profile.finished'; projectId: string; profileId: string; status: 'done' | 'failed'; error?: string }
-  | { type: 'demo.progress'; message: string };
+  | { type: 'demo.progress'; message: string }
+  | { type: 'engine.build'; build: EngineBuildInfo };

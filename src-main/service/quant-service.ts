@@ -8,6 +8,7 @@ import { calibrate } from '../core/calib/calibrate.js';
 import type { ProgressSink } from '../core/calib/progress.js';
 import { DEFAULT_SETTINGS, type CalibSettings, validateSettings } from '../core/calib/settings.js';
 import { takeValid } from '../core/data/dataset.js';
+import type { PreprocessSpec } from '../core/data/preprocess.js';
 import type { EngineKind } from '../core/engine/types.js';
 import { evaluate, type EvalResult } from '../core/eval/evaluate.js';
 import { writeNcnnTableForParam } from '../core/export/ncnn-param.js';
@@ -19,6 +20,7 @@ import { planQuantization, type NodeReport } from '../core/quant/plan.js';
 import type { ScaleTable } from '../core/quant/scale-table.js';
 import { writeDirAtomically, writeFileAtomically } from './atomic-write.js';
 import { synthModelWithInfo, type SynthArch } from '../core/synth/index.js';
+import { skipSamples } from './dataset-view.js';
 import { prepareData, prepareModel, type DataSource, type ModelSource, type Prepared } from './model-setup.js';
 
 export const EXPORT_FILES = {
@@ -41,6 +43,8 @@ export interface InspectResult {
   quantizedLayers: number;
   passes: Record<string, number>;
   layers: NodeReport[];
+  /** the card's preprocessing (absent without a card) */
+  preprocess?: PreprocessSpec;
 }
 
 export function inspectModel(src: ModelSource): InspectResult {
@@ -65,6 +69,7 @@ export function inspectModel(src: ModelSource): InspectResult {
     quantizedLayers: plan.layers.length,
     passes: p.model.passes,
     layers: plan.report,
+    preprocess: p.spec,
   };
 }
 
@@ -154,6 +159,8 @@ export interface EvalRequest extends ModelSource, DataSource {
   engine: EngineKind;
   layerCosines?: boolean;
   heldOutFrom?: number;
+  /** leave out the first `skip` images (the calibration images): `limit` then counts from there */
+  skip?: number;
 }
 
 export function loadScalesFor(p: Prepared, file: string): ScaleTable {
@@ -167,10 +174,13 @@ export async function runEvaluation(req: EvalRequest, onProgress?: ProgressSink)
   const p = prepareModel(req);
   const table = req.scales ? loadScalesFor(p, req.scales) : undefined;
   if (req.engine !== 'fp32' && !table) throw new Error(`--engine ${req.engine} needs --scales`);
-  const ds = await prepareData(p, req, (m) => {
+  const skip = req.skip ?? 0;
+  const all = await prepareData(p, { ...req, limit: req.limit !== undefined ? req.limit + skip : undefined }, (m) => {
     warnings.push(m);
     process.stderr.write(`warning: ${m}\n`);
   });
+  const ds = skip > 0 ? skipSamples(all, skip) : all;
+  if (ds.samples.length === 0) throw new Error(`${req.data}: no images left to evaluate (the dataset has ${all.samples.length}; the first ${skip} are calibration images)`);
   const r = await evaluate(p.model, ds, {
     engine: req.engine,
     table,

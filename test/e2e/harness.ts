@@ -67,3 +67,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Creates a project from a ../shared model (its card beside it) and sets its data folder; ends on the Data page. */
+export async function openProject(page: Page, opts: { name: string; model: string; data: string; samples: string }): Promise<void> {
+  await page.click('[data-testid=nav-start]');
+  await page.fill('[data-testid=new-name]', opts.name);
+  await page.fill('[data-testid=new-model]', opts.model);
+  await page.click('[data-testid=create-project]');
+  await page.waitForSelector('[data-testid=layer-table]');
+  await page.click('[data-testid=nav-data]');
+  await page.fill('[data-testid=data-dir]', opts.data);
+  await page.click('[data-testid=save-data]');
+  await page.locator('[data-testid=dataset-samples]', { hasText: new RegExp(`^${opts.samples}$`) }).waitFor({ timeout: 120_000 });
+}
