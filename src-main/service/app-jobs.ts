@@ -36,7 +36,8 @@ const src = (r: { model: string; card?: string; preprocess?: PreprocessForm }): 
 export async function openData(req: DataRequest): Promise<{ kind: 'images' | 'mnist'; samples: number; labelled: number }> {
   if (!fs.existsSync(req.data)) throw new Error(`data folder not found: ${req.data}`);
   if (!fs.statSync(req.data).isDirectory()) throw new Error(`not a folder: ${req.data}`);
-  const p = prepareModel(src(req));
+  // data jobs never run the model: its resource budget is for calibrate/eval/compile
+  const p = prepareModel(src(req), { enforceLimits: false });
   const ds = await prepareData(p, { data: req.data, labels: req.labels }, () => {});
   if (ds.samples.length === 0) throw new Error(`the folder ${req.data} has no images (.jpg, .jpeg, .png, .webp) and no MNIST idx files`);
   const first = await ds.tryLoad(0);
@@ -46,7 +47,7 @@ export async function openData(req: DataRequest): Promise<{ kind: 'images' | 'mn
 
 /** The preprocessed tensor of one sample as a PNG, in the image's own colours (see preview-image.ts). */
 export async function previewSample(req: DataRequest & { index: number }): Promise<PreviewInfo> {
-  const p = prepareModel(src(req));
+  const p = prepareModel(src(req), { enforceLimits: false });
   const ds = await prepareData(p, { data: req.data, labels: req.labels }, () => {});
   if (req.index < 0 || req.index >= ds.samples.length) throw new Error(`sample ${req.index} is out of range (the dataset has ${ds.samples.length})`);
   const r = await ds.tryLoad(req.index);
@@ -130,7 +131,18 @@ export type JobRequest =
   | { kind: 'export'; model: string; card?: string; preprocess?: PreprocessForm; scales: string; out: string; formats: (ExportFormat | 'eqm')[] }
   | { kind: 'demo'; out: string }
   | { kind: 'deployProbe'; device: DeviceInfo }
-  | ({ kind: 'deployProfile' } & ProfileJob);
+  | ({ kind: 'deployProfile' } & ProfileJob)
+  /** for the worker pool's own tests (not reachable through the app API): grow the heap until the limit, or spin */
+  | { kind: 'selfTest'; allocate?: boolean; busyMs?: number };
+
+function selfTest(job: { allocate?: boolean; busyMs?: number }): string {
+  const keep: number[][] = [];
+  // plain JS arrays live on the V8 heap, which is what EQ_WORKER_MAX_MB limits
+  while (job.allocate) keep.push(new Array<number>(1 << 16).fill(keep.length + 0.5));
+  const end = Date.now() + (job.busyMs ?? 0);
+  while (Date.now() < end);
+  return 'done';
+}
 
 export async function runJob(job: JobRequest, onProgress: ProgressSink, shouldStop: () => boolean, onMessage: (m: string) => void = () => {}): Promise<unknown> {
   switch (job.kind) {
@@ -160,5 +172,7 @@ export async function runJob(job: JobRequest, onProgress: ProgressSink, shouldSt
       return (await import('./app-deploy-backend.js')).probeDevice(job.device, onMessage);
     case 'deployProfile':
       return (await import('./app-deploy-backend.js')).profileDevice(job, onMessage);
+    case 'selfTest':
+      return selfTest(job);
   }
 }

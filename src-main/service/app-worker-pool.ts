@@ -2,6 +2,8 @@
  * Starts one worker thread per heavy job so the calling thread (Electron main or the web
  * server) never blocks. Bundled builds ship app-worker.js beside the bundle; unbundled runs
  * (tsx, tests) go through app-worker-boot.mjs, which loads the TypeScript entry.
+ * Each worker has a heap limit (EQ_WORKER_MAX_MB) and, optionally, a time limit
+ * (EQ_JOB_TIMEOUT_S); either ends the job with a clear error instead of taking the process down.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +15,26 @@ function workerEntry(): URL {
   const bundled = new URL('./app-worker.js', import.meta.url);
   if (bundled.protocol === 'file:' && fs.existsSync(fileURLToPath(bundled))) return bundled;
   return new URL('./app-worker-boot.mjs', import.meta.url);
+}
+
+export const DEFAULT_WORKER_MAX_MB = 4096;
+
+export interface WorkerLimits {
+  /** V8 old-generation heap of each worker, MB */
+  maxOldMb: number;
+  /** wall-clock limit of one job, seconds (undefined: none) */
+  timeoutS?: number;
+}
+
+/** EQ_WORKER_MAX_MB (default 4096) and EQ_JOB_TIMEOUT_S (default none; 0 or empty = none). */
+export function workerLimits(env: NodeJS.ProcessEnv = process.env): WorkerLimits {
+  const mb = env['EQ_WORKER_MAX_MB'];
+  const t = env['EQ_JOB_TIMEOUT_S'];
+  const maxOldMb = mb === undefined || mb.trim() === '' ? DEFAULT_WORKER_MAX_MB : Number(mb);
+  if (!Number.isInteger(maxOldMb) || maxOldMb < 16) throw new Error(`EQ_WORKER_MAX_MB must be an integer >= 16 (MB; got '${mb}')`);
+  const timeoutS = t === undefined || t.trim() === '' ? 0 : Number(t);
+  if (!Number.isFinite(timeoutS) || timeoutS < 0) throw new Error(`EQ_JOB_TIMEOUT_S must be a number of seconds >= 0 (0 = no limit; got '${t}')`);
+  return { maxOldMb, timeoutS: timeoutS > 0 ? timeoutS : undefined };
 }
 
 export interface JobHandle<T> {
@@ -30,13 +52,57 @@ export class JobCancelledError extends Error {
   }
 }
 
+/** The job outran EQ_JOB_TIMEOUT_S or its worker's heap limit; the worker was terminated. */
+export class JobLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobLimitError';
+  }
+}
+
+/** every running worker, so a shutdown can end them all */
+const live = new Set<() => Promise<void>>();
+
+/** Terminates every running job (server shutdown); their promises reject as cancelled. */
+export async function terminateAllJobs(): Promise<void> {
+  await Promise.allSettled([...live].map((kill) => kill()));
+}
+
+export function runningJobs(): number {
+  return live.size;
+}
+
 export function startJob<T>(job: JobRequest, onProgress?: (e: ProgressEvent) => void, onMessage?: (m: string) => void): JobHandle<T> {
+  let limits: WorkerLimits;
+  try {
+    limits = workerLimits();
+  } catch (e) {
+    return { promise: Promise.reject(e as Error), stop: () => {}, kill: async () => {} };
+  }
   const stopFlag = new SharedArrayBuffer(4);
   const flag = new Int32Array(stopFlag);
-  const worker = new Worker(workerEntry(), { workerData: { job, stopFlag }, stderr: false });
+  const worker = new Worker(workerEntry(), { workerData: { job, stopFlag }, stderr: false, resourceLimits: { maxOldGenerationSizeMb: limits.maxOldMb } });
+  const kill = async () => {
+    Atomics.store(flag, 0, 1);
+    await worker.terminate();
+  };
+  live.add(kill);
   let settled = false;
+  let timer: NodeJS.Timeout | undefined;
   const promise = new Promise<T>((resolve, reject) => {
+    const fail = (e: Error) => {
+      if (settled) return;
+      settled = true;
+      reject(e);
+      void worker.terminate();
+    };
+    if (limits.timeoutS !== undefined) {
+      const s = limits.timeoutS;
+      timer = setTimeout(() => fail(new JobLimitError(`the ${job.kind} job ran longer than ${s} s and was stopped (time limit EQ_JOB_TIMEOUT_S=${s})`)), s * 1000);
+      timer.unref();
+    }
     worker.on('message', (m: { type: string; event?: ProgressEvent; result?: T; message?: string }) => {
+      if (settled) return;
       if (m.type === 'progress' && m.event) onProgress?.(m.event);
       else if (m.type === 'message') onMessage?.(m.message ?? '');
       else if (m.type === 'result') {
@@ -44,26 +110,23 @@ export function startJob<T>(job: JobRequest, onProgress?: (e: ProgressEvent) => 
         resolve(m.result as T);
         void worker.terminate();
       } else if (m.type === 'error') {
-        settled = true;
-        reject(Atomics.load(flag, 0) !== 0 && /cancel|stop/i.test(m.message ?? '') ? new JobCancelledError() : new Error(m.message));
-        void worker.terminate();
+        fail(Atomics.load(flag, 0) !== 0 && /cancel|stop/i.test(m.message ?? '') ? new JobCancelledError() : new Error(m.message));
       }
     });
-    worker.on('error', (e) => {
-      if (!settled) reject(e);
-      settled = true;
+    worker.on('error', (e: Error & { code?: string }) => {
+      if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        fail(new JobLimitError(`the ${job.kind} job ran out of memory and was stopped (worker heap limit ${limits.maxOldMb} MB; raise it with EQ_WORKER_MAX_MB)`));
+      } else fail(e);
     });
     worker.on('exit', (code) => {
-      if (!settled) reject(Atomics.load(flag, 0) !== 0 ? new JobCancelledError() : new Error(`worker stopped unexpectedly (exit code ${code})`));
-      settled = true;
+      live.delete(kill);
+      if (timer) clearTimeout(timer);
+      fail(Atomics.load(flag, 0) !== 0 ? new JobCancelledError() : new Error(`worker stopped unexpectedly (exit code ${code})`));
     });
   });
   return {
     promise,
     stop: () => Atomics.store(flag, 0, 1),
-    kill: async () => {
-      Atomics.store(flag, 0, 1);
-      await worker.terminate();
-    },
+    kill,
   };
 }
