@@ -15,6 +15,7 @@ import { SYNTH_ARCHS, type SynthArch } from '../core/synth/index.js';
 import { printInspect, printEval } from './tables.js';
 import { int, num, shape } from './parse.js';
 import { EXAMPLES, examples } from './examples.js';
+import { limitsFrom, maxActivationOption, maxGmacsOption } from './limit-options.js';
 
 /** The package version (package.json two folders up from src-main/cli). */
 function packageVersion(): string {
@@ -169,6 +170,8 @@ function buildOwnCommands(): Command {
       .requiredOption('--out <dir>', 'output folder (written atomically)')
       .option('--json', 'print one JSON object on stdout')
       .option('--quiet', 'no progress bar')
+      .addOption(maxGmacsOption())
+      .addOption(maxActivationOption())
       .addHelpText('after', examples(EXAMPLES.calibrate)),
   ).action(async (o: PreOpts & Record<string, unknown>) => {
     // Ctrl-C / SIGTERM: stop the calibration (within a second), leave no output folder
@@ -207,6 +210,7 @@ function buildOwnCommands(): Command {
         settings,
         calibImages: o.calib as number,
         out: o.out as string,
+        limits: limitsFrom(o),
       },
       o.progressJson ? (e) => process.stderr.write(`${JSON.stringify(e)}\n`) : createProgressBar(!o.quiet),
       () => stop,
@@ -233,6 +237,8 @@ function buildOwnCommands(): Command {
       .option('--held-out-from <n>', 'also report images from index n on (e.g. 50: the held-out set)', int('--held-out-from'))
       .option('--json', 'print one JSON object on stdout')
       .option('--quiet', 'no progress bar')
+      .addOption(maxGmacsOption())
+      .addOption(maxActivationOption())
       .addHelpText('after', examples(EXAMPLES.eval)),
   ).action(async (o: PreOpts & Record<string, unknown>) => {
     const r = await runEvaluation(
@@ -248,6 +254,7 @@ function buildOwnCommands(): Command {
         engine: o.engine as EngineKind,
         layerCosines: o.layerCosine as boolean,
         heldOutFrom: o.heldOutFrom as number | undefined,
+        limits: limitsFrom(o),
       },
       createProgressBar(!o.quiet),
     );

@@ -1,5 +1,6 @@
 /** Plain-text tables for the CLI. */
 import type { EvalResult } from '../core/eval/evaluate.js';
+import { describeActivation } from '../service/model-limits.js';
 import type { InspectResult } from '../service/quant-service.js';
 
 export function table(rows: (string | number)[][], header: string[]): string {
@@ -15,7 +16,10 @@ export function printInspect(r: InspectResult): void {
   out.write(`inputs:  ${r.inputs.map((i) => `${i.name} [${i.dims.join('x')}]`).join(', ')}\n`);
   out.write(`outputs: ${r.outputs.map((i) => `${i.name} [${i.dims.join('x')}]`).join(', ')}\n`);
   out.write(`ops:     ${Object.entries(r.ops).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
-  out.write(`MACs ${(r.macs / 1e6).toFixed(1)} M, params ${(r.params / 1e6).toFixed(3)} M, quantized layers ${r.quantizedLayers}\n\n`);
+  out.write(`MACs ${(r.macs / 1e6).toFixed(1)} M, params ${(r.params / 1e6).toFixed(3)} M, quantized layers ${r.quantizedLayers}\n`);
+  if (r.largestActivation) out.write(`largest activation: ${describeActivation(r.largestActivation)}\n`);
+  for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+  out.write('\n');
   out.write(
     table(
       r.layers.map((l) => [l.name, l.op, `[${l.inputShape.join('x')}]`, `[${l.outputShape.join('x')}]`, l.macs ? (l.macs / 1e6).toFixed(2) : '', l.quantized ? 'int8' : l.reason.startsWith('no weights') ? 'int8/fp32' : 'fp32', l.reason]),

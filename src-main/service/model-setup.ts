@@ -8,6 +8,7 @@ import { openDataset, type Dataset } from '../core/data/dataset.js';
 import { folderLabelsAllowed } from '../core/data/labels.js';
 import type { PreprocessSpec } from '../core/data/preprocess.js';
 import { loadModel, type LoadedModel } from '../core/graph/load.js';
+import { budgetProblem, ModelBudgetError, modelFigures, resolveLimits, type ModelFigures, type ModelLimits } from './model-limits.js';
 
 export interface ModelSource {
   model: string;
@@ -16,6 +17,8 @@ export interface ModelSource {
   preprocess?: PreprocessSpec;
   /** static shape of the first graph input (--input-shape; overrides the card's input.shape) */
   inputShape?: number[];
+  /** resource budget (--max-gmacs, --max-activation-gb); unset fields come from the environment or the defaults */
+  limits?: Partial<ModelLimits>;
 }
 
 export interface DataSource {
@@ -33,9 +36,18 @@ export interface Prepared {
   labelOffset: number;
   /** defaults the loader applied (e.g. batch 1 for a dynamic batch dim) */
   notices?: string[];
+  /** MACs and largest activation (what the budget is checked on) */
+  figures?: ModelFigures;
+  /** set when the model is over the budget and the caller asked not to enforce it (inspect) */
+  budgetWarning?: string;
 }
 
-export function prepareModel(src: ModelSource): Prepared {
+export interface PrepareOptions {
+  /** refuse a model over the budget (default true; inspect and data-only jobs only report it) */
+  enforceLimits?: boolean;
+}
+
+export function prepareModel(src: ModelSource, opts: PrepareOptions = {}): Prepared {
   const card = src.card ? readCard(src.card) : undefined;
   // the shape is bound before shape inference, so dynamic dims can be given by the card or flag
   const model = src.inputShape
@@ -45,13 +57,17 @@ export function prepareModel(src: ModelSource): Prepared {
       : loadModel(src.model);
   // CLI and log readers see the defaults; API callers get them in Prepared.notices
   for (const n of model.notices) process.stderr.write(`notice: ${n}\n`);
+  // before anything runs the model: a huge-pad Conv would otherwise take minutes and gigabytes
+  const figures = modelFigures(model.graph);
+  const budgetWarning = budgetProblem(src.model, figures, resolveLimits(src.limits), model.graph.inputs[0]?.dims[0] ?? 1);
+  if (budgetWarning && opts.enforceLimits !== false) throw new ModelBudgetError(budgetWarning);
   const spec = src.preprocess ?? (card ? cardToSpec(card) : undefined);
   let outputIndex = 0;
   if (card?.output?.name) {
     const i = model.graph.outputs.findIndex((o) => o.name === card.output!.name);
     if (i >= 0) outputIndex = i;
   }
-  return { model, card, spec, inputDims: model.graph.inputs[0]!.dims, outputIndex, labelOffset: card?.output?.labelOffset ?? 0, notices: model.notices };
+  return { model, card, spec, inputDims: model.graph.inputs[0]!.dims, outputIndex, labelOffset: card?.output?.labelOffset ?? 0, notices: model.notices, figures, budgetWarning };
 }
 
 export async function prepareData(p: Prepared, src: DataSource, onWarning: (m: string) => void): Promise<Dataset> {

@@ -21,6 +21,7 @@ import type { ScaleTable } from '../core/quant/scale-table.js';
 import { writeDirAtomically, writeFileAtomically } from './atomic-write.js';
 import { synthModelWithInfo, type SynthArch } from '../core/synth/index.js';
 import { skipSamples } from './dataset-view.js';
+import type { Activation } from './model-limits.js';
 import { prepareData, prepareModel, type DataSource, type ModelSource, type Prepared } from './model-setup.js';
 
 export const EXPORT_FILES = {
@@ -45,10 +46,14 @@ export interface InspectResult {
   layers: NodeReport[];
   /** the card's preprocessing (absent without a card) */
   preprocess?: PreprocessSpec;
+  /** the largest single activation, as float32 (what the activation budget is checked on) */
+  largestActivation?: Activation;
+  /** e.g. over the resource budget: calibrate/eval/compile would refuse this model */
+  warnings: string[];
 }
 
 export function inspectModel(src: ModelSource): InspectResult {
-  const p = prepareModel(src);
+  const p = prepareModel(src, { enforceLimits: false });
   const g = p.model.graph;
   const plan = planQuantization(g);
   const ops: Record<string, number> = {};
@@ -70,6 +75,8 @@ export function inspectModel(src: ModelSource): InspectResult {
     passes: p.model.passes,
     layers: plan.report,
     preprocess: p.spec,
+    largestActivation: p.figures?.largest,
+    warnings: p.budgetWarning ? [`calibrate, eval and compile will refuse this model: ${p.budgetWarning}`] : [],
   };
 }
 

@@ -1,6 +1,7 @@
 /** `easyquant compile` (ONNX + scales.json → EQM) and `easyquant bench` (latency of one engine). */
 import { Option, type Command } from 'commander';
 import { BENCH_ENGINES, runBench, runCompile, type BenchEngine } from '../../service/runtime-service.js';
+import { limitsFrom, maxActivationOption, maxGmacsOption } from '../limit-options.js';
 import { int, shape } from '../parse.js';
 
 export function registerRuntimeCommands(program: Command): void {
@@ -13,8 +14,10 @@ export function registerRuntimeCommands(program: Command): void {
     .option('--input-shape <dims>', 'static shape of the model input, e.g. 1,3,224,224 (overrides the card)', shape('--input-shape'))
     .requiredOption('--out <file>', 'output .eqm file (written atomically)')
     .option('--json', 'print one JSON object on stdout')
-    .action((o: { model: string; scales: string; card?: string; inputShape?: number[]; out: string; json?: boolean }) => {
-      const r = runCompile(o);
+    .addOption(maxGmacsOption())
+    .addOption(maxActivationOption())
+    .action((o: { model: string; scales: string; card?: string; inputShape?: number[]; out: string; json?: boolean; maxGmacs?: number; maxActivationGb?: number }) => {
+      const r = runCompile({ ...o, limits: limitsFrom(o) });
       if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else
         process.stdout.write(
