@@ -8,6 +8,7 @@ export { defaultDataDir } from '../store/data-dir.js';
 import { createDispatcher } from '../service/app-dispatch.js';
 import { loadDemoRunner } from '../service/app-demo-bridge.js';
 import { AppService } from '../service/app-service.js';
+import { terminateAllJobs } from '../service/app-worker-pool.js';
 import { defaultDataDir } from '../store/data-dir.js';
 import { ensureRendererBuilt, PROJECT_ROOT, RENDERER_OUT } from './renderer-build.js';
 import { startWebServer, type WebServer } from './web-server.js';
@@ -46,6 +47,8 @@ export async function serveApp(opts: ServeOptions = {}): Promise<RunningApp> {
     service,
     close: async () => {
       await server.close();
+      // every worker (calibration, evaluation, inspect…) ends now, not when its job would
+      await terminateAllJobs();
       await service.close();
     },
   };

@@ -18,6 +18,8 @@ function workerEntry(): URL {
 }
 
 export const DEFAULT_WORKER_MAX_MB = 4096;
+/** how long a stopped job gets to reach its next check before its thread is terminated */
+const STOP_GRACE_MS = 1000;
 
 export interface WorkerLimits {
   /** V8 old-generation heap of each worker, MB */
@@ -82,26 +84,35 @@ export function startJob<T>(job: JobRequest, onProgress?: (e: ProgressEvent) => 
   const stopFlag = new SharedArrayBuffer(4);
   const flag = new Int32Array(stopFlag);
   const worker = new Worker(workerEntry(), { workerData: { job, stopFlag }, stderr: false, resourceLimits: { maxOldGenerationSizeMb: limits.maxOldMb } });
+  let idle!: () => void;
+  // resolves when the job's code has returned (result or error posted) or the thread is gone
+  const jobDone = new Promise<void>((r) => (idle = r));
   const kill = async () => {
     Atomics.store(flag, 0, 1);
+    // terminating a thread inside onnxruntime's run aborts the whole process: let the job stop
+    // at its next check first (calibration checks every image), terminate only if it does not
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([jobDone, new Promise<void>((r) => (t = setTimeout(r, STOP_GRACE_MS)))]);
+    clearTimeout(t);
     await worker.terminate();
   };
   live.add(kill);
   let settled = false;
   let timer: NodeJS.Timeout | undefined;
   const promise = new Promise<T>((resolve, reject) => {
-    const fail = (e: Error) => {
+    const fail = (e: Error, stopFirst = false) => {
       if (settled) return;
       settled = true;
       reject(e);
-      void worker.terminate();
+      void (stopFirst ? kill() : worker.terminate());
     };
     if (limits.timeoutS !== undefined) {
       const s = limits.timeoutS;
-      timer = setTimeout(() => fail(new JobLimitError(`the ${job.kind} job ran longer than ${s} s and was stopped (time limit EQ_JOB_TIMEOUT_S=${s})`)), s * 1000);
+      timer = setTimeout(() => fail(new JobLimitError(`the ${job.kind} job ran longer than ${s} s and was stopped (time limit EQ_JOB_TIMEOUT_S=${s})`), true), s * 1000);
       timer.unref();
     }
     worker.on('message', (m: { type: string; event?: ProgressEvent; result?: T; message?: string }) => {
+      if (m.type === 'result' || m.type === 'error') idle();
       if (settled) return;
       if (m.type === 'progress' && m.event) onProgress?.(m.event);
       else if (m.type === 'message') onMessage?.(m.message ?? '');
@@ -119,6 +130,7 @@ export function startJob<T>(job: JobRequest, onProgress?: (e: ProgressEvent) => 
       } else fail(e);
     });
     worker.on('exit', (code) => {
+      idle();
       live.delete(kill);
       if (timer) clearTimeout(timer);
       fail(Atomics.load(flag, 0) !== 0 ? new JobCancelledError() : new Error(`worker stopped unexpectedly (exit code ${code})`));
