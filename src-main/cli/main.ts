@@ -222,7 +222,7 @@ function buildOwnCommands(): Command {
   addPreprocessOptions(
     program
       .command('eval')
-      .description('evaluate an engine: top-1/top-5, agreement with FP32, per-layer cosine')
+      .description('evaluate an engine against FP32: per-output cosine/SQNR/max error, per-layer cosine; top-1/top-5 and agreement for classifiers; boxes vs FP32 for detection cards')
       .requiredOption('--model <file>', 'ONNX model')
       .requiredOption('--data <dir>', 'image folder, or folder with MNIST idx files')
       .option('--labels <file>', LABELS_HELP)
