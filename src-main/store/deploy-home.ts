@@ -26,10 +26,11 @@ const stderrOnce = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
+const oldDefault = (o: DeployHomeOptions): string => o.oldDefault ?? path.join(os.homedir(), '.easyquant');
+
 /** The deploy home of earlier versions: EQ_DEPLOY_HOME, else ~/.easyquant (its results.jsonl and devices.json are imported). */
 export function legacyDeployHome(o: DeployHomeOptions = {}): string {
-  const env = o.env ?? process.env;
-  return path.resolve(env['EQ_DEPLOY_HOME'] || (o.oldDefault ?? path.join(os.homedir(), '.easyquant')));
+  return path.resolve((o.env ?? process.env)['EQ_DEPLOY_HOME'] || oldDefault(o));
 }
 
 export function deployHome(dataRoot: string = defaultDataDir(), o: DeployHomeOptions = {}): string {
@@ -39,7 +40,7 @@ export function deployHome(dataRoot: string = defaultDataDir(), o: DeployHomeOpt
     (o.notice ?? stderrOnce)(`easyquant: EQ_DEPLOY_HOME is deprecated and will be ignored in the next release; deploy state belongs in ${home} (unset EQ_DEPLOY_HOME to use it)`);
     return path.resolve(override);
   }
-  copyOldKnownHosts(path.join(o.oldDefault ?? path.join(os.homedir(), '.easyquant'), 'known_hosts'), path.join(home, 'known_hosts'));
+  copyOldKnownHosts(path.join(oldDefault(o), 'known_hosts'), path.join(home, 'known_hosts'));
   return home;
 }
 
