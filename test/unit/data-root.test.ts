@@ -13,7 +13,7 @@ import { deviceResultsOf } from '../../src-main/service/app-device-results.js';
 import { deployHome, legacyDeployHome } from '../../src-main/store/deploy-home.js';
 import { ProjectStore } from '../../src-main/store/project-store.js';
 import { runCli } from '../helpers/cli.js';
-import { cardPath, describeShared, modelPath } from '../helpers/shared.js';
+import { cardPath, describeShared, MNIST_DIR, modelPath } from '../helpers/shared.js';
 
 let tmp: string;
 beforeEach(() => {
@@ -154,5 +154,33 @@ describeShared('profile results of the CLI in the app', () => {
     r = runCli(['results'], { env });
     expect(r.stdout).toMatch(/^at\s+device\s+model\s+variant/);
     expect(r.stdout).toMatch(/gone\s+[0-9a-f]{12}\s+fp32/);
+  }, 300_000);
+
+  it("the app's profiles land in the same table, tied to the app profile (here: the board refuses the connection)", async () => {
+    const data = path.join(tmp, 'data');
+    const scales = path.join(tmp, 's8');
+    const c = runCli(['calibrate', '--model', modelPath('mnist'), '--card', cardPath('mnist'), '--data', MNIST_DIR, '--method', 'minmax', '--bits', '8', '--calib', '10', '--out', scales, '--quiet']);
+    expect(c.code, c.stderr).toBe(0);
+    const app = new AppService({ dataRoot: data, mode: 'web', version: 'test' });
+    try {
+      const p = await app.createProject('mnist', modelPath('mnist'), cardPath('mnist'));
+      await app.setDataset(p.id, MNIST_DIR);
+      const run = app.store.importRun(p.id, { method: 'minmax', bits: 8, alpha: 0.5, beta: 2, steps: 100, rounds: 1, samplePositions: 64, percentile: 99.99, calibImages: 10, threads: 1 }, scales, 1);
+      const key = path.join(tmp, 'id_ed25519');
+      fs.writeFileSync(key, 'not a real key');
+      const dev = app.addDevice('gone', { transport: 'ssh', host: '127.0.0.1', port: 1, user: 'root', keyPath: key });
+      const [prof] = await app.profile(p.id, [dev.id], run.id, ['fp32']);
+      expect(prof).toMatchObject({ status: 'failed', error: expect.any(String) });
+      const rows = app.deviceResults(dev.id);
+      expect(rows.map((r) => [r.label, r.bits, r.source, r.profileId, r.error, r.modelSha256])).toEqual([
+        ['FP32', 32, 'app', prof!.id, prof!.error, p.modelSha256],
+        ['MinMax INT8', 8, 'app', prof!.id, prof!.error, p.modelSha256],
+      ]);
+    } finally {
+      await app.close();
+    }
+    // and the CLI lists them
+    const r = runCli(['results', '--json'], { env: { EQ_DATA_DIR: data, HOME: tmp } });
+    expect((JSON.parse(r.stdout) as { results: { source: string }[] }).results.map((x) => x.source)).toEqual(['app', 'app']);
   }, 300_000);
 });
