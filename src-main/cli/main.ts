@@ -106,6 +106,7 @@ const MODULE_OF: Record<string, keyof typeof COMMAND_MODULES> = {
   devices: 'devices',
   deploy: 'deploy',
   profile: 'profile',
+  results: 'profile',
 };
 const OWN_COMMANDS = new Set(['inspect', 'calibrate', 'eval', 'export', 'synth']);
 

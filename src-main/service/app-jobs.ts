@@ -129,7 +129,7 @@ export type JobRequest =
   | { kind: 'evaluate'; req: EvalRequest }
   | { kind: 'export'; model: string; card?: string; preprocess?: PreprocessForm; scales: string; out: string; formats: (ExportFormat | 'eqm')[] }
   | { kind: 'demo'; out: string }
-  | { kind: 'deployProbe'; device: DeviceInfo }
+  | { kind: 'deployProbe'; device: DeviceInfo; home: string }
   | ({ kind: 'deployProfile' } & ProfileJob);
 
 export async function runJob(job: JobRequest, onProgress: ProgressSink, shouldStop: () => boolean, onMessage: (m: string) => void = () => {}): Promise<unknown> {
@@ -157,7 +157,7 @@ export async function runJob(job: JobRequest, onProgress: ProgressSink, shouldSt
     }
     // the deploy module (ssh2, serialport) is only loaded by the jobs that need it
     case 'deployProbe':
-      return (await import('./app-deploy-backend.js')).probeDevice(job.device, onMessage);
+      return (await import('./app-deploy-backend.js')).probeDevice(job.device, job.home, onMessage);
     case 'deployProfile':
       return (await import('./app-deploy-backend.js')).profileDevice(job, onMessage);
   }

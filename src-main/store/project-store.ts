@@ -29,6 +29,7 @@ import { acquireDataLock } from './data-lock.js';
 import { databaseFile, makePrivateDir } from './data-dir.js';
 import { openDatabase, type Db } from './db.js';
 import * as devices from './device-table.js';
+import * as deviceResults from './device-results-table.js';
 import { newId, nowIso } from './ids.js';
 
 type Row = Record<string, unknown>;
@@ -426,5 +427,24 @@ export class ProjectStore {
       result: json<Record<string, unknown>>(r.result_json),
       createdAt: String(r.created_at),
     }));
+  }
+
+  // ---------------------------------------------------------------- device results
+
+  /** What a profile measured, one row per variant (the same table `easyquant profile` writes). */
+  addDeviceResults(records: deviceResults.ResultRecord[], profileId: string | null): void {
+    this.db.transaction(() => {
+      for (const r of records) deviceResults.insertResult(this.db, r, profileId ? 'app' : 'cli', profileId);
+    })();
+  }
+
+  /** Every result of one board, from the app, the CLI or an old results.jsonl, newest first. */
+  listDeviceResults(deviceName: string): deviceResults.DeviceResultInfo[] {
+    return deviceResults.queryResults(this.db, { device: deviceName }).reverse();
+  }
+
+  /** Imports an old results.jsonl once (null: missing or done before). */
+  importResultsJsonl(file: string): { imported: number; skipped: number } | null {
+    return deviceResults.importResultsJsonl(this.db, file);
   }
 }
