@@ -310,7 +310,8 @@ export class AppService {
         throw new UserError(`evaluating ${t.label} failed: ${e.message}`);
       });
       this.store.saveResult(projectId, t.runId, {
-        engine: encodeEngine(res.engine, skip),
+        engine: res.engine,
+        heldOutFrom: skip > 0 ? skip : null,
         images: res.images,
         top1: res.top1,
         top5: res.top5,
@@ -323,7 +324,7 @@ export class AppService {
   }
 
   private results(projectId: string): EvalResultInfo[] {
-    return this.store.listResults(projectId).map(decodeEngine);
+    return this.store.listResults(projectId);
   }
 
   async histogram(projectId: string, layer: string): Promise<HistogramInfo> {
@@ -461,15 +462,6 @@ export class AppService {
 /** The form's fields of a preprocessing spec (resample, crop rounding and EXIF stay the card's). */
 function toPreprocessForm(s: PreprocessSpec): PreprocessForm {
   return { resize: s.resize, centerCrop: s.centerCrop, channelOrder: s.channelOrder, scale: s.scale ?? 1, mean: s.mean, std: s.std, layout: s.layout };
-}
-
-// the results table has no column for the held-out start: it travels in the engine text
-function encodeEngine(engine: string, heldOutFrom: number): string {
-  return heldOutFrom > 0 ? `${engine}|held-out:${heldOutFrom}` : engine;
-}
-function decodeEngine(r: EvalResultInfo): EvalResultInfo {
-  const m = /^(.*)\|held-out:(\d+)$/.exec(r.engine);
-  return m ? { ...r, engine: m[1]!, heldOutFrom: Number(m[2]) } : { ...r, heldOutFrom: null };
 }
 
 /** Turns loader errors into the message a user needs. */

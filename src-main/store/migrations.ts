@@ -136,7 +136,13 @@ export const MIGRATIONS: Migration[] = [
         at TEXT NOT NULL
       );
     `,
+  },  {
+    version: 4,
+    name: 'held-out start of an evaluation result',
+    // null: evaluated from image 0 (calibration images included); n: images n.. only
+    sql: `ALTER TABLE results ADD COLUMN held_out_from INTEGER;`,
   },
+
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

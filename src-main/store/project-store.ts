@@ -314,9 +314,9 @@ export class ProjectStore {
       else this.db.prepare(`DELETE FROM results WHERE project_id = ? AND run_id IS NULL`).run(projectId);
       this.db
         .prepare(
-          `INSERT INTO results (id, project_id, run_id, engine, images, top1, top5, agreement, mean_cosine, layer_cosine_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO results (id, project_id, run_id, engine, images, top1, top5, agreement, mean_cosine, layer_cosine_json, held_out_from, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, projectId, runId, r.engine, r.images, r.top1, r.top5, r.agreement, r.meanCosine, JSON.stringify(r.layerCosine), nowIso());
+        .run(id, projectId, runId, r.engine, r.images, r.top1, r.top5, r.agreement, r.meanCosine, JSON.stringify(r.layerCosine), r.heldOutFrom ?? null, nowIso());
     })();
     return this.listResults(projectId).find((x) => x.id === id)!;
   }
@@ -337,6 +337,7 @@ export class ProjectStore {
       agreement: (r.agreement as number | null) ?? null,
       meanCosine: (r.mean_cosine as number | null) ?? null,
       layerCosine: JSON.parse(String(r.layer_cosine_json)) as Record<string, number>,
+      heldOutFrom: (r.held_out_from as number | null) ?? null,
       createdAt: String(r.created_at),
     }));
   }

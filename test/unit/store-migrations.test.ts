@@ -132,3 +132,24 @@ describe('store migrations', () => {
     s.close();
   });
 });
+
+describe('evaluation results: held-out start (migration 4)', () => {
+  it('stores where a held-out evaluation starts in its own column; old rows read as null', () => {
+    const root = tmp();
+    const file = path.join(root, 'easyquant.db');
+    // a version-3 database with a result saved before the column existed
+    const v3 = new Database(file);
+    migrate(v3, MIGRATIONS.filter((m) => m.version <= 3));
+    v3.prepare(`INSERT INTO projects (id, name, folder, created_at, updated_at) VALUES ('p1', 'old', ?, 'x', 'x')`).run(path.join(root, 'p1'));
+    v3.prepare(`INSERT INTO results (id, project_id, run_id, engine, images, layer_cosine_json, created_at) VALUES ('e1', 'p1', NULL, 'int-ref', 10, '{}', 'x')`).run();
+    v3.close();
+    const s = new ProjectStore(root);
+    expect(s.listResults('p1').map((r) => [r.engine, r.heldOutFrom])).toEqual([['int-ref', null]]);
+    const p = s.createProject('digits');
+    const saved = s.saveResult(p.id, null, { engine: 'native', images: 950, top1: 0.5, top5: 0.8, agreement: null, meanCosine: null, layerCosine: {}, heldOutFrom: 50 });
+    expect(saved.engine).toBe('native');
+    expect(saved.heldOutFrom).toBe(50);
+    expect(s.listResults(p.id)[0]!.heldOutFrom).toBe(50);
+    s.close();
+  });
+});
