@@ -56,5 +56,6 @@ export function prepareModel(src: ModelSource): Prepared {
 
 export async function prepareData(p: Prepared, src: DataSource, onWarning: (m: string) => void): Promise<Dataset> {
   const folderLabels = folderLabelsAllowed(p.card);
-  return openDataset(path.resolve(src.data), { spec: p.spec, inputDims: p.inputDims, labelsFile: src.labels, folderLabels, onWarning, limit: src.limit });
+  const inputName = p.model.graph.inputs[0]?.name;
+  return openDataset(path.resolve(src.data), { spec: p.spec, inputDims: p.inputDims, inputName, labelsFile: src.labels, folderLabels, onWarning, limit: src.limit });
 }

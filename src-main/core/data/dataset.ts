@@ -1,8 +1,9 @@
 /**
  * Datasets: the one entry point for calibration and evaluation data.
  *
- * A folder is either an MNIST folder (an `*images-idx3*` + `*labels-idx1*` pair, gzipped or not)
- * or an image folder (.jpg .jpeg .png .webp, any case) with an optional `labels.tsv`, which is
+ * A folder is either an MNIST folder (an `*images-idx3*` + `*labels-idx1*` pair, gzipped or not),
+ * a tensor folder (.npy / .f32 / .bin ready inputs, see tensors.ts), or an image folder (.jpg .jpeg
+ * .png .webp, any case). Image and tensor folders may have a `labels.tsv`, which is
  * read only when asked for (`folderLabels`, or an explicit `labelsFile`): see labels.ts.
  * Samples are in sorted order (image folders: byte-wise sort of the file names); the calibration
  * convention is "the first N in sorted order" (`firstN`). Unreadable images are not fatal:
@@ -13,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type LabelsSource, readLabels } from './labels.js';
 import { readMnist } from './mnist.js';
+import { type TensorInput, checkStaticDims, checkTensorFiles, isTensorName, readTensorFile, TensorFileError } from './tensors.js';
 import {
   ImageDecodeError,
   type PreprocessSpec,
@@ -31,7 +33,10 @@ export interface Sample {
 export type LoadResult = { ok: true; data: Float32Array } | { ok: false; reason: string };
 
 export interface Dataset {
+  /** 'images' also for tensor folders (then `tensors` is set). */
   kind: 'images' | 'mnist';
+  /** Tensor folders: the files are ready inputs, fed without preprocessing. */
+  tensors?: { inputs: string[] };
   dir: string;
   /** Sorted order (images: by file name, byte-wise sort). */
   samples: Sample[];
@@ -67,6 +72,8 @@ export interface OpenOptions {
   onWarning?: (msg: string) => void;
   /** Keep only the first `limit` samples in sorted order. */
   limit?: number;
+  /** Name of the model input (tensor folders: used in error messages). */
+  inputName?: string;
 }
 
 export class DatasetError extends Error {
@@ -149,17 +156,97 @@ export async function openDataset(dir: string, opts: OpenOptions): Promise<Datas
     throw new DatasetError(code === 'ENOENT' ? `dataset folder not found: ${abs}` : `cannot access dataset folder ${abs} (${code ?? (e as Error).message})`);
   }
   if (!st.isDirectory()) throw new DatasetError(`dataset path is not a folder: ${abs}`);
+  const names = listFiles(abs);
+  const tensors = names.filter(isTensorName).sort(compareBytes);
+  const images = names.filter(isImageName).sort(compareBytes);
+  if (tensors.length > 0) {
+    if (images.length > 0) {
+      throw new DatasetError(`${abs} mixes images (${images[0]}, ...) and tensor files (${tensors[0]}, ...); keep one kind per folder`);
+    }
+    return openTensors(abs, tensors, opts);
+  }
   if (!Array.isArray(opts.inputDims) || opts.inputDims.length !== 4 || opts.inputDims.some((d) => !Number.isFinite(d))) {
     throw new DatasetError(`inputDims must be a 4-d model input shape like [1, 3, 224, 224], got ${JSON.stringify(opts.inputDims)}`);
   }
-  const names = listFiles(abs);
   const pair = findMnistPair(abs, names);
   if (pair) return openMnist(abs, pair, opts);
-  const images = names.filter(isImageName).sort(compareBytes);
   if (images.length === 0) {
+    // the message is matched exactly by the app's tests; tensor files are listed in --data's help
     throw new DatasetError(`no images (${IMAGE_EXTENSIONS.join(', ')}) or MNIST idx files found in ${abs}`);
   }
   return openImages(abs, images, opts);
+}
+
+/** Samples of a folder's files, labelled from an explicit labels file or the folder's labels.tsv. */
+function labelledSamples(
+  dir: string,
+  ids: string[],
+  opts: OpenOptions,
+  warn: (msg: string) => void,
+  what = 'image(s)',
+): { samples: Sample[]; labelsFile?: string; labelsSource?: LabelsSource } {
+  let labelsFile = opts.labelsFile ? path.resolve(opts.labelsFile) : undefined;
+  let labelsSource: LabelsSource | undefined = labelsFile ? 'given' : undefined;
+  if (!labelsFile && opts.folderLabels && fs.existsSync(path.join(dir, 'labels.tsv'))) {
+    labelsFile = path.join(dir, 'labels.tsv');
+    labelsSource = 'data-folder';
+  }
+  let byFile: Map<string, number> | undefined;
+  if (labelsFile) byFile = readLabels(labelsFile).byFile;
+  const samples: Sample[] = ids.map((id) => ({ id, label: byFile?.get(id) }));
+  if (byFile) {
+    const missing = samples.filter((s) => s.label === undefined).map((s) => s.id);
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, ... (${missing.length - 5} more)` : '');
+      warn(`${labelsFile}: no label for ${missing.length} of ${samples.length} ${what}, their label is undefined: ${shown}`);
+    }
+  }
+  return { samples, labelsFile, labelsSource };
+}
+
+function openTensors(dir: string, allFiles: string[], opts: OpenOptions): Dataset {
+  const warn = makeWarn(opts);
+  const input: TensorInput = { name: opts.inputName, dims: [...opts.inputDims] };
+  const files = applyLimit(allFiles, opts.limit);
+  try {
+    checkStaticDims(input, `dataset ${dir}`);
+    const notice = checkTensorFiles(files.map((f) => path.join(dir, f)), input);
+    if (notice) warn(`${dir}: ${notice}`);
+  } catch (e) {
+    if (e instanceof TensorFileError) throw new DatasetError(e.message);
+    throw e;
+  }
+  if (opts.spec) warn(`${dir}: tensor files are fed as they are; the preprocessing (card or flags) is not applied`);
+  const { samples, labelsFile, labelsSource } = labelledSamples(dir, files, opts, warn, 'file(s)');
+  const fileOf = (i: number) => {
+    checkIndex(ds, i);
+    return path.join(dir, samples[i].id);
+  };
+  const tryLoad = async (i: number): Promise<LoadResult> => {
+    try {
+      return { ok: true, data: readTensorFile(fileOf(i), input) };
+    } catch (e) {
+      if (e instanceof TensorFileError) throw new DatasetError(e.message);
+      throw e;
+    }
+  };
+  const ds: Dataset = {
+    kind: 'images',
+    tensors: { inputs: [input.name ?? 'input'] },
+    dir,
+    samples,
+    inputDims: input.dims,
+    labelsFile,
+    labelsSource,
+    warn,
+    fileOf,
+    tryLoad,
+    async load(i: number) {
+      const r = await tryLoad(i);
+      return r.ok ? r.data : null;
+    },
+  };
+  return ds;
 }
 
 function openImages(dir: string, allImages: string[], opts: OpenOptions): Dataset {
@@ -173,24 +260,7 @@ function openImages(dir: string, allImages: string[], opts: OpenOptions): Datase
   }
   const inputDims = [...opts.inputDims];
   const images = applyLimit(allImages, opts.limit);
-
-  let labelsFile = opts.labelsFile ? path.resolve(opts.labelsFile) : undefined;
-  let labelsSource: LabelsSource | undefined = labelsFile ? 'given' : undefined;
-  if (!labelsFile && opts.folderLabels && fs.existsSync(path.join(dir, 'labels.tsv'))) {
-    labelsFile = path.join(dir, 'labels.tsv');
-    labelsSource = 'data-folder';
-  }
-  let byFile: Map<string, number> | undefined;
-  if (labelsFile) byFile = readLabels(labelsFile).byFile;
-
-  const samples: Sample[] = images.map((id) => ({ id, label: byFile?.get(id) }));
-  if (byFile) {
-    const missing = samples.filter((s) => s.label === undefined).map((s) => s.id);
-    if (missing.length > 0) {
-      const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, ... (${missing.length - 5} more)` : '');
-      warn(`${labelsFile}: no label for ${missing.length} of ${samples.length} image(s), their label is undefined: ${shown}`);
-    }
-  }
+  const { samples, labelsFile, labelsSource } = labelledSamples(dir, images, opts, warn);
 
   const fileOf = (i: number) => {
     checkIndex(ds, i);
