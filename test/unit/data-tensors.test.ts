@@ -31,7 +31,10 @@ function values(seed: number, n = N): Float32Array {
 function folder(name: string, files: Record<string, Buffer>): string {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir, { recursive: true });
-  for (const [f, b] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), b);
+  for (const [f, b] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f), b);
+  }
   return dir;
 }
 
@@ -177,5 +180,76 @@ describe('CLI: calibrate + eval on a .npy folder', () => {
     expect(c.code).toBe(1);
     expect(c.stderr).toMatch(/easyquant: error: .*a\.npy: shape \[1, 2, 4, 5\] does not match model input 'x' \[1, 2, 4, 4\]/);
     expect(fs.existsSync(path.join(tmp, 'x'))).toBe(false);
+  }, 120_000);
+});
+
+describe('multi-input tensor folders', () => {
+  const inputs = [
+    { name: 'a', dims: [1, 3] },
+    { name: 'b', dims: [1, 2] },
+  ];
+
+  it('one sub-folder per input, files matched by sorted name', async () => {
+    const dir = folder('multi', {
+      'a/s1.npy': encodeNpy([1, 3], Float32Array.from([1, 2, 3])),
+      'a/s2.npy': encodeNpy([3], Float32Array.from([4, 5, 6])),
+      'b/t1.npy': encodeNpy([1, 2], Float32Array.from([7, 8])),
+      'b/t2.f32': raw(Float32Array.from([9, 10])),
+    });
+    const ds = await openDataset(dir, { inputDims: [1, 3], inputs });
+    expect(ds.tensors!.inputs).toEqual(['a', 'b']);
+    expect(ds.samples.map((s) => s.id)).toEqual(['s1.npy', 's2.npy']);
+    expect((await ds.tensors!.loadInputs(1)).map((x) => Array.from(x))).toEqual([
+      [4, 5, 6],
+      [9, 10],
+    ]);
+    expect(Array.from((await ds.load(0))!)).toEqual([1, 2, 3]);
+  });
+
+  it('clear errors: missing sub-folder, different counts, wrong shape, .npz', async () => {
+    const noB = folder('multi-nob', { 'a/s1.npy': encodeNpy([1, 3], new Float32Array(3)) });
+    await expect(openDataset(noB, { inputDims: [1, 3], inputs })).rejects.toThrow(
+      `${noB}: the model has inputs 'a', 'b': expected one sub-folder per input, 'b' is missing (found: a)`,
+    );
+    const counts = folder('multi-counts', {
+      'a/s1.npy': encodeNpy([1, 3], new Float32Array(3)),
+      'a/s2.npy': encodeNpy([1, 3], new Float32Array(3)),
+      'b/t1.npy': encodeNpy([1, 2], new Float32Array(2)),
+    });
+    await expect(openDataset(counts, { inputDims: [1, 3], inputs })).rejects.toThrow(/different numbers of files \(a: 2, b: 1\)/);
+    const shape = folder('multi-shape', { 'a/s1.npy': encodeNpy([1, 3], new Float32Array(3)), 'b/t1.npy': encodeNpy([1, 3], new Float32Array(3)) });
+    await expect(openDataset(shape, { inputDims: [1, 3], inputs })).rejects.toThrow(
+      `${path.join(shape, 'b', 't1.npy')}: shape [1, 3] does not match model input 'b' [1, 2]`,
+    );
+    const npz = folder('npz', { 's.npz': Buffer.from('PK') });
+    await expect(openDataset(npz, { inputDims: [1, 3] })).rejects.toThrow(/s\.npz: \.npz files are not supported yet/);
+  });
+
+  it('CLI calibrate: the data is read, then a clear error (engines are single-input)', () => {
+    const model = buildModel({
+      nodes: [
+        { op: 'Relu', inputs: ['a'], outputs: ['ra'] },
+        { op: 'Relu', inputs: ['b'], outputs: ['rb'] },
+        { op: 'Add', inputs: ['ra', 'rb'], outputs: ['y'] },
+      ],
+      inputs: [
+        { name: 'a', dims: [1, 2] },
+        { name: 'b', dims: [1, 2] },
+      ],
+      outputs: [{ name: 'y', dims: [1, 2] }],
+      opset: 13,
+    });
+    const mf = path.join(tmp, 'two.onnx');
+    fs.writeFileSync(mf, model);
+    const data = folder('cli-multi', { 'a/s.npy': encodeNpy([1, 2], values(1, 2)), 'b/s.npy': encodeNpy([1, 2], values(2, 2)) });
+    const args = ['--model', mf, '--data', data, '--quiet'];
+    const c = runCli(['calibrate', ...args, '--method', 'minmax', '--calib', '1', '--out', path.join(tmp, 'multi-out')]);
+    expect(c.code).toBe(1);
+    expect(c.stderr.trim()).toBe('easyquant: error: model has 2 inputs (a, b); multi-input calibration is not supported yet');
+    expect(fs.existsSync(path.join(tmp, 'multi-out'))).toBe(false);
+    // a data problem is reported first
+    fs.rmSync(path.join(data, 'b'), { recursive: true });
+    const d = runCli(['calibrate', ...args, '--method', 'minmax', '--calib', '1', '--out', path.join(tmp, 'multi-out')]);
+    expect(d.stderr).toMatch(/'b' is missing \(found: a\)/);
   }, 120_000);
 });

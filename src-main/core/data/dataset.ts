@@ -36,7 +36,12 @@ export interface Dataset {
   /** 'images' also for tensor folders (then `tensors` is set). */
   kind: 'images' | 'mnist';
   /** Tensor folders: the files are ready inputs, fed without preprocessing. */
-  tensors?: { inputs: string[] };
+  tensors?: {
+    /** Model input names, in graph order (one sub-folder each when there are several). */
+    inputs: string[];
+    /** Every input's tensor of sample i (load(i) is the first input's). */
+    loadInputs(i: number): Promise<Float32Array[]>;
+  };
   dir: string;
   /** Sorted order (images: by file name, byte-wise sort). */
   samples: Sample[];
@@ -74,6 +79,11 @@ export interface OpenOptions {
   limit?: number;
   /** Name of the model input (tensor folders: used in error messages). */
   inputName?: string;
+  /**
+   * All graph inputs (name, static dims). With more than one, a tensor dataset is one sub-folder
+   * per input, named after it; the i-th files in sorted order form sample i.
+   */
+  inputs?: TensorInput[];
 }
 
 export class DatasetError extends Error {
@@ -157,13 +167,16 @@ export async function openDataset(dir: string, opts: OpenOptions): Promise<Datas
   }
   if (!st.isDirectory()) throw new DatasetError(`dataset path is not a folder: ${abs}`);
   const names = listFiles(abs);
+  if (opts.inputs && opts.inputs.length > 1) return openMultiInput(abs, names, opts, opts.inputs);
+  const npz = names.filter((n) => path.extname(n).toLowerCase() === '.npz');
+  if (npz.length > 0) throw new DatasetError(`${abs}: ${npz[0]}: .npz files are not supported yet; save one .npy file per sample (per input: one sub-folder per input)`);
   const tensors = names.filter(isTensorName).sort(compareBytes);
   const images = names.filter(isImageName).sort(compareBytes);
   if (tensors.length > 0) {
     if (images.length > 0) {
       throw new DatasetError(`${abs} mixes images (${images[0]}, ...) and tensor files (${tensors[0]}, ...); keep one kind per folder`);
     }
-    return openTensors(abs, tensors, opts);
+    return openTensors(abs, [{ input: { name: opts.inputName, dims: [...opts.inputDims] }, dir: abs, files: tensors }], opts);
   }
   if (!Array.isArray(opts.inputDims) || opts.inputDims.length !== 4 || opts.inputDims.some((d) => !Number.isFinite(d))) {
     throw new DatasetError(`inputDims must be a 4-d model input shape like [1, 3, 224, 224], got ${JSON.stringify(opts.inputDims)}`);
@@ -204,38 +217,81 @@ function labelledSamples(
   return { samples, labelsFile, labelsSource };
 }
 
-function openTensors(dir: string, allFiles: string[], opts: OpenOptions): Dataset {
+/** One model input's files: `dir/files[k]` is its tensor of sample k. */
+interface TensorSource {
+  input: TensorInput;
+  dir: string;
+  files: string[];
+}
+
+/** A multi-input tensor folder: one sub-folder per graph input, named after it. */
+function openMultiInput(dir: string, names: string[], opts: OpenOptions, inputs: TensorInput[]): Dataset {
+  const list = inputs.map((i) => `'${i.name}'`).join(', ');
+  const subs = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  if (names.some((n) => path.extname(n).toLowerCase() === '.npz')) {
+    throw new DatasetError(`${dir}: .npz files are not supported yet; for a model with inputs ${list}, give one sub-folder per input holding .npy files`);
+  }
+  const sources: TensorSource[] = inputs.map((input) => {
+    const name = input.name ?? '';
+    if (!subs.includes(name)) {
+      throw new DatasetError(`${dir}: the model has inputs ${list}: expected one sub-folder per input, '${name}' is missing (found: ${subs.join(', ') || 'none'})`);
+    }
+    const sub = path.join(dir, name);
+    const files = listFiles(sub).filter(isTensorName).sort(compareBytes);
+    if (files.length === 0) throw new DatasetError(`${sub}: no tensor files (.npy, .f32, .bin) for model input '${name}'`);
+    return { input, dir: sub, files };
+  });
+  const counts = sources.map((s) => `${s.input.name}: ${s.files.length}`);
+  if (new Set(sources.map((s) => s.files.length)).size > 1) {
+    throw new DatasetError(`${dir}: the input sub-folders hold different numbers of files (${counts.join(', ')}); sample k is the k-th file of each in sorted order`);
+  }
+  return openTensors(dir, sources, opts);
+}
+
+function openTensors(dir: string, sources: TensorSource[], opts: OpenOptions): Dataset {
   const warn = makeWarn(opts);
-  const input: TensorInput = { name: opts.inputName, dims: [...opts.inputDims] };
-  const files = applyLimit(allFiles, opts.limit);
+  const limited = sources.map((s) => ({ ...s, files: applyLimit(s.files, opts.limit) }));
   try {
-    checkStaticDims(input, `dataset ${dir}`);
-    const notice = checkTensorFiles(files.map((f) => path.join(dir, f)), input);
-    if (notice) warn(`${dir}: ${notice}`);
+    for (const s of limited) {
+      checkStaticDims(s.input, `dataset ${dir}`);
+      const notice = checkTensorFiles(s.files.map((f) => path.join(s.dir, f)), s.input);
+      if (notice) warn(`${s.dir}: ${notice}`);
+    }
   } catch (e) {
     if (e instanceof TensorFileError) throw new DatasetError(e.message);
     throw e;
   }
   if (opts.spec) warn(`${dir}: tensor files are fed as they are; the preprocessing (card or flags) is not applied`);
-  const { samples, labelsFile, labelsSource } = labelledSamples(dir, files, opts, warn, 'file(s)');
+  const first = limited[0]!;
+  const { samples, labelsFile, labelsSource } = labelledSamples(dir, first.files, opts, warn, 'file(s)');
   const fileOf = (i: number) => {
     checkIndex(ds, i);
-    return path.join(dir, samples[i].id);
+    return path.join(first.dir, samples[i].id);
   };
-  const tryLoad = async (i: number): Promise<LoadResult> => {
+  const read = (s: TensorSource, i: number) => {
     try {
-      return { ok: true, data: readTensorFile(fileOf(i), input) };
+      return readTensorFile(path.join(s.dir, s.files[i]!), s.input);
     } catch (e) {
       if (e instanceof TensorFileError) throw new DatasetError(e.message);
       throw e;
     }
   };
+  const tryLoad = async (i: number): Promise<LoadResult> => {
+    checkIndex(ds, i);
+    return { ok: true, data: read(first, i) };
+  };
   const ds: Dataset = {
     kind: 'images',
-    tensors: { inputs: [input.name ?? 'input'] },
+    tensors: {
+      inputs: limited.map((s) => s.input.name ?? 'input'),
+      loadInputs: async (i: number) => {
+        checkIndex(ds, i);
+        return limited.map((s) => read(s, i));
+      },
+    },
     dir,
     samples,
-    inputDims: input.dims,
+    inputDims: first.input.dims,
     labelsFile,
     labelsSource,
     warn,
