@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardToSpec, parseCard } from '../../src-main/core/data/card.js';
 import { openDataset } from '../../src-main/core/data/dataset.js';
 import { type PreprocessSpec, preprocessImage, splitChannelOrder, validateSpec } from '../../src-main/core/data/preprocess.js';
-import { buildModel } from '../helpers/onnx-build.js';
+import { buildModel, randomTensor, rng } from '../helpers/onnx-build.js';
 import { runCli } from '../helpers/cli.js';
 
 let tmp: string;
@@ -90,19 +90,32 @@ describe('RGBA / BGRA preprocessing', () => {
     expect(cardToSpec(card)).toMatchObject({ channelOrder: 'RGB', alpha: true, mean: [0, 0, 0, 0], std: [1, 1, 1, 1] });
   });
 
-  it('CLI: eval --channels RGBA --layout NHWC on a [1,H,W,4] model', () => {
-    // ReduceMean over H, W: output [1, 4] = per-channel means, so the alpha plane reaches the model
+  it('CLI: calibrate + eval --channels RGBA --layout NHWC on a [1,H,W,4] model', () => {
+    // Transpose to NCHW, then a 3x3 conv over all four channels: the alpha plane reaches the model
+    const r = rng(3);
     const model = buildModel({
-      nodes: [{ op: 'ReduceMean', inputs: ['x'], outputs: ['y'], attrs: { axes: [1, 2], keepdims: 0 } }],
+      nodes: [
+        { op: 'Transpose', inputs: ['x'], outputs: ['t'], attrs: { perm: [0, 3, 1, 2] } },
+        { op: 'Conv', inputs: ['t', 'w', 'b'], outputs: ['c'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+        { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+        { op: 'GlobalAveragePool', inputs: ['r'], outputs: ['g'] },
+        { op: 'Flatten', inputs: ['g'], outputs: ['y'] },
+      ],
       inputs: [{ name: 'x', dims: [1, H, W, 4] }],
-      outputs: [{ name: 'y', dims: [1, 4] }],
+      outputs: [{ name: 'y', dims: [1, 5] }],
+      initializers: { w: randomTensor([5, 4, 3, 3], r), b: randomTensor([5], r, 0.1) },
       opset: 13,
     });
-    const mf = path.join(tmp, 'sum.onnx');
+    const mf = path.join(tmp, 'nhwc4.onnx');
     fs.writeFileSync(mf, model);
-    const r = runCli(['eval', '--model', mf, '--data', path.join(tmp, 'alpha'), '--channels', 'RGBA', '--layout', 'NHWC', '--no-layer-cosine', '--json', '--quiet']);
-    expect(r.stderr).not.toMatch(/error/);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).images).toBe(1);
+    const pre = ['--model', mf, '--data', path.join(tmp, 'alpha'), '--channels', 'RGBA', '--layout', 'NHWC', '--pixel-scale', String(1 / 255), '--quiet', '--json'];
+    const out = path.join(tmp, 'nhwc4-out');
+    const c = runCli(['calibrate', ...pre, '--method', 'minmax', '--calib', '1', '--out', out]);
+    expect(c.code, c.stderr).toBe(0);
+    const e = runCli(['eval', ...pre, '--scales', path.join(out, 'scales.json'), '--engine', 'int-ref']);
+    expect(e.code, e.stderr).toBe(0);
+    const res = JSON.parse(e.stdout) as { images: number; mean_cosine: number };
+    expect(res.images).toBe(1);
+    expect(res.mean_cosine).toBeGreaterThan(0.99);
   }, 120_000);
 });
