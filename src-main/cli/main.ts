@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CalibSettings } from '../core/calib/settings.js';
-import type { PreprocessSpec } from '../core/data/preprocess.js';
+import { type PreprocessSpec, channelCount, splitChannelOrder } from '../core/data/preprocess.js';
 import type { EngineKind } from '../core/engine/types.js';
 import { EXPORT_FILES, type ExportFormat, inspectModel, runCalibration, runEvaluation, runExport, runSynth } from '../service/quant-service.js';
 import { createProgressBar } from './progress-bar.js';
@@ -43,7 +43,7 @@ interface PreOpts {
   resizeShorter?: number;
   resize?: [number, number];
   crop?: [number, number];
-  channels?: 'RGB' | 'BGR' | 'GRAY';
+  channels?: 'RGB' | 'BGR' | 'GRAY' | 'RGBA' | 'BGRA';
   mean?: number[];
   std?: number[];
   pixelScale?: number;
@@ -57,7 +57,7 @@ function addPreprocessOptions(c: Command): Command {
     .option('--resize-shorter <n>', 'preprocess: resize the shorter side to n pixels', int('--resize-shorter'))
     .option('--resize <WxH>', 'preprocess: stretch to W x H', size)
     .option('--crop <WxH>', 'preprocess: center crop W x H', size)
-    .addOption(new Option('--channels <order>', 'preprocess: channel order').choices(['RGB', 'BGR', 'GRAY']))
+    .addOption(new Option('--channels <order>', 'preprocess: channel order (RGBA/BGRA keep alpha; opaque images get 255)').choices(['RGB', 'BGR', 'GRAY', 'RGBA', 'BGRA']))
     .option('--mean <list>', 'preprocess: per-channel mean (after --pixel-scale)', list)
     .option('--std <list>', 'preprocess: per-channel std', list)
     .option('--pixel-scale <s>', 'preprocess: multiply pixels (0..255) by s first', num('--pixel-scale'))
@@ -67,13 +67,14 @@ function addPreprocessOptions(c: Command): Command {
 function preprocessFrom(o: PreOpts): PreprocessSpec | undefined {
   const any = o.resizeShorter ?? o.resize ?? o.crop ?? o.channels ?? o.mean ?? o.std ?? o.pixelScale ?? o.layout;
   if (any === undefined) return undefined;
-  const ch = o.channels ?? 'RGB';
-  const n = ch === 'GRAY' ? 1 : 3;
+  const { channelOrder, alpha } = splitChannelOrder(o.channels ?? 'RGB');
+  const n = channelCount(channelOrder, alpha);
   return {
     resize: o.resizeShorter ? { mode: 'shorter', size: o.resizeShorter } : o.resize ? { mode: 'stretch', width: o.resize[0], height: o.resize[1] } : { mode: 'none' },
     centerCrop: o.crop ? { width: o.crop[0], height: o.crop[1] } : undefined,
     resample: 'lanczos3',
-    channelOrder: ch,
+    channelOrder,
+    alpha,
     scale: o.pixelScale ?? 1,
     mean: o.mean ?? new Array(n).fill(0),
     std: o.std ?? new Array(n).fill(1),
@@ -81,6 +82,7 @@ function preprocessFrom(o: PreOpts): PreprocessSpec | undefined {
   };
 }
 
+const DATA_HELP = 'image folder, folder with MNIST idx files, or folder of tensors (.npy, raw float32 .f32/.bin)';
 const LABELS_HELP = 'labels.tsv (file, class index); without it, <data>/labels.tsv is used only when the card declares a classifier';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
@@ -107,6 +109,7 @@ const MODULE_OF: Record<string, keyof typeof COMMAND_MODULES> = {
   devices: 'devices',
   deploy: 'deploy',
   profile: 'profile',
+  results: 'profile',
 };
 const OWN_COMMANDS = new Set(['inspect', 'calibrate', 'eval', 'export', 'synth']);
 
@@ -148,7 +151,7 @@ function buildOwnCommands(): Command {
       .command('calibrate')
       .description('calibrate scales (EQ, MinMax, KL or Percentile) and write every export into --out')
       .requiredOption('--model <file>', 'ONNX model')
-      .requiredOption('--data <dir>', 'image folder, or folder with MNIST idx files')
+      .requiredOption('--data <dir>', DATA_HELP)
       .option('--labels <file>', LABELS_HELP)
       .addOption(new Option('--method <m>', 'calibration method').choices(['eq', 'minmax', 'kl', 'percentile']).default('eq'))
       .option('--bits <n>', 'bit width, 4..8 (INT8 = 8, INT7 = 7)', int('--bits'), 8)
@@ -226,9 +229,9 @@ function buildOwnCommands(): Command {
   addPreprocessOptions(
     program
       .command('eval')
-      .description('evaluate an engine: top-1/top-5, agreement with FP32, per-layer cosine')
+      .description('evaluate an engine against FP32: per-output cosine/SQNR/max error, per-layer cosine; top-1/top-5 and agreement for classifiers; boxes vs FP32 for detection cards')
       .requiredOption('--model <file>', 'ONNX model')
-      .requiredOption('--data <dir>', 'image folder, or folder with MNIST idx files')
+      .requiredOption('--data <dir>', DATA_HELP)
       .option('--labels <file>', LABELS_HELP)
       .option('--scales <file>', 'scales.json (needed for quantized engines)')
       .addOption(new Option('--engine <e>', 'engine').choices(['fp32', 'sim', 'int-ref', 'ort-qdq', 'native']).default('fp32'))

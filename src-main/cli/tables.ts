@@ -44,6 +44,20 @@ export function printEval(r: EvalResult, pct: (x: number | null | undefined) => 
     if (h.agreement !== null) hp.push(`agreement ${pct(h.agreement)}`);
     out.write(`held-out (${h.images} images): ${hp.join('  ')}\n`);
   }
+  const oe = Object.entries(r.outputs);
+  if (oe.length) {
+    const sqnr = (e: EvalResult['outputs'][string]) => (e.sqnr_db !== null ? e.sqnr_db.toFixed(1) : e.max_abs_err === 0 ? 'inf' : '-inf');
+    const rows = oe.map(([k, e]) => [k, e.cosine_mean.toFixed(5), e.cosine_min.toFixed(5), sqnr(e), e.max_abs_err.toPrecision(4)]);
+    out.write('\n' + table(rows, ['output', 'cosine mean', 'cosine min', 'SQNR dB', 'max abs err']));
+  }
+  if (r.detection) {
+    const d = r.detection;
+    out.write(
+      `\nboxes vs FP32 (score >= ${d.score_threshold}, NMS IoU ${d.nms_iou}, match IoU >= ${d.match_iou}): ` +
+        `${d.matched} of ${d.predicted_boxes} quantized / ${d.reference_boxes} FP32 boxes matched  ` +
+        `precision ${pct(d.precision)}  recall ${pct(d.recall)}  F1 ${pct(d.f1)}\n`,
+    );
+  } else if (r.detection_note) out.write(`\nboxes vs FP32: ${r.detection_note}\n`);
   const lc = Object.entries(r.layer_cosine);
   if (lc.length) out.write('\n' + table(lc.map(([k, v]) => [k, v.toFixed(5)]), ['layer', 'cosine']));
 }

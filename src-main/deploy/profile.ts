@@ -1,14 +1,14 @@
 /**
  * Deploy-and-profile over a fleet: every board gets every model variant (e.g. INT8, INT7,
  * FP32), a benchmark and optionally an accuracy run; boards run concurrently, and each
- * variant's outcome is stored as a result record. A board that fails or times out is
- * reported as failed without stopping the others.
+ * variant's outcome is handed to `record` (the caller stores it: store/device-results-table.ts).
+ * A board that fails or times out is reported as failed without stopping the others.
  */
 import { runFleet, type FleetOutcome } from './fleet.js';
 import { accuracy, bench, deployModel, type AccuracyReport, type BenchReport } from './operations.js';
 import type { EvalSet, Variant } from './prepare.js';
 import type { Device } from './registry.js';
-import { ResultStore } from './results.js';
+import type { ResultRecord } from '../store/device-results-table.js';
 import { DeviceSession, type SessionOptions } from './session.js';
 
 export interface VariantResult {
@@ -36,10 +36,11 @@ export interface ProfileRequest {
   /** per board, for everything (connect, push, runs) */
   timeoutMs: number;
   log?: (m: string) => void;
+  /** called once per board x variant as soon as it is known (measured, or the board's error) */
+  record: (r: ResultRecord) => void;
 }
 
 export async function profileFleet(req: ProfileRequest): Promise<FleetOutcome<DeviceProfile>[]> {
-  const store = new ResultStore(req.session.home);
   const outcomes = await runFleet(
     req.devices,
     async (d) => {
@@ -68,7 +69,7 @@ export async function profileFleet(req: ProfileRequest): Promise<FleetOutcome<De
             const e = req.evalSet;
             r.accuracy = await accuracy(s, { eqm: v.eqm, remoteModel: dep.remoteModel, samples: e.samples, dims: e.dims, labels: e.labels, outputIndex: e.outputIndex, labelOffset: e.labelOffset });
           }
-          store.add({ device: d.name, modelSha256: v.modelSha256, bits: v.bits, method: v.method, at: new Date().toISOString(), machine, isa: r.bench?.isa, bench: r.bench, accuracy: r.accuracy });
+          req.record({ device: d.name, modelSha256: v.modelSha256, bits: v.bits, method: v.method, label: v.label, at: new Date().toISOString(), machine, isa: r.bench?.isa, bench: r.bench, accuracy: r.accuracy });
           variants.push(r);
         }
         return { machine, variants };
@@ -79,7 +80,7 @@ export async function profileFleet(req: ProfileRequest): Promise<FleetOutcome<De
     { timeoutMs: req.timeoutMs },
   );
   for (const o of outcomes) {
-    if (!o.ok) for (const v of req.variants) store.add({ device: o.device, modelSha256: v.modelSha256, bits: v.bits, method: v.method, at: new Date().toISOString(), error: o.error });
+    if (!o.ok) for (const v of req.variants) req.record({ device: o.device, modelSha256: v.modelSha256, bits: v.bits, method: v.method, label: v.label, at: new Date().toISOString(), error: o.error });
   }
   return outcomes;
 }

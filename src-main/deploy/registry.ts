@@ -1,11 +1,8 @@
 /**
  * A board the user deploys to: how to reach it and what probing found (the schema; the boards
- * themselves live in the app's SQLite devices table, see service/device-registry.ts). The
- * deploy home (EQ_DEPLOY_HOME, default ~/.easyquant) holds the SSH known-hosts file, the
- * per-device push cache and the results records.
+ * themselves live in the app's SQLite devices table, see service/device-registry.ts; known
+ * hosts and the push cache in the data folder's deploy/, see store/deploy-home.ts).
  */
-import os from 'node:os';
-import path from 'node:path';
 import { z } from 'zod';
 
 const endpoint = {
@@ -39,7 +36,3 @@ export const deviceSchema = z.discriminatedUnion('transport', [
 export type Device = z.infer<typeof deviceSchema>;
 export type DeviceInput = z.input<typeof deviceSchema>;
 export type Probe = z.infer<typeof probeSchema>;
-
-export function deployHome(): string {
-  return path.resolve(process.env.EQ_DEPLOY_HOME ?? path.join(os.homedir(), '.easyquant'));
-}

@@ -54,6 +54,7 @@ export interface ApiResults {
   'devices.test': { ok: boolean; message: string; probe?: Record<string, unknown> };
   'profile.run': ProfileInfo[];
   'profile.list': ProfileInfo[];
+  'devices.results': import('../store/device-results-table.js').DeviceResultInfo[];
   'demo.open': ProjectSummary;
   'engine.status': EngineStatus;
   'engine.build': EngineStatus;

@@ -6,12 +6,15 @@
 import { probe } from '../deploy/operations.js';
 import { compileVariant, loadEvalSet } from '../deploy/prepare.js';
 import { profileFleet } from '../deploy/profile.js';
-import { deployHome, deviceSchema, type Device } from '../deploy/registry.js';
+import { deviceSchema, type Device } from '../deploy/registry.js';
 import { DeviceSession, type SessionOptions } from '../deploy/session.js';
+import type { ResultRecord } from '../store/device-results-table.js';
 import type { DeviceInfo } from './app-types.js';
 
 export interface ProfileJob {
   device: DeviceInfo;
+  /** deploy home (known hosts, push cache): `<data folder>/deploy` */
+  home: string;
   model: string;
   card?: string;
   data: string;
@@ -35,12 +38,19 @@ export function toDeployDevice(d: DeviceInfo): Device {
   return r.data;
 }
 
-function sessionOptions(log: (m: string) => void): SessionOptions {
-  return { home: deployHome(), log, onNewHostKey: (host, fp) => log(`trusting ${host}'s host key on first use: ${fp}`) };
+/** The worker does not write the database: the caller stores `records` (device_results) and the profile. */
+export interface ProfileJobResult {
+  result: Record<string, unknown> | null;
+  error: string | null;
+  records: ResultRecord[];
 }
 
-export async function probeDevice(d: DeviceInfo, log: (m: string) => void): Promise<Record<string, unknown>> {
-  const s = await DeviceSession.open(toDeployDevice(d), sessionOptions(log));
+function sessionOptions(home: string, log: (m: string) => void): SessionOptions {
+  return { home, log, onNewHostKey: (host, fp) => log(`trusting ${host}'s host key on first use: ${fp}`) };
+}
+
+export async function probeDevice(d: DeviceInfo, home: string, log: (m: string) => void): Promise<Record<string, unknown>> {
+  const s = await DeviceSession.open(toDeployDevice(d), sessionOptions(home, log));
   try {
     return { ...(await probe(s)) };
   } finally {
@@ -48,15 +58,16 @@ export async function probeDevice(d: DeviceInfo, log: (m: string) => void): Prom
   }
 }
 
-export async function profileDevice(job: ProfileJob, log: (m: string) => void): Promise<Record<string, unknown>> {
+export async function profileDevice(job: ProfileJob, log: (m: string) => void): Promise<ProfileJobResult> {
   const device = toDeployDevice(job.device);
   log(`${device.name}: compiling ${job.variants.map((v) => v.label).join(', ')}`);
   const variants = job.variants.map((v) => compileVariant({ model: job.model, card: job.card, scales: v.scales, label: v.label }));
   const evalSet = job.evalImages > 0 ? await loadEvalSet({ model: job.model, card: job.card, data: job.data, limit: job.evalImages }) : undefined;
-  const [outcome] = await profileFleet({ devices: [device], variants, evalSet, bench: job.bench, session: sessionOptions(log), timeoutMs: job.timeoutMs, log });
+  const records: ResultRecord[] = [];
+  const [outcome] = await profileFleet({ devices: [device], variants, evalSet, bench: job.bench, session: sessionOptions(job.home, log), timeoutMs: job.timeoutMs, log, record: (r) => records.push(r) });
   if (!outcome) throw new Error('the deploy module returned no outcome');
-  if (!outcome.ok) throw new Error(outcome.error);
-  return {
+  if (!outcome.ok) return { result: null, error: outcome.error, records };
+  const result = {
     machine: outcome.result.machine,
     seconds: outcome.seconds,
     variants: outcome.result.variants.map((v) => ({
@@ -69,4 +80,5 @@ export async function profileDevice(job: ProfileJob, log: (m: string) => void): 
       pushed: v.pushed,
     })),
   };
+  return { result, error: null, records };
 }

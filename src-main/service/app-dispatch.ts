@@ -61,6 +61,7 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
     'devices.test': (p) => svc.testDevice(p.deviceId),
     'profile.run': (p) => svc.profile(p.projectId, p.deviceIds, p.runId, p.compare),
     'profile.list': (p) => svc.listProfiles(p.projectId),
+    'devices.results': (p) => svc.deviceResults(p.deviceId),
     'demo.open': () => {
       if (!extra.demo) throw new UserError('the demo project is not available in this build (src-main/demo is missing)');
       return extra.demo(svc);

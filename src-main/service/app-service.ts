@@ -7,10 +7,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runLabel, ProjectStore } from '../store/project-store.js';
+import { deployHome } from '../store/deploy-home.js';
+import type { DeviceResultInfo } from '../store/device-results-table.js';
 import { CalibrationRunner } from './app-calibration.js';
+import type { ProfileJobResult } from './app-deploy-backend.js';
 import { deployAvailability } from './app-deploy-bridge.js';
 import { Runtime } from '../runtime/native-runtime.js';
 import { EngineBuilder } from './app-engine.js';
+import { deviceResultsOf } from './app-device-results.js';
 import { AppEvents } from './app-events.js';
 import { checkReachable } from './app-reachability.js';
 import type {
@@ -306,7 +310,8 @@ export class AppService {
         throw new UserError(`evaluating ${t.label} failed: ${e.message}`);
       });
       this.store.saveResult(projectId, t.runId, {
-        engine: encodeEngine(res.engine, skip),
+        engine: res.engine,
+        heldOutFrom: skip > 0 ? skip : null,
         images: res.images,
         top1: res.top1,
         top5: res.top5,
@@ -319,7 +324,7 @@ export class AppService {
   }
 
   private results(projectId: string): EvalResultInfo[] {
-    return this.store.listResults(projectId).map(decodeEngine);
+    return this.store.listResults(projectId);
   }
 
   async histogram(projectId: string, layer: string): Promise<HistogramInfo> {
@@ -392,7 +397,7 @@ export class AppService {
     const deploy = await deployAvailability();
     if (!deploy.available) return { ok: true, message: `${reach.message}. Probing needs the deploy module: ${deploy.note}` };
     try {
-      const probe = await startJob<Record<string, unknown>>({ kind: 'deployProbe', device: dev }).promise;
+      const probe = await startJob<Record<string, unknown>>({ kind: 'deployProbe', device: dev, home: deployHome(this.opts.dataRoot) }).promise;
       this.store.setDeviceProbe(deviceId, probe);
       return { ok: true, message: `connected: ${String(probe.machine ?? 'unknown machine')}`, probe };
     } catch (e) {
@@ -402,6 +407,11 @@ export class AppService {
 
   listProfiles(projectId: string): ProfileInfo[] {
     return this.store.listProfiles(projectId);
+  }
+
+  /** Profile results of one board, from the app and from `easyquant profile`, newest first. */
+  deviceResults(deviceId: string): DeviceResultInfo[] {
+    return deviceResultsOf(this.store, deviceId);
   }
 
   /**
@@ -425,16 +435,19 @@ export class AppService {
       if (other) variants.push({ label: other.label, scales: path.join(other.artifactDir, 'scales.json') });
     }
     if (compare.includes('fp32')) variants.push({ label: 'FP32', scales: 'fp32' });
+    const home = deployHome(this.opts.dataRoot);
     const started = deviceIds.map((id) => ({ dev: this.store.getDevice(id), prof: this.store.createProfile(projectId, id, runId) }));
     await Promise.all(
       started.map(async ({ dev, prof }) => {
         try {
-          const result = await startJob<Record<string, unknown>>(
-            { kind: 'deployProfile', device: dev, model: inp.model, card: inp.card, data: inp.data, evalImages: 50, variants, bench: { warmup: 2, runs: 10, threads: 1 }, timeoutMs: 15 * 60_000 },
+          const out = await startJob<ProfileJobResult>(
+            { kind: 'deployProfile', device: dev, home, model: inp.model, card: inp.card, data: inp.data, evalImages: 50, variants, bench: { warmup: 2, runs: 10, threads: 1 }, timeoutMs: 15 * 60_000 },
             undefined,
             (message) => this.events.emit({ type: 'profile.progress', projectId, profileId: prof.id, deviceName: dev.name, message }),
           ).promise;
-          this.store.finishProfile(prof.id, 'done', result, null);
+          this.store.addDeviceResults(out.records, prof.id);
+          if (out.error !== null) throw new Error(out.error);
+          this.store.finishProfile(prof.id, 'done', out.result, null);
           this.events.emit({ type: 'profile.finished', projectId, profileId: prof.id, status: 'done' });
         } catch (e) {
           this.store.finishProfile(prof.id, 'failed', null, (e as Error).message);
@@ -449,15 +462,6 @@ export class AppService {
 /** The form's fields of a preprocessing spec (resample, crop rounding and EXIF stay the card's). */
 function toPreprocessForm(s: PreprocessSpec): PreprocessForm {
   return { resize: s.resize, centerCrop: s.centerCrop, channelOrder: s.channelOrder, scale: s.scale ?? 1, mean: s.mean, std: s.std, layout: s.layout };
-}
-
-// the results table has no column for the held-out start: it travels in the engine text
-function encodeEngine(engine: string, heldOutFrom: number): string {
-  return heldOutFrom > 0 ? `${engine}|held-out:${heldOutFrom}` : engine;
-}
-function decodeEngine(r: EvalResultInfo): EvalResultInfo {
-  const m = /^(.*)\|held-out:(\d+)$/.exec(r.engine);
-  return m ? { ...r, engine: m[1]!, heldOutFrom: Number(m[2]) } : { ...r, heldOutFrom: null };
 }
 
 /** Turns loader errors into the message a user needs. */

@@ -5,14 +5,15 @@
  * schema on the way out: a board the app stores without a key path (password login, desktop
  * only) is listed as unusable from the CLI instead of failing the whole list.
  *
- * Boards registered by an earlier version in `<deploy home>/devices.json` are imported once
- * (the file is then renamed to devices.json.imported).
+ * Boards registered by an earlier version in `<old deploy home>/devices.json` (EQ_DEPLOY_HOME or
+ * ~/.easyquant) are imported once (the file is then renamed to devices.json.imported).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { deployHome, deviceSchema, type Device, type DeviceInput, type Probe } from '../deploy/registry.js';
+import { deviceSchema, type Device, type DeviceInput, type Probe } from '../deploy/registry.js';
 import { databaseFile, defaultDataDir } from '../store/data-dir.js';
+import { deployHome, legacyDeployHome } from '../store/deploy-home.js';
 import { openDatabase, type Db } from '../store/db.js';
 import * as table from '../store/device-table.js';
 
@@ -25,12 +26,17 @@ export class DeviceRegistry {
   /** boards that are in the table but cannot be used from here, with the reason */
   readonly unusable: { name: string; reason: string }[] = [];
 
-  /** `home`: the deploy home (known hosts, push cache, results); `dataRoot`: where the devices table lives */
-  constructor(
-    readonly home = deployHome(),
-    readonly dataRoot = defaultDataDir(),
-  ) {
-    this.db = openDatabase(databaseFile(dataRoot));
+  /** where the devices table lives */
+  readonly dataRoot: string;
+  /** the deploy home: known hosts, push cache (`<dataRoot>/deploy`) */
+  readonly home: string;
+  private readonly legacyHome: string;
+
+  constructor(o: { dataRoot?: string; home?: string; legacyHome?: string } = {}) {
+    this.dataRoot = o.dataRoot ?? defaultDataDir();
+    this.home = o.home ?? deployHome(this.dataRoot);
+    this.legacyHome = o.legacyHome ?? legacyDeployHome();
+    this.db = openDatabase(databaseFile(this.dataRoot));
     this.importLegacy();
   }
 
@@ -92,7 +98,7 @@ export class DeviceRegistry {
   }
 
   private importLegacy(): void {
-    const file = path.join(this.home, 'devices.json');
+    const file = path.join(this.legacyHome, 'devices.json');
     if (!fs.existsSync(file)) return;
     let raw: unknown;
     try {

@@ -72,5 +72,20 @@ export function prepareModel(src: ModelSource, opts: PrepareOptions = {}): Prepa
 
 export async function prepareData(p: Prepared, src: DataSource, onWarning: (m: string) => void): Promise<Dataset> {
   const folderLabels = folderLabelsAllowed(p.card);
-  return openDataset(path.resolve(src.data), { spec: p.spec, inputDims: p.inputDims, labelsFile: src.labels, folderLabels, onWarning, limit: src.limit });
+  const inputs = p.model.graph.inputs.map((i) => ({ name: i.name, dims: i.dims }));
+  const ds = await openDataset(path.resolve(src.data), {
+    spec: p.spec,
+    inputDims: p.inputDims,
+    inputName: inputs[0]?.name,
+    inputs,
+    labelsFile: src.labels,
+    folderLabels,
+    onWarning,
+    limit: src.limit,
+  });
+  // the data side reads one sub-folder per input, but calibration and the engines feed one input
+  if (inputs.length > 1) {
+    throw new Error(`model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); multi-input calibration is not supported yet`);
+  }
+  return ds;
 }

@@ -188,8 +188,14 @@ export async function runEvaluation(req: EvalRequest, onProgress?: ProgressSink)
   });
   const ds = skip > 0 ? skipSamples(all, skip) : all;
   if (ds.samples.length === 0) throw new Error(`${req.data}: no images left to evaluate (the dataset has ${all.samples.length}; the first ${skip} are calibration images)`);
+  // top-1 agreement only for classifiers; detection cards also get their boxes compared
+  const out = p.card?.output;
+  const classification = out?.kind === 'logits' || out?.kind === 'softmax' || all.labelsSource != null;
+  const detection = out?.kind === 'detection' && /detection/i.test(p.card!.task) ? out : undefined;
   const r = await evaluate(p.model, ds, {
     engine: req.engine,
+    classification,
+    detection,
     table,
     outputIndex: p.outputIndex,
     labelOffset: p.labelOffset,

@@ -108,6 +108,41 @@ export const MIGRATIONS: Migration[] = [
     name: 'run progress snapshot (last event, for interrupted runs)',
     sql: `ALTER TABLE runs ADD COLUMN last_progress_json TEXT;`,
   },
+  {
+    version: 3,
+    name: 'device results of the CLI and the app (replaces results.jsonl)',
+    // one row per board x model variant; profile_id links the rows an app profile produced
+    sql: `
+      CREATE TABLE device_results (
+        id TEXT PRIMARY KEY,
+        device_name TEXT NOT NULL,
+        model_sha256 TEXT NOT NULL,
+        bits INTEGER,
+        method TEXT,
+        machine TEXT,
+        isa TEXT,
+        result_json TEXT,
+        error TEXT,
+        source TEXT NOT NULL CHECK (source IN ('cli','app','import')),
+        profile_id TEXT REFERENCES profiles(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX device_results_device ON device_results(device_name, created_at);
+      CREATE INDEX device_results_model ON device_results(model_sha256, bits, method);
+      CREATE TABLE legacy_imports (
+        source TEXT PRIMARY KEY,
+        imported INTEGER NOT NULL,
+        skipped INTEGER NOT NULL,
+        at TEXT NOT NULL
+      );
+    `,
+  },  {
+    version: 4,
+    name: 'held-out start of an evaluation result',
+    // null: evaluated from image 0 (calibration images included); n: images n.. only
+    sql: `ALTER TABLE results ADD COLUMN held_out_from INTEGER;`,
+  },
+
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

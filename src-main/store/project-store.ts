@@ -29,6 +29,7 @@ import { acquireDataLock } from './data-lock.js';
 import { databaseFile, makePrivateDir } from './data-dir.js';
 import { openDatabase, type Db } from './db.js';
 import * as devices from './device-table.js';
+import * as deviceResults from './device-results-table.js';
 import { newId, nowIso } from './ids.js';
 
 type Row = Record<string, unknown>;
@@ -313,9 +314,9 @@ export class ProjectStore {
       else this.db.prepare(`DELETE FROM results WHERE project_id = ? AND run_id IS NULL`).run(projectId);
       this.db
         .prepare(
-          `INSERT INTO results (id, project_id, run_id, engine, images, top1, top5, agreement, mean_cosine, layer_cosine_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO results (id, project_id, run_id, engine, images, top1, top5, agreement, mean_cosine, layer_cosine_json, held_out_from, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, projectId, runId, r.engine, r.images, r.top1, r.top5, r.agreement, r.meanCosine, JSON.stringify(r.layerCosine), nowIso());
+        .run(id, projectId, runId, r.engine, r.images, r.top1, r.top5, r.agreement, r.meanCosine, JSON.stringify(r.layerCosine), r.heldOutFrom ?? null, nowIso());
     })();
     return this.listResults(projectId).find((x) => x.id === id)!;
   }
@@ -336,6 +337,7 @@ export class ProjectStore {
       agreement: (r.agreement as number | null) ?? null,
       meanCosine: (r.mean_cosine as number | null) ?? null,
       layerCosine: JSON.parse(String(r.layer_cosine_json)) as Record<string, number>,
+      heldOutFrom: (r.held_out_from as number | null) ?? null,
       createdAt: String(r.created_at),
     }));
   }
@@ -426,5 +428,24 @@ export class ProjectStore {
       result: json<Record<string, unknown>>(r.result_json),
       createdAt: String(r.created_at),
     }));
+  }
+
+  // ---------------------------------------------------------------- device results
+
+  /** What a profile measured, one row per variant (the same table `easyquant profile` writes). */
+  addDeviceResults(records: deviceResults.ResultRecord[], profileId: string | null): void {
+    this.db.transaction(() => {
+      for (const r of records) deviceResults.insertResult(this.db, r, profileId ? 'app' : 'cli', profileId);
+    })();
+  }
+
+  /** Every result of one board, from the app, the CLI or an old results.jsonl, newest first. */
+  listDeviceResults(deviceName: string): deviceResults.DeviceResultInfo[] {
+    return deviceResults.queryResults(this.db, { device: deviceName }).reverse();
+  }
+
+  /** Imports an old results.jsonl once (null: missing or done before). */
+  importResultsJsonl(file: string): { imported: number; skipped: number } | null {
+    return deviceResults.importResultsJsonl(this.db, file);
   }
 }

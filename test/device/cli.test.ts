@@ -24,7 +24,8 @@ describeShared('easyquant devices / deploy / profile', () => {
     ensureNativeAddon();
     board = await startSshBoard({ cpu: 'cortex-a76' });
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-devcli-'));
-    env = { EQ_DEPLOY_HOME: path.join(home, 'deploy'), EQ_DATA_DIR: path.join(home, 'data') };
+    // HOME: no ~/.easyquant of the machine's user is imported
+    env = { EQ_DATA_DIR: path.join(home, 'data'), HOME: home };
     for (const bits of [8, 7]) {
       const r = runCli(['calibrate', '--model', model, '--card', card, '--data', MNIST_DIR, '--method', 'minmax', '--bits', String(bits), '--calib', '20', '--out', path.join(home, `s${bits}`), '--quiet']);
       expect(r.stderr).toBe('');
@@ -76,8 +77,17 @@ describeShared('easyquant devices / deploy / profile', () => {
       expect(x.bench.layers.length).toBeGreaterThan(0);
     }
     console.log(`[cli] MNIST on a76 (qemu): ${v.map((x) => `${x.label} median ${x.bench.latencyMs.median.toFixed(2)} ms top-1 ${x.accuracy.top1}`).join('; ')}`);
-    const results = fs.readFileSync(path.join(home, 'deploy', 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(results.map((x: { bits: number }) => x.bits)).toEqual([8, 7, 32]);
+    // stored in the data folder's device_results table, listed by `easyquant results`
+    r = runCli(['results', '--device', 'a76', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const results = JSON.parse(r.stdout).results as { bits: number; source: string; machine: string; error: string | null }[];
+    expect(results.map((x) => [x.bits, x.source, x.machine, x.error])).toEqual([
+      [8, 'cli', 'aarch64', null],
+      [7, 'cli', 'aarch64', null],
+      [32, 'cli', 'aarch64', null],
+    ]);
+    // the host key the first probe trusted, in the data folder
+    expect(fs.readFileSync(path.join(home, 'data', 'deploy', 'known_hosts'), 'utf8')).toMatch(/^\[127\.0\.0\.1\]:\d+ ssh-/);
 
     r = runCli(['devices', 'remove', 'a76'], { env });
     expect(r.code).toBe(0);

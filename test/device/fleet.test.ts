@@ -12,7 +12,7 @@ import { compileEqm } from '../../src-main/core/eqm/write-eqm.js';
 import type { Variant } from '../../src-main/deploy/prepare.js';
 import { profileFleet } from '../../src-main/deploy/profile.js';
 import type { Device } from '../../src-main/deploy/registry.js';
-import { ResultStore } from '../../src-main/deploy/results.js';
+import { DeviceResultStore } from '../../src-main/service/device-results.js';
 import { sha256Hex } from '../../src-main/deploy/session.js';
 import { ensureNativeAddon } from '../helpers/native.js';
 import { randomInputs, tinyQuantized } from '../helpers/native-models.js';
@@ -51,6 +51,7 @@ describe('fleet', () => {
       { transport: 'ssh', name: 'dead', host: '127.0.0.1', port: silent.port, user: 'root', keyPath: ssh.keyPath, dir: '/tmp/never', timeoutMs: 2000 },
     ];
     const started: Record<string, number> = {};
+    const results = new DeviceResultStore(path.join(home, 'data'), path.join(home, 'old-home'));
     const outcomes = await profileFleet({
       devices,
       variants: [variant],
@@ -62,6 +63,7 @@ describe('fleet', () => {
         const dev = m.split(':')[0]!;
         started[dev] ??= Date.now();
       },
+      record: (r) => results.add(r),
     });
     expect(outcomes.map((o) => [o.device, o.ok])).toEqual([
       ['ssh-a53', true],
@@ -83,8 +85,8 @@ describe('fleet', () => {
     // the two good boards were worked on at the same time
     const sshDone = outcomes[0]!.seconds * 1000 + started['ssh-a53']!;
     expect(started['serial-a76']!).toBeLessThan(sshDone);
-    const records = new ResultStore(home).query({ modelSha256: variant.modelSha256, bits: 7 });
-    expect(records.map((r) => [r.device, r.error === undefined])).toEqual(
+    const records = results.query({ modelSha256: variant.modelSha256, bits: 7 });
+    expect(records.map((r) => [r.device, r.error === null])).toEqual(
       expect.arrayContaining([
         ['ssh-a53', true],
         ['serial-a76', true],
@@ -92,5 +94,6 @@ describe('fleet', () => {
       ]),
     );
     expect(records).toHaveLength(3);
+    results.close();
   });
 });

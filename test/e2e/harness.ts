@@ -36,8 +36,7 @@ export interface E2eContext {
 
 export async function startE2e(): Promise<E2eContext> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-e2e-'));
-  // the deploy module keeps known_hosts, push cache and results in its home: a fresh one per run
-  process.env['EQ_DEPLOY_HOME'] = path.join(dataDir, 'deploy-home');
+  // deploy state (known_hosts, push cache) lives in <dataDir>/deploy: a fresh one per run
   const app = await serveApp({ dataDir, build: false });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   const page = await browser.newPage({ viewport: { width: 1440, height: 960 } });

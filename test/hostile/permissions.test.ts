@@ -45,7 +45,7 @@ describe.skipIf(process.platform === 'win32')('data folder permissions', () => {
 
   it('the CLI device registry creating the folder does the same', () => {
     const root = path.join(tmp, 'devices-data');
-    const r = withOpenUmask(() => new DeviceRegistry(path.join(tmp, 'deploy'), root));
+    const r = withOpenUmask(() => new DeviceRegistry({ dataRoot: root, home: path.join(tmp, 'deploy'), legacyHome: path.join(tmp, 'no-legacy') }));
     r.close();
     expect(mode(root).toString(8)).toBe('700');
     expect(mode(path.join(root, 'easyquant.db')).toString(8)).toBe('600');

@@ -62,3 +62,35 @@ describeShared('EQ calibration: cancel during a layer', () => {
     expect(c.groups.length).toBe(2);
   }, 30 * 60_000);
 });
+
+describeShared('EQ calibration: cancel during a layer of the TypeScript search', () => {
+  it('the TypeScript search yields and stops inside the activation search instead of finishing the layer', async () => {
+    const model = path.join(tmp, 'resnet18-64-ts.onnx');
+    fs.writeFileSync(model, synthModel({ arch: 'resnet18', size: 64, seed: 3 }));
+    const out = path.join(tmp, 'out-ts');
+    const events: ProgressEvent[] = [];
+    let stopAt = 0;
+    const run = runCalibration(
+      {
+        model,
+        data: IMAGENET_DIR,
+        preprocess: { resize: { mode: 'stretch', width: 64, height: 64 }, channelOrder: 'RGB', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], layout: 'NCHW' },
+        settings: { method: 'eq', bits: 8, accel: 'ts', steps: 40 },
+        calibImages: 4,
+        out,
+      },
+      (e) => {
+        events.push(e);
+        // group 2's weight search is done: cancel while its activation search runs
+        if (!stopAt && e.stage === 'search' && e.phase === 'weights' && e.index === 2) stopAt = performance.now();
+      },
+      () => stopAt > 0,
+    );
+    await expect(run).rejects.toThrow('calibration cancelled');
+    console.log(`TypeScript search cancel latency: ${(performance.now() - stopAt).toFixed(0)} ms (machine load ${os.loadavg()[0]!.toFixed(1)})`);
+    expect(stopAt).toBeGreaterThan(0);
+    // before, the TypeScript search ran the whole activation search of group 2 (and reported it)
+    expect(events.some((e) => e.stage === 'search' && e.index === 2 && e.phase === 'activations')).toBe(false);
+    expect(fs.existsSync(out)).toBe(false);
+  }, 30 * 60_000);
+});

@@ -154,12 +154,12 @@ describe('parseCard errors name the file and the field', () => {
 
   it.each([
     ['input.shape', [1, 3, 224], /input\.shape: expected 4 values/],
-    ['input.shape', [1, 4, 224, 224], /input\.shape: expected 1 or 3 channels/],
+    ['input.shape', [1, 5, 224, 224], /input\.shape: expected 1, 3 or 4 channels/],
     ['output.kind', 'probs', /output\.kind: expected one of 'logits', 'softmax', 'detection'/],
     ['output.label_offset', -1, /output\.label_offset: expected an integer/],
     ['preprocess.mean', [1, 2], /preprocess\.mean: expected 3 values \(one per channel\), got 2/],
     ['preprocess.std', [1, 0, 1], /preprocess\.std\[1\]: is 0/],
-    ['preprocess.channel_order', 'rgb', /preprocess\.channel_order: expected one of 'RGB', 'BGR', 'GRAY', got "rgb"/],
+    ['preprocess.channel_order', 'rgb', /preprocess\.channel_order: expected one of 'RGB', 'BGR', 'GRAY', 'RGBA', 'BGRA', got "rgb"/],
     ['preprocess.center_crop', [300, 300], /preprocess\.center_crop: \[300, 300\] is larger than resize_shorter_side 256/],
     ['preprocess.resample', 'bicubic', /preprocess\.resample: expected one of 'lanczos3'/],
     ['name', undefined, /: name: missing/],
@@ -202,7 +202,7 @@ describe('validateSpec', () => {
     ['stretch width', { ...ok, centerCrop: undefined, resize: { mode: 'stretch', width: 2.5, height: 3 } }, /resize\.width must be a positive integer, got 2\.5/],
     ['crop too large', { ...ok, centerCrop: { width: 300, height: 224 } }, /centerCrop 300x224 is larger than the resized shorter side 256/],
     ['resample', { ...ok, resample: 'bicubic' }, /resample must be one of 'lanczos3', 'cubic', 'linear', 'nearest', got "bicubic"/],
-    ['channelOrder', { ...ok, channelOrder: 'RGBA' }, /channelOrder must be one of 'RGB', 'BGR', 'GRAY'/],
+    ['channelOrder', { ...ok, channelOrder: 'RGBX' }, /channelOrder must be one of 'RGB', 'BGR', 'GRAY', 'RGBA', 'BGRA'/],
     ['mean length', { ...ok, mean: [0, 0] }, /mean must have 3 value\(s\) for channelOrder RGB, got 2/],
     ['GRAY std length', { ...ok, channelOrder: 'GRAY', mean: [0], std: [1, 1, 1] }, /std must have 1 value\(s\) for channelOrder GRAY, got 3/],
     ['std zero', { ...ok, std: [1, 0, 1] }, /std\[1\] is 0/],

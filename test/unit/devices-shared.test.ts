@@ -19,7 +19,7 @@ describe('devices shared by the app and the CLI', () => {
   let key: string;
   const open: { close(): unknown }[] = [];
   const registry = () => {
-    const r = new DeviceRegistry(home, dataRoot);
+    const r = new DeviceRegistry({ dataRoot, home: path.join(dataRoot, 'deploy'), legacyHome: home });
     open.push(r);
     return r;
   };
@@ -96,7 +96,7 @@ describe('devices shared by the app and the CLI', () => {
   });
 
   it('`easyquant devices add/list/remove` use the app data folder (EQ_DATA_DIR)', () => {
-    const env = { EQ_DATA_DIR: dataRoot, EQ_DEPLOY_HOME: home };
+    const env = { EQ_DATA_DIR: dataRoot, HOME: tmp };
     let c = runCli(['devices', 'add', 'cli-board', '--serial', '/dev/ttyS9', '--dir', 'eq', '--json'], { env });
     expect(c.stderr).toBe('');
     expect(c.code).toBe(0);

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { KnownHosts } from '../../deploy/known-hosts.js';
 import { probe } from '../../deploy/operations.js';
-import { deployHome, type Device, type DeviceInput } from '../../deploy/registry.js';
+import type { Device, DeviceInput } from '../../deploy/registry.js';
 import { DeviceRegistry } from '../../service/device-registry.js';
 import { DeviceSession } from '../../deploy/session.js';
 import { int } from '../parse.js';
@@ -106,7 +106,7 @@ export function registerDevices(program: Command): void {
       const reg = new DeviceRegistry();
       const d = reg.get(name);
       if (d.transport !== 'ssh') throw new Error(`${name} is a serial device: it has no host key`);
-      new KnownHosts(path.join(deployHome(), 'known_hosts')).remove(d.host, d.port);
+      new KnownHosts(path.join(reg.home, 'known_hosts')).remove(d.host, d.port);
       process.stdout.write(`forgot the host key of ${d.host}:${d.port}\n`);
     });
 }

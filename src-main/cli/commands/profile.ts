@@ -1,14 +1,18 @@
 /**
  * `easyquant profile --device A[,B...] --model M --scales S [--scales S2] [--compare int8,int7,fp32]
  *  [--data DIR --limit N] [--json]`: deploy, benchmark and (with --data) check accuracy on one
- * or more boards concurrently.
+ * or more boards concurrently; every board x variant is stored in the data folder's
+ * device_results table (the app sees it too). `easyquant results [--device D] [--json]` lists them.
  */
 import type { Command } from 'commander';
 import { compileVariant, loadEvalSet, type Variant } from '../../deploy/prepare.js';
 import { profileFleet } from '../../deploy/profile.js';
 import { readScalesJson } from '../../core/export/scales-json.js';
 import { DeviceRegistry } from '../../service/device-registry.js';
+import { DeviceResultStore, importNote } from '../../service/device-results.js';
+import type { DeviceResultInfo } from '../../store/device-results-table.js';
 import { int } from '../parse.js';
+import { table } from '../tables.js';
 
 interface ProfileOpts {
   device: string;
@@ -60,6 +64,7 @@ export function registerProfile(program: Command): void {
     .option('--json', 'print one JSON object on stdout')
     .action(async (o: ProfileOpts) => {
       const reg = new DeviceRegistry();
+      const results = openResults();
       const devices = o.device.split(',').map((n) => reg.get(n.trim()));
       const variants = pickVariants(o);
       const evalSet = o.data ? await loadEvalSet({ model: o.model, card: o.card, data: o.data, limit: o.limit, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) }) : undefined;
@@ -71,6 +76,7 @@ export function registerProfile(program: Command): void {
         session: { home: reg.home, log: (m) => process.stderr.write(`${m}\n`) },
         timeoutMs: o.timeout,
         log: (m) => process.stderr.write(`${m}\n`),
+        record: (r) => results.add(r, 'cli'),
       });
       if (o.json) process.stdout.write(`${JSON.stringify({ devices: outcomes })}\n`);
       else {
@@ -89,4 +95,32 @@ export function registerProfile(program: Command): void {
       }
       if (outcomes.some((r) => !r.ok)) process.exitCode = 1;
     });
+
+  program
+    .command('results')
+    .description('profile results stored in the data folder (from `easyquant profile` and the app), oldest first')
+    .option('--device <name>', 'only this board')
+    .option('--json', 'print one JSON object on stdout')
+    .action((o: { device?: string; json?: boolean }) => {
+      const rows = openResults().query({ device: o.device });
+      if (o.json) process.stdout.write(`${JSON.stringify({ results: rows })}\n`);
+      else if (!rows.length) process.stdout.write(`no profile results${o.device ? ` for ${o.device}` : ''} (run 'easyquant profile')\n`);
+      else process.stdout.write(table(rows.map(resultRow), ['at', 'device', 'model', 'variant', 'machine', 'isa', 'median ms', 'agreement', 'top-1', 'error']));
+    });
+}
+
+function openResults(): DeviceResultStore {
+  const s = new DeviceResultStore();
+  if (s.imported) process.stderr.write(`${importNote(s.imported)}\n`);
+  return s;
+}
+
+const pct = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '');
+
+function resultRow(r: DeviceResultInfo): string[] {
+  const b = r.bench as { latencyMs?: { median?: number } } | null;
+  const a = r.accuracy as { agreement?: number; top1?: number | null } | null;
+  const variant = r.label ?? (r.bits === 32 ? 'fp32' : r.bits !== null ? `int${r.bits}${r.method ? ` ${r.method}` : ''}` : 'eqm');
+  const ms = b?.latencyMs?.median;
+  return [r.at.slice(0, 19).replace('T', ' '), r.device, r.modelSha256.slice(0, 12), variant, r.machine ?? '', r.isa ?? '', typeof ms === 'number' ? ms.toFixed(2) : '', pct(a?.agreement), pct(a?.top1), r.error ?? ''];
 }

@@ -29,6 +29,8 @@ export interface CalibContext {
   onProgress?: ProgressSink;
   /** EQ scoring back-end (native kernels or the TypeScript reference; default TypeScript) */
   eqBackend?: EqBackend;
+  /** polled by long searches (the TypeScript back-end, between channels and candidates) */
+  shouldStop?: () => boolean;
 }
 
 export interface Calibrator {

@@ -60,8 +60,25 @@ function quantizedCols(d: LayerData, xq: Float64Array[]): Float64Array[][] {
   });
 }
 
+/**
+ * Keeps a long synchronous search interruptible: every ~50 ms it yields to the event loop (so a
+ * Ctrl-C handler or a worker's cancel message can run) and then polls `shouldStop`. Yielding
+ * does not change the arithmetic, so the scales stay bitwise those of an uninterrupted search.
+ */
+export class Interruptible {
+  private last = performance.now();
+  constructor(private readonly shouldStop?: () => boolean) {}
+
+  async checkpoint(): Promise<void> {
+    if (performance.now() - this.last < 50) return;
+    await new Promise<void>((r) => setImmediate(r));
+    this.last = performance.now();
+    if (this.shouldStop?.()) throw new Error('calibration cancelled');
+  }
+}
+
 /** Per-channel weight-scale search with the input scale fixed. Returns new scales. */
-function searchWeights(d: LayerData, cols: Float64Array[][], aScale: number, init: Float64Array, current: Float64Array, grid: WeightGrid, qmax: number): Float64Array {
+async function searchWeights(d: LayerData, cols: Float64Array[][], aScale: number, init: Float64Array, current: Float64Array, grid: WeightGrid, qmax: number, intr: Interruptible): Promise<Float64Array> {
   const { cout, K, group } = d.layer.geom;
   const np = d.np;
   const coutPerGroup = cout / group;
@@ -72,6 +89,7 @@ function searchWeights(d: LayerData, cols: Float64Array[][], aScale: number, ini
   const sa = f32(aScale);
   const images = cols.length;
   for (let c = 0; c < cout; c++) {
+    await intr.checkpoint();
     const g = Math.floor(c / coutPerGroup);
     const w = d.layer.wRows.subarray(c * K, (c + 1) * K);
     const b = d.layer.bias[c]!;
@@ -152,21 +170,27 @@ export function groupObjective(ds: LayerData[], xs: Float32Array[], aScale: numb
 }
 
 /** The TypeScript scoring back-end (synchronous work wrapped in promises). */
-export function tsBackend(qmax: number): EqBackend {
+export function tsBackend(qmax: number, shouldStop?: () => boolean): EqBackend {
   let cached: { aScale: number; xs: Float32Array[]; xq: Float64Array[] } | undefined;
+  const intr = new Interruptible(shouldStop);
   return {
     searchWeights(d, xs, aScale, init, current, grid) {
       if (!cached || cached.aScale !== aScale || cached.xs !== xs) cached = { aScale, xs, xq: xs.map((x) => quantizeInput(x, aScale, qmax)) };
-      return Promise.resolve(searchWeights(d, quantizedCols(d, cached.xq), aScale, init, current, grid, qmax));
+      return searchWeights(d, quantizedCols(d, cached.xq), aScale, init, current, grid, qmax, intr);
     },
-    objectives(ds, xs, aScales, wq, wScales) {
-      return Promise.resolve(aScales.map((s) => groupObjective(ds, xs, s, wq, wScales, qmax)));
+    async objectives(ds, xs, aScales, wq, wScales) {
+      const out: number[] = [];
+      for (const s of aScales) {
+        await intr.checkpoint();
+        out.push(groupObjective(ds, xs, s, wq, wScales, qmax));
+      }
+      return out;
     },
   };
 }
 
 export const eqCalibrator: Calibrator = {
   decide(group, xs, ctx) {
-    return decideEq(group, xs, ctx, ctx.eqBackend ?? tsBackend(ctx.qmax));
+    return decideEq(group, xs, ctx, ctx.eqBackend ?? tsBackend(ctx.qmax, ctx.shouldStop));
   },
 };

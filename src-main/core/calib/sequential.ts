@@ -158,6 +158,7 @@ export async function runSequential(
               groupCount: plan.groups.length,
               onProgress: groupProgress,
               eqBackend: native?.backend,
+              shouldStop,
             });
             if (d.cosAfter === undefined) groupProgress?.({ stage: 'search', index: groupIndex + 1, total: plan.groups.length, name, elapsedMs: 0 });
           }

@@ -12,7 +12,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ChannelOrder, type Layout, type PreprocessSpec, type ResampleKernel, validateSpec } from './preprocess.js';
+import {
+  CHANNEL_ORDER_NAMES,
+  type ChannelOrderName,
+  type Layout,
+  type PreprocessSpec,
+  type ResampleKernel,
+  channelCount,
+  splitChannelOrder,
+  validateSpec,
+} from './preprocess.js';
 
 export class CardError extends Error {
   constructor(message: string) {
@@ -51,7 +60,7 @@ export type CardPreprocess =
       resizeShorterSide: number;
       centerCrop: { width: number; height: number };
       resample: ResampleKernel;
-      channelOrder: ChannelOrder;
+      channelOrder: ChannelOrderName;
       scale: number;
       mean: number[];
       std: number[];
@@ -62,7 +71,7 @@ export type CardPreprocess =
       width: number;
       height: number;
       resample: ResampleKernel;
-      channelOrder: ChannelOrder;
+      channelOrder: ChannelOrderName;
       scale: number;
       mean: number[];
       std: number[];
@@ -172,7 +181,6 @@ class Reader {
 }
 
 const KERNELS = ['lanczos3', 'cubic', 'linear', 'nearest'] as const;
-const ORDERS = ['RGB', 'BGR', 'GRAY'] as const;
 
 function parsePreprocess(r: Reader, pre: Obj, channels: number): CardPreprocess {
   const P = 'preprocess.';
@@ -181,8 +189,8 @@ function parsePreprocess(r: Reader, pre: Obj, channels: number): CardPreprocess 
   if (!['resize_shorter_side', 'center_crop', 'resize', 'channel_order', 'mean', 'std', 'scale'].some(has)) {
     return { kind: 'raw', note };
   }
-  const channelOrder = r.oneOf(pre, 'channel_order', P, ORDERS);
-  const n = channelOrder === 'GRAY' ? 1 : 3;
+  const channelOrder = r.oneOf(pre, 'channel_order', P, CHANNEL_ORDER_NAMES);
+  const n = channelCount(channelOrder);
   if (n !== channels) r.fail(P + 'channel_order', `'${channelOrder}' gives ${n} channel(s) but input.shape has ${channels}`);
   const resample = r.oneOf(pre, 'resample', P, KERNELS, 'lanczos3');
   const scale = r.optNum(pre, 'scale', P, (x) => (x === 0 ? 'must be non-zero' : null)) ?? 1;
@@ -249,7 +257,7 @@ export function parseCard(json: unknown, file: string): Card {
   const layout = r.oneOf(inp, 'layout', 'input.', ['NCHW', 'NHWC'] as const, 'NCHW');
   const shape = r.intArray(inp, 'shape', 'input.', 4);
   const channels = layout === 'NCHW' ? shape[1] : shape[3];
-  if (channels !== 1 && channels !== 3) r.fail('input.shape', `expected 1 or 3 channels (${layout}), got ${channels} in ${JSON.stringify(shape)}`);
+  if (channels !== 1 && channels !== 3 && channels !== 4) r.fail('input.shape', `expected 1, 3 or 4 channels (${layout}), got ${channels} in ${JSON.stringify(shape)}`);
   const input = { name: r.optStr(inp, 'name', 'input.'), shape, layout };
   const output = parseOutput(r, r.obj(json, 'output', ''));
   const preprocess = parsePreprocess(r, r.obj(json, 'preprocess', ''), channels);
@@ -315,6 +323,12 @@ export function readCard(file: string): Card {
   return parseCard(json, file);
 }
 
+/** channelOrder (+ alpha: true for RGBA/BGRA) of a spec. */
+function orderFields(name: ChannelOrderName): Pick<PreprocessSpec, 'channelOrder' | 'alpha'> {
+  const { channelOrder, alpha } = splitChannelOrder(name);
+  return alpha ? { channelOrder, alpha } : { channelOrder };
+}
+
 /** The card's preprocessing as a validated PreprocessSpec (output layout = the card's input layout). */
 export function cardToSpec(card: Card): PreprocessSpec {
   const p = card.preprocess;
@@ -322,14 +336,13 @@ export function cardToSpec(card: Card): PreprocessSpec {
   let spec: PreprocessSpec;
   if (p.kind === 'raw') {
     const channels = layout === 'NCHW' ? card.input.shape[1] : card.input.shape[3];
-    const channelOrder: ChannelOrder = channels === 1 ? 'GRAY' : 'RGB';
-    const n = channels === 1 ? 1 : 3;
-    spec = { resize: { mode: 'none' }, channelOrder, scale: 1, mean: new Array<number>(n).fill(0), std: new Array<number>(n).fill(1), layout };
+    const n = channels;
+    spec = { resize: { mode: 'none' }, ...orderFields(channels === 1 ? 'GRAY' : channels === 4 ? 'RGBA' : 'RGB'), scale: 1, mean: new Array<number>(n).fill(0), std: new Array<number>(n).fill(1), layout };
   } else if (p.kind === 'stretch') {
     spec = {
       resize: { mode: 'stretch', width: p.width, height: p.height },
       resample: p.resample,
-      channelOrder: p.channelOrder,
+      ...orderFields(p.channelOrder),
       scale: p.scale,
       mean: [...p.mean],
       std: [...p.std],
@@ -341,7 +354,7 @@ export function cardToSpec(card: Card): PreprocessSpec {
       centerCrop: { ...p.centerCrop },
       cropOffset: 'ceil',
       resample: p.resample,
-      channelOrder: p.channelOrder,
+      ...orderFields(p.channelOrder),
       scale: p.scale,
       mean: [...p.mean],
       std: [...p.std],

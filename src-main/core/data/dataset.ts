@@ -1,8 +1,9 @@
 /**
  * Datasets: the one entry point for calibration and evaluation data.
  *
- * A folder is either an MNIST folder (an `*images-idx3*` + `*labels-idx1*` pair, gzipped or not)
- * or an image folder (.jpg .jpeg .png .webp, any case) with an optional `labels.tsv`, which is
+ * A folder is either an MNIST folder (an `*images-idx3*` + `*labels-idx1*` pair, gzipped or not),
+ * a tensor folder (.npy / .f32 / .bin ready inputs, see tensors.ts), or an image folder (.jpg .jpeg
+ * .png .webp, any case). Image and tensor folders may have a `labels.tsv`, which is
  * read only when asked for (`folderLabels`, or an explicit `labelsFile`): see labels.ts.
  * Samples are in sorted order (image folders: byte-wise sort of the file names); the calibration
  * convention is "the first N in sorted order" (`firstN`). Unreadable images are not fatal:
@@ -13,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type LabelsSource, readLabels } from './labels.js';
 import { readMnist } from './mnist.js';
+import { type TensorInput, checkStaticDims, checkTensorFiles, isTensorName, readTensorFile, TensorFileError } from './tensors.js';
 import {
   ImageDecodeError,
   type PreprocessSpec,
@@ -31,7 +33,15 @@ export interface Sample {
 export type LoadResult = { ok: true; data: Float32Array } | { ok: false; reason: string };
 
 export interface Dataset {
+  /** 'images' also for tensor folders (then `tensors` is set). */
   kind: 'images' | 'mnist';
+  /** Tensor folders: the files are ready inputs, fed without preprocessing. */
+  tensors?: {
+    /** Model input names, in graph order (one sub-folder each when there are several). */
+    inputs: string[];
+    /** Every input's tensor of sample i (load(i) is the first input's). */
+    loadInputs(i: number): Promise<Float32Array[]>;
+  };
   dir: string;
   /** Sorted order (images: by file name, byte-wise sort). */
   samples: Sample[];
@@ -67,6 +77,13 @@ export interface OpenOptions {
   onWarning?: (msg: string) => void;
   /** Keep only the first `limit` samples in sorted order. */
   limit?: number;
+  /** Name of the model input (tensor folders: used in error messages). */
+  inputName?: string;
+  /**
+   * All graph inputs (name, static dims). With more than one, a tensor dataset is one sub-folder
+   * per input, named after it; the i-th files in sorted order form sample i.
+   */
+  inputs?: TensorInput[];
 }
 
 export class DatasetError extends Error {
@@ -149,17 +166,143 @@ export async function openDataset(dir: string, opts: OpenOptions): Promise<Datas
     throw new DatasetError(code === 'ENOENT' ? `dataset folder not found: ${abs}` : `cannot access dataset folder ${abs} (${code ?? (e as Error).message})`);
   }
   if (!st.isDirectory()) throw new DatasetError(`dataset path is not a folder: ${abs}`);
+  const names = listFiles(abs);
+  if (opts.inputs && opts.inputs.length > 1) return openMultiInput(abs, names, opts, opts.inputs);
+  const npz = names.filter((n) => path.extname(n).toLowerCase() === '.npz');
+  if (npz.length > 0) throw new DatasetError(`${abs}: ${npz[0]}: .npz files are not supported yet; save one .npy file per sample (per input: one sub-folder per input)`);
+  const tensors = names.filter(isTensorName).sort(compareBytes);
+  const images = names.filter(isImageName).sort(compareBytes);
+  if (tensors.length > 0) {
+    if (images.length > 0) {
+      throw new DatasetError(`${abs} mixes images (${images[0]}, ...) and tensor files (${tensors[0]}, ...); keep one kind per folder`);
+    }
+    return openTensors(abs, [{ input: { name: opts.inputName, dims: [...opts.inputDims] }, dir: abs, files: tensors }], opts);
+  }
   if (!Array.isArray(opts.inputDims) || opts.inputDims.length !== 4 || opts.inputDims.some((d) => !Number.isFinite(d))) {
     throw new DatasetError(`inputDims must be a 4-d model input shape like [1, 3, 224, 224], got ${JSON.stringify(opts.inputDims)}`);
   }
-  const names = listFiles(abs);
   const pair = findMnistPair(abs, names);
   if (pair) return openMnist(abs, pair, opts);
-  const images = names.filter(isImageName).sort(compareBytes);
   if (images.length === 0) {
+    // the message is matched exactly by the app's tests; tensor files are listed in --data's help
     throw new DatasetError(`no images (${IMAGE_EXTENSIONS.join(', ')}) or MNIST idx files found in ${abs}`);
   }
   return openImages(abs, images, opts);
+}
+
+/** Samples of a folder's files, labelled from an explicit labels file or the folder's labels.tsv. */
+function labelledSamples(
+  dir: string,
+  ids: string[],
+  opts: OpenOptions,
+  warn: (msg: string) => void,
+  what = 'image(s)',
+): { samples: Sample[]; labelsFile?: string; labelsSource?: LabelsSource } {
+  let labelsFile = opts.labelsFile ? path.resolve(opts.labelsFile) : undefined;
+  let labelsSource: LabelsSource | undefined = labelsFile ? 'given' : undefined;
+  if (!labelsFile && opts.folderLabels && fs.existsSync(path.join(dir, 'labels.tsv'))) {
+    labelsFile = path.join(dir, 'labels.tsv');
+    labelsSource = 'data-folder';
+  }
+  let byFile: Map<string, number> | undefined;
+  if (labelsFile) byFile = readLabels(labelsFile).byFile;
+  const samples: Sample[] = ids.map((id) => ({ id, label: byFile?.get(id) }));
+  if (byFile) {
+    const missing = samples.filter((s) => s.label === undefined).map((s) => s.id);
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, ... (${missing.length - 5} more)` : '');
+      warn(`${labelsFile}: no label for ${missing.length} of ${samples.length} ${what}, their label is undefined: ${shown}`);
+    }
+  }
+  return { samples, labelsFile, labelsSource };
+}
+
+/** One model input's files: `dir/files[k]` is its tensor of sample k. */
+interface TensorSource {
+  input: TensorInput;
+  dir: string;
+  files: string[];
+}
+
+/** A multi-input tensor folder: one sub-folder per graph input, named after it. */
+function openMultiInput(dir: string, names: string[], opts: OpenOptions, inputs: TensorInput[]): Dataset {
+  const list = inputs.map((i) => `'${i.name}'`).join(', ');
+  const subs = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  if (names.some((n) => path.extname(n).toLowerCase() === '.npz')) {
+    throw new DatasetError(`${dir}: .npz files are not supported yet; for a model with inputs ${list}, give one sub-folder per input holding .npy files`);
+  }
+  const sources: TensorSource[] = inputs.map((input) => {
+    const name = input.name ?? '';
+    if (!subs.includes(name)) {
+      throw new DatasetError(`${dir}: the model has inputs ${list}: expected one sub-folder per input, '${name}' is missing (found: ${subs.join(', ') || 'none'})`);
+    }
+    const sub = path.join(dir, name);
+    const files = listFiles(sub).filter(isTensorName).sort(compareBytes);
+    if (files.length === 0) throw new DatasetError(`${sub}: no tensor files (.npy, .f32, .bin) for model input '${name}'`);
+    return { input, dir: sub, files };
+  });
+  const counts = sources.map((s) => `${s.input.name}: ${s.files.length}`);
+  if (new Set(sources.map((s) => s.files.length)).size > 1) {
+    throw new DatasetError(`${dir}: the input sub-folders hold different numbers of files (${counts.join(', ')}); sample k is the k-th file of each in sorted order`);
+  }
+  return openTensors(dir, sources, opts);
+}
+
+function openTensors(dir: string, sources: TensorSource[], opts: OpenOptions): Dataset {
+  const warn = makeWarn(opts);
+  const limited = sources.map((s) => ({ ...s, files: applyLimit(s.files, opts.limit) }));
+  try {
+    for (const s of limited) {
+      checkStaticDims(s.input, `dataset ${dir}`);
+      const notice = checkTensorFiles(s.files.map((f) => path.join(s.dir, f)), s.input);
+      if (notice) warn(`${s.dir}: ${notice}`);
+    }
+  } catch (e) {
+    if (e instanceof TensorFileError) throw new DatasetError(e.message);
+    throw e;
+  }
+  if (opts.spec) warn(`${dir}: tensor files are fed as they are; the preprocessing (card or flags) is not applied`);
+  const first = limited[0]!;
+  const { samples, labelsFile, labelsSource } = labelledSamples(dir, first.files, opts, warn, 'file(s)');
+  const fileOf = (i: number) => {
+    checkIndex(ds, i);
+    return path.join(first.dir, samples[i].id);
+  };
+  const read = (s: TensorSource, i: number) => {
+    try {
+      return readTensorFile(path.join(s.dir, s.files[i]!), s.input);
+    } catch (e) {
+      if (e instanceof TensorFileError) throw new DatasetError(e.message);
+      throw e;
+    }
+  };
+  const tryLoad = async (i: number): Promise<LoadResult> => {
+    checkIndex(ds, i);
+    return { ok: true, data: read(first, i) };
+  };
+  const ds: Dataset = {
+    kind: 'images',
+    tensors: {
+      inputs: limited.map((s) => s.input.name ?? 'input'),
+      loadInputs: async (i: number) => {
+        checkIndex(ds, i);
+        return limited.map((s) => read(s, i));
+      },
+    },
+    dir,
+    samples,
+    inputDims: first.input.dims,
+    labelsFile,
+    labelsSource,
+    warn,
+    fileOf,
+    tryLoad,
+    async load(i: number) {
+      const r = await tryLoad(i);
+      return r.ok ? r.data : null;
+    },
+  };
+  return ds;
 }
 
 function openImages(dir: string, allImages: string[], opts: OpenOptions): Dataset {
@@ -173,24 +316,7 @@ function openImages(dir: string, allImages: string[], opts: OpenOptions): Datase
   }
   const inputDims = [...opts.inputDims];
   const images = applyLimit(allImages, opts.limit);
-
-  let labelsFile = opts.labelsFile ? path.resolve(opts.labelsFile) : undefined;
-  let labelsSource: LabelsSource | undefined = labelsFile ? 'given' : undefined;
-  if (!labelsFile && opts.folderLabels && fs.existsSync(path.join(dir, 'labels.tsv'))) {
-    labelsFile = path.join(dir, 'labels.tsv');
-    labelsSource = 'data-folder';
-  }
-  let byFile: Map<string, number> | undefined;
-  if (labelsFile) byFile = readLabels(labelsFile).byFile;
-
-  const samples: Sample[] = images.map((id) => ({ id, label: byFile?.get(id) }));
-  if (byFile) {
-    const missing = samples.filter((s) => s.label === undefined).map((s) => s.id);
-    if (missing.length > 0) {
-      const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, ... (${missing.length - 5} more)` : '');
-      warn(`${labelsFile}: no label for ${missing.length} of ${samples.length} image(s), their label is undefined: ${shown}`);
-    }
-  }
+  const { samples, labelsFile, labelsSource } = labelledSamples(dir, images, opts, warn);
 
   const fileOf = (i: number) => {
     checkIndex(ds, i);

@@ -2,7 +2,8 @@
  * Image file → model input tensor (Float32Array), with sharp.
  *
  * Pipeline: decode → resize (uniform scale of the shorter side, a stretch, or none) → centre crop
- * → drop alpha, force sRGB (3 channels; greyscale JPEGs become RGB) or greyscale → channel order
+ * → drop alpha, force sRGB (3 channels; greyscale JPEGs become RGB) or greyscale; with `alpha` the
+ * image's alpha is kept as a 4th channel (opaque images get 255) → channel order
  * → value = (pixel * scale - mean[c]) / std[c] → NCHW or NHWC.
  *
  * Reproducing the model cards' fp32 references (measured with "onnxruntime-node 1.30 CPU, sharp
@@ -17,6 +18,20 @@ import sharp, { type OutputInfo } from 'sharp';
 
 export type ResampleKernel = 'lanczos3' | 'cubic' | 'linear' | 'nearest';
 export type ChannelOrder = 'RGB' | 'BGR' | 'GRAY';
+/** A channel order as users write it (--channels, a card's channel_order): RGBA = RGB + alpha. */
+export type ChannelOrderName = ChannelOrder | 'RGBA' | 'BGRA';
+export const CHANNEL_ORDER_NAMES: readonly ChannelOrderName[] = ['RGB', 'BGR', 'GRAY', 'RGBA', 'BGRA'];
+
+/** 'RGBA' → RGB + alpha, 'BGRA' → BGR + alpha, others as they are. */
+export function splitChannelOrder(name: ChannelOrderName): { channelOrder: ChannelOrder; alpha: boolean } {
+  if (name === 'RGBA') return { channelOrder: 'RGB', alpha: true };
+  if (name === 'BGRA') return { channelOrder: 'BGR', alpha: true };
+  return { channelOrder: name, alpha: false };
+}
+
+function orderName(order: ChannelOrder, alpha: boolean): string {
+  return alpha ? `${order}A` : order;
+}
 export type Layout = 'NCHW' | 'NHWC';
 
 export type ResizeSpec =
@@ -32,6 +47,8 @@ export interface PreprocessSpec {
   /** sharp resize kernel; default 'lanczos3'. */
   resample?: ResampleKernel;
   channelOrder: ChannelOrder;
+  /** Append the image's alpha as the last channel (RGBA/BGRA; opaque images get 255); default false. */
+  alpha?: boolean;
   /** Multiplies the 0..255 pixel value before mean/std; default 1. */
   scale?: number;
   /** One value per output channel, in output channel order. */
@@ -73,11 +90,11 @@ export class InputShapeError extends Error {
 }
 
 const KERNELS: readonly ResampleKernel[] = ['lanczos3', 'cubic', 'linear', 'nearest'];
-const ORDERS: readonly ChannelOrder[] = ['RGB', 'BGR', 'GRAY'];
 const LAYOUTS: readonly Layout[] = ['NCHW', 'NHWC'];
 
-export function channelCount(order: ChannelOrder): number {
-  return order === 'GRAY' ? 1 : 3;
+export function channelCount(order: ChannelOrderName, alpha = false): number {
+  const { channelOrder, alpha: a } = splitChannelOrder(order);
+  return (channelOrder === 'GRAY' ? 1 : 3) + (alpha || a ? 1 : 0);
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -98,7 +115,7 @@ function oneOf<T extends string>(v: unknown, allowed: readonly T[], what: string
   return v as T;
 }
 
-function numArray(v: unknown, n: number, what: string, ctx: string, order: ChannelOrder): number[] {
+function numArray(v: unknown, n: number, what: string, ctx: string, order: string): number[] {
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
     throw new PreprocessSpecError(`${ctx}: ${what} must be an array of finite numbers, got ${JSON.stringify(v)}`);
   }
@@ -140,7 +157,12 @@ export function validateSpec(spec: unknown, ctx = 'preprocess spec'): ResolvedSp
   }
   const cropOffset = spec.cropOffset === undefined ? 'ceil' : oneOf(spec.cropOffset, ['ceil', 'floor'] as const, 'cropOffset', ctx);
   const resample = spec.resample === undefined ? 'lanczos3' : oneOf(spec.resample, KERNELS, 'resample', ctx);
-  const channelOrder = oneOf(spec.channelOrder, ORDERS, 'channelOrder', ctx);
+  // 'RGBA'/'BGRA' are accepted here too (specs written as JSON) and become RGB/BGR + alpha
+  const named = splitChannelOrder(oneOf(spec.channelOrder, CHANNEL_ORDER_NAMES, 'channelOrder', ctx));
+  const channelOrder = named.channelOrder;
+  if (spec.alpha !== undefined && typeof spec.alpha !== 'boolean') throw new PreprocessSpecError(`${ctx}: alpha must be a boolean, got ${JSON.stringify(spec.alpha)}`);
+  const alpha = named.alpha || spec.alpha === true;
+  if (alpha && channelOrder === 'GRAY') throw new PreprocessSpecError(`${ctx}: alpha is not supported with channelOrder GRAY`);
   let scale = 1;
   if (spec.scale !== undefined) {
     if (typeof spec.scale !== 'number' || !Number.isFinite(spec.scale) || spec.scale === 0) {
@@ -148,9 +170,9 @@ export function validateSpec(spec: unknown, ctx = 'preprocess spec'): ResolvedSp
     }
     scale = spec.scale;
   }
-  const n = channelCount(channelOrder);
-  const mean = numArray(spec.mean, n, 'mean', ctx, channelOrder);
-  const std = numArray(spec.std, n, 'std', ctx, channelOrder);
+  const n = channelCount(channelOrder, alpha);
+  const mean = numArray(spec.mean, n, 'mean', ctx, orderName(channelOrder, alpha));
+  const std = numArray(spec.std, n, 'std', ctx, orderName(channelOrder, alpha));
   const zero = std.findIndex((s) => s === 0);
   if (zero >= 0) throw new PreprocessSpecError(`${ctx}: std[${zero}] is 0 (division by zero)`);
   // a negative std silently flips the channel's sign: never what a model was trained with
@@ -162,7 +184,7 @@ export function validateSpec(spec: unknown, ctx = 'preprocess spec'): ResolvedSp
     if (typeof spec.autoOrient !== 'boolean') throw new PreprocessSpecError(`${ctx}: autoOrient must be a boolean, got ${JSON.stringify(spec.autoOrient)}`);
     autoOrient = spec.autoOrient;
   }
-  return { resize, centerCrop, cropOffset, resample, channelOrder, scale, mean: [...mean], std: [...std], layout, autoOrient };
+  return { resize, centerCrop, cropOffset, resample, channelOrder, alpha, scale, mean: [...mean], std: [...std], layout, autoOrient };
 }
 
 /** Output size a spec produces when it is known without looking at the image, else null. */
@@ -184,10 +206,10 @@ export function dimsToCHW(dims: readonly number[], layout: Layout): { c: number;
  */
 export function checkSpecAgainstDims(spec: ResolvedSpec, dims: readonly number[]): void {
   const { c, h, w } = dimsToCHW(dims, spec.layout);
-  const nc = channelCount(spec.channelOrder);
+  const nc = channelCount(spec.channelOrder, spec.alpha);
   if (c !== nc) {
     throw new InputShapeError(
-      `channel mismatch: model input ${JSON.stringify(dims)} (${spec.layout}) has ${c} channel(s) but channelOrder ${spec.channelOrder} gives ${nc}`,
+      `channel mismatch: model input ${JSON.stringify(dims)} (${spec.layout}) has ${c} channel(s) but channelOrder ${orderName(spec.channelOrder, spec.alpha)} gives ${nc}`,
     );
   }
   const out = fixedOutputSize(spec);
@@ -230,7 +252,8 @@ export async function decodeAndResize(input: string | Buffer, spec: ResolvedSpec
   const r = spec.resize;
   if (r.mode === 'shorter') img = img.resize({ width: r.size, height: r.size, fit: 'outside', kernel: spec.resample });
   else if (r.mode === 'stretch') img = img.resize({ width: r.width, height: r.height, fit: 'fill', kernel: spec.resample });
-  img = img.removeAlpha().toColourspace(spec.channelOrder === 'GRAY' ? 'b-w' : 'srgb');
+  // ensureAlpha(1): an opaque image gets alpha 255
+  img = (spec.alpha ? img.ensureAlpha(1) : img.removeAlpha()).toColourspace(spec.channelOrder === 'GRAY' ? 'b-w' : 'srgb');
   let out: { data: Buffer; info: OutputInfo };
   try {
     out = await img.raw().toBuffer({ resolveWithObject: true });
@@ -246,10 +269,11 @@ export async function decodeAndResize(input: string | Buffer, spec: ResolvedSpec
  * MNIST path can share the arithmetic.
  */
 export function pixelsToTensor(px: ResizedPixels, spec: ResolvedSpec, file = '<image>'): Float32Array {
-  const nc = channelCount(spec.channelOrder);
+  const nc = channelCount(spec.channelOrder, spec.alpha);
   const src = px.channels;
   if (nc === 3 && src !== 3 && src !== 1) throw new ImageDecodeError(file, `unexpected ${src} channels after sRGB conversion`);
   if (nc === 1 && src !== 1) throw new ImageDecodeError(file, `unexpected ${src} channels after greyscale conversion`);
+  if (nc === 4 && src !== 4) throw new ImageDecodeError(file, `unexpected ${src} channels after sRGB + alpha conversion`);
   let cw = px.width;
   let ch = px.height;
   let left = 0;
@@ -265,6 +289,7 @@ export function pixelsToTensor(px: ResizedPixels, spec: ResolvedSpec, file = '<i
   // per output channel: source channel index, multiplier and offset (value = pixel * a + b)
   const srcIdx = spec.channelOrder === 'BGR' ? [2, 1, 0] : spec.channelOrder === 'RGB' ? [0, 1, 2] : [0];
   if (src === 1) srcIdx.fill(0);
+  if (spec.alpha) srcIdx.push(3);
   const a = spec.std.map((s) => spec.scale / s);
   const b = spec.mean.map((m, c) => -m / spec.std[c]);
   const plane = cw * ch;
