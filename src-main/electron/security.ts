@@ -45,7 +45,8 @@ export function isAppUrl(rawUrl: string | undefined, loc: RendererLocation): boo
   if (loc.devOrigin && url.origin === loc.devOrigin) return true;
   if (url.protocol === 'file:') {
     const expected = new URL(loc.fileUrl);
-    return url.pathname === expected.pathname;
+    // the host matters: file://server/share/... is a network path (UNC on Windows), not our file
+    return url.host === expected.host && url.pathname === expected.pathname;
   }
   return false;
 }
@@ -68,8 +69,9 @@ export function isAllowedRequest(rawUrl: string, rendererDir: string, loc: Rende
     case 'devtools:':
       return true;
     case 'file:': {
-      const root = pathToFileURL(rendererDir + path.sep).pathname;
-      return url.pathname.startsWith(root);
+      const root = pathToFileURL(rendererDir + path.sep);
+      // same host as our own files (empty for local paths): never a file:// URL on another machine
+      return url.host === root.host && url.pathname.startsWith(root.pathname) && !url.pathname.includes('/../');
     }
     case 'http:':
     case 'ws:':

@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isAllowedRequest, isAppUrl, rendererLocation } from '../../src-main/electron/security.js';
+import { PROJECT_ROOT } from '../helpers/shared.js';
+
+const dir = '/opt/easyquant/resources/app/out/renderer';
+const loc = rendererLocation(dir);
+
+describe('Electron shell: which URLs count as the app', () => {
+  it('the app page is trusted with any hash or query, on the local host only', () => {
+    expect(isAppUrl('file:///opt/easyquant/resources/app/out/renderer/index.html#/calibrate', loc)).toBe(true);
+    expect(isAppUrl('file://evil-host/opt/easyquant/resources/app/out/renderer/index.html', loc)).toBe(false);
+    expect(isAppUrl('file:///opt/easyquant/resources/app/out/renderer/other.html', loc)).toBe(false);
+    expect(isAppUrl('https://example.com/', loc)).toBe(false);
+  });
+
+  it('requests: own files only, not another host, not a parent folder', () => {
+    expect(isAllowedRequest('file:///opt/easyquant/resources/app/out/renderer/assets/index.js', dir, loc)).toBe(true);
+    expect(isAllowedRequest('file://evil-host/opt/easyquant/resources/app/out/renderer/assets/index.js', dir, loc)).toBe(false);
+    expect(isAllowedRequest('file:///opt/easyquant/resources/app/out/renderer-other/x.js', dir, loc)).toBe(false);
+    expect(isAllowedRequest('file:///etc/passwd', dir, loc)).toBe(false);
+    expect(isAllowedRequest('ws://127.0.0.1:9000/', dir, loc)).toBe(false);
+  });
+
+  it("the renderer's CSP allows no plugins, no <base>, no form posts and no WebSocket to other ports", () => {
+    const html = fs.readFileSync(path.join(PROJECT_ROOT, 'src-renderer', 'index.html'), 'utf8');
+    const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? '';
+    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
+    expect(directives.get('object-src')).toEqual(["'none'"]);
+    expect(directives.get('base-uri')).toEqual(["'none'"]);
+    expect(directives.get('connect-src')).toEqual(["'self'"]);
+  });
+
+  it('the packaged app flips the Electron fuses that open backdoors', () => {
+    const yml = fs.readFileSync(path.join(PROJECT_ROOT, 'build', 'electron-builder.yml'), 'utf8');
+    const block = /^electronFuses:\n((?: {2}.*\n)+)/m.exec(yml)?.[1] ?? '';
+    const fuses = Object.fromEntries(block.trim().split('\n').map((l) => l.trim().split(/:\s*/)));
+    expect(fuses).toMatchObject({ runAsNode: 'false', enableNodeOptionsEnvironmentVariable: 'false', enableNodeCliInspectArguments: 'false', onlyLoadAppFromAsar: 'true', enableEmbeddedAsarIntegrityValidation: 'true' });
+  });
+});
