@@ -69,7 +69,8 @@ describe('one server per data folder', () => {
     expect(fs.readFileSync(lockFileOf(dataDir), 'utf8').trim()).toBe(String(first.proc.pid));
 
     // device commands only read/write the devices table: they work while the server runs
-    const env = { ...process.env, EQ_DATA_DIR: dataDir, EQ_DEPLOY_HOME: path.join(tmp, 'deploy') };
+    // deploy state lives in the data folder now (EQ_DEPLOY_HOME is deprecated and would print a notice)
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'EQ_DEPLOY_HOME')), EQ_DATA_DIR: dataDir, HOME: tmp };
     const list = spawnSync(process.execPath, [BIN, 'devices', 'list'], { cwd: PROJECT_ROOT, encoding: 'utf8', env });
     expect(list.stderr).toBe('');
     expect(list.status).toBe(0);
