@@ -149,7 +149,7 @@ describe('parseCard errors name the file and the field', () => {
     const keys = field.split('.');
     let o = j;
     for (const k of keys.slice(0, -1)) o = o[k] as Record<string, unknown>;
-    o[keys[keys.length - 1]] = v;
+    o[keys[keys.length - 1]!] = v;
   };
 
   it.each([

@@ -43,7 +43,7 @@ describe('image folders (generated)', () => {
     const ds = await openDataset(dir, { spec: SPEC, inputDims: DIMS, onWarning: (m) => warnings.push(m) });
     expect(ds.kind).toBe('images');
     expect(ds.samples.map((s) => s.id)).toEqual(['a_good.png', 'b_corrupt.jpg']);
-    expect(ds.samples[0].label).toBeUndefined();
+    expect(ds.samples[0]!.label).toBeUndefined();
 
     const good = await ds.load(0);
     expect(good?.length).toBe(3 * 64);
@@ -159,7 +159,7 @@ describeShared('ImageNet sample folder', () => {
     expect(warnings).toEqual([]);
     expect(ds.samples.length).toBe(1000);
     expect(ds.samples[0]).toEqual({ id: 'n01440764_tench.JPEG', label: 0 });
-    expect(ds.samples[999].label).toBe(999);
+    expect(ds.samples[999]!.label).toBe(999);
     const ids = ds.samples.map((s) => s.id);
     expect([...ids].sort(compareBytes)).toEqual(ids);
     expect(new Set(ds.samples.map((s) => s.label)).size).toBe(1000);

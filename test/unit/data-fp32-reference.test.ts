@@ -34,16 +34,21 @@ async function measure(model: string, limit?: number): Promise<Top1> {
   const sess = await ort.InferenceSession.create(modelPath(model));
   const inName = sess.inputNames[0];
   const outName = card.output.name ?? sess.outputNames[0];
+  if (inName === undefined || outName === undefined) throw new Error(`${model}: the ONNX session has no input or no output`);
   const t0 = performance.now();
   let n = 0;
   let ok1 = 0;
   let ok5 = 0;
   for await (const { sample, data } of iterateSamples(ds)) {
     const r = await sess.run({ [inName]: new ort.Tensor('float32', data, card.input.shape) });
-    const o = r[outName].data as Float32Array;
+    const out = r[outName];
+    if (!out) throw new Error(`${model}: the session gave no output named '${outName}'`);
+    const o = out.data as Float32Array;
     const want = sample.label! + off;
     let rank = 0;
-    for (let i = 0; i < o.length; i++) if (o[i] > o[want]) rank++;
+    // a label outside the output compares as before (x > undefined is false, like x > NaN)
+    const top = o[want] ?? NaN;
+    for (let i = 0; i < o.length; i++) if (o[i]! > top) rank++;
     if (rank === 0) ok1++;
     if (rank < 5) ok5++;
     n++;

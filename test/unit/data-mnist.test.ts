@@ -64,7 +64,7 @@ describeShared('MNIST t10k (shared)', () => {
     const seen: number[] = [];
     for await (const { index, sample } of iterateSamples(calib)) {
       seen.push(index);
-      expect(sample.label).toBe(ds.samples[index].label);
+      expect(sample.label).toBe(ds.samples[index]!.label);
     }
     expect(seen).toEqual([0, 1, 2, 3, 4]);
     const norm = await openDataset(MNIST_DIR, {
@@ -73,7 +73,7 @@ describeShared('MNIST t10k (shared)', () => {
     });
     const raw = (await ds.load(0))!;
     const x = (await norm.load(0))!;
-    for (const i of [0, 200, 400]) expect(x[i]).toBeCloseTo((raw[i] / 255 - 0.1307) / 0.3081, 5);
+    for (const i of [0, 200, 400]) expect(x[i]).toBeCloseTo((raw[i]! / 255 - 0.1307) / 0.3081, 5);
   });
 
   it('input dims that do not fit MNIST give a clear error', async () => {

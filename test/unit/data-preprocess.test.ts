@@ -37,7 +37,7 @@ function range(x: Float32Array): [number, number] {
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
 
@@ -50,14 +50,14 @@ describeShared('preprocessImage golden checks (ImageNet sample)', () => {
     const raw = await coverRgb(TENCH, 227, 227);
     const mean = [103.94, 116.78, 123.68]; // B, G, R
     const want = new Float32Array(3 * P);
-    for (let p = 0; p < P; p++) for (let c = 0; c < 3; c++) want[c * P + p] = raw[p * 3 + (2 - c)] - mean[c];
+    for (let p = 0; p < P; p++) for (let c = 0; c < 3; c++) want[c * P + p] = raw[p * 3 + (2 - c)]! - mean[c]!;
     expect(maxAbsDiff(x, want)).toBeLessThan(1e-4);
     // a few pixels spelled out: (x, y) → plane value
-    for (const [px, py] of [[0, 0], [113, 113], [226, 0], [5, 200], [226, 226]]) {
+    for (const [px, py] of [[0, 0], [113, 113], [226, 0], [5, 200], [226, 226]] as [number, number][]) {
       const p = py * 227 + px;
-      expect(x[0 * P + p]).toBeCloseTo(raw[p * 3 + 2] - 103.94, 4); // B
-      expect(x[1 * P + p]).toBeCloseTo(raw[p * 3 + 1] - 116.78, 4); // G
-      expect(x[2 * P + p]).toBeCloseTo(raw[p * 3 + 0] - 123.68, 4); // R
+      expect(x[0 * P + p]).toBeCloseTo(raw[p * 3 + 2]! - 103.94, 4); // B
+      expect(x[1 * P + p]).toBeCloseTo(raw[p * 3 + 1]! - 116.78, 4); // G
+      expect(x[2 * P + p]).toBeCloseTo(raw[p * 3 + 0]! - 123.68, 4); // R
     }
     const [lo, hi] = range(x);
     expect(lo).toBeGreaterThanOrEqual(-123.68 - 1e-4);
@@ -71,7 +71,7 @@ describeShared('preprocessImage golden checks (ImageNet sample)', () => {
     const bgr = await preprocessImage(TENCH, { ...zero, channelOrder: 'BGR' }, [1, 3, 227, 227]);
     const rgb = await preprocessImage(TENCH, { ...zero, channelOrder: 'RGB' }, [1, 3, 227, 227]);
     const P = 227 * 227;
-    for (const [b, r] of [[0, 2], [1, 1], [2, 0]]) {
+    for (const [b, r] of [[0, 2], [1, 1], [2, 0]] as [number, number][]) {
       expect(bgr.subarray(b * P, (b + 1) * P)).toEqual(rgb.subarray(r * P, (r + 1) * P));
     }
     // and the channels of this image really differ (so the test can tell the orders apart)
@@ -84,13 +84,13 @@ describeShared('preprocessImage golden checks (ImageNet sample)', () => {
     const P = 224 * 224;
     const raw = await coverRgb(TENCH, 224, 224);
     const want = new Float32Array(3 * P);
-    for (let p = 0; p < P; p++) for (let c = 0; c < 3; c++) want[c * P + p] = (raw[p * 3 + c] - 127.5) / 127.5;
+    for (let p = 0; p < P; p++) for (let c = 0; c < 3; c++) want[c * P + p] = (raw[p * 3 + c]! - 127.5) / 127.5;
     expect(maxAbsDiff(x, want)).toBeLessThan(1e-6);
     const [lo, hi] = range(x);
     expect(lo).toBeGreaterThanOrEqual(-1);
     expect(hi).toBeLessThanOrEqual(1);
-    expect(x[0]).toBeCloseTo((raw[0] - 127.5) / 127.5, 6);
-    expect(x[P + 100]).toBeCloseTo((raw[100 * 3 + 1] - 127.5) / 127.5, 6);
+    expect(x[0]).toBeCloseTo((raw[0]! - 127.5) / 127.5, 6);
+    expect(x[P + 100]).toBeCloseTo((raw[100 * 3 + 1]! - 127.5) / 127.5, 6);
   });
 
   it("a shorter side of 259 resizes with one uniform scale and crops at sharp's centre", async () => {
@@ -102,7 +102,7 @@ describeShared('preprocessImage golden checks (ImageNet sample)', () => {
     const crop = await sharp(data, { raw: { width: 345, height: 259, channels: 3 } }).extract({ left: 59, top: 16, width: 227, height: 227 }).raw().toBuffer();
     const P = 227 * 227;
     const want = new Float32Array(3 * P);
-    for (let p = 0; p < P; p++) for (let c = 0; c < 3; c++) want[c * P + p] = crop[p * 3 + (2 - c)];
+    for (let p = 0; p < P; p++) for (let c = 0; c < 3; c++) want[c * P + p] = crop[p * 3 + (2 - c)]!;
     expect(maxAbsDiff(x, want)).toBe(0);
   });
 

@@ -17,9 +17,9 @@ function naiveConv(x: Int8Array, xd: number[], w: Int8Array, wd: number[], n: No
   const [, C, H, W] = xd as [number, number, number, number];
   const [M, Cg, KH, KW] = wd as [number, number, number, number];
   const group = (n.attrs['group'] as number) ?? 1;
-  const [sh, sw] = (n.attrs['strides'] as number[]) ?? [1, 1];
-  const [dh, dw] = (n.attrs['dilations'] as number[]) ?? [1, 1];
-  const [pt, pl] = (n.attrs['pads'] as number[]) ?? [0, 0, 0, 0];
+  const [sh, sw] = (n.attrs['strides'] as [number, number]) ?? [1, 1];
+  const [dh, dw] = (n.attrs['dilations'] as [number, number]) ?? [1, 1];
+  const [pt, pl] = (n.attrs['pads'] as [number, number, number, number]) ?? [0, 0, 0, 0];
   const y = new Float64Array(M * oh * ow);
   const Mg = M / group;
   for (let m = 0; m < M; m++) {

@@ -18,12 +18,12 @@ export function dotRows(w: ArrayLike<number>, wOff: number, K: number, cols: Flo
     const r1 = r0 + np;
     const r2 = r1 + np;
     const r3 = r2 + np;
-    for (let j = 0; j < np; j++) y[j] += w0 * cols[r0 + j]! + w1 * cols[r1 + j]! + w2 * cols[r2 + j]! + w3 * cols[r3 + j]!;
+    for (let j = 0; j < np; j++) y[j]! += w0 * cols[r0 + j]! + w1 * cols[r1 + j]! + w2 * cols[r2 + j]! + w3 * cols[r3 + j]!;
   }
   for (; k < K; k++) {
     const w0 = w[wOff + k]!;
     if (w0 === 0) continue;
     const r0 = k * np;
-    for (let j = 0; j < np; j++) y[j] += w0 * cols[r0 + j]!;
+    for (let j = 0; j < np; j++) y[j]! += w0 * cols[r0 + j]!;
   }
 }

@@ -203,14 +203,14 @@ function parsePreprocess(r: Reader, pre: Obj, channels: number): CardPreprocess 
   if (has('resize_shorter_side')) {
     if (has('resize')) r.fail(P + 'resize', 'cannot be combined with resize_shorter_side');
     const resizeShorterSide = r.num(pre, 'resize_shorter_side', P, (x) => (Number.isInteger(x) && x > 0 ? null : 'expected a positive integer'));
-    const [width, height] = r.intArray(pre, 'center_crop', P, 2);
+    const [width, height] = r.intArray(pre, 'center_crop', P, 2) as [number, number];
     if (width > resizeShorterSide || height > resizeShorterSide) {
       r.fail(P + 'center_crop', `[${width}, ${height}] is larger than resize_shorter_side ${resizeShorterSide}`);
     }
     return { kind: 'shorter-crop', resizeShorterSide, centerCrop: { width, height }, resample, channelOrder, scale, mean, std, note };
   }
   if (has('resize')) {
-    const [width, height] = r.intArray(pre, 'resize', P, 2);
+    const [width, height] = r.intArray(pre, 'resize', P, 2) as [number, number];
     r.oneOf(pre, 'fit', P, ['fill'] as const, 'fill'); // only a stretch is supported
     if (has('center_crop')) r.fail(P + 'center_crop', "is not supported together with resize [w, h] (fit 'fill')");
     return { kind: 'stretch', width, height, resample, channelOrder, scale, mean, std, note };
@@ -335,7 +335,7 @@ export function cardToSpec(card: Card): PreprocessSpec {
   const layout = card.input.layout;
   let spec: PreprocessSpec;
   if (p.kind === 'raw') {
-    const channels = layout === 'NCHW' ? card.input.shape[1] : card.input.shape[3];
+    const channels = layout === 'NCHW' ? card.input.shape[1]! : card.input.shape[3]!;
     const n = channels;
     spec = { resize: { mode: 'none' }, ...orderFields(channels === 1 ? 'GRAY' : channels === 4 ? 'RGBA' : 'RGB'), scale: 1, mean: new Array<number>(n).fill(0), std: new Array<number>(n).fill(1), layout };
   } else if (p.kind === 'stretch') {

@@ -136,10 +136,10 @@ function findMnistPair(dir: string, names: string[]): { images: string; labels: 
   for (const im of images) {
     const prefix = im.slice(0, im.indexOf('images-idx3'));
     const lb = labels.filter((l) => l.slice(0, l.indexOf('labels-idx1')) === prefix);
-    if (lb.length === 1) pairs.push({ images: im, labels: lb[0] });
+    if (lb.length === 1) pairs.push({ images: im, labels: lb[0]! });
   }
-  if (pairs.length === 1) return pairs[0];
-  if (images.length === 1 && labels.length === 1) return { images: images[0], labels: labels[0] };
+  if (pairs.length === 1) return pairs[0]!;
+  if (images.length === 1 && labels.length === 1) return { images: images[0]!, labels: labels[0]! };
   throw new DatasetError(
     `${dir}: ambiguous MNIST files (images: ${images.join(', ')}; labels: ${labels.join(', ')}); keep one images/labels pair per folder`,
   );
@@ -266,7 +266,7 @@ function openTensors(dir: string, sources: TensorSource[], opts: OpenOptions): D
   const { samples, labelsFile, labelsSource } = labelledSamples(dir, first.files, opts, warn, 'file(s)');
   const fileOf = (i: number) => {
     checkIndex(ds, i);
-    return path.join(first.dir, samples[i].id);
+    return path.join(first.dir, samples[i]!.id);
   };
   const read = (s: TensorSource, i: number) => {
     try {
@@ -320,7 +320,7 @@ function openImages(dir: string, allImages: string[], opts: OpenOptions): Datase
 
   const fileOf = (i: number) => {
     checkIndex(ds, i);
-    return path.join(dir, samples[i].id);
+    return path.join(dir, samples[i]!.id);
   };
   const tryLoad = async (i: number): Promise<LoadResult> => {
     const file = fileOf(i);
@@ -380,8 +380,8 @@ function openMnist(dir: string, pair: { images: string; labels: string }, opts: 
   const count = applyLimit(Array.from({ length: m.count }, (_, i) => i), opts.limit).length;
   const base = path.basename(pair.images).replace(/\.gz$/i, '');
   const samples: Sample[] = Array.from({ length: count }, (_, i) => ({ id: `${base}#${i}`, label: m.labels[i] }));
-  const a = spec ? spec.scale / spec.std[0] : 1;
-  const b = spec ? -spec.mean[0] / spec.std[0] : 0;
+  const a = spec ? spec.scale / spec.std[0]! : 1;
+  const b = spec ? -spec.mean[0]! / spec.std[0]! : 0;
   const inputDims = [...opts.inputDims];
   const fileOf = (i: number) => {
     checkIndex(ds, i);
@@ -390,7 +390,7 @@ function openMnist(dir: string, pair: { images: string; labels: string }, opts: 
   const tryLoad = async (i: number): Promise<LoadResult> => {
     checkIndex(ds, i);
     const x = m.image(i);
-    if (a !== 1 || b !== 0) for (let k = 0; k < x.length; k++) x[k] = x[k] * a + b;
+    if (a !== 1 || b !== 0) for (let k = 0; k < x.length; k++) x[k] = x[k]! * a + b;
     return { ok: true, data: x };
   };
   const ds: Dataset = {
@@ -476,7 +476,7 @@ export async function* iterateSamples(
   if (!Number.isInteger(start) || start < 0) throw new RangeError(`iterateSamples: start must be a non-negative integer, got ${start}`);
   const prefetch = Math.max(1, opts.prefetch ?? defaultPrefetch());
   for await (const { index, value } of prefetched(start, end, prefetch, (i) => ds.tryLoad(i))) {
-    if (value.ok) yield { index, sample: ds.samples[index], data: value.data };
+    if (value.ok) yield { index, sample: ds.samples[index]!, data: value.data };
     else ds.warn(`skipping ${ds.fileOf(index)}: ${value.reason}`);
   }
 }
@@ -502,7 +502,7 @@ export async function takeValid(
       indices.push(index);
       if (indices.length >= n) break;
     } else {
-      skipped.push({ index, id: ds.samples[index].id, reason: value.reason });
+      skipped.push({ index, id: ds.samples[index]!.id, reason: value.reason });
       warn(`skipping ${ds.fileOf(index)}: ${value.reason}`);
     }
   }

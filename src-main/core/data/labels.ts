@@ -49,7 +49,7 @@ export function parseLabels(text: string, file: string): Labels {
   const firstLine = new Map<string, number>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i];
+    const raw = lines[i]!;
     const line = i + 1;
     if (raw.trim() === '' || raw.startsWith('#')) continue;
     const cols = raw.split('\t');
@@ -57,8 +57,8 @@ export function parseLabels(text: string, file: string): Labels {
     if (cols.length < 2) {
       throw new LabelsError(`${where}: expected '<file>\\t<class index>[\\t<synset>]' (tab separated), got ${JSON.stringify(raw)}`);
     }
-    const name = cols[0].trim();
-    const idxText = cols[1].trim();
+    const name = cols[0]!.trim();
+    const idxText = cols[1]!.trim();
     if (name === '') throw new LabelsError(`${where}: empty file name`);
     if (!/^\d+$/.test(idxText)) throw new LabelsError(`${where}: class index must be a non-negative integer, got ${JSON.stringify(cols[1])}`);
     const classIndex = Number(idxText);

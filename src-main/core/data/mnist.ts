@@ -90,7 +90,7 @@ export function readMnistLabels(file: string): IdxArray {
 export function readMnist(imagesFile: string, labelsFile: string): Mnist {
   const im = readMnistImages(path.resolve(imagesFile));
   const lb = readMnistLabels(path.resolve(labelsFile));
-  const [count, rows, cols] = im.dims;
+  const [count, rows, cols] = im.dims as [number, number, number];
   if (lb.dims[0] !== count) {
     throw new MnistFormatError(`${lb.file}: has ${lb.dims[0]} labels but ${im.file} has ${count} images`);
   }

@@ -197,7 +197,7 @@ export function fixedOutputSize(spec: ResolvedSpec): { width: number; height: nu
 /** [channels, height, width] that `dims` asks for, read according to the layout. */
 export function dimsToCHW(dims: readonly number[], layout: Layout): { c: number; h: number; w: number } {
   if (dims.length !== 4) throw new InputShapeError(`model input shape ${JSON.stringify(dims)} must have 4 dimensions (${layout})`);
-  return layout === 'NCHW' ? { c: dims[1], h: dims[2], w: dims[3] } : { c: dims[3], h: dims[1], w: dims[2] };
+  return layout === 'NCHW' ? { c: dims[1]!, h: dims[2]!, w: dims[3]! } : { c: dims[3]!, h: dims[1]!, w: dims[2]! };
 }
 
 /**
@@ -291,7 +291,7 @@ export function pixelsToTensor(px: ResizedPixels, spec: ResolvedSpec, file = '<i
   if (src === 1) srcIdx.fill(0);
   if (spec.alpha) srcIdx.push(3);
   const a = spec.std.map((s) => spec.scale / s);
-  const b = spec.mean.map((m, c) => -m / spec.std[c]);
+  const b = spec.mean.map((m, c) => -m / spec.std[c]!);
   const plane = cw * ch;
   const out = new Float32Array(plane * nc);
   const data = px.data;
@@ -302,7 +302,7 @@ export function pixelsToTensor(px: ResizedPixels, spec: ResolvedSpec, file = '<i
     for (let x = 0; x < cw; x++, s += src) {
       const p = rowOut + x;
       for (let c = 0; c < nc; c++) {
-        const v = data[s + srcIdx[c]] * a[c] + b[c];
+        const v = data[s + srcIdx[c]!]! * a[c]! + b[c]!;
         out[nchw ? c * plane + p : p * nc + c] = v;
       }
     }

@@ -141,7 +141,7 @@ export function binaryRun(node: Node, inputs: (Tensor | undefined)[], ctx: OpCon
     for (let row = 0; row < rows; row++) {
       k(a, ao, ia, b, bo, ib, y, row * inner, inner);
       for (let d = r - 2; d >= 0; d--) {
-        idx[d]++;
+        idx[d]!++;
         ao += sa[d]!;
         bo += sb[d]!;
         if (idx[d]! < dims[d]!) break;

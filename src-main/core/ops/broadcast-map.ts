@@ -23,7 +23,7 @@ export function broadcastIndex(dims: readonly number[], out: readonly number[]):
   for (let i = 0; i < n; i++) {
     idx[i] = off;
     for (let d = r - 1; d >= 0; d--) {
-      pos[d]++;
+      pos[d]!++;
       off += st[d]!;
       if (pos[d]! < out[d]!) break;
       off -= st[d]! * out[d]!;

@@ -149,7 +149,7 @@ export const ConvTranspose: OpDef = {
                 for (let ih = ihLo; ih < ihHi; ih++) {
                   const xr = xc + ih * W;
                   let o = ab + (ih * sh + off) * OW + iwLo * sw + offw;
-                  for (let iw = iwLo; iw < iwHi; iw++, o += sw) acc[o] += wv * x[xr + iw]!;
+                  for (let iw = iwLo; iw < iwHi; iw++, o += sw) acc[o]! += wv * x[xr + iw]!;
                 }
               }
             }

@@ -267,8 +267,8 @@ function smallM(
     for (let k = 0; k < K; k++) {
       const a = A[aOff + m * ars + k * acs]!;
       const s = bOff + k * brs;
-      if (bcs === 1) for (let n = 0; n < N; n++) acc[n] += a * B[s + n]!;
-      else for (let n = 0; n < N; n++) acc[n] += a * B[s + n * bcs]!;
+      if (bcs === 1) for (let n = 0; n < N; n++) acc[n]! += a * B[s + n]!;
+      else for (let n = 0; n < N; n++) acc[n]! += a * B[s + n * bcs]!;
     }
     const rbm = rowBias ? rowBias[m]! : 0;
     for (let n = 0; n < N; n++) C[cOff + m * ldc + n] = clamp(alpha * acc[n]! + rbm + (colBias ? colBias[n]! : 0), lo, hi);

@@ -64,7 +64,7 @@ export const MatMul: OpDef = {
     for (let i = 0; i < nb; i++) {
       sgemm(M, N, K, A.data, ao * M * K, K, 1, B.data, bo * K * N, N, 1, y, i * M * N, N, epi);
       for (let d = p.batch.length - 1; d >= 0; d--) {
-        idx[d]++;
+        idx[d]!++;
         ao += sa[d]!;
         bo += sb[d]!;
         if (idx[d]! < p.batch[d]!) break;

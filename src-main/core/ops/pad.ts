@@ -125,7 +125,7 @@ export const Pad: OpDef = {
         }
       }
       for (let d = r - 2; d >= 0; d--) {
-        idx[d]++;
+        idx[d]!++;
         if (idx[d]! < out[d]!) break;
         idx[d] = 0;
       }

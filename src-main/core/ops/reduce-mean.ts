@@ -57,9 +57,9 @@ export const ReduceMean: OpDef = {
       const idx = new Array<number>(r).fill(0);
       let off = 0;
       for (let p = 0; p < x.length; p += inner) {
-        for (let i = 0, o = off; i < inner; i++, o += is) sum[o] += x[p + i]!;
+        for (let i = 0, o = off; i < inner; i++, o += is) sum[o]! += x[p + i]!;
         for (let d = r - 2; d >= 0; d--) {
-          idx[d]++;
+          idx[d]!++;
           off += os[d]!;
           if (idx[d]! < X.dims[d]!) break;
           off -= os[d]! * X.dims[d]!;

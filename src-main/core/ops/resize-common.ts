@@ -144,7 +144,7 @@ function axisTaps(o: InterpOptions, inLen: number, outLen: number, scale: number
         wt[4 * i + t] = w;
         sum += w;
       }
-      if (o.excludeOutside && sum !== 0) for (let t = 0; t < 4; t++) wt[4 * i + t] /= sum;
+      if (o.excludeOutside && sum !== 0) for (let t = 0; t < 4; t++) wt[4 * i + t]! /= sum;
       if (x !== i) identity = false;
     }
   }
@@ -170,7 +170,7 @@ function applyAxis(src: Float64Array, dims: number[], axis: number, t: AxisTaps,
         if (w === 0) continue;
         const s = sb + t.idx[i * T + k]! * inner;
         if (T === 1) for (let j = 0; j < inner; j++) dst[d + j] = src[s + j]!;
-        else for (let j = 0; j < inner; j++) dst[d + j] += w * src[s + j]!;
+        else for (let j = 0; j < inner; j++) dst[d + j]! += w * src[s + j]!;
       }
     }
   }

@@ -103,7 +103,7 @@ export const Slice: OpDef = {
     for (let o = 0; o < n; o += inner) {
       for (let i = 0, s = off; i < inner; i++, s += is) y[o + i] = xd[s]!;
       for (let d = r - 2; d >= 0; d--) {
-        idx[d]++;
+        idx[d]!++;
         off += step[d]!;
         if (idx[d]! < p.dims[d]!) break;
         off -= step[d]! * p.dims[d]!;

@@ -35,7 +35,7 @@ export function transposeTensor(x: Tensor, perm: readonly number[]): Tensor {
   for (let o = 0; o < n; o += inner) {
     for (let i = 0, s = off; i < inner; i++, s += is) y[o + i] = xd[s]!;
     for (let d = r - 2; d >= 0; d--) {
-      idx[d]++;
+      idx[d]!++;
       off += src[d]!;
       if (idx[d]! < outDims[d]!) break;
       off -= src[d]! * outDims[d]!;

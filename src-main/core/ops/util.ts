@@ -146,7 +146,7 @@ export function coalesce(dims: readonly number[], strides: number[][]): { dims: 
     if (dims[i] === 1) continue;
     const last = d.length - 1;
     if (last >= 0 && strides.every((st, k) => s[k]![last] === st[i]! * dims[i]!)) {
-      d[last] *= dims[i]!;
+      d[last]! *= dims[i]!;
       for (let k = 0; k < strides.length; k++) s[k]![last] = strides[k]![i]!;
       continue;
     }

@@ -133,7 +133,7 @@ export function linearForward(x: ArrayLike<number>, g: LinearGeom, w: ArrayLike<
         const wv = w[wb + k]!;
         if (wv === 0) continue;
         const r = k * np;
-        for (let j = 0; j < np; j++) out[o + j] += wv * cols[r + j]!;
+        for (let j = 0; j < np; j++) out[o + j]! += wv * cols[r + j]!;
       }
     }
   }
