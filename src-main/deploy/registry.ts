@@ -19,8 +19,11 @@ const probeSchema = z.object({
   info: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** The one rule for a board's name (the app's Devices page, the CLI and deploy all use it). */
+export const deviceNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'device names use letters, digits, _ . - (at most 64), starting with a letter or digit');
+
 const common = {
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'device names use letters, digits, _ . - (at most 64)'),
+  name: deviceNameSchema,
   /** folder on the board for the runner, models and batches (relative = from the login/agent directory) */
   dir: z.string().min(1).default('.easyquant'),
   /** connect timeout */

@@ -4,6 +4,7 @@
  * so the renderer can take the parameter types with `import type`.
  */
 import { z } from 'zod';
+import { deviceNameSchema } from '../deploy/registry.js';
 
 const id = z.string().min(1).max(100);
 const filePath = z.string().min(1, 'a path is required').max(4096);
@@ -77,7 +78,7 @@ export const API_SCHEMAS = {
   'results.histogram': z.object({ projectId: id, layer: z.string().min(1).max(500) }).strict(),
   'exports.create': z.object({ projectId: id, runId: id, formats: z.array(z.enum(['scales', 'ncnn', 'trt', 'qdq', 'eqm'])).min(1) }).strict(),
   'devices.list': none,
-  'devices.add': z.object({ name: z.string().min(1).max(100), config: DeviceConfigSchema, secret: z.string().max(4096).optional() }).strict(),
+  'devices.add': z.object({ name: deviceNameSchema, config: DeviceConfigSchema, secret: z.string().max(4096).optional() }).strict(),
   'devices.remove': z.object({ deviceId: id }).strict(),
   'devices.test': z.object({ deviceId: id }).strict(),
   'profile.run': z.object({ projectId: id, deviceIds: z.array(id).min(1, 'choose at least one device'), runId: id, compare: z.array(z.enum(['int8', 'int7', 'fp32'])).default(['int8']) }).strict(),

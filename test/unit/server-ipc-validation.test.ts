@@ -41,6 +41,9 @@ describe('IPC validation', () => {
       [{ method: 'fs.readFile', params: { path: '/etc/passwd' } }, /unknown method "fs.readFile"/],
       [{ method: 'calib.start', params: { projectId: 'p', settings: { method: 'magic', bits: 99 } } }, /invalid parameters for calib.start: settings.method: .*settings.bits: /],
       [{ method: 'devices.add', params: { name: 'b', config: { transport: 'telnet' } } }, /invalid parameters for devices.add: config.transport/],
+      // a name deploy would refuse later is refused when the board is added (one rule: deviceNameSchema)
+      [{ method: 'devices.add', params: { name: 'my board', config: { transport: 'serial', path: '/dev/null', baud: 115200 } } }, /invalid parameters for devices.add: name: device names use letters, digits/],
+      [{ method: 'devices.add', params: { name: '-b', config: { transport: 'serial', path: '/dev/null', baud: 115200 } } }, /invalid parameters for devices.add: name: /],
     ];
     for (const [payload, re] of cases) {
       const r = await handle(trusted, payload);
