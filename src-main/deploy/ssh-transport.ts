@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { Client, type ConnectConfig, type SFTPWrapper, utils } from 'ssh2';
 import type { KnownHosts } from './known-hosts.js';
 import { quoteCommand } from './shell-quote.js';
 import { DeployError, type ExecResult, type Transport, type UploadOptions, type UploadReport } from './transport.js';
@@ -30,12 +30,32 @@ export interface SshOptions extends SshEndpoint {
 
 const CHUNK = 32 * 1024;
 
-function readKey(p: string): Buffer {
+/**
+ * Reads a private key and checks that ssh2 can use it, so a wrong file or a passphrase-protected
+ * key is reported as such before any connection (ssh2's own text for the latter is
+ * "Cannot parse privateKey: Encrypted private OpenSSH key detected, but no passphrase given").
+ */
+export function readKey(p: string): Buffer {
+  let buf: Buffer;
   try {
-    return fs.readFileSync(p);
+    buf = fs.readFileSync(p);
   } catch (e) {
     throw new DeployError(`cannot read SSH key ${p}: ${(e as Error).message}`, 'config');
   }
+  const parsed = utils.parseKey(buf);
+  if (parsed instanceof Error) {
+    if (/encrypted|passphrase/i.test(parsed.message)) {
+      throw new DeployError(
+        `SSH key ${p} is protected by a passphrase, which deploy cannot use yet: give this board a key without one ` +
+          `(ssh-keygen -t ed25519 -N '' -f <file>, then add <file>.pub to the board's ~/.ssh/authorized_keys)`,
+        'config',
+      );
+    }
+    throw new DeployError(`SSH key ${p} is not a private key ssh2 can read (${parsed.message})`, 'config');
+  }
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key?.isPrivateKey()) throw new DeployError(`SSH key ${p} is a public key; give the private key (the same name without .pub)`, 'config');
+  return buf;
 }
 
 /** Opens one authenticated ssh2 client (over `sock` when going through a jump host). */
