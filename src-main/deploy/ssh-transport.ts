@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { Client, type ConnectConfig, type SFTPWrapper, utils } from 'ssh2';
+import ssh2, { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import type { KnownHosts } from './known-hosts.js';
 import { quoteCommand } from './shell-quote.js';
 import { DeployError, type ExecResult, type Transport, type UploadOptions, type UploadReport } from './transport.js';
@@ -42,7 +42,8 @@ export function readKey(p: string): Buffer {
   } catch (e) {
     throw new DeployError(`cannot read SSH key ${p}: ${(e as Error).message}`, 'config');
   }
-  const parsed = utils.parseKey(buf);
+  // ssh2 is CommonJS: `utils` is not a named export Node's ESM loader can see
+  const parsed = ssh2.utils.parseKey(buf);
   if (parsed instanceof Error) {
     if (/encrypted|passphrase/i.test(parsed.message)) {
       throw new DeployError(
