@@ -9,9 +9,9 @@ export default defineConfig({
     build: {
       outDir: resolve(root, 'out/main'),
       rollupOptions: {
-        // out/main/index.js — the package.json "main"; out/main/app-worker.js — the worker
-        // thread that runs calibration/evaluation/export (src-main/service/app-worker-pool.ts)
-        input: { index: resolve(root, 'src-main/electron/main.ts'), 'app-worker': resolve(root, 'src-main/service/app-worker.ts') },
+        // out/main/index.js — the package.json "main"; out/main/worker.js — the worker
+        // thread that runs calibration/evaluation/export (src-main/app/worker-pool.ts)
+        input: { index: resolve(root, 'src-main/electron/main.ts'), worker: resolve(root, 'src-main/app/worker.ts') },
       },
     },
   },

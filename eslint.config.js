@@ -5,9 +5,23 @@ import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { CORE_FORBIDDEN_MODULES, forbiddenFor, LAYERS } from './src-main/layers.mjs';
 
 const TS_FILES = ['**/*.ts', '**/*.mts', '**/*.cts'];
 const JS_FILES = ['**/*.js', '**/*.mjs', '**/*.cjs'];
+
+/** no-restricted-imports for one layer of src-main (src-main/layers.mjs): relative paths into a forbidden layer. */
+function layerRule(layer) {
+  const names = forbiddenFor(layer);
+  const patterns = names.length
+    ? [{ regex: `^(\\.\\./)+(${names.join('|')})/`, message: `src-main/${layer} may not import ${names.join(', ')} (layers: src-main/layers.mjs)` }]
+    : [];
+  const paths = layer === 'core' ? CORE_FORBIDDEN_MODULES.map((name) => ({ name, message: 'core is pure computation: files, addons and runtimes belong in io/ or engines/' })) : [];
+  return {
+    files: [`src-main/${layer}/**/*.ts`, `src-main/${layer}/**/*.mjs`],
+    rules: { 'no-restricted-imports': ['error', { paths, patterns }] },
+  };
+}
 
 /** Unused vars/args are errors, except `_`-prefixed ones and caught errors. */
 const UNUSED_OPTS = {
@@ -77,6 +91,16 @@ export default defineConfig([
       'prefer-const': ['error', { destructuring: 'all' }],
     },
   },
+  // Layers of src-main import only downward (src-main/layers.mjs).
+  ...LAYERS.map(layerRule),
+  // The renderer sees the main process only through its contracts.
+  {
+    files: ['src-renderer/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: 'src-main/(?!contract/|electron/ipc-contract)', message: 'the renderer imports only src-main/contract (and the IPC contract)' }] }],
+    },
+  },
+
   // Rule tuning: JavaScript.
   {
     files: JS_FILES,

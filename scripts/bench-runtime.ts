@@ -16,10 +16,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PreprocessSpec } from '../src-main/core/data/preprocess.js';
-import { runCalibration, runSynth } from '../src-main/service/quant-service.js';
-import { compileModel, runBench, type BenchRequest, type BenchResult } from '../src-main/service/runtime-service.js';
-import { Runtime, type NativeOpProfile } from '../src-main/runtime/native-runtime.js';
+import type { PreprocessSpec } from '../src-main/io/data/preprocess.js';
+import { runCalibration, runSynth } from '../src-main/pipeline/quantize.js';
+import { compileModel, runBench, type BenchRequest, type BenchResult } from '../src-main/pipeline/runtime.js';
+import { Runtime, type NativeOpProfile } from '../src-main/engines/native/native-runtime.js';
 import { opt, root, shared } from './bench-args.js';
 
 const runs = Number(opt('runs', '30'));

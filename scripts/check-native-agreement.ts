@@ -9,13 +9,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { iterateSamples } from '../src-main/core/data/dataset.js';
-import { createEngine } from '../src-main/core/eval/engines.js';
+import { iterateSamples } from '../src-main/io/data/dataset.js';
+import { createEngine } from '../src-main/engines/eval-engines.js';
 import { compileEqm } from '../src-main/core/eqm/write-eqm.js';
 import { planQuantization } from '../src-main/core/quant/plan.js';
-import { Runtime } from '../src-main/runtime/native-runtime.js';
-import { prepareData, prepareModel } from '../src-main/service/model-setup.js';
-import { loadScalesFor } from '../src-main/service/quant-service.js';
+import { Runtime } from '../src-main/engines/native/native-runtime.js';
+import { prepareData, prepareModel } from '../src-main/pipeline/model-setup.js';
+import { loadScalesFor } from '../src-main/pipeline/quantize.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = path.resolve(process.env['EQ_SHARED_DIR'] ?? path.join(root, '..', 'shared'));

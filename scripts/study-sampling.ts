@@ -8,12 +8,12 @@
  *   node --import tsx scripts/study-sampling.ts --model mnist [--calib 50] [--steps 100] [--positions 64]
  */
 import path from 'node:path';
-import { calibrate } from '../src-main/core/calib/calibrate.js';
+import { calibrate } from '../src-main/pipeline/calib/calibrate.js';
 import { DEFAULT_SETTINGS } from '../src-main/core/calib/settings.js';
-import { cardToSpec, readCard } from '../src-main/core/data/card.js';
-import { firstN, openDataset, takeValid } from '../src-main/core/data/dataset.js';
-import { evaluate } from '../src-main/core/eval/evaluate.js';
-import { loadModel } from '../src-main/core/graph/load.js';
+import { cardToSpec, readCard } from '../src-main/io/data/card.js';
+import { firstN, openDataset, takeValid } from '../src-main/io/data/dataset.js';
+import { evaluate } from '../src-main/pipeline/evaluate.js';
+import { loadModel } from '../src-main/io/model-file.js';
 
 const argv = process.argv.slice(2);
 const opt = (n: string, d: string) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1]! : d);

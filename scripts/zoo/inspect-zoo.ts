@@ -175,7 +175,7 @@ function main(): void {
     '',
     ...(rows.some((r) => /dynamic shape/.test(r.withShape))
       ? [
-          'The card\'s shape does not reach shape inference today: prepareModel (src-main/service/model-setup.ts)',
+          'The card\'s shape does not reach shape inference today: prepareModel (src-main/pipeline/model-setup.ts)',
           'first loads the model without it, and that load already fails on the dynamic input.',
           '',
         ]

@@ -1,6 +1,6 @@
-/** --max-gmacs / --max-activation-gb: the resource budget of calibrate, eval and compile (see service/model-limits.ts). */
+/** --max-gmacs / --max-activation-gb: the resource budget of calibrate, eval and compile (see pipeline/model-limits.ts). */
 import { InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_LIMITS, type ModelLimits } from '../service/model-limits.js';
+import { DEFAULT_LIMITS, type ModelLimits } from '../pipeline/model-limits.js';
 
 function positive(name: string) {
   return (v: string): number => {

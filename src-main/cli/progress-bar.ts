@@ -1,5 +1,5 @@
 /** Renders calibration/evaluation progress events on stderr: a redrawn bar on a TTY, sparse lines otherwise. */
-import type { ProgressEvent } from '../core/calib/progress.js';
+import type { ProgressEvent } from '../contract/progress.js';
 
 function fmtTime(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '--:--';

@@ -1,7 +1,7 @@
 /** Plain-text tables for the CLI. */
-import type { EvalResult } from '../core/eval/evaluate.js';
-import { describeActivation } from '../service/model-limits.js';
-import type { InspectResult } from '../service/quant-service.js';
+import type { EvalResult } from '../pipeline/evaluate.js';
+import { describeActivation } from '../pipeline/model-limits.js';
+import type { InspectResult } from '../pipeline/quantize.js';
 
 export function table(rows: (string | number)[][], header: string[]): string {
   const all = [header, ...rows.map((r) => r.map(String))];

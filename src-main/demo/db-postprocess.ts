@@ -6,15 +6,11 @@
  * back by d = area * unclipRatio / perimeter on every side. Boxes are axis-aligned (our demo
  * text is horizontal; PaddleOCR fits a rotated rectangle, which is the same for level text).
  */
+import type { DbParams } from '../contract/demo.js';
+
+export type { DbParams };
 import type { Box } from './render-text.js';
 
-export interface DbParams {
-  thresh: number;
-  boxThresh: number;
-  unclipRatio: number;
-  /** components whose shorter side is under this many pixels are dropped */
-  minSize: number;
-}
 
 /** PaddleOCR's defaults for PP-OCRv4 detection. */
 export const DB_DEFAULTS: DbParams = { thresh: 0.3, boxThresh: 0.6, unclipRatio: 1.5, minSize: 3 };

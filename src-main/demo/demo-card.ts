@@ -1,5 +1,5 @@
 /**
- * The card (`card.json`, the format src-main/core/data/card.ts reads) of the demo's model, so
+ * The card (`card.json`, the format src-main/io/data/card.ts reads) of the demo's model, so
  * the demo folder opens as an ordinary project: the detector's fixed input shape and
  * PaddleOCR's preprocessing (BGR, /255, ImageNet mean/std; the rendered images already have
  * the input size, so the stretch is the identity).

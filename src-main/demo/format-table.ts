@@ -1,6 +1,6 @@
 /** The demo result as the text table `easyquant demo` prints. */
 import { formatFscoreDiff } from './fscore-diff.js';
-import type { DemoResult, DemoRow } from './types.js';
+import type { DemoResult, DemoRow } from '../contract/demo.js';
 
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
 const latency = (row: DemoRow) => (row.latency ? `${row.latency.median_ms.toFixed(1)} / ${row.latency.p90_ms.toFixed(1)}` : 'n/a');

@@ -4,19 +4,12 @@
  * F-scores on the same sample, take the percentiles of the difference), and the caveat the
  * demo prints when a quantized model scores above FP32.
  */
+import type { FscoreDiff } from '../contract/demo.js';
+
+export type { FscoreDiff };
 import { mulberry32 } from '../core/synth/rng.js';
 import { fscoreOf, type DetectionCounts } from './detection-metrics.js';
 
-export interface FscoreDiff {
-  /** quantized F minus FP32 F on the whole set */
-  diff: number;
-  /** percentile interval of the difference over the bootstrap resamples */
-  lo: number;
-  hi: number;
-  level: number;
-  resamples: number;
-  images: number;
-}
 
 const sum = (cs: readonly DetectionCounts[], idx: readonly number[]): DetectionCounts => {
   const t = { matched: 0, predicted: 0, reference: 0 };

@@ -4,6 +4,9 @@
  * runs right after the same one), after warm-up rounds. A burst of load from another process
  * then hits every engine alike instead of whichever was being timed at that moment.
  */
+import type { LoadNote } from '../contract/demo.js';
+
+export type { LoadNote };
 import os from 'node:os';
 import { latencyStats, type LatencyStats } from '../core/bench/latency-stats.js';
 
@@ -40,14 +43,6 @@ export async function measureInterleaved(engines: readonly Timed[], o: Interleav
   return times.map((t) => latencyStats(t));
 }
 
-export interface LoadNote {
-  /** 1-minute load average before and after the timing */
-  loadAvgStart: number;
-  loadAvgEnd: number;
-  cores: number;
-  /** either figure above half the cores: other processes share the CPUs, latencies are inflated and noisy */
-  loaded: boolean;
-}
 
 export function loadNote(loadAvgStart: number, loadAvgEnd: number, cores: number): LoadNote {
   return { loadAvgStart, loadAvgEnd, cores, loaded: Math.max(loadAvgStart, loadAvgEnd) > cores * 0.5 };

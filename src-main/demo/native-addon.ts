@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Runtime } from '../runtime/native-runtime.js';
+import { Runtime } from '../engines/native/native-runtime.js';
 
 export interface NativeStatus {
   available: boolean;

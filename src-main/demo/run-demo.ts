@@ -11,19 +11,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { calibrate } from '../core/calib/calibrate.js';
+import { calibrate } from '../pipeline/calib/calibrate.js';
 import { DEFAULT_SETTINGS, type CalibSettings } from '../core/calib/settings.js';
 import { runIntProgram } from '../core/engine/int-ref.js';
 import { lowerToIntProgram } from '../core/engine/lower.js';
-import { OrtReference } from '../core/engine/ort-reference.js';
+import { OrtReference } from '../engines/ort-reference.js';
 import { compileEqm } from '../core/eqm/write-eqm.js';
-import { loadModel } from '../core/graph/load.js';
+import { loadModel } from '../io/model-file.js';
 import { decodeModelProto, modelToGraph } from '../core/onnx/import.js';
 import { planQuantization } from '../core/quant/plan.js';
 import type { ScaleTable } from '../core/quant/scale-table.js';
-import { Runtime } from '../runtime/native-runtime.js';
-import { writeDirAtomically } from '../service/atomic-write.js';
-import { EXPORT_FILES, writeExports } from '../service/quant-service.js';
+import { Runtime } from '../engines/native/native-runtime.js';
+import { writeDirAtomically } from '../io/atomic-write.js';
+import { EXPORT_FILES, writeExports } from '../pipeline/quantize.js';
 import { binarize, DB_DEFAULTS, dbPostprocess, type DetectedBox } from './db-postprocess.js';
 import { DEMO_CARD_FILE, demoCard } from './demo-card.js';
 import { DetectionCounter, MATCH_IOU, maskOverlap } from './detection-metrics.js';
@@ -33,7 +33,7 @@ import { loadAvg1, loadNote, measureInterleaved, type LoadNote, type Timed } fro
 import { ensureNativeRuntime } from './native-addon.js';
 import { DET_MODEL_PACKAGE, detectorInput, findDetectorModel } from './ppocr-det.js';
 import { imageToPng, renderTextSet, type RenderedImage } from './render-text.js';
-import type { DemoLatency, DemoOptions, DemoProgress, DemoProgressSink, DemoResult, DemoRow } from './types.js';
+import type { DemoLatency, DemoOptions, DemoProgress, DemoProgressSink, DemoResult, DemoRow } from '../contract/demo.js';
 
 export const DEMO_DEFAULTS = {
   width: 320,

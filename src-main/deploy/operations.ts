@@ -4,9 +4,9 @@
  * compared with the host's native engine and the labels.
  */
 import fs from 'node:fs';
-import { Runtime } from '../runtime/native-runtime.js';
+import { Runtime } from '../engines/native/native-runtime.js';
 import { decodeOutputs, encodeBatch, inputQuantization } from './batch.js';
-import type { Probe } from './registry.js';
+import type { Probe } from '../contract/device.js';
 import { findRunner } from './runners.js';
 import { sha256Hex, type DeviceSession, type PushResult } from './session.js';
 import { DeployError } from './transport.js';

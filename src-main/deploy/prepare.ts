@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import { compileEqm } from '../core/eqm/write-eqm.js';
 import { planQuantization, type QuantPlan } from '../core/quant/plan.js';
 import type { ScaleTable } from '../core/quant/scale-table.js';
-import { prepareData, prepareModel } from '../service/model-setup.js';
-import { loadScalesFor } from '../service/quant-service.js';
+import { prepareData, prepareModel } from '../pipeline/model-setup.js';
+import { loadScalesFor } from '../pipeline/quantize.js';
 
 export interface Variant {
   /** int8, int7, fp32, or the scales file's name */

@@ -7,7 +7,7 @@
 import { runFleet, type FleetOutcome } from './fleet.js';
 import { accuracy, bench, deployModel, type AccuracyReport, type BenchReport } from './operations.js';
 import type { EvalSet, Variant } from './prepare.js';
-import type { Device } from './registry.js';
+import type { Device } from '../contract/device.js';
 import type { ResultRecord } from '../store/device-results-table.js';
 import { DeviceSession, type SessionOptions } from './session.js';
 

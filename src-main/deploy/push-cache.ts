@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomically } from '../service/atomic-write.js';
+import { writeFileAtomically } from '../io/atomic-write.js';
 
 export class PushCache {
   readonly file: string;

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { KnownHosts } from './known-hosts.js';
 import { PushCache } from './push-cache.js';
-import type { Device } from './registry.js';
+import type { Device } from '../contract/device.js';
 import { SerialTransport } from './serial-transport.js';
 import { SshTransport } from './ssh-transport.js';
 import { DeployError, type Transport } from './transport.js';

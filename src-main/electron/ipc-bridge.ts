@@ -5,7 +5,7 @@
  * can neither crash the main process nor reach the service.
  */
 import { z } from 'zod';
-import type { DispatchResult } from '../service/app-dispatch.js';
+import type { DispatchResult } from '../app/dispatch.js';
 
 const Envelope = z.object({ method: z.string().min(1).max(100), params: z.unknown() }).strict();
 

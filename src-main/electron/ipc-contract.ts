@@ -3,8 +3,8 @@
  * Types and constants only: no runtime imports, so main, preload and renderer can all import it
  * (the renderer with `import type`).
  */
-import type { ApiErrorPayload, ApiMethod, ApiParams, ApiResults } from '../service/app-api.js';
-import type { AppEvent } from '../service/app-types.js';
+import type { ApiErrorPayload, ApiMethod, ApiParams, ApiResults } from '../contract/app-api.js';
+import type { AppEvent } from '../contract/app-types.js';
 
 /** IPC channel names (ipcRenderer.invoke ↔ ipcMain.handle, and main → renderer events). */
 export const IPC = {

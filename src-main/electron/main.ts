@@ -11,10 +11,10 @@
 import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDispatcher } from '../service/app-dispatch.js';
-import { loadDemoRunner } from '../service/app-demo-bridge.js';
-import { AppService, type SecretBox } from '../service/app-service.js';
-import { defaultDataDir } from '../store/data-dir.js';
+import { createDispatcher } from '../app/dispatch.js';
+import { loadDemoRunner } from '../app/demo-bridge.js';
+import { AppService, type SecretBox } from '../app/app-service.js';
+import { defaultDataDir } from '../app/data-root.js';
 import { createIpcCallHandler } from './ipc-bridge.js';
 import { IPC, type VersionInfo } from './ipc-contract.js';
 import { isAllowedRequest, isAppUrl, parseDevServerUrl, rendererLocation } from './security.js';

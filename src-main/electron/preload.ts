@@ -3,7 +3,7 @@
  * Exposes one small, typed, promise-based API as `window.easyquant`; no raw ipcRenderer access.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { AppEvent } from '../service/app-types.js';
+import type { AppEvent } from '../contract/app-types.js';
 import { API_KEY, IPC, type EasyQuantApi, type VersionInfo } from './ipc-contract.js';
 
 const api: EasyQuantApi = {

@@ -4,12 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-export { defaultDataDir } from '../store/data-dir.js';
-import { createDispatcher } from '../service/app-dispatch.js';
-import { loadDemoRunner } from '../service/app-demo-bridge.js';
-import { AppService } from '../service/app-service.js';
-import { terminateAllJobs } from '../service/app-worker-pool.js';
-import { defaultDataDir } from '../store/data-dir.js';
+export { defaultDataDir } from '../app/data-root.js';
+import { createDispatcher } from '../app/dispatch.js';
+import { loadDemoRunner } from '../app/demo-bridge.js';
+import { AppService } from '../app/app-service.js';
+import { terminateAllJobs } from '../app/worker-pool.js';
+import { defaultDataDir } from '../app/data-root.js';
 import { ensureRendererBuilt, PROJECT_ROOT, RENDERER_OUT } from './renderer-build.js';
 import { startWebServer, type WebServer } from './web-server.js';
 

@@ -6,8 +6,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { DispatchResult } from '../service/app-dispatch.js';
-import type { AppEvents } from '../service/app-events.js';
+import type { DispatchResult } from '../app/dispatch.js';
+import type { AppEvents } from '../app/events.js';
 import { checkRequest, cookieName, newToken } from './auth.js';
 import { serveStatic } from './static-files.js';
 

@@ -5,7 +5,7 @@
  * so a second app or server on the same folder is refused while the holder lives. A lock left
  * by a dead process is taken over. Within one process the lock is shared (counted).
  *
- * The CLI's device commands (service/device-registry.ts) open the database without recovery
+ * The CLI's device commands (app/device-registry.ts) open the database without recovery
  * and take no lock, so they keep working while a server runs.
  */
 import fs from 'node:fs';

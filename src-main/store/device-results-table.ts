@@ -8,6 +8,9 @@
  * Earlier versions appended these records to `<deploy home>/results.jsonl`; that file is
  * imported once per database (remembered in `legacy_imports`; the file itself is left alone).
  */
+import type { DeviceResultInfo, ResultSource } from '../contract/device-result.js';
+
+export type { DeviceResultInfo, ResultSource };
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from './db.js';
@@ -31,25 +34,7 @@ export interface ResultRecord extends ResultKey {
   error?: string;
 }
 
-export type ResultSource = 'cli' | 'app' | 'import';
 
-export interface DeviceResultInfo {
-  id: string;
-  device: string;
-  modelSha256: string;
-  bits: number | null;
-  method: string | null;
-  label: string | null;
-  machine: string | null;
-  isa: string | null;
-  bench: unknown;
-  accuracy: unknown;
-  error: string | null;
-  source: ResultSource;
-  /** the app profile that produced it (null: the CLI or an import) */
-  profileId: string | null;
-  at: string;
-}
 
 type Row = Record<string, unknown>;
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);

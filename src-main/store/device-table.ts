@@ -1,6 +1,6 @@
 /**
  * The `devices` table, shared by the app (ProjectStore) and the CLI (`easyquant devices`,
- * `deploy`, `profile` through service/device-registry.ts), so a board added in either is
+ * `deploy`, `profile` through app/device-registry.ts), so a board added in either is
  * known to both. Works on an open database handle and never touches other tables, so the CLI
  * can use it without ProjectStore's crash recovery (which would mark the app's running runs
  * as interrupted).

@@ -24,7 +24,7 @@ import type {
   RunLayer,
   RunProgress,
   RunStatus,
-} from '../service/app-types.js';
+} from '../contract/app-types.js';
 import { acquireDataLock } from './data-lock.js';
 import { databaseFile, makePrivateDir } from './data-dir.js';
 import { openDatabase, type Db } from './db.js';

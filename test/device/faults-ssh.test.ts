@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceSession, sha256Hex } from '../../src-main/deploy/session.js';
-import type { Device } from '../../src-main/deploy/registry.js';
+import type { Device } from '../../src-main/contract/device.js';
 import { DeployError } from '../../src-main/deploy/transport.js';
 import { payload } from './helpers/payload.js';
 import { silentServer } from './helpers/procs.js';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Runtime } from '../../src-main/runtime/native-runtime.js';
+import { Runtime } from '../../src-main/engines/native/native-runtime.js';
 import { describeShared, MNIST_DIR, modelPath } from '../helpers/shared.js';
 import { CHROMIUM, HAVE_CHROMIUM, openProject, startE2e, type E2eContext } from './harness.js';
 

@@ -1,5 +1,5 @@
 /** Small quantized models for the native-runtime tests (built in memory, no ../shared needed). */
-import { calibrate } from '../../src-main/core/calib/calibrate.js';
+import { calibrate } from '../../src-main/pipeline/calib/calibrate.js';
 import { DEFAULT_SETTINGS } from '../../src-main/core/calib/settings.js';
 import type { IntProgram } from '../../src-main/core/engine/int-program.js';
 import { lowerToIntProgram } from '../../src-main/core/engine/lower.js';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CardError, readCard } from '../../src-main/core/data/card.js';
+import { CardError, readCard } from '../../src-main/io/data/card.js';
 import { HAVE_SHARED, modelPath, PROJECT_ROOT } from '../helpers/shared.js';
 import { BIN } from './serve-child.js';
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startJob } from '../../src-main/service/app-worker-pool.js';
+import { startJob } from '../../src-main/app/worker-pool.js';
 import { runCli } from '../helpers/cli.js';
 import { hugePadModel } from '../helpers/huge-pad-model.js';
 import { describeShared, MNIST_DIR } from '../helpers/shared.js';

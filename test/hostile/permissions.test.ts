@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DeviceRegistry } from '../../src-main/service/device-registry.js';
+import { DeviceRegistry } from '../../src-main/app/device-registry.js';
 import { ProjectStore } from '../../src-main/store/project-store.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 import { BIN, request } from './serve-child.js';

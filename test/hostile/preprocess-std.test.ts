@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCard } from '../../src-main/core/data/card.js';
-import { validateSpec, type PreprocessSpec } from '../../src-main/core/data/preprocess.js';
+import { parseCard } from '../../src-main/io/data/card.js';
+import { validateSpec, type PreprocessSpec } from '../../src-main/io/data/preprocess.js';
 import { HAVE_SHARED, MNIST_DIR, modelPath, PROJECT_ROOT } from '../helpers/shared.js';
 import { BIN } from './serve-child.js';
 

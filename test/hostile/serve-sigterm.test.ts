@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ProjectDetail } from '../../src-main/service/app-service.js';
-import type { RunInfo } from '../../src-main/service/app-types.js';
+import type { ProjectDetail } from '../../src-main/app/app-service.js';
+import type { RunInfo } from '../../src-main/contract/app-types.js';
 import { cardPath, describeShared, IMAGENET_DIR, modelPath } from '../helpers/shared.js';
 import { call, startServe, type Reply, type ServeChild } from './serve-child.js';
 

@@ -12,8 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createDispatcher } from '../../src-main/service/app-dispatch.js';
-import { AppService } from '../../src-main/service/app-service.js';
+import { createDispatcher } from '../../src-main/app/dispatch.js';
+import { AppService } from '../../src-main/app/app-service.js';
 import { call, request, startServe, type Reply, type ServeChild } from './serve-child.js';
 
 const MiB = 1024 * 1024;

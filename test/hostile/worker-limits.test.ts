@@ -1,8 +1,8 @@
-// Worker threads of the app (app-worker-pool.ts): a job over its heap limit (EQ_WORKER_MAX_MB)
+// Worker threads of the app (app/worker-pool.ts): a job over its heap limit (EQ_WORKER_MAX_MB)
 // or its time limit (EQ_JOB_TIMEOUT_S) fails with a clear message, and the calling process
 // (the server) lives on and runs the next job.
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobLimitError, runningJobs, startJob, terminateAllJobs } from '../../src-main/service/app-worker-pool.js';
+import { JobLimitError, runningJobs, startJob, terminateAllJobs } from '../../src-main/app/worker-pool.js';
 
 const saved = { mb: process.env['EQ_WORKER_MAX_MB'], t: process.env['EQ_JOB_TIMEOUT_S'] };
 afterEach(() => {

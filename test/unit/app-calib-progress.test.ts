@@ -8,11 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it, vi } from 'vitest';
 import type { ProgressEvent } from '../../src-main/core/calib/progress.js';
-import type { AppEvent, CalibSettingsForm } from '../../src-main/service/app-types.js';
+import type { AppEvent, CalibSettingsForm } from '../../src-main/contract/app-types.js';
 
 let send: (e: ProgressEvent) => void = () => {};
 let finish: (groups: { name: string; cosBefore: number; cosAfter: number }[]) => void = () => {};
-vi.mock('../../src-main/service/app-worker-pool.js', () => ({
+vi.mock('../../src-main/app/worker-pool.js', () => ({
   JobCancelledError: class extends Error {},
   startJob: (_job: unknown, onProgress: (e: ProgressEvent) => void) => {
     send = onProgress;
@@ -24,8 +24,8 @@ vi.mock('../../src-main/service/app-worker-pool.js', () => ({
 }));
 
 const { ProjectStore } = await import('../../src-main/store/project-store.js');
-const { CalibrationRunner } = await import('../../src-main/service/app-calibration.js');
-const { AppEvents } = await import('../../src-main/service/app-events.js');
+const { CalibrationRunner } = await import('../../src-main/app/calibration.js');
+const { AppEvents } = await import('../../src-main/app/events.js');
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-calib-progress-'));
 const store = new ProjectStore(root);

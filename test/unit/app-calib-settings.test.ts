@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, expect, it, vi } from 'vitest';
-import type { JobRequest } from '../../src-main/service/app-jobs.js';
+import type { JobRequest } from '../../src-main/app/jobs.js';
 
 const jobs: JobRequest[] = [];
 let finish: (err?: Error) => void = () => {};
-vi.mock('../../src-main/service/app-worker-pool.js', () => ({
+vi.mock('../../src-main/app/worker-pool.js', () => ({
   JobCancelledError: class extends Error {},
   startJob: (job: JobRequest) => {
     jobs.push(job);
@@ -23,9 +23,9 @@ vi.mock('../../src-main/service/app-worker-pool.js', () => ({
 }));
 
 const { ProjectStore } = await import('../../src-main/store/project-store.js');
-const { CalibrationRunner } = await import('../../src-main/service/app-calibration.js');
-const { AppEvents } = await import('../../src-main/service/app-events.js');
-const { API_SCHEMAS } = await import('../../src-main/service/app-schemas.js');
+const { CalibrationRunner } = await import('../../src-main/app/calibration.js');
+const { AppEvents } = await import('../../src-main/app/events.js');
+const { API_SCHEMAS } = await import('../../src-main/contract/app-schemas.js');
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-calib-settings-'));
 const store = new ProjectStore(root);

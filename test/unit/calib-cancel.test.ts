@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../src-main/core/calib/progress.js';
 import { synthModel } from '../../src-main/core/synth/index.js';
-import { runCalibration } from '../../src-main/service/quant-service.js';
+import { runCalibration } from '../../src-main/pipeline/quantize.js';
 import { ensureNativeAddon } from '../helpers/native.js';
 import { describeShared, IMAGENET_DIR } from '../helpers/shared.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate } from '../../src-main/core/calib/calibrate.js';
+import { calibrate } from '../../src-main/pipeline/calib/calibrate.js';
 import { AbsHistogram, klThreshold } from '../../src-main/core/calib/histogram.js';
 import { DEFAULT_SETTINGS, type CalibSettings } from '../../src-main/core/calib/settings.js';
-import { openDataset, takeValid } from '../../src-main/core/data/dataset.js';
-import { loadModel } from '../../src-main/core/graph/load.js';
+import { openDataset, takeValid } from '../../src-main/io/data/dataset.js';
+import { loadModel } from '../../src-main/io/model-file.js';
 import { rng } from '../helpers/onnx-build.js';
 import { describeShared, MNIST_DIR, modelPath } from '../helpers/shared.js';
 

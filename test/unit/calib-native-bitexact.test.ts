@@ -6,21 +6,22 @@
  * TypeScript side takes 15-30 min each) are opt-in: EQ_CALIB_BITEXACT_FULL=1.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { calibrate } from '../../src-main/core/calib/calibrate.js';
+import { calibrate } from '../../src-main/pipeline/calib/calibrate.js';
 import type { LayerData } from '../../src-main/core/calib/eq-backend.js';
 import { tsBackend } from '../../src-main/core/calib/eq.js';
-import { nativeBackend } from '../../src-main/core/calib/eq-native.js';
+import { nativeBackend } from '../../src-main/engines/native/eq-native.js';
 import { DEFAULT_SETTINGS, type CalibSettings } from '../../src-main/core/calib/settings.js';
-import { cardToSpec, readCard } from '../../src-main/core/data/card.js';
-import { openDataset, takeValid } from '../../src-main/core/data/dataset.js';
-import { loadModel, loadModelBytes } from '../../src-main/core/graph/load.js';
+import { cardToSpec, readCard } from '../../src-main/io/data/card.js';
+import { openDataset, takeValid } from '../../src-main/io/data/dataset.js';
+import { loadModelBytes } from '../../src-main/core/graph/load.js';
+import { loadModel } from '../../src-main/io/model-file.js';
 import { fakeQuantPreAct, quantizeInput, quantizeWeights, toOutputLayout } from '../../src-main/core/quant/fake-quant-layer.js';
 import type { LinearGeom } from '../../src-main/core/quant/linear-geom.js';
 import type { QuantLayer } from '../../src-main/core/quant/plan.js';
 import type { ScaleTable } from '../../src-main/core/quant/scale-table.js';
 import { synthModel } from '../../src-main/core/synth/index.js';
 import { mulberry32 } from '../../src-main/core/synth/rng.js';
-import { loadCalibAddon } from '../../src-main/runtime/native-calib.js';
+import { loadCalibAddon } from '../../src-main/engines/native/native-calib.js';
 import { ensureNativeAddon } from '../helpers/native.js';
 import { cardPath, describeShared, IMAGENET_DIR, MNIST_DIR, modelPath } from '../helpers/shared.js';
 

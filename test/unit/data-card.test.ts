@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Card, CardError, cardToSpec, parseCard, readCard } from '../../src-main/core/data/card.js';
+import { type Card, CardError, cardToSpec, parseCard, readCard } from '../../src-main/io/data/card.js';
 import {
   InputShapeError,
   type PreprocessSpec,
@@ -13,7 +13,7 @@ import {
   preprocessImage,
   resizedSize,
   validateSpec,
-} from '../../src-main/core/data/preprocess.js';
+} from '../../src-main/io/data/preprocess.js';
 import { IMAGENET_DIR, cardPath, describeShared, modelPath } from '../helpers/shared.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-data-card-'));

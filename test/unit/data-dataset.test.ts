@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardToSpec, readCard } from '../../src-main/core/data/card.js';
-import { DatasetError, compareBytes, firstN, iterateSamples, openDataset, takeValid } from '../../src-main/core/data/dataset.js';
-import { LabelsError, parseLabels, readLabels } from '../../src-main/core/data/labels.js';
-import type { PreprocessSpec } from '../../src-main/core/data/preprocess.js';
+import { cardToSpec, readCard } from '../../src-main/io/data/card.js';
+import { DatasetError, compareBytes, firstN, iterateSamples, openDataset, takeValid } from '../../src-main/io/data/dataset.js';
+import { LabelsError, parseLabels, readLabels } from '../../src-main/io/data/labels.js';
+import type { PreprocessSpec } from '../../src-main/io/data/preprocess.js';
 import { IMAGENET_DIR, cardPath, describeShared } from '../helpers/shared.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-data-ds-'));

@@ -6,8 +6,8 @@
  */
 import * as ort from 'onnxruntime-node';
 import { expect, it } from 'vitest';
-import { cardToSpec, readCard } from '../../src-main/core/data/card.js';
-import { type Dataset, iterateSamples, openDataset } from '../../src-main/core/data/dataset.js';
+import { cardToSpec, readCard } from '../../src-main/io/data/card.js';
+import { type Dataset, iterateSamples, openDataset } from '../../src-main/io/data/dataset.js';
 import { IMAGENET_DIR, cardPath, describeShared, modelPath } from '../helpers/shared.js';
 
 const SLOW = process.env.EQ_SLOW === '1';

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstN, iterateSamples, openDataset } from '../../src-main/core/data/dataset.js';
-import { MnistFormatError, parseIdx, readMnist, readMnistImages } from '../../src-main/core/data/mnist.js';
+import { firstN, iterateSamples, openDataset } from '../../src-main/io/data/dataset.js';
+import { MnistFormatError, parseIdx, readMnist, readMnistImages } from '../../src-main/io/data/mnist.js';
 import { MNIST_DIR, describeShared } from '../helpers/shared.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-data-mnist-'));

@@ -5,8 +5,8 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { cardToSpec, readCard } from '../../src-main/core/data/card.js';
-import { type PreprocessSpec, preprocessImage } from '../../src-main/core/data/preprocess.js';
+import { cardToSpec, readCard } from '../../src-main/io/data/card.js';
+import { type PreprocessSpec, preprocessImage } from '../../src-main/io/data/preprocess.js';
 import { IMAGENET_DIR, cardPath, describeShared } from '../helpers/shared.js';
 
 const TENCH = path.join(IMAGENET_DIR, 'n01440764_tench.JPEG'); // 500x375 colour

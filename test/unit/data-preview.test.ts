@@ -5,9 +5,9 @@
  */
 import { expect, it } from 'vitest';
 import sharp from 'sharp';
-import { preprocessImage } from '../../src-main/core/data/preprocess.js';
-import { previewSample } from '../../src-main/service/app-jobs.js';
-import { tensorToPixels } from '../../src-main/service/preview-image.js';
+import { preprocessImage } from '../../src-main/io/data/preprocess.js';
+import { previewSample } from '../../src-main/app/jobs.js';
+import { tensorToPixels } from '../../src-main/pipeline/preview-image.js';
 import { cardPath, describeShared, IMAGENET_DIR, modelPath } from '../helpers/shared.js';
 
 describeShared('data preview colours', () => {

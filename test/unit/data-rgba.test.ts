@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardToSpec, parseCard } from '../../src-main/core/data/card.js';
-import { openDataset } from '../../src-main/core/data/dataset.js';
-import { type PreprocessSpec, preprocessImage, splitChannelOrder, validateSpec } from '../../src-main/core/data/preprocess.js';
+import { cardToSpec, parseCard } from '../../src-main/io/data/card.js';
+import { openDataset } from '../../src-main/io/data/dataset.js';
+import { type PreprocessSpec, preprocessImage, splitChannelOrder, validateSpec } from '../../src-main/io/data/preprocess.js';
 import { buildModel, randomTensor, rng } from '../helpers/onnx-build.js';
 import { runCli } from '../helpers/cli.js';
 

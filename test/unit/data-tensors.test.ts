@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetError, openDataset } from '../../src-main/core/data/dataset.js';
-import { NpyFormatError, encodeNpy, parseNpyHeader, readNpy } from '../../src-main/core/data/npy.js';
+import { DatasetError, openDataset } from '../../src-main/io/data/dataset.js';
+import { NpyFormatError, encodeNpy, parseNpyHeader, readNpy } from '../../src-main/io/data/npy.js';
 import { buildModel, randomTensor, rng } from '../helpers/onnx-build.js';
 import { runCli } from '../helpers/cli.js';
 

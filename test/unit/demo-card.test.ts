@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cardToSpec, readCard } from '../../src-main/core/data/card.js';
-import { preprocessImage } from '../../src-main/core/data/preprocess.js';
+import { cardToSpec, readCard } from '../../src-main/io/data/card.js';
+import { preprocessImage } from '../../src-main/io/data/preprocess.js';
 import { DEMO_CARD_FILE, demoCard } from '../../src-main/demo/demo-card.js';
 import { detectorInput, findDetectorModel } from '../../src-main/demo/ppocr-det.js';
 import { imageToPng, renderTextSet } from '../../src-main/demo/render-text.js';
-import { loadModel } from '../../src-main/core/graph/load.js';
+import { loadModel } from '../../src-main/io/model-file.js';
 import { decodeModelProto, modelToGraph } from '../../src-main/core/onnx/import.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-demo-card-'));

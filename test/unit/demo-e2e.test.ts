@@ -12,14 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardToSpec, readCard } from '../../src-main/core/data/card.js';
-import { checkModelMatches, readScalesJson } from '../../src-main/core/export/scales-json.js';
+import { cardToSpec, readCard } from '../../src-main/io/data/card.js';
+import { checkModelMatches, readScalesJson } from '../../src-main/io/scales-json.js';
 import { dbPostprocess } from '../../src-main/demo/db-postprocess.js';
 import { DetectionCounter } from '../../src-main/demo/detection-metrics.js';
 import { DEMO_EXPORT_FILES, formatDemoTable, runDemo, type DemoProgress } from '../../src-main/demo/index.js';
 import { detectorInput } from '../../src-main/demo/ppocr-det.js';
 import { renderTextSet } from '../../src-main/demo/render-text.js';
-import { Runtime } from '../../src-main/runtime/native-runtime.js';
+import { Runtime } from '../../src-main/engines/native/native-runtime.js';
 import { runCli } from '../helpers/cli.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
 

@@ -13,7 +13,7 @@ import { runGraph } from '../../src-main/core/engine/interpreter.js';
 import { crc32 } from '../../src-main/core/eqm/crc32.js';
 import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
-import { Runtime } from '../../src-main/runtime/native-runtime.js';
+import { Runtime } from '../../src-main/engines/native/native-runtime.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
 import { firstBitDifference, maxRelativeDifference, quantize, randomInputs, runReference } from '../helpers/native-models.js';
 import { DIMS, opsModel } from '../helpers/demo-ops-model.js';

@@ -1,5 +1,5 @@
 /**
- * One set of boards for the app and the CLI: `easyquant devices` (service/device-registry.ts)
+ * One set of boards for the app and the CLI: `easyquant devices` (app/device-registry.ts)
  * and the app's Devices page (AppService, ProjectStore) read and write the same SQLite devices
  * table; boards from the old JSON registry are imported once.
  */
@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { toDeployDevice } from '../../src-main/service/app-deploy-backend.js';
-import { AppService } from '../../src-main/service/app-service.js';
-import { DeviceRegistry } from '../../src-main/service/device-registry.js';
+import { toDeployDevice } from '../../src-main/app/deploy-backend.js';
+import { AppService } from '../../src-main/app/app-service.js';
+import { DeviceRegistry } from '../../src-main/app/device-registry.js';
 import { runCli } from '../helpers/cli.js';
 
 describe('devices shared by the app and the CLI', () => {

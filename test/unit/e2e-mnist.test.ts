@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { parseNcnnTable } from '../../src-main/core/export/ncnn-table.js';
-import { readScalesJson } from '../../src-main/core/export/scales-json.js';
+import { readScalesJson } from '../../src-main/io/scales-json.js';
 import { parseTrtCache, trtCacheToOurScales } from '../../src-main/core/export/trt-cache.js';
 import { runCli } from '../helpers/cli.js';
 import { cardPath, describeShared, MNIST_DIR, modelPath } from '../helpers/shared.js';

@@ -5,14 +5,14 @@
  * `npm run bench:accuracy`.
  */
 import { expect, it } from 'vitest';
-import { calibrate } from '../../src-main/core/calib/calibrate.js';
+import { calibrate } from '../../src-main/pipeline/calib/calibrate.js';
 import { DEFAULT_SETTINGS } from '../../src-main/core/calib/settings.js';
-import { cardToSpec, readCard } from '../../src-main/core/data/card.js';
-import { firstN, openDataset, takeValid } from '../../src-main/core/data/dataset.js';
+import { cardToSpec, readCard } from '../../src-main/io/data/card.js';
+import { firstN, openDataset, takeValid } from '../../src-main/io/data/dataset.js';
 import { lowerToIntProgram } from '../../src-main/core/engine/lower.js';
-import { evaluate } from '../../src-main/core/eval/evaluate.js';
+import { evaluate } from '../../src-main/pipeline/evaluate.js';
 import { exportQdqOnnx } from '../../src-main/core/export/qdq-onnx.js';
-import { loadModel } from '../../src-main/core/graph/load.js';
+import { loadModel } from '../../src-main/io/model-file.js';
 import * as ort from 'onnxruntime-node';
 import { cardPath, describeShared, IMAGENET_DIR, modelPath } from '../helpers/shared.js';
 

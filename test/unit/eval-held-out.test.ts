@@ -3,7 +3,7 @@
  * held-out figures the CLI's --held-out-from n reports on the same images.
  */
 import { expect, it } from 'vitest';
-import { runEvaluation } from '../../src-main/service/quant-service.js';
+import { runEvaluation } from '../../src-main/pipeline/quantize.js';
 import { cardPath, describeShared, MNIST_DIR, modelPath } from '../helpers/shared.js';
 
 describeShared('held-out evaluation', () => {

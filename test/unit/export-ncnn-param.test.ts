@@ -10,7 +10,7 @@ import {
   type WeightGeometry,
   writeNcnnTableForParam,
 } from '../../src-main/core/export/ncnn-param.js';
-import { loadModel } from '../../src-main/core/graph/load.js';
+import { loadModel } from '../../src-main/io/model-file.js';
 import { planQuantization } from '../../src-main/core/quant/plan.js';
 import type { ScaleTable } from '../../src-main/core/quant/scale-table.js';
 import { runCli } from '../helpers/cli.js';

@@ -4,7 +4,8 @@ import { buildQdqGraph, exportQdqOnnx, quantizeWeight, roundHalfEven } from '../
 import type { Graph } from '../../src-main/core/graph/ir.js';
 import type { Tensor } from '../../src-main/core/graph/tensor.js';
 import { encodeModel, graphToModelProto } from '../../src-main/core/onnx/export-graph.js';
-import { modelToGraph, readModelProto } from '../../src-main/core/onnx/import.js';
+import { modelToGraph } from '../../src-main/core/onnx/import.js';
+import { readModelProto } from '../../src-main/io/model-file.js';
 import { DataType, onnx } from '../../src-main/core/onnx/proto.js';
 import type { LayerScales, ScaleTable } from '../../src-main/core/quant/scale-table.js';
 import { describeShared, modelPath } from '../helpers/shared.js';

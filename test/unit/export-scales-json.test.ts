@@ -12,7 +12,7 @@ import {
   SCALE_CONVENTION,
   sha256File,
   writeScalesJson,
-} from '../../src-main/core/export/scales-json.js';
+} from '../../src-main/io/scales-json.js';
 import type { ScaleTable } from '../../src-main/core/quant/scale-table.js';
 
 const SHA = 'ab'.repeat(32);

@@ -13,7 +13,7 @@ import { runGraph } from '../../src-main/core/engine/interpreter.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import type { Tensor } from '../../src-main/core/graph/tensor.js';
 import { UnsupportedOpError } from '../../src-main/core/ops/types.js';
-import { prepareModel } from '../../src-main/service/model-setup.js';
+import { prepareModel } from '../../src-main/pipeline/model-setup.js';
 import { runCli } from '../helpers/cli.js';
 import { buildModel, randomTensor, rng, type NodeSpec } from '../helpers/onnx-build.js';
 

@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadModel, loadModelBytes } from '../../src-main/core/graph/load.js';
-import { readModelProto } from '../../src-main/core/onnx/import.js';
-import { MAX_MODEL_BYTES } from '../../src-main/core/onnx/model-file.js';
+import { loadModelBytes } from '../../src-main/core/graph/load.js';
+import { loadModel } from '../../src-main/io/model-file.js';
+import { readModelProto } from '../../src-main/io/model-file.js';
+import { MAX_MODEL_BYTES } from '../../src-main/io/model-file.js';
 import { runCli } from '../helpers/cli.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-mfile-'));

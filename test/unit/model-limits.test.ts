@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import { synthModel } from '../../src-main/core/synth/index.js';
-import { budgetProblem, DEFAULT_LIMITS, modelFigures, resolveLimits } from '../../src-main/service/model-limits.js';
-import { prepareModel } from '../../src-main/service/model-setup.js';
+import { budgetProblem, DEFAULT_LIMITS, modelFigures, resolveLimits } from '../../src-main/pipeline/model-limits.js';
+import { prepareModel } from '../../src-main/pipeline/model-setup.js';
 import { hugePadModel } from '../helpers/huge-pad-model.js';
 import { cardPath, describeShared, modelPath } from '../helpers/shared.js';
 

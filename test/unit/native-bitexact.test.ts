@@ -9,11 +9,11 @@
  * on one and two threads.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { cardToSpec, readCard } from '../../src-main/core/data/card.js';
-import { openDataset } from '../../src-main/core/data/dataset.js';
+import { cardToSpec, readCard } from '../../src-main/io/data/card.js';
+import { openDataset } from '../../src-main/io/data/dataset.js';
 import { compileEqm } from '../../src-main/core/eqm/write-eqm.js';
-import { loadModel } from '../../src-main/core/graph/load.js';
-import { Runtime, type NativeSessionOptions } from '../../src-main/runtime/native-runtime.js';
+import { loadModel } from '../../src-main/io/model-file.js';
+import { Runtime, type NativeSessionOptions } from '../../src-main/engines/native/native-runtime.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
 import { firstBitDifference, maxRelativeDifference, quantize, runReference } from '../helpers/native-models.js';
 import { cardPath, describeShared, IMAGENET_DIR, MNIST_DIR, modelPath } from '../helpers/shared.js';

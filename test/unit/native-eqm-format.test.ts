@@ -10,7 +10,7 @@ import { crc32 } from '../../src-main/core/eqm/crc32.js';
 import { EqmFormatError } from '../../src-main/core/eqm/format.js';
 import { readEqm, type EqmModel, type EqmOp } from '../../src-main/core/eqm/read-eqm.js';
 import { compileEqm, compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
-import { loadModel } from '../../src-main/core/graph/load.js';
+import { loadModel } from '../../src-main/io/model-file.js';
 import { describeShared, modelPath } from '../helpers/shared.js';
 import { quantize, randomInputs, tinyQuantized, type QuantizedModel } from '../helpers/native-models.js';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { crc32 } from '../../src-main/core/eqm/crc32.js';
 import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
-import { loadAddon, Runtime } from '../../src-main/runtime/native-runtime.js';
+import { loadAddon, Runtime } from '../../src-main/engines/native/native-runtime.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import { floatOpsModel, quantize, randomInputs, tinyQuantized } from '../helpers/native-models.js';

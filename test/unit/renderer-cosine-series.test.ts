@@ -1,6 +1,6 @@
 /** The Results page's per-layer cosine chart: per-layer names with evaluation values, groups only for the calibration's own. */
 import { expect, it } from 'vitest';
-import type { EvalResultInfo, RunInfo } from '../../src-main/service/app-types.js';
+import type { EvalResultInfo, RunInfo } from '../../src-main/contract/app-types.js';
 import { cosineSeries } from '../../src-renderer/src/pages/cosine-series.js';
 
 const run = (id: string, label: string, groups: [string, number][]) =>

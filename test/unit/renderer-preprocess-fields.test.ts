@@ -1,6 +1,6 @@
 /** The Data page's preprocessing fields: filled from a card with readable numbers, read back exactly. */
 import { expect, it } from 'vitest';
-import type { PreprocessForm } from '../../src-main/service/app-types.js';
+import type { PreprocessForm } from '../../src-main/contract/app-types.js';
 import { fmtNum, fmtScale, fromFields, parseNum, toFields } from '../../src-renderer/src/pages/preprocess-fields.js';
 
 const squeezenet: PreprocessForm = { resize: { mode: 'shorter', size: 227 }, centerCrop: { width: 227, height: 227 }, channelOrder: 'BGR', scale: 1, mean: [103.94, 116.78, 123.68], std: [1, 1, 1], layout: 'NCHW' };

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { AppEvent, RunInfo } from '../../src-main/service/app-types.js';
-import { readScalesJson } from '../../src-main/core/export/scales-json.js';
+import type { AppEvent, RunInfo } from '../../src-main/contract/app-types.js';
+import { readScalesJson } from '../../src-main/io/scales-json.js';
 import { serveApp, type RunningApp } from '../../src-main/server/serve.js';
 import { cardPath, describeShared, MNIST_DIR, modelPath } from '../helpers/shared.js';
 

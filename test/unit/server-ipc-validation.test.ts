@@ -8,8 +8,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createIpcCallHandler } from '../../src-main/electron/ipc-bridge.js';
 import { isAppUrl, rendererLocation } from '../../src-main/electron/security.js';
-import { createDispatcher } from '../../src-main/service/app-dispatch.js';
-import { AppService } from '../../src-main/service/app-service.js';
+import { createDispatcher } from '../../src-main/app/dispatch.js';
+import { AppService } from '../../src-main/app/app-service.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-ipc-'));
 const svc = new AppService({ dataRoot: root, mode: 'desktop', secrets: { encrypt: (s) => Buffer.from(`enc:${Buffer.from(s).toString('base64')}`) } });

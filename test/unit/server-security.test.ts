@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createDispatcher } from '../../src-main/service/app-dispatch.js';
-import { AppService } from '../../src-main/service/app-service.js';
+import { createDispatcher } from '../../src-main/app/dispatch.js';
+import { AppService } from '../../src-main/app/app-service.js';
 import { checkRequest } from '../../src-main/server/auth.js';
 import { startWebServer, type WebServer } from '../../src-main/server/web-server.js';
 

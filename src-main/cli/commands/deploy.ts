@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { deployModel } from '../../deploy/operations.js';
 import { compileVariant } from '../../deploy/prepare.js';
-import { DeviceRegistry } from '../../service/device-registry.js';
+import { DeviceRegistry } from '../../app/device-registry.js';
 import { DeviceSession } from '../../deploy/session.js';
 import { int } from '../parse.js';
 

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { KnownHosts } from '../../deploy/known-hosts.js';
 import { probe } from '../../deploy/operations.js';
-import type { Device, DeviceInput } from '../../deploy/registry.js';
-import { DeviceRegistry } from '../../service/device-registry.js';
+import type { Device, DeviceInput } from '../../contract/device.js';
+import { DeviceRegistry } from '../../app/device-registry.js';
 import { DeviceSession } from '../../deploy/session.js';
 import { int } from '../parse.js';
 import path from 'node:path';

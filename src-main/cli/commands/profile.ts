@@ -7,10 +7,10 @@
 import type { Command } from 'commander';
 import { compileVariant, loadEvalSet, type Variant } from '../../deploy/prepare.js';
 import { profileFleet } from '../../deploy/profile.js';
-import { readScalesJson } from '../../core/export/scales-json.js';
-import { DeviceRegistry } from '../../service/device-registry.js';
-import { DeviceResultStore, importNote } from '../../service/device-results.js';
-import type { DeviceResultInfo } from '../../store/device-results-table.js';
+import { readScalesJson } from '../../pipeline/quantize.js';
+import { DeviceRegistry } from '../../app/device-registry.js';
+import { DeviceResultStore, importNote } from '../../app/device-result-store.js';
+import type { DeviceResultInfo } from '../../contract/device-result.js';
 import { int } from '../parse.js';
 import { table } from '../tables.js';
 

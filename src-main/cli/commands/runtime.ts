@@ -1,6 +1,6 @@
 /** `easyquant compile` (ONNX + scales.json → EQM) and `easyquant bench` (latency of one engine). */
 import { Option, type Command } from 'commander';
-import { BENCH_ENGINES, runBench, runCompile, type BenchEngine } from '../../service/runtime-service.js';
+import { BENCH_ENGINES, runBench, runCompile, type BenchEngine } from '../../pipeline/runtime.js';
 import { limitsFrom, maxActivationOption, maxGmacsOption } from '../limit-options.js';
 import { int, shape } from '../parse.js';
 

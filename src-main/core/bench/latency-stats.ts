@@ -1,11 +1,6 @@
-/** Latency summary of repeated runs, as `easyquant bench --json` prints it. */
-export interface LatencyStats {
-  runs: number;
-  median_ms: number;
-  p90_ms: number;
-  min_ms: number;
-  max_ms: number;
-}
+import type { LatencyStats } from '../../contract/bench.js';
+
+export type { LatencyStats };
 
 /** Nearest-rank percentile of sorted values (p in [0, 100]). */
 export function percentile(sorted: readonly number[], p: number): number {

@@ -5,7 +5,7 @@
  */
 import type { LayerGroup } from '../quant/plan.js';
 import { NEGLIGIBLE_MAX_ABS } from '../quant/rounding.js';
-import type { CalibCapture } from './capture.js';
+import type { CalibCapture } from './capture-types.js';
 import type { EqBackend } from './eq-backend.js';
 import type { ProgressSink } from './progress.js';
 import type { CalibSettings } from './settings.js';

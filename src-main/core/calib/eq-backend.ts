@@ -4,7 +4,6 @@
  * control flow (eq-search.ts). Both must return bitwise-identical numbers.
  */
 import type { QuantLayer } from '../quant/plan.js';
-import type { CalibContext } from './calibrator.js';
 
 export interface LayerData {
   layer: QuantLayer;
@@ -38,11 +37,4 @@ export function reduceObjective(cos: ArrayLike<number>, t: number, L: number, N:
   let total = 0;
   for (let li = 0; li < L; li++) total += perLayer[li]! / N;
   return total / L;
-}
-
-/** The scoring data of one layer: sampled positions and the FP32 outputs there. */
-export function layerData(l: QuantLayer, ctx: CalibContext): LayerData {
-  const positions = ctx.capture.positions.get(l.name);
-  const np = positions ? positions.length : l.geom.P;
-  return { layer: l, np, positions, O: ctx.capture.preAct.get(l.name)! };
 }

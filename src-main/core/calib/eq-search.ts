@@ -10,10 +10,10 @@
  */
 import { maxAbsScale } from '../quant/rounding.js';
 import { quantizeWeights } from '../quant/fake-quant-layer.js';
-import type { LayerGroup } from '../quant/plan.js';
+import type { LayerGroup, QuantLayer } from '../quant/plan.js';
 import type { CalibContext, GroupDecision } from './calibrator.js';
 import { deadChannels, maxAbsWeightsForGroup } from './calibrator.js';
-import { layerData, type EqBackend, type LayerData, type WeightGrid } from './eq-backend.js';
+import type { EqBackend, LayerData, WeightGrid } from './eq-backend.js';
 import { klActivationScale } from './kl.js';
 import { ProgressClock } from './progress.js';
 import { gridFactors } from './settings.js';
@@ -162,4 +162,11 @@ export async function decideEq(group: LayerGroup, xs: Float32Array[], ctx: Calib
   const out = new Map<string, Float64Array>();
   group.layers.forEach((l, i) => out.set(l.name, wScales[i]!));
   return { aScale, wScales: out, cosBefore, cosAfter: cosNow };
+}
+
+/** The scoring data of one layer: sampled positions and the FP32 outputs there. */
+export function layerData(l: QuantLayer, ctx: CalibContext): LayerData {
+  const positions = ctx.capture.positions.get(l.name);
+  const np = positions ? positions.length : l.geom.P;
+  return { layer: l, np, positions, O: ctx.capture.preAct.get(l.name)! };
 }

@@ -1,7 +1,7 @@
 /** KL / entropy calibration, TensorRT style (2048 bins, thresholds from qmax+1 bins up). Weights: max-abs per channel. */
 import type { Calibrator } from './calibrator.js';
 import { maxAbsWeightsForGroup } from './calibrator.js';
-import type { CalibCapture } from './capture.js';
+import type { CalibCapture } from './capture-types.js';
 import { AbsHistogram, klThreshold } from './histogram.js';
 import { NEGLIGIBLE_MAX_ABS } from '../quant/rounding.js';
 

@@ -1,19 +1,7 @@
-/** Structured progress events, rendered as a bar by the CLI and as a list by the GUI. */
-export interface ProgressEvent {
-  stage: 'capture' | 'statistics' | 'search' | 'evaluate';
-  /** 1-based index of the current item (layer group or image) and the total */
-  index: number;
-  total: number;
-  /** layer (or group) name, or image id */
-  name: string;
-  phase?: 'weights' | 'activations';
-  cosBefore?: number;
-  cosAfter?: number;
-  elapsedMs: number;
-  etaMs?: number;
-}
+import type { ProgressEvent, ProgressSink } from '../../contract/progress.js';
 
-export type ProgressSink = (e: ProgressEvent) => void;
+
+export type { ProgressEvent, ProgressSink };
 
 export class ProgressClock {
   private readonly t0 = Date.now();

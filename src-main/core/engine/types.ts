@@ -1,7 +1,9 @@
 /** Common shapes of the evaluation engines. */
 import type { FloatTensor } from '../graph/tensor.js';
 
-export type EngineKind = 'fp32' | 'sim' | 'int-ref' | 'ort-qdq' | 'native';
+import type { EngineKind } from '../../contract/engine.js';
+
+export type { EngineKind };
 
 /** Receives each quantized layer's pre-activation output (output layout, float) for per-layer cosines. */
 export type LayerTap = (layer: string, preAct: Float32Array) => void;

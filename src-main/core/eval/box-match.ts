@@ -6,6 +6,9 @@
  */
 
 /** An axis-aligned box, corners (x0, y0) top-left and (x1, y1) bottom-right. */
+import type { DetectionScore } from '../../contract/demo.js';
+
+export type { DetectionScore };
 export interface Box {
   x0: number;
   y0: number;
@@ -71,14 +74,6 @@ export function fscoreOf(c: DetectionCounts): number {
   return (2 * c.matched) / (c.predicted + c.reference);
 }
 
-export interface DetectionScore {
-  matched: number;
-  predicted: number;
-  reference: number;
-  precision: number;
-  recall: number;
-  fscore: number;
-}
 
 /** Accumulates matches over images; precision/recall/F over the set (an empty side scores 1 only if both are empty). */
 export class DetectionCounter {

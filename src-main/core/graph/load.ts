@@ -4,7 +4,6 @@
  */
 import crypto from 'node:crypto';
 import { decodeModelProto, ModelFormatError, modelToGraph } from '../onnx/import.js';
-import { readModelFile } from '../onnx/model-file.js';
 import type { IModelProto } from '../onnx/proto.js';
 import type { Graph } from './ir.js';
 import { fuseActivations } from './passes/fuse-activation.js';
@@ -50,8 +49,4 @@ export function loadModelBytes(bytes: Uint8Array, file: string, opts: LoadOption
   inferShapes(graph);
   const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
   return { file, bytes, sha256, proto, graph, passes, notices };
-}
-
-export function loadModel(file: string, opts: LoadOptions = {}): LoadedModel {
-  return loadModelBytes(readModelFile(file), file, opts);
 }

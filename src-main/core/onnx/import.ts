@@ -5,7 +5,7 @@
 import type { AttrValue, Graph, Node, ValueInfo } from '../graph/ir.js';
 import type { Tensor } from '../graph/tensor.js';
 import { AttributeType, type IAttributeProto, type IModelProto, type IValueInfoProto, onnx, toNum } from './proto.js';
-import { isTflite, ModelFormatError, readModelFile } from './model-file.js';
+import { isTflite, ModelFormatError } from './model-format.js';
 import { decodeTensor } from './tensor-codec.js';
 
 export { ModelFormatError };
@@ -28,10 +28,6 @@ export function decodeModelProto(bytes: Uint8Array, file: string): IModelProto {
     throw new ModelFormatError(`${file}: not a valid ONNX model (no opset_import)`);
   }
   return model;
-}
-
-export function readModelProto(file: string): IModelProto {
-  return decodeModelProto(readModelFile(file), file);
 }
 
 export function defaultOpset(model: IModelProto): number {

@@ -11,8 +11,8 @@ import { buildResNet18 } from './resnet18.js';
 
 export type { SynthInfo, SynthResult } from './builder.js';
 
-export const SYNTH_ARCHS = ['resnet18', 'mobilenetv2'] as const;
-export type SynthArch = (typeof SYNTH_ARCHS)[number];
+export { SYNTH_ARCHS, type SynthArch } from '../../contract/synth.js';
+import { SYNTH_ARCHS, type SynthArch } from '../../contract/synth.js';
 
 export const SYNTH_MIN_SIZE = 32;
 export const SYNTH_MAX_SIZE = 1024;

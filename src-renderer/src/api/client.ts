@@ -2,8 +2,8 @@
  * The renderer's one client interface to the app service, with two implementations:
  * IPC (Electron preload, `window.easyquant`) and WebSocket (web mode). Pages only see EqClient.
  */
-import type { ApiMethod, ApiParams, ApiResults } from '../../../src-main/service/app-api';
-import type { AppEvent } from '../../../src-main/service/app-types';
+import type { ApiMethod, ApiParams, ApiResults } from '../../../src-main/contract/app-api';
+import type { AppEvent } from '../../../src-main/contract/app-types';
 import { IpcClient } from './ipc-client';
 import { WsClient } from './ws-client';
 

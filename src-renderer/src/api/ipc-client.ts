@@ -1,6 +1,6 @@
 /** EqClient over Electron IPC (the preload's `window.easyquant`). */
-import type { ApiMethod, ApiParams, ApiResults } from '../../../src-main/service/app-api';
-import type { AppEvent } from '../../../src-main/service/app-types';
+import type { ApiMethod, ApiParams, ApiResults } from '../../../src-main/contract/app-api';
+import type { AppEvent } from '../../../src-main/contract/app-types';
 import type { EasyQuantApi } from '../../../src-main/electron/ipc-contract';
 import { ApiError, type EqClient } from './client';
 

@@ -2,8 +2,8 @@
  * EqClient over the web-mode WebSocket (/api/ws). The access token comes from the page URL
  * (?token=…, kept in sessionStorage for reloads); the server's HttpOnly cookie also carries it.
  */
-import type { ApiMethod, ApiParams, ApiResults } from '../../../src-main/service/app-api';
-import type { AppEvent } from '../../../src-main/service/app-types';
+import type { ApiMethod, ApiParams, ApiResults } from '../../../src-main/contract/app-api';
+import type { AppEvent } from '../../../src-main/contract/app-types';
 import { ApiError, type EqClient } from './client';
 
 interface Pending {

@@ -4,7 +4,7 @@
  * calibration group (layers sharing an input, named `Conv_5+Conv_7`). The two are never mixed
  * on one axis: group names against per-layer values left points missing.
  */
-import type { EvalResultInfo, RunInfo } from '../../../src-main/service/app-types';
+import type { EvalResultInfo, RunInfo } from '../../../src-main/contract/app-types';
 
 export interface CosineSeries {
   source: 'evaluation' | 'calibration';

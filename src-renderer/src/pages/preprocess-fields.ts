@@ -3,7 +3,7 @@
  * card (or the saved dataset), numbers shown rounded (1/255 as "1/255", 0.40760784313… as
  * 0.407608), and parsed back exactly ("1/255" is 1/255).
  */
-import type { PreprocessForm } from '../../../src-main/service/app-types';
+import type { PreprocessForm } from '../../../src-main/contract/app-types';
 
 export interface PreprocessFields {
   resizeMode: 'none' | 'shorter' | 'stretch';

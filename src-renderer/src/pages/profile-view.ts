@@ -1,5 +1,5 @@
 /** Reads a profile record (app-deploy-backend.ts's shape) into what the Deploy page draws. */
-import type { ProfileInfo } from '../../../src-main/service/app-types';
+import type { ProfileInfo } from '../../../src-main/contract/app-types';
 
 interface VariantView {
   label: string;

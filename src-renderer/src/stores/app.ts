@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { markRaw } from 'vue';
-import type { AppInfo, EngineBuildInfo, EngineStatus, ProjectSummary } from '../../../src-main/service/app-types';
+import type { AppInfo, EngineBuildInfo, EngineStatus, ProjectSummary } from '../../../src-main/contract/app-types';
 import { createClient, errorText, type EqClient } from '../api/client';
 
 /** App-wide state: the service client, host info and the project list. */

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
-import type { ProjectDetailDto } from '../../../src-main/service/app-api';
-import type { AppEvent, ModelSummary, RunLayer, RunProgress } from '../../../src-main/service/app-types';
+import type { ProjectDetailDto } from '../../../src-main/contract/app-api';
+import type { AppEvent, ModelSummary, RunLayer, RunProgress } from '../../../src-main/contract/app-types';
 import { errorText } from '../api/client';
 import { useAppStore } from './app';
 

@@ -1,0 +1,97 @@
+/**
+ * zod schemas of every service method's parameters. Both transports (Electron IPC and the
+ * web server) validate incoming payloads against these before anything runs. Imports only zod,
+ * so the renderer can take the parameter types with `import type`.
+ */
+import { z } from 'zod';
+import { deviceNameSchema } from './device.js';
+
+const id = z.string().min(1).max(100);
+const filePath = z.string().min(1, 'a path is required').max(4096);
+
+export const PreprocessFormSchema = z.object({
+  resize: z.discriminatedUnion('mode', [
+    z.object({ mode: z.literal('none') }),
+    z.object({ mode: z.literal('shorter'), size: z.number().int().min(1).max(8192) }),
+    z.object({ mode: z.literal('stretch'), width: z.number().int().min(1).max(8192), height: z.number().int().min(1).max(8192) }),
+  ]),
+  centerCrop: z.object({ width: z.number().int().min(1), height: z.number().int().min(1) }).optional(),
+  channelOrder: z.enum(['RGB', 'BGR', 'GRAY']),
+  scale: z.number().finite(),
+  mean: z.array(z.number().finite()).min(1).max(4),
+  std: z.array(z.number().finite().positive()).min(1).max(4),
+  layout: z.enum(['NCHW', 'NHWC']),
+});
+
+export const CalibSettingsSchema = z.object({
+  method: z.enum(['eq', 'minmax', 'kl', 'percentile']),
+  bits: z.number().int().min(4).max(8),
+  alpha: z.number().positive(),
+  beta: z.number().positive(),
+  steps: z.number().int().min(1).max(10000),
+  rounds: z.number().int().min(1).max(20),
+  samplePositions: z.number().int().min(0),
+  percentile: z.number().gt(0).lte(100),
+  calibImages: z.number().int().min(1).max(100000),
+  threads: z.number().int().min(1).max(256),
+  strategy: z.enum(['grid', 'coarse-fine']).default('grid'),
+});
+
+const DeviceConfigSchema = z.discriminatedUnion('transport', [
+  z.object({
+    transport: z.literal('ssh'),
+    host: z.string().min(1).max(255),
+    port: z.number().int().min(1).max(65535),
+    user: z.string().min(1).max(64),
+    keyPath: z.string().max(4096).optional(),
+    dir: z.string().min(1).max(4096).optional(),
+  }),
+  z.object({ transport: z.literal('serial'), path: filePath, baud: z.number().int().min(300).max(4_000_000) }),
+]);
+
+const none = z.object({}).strict();
+
+export const API_SCHEMAS = {
+  'app.info': none,
+  'app.ping': none,
+  'projects.list': none,
+  'projects.create': z.object({ name: z.string().min(1, 'a project needs a name').max(200), model: filePath, card: filePath.optional() }).strict(),
+  'projects.get': z.object({ projectId: id }).strict(),
+  'projects.delete': z.object({ projectId: id }).strict(),
+  'model.inspect': z.object({ projectId: id }).strict(),
+  'data.set': z.object({ projectId: id, dataDir: filePath, labelsFile: filePath.optional(), preprocess: PreprocessFormSchema.optional() }).strict(),
+  'data.preview': z.object({ projectId: id, index: z.number().int().min(0) }).strict(),
+  'calib.start': z.object({ projectId: id, settings: CalibSettingsSchema }).strict(),
+  'calib.cancel': z.object({ runId: id }).strict(),
+  'calib.resume': z.object({ runId: id }).strict(),
+  'results.evaluate': z
+    .object({
+      projectId: id,
+      limit: z.number().int().min(1).max(100000),
+      runIds: z.array(id).optional(),
+      /** default: native when the addon loads, else int-ref */
+      engine: z.enum(['native', 'int-ref', 'sim', 'ort-qdq']).optional(),
+      /** leave out the calibration images (default) */
+      heldOut: z.boolean().default(true),
+    })
+    .strict(),
+  'results.histogram': z.object({ projectId: id, layer: z.string().min(1).max(500) }).strict(),
+  'exports.create': z.object({ projectId: id, runId: id, formats: z.array(z.enum(['scales', 'ncnn', 'trt', 'qdq', 'eqm'])).min(1) }).strict(),
+  'devices.list': none,
+  'devices.add': z.object({ name: deviceNameSchema, config: DeviceConfigSchema, secret: z.string().max(4096).optional() }).strict(),
+  'devices.remove': z.object({ deviceId: id }).strict(),
+  'devices.test': z.object({ deviceId: id }).strict(),
+  'profile.run': z.object({ projectId: id, deviceIds: z.array(id).min(1, 'choose at least one device'), runId: id, compare: z.array(z.enum(['int8', 'int7', 'fp32'])).default(['int8']) }).strict(),
+  'profile.list': z.object({ projectId: id }).strict(),
+  'devices.results': z.object({ deviceId: id }).strict(),
+  'demo.open': none,
+  'engine.status': none,
+  'engine.build': none,
+} as const;
+
+export type ApiMethod = keyof typeof API_SCHEMAS;
+export type ApiParams = { [K in ApiMethod]: z.input<(typeof API_SCHEMAS)[K]> };
+
+export function isApiMethod(m: unknown): m is ApiMethod {
+  return typeof m === 'string' && Object.prototype.hasOwnProperty.call(API_SCHEMAS, m);
+}

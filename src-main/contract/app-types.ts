@@ -1,0 +1,265 @@
+/**
+ * Data shapes of the app service API (projects, runs, results, devices, profiles) shared by
+ * the main process, the web server and the renderer. Types only: no runtime imports, so the
+ * renderer can `import type` this file.
+ */
+
+export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export type CalibMethodName = 'eq' | 'minmax' | 'kl' | 'percentile';
+export type ExportFormatName = 'scales' | 'ncnn' | 'trt' | 'qdq' | 'eqm';
+
+export interface ProjectSummary {
+  id: string;
+  name: string;
+  folder: string;
+  modelPath: string | null;
+  cardPath: string | null;
+  modelSha256: string | null;
+  createdAt: string;
+  updatedAt: string;
+  runs: number;
+}
+
+export interface PreprocessForm {
+  resize: { mode: 'none' } | { mode: 'shorter'; size: number } | { mode: 'stretch'; width: number; height: number };
+  centerCrop?: { width: number; height: number };
+  channelOrder: 'RGB' | 'BGR' | 'GRAY';
+  scale: number;
+  mean: number[];
+  std: number[];
+  layout: 'NCHW' | 'NHWC';
+}
+
+export interface DatasetInfo {
+  id: string;
+  projectId: string;
+  dataDir: string;
+  labelsFile: string | null;
+  preprocess: PreprocessForm | null;
+  kind: 'images' | 'mnist';
+  samples: number;
+  labelled: number;
+  createdAt: string;
+}
+
+export interface CalibSettingsForm {
+  method: CalibMethodName;
+  bits: number;
+  alpha: number;
+  beta: number;
+  steps: number;
+  rounds: number;
+  samplePositions: number;
+  percentile: number;
+  calibImages: number;
+  /** threads for the search (native-accelerated EQ; the TS reference is single-threaded) */
+  threads: number;
+  /** EQ candidates: the paper's grid, or a coarse grid refined around its best point (runs stored before it existed have none) */
+  strategy?: 'grid' | 'coarse-fine';
+}
+
+export interface RunLayer {
+  idx: number;
+  name: string;
+  cosBefore: number | null;
+  cosAfter: number | null;
+}
+
+export interface RunProgress {
+  stage: string;
+  index: number;
+  total: number;
+  name: string;
+  elapsedMs: number;
+  etaMs?: number;
+}
+
+export interface RunInfo {
+  id: string;
+  projectId: string;
+  method: CalibMethodName;
+  bits: number;
+  settings: CalibSettingsForm;
+  calibImages: number;
+  status: RunStatus;
+  error: string | null;
+  artifactDir: string;
+  attempts: number;
+  startedAt: string;
+  finishedAt: string | null;
+  seconds: number | null;
+  lastProgress: RunProgress | null;
+  layers: RunLayer[];
+  label: string;
+}
+
+export interface EvalResultInfo {
+  id: string;
+  projectId: string;
+  runId: string | null;
+  label: string;
+  engine: string;
+  images: number;
+  top1: number | null;
+  top5: number | null;
+  agreement: number | null;
+  meanCosine: number | null;
+  layerCosine: Record<string, number>;
+  /** held-out evaluation: the first image index used (the calibration images come before); null = from image 0 */
+  heldOutFrom?: number | null;
+  createdAt: string;
+}
+
+export type EvalEngineName = 'native' | 'int-ref' | 'sim' | 'ort-qdq';
+
+export interface ExportInfo {
+  id: string;
+  runId: string;
+  format: string;
+  path: string;
+  createdAt: string;
+}
+
+export interface SshDeviceConfig {
+  transport: 'ssh';
+  host: string;
+  port: number;
+  user: string;
+  /** private key referenced by path (never copied into the database) */
+  keyPath?: string;
+  /** folder on the board for the runner and models (default: .easyquant in the login folder) */
+  dir?: string;
+  /** set by `easyquant devices add --jump` (the devices table is shared with the CLI) */
+  jump?: { host: string; port: number; user: string; keyPath: string };
+  timeoutMs?: number;
+}
+export interface SerialDeviceConfig {
+  transport: 'serial';
+  path: string;
+  baud: number;
+  dir?: string;
+  timeoutMs?: number;
+}
+export type DeviceConfig = SshDeviceConfig | SerialDeviceConfig;
+
+export interface DeviceInfo {
+  id: string;
+  name: string;
+  config: DeviceConfig;
+  hasSecret: boolean;
+  probe: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export interface ProfileInfo {
+  id: string;
+  projectId: string;
+  deviceId: string;
+  deviceName: string;
+  runId: string | null;
+  status: 'running' | 'done' | 'failed';
+  error: string | null;
+  result: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export interface LayerRow {
+  name: string;
+  op: string;
+  quantized: boolean;
+  reason: string;
+  macs: number;
+  params: number;
+  inputShape: number[];
+  outputShape: number[];
+}
+
+export interface ModelSummary {
+  file: string;
+  sha256: string;
+  opset: number;
+  inputs: { name: string; dims: number[] }[];
+  outputs: { name: string; dims: number[] }[];
+  ops: Record<string, number>;
+  macs: number;
+  params: number;
+  quantizedLayers: number;
+  layers: LayerRow[];
+  /** the model card's preprocessing, for the Data page's form (null without a card) */
+  cardPreprocess: PreprocessForm | null;
+}
+
+export interface HistogramInfo {
+  layer: string;
+  tensor: string;
+  max: number;
+  /** bin edges are i * max / counts.length */
+  counts: number[];
+  thresholds: { runId: string; label: string; threshold: number }[];
+}
+
+export interface PreviewInfo {
+  index: number;
+  id: string;
+  label: number | null;
+  /** data:image/png;base64 of the preprocessed tensor with its normalisation undone, in RGB (min-max scaled without a spec) */
+  png: string;
+  width: number;
+  height: number;
+  channels: number;
+  min: number;
+  max: number;
+  mean: number;
+}
+
+export interface AppInfo {
+  version: string;
+  mode: 'desktop' | 'web';
+  deployAvailable: boolean;
+  deployNote: string;
+  demoAvailable: boolean;
+  secretsAllowed: boolean;
+}
+
+export interface EngineBuildInfo {
+  state: 'idle' | 'running' | 'done' | 'failed';
+  /** one line for the user: what happened (or why it failed) */
+  message: string | null;
+  /** the last lines of the build's output */
+  log: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** Which engine the app computes with: the native addon (ISA, threads) or the TypeScript fallback. */
+export interface EngineStatus {
+  native: boolean;
+  /** ISA level the native kernels run at (EQ_ISA or the best this CPU has); null without the addon */
+  isa: string | null;
+  availableIsas: string[];
+  /** CPUs the native engine uses by default (the process's affinity mask) */
+  threads: number | null;
+  addonFile: string | null;
+  /** why the addon is not available */
+  reason: string | null;
+  build: EngineBuildInfo;
+}
+
+/** Events pushed from the service to every client. */
+export type AppEvent =
+  | { type: 'run.progress'; runId: string; projectId: string; progress: RunProgress; layer?: RunLayer }
+  | { type: 'run.finished'; runId: string; projectId: string; status: RunStatus; error?: string }
+  | { type: 'eval.progress'; projectId: string; label: string; index: number; total: number }
+  | { type: 'profile.progress'; projectId: string; profileId: string; deviceName: string; message: string }
+  | { type: 'profile.finished'; projectId: string; profileId: string; status: 'done' | 'failed'; error?: string }
+  | { type: 'demo.progress'; message: string }
+  | { type: 'engine.build'; build: EngineBuildInfo };
+
+/** Where a project's model, card, preprocessing and data come from (what a job needs to start). */
+export interface ProjectInputs {
+  model: string;
+  card?: string;
+  preprocess?: PreprocessForm;
+  data: string;
+  labels?: string;
+}

@@ -1,0 +1,286 @@
+/**
+ * scales.json: the versioned, documented file a calibration run writes and every exporter,
+ * the integer engine and the CLI read back (schema: docs/scales-json.md).
+ *
+ * The file stores scales in OUR convention (a scale S is a multiplier,
+ * q = clip(round(x * S), -qmax, qmax)); the `scale_convention` field spells it out and is
+ * checked on read, so a file written with the reciprocal (ONNX/TensorRT) convention is
+ * rejected rather than silently misread.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { CalibMethod, LayerScales, ScaleTable } from '../core/quant/scale-table.js';
+import { qmaxForBits } from '../core/quant/scale-table.js';
+
+export const SCALES_FORMAT = 'easyquant-scales';
+export const SCALES_VERSION = 1;
+export const SCALE_CONVENTION = 'q = clip(round(x * scale), -qmax, qmax)';
+export const CALIB_METHODS: readonly CalibMethod[] = ['eq', 'minmax', 'kl', 'percentile'];
+
+/** A scales.json that cannot be read: the message names the file and the offending field. */
+export class ScalesFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    detail: string,
+  ) {
+    super(`${file}: ${field ? `${field}: ` : ''}${detail}`);
+    this.name = 'ScalesFileError';
+  }
+}
+
+/** The table was made for another model file than the one it is being applied to. */
+export class ModelMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelMismatchError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// writing
+
+function num(x: number): string {
+  // JSON.stringify gives the shortest representation that reads back to the same double
+  return JSON.stringify(x);
+}
+
+function str(s: string): string {
+  return JSON.stringify(s);
+}
+
+function layerJson(l: LayerScales, indent: string): string {
+  const i2 = indent + '  ';
+  const lines = [
+    `${i2}"name": ${str(l.name)}`,
+    `${i2}"op": ${str(l.op)}`,
+    `${i2}"input": ${str(l.input)}`,
+    `${i2}"output": ${str(l.output)}`,
+    `${i2}"weight": ${str(l.weight)}`,
+    `${i2}"input_scale": ${num(l.inputScale)}`,
+    `${i2}"weight_scales": [${l.weightScales.map(num).join(', ')}]`,
+  ];
+  if (l.cosine !== undefined) lines.push(`${i2}"cosine": ${num(l.cosine)}`);
+  return `${indent}{\n${lines.join(',\n')}\n${indent}}`;
+}
+
+function checkWritable(table: ScaleTable): void {
+  // refuse to write a file we would refuse to read
+  const fail = (field: string, detail: string) => {
+    throw new Error(`cannot write scales.json: ${field}: ${detail}`);
+  };
+  const pos = (field: string, v: number) => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(field, `scale must be a positive finite number, got ${v}`);
+  };
+  let qmax: number;
+  try {
+    qmax = qmaxForBits(table.bits);
+  } catch (e) {
+    return fail('bits', (e as Error).message);
+  }
+  if (table.qmax !== qmax) fail('qmax', `${table.qmax} does not match bits ${table.bits} (expected ${qmax})`);
+  table.layers.forEach((l, i) => {
+    pos(`layers[${i}] '${l.name}' input_scale`, l.inputScale);
+    if (l.weightScales.length === 0) fail(`layers[${i}] '${l.name}' weight_scales`, 'empty');
+    l.weightScales.forEach((s, c) => pos(`layers[${i}] '${l.name}' weight_scales[${c}]`, s));
+    if (l.cosine !== undefined && !Number.isFinite(l.cosine)) fail(`layers[${i}] '${l.name}' cosine`, `not a finite number: ${l.cosine}`);
+  });
+  for (const [k, v] of Object.entries(table.tensors)) pos(`tensors['${k}']`, v);
+}
+
+/** Serialises a ScaleTable as scales.json text (stable key order, one layer per block). */
+export function writeScalesJson(table: ScaleTable): string {
+  checkWritable(table);
+  const tensorEntries = Object.entries(table.tensors);
+  const parts = [
+    `  "format": ${str(SCALES_FORMAT)}`,
+    `  "version": ${SCALES_VERSION}`,
+    `  "model": { "file": ${str(table.modelFile)}, "sha256": ${str(table.modelSha256.toLowerCase())} }`,
+    `  "bits": ${table.bits}`,
+    `  "qmax": ${table.qmax}`,
+    `  "method": ${str(table.method)}`,
+    `  "scale_convention": ${str(SCALE_CONVENTION)}`,
+    `  "settings": ${JSON.stringify(table.settings ?? {})}`,
+    `  "created_at": ${str(table.createdAt)}`,
+    table.layers.length === 0 ? `  "layers": []` : `  "layers": [\n${table.layers.map((l) => layerJson(l, '    ')).join(',\n')}\n  ]`,
+    tensorEntries.length === 0
+      ? `  "tensors": {}`
+      : `  "tensors": {\n${tensorEntries.map(([k, v]) => `    ${str(k)}: ${num(v)}`).join(',\n')}\n  }`,
+  ];
+  return `{\n${parts.join(',\n')}\n}\n`;
+}
+
+// ---------------------------------------------------------------------------------------
+// reading
+
+type Json = unknown;
+
+function isObject(v: Json): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: Json): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+/**
+ * Parses and validates scales.json text. `file` is used in error messages only.
+ * Throws ScalesFileError naming the file and the field on any problem.
+ */
+export function parseScalesJson(text: string, file: string): ScaleTable {
+  const err = (field: string, detail: string): never => {
+    throw new ScalesFileError(file, field, detail);
+  };
+  let root: Json;
+  try {
+    root = JSON.parse(text);
+  } catch (e) {
+    return err('', `not valid JSON (${(e as Error).message})`);
+  }
+  if (!isObject(root)) return err('', `expected a JSON object at the top level, got ${describe(root)}`);
+
+  const getString = (obj: Record<string, Json>, key: string, field: string, allowEmpty = false): string => {
+    const v = obj[key];
+    if (typeof v !== 'string') return err(field, `expected a string, got ${describe(v)}`);
+    if (!allowEmpty && v.length === 0) return err(field, 'must not be empty');
+    return v;
+  };
+  const getScale = (v: Json, field: string): number => {
+    if (typeof v !== 'number') return err(field, `expected a number, got ${describe(v)}`);
+    if (!Number.isFinite(v)) return err(field, `scale must be finite, got ${v}`);
+    if (v <= 0) return err(field, `scale must be positive, got ${v}`);
+    return v;
+  };
+
+  if (root['format'] !== SCALES_FORMAT) {
+    return err('format', `expected "${SCALES_FORMAT}", got ${describe(root['format'])}: this is not an EasyQuant scales file`);
+  }
+  const version = root['version'];
+  if (typeof version !== 'number' || !Number.isInteger(version)) return err('version', `expected an integer, got ${describe(version)}`);
+  if (version > SCALES_VERSION) {
+    return err('version', `file has version ${version}, this build reads version ${SCALES_VERSION} only (written by a newer EasyQuant Studio?)`);
+  }
+  if (version !== SCALES_VERSION) return err('version', `unsupported version ${version} (expected ${SCALES_VERSION})`);
+
+  const model = root['model'];
+  if (!isObject(model)) return err('model', `expected an object {"file", "sha256"}, got ${describe(model)}`);
+  const modelFile = getString(model, 'file', 'model.file');
+  const sha = getString(model, 'sha256', 'model.sha256');
+  if (!/^[0-9a-fA-F]{64}$/.test(sha)) return err('model.sha256', `expected 64 hex digits, got ${describe(sha)}`);
+
+  const bits = root['bits'];
+  if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 2 || bits > 8) {
+    return err('bits', `expected an integer from 2 to 8, got ${describe(bits)}`);
+  }
+  const qmax = root['qmax'];
+  const expectQmax = qmaxForBits(bits);
+  if (typeof qmax !== 'number') return err('qmax', `expected a number, got ${describe(qmax)}`);
+  if (qmax !== expectQmax) return err('qmax', `${qmax} does not match bits ${bits} (expected 2^(bits-1)-1 = ${expectQmax})`);
+
+  const method = root['method'];
+  if (typeof method !== 'string' || !(CALIB_METHODS as readonly string[]).includes(method)) {
+    return err('method', `expected one of ${CALIB_METHODS.join(', ')}, got ${describe(method)}`);
+  }
+  const conv = root['scale_convention'];
+  if (conv !== SCALE_CONVENTION) {
+    return err('scale_convention', `expected "${SCALE_CONVENTION}", got ${describe(conv)} (scales in another convention, e.g. the ONNX/TensorRT reciprocal, cannot be read as they are)`);
+  }
+  const settings = root['settings'] === undefined ? {} : root['settings'];
+  if (!isObject(settings)) return err('settings', `expected an object, got ${describe(settings)}`);
+  const createdAt = getString(root, 'created_at', 'created_at');
+  if (Number.isNaN(Date.parse(createdAt))) return err('created_at', `not a date/time: ${JSON.stringify(createdAt)}`);
+
+  const layersJ = root['layers'];
+  if (!Array.isArray(layersJ)) return err('layers', `expected an array, got ${describe(layersJ)}`);
+  const layers: LayerScales[] = [];
+  const seen = new Set<string>();
+  layersJ.forEach((lj: Json, i: number) => {
+    const at = `layers[${i}]`;
+    if (!isObject(lj)) return err(at, `expected an object, got ${describe(lj)}`);
+    const name = getString(lj, 'name', `${at}.name`);
+    const where = `${at} ('${name}')`;
+    if (seen.has(name)) err(`${where}.name`, 'duplicate layer name');
+    seen.add(name);
+    const op = getString(lj, 'op', `${where}.op`);
+    const input = getString(lj, 'input', `${where}.input`);
+    const output = getString(lj, 'output', `${where}.output`);
+    const weight = getString(lj, 'weight', `${where}.weight`);
+    const inputScale = getScale(lj['input_scale'], `${where}.input_scale`);
+    const ws = lj['weight_scales'];
+    if (!Array.isArray(ws)) return err(`${where}.weight_scales`, `expected an array of numbers, got ${describe(ws)}`);
+    if (ws.length === 0) return err(`${where}.weight_scales`, 'must have one scale per output channel, got an empty array');
+    const weightScales = ws.map((s: Json, c: number) => getScale(s, `${where}.weight_scales[${c}]`));
+    const layer: LayerScales = { name, op, input, output, weight, weightScales, inputScale };
+    const cos = lj['cosine'];
+    if (cos !== undefined && cos !== null) {
+      if (typeof cos !== 'number' || !Number.isFinite(cos) || cos < -1.000001 || cos > 1.000001) {
+        return err(`${where}.cosine`, `expected a number from -1 to 1, got ${describe(cos)}`);
+      }
+      layer.cosine = cos;
+    }
+    layers.push(layer);
+  });
+
+  const tensorsJ = root['tensors'];
+  if (!isObject(tensorsJ)) return err('tensors', `expected an object {tensor name: scale}, got ${describe(tensorsJ)}`);
+  const tensors: Record<string, number> = {};
+  for (const [k, v] of Object.entries(tensorsJ)) {
+    if (k.length === 0) return err('tensors', 'empty tensor name');
+    tensors[k] = getScale(v, `tensors['${k}']`);
+  }
+
+  return {
+    bits,
+    qmax,
+    method: method as CalibMethod,
+    modelSha256: sha.toLowerCase(),
+    modelFile,
+    layers,
+    tensors,
+    settings: settings as Record<string, unknown>,
+    createdAt,
+  };
+}
+
+/** Reads and parses a scales.json file. */
+export function readScalesJson(file: string): ScaleTable {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ScalesFileError(file, '', `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return parseScalesJson(text, file);
+}
+
+// ---------------------------------------------------------------------------------------
+// model identity
+
+/** sha256 (lowercase hex) of a file's bytes. */
+export function sha256File(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** sha256 (lowercase hex) of bytes already in memory. */
+export function sha256Bytes(bytes: Uint8Array): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+const short = (h: string) => `${h.slice(0, 12)}..`;
+
+/**
+ * Throws ModelMismatchError when `sha256` (of the model at `file`) is not the model the
+ * table was calibrated on.
+ */
+export function checkModelMatches(table: ScaleTable, sha256: string, file: string): void {
+  if (table.modelSha256.toLowerCase() === sha256.toLowerCase()) return;
+  throw new ModelMismatchError(
+    `scales.json was written for model sha256 ${short(table.modelSha256.toLowerCase())} (${table.modelFile}), ` +
+      `but ${file} has sha256 ${short(sha256.toLowerCase())}; recalibrate for this model or pass the model the scales were made for`,
+  );
+}

@@ -1,0 +1,134 @@
+/** Top-level calibration: FP32 capture, sequential group-by-group scale decisions, scale table. */
+import type { LoadedModel } from '../../core/graph/load.js';
+import { assignTensorScales, tensorsToMeasure } from '../../core/quant/assign-scales.js';
+import { planQuantization, type QuantPlan } from '../../core/quant/plan.js';
+import { qmaxForBits, type ScaleTable } from '../../core/quant/scale-table.js';
+import { type Calibrator, DEAD_WEIGHT_MAX, deadChannels } from '../../core/calib/calibrator.js';
+import { captureReference } from '../../engines/capture.js';
+import { eqCalibrator } from '../../core/calib/eq.js';
+import { klCalibrator } from '../../core/calib/kl.js';
+import { minMaxCalibrator } from '../../core/calib/minmax.js';
+import { percentileCalibrator } from '../../core/calib/percentile.js';
+import type { ProgressSink } from '../../core/calib/progress.js';
+import { runSequential } from './sequential.js';
+import { EXECUTION_SETTINGS, type CalibSettings, validateSettings } from '../../core/calib/settings.js';
+import { nativeBackend } from '../../engines/native/eq-native.js';
+import { removeCheckpoint } from '../../io/checkpoint.js';
+import { loadCalibAddon, type NativeCalibAddon } from '../../engines/native/native-calib.js';
+
+export const CALIBRATORS: Record<CalibSettings['method'], Calibrator> = {
+  eq: eqCalibrator,
+  minmax: minMaxCalibrator,
+  kl: klCalibrator,
+  percentile: percentileCalibrator,
+};
+
+export interface CalibrationResult {
+  table: ScaleTable;
+  plan: QuantPlan;
+  seconds: number;
+  /** per group: objective before/after (EQ) */
+  groups: { name: string; cosBefore?: number; cosAfter?: number }[];
+  /** scoring engine used ('native' or 'ts') and the groups taken from a checkpoint */
+  accel: 'native' | 'ts';
+  resumedGroups: number;
+}
+
+/** The native addon when --accel asks for it (or auto finds it); undefined: TypeScript reference. */
+function pickAccel(settings: CalibSettings, warn: (m: string) => void): NativeCalibAddon | undefined {
+  if (settings.accel === 'ts') return undefined;
+  try {
+    return loadCalibAddon();
+  } catch (e) {
+    if (settings.accel === 'native') throw e;
+    if (settings.method === 'eq') warn(`${(e as Error).message}; using the TypeScript reference search`);
+    return undefined;
+  }
+}
+
+export async function calibrate(
+  model: LoadedModel,
+  samples: Float32Array[],
+  inputDims: number[],
+  settings: CalibSettings,
+  opts: { onProgress?: ProgressSink; shouldStop?: () => boolean; warn?: (m: string) => void } = {},
+): Promise<CalibrationResult> {
+  validateSettings(settings);
+  if (samples.length === 0) throw new Error('no calibration images');
+  const t0 = performance.now();
+  const qmax = qmaxForBits(settings.bits);
+  const plan = planQuantization(model.graph);
+  if (plan.layers.length === 0) throw new Error(`${model.file}: no quantizable layer (Conv/Gemm/MatMul with constant weights) found`);
+  const layerOutputs = new Set(plan.layers.map((l) => l.output));
+  const extra = tensorsToMeasure(model.graph, plan.groups.map((g) => g.input), layerOutputs);
+  const warn = opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
+  warnDeadChannels(plan, warn);
+  const addon = pickAccel(settings, warn);
+  const threads = settings.threads;
+  const cancel = new Int32Array(new SharedArrayBuffer(4));
+  const native = addon ? { addon, threads, cancel, backend: nativeBackend({ qmax, threads, cancel, addon }) } : undefined;
+  const capture = await captureReference(model, plan, samples, inputDims, settings.samplePositions, opts.onProgress, extra, opts.shouldStop);
+  try {
+    const seq = await runSequential(model, plan, samples, inputDims, capture, CALIBRATORS[settings.method], settings, qmax, {
+      onProgress: opts.onProgress,
+      shouldStop: opts.shouldStop,
+      native,
+      modelSha256: model.sha256,
+      warn,
+    });
+    const layerInputs = new Map<string, number>();
+    for (const g of plan.groups) layerInputs.set(g.input, Math.fround(seq.decisions.get(g.input)!.aScale));
+    const table: ScaleTable = {
+      bits: settings.bits,
+      qmax,
+      method: settings.method,
+      modelSha256: model.sha256,
+      modelFile: model.file.split(/[\\/]/).pop() ?? model.file,
+      layers: plan.layers.map((l) => {
+        const g = plan.groups.find((x) => x.layers.includes(l))!;
+        const d = seq.decisions.get(g.input)!;
+        return {
+          name: l.name,
+          op: l.op,
+          input: l.input,
+          output: l.output,
+          weight: l.weight,
+          weightScales: Array.from(d.wScales.get(l.name)!, (v) => Math.fround(v)),
+          inputScale: Math.fround(d.aScale),
+          cosine: seq.layerCosine.get(l.name),
+        };
+      }),
+      tensors: assignTensorScales(model.graph, layerInputs, layerOutputs, capture.maxAbs, qmax),
+      settings: { ...resultSettings(settings), calibrationImages: samples.length },
+      createdAt: new Date().toISOString(),
+    };
+    const groups = plan.groups.map((g) => {
+      const d = seq.decisions.get(g.input)!;
+      return { name: g.layers.map((l) => l.name).join('+'), cosBefore: d.cosBefore, cosAfter: d.cosAfter };
+    });
+    if (settings.method === 'eq' && settings.checkpoint) removeCheckpoint(settings.checkpoint);
+    return { table, plan, seconds: (performance.now() - t0) / 1000, groups, accel: native ? 'native' : 'ts', resumedGroups: seq.resumedGroups };
+  } finally {
+    capture.dispose();
+  }
+}
+
+/** The settings that decide the result (engine, threads and checkpoint handling do not). */
+function resultSettings(s: CalibSettings): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...s };
+  for (const k of EXECUTION_SETTINGS) delete out[k];
+  return out;
+}
+
+/** One warning per layer with output channels whose weights are all ~0 (they get a finite stand-in scale). */
+function warnDeadChannels(plan: QuantPlan, warn: (m: string) => void): void {
+  for (const l of plan.layers) {
+    const dead = deadChannels(l.wRows, l.geom.cout, l.geom.K);
+    if (dead.length === 0) continue;
+    const shown = dead.slice(0, 10).join(', ') + (dead.length > 10 ? `, ... (${dead.length - 10} more)` : '');
+    warn(
+      `layer '${l.name}' (${l.op}): output channel${dead.length > 1 ? 's' : ''} ${shown} of ${l.geom.cout} ha${dead.length > 1 ? 've' : 's'} all weights ~0 ` +
+        `(max |w| < ${DEAD_WEIGHT_MAX}); their weights quantize to 0 (a finite stand-in scale) and the channel outputs its bias`,
+    );
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Runs the network over the calibration images layer group by layer group, in topological
+ * order, quantizing each group with the scales its calibrator decides. The inputs a group
+ * sees come from the already-quantized earlier layers (fake-quant), so accumulated error
+ * counts, as the EasyQuant paper prescribes; the `fp32` variant feeds FP32 activations.
+ *
+ * With a checkpoint file, every decided group is saved (atomically) before the next one
+ * starts; a resumed run takes the saved decisions instead of searching again and recomputes
+ * the quantized activations from them, so it ends with the same scales bit for bit.
+ * Cancellation (`shouldStop`) is polled every 50 ms while native work runs on worker threads,
+ * and between graph nodes.
+ */
+import type { LoadedModel } from '../../core/graph/load.js';
+import type { Tensor } from '../../core/graph/tensor.js';
+import { applyActivation, runNodeFp32 } from '../../core/engine/interpreter.js';
+import { cosine, fakeQuantPreAct, quantizeInput, quantizeWeights, sampleOutput, toOutputLayout } from '../../core/quant/fake-quant-layer.js';
+import type { QuantLayer, QuantPlan } from '../../core/quant/plan.js';
+import type { NativeCalibAddon } from '../../engines/native/native-calib.js';
+import type { Calibrator, GroupDecision } from '../../core/calib/calibrator.js';
+import type { CalibCapture } from '../../core/calib/capture-types.js';
+import type { EqBackend } from '../../core/calib/eq-backend.js';
+import { fromCheckpointGroup, readCheckpoint, runFingerprint, toCheckpointGroup, writeCheckpoint, type CheckpointGroup } from '../../io/checkpoint.js';
+import type { ProgressSink } from '../../core/calib/progress.js';
+import type { CalibSettings } from '../../core/calib/settings.js';
+
+export interface SequentialResult {
+  decisions: Map<string, GroupDecision>; // group input → decision
+  /** layer name → mean cosine (sampled positions) of the pre-activation output on the calibration set */
+  layerCosine: Map<string, number>;
+  /** groups taken from a checkpoint instead of being searched */
+  resumedGroups: number;
+}
+
+export interface SequentialOptions {
+  onProgress?: ProgressSink;
+  shouldStop?: () => boolean;
+  /** native kernels for the search and the layer forward (undefined: TypeScript reference) */
+  native?: { addon: NativeCalibAddon; backend: EqBackend; threads: number; cancel: Int32Array };
+  modelSha256?: string;
+  warn?: (m: string) => void;
+}
+
+export class CalibrationCancelled extends Error {
+  constructor() {
+    super('calibration cancelled');
+    this.name = 'CalibrationCancelled';
+  }
+}
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+export async function runSequential(
+  model: LoadedModel,
+  plan: QuantPlan,
+  samples: Float32Array[],
+  inputDims: number[],
+  capture: CalibCapture,
+  calibrator: Calibrator,
+  settings: CalibSettings,
+  qmax: number,
+  opts: SequentialOptions = {},
+): Promise<SequentialResult> {
+  const { onProgress, shouldStop, native } = opts;
+  const graph = model.graph;
+  const N = samples.length;
+  const layerByNode = new Map(plan.layers.map((l) => [l.node, l]));
+  const groupOf = new Map(plan.layers.map((l) => [l.name, plan.groups.find((g) => g.layers.includes(l))!]));
+  const last = new Map<string, number>();
+  graph.nodes.forEach((n, i) => n.inputs.forEach((x) => x && last.set(x, i)));
+  const values = new Map<string, Tensor[]>();
+  values.set(graph.inputs[0]!.name, samples.map((s) => ({ dtype: 'float32', dims: inputDims, data: s })));
+  const decisions = new Map<string, GroupDecision>();
+  const layerCosine = new Map<string, number>();
+  const get = (name: string, i: number): Tensor | undefined => values.get(name)?.[i] ?? graph.initializers.get(name);
+
+  // checkpoint / resume
+  const ckptFile = settings.method === 'eq' ? settings.checkpoint : undefined;
+  const fingerprint = ckptFile ? runFingerprint(opts.modelSha256 ?? '', samples, settings, plan.groups.map((g) => g.input)) : '';
+  const saved: CheckpointGroup[] = [];
+  const resumed = new Map<string, GroupDecision>();
+  if (ckptFile && settings.resume) {
+    const r = readCheckpoint(ckptFile, fingerprint);
+    if (r.ok) {
+      for (const g of r.groups) resumed.set(g.input, fromCheckpointGroup(g));
+      saved.push(...r.groups);
+      opts.warn?.(`resuming from checkpoint ${ckptFile}: ${r.groups.length} of ${plan.groups.length} layer groups already decided`);
+    } else if ('reason' in r) {
+      opts.warn?.(`${r.reason}; ignoring it and starting over`);
+    } else {
+      opts.warn?.(`no checkpoint at ${ckptFile}; starting from the beginning`);
+    }
+  }
+
+  // cancellation: a flag the native workers read, set from a poll of shouldStop
+  const stopped = () => {
+    if (shouldStop?.()) {
+      if (native) Atomics.store(native.cancel, 0, 1);
+      return true;
+    }
+    return false;
+  };
+  const poll = shouldStop && native ? setInterval(stopped, 50) : undefined;
+
+  let groupIndex = 0;
+  // progress: elapsed/ETA over the whole run, weighting each group by its MACs (search cost
+  // grows with them); within a group the weight phase counts as half
+  const t0 = Date.now();
+  // per layer: the search scores steps candidates twice (weights, activations) on the sampled
+  // positions, then the layer runs once on all positions
+  const groupWork = plan.groups.map(
+    (g) => g.layers.reduce((a, l) => a + l.geom.cout * l.geom.K * (l.geom.P + 2 * settings.steps * Math.min(l.geom.P, settings.samplePositions || l.geom.P)), 0) + 1,
+  );
+  const totalWork = groupWork.reduce((a, b) => a + b, 0);
+  let doneWork = 0;
+  let resumedWork = 0;
+  const groupProgress: ProgressSink | undefined = onProgress
+    ? (e) => {
+        const frac = (doneWork + groupWork[groupIndex]! * (e.phase === 'weights' ? 0.5 : 1)) / totalWork;
+        const elapsedMs = Date.now() - t0;
+        // resumed groups took (almost) no time: the ETA extrapolates from the searched ones
+        const searched = (frac * totalWork - resumedWork) / totalWork;
+        onProgress({ ...e, elapsedMs, etaMs: searched > 0 ? (elapsedMs * (1 - frac)) / searched : undefined });
+      }
+    : undefined;
+
+  const forwardLayer = async (l: QuantLayer, d: GroupDecision, simXs: Float32Array[]): Promise<Float32Array[]> => {
+    const ws = d.wScales.get(l.name)!;
+    const wq = quantizeWeights(l, ws, qmax);
+    if (native) {
+      const outs = simXs.map(() => new Float32Array(l.geom.cout * l.geom.P));
+      await native.addon.calibLayerForward({ geom: l.geom, xs: simXs, outs, aScale: d.aScale, qmax, wq, wScales: ws, bias: l.bias, threads: native.threads, cancel: native.cancel });
+      return outs;
+    }
+    return simXs.map((x) => toOutputLayout(l.geom, fakeQuantPreAct(l, quantizeInput(x, d.aScale, qmax), d.aScale, wq, ws, undefined, qmax, graph.opset)));
+  };
+
+  try {
+    for (let idx = 0; idx < graph.nodes.length; idx++) {
+      const node = graph.nodes[idx]!;
+      if (stopped()) throw new CalibrationCancelled();
+      const layer = layerByNode.get(node);
+      if (layer) {
+        const group = groupOf.get(layer.name)!;
+        if (!decisions.has(group.input)) {
+          const name = group.layers.map((l) => l.name).join('+');
+          let d = resumed.get(group.input);
+          if (d) {
+            resumedWork += groupWork[groupIndex]!;
+            groupProgress?.({ stage: 'search', index: groupIndex + 1, total: plan.groups.length, name: `${name} (from checkpoint)`, cosBefore: d.cosBefore, cosAfter: d.cosAfter, elapsedMs: 0 });
+          } else {
+            const xs =
+              settings.inputs === 'fp32' ? capture.store.readAll(group.input) : values.get(group.input)!.map((t) => t.data as Float32Array);
+            d = await calibrator.decide(group, xs, {
+              settings,
+              qmax,
+              capture,
+              groupIndex,
+              groupCount: plan.groups.length,
+              onProgress: groupProgress,
+              eqBackend: native?.backend,
+              shouldStop,
+            });
+            if (d.cosAfter === undefined) groupProgress?.({ stage: 'search', index: groupIndex + 1, total: plan.groups.length, name, elapsedMs: 0 });
+          }
+          if (stopped()) throw new CalibrationCancelled();
+          decisions.set(group.input, d);
+          doneWork += groupWork[groupIndex]!;
+          groupIndex++;
+          // outputs of every layer of the group, from the quantized-side inputs
+          const simXs = values.get(group.input)!.map((t) => t.data as Float32Array);
+          for (const l of group.layers) {
+            const ys = await forwardLayer(l, d, simXs);
+            const pos = capture.positions.get(l.name);
+            let cosSum = 0;
+            const outs: Tensor[] = ys.map((t, i) => {
+              cosSum += cosine(capture.preAct.get(l.name)![i]!, sampleOutput(l.geom, t, pos));
+              if (l.node.act) applyActivation(l.node.act, t);
+              return { dtype: 'float32', dims: graph.shapes.get(l.output)!, data: t };
+            });
+            layerCosine.set(l.name, cosSum / N);
+            values.set(l.output, outs);
+          }
+          if (ckptFile && !resumed.has(group.input)) {
+            saved.push(toCheckpointGroup(group.input, d));
+            writeCheckpoint(ckptFile, fingerprint, saved);
+          }
+        }
+      } else {
+        const outs: Tensor[][] = node.outputs.map(() => []);
+        for (let i = 0; i < N; i++) {
+          const r = runNodeFp32(graph, node, node.inputs.map((x) => (x ? get(x, i) : undefined)));
+          r.forEach((t, k) => outs[k]!.push(t));
+        }
+        node.outputs.forEach((o, k) => o && values.set(o, outs[k]!));
+      }
+      for (const x of node.inputs) if (x && (last.get(x) ?? -1) <= idx) values.delete(x);
+      await yieldToLoop();
+    }
+  } catch (e) {
+    if (native && Atomics.load(native.cancel, 0) !== 0) throw new CalibrationCancelled();
+    throw e;
+  } finally {
+    if (poll) clearInterval(poll);
+  }
+  return { decisions, layerCosine, resumedGroups: resumed.size };
+}
