@@ -297,12 +297,19 @@ function openTensors(dir: string, sources: TensorSource[], opts: OpenOptions): D
     warn,
     fileOf,
     tryLoad,
-    async load(i: number) {
-      const r = await tryLoad(i);
-      return r.ok ? r.data : null;
-    },
+    load: loaderOf(tryLoad),
   };
   return ds;
+}
+
+/** `load` from `tryLoad`: the sample, or null when it cannot be decoded (reported through `skipped`). */
+function loaderOf(tryLoad: (i: number) => Promise<LoadResult>, skipped?: (i: number, reason: string) => void): Dataset['load'] {
+  return async (i: number) => {
+    const r = await tryLoad(i);
+    if (r.ok) return r.data;
+    skipped?.(i, r.reason);
+    return null;
+  };
 }
 
 function openImages(dir: string, allImages: string[], opts: OpenOptions): Dataset {
@@ -342,12 +349,7 @@ function openImages(dir: string, allImages: string[], opts: OpenOptions): Datase
     warn,
     fileOf,
     tryLoad,
-    async load(i: number) {
-      const r = await tryLoad(i);
-      if (r.ok) return r.data;
-      warn(`skipping ${fileOf(i)}: ${r.reason}`);
-      return null;
-    },
+    load: loaderOf(tryLoad, (i, reason) => warn(`skipping ${fileOf(i)}: ${reason}`)),
   };
   return ds;
 }
@@ -404,10 +406,7 @@ function openMnist(dir: string, pair: { images: string; labels: string }, opts: 
     warn,
     fileOf,
     tryLoad,
-    async load(i: number) {
-      const r = await tryLoad(i);
-      return r.ok ? r.data : null;
-    },
+    load: loaderOf(tryLoad),
   };
   return ds;
 }
