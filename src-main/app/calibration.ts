@@ -2,6 +2,10 @@
  * Calibration runs of the app: each run is a row in the store, an artifact folder written
  * atomically, and a worker thread streaming per-layer progress. Cancel stops the worker at
  * the next layer; resume restarts an interrupted/cancelled/failed run with its settings.
+ *
+ * EQ runs checkpoint every finished layer group beside the run folder (checkpointOf), outside
+ * the atomically written artifacts, so a resume after a cancel, a failure or a crash (kill -9)
+ * goes on from the last finished group and ends with bitwise the scales of an uninterrupted run.
  */
 import fs from 'node:fs';
 import type { ProgressEvent } from '../core/calib/progress.js';
@@ -35,7 +39,7 @@ export class CalibrationRunner {
     const before = this.store.getRun(runId);
     this.inputs(before.projectId);
     const run = this.store.restartRun(runId);
-    this.launch(run);
+    this.launch(run, true);
     return run;
   }
 
@@ -55,10 +59,12 @@ export class CalibrationRunner {
     await Promise.allSettled([...this.active.values()].map((j) => j.kill()));
   }
 
-  private launch(run: RunInfo): void {
+  private launch(run: RunInfo, resume = false): void {
     const inp = this.inputs(run.projectId);
     // the form's settings go to the calibrator as parsed (only the image count travels apart)
-    const { calibImages, ...settings } = run.settings;
+    const { calibImages, ...form } = run.settings;
+    const checkpoint = checkpointOf(run);
+    const settings = { ...form, checkpoint, resume };
     let lastWrite = 0;
     // a group's search sends one event per phase, each with that phase's own "before"; the row
     // shows the group's objective before any search, as the final table (CalibrateResponse.groups)
@@ -112,4 +118,9 @@ export class CalibrationRunner {
       },
     );
   }
+}
+
+/** Where an EQ run keeps its checkpoint: beside its artifact folder, which is only written at the end. */
+export function checkpointOf(run: Pick<RunInfo, 'artifactDir'>): string {
+  return `${run.artifactDir}.checkpoint.json`;
 }
