@@ -63,6 +63,14 @@ const SUITES = [
     ],
   },
   {
+    // end-to-end and heavy tests (real models, CLI child processes, workers, servers, fuzzing):
+    // test/integration, vitest.integration.config.ts
+    name: 'integration',
+    kind: 'vitest',
+    report: path.join(ROOT, 'test-results', 'vitest-integration.json'),
+    cmd: () => [process.execPath, binOf('vitest'), 'run', '--config', 'vitest.integration.config.ts', '--reporter=default', '--reporter=json', '--outputFile=test-results/vitest-integration.json'],
+  },
+  {
     // device simulator (sshd, socat, qemu-aarch64-static boards): test/device, vitest.device.config.ts
     name: 'device',
     kind: 'vitest',
