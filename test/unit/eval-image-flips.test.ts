@@ -6,9 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flippedImages, lowestCosine, top1WithProb, type ImagePrediction } from '../../src-main/core/eval/image-flips.js';
 import { runCalibration, runEvaluation } from '../../src-main/pipeline/quantize.js';
+import { migrate } from '../../src-main/store/db.js';
+import { MIGRATIONS } from '../../src-main/store/migrations.js';
 import { ProjectStore } from '../../src-main/store/project-store.js';
 import { classNames, imageReview } from '../../src-main/app/image-review.js';
 import { cardPath, describeShared, MNIST_DIR, modelPath } from '../helpers/shared.js';
@@ -93,6 +96,21 @@ describe('stored per-image predictions (migration 5)', () => {
     s.saveResult(p.id, run.id, { engine: 'int-ref', images: 1, top1: 1, top5: 1, agreement: 1, meanCosine: 1, layerCosine: {} }, [img(9, 3, 0.5, 3)]);
     expect(s.db.prepare(`SELECT count(*) AS n FROM result_images`).get()).toEqual({ n: 1 });
     expect(s.listResults(p.id)[0]!.outputs).toBeUndefined();
+    s.close();
+  });
+
+  it('a version-4 database keeps its results: no outputs, no images (evaluate again)', () => {
+    const root = tmp();
+    const v4 = new Database(path.join(root, 'easyquant.db'));
+    migrate(v4, MIGRATIONS.filter((m) => m.version <= 4));
+    v4.prepare(`INSERT INTO projects (id, name, folder, created_at, updated_at) VALUES ('p1', 'old', ?, 'x', 'x')`).run(path.join(root, 'p1'));
+    v4.prepare(`INSERT INTO results (id, project_id, run_id, engine, images, layer_cosine_json, created_at) VALUES ('e1', 'p1', NULL, 'int-ref', 10, '{}', 'x')`).run();
+    v4.close();
+    const s = new ProjectStore(root);
+    const [r] = s.listResults('p1');
+    expect(r).toMatchObject({ id: 'e1', images: 10 });
+    expect(r!.outputs).toBeUndefined();
+    expect(s.resultImages('e1')).toEqual([]);
     s.close();
   });
 

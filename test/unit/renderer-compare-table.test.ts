@@ -70,6 +70,8 @@ describe('run comparison', () => {
     expect(formatDelta(-0.05, 'pct')).toBe('−5.00 pp');
     expect(formatDelta(0.0123, 'pct')).toBe('+1.23 pp');
     expect(formatDelta(0, 'db')).toBe('±0.00 dB');
+    expect(formatDelta(0, 'count')).toBe('');
+    expect(formatDelta(-3, 'count')).toBe('−3');
     expect(deltas([1, 'x', null, 3], 0)).toEqual([null, null, null, 2]);
   });
 });

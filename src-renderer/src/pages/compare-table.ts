@@ -119,7 +119,7 @@ export function formatDelta(d: number | null, f: RowFormat): string {
     case 'seconds':
       return `${sign}${a.toFixed(1)} s`;
     case 'count':
-      return `${sign}${a}`;
+      return d === 0 ? '' : `${sign}${a}`;
     default:
       return '';
   }
