@@ -16,6 +16,22 @@ describeShared('Results page: compare runs, flip gallery, job toasts (SqueezeNet
   beforeAll(async () => {
     if (!HAVE_CHROMIUM) return;
     c = await startE2e();
+    // a recording Notification (permission granted) and a switchable window focus
+    await c.page.addInitScript(() => {
+      const w = window as unknown as { __notes: { title: string; body?: string }[]; __focused: boolean };
+      w.__notes = [];
+      w.__focused = true;
+      class FakeNotification {
+        static permission = 'granted';
+        static requestPermission = () => Promise.resolve('granted');
+        constructor(title: string, opts?: { body?: string }) {
+          w.__notes.push({ title, body: opts?.body });
+        }
+      }
+      (window as unknown as { Notification: unknown }).Notification = FakeNotification;
+      document.hasFocus = () => w.__focused;
+    });
+    await c.page.reload();
     await openProject(c.page, { name: 'compare', model: modelPath('squeezenet1.1'), data: IMAGENET_DIR, samples: '1000' });
   });
   afterAll(async () => {
@@ -23,6 +39,9 @@ describeShared('Results page: compare runs, flip gallery, job toasts (SqueezeNet
   });
 
   const projectId = () => c.app.service.listProjects()[0]!.id;
+
+  const notes = () => c.page.evaluate(() => (window as unknown as { __notes: { title: string; body?: string }[] }).__notes);
+  const setFocused = (f: boolean) => c.page.evaluate((v) => ((window as unknown as { __focused: boolean }).__focused = v), f);
 
   async function calibrate(bits: 8 | 7): Promise<void> {
     const { page } = c;
@@ -39,10 +58,15 @@ describeShared('Results page: compare runs, flip gallery, job toasts (SqueezeNet
     expect(await toast.locator('[data-testid=toast-body]').textContent()).toMatch(/^6 images in \d+\.\d s$/);
   }
 
-  it.skipIf(!HAVE_CHROMIUM)('a toast appears when each run finishes', async () => {
+  it.skipIf(!HAVE_CHROMIUM)('a toast appears when each run finishes; a desktop notification only while the window is unfocused', async () => {
     await c.page.click('[data-testid=nav-calibrate]');
+    await setFocused(false);
     await calibrate(8);
+    const body = await c.page.locator('[data-testid=toast][data-job=calibration] [data-testid=toast-body]').first().textContent();
+    expect(await notes()).toEqual([{ title: 'EasyQuant: MinMax INT8 calibrated', body }]);
+    await setFocused(true);
     await calibrate(7);
+    expect((await notes()).map((n) => n.title)).toEqual(['EasyQuant: MinMax INT8 calibrated']);
     expect(c.app.service.store.listRuns(projectId()).map((r) => [r.label, r.status])).toEqual([
       ['MinMax INT8', 'done'],
       ['MinMax INT7', 'done'],
