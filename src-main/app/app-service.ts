@@ -29,6 +29,7 @@ import type {
   ExportFormatName,
   ExportInfo,
   HistogramInfo,
+  ImageReviewInfo,
   ModelSummary,
   PreprocessForm,
   PreviewInfo,
@@ -44,6 +45,8 @@ import type { PreprocessSpec } from '../io/data/preprocess.js';
 import type { EvalResult } from '../pipeline/evaluate.js';
 import type { DemoResult } from '../demo/index.js';
 import { readDemoResult, readDemoSamples } from './demo.js';
+import { imageReview, ReviewError } from './image-review.js';
+import { evalSummary, outputErrors } from './job-summary.js';
 
 /** Encrypts secrets (Electron safeStorage). Absent in web mode: secrets are refused. */
 export interface SecretBox {
@@ -283,6 +286,24 @@ export class AppService {
     }
     const todo: { runId: string | null; label: string; scales?: string }[] = [{ runId: null, label: 'FP32' }];
     for (const r of runs) todo.push({ runId: r.id, label: runLabel(r.method, r.bits), scales: path.join(r.artifactDir, 'scales.json') });
+    try {
+      await this.evaluateAll(projectId, inp, todo, { engine, limit, skip, calibrated });
+    } catch (e) {
+      this.events.emit({ type: 'job.finished', job: 'evaluation', projectId, status: 'failed', title: 'Evaluation failed', summary: (e as Error).message });
+      throw e;
+    }
+    const results = this.results(projectId);
+    this.events.emit({ type: 'job.finished', job: 'evaluation', projectId, status: 'done', title: 'Evaluation finished', summary: evalSummary(results, todo.length) });
+    return results;
+  }
+
+  private async evaluateAll(
+    projectId: string,
+    inp: ProjectInputs,
+    todo: { runId: string | null; label: string; scales?: string }[],
+    o: { engine: EvalEngineName; limit: number; skip: number; calibrated: number },
+  ): Promise<void> {
+    const { engine, limit, skip, calibrated } = o;
     for (const t of todo) {
       const res = await startJob<Omit<EvalResult, 'predictions'>>(
         {
@@ -296,6 +317,7 @@ export class AppService {
             skip,
             heldOutFrom: skip ? undefined : calibrated,
             layerCosines: true,
+            perImage: !!t.scales,
           },
         },
         (e) => this.events.emit({ type: 'eval.progress', projectId, label: t.label, index: e.index, total: e.total }),
@@ -311,9 +333,19 @@ export class AppService {
         agreement: res.agreement,
         meanCosine: res.mean_cosine,
         layerCosine: res.layer_cosine,
-      });
+        outputs: t.scales ? outputErrors(res.outputs) : undefined,
+      }, res.per_image ?? []);
     }
-    return this.results(projectId);
+  }
+
+  /** The flip gallery of a run's evaluation (see image-review.ts). */
+  reviewImages(projectId: string, runId: string, limit: number): ImageReviewInfo {
+    try {
+      return imageReview(this.store, projectId, runId, limit);
+    } catch (e) {
+      if (e instanceof ReviewError) throw new UserError(e.message);
+      throw e;
+    }
   }
 
   private results(projectId: string): EvalResultInfo[] {
@@ -355,9 +387,12 @@ export class AppService {
       out,
       formats,
     }).promise.catch((e: Error) => {
+      this.events.emit({ type: 'job.finished', job: 'export', projectId, status: 'failed', title: `Export of ${run.label} failed`, summary: e.message });
       throw new UserError(`export failed: ${e.message}`);
     });
-    return this.store.saveExports(projectId, runId, files);
+    const saved = this.store.saveExports(projectId, runId, files);
+    this.events.emit({ type: 'job.finished', job: 'export', projectId, status: 'done', title: `${run.label} exported`, summary: `${Object.keys(files).join(', ')} in ${out}` });
+    return saved;
   }
 
   // ------------------------------------------------------------------ devices and profiling
@@ -442,9 +477,11 @@ export class AppService {
           if (out.error !== null) throw new Error(out.error);
           this.store.finishProfile(prof.id, 'done', out.result, null);
           this.events.emit({ type: 'profile.finished', projectId, profileId: prof.id, status: 'done' });
+          this.events.emit({ type: 'job.finished', job: 'profile', projectId, status: 'done', title: `Profile on ${dev.name} finished`, summary: `${variants.map((v) => v.label).join(', ')} measured` });
         } catch (e) {
           this.store.finishProfile(prof.id, 'failed', null, (e as Error).message);
           this.events.emit({ type: 'profile.finished', projectId, profileId: prof.id, status: 'failed', error: (e as Error).message });
+          this.events.emit({ type: 'job.finished', job: 'profile', projectId, status: 'failed', title: `Profile on ${dev.name} failed`, summary: (e as Error).message });
         }
       }),
     );

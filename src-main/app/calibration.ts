@@ -106,6 +106,9 @@ export class CalibrationRunner {
         const layers = res.groups.map((g, i) => ({ idx: i, name: g.name, cosBefore: g.cosBefore ?? null, cosAfter: g.cosAfter ?? null }));
         this.store.finishRun(run.id, res.seconds, layers);
         this.events.emit({ type: 'run.finished', runId: run.id, projectId: run.projectId, status: 'done' });
+        const worst = layers.reduce<number | null>((m, l) => (l.cosAfter === null ? m : m === null ? l.cosAfter : Math.min(m, l.cosAfter)), null);
+        const summary = `${run.calibImages} images in ${res.seconds.toFixed(1)} s${worst === null ? '' : `, lowest layer cosine ${worst.toFixed(4)}`}`;
+        this.events.emit({ type: 'job.finished', job: 'calibration', projectId: run.projectId, status: 'done', title: `${run.label} calibrated`, summary });
       },
       (err: unknown) => {
         this.active.delete(run.id);
@@ -115,6 +118,8 @@ export class CalibrationRunner {
         if (!fs.existsSync(`${run.artifactDir}/scales.json`)) fs.rmSync(run.artifactDir, { recursive: true, force: true });
         this.store.endRun(run.id, cancelled ? 'cancelled' : 'failed', msg);
         this.events.emit({ type: 'run.finished', runId: run.id, projectId: run.projectId, status: cancelled ? 'cancelled' : 'failed', error: msg });
+        const status = cancelled ? 'cancelled' : 'failed';
+        this.events.emit({ type: 'job.finished', job: 'calibration', projectId: run.projectId, status, title: `${run.label} ${status}`, summary: msg });
       },
     );
   }

@@ -46,6 +46,7 @@ export async function openDemoProject(store: ProjectStore, events: AppEvents): P
     r = await startJob<DemoResult>({ kind: 'demo', out }, undefined, (message) => events.emit({ type: 'demo.progress', message })).promise;
   } catch (e) {
     store.deleteProject(p.id);
+    events.emit({ type: 'job.finished', job: 'demo', status: 'failed', title: 'Demo failed', summary: (e as Error).message });
     throw e;
   }
   // the demo writes a card (demo-card.ts): the dynamic-shaped detector's input shape and its preprocessing
@@ -70,5 +71,8 @@ export async function openDemoProject(store: ProjectStore, events: AppEvents): P
     }
     store.saveExports(p.id, run.id, files);
   }
+  const eq8 = r.rows.find((x) => x.method === 'eq' && x.bits === 8);
+  const f = eq8 ? ` · EQ INT8 F-score ${(eq8.detection.fscore * 100).toFixed(1)} %` : '';
+  events.emit({ type: 'job.finished', job: 'demo', projectId: p.id, status: 'done', title: 'Demo project ready', summary: `${r.rows.length} configurations measured${f}` });
   return store.getProject(p.id);
 }

@@ -68,6 +68,7 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
     },
     'engine.status': () => svc.engineStatus(),
     'engine.build': () => svc.buildEngine(),
+    'results.images': (p) => svc.reviewImages(p.projectId, p.runId, p.limit),
   };
 
   return async (method, params) => {

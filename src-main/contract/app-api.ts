@@ -12,6 +12,7 @@ import type {
   EvalResultInfo,
   ExportInfo,
   HistogramInfo,
+  ImageReviewInfo,
   ModelSummary,
   PreviewInfo,
   ProfileInfo,
@@ -58,6 +59,7 @@ export interface ApiResults {
   'demo.open': ProjectSummary;
   'engine.status': EngineStatus;
   'engine.build': EngineStatus;
+  'results.images': ImageReviewInfo;
 }
 
 export type { ApiMethod, ApiParams };

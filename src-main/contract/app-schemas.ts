@@ -87,6 +87,7 @@ export const API_SCHEMAS = {
   'demo.open': none,
   'engine.status': none,
   'engine.build': none,
+  'results.images': z.object({ projectId: id, runId: id, limit: z.number().int().min(1).max(10000).default(200) }).strict(),
 } as const;
 
 export type ApiMethod = keyof typeof API_SCHEMAS;

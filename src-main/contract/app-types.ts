@@ -108,6 +108,8 @@ export interface EvalResultInfo {
   /** held-out evaluation: the first image index used (the calibration images come before); null = from image 0 */
   heldOutFrom?: number | null;
   createdAt: string;
+  /** per graph output: the quantized output's error against FP32 (results stored before it existed have none) */
+  outputs?: Record<string, OutputErrorInfo>;
 }
 
 export type EvalEngineName = 'native' | 'int-ref' | 'sim' | 'ort-qdq';
@@ -253,7 +255,8 @@ export type AppEvent =
   | { type: 'profile.progress'; projectId: string; profileId: string; deviceName: string; message: string }
   | { type: 'profile.finished'; projectId: string; profileId: string; status: 'done' | 'failed'; error?: string }
   | { type: 'demo.progress'; message: string }
-  | { type: 'engine.build'; build: EngineBuildInfo };
+  | { type: 'engine.build'; build: EngineBuildInfo }
+  | JobFinishedEvent;
 
 /** Where a project's model, card, preprocessing and data come from (what a job needs to start). */
 export interface ProjectInputs {
@@ -262,4 +265,49 @@ export interface ProjectInputs {
   preprocess?: PreprocessForm;
   data: string;
   labels?: string;
+}
+
+export interface OutputErrorInfo {
+  cosineMean: number;
+  cosineMin: number;
+  sqnrDb: number | null;
+}
+
+/** One image of an evaluation: FP32's and the quantized engine's top-1 with its probability. */
+export interface ImagePredictionInfo {
+  /** dataset index (data.preview takes it) */
+  index: number;
+  id: string;
+  label: number | null;
+  refClass: number | null;
+  refProb: number | null;
+  qClass: number;
+  qProb: number | null;
+  /** lowest cosine over the graph outputs, quantized against FP32 */
+  cosine: number | null;
+}
+
+/** The images of a run's evaluation worth a look: top-1 flips vs FP32 (classifiers), else the lowest output cosine. */
+export interface ImageReviewInfo {
+  runId: string;
+  label: string;
+  engine: string;
+  classifier: boolean;
+  /** images with a per-image record (0: evaluated before they were recorded; evaluate again) */
+  images: number;
+  items: ImagePredictionInfo[];
+  /** names of the classes in `items`, from the labels file (empty without labels) */
+  classNames: Record<number, string>;
+}
+
+export type JobKind = 'calibration' | 'evaluation' | 'export' | 'profile' | 'demo';
+
+/** A long job ended (for toasts and desktop notifications): `summary` is one line for the user. */
+export interface JobFinishedEvent {
+  type: 'job.finished';
+  job: JobKind;
+  projectId?: string;
+  status: 'done' | 'failed' | 'cancelled';
+  title: string;
+  summary: string;
 }

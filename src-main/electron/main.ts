@@ -17,7 +17,7 @@ import { AppService, type SecretBox } from '../app/app-service.js';
 import { defaultDataDir } from '../app/data-root.js';
 import { createIpcCallHandler } from './ipc-bridge.js';
 import { IPC, type VersionInfo } from './ipc-contract.js';
-import { isAllowedRequest, isAppUrl, parseDevServerUrl, rendererLocation } from './security.js';
+import { isAllowedPermission, isAllowedRequest, isAppUrl, parseDevServerUrl, rendererLocation } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // out/main
 const PRELOAD = path.join(here, '..', 'preload', 'index.cjs');
@@ -82,8 +82,9 @@ function hardenWebContents(contents: WebContents): void {
 
 function hardenSession(): void {
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  ses.setPermissionCheckHandler(() => false);
+  // everything refused but notifications of the app page (finished jobs)
+  ses.setPermissionRequestHandler((wc, permission, callback) => callback(isAllowedPermission(permission, wc.getURL(), location)));
+  ses.setPermissionCheckHandler((wc, permission) => isAllowedPermission(permission, wc?.getURL(), location));
   ses.webRequest.onBeforeRequest((details, callback) => {
     const allowed = isAllowedRequest(details.url, RENDERER_DIR, location);
     if (!allowed) console.warn(`[easyquant] blocked request: ${details.url}`);

@@ -81,3 +81,8 @@ export function isAllowedRequest(rawUrl: string, rendererDir: string, loc: Rende
       return false;
   }
 }
+
+/** Permissions the app page may have: desktop notifications of finished jobs, and only for the app itself. */
+export function isAllowedPermission(permission: string, requestingUrl: string | undefined, loc: RendererLocation): boolean {
+  return permission === 'notifications' && isAppUrl(requestingUrl, loc);
+}

@@ -23,6 +23,7 @@ import { DetectionCounter, MATCH_IOU } from '../core/eval/box-match.js';
 import { decodeDetections, detectionDecoderFor, type DetectionSpec } from '../core/eval/detection-decode.js';
 import { ClassificationStats, MeanAccumulator, topK } from '../core/eval/metrics.js';
 import { OutputErrorStats, type OutputError } from '../core/eval/output-metrics.js';
+import { top1WithProb, type ImagePrediction } from '../core/eval/image-flips.js';
 
 export interface EvalOptions {
   engine: EngineKind;
@@ -39,6 +40,8 @@ export interface EvalOptions {
   /** a detection card's output spec: match the quantized engine's boxes to the FP32 boxes */
   detection?: DetectionSpec;
   onProgress?: ProgressSink;
+  /** record every image's top-1 (and probability) for FP32 and the engine, and its output cosine */
+  perImage?: boolean;
 }
 
 /** Boxes of the quantized engine matched one-to-one to the FP32 boxes (IoU >= match_iou). */
@@ -83,6 +86,8 @@ export interface EvalResult {
   seconds: number;
   /** top-1 class per image, in dataset order (for engine-vs-engine agreement) */
   predictions: number[];
+  /** with `perImage`: one entry per image, `index` within the evaluated dataset */
+  per_image?: ImagePrediction[];
 }
 
 export async function evaluate(model: LoadedModel, ds: Dataset, opts: EvalOptions): Promise<EvalResult> {
@@ -127,6 +132,7 @@ export async function evaluate(model: LoadedModel, ds: Dataset, opts: EvalOption
   const off = opts.labelOffset ?? 0;
   const clock = new ProgressClock();
   const predictions: number[] = [];
+  const perImage: ImagePrediction[] = [];
   try {
     for await (const { index, sample, data } of iterateSamples(ds)) {
       const taps = new Map<string, Float32Array>();
@@ -134,10 +140,16 @@ export async function evaluate(model: LoadedModel, ds: Dataset, opts: EvalOption
       const scores = outs[outIdx]!.data;
       const pred = topK(scores, 5, off);
       let refTop1: number | undefined;
+      let refPick: { cls: number; prob: number } | undefined;
+      let outCos: number | null = null;
       if (ref) {
         const r = await ref.run(data, ds.inputDims);
         const refOuts = graphOuts.map((o, i) => r.outputs.get(o.name) ?? [...r.outputs.values()][i]!);
         refTop1 = topK(refOuts[outIdx]!.data, 1, off)[0];
+        if (opts.perImage) {
+          refPick = top1WithProb(refOuts[outIdx]!.data, off);
+          outCos = Math.min(...graphOuts.map((_, i) => cosine(refOuts[i]!.data, outs[i]!.data)));
+        }
         graphOuts.forEach((o, i) => outErr.add(o.name, refOuts[i]!.data, outs[i]!.data));
         if (dec) {
           const boxes = (ts: { data: Float32Array }[]) => {
@@ -152,6 +164,10 @@ export async function evaluate(model: LoadedModel, ds: Dataset, opts: EvalOption
       }
       stats.add(pred, sample.label, refTop1);
       predictions.push(pred[0]!);
+      if (opts.perImage) {
+        const q = top1WithProb(scores, off);
+        perImage.push({ index, id: sample.id, label: sample.label ?? null, refClass: refPick?.cls ?? null, refProb: refPick?.prob ?? null, qClass: q.cls, qProb: q.prob, cosine: outCos });
+      }
       if (opts.heldOutFrom !== undefined && index >= opts.heldOutFrom) held.add(pred, sample.label, refTop1);
       opts.onProgress?.(clock.event({ stage: 'evaluate', index: stats.images, total: ds.samples.length, name: sample.id }));
     }
@@ -202,6 +218,7 @@ export async function evaluate(model: LoadedModel, ds: Dataset, opts: EvalOption
     held_out: opts.heldOutFrom !== undefined ? keepHeld(held.summary()) : undefined,
     seconds: (performance.now() - t0) / 1000,
     predictions,
+    per_image: opts.perImage ? perImage : undefined,
   };
 }
 

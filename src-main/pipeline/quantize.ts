@@ -170,6 +170,8 @@ export interface EvalRequest extends ModelSource, DataSource {
   heldOutFrom?: number;
   /** leave out the first `skip` images (the calibration images): `limit` then counts from there */
   skip?: number;
+  /** per-image predictions in the result (`per_image`, indices counted from the dataset's start) */
+  perImage?: boolean;
 }
 
 export function loadScalesFor(p: Prepared, file: string): ScaleTable {
@@ -204,7 +206,9 @@ export async function runEvaluation(req: EvalRequest, onProgress?: ProgressSink)
     layerCosines: req.layerCosines,
     heldOutFrom: req.heldOutFrom,
     onProgress,
+    perImage: req.perImage,
   });
+  if (r.per_image && skip > 0) for (const p of r.per_image) p.index += skip;
   return { ...r, warnings };
 }
 

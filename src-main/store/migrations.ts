@@ -142,6 +142,26 @@ export const MIGRATIONS: Migration[] = [
     // null: evaluated from image 0 (calibration images included); n: images n.. only
     sql: `ALTER TABLE results ADD COLUMN held_out_from INTEGER;`,
   },
+  {
+    version: 5,
+    name: 'per-output errors and per-image predictions of an evaluation result',
+    // one row per evaluated image of a quantized result (FP32 and quantized top-1), for the flip gallery
+    sql: `
+      ALTER TABLE results ADD COLUMN outputs_json TEXT;
+      CREATE TABLE result_images (
+        result_id TEXT NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        sample_id TEXT NOT NULL,
+        label INTEGER,
+        ref_class INTEGER,
+        ref_prob REAL,
+        q_class INTEGER NOT NULL,
+        q_prob REAL,
+        out_cosine REAL,
+        PRIMARY KEY (result_id, idx)
+      );
+    `,
+  },
 
 ];
 

@@ -20,6 +20,7 @@ import type {
   DeviceInfo,
   EvalResultInfo,
   ExportInfo,
+  ImagePredictionInfo,
   ProfileInfo,
   ProjectSummary,
   RunInfo,
@@ -37,6 +38,7 @@ import * as exportsTable from './exports-table.js';
 import { newId } from './ids.js';
 import * as profiles from './profiles-table.js';
 import * as projects from './projects-table.js';
+import * as resultImages from './result-images-table.js';
 import * as results from './results-table.js';
 import * as runLayers from './run-layers-table.js';
 import * as runs from './runs-table.js';
@@ -226,13 +228,22 @@ export class ProjectStore {
   // ---------------------------------------------------------------- results
 
   /** Replaces the result for (project, run-or-FP32, engine) with a new one. */
-  saveResult(projectId: string, runId: string | null, r: results.NewResult): EvalResultInfo {
-    const id = this.db.transaction(() => results.replaceResult(this.db, projectId, runId, r))();
+  saveResult(projectId: string, runId: string | null, r: results.NewResult, images: ImagePredictionInfo[] = []): EvalResultInfo {
+    const id = this.db.transaction(() => {
+      const id = results.replaceResult(this.db, projectId, runId, r);
+      resultImages.insertImages(this.db, id, images);
+      return id;
+    })();
     return this.listResults(projectId).find((x) => x.id === id)!;
   }
 
   listResults(projectId: string): EvalResultInfo[] {
     return results.listResults(this.db, projectId);
+  }
+
+  /** Per-image predictions of one result (none for FP32 and for results stored before they were recorded). */
+  resultImages(resultId: string): ImagePredictionInfo[] {
+    return resultImages.imagesOf(this.db, resultId);
   }
 
   // ---------------------------------------------------------------- exports

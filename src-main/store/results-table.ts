@@ -1,8 +1,8 @@
 /** The `results` table: one evaluation result per (project, run or FP32, engine). */
-import type { EvalResultInfo } from '../contract/app-types.js';
+import type { EvalResultInfo, OutputErrorInfo } from '../contract/app-types.js';
 import type { Db } from './db.js';
 import { newId, nowIso } from './ids.js';
-import { nullable, type Row } from './row.js';
+import { jsonColumn, nullable, type Row } from './row.js';
 import { runLabel } from './runs-table.js';
 
 export type NewResult = Omit<EvalResultInfo, 'id' | 'projectId' | 'runId' | 'createdAt' | 'label'>;
@@ -13,8 +13,8 @@ export function replaceResult(db: Db, projectId: string, runId: string | null, r
   else db.prepare(`DELETE FROM results WHERE project_id = ? AND run_id IS NULL`).run(projectId);
   const id = newId('e');
   db.prepare(
-    `INSERT INTO results (id, project_id, run_id, engine, images, top1, top5, agreement, mean_cosine, layer_cosine_json, held_out_from, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(id, projectId, runId, r.engine, r.images, r.top1, r.top5, r.agreement, r.meanCosine, JSON.stringify(r.layerCosine), r.heldOutFrom ?? null, nowIso());
+    `INSERT INTO results (id, project_id, run_id, engine, images, top1, top5, agreement, mean_cosine, layer_cosine_json, held_out_from, created_at, outputs_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(id, projectId, runId, r.engine, r.images, r.top1, r.top5, r.agreement, r.meanCosine, JSON.stringify(r.layerCosine), r.heldOutFrom ?? null, nowIso(), r.outputs ? JSON.stringify(r.outputs) : null);
   return id;
 }
 
@@ -36,5 +36,6 @@ export function listResults(db: Db, projectId: string): EvalResultInfo[] {
     layerCosine: JSON.parse(String(r.layer_cosine_json)) as Record<string, number>,
     heldOutFrom: nullable<number>(r.held_out_from),
     createdAt: String(r.created_at),
+    outputs: jsonColumn<Record<string, OutputErrorInfo>>(r.outputs_json) ?? undefined,
   }));
 }

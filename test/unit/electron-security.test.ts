@@ -1,11 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isAllowedRequest, isAppUrl, rendererLocation } from '../../src-main/electron/security.js';
+import { isAllowedPermission, isAllowedRequest, isAppUrl, rendererLocation } from '../../src-main/electron/security.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 
 const dir = '/opt/easyquant/resources/app/out/renderer';
 const loc = rendererLocation(dir);
+
+describe('Electron shell: permissions', () => {
+  it('only notifications (finished jobs), and only for the app page', () => {
+    const app = 'file:///opt/easyquant/resources/app/out/renderer/index.html#/results';
+    expect(isAllowedPermission('notifications', app, loc)).toBe(true);
+    for (const p of ['media', 'geolocation', 'clipboard-read', 'openExternal']) expect(isAllowedPermission(p, app, loc)).toBe(false);
+    expect(isAllowedPermission('notifications', 'https://example.com/', loc)).toBe(false);
+    expect(isAllowedPermission('notifications', undefined, loc)).toBe(false);
+  });
+});
 
 describe('Electron shell: which URLs count as the app', () => {
   it('the app page is trusted with any hash or query, on the local host only', () => {
