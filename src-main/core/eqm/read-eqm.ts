@@ -1,8 +1,11 @@
 /**
- * EQM reader (TypeScript): parses and validates an EQM file into plain objects. Used by the
- * round-trip tests and tools; the native runtime has its own loader (native/src/format) with
- * the same checks. Every offset, size, index and dims product is validated; malformed input
- * raises EqmFormatError.
+ * EQM reader (TypeScript): parses and validates an EQM file into plain objects; each op record
+ * is decoded by its definition (ops/registry.ts). Used by the round-trip tests and, in
+ * production, only by deploy/batch.ts for an .eqm file deployed as it is (no graph to compile,
+ * so its input quantization has to be read from the file; compiled models get it from
+ * compileEqmModel). That is why it stays here rather than in test/helpers. The native runtime
+ * has its own loader (native/src/format) with the same checks. Every offset, size, index and
+ * dims product is validated; malformed input raises EqmFormatError.
  */
 import { ByteReader } from './bytes.js';
 import { crc32 } from './crc32.js';

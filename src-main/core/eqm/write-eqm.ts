@@ -49,9 +49,37 @@ function numel(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
+/** A compiled model and what a deployment needs to know about it without parsing the bytes. */
+export interface CompiledEqm {
+  bytes: Uint8Array;
+  /**
+   * Scale and qmax of the quantize op(s) reading the graph input, so a batch can be sent as int8
+   * already quantized; null when anything else reads the input (then only float32 is exact).
+   */
+  inputQuant: { scale: number; qmax: number } | null;
+}
+
 /** Compiles a quantized graph to EQM bytes through the integer program. */
 export function compileEqm(graph: Graph, plan: QuantPlan, table: ScaleTable): Uint8Array {
-  return compileIntProgram(graph, lowerToIntProgram(graph, plan, table));
+  return compileEqmModel(graph, plan, table).bytes;
+}
+
+/** compileEqm, plus the input quantization (deploy/batch.ts). */
+export function compileEqmModel(graph: Graph, plan: QuantPlan, table: ScaleTable): CompiledEqm {
+  const prog = lowerToIntProgram(graph, plan, table);
+  return { bytes: compileIntProgram(graph, prog), inputQuant: programInputQuant(prog) };
+}
+
+/** The quantize scale every reader of the program's input shares, or null. */
+export function programInputQuant(prog: IntProgram): { scale: number; qmax: number } | null {
+  let scale: number | null = null;
+  for (const op of prog.ops) {
+    if (op.kind === 'float' && op.inputs.includes(prog.input)) return null;
+    if (op.kind !== 'quantize' || op.input !== prog.input) continue;
+    if (scale !== null && scale !== op.scale) return null;
+    scale = op.scale;
+  }
+  return scale === null ? null : { scale, qmax: prog.qmax };
 }
 
 /** Serialises an already lowered integer program (the graph supplies shapes, constants and the opset). */
