@@ -1,6 +1,7 @@
 /** Helpers shared by several op definitions. */
 import type { EqmDType } from '../format.js';
-import type { DecodeCtx } from './types.js';
+import type { IntOp } from '../../engine/int-program.js';
+import type { DecodeCtx, LowerCtx } from './types.js';
 
 export const f32 = Math.fround;
 
@@ -32,4 +33,15 @@ export function decodeSameSize(c: DecodeCtx, what: string): { input: number; out
   c.use(input, what);
   c.produce(output, what);
   return { input, output };
+}
+
+/** Emits make(out); when the input scale s0 is not the output's, make(tmp) and a requantize to it. */
+export function pushRescaled(c: LowerCtx, s0: number, make: (output: string) => IntOp): void {
+  if (s0 === c.outScale) {
+    c.push(make(c.out));
+    return;
+  }
+  const tmp = `${c.outT}::pre`;
+  c.push(make(tmp));
+  c.push({ kind: 'requantize', input: tmp, output: c.out, mult: f32(c.outScale / s0) });
 }

@@ -6,6 +6,17 @@ import type { IntOpDef } from './types.js';
 export const qaddOp: IntOpDef<'qadd'> = {
   kind: 'qadd',
   code: 10,
+  lowerFrom: ['Add'],
+  lower(c) {
+    // same-shape operands only: broadcasting adds stay in float
+    const sa = c.graph.shapes.get(c.ins[0]!)!;
+    const sb = c.graph.shapes.get(c.ins[1] ?? '');
+    if (c.ins.length !== 2 || !sb || sa.join() !== sb.join()) return false;
+    const [s0, a] = c.intIn[0]!;
+    const [s1, b] = c.intIn[1]!;
+    c.push({ kind: 'qadd', a, b, output: c.out, multA: f32(c.outScale / s0), multB: f32(c.outScale / s1), lo: -c.qmax, hi: c.qmax });
+    return true;
+  },
   encode(op, c) {
     const a = c.use(op.a, 'int8');
     const b = c.use(op.b, 'int8');

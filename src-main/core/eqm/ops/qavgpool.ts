@@ -6,6 +6,12 @@ import type { IntOpDef } from './types.js';
 export const qavgpoolOp: IntOpDef<'qavgpool'> = {
   kind: 'qavgpool',
   code: 6,
+  lowerFrom: ['AveragePool', 'GlobalAveragePool'],
+  lower(c) {
+    const [inScale, input] = c.intIn[0]!;
+    c.push({ kind: 'qavgpool', node: c.node, input, output: c.out, inScale, outScale: c.outScale, outDims: c.outDims });
+    return true;
+  },
   encode(op, c) {
     encodePool(c, this.code, op, op.outDims, { in: op.inScale, out: op.outScale });
   },

@@ -1,5 +1,6 @@
 /** qconcat: each int8 input requantized to the output scale (copied when the multiplier is 1) */
 import { rne } from '../../quant/rounding.js';
+import { attrInt } from '../../graph/ir.js';
 import { EQM_LIMITS } from '../format.js';
 import { clipQ, f32, numel } from './common.js';
 import type { IntOpDef } from './types.js';
@@ -7,6 +8,13 @@ import type { IntOpDef } from './types.js';
 export const qconcatOp: IntOpDef<'qconcat'> = {
   kind: 'qconcat',
   code: 9,
+  lowerFrom: ['Concat'],
+  lower(c) {
+    let axis = attrInt(c.node, 'axis', 1);
+    if (axis < 0) axis += c.outDims.length;
+    c.push({ kind: 'qconcat', inputs: c.intIn.map((v) => v[1]), output: c.out, axis, mults: c.intIn.map((v) => (v[0] === c.outScale ? 1 : f32(c.outScale / v[0]))), outDims: c.outDims });
+    return true;
+  },
   encode(op, c) {
     const ins = op.inputs.map((n) => c.use(n, 'int8'));
     const o = c.define(op.output, 'int8', op.outDims, c.int8Scale(op.output, c.tensor(ins[0]!).scale));

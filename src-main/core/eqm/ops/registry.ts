@@ -39,6 +39,19 @@ const BY_CODE = new Map<number, AnyIntOpDef>(ALL.map((d) => [d.code, d]));
 /** Every op definition, in code order. */
 export const ALL_INT_OPS: readonly AnyIntOpDef[] = [...ALL].sort((a, b) => a.code - b.code);
 
+const BY_ONNX_OP = new Map<string, AnyIntOpDef>();
+for (const d of ALL) {
+  for (const op of d.lowerFrom ?? []) {
+    if (BY_ONNX_OP.has(op)) throw new Error(`int ops ${BY_ONNX_OP.get(op)!.kind} and ${d.kind} both lower ONNX ${op}`);
+    BY_ONNX_OP.set(op, d);
+  }
+}
+
+/** The int op that implements an ONNX op type on int8 inputs, if any (engine/lower.ts). */
+export function loweringFor(onnxOp: string): AnyIntOpDef | undefined {
+  return BY_ONNX_OP.get(onnxOp);
+}
+
 /** The definition of an op kind. */
 export function opDef(kind: IntOpKind): AnyIntOpDef {
   return INT_OPS[kind] as unknown as AnyIntOpDef;

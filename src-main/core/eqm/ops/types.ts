@@ -5,7 +5,7 @@
  */
 import type { IntOp } from '../../engine/int-program.js';
 import type { LayerTap } from '../../engine/types.js';
-import type { Graph } from '../../graph/ir.js';
+import type { Graph, Node } from '../../graph/ir.js';
 import type { Tensor } from '../../graph/tensor.js';
 import type { ByteReader, ByteWriter } from '../bytes.js';
 import type { EqmOp, EqmTensor } from '../eqm-model.js';
@@ -73,10 +73,34 @@ export interface RunCtx {
   tap?: LayerTap;
 }
 
+/**
+ * Lowering of one ONNX node whose data inputs all have int8 versions and whose output has a
+ * scale (engine/lower.ts); the node has no fused activation.
+ */
+export interface LowerCtx {
+  graph: Graph;
+  qmax: number;
+  node: Node;
+  /** data inputs (initializers left out) */
+  ins: string[];
+  /** [scale, int8 value name] of each data input */
+  intIn: [number, string][];
+  /** the output tensor, its scale and dims, and the name its int8 version must get */
+  outT: string;
+  outScale: number;
+  outDims: number[];
+  out: string;
+  push(op: IntOp): void;
+}
+
 export interface IntOpDef<K extends IntOpKind> {
   kind: K;
   /** the op code byte; native/src/format/eqm_op_codes.h has the same number */
   code: number;
+  /** ONNX op types this int op implements when their inputs are int8 (see lower) */
+  lowerFrom?: readonly string[];
+  /** emits the int ops for c.node and returns true, or returns false to leave it in float */
+  lower?(c: LowerCtx): boolean;
   /** checks the op against the tensors so far, defines its outputs and writes its record */
   encode(op: IntOpOf<K>, c: EncodeCtx): void;
   /** reads its record back (after the common header) and validates it */
@@ -89,6 +113,8 @@ export interface IntOpDef<K extends IntOpKind> {
 export interface AnyIntOpDef {
   kind: IntOpKind;
   code: number;
+  lowerFrom?: readonly string[];
+  lower?(c: LowerCtx): boolean;
   encode(op: IntOp, c: EncodeCtx): void;
   decode(c: DecodeCtx, name: string, what: string): EqmOp;
   run(op: IntOp, c: RunCtx): void;
