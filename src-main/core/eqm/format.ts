@@ -32,7 +32,7 @@ export const TensorKind = {
   input: 2,
 } as const;
 
-/** Op codes: one per op definition in ops/ (ops/registry.ts lists them all). */
+// Op codes live with each op definition (ops/<op>.ts, listed in ops/registry.ts).
 
 export const LinearKind = { conv: 1, gemm: 2 } as const;
 export const ActKind = { none: 0, relu: 1, clip: 2 } as const;
