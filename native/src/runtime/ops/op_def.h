@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "common/status.h"
 #include "common/thread_pool.h"
