@@ -4,18 +4,14 @@
  * 4x smaller to send) and EQO1 output files.
  */
 import { readEqm } from '../core/eqm/read-eqm.js';
+import { quantizeArray } from '../core/quant/rounding.js';
 
 const HEADER = 24;
 
-/** Round half to even, as std::nearbyint in the default rounding mode. */
-function rne(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /**
  * The scale and qmax of the Quantize op(s) reading the model input, or null when the input is
- * read by anything else (then only a float32 batch is exact).
+ * read by anything else (then only a float32 batch is exact). For an .eqm file deployed as it
+ * is; a model compiled here gets the same answer from compileEqmModel without parsing.
  */
 export function inputQuantization(eqm: Uint8Array): { scale: number; qmax: number } | null {
   // a private, 0-offset copy: readEqm makes typed-array views of the bytes (and may modify them)
@@ -33,10 +29,7 @@ export function inputQuantization(eqm: Uint8Array): { scale: number; qmax: numbe
 
 /** q = clip(rne(fround(x * scale)), -qmax, qmax): exactly the runtime's QuantizeF32ToS8. */
 export function quantizeInput(x: Float32Array, scale: number, qmax: number): Int8Array {
-  const s = Math.fround(scale);
-  const q = new Int8Array(x.length);
-  for (let i = 0; i < x.length; i++) q[i] = Math.max(-qmax, Math.min(qmax, rne(Math.fround(x[i]! * s))));
-  return q;
+  return quantizeArray(x, scale, qmax);
 }
 
 export function encodeBatch(samples: Float32Array[], quant: { scale: number; qmax: number } | null): Buffer {

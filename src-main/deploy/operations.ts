@@ -110,9 +110,9 @@ function bitEqual(a: Float32Array, b: Float32Array): boolean {
  */
 export async function accuracy(
   s: DeviceSession,
-  a: { eqm: Buffer; remoteModel: string; samples: Float32Array[]; dims: number[]; labels?: (number | null)[]; outputIndex?: number; labelOffset?: number; timeoutMs?: number },
+  a: { eqm: Buffer; inputQuant?: { scale: number; qmax: number } | null; remoteModel: string; samples: Float32Array[]; dims: number[]; labels?: (number | null)[]; outputIndex?: number; labelOffset?: number; timeoutMs?: number },
 ): Promise<AccuracyReport> {
-  const batch = encodeBatch(a.samples, inputQuantization(a.eqm));
+  const batch = encodeBatch(a.samples, a.inputQuant !== undefined ? a.inputQuant : inputQuantization(a.eqm));
   const id = sha256Hex(batch).slice(0, 16);
   const remoteBatch = s.remote('batches', `${id}.eqb`);
   await s.push(batch, remoteBatch, 0o644);

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { compileEqm } from '../core/eqm/write-eqm.js';
+import { compileEqmModel } from '../core/eqm/write-eqm.js';
 import { planQuantization, type QuantPlan } from '../core/quant/plan.js';
 import type { ScaleTable } from '../core/quant/scale-table.js';
 import { prepareData, prepareModel } from '../pipeline/model-setup.js';
@@ -19,6 +19,8 @@ export interface Variant {
   method: string | null;
   /** sha256 of the source model (the ONNX file, or the .eqm when given directly) */
   modelSha256: string;
+  /** input quantization from the compiler; undefined for an .eqm given as is (read from the file) */
+  inputQuant?: { scale: number; qmax: number } | null;
 }
 
 /**
@@ -35,12 +37,15 @@ export function compileVariant(a: { model: string; card?: string; scales: string
   if (a.scales === 'fp32') {
     const none: QuantPlan = { layers: [], groups: [], report: plan.report };
     const table: ScaleTable = { bits: 8, qmax: 127, method: 'minmax', modelSha256: p.model.sha256, modelFile: p.model.file, layers: [], tensors: {}, settings: {}, createdAt: new Date(0).toISOString() };
-    return { label: a.label ?? 'fp32', eqm: Buffer.from(compileEqm(p.model.graph, none, table)), bits: 32, method: 'fp32', modelSha256: p.model.sha256 };
+    const c = compileEqmModel(p.model.graph, none, table);
+    return { label: a.label ?? 'fp32', eqm: Buffer.from(c.bytes), inputQuant: c.inputQuant, bits: 32, method: 'fp32', modelSha256: p.model.sha256 };
   }
   const table = loadScalesFor(p, a.scales);
+  const c = compileEqmModel(p.model.graph, plan, table);
   return {
     label: a.label ?? `int${table.bits}`,
-    eqm: Buffer.from(compileEqm(p.model.graph, plan, table)),
+    eqm: Buffer.from(c.bytes),
+    inputQuant: c.inputQuant,
     scales: fs.readFileSync(a.scales),
     bits: table.bits,
     method: table.method,

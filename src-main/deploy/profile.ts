@@ -67,7 +67,7 @@ export async function profileFleet(req: ProfileRequest): Promise<FleetOutcome<De
           if (req.evalSet) {
             req.log?.(`${d.name}: accuracy ${v.label} on ${req.evalSet.samples.length} images`);
             const e = req.evalSet;
-            r.accuracy = await accuracy(s, { eqm: v.eqm, remoteModel: dep.remoteModel, samples: e.samples, dims: e.dims, labels: e.labels, outputIndex: e.outputIndex, labelOffset: e.labelOffset });
+            r.accuracy = await accuracy(s, { eqm: v.eqm, inputQuant: v.inputQuant, remoteModel: dep.remoteModel, samples: e.samples, dims: e.dims, labels: e.labels, outputIndex: e.outputIndex, labelOffset: e.labelOffset });
           }
           req.record({ device: d.name, modelSha256: v.modelSha256, bits: v.bits, method: v.method, label: v.label, at: new Date().toISOString(), machine, isa: r.bench?.isa, bench: r.bench, accuracy: r.accuracy });
           variants.push(r);

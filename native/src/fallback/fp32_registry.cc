@@ -256,6 +256,7 @@ Status Prepare(const Model& model, Op* op) {
   else if (t == "BatchNormalization") st = PrepareBatchNorm(c);
   else if (t == "ConvTranspose") st = PrepareConvTranspose(c);
   else if (t == "Resize") st = PrepareResize(c);
+  else if (t == "LeakyRelu") st = PrepareLeakyRelu(c);
   else return c.Unsup("FP32 fallback op '" + t + "' is not implemented by the native runtime");
   EQ_RETURN_IF_ERROR(st);
   if (!op->fn.kernel) return c.Fail("no kernel was created");

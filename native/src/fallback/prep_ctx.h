@@ -81,6 +81,7 @@ Status PrepareHardSigmoid(PrepCtx& c);     // hard_sigmoid.cc
 Status PrepareBatchNorm(PrepCtx& c);       // batch_norm_f32.cc
 Status PrepareConvTranspose(PrepCtx& c);   // conv_transpose_f32.cc
 Status PrepareResize(PrepCtx& c);          // resize_f32.cc
+Status PrepareLeakyRelu(PrepCtx& c);       // leaky_relu.cc
 
 // window geometry of Conv / pooling (port of ops/spatial.ts windowGeom)
 struct Window {

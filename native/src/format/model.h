@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "format/eqm_op_codes.h"
+
 namespace eq {
 
 enum class DType : uint8_t { kF32 = 1, kI8 = 2, kI64 = 3 };
@@ -57,19 +59,6 @@ struct TensorInfo {
   size_t bytes() const { return static_cast<size_t>(numel) * ElemSize(dtype); }
 };
 
-enum class OpKind : uint8_t {
-  kQuantize = 1,
-  kDequantize = 2,
-  kRequantize = 3,
-  kQLinear = 4,
-  kQMaxPool = 5,
-  kQAvgPool = 6,
-  kQRelu = 7,
-  kQReshape = 8,
-  kQConcat = 9,
-  kQAdd = 10,
-  kFloat = 11,
-};
 const char* OpKindName(OpKind k);
 
 struct LinearGeom {

@@ -5,8 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "fallback/fp32_ops.h"
-#include "kernels/kernels.h"
+#include "runtime/ops/op_def.h"
 
 namespace eq {
 
@@ -149,81 +148,11 @@ Status Session::PrepareLayers(const SessionOptions& options) {
 
 Status Session::RunOp(size_t k) {
   const Op& op = model_->ops[k];
-  const int32_t qmax = model_->qmax;
-  switch (op.kind) {
-    case OpKind::kQuantize: {
-      const TensorInfo& t = model_->tensors[op.output];
-      kernels::SelectQuantize(isa_)(static_cast<const float*>(Ptr(op.inputs[0])), static_cast<size_t>(t.numel), op.scale, qmax, static_cast<int8_t*>(Ptr(op.output)));
-      return Status::Ok();
-    }
-    case OpKind::kDequantize: {
-      const TensorInfo& t = model_->tensors[op.output];
-      kernels::DequantizeS8ToF32(static_cast<const int8_t*>(Ptr(op.inputs[0])), static_cast<size_t>(t.numel), op.scale, static_cast<float*>(Ptr(op.output)));
-      return Status::Ok();
-    }
-    case OpKind::kRequantize: {
-      const TensorInfo& t = model_->tensors[op.output];
-      kernels::RequantizeS8(static_cast<const int8_t*>(Ptr(op.inputs[0])), static_cast<size_t>(t.numel), op.scale, qmax, static_cast<int8_t*>(Ptr(op.output)));
-      return Status::Ok();
-    }
-    case OpKind::kQLinear: {
-      float* tap = nullptr;
-      if (taps_enabled_ && tap_index_[k] >= 0) tap = taps_[tap_index_[k]].pre.data();
-      return layers_[k]->Run(static_cast<const int8_t*>(Ptr(op.inputs[0])), Ptr(op.output), tap, *pool_, *ws_);
-    }
-    case OpKind::kQMaxPool: {
-      const size_t planes = static_cast<size_t>(op.pool.N) * op.pool.C;
-      const size_t chunk = std::max<size_t>(1, (planes + pool_->threads() * 4 - 1) / (pool_->threads() * 4));
-      const int8_t* x = static_cast<const int8_t*>(Ptr(op.inputs[0]));
-      int8_t* y = static_cast<int8_t*>(Ptr(op.output));
-      const kernels::MaxPoolFn maxpool = kernels::SelectMaxPool(isa_);
-      pool_->ParallelFor((planes + chunk - 1) / chunk, [&](size_t t, int) { maxpool(x, op.pool, t * chunk, std::min(planes, (t + 1) * chunk), y); });
-      return Status::Ok();
-    }
-    case OpKind::kQAvgPool:
-      kernels::AvgPoolS8(static_cast<const int8_t*>(Ptr(op.inputs[0])), op.pool, op.in_scale, op.out_scale, qmax, static_cast<int8_t*>(Ptr(op.output)));
-      return Status::Ok();
-    case OpKind::kQRelu: {
-      const TensorInfo& t = model_->tensors[op.output];
-      kernels::ReluS8(static_cast<const int8_t*>(Ptr(op.inputs[0])), static_cast<size_t>(t.numel), static_cast<int8_t*>(Ptr(op.output)));
-      return Status::Ok();
-    }
-    case OpKind::kQReshape: {
-      const TensorInfo& t = model_->tensors[op.output];
-      std::memcpy(Ptr(op.output), Ptr(op.inputs[0]), static_cast<size_t>(t.numel));
-      return Status::Ok();
-    }
-    case OpKind::kQConcat: {
-      const TensorInfo& t = model_->tensors[op.output];
-      size_t outer = 1;
-      for (uint32_t d = 0; d < op.axis; d++) outer *= static_cast<size_t>(t.dims[d]);
-      std::vector<const int8_t*> xs;
-      std::vector<size_t> inner;
-      for (int32_t i : op.inputs) {
-        xs.push_back(static_cast<const int8_t*>(Ptr(i)));
-        inner.push_back(static_cast<size_t>(model_->tensors[i].numel) / outer);
-      }
-      kernels::ConcatS8(xs.data(), inner.data(), op.mults.data(), xs.size(), outer, qmax, static_cast<int8_t*>(Ptr(op.output)));
-      return Status::Ok();
-    }
-    case OpKind::kQAdd: {
-      const TensorInfo& t = model_->tensors[op.output];
-      kernels::AddS8(static_cast<const int8_t*>(Ptr(op.inputs[0])), static_cast<const int8_t*>(Ptr(op.inputs[1])), static_cast<size_t>(t.numel), op.mult_a,
-                     op.mult_b, op.lo, op.hi, static_cast<int8_t*>(Ptr(op.output)));
-      return Status::Ok();
-    }
-    case OpKind::kFloat: {
-      const FloatNode& fn = op.fn;
-      std::vector<const void*> ins(fn.inputs.size(), nullptr);
-      std::vector<void*> outs(fn.outputs.size(), nullptr);
-      for (size_t i = 0; i < ins.size(); i++) ins[i] = fn.inputs[i] >= 0 ? Ptr(fn.inputs[i]) : nullptr;
-      for (size_t i = 0; i < outs.size(); i++) outs[i] = fn.outputs[i] >= 0 ? Ptr(fn.outputs[i]) : nullptr;
-      fn.kernel->Run(ins.data(), outs.data());
-      if (fn.act != 0) fallback::ApplyActivation(fn, static_cast<float*>(outs[0]), static_cast<size_t>(model_->tensors[fn.outputs[0]].numel));
-      return Status::Ok();
-    }
-  }
-  return RuntimeError("unknown op kind");
+  const OpDef* def = FindOpDef(static_cast<uint8_t>(op.kind));
+  if (!def) return RuntimeError("op '" + op.name + "': unknown op kind");
+  float* tap = taps_enabled_ && tap_index_[k] >= 0 ? taps_[tap_index_[k]].pre.data() : nullptr;
+  const OpRunCtx ctx{*model_, ptrs_.data(), isa_, *pool_, *ws_, layers_[k].get(), tap};
+  return def->run(ctx, op);
 }
 
 }  // namespace eq

@@ -1,5 +1,7 @@
 /** Lowers the quantized graph (IR + scale table) to the integer program. */
-import { attrInt, type Graph, type Node } from '../graph/ir.js';
+import { loweringFor } from '../eqm/ops/registry.js';
+import type { LowerCtx } from '../eqm/ops/types.js';
+import type { Graph, Node } from '../graph/ir.js';
 import { quantizeWeights } from '../quant/fake-quant-layer.js';
 import type { QuantPlan } from '../quant/plan.js';
 import { rne } from '../quant/rounding.js';
@@ -101,58 +103,12 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
     const ins = dataInputs(node);
     const intIn = ins.map((x) => anyInt(x));
     const allInt = ins.length > 0 && intIn.every((v) => v !== undefined);
-    if (So !== undefined && allInt && !node.act) {
-      const [s0, n0] = intIn[0]!;
-      const outDims = graph.shapes.get(outT)!;
+    // an int op implements this node on its int8 inputs (eqm/ops/<op>.ts, lower)
+    const def = allInt && !node.act ? loweringFor(node.op) : undefined;
+    if (So !== undefined && def?.lower) {
       const out = intOutName(outT);
-      let done = true;
-      switch (node.op) {
-        case 'MaxPool':
-        case 'Relu':
-          if (node.outputs.slice(1).some((o) => o)) {
-            done = false;
-            break;
-          }
-          ops.push(node.op === 'MaxPool' ? { kind: 'qmaxpool', node, input: n0, output: out } : { kind: 'qrelu', input: n0, output: out });
-          if (s0 !== So) {
-            const tmp = `${outT}::pre`;
-            (ops[ops.length - 1] as { output: string }).output = tmp;
-            ops.push({ kind: 'requantize', input: tmp, output: out, mult: f32(So / s0) });
-          }
-          break;
-        case 'Reshape':
-        case 'Flatten':
-        case 'Squeeze':
-        case 'Unsqueeze':
-        case 'Identity':
-          ops.push({ kind: 'qreshape', input: n0, output: s0 === So ? out : `${outT}::pre`, outDims });
-          if (s0 !== So) ops.push({ kind: 'requantize', input: `${outT}::pre`, output: out, mult: f32(So / s0) });
-          break;
-        case 'AveragePool':
-        case 'GlobalAveragePool':
-          ops.push({ kind: 'qavgpool', node, input: n0, output: out, inScale: s0, outScale: So, outDims });
-          break;
-        case 'Concat': {
-          const rank = outDims.length;
-          let axis = attrInt(node, 'axis', 1);
-          if (axis < 0) axis += rank;
-          ops.push({ kind: 'qconcat', inputs: intIn.map((v) => v![1]), output: out, axis, mults: intIn.map((v) => (v![0] === So ? 1 : f32(So / v![0]))), outDims });
-          break;
-        }
-        case 'Add': {
-          const sa = graph.shapes.get(ins[0]!)!;
-          const sb = graph.shapes.get(ins[1] ?? '');
-          if (ins.length !== 2 || !sb || sa.join() !== sb.join()) {
-            done = false;
-            break;
-          }
-          ops.push({ kind: 'qadd', a: n0, b: intIn[1]![1], output: out, multA: f32(So / s0), multB: f32(So / intIn[1]![0]), lo: -qmax, hi: qmax });
-          break;
-        }
-        default:
-          done = false;
-      }
-      if (done) {
+      const c: LowerCtx = { graph, qmax, node, ins, intIn: intIn as [number, string][], outT, outScale: So, outDims: graph.shapes.get(outT)!, out, push: (op) => ops.push(op) };
+      if (def.lower(c)) {
         addInt(outT, So, out);
         continue;
       }

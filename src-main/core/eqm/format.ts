@@ -32,20 +32,7 @@ export const TensorKind = {
   input: 2,
 } as const;
 
-export const OpKind = {
-  quantize: 1,
-  dequantize: 2,
-  requantize: 3,
-  qlinear: 4,
-  qmaxpool: 5,
-  qavgpool: 6,
-  qrelu: 7,
-  qreshape: 8,
-  qconcat: 9,
-  qadd: 10,
-  float: 11,
-} as const;
-export type EqmOpKind = keyof typeof OpKind;
+// Op codes live with each op definition (ops/<op>.ts, listed in ops/registry.ts).
 
 export const LinearKind = { conv: 1, gemm: 2 } as const;
 export const ActKind = { none: 0, relu: 1, clip: 2 } as const;

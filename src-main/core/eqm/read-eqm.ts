@@ -1,16 +1,16 @@
 /**
- * EQM reader (TypeScript): parses and validates an EQM file into plain objects. Used by the
- * round-trip tests and tools; the native runtime has its own loader (native/src/format) with
- * the same checks. Every offset, size, index and dims product is validated; malformed input
- * raises EqmFormatError.
+ * EQM reader (TypeScript): parses and validates an EQM file into plain objects; each op record
+ * is decoded by its definition (ops/registry.ts). Used by the round-trip tests and, in
+ * production, only by deploy/batch.ts for an .eqm file deployed as it is (no graph to compile,
+ * so its input quantization has to be read from the file; compiled models get it from
+ * compileEqmModel). That is why it stays here rather than in test/helpers. The native runtime
+ * has its own loader (native/src/format) with the same checks. Every offset, size, index and
+ * dims product is validated; malformed input raises EqmFormatError.
  */
-import type { PoolGeom } from '../engine/int-pool.js';
-import type { LinearGeom } from '../quant/linear-geom.js';
 import { ByteReader } from './bytes.js';
 import { crc32 } from './crc32.js';
+import type { EqmModel, EqmOp, EqmTensor } from './eqm-model.js';
 import {
-  ActKind,
-  AttrType,
   DType,
   EQM_FIXED_HEADER,
   EQM_LIMITS,
@@ -18,77 +18,17 @@ import {
   EQM_SECTION_ENTRY,
   EQM_VERSION,
   EqmFormatError,
-  LinearKind,
-  OpKind,
   Section,
   TensorKind,
   type EqmDType,
 } from './format.js';
+import { opDefByCode } from './ops/registry.js';
+import type { DecodeCtx } from './ops/types.js';
 
-export interface EqmTensor {
-  name: string;
-  dtype: EqmDType;
-  kind: 'value' | 'constant' | 'input';
-  dims: number[];
-  scale: number;
-  /** constants only: little-endian element bytes */
-  data?: Uint8Array;
-}
-
-/** The reader returns the same geometry records the writer took (quant/linear-geom.ts, engine/int-pool.ts). */
-export type EqmLinearGeom = LinearGeom;
-export type EqmPoolGeom = Omit<PoolGeom, 'spatialRank'>;
-
-export type EqmAttr = number | number[] | string | string[];
-
-export type EqmOp =
-  | { kind: 'quantize' | 'dequantize'; name: string; input: number; output: number; scale: number }
-  | { kind: 'requantize'; name: string; input: number; output: number; mult: number }
-  | {
-      kind: 'qlinear';
-      name: string;
-      input: number;
-      output: number;
-      geom: EqmLinearGeom;
-      intOutput: boolean;
-      lo: number;
-      hi: number;
-      outScale: number;
-      floatAct?: { min: number; max: number };
-      wq: Int8Array;
-      bias: Int32Array;
-      mult: Float32Array;
-      tapMult: Float64Array;
-    }
-  | { kind: 'qmaxpool'; name: string; input: number; output: number; geom: EqmPoolGeom }
-  | { kind: 'qavgpool'; name: string; input: number; output: number; geom: EqmPoolGeom; inScale: number; outScale: number }
-  | { kind: 'qrelu' | 'qreshape'; name: string; input: number; output: number }
-  | { kind: 'qconcat'; name: string; inputs: number[]; mults: number[]; output: number; axis: number }
-  | { kind: 'qadd'; name: string; a: number; b: number; output: number; multA: number; multB: number; lo: number; hi: number }
-  | {
-      kind: 'float';
-      name: string;
-      opType: string;
-      domain: string;
-      act?: { kind: 'relu' | 'clip'; min: number; max: number };
-      inputs: number[];
-      outputs: number[];
-      attrs: Record<string, EqmAttr>;
-    };
-
-export interface EqmModel {
-  version: number;
-  opset: number;
-  qmax: number;
-  input: number;
-  outputs: number[];
-  tensors: EqmTensor[];
-  ops: EqmOp[];
-}
+export type { EqmAttr, EqmLinearGeom, EqmModel, EqmOp, EqmPoolGeom, EqmTensor } from './eqm-model.js';
 
 const DTYPE_NAMES = new Map<number, EqmDType>(Object.entries(DType).map(([k, v]) => [v, k as EqmDType]));
 const ELEM_SIZE: Record<EqmDType, number> = { float32: 4, int8: 1, int64: 8 };
-const OP_NAMES = new Map<number, string>(Object.entries(OpKind).map(([k, v]) => [v, k]));
 
 function bad(msg: string): never {
   throw new EqmFormatError(`invalid EQM file: ${msg}`);
@@ -212,177 +152,25 @@ export function readEqm(bytes: Uint8Array): EqmModel {
     if (v > EQM_LIMITS.maxDim) bad(`${field} ${v} is out of range`);
     return v;
   };
+  const ctx: DecodeCtx = {
+    r: or,
+    tensors,
+    bad,
+    str: (field) => readStr(or, field),
+    blob: (field, want) => readBlob(or, field, want),
+    ref: (field, dtype) => tensorRef(or, field, dtype),
+    count: (field, max, minBytes) => count(or, field, max, minBytes),
+    u32Geom: (field) => u32Geom(or, field),
+    numel: numelOf,
+    use: defined,
+    produce,
+  };
   for (let k = 0; k < nOps; k++) {
     const code = or.u8('op kind');
     or.skip(3, 'reserved');
     const name = readStr(or, `op ${k} name`);
-    const kind = OP_NAMES.get(code) ?? bad(`op ${k}: unknown kind ${code}`);
-    const what = `op ${k} (${kind} '${name}')`;
-    switch (kind) {
-      case 'quantize':
-      case 'dequantize':
-      case 'requantize': {
-        const input = tensorRef(or, `${what} input`, kind === 'quantize' ? 'float32' : 'int8');
-        const output = tensorRef(or, `${what} output`, kind === 'dequantize' ? 'float32' : 'int8');
-        const v = or.f32(`${what} scale`);
-        if (!(Number.isFinite(v) && v > 0)) bad(`${what}: invalid scale/multiplier ${v}`);
-        if (numelOf(input) !== numelOf(output)) bad(`${what}: input and output sizes differ`);
-        defined(input, what);
-        produce(output, what);
-        ops.push(kind === 'requantize' ? { kind, name, input, output, mult: v } : { kind, name, input, output, scale: v });
-        break;
-      }
-      case 'qlinear': {
-        const input = tensorRef(or, `${what} input`, 'int8');
-        const output = tensorRef(or, `${what} output`);
-        const lk = or.u8('linear kind');
-        const intOutput = or.u8('int output') === 1;
-        const hasAct = or.u8('float act') === 1;
-        or.u8('reserved');
-        if (lk !== LinearKind.conv && lk !== LinearKind.gemm) bad(`${what}: unknown linear kind ${lk}`);
-        const names = ['cin', 'cout', 'group', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'padT', 'padL', 'inH', 'inW', 'outH', 'outW', 'K', 'P'] as const;
-        const g = { kind: lk === LinearKind.conv ? 'conv' : 'gemm' } as EqmLinearGeom;
-        for (const f of names) (g as unknown as Record<string, number>)[f] = u32Geom(or, `${what} ${f}`);
-        const lo = or.i32('lo');
-        const hi = or.i32('hi');
-        const outScale = or.f32('out scale');
-        const amin = or.f64('act min');
-        const amax = or.f64('act max');
-        if (g.cin < 1 || g.cout < 1 || g.group < 1 || g.cin % g.group || g.cout % g.group) bad(`${what}: invalid channels/group`);
-        if (g.kh < 1 || g.kw < 1 || g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1) bad(`${what}: invalid kernel/stride/dilation`);
-        if (g.K < 1 || g.K > EQM_LIMITS.maxFanIn) bad(`${what}: invalid fan-in ${g.K}`);
-        if (g.kind === 'conv' && (g.K !== (g.cin / g.group) * g.kh * g.kw || g.P !== g.outH * g.outW)) bad(`${what}: K/P do not match the geometry`);
-        if (g.kind === 'gemm' && (g.group !== 1 || g.K !== g.cin)) bad(`${what}: invalid gemm geometry`);
-        const wantIn = g.kind === 'conv' ? g.cin * g.inH * g.inW : g.P * g.K;
-        if (numelOf(input) !== wantIn) bad(`${what}: input has ${numelOf(input)} elements, geometry expects ${wantIn}`);
-        if (numelOf(output) !== g.cout * g.P) bad(`${what}: output has ${numelOf(output)} elements, expected ${g.cout * g.P}`);
-        if (tensors[output]!.dtype !== (intOutput ? 'int8' : 'float32')) bad(`${what}: output dtype does not match`);
-        if (intOutput && (lo < -128 || hi > 127 || lo > 127 || hi < -128)) bad(`${what}: lo/hi out of int8 range`);
-        const wq = new Int8Array(readBlob(or, `${what} weights`, g.cout * g.K).buffer);
-        const bias = new Int32Array(readBlob(or, `${what} bias`, g.cout * 4).buffer);
-        const mult = new Float32Array(readBlob(or, `${what} multipliers`, g.cout * 4).buffer);
-        const tapMult = new Float64Array(readBlob(or, `${what} tap multipliers`, g.cout * 8).buffer);
-        defined(input, what);
-        produce(output, what);
-        ops.push({ kind, name, input, output, geom: g, intOutput, lo, hi, outScale, floatAct: hasAct ? { min: amin, max: amax } : undefined, wq, bias, mult, tapMult });
-        break;
-      }
-      case 'qmaxpool':
-      case 'qavgpool': {
-        const input = tensorRef(or, `${what} input`, 'int8');
-        const output = tensorRef(or, `${what} output`, 'int8');
-        const names = ['N', 'C', 'H', 'W', 'OH', 'OW', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'pb', 'pr'] as const;
-        const g = {} as EqmPoolGeom;
-        for (const f of names) (g as unknown as Record<string, number>)[f] = u32Geom(or, `${what} ${f}`);
-        g.countIncludePad = or.u8('count_include_pad') === 1;
-        or.skip(3, 'reserved');
-        const inScale = or.f32('in scale');
-        const outScale = or.f32('out scale');
-        if (g.kh < 1 || g.kw < 1 || g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1) bad(`${what}: invalid window`);
-        if (numelOf(input) !== g.N * g.C * g.H * g.W || numelOf(output) !== g.N * g.C * g.OH * g.OW) bad(`${what}: tensor sizes do not match the pool geometry`);
-        if (kind === 'qavgpool' && !(inScale > 0 && outScale > 0 && Number.isFinite(inScale) && Number.isFinite(outScale))) bad(`${what}: invalid scales`);
-        defined(input, what);
-        produce(output, what);
-        ops.push(kind === 'qmaxpool' ? { kind, name, input, output, geom: g } : { kind, name, input, output, geom: g, inScale, outScale });
-        break;
-      }
-      case 'qrelu':
-      case 'qreshape': {
-        const input = tensorRef(or, `${what} input`, 'int8');
-        const output = tensorRef(or, `${what} output`, 'int8');
-        if (numelOf(input) !== numelOf(output)) bad(`${what}: input and output sizes differ`);
-        defined(input, what);
-        produce(output, what);
-        ops.push({ kind, name, input, output });
-        break;
-      }
-      case 'qconcat': {
-        const output = tensorRef(or, `${what} output`, 'int8');
-        const axis = or.u32('axis');
-        const n = count(or, `${what} input count`, EQM_LIMITS.maxListLength, 8);
-        const inputs: number[] = [];
-        const mults: number[] = [];
-        for (let i = 0; i < n; i++) {
-          inputs.push(tensorRef(or, `${what} input ${i}`, 'int8'));
-          const m = or.f32('mult');
-          if (!(Number.isFinite(m) && m > 0)) bad(`${what}: invalid multiplier ${m}`);
-          mults.push(m);
-        }
-        const od = tensors[output]!.dims;
-        if (n < 1 || axis >= od.length) bad(`${what}: invalid axis or input count`);
-        let sum = 0;
-        for (const i of inputs) {
-          const d = tensors[i]!.dims;
-          if (d.length !== od.length || d.some((v, j) => j !== axis && v !== od[j])) bad(`${what}: input '${tensors[i]!.name}' does not match the output shape`);
-          sum += d[axis]!;
-          defined(i, what);
-        }
-        if (sum !== od[axis]) bad(`${what}: inputs do not add up to the output along axis ${axis}`);
-        produce(output, what);
-        ops.push({ kind, name, inputs, mults, output, axis });
-        break;
-      }
-      case 'qadd': {
-        const a = tensorRef(or, `${what} a`, 'int8');
-        const b = tensorRef(or, `${what} b`, 'int8');
-        const output = tensorRef(or, `${what} output`, 'int8');
-        const multA = or.f32('multA');
-        const multB = or.f32('multB');
-        const lo = or.i32('lo');
-        const hi = or.i32('hi');
-        if (!(multA > 0 && multB > 0 && Number.isFinite(multA) && Number.isFinite(multB))) bad(`${what}: invalid multipliers`);
-        if (lo < -128 || hi > 127 || lo > 127 || hi < -128) bad(`${what}: lo/hi out of int8 range`);
-        if (numelOf(a) !== numelOf(output) || numelOf(b) !== numelOf(output)) bad(`${what}: operand sizes differ`);
-        defined(a, what);
-        defined(b, what);
-        produce(output, what);
-        ops.push({ kind, name, a, b, output, multA, multB, lo, hi });
-        break;
-      }
-      case 'float': {
-        const opType = readStr(or, `${what} op type`);
-        const domain = readStr(or, `${what} domain`);
-        const actKind = or.u8('act kind');
-        or.skip(3, 'reserved');
-        const amin = or.f64('act min');
-        const amax = or.f64('act max');
-        if (actKind > ActKind.clip) bad(`${what}: unknown activation ${actKind}`);
-        const nIn = count(or, `${what} input count`, EQM_LIMITS.maxListLength, 4);
-        const inputs: number[] = [];
-        for (let i = 0; i < nIn; i++) {
-          const v = or.i32('input');
-          if (v !== -1 && (v < 0 || v >= tensors.length)) bad(`${what}: input index ${v} out of range`);
-          if (v >= 0) defined(v, what);
-          inputs.push(v);
-        }
-        const nOut = count(or, `${what} output count`, EQM_LIMITS.maxListLength, 4);
-        const outputs: number[] = [];
-        for (let i = 0; i < nOut; i++) {
-          const v = or.i32('output');
-          if (v !== -1 && (v < 0 || v >= tensors.length)) bad(`${what}: output index ${v} out of range`);
-          outputs.push(v);
-        }
-        for (const v of outputs) if (v >= 0) produce(v, what);
-        const nAttr = count(or, `${what} attribute count`, EQM_LIMITS.maxListLength, 9);
-        const attrs: Record<string, EqmAttr> = {};
-        for (let i = 0; i < nAttr; i++) {
-          const an = readStr(or, `${what} attribute name`);
-          const at = or.u8('attribute type');
-          if (at === AttrType.number) attrs[an] = or.f64('attribute value');
-          else if (at === AttrType.string) attrs[an] = readStr(or, 'attribute value');
-          else if (at === AttrType.numbers) {
-            const n = count(or, 'attribute length', EQM_LIMITS.maxListLength, 8);
-            attrs[an] = Array.from({ length: n }, () => or.f64('attribute value'));
-          } else if (at === AttrType.strings) {
-            const n = count(or, 'attribute length', EQM_LIMITS.maxListLength, 8);
-            attrs[an] = Array.from({ length: n }, () => readStr(or, 'attribute value'));
-          } else bad(`${what}: attribute ${an} has unknown type ${at}`);
-        }
-        const act = actKind === ActKind.none ? undefined : { kind: actKind === ActKind.relu ? ('relu' as const) : ('clip' as const), min: amin, max: amax };
-        ops.push({ kind, name, opType, domain, act, inputs, outputs, attrs });
-        break;
-      }
-    }
+    const def = opDefByCode(code) ?? bad(`op ${k}: unknown kind ${code}`);
+    ops.push(def.decode(ctx, name, `op ${k} (${def.kind} '${name}')`));
   }
   if (or.remaining() !== 0) bad(`ops section has ${or.remaining()} trailing bytes`);
 

@@ -1,0 +1,23 @@
+// Parsing shared by several op kinds (one tensor in, one out; pooling windows).
+#pragma once
+
+#include "format/checked_math.h"
+#include "runtime/ops/op_def.h"
+
+namespace eq {
+namespace ops {
+
+constexpr int kF32 = static_cast<int>(DType::kF32);
+constexpr int kI8 = static_cast<int>(DType::kI8);
+
+// Use(in), Produce(out), inputs = {in}, output = out
+Status Connect(OpParser& p, Op* op, int32_t in, int32_t out);
+// quantize / dequantize / requantize: input, output, one positive float32 scale or multiplier
+Status ParseScaled(OpParser& p, Op* op, int in_dtype, int out_dtype);
+// qrelu / qreshape: int8 input and output of the same size
+Status ParseSameSize(OpParser& p, Op* op);
+// qmaxpool / qavgpool: int8 tensors, window geometry, count_include_pad, scales
+Status ParsePool(OpParser& p, Op* op);
+
+}  // namespace ops
+}  // namespace eq

@@ -1,0 +1,19 @@
+// qavgpool: q = clip(rne(f32(f32(sum) * f32(S_out / (S_in * count)))), -qmax, qmax)
+#include "kernels/kernels.h"
+#include "runtime/ops/op_common.h"
+
+namespace eq {
+namespace ops {
+namespace {
+
+Status Run(const OpRunCtx& c, const Op& op) {
+  kernels::AvgPoolS8(c.Ptr<const int8_t>(op.inputs[0]), op.pool, op.in_scale, op.out_scale, c.model.qmax, c.Ptr<int8_t>(op.output));
+  return Status::Ok();
+}
+
+}  // namespace
+
+extern const OpDef kQAvgPool = {OpKind::kQAvgPool, "qavgpool", ParsePool, nullptr, Run};
+
+}  // namespace ops
+}  // namespace eq

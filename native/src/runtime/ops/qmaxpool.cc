@@ -1,0 +1,26 @@
+// qmaxpool: max over the window, same scale; planes split over the thread pool
+#include <algorithm>
+
+#include "kernels/kernels.h"
+#include "runtime/ops/op_common.h"
+
+namespace eq {
+namespace ops {
+namespace {
+
+Status Run(const OpRunCtx& c, const Op& op) {
+  const size_t planes = static_cast<size_t>(op.pool.N) * op.pool.C;
+  const size_t chunk = std::max<size_t>(1, (planes + c.pool.threads() * 4 - 1) / (c.pool.threads() * 4));
+  const int8_t* x = c.Ptr<const int8_t>(op.inputs[0]);
+  int8_t* y = c.Ptr<int8_t>(op.output);
+  const kernels::MaxPoolFn maxpool = kernels::SelectMaxPool(c.isa);
+  c.pool.ParallelFor((planes + chunk - 1) / chunk, [&](size_t t, int) { maxpool(x, op.pool, t * chunk, std::min(planes, (t + 1) * chunk), y); });
+  return Status::Ok();
+}
+
+}  // namespace
+
+extern const OpDef kQMaxPool = {OpKind::kQMaxPool, "qmaxpool", ParsePool, nullptr, Run};
+
+}  // namespace ops
+}  // namespace eq

@@ -1,0 +1,21 @@
+// quantize: float32 → int8, q = clip(rne(f32(x * S)), -qmax, qmax)
+#include "kernels/kernels.h"
+#include "runtime/ops/op_common.h"
+
+namespace eq {
+namespace ops {
+namespace {
+
+Status Parse(OpParser& p, Op* op) { return ParseScaled(p, op, kF32, kI8); }
+
+Status Run(const OpRunCtx& c, const Op& op) {
+  kernels::SelectQuantize(c.isa)(c.Ptr<const float>(op.inputs[0]), c.Numel(op.output), op.scale, c.model.qmax, c.Ptr<int8_t>(op.output));
+  return Status::Ok();
+}
+
+}  // namespace
+
+extern const OpDef kQuantize = {OpKind::kQuantize, "quantize", Parse, nullptr, Run};
+
+}  // namespace ops
+}  // namespace eq

@@ -1,0 +1,67 @@
+/** The decoded form of an EQM file (what the reader returns; layout: docs/eqm-format.md). */
+import type { PoolGeom } from '../engine/int-pool.js';
+import type { LinearGeom } from '../quant/linear-geom.js';
+import type { EqmDType } from './format.js';
+
+export interface EqmTensor {
+  name: string;
+  dtype: EqmDType;
+  kind: 'value' | 'constant' | 'input';
+  dims: number[];
+  scale: number;
+  /** constants only: little-endian element bytes */
+  data?: Uint8Array;
+}
+
+/** The reader returns the same geometry records the writer took (quant/linear-geom.ts, engine/int-pool.ts). */
+export type EqmLinearGeom = LinearGeom;
+export type EqmPoolGeom = Omit<PoolGeom, 'spatialRank'>;
+
+export type EqmAttr = number | number[] | string | string[];
+
+export type EqmOp =
+  | { kind: 'quantize'; name: string; input: number; output: number; scale: number }
+  | { kind: 'dequantize'; name: string; input: number; output: number; scale: number }
+  | { kind: 'requantize'; name: string; input: number; output: number; mult: number }
+  | {
+      kind: 'qlinear';
+      name: string;
+      input: number;
+      output: number;
+      geom: EqmLinearGeom;
+      intOutput: boolean;
+      lo: number;
+      hi: number;
+      outScale: number;
+      floatAct?: { min: number; max: number };
+      wq: Int8Array;
+      bias: Int32Array;
+      mult: Float32Array;
+      tapMult: Float64Array;
+    }
+  | { kind: 'qmaxpool'; name: string; input: number; output: number; geom: EqmPoolGeom }
+  | { kind: 'qavgpool'; name: string; input: number; output: number; geom: EqmPoolGeom; inScale: number; outScale: number }
+  | { kind: 'qrelu'; name: string; input: number; output: number }
+  | { kind: 'qreshape'; name: string; input: number; output: number }
+  | { kind: 'qconcat'; name: string; inputs: number[]; mults: number[]; output: number; axis: number }
+  | { kind: 'qadd'; name: string; a: number; b: number; output: number; multA: number; multB: number; lo: number; hi: number }
+  | {
+      kind: 'float';
+      name: string;
+      opType: string;
+      domain: string;
+      act?: { kind: 'relu' | 'clip'; min: number; max: number };
+      inputs: number[];
+      outputs: number[];
+      attrs: Record<string, EqmAttr>;
+    };
+
+export interface EqmModel {
+  version: number;
+  opset: number;
+  qmax: number;
+  input: number;
+  outputs: number[];
+  tensors: EqmTensor[];
+  ops: EqmOp[];
+}
