@@ -11,7 +11,7 @@ import { runGraph } from '../../src-main/core/engine/interpreter.js';
 import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import type { Tensor } from '../../src-main/core/graph/tensor.js';
-import { Runtime } from '../../src-main/runtime/native-runtime.js';
+import { Runtime } from '../../src-main/engines/native/native-runtime.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
 import { firstBitDifference, quantize, randomInputs, runReference } from '../helpers/native-models.js';
 import { buildModel, randomTensor, rng, type NodeSpec } from '../helpers/onnx-build.js';
