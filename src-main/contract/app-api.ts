@@ -11,7 +11,9 @@ import type {
   EngineStatus,
   EvalResultInfo,
   ExportInfo,
+  GraphInfo,
   HistogramInfo,
+  ModelSizeInfo,
   ModelSummary,
   PreviewInfo,
   ProfileInfo,
@@ -58,6 +60,8 @@ export interface ApiResults {
   'demo.open': ProjectSummary;
   'engine.status': EngineStatus;
   'engine.build': EngineStatus;
+  'model.graph': GraphInfo;
+  'model.size': ModelSizeInfo;
 }
 
 export type { ApiMethod, ApiParams };

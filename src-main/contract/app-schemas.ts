@@ -87,6 +87,8 @@ export const API_SCHEMAS = {
   'demo.open': none,
   'engine.status': none,
   'engine.build': none,
+  'model.graph': z.object({ projectId: id, collapse: z.boolean().default(false) }).strict(),
+  'model.size': z.object({ projectId: id, runId: id.optional() }).strict(),
 } as const;
 
 export type ApiMethod = keyof typeof API_SCHEMAS;
