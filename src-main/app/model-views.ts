@@ -27,7 +27,7 @@ export function modelGraph(req: GraphRequest): GraphInfo {
   const pos = new Map(layout.positions.map((q) => [q.id, q]));
   return {
     nodes: view.nodes.map((n) => ({ ...n, x: pos.get(n.id)!.x, y: pos.get(n.id)!.y })),
-    edges: view.edges,
+    edges: view.edges.map((e, i) => ({ ...e, points: layout.routes[i]! })),
     width: layout.width,
     height: layout.height,
     nodeWidth: NODE_W,

@@ -297,7 +297,8 @@ export interface GraphNodeInfo {
 
 export interface GraphInfo {
   nodes: GraphNodeInfo[];
-  edges: { from: string; to: string; tensor: string }[];
+  /** points: the edge's route (layout px) */
+  edges: { from: string; to: string; tensor: string; points: [number, number][] }[];
   width: number;
   height: number;
   nodeWidth: number;

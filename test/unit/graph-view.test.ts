@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import { buildGraphView, type GraphView } from '../../src-main/core/graph/graph-view.js';
 import { collapseFp32Chains } from '../../src-main/core/graph/collapse-chains.js';
-import { layoutGraph } from '../../src-main/core/graph/graph-layout.js';
+import { layoutGraph, NODE_H } from '../../src-main/core/graph/graph-layout.js';
 import { planQuantization } from '../../src-main/core/quant/plan.js';
 import { loadModel } from '../../src-main/io/model-file.js';
 import { tinyModelBytes } from '../helpers/native-models.js';
@@ -76,6 +76,14 @@ describe('layoutGraph', () => {
     const pos = new Map(l.positions.map((p) => [p.id, p]));
     expect(pos.size).toBe(v.nodes.length);
     for (const e of v.edges) expect(pos.get(e.to)!.y).toBeGreaterThan(pos.get(e.from)!.y);
+    // each route runs from its source node down to its target node
+    expect(l.routes.length).toBe(v.edges.length);
+    v.edges.forEach((e, i) => {
+      const r = l.routes[i]!;
+      expect(r.length).toBeGreaterThanOrEqual(2);
+      expect(r[0]![1]).toBeLessThan(r[r.length - 1]![1]);
+      expect(Math.abs(r[r.length - 1]![1] - pos.get(e.to)!.y)).toBeLessThanOrEqual(NODE_H);
+    });
     for (const p of l.positions) {
       expect(p.x).toBeGreaterThan(0);
       expect(p.x).toBeLessThan(l.width);

@@ -13,6 +13,8 @@ export interface NodePosition {
 
 export interface GraphLayout {
   positions: NodePosition[];
+  /** per edge of the view (same order): the route dagre drew, as [x, y] points */
+  routes: [number, number][][];
   width: number;
   height: number;
 }
@@ -31,6 +33,7 @@ export function layoutGraph(view: GraphView): GraphLayout {
     const p = g.node(n.id);
     return { id: n.id, x: p.x, y: p.y };
   });
+  const routes = view.edges.map((e) => (g.edge({ v: e.from, w: e.to, name: e.tensor })?.points ?? []).map((p: { x: number; y: number }): [number, number] => [Math.round(p.x), Math.round(p.y)]));
   const label = g.graph();
-  return { positions, width: label.width ?? 0, height: label.height ?? 0 };
+  return { positions, routes, width: label.width ?? 0, height: label.height ?? 0 };
 }
