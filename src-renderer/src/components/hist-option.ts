@@ -16,7 +16,7 @@ export function absHistogramOption(title: string, max: number, counts: number[],
     title: { text: title, left: 'center', textStyle: { fontSize: 12, fontWeight: 600 } },
     tooltip: { trigger: 'axis' },
     grid: { left: 55, right: 20, top: 30, bottom: 30 },
-    xAxis: { type: 'value', min: 0, max: Math.max(max, ...lines.map((l) => l.at)) * 1.02, axisLabel: { fontSize: 10 } },
+    xAxis: { type: 'value', min: 0, max: Math.max(max, ...lines.map((l) => l.at)) * 1.02, axisLabel: { fontSize: 10, showMaxLabel: false } },
     yAxis: { type: 'log', min: 1, axisLabel: { fontSize: 10 } },
     series: [
       {

@@ -22,7 +22,8 @@ export function colorSources(runs: RunInfo[], results: EvalResultInfo[]): ColorS
     out.push({ key: `eval:${r.id}`, label: `${r.label}: evaluation (${r.engine}, ${r.images} images)`, cosine: (n) => r.layerCosine[n.id] ?? null });
   }
   for (const r of runs) {
-    if (r.status !== 'done') continue;
+    // MinMax, KL and percentile runs measure no per-group cosine: only an evaluation can colour them
+    if (r.status !== 'done' || !r.layers.some((l) => l.cosAfter !== null)) continue;
     const byGroup = new Map(r.layers.map((l) => [l.name, l.cosAfter]));
     out.push({ key: `run:${r.id}`, label: `${r.label}: calibration (per group)`, cosine: (n) => (n.group ? (byGroup.get(n.group) ?? null) : null) });
   }
