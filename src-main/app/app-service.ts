@@ -89,6 +89,8 @@ export class AppService {
   readonly store: ProjectStore;
   private readonly calib: CalibrationRunner;
   private readonly inspectCache = new Map<string, ModelSummary>();
+  /** laid-out graphs by model file, card, mtime and folding (a layout of a 300-node graph takes seconds) */
+  private readonly graphCache = new Map<string, GraphInfo>();
   private readonly engine: EngineBuilder;
 
   constructor(private readonly opts: AppServiceOptions) {
@@ -362,9 +364,14 @@ export class AppService {
   /** The imported graph, laid out as a layered DAG (in a worker: it loads the model). */
   async modelGraph(projectId: string, collapse: boolean): Promise<GraphInfo> {
     const m = this.modelOf(projectId);
-    return startJob<GraphInfo>({ kind: 'graph', ...m, collapse }).promise.catch((e: Error) => {
+    const key = `${m.model}|${m.card ?? ''}|${fs.statSync(m.model).mtimeMs}|${collapse}`;
+    const hit = this.graphCache.get(key);
+    if (hit) return hit;
+    const g = await startJob<GraphInfo>({ kind: 'graph', ...m, collapse }).promise.catch((e: Error) => {
       throw new UserError(friendlyModelError(m.model, e.message));
     });
+    this.graphCache.set(key, g);
+    return g;
   }
 
   /** Weights, EQM and peak memory estimates; int8 tensors from `runId`'s scales when given. */

@@ -54,4 +54,22 @@ describe('through the dispatcher', () => {
     expect(await call('model.size', { projectId: p.id })).toEqual({ ok: false, error: { code: 'user_error', message: 'this project has no model yet' } });
     expect(await call('model.graph', { projectId: p.id, collapse: 'yes' })).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/^invalid parameters for model.graph: collapse/) } });
   });
+
+  it('lays a model out once (in a worker), then answers from the cache until the file changes', async () => {
+    const p = svc.store.createProject('tiny');
+    svc.store.setProjectModel(p.id, model, null, 'x'.repeat(64));
+    const a = await svc.modelGraph(p.id, false);
+    expect(a.nodes.length).toBe(14);
+    expect(await svc.modelGraph(p.id, false)).toBe(a);
+    expect((await svc.modelGraph(p.id, true)).nodes.length).toBe(11);
+    fs.utimesSync(model, new Date(), new Date(Date.now() + 5000));
+    const b = await svc.modelGraph(p.id, false);
+    expect(b).not.toBe(a);
+    expect(b).toEqual(a);
+    const size = await svc.modelSize(p.id);
+    expect(size.runId).toBeNull();
+    expect(size.eqmActual).toEqual([]);
+    expect(size.targets.map((t) => t.target)).toEqual(['host', 'ARM board']);
+    expect(size.targets[1]!.threads).toBe(4);
+  });
 });
