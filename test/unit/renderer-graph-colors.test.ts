@@ -6,11 +6,12 @@ import { colorFor, colorSources, formatMetric, metricValue, sqnrFromCosine } fro
 const node = (id: string, group: string | null) => ({ id, group }) as GraphNodeInfo;
 const run = { id: 'r1', label: 'MinMax INT8', status: 'done', layers: [{ idx: 0, name: 'c2+c3', cosBefore: 0.9, cosAfter: 0.99 }] } as unknown as RunInfo;
 const failed = { ...run, id: 'r2', status: 'failed' } as RunInfo;
+const minmax = { ...run, id: 'r3', layers: [{ idx: 0, name: 'c2+c3', cosBefore: null, cosAfter: null }] } as RunInfo;
 const fp32 = { id: 'e0', runId: null, label: 'FP32', engine: 'fp32', images: 10, layerCosine: {} } as unknown as EvalResultInfo;
 const ev = { id: 'e1', runId: 'r1', label: 'MinMax INT8', engine: 'native', images: 10, layerCosine: { c2: 0.999, c3: 0.98 } } as unknown as EvalResultInfo;
 
-it('evaluations colour per layer, runs per calibration group; FP32 results and unfinished runs are no source', () => {
-  const s = colorSources([run, failed], [fp32, ev]);
+it('evaluations colour per layer, runs per calibration group; FP32 results, unfinished runs and runs without cosines are no source', () => {
+  const s = colorSources([run, failed, minmax], [fp32, ev]);
   expect(s.map((x) => x.key)).toEqual(['eval:e1', 'run:r1']);
   expect(s[0]!.cosine(node('c3', 'c2+c3'))).toBe(0.98);
   expect(s[0]!.cosine(node('relu', null))).toBeNull();
