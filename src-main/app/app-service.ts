@@ -5,6 +5,7 @@
  * calling thread stays responsive, and progress goes out as events.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { runLabel, ProjectStore } from '../store/project-store.js';
 import { deployHome } from '../store/deploy-home.js';
@@ -28,8 +29,10 @@ import type {
   EvalResultInfo,
   ExportFormatName,
   ExportInfo,
+  GraphInfo,
   HistogramInfo,
   ImageReviewInfo,
+  ModelSizeInfo,
   ModelSummary,
   PreprocessForm,
   PreviewInfo,
@@ -47,6 +50,11 @@ import type { DemoResult } from '../demo/index.js';
 import { readDemoResult, readDemoSamples } from './demo.js';
 import { imageReview, ReviewError } from './image-review.js';
 import { evalSummary, outputErrors } from './job-summary.js';
+import { layerScales } from './layer-scales.js';
+import type { SizeResult } from './model-views.js';
+
+/** The ARM board the size card assumes: a quad-core Cortex-A (the runtime's pool uses every core). */
+const BOARD_THREADS = 4;
 
 /** Encrypts secrets (Electron safeStorage). Absent in web mode: secrets are refused. */
 export interface SecretBox {
@@ -84,6 +92,8 @@ export class AppService {
   readonly store: ProjectStore;
   private readonly calib: CalibrationRunner;
   private readonly inspectCache = new Map<string, ModelSummary>();
+  /** laid-out graphs by model file, card, mtime and folding (a layout of a 300-node graph takes seconds) */
+  private readonly graphCache = new Map<string, GraphInfo>();
   private readonly engine: EngineBuilder;
 
   constructor(private readonly opts: AppServiceOptions) {
@@ -356,10 +366,11 @@ export class AppService {
     const inp = this.inputsOf(projectId);
     const runs = this.store.listRuns(projectId).filter((r) => r.status === 'done');
     const images = Math.max(1, Math.min(20, ...runs.map((r) => r.calibImages)));
-    const h = await startJob<{ tensor: string; max: number; counts: number[] }>({ kind: 'histogram', layer, images, bins: 128, ...inp }).promise.catch((e: Error) => {
+    const h = await startJob<{ tensor: string; max: number; counts: number[]; weights: { max: number; counts: number[] } }>({ kind: 'histogram', layer, images, bins: 128, ...inp }).promise.catch((e: Error) => {
       throw new UserError(e.message);
     });
     const thresholds: HistogramInfo['thresholds'] = [];
+    const scales: NonNullable<HistogramInfo['scales']> = [];
     for (const r of runs) {
       const file = path.join(r.artifactDir, 'scales.json');
       if (!fs.existsSync(file)) continue;
@@ -367,8 +378,57 @@ export class AppService {
       const l = t.layers.find((x) => x.name === layer);
       const s = l?.inputScale ?? t.tensors[h.tensor];
       if (s && s > 0) thresholds.push({ runId: r.id, label: r.label, threshold: t.qmax / s });
+      const ls = layerScales(t, layer, { runId: r.id, label: r.label });
+      if (ls) scales.push(ls);
     }
-    return { layer, tensor: h.tensor, max: h.max, counts: h.counts, thresholds };
+    return { layer, tensor: h.tensor, max: h.max, counts: h.counts, thresholds, weights: h.weights, scales };
+  }
+
+  // ------------------------------------------------------------------ graph view and size
+
+  private modelOf(projectId: string): { model: string; card?: string } {
+    const p = this.store.getProject(projectId);
+    if (!p.modelPath) throw new UserError('this project has no model yet');
+    if (!fs.existsSync(p.modelPath)) throw new UserError(`the project's model file is gone: ${p.modelPath}`);
+    return { model: p.modelPath, card: p.cardPath ?? undefined };
+  }
+
+  /** The imported graph, laid out as a layered DAG (in a worker: it loads the model). */
+  async modelGraph(projectId: string, collapse: boolean): Promise<GraphInfo> {
+    const m = this.modelOf(projectId);
+    const key = `${m.model}|${m.card ?? ''}|${fs.statSync(m.model).mtimeMs}|${collapse}`;
+    const hit = this.graphCache.get(key);
+    if (hit) return hit;
+    const g = await startJob<GraphInfo>({ kind: 'graph', ...m, collapse }).promise.catch((e: Error) => {
+      throw new UserError(friendlyModelError(m.model, e.message));
+    });
+    this.graphCache.set(key, g);
+    return g;
+  }
+
+  /** Weights, EQM and peak memory estimates; int8 tensors from `runId`'s scales when given. */
+  async modelSize(projectId: string, runId?: string): Promise<ModelSizeInfo> {
+    const m = this.modelOf(projectId);
+    let scales: string | undefined;
+    if (runId) {
+      const run = this.store.getRun(runId);
+      if (run.projectId !== projectId) throw new UserError(`run ${runId} belongs to another project`);
+      scales = path.join(run.artifactDir, 'scales.json');
+      if (!fs.existsSync(scales)) throw new UserError(`run ${run.label} has no scales.json (status: ${run.status})`);
+    }
+    const targets = [
+      { target: 'host', threads: Math.max(1, this.engine.status().threads ?? os.availableParallelism()) },
+      { target: 'ARM board', threads: BOARD_THREADS },
+    ];
+    const r = await startJob<SizeResult>({ kind: 'size', ...m, scales, targets }).promise.catch((e: Error) => {
+      throw new UserError(friendlyModelError(m.model, e.message));
+    });
+    const labels = new Map(this.store.listRuns(projectId).map((x) => [x.id, x.label]));
+    const eqmActual = this.store
+      .listExports(projectId)
+      .filter((x) => x.format === 'eqm' && fs.existsSync(x.path))
+      .map((x) => ({ runId: x.runId, label: labels.get(x.runId) ?? x.runId, bytes: fs.statSync(x.path).size }));
+    return { ...r, eqmActual, runId: runId ?? null };
   }
 
   // ------------------------------------------------------------------ exports

@@ -69,6 +69,8 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
     'engine.status': () => svc.engineStatus(),
     'engine.build': () => svc.buildEngine(),
     'results.images': (p) => svc.reviewImages(p.projectId, p.runId, p.limit),
+    'model.graph': (p) => svc.modelGraph(p.projectId, p.collapse),
+    'model.size': (p) => svc.modelSize(p.projectId, p.runId),
   };
 
   return async (method, params) => {

@@ -16,6 +16,7 @@ import type { DeviceInfo, PreprocessForm, PreviewInfo } from '../contract/app-ty
 import { writeDirAtomically } from '../io/atomic-write.js';
 import { prepareData, prepareModel, type ModelSource } from '../pipeline/model-setup.js';
 import { tensorToPixels } from '../pipeline/preview-image.js';
+import { modelGraph, modelSize, type GraphRequest, type SizeRequest } from './model-views.js';
 import { inspectModel, loadScalesFor, runCalibration, runEvaluation, writeExports, type CalibrateRequest, type EvalRequest, type ExportFormat } from '../pipeline/quantize.js';
 
 export interface DataRequest {
@@ -80,7 +81,7 @@ export async function previewSample(req: DataRequest & { index: number }): Promi
 }
 
 /** |x| histogram of one quantized layer's input on the calibration images. */
-export async function layerHistogram(req: DataRequest & { layer: string; images: number; bins: number }): Promise<{ tensor: string; max: number; counts: number[] }> {
+export async function layerHistogram(req: DataRequest & { layer: string; images: number; bins: number }): Promise<{ tensor: string; max: number; counts: number[]; weights: { max: number; counts: number[] } }> {
   const p = prepareModel(src(req));
   const plan = planQuantization(p.model.graph);
   const layer = plan.layers.find((l) => l.name === req.layer);
@@ -101,7 +102,11 @@ export async function layerHistogram(req: DataRequest & { layer: string; images:
   for (const a of acts) for (const v of a) max = Math.max(max, Math.abs(v));
   const h = new AbsHistogram(max, req.bins);
   for (const a of acts) h.add(a);
-  return { tensor: layer.input, max, counts: Array.from(h.counts) };
+  let wmax = 0;
+  for (const v of layer.wRows) wmax = Math.max(wmax, Math.abs(v));
+  const wh = new AbsHistogram(wmax, req.bins);
+  wh.add(layer.wRows);
+  return { tensor: layer.input, max, counts: Array.from(h.counts), weights: { max: wmax, counts: Array.from(wh.counts) } };
 }
 
 export async function exportRun(req: { model: string; card?: string; preprocess?: PreprocessForm; scales: string; out: string; formats: (ExportFormat | 'eqm')[] }): Promise<Record<string, string>> {
@@ -132,6 +137,8 @@ export type JobRequest =
   | { kind: 'demo'; out: string }
   | { kind: 'deployProbe'; device: DeviceInfo; home: string }
   | ({ kind: 'deployProfile' } & ProfileJob)
+  | ({ kind: 'graph' } & GraphRequest)
+  | ({ kind: 'size' } & SizeRequest)
   /** for the worker pool's own tests (not reachable through the app API): grow the heap until the limit, or spin */
   | { kind: 'selfTest'; allocate?: boolean; busyMs?: number };
 
@@ -174,5 +181,9 @@ export async function runJob(job: JobRequest, onProgress: ProgressSink, shouldSt
       return (await import('./deploy-backend.js')).profileDevice(job, onMessage);
     case 'selfTest':
       return selfTest(job);
+    case 'graph':
+      return modelGraph(job);
+    case 'size':
+      return modelSize(job);
   }
 }

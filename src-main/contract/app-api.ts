@@ -11,8 +11,10 @@ import type {
   EngineStatus,
   EvalResultInfo,
   ExportInfo,
+  GraphInfo,
   HistogramInfo,
   ImageReviewInfo,
+  ModelSizeInfo,
   ModelSummary,
   PreviewInfo,
   ProfileInfo,
@@ -60,6 +62,8 @@ export interface ApiResults {
   'engine.status': EngineStatus;
   'engine.build': EngineStatus;
   'results.images': ImageReviewInfo;
+  'model.graph': GraphInfo;
+  'model.size': ModelSizeInfo;
 }
 
 export type { ApiMethod, ApiParams };

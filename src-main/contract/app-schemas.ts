@@ -88,6 +88,8 @@ export const API_SCHEMAS = {
   'engine.status': none,
   'engine.build': none,
   'results.images': z.object({ projectId: id, runId: id, limit: z.number().int().min(1).max(10000).default(200) }).strict(),
+  'model.graph': z.object({ projectId: id, collapse: z.boolean().default(false) }).strict(),
+  'model.size': z.object({ projectId: id, runId: id.optional() }).strict(),
 } as const;
 
 export type ApiMethod = keyof typeof API_SCHEMAS;

@@ -198,6 +198,10 @@ export interface HistogramInfo {
   /** bin edges are i * max / counts.length */
   counts: number[];
   thresholds: { runId: string; label: string; threshold: number }[];
+  /** |w| histogram of the layer's FP32 weights (bin edges i * max / counts.length) */
+  weights?: { max: number; counts: number[] };
+  /** the layer's scales in each finished run (from its scales.json) */
+  scales?: LayerScalesInfo[];
 }
 
 export interface PreviewInfo {
@@ -310,4 +314,65 @@ export interface JobFinishedEvent {
   status: 'done' | 'failed' | 'cancelled';
   title: string;
   summary: string;
+}
+
+/** One run's scales of one layer: the activation scale, its clip threshold, per-channel weight scales summarised. */
+export interface LayerScalesInfo {
+  runId: string;
+  label: string;
+  inputScale: number;
+  /** activation clip range: |x| <= qmax / inputScale */
+  threshold: number;
+  weightScales: { count: number; min: number; median: number; max: number };
+  /** per-channel weight clip ranges qmax / scale, summarised */
+  weightClip: { min: number; median: number; max: number };
+}
+
+/** A node of the model graph view (see core/graph/graph-view.ts), with its layout position (centre, px). */
+export interface GraphNodeInfo {
+  id: string;
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  shape: number[];
+  quantized: boolean;
+  group: string | null;
+  reason: string;
+  members?: string[];
+  x: number;
+  y: number;
+}
+
+export interface GraphInfo {
+  nodes: GraphNodeInfo[];
+  /** points: the edge's route (layout px) */
+  edges: { from: string; to: string; tensor: string; points: [number, number][] }[];
+  width: number;
+  height: number;
+  nodeWidth: number;
+  nodeHeight: number;
+  /** FP32-only chains folded into one node each */
+  collapsed: boolean;
+  /** nodes of the imported graph (before any folding) */
+  graphNodes: number;
+}
+
+/** Peak memory on one target: activations (liveness) plus the runtime's scratch workspace. */
+export interface TargetMemoryInfo {
+  target: string;
+  threads: number;
+  activationBytes: number;
+  workspaceBytes: number;
+  totalBytes: number;
+}
+
+export interface ModelSizeInfo {
+  weights: { fp32: number; int8: number; int7: number };
+  eqmEstimateBytes: number;
+  /** sizes of the EQM files compiled so far (exports) */
+  eqmActual: { runId: string; label: string; bytes: number }[];
+  /** the int8 tensors taken from this run's scales.json (null: derived from the plan) */
+  runId: string | null;
+  activationPeak: { bytes: number; at: string };
+  targets: TargetMemoryInfo[];
 }
