@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import { decodeModelProto } from '../core/onnx/import.js';
-import { ModelFormatError } from '../core/onnx/model-format.js';
+import { isTflite, ModelFormatError } from '../core/onnx/model-format.js';
+import { tfliteToOnnxBytes } from '../core/tflite/import.js';
 import type { IModelProto } from '../core/onnx/proto.js';
 import { loadModelBytes, type LoadedModel, type LoadOptions } from '../core/graph/load.js';
 
@@ -41,12 +42,13 @@ export function readModelFile(file: string, maxBytes = MAX_MODEL_BYTES): Buffer 
   }
 }
 
-/** Reads and decodes an ONNX file (checked as above). */
+/** Reads and decodes an ONNX file (checked as above); a TFLite file is converted to ONNX. */
 export function readModelProto(file: string): IModelProto {
-  return decodeModelProto(readModelFile(file), file);
+  const bytes = readModelFile(file);
+  return decodeModelProto(isTflite(bytes) ? tfliteToOnnxBytes(bytes, file) : bytes, file);
 }
 
-/** Reads an ONNX file and prepares it for quantization (core/graph/load.ts). */
+/** Reads an ONNX or TFLite file and prepares it for quantization (core/graph/load.ts). */
 export function loadModel(file: string, opts: LoadOptions = {}): LoadedModel {
   return loadModelBytes(readModelFile(file), file, opts);
 }
