@@ -4,8 +4,7 @@
  */
 import fs from 'node:fs';
 import { decodeModelProto } from '../core/onnx/import.js';
-import { isTflite, ModelFormatError } from '../core/onnx/model-format.js';
-import { tfliteToOnnxBytes } from '../core/tflite/import.js';
+import { ModelFormatError } from '../core/onnx/model-format.js';
 import type { IModelProto } from '../core/onnx/proto.js';
 import { loadModelBytes, type LoadedModel, type LoadOptions } from '../core/graph/load.js';
 
@@ -44,8 +43,7 @@ export function readModelFile(file: string, maxBytes = MAX_MODEL_BYTES): Buffer 
 
 /** Reads and decodes an ONNX file (checked as above); a TFLite file is converted to ONNX. */
 export function readModelProto(file: string): IModelProto {
-  const bytes = readModelFile(file);
-  return decodeModelProto(isTflite(bytes) ? tfliteToOnnxBytes(bytes, file) : bytes, file);
+  return decodeModelProto(readModelFile(file), file);
 }
 
 /** Reads an ONNX or TFLite file and prepares it for quantization (core/graph/load.ts). */
