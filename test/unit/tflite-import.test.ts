@@ -124,6 +124,42 @@ describe('TFLite import of a model built in the test', () => {
   });
 });
 
+describe('TFLite import of an int8 model', () => {
+  /** QUANTIZE → int8 CONV_2D (per-channel weights, int32 bias) → DEQUANTIZE, as the TFLite converter writes it */
+  function int8Model(): Uint8Array {
+    const m = new TflBuilder();
+    const x = m.input('x', [1, 7, 7, 3]);
+    const sIn = 1 / 127;
+    const xq = m.tensor('x_q', [1, 7, 7, 3], TensorType.INT8, undefined, { scale: [sIn], zeroPoint: [0], dim: 0 });
+    m.op('QUANTIZE', [x], [xq]);
+    const sw = [...rand(4, 20, 0.002, 0.004)];
+    const wq = Int8Array.from(rand(108, 21, -127, 127), Math.round);
+    const w = m.tensor('w_q', [4, 3, 3, 3], TensorType.INT8, new Uint8Array(wq.buffer), { scale: sw, zeroPoint: [0, 0, 0, 0], dim: 0 });
+    const bq = Int32Array.from(rand(4, 22, -2000, 2000), Math.round);
+    const b = m.tensor('b_q', [4], TensorType.INT32, new Uint8Array(bq.buffer), { scale: sw.map((s) => s * sIn), zeroPoint: [0, 0, 0, 0], dim: 0 });
+    const yq = m.tensor('y_q', [1, 4, 4, 4], TensorType.INT8, undefined, { scale: [0.01], zeroPoint: [-3], dim: 0 });
+    m.op('CONV_2D', [xq, w, b], [yq], OptType.Conv2D, [B(Opt.Conv2D.padding, Padding.SAME), C(Opt.Conv2D.strideW, 2), C(Opt.Conv2D.strideH, 2), B(Opt.Conv2D.act, Activation.RELU)]);
+    const y = m.tensor('y', [1, 4, 4, 4]);
+    m.op('DEQUANTIZE', [yq], [y]);
+    m.outputs = [y];
+    return m.finish();
+  }
+
+  it('is imported as float with its weight scales and follows TFLite within quantization error', async () => {
+    const bytes = int8Model();
+    const loaded = loadModelBytes(bytes, 'int8.tflite');
+    const x = rand(147, 23);
+    const session = await ort.InferenceSession.create(loaded.bytes);
+    const got = (await session.run({ x: new ort.Tensor('float32', x, [1, 7, 7, 3]) }))['y']!.data as Float32Array;
+    const ref = (await runTflite(bytes, [x]))[0]!.data;
+    let diff = 0;
+    for (let j = 0; j < got.length; j++) diff = Math.max(diff, Math.abs(got[j]! - ref[j]!));
+    // the float import skips the input/output rounding: a few output steps (0.01) apart at most
+    expect(diff).toBeLessThan(0.03);
+    expect(Math.max(...ref)).toBeGreaterThan(0.3);
+  }, 120_000);
+});
+
 describe('TFLite import errors', () => {
   it('names an unsupported op and its output tensor', () => {
     const m = new TflBuilder();

@@ -25,6 +25,8 @@ export class ConvertContext {
   private readonly used = new Set<string>();
   private readonly values = new Map<number, Value>();
   private readonly transposed = new Map<string, string>();
+  /** initializers already written for a constant tensor, by `index:layout` */
+  private readonly constNames = new Map<string, string>();
   /** float values of constants produced while converting (DEQUANTIZE of a constant) */
   private readonly folded = new Map<number, Float32Array>();
 
@@ -100,11 +102,17 @@ export class ConvertContext {
   value(idx: number, want: Layout): string {
     const t = this.tensor(idx);
     if (this.isConst(idx)) {
-      const data = this.constFloat(idx);
-      if (want === 'nchw' && t.shape.length === 4) {
-        return this.floats(`${t.name}_nchw`, permuteDims(t.shape, TO_NCHW), transposeData(data, t.shape, TO_NCHW));
+      const key = `${idx}:${want === 'nchw' && t.shape.length === 4 ? 'nchw' : 'native'}`;
+      let name = this.constNames.get(key);
+      if (!name) {
+        const data = this.constFloat(idx);
+        name =
+          want === 'nchw' && t.shape.length === 4
+            ? this.floats(`${t.name}_nchw`, permuteDims(t.shape, TO_NCHW), transposeData(data, t.shape, TO_NCHW))
+            : this.floats(t.name, [...t.shape], data);
+        this.constNames.set(key, name);
       }
-      return this.floats(t.name, [...t.shape], data);
+      return name;
     }
     const v = this.values.get(idx);
     if (!v) throw new ModelFormatError(`${this.file}: tensor '${t.name}' is read before any operator writes it`);
