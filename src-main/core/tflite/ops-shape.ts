@@ -6,6 +6,7 @@
 import type { ConvertContext } from './context.js';
 import { nchwAxis, TO_NCHW } from './layout.js';
 import type { OpMapper } from './ops-spatial.js';
+import type { TflOperator } from './read-model.js';
 import { Opt } from './schema.js';
 
 /** RESHAPE, SQUEEZE, EXPAND_DIMS: a Reshape to the (static) output shape. */
@@ -57,17 +58,29 @@ export function reduce(type: string): OpMapper {
       const mapped = axes.map(nchwAxis);
       const keptNhwc = [0, 1, 2, 3].filter((a) => !axes.includes(a));
       const keptNchw = TO_NCHW.filter((a) => !axes.includes(a));
+      if (type === 'ReduceMean' && axes.join() === '1,2') {
+        globalAveragePool(ctx, op, ctx.value(x, 'nchw'), keep);
+        return;
+      }
       if (keep || keptNhwc.join() === keptNchw.join()) {
-        if (type === 'ReduceMean' && axes.join() === '1,2' && keep) {
-          ctx.emit(op, 'GlobalAveragePool', [ctx.value(x, 'nchw')], {}, 'nchw');
-          return;
-        }
         ctx.emit(op, type, ...reduceArgs(ctx, type, ctx.value(x, 'nchw'), mapped, keep), 'nchw');
         return;
       }
     }
     ctx.emit(op, type, ...reduceArgs(ctx, type, ctx.value(x, 'native'), axes, keep), 'native');
   };
+}
+
+/** MEAN over H and W: GlobalAveragePool (what the quantizer and runtimes know best), then a Reshape to [N, C] without keep_dims. */
+function globalAveragePool(ctx: ConvertContext, op: TflOperator, x: string, keep: boolean): void {
+  if (keep) {
+    ctx.emit(op, 'GlobalAveragePool', [x], {}, 'nchw');
+    return;
+  }
+  const out = ctx.tensor(op.outputs[0]!);
+  const pooled = ctx.fresh(`${out.name}_pooled`);
+  ctx.node('GlobalAveragePool', [x], [pooled]);
+  ctx.emit(op, 'Reshape', [pooled, ctx.ints(`${out.name}_shape`, out.shape)], {}, 'native');
 }
 
 /** ReduceSum takes its axes as an input from opset 13 on, the others as an attribute. */
