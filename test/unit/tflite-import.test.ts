@@ -60,6 +60,13 @@ function buildModel(): Uint8Array {
   m.op('DEQUANTIZE', [w2q], [w2]);
   const c2 = m.tensor('c2', [1, 5, 5, 8]);
   m.op('CONV_2D', [hs, w2, m.floats('b2', [8], rand(8, 8))], [c2], OptType.Conv2D, [B(Opt.Conv2D.padding, Padding.VALID), C(Opt.Conv2D.strideW, 1), C(Opt.Conv2D.strideH, 1)]);
+  // explicit asymmetric zero PAD before a VALID depthwise conv (folded into the conv's pads)
+  const hsPad = m.tensor('hswish_padded', [1, 8, 6, 8]);
+  m.op('PAD', [hs, m.ints('dw2_paddings', [4, 2], [0, 0, 1, 2, 0, 1, 0, 0])], [hsPad], OptType.Pad, []);
+  const dw2 = m.tensor('dw2', [1, 3, 2, 8]);
+  m.op('DEPTHWISE_CONV_2D', [hsPad, m.floats('wd2', [1, 3, 3, 8], rand(72, 30)), m.floats('bd2', [8], rand(8, 31))], [dw2], OptType.DepthwiseConv2D, [
+    B(Opt.DepthwiseConv2D.padding, Padding.VALID), C(Opt.DepthwiseConv2D.strideW, 2), C(Opt.DepthwiseConv2D.strideH, 2), C(Opt.DepthwiseConv2D.depthMultiplier, 1),
+  ]);
   const add = m.tensor('add', [1, 5, 5, 8]);
   m.op('ADD', [c2, pr], [add], OptType.Add, [B(Opt.Binary.act, Activation.RELU)]);
   const mul = m.tensor('mul', [1, 5, 5, 8]);
@@ -92,7 +99,7 @@ function buildModel(): Uint8Array {
   m.op('SOFTMAX', [fc], [sm], OptType.Softmax, [[Opt.Softmax.beta, 'f32', 0.5]]);
   const flat = m.tensor('mean_2x2', [1, 2, 2]);
   m.op('RESHAPE', [mean, m.ints('new_shape', [3], [1, 2, 2])], [flat], OptType.Reshape, []);
-  m.outputs = [sg, sm, pad, flat];
+  m.outputs = [sg, sm, pad, flat, dw2];
   return m.finish();
 }
 
@@ -106,7 +113,7 @@ describe('TFLite import of a model built in the test', () => {
     const session = await ort.InferenceSession.create(loaded.bytes);
     const res = await session.run({ image: new ort.Tensor('float32', x, [1, 9, 9, 3]) });
     const ref = await runTflite(bytes, [x]);
-    expect(session.outputNames).toEqual(['mask', 'probs', 'pad', 'mean_2x2']);
+    expect(session.outputNames).toEqual(['mask', 'probs', 'pad', 'mean_2x2', 'dw2']);
     session.outputNames.forEach((name, i) => {
       const got = res[name]!;
       expect([...got.dims], name).toEqual(ref[i]!.dims);
@@ -120,7 +127,17 @@ describe('TFLite import of a model built in the test', () => {
   it('keeps NCHW inside: one Transpose after the input, one before each 4-D output', () => {
     const g = tfliteToGraph(bytes, 'built.tflite');
     const transposes = g.nodes.filter((n) => n.op === 'Transpose');
-    expect(transposes.map((n) => n.inputs[0])).toEqual(['image', expect.stringMatching(/^mask/), expect.stringMatching(/^pad/)]);
+    expect(transposes.map((n) => n.inputs[0])).toEqual(['image', expect.stringMatching(/^mask/), expect.stringMatching(/^pad/), expect.stringMatching(/^dw2/)]);
+  });
+
+  it('folds a zero PAD of H, W into the convolution reading it', () => {
+    const g = tfliteToGraph(bytes, 'built.tflite');
+    // only the PAD feeding TRANSPOSE_CONV is left
+    expect(g.nodes.filter((n) => n.op === 'Pad').map((n) => n.outputs[0])).toEqual(['pad_nchw']);
+    const conv = g.nodes.find((n) => n.outputs[0] === 'dw2_nchw')!;
+    expect(conv.op).toBe('Conv');
+    expect(conv.attrs['pads']).toEqual([1, 0, 2, 1]);
+    expect(conv.inputs[0]).toBe('hswish');
   });
 });
 

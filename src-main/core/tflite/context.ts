@@ -29,6 +29,9 @@ export class ConvertContext {
   private readonly constNames = new Map<string, string>();
   /** float values of constants produced while converting (DEQUANTIZE of a constant) */
   private readonly folded = new Map<number, Float32Array>();
+  /** tensors of a zero PAD left out because the convolution reading them takes the pads */
+  readonly padded = new Map<number, { source: number; pads: number[] }>();
+  private consumerMap?: Map<number, TflOperator[]>;
 
   constructor(
     readonly model: TflModel,
@@ -51,6 +54,19 @@ export class ConvertContext {
   error(op: TflOperator, msg: string): ModelFormatError {
     const out = op.outputs.length > 0 ? this.tensor(op.outputs[0]!).name : '?';
     return new ModelFormatError(`${this.file}: TFLite operator #${op.index} ${op.op} (output tensor '${out}'): ${msg}`);
+  }
+
+  /** the operators reading tensor idx */
+  consumers(idx: number): TflOperator[] {
+    if (!this.consumerMap) {
+      this.consumerMap = new Map();
+      for (const op of this.model.operators) {
+        for (const i of new Set(op.inputs)) {
+          if (i >= 0) this.consumerMap.set(i, [...(this.consumerMap.get(i) ?? []), op]);
+        }
+      }
+    }
+    return this.consumerMap.get(idx) ?? [];
   }
 
   isConst(idx: number): boolean {

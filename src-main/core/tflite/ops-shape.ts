@@ -5,7 +5,7 @@
  */
 import type { ConvertContext } from './context.js';
 import { nchwAxis, TO_NCHW } from './layout.js';
-import type { OpMapper } from './ops-spatial.js';
+import { foldPadIntoConv, type OpMapper } from './ops-spatial.js';
 import type { TflOperator } from './read-model.js';
 import { Opt } from './schema.js';
 
@@ -33,6 +33,7 @@ export const pad: OpMapper = (ctx, op) => {
   const rank = ctx.rank(x);
   if (!ctx.isConst(op.inputs[1]!)) throw ctx.error(op, 'paddings must be constant');
   const p = ctx.constInts(op.inputs[1]!);
+  if (foldPadIntoConv(ctx, op, p)) return;
   const nchw = rank === 4 && ctx.layoutOf(x) === 'nchw';
   const order = nchw ? TO_NCHW : [...Array(rank).keys()];
   const pads = [...order.map((a) => p[2 * a]!), ...order.map((a) => p[2 * a + 1]!)];

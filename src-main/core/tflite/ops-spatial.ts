@@ -24,6 +24,32 @@ function pads(ctx: ConvertContext, op: TflOperator, padding: number, inHW: [numb
   return [t, l, b, r];
 }
 
+/**
+ * A zero PAD of H and W whose only reader is a convolution's input (TFLite converters write
+ * asymmetric padding that way) is left out and its pads are added to the convolution's.
+ */
+export function foldPadIntoConv(ctx: ConvertContext, op: TflOperator, p: number[]): boolean {
+  const out = op.outputs[0]!;
+  const readers = ctx.consumers(out);
+  const conv = readers[0];
+  if (op.op !== 'PAD' || p.length !== 8 || readers.length !== 1 || ctx.model.outputs.includes(out)) return false;
+  if (!conv || (conv.op !== 'CONV_2D' && conv.op !== 'DEPTHWISE_CONV_2D') || conv.inputs[0] !== out || conv.inputs.indexOf(out) !== conv.inputs.lastIndexOf(out)) return false;
+  if (p[0] || p[1] || p[6] || p[7]) return false;
+  ctx.padded.set(out, { source: op.inputs[0]!, pads: [p[2]!, p[4]!, p[3]!, p[5]!] });
+  return true;
+}
+
+/** The ONNX input of a convolution and the pads of a PAD folded into it ([0,0,0,0] when none). */
+function convInput(ctx: ConvertContext, x: number): { name: string; extra: number[] } {
+  const folded = ctx.padded.get(x);
+  if (folded) return { name: ctx.value(folded.source, 'nchw'), extra: folded.pads };
+  return { name: ctx.value(x, 'nchw'), extra: [0, 0, 0, 0] };
+}
+
+function addPads(a: number[], b: number[]): number[] {
+  return a.map((v, i) => v + b[i]!);
+}
+
 function constWeights(ctx: ConvertContext, op: TflOperator, idx: number): { data: Float32Array; dims: number[] } {
   if (!ctx.isConst(idx)) throw ctx.error(op, `weights '${ctx.tensor(idx).name}' are not constant; only constant weights are supported`);
   const dims = ctx.tensor(idx).shape;
@@ -49,14 +75,15 @@ export const conv2d: OpMapper = (ctx, op) => {
   // [O, H, W, I] → [O, I, H, W]
   const perm = [0, 3, 1, 2];
   const wName = ctx.floats(`${ctx.tensor(op.inputs[1]!).name}_oihw`, permuteDims(w.dims, perm), transposeData(w.data, w.dims, perm));
+  const input = convInput(ctx, x);
   const attrs = {
     kernel_shape: k,
     strides: s,
     dilations: d,
     group,
-    pads: pads(ctx, op, o?.int8(Opt.Conv2D.padding) ?? 0, spatialIn(ctx, op, x), k, s, d),
+    pads: addPads(pads(ctx, op, o?.int8(Opt.Conv2D.padding) ?? 0, spatialIn(ctx, op, x), k, s, d), input.extra),
   };
-  ctx.emit(op, 'Conv', [ctx.value(x, 'nchw'), wName, ...bias(ctx, op, 2)], attrs, 'nchw', o?.int8(Opt.Conv2D.act) ?? 0);
+  ctx.emit(op, 'Conv', [input.name, wName, ...bias(ctx, op, 2)], attrs, 'nchw', o?.int8(Opt.Conv2D.act) ?? 0);
 };
 
 export const depthwiseConv2d: OpMapper = (ctx, op) => {
@@ -70,14 +97,15 @@ export const depthwiseConv2d: OpMapper = (ctx, op) => {
   // [1, H, W, C·M] → [C·M, 1, H, W]
   const perm = [3, 0, 1, 2];
   const wName = ctx.floats(`${ctx.tensor(op.inputs[1]!).name}_oihw`, permuteDims(w.dims, perm), transposeData(w.data, w.dims, perm));
+  const input = convInput(ctx, x);
   const attrs = {
     kernel_shape: k,
     strides: s,
     dilations: d,
     group: cin,
-    pads: pads(ctx, op, o?.int8(Opt.DepthwiseConv2D.padding) ?? 0, spatialIn(ctx, op, x), k, s, d),
+    pads: addPads(pads(ctx, op, o?.int8(Opt.DepthwiseConv2D.padding) ?? 0, spatialIn(ctx, op, x), k, s, d), input.extra),
   };
-  ctx.emit(op, 'Conv', [ctx.value(x, 'nchw'), wName, ...bias(ctx, op, 2)], attrs, 'nchw', o?.int8(Opt.DepthwiseConv2D.act) ?? 0);
+  ctx.emit(op, 'Conv', [input.name, wName, ...bias(ctx, op, 2)], attrs, 'nchw', o?.int8(Opt.DepthwiseConv2D.act) ?? 0);
 };
 
 /** ConvTranspose from TFLite [O, H, W, I] weights; pads follow from the known output size. */
