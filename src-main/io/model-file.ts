@@ -41,12 +41,12 @@ export function readModelFile(file: string, maxBytes = MAX_MODEL_BYTES): Buffer 
   }
 }
 
-/** Reads and decodes an ONNX file (checked as above). */
+/** Reads and decodes an ONNX file (checked as above); a TFLite file is converted to ONNX. */
 export function readModelProto(file: string): IModelProto {
   return decodeModelProto(readModelFile(file), file);
 }
 
-/** Reads an ONNX file and prepares it for quantization (core/graph/load.ts). */
+/** Reads an ONNX or TFLite file and prepares it for quantization (core/graph/load.ts). */
 export function loadModel(file: string, opts: LoadOptions = {}): LoadedModel {
   return loadModelBytes(readModelFile(file), file, opts);
 }

@@ -1,6 +1,6 @@
 /**
  * Model file checks before any read: FIFOs, devices and directories are refused at once,
- * files over the size cap too, and a TensorFlow Lite flatbuffer is named as such.
+ * files over the size cap too, and a broken TensorFlow Lite flatbuffer is named as such.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -44,12 +44,13 @@ describe('model file checks', () => {
     expect(() => loadModel(big)).toThrow(`${big}: the file is 2.00 GiB, more than the 2 GiB a model file may have`);
   });
 
-  it('names a TensorFlow Lite model', () => {
-    const msg = 'this is a TensorFlow Lite model; TFLite import is not supported yet — convert it to ONNX (e.g. tf2onnx / tflite2onnx)';
+  it('reads a TensorFlow Lite file as one, and names a broken one', () => {
+    const msg = 'not a valid TFLite model (no subgraph)';
     expect(() => loadModelBytes(tfliteBytes(), 'm.tflite')).toThrow(`m.tflite: ${msg}`);
     const f = path.join(dir, 'model.tflite');
     fs.writeFileSync(f, tfliteBytes());
     expect(() => loadModel(f)).toThrow(`${f}: ${msg}`);
+    expect(() => readModelProto(f)).toThrow(`${f}: ${msg}`);
   });
 
   it('a missing file still says so', () => {

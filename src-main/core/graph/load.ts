@@ -1,10 +1,13 @@
 /**
- * Loading a model for quantization: ONNX file → IR → passes (constant folding, identity
- * removal, BN folding, bias-Add folding, activation fusion) → static shapes.
+ * Loading a model for quantization: ONNX file (or TFLite, converted to ONNX first) → IR →
+ * passes (constant folding, identity removal, BN folding, bias-Add folding, activation
+ * fusion) → static shapes.
  */
 import crypto from 'node:crypto';
 import { decodeModelProto, ModelFormatError, modelToGraph } from '../onnx/import.js';
 import type { IModelProto } from '../onnx/proto.js';
+import { isTflite } from '../onnx/model-format.js';
+import { tfliteToOnnxBytes } from '../tflite/import.js';
 import type { Graph } from './ir.js';
 import { fuseActivations } from './passes/fuse-activation.js';
 import { foldBatchNorm } from './passes/fold-batchnorm.js';
@@ -31,7 +34,9 @@ export interface LoadOptions extends InputShapeOptions {
   noFusion?: boolean;
 }
 
-export function loadModelBytes(bytes: Uint8Array, file: string, opts: LoadOptions = {}): LoadedModel {
+/** `bytes` may be ONNX or TFLite; a TFLite model is converted and `bytes` becomes the ONNX model. */
+export function loadModelBytes(fileBytes: Uint8Array, file: string, opts: LoadOptions = {}): LoadedModel {
+  const bytes = isTflite(fileBytes) ? tfliteToOnnxBytes(fileBytes, file) : fileBytes;
   const proto = decodeModelProto(bytes, file);
   const graph = modelToGraph(proto, file);
   if (graph.inputs.length === 0) throw new ModelFormatError(`${file}: the graph has no (non-initializer) inputs`);

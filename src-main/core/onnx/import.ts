@@ -7,14 +7,14 @@ import type { Tensor } from '../graph/tensor.js';
 import { AttributeType, type IAttributeProto, type IModelProto, type IValueInfoProto, onnx, toNum } from './proto.js';
 import { isTflite, ModelFormatError } from './model-format.js';
 import { decodeTensor } from './tensor-codec.js';
+import { tfliteToOnnxBytes } from '../tflite/import.js';
 
 export { ModelFormatError };
 
 export function decodeModelProto(bytes: Uint8Array, file: string): IModelProto {
   if (bytes.length === 0) throw new ModelFormatError(`${file}: empty file, not an ONNX model`);
-  if (isTflite(bytes)) {
-    throw new ModelFormatError(`${file}: this is a TensorFlow Lite model; TFLite import is not supported yet — convert it to ONNX (e.g. tf2onnx / tflite2onnx)`);
-  }
+  // a TFLite model is converted first (core/tflite), so every reader of models accepts one
+  if (isTflite(bytes)) bytes = tfliteToOnnxBytes(bytes, file);
   let model: IModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
