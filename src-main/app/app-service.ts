@@ -68,13 +68,16 @@ export interface ProjectDetail {
   profiles: ProfileInfo[];
 }
 
-/** Errors whose message is meant for the user as is (bad input, missing prerequisites). */
-export class UserError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
+import { UserError } from './user-error.js';
+import { listFolder } from './file-browser.js';
+import { fileRoots } from './file-roots.js';
+import { Uploads } from './uploads.js';
+import { exportDownload, runDownload } from './downloads.js';
+import { runHostBench, type HostBenchParams } from './host-bench.js';
+import type { FileListing, HostBenchInfo } from '../contract/app-types.js';
+import type { ZipSource } from './zip-folder.js';
+
+export { UserError };
 
 export class AppService {
   readonly events = new AppEvents();
@@ -82,9 +85,12 @@ export class AppService {
   private readonly calib: CalibrationRunner;
   private readonly inspectCache = new Map<string, ModelSummary>();
   private readonly engine: EngineBuilder;
+  /** web-mode uploads into <data>/uploads */
+  readonly uploads: Uploads;
 
   constructor(private readonly opts: AppServiceOptions) {
     this.store = new ProjectStore(opts.dataRoot);
+    this.uploads = new Uploads(opts.dataRoot);
     this.calib = new CalibrationRunner(this.store, this.events, (id) => this.inputsOf(id));
     this.engine = new EngineBuilder(this.events);
   }
@@ -449,6 +455,25 @@ export class AppService {
       }),
     );
     return this.store.listProfiles(projectId);
+  }
+
+  // ------------------------------------------------------------------ files (web mode) and host benchmark
+
+  /** One folder under the allowed roots (home, data folder, EQ_FILE_ROOTS) for the file picker. */
+  listFiles(p?: string): FileListing {
+    return listFolder(fileRoots(this.opts.dataRoot), p);
+  }
+
+  exportDownload(projectId: string, exportId: string): { file: string; name: string } {
+    return exportDownload(this.store, projectId, exportId);
+  }
+
+  runDownload(runId: string): { name: string; sources: ZipSource[] } {
+    return runDownload(this.store, runId);
+  }
+
+  hostBench(p: HostBenchParams): Promise<HostBenchInfo> {
+    return runHostBench(this.store, this.events, p);
   }
 }
 

@@ -68,6 +68,8 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
     },
     'engine.status': () => svc.engineStatus(),
     'engine.build': () => svc.buildEngine(),
+    'files.list': (p) => svc.listFiles(p.path),
+    'bench.host': (p) => svc.hostBench(p),
   };
 
   return async (method, params) => {

@@ -12,6 +12,7 @@ import { OrtReference } from '../engines/ort-reference.js';
 import { compileEqm } from '../core/eqm/write-eqm.js';
 import { planQuantization } from '../core/quant/plan.js';
 import type { ProfileJob } from './deploy-backend.js';
+import type { HostBenchJob } from './host-bench-job.js';
 import type { DeviceInfo, PreprocessForm, PreviewInfo } from '../contract/app-types.js';
 import { writeDirAtomically } from '../io/atomic-write.js';
 import { prepareData, prepareModel, type ModelSource } from '../pipeline/model-setup.js';
@@ -132,6 +133,7 @@ export type JobRequest =
   | { kind: 'demo'; out: string }
   | { kind: 'deployProbe'; device: DeviceInfo; home: string }
   | ({ kind: 'deployProfile' } & ProfileJob)
+  | ({ kind: 'hostBench' } & HostBenchJob)
   /** for the worker pool's own tests (not reachable through the app API): grow the heap until the limit, or spin */
   | { kind: 'selfTest'; allocate?: boolean; busyMs?: number };
 
@@ -174,5 +176,7 @@ export async function runJob(job: JobRequest, onProgress: ProgressSink, shouldSt
       return (await import('./deploy-backend.js')).profileDevice(job, onMessage);
     case 'selfTest':
       return selfTest(job);
+    case 'hostBench':
+      return (await import('./host-bench-job.js')).hostBench(job, onMessage);
   }
 }

@@ -11,7 +11,9 @@ import type {
   EngineStatus,
   EvalResultInfo,
   ExportInfo,
+  FileListing,
   HistogramInfo,
+  HostBenchInfo,
   ModelSummary,
   PreviewInfo,
   ProfileInfo,
@@ -58,6 +60,8 @@ export interface ApiResults {
   'demo.open': ProjectSummary;
   'engine.status': EngineStatus;
   'engine.build': EngineStatus;
+  'files.list': FileListing;
+  'bench.host': HostBenchInfo;
 }
 
 export type { ApiMethod, ApiParams };

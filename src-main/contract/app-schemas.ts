@@ -87,6 +87,17 @@ export const API_SCHEMAS = {
   'demo.open': none,
   'engine.status': none,
   'engine.build': none,
+  'files.list': z.object({ path: filePath.optional() }).strict(),
+  'bench.host': z
+    .object({
+      projectId: id,
+      runId: id,
+      compare: z.array(z.enum(['int8', 'int7', 'fp32'])).default(['int8', 'int7', 'fp32']),
+      threads: z.number().int().min(1).max(256).default(1),
+      runs: z.number().int().min(1).max(1000).default(20),
+      warmup: z.number().int().min(0).max(100).default(2),
+    })
+    .strict(),
 } as const;
 
 export type ApiMethod = keyof typeof API_SCHEMAS;
