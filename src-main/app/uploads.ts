@@ -95,8 +95,14 @@ export class Uploads {
    * declared length says so; the rest of the body is drained so the client reads the answer.
    */
   receive(batch: string, rel: string, body: Readable & { complete?: boolean }, declared?: number): Promise<number> {
-    checkBatch(batch);
-    const parts = checkRelPath(rel);
+    let parts: string[];
+    try {
+      checkBatch(batch);
+      parts = checkRelPath(rel);
+    } catch (e) {
+      body.resume();
+      return Promise.reject(e as Error);
+    }
     if (declared !== undefined && declared > this.limit) {
       body.resume();
       return Promise.reject(new UploadTooLarge(this.limit));
@@ -130,7 +136,7 @@ export class Uploads {
         }
       };
       body.on('data', onData);
-      body.on('error', fail);
+      body.on('error', () => fail(new UploadAborted()));
       out.on('error', fail);
       body.on('close', () => {
         if (body.complete === false) fail(new UploadAborted());
@@ -155,9 +161,12 @@ export class Uploads {
   async commit(batch: string): Promise<UploadResult> {
     checkBatch(batch);
     const staged = path.join(this.incoming, batch);
-    if (!fs.existsSync(staged)) throw new UserError(`no files were received for upload ${batch}`);
+    if (!fs.existsSync(staged) || fs.readdirSync(staged, { recursive: true, withFileTypes: true }).every((e) => !e.isFile())) {
+      fs.rmSync(staged, { recursive: true, force: true });
+      throw new UserError(`no complete file was received for upload ${batch}`);
+    }
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-    const final = path.join(this.root, `${stamp}-${batch.slice(0, 8)}`);
+    const final = path.join(this.root, `${stamp}-${batch}`);
     if (fs.existsSync(final)) throw new UserError(`upload ${batch} was already committed`);
     const top = fs.readdirSync(staged);
     let ready = staged;

@@ -55,14 +55,17 @@ export function handleFileRoute(req: http.IncomingMessage, res: http.ServerRespo
     case '/api/upload': {
       if (!method('POST')) return true;
       const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
-      // a close before the body ended is the client's abort: nobody is left to answer
-      files.uploads.receive(q('batch'), q('path'), req, declared).then((bytes) => send(res, 200, { bytes }), fail);
+      Promise.resolve()
+        .then(() => files.uploads.receive(q('batch'), q('path'), req, declared))
+        .then((bytes) => send(res, 200, { bytes }), fail);
       return true;
     }
     case '/api/upload/commit':
       if (!method('POST')) return true;
       req.resume();
-      files.uploads.commit(q('batch')).then((r) => send(res, 200, { result: r }), fail);
+      Promise.resolve()
+        .then(() => files.uploads.commit(q('batch')))
+        .then((r) => send(res, 200, { result: r }), fail);
       return true;
     case '/api/download/export': {
       if (!method('GET')) return true;
