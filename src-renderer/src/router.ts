@@ -6,6 +6,7 @@ import CalibratePage from './pages/CalibratePage.vue';
 import ResultsPage from './pages/ResultsPage.vue';
 import DevicesPage from './pages/DevicesPage.vue';
 import DeployPage from './pages/DeployPage.vue';
+import BenchPage from './pages/BenchPage.vue';
 
 // Hash history: works from file:// in Electron and from the web server alike.
 export const router = createRouter({
@@ -18,6 +19,7 @@ export const router = createRouter({
     { path: '/p/:id/calibrate', name: 'calibrate', component: CalibratePage, props: true },
     { path: '/p/:id/results', name: 'results', component: ResultsPage, props: true },
     { path: '/p/:id/deploy', name: 'deploy', component: DeployPage, props: true },
+    { path: '/p/:id/bench', name: 'bench', component: BenchPage, props: true },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 });
