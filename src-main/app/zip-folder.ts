@@ -88,6 +88,7 @@ export async function writeZip(sources: ZipSource[], out: Writable): Promise<num
       count++;
     }
   }
+  if (count > 0xffff) throw new Error(`the zip download holds at most 65535 files (this one has ${count})`);
   const cdBuf = Buffer.concat(central);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);

@@ -11,6 +11,7 @@ import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { writeZip } from '../../src-main/app/zip-folder.js';
+import { uploadLimitBytes } from '../../src-main/app/uploads.js';
 import type { CalibSettingsForm, FileListing, UploadResult } from '../../src-main/contract/app-types.js';
 import { serveApp, type RunningApp } from '../../src-main/server/serve.js';
 import { abortedUpload, batchId, json, req, type Target } from '../helpers/http-files.js';
@@ -185,6 +186,14 @@ describe('uploads', () => {
     }
     expect(fs.existsSync(path.join(incoming(), b))).toBe(false);
     expect((await req(t, `/api/download/run?runId=x`, { token: 'nope' })).status).toBe(401);
+  });
+});
+
+describe('upload limit setting', () => {
+  it('EQ_UPLOAD_MAX_MB: default 2048 MiB, fractions allowed, nonsense refused with the value', () => {
+    expect(uploadLimitBytes({})).toBe(2048 * 2 ** 20);
+    expect(uploadLimitBytes({ EQ_UPLOAD_MAX_MB: '0.5' })).toBe(2 ** 19);
+    for (const v of ['0', '-1', 'lots']) expect(() => uploadLimitBytes({ EQ_UPLOAD_MAX_MB: v })).toThrow(`EQ_UPLOAD_MAX_MB must be a positive number of MiB (got '${v}')`);
   });
 });
 
