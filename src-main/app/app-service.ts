@@ -145,6 +145,21 @@ export class AppService {
 
   /** Creates a project from an ONNX model (checked by loading and planning it in a worker). */
   async createProject(name: string, model: string, card?: string): Promise<ProjectSummary> {
+    const m = await this.checkModel(model, card);
+    const p = this.store.createProject(name);
+    return this.store.setProjectModel(p.id, m.modelPath, m.cardPath, m.sha256);
+  }
+
+  /** Replaces the model (and card) of a project that has no calibration run yet (runs belong to their model). */
+  async setModel(projectId: string, model: string, card?: string): Promise<ProjectSummary> {
+    const runs = this.store.listRuns(projectId);
+    if (runs.length) throw new UserError(`this project has ${runs.length} calibration run(s) made for its current model; create a new project for another model`);
+    const m = await this.checkModel(model, card);
+    return this.store.setProjectModel(projectId, m.modelPath, m.cardPath, m.sha256);
+  }
+
+  /** The model file checked by loading and planning it in a worker, and its card (given, or card.json beside it). */
+  private async checkModel(model: string, card?: string): Promise<{ modelPath: string; cardPath: string | null; sha256: string }> {
     const modelPath = path.resolve(model);
     if (!fs.existsSync(modelPath)) throw new UserError(`model file not found: ${modelPath}`);
     if (fs.statSync(modelPath).isDirectory()) throw new UserError(`${modelPath} is a folder; choose the .onnx file inside it`);
@@ -158,8 +173,7 @@ export class AppService {
     if (summary.quantizedLayers === 0) {
       throw new UserError(`${path.basename(modelPath)} has no Conv, Gemm or MatMul layer with constant weights: nothing to quantize`);
     }
-    const p = this.store.createProject(name);
-    return this.store.setProjectModel(p.id, modelPath, cardPath ?? null, summary.sha256);
+    return { modelPath, cardPath: cardPath ?? null, sha256: summary.sha256 };
   }
 
   deleteProject(projectId: string): void {

@@ -70,6 +70,7 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
     'engine.build': () => svc.buildEngine(),
     'files.list': (p) => svc.listFiles(p.path),
     'bench.host': (p) => svc.hostBench(p),
+    'projects.setModel': (p) => svc.setModel(p.projectId, p.model, p.card),
   };
 
   return async (method, params) => {

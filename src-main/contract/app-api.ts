@@ -62,6 +62,7 @@ export interface ApiResults {
   'engine.build': EngineStatus;
   'files.list': FileListing;
   'bench.host': HostBenchInfo;
+  'projects.setModel': ProjectSummary;
 }
 
 export type { ApiMethod, ApiParams };

@@ -98,6 +98,7 @@ export const API_SCHEMAS = {
       warmup: z.number().int().min(0).max(100).default(2),
     })
     .strict(),
+  'projects.setModel': z.object({ projectId: id, model: filePath, card: filePath.optional() }).strict(),
 } as const;
 
 export type ApiMethod = keyof typeof API_SCHEMAS;

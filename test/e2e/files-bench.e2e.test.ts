@@ -1,6 +1,7 @@
 /**
  * Files in web mode and the host benchmark, in the browser: upload squeezenet1.1's model and
- * card through the file input, pick the ImageNet folder with the server-side picker, calibrate
+ * card through the file input, pick a model on the Model page and the ImageNet folder on the
+ * Data page with the server-side picker, calibrate
  * (MinMax, via the API), download the scales.json export and compare its bytes with the file on
  * disk, then run the host benchmark and check one per-layer row per quantized layer.
  */
@@ -46,6 +47,22 @@ describeShared('files in web mode and the host benchmark (squeezenet1.1)', () =>
     await page.waitForSelector('[data-testid=layer-table]', { timeout: 120_000 });
     projectId = /\/p\/([^/]+)\/model/.exec(page.url())![1]!;
     expect(c.app.service.store.getProject(projectId).modelPath).toBe(model);
+  });
+
+  it.skipIf(!HAVE_CHROMIUM)('picks a model with the picker on the Model page (the card beside it comes along)', async () => {
+    const { page, app } = c;
+    await page.click('[data-testid=replace-browse-model]');
+    await page.waitForSelector('[data-testid=file-picker]');
+    await page.locator('[data-testid=file-picker] button', { hasText: path.basename(SHARED_DIR) }).click();
+    await page.click('[data-testid=picker-entry-models]');
+    await page.click('[data-testid=picker-entry-squeezenet1\\.1]');
+    await page.click('[data-testid=picker-entry-model\\.onnx]');
+    const picked = fs.realpathSync(modelPath('squeezenet1.1'));
+    expect(await page.inputValue('[data-testid=replace-model-path]')).toBe(picked);
+    await page.click('[data-testid=replace-model-go]');
+    await expect.poll(() => app.service.store.getProject(projectId).modelPath, { timeout: 120_000 }).toBe(picked);
+    expect(app.service.store.getProject(projectId).cardPath).toBe(path.join(path.dirname(picked), 'card.json'));
+    await page.waitForSelector('[data-testid=layer-table]');
   });
 
   it.skipIf(!HAVE_CHROMIUM)('picks the ImageNet folder with the server-side picker', async () => {

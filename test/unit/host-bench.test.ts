@@ -1,7 +1,8 @@
 /**
  * The host benchmark behind bench.host on MNIST: which engines it times (the chosen run, the
  * latest run at the other bit width, onnxruntime FP32), one per-layer row per quantized layer
- * with a time for each native run, the load note, and clear errors for wrong runs.
+ * with a time for each native run, the load note, and clear errors for wrong runs. Also
+ * projects.setModel (the Model page's "Another model"), which needs the same fixture.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -68,5 +69,17 @@ describeShared('host benchmark (bench.host)', () => {
     expect(!u.ok && u.error.message).toMatch(/r_nope/);
     const c = await dispatch('bench.host', { projectId, runId: runs[8], runs: 0 });
     expect(!c.ok && c.error.code).toBe('bad_request');
+  });
+
+  it('projects.setModel: replaces the model of a project without runs, refuses one with runs', async () => {
+    const fresh = (await svc.createProject('fresh', modelPath('mnist'))).id;
+    const dispatch = createDispatcher(svc);
+    const ok = await dispatch('projects.setModel', { projectId: fresh, model: modelPath('mnist'), card: cardPath('mnist') });
+    expect(ok.ok, JSON.stringify(ok)).toBe(true);
+    expect(svc.store.getProject(fresh).cardPath).toBe(cardPath('mnist'));
+    const bad = await dispatch('projects.setModel', { projectId: fresh, model: path.join(root, 'none.onnx') });
+    expect(!bad.ok && bad.error.message).toBe(`model file not found: ${path.join(root, 'none.onnx')}`);
+    const refused = await dispatch('projects.setModel', { projectId, model: modelPath('mnist') });
+    expect(!refused.ok && refused.error.message).toBe('this project has 2 calibration run(s) made for its current model; create a new project for another model');
   });
 });
