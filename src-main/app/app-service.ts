@@ -79,13 +79,16 @@ export interface ProjectDetail {
   profiles: ProfileInfo[];
 }
 
-/** Errors whose message is meant for the user as is (bad input, missing prerequisites). */
-export class UserError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
+import { UserError } from './user-error.js';
+import { listFolder } from './file-browser.js';
+import { fileRoots } from './file-roots.js';
+import { Uploads } from './uploads.js';
+import { exportDownload, runDownload } from './downloads.js';
+import { runHostBench, type HostBenchParams } from './host-bench.js';
+import type { FileListing, HostBenchInfo } from '../contract/app-types.js';
+import type { ZipSource } from './zip-folder.js';
+
+export { UserError };
 
 export class AppService {
   readonly events = new AppEvents();
@@ -95,9 +98,12 @@ export class AppService {
   /** laid-out graphs by model file, card, mtime and folding (a layout of a 300-node graph takes seconds) */
   private readonly graphCache = new Map<string, GraphInfo>();
   private readonly engine: EngineBuilder;
+  /** web-mode uploads into <data>/uploads */
+  readonly uploads: Uploads;
 
   constructor(private readonly opts: AppServiceOptions) {
     this.store = new ProjectStore(opts.dataRoot);
+    this.uploads = new Uploads(opts.dataRoot);
     this.calib = new CalibrationRunner(this.store, this.events, (id) => this.inputsOf(id));
     this.engine = new EngineBuilder(this.events);
   }
@@ -152,6 +158,21 @@ export class AppService {
 
   /** Creates a project from an ONNX model (checked by loading and planning it in a worker). */
   async createProject(name: string, model: string, card?: string): Promise<ProjectSummary> {
+    const m = await this.checkModel(model, card);
+    const p = this.store.createProject(name);
+    return this.store.setProjectModel(p.id, m.modelPath, m.cardPath, m.sha256);
+  }
+
+  /** Replaces the model (and card) of a project that has no calibration run yet (runs belong to their model). */
+  async setModel(projectId: string, model: string, card?: string): Promise<ProjectSummary> {
+    const runs = this.store.listRuns(projectId);
+    if (runs.length) throw new UserError(`this project has ${runs.length} calibration run(s) made for its current model; create a new project for another model`);
+    const m = await this.checkModel(model, card);
+    return this.store.setProjectModel(projectId, m.modelPath, m.cardPath, m.sha256);
+  }
+
+  /** The model file checked by loading and planning it in a worker, and its card (given, or card.json beside it). */
+  private async checkModel(model: string, card?: string): Promise<{ modelPath: string; cardPath: string | null; sha256: string }> {
     const modelPath = path.resolve(model);
     if (!fs.existsSync(modelPath)) throw new UserError(`model file not found: ${modelPath}`);
     if (fs.statSync(modelPath).isDirectory()) throw new UserError(`${modelPath} is a folder; choose the .onnx file inside it`);
@@ -165,8 +186,7 @@ export class AppService {
     if (summary.quantizedLayers === 0) {
       throw new UserError(`${path.basename(modelPath)} has no Conv, Gemm or MatMul layer with constant weights: nothing to quantize`);
     }
-    const p = this.store.createProject(name);
-    return this.store.setProjectModel(p.id, modelPath, cardPath ?? null, summary.sha256);
+    return { modelPath, cardPath: cardPath ?? null, sha256: summary.sha256 };
   }
 
   deleteProject(projectId: string): void {
@@ -546,6 +566,25 @@ export class AppService {
       }),
     );
     return this.store.listProfiles(projectId);
+  }
+
+  // ------------------------------------------------------------------ files (web mode) and host benchmark
+
+  /** One folder under the allowed roots (home, data folder, EQ_FILE_ROOTS) for the file picker. */
+  listFiles(p?: string): FileListing {
+    return listFolder(fileRoots(this.opts.dataRoot), p);
+  }
+
+  exportDownload(projectId: string, exportId: string): { file: string; name: string } {
+    return exportDownload(this.store, projectId, exportId);
+  }
+
+  runDownload(runId: string): { name: string; sources: ZipSource[] } {
+    return runDownload(this.store, runId);
+  }
+
+  hostBench(p: HostBenchParams): Promise<HostBenchInfo> {
+    return runHostBench(this.store, this.events, p);
   }
 }
 

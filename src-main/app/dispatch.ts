@@ -71,6 +71,9 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
     'results.images': (p) => svc.reviewImages(p.projectId, p.runId, p.limit),
     'model.graph': (p) => svc.modelGraph(p.projectId, p.collapse),
     'model.size': (p) => svc.modelSize(p.projectId, p.runId),
+    'files.list': (p) => svc.listFiles(p.path),
+    'bench.host': (p) => svc.hostBench(p),
+    'projects.setModel': (p) => svc.setModel(p.projectId, p.model, p.card),
   };
 
   return async (method, params) => {

@@ -12,6 +12,7 @@ import { OrtReference } from '../engines/ort-reference.js';
 import { compileEqm } from '../core/eqm/write-eqm.js';
 import { planQuantization } from '../core/quant/plan.js';
 import type { ProfileJob } from './deploy-backend.js';
+import type { HostBenchJob } from './host-bench-job.js';
 import type { DeviceInfo, PreprocessForm, PreviewInfo } from '../contract/app-types.js';
 import { writeDirAtomically } from '../io/atomic-write.js';
 import { prepareData, prepareModel, type ModelSource } from '../pipeline/model-setup.js';
@@ -139,6 +140,7 @@ export type JobRequest =
   | ({ kind: 'deployProfile' } & ProfileJob)
   | ({ kind: 'graph' } & GraphRequest)
   | ({ kind: 'size' } & SizeRequest)
+  | ({ kind: 'hostBench' } & HostBenchJob)
   /** for the worker pool's own tests (not reachable through the app API): grow the heap until the limit, or spin */
   | { kind: 'selfTest'; allocate?: boolean; busyMs?: number };
 
@@ -185,5 +187,7 @@ export async function runJob(job: JobRequest, onProgress: ProgressSink, shouldSt
       return modelGraph(job);
     case 'size':
       return modelSize(job);
+    case 'hostBench':
+      return (await import('./host-bench-job.js')).hostBench(job, onMessage);
   }
 }

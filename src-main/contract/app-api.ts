@@ -15,6 +15,8 @@ import type {
   HistogramInfo,
   ImageReviewInfo,
   ModelSizeInfo,
+  FileListing,
+  HostBenchInfo,
   ModelSummary,
   PreviewInfo,
   ProfileInfo,
@@ -64,6 +66,9 @@ export interface ApiResults {
   'results.images': ImageReviewInfo;
   'model.graph': GraphInfo;
   'model.size': ModelSizeInfo;
+  'files.list': FileListing;
+  'bench.host': HostBenchInfo;
+  'projects.setModel': ProjectSummary;
 }
 
 export type { ApiMethod, ApiParams };

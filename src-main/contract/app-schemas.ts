@@ -90,6 +90,18 @@ export const API_SCHEMAS = {
   'results.images': z.object({ projectId: id, runId: id, limit: z.number().int().min(1).max(10000).default(200) }).strict(),
   'model.graph': z.object({ projectId: id, collapse: z.boolean().default(false) }).strict(),
   'model.size': z.object({ projectId: id, runId: id.optional() }).strict(),
+  'files.list': z.object({ path: filePath.optional() }).strict(),
+  'bench.host': z
+    .object({
+      projectId: id,
+      runId: id,
+      compare: z.array(z.enum(['int8', 'int7', 'fp32'])).default(['int8', 'int7', 'fp32']),
+      threads: z.number().int().min(1).max(256).default(1),
+      runs: z.number().int().min(1).max(1000).default(20),
+      warmup: z.number().int().min(0).max(100).default(2),
+    })
+    .strict(),
+  'projects.setModel': z.object({ projectId: id, model: filePath, card: filePath.optional() }).strict(),
 } as const;
 
 export type ApiMethod = keyof typeof API_SCHEMAS;

@@ -260,7 +260,8 @@ export type AppEvent =
   | { type: 'profile.finished'; projectId: string; profileId: string; status: 'done' | 'failed'; error?: string }
   | { type: 'demo.progress'; message: string }
   | { type: 'engine.build'; build: EngineBuildInfo }
-  | JobFinishedEvent;
+  | JobFinishedEvent
+  | { type: 'bench.progress'; projectId: string; message: string };
 
 /** Where a project's model, card, preprocessing and data come from (what a job needs to start). */
 export interface ProjectInputs {
@@ -375,4 +376,70 @@ export interface ModelSizeInfo {
   runId: string | null;
   activationPeak: { bytes: number; at: string };
   targets: TargetMemoryInfo[];
+}
+
+/** One entry of a server-side folder listing (the web-mode file picker). */
+export interface FileEntry {
+  name: string;
+  path: string;
+  /** dir: a folder (dataFolder when it holds images or MNIST files); model: .onnx/.tflite; card: card.json */
+  kind: 'dir' | 'model' | 'card' | 'file';
+  size: number;
+  dataFolder?: boolean;
+}
+
+export interface FileListing {
+  path: string;
+  /** the enclosing folder, null at a root */
+  parent: string | null;
+  roots: { label: string; path: string }[];
+  entries: FileEntry[];
+}
+
+/** What an upload (POST /api/upload) made: a folder under <data>/uploads and the notable files in it. */
+export interface UploadResult {
+  dir: string;
+  files: number;
+  bytes: number;
+  /** the first .onnx/.tflite, card.json, and the folder holding images (null when absent) */
+  model: string | null;
+  card: string | null;
+  dataDir: string | null;
+}
+
+export type HostBenchVariant = 'int8' | 'int7' | 'fp32';
+
+export interface HostBenchEngine {
+  /** e.g. "EQ INT8 (native)", "FP32 (onnxruntime)" */
+  label: string;
+  engine: 'native' | 'ort-fp32';
+  bits: number | null;
+  runId: string | null;
+  median_ms: number;
+  p90_ms: number;
+  min_ms: number;
+  max_ms: number;
+  runs: number;
+}
+
+export interface HostBenchLayer {
+  name: string;
+  kind: string;
+  kernel: string;
+  /** per native engine label: mean ms per run (the profile accumulated over the timed runs / runs) */
+  ms: Record<string, number>;
+}
+
+export interface HostBenchInfo {
+  projectId: string;
+  runId: string;
+  threads: number;
+  isa: string;
+  runs: number;
+  warmup: number;
+  engines: HostBenchEngine[];
+  /** quantized layers of the native runs, in execution order */
+  layers: HostBenchLayer[];
+  load: { loadAvgStart: number; loadAvgEnd: number; cores: number; loaded: boolean };
+  createdAt: string;
 }

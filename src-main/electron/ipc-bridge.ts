@@ -4,8 +4,10 @@
  * parameters are validated (zod), and any failure comes back as a value — a malformed payload
  * can neither crash the main process nor reach the service.
  */
+import fs from 'node:fs';
 import { z } from 'zod';
 import type { DispatchResult } from '../app/dispatch.js';
+import { writeZip, type ZipSource } from '../app/zip-folder.js';
 
 const Envelope = z.object({ method: z.string().min(1).max(100), params: z.unknown() }).strict();
 
@@ -27,5 +29,86 @@ export function createIpcCallHandler(
       return { ok: false, error: { code: 'bad_request', message: `malformed IPC payload: ${issues}` } };
     }
     return dispatch(env.data.method, env.data.params);
+  };
+}
+
+/** The part of Electron's `dialog` the handlers use (the real one takes the window first). */
+export interface DialogLike {
+  showOpenDialog(event: unknown, o: { title: string; properties: ('openFile' | 'openDirectory')[]; filters?: { name: string; extensions: string[] }[] }): Promise<{ canceled: boolean; filePaths: string[] }>;
+  showSaveDialog(event: unknown, o: { title: string; defaultPath: string }): Promise<{ canceled: boolean; filePath?: string }>;
+}
+
+/** The downloads the save dialog writes (AppService's, the web server's routes use them too). */
+export interface DownloadSource {
+  exportDownload(projectId: string, exportId: string): { file: string; name: string };
+  runDownload(runId: string): { name: string; sources: ZipSource[] };
+}
+
+const OpenRequest = z.object({ kind: z.enum(['model', 'card', 'data']) }).strict();
+const SaveRequest = z.union([z.object({ projectId: z.string().min(1).max(100), exportId: z.string().min(1).max(100) }).strict(), z.object({ runId: z.string().min(1).max(100) }).strict()]);
+
+const OPEN: Record<'model' | 'card' | 'data', Parameters<DialogLike['showOpenDialog']>[1]> = {
+  model: { title: 'Choose an ONNX model', properties: ['openFile'], filters: [{ name: 'Models', extensions: ['onnx', 'tflite'] }] },
+  card: { title: 'Choose a model card', properties: ['openFile'], filters: [{ name: 'Model card', extensions: ['json'] }] },
+  data: { title: 'Choose a data folder', properties: ['openDirectory'] },
+};
+
+type DialogResult = { ok: true; path: string | null } | { ok: false; error: DispatchError };
+type DispatchError = Extract<DispatchResult, { ok: false }>['error'];
+
+/** Writes to a temporary name beside `target`, then renames: a failed copy leaves no partial file. */
+async function writeAtomically(target: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = `${target}.${process.pid}.${Date.now()}.part`;
+  try {
+    await write(tmp);
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** IPC handlers of the native open and save dialogs: trusted sender, validated request, errors as values. */
+export function createDialogHandlers(dialog: DialogLike, assertTrustedSender: SenderCheck, files: DownloadSource) {
+  const guard = async (event: unknown, run: () => Promise<string | null>): Promise<DialogResult> => {
+    try {
+      assertTrustedSender(event);
+    } catch (e) {
+      return { ok: false, error: { code: 'bad_request', message: (e as Error).message } };
+    }
+    try {
+      return { ok: true, path: await run() };
+    } catch (e) {
+      const err = e as Error;
+      const code = err.name === 'UserError' || err.name === 'StoreError' || err.name === 'ZodError' ? 'user_error' : 'internal';
+      return { ok: false, error: { code, message: err.name === 'ZodError' ? `malformed dialog request: ${err.message}` : err.message } };
+    }
+  };
+  return {
+    open: (event: unknown, payload: unknown) =>
+      guard(event, async () => {
+        const { kind } = OpenRequest.parse(payload);
+        const r = await dialog.showOpenDialog(event, OPEN[kind]);
+        return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0]!;
+      }),
+    save: (event: unknown, payload: unknown) =>
+      guard(event, async () => {
+        const req = SaveRequest.parse(payload);
+        const src = 'runId' in req ? { kind: 'zip' as const, ...files.runDownload(req.runId) } : { kind: 'file' as const, ...files.exportDownload(req.projectId, req.exportId) };
+        const r = await dialog.showSaveDialog(event, { title: 'Save as', defaultPath: src.name });
+        if (r.canceled || !r.filePath) return null;
+        const target = r.filePath;
+        await writeAtomically(target, async (tmp) => {
+          if (src.kind === 'file') fs.copyFileSync(src.file, tmp);
+          else {
+            // opened here, so a folder that cannot be written to fails at once, as an error value
+            const out = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, 'wx') });
+            const failed = new Promise<never>((_, reject) => out.once('error', reject));
+            await Promise.race([writeZip(src.sources, out), failed]);
+            await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failed]);
+          }
+        });
+        return target;
+      }),
   };
 }

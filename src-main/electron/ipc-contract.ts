@@ -11,6 +11,8 @@ export const IPC = {
   version: 'easyquant:version',
   call: 'easyquant:call',
   event: 'easyquant:event',
+  openDialog: 'easyquant:open-dialog',
+  saveDialog: 'easyquant:save-dialog',
 } as const;
 
 export type IpcChannel = (typeof IPC)[keyof typeof IPC];
@@ -34,7 +36,20 @@ export interface EasyQuantApi {
   call<M extends ApiMethod>(method: M, params: ApiParams[M]): Promise<IpcCallResult<M>>;
   /** subscribe to service events; returns the unsubscribe function */
   onEvent(listener: (e: AppEvent) => void): () => void;
+  /** native open dialog for a model, a card or a data folder; null when cancelled */
+  pickPath(req: OpenDialogRequest): Promise<DialogResult>;
+  /** native save dialog, then the export file (or the run folder as a zip) is written there */
+  saveDownload(req: SaveDialogRequest): Promise<DialogResult>;
 }
+
+export interface OpenDialogRequest {
+  kind: 'model' | 'card' | 'data';
+}
+
+export type SaveDialogRequest = { projectId: string; exportId: string } | { runId: string };
+
+/** path: what was chosen (or written); null when the user cancelled */
+export type DialogResult = { ok: true; path: string | null } | { ok: false; error: ApiErrorPayload };
 
 /** Name of the global the API is exposed under (`window.easyquant`). */
 export const API_KEY = 'easyquant';

@@ -15,7 +15,7 @@ import { createDispatcher } from '../app/dispatch.js';
 import { loadDemoRunner } from '../app/demo-bridge.js';
 import { AppService, type SecretBox } from '../app/app-service.js';
 import { defaultDataDir } from '../app/data-root.js';
-import { createIpcCallHandler } from './ipc-bridge.js';
+import { createDialogHandlers, createIpcCallHandler, type DialogLike } from './ipc-bridge.js';
 import { IPC, type VersionInfo } from './ipc-contract.js';
 import { isAllowedPermission, isAllowedRequest, isAppUrl, parseDevServerUrl, rendererLocation } from './security.js';
 
@@ -40,6 +40,13 @@ function assertTrustedSender(event: IpcMainInvokeEvent): void {
 
 let service: AppService | undefined;
 
+/** Electron's dialogs, parented to the window that asked. */
+const windowOf = (e: unknown) => BrowserWindow.fromWebContents((e as IpcMainInvokeEvent).sender);
+const nativeDialogs: DialogLike = {
+  showOpenDialog: (e, o) => (windowOf(e) ? dialog.showOpenDialog(windowOf(e)!, o) : dialog.showOpenDialog(o)),
+  showSaveDialog: (e, o) => (windowOf(e) ? dialog.showSaveDialog(windowOf(e)!, o) : dialog.showSaveDialog(o)),
+};
+
 /** Secrets (SSH passphrases) are stored only encrypted by the OS keychain (safeStorage). */
 function secretBox(): SecretBox | undefined {
   if (!safeStorage.isEncryptionAvailable()) return undefined;
@@ -53,6 +60,9 @@ async function registerIpc(): Promise<void> {
   service = new AppService({ dataRoot: defaultDataDir(), mode: 'desktop', version: app.getVersion(), secrets: secretBox() });
   const dispatch = createDispatcher(service, { demo: await loadDemoRunner() });
   ipcMain.handle(IPC.call, createIpcCallHandler(dispatch, (e) => assertTrustedSender(e as IpcMainInvokeEvent)));
+  const dialogs = createDialogHandlers(nativeDialogs, (e) => assertTrustedSender(e as IpcMainInvokeEvent), service);
+  ipcMain.handle(IPC.openDialog, dialogs.open);
+  ipcMain.handle(IPC.saveDialog, dialogs.save);
   service.events.on((ev) => {
     for (const w of BrowserWindow.getAllWindows()) if (!w.isDestroyed()) w.webContents.send(IPC.event, ev);
   });

@@ -16,6 +16,8 @@ const api: EasyQuantApi = {
       ipcRenderer.off(IPC.event, wrapped);
     };
   },
+  pickPath: (req) => ipcRenderer.invoke(IPC.openDialog, req),
+  saveDownload: (req) => ipcRenderer.invoke(IPC.saveDialog, req),
 };
 
 contextBridge.exposeInMainWorld(API_KEY, api);

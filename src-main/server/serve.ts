@@ -37,7 +37,7 @@ export async function serveApp(opts: ServeOptions = {}): Promise<RunningApp> {
   try {
     if (opts.build !== false && !opts.rendererDir) ensureRendererBuilt({ quiet: true });
     const dispatch = createDispatcher(service, { demo: await loadDemoRunner() });
-    server = await startWebServer({ dispatch, events: service.events, rendererDir, port: opts.port });
+    server = await startWebServer({ dispatch, events: service.events, rendererDir, port: opts.port, files: service });
   } catch (e) {
     await service.close();
     throw e;

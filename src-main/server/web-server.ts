@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { DispatchResult } from '../app/dispatch.js';
 import type { AppEvents } from '../app/events.js';
 import { checkRequest, cookieName, newToken } from './auth.js';
+import { handleFileRoute, type FilesBackend } from './files-routes.js';
 import { serveStatic } from './static-files.js';
 
 export interface WebServerOptions {
@@ -18,6 +19,8 @@ export interface WebServerOptions {
   rendererDir?: string;
   port?: number;
   token?: string;
+  /** uploads and downloads (POST /api/upload, GET /api/download/…); undefined = none */
+  files?: FilesBackend;
 }
 
 export interface WebServer {
@@ -95,6 +98,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       sendJson(res, 200, { t: Date.now() });
       return;
     }
+    if (opts.files && handleFileRoute(req, res, url, opts.files, sendJson)) return;
     if (url.pathname === '/api/call') {
       if (req.method !== 'POST') {
         res.writeHead(405, { allow: 'POST' }).end();

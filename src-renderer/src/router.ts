@@ -7,6 +7,7 @@ import ResultsPage from './pages/ResultsPage.vue';
 import DevicesPage from './pages/DevicesPage.vue';
 import DeployPage from './pages/DeployPage.vue';
 import GraphPage from './pages/GraphPage.vue';
+import BenchPage from './pages/BenchPage.vue';
 
 // Hash history: works from file:// in Electron and from the web server alike.
 export const router = createRouter({
@@ -20,6 +21,7 @@ export const router = createRouter({
     { path: '/p/:id/results', name: 'results', component: ResultsPage, props: true },
     { path: '/p/:id/deploy', name: 'deploy', component: DeployPage, props: true },
     { path: '/p/:id/graph', name: 'graph', component: GraphPage, props: true },
+    { path: '/p/:id/bench', name: 'bench', component: BenchPage, props: true },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 });
