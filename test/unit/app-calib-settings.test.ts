@@ -57,7 +57,8 @@ it('a new run gets every setting chosen in the form', async () => {
   const { calibImages, ...rest } = form;
   runner.start(projectId, form);
   const s = sent();
-  expect(s.settings).toEqual(rest);
+  // plus where the run checkpoints (beside its folder) and whether to go on from it
+  expect(s.settings).toEqual({ ...rest, checkpoint: expect.stringMatching(/\.checkpoint\.json$/), resume: false });
   expect(s.settings).toMatchObject({ threads: 3, bits: 7, strategy: 'coarse-fine' });
   expect(s.calibImages).toBe(calibImages);
   finish();
@@ -73,7 +74,7 @@ it('a resumed run gets the same settings again', async () => {
   jobs.length = 0;
   runner.resume(run.id);
   const s = sent();
-  expect(s.settings).toEqual(rest);
+  expect(s.settings).toEqual({ ...rest, checkpoint: expect.stringMatching(/\.checkpoint\.json$/), resume: true });
   expect(s.settings).toMatchObject({ threads: 3, bits: 7, strategy: 'coarse-fine' });
   expect(s.calibImages).toBe(calibImages);
   finish();
