@@ -3,6 +3,7 @@
  * atomically, and a worker thread streaming per-layer progress. Cancel stops the worker at
  * the next layer; resume restarts an interrupted/cancelled/failed run with its settings.
  */
+import { specFromForm } from '../contract/preprocess.js';
 import fs from 'node:fs';
 import type { ProgressEvent } from '../core/calib/progress.js';
 import type { ProjectStore } from '../store/project-store.js';
@@ -10,6 +11,7 @@ import type { AppEvents } from './events.js';
 import type { CalibSettingsForm, ProjectInputs, RunInfo, RunLayer, RunProgress } from '../contract/app-types.js';
 import { JobCancelledError, startJob, type JobHandle } from './worker-pool.js';
 import type { CalibrateResponse } from '../pipeline/quantize.js';
+import { parseCalibRunSettings } from '../contract/calib-settings.js';
 
 export class CalibrationRunner {
   private readonly active = new Map<string, JobHandle<CalibrateResponse>>();
@@ -24,7 +26,8 @@ export class CalibrationRunner {
     return this.active.has(runId);
   }
 
-  start(projectId: string, settings: CalibSettingsForm): RunInfo {
+  start(projectId: string, form: CalibSettingsForm): RunInfo {
+    const settings = parseCalibRunSettings(form);
     this.inputs(projectId); // throws a clear error if the model or data is not set yet
     const run = this.store.createRun(projectId, settings);
     this.launch(run);
@@ -57,7 +60,7 @@ export class CalibrationRunner {
 
   private launch(run: RunInfo): void {
     const inp = this.inputs(run.projectId);
-    // the form's settings go to the calibrator as parsed (only the image count travels apart)
+    // the run's parsed settings go to the calibrator unchanged (only the image count travels apart)
     const { calibImages, ...settings } = run.settings;
     let lastWrite = 0;
     // a group's search sends one event per phase, each with that phase's own "before"; the row
@@ -82,7 +85,7 @@ export class CalibrationRunner {
         req: {
           model: inp.model,
           card: inp.card,
-          preprocess: inp.preprocess ? { ...inp.preprocess, resample: 'lanczos3' } : undefined,
+          preprocess: inp.preprocess ? specFromForm(inp.preprocess) : undefined,
           data: inp.data,
           labels: inp.labels,
           calibImages,

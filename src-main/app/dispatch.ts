@@ -17,7 +17,7 @@ export type DispatchResult = { ok: true; result: unknown } | { ok: false; error:
 export type DemoRunner = (svc: AppService) => Promise<ApiResults['demo.open']>;
 
 /** Errors about the user's input (files, settings), answered as user_error like UserError. */
-const INPUT_ERRORS = new Set(['DatasetError', 'CardError', 'PreprocessSpecError', 'LabelsError', 'InputShapeError']);
+const INPUT_ERRORS = new Set(['DatasetError', 'CardError', 'PreprocessSpecError', 'LabelsError', 'InputShapeError', 'CalibSettingsError']);
 
 /** The message without stack frames (`    at …` lines), which stay in the log. */
 function clientMessage(e: Error): string {

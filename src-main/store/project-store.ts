@@ -11,13 +11,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
-  CalibSettingsForm,
   DatasetInfo,
   DeviceConfig,
   DeviceInfo,
   EvalResultInfo,
   ExportInfo,
-  PreprocessForm,
   ProfileInfo,
   ProjectSummary,
   RunInfo,
@@ -31,9 +29,13 @@ import { openDatabase, type Db } from './db.js';
 import * as devices from './device-table.js';
 import * as deviceResults from './device-results-table.js';
 import { newId, nowIso } from './ids.js';
+import { jsonColumn } from './json-column.js';
+import { CalibRunSettingsSchema, type CalibRunSettingsInput } from '../contract/calib-settings.js';
+import { PreprocessFormSchema } from '../contract/preprocess.js';
+import { RunProgressSchema } from '../contract/run-schemas.js';
+import { ProfileResultSchema, type ProfileResult } from '../contract/bench-report.js';
 
 type Row = Record<string, unknown>;
-const json = <T>(s: unknown): T | null => (typeof s === 'string' ? (JSON.parse(s) as T) : null);
 
 export function runLabel(method: string, bits: number): string {
   const m = method === 'eq' ? 'EQ' : method === 'minmax' ? 'MinMax' : method === 'kl' ? 'KL' : 'Percentile';
@@ -184,7 +186,7 @@ export class ProjectStore {
       projectId,
       dataDir: String(r.data_dir),
       labelsFile: (r.labels_file as string | null) ?? null,
-      preprocess: json<PreprocessForm>(r.preprocess_json),
+      preprocess: jsonColumn(PreprocessFormSchema, r.preprocess_json, `dataset ${String(r.id)} preprocess_json`),
       kind: r.kind as DatasetInfo['kind'],
       samples: Number(r.samples),
       labelled: Number(r.labelled),
@@ -198,7 +200,8 @@ export class ProjectStore {
     return path.join(this.getProject(projectId).folder, 'runs', runId);
   }
 
-  createRun(projectId: string, settings: CalibSettingsForm): RunInfo {
+  createRun(projectId: string, input: CalibRunSettingsInput): RunInfo {
+    const settings = CalibRunSettingsSchema.parse(input);
     const id = newId('r');
     const dir = this.runDir(projectId, id);
     this.db
@@ -211,7 +214,8 @@ export class ProjectStore {
   }
 
   /** Records a finished run whose artifacts were written elsewhere (the demo's exports). */
-  importRun(projectId: string, settings: CalibSettingsForm, artifactDir: string, seconds: number): RunInfo {
+  importRun(projectId: string, input: CalibRunSettingsInput, artifactDir: string, seconds: number): RunInfo {
+    const settings = CalibRunSettingsSchema.parse(input);
     const id = newId('r');
     const t = nowIso();
     this.db
@@ -279,7 +283,7 @@ export class ProjectStore {
       projectId: String(r.project_id),
       method: r.method as RunInfo['method'],
       bits: Number(r.bits),
-      settings: JSON.parse(String(r.settings_json)) as CalibSettingsForm,
+      settings: jsonColumn(CalibRunSettingsSchema, r.settings_json, `run ${String(r.id)} settings_json`)!,
       calibImages: Number(r.calib_images),
       status: r.status as RunStatus,
       error: (r.error as string | null) ?? null,
@@ -288,7 +292,7 @@ export class ProjectStore {
       startedAt: String(r.started_at),
       finishedAt: (r.finished_at as string | null) ?? null,
       seconds: (r.seconds as number | null) ?? null,
-      lastProgress: json<RunProgress>(r.last_progress_json),
+      lastProgress: jsonColumn(RunProgressSchema, r.last_progress_json, `run ${String(r.id)} last_progress_json`),
       layers,
       label: runLabel(String(r.method), Number(r.bits)),
     };
@@ -409,7 +413,7 @@ export class ProjectStore {
     return this.listProfiles(projectId).find((p) => p.id === id)!;
   }
 
-  finishProfile(id: string, status: 'done' | 'failed', result: Record<string, unknown> | null, error: string | null): void {
+  finishProfile(id: string, status: 'done' | 'failed', result: ProfileResult | null, error: string | null): void {
     this.db.prepare(`UPDATE profiles SET status = ?, result_json = ?, error = ? WHERE id = ?`).run(status, result ? JSON.stringify(result) : null, error, id);
   }
 
@@ -417,17 +421,29 @@ export class ProjectStore {
     const rows = this.db
       .prepare(`SELECT pr.*, d.name AS device_name FROM profiles pr JOIN devices d ON d.id = pr.device_id WHERE pr.project_id = ? ORDER BY pr.created_at, pr.rowid`)
       .all(projectId) as Row[];
-    return rows.map((r) => ({
+    return rows.map((r) => this.profileRow(r, projectId));
+  }
+
+  private profileRow(r: Row, projectId: string): ProfileInfo {
+    // a stored result that no longer matches (hand-edited, a much older version) is left out, with a note
+    let result: ProfileResult | null = null;
+    let note: string | null = null;
+    try {
+      result = jsonColumn(ProfileResultSchema, r.result_json, `profile ${String(r.id)} result_json`);
+    } catch (e) {
+      note = (e as Error).message;
+    }
+    return {
       id: String(r.id),
       projectId,
       deviceId: String(r.device_id),
       deviceName: String(r.device_name),
       runId: (r.run_id as string | null) ?? null,
       status: r.status as ProfileInfo['status'],
-      error: (r.error as string | null) ?? null,
-      result: json<Record<string, unknown>>(r.result_json),
+      error: (r.error as string | null) ?? note,
+      result,
       createdAt: String(r.created_at),
-    }));
+    };
   }
 
   // ---------------------------------------------------------------- device results
