@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CALIB_SETTING_KEYS, DEFAULT_RUN_SETTINGS, DEFAULT_SETTINGS as D, parseCalibSettings } from '../contract/calib-settings.js';
+import { CALIB_SETTING_KEYS, DEFAULT_RUN_SETTINGS, DEFAULT_SETTINGS as D, SETTING_CHOICES as C, parseCalibSettings } from '../contract/calib-settings.js';
 import { type PreprocessFlags, preprocessFromFlags, specFromForm } from '../contract/preprocess.js';
 import type { EngineKind } from '../contract/engine.js';
 import { EXPORT_FILES, type ExportFormat, inspectModel, runCalibration, runEvaluation, runExport, runSynth } from '../pipeline/quantize.js';
@@ -131,7 +131,7 @@ function buildOwnCommands(): Command {
       .requiredOption('--model <file>', 'ONNX model')
       .requiredOption('--data <dir>', DATA_HELP)
       .option('--labels <file>', LABELS_HELP)
-      .addOption(new Option('--method <m>', 'calibration method').choices(['eq', 'minmax', 'kl', 'percentile']).default(D.method))
+      .addOption(new Option('--method <m>', 'calibration method').choices(C.method).default(D.method))
       .option('--bits <n>', 'bit width, 4..8 (INT8 = 8, INT7 = 7)', int('--bits'), D.bits)
       .option('--calib <n>', 'number of calibration images (the first N in sorted order)', int('--calib'), DEFAULT_RUN_SETTINGS.calibImages)
       .option('--alpha <a>', 'EQ search range start (x initial scale)', num('--alpha'), D.alpha)
@@ -139,12 +139,12 @@ function buildOwnCommands(): Command {
       .option('--steps <n>', 'EQ grid points', int('--steps'), D.steps)
       .option('--rounds <n>', "EQ alternation rounds, or 'converge'", (v) => (v === 'converge' ? 'converge' : int('--rounds')(v)), D.rounds)
       .option('--rounds-eps <e>', 'EQ convergence threshold for --rounds converge', num('--rounds-eps'), D.roundsEps)
-      .addOption(new Option('--init <i>', 'EQ initial scales').choices(['maxabs', 'kl']).default(D.init))
-      .addOption(new Option('--inputs <i>', 'EQ inputs: from the quantized network (paper) or FP32 (ncnn)').choices(['quantized', 'fp32']).default(D.inputs))
+      .addOption(new Option('--init <i>', 'EQ initial scales').choices(C.init).default(D.init))
+      .addOption(new Option('--inputs <i>', 'EQ inputs: from the quantized network (paper) or FP32 (ncnn)').choices(C.inputs).default(D.inputs))
       .option('--sample-positions <n>', 'EQ: output positions scored per image (0 = all)', int('--sample-positions'), D.samplePositions)
       .option('--percentile <p>', 'Percentile calibrator: percentile of |x|', num('--percentile'), D.percentile)
-      .addOption(new Option('--strategy <s>', 'EQ candidates: the plain grid (paper) or coarse-to-fine').choices(['grid', 'coarse-fine']).default(D.strategy))
-      .addOption(new Option('--accel <a>', 'EQ scoring engine: native kernels or the TypeScript reference (same scales)').choices(['auto', 'native', 'ts']).default(D.accel))
+      .addOption(new Option('--strategy <s>', 'EQ candidates: the plain grid (paper) or coarse-to-fine').choices(C.strategy).default(D.strategy))
+      .addOption(new Option('--accel <a>', 'EQ scoring engine: native kernels or the TypeScript reference (same scales)').choices(C.accel).default(D.accel))
       .option('--threads <n>', 'worker threads of the native EQ search (0 = all CPUs)', int('--threads'), D.threads)
       .option('--resume', 'EQ: go on from the checkpoint (<out>.eq-checkpoint.json) of an interrupted run')
       .option('--progress-json', 'progress as one JSON event per line on stderr (instead of the bar)')

@@ -5,7 +5,7 @@
  */
 import type { CalibMethodName, CalibRunSettings, CalibRunSettingsInput } from './calib-settings.js';
 import type { PreprocessForm } from './preprocess.js';
-import type { RunLayer, RunProgress } from './run-schemas.js';
+import type { LayerCosines, RunLayer, RunProgress } from './run-schemas.js';
 import type { ProfileResult } from './bench-report.js';
 
 export type { CalibMethodName, PreprocessForm, ProfileResult, RunLayer, RunProgress };
@@ -69,7 +69,7 @@ export interface EvalResultInfo {
   top5: number | null;
   agreement: number | null;
   meanCosine: number | null;
-  layerCosine: Record<string, number>;
+  layerCosine: LayerCosines;
   /** held-out evaluation: the first image index used (the calibration images come before); null = from image 0 */
   heldOutFrom?: number | null;
   createdAt: string;

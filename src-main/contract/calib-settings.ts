@@ -11,6 +11,14 @@ export const BITS_MIN = 4;
 export const BITS_MAX = 8;
 export const CALIB_METHODS = ['eq', 'minmax', 'kl', 'percentile'] as const;
 export type CalibMethodName = (typeof CALIB_METHODS)[number];
+/** The values of every choice setting (the CLI's --init/--inputs/--strategy/--accel choices). */
+export const SETTING_CHOICES = {
+  method: CALIB_METHODS,
+  init: ['maxabs', 'kl'],
+  inputs: ['quantized', 'fp32'],
+  strategy: ['grid', 'coarse-fine'],
+  accel: ['auto', 'native', 'ts'],
+} as const;
 
 const intIn = (lo: number, hi: number, msg: string) => z.int({ error: msg }).min(lo, msg).max(hi, msg);
 const positive = (msg: string) => z.number({ error: msg }).positive(msg).finite(msg);
@@ -28,9 +36,9 @@ const fields = {
   roundsEps: positive('must be > 0').default(1e-5),
   maxRounds: intIn(1, 100, 'must be an integer from 1 to 100').default(5),
   /** EQ initial scales */
-  init: oneOf(['maxabs', 'kl'], 'must be maxabs or kl').default('maxabs'),
+  init: oneOf(SETTING_CHOICES.init, 'must be maxabs or kl').default('maxabs'),
   /** EQ inputs of the quantized side: from the already-quantized network (paper) or FP32 (ncnn's variant) */
-  inputs: oneOf(['quantized', 'fp32'], 'must be quantized or fp32').default('quantized'),
+  inputs: oneOf(SETTING_CHOICES.inputs, 'must be quantized or fp32').default('quantized'),
   /** output positions per image scored by EQ (uniform sample; 0 = all) */
   samplePositions: z.int({ error: 'must be an integer >= 0' }).min(0, 'must be an integer >= 0').default(64),
   /** percentile for the Percentile calibrator */
@@ -38,15 +46,18 @@ const fields = {
   /** KL histogram bins */
   klBins: intIn(16, 1 << 20, 'must be an integer from 16 to 1048576').default(2048),
   /** EQ candidate strategy: the paper's plain grid, or a coarse grid refined around its best point */
-  strategy: oneOf(['grid', 'coarse-fine'], 'must be grid or coarse-fine').default('grid'),
+  strategy: oneOf(SETTING_CHOICES.strategy, 'must be grid or coarse-fine').default('grid'),
   /** EQ scoring engine: native kernels, the TypeScript reference, or native when the addon loads (same scales) */
-  accel: oneOf(['auto', 'native', 'ts'], 'must be auto, native or ts').default('auto'),
+  accel: oneOf(SETTING_CHOICES.accel, 'must be auto, native or ts').default('auto'),
   /** worker threads of the native search (0 = all CPUs available to the process) */
   threads: intIn(0, 256, 'must be an integer from 0 (all CPUs) to 256').default(0),
 };
 
 const betaAboveAlpha = (s: { alpha: number; beta: number }, ctx: z.RefinementCtx) => {
-  if (!(s.beta > s.alpha)) ctx.addIssue({ code: 'custom', path: ['beta'], message: `must be greater than --alpha (got alpha ${s.alpha}, beta ${s.beta})` });
+  // the message speaks the Calibrate page's labels; `flags` is the CLI's wording
+  if (!(s.beta > s.alpha)) {
+    ctx.addIssue({ code: 'custom', path: ['beta'], message: `β (${s.beta}) must be greater than α (${s.alpha})`, params: { flags: `must be greater than --alpha (got alpha ${s.alpha}, beta ${s.beta})` } });
+  }
 };
 
 export const CalibSettingsSchema = z
@@ -104,7 +115,8 @@ export function describeSettingsError(err: z.ZodError, input: unknown): string {
       const key = String(i.path[0] ?? '');
       if (!key) return i.message;
       const got = (input as Record<string, unknown> | null)?.[key];
-      return i.code === 'custom' ? `${settingFlag(key)} ${i.message}` : `${settingFlag(key)} ${i.message} (got ${shown(got)})`;
+      if (i.code === 'custom') return `${settingFlag(key)} ${String(i.params?.['flags'] ?? i.message)}`;
+      return `${settingFlag(key)} ${i.message} (got ${shown(got)})`;
     })
     .join('; ');
 }

@@ -22,3 +22,7 @@ export const RunLayerSchema = z.object({
 
 export type RunProgress = z.infer<typeof RunProgressSchema>;
 export type RunLayer = z.infer<typeof RunLayerSchema>;
+
+/** Per-layer cosine of an evaluation (JSON keeps a NaN cosine as null). */
+export const LayerCosinesSchema = z.record(z.string(), z.number().nullable());
+export type LayerCosines = z.infer<typeof LayerCosinesSchema>;

@@ -32,7 +32,7 @@ import { newId, nowIso } from './ids.js';
 import { jsonColumn } from './json-column.js';
 import { CalibRunSettingsSchema, type CalibRunSettingsInput } from '../contract/calib-settings.js';
 import { PreprocessFormSchema } from '../contract/preprocess.js';
-import { RunProgressSchema } from '../contract/run-schemas.js';
+import { LayerCosinesSchema, RunProgressSchema } from '../contract/run-schemas.js';
 import { ProfileResultSchema, type ProfileResult } from '../contract/bench-report.js';
 
 type Row = Record<string, unknown>;
@@ -340,7 +340,7 @@ export class ProjectStore {
       top5: (r.top5 as number | null) ?? null,
       agreement: (r.agreement as number | null) ?? null,
       meanCosine: (r.mean_cosine as number | null) ?? null,
-      layerCosine: JSON.parse(String(r.layer_cosine_json)) as Record<string, number>,
+      layerCosine: jsonColumn(LayerCosinesSchema, r.layer_cosine_json, `result ${String(r.id)} layer_cosine_json`) ?? {},
       heldOutFrom: (r.held_out_from as number | null) ?? null,
       createdAt: String(r.created_at),
     }));

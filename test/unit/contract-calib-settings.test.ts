@@ -83,3 +83,11 @@ describe('calibration settings schema', () => {
     expect(runFingerprint('ab'.repeat(32), samples, parseCalibSettings({ steps: 99 }), ['in'])).not.toBe(old);
   });
 });
+
+describe('the Calibrate page and the API', () => {
+  it('β ≤ α is named with the page labels through the API schema', () => {
+    const r = CalibRunSettingsSchema.safeParse({ alpha: 0.5, beta: 0.4 });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['beta', 'β (0.4) must be greater than α (0.5)']]);
+  });
+});
