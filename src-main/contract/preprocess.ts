@@ -22,7 +22,7 @@ export function channelCount(order: ChannelOrderName, alpha = false): number {
   return (channelOrder === 'GRAY' ? 1 : 3) + (alpha || a ? 1 : 0);
 }
 
-const side = z.int().min(1).max(8192);
+const side = z.int('must be a positive integer').min(1, 'must be a positive integer').max(8192, 'must be at most 8192');
 
 export const PreprocessFormSchema = z.object({
   resize: z.discriminatedUnion('mode', [
@@ -35,8 +35,8 @@ export const PreprocessFormSchema = z.object({
   /** the image's alpha as a last channel (RGBA/BGRA) */
   alpha: z.boolean().optional(),
   scale: z.number().finite(),
-  mean: z.array(z.number().finite()).min(1).max(4),
-  std: z.array(z.number().finite().positive()).min(1).max(4),
+  mean: z.array(z.number('must be a number').finite('must be finite')).min(1, 'needs 1 to 4 values').max(4, 'needs 1 to 4 values'),
+  std: z.array(z.number('must be a number').finite('must be finite').positive('must be positive')).min(1, 'needs 1 to 4 values').max(4, 'needs 1 to 4 values'),
   layout: z.enum(['NCHW', 'NHWC']),
 });
 
@@ -67,7 +67,7 @@ export function preprocessFromFlags(o: PreprocessFlags): PreprocessForm | undefi
   if (any === undefined) return undefined;
   const { channelOrder, alpha } = splitChannelOrder(o.channels ?? 'RGB');
   const n = channelCount(channelOrder, alpha);
-  const r = PreprocessFormSchema.safeParse({
+  const input = {
     resize: o.resizeShorter ? { mode: 'shorter', size: o.resizeShorter } : o.resize ? { mode: 'stretch', width: o.resize[0], height: o.resize[1] } : { mode: 'none' },
     centerCrop: o.crop ? { width: o.crop[0], height: o.crop[1] } : undefined,
     channelOrder,
@@ -76,8 +76,15 @@ export function preprocessFromFlags(o: PreprocessFlags): PreprocessForm | undefi
     mean: o.mean ?? new Array<number>(n).fill(0),
     std: o.std ?? new Array<number>(n).fill(1),
     layout: o.layout ?? 'NCHW',
-  });
+  };
+  const r = PreprocessFormSchema.safeParse(input);
   if (r.success) return r.data;
-  const why = r.error.issues.map((i) => `${FLAG_OF[String(i.path[0])] ?? String(i.path[0])}: ${[...i.path.slice(1)].join('.')}${i.path.length > 1 ? ' ' : ''}${i.message}`);
+  const why = r.error.issues.map((i) => {
+    const [head, ...rest] = i.path;
+    const where = `${String(head)}${rest.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}`;
+    let got: unknown = input;
+    for (const k of i.path) got = got !== null && typeof got === 'object' ? (got as Record<PropertyKey, unknown>)[k] : undefined;
+    return `${FLAG_OF[String(head)] ?? String(head)}: ${where} ${i.message}, got ${JSON.stringify(got)}`;
+  });
   throw new Error(`invalid preprocessing: ${why.join('; ')}`);
 }
