@@ -6,11 +6,16 @@ import { z } from 'zod';
 
 export const RunProgressSchema = z.object({
   stage: z.string(),
-  index: z.int().nonnegative(),
-  total: z.int().nonnegative(),
+  index: z.number(),
+  total: z.number(),
   name: z.string(),
-  elapsedMs: z.number().nonnegative(),
-  etaMs: z.number().nonnegative().optional(),
+  elapsedMs: z.number(),
+  /** JSON writes a non-finite ETA as null: read back as unknown */
+  etaMs: z
+    .number()
+    .nullish()
+    .transform((v) => v ?? undefined)
+    .optional(),
 });
 
 export const RunLayerSchema = z.object({

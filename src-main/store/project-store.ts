@@ -37,6 +37,15 @@ import { ProfileResultSchema, type ProfileResult } from '../contract/bench-repor
 
 type Row = Record<string, unknown>;
 
+/** A run's last progress: only a snapshot for the view, so one that does not parse is shown as none. */
+function snapshot(r: Row): RunProgress | null {
+  try {
+    return jsonColumn(RunProgressSchema, r.last_progress_json, `run ${String(r.id)} last_progress_json`);
+  } catch {
+    return null;
+  }
+}
+
 export function runLabel(method: string, bits: number): string {
   const m = method === 'eq' ? 'EQ' : method === 'minmax' ? 'MinMax' : method === 'kl' ? 'KL' : 'Percentile';
   return `${m} INT${bits}`;
@@ -292,7 +301,7 @@ export class ProjectStore {
       startedAt: String(r.started_at),
       finishedAt: (r.finished_at as string | null) ?? null,
       seconds: (r.seconds as number | null) ?? null,
-      lastProgress: jsonColumn(RunProgressSchema, r.last_progress_json, `run ${String(r.id)} last_progress_json`),
+      lastProgress: snapshot(r),
       layers,
       label: runLabel(String(r.method), Number(r.bits)),
     };

@@ -95,3 +95,14 @@ it('a stored run whose settings no longer parse is named, not cast', () => {
   finish();
   return runner.idle();
 });
+
+it("a stored progress snapshot is read through its schema (JSON's null ETA is no ETA; a broken one is none)", () => {
+  const run = store.createRun(projectId, {});
+  store.recordProgress(run.id, { stage: 'search', index: 1, total: 4, name: 'conv1', elapsedMs: 10, etaMs: Infinity });
+  const p = store.getRun(run.id).lastProgress!;
+  expect(p).toMatchObject({ stage: 'search', index: 1, total: 4, name: 'conv1', elapsedMs: 10 });
+  expect(p.etaMs).toBeUndefined();
+  store.db.prepare(`UPDATE runs SET last_progress_json = ? WHERE id = ?`).run('{"stage":1}', run.id);
+  expect(store.getRun(run.id).lastProgress).toBeNull();
+  store.endRun(run.id, 'failed', 'test');
+});
