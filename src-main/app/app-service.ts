@@ -4,6 +4,7 @@
  * both adapt this class (through app-dispatch.ts); heavy work runs in worker threads, so the
  * calling thread stays responsive, and progress goes out as events.
  */
+import { specFromForm } from '../contract/preprocess.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +42,8 @@ import type {
   ProjectSummary,
   RunInfo,
 } from '../contract/app-types.js';
+import { parseCalibRunSettings } from '../contract/calib-settings.js';
+import { ProfileResultSchema, describeIssues } from '../contract/bench-report.js';
 import { startJob } from './worker-pool.js';
 import { readScalesJson } from '../io/scales-json.js';
 import type { InspectResult } from '../pipeline/quantize.js';
@@ -280,7 +283,8 @@ export class AppService {
 
   // ------------------------------------------------------------------ calibration
 
-  startCalibration(projectId: string, settings: CalibSettingsForm): RunInfo {
+  startCalibration(projectId: string, form: CalibSettingsForm): RunInfo {
+    const settings = parseCalibRunSettings(form);
     const d = this.store.getDataset(projectId);
     if (d && settings.calibImages > d.samples) throw new UserError(`the dataset has ${d.samples} images; calibration asks for ${settings.calibImages}`);
     return this.calib.start(projectId, settings);
@@ -340,7 +344,7 @@ export class AppService {
           kind: 'evaluate',
           req: {
             ...inp,
-            preprocess: inp.preprocess ? { ...inp.preprocess, resample: 'lanczos3' } : undefined,
+            preprocess: inp.preprocess ? specFromForm(inp.preprocess) : undefined,
             engine: t.scales ? engine : 'fp32',
             scales: t.scales,
             limit,
@@ -555,7 +559,10 @@ export class AppService {
           ).promise;
           this.store.addDeviceResults(out.records, prof.id);
           if (out.error !== null) throw new Error(out.error);
-          this.store.finishProfile(prof.id, 'done', out.result, null);
+          // the worker's answer is checked like any other input before it is stored and shown
+          const result = out.result === null ? null : ProfileResultSchema.safeParse(out.result);
+          if (result && !result.success) throw new Error(`${dev.name}: the profile job returned an unexpected result: ${describeIssues(result.error, out.result)}`);
+          this.store.finishProfile(prof.id, 'done', result?.data ?? null, null);
           this.events.emit({ type: 'profile.finished', projectId, profileId: prof.id, status: 'done' });
           this.events.emit({ type: 'job.finished', job: 'profile', projectId, status: 'done', title: `Profile on ${dev.name} finished`, summary: `${variants.map((v) => v.label).join(', ')} measured` });
         } catch (e) {
@@ -590,7 +597,7 @@ export class AppService {
 
 /** The form's fields of a preprocessing spec (resample, crop rounding and EXIF stay the card's). */
 function toPreprocessForm(s: PreprocessSpec): PreprocessForm {
-  return { resize: s.resize, centerCrop: s.centerCrop, channelOrder: s.channelOrder, scale: s.scale ?? 1, mean: s.mean, std: s.std, layout: s.layout };
+  return { resize: s.resize, centerCrop: s.centerCrop, channelOrder: s.channelOrder, alpha: s.alpha, scale: s.scale ?? 1, mean: s.mean, std: s.std, layout: s.layout };
 }
 
 /** Turns loader errors into the message a user needs. */

@@ -7,6 +7,7 @@
  * the atomically written artifacts, so a resume after a cancel, a failure or a crash (kill -9)
  * goes on from the last finished group and ends with bitwise the scales of an uninterrupted run.
  */
+import { specFromForm } from '../contract/preprocess.js';
 import fs from 'node:fs';
 import type { ProgressEvent } from '../core/calib/progress.js';
 import type { ProjectStore } from '../store/project-store.js';
@@ -14,6 +15,7 @@ import type { AppEvents } from './events.js';
 import type { CalibSettingsForm, ProjectInputs, RunInfo, RunLayer, RunProgress } from '../contract/app-types.js';
 import { JobCancelledError, startJob, type JobHandle } from './worker-pool.js';
 import type { CalibrateResponse } from '../pipeline/quantize.js';
+import { parseCalibRunSettings } from '../contract/calib-settings.js';
 
 export class CalibrationRunner {
   private readonly active = new Map<string, JobHandle<CalibrateResponse>>();
@@ -28,7 +30,8 @@ export class CalibrationRunner {
     return this.active.has(runId);
   }
 
-  start(projectId: string, settings: CalibSettingsForm): RunInfo {
+  start(projectId: string, form: CalibSettingsForm): RunInfo {
+    const settings = parseCalibRunSettings(form);
     this.inputs(projectId); // throws a clear error if the model or data is not set yet
     const run = this.store.createRun(projectId, settings);
     this.launch(run);
@@ -61,7 +64,8 @@ export class CalibrationRunner {
 
   private launch(run: RunInfo, resume = false): void {
     const inp = this.inputs(run.projectId);
-    // the form's settings go to the calibrator as parsed (only the image count travels apart)
+    // the run's parsed settings go to the calibrator unchanged (only the image count travels apart),
+    // plus where it checkpoints and whether to go on from that checkpoint
     const { calibImages, ...form } = run.settings;
     const checkpoint = checkpointOf(run);
     const settings = { ...form, checkpoint, resume };
@@ -88,7 +92,7 @@ export class CalibrationRunner {
         req: {
           model: inp.model,
           card: inp.card,
-          preprocess: inp.preprocess ? { ...inp.preprocess, resample: 'lanczos3' } : undefined,
+          preprocess: inp.preprocess ? specFromForm(inp.preprocess) : undefined,
           data: inp.data,
           labels: inp.labels,
           calibImages,

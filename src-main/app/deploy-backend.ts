@@ -10,6 +10,7 @@ import { deviceSchema, type Device } from '../contract/device.js';
 import { DeviceSession, type SessionOptions } from '../deploy/session.js';
 import type { ResultRecord } from '../store/device-results-table.js';
 import type { DeviceInfo } from '../contract/app-types.js';
+import type { ProfileResult } from '../contract/bench-report.js';
 
 export interface ProfileJob {
   device: DeviceInfo;
@@ -40,7 +41,7 @@ export function toDeployDevice(d: DeviceInfo): Device {
 
 /** The worker does not write the database: the caller stores `records` (device_results) and the profile. */
 export interface ProfileJobResult {
-  result: Record<string, unknown> | null;
+  result: ProfileResult | null;
   error: string | null;
   records: ResultRecord[];
 }
@@ -67,7 +68,7 @@ export async function profileDevice(job: ProfileJob, log: (m: string) => void): 
   const [outcome] = await profileFleet({ devices: [device], variants, evalSet, bench: job.bench, session: sessionOptions(job.home, log), timeoutMs: job.timeoutMs, log, record: (r) => records.push(r) });
   if (!outcome) throw new Error('the deploy module returned no outcome');
   if (!outcome.ok) return { result: null, error: outcome.error, records };
-  const result = {
+  const result: ProfileResult = {
     machine: outcome.result.machine,
     seconds: outcome.seconds,
     variants: outcome.result.variants.map((v) => ({

@@ -17,7 +17,7 @@ export type DispatchResult = { ok: true; result: unknown } | { ok: false; error:
 export type DemoRunner = (svc: AppService) => Promise<ApiResults['demo.open']>;
 
 /** Errors about the user's input (files, settings), answered as user_error like UserError. */
-const INPUT_ERRORS = new Set(['DatasetError', 'CardError', 'PreprocessSpecError', 'LabelsError', 'InputShapeError']);
+const INPUT_ERRORS = new Set(['DatasetError', 'CardError', 'PreprocessSpecError', 'LabelsError', 'InputShapeError', 'CalibSettingsError']);
 
 /** The message without stack frames (`    at …` lines), which stay in the log. */
 function clientMessage(e: Error): string {
@@ -39,10 +39,7 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
     'model.inspect': (p) => svc.inspect(p.projectId),
     'data.set': (p) => svc.setDataset(p.projectId, p.dataDir, p.labelsFile, p.preprocess),
     'data.preview': (p) => svc.preview(p.projectId, p.index),
-    'calib.start': (p) => {
-      if (p.settings.beta <= p.settings.alpha) throw new UserError(`β (${p.settings.beta}) must be greater than α (${p.settings.alpha})`);
-      return svc.startCalibration(p.projectId, p.settings);
-    },
+    'calib.start': (p) => svc.startCalibration(p.projectId, p.settings),
     'calib.cancel': (p) => {
       const run = svc.store.getRun(p.runId); // StoreError 'no calibration run with id …' for an unknown id
       if (run.status !== 'running') throw new UserError(`run ${p.runId} is not running (it is ${run.status})`);

@@ -2,6 +2,7 @@
  * The heavy operations the app runs off the main thread (in worker.ts). Each takes a
  * plain-JSON request and returns a plain-JSON result, so it can cross a worker boundary.
  */
+import { specFromForm } from '../contract/preprocess.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -31,7 +32,7 @@ export interface DataRequest {
 const src = (r: { model: string; card?: string; preprocess?: PreprocessForm }): ModelSource => ({
   model: r.model,
   card: r.card,
-  preprocess: r.preprocess ? { ...r.preprocess, resample: 'lanczos3' } : undefined,
+  preprocess: r.preprocess ? specFromForm(r.preprocess) : undefined,
 });
 
 /** Opens a dataset the way calibration will, and checks the first image really loads. */

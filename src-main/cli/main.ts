@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CalibSettings } from '../core/calib/settings.js';
-import { type PreprocessSpec, channelCount, splitChannelOrder } from '../io/data/preprocess.js';
+import { CALIB_SETTING_KEYS, DEFAULT_RUN_SETTINGS, DEFAULT_SETTINGS as D, SETTING_CHOICES as C, parseCalibSettings } from '../contract/calib-settings.js';
+import { type PreprocessFlags, preprocessFromFlags, specFromForm } from '../contract/preprocess.js';
 import type { EngineKind } from '../contract/engine.js';
 import { EXPORT_FILES, type ExportFormat, inspectModel, runCalibration, runEvaluation, runExport, runSynth } from '../pipeline/quantize.js';
 import { createProgressBar } from './progress-bar.js';
@@ -39,16 +39,7 @@ function size(v: string): [number, number] {
   return [Number(m[1]), Number(m[2])];
 }
 
-interface PreOpts {
-  resizeShorter?: number;
-  resize?: [number, number];
-  crop?: [number, number];
-  channels?: 'RGB' | 'BGR' | 'GRAY' | 'RGBA' | 'BGRA';
-  mean?: number[];
-  std?: number[];
-  pixelScale?: number;
-  layout?: 'NCHW' | 'NHWC';
-}
+type PreOpts = PreprocessFlags;
 
 function addPreprocessOptions(c: Command): Command {
   return c
@@ -64,22 +55,9 @@ function addPreprocessOptions(c: Command): Command {
     .addOption(new Option('--layout <layout>', 'preprocess: tensor layout').choices(['NCHW', 'NHWC']));
 }
 
-function preprocessFrom(o: PreOpts): PreprocessSpec | undefined {
-  const any = o.resizeShorter ?? o.resize ?? o.crop ?? o.channels ?? o.mean ?? o.std ?? o.pixelScale ?? o.layout;
-  if (any === undefined) return undefined;
-  const { channelOrder, alpha } = splitChannelOrder(o.channels ?? 'RGB');
-  const n = channelCount(channelOrder, alpha);
-  return {
-    resize: o.resizeShorter ? { mode: 'shorter', size: o.resizeShorter } : o.resize ? { mode: 'stretch', width: o.resize[0], height: o.resize[1] } : { mode: 'none' },
-    centerCrop: o.crop ? { width: o.crop[0], height: o.crop[1] } : undefined,
-    resample: 'lanczos3',
-    channelOrder,
-    alpha,
-    scale: o.pixelScale ?? 1,
-    mean: o.mean ?? new Array(n).fill(0),
-    std: o.std ?? new Array(n).fill(1),
-    layout: o.layout ?? 'NCHW',
-  };
+function preprocessFrom(o: PreOpts) {
+  const form = preprocessFromFlags(o);
+  return form && specFromForm(form);
 }
 
 const DATA_HELP = 'image folder, folder with MNIST idx files, or folder of tensors (.npy, raw float32 .f32/.bin)';
@@ -153,21 +131,21 @@ function buildOwnCommands(): Command {
       .requiredOption('--model <file>', 'ONNX model')
       .requiredOption('--data <dir>', DATA_HELP)
       .option('--labels <file>', LABELS_HELP)
-      .addOption(new Option('--method <m>', 'calibration method').choices(['eq', 'minmax', 'kl', 'percentile']).default('eq'))
-      .option('--bits <n>', 'bit width, 4..8 (INT8 = 8, INT7 = 7)', int('--bits'), 8)
-      .option('--calib <n>', 'number of calibration images (the first N in sorted order)', int('--calib'), 50)
-      .option('--alpha <a>', 'EQ search range start (x initial scale)', num('--alpha'), 0.5)
-      .option('--beta <b>', 'EQ search range end (x initial scale)', num('--beta'), 2)
-      .option('--steps <n>', 'EQ grid points', int('--steps'), 100)
-      .option('--rounds <n>', "EQ alternation rounds, or 'converge'", (v) => (v === 'converge' ? 'converge' : int('--rounds')(v)), 1)
-      .option('--rounds-eps <e>', 'EQ convergence threshold for --rounds converge', num('--rounds-eps'), 1e-5)
-      .addOption(new Option('--init <i>', 'EQ initial scales').choices(['maxabs', 'kl']).default('maxabs'))
-      .addOption(new Option('--inputs <i>', 'EQ inputs: from the quantized network (paper) or FP32 (ncnn)').choices(['quantized', 'fp32']).default('quantized'))
-      .option('--sample-positions <n>', 'EQ: output positions scored per image (0 = all)', int('--sample-positions'), 64)
-      .option('--percentile <p>', 'Percentile calibrator: percentile of |x|', num('--percentile'), 99.99)
-      .addOption(new Option('--strategy <s>', 'EQ candidates: the plain grid (paper) or coarse-to-fine').choices(['grid', 'coarse-fine']).default('grid'))
-      .addOption(new Option('--accel <a>', 'EQ scoring engine: native kernels or the TypeScript reference (same scales)').choices(['auto', 'native', 'ts']).default('auto'))
-      .option('--threads <n>', 'worker threads of the native EQ search (0 = all CPUs)', int('--threads'), 0)
+      .addOption(new Option('--method <m>', 'calibration method').choices(C.method).default(D.method))
+      .option('--bits <n>', 'bit width, 4..8 (INT8 = 8, INT7 = 7)', int('--bits'), D.bits)
+      .option('--calib <n>', 'number of calibration images (the first N in sorted order)', int('--calib'), DEFAULT_RUN_SETTINGS.calibImages)
+      .option('--alpha <a>', 'EQ search range start (x initial scale)', num('--alpha'), D.alpha)
+      .option('--beta <b>', 'EQ search range end (x initial scale)', num('--beta'), D.beta)
+      .option('--steps <n>', 'EQ grid points', int('--steps'), D.steps)
+      .option('--rounds <n>', "EQ alternation rounds, or 'converge'", (v) => (v === 'converge' ? 'converge' : int('--rounds')(v)), D.rounds)
+      .option('--rounds-eps <e>', 'EQ convergence threshold for --rounds converge', num('--rounds-eps'), D.roundsEps)
+      .addOption(new Option('--init <i>', 'EQ initial scales').choices(C.init).default(D.init))
+      .addOption(new Option('--inputs <i>', 'EQ inputs: from the quantized network (paper) or FP32 (ncnn)').choices(C.inputs).default(D.inputs))
+      .option('--sample-positions <n>', 'EQ: output positions scored per image (0 = all)', int('--sample-positions'), D.samplePositions)
+      .option('--percentile <p>', 'Percentile calibrator: percentile of |x|', num('--percentile'), D.percentile)
+      .addOption(new Option('--strategy <s>', 'EQ candidates: the plain grid (paper) or coarse-to-fine').choices(C.strategy).default(D.strategy))
+      .addOption(new Option('--accel <a>', 'EQ scoring engine: native kernels or the TypeScript reference (same scales)').choices(C.accel).default(D.accel))
+      .option('--threads <n>', 'worker threads of the native EQ search (0 = all CPUs)', int('--threads'), D.threads)
       .option('--resume', 'EQ: go on from the checkpoint (<out>.eq-checkpoint.json) of an interrupted run')
       .option('--progress-json', 'progress as one JSON event per line on stderr (instead of the bar)')
       .requiredOption('--out <dir>', 'output folder (written atomically)')
@@ -184,24 +162,12 @@ function buildOwnCommands(): Command {
       stop = true;
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-    const settings: Partial<CalibSettings> = {
-      method: o.method as CalibSettings['method'],
-      bits: o.bits as number,
-      alpha: o.alpha as number,
-      beta: o.beta as number,
-      steps: o.steps as number,
-      rounds: o.rounds as number | 'converge',
-      roundsEps: o.roundsEps as number,
-      init: o.init as 'maxabs' | 'kl',
-      inputs: o.inputs as 'quantized' | 'fp32',
-      samplePositions: o.samplePositions as number,
-      percentile: o.percentile as number,
-      strategy: o.strategy as 'grid' | 'coarse-fine',
-      accel: o.accel as 'auto' | 'native' | 'ts',
-      threads: o.threads as number,
+    // the flags go through the settings schema: a bad value is named by its flag
+    const settings = parseCalibSettings({
+      ...Object.fromEntries(CALIB_SETTING_KEYS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])),
       checkpoint: `${path.resolve(o.out as string)}.eq-checkpoint.json`,
       resume: o.resume === true,
-    };
+    });
     const r = await runCalibration(
       {
         model: o.model as string,

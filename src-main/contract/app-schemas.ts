@@ -5,37 +5,11 @@
  */
 import { z } from 'zod';
 import { deviceNameSchema } from './device.js';
+import { CalibRunSettingsSchema } from './calib-settings.js';
+import { PreprocessFormSchema } from './preprocess.js';
 
 const id = z.string().min(1).max(100);
 const filePath = z.string().min(1, 'a path is required').max(4096);
-
-export const PreprocessFormSchema = z.object({
-  resize: z.discriminatedUnion('mode', [
-    z.object({ mode: z.literal('none') }),
-    z.object({ mode: z.literal('shorter'), size: z.number().int().min(1).max(8192) }),
-    z.object({ mode: z.literal('stretch'), width: z.number().int().min(1).max(8192), height: z.number().int().min(1).max(8192) }),
-  ]),
-  centerCrop: z.object({ width: z.number().int().min(1), height: z.number().int().min(1) }).optional(),
-  channelOrder: z.enum(['RGB', 'BGR', 'GRAY']),
-  scale: z.number().finite(),
-  mean: z.array(z.number().finite()).min(1).max(4),
-  std: z.array(z.number().finite().positive()).min(1).max(4),
-  layout: z.enum(['NCHW', 'NHWC']),
-});
-
-export const CalibSettingsSchema = z.object({
-  method: z.enum(['eq', 'minmax', 'kl', 'percentile']),
-  bits: z.number().int().min(4).max(8),
-  alpha: z.number().positive(),
-  beta: z.number().positive(),
-  steps: z.number().int().min(1).max(10000),
-  rounds: z.number().int().min(1).max(20),
-  samplePositions: z.number().int().min(0),
-  percentile: z.number().gt(0).lte(100),
-  calibImages: z.number().int().min(1).max(100000),
-  threads: z.number().int().min(1).max(256),
-  strategy: z.enum(['grid', 'coarse-fine']).default('grid'),
-});
 
 const DeviceConfigSchema = z.discriminatedUnion('transport', [
   z.object({
@@ -61,7 +35,7 @@ export const API_SCHEMAS = {
   'model.inspect': z.object({ projectId: id }).strict(),
   'data.set': z.object({ projectId: id, dataDir: filePath, labelsFile: filePath.optional(), preprocess: PreprocessFormSchema.optional() }).strict(),
   'data.preview': z.object({ projectId: id, index: z.number().int().min(0) }).strict(),
-  'calib.start': z.object({ projectId: id, settings: CalibSettingsSchema }).strict(),
+  'calib.start': z.object({ projectId: id, settings: CalibRunSettingsSchema }).strict(),
   'calib.cancel': z.object({ runId: id }).strict(),
   'calib.resume': z.object({ runId: id }).strict(),
   'results.evaluate': z

@@ -3,9 +3,13 @@
  * the main process, the web server and the renderer. Types only: no runtime imports, so the
  * renderer can `import type` this file.
  */
+import type { CalibMethodName, CalibRunSettings, CalibRunSettingsInput } from './calib-settings.js';
+import type { PreprocessForm } from './preprocess.js';
+import type { LayerCosines, RunLayer, RunProgress } from './run-schemas.js';
+import type { ProfileResult } from './bench-report.js';
 
+export type { CalibMethodName, PreprocessForm, ProfileResult, RunLayer, RunProgress };
 export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
-export type CalibMethodName = 'eq' | 'minmax' | 'kl' | 'percentile';
 export type ExportFormatName = 'scales' | 'ncnn' | 'trt' | 'qdq' | 'eqm';
 
 export interface ProjectSummary {
@@ -20,16 +24,6 @@ export interface ProjectSummary {
   runs: number;
 }
 
-export interface PreprocessForm {
-  resize: { mode: 'none' } | { mode: 'shorter'; size: number } | { mode: 'stretch'; width: number; height: number };
-  centerCrop?: { width: number; height: number };
-  channelOrder: 'RGB' | 'BGR' | 'GRAY';
-  scale: number;
-  mean: number[];
-  std: number[];
-  layout: 'NCHW' | 'NHWC';
-}
-
 export interface DatasetInfo {
   id: string;
   projectId: string;
@@ -42,44 +36,15 @@ export interface DatasetInfo {
   createdAt: string;
 }
 
-export interface CalibSettingsForm {
-  method: CalibMethodName;
-  bits: number;
-  alpha: number;
-  beta: number;
-  steps: number;
-  rounds: number;
-  samplePositions: number;
-  percentile: number;
-  calibImages: number;
-  /** threads for the search (native-accelerated EQ; the TS reference is single-threaded) */
-  threads: number;
-  /** EQ candidates: the paper's grid, or a coarse grid refined around its best point (runs stored before it existed have none) */
-  strategy?: 'grid' | 'coarse-fine';
-}
-
-export interface RunLayer {
-  idx: number;
-  name: string;
-  cosBefore: number | null;
-  cosAfter: number | null;
-}
-
-export interface RunProgress {
-  stage: string;
-  index: number;
-  total: number;
-  name: string;
-  elapsedMs: number;
-  etaMs?: number;
-}
+/** The Calibrate page's settings as sent (fields left out get their defaults; schema: calib-settings.ts). */
+export type CalibSettingsForm = CalibRunSettingsInput;
 
 export interface RunInfo {
   id: string;
   projectId: string;
   method: CalibMethodName;
   bits: number;
-  settings: CalibSettingsForm;
+  settings: CalibRunSettings;
   calibImages: number;
   status: RunStatus;
   error: string | null;
@@ -104,7 +69,7 @@ export interface EvalResultInfo {
   top5: number | null;
   agreement: number | null;
   meanCosine: number | null;
-  layerCosine: Record<string, number>;
+  layerCosine: LayerCosines;
   /** held-out evaluation: the first image index used (the calibration images come before); null = from image 0 */
   heldOutFrom?: number | null;
   createdAt: string;
@@ -161,7 +126,7 @@ export interface ProfileInfo {
   runId: string | null;
   status: 'running' | 'done' | 'failed';
   error: string | null;
-  result: Record<string, unknown> | null;
+  result: ProfileResult | null;
   createdAt: string;
 }
 

@@ -1,4 +1,6 @@
 /** One profile result of a board as the app and `easyquant results` list it (device_results table). */
+import type { StoredAccuracy, StoredBench } from './bench-report.js';
+
 export type ResultSource = 'cli' | 'app' | 'import';
 
 export interface DeviceResultInfo {
@@ -10,8 +12,8 @@ export interface DeviceResultInfo {
   label: string | null;
   machine: string | null;
   isa: string | null;
-  bench: unknown;
-  accuracy: unknown;
+  bench: StoredBench | null;
+  accuracy: StoredAccuracy | null;
   error: string | null;
   source: ResultSource;
   /** the app profile that produced it (null: the CLI or an import) */

@@ -10,6 +10,7 @@ import type { Probe } from '../contract/device.js';
 import { findRunner } from './runners.js';
 import { sha256Hex, type DeviceSession, type PushResult } from './session.js';
 import { DeployError } from './transport.js';
+import { BenchReportSchema, describeIssues, type AccuracyReport, type BenchReport, type LayerTime } from '../contract/bench-report.js';
 
 export async function probe(s: DeviceSession, opts: { withInfo?: boolean } = {}): Promise<Probe> {
   const machine = await s.retrying('uname', (t) => t.machine());
@@ -52,42 +53,24 @@ export async function deployModel(s: DeviceSession, a: { eqm: Buffer; scales?: B
   return { runner, model, scales, remoteModel, machine };
 }
 
-export interface LayerTime {
-  name: string;
-  kind?: string;
-  kernel?: string;
-  ms: number;
-}
-
-export interface BenchReport {
-  warmup: number;
-  runs: number;
-  threads: number;
-  isa: string;
-  latencyMs: { min: number; median: number; p90: number; max: number; mean: number };
-  layers: LayerTime[];
-}
+export type { AccuracyReport, BenchReport, LayerTime };
 
 export async function bench(s: DeviceSession, remoteModel: string, o: { warmup: number; runs: number; threads: number; timeoutMs?: number }): Promise<BenchReport> {
   const out = await s.runner(['bench', remoteModel, '--warmup', String(o.warmup), '--runs', String(o.runs), '--threads', String(o.threads), '--json'], o.timeoutMs);
+  let raw: unknown;
   try {
-    return JSON.parse(out) as BenchReport;
+    raw = JSON.parse(out);
   } catch {
     throw new DeployError(`${s.device.name}: eqrun bench printed no JSON: ${out.slice(0, 200)}`);
   }
+  return parseBenchReport(raw, s.device.name);
 }
 
-export interface AccuracyReport {
-  images: number;
-  /** images whose every output is bit-identical to the host native engine's */
-  bitExact: number;
-  /** top-1 of the device equals top-1 of the host native engine */
-  agreement: number;
-  /** top-1 against the labels (null without labels) */
-  top1: number | null;
-  /** first sample whose outputs differ from the host, if any */
-  firstMismatch: number | null;
-  batchBytes: number;
+/** The runner's bench answer, checked field by field (an older or broken runner is named, not trusted). */
+export function parseBenchReport(raw: unknown, board: string): BenchReport {
+  const r = BenchReportSchema.safeParse(raw);
+  if (!r.success) throw new DeployError(`${board}: eqrun bench answered with an unexpected report: ${describeIssues(r.error, raw)}`, 'integrity');
+  return r.data;
 }
 
 function argmax(v: Float32Array): number {

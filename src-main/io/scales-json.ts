@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { CalibMethod, LayerScales, ScaleTable } from '../core/quant/scale-table.js';
 import { qmaxForBits } from '../core/quant/scale-table.js';
+import { BITS_MAX, BITS_MIN } from '../contract/calib-settings.js';
 
 export const SCALES_FORMAT = 'easyquant-scales';
 export const SCALES_VERSION = 1;
@@ -174,8 +175,8 @@ export function parseScalesJson(text: string, file: string): ScaleTable {
   if (!/^[0-9a-fA-F]{64}$/.test(sha)) return err('model.sha256', `expected 64 hex digits, got ${describe(sha)}`);
 
   const bits = root['bits'];
-  if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 2 || bits > 8) {
-    return err('bits', `expected an integer from 2 to 8, got ${describe(bits)}`);
+  if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < BITS_MIN || bits > BITS_MAX) {
+    return err('bits', `expected an integer from ${BITS_MIN} to ${BITS_MAX}, got ${describe(bits)}`);
   }
   const qmax = root['qmax'];
   const expectQmax = qmaxForBits(bits);

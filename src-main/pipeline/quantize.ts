@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { calibrate } from './calib/calibrate.js';
 import type { ProgressSink } from '../core/calib/progress.js';
-import { DEFAULT_SETTINGS, type CalibSettings, validateSettings } from '../core/calib/settings.js';
+import { type CalibSettingsInput, parseCalibSettings } from '../contract/calib-settings.js';
 import { takeValid } from '../io/data/dataset.js';
 import type { PreprocessSpec } from '../io/data/preprocess.js';
 import type { EngineKind } from '../core/engine/types.js';
@@ -83,7 +83,7 @@ export function inspectModel(src: ModelSource): InspectResult {
 }
 
 export interface CalibrateRequest extends ModelSource, DataSource {
-  settings: Partial<CalibSettings>;
+  settings: CalibSettingsInput;
   calibImages: number;
   out: string;
   formats?: ExportFormat[];
@@ -138,8 +138,7 @@ export async function writeExports(dir: string, p: Prepared, table: ScaleTable, 
 }
 
 export async function runCalibration(req: CalibrateRequest, onProgress?: ProgressSink, shouldStop?: () => boolean): Promise<CalibrateResponse> {
-  const settings: CalibSettings = { ...DEFAULT_SETTINGS, ...req.settings };
-  validateSettings(settings);
+  const settings = parseCalibSettings(req.settings);
   if (!Number.isInteger(req.calibImages) || req.calibImages < 1) throw new Error(`--calib must be an integer >= 1 (got ${req.calibImages})`);
   const warnings: string[] = [];
   const warn = (m: string) => {

@@ -1,8 +1,10 @@
 /** The `datasets` table: the data folders a project was given; the latest one is current. */
-import type { DatasetInfo, PreprocessForm } from '../contract/app-types.js';
+import type { DatasetInfo } from '../contract/app-types.js';
+import { PreprocessFormSchema } from '../contract/preprocess.js';
 import type { Db } from './db.js';
 import { newId, nowIso } from './ids.js';
-import { jsonColumn, nullable, type Row } from './row.js';
+import { jsonColumn } from './json-column.js';
+import { nullable, type Row } from './row.js';
 
 export type NewDataset = Omit<DatasetInfo, 'id' | 'projectId' | 'createdAt'>;
 
@@ -21,7 +23,7 @@ export function currentDataset(db: Db, projectId: string): DatasetInfo | null {
     projectId,
     dataDir: String(r.data_dir),
     labelsFile: nullable<string>(r.labels_file),
-    preprocess: jsonColumn<PreprocessForm>(r.preprocess_json),
+    preprocess: jsonColumn(PreprocessFormSchema, r.preprocess_json, `dataset ${String(r.id)} preprocess_json`),
     kind: r.kind as DatasetInfo['kind'],
     samples: Number(r.samples),
     labelled: Number(r.labelled),

@@ -12,6 +12,7 @@ import type { DeviceResultInfo, ResultSource } from '../contract/device-result.j
 
 export type { DeviceResultInfo, ResultSource };
 import fs from 'node:fs';
+import { StoredAccuracySchema, StoredBenchSchema, type StoredAccuracy, type StoredBench } from '../contract/bench-report.js';
 import path from 'node:path';
 import type { Db } from './db.js';
 import { newId, nowIso } from './ids.js';
@@ -29,8 +30,8 @@ export interface ResultRecord extends ResultKey {
   label?: string;
   machine?: string;
   isa?: string;
-  bench?: unknown;
-  accuracy?: unknown;
+  bench?: StoredBench;
+  accuracy?: StoredAccuracy;
   error?: string;
 }
 
@@ -49,18 +50,21 @@ export function insertResult(db: Db, r: ResultRecord, source: ResultSource, prof
 }
 
 function toInfo(r: Row): DeviceResultInfo {
-  const body = (typeof r.result_json === 'string' ? JSON.parse(r.result_json) : {}) as { label?: string; bench?: unknown; accuracy?: unknown };
+  const body = (typeof r.result_json === 'string' ? JSON.parse(r.result_json) : {}) as { label?: unknown; bench?: unknown; accuracy?: unknown };
+  // a report whose present fields have the wrong type is left out (the row still lists)
+  const bench = StoredBenchSchema.safeParse(body.bench);
+  const accuracy = StoredAccuracySchema.safeParse(body.accuracy);
   return {
     id: String(r.id),
     device: String(r.device_name),
     modelSha256: String(r.model_sha256),
     bits: typeof r.bits === 'number' ? r.bits : null,
     method: str(r.method),
-    label: body.label ?? null,
+    label: str(body.label),
     machine: str(r.machine),
     isa: str(r.isa),
-    bench: body.bench ?? null,
-    accuracy: body.accuracy ?? null,
+    bench: bench.success ? bench.data : null,
+    accuracy: accuracy.success ? accuracy.data : null,
     error: str(r.error),
     source: r.source as ResultSource,
     profileId: str(r.profile_id),
@@ -103,8 +107,8 @@ function parseLine(line: string): ResultRecord | null {
     at: o.at,
     machine: str(o.machine) ?? undefined,
     isa: str(o.isa) ?? undefined,
-    bench: o.bench,
-    accuracy: o.accuracy,
+    bench: StoredBenchSchema.safeParse(o.bench).data,
+    accuracy: StoredAccuracySchema.safeParse(o.accuracy).data,
     error: str(o.error) ?? undefined,
   };
 }

@@ -14,7 +14,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
-  CalibSettingsForm,
   DatasetInfo,
   DeviceConfig,
   DeviceInfo,
@@ -28,6 +27,8 @@ import type {
   RunProgress,
   RunStatus,
 } from '../contract/app-types.js';
+import { CalibRunSettingsSchema, type CalibRunSettingsInput } from '../contract/calib-settings.js';
+import type { ProfileResult } from '../contract/bench-report.js';
 import { acquireDataLock } from './data-lock.js';
 import { databaseFile, makePrivateDir } from './data-dir.js';
 import { openDatabase, type Db } from './db.js';
@@ -162,7 +163,8 @@ export class ProjectStore {
     return path.join(this.getProject(projectId).folder, 'runs', runId);
   }
 
-  createRun(projectId: string, settings: CalibSettingsForm): RunInfo {
+  createRun(projectId: string, input: CalibRunSettingsInput): RunInfo {
+    const settings = CalibRunSettingsSchema.parse(input);
     const id = newId('r');
     const dir = this.runDir(projectId, id);
     this.db.transaction(() => {
@@ -173,7 +175,8 @@ export class ProjectStore {
   }
 
   /** Records a finished run whose artifacts were written elsewhere (the demo's exports). */
-  importRun(projectId: string, settings: CalibSettingsForm, artifactDir: string, seconds: number): RunInfo {
+  importRun(projectId: string, input: CalibRunSettingsInput, artifactDir: string, seconds: number): RunInfo {
+    const settings = CalibRunSettingsSchema.parse(input);
     const id = newId('r');
     this.db.transaction(() => {
       runs.insertRun(this.db, id, projectId, settings, artifactDir, { seconds });
@@ -301,7 +304,7 @@ export class ProjectStore {
     return this.listProfiles(projectId).find((p) => p.id === id)!;
   }
 
-  finishProfile(id: string, status: 'done' | 'failed', result: Record<string, unknown> | null, error: string | null): void {
+  finishProfile(id: string, status: 'done' | 'failed', result: ProfileResult | null, error: string | null): void {
     profiles.finishProfile(this.db, id, status, result, error);
   }
 

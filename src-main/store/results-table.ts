@@ -1,8 +1,10 @@
 /** The `results` table: one evaluation result per (project, run or FP32, engine). */
-import type { EvalResultInfo, OutputErrorInfo } from '../contract/app-types.js';
+import type { EvalResultInfo } from '../contract/app-types.js';
 import type { Db } from './db.js';
 import { newId, nowIso } from './ids.js';
-import { jsonColumn, nullable, type Row } from './row.js';
+import { LayerCosinesSchema, OutputErrorsSchema } from '../contract/run-schemas.js';
+import { jsonColumn } from './json-column.js';
+import { nullable, type Row } from './row.js';
 import { runLabel } from './runs-table.js';
 
 export type NewResult = Omit<EvalResultInfo, 'id' | 'projectId' | 'runId' | 'createdAt' | 'label'>;
@@ -33,9 +35,9 @@ export function listResults(db: Db, projectId: string): EvalResultInfo[] {
     top5: nullable<number>(r.top5),
     agreement: nullable<number>(r.agreement),
     meanCosine: nullable<number>(r.mean_cosine),
-    layerCosine: JSON.parse(String(r.layer_cosine_json)) as Record<string, number>,
+    layerCosine: jsonColumn(LayerCosinesSchema, r.layer_cosine_json, `result ${String(r.id)} layer_cosine_json`) ?? {},
     heldOutFrom: nullable<number>(r.held_out_from),
     createdAt: String(r.created_at),
-    outputs: jsonColumn<Record<string, OutputErrorInfo>>(r.outputs_json) ?? undefined,
+    outputs: jsonColumn(OutputErrorsSchema, r.outputs_json, `result ${String(r.id)} outputs_json`) ?? undefined,
   }));
 }

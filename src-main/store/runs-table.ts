@@ -1,13 +1,25 @@
 /** The `runs` table: calibration runs with their settings, status and last progress. */
-import type { CalibSettingsForm, RunInfo, RunProgress, RunStatus } from '../contract/app-types.js';
+import type { RunInfo, RunProgress, RunStatus } from '../contract/app-types.js';
+import { CalibRunSettingsSchema, type CalibRunSettings } from '../contract/calib-settings.js';
+import { RunProgressSchema } from '../contract/run-schemas.js';
 import type { Db } from './db.js';
 import { nowIso } from './ids.js';
-import { jsonColumn, nullable, type Row } from './row.js';
+import { jsonColumn } from './json-column.js';
+import { nullable, type Row } from './row.js';
 import { layersOf } from './run-layers-table.js';
 
 export function runLabel(method: string, bits: number): string {
   const m = method === 'eq' ? 'EQ' : method === 'minmax' ? 'MinMax' : method === 'kl' ? 'KL' : 'Percentile';
   return `${m} INT${bits}`;
+}
+
+/** A run's last progress: only a snapshot for the view, so one that does not parse is shown as none. */
+function snapshot(r: Row): RunProgress | null {
+  try {
+    return jsonColumn(RunProgressSchema, r.last_progress_json, `run ${String(r.id)} last_progress_json`);
+  } catch {
+    return null;
+  }
 }
 
 function toInfo(db: Db, r: Row): RunInfo {
@@ -16,7 +28,7 @@ function toInfo(db: Db, r: Row): RunInfo {
     projectId: String(r.project_id),
     method: r.method as RunInfo['method'],
     bits: Number(r.bits),
-    settings: JSON.parse(String(r.settings_json)) as CalibSettingsForm,
+    settings: jsonColumn(CalibRunSettingsSchema, r.settings_json, `run ${String(r.id)} settings_json`)!,
     calibImages: Number(r.calib_images),
     status: r.status as RunStatus,
     error: nullable<string>(r.error),
@@ -25,14 +37,14 @@ function toInfo(db: Db, r: Row): RunInfo {
     startedAt: String(r.started_at),
     finishedAt: nullable<string>(r.finished_at),
     seconds: nullable<number>(r.seconds),
-    lastProgress: jsonColumn<RunProgress>(r.last_progress_json),
+    lastProgress: snapshot(r),
     layers: layersOf(db, String(r.id)),
     label: runLabel(String(r.method), Number(r.bits)),
   };
 }
 
 /** A new run, 'running' from now; or an already finished one (`done`: its seconds). */
-export function insertRun(db: Db, id: string, projectId: string, settings: CalibSettingsForm, artifactDir: string, done?: { seconds: number }): void {
+export function insertRun(db: Db, id: string, projectId: string, settings: CalibRunSettings, artifactDir: string, done?: { seconds: number }): void {
   const t = nowIso();
   if (done) {
     db.prepare(

@@ -122,7 +122,8 @@ describe('scales.json', () => {
     expectError(mutate((j) => (j['model'] = 'm.onnx')), 'model', 'object');
     expectError(mutate((j) => ((j['model'] as Record<string, unknown>)['sha256'] = 'abc')), 'model.sha256', '64 hex');
     expectError(mutate((j) => ((j['model'] as Record<string, unknown>)['file'] = '')), 'model.file', 'empty');
-    expectError(mutate((j) => (j['bits'] = 9)), 'bits', '2 to 8');
+    expectError(mutate((j) => (j['bits'] = 9)), 'bits', '4 to 8');
+    expectError(mutate((j) => (j['bits'] = 3)), 'bits', '4 to 8');
     expectError(mutate((j) => (j['bits'] = 7.5)), 'bits');
     expectError(mutate((j) => (j['qmax'] = 255)), 'qmax', '255', 'bits 8', '127');
     expectError(mutate((j) => (j['bits'] = 7)), 'qmax', '127', 'bits 7', '63');

@@ -3,10 +3,11 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { DEMO_DEFAULTS, formatDemoTable, runDemo, type DemoProgress } from '../../demo/index.js';
 import { createProgressBar } from '../progress-bar.js';
 import { int } from '../parse.js';
+import { BITS_MAX, BITS_MIN } from '../../contract/calib-settings.js';
 
 function bitsList(v: string): number[] {
   const bits = v.split(',').map((s) => Number(s.trim()));
-  if (bits.length === 0 || bits.some((b) => !Number.isInteger(b) || b < 4 || b > 8)) throw new InvalidArgumentError(`--bits must be a comma-separated list of integers 4..8 (got '${v}')`);
+  if (bits.length === 0 || bits.some((b) => !Number.isInteger(b) || b < BITS_MIN || b > BITS_MAX)) throw new InvalidArgumentError(`--bits must be a comma-separated list of integers ${BITS_MIN}..${BITS_MAX} (got '${v}')`);
   return bits;
 }
 

@@ -118,8 +118,8 @@ function openResults(): DeviceResultStore {
 const pct = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '');
 
 function resultRow(r: DeviceResultInfo): string[] {
-  const b = r.bench as { latencyMs?: { median?: number } } | null;
-  const a = r.accuracy as { agreement?: number; top1?: number | null } | null;
+  const b = r.bench;
+  const a = r.accuracy;
   const variant = r.label ?? (r.bits === 32 ? 'fp32' : r.bits !== null ? `int${r.bits}${r.method ? ` ${r.method}` : ''}` : 'eqm');
   const ms = b?.latencyMs?.median;
   return [r.at.slice(0, 19).replace('T', ' '), r.device, r.modelSha256.slice(0, 12), variant, r.machine ?? '', r.isa ?? '', typeof ms === 'number' ? ms.toFixed(2) : '', pct(a?.agreement), pct(a?.top1), r.error ?? ''];

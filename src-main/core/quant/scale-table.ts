@@ -5,7 +5,8 @@
  * q = clip(round(x * S), -qmax, qmax) and x ≈ q / S. ONNX QDQ and TensorRT use the
  * reciprocal (x ≈ q * scale); exporters convert.
  */
-export type CalibMethod = 'eq' | 'minmax' | 'kl' | 'percentile';
+import { BITS_MAX, BITS_MIN, type CalibMethodName } from '../../contract/calib-settings.js';
+export type CalibMethod = CalibMethodName;
 
 export interface LayerScales {
   /** node name of the quantized Conv/Gemm/MatMul in the imported graph */
@@ -43,6 +44,6 @@ export interface ScaleTable {
 }
 
 export function qmaxForBits(bits: number): number {
-  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new Error(`bits must be an integer from 2 to 8, got ${bits}`);
+  if (!Number.isInteger(bits) || bits < BITS_MIN || bits > BITS_MAX) throw new Error(`bits must be an integer from ${BITS_MIN} to ${BITS_MAX}, got ${bits}`);
   return 2 ** (bits - 1) - 1;
 }

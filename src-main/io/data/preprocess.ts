@@ -17,17 +17,9 @@
 import sharp, { type OutputInfo } from 'sharp';
 
 export type ResampleKernel = 'lanczos3' | 'cubic' | 'linear' | 'nearest';
-export type ChannelOrder = 'RGB' | 'BGR' | 'GRAY';
-/** A channel order as users write it (--channels, a card's channel_order): RGBA = RGB + alpha. */
-export type ChannelOrderName = ChannelOrder | 'RGBA' | 'BGRA';
-export const CHANNEL_ORDER_NAMES: readonly ChannelOrderName[] = ['RGB', 'BGR', 'GRAY', 'RGBA', 'BGRA'];
+import { CHANNEL_ORDER_NAMES, channelCount, splitChannelOrder, type ChannelOrder, type ChannelOrderName } from '../../contract/preprocess.js';
 
-/** 'RGBA' → RGB + alpha, 'BGRA' → BGR + alpha, others as they are. */
-export function splitChannelOrder(name: ChannelOrderName): { channelOrder: ChannelOrder; alpha: boolean } {
-  if (name === 'RGBA') return { channelOrder: 'RGB', alpha: true };
-  if (name === 'BGRA') return { channelOrder: 'BGR', alpha: true };
-  return { channelOrder: name, alpha: false };
-}
+export { CHANNEL_ORDER_NAMES, channelCount, splitChannelOrder, type ChannelOrder, type ChannelOrderName };
 
 function orderName(order: ChannelOrder, alpha: boolean): string {
   return alpha ? `${order}A` : order;
@@ -91,11 +83,6 @@ export class InputShapeError extends Error {
 
 const KERNELS: readonly ResampleKernel[] = ['lanczos3', 'cubic', 'linear', 'nearest'];
 const LAYOUTS: readonly Layout[] = ['NCHW', 'NHWC'];
-
-export function channelCount(order: ChannelOrderName, alpha = false): number {
-  const { channelOrder, alpha: a } = splitChannelOrder(order);
-  return (channelOrder === 'GRAY' ? 1 : 3) + (alpha || a ? 1 : 0);
-}
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,17 +1,11 @@
 /** Reads a profile record (app-deploy-backend.ts's shape) into what the Deploy page draws. */
 import type { ProfileInfo } from '../../../src-main/contract/app-types';
+import type { ProfileVariant } from '../../../src-main/contract/bench-report';
 
-interface VariantView {
-  label: string;
-  isa: string | null;
-  latencyMs: { min: number; median: number; p90: number; max: number } | null;
-  layers: { name: string; ms: number; kernel?: string }[];
-  accuracy: { images: number; top1: number | null; agreement: number; bitExact: number } | null;
-}
+type VariantView = ProfileVariant;
 
 export function variants(p: ProfileInfo): VariantView[] {
-  const v = (p.result as { variants?: VariantView[] } | null)?.variants;
-  return Array.isArray(v) ? v : [];
+  return p.result?.variants ?? [];
 }
 
 export function profileLayers(p: ProfileInfo): { name: string; ms: number }[] {
@@ -32,7 +26,7 @@ export function profileCompare(p: ProfileInfo): { config: string; median?: numbe
 }
 
 export function profileAccuracy(p: ProfileInfo): string | undefined {
-  const r = p.result as { machine?: string; seconds?: number } | null;
+  const r = p.result;
   if (!r?.machine) return undefined;
   return `${p.deviceName}: ${r.machine}${r.seconds !== undefined ? `, ${r.seconds.toFixed(1)} s` : ''}`;
 }

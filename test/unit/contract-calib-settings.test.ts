@@ -1,0 +1,93 @@
+/**
+ * Calibration settings have one schema (contract/calib-settings.ts): its defaults are the
+ * paper's, its errors name the CLI flag, and the fingerprints of existing checkpoints and
+ * scales.json files do not change.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  CalibRunSettingsSchema,
+  CalibSettingsSchema,
+  DEFAULT_RUN_SETTINGS,
+  DEFAULT_SETTINGS,
+  parseCalibRunSettings,
+  parseCalibSettings,
+} from '../../src-main/contract/calib-settings.js';
+import { runFingerprint } from '../../src-main/io/checkpoint.js';
+import { qmaxForBits } from '../../src-main/core/quant/scale-table.js';
+
+// the defaults as the hand-written DEFAULT_SETTINGS had them before the schema
+const BEFORE = {
+  method: 'eq',
+  bits: 8,
+  alpha: 0.5,
+  beta: 2,
+  steps: 100,
+  rounds: 1,
+  roundsEps: 1e-5,
+  maxRounds: 5,
+  init: 'maxabs',
+  inputs: 'quantized',
+  samplePositions: 64,
+  percentile: 99.99,
+  klBins: 2048,
+  strategy: 'grid',
+  accel: 'auto',
+  threads: 0,
+} as const;
+
+describe('calibration settings schema', () => {
+  it('defaults come from the schema and are the paper defaults', () => {
+    expect(DEFAULT_SETTINGS).toEqual(BEFORE);
+    expect(Object.keys(DEFAULT_SETTINGS)).toEqual(Object.keys(BEFORE));
+    expect(DEFAULT_RUN_SETTINGS).toEqual({ ...BEFORE, calibImages: 50 });
+  });
+
+  it('fills what is left out and keeps what is given', () => {
+    const s = parseCalibSettings({ bits: 7, strategy: 'coarse-fine', threads: 3, rounds: 'converge' });
+    expect(s).toEqual({ ...BEFORE, bits: 7, strategy: 'coarse-fine', threads: 3, rounds: 'converge' });
+    // parsing is idempotent: a parsed object passes through again unchanged (the worker parses once more)
+    expect(parseCalibSettings(s)).toEqual(s);
+  });
+
+  it('errors name the flag and the value', () => {
+    expect(() => parseCalibSettings({ bits: 9 })).toThrow('invalid calibration setting: --bits must be an integer from 4 to 8 (got 9)');
+    expect(() => parseCalibSettings({ bits: 3 })).toThrow(/--bits must be an integer from 4 to 8 \(got 3\)/);
+    expect(() => parseCalibSettings({ steps: 0 })).toThrow(/--steps must be an integer >= 1 \(got 0\)/);
+    expect(() => parseCalibSettings({ samplePositions: -1 })).toThrow(/--sample-positions must be an integer >= 0 \(got -1\)/);
+    expect(() => parseCalibSettings({ roundsEps: 0 })).toThrow(/--rounds-eps must be > 0 \(got 0\)/);
+    expect(() => parseCalibSettings({ rounds: 'forever' })).toThrow(/--rounds must be an integer from 1 to 20 or 'converge' \(got 'forever'\)/);
+    expect(() => parseCalibSettings({ method: 'best' })).toThrow(/--method must be eq, minmax, kl or percentile \(got 'best'\)/);
+    expect(() => parseCalibSettings({ threads: 1.5 })).toThrow(/--threads must be an integer from 0 \(all CPUs\) to 256 \(got 1.5\)/);
+    expect(() => parseCalibSettings({ alpha: 2, beta: 1 })).toThrow(/--beta must be greater than --alpha \(got alpha 2, beta 1\)/);
+    expect(() => parseCalibSettings({ bitz: 8 })).toThrow(/unknown setting\(s\) bitz/);
+    expect(() => parseCalibRunSettings({ calibImages: 0 })).toThrow(/--calib must be an integer from 1 to 100000 \(got 0\)/);
+  });
+
+  it('one bit range (4..8) for settings, the form and qmax', () => {
+    for (const schema of [CalibSettingsSchema, CalibRunSettingsSchema]) {
+      expect(schema.safeParse({ bits: 4 }).success).toBe(true);
+      expect(schema.safeParse({ bits: 8 }).success).toBe(true);
+      expect(schema.safeParse({ bits: 3 }).success).toBe(false);
+      expect(schema.safeParse({ bits: 9 }).success).toBe(false);
+    }
+    expect(qmaxForBits(4)).toBe(7);
+    expect(() => qmaxForBits(3)).toThrow(/from 4 to 8/);
+  });
+
+  it('checkpoint fingerprints of existing runs stay the same', () => {
+    const samples = [new Float32Array([1, 2, 3])];
+    const old = runFingerprint('ab'.repeat(32), samples, { ...BEFORE, checkpoint: '/x.json', resume: true }, ['in']);
+    const now = runFingerprint('ab'.repeat(32), samples, parseCalibSettings({ checkpoint: '/y.json', resume: false, threads: 4, accel: 'ts' }), ['in']);
+    expect(now).toBe(old);
+    // a setting that changes the result changes it
+    expect(runFingerprint('ab'.repeat(32), samples, parseCalibSettings({ steps: 99 }), ['in'])).not.toBe(old);
+  });
+});
+
+describe('the Calibrate page and the API', () => {
+  it('β ≤ α is named with the page labels through the API schema', () => {
+    const r = CalibRunSettingsSchema.safeParse({ alpha: 0.5, beta: 0.4 });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['beta', 'β (0.4) must be greater than α (0.5)']]);
+  });
+});
