@@ -46,7 +46,11 @@ function sentSettings(): Record<string, unknown> {
   expect(jobs).toHaveLength(1);
   const job = jobs[0]!;
   if (job.kind !== 'calibrate') throw new Error(`expected a calibrate job, got ${job.kind}`);
-  return job.req.settings as Record<string, unknown>;
+  // the app adds where the run checkpoints and whether to go on from there; the rest is the form
+  const { checkpoint, resume, ...form } = job.req.settings as Record<string, unknown>;
+  expect(checkpoint).toMatch(/\.checkpoint\.json$/);
+  expect(typeof resume).toBe('boolean');
+  return form;
 }
 
 it("the page's untouched form reaches the worker as the schema's defaults", async () => {
