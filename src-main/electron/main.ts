@@ -16,6 +16,7 @@ import { loadDemoRunner } from '../app/demo-bridge.js';
 import { AppService, type SecretBox } from '../app/app-service.js';
 import { defaultDataDir } from '../app/data-root.js';
 import { createIpcCallHandler } from './ipc-bridge.js';
+import { createSecretBox } from './secret-box.js';
 import { IPC, type VersionInfo } from './ipc-contract.js';
 import { isAllowedRequest, isAppUrl, parseDevServerUrl, rendererLocation } from './security.js';
 
@@ -40,10 +41,20 @@ function assertTrustedSender(event: IpcMainInvokeEvent): void {
 
 let service: AppService | undefined;
 
-/** Secrets (SSH passphrases) are stored only encrypted by the OS keychain (safeStorage). */
+/** Secrets (SSH passphrases, passwords) are stored only encrypted by the OS keychain (safeStorage). */
 function secretBox(): SecretBox | undefined {
-  if (!safeStorage.isEncryptionAvailable()) return undefined;
-  return { encrypt: (plain) => safeStorage.encryptString(plain) };
+  return createSecretBox(safeStorage, process.platform, (why) => {
+    const choice = dialog.showMessageBoxSync({
+      type: 'warning',
+      title: 'Store the secret without a keychain?',
+      message: 'Passwords and passphrases cannot be encrypted on this system',
+      detail: `${why}.\n\nStore it anyway, only obfuscated?`,
+      buttons: ['Cancel', 'Store obfuscated'],
+      defaultId: 0,
+      cancelId: 0,
+    });
+    return choice === 1;
+  });
 }
 
 async function registerIpc(): Promise<void> {

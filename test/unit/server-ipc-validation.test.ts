@@ -12,7 +12,7 @@ import { createDispatcher } from '../../src-main/app/dispatch.js';
 import { AppService } from '../../src-main/app/app-service.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-ipc-'));
-const svc = new AppService({ dataRoot: root, mode: 'desktop', secrets: { encrypt: (s) => Buffer.from(`enc:${Buffer.from(s).toString('base64')}`) } });
+const svc = new AppService({ dataRoot: root, mode: 'desktop', secrets: { encrypt: (s) => Buffer.from(`enc:${Buffer.from(s).toString('base64')}`), decrypt: (b) => Buffer.from(b.toString().slice(4), 'base64').toString() } });
 afterAll(async () => {
   await svc.close();
   fs.rmSync(root, { recursive: true, force: true });
