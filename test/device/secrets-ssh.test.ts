@@ -18,6 +18,7 @@ import { DeviceSession } from '../../src-main/deploy/session.js';
 import { deployHome } from '../../src-main/store/deploy-home.js';
 import { payload } from './helpers/payload.js';
 import { startSshBoard, type SshBoard } from './helpers/ssh-board.js';
+import { scaled } from './helpers/timeouts.js';
 
 const PASSPHRASE = `pp-${crypto.randomBytes(12).toString('hex')}`;
 const PASSWORD = `pw-${crypto.randomBytes(12).toString('hex')}`;
@@ -61,7 +62,7 @@ describe('boards with a passphrase or a password', () => {
   const box = aesBox();
   const seen: string[] = []; // every log line, event and error message of the test
   const restore: (() => void)[] = [];
-  const ssh = (over: Partial<DeviceConfig> = {}): DeviceConfig => ({ transport: 'ssh', host: '127.0.0.1', port: board.port, user: 'root', keyPath: board.keyPath, dir: board.dir, timeoutMs: 60_000, ...over }) as DeviceConfig;
+  const ssh = (over: Partial<DeviceConfig> = {}): DeviceConfig => ({ transport: 'ssh', host: '127.0.0.1', port: board.port, user: 'root', keyPath: board.keyPath, dir: board.dir, timeoutMs: scaled(30_000), ...over }) as DeviceConfig;
 
   beforeAll(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-secrets-'));
