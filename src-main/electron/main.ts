@@ -15,7 +15,7 @@ import { createDispatcher } from '../app/dispatch.js';
 import { loadDemoRunner } from '../app/demo-bridge.js';
 import { AppService, type SecretBox } from '../app/app-service.js';
 import { defaultDataDir } from '../app/data-root.js';
-import { createIpcCallHandler } from './ipc-bridge.js';
+import { registerIpcHandlers } from './ipc-bridge.js';
 import { createSecretBox } from './secret-box.js';
 import { IPC, type VersionInfo } from './ipc-contract.js';
 import { isAllowedRequest, isAppUrl, parseDevServerUrl, rendererLocation } from './security.js';
@@ -63,20 +63,20 @@ async function registerIpc(): Promise<void> {
   // the same data folder as web mode and the CLI (EQ_DATA_DIR, default ~/.easyquant-studio): one set of projects and devices
   service = new AppService({ dataRoot: defaultDataDir(), mode: 'desktop', version: app.getVersion(), secrets: secretBox() });
   const dispatch = createDispatcher(service, { demo: await loadDemoRunner() });
-  ipcMain.handle(IPC.call, createIpcCallHandler(dispatch, (e) => assertTrustedSender(e as IpcMainInvokeEvent)));
-  service.events.on((ev) => {
-    for (const w of BrowserWindow.getAllWindows()) if (!w.isDestroyed()) w.webContents.send(IPC.event, ev);
-  });
-  ipcMain.handle(IPC.version, (event): VersionInfo => {
-    assertTrustedSender(event);
-    return {
+  registerIpcHandlers(ipcMain, {
+    dispatch,
+    assertTrustedSender: (e) => assertTrustedSender(e as IpcMainInvokeEvent),
+    version: (): VersionInfo => ({
       app: app.getVersion(),
       electron: process.versions.electron,
       chrome: process.versions.chrome,
       node: process.versions.node,
       platform: process.platform,
       arch: process.arch,
-    };
+    }),
+  });
+  service.events.on((ev) => {
+    for (const w of BrowserWindow.getAllWindows()) if (!w.isDestroyed()) w.webContents.send(IPC.event, ev);
   });
 }
 
