@@ -8,7 +8,8 @@
  *
  * Must not import anything from src-main/core that needs Electron (core never imports electron).
  */
-import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDispatcher } from '../app/dispatch.js';
@@ -18,6 +19,7 @@ import { defaultDataDir } from '../app/data-root.js';
 import { registerIpcHandlers } from './ipc-bridge.js';
 import { createSecretBox } from './secret-box.js';
 import { IPC, type VersionInfo } from './ipc-contract.js';
+import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, DESKTOP_CSP, resolveAppRequest } from './app-protocol.js';
 import { isAllowedRequest, isAppUrl, parseDevServerUrl, rendererLocation } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // out/main
@@ -26,7 +28,10 @@ const RENDERER_DIR = path.join(here, '..', 'renderer');
 
 // The dev server URL is only honoured for unpackaged runs (electron-vite dev).
 const devServer = app.isPackaged ? undefined : parseDevServerUrl(process.env['ELECTRON_RENDERER_URL']);
-const location = rendererLocation(RENDERER_DIR, devServer);
+const location = rendererLocation(devServer);
+
+// app://renderer/ serves out/renderer (a real origin for 'self'; file:// would cover the whole disk)
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
 // Enforce the sandbox for every renderer, whatever webPreferences say.
 app.enableSandbox();
@@ -96,9 +101,21 @@ function hardenSession(): void {
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
   ses.webRequest.onBeforeRequest((details, callback) => {
-    const allowed = isAllowedRequest(details.url, RENDERER_DIR, location);
+    const allowed = isAllowedRequest(details.url, location);
     if (!allowed) console.warn(`[easyquant] blocked request: ${details.url}`);
     callback({ cancel: !allowed });
+  });
+}
+
+function registerAppProtocol(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const r = resolveAppRequest(request.url, RENDERER_DIR);
+    if (!r.ok) {
+      console.warn(`[easyquant] app:// refused ${request.url}: ${r.reason}`);
+      return new Response(`${r.reason}\n`, { status: r.status, headers: { 'content-type': 'text/plain' } });
+    }
+    const body = await fs.promises.readFile(r.file);
+    return new Response(body, { headers: { 'content-type': r.contentType, 'content-security-policy': DESKTOP_CSP, 'x-content-type-options': 'nosniff' } });
   });
 }
 
@@ -126,7 +143,7 @@ function createWindow(): BrowserWindow {
   });
   win.once('ready-to-show', () => win.show());
   if (devServer) void win.loadURL(devServer.href);
-  else void win.loadFile(path.join(RENDERER_DIR, 'index.html'));
+  else void win.loadURL(APP_INDEX_URL);
   return win;
 }
 
@@ -154,6 +171,7 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(async () => {
     hardenSession();
+    registerAppProtocol();
     try {
       await registerIpc();
     } catch (e) {

@@ -39,8 +39,8 @@ class FakeIpcMain {
 }
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-hostile-ipc-'));
-const loc = rendererLocation('/app/out/renderer');
-const trusted = { senderFrame: { url: `${loc.fileUrl}#/`, parent: null } };
+const loc = rendererLocation();
+const trusted = { senderFrame: { url: `${loc.appUrl}#/`, parent: null } };
 const ipc = new FakeIpcMain();
 let svc: AppService;
 let sent = 0;
@@ -207,7 +207,7 @@ describe('IPC: malformed, oversized and misdirected calls', () => {
     const r = (await ipc.invoke(IPC.call, { senderFrame: { url: 'https://evil.example/', parent: null } }, { method: 'projects.list', params: {} })) as DispatchResult;
     expect(r).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     sent++;
-    await expect(ipc.invoke(IPC.version, { senderFrame: { url: loc.fileUrl, parent: {} } })).rejects.toThrow(/IPC refused: untrusted sender/);
+    await expect(ipc.invoke(IPC.version, { senderFrame: { url: loc.appUrl, parent: {} } })).rejects.toThrow(/IPC refused: untrusted sender/);
     await expectAlive();
   });
 

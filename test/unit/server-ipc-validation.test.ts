@@ -18,9 +18,9 @@ afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-const loc = rendererLocation('/app/out/renderer');
+const loc = rendererLocation();
 type FakeEvent = { senderFrame: { url: string; parent: null | object } };
-const trusted: FakeEvent = { senderFrame: { url: loc.fileUrl + '#/', parent: null } };
+const trusted: FakeEvent = { senderFrame: { url: loc.appUrl + '#/', parent: null } };
 const check = (e: unknown) => {
   const f = (e as FakeEvent).senderFrame;
   if (f.parent !== null || !isAppUrl(f.url, loc)) throw new Error(`IPC refused: untrusted sender ${f.url}`);
@@ -58,7 +58,7 @@ describe('IPC validation', () => {
   });
 
   it('calls from an untrusted frame are refused', async () => {
-    for (const ev of [{ senderFrame: { url: 'https://evil.example/', parent: null } }, { senderFrame: { url: loc.fileUrl, parent: {} } }]) {
+    for (const ev of [{ senderFrame: { url: 'https://evil.example/', parent: null } }, { senderFrame: { url: loc.appUrl, parent: {} } }]) {
       const r = await handle(ev, { method: 'projects.list', params: {} });
       expect(r).toMatchObject({ ok: false, error: { code: 'bad_request' } });
       if (!r.ok) expect(r.error.message).toMatch(/IPC refused: untrusted sender/);
