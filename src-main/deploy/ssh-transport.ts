@@ -108,8 +108,9 @@ function connectClient(ep: Omit<SshEndpoint, 'keyPath'> & SshAuth, o: SshOptions
     c.on('error', (e: Error & { level?: string }) => {
       if (hostKeyError) return finish(hostKeyError);
       const how = ep.keyPath ? `key ${ep.keyPath}` : 'the stored password';
-      const msg = e.level === 'client-authentication' ? `${board}: authentication with ${how} failed (the board refused it)` : `${where}: ${e.message}`;
-      finish(new DeployError(msg, /timed out/i.test(e.message) ? 'timeout' : 'link'));
+      // a refused login does not get better by reconnecting: 'config', not 'link'
+      if (e.level === 'client-authentication') return finish(new DeployError(`${board}: authentication with ${how} failed (the board refused it)`, 'config'));
+      finish(new DeployError(`${where}: ${e.message}`, /timed out/i.test(e.message) ? 'timeout' : 'link'));
     });
     c.on('close', () => finish(hostKeyError ?? new DeployError(`${where}: connection closed during the handshake`, 'link')));
     const cfg: ConnectConfig = {
