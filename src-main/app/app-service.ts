@@ -59,9 +59,15 @@ import type { SizeResult } from './model-views.js';
 /** The ARM board the size card assumes: a quad-core Cortex-A (the runtime's pool uses every core). */
 const BOARD_THREADS = 4;
 
-/** Encrypts secrets (Electron safeStorage). Absent in web mode: secrets are refused. */
+/**
+ * Encrypts and decrypts a board's passphrase or password (Electron safeStorage in the desktop
+ * app, see electron/secret-box.ts). Absent in web mode: secrets are refused. `encrypt` may
+ * throw to refuse (e.g. a keychain that only obfuscates, not accepted by the user): its
+ * message is shown as is.
+ */
 export interface SecretBox {
   encrypt(plain: string): Buffer;
+  decrypt(enc: Buffer): string;
 }
 
 export interface AppServiceOptions {
@@ -492,7 +498,11 @@ export class AppService {
       if (!this.opts.secrets) {
         throw new UserError('web mode does not store passwords or passphrases: reference an SSH key file by path instead (the desktop app can store them encrypted)');
       }
-      enc = this.opts.secrets.encrypt(secret);
+      try {
+        enc = this.opts.secrets.encrypt(secret);
+      } catch (e) {
+        throw new UserError(`the password or passphrase of board '${name}' was not stored: ${(e as Error).message}`);
+      }
     }
     return this.store.addDevice(name, config, enc);
   }
@@ -509,11 +519,23 @@ export class AppService {
     const deploy = await deployAvailability();
     if (!deploy.available) return { ok: true, message: `${reach.message}. Probing needs the deploy module: ${deploy.note}` };
     try {
-      const probe = await startJob<Record<string, unknown>>({ kind: 'deployProbe', device: dev, home: deployHome(this.opts.dataRoot) }).promise;
+      const probe = await startJob<Record<string, unknown>>({ kind: 'deployProbe', device: dev, home: deployHome(this.opts.dataRoot), secret: this.secretOf(dev) }).promise;
       this.store.setDeviceProbe(deviceId, probe);
       return { ok: true, message: `connected: ${String(probe.machine ?? 'unknown machine')}`, probe };
     } catch (e) {
       return { ok: false, message: (e as Error).message };
+    }
+  }
+
+  /** The board's decrypted passphrase or password, for the deploy worker only (never stored or logged). */
+  private secretOf(dev: DeviceInfo): string | undefined {
+    const enc = this.store.deviceSecret(dev.id);
+    if (!enc) return undefined;
+    if (!this.opts.secrets) throw new UserError(`board '${dev.name}' has a password or passphrase stored by the desktop app, which only the desktop app can decrypt; use the desktop app, or give the board a key without a passphrase`);
+    try {
+      return this.opts.secrets.decrypt(enc);
+    } catch {
+      throw new UserError(`the stored password or passphrase of board '${dev.name}' cannot be decrypted (the OS keychain changed?): remove the board and add it again`);
     }
   }
 
@@ -548,12 +570,14 @@ export class AppService {
     }
     if (compare.includes('fp32')) variants.push({ label: 'FP32', scales: 'fp32' });
     const home = deployHome(this.opts.dataRoot);
-    const started = deviceIds.map((id) => ({ dev: this.store.getDevice(id), prof: this.store.createProfile(projectId, id, runId) }));
+    const devs = deviceIds.map((id) => this.store.getDevice(id));
+    const secrets = new Map(devs.map((d) => [d.id, this.secretOf(d)])); // before any profile row: an undecryptable secret fails the call
+    const started = devs.map((dev) => ({ dev, prof: this.store.createProfile(projectId, dev.id, runId) }));
     await Promise.all(
       started.map(async ({ dev, prof }) => {
         try {
           const out = await startJob<ProfileJobResult>(
-            { kind: 'deployProfile', device: dev, home, model: inp.model, card: inp.card, data: inp.data, evalImages: 50, variants, bench: { warmup: 2, runs: 10, threads: 1 }, timeoutMs: 15 * 60_000 },
+            { kind: 'deployProfile', device: dev, home, model: inp.model, card: inp.card, data: inp.data, evalImages: 50, variants, bench: { warmup: 2, runs: 10, threads: 1 }, timeoutMs: 15 * 60_000, secret: secrets.get(dev.id) },
             undefined,
             (message) => this.events.emit({ type: 'profile.progress', projectId, profileId: prof.id, deviceName: dev.name, message }),
           ).promise;

@@ -23,6 +23,8 @@ export interface ProfileJob {
   variants: { label: string; scales: string | 'fp32' }[];
   bench: { warmup: number; runs: number; threads: number };
   timeoutMs: number;
+  /** the board's decrypted passphrase or password (SecretBox.decrypt in the main thread) */
+  secret?: string;
 }
 
 /** The deploy module's device record for an app device (its schema checks names and fields). */
@@ -34,8 +36,9 @@ export function toDeployDevice(d: DeviceInfo): Device {
       : deviceSchema.safeParse({ transport: 'serial', name: d.name, path: c.path, baud: c.baud, dir: c.dir, timeoutMs: c.timeoutMs });
   if (!r.success) {
     const why = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`device '${d.name}' cannot be used for deployment: ${why}${c.transport === 'ssh' && !c.keyPath ? ' (SSH deployment needs a private key path)' : ''}`);
+    throw new Error(`device '${d.name}' cannot be used for deployment: ${why}`);
   }
+  if (c.transport === 'ssh' && !c.keyPath && !d.hasSecret) throw new Error(`device '${d.name}' cannot be used for deployment: it has neither an SSH key path nor a stored password`);
   return r.data;
 }
 
@@ -46,12 +49,12 @@ export interface ProfileJobResult {
   records: ResultRecord[];
 }
 
-function sessionOptions(home: string, log: (m: string) => void): SessionOptions {
-  return { home, log, onNewHostKey: (host, fp) => log(`trusting ${host}'s host key on first use: ${fp}`) };
+function sessionOptions(home: string, log: (m: string) => void, secret: string | undefined): SessionOptions {
+  return { home, log, secret, onNewHostKey: (host, fp) => log(`trusting ${host}'s host key on first use: ${fp}`) };
 }
 
-export async function probeDevice(d: DeviceInfo, home: string, log: (m: string) => void): Promise<Record<string, unknown>> {
-  const s = await DeviceSession.open(toDeployDevice(d), sessionOptions(home, log));
+export async function probeDevice(d: DeviceInfo, home: string, log: (m: string) => void, secret?: string): Promise<Record<string, unknown>> {
+  const s = await DeviceSession.open(toDeployDevice(d), sessionOptions(home, log, secret));
   try {
     return { ...(await probe(s)) };
   } finally {
@@ -65,7 +68,7 @@ export async function profileDevice(job: ProfileJob, log: (m: string) => void): 
   const variants = job.variants.map((v) => compileVariant({ model: job.model, card: job.card, scales: v.scales, label: v.label }));
   const evalSet = job.evalImages > 0 ? await loadEvalSet({ model: job.model, card: job.card, data: job.data, limit: job.evalImages }) : undefined;
   const records: ResultRecord[] = [];
-  const [outcome] = await profileFleet({ devices: [device], variants, evalSet, bench: job.bench, session: sessionOptions(job.home, log), timeoutMs: job.timeoutMs, log, record: (r) => records.push(r) });
+  const [outcome] = await profileFleet({ devices: [device], variants, evalSet, bench: job.bench, session: sessionOptions(job.home, log, job.secret), timeoutMs: job.timeoutMs, log, record: (r) => records.push(r) });
   if (!outcome) throw new Error('the deploy module returned no outcome');
   if (!outcome.ok) return { result: null, error: outcome.error, records };
   const result: ProfileResult = {

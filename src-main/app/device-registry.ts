@@ -91,10 +91,11 @@ export class DeviceRegistry {
 
   private toDevice(r: table.DeviceRecord): Device | { reason: string } {
     const c = r.config as { transport: 'ssh' | 'serial'; keyPath?: string };
+    // the secret is encrypted by the desktop app's OS keychain: the CLI cannot decrypt it
+    if (c.transport === 'ssh' && !c.keyPath) return { reason: 'it has no SSH key path (password login is only stored and used by the desktop app)' };
+    if (r.hasSecret) return { reason: `its key's passphrase is stored encrypted by the desktop app, which only the desktop app can decrypt` };
     const p = deviceSchema.safeParse({ ...c, name: r.name, probe: r.probe && typeof r.probe['machine'] === 'string' ? r.probe : undefined });
-    if (p.success) return p.data;
-    const why = c.transport === 'ssh' && !c.keyPath ? 'it has no SSH key path (password login is only stored by the desktop app)' : issues(p.error);
-    return { reason: why };
+    return p.success ? p.data : { reason: issues(p.error) };
   }
 
   private importLegacy(): void {

@@ -17,7 +17,7 @@ export type DispatchResult = { ok: true; result: unknown } | { ok: false; error:
 export type DemoRunner = (svc: AppService) => Promise<ApiResults['demo.open']>;
 
 /** Errors about the user's input (files, settings), answered as user_error like UserError. */
-const INPUT_ERRORS = new Set(['DatasetError', 'CardError', 'PreprocessSpecError', 'LabelsError', 'InputShapeError', 'CalibSettingsError']);
+const INPUT_ERRORS = new Set(['DatasetError', 'CardError', 'PreprocessSpecError', 'LabelsError', 'InputShapeError', 'CalibSettingsError', 'DiskFullError']);
 
 /** The message without stack frames (`    at …` lines), which stay in the log. */
 function clientMessage(e: Error): string {
@@ -86,6 +86,8 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
     } catch (e) {
       const err = e as Error;
       if (err instanceof UserError || err instanceof StoreError || INPUT_ERRORS.has(err.name)) return { ok: false, error: { code: 'user_error', message: err.message } };
+      // SQLite rolled the statement back: the project is as it was
+      if ((err as { code?: unknown }).code === 'SQLITE_FULL') return { ok: false, error: { code: 'user_error', message: `no space left on the disk of the data folder: ${method} was not saved (the project is unchanged); free some space and try again` } };
       console.error(`[easyquant] ${method} failed: ${err.stack ?? err.message}`);
       return { ok: false, error: { code: 'internal', message: clientMessage(err) } };
     }

@@ -137,7 +137,7 @@ export type JobRequest =
   | { kind: 'evaluate'; req: EvalRequest }
   | { kind: 'export'; model: string; card?: string; preprocess?: PreprocessForm; scales: string; out: string; formats: (ExportFormat | 'eqm')[] }
   | { kind: 'demo'; out: string }
-  | { kind: 'deployProbe'; device: DeviceInfo; home: string }
+  | { kind: 'deployProbe'; device: DeviceInfo; home: string; secret?: string }
   | ({ kind: 'deployProfile' } & ProfileJob)
   | ({ kind: 'graph' } & GraphRequest)
   | ({ kind: 'size' } & SizeRequest)
@@ -179,7 +179,7 @@ export async function runJob(job: JobRequest, onProgress: ProgressSink, shouldSt
     }
     // the deploy module (ssh2, serialport) is only loaded by the jobs that need it
     case 'deployProbe':
-      return (await import('./deploy-backend.js')).probeDevice(job.device, job.home, onMessage);
+      return (await import('./deploy-backend.js')).probeDevice(job.device, job.home, onMessage, job.secret);
     case 'deployProfile':
       return (await import('./deploy-backend.js')).profileDevice(job, onMessage);
     case 'selfTest':

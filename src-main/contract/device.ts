@@ -32,7 +32,8 @@ const common = {
 };
 
 export const deviceSchema = z.discriminatedUnion('transport', [
-  z.object({ transport: z.literal('ssh'), ...common, ...endpoint, jump: z.object(endpoint).optional() }),
+  // no key path: password login (the password is stored encrypted by the desktop app, not here)
+  z.object({ transport: z.literal('ssh'), ...common, ...endpoint, keyPath: endpoint.keyPath.optional(), jump: z.object(endpoint).optional() }),
   z.object({ transport: z.literal('serial'), ...common, path: z.string().min(1), baud: z.number().int().positive().default(115200) }),
 ]);
 

@@ -20,6 +20,11 @@ export interface SessionOptions {
   maxReconnects?: number;
   onNewHostKey?: (host: string, fingerprint: string) => void;
   log?: (msg: string) => void;
+  /**
+   * The board's decrypted secret (SSH boards): the key's passphrase when it has a key path,
+   * else its login password. Kept out of Device so it is never written or logged with it.
+   */
+  secret?: string;
   /** tests: serial frame mangler (fault injection) */
   serialMangle?: (frame: Buffer) => Buffer;
 }
@@ -46,7 +51,9 @@ export function connectTransport(d: Device, o: SessionOptions): Promise<Transpor
       host: d.host,
       port: d.port,
       user: d.user,
+      board: d.name,
       keyPath: d.keyPath,
+      ...(d.keyPath ? { passphrase: o.secret } : { password: o.secret }),
       jump: d.jump,
       knownHosts: new KnownHosts(path.join(o.home, 'known_hosts')),
       timeoutMs,

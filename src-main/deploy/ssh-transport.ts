@@ -19,7 +19,18 @@ export interface SshEndpoint {
   keyPath: string;
 }
 
-export interface SshOptions extends SshEndpoint {
+/** How to log in to a board: a key file (maybe passphrase-protected) or a password. */
+export interface SshAuth {
+  keyPath?: string;
+  /** decrypts `keyPath` (never logged, never part of an error message) */
+  passphrase?: string;
+  /** password login when there is no key path (never logged, never part of an error message) */
+  password?: string;
+}
+
+export interface SshOptions extends Omit<SshEndpoint, 'keyPath'>, SshAuth {
+  /** the board's name, for error messages */
+  board?: string;
   jump?: SshEndpoint;
   knownHosts: KnownHosts;
   /** connect (TCP + handshake) timeout */
@@ -31,37 +42,50 @@ export interface SshOptions extends SshEndpoint {
 const CHUNK = 32 * 1024;
 
 /**
- * Reads a private key and checks that ssh2 can use it, so a wrong file or a passphrase-protected
- * key is reported as such before any connection (ssh2's own text for the latter is
- * "Cannot parse privateKey: Encrypted private OpenSSH key detected, but no passphrase given").
+ * Reads a private key and checks that ssh2 can use it (with `passphrase` when given), so a wrong
+ * file, a missing or a wrong passphrase is reported as such before any connection, naming the
+ * board (ssh2's own texts are "Encrypted private OpenSSH key detected, but no passphrase given"
+ * and "OpenSSH key integrity check failed -- bad passphrase?").
  */
-export function readKey(p: string): Buffer {
+export function readKey(p: string, passphrase?: string, board?: string): Buffer {
+  const of = board ? ` of board '${board}'` : '';
   let buf: Buffer;
   try {
     buf = fs.readFileSync(p);
   } catch (e) {
-    throw new DeployError(`cannot read SSH key ${p}: ${(e as Error).message}`, 'config');
+    throw new DeployError(`cannot read SSH key ${p}${of}: ${(e as Error).message}`, 'config');
   }
   // ssh2 is CommonJS: `utils` is not a named export Node's ESM loader can see
-  const parsed = ssh2.utils.parseKey(buf);
+  const parsed = ssh2.utils.parseKey(buf, passphrase);
   if (parsed instanceof Error) {
-    if (/encrypted|passphrase/i.test(parsed.message)) {
+    if (passphrase === undefined && /encrypted|passphrase/i.test(parsed.message)) {
       throw new DeployError(
-        `SSH key ${p} is protected by a passphrase, which deploy cannot use yet: give this board a key without one ` +
-          `(ssh-keygen -t ed25519 -N '' -f <file>, then add <file>.pub to the board's ~/.ssh/authorized_keys)`,
+        `SSH key ${p}${of} is protected by a passphrase and none is stored for this board: add the board in the desktop app ` +
+          `with the key's passphrase, or give it a key without one (ssh-keygen -t ed25519 -N '' -f <file>, then add <file>.pub to the board's ~/.ssh/authorized_keys)`,
         'config',
       );
     }
-    throw new DeployError(`SSH key ${p} is not a private key ssh2 can read (${parsed.message})`, 'config');
+    if (passphrase !== undefined && /passphrase|integrity|malformed|decrypt/i.test(parsed.message)) {
+      throw new DeployError(`the passphrase stored for board '${board ?? p}' does not unlock its SSH key ${p}: remove the board and add it again with the right passphrase`, 'config');
+    }
+    throw new DeployError(`SSH key ${p}${of} is not a private key ssh2 can read (${parsed.message})`, 'config');
   }
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (!key?.isPrivateKey()) throw new DeployError(`SSH key ${p} is a public key; give the private key (the same name without .pub)`, 'config');
+  if (!key?.isPrivateKey()) throw new DeployError(`SSH key ${p}${of} is a public key; give the private key (the same name without .pub)`, 'config');
   return buf;
 }
 
 /** Opens one authenticated ssh2 client (over `sock` when going through a jump host). */
-function connectClient(ep: SshEndpoint, o: SshOptions, sock?: Duplex): Promise<Client> {
+function connectClient(ep: Omit<SshEndpoint, 'keyPath'> & SshAuth, o: SshOptions, sock?: Duplex): Promise<Client> {
   return new Promise((resolve, reject) => {
+    const board = o.board ? `board '${o.board}' (${ep.user}@${ep.host}:${ep.port})` : `${ep.user}@${ep.host}:${ep.port}`;
+    if (!ep.keyPath && ep.password === undefined) return reject(new DeployError(`${board}: no SSH key path and no password: give the board a private key or a password`, 'config'));
+    let privateKey: Buffer | undefined;
+    try {
+      privateKey = ep.keyPath ? readKey(ep.keyPath, ep.passphrase, o.board) : undefined;
+    } catch (e) {
+      return reject(e as Error);
+    }
     const c = new Client();
     let hostKeyError: DeployError | undefined;
     let settled = false;
@@ -79,17 +103,21 @@ function connectClient(ep: SshEndpoint, o: SshOptions, sock?: Duplex): Promise<C
       } else resolve(c);
     };
     c.on('ready', () => finish());
+    // boards using PAM ask for the password through keyboard-interactive
+    c.on('keyboard-interactive', (_name, _instr, _lang, prompts, answer) => answer(prompts.map(() => ep.password ?? '')));
     c.on('error', (e: Error & { level?: string }) => {
       if (hostKeyError) return finish(hostKeyError);
-      const msg = e.level === 'client-authentication' ? `${where}: authentication with key ${ep.keyPath} failed` : `${where}: ${e.message}`;
-      finish(new DeployError(msg, /timed out/i.test(e.message) ? 'timeout' : 'link'));
+      const how = ep.keyPath ? `key ${ep.keyPath}` : 'the stored password';
+      // a refused login does not get better by reconnecting: 'config', not 'link'
+      if (e.level === 'client-authentication') return finish(new DeployError(`${board}: authentication with ${how} failed (the board refused it)`, 'config'));
+      finish(new DeployError(`${where}: ${e.message}`, /timed out/i.test(e.message) ? 'timeout' : 'link'));
     });
     c.on('close', () => finish(hostKeyError ?? new DeployError(`${where}: connection closed during the handshake`, 'link')));
     const cfg: ConnectConfig = {
       host: ep.host,
       port: ep.port,
       username: ep.user,
-      privateKey: readKey(ep.keyPath),
+      ...(privateKey ? { privateKey, ...(ep.passphrase !== undefined ? { passphrase: ep.passphrase } : {}) } : { password: ep.password, tryKeyboard: true }),
       readyTimeout: o.timeoutMs,
       keepaliveInterval: 5000,
       keepaliveCountMax: 3,

@@ -8,15 +8,18 @@
  *
  * Must not import anything from src-main/core that needs Electron (core never imports electron).
  */
-import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDispatcher } from '../app/dispatch.js';
 import { loadDemoRunner } from '../app/demo-bridge.js';
 import { AppService, type SecretBox } from '../app/app-service.js';
 import { defaultDataDir } from '../app/data-root.js';
-import { createDialogHandlers, createIpcCallHandler, type DialogLike } from './ipc-bridge.js';
+import { createDialogHandlers, registerIpcHandlers, type DialogLike } from './ipc-bridge.js';
+import { createSecretBox } from './secret-box.js';
 import { IPC, type VersionInfo } from './ipc-contract.js';
+import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, DESKTOP_CSP, resolveAppRequest } from './app-protocol.js';
 import { isAllowedPermission, isAllowedRequest, isAppUrl, parseDevServerUrl, rendererLocation } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // out/main
@@ -25,7 +28,10 @@ const RENDERER_DIR = path.join(here, '..', 'renderer');
 
 // The dev server URL is only honoured for unpackaged runs (electron-vite dev).
 const devServer = app.isPackaged ? undefined : parseDevServerUrl(process.env['ELECTRON_RENDERER_URL']);
-const location = rendererLocation(RENDERER_DIR, devServer);
+const location = rendererLocation(devServer);
+
+// app://renderer/ serves out/renderer (a real origin for 'self'; file:// would cover the whole disk)
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
 // Enforce the sandbox for every renderer, whatever webPreferences say.
 app.enableSandbox();
@@ -47,10 +53,20 @@ const nativeDialogs: DialogLike = {
   showSaveDialog: (e, o) => (windowOf(e) ? dialog.showSaveDialog(windowOf(e)!, o) : dialog.showSaveDialog(o)),
 };
 
-/** Secrets (SSH passphrases) are stored only encrypted by the OS keychain (safeStorage). */
+/** Secrets (SSH passphrases, passwords) are stored only encrypted by the OS keychain (safeStorage). */
 function secretBox(): SecretBox | undefined {
-  if (!safeStorage.isEncryptionAvailable()) return undefined;
-  return { encrypt: (plain) => safeStorage.encryptString(plain) };
+  return createSecretBox(safeStorage, process.platform, (why) => {
+    const choice = dialog.showMessageBoxSync({
+      type: 'warning',
+      title: 'Store the secret without a keychain?',
+      message: 'Passwords and passphrases cannot be encrypted on this system',
+      detail: `${why}.\n\nStore it anyway, only obfuscated?`,
+      buttons: ['Cancel', 'Store obfuscated'],
+      defaultId: 0,
+      cancelId: 0,
+    });
+    return choice === 1;
+  });
 }
 
 async function registerIpc(): Promise<void> {
@@ -59,23 +75,23 @@ async function registerIpc(): Promise<void> {
   // the same data folder as web mode and the CLI (EQ_DATA_DIR, default ~/.easyquant-studio): one set of projects and devices
   service = new AppService({ dataRoot: defaultDataDir(), mode: 'desktop', version: app.getVersion(), secrets: secretBox() });
   const dispatch = createDispatcher(service, { demo: await loadDemoRunner() });
-  ipcMain.handle(IPC.call, createIpcCallHandler(dispatch, (e) => assertTrustedSender(e as IpcMainInvokeEvent)));
-  const dialogs = createDialogHandlers(nativeDialogs, (e) => assertTrustedSender(e as IpcMainInvokeEvent), service);
-  ipcMain.handle(IPC.openDialog, dialogs.open);
-  ipcMain.handle(IPC.saveDialog, dialogs.save);
-  service.events.on((ev) => {
-    for (const w of BrowserWindow.getAllWindows()) if (!w.isDestroyed()) w.webContents.send(IPC.event, ev);
-  });
-  ipcMain.handle(IPC.version, (event): VersionInfo => {
-    assertTrustedSender(event);
-    return {
+  registerIpcHandlers(ipcMain, {
+    dispatch,
+    assertTrustedSender: (e) => assertTrustedSender(e as IpcMainInvokeEvent),
+    version: (): VersionInfo => ({
       app: app.getVersion(),
       electron: process.versions.electron,
       chrome: process.versions.chrome,
       node: process.versions.node,
       platform: process.platform,
       arch: process.arch,
-    };
+    }),
+  });
+  const dialogs = createDialogHandlers(nativeDialogs, (e) => assertTrustedSender(e as IpcMainInvokeEvent), service);
+  ipcMain.handle(IPC.openDialog, dialogs.open);
+  ipcMain.handle(IPC.saveDialog, dialogs.save);
+  service.events.on((ev) => {
+    for (const w of BrowserWindow.getAllWindows()) if (!w.isDestroyed()) w.webContents.send(IPC.event, ev);
   });
 }
 
@@ -96,9 +112,21 @@ function hardenSession(): void {
   ses.setPermissionRequestHandler((wc, permission, callback) => callback(isAllowedPermission(permission, wc.getURL(), location)));
   ses.setPermissionCheckHandler((wc, permission) => isAllowedPermission(permission, wc?.getURL(), location));
   ses.webRequest.onBeforeRequest((details, callback) => {
-    const allowed = isAllowedRequest(details.url, RENDERER_DIR, location);
+    const allowed = isAllowedRequest(details.url, location);
     if (!allowed) console.warn(`[easyquant] blocked request: ${details.url}`);
     callback({ cancel: !allowed });
+  });
+}
+
+function registerAppProtocol(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const r = resolveAppRequest(request.url, RENDERER_DIR);
+    if (!r.ok) {
+      console.warn(`[easyquant] app:// refused ${request.url}: ${r.reason}`);
+      return new Response(`${r.reason}\n`, { status: r.status, headers: { 'content-type': 'text/plain' } });
+    }
+    const body = await fs.promises.readFile(r.file);
+    return new Response(body, { headers: { 'content-type': r.contentType, 'content-security-policy': DESKTOP_CSP, 'x-content-type-options': 'nosniff' } });
   });
 }
 
@@ -126,7 +154,7 @@ function createWindow(): BrowserWindow {
   });
   win.once('ready-to-show', () => win.show());
   if (devServer) void win.loadURL(devServer.href);
-  else void win.loadFile(path.join(RENDERER_DIR, 'index.html'));
+  else void win.loadURL(APP_INDEX_URL);
   return win;
 }
 
@@ -154,6 +182,7 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(async () => {
     hardenSession();
+    registerAppProtocol();
     try {
       await registerIpc();
     } catch (e) {

@@ -2,12 +2,11 @@
  * Security policy for the Electron shell: which URLs the app may load, navigate to or
  * receive IPC from. Pure functions (no electron import) so they can be unit-tested in Node.
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { APP_HOST, APP_INDEX_URL, APP_SCHEME } from './app-protocol.js';
 
 export interface RendererLocation {
-  /** file:// URL of out/renderer/index.html (production) */
-  fileUrl: string;
+  /** app://renderer/index.html: out/renderer served by the app:// protocol (production) */
+  appUrl: string;
   /** dev server origin, e.g. http://localhost:5173 (electron-vite dev only), else undefined */
   devOrigin?: string;
 }
@@ -26,11 +25,8 @@ export function parseDevServerUrl(raw: string | undefined): URL | undefined {
   return url;
 }
 
-export function rendererLocation(rendererDir: string, devServer?: URL): RendererLocation {
-  return {
-    fileUrl: pathToFileURL(path.join(rendererDir, 'index.html')).href,
-    devOrigin: devServer?.origin,
-  };
+export function rendererLocation(devServer?: URL): RendererLocation {
+  return { appUrl: APP_INDEX_URL, devOrigin: devServer?.origin };
 }
 
 /** True if `rawUrl` is the app's own renderer page (any hash/query), i.e. a trusted frame. */
@@ -43,20 +39,16 @@ export function isAppUrl(rawUrl: string | undefined, loc: RendererLocation): boo
     return false;
   }
   if (loc.devOrigin && url.origin === loc.devOrigin) return true;
-  if (url.protocol === 'file:') {
-    const expected = new URL(loc.fileUrl);
-    // the host matters: file://server/share/... is a network path (UNC on Windows), not our file
-    return url.host === expected.host && url.pathname === expected.pathname;
-  }
-  return false;
+  const expected = new URL(loc.appUrl);
+  return url.protocol === expected.protocol && url.host === expected.host && (url.pathname === expected.pathname || url.pathname === '/');
 }
 
 /**
- * Requests the renderer may make: its own files (file:// under the renderer dir), the dev
- * server (http + ws for HMR) in development, devtools and data/blob URLs. Everything else
- * (remote content) is cancelled.
+ * Requests the renderer may make: its own files (app://renderer/, whose handler refuses
+ * anything outside out/renderer), the dev server (http + ws for HMR) in development, devtools
+ * and data/blob URLs. Everything else (file://, remote content) is cancelled.
  */
-export function isAllowedRequest(rawUrl: string, rendererDir: string, loc: RendererLocation): boolean {
+export function isAllowedRequest(rawUrl: string, loc: RendererLocation): boolean {
   let url: URL;
   try {
     url = new URL(rawUrl);
@@ -68,11 +60,8 @@ export function isAllowedRequest(rawUrl: string, rendererDir: string, loc: Rende
     case 'blob:':
     case 'devtools:':
       return true;
-    case 'file:': {
-      const root = pathToFileURL(rendererDir + path.sep);
-      // same host as our own files (empty for local paths): never a file:// URL on another machine
-      return url.host === root.host && url.pathname.startsWith(root.pathname) && !url.pathname.includes('/../');
-    }
+    case `${APP_SCHEME}:`:
+      return url.host === APP_HOST;
     case 'http:':
     case 'ws:':
       if (!loc.devOrigin) return false;

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { GroupDecision } from '../core/calib/calibrator.js';
 import { EXECUTION_SETTINGS, type CalibSettings } from '../core/calib/settings.js';
+import { writeFileAtomically } from './atomic-write.js';
 
 const FORMAT = 'easyquant-eq-checkpoint';
 const VERSION = 1;
@@ -64,15 +65,7 @@ export function fromCheckpointGroup(g: CheckpointGroup): GroupDecision {
 export function writeCheckpoint(file: string, fingerprint: string, groups: CheckpointGroup[]): void {
   const body: CheckpointFile = { format: FORMAT, version: VERSION, fingerprint, groups, sha256: digest(fingerprint, groups) };
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, JSON.stringify(body));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeFileAtomically(file, JSON.stringify(body), { fsync: true });
 }
 
 export type CheckpointRead = { ok: true; groups: CheckpointGroup[] } | { ok: false; reason: string } | { ok: false; missing: true };

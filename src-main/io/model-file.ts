@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { decodeModelProto } from '../core/onnx/import.js';
 import { ModelFormatError } from '../core/onnx/model-format.js';
+import { notRegularKind } from './file-kind.js';
 import type { IModelProto } from '../core/onnx/proto.js';
 import { loadModelBytes, type LoadedModel, type LoadOptions } from '../core/graph/load.js';
 
@@ -14,14 +15,6 @@ export { isTflite, ModelFormatError } from '../core/onnx/model-format.js';
 export const MAX_MODEL_BYTES = 2 * 1024 ** 3;
 
 
-function kindOf(st: fs.Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a named pipe (FIFO)';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
 
 export function readModelFile(file: string, maxBytes = MAX_MODEL_BYTES): Buffer {
   let st: fs.Stats;
@@ -30,7 +23,7 @@ export function readModelFile(file: string, maxBytes = MAX_MODEL_BYTES): Buffer 
   } catch (e) {
     throw new ModelFormatError(`${file}: cannot read model file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  if (!st.isFile()) throw new ModelFormatError(`${file}: is ${kindOf(st)}, not a model file`);
+  if (!st.isFile()) throw new ModelFormatError(`${file}: is ${notRegularKind(st)}, not a model file`);
   if (st.size > maxBytes) {
     throw new ModelFormatError(`${file}: the file is ${(st.size / 1024 ** 3).toFixed(2)} GiB, more than the ${(maxBytes / 1024 ** 3).toFixed(0)} GiB a model file may have`);
   }

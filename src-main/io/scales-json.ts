@@ -9,6 +9,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { notRegularKind } from './file-kind.js';
 import type { CalibMethod, LayerScales, ScaleTable } from '../core/quant/scale-table.js';
 import { qmaxForBits } from '../core/quant/scale-table.js';
 import { BITS_MAX, BITS_MIN } from '../contract/calib-settings.js';
@@ -252,8 +253,11 @@ export function parseScalesJson(text: string, file: string): ScaleTable {
 export function readScalesJson(file: string): ScaleTable {
   let text: string;
   try {
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new ScalesFileError(file, '', `is ${notRegularKind(st)}, not a scales.json file`);
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof ScalesFileError) throw e;
     throw new ScalesFileError(file, '', `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseScalesJson(text, file);

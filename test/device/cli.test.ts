@@ -12,6 +12,7 @@ import { ensureNativeAddon } from '../helpers/native.js';
 import { cardPath, describeShared, MNIST_DIR, modelPath } from '../helpers/shared.js';
 import { ensureRunner } from './helpers/runners.js';
 import { startSshBoard, type SshBoard } from './helpers/ssh-board.js';
+import { scaled } from './helpers/timeouts.js';
 
 describeShared('easyquant devices / deploy / profile', () => {
   let board: SshBoard;
@@ -38,7 +39,7 @@ describeShared('easyquant devices / deploy / profile', () => {
   });
 
   it('adds, probes, deploys (cached the second time), profiles int8/int7/fp32 and removes a board', () => {
-    let r = runCli(['devices', 'add', 'a76', '--ssh', `root@127.0.0.1:${board.port}`, '--key', board.keyPath, '--dir', board.dir], { env });
+    let r = runCli(['devices', 'add', 'a76', '--ssh', `root@127.0.0.1:${board.port}`, '--key', board.keyPath, '--dir', board.dir, '--timeout', String(scaled(10_000))], { env });
     expect(r.code).toBe(0);
     r = runCli(['devices', 'list', '--json'], { env });
     expect(JSON.parse(r.stdout).devices.map((d: { name: string }) => d.name)).toEqual(['a76']);

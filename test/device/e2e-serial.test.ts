@@ -13,6 +13,7 @@ import { describeShared } from '../helpers/shared.js';
 import { deployBenchAndCheck } from './helpers/e2e.js';
 import { ensureRunner } from './helpers/runners.js';
 import { startSerialBoard, type SerialBoard } from './helpers/serial-board.js';
+import { scaled } from './helpers/timeouts.js';
 import { DEVICE_IMAGES, squeezenetImages, squeezenetInt7 } from './helpers/squeezenet.js';
 
 describeShared('end to end over serial: SqueezeNet INT7 on simulated aarch64 boards', () => {
@@ -37,7 +38,7 @@ describeShared('end to end over serial: SqueezeNet INT7 on simulated aarch64 boa
       let board: SerialBoard | undefined;
       try {
         board = await startSerialBoard({ cpu, runner });
-        const s = await DeviceSession.open({ transport: 'serial', name: `sq-${cpu}`, path: board.hostPath, baud: 115200, dir: 'eq', timeoutMs: 20_000 }, { home });
+        const s = await DeviceSession.open({ transport: 'serial', name: `sq-${cpu}`, path: board.hostPath, baud: 115200, dir: 'eq', timeoutMs: scaled(20_000) }, { home });
         const root = board.root;
         try {
           await deployBenchAndCheck(s, { variant, images, isa, boardFile: (r) => path.join(root, r), tag: `e2e-serial ${cpu}` });

@@ -16,6 +16,7 @@ import { deployBenchAndCheck } from './helpers/e2e.js';
 import { ensureRunner } from './helpers/runners.js';
 import { DEVICE_IMAGES, squeezenetImages, squeezenetInt7 } from './helpers/squeezenet.js';
 import { startSshBoard, type SshBoard } from './helpers/ssh-board.js';
+import { scaled } from './helpers/timeouts.js';
 
 describeShared('end to end over SSH: SqueezeNet INT7 on simulated aarch64 boards', () => {
   let variant: Variant;
@@ -40,7 +41,7 @@ describeShared('end to end over SSH: SqueezeNet INT7 on simulated aarch64 boards
         board = await startSshBoard({ cpu });
         const fingerprints: string[] = [];
         const s = await DeviceSession.open(
-          { transport: 'ssh', name: `sq-${cpu}`, host: '127.0.0.1', port: board.port, user: 'root', keyPath: board.keyPath, dir: board.dir, timeoutMs: 20_000 },
+          { transport: 'ssh', name: `sq-${cpu}`, host: '127.0.0.1', port: board.port, user: 'root', keyPath: board.keyPath, dir: board.dir, timeoutMs: scaled(20_000) },
           { home, onNewHostKey: (_h, fp) => fingerprints.push(fp) },
         );
         try {

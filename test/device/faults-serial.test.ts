@@ -13,6 +13,7 @@ import { DeployError } from '../../src-main/deploy/transport.js';
 import { payload } from './helpers/payload.js';
 import { ensureRunner } from './helpers/runners.js';
 import { startSerialBoard, type SerialBoard } from './helpers/serial-board.js';
+import { scaled } from './helpers/timeouts.js';
 
 describe('serial transfer faults', () => {
   let runner: string;
@@ -24,7 +25,7 @@ describe('serial transfer faults', () => {
     boards.push(b);
     return b;
   };
-  const open = (b: SerialBoard, timeoutMs = 20_000) => DeviceSession.open({ transport: 'serial', name: 'serial-board', path: b.hostPath, baud: 115200, dir: 'eq', timeoutMs }, { home: freshHome() });
+  const open = (b: SerialBoard, timeoutMs = scaled(20_000)) => DeviceSession.open({ transport: 'serial', name: 'serial-board', path: b.hostPath, baud: 115200, dir: 'eq', timeoutMs }, { home: freshHome() });
 
   beforeAll(() => {
     runner = ensureRunner('linux-aarch64');
@@ -65,7 +66,7 @@ describe('serial transfer faults', () => {
   // Three corruption sequences. One of them once stalled for minutes before the frame header
   // got its own check (frame.ts): a damaged length left the host waiting for bytes.
   for (const seed of [5, 6, 7]) {
-    it(`5% of frames corrupted in both directions (seed ${seed}): the transfer and a command still complete correctly`, { timeout: 120_000 }, async () => {
+    it(`5% of frames corrupted in both directions (seed ${seed}): the transfer and a command still complete correctly`, { timeout: scaled(120_000) }, async () => {
       const b = await board({ cpu: 'cortex-a76', corrupt: 0.05, seed });
       const data = payload(2 << 20, 12);
       const t0 = Date.now();
@@ -98,7 +99,7 @@ describe('serial transfer faults', () => {
     expect(err!.kind).toBe('timeout');
     expect(err!.message).toMatch(/no answer from eqrun agent within 1500 ms/);
     expect(ms).toBeGreaterThanOrEqual(1400);
-    expect(ms).toBeLessThan(1500 + 2000);
+    expect(ms).toBeLessThan(1500 + scaled(2000));
   });
 
   it('a full disk on the board gives a clear message', async () => {

@@ -12,13 +12,14 @@ import { DeployError } from '../../src-main/deploy/transport.js';
 import { payload } from './helpers/payload.js';
 import { silentServer } from './helpers/procs.js';
 import { startSshBoard, type SshBoard } from './helpers/ssh-board.js';
+import { scaled } from './helpers/timeouts.js';
 
 describe('SSH transfer faults', () => {
   let board: SshBoard;
   let home: string;
   /** a deploy home of its own (known_hosts, cache) for one test */
   const freshHome = () => fs.mkdtempSync(path.join(home, 'h-'));
-  const device = (over: Partial<Device> = {}): Device => ({ transport: 'ssh', name: 'faulty', host: '127.0.0.1', port: board.port, user: 'root', keyPath: board.keyPath, dir: board.dir, timeoutMs: 15_000, ...over }) as Device;
+  const device = (over: Partial<Device> = {}): Device => ({ transport: 'ssh', name: 'faulty', host: '127.0.0.1', port: board.port, user: 'root', keyPath: board.keyPath, dir: board.dir, timeoutMs: scaled(15_000), ...over }) as Device;
 
   beforeAll(async () => {
     board = await startSshBoard({ cpu: 'cortex-a53' });
@@ -95,7 +96,7 @@ describe('SSH transfer faults', () => {
       expect(err!.kind).toBe('timeout');
       expect(err!.message).toMatch(/within 1500 ms|timed out/i);
       expect(ms).toBeGreaterThanOrEqual(1400);
-      expect(ms).toBeLessThan(1500 + 2000);
+      expect(ms).toBeLessThan(1500 + scaled(2000));
     } finally {
       await silent.close();
     }

@@ -20,6 +20,7 @@ import { silentServer } from './helpers/procs.js';
 import { ensureRunner } from './helpers/runners.js';
 import { startSerialBoard, type SerialBoard } from './helpers/serial-board.js';
 import { startSshBoard, type SshBoard } from './helpers/ssh-board.js';
+import { scaled } from './helpers/timeouts.js';
 
 describe('fleet', () => {
   let ssh: SshBoard;
@@ -46,8 +47,8 @@ describe('fleet', () => {
     const eqm = Buffer.from(compileEqm(q.graph, q.plan, q.table));
     const variant: Variant = { label: 'int7', eqm, bits: 7, method: 'minmax', modelSha256: sha256Hex(eqm) };
     const devices: Device[] = [
-      { transport: 'ssh', name: 'ssh-a53', host: '127.0.0.1', port: ssh.port, user: 'root', keyPath: ssh.keyPath, dir: ssh.dir, timeoutMs: 20_000 },
-      { transport: 'serial', name: 'serial-a76', path: serial.hostPath, baud: 115200, dir: 'eq', timeoutMs: 20_000 },
+      { transport: 'ssh', name: 'ssh-a53', host: '127.0.0.1', port: ssh.port, user: 'root', keyPath: ssh.keyPath, dir: ssh.dir, timeoutMs: scaled(20_000) },
+      { transport: 'serial', name: 'serial-a76', path: serial.hostPath, baud: 115200, dir: 'eq', timeoutMs: scaled(20_000) },
       { transport: 'ssh', name: 'dead', host: '127.0.0.1', port: silent.port, user: 'root', keyPath: ssh.keyPath, dir: '/tmp/never', timeoutMs: 2000 },
     ];
     const started: Record<string, number> = {};
@@ -58,7 +59,7 @@ describe('fleet', () => {
       evalSet: { samples: randomInputs(q.dims, 4, 21), labels: [null, null, null, null], dims: q.dims, outputIndex: 0, labelOffset: 0, files: [] },
       bench: { warmup: 0, runs: 3, threads: 1 },
       session: { home },
-      timeoutMs: 900_000,
+      timeoutMs: scaled(900_000),
       log: (m) => {
         const dev = m.split(':')[0]!;
         started[dev] ??= Date.now();
@@ -81,7 +82,7 @@ describe('fleet', () => {
     }
     const dead = outcomes[2]!;
     expect(!dead.ok && dead.error).toMatch(/no SSH connection within 2000 ms/);
-    expect(dead.seconds).toBeLessThan(10);
+    expect(dead.seconds).toBeLessThan(scaled(10_000) / 1000);
     // the two good boards were worked on at the same time
     const sshDone = outcomes[0]!.seconds * 1000 + started['ssh-a53']!;
     expect(started['serial-a76']!).toBeLessThan(sshDone);

@@ -29,6 +29,19 @@ describe.skipIf(!haveKeygen)('SSH key check before deploy', () => {
     expect(() => readKey(f)).not.toThrow(/Cannot parse privateKey/);
   });
 
+  it('with its passphrase the key is read; a wrong one names the board, not ssh2\'s text, and never echoes the passphrase', () => {
+    const f = keygen('locked2', 'correct horse');
+    expect(readKey(f, 'correct horse', 'rk3588').equals(fs.readFileSync(f))).toBe(true);
+    let msg = '';
+    try {
+      readKey(f, 'battery staple', 'rk3588');
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(/the passphrase stored for board 'rk3588' does not unlock its SSH key .*locked2/);
+    expect(msg).not.toMatch(/integrity check|battery staple/);
+  });
+
   it('a file that is not a key, or is missing, says which file', () => {
     const pub = `${keygen('k2', '')}.pub`;
     const notKey = path.join(tmp, 'notes.txt');

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { isAllowedPermission, isAllowedRequest, isAppUrl, rendererLocation } from '../../src-main/electron/security.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';
 
-const dir = '/opt/easyquant/resources/app/out/renderer';
-const loc = rendererLocation(dir);
+const loc = rendererLocation();
+const dev = rendererLocation(new URL('http://localhost:5173/'));
 
 describe('Electron shell: permissions', () => {
   it('only notifications (finished jobs), and only for the app page', () => {
@@ -18,19 +18,26 @@ describe('Electron shell: permissions', () => {
 });
 
 describe('Electron shell: which URLs count as the app', () => {
-  it('the app page is trusted with any hash or query, on the local host only', () => {
-    expect(isAppUrl('file:///opt/easyquant/resources/app/out/renderer/index.html#/calibrate', loc)).toBe(true);
-    expect(isAppUrl('file://evil-host/opt/easyquant/resources/app/out/renderer/index.html', loc)).toBe(false);
-    expect(isAppUrl('file:///opt/easyquant/resources/app/out/renderer/other.html', loc)).toBe(false);
+  it('the app page (app://renderer/) is trusted with any hash or query; file:// and other hosts are not', () => {
+    expect(loc.appUrl).toBe('app://renderer/index.html');
+    expect(isAppUrl('app://renderer/index.html#/calibrate', loc)).toBe(true);
+    expect(isAppUrl('app://renderer/?x=1#/', loc)).toBe(true);
+    expect(isAppUrl('app://evil/index.html', loc)).toBe(false);
+    expect(isAppUrl('app://renderer/other.html', loc)).toBe(false);
+    expect(isAppUrl('file:///opt/easyquant/resources/app/out/renderer/index.html', loc)).toBe(false);
     expect(isAppUrl('https://example.com/', loc)).toBe(false);
+    expect(isAppUrl('http://localhost:5173/#/', dev)).toBe(true);
+    expect(isAppUrl('http://localhost:5173/#/', loc)).toBe(false);
   });
 
-  it('requests: own files only, not another host, not a parent folder', () => {
-    expect(isAllowedRequest('file:///opt/easyquant/resources/app/out/renderer/assets/index.js', dir, loc)).toBe(true);
-    expect(isAllowedRequest('file://evil-host/opt/easyquant/resources/app/out/renderer/assets/index.js', dir, loc)).toBe(false);
-    expect(isAllowedRequest('file:///opt/easyquant/resources/app/out/renderer-other/x.js', dir, loc)).toBe(false);
-    expect(isAllowedRequest('file:///etc/passwd', dir, loc)).toBe(false);
-    expect(isAllowedRequest('ws://127.0.0.1:9000/', dir, loc)).toBe(false);
+  it('requests: app://renderer/ only (no file:// at all), the dev server only in development', () => {
+    expect(isAllowedRequest('app://renderer/assets/index.js', loc)).toBe(true);
+    expect(isAllowedRequest('app://other/assets/index.js', loc)).toBe(false);
+    expect(isAllowedRequest('file:///opt/easyquant/resources/app/out/renderer/assets/index.js', loc)).toBe(false);
+    expect(isAllowedRequest('file:///etc/passwd', loc)).toBe(false);
+    expect(isAllowedRequest('ws://127.0.0.1:9000/', loc)).toBe(false);
+    expect(isAllowedRequest('ws://localhost:5173/', dev)).toBe(true);
+    expect(isAllowedRequest('data:image/png;base64,AA==', loc)).toBe(true);
   });
 
   it("the renderer's CSP allows no plugins, no <base>, no form posts and no WebSocket to other ports", () => {

@@ -12,15 +12,15 @@ import { createDispatcher } from '../../src-main/app/dispatch.js';
 import { AppService } from '../../src-main/app/app-service.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-ipc-'));
-const svc = new AppService({ dataRoot: root, mode: 'desktop', secrets: { encrypt: (s) => Buffer.from(`enc:${Buffer.from(s).toString('base64')}`) } });
+const svc = new AppService({ dataRoot: root, mode: 'desktop', secrets: { encrypt: (s) => Buffer.from(`enc:${Buffer.from(s).toString('base64')}`), decrypt: (b) => Buffer.from(b.toString().slice(4), 'base64').toString() } });
 afterAll(async () => {
   await svc.close();
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-const loc = rendererLocation('/app/out/renderer');
+const loc = rendererLocation();
 type FakeEvent = { senderFrame: { url: string; parent: null | object } };
-const trusted: FakeEvent = { senderFrame: { url: loc.fileUrl + '#/', parent: null } };
+const trusted: FakeEvent = { senderFrame: { url: loc.appUrl + '#/', parent: null } };
 const check = (e: unknown) => {
   const f = (e as FakeEvent).senderFrame;
   if (f.parent !== null || !isAppUrl(f.url, loc)) throw new Error(`IPC refused: untrusted sender ${f.url}`);
@@ -58,7 +58,7 @@ describe('IPC validation', () => {
   });
 
   it('calls from an untrusted frame are refused', async () => {
-    for (const ev of [{ senderFrame: { url: 'https://evil.example/', parent: null } }, { senderFrame: { url: loc.fileUrl, parent: {} } }]) {
+    for (const ev of [{ senderFrame: { url: 'https://evil.example/', parent: null } }, { senderFrame: { url: loc.appUrl, parent: {} } }]) {
       const r = await handle(ev, { method: 'projects.list', params: {} });
       expect(r).toMatchObject({ ok: false, error: { code: 'bad_request' } });
       if (!r.ok) expect(r.error.message).toMatch(/IPC refused: untrusted sender/);

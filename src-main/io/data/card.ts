@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { notRegularKind } from '../file-kind.js';
 import {
   CHANNEL_ORDER_NAMES,
   type ChannelOrderName,
@@ -306,6 +307,7 @@ export function readCard(file: string): Card {
   try {
     const st = fs.statSync(file);
     if (st.isDirectory()) throw new CardError(`${where}: is a folder; ${EXPECTED}`);
+    if (!st.isFile()) throw new CardError(`${where}: is ${notRegularKind(st)}; ${EXPECTED}`);
     if (st.size > MAX_CARD_BYTES) throw new CardError(`${where}: is ${(st.size / (1024 * 1024)).toFixed(1)} MiB; ${EXPECTED}, a small JSON file`);
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {

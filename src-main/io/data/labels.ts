@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { notRegularKind } from '../file-kind.js';
 import type { Card } from './card.js';
 
 /** 'given': an explicit labels file (--labels); 'data-folder': labels.tsv in the image folder; 'mnist': the idx labels file. */
@@ -79,8 +80,11 @@ export function readLabels(file: string): Labels {
   const abs = path.resolve(file);
   let text: string;
   try {
+    const st = fs.statSync(abs);
+    if (!st.isFile()) throw new LabelsError(`${abs}: is ${notRegularKind(st)}, not a labels file (a labels.tsv text file is expected)`);
     text = fs.readFileSync(abs, 'utf8');
   } catch (e) {
+    if (e instanceof LabelsError) throw e;
     throw new LabelsError(`${abs}: cannot read labels file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseLabels(text, abs);

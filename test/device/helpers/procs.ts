@@ -1,6 +1,7 @@
 /** Process helpers for the simulator: descendants of a pid we started, waiting for a condition. */
 import fs from 'node:fs';
 import net from 'node:net';
+import { scaled } from './timeouts.js';
 
 /** pids of every descendant of `pid` (from /proc). */
 export function descendants(pid: number): number[] {
@@ -37,9 +38,10 @@ export function killQuietly(pid: number, sig: NodeJS.Signals = 'SIGKILL'): void 
 }
 
 export async function waitUntil(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
+  const limit = scaled(timeoutMs);
+  const end = Date.now() + limit;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`simulator: timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`simulator: timed out waiting for ${what} (${limit} ms)`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -7,7 +7,9 @@
  *     under qemu-aarch64-static with the board's CPU model (cortex-a53: no dotprod,
  *     cortex-a76: dotprod), `uname -m` answers aarch64, SFTP is OpenSSH's sftp-server;
  *   - inside the namespace, <root>/tiny is a 256 KiB tmpfs (full-disk faults) and <root>/ro a
- *     read-only bind mount (write-permission faults).
+ *     read-only bind mount (write-permission faults);
+ *   - `passphrase`: the client key is protected by it; `password`: root may also log in with
+ *     it (a bind-mounted /etc/shadow inside the namespace, the host's file is never changed).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -49,7 +51,7 @@ fi
 exec /bin/bash -c "$cmd"
 `;
 
-export async function startSshBoard(o: { cpu: 'cortex-a53' | 'cortex-a76' }): Promise<SshBoard> {
+export async function startSshBoard(o: { cpu: 'cortex-a53' | 'cortex-a76'; passphrase?: string; password?: string }): Promise<SshBoard> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-sshboard-'));
   const dir = path.join(root, 'board');
   fs.mkdirSync(dir);
@@ -58,7 +60,14 @@ export async function startSshBoard(o: { cpu: 'cortex-a53' | 'cortex-a76' }): Pr
   const hostKey = path.join(root, 'host_key');
   const keyPath = path.join(root, 'client_key');
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
-  sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyPath]);
+  sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', o.passphrase ?? '', '-f', keyPath]);
+  const shadow = path.join(root, 'shadow');
+  if (o.password !== undefined) {
+    const hash = spawnSync('openssl', ['passwd', '-6', '-stdin'], { input: o.password, encoding: 'utf8' });
+    if (hash.status !== 0) throw new Error(`openssl passwd failed: ${hash.stderr}`);
+    const lines = fs.readFileSync('/etc/shadow', 'utf8').split('\n').map((l) => (l.startsWith('root:') ? l.split(':').map((f, i) => (i === 1 ? hash.stdout.trim() : f)).join(':') : l));
+    fs.writeFileSync(shadow, lines.join('\n'), { mode: 0o600 });
+  }
   fs.copyFileSync(`${keyPath}.pub`, path.join(root, 'authorized_keys'));
   const wrapper = path.join(root, 'board-shell.sh');
   fs.writeFileSync(wrapper, WRAPPER, { mode: 0o755 });
@@ -74,9 +83,9 @@ export async function startSshBoard(o: { cpu: 'cortex-a53' | 'cortex-a76' }): Pr
       `AuthorizedKeysFile ${path.join(root, 'authorized_keys')}`,
       'StrictModes no',
       'UsePAM no',
-      'PasswordAuthentication no',
+      `PasswordAuthentication ${o.password !== undefined ? 'yes' : 'no'}`,
       'KbdInteractiveAuthentication no',
-      'PermitRootLogin prohibit-password',
+      `PermitRootLogin ${o.password !== undefined ? 'yes' : 'prohibit-password'}`,
       `SetEnv EQ_BOARD_CPU=${o.cpu}`,
       `ForceCommand ${wrapper}`,
       'Subsystem sftp /usr/lib/openssh/sftp-server',
@@ -91,6 +100,7 @@ export async function startSshBoard(o: { cpu: 'cortex-a53' | 'cortex-a76' }): Pr
     `mount -t tmpfs -o size=256k tmpfs ${q(path.join(root, 'tiny'))}`,
     `mount --bind ${q(path.join(root, 'ro'))} ${q(path.join(root, 'ro'))}`,
     `mount -o remount,bind,ro ${q(path.join(root, 'ro'))}`,
+    ...(o.password !== undefined ? [`mount --bind ${q(shadow)} /etc/shadow`] : []),
     `exec /usr/sbin/sshd -D -e -f ${q(cfg)}`,
   ].join(' && ');
   let proc: ChildProcess;
