@@ -9,11 +9,12 @@ const dev = rendererLocation(new URL('http://localhost:5173/'));
 
 describe('Electron shell: permissions', () => {
   it('only notifications (finished jobs), and only for the app page', () => {
-    const app = 'file:///opt/easyquant/resources/app/out/renderer/index.html#/results';
+    const app = 'app://renderer/index.html#/results';
     expect(isAllowedPermission('notifications', app, loc)).toBe(true);
     for (const p of ['media', 'geolocation', 'clipboard-read', 'openExternal']) expect(isAllowedPermission(p, app, loc)).toBe(false);
     expect(isAllowedPermission('notifications', 'https://example.com/', loc)).toBe(false);
     expect(isAllowedPermission('notifications', undefined, loc)).toBe(false);
+    expect(isAllowedPermission('notifications', 'file:///opt/easyquant/resources/app/out/renderer/index.html', loc)).toBe(false);
   });
 });
 
