@@ -78,4 +78,42 @@ EQ_TEST(x86_output_stages_match_scalar) {
   }
 }
 
+#if defined(EQ_HAVE_AVX512VNNI)
+// The AVX-512 int8 output stage against the scalar one: masked row tails (np % 16), clamps to a
+// ReLU range and to ±qmax for INT8 and INT7, exact .5 ties, and the overflow report.
+EQ_TEST(x86_avx512_output_stage_matches_scalar) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
+  eqtest::Rng r(79);
+  for (size_t np : {1, 5, 15, 16, 17, 31, 32, 33, 49, 169, 196}) {
+    const size_t nc = 5;
+    std::vector<int32_t> acc(nc * np), bias(nc);
+    std::vector<float> mult(nc);
+    std::vector<double> tap_mult(nc, 1.0);
+    for (auto& a : acc) a = r.Uniform(-2000000, 2000000);
+    for (size_t c = 0; c < nc; c++) {
+      bias[c] = r.Uniform(-50000, 50000);
+      mult[c] = static_cast<float>(r.Uniform(1, 1000)) / 8192.0f;  // many exact .5 products
+    }
+    for (int32_t qmax : {127, 63})
+      for (int32_t lo : {-qmax, 0}) {
+        OutputStage s{bias.data(), mult.data(), tap_mult.data(), lo, qmax, false, 0, 0};
+        // a channel offset and a row pitch wider than np, as the GEMM column blocks use
+        std::vector<int8_t> w8((nc + 1) * (np + 3) + 16, 0x5a), g8 = w8;
+        size_t b1 = 0, b2 = 0;
+        EQ_EXPECT(OutputStageS8(acc.data(), np, 1, nc, 2, np, s, w8.data(), np + 3, 1, nullptr, &b1));
+        EQ_EXPECT(OutputStageS8Avx512(acc.data(), np, 1, nc, 2, np, s, g8.data(), np + 3, 1, nullptr, &b2));
+        EQ_EXPECT(w8 == g8) << "np=" << np << " qmax=" << qmax << " lo=" << lo;
+      }
+    std::vector<int32_t> big(acc);
+    big[3 * np + np - 1] = 2147483000;  // overflow in the last (tail) lane of channel 3
+    std::vector<int32_t> b2v(bias);
+    b2v[3] = 100000;
+    OutputStage s{b2v.data(), mult.data(), tap_mult.data(), -127, 127, false, 0, 0};
+    std::vector<int8_t> o8(nc * np);
+    size_t bad = 99;
+    EQ_EXPECT(!OutputStageS8Avx512(big.data(), np, 0, nc, 0, np, s, o8.data(), np, 1, nullptr, &bad) && bad == 3) << "np=" << np;
+  }
+}
+#endif
+
 #endif

@@ -75,6 +75,9 @@ MaxPoolFn SelectMaxPool(Isa isa) {
 }
 
 OutputStageS8Fn SelectOutputStageS8(Isa isa) {
+#if defined(EQ_HAVE_AVX512VNNI)
+  if (Allowed(Isa::kAvx512Vnni, isa)) return OutputStageS8Avx512;
+#endif
 #if defined(EQ_HAVE_AVX2)
   if (Allowed(Isa::kAvx2, isa)) return OutputStageS8Avx2;
 #endif

@@ -38,6 +38,11 @@ void Im2ColS8Block(const int8_t* x, const LinearGeom& g, uint32_t group, size_t 
           std::memset(out + xa, 0, static_cast<size_t>(a) - xa);
           if (g.sw == 1) {
             std::memcpy(out + a, src + a + off_x, static_cast<size_t>(b - a));
+          } else if (g.sw == 2) {  // constant stride: the compiler vectorises it (stem convs)
+            const int8_t* sp = src + a * 2 + off_x;
+            int8_t* op = out + a;
+            const size_t n = static_cast<size_t>(b - a);
+            for (size_t i = 0; i < n; i++) op[i] = sp[2 * i];
           } else {
             const int8_t* sp = src + a * g.sw + off_x;
             for (int64_t ox = a; ox < b; ox++, sp += g.sw) out[ox] = *sp;
