@@ -71,6 +71,8 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
     'results.images': (p) => svc.reviewImages(p.projectId, p.runId, p.limit),
     'model.graph': (p) => svc.modelGraph(p.projectId, p.collapse),
     'model.size': (p) => svc.modelSize(p.projectId, p.runId),
+    'precision.get': (p) => svc.getLayerPrecision(p.projectId),
+    'precision.set': (p) => svc.setLayerPrecision(p.projectId, p.layers),
   };
 
   return async (method, params) => {

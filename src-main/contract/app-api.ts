@@ -64,6 +64,8 @@ export interface ApiResults {
   'results.images': ImageReviewInfo;
   'model.graph': GraphInfo;
   'model.size': ModelSizeInfo;
+  'precision.get': import('./app-types.js').LayerPrecisionMap;
+  'precision.set': import('./app-types.js').LayerPrecisionMap;
 }
 
 export type { ApiMethod, ApiParams };

@@ -90,6 +90,10 @@ export const API_SCHEMAS = {
   'results.images': z.object({ projectId: id, runId: id, limit: z.number().int().min(1).max(10000).default(200) }).strict(),
   'model.graph': z.object({ projectId: id, collapse: z.boolean().default(false) }).strict(),
   'model.size': z.object({ projectId: id, runId: id.optional() }).strict(),
+  'precision.get': z.object({ projectId: id }).strict(),
+  'precision.set': z
+    .object({ projectId: id, layers: z.record(z.string().min(1).max(500), z.enum(['fp32', 'int8', 'int7'])).refine((m) => Object.keys(m).length <= 10000, 'at most 10000 layers') })
+    .strict(),
 } as const;
 
 export type ApiMethod = keyof typeof API_SCHEMAS;

@@ -12,6 +12,7 @@ import { readEqm } from '../../src-main/core/eqm/read-eqm.js';
 import { loadModel } from '../../src-main/io/model-file.js';
 import { calibrate } from '../../src-main/pipeline/calib/calibrate.js';
 import { DEFAULT_SETTINGS } from '../../src-main/core/calib/settings.js';
+import { planQuantization } from '../../src-main/core/quant/plan.js';
 import { lowerToIntProgram } from '../../src-main/core/engine/lower.js';
 import { parseScalesJson, writeScalesJson } from '../../src-main/io/scales-json.js';
 import type { LayerPrecisionMap } from '../../src-main/core/quant/layer-precision.js';
@@ -30,6 +31,8 @@ describeShared('per-layer precision on squeezenet1.1', () => {
     const dims = model.graph.inputs[0]!.dims;
     const ds = await openDataset(IMAGENET_DIR, { spec: cardToSpec(readCard(cardPath('squeezenet1.1'))), inputDims: dims, limit: 4 });
     const inputs = [(await ds.load(0))!, (await ds.load(1))!, (await ds.load(3))!];
+    // beyond the calibrated range: every clamp (INT7 at 63, INT8 at 127) is hit
+    inputs.push(inputs[2]!.map((v) => v * 3));
     return { model, dims, inputs };
   }
   const settings = { ...DEFAULT_SETTINGS, method: 'minmax' as const, bits: 8 };
@@ -37,6 +40,8 @@ describeShared('per-layer precision on squeezenet1.1', () => {
   it('mixed FP32 / INT7 / INT8 runs bit-exactly natively and the files carry the choice', async () => {
     const { model, dims, inputs } = await setup();
     const res = await calibrate(model, inputs.slice(0, 2), dims, settings, { layerPrecision: MIXED });
+    // compile takes the full plan (as `runtime compile` does): FP32 layers have no scales
+    expect(Buffer.from(compileEqm(model.graph, planQuantization(model.graph), res.table)).equals(Buffer.from(compileEqm(model.graph, res.plan, res.table)))).toBe(true);
     const names = res.table.layers.map((l) => l.name);
     for (const fp of ['Conv_3', 'Conv_12', 'Conv_61']) expect(names).not.toContain(fp);
     const bitsOf = (n: string) => res.table.layers.find((l) => l.name === n)!.bits ?? res.table.bits;

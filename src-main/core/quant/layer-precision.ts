@@ -6,8 +6,9 @@
  */
 import { qmaxForBits } from './scale-table.js';
 
-export type LayerPrecision = 'fp32' | 'int8' | 'int7';
-export type LayerPrecisionMap = Record<string, LayerPrecision>;
+import type { LayerPrecision, LayerPrecisionMap } from '../../contract/app-types.js';
+
+export type { LayerPrecision, LayerPrecisionMap };
 
 const WORDS: Record<string, LayerPrecision> = { fp32: 'fp32', float: 'fp32', '32': 'fp32', int8: 'int8', '8': 'int8', int7: 'int7', '7': 'int7' };
 
