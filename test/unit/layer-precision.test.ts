@@ -14,6 +14,8 @@ import { crc32 } from '../../src-main/core/eqm/crc32.js';
 import { Section } from '../../src-main/core/eqm/format.js';
 import { parseLayerBitsJson, parseLayerBitsSpec } from '../../src-main/core/quant/layer-precision.js';
 import { parseScalesJson, writeScalesJson } from '../../src-main/io/scales-json.js';
+import { parseTrtCache, trtScaleFromOurs, writeTrtCache } from '../../src-main/core/export/trt-cache.js';
+import { buildQdqGraph } from '../../src-main/core/export/qdq-onnx.js';
 import { randomInputs, runReference, tinyModelBytes } from '../helpers/native-models.js';
 
 it('parses --layer-bits specs and JSON maps, naming what is wrong', () => {
@@ -38,6 +40,15 @@ it('tiny CNN: FP32 / INT7 / INT8 layers reach the table, the integer program and
   expect(res.table.tensorBits).toMatchObject({ x: 7, p1: 7 });
   const back = parseScalesJson(writeScalesJson(res.table), 's.json');
   expect(back).toEqual(res.table);
+
+  // TensorRT: each tensor's amax uses its own qmax; QDQ: FP32 layers keep float weights, INT7 inputs clip at 63
+  const trt = parseTrtCache(writeTrtCache(back)).scales;
+  expect(trt.get('x')).toBe(Math.fround(trtScaleFromOurs(back.tensors['x']!, 63)));
+  const qdq = buildQdqGraph(model.graph, back);
+  const conv5 = qdq.nodes.find((n) => n.name === 'conv5')!;
+  expect(qdq.initializers.get(conv5.inputs[1]!)!.dtype).toBe('float32');
+  const clipX = qdq.nodes.find((n) => n.op === 'Clip' && n.inputs[0] === 'x')!;
+  expect(qdq.initializers.get(clipX.inputs[2]!)!.data[0]).toBe(Math.fround(63 * Math.fround(1 / back.tensors['x']!)));
 
   const prog = lowerToIntProgram(model.graph, res.plan, back);
   expect(prog.ops.some((o) => o.kind === 'float' && o.node.name === 'conv5')).toBe(true);
