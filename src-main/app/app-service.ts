@@ -11,6 +11,7 @@ import path from 'node:path';
 import { runLabel, ProjectStore } from '../store/project-store.js';
 import { deployHome } from '../store/deploy-home.js';
 import type { DeviceResultInfo } from '../store/device-results-table.js';
+import type { LayerPrecisionMap } from '../contract/app-types.js';
 import { CalibrationRunner } from './calibration.js';
 import type { ProfileJobResult } from './deploy-backend.js';
 import { deployAvailability } from './deploy-bridge.js';
@@ -541,6 +542,15 @@ export class AppService {
 
   listProfiles(projectId: string): ProfileInfo[] {
     return this.store.listProfiles(projectId);
+  }
+
+  /** The project's per-layer precision; the next calibration (and so its compile and exports) uses it. */
+  getLayerPrecision(projectId: string): LayerPrecisionMap {
+    return this.store.getLayerPrecision(projectId);
+  }
+
+  setLayerPrecision(projectId: string, layers: LayerPrecisionMap): LayerPrecisionMap {
+    return this.store.setLayerPrecision(projectId, layers);
   }
 
   /** Profile results of one board, from the app and from `easyquant profile`, newest first. */

@@ -99,6 +99,7 @@ export class CalibrationRunner {
           out: run.artifactDir,
           formats: ['scales', 'ncnn', 'trt', 'qdq'],
           settings,
+          layerPrecision: this.store.getLayerPrecision(run.projectId),
         },
       },
       onProgress,

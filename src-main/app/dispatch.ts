@@ -71,6 +71,8 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
     'files.list': (p) => svc.listFiles(p.path),
     'bench.host': (p) => svc.hostBench(p),
     'projects.setModel': (p) => svc.setModel(p.projectId, p.model, p.card),
+    'precision.get': (p) => svc.getLayerPrecision(p.projectId),
+    'precision.set': (p) => svc.setLayerPrecision(p.projectId, p.layers),
   };
 
   return async (method, params) => {

@@ -16,6 +16,7 @@ import { printInspect, printEval } from './tables.js';
 import { int, num, shape } from './parse.js';
 import { EXAMPLES, examples } from './examples.js';
 import { limitsFrom, maxActivationOption, maxGmacsOption } from './limit-options.js';
+import { layerPrecisionFrom } from '../pipeline/layer-bits.js';
 
 /** The package version (package.json two folders up from src-main/cli). */
 function packageVersion(): string {
@@ -153,6 +154,8 @@ function buildOwnCommands(): Command {
       .option('--quiet', 'no progress bar')
       .addOption(maxGmacsOption())
       .addOption(maxActivationOption())
+      .option('--layer-bits <map>', 'per-layer precision, e.g. conv1=fp32,fire2/squeeze1x1=7 (fp32, int8/8, int7/7; others use --bits)')
+      .option('--layer-bits-file <file>', 'per-layer precision as JSON { "layer": "fp32" | "int8" | "int7" } (--layer-bits entries win)')
       .addHelpText('after', examples(EXAMPLES.calibrate)),
   ).action(async (o: PreOpts & Record<string, unknown>) => {
     // Ctrl-C / SIGTERM: stop the calibration (within a second), leave no output folder
@@ -180,6 +183,7 @@ function buildOwnCommands(): Command {
         calibImages: o.calib as number,
         out: o.out as string,
         limits: limitsFrom(o),
+        layerPrecision: layerPrecisionFrom(o.layerBits as string | undefined, o.layerBitsFile as string | undefined),
       },
       o.progressJson ? (e) => process.stderr.write(`${JSON.stringify(e)}\n`) : createProgressBar(!o.quiet),
       () => stop,

@@ -69,6 +69,8 @@ export interface ApiResults {
   'files.list': FileListing;
   'bench.host': HostBenchInfo;
   'projects.setModel': ProjectSummary;
+  'precision.get': import('./app-types.js').LayerPrecisionMap;
+  'precision.set': import('./app-types.js').LayerPrecisionMap;
 }
 
 export type { ApiMethod, ApiParams };

@@ -76,6 +76,10 @@ export const API_SCHEMAS = {
     })
     .strict(),
   'projects.setModel': z.object({ projectId: id, model: filePath, card: filePath.optional() }).strict(),
+  'precision.get': z.object({ projectId: id }).strict(),
+  'precision.set': z
+    .object({ projectId: id, layers: z.record(z.string().min(1).max(500), z.enum(['fp32', 'int8', 'int7'])).refine((m) => Object.keys(m).length <= 10000, 'at most 10000 layers') })
+    .strict(),
 } as const;
 
 export type ApiMethod = keyof typeof API_SCHEMAS;

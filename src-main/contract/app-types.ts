@@ -11,6 +11,9 @@ import type { ProfileResult } from './bench-report.js';
 export type { CalibMethodName, PreprocessForm, ProfileResult, RunLayer, RunProgress };
 export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 export type ExportFormatName = 'scales' | 'ncnn' | 'trt' | 'qdq' | 'eqm';
+/** per-layer precision: layers not in the map use the run's bits */
+export type LayerPrecision = 'fp32' | 'int8' | 'int7';
+export type LayerPrecisionMap = Record<string, LayerPrecision>;
 
 export interface ProjectSummary {
   id: string;

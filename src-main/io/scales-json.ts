@@ -63,6 +63,7 @@ function layerJson(l: LayerScales, indent: string): string {
     `${i2}"weight_scales": [${l.weightScales.map(num).join(', ')}]`,
   ];
   if (l.cosine !== undefined) lines.push(`${i2}"cosine": ${num(l.cosine)}`);
+  if (l.bits !== undefined) lines.push(`${i2}"bits": ${l.bits}`);
   return `${indent}{\n${lines.join(',\n')}\n${indent}}`;
 }
 
@@ -88,6 +89,14 @@ function checkWritable(table: ScaleTable): void {
     if (l.cosine !== undefined && !Number.isFinite(l.cosine)) fail(`layers[${i}] '${l.name}' cosine`, `not a finite number: ${l.cosine}`);
   });
   for (const [k, v] of Object.entries(table.tensors)) pos(`tensors['${k}']`, v);
+  const bitsOk = (field: string, b: number) => {
+    if (!Number.isInteger(b) || b < 2 || b > 8) fail(field, `expected an integer from 2 to 8, got ${b}`);
+  };
+  table.layers.forEach((l, i) => l.bits !== undefined && bitsOk(`layers[${i}] '${l.name}' bits`, l.bits));
+  for (const [k, b] of Object.entries(table.tensorBits ?? {})) {
+    bitsOk(`tensor_bits['${k}']`, b);
+    if (table.tensors[k] === undefined) fail(`tensor_bits['${k}']`, 'the tensor has no scale in tensors');
+  }
 }
 
 /** Serialises a ScaleTable as scales.json text (stable key order, one layer per block). */
@@ -109,6 +118,9 @@ export function writeScalesJson(table: ScaleTable): string {
       ? `  "tensors": {}`
       : `  "tensors": {\n${tensorEntries.map(([k, v]) => `    ${str(k)}: ${num(v)}`).join(',\n')}\n  }`,
   ];
+  // per-layer precision only: a uniform table keeps the exact bytes it had before the field existed
+  const tensorBits = Object.entries(table.tensorBits ?? {});
+  if (tensorBits.length > 0) parts.push(`  "tensor_bits": {\n${tensorBits.map(([k, v]) => `    ${str(k)}: ${v}`).join(',\n')}\n  }`);
   return `{\n${parts.join(',\n')}\n}\n`;
 }
 
@@ -225,6 +237,11 @@ export function parseScalesJson(text: string, file: string): ScaleTable {
       }
       layer.cosine = cos;
     }
+    const lb = lj['bits'];
+    if (lb !== undefined) {
+      if (typeof lb !== 'number' || !Number.isInteger(lb) || lb < 2 || lb > 8) return err(`${where}.bits`, `expected an integer from 2 to 8, got ${describe(lb)}`);
+      if (lb !== bits) layer.bits = lb;
+    }
     layers.push(layer);
   });
 
@@ -235,6 +252,16 @@ export function parseScalesJson(text: string, file: string): ScaleTable {
     if (k.length === 0) return err('tensors', 'empty tensor name');
     tensors[k] = getScale(v, `tensors['${k}']`);
   }
+  const tbJ = root['tensor_bits'];
+  let tensorBits: Record<string, number> | undefined;
+  if (tbJ !== undefined) {
+    if (!isObject(tbJ)) return err('tensor_bits', `expected an object {tensor name: bits}, got ${describe(tbJ)}`);
+    for (const [k, v] of Object.entries(tbJ)) {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 2 || v > 8) return err(`tensor_bits['${k}']`, `expected an integer from 2 to 8, got ${describe(v)}`);
+      if (tensors[k] === undefined) return err(`tensor_bits['${k}']`, 'the tensor has no scale in tensors');
+      if (v !== bits) (tensorBits ??= {})[k] = v;
+    }
+  }
 
   return {
     bits,
@@ -244,6 +271,7 @@ export function parseScalesJson(text: string, file: string): ScaleTable {
     modelFile,
     layers,
     tensors,
+    ...(tensorBits ? { tensorBits } : {}),
     settings: settings as Record<string, unknown>,
     createdAt,
   };

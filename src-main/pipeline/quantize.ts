@@ -18,6 +18,7 @@ import { checkModelMatches, readScalesJson, writeScalesJson } from '../io/scales
 
 export { readScalesJson };
 import { writeTrtCache } from '../core/export/trt-cache.js';
+import type { LayerPrecisionMap } from '../core/quant/layer-precision.js';
 import { planQuantization, type NodeReport } from '../core/quant/plan.js';
 import type { ScaleTable } from '../core/quant/scale-table.js';
 import { writeDirAtomically, writeFileAtomically } from '../io/atomic-write.js';
@@ -87,6 +88,8 @@ export interface CalibrateRequest extends ModelSource, DataSource {
   calibImages: number;
   out: string;
   formats?: ExportFormat[];
+  /** per-layer FP32 / INT8 / INT7 (layers not named use settings.bits) */
+  layerPrecision?: LayerPrecisionMap;
 }
 
 export interface CalibrateResponse {
@@ -152,7 +155,7 @@ export async function runCalibration(req: CalibrateRequest, onProgress?: Progres
   if (indices.length < req.calibImages) warn(`only ${indices.length} readable images for calibration (asked for ${req.calibImages})`);
   const samples: Float32Array[] = [];
   for (const i of indices) samples.push((await ds.load(i))!);
-  const res = await calibrate(p.model, samples, p.inputDims, settings, { onProgress, shouldStop, warn });
+  const res = await calibrate(p.model, samples, p.inputDims, settings, { onProgress, shouldStop, warn, layerPrecision: req.layerPrecision });
   let files: Record<string, string> = {};
   const out = path.resolve(req.out);
   await writeDirAtomically(out, async (tmp) => {

@@ -162,6 +162,19 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'per-layer precision of a project',
+    // layers not listed use the run's bits; the next calibration, compile and export follow it
+    sql: `
+      CREATE TABLE layer_precision (
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        layer TEXT NOT NULL,
+        precision TEXT NOT NULL CHECK (precision IN ('fp32', 'int8', 'int7')),
+        PRIMARY KEY (project_id, layer)
+      );
+    `,
+  },
 
 ];
 

@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
+  LayerPrecisionMap,
   DatasetInfo,
   DeviceConfig,
   DeviceInfo,
@@ -37,6 +38,7 @@ import * as deviceResults from './device-results-table.js';
 import * as datasets from './datasets-table.js';
 import * as exportsTable from './exports-table.js';
 import { newId } from './ids.js';
+import * as layerPrecision from './layer-precision-table.js';
 import * as profiles from './profiles-table.js';
 import * as projects from './projects-table.js';
 import * as resultImages from './result-images-table.js';
@@ -295,6 +297,19 @@ export class ProjectStore {
 
   removeDevice(id: string): void {
     if (!devices.deleteDevice(this.db, id)) throw new StoreError(`no device with id ${id}`);
+  }
+
+  // ---------------------------------------------------------------- per-layer precision
+
+  getLayerPrecision(projectId: string): LayerPrecisionMap {
+    this.getProject(projectId);
+    return layerPrecision.getLayerPrecision(this.db, projectId);
+  }
+
+  setLayerPrecision(projectId: string, map: LayerPrecisionMap): LayerPrecisionMap {
+    this.getProject(projectId);
+    layerPrecision.setLayerPrecision(this.db, projectId, map);
+    return this.getLayerPrecision(projectId);
   }
 
   // ---------------------------------------------------------------- profiles

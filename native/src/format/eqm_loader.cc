@@ -248,8 +248,11 @@ class Loader {
     for (uint32_t k = 0; k < n; k++) {
       Op& op = model_->ops[k];
       const uint8_t kind = r.U8("op kind");
-      r.Skip(3, "reserved");
+      const uint8_t op_qmax = r.U8("op qmax");  // 0: the model's qmax (files before per-op precision)
+      r.Skip(2, "reserved");
       std::string where = "op " + to_string(k);
+      if (op_qmax > 127) return InvalidFile(where + ": op qmax " + to_string(op_qmax) + " is out of range");
+      op.qmax = op_qmax == 0 ? model_->qmax : op_qmax;
       if (!ReadString(r, &op.name)) return r.ok() ? InvalidFile(where + ": name outside the strings section or too long") : Truncated(r, where);
       const OpDef* def = FindOpDef(kind);
       if (!def) return InvalidFile(where + ": unknown op kind " + to_string(kind));

@@ -130,6 +130,8 @@ struct Op {
   float mult_a = 0.f, mult_b = 0.f;       // qadd
   int32_t lo = 0, hi = 0;                 // qadd
   FloatNode fn;
+  // int8 clamp of the output (and |w| bound of qlinear); the model qmax unless the record sets it
+  int32_t qmax = 127;
   uint64_t work = 0;  // estimated multiply-adds / taps
 };
 

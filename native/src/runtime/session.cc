@@ -99,6 +99,17 @@ Status Session::PrepareLayers(const SessionOptions& options) {
   const bool force = !forced.empty() && forced != "auto";
   layers_.resize(m.ops.size());
   profile_.resize(m.ops.size());
+  // bound[t]: the largest |q| an int8 tensor can hold (its producer's clamp; pooling, relu and
+  // reshape pass their input's bound on), so a mixed INT7/INT8 model picks the INT7 kernels
+  // only where both the weights and the input stay within 63
+  std::vector<int32_t> bound(m.tensors.size(), 127);
+  for (size_t k = 0; k < m.ops.size(); k++) {
+    const Op& op = m.ops[k];
+    if (op.output >= 0) {
+      const bool pass = op.kind == OpKind::kQMaxPool || op.kind == OpKind::kQRelu || op.kind == OpKind::kQReshape;
+      bound[op.output] = pass && !op.inputs.empty() && op.inputs[0] >= 0 ? bound[op.inputs[0]] : op.qmax;
+    }
+  }
   for (size_t k = 0; k < m.ops.size(); k++) {
     const Op& op = m.ops[k];
     OpProfile& prof = profile_[k];
@@ -108,6 +119,9 @@ Status Session::PrepareLayers(const SessionOptions& options) {
     if (op.kind == OpKind::kFloat) prof.kernel = "fp32:" + op.fn.op_type;
     else if (op.kind != OpKind::kQLinear) prof.kernel = std::string("int8:") + OpKindName(op.kind);
     if (op.kind != OpKind::kQLinear) continue;
+    int32_t w_bound = op.qmax;
+    if (w_bound > 63 && std::all_of(op.ql.weights.begin(), op.ql.weights.end(), [](int8_t w) { return w >= -63 && w <= 63; })) w_bound = 63;
+    const int32_t kernel_qmax = std::max(w_bound, bound[op.inputs[0]]);
     std::vector<LinearAlgo> cands = LinearLayer::Candidates(op.ql);
     if (force) {
       if (std::find(cands.begin(), cands.end(), forced_algo) != cands.end()) cands = {forced_algo};
@@ -119,7 +133,7 @@ Status Session::PrepareLayers(const SessionOptions& options) {
     double best_us = 0;
     for (LinearAlgo a : cands) {
       std::unique_ptr<LinearLayer> l;
-      EQ_RETURN_IF_ERROR(LinearLayer::Prepare(op.ql, op.name, isa_, m.qmax, a, &l));
+      EQ_RETURN_IF_ERROR(LinearLayer::Prepare(op.ql, op.name, isa_, kernel_qmax, a, &l));
       if (cands.size() == 1) {
         best = std::move(l);
         break;

@@ -18,7 +18,8 @@
 import type { Node } from '../graph/ir.js';
 import type { LinearGeom } from '../quant/linear-geom.js';
 
-export type IntOp =
+/** qmax: the int8 clamp of this op (per-layer precision); absent → the program's qmax */
+export type IntOp = (
   | { kind: 'quantize'; input: string; output: string; scale: number }
   | { kind: 'dequantize'; input: string; output: string; scale: number }
   | { kind: 'requantize'; input: string; output: string; mult: number }
@@ -47,7 +48,8 @@ export type IntOp =
   | { kind: 'qavgpool'; node: Node; input: string; output: string; inScale: number; outScale: number; outDims: number[] }
   | { kind: 'qconcat'; inputs: string[]; output: string; axis: number; mults: number[]; outDims: number[] }
   | { kind: 'qadd'; a: string; b: string; output: string; multA: number; multB: number; lo: number; hi: number }
-  | { kind: 'float'; node: Node; inputs: string[] };
+  | { kind: 'float'; node: Node; inputs: string[] }
+) & { qmax?: number };
 
 export interface IntProgram {
   qmax: number;

@@ -29,6 +29,9 @@ export function runIntProgram(graph: Graph, prog: IntProgram, input: Float32Arra
     setF: (n, t) => fl.set(n, t),
     setI: (n, v) => iv.set(n, v),
   };
-  for (const op of prog.ops) opDef(op.kind).run(op, ctx);
+  for (const op of prog.ops) {
+    ctx.qmax = op.qmax ?? prog.qmax;
+    opDef(op.kind).run(op, ctx);
+  }
   return { outputs: prog.outputs.map((o) => getF(o) as FloatTensor) };
 }

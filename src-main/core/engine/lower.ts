@@ -5,7 +5,7 @@ import type { Graph, Node } from '../graph/ir.js';
 import { quantizeWeights } from '../quant/fake-quant-layer.js';
 import type { QuantPlan } from '../quant/plan.js';
 import { rne } from '../quant/rounding.js';
-import type { ScaleTable } from '../quant/scale-table.js';
+import { layerQmax, tensorQmax, type ScaleTable } from '../quant/scale-table.js';
 import type { IntOp, IntProgram } from './int-program.js';
 
 const f32 = Math.fround;
@@ -13,6 +13,10 @@ const INT32_MAX = 2147483647;
 
 export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTable): IntProgram {
   const qmax = table.qmax;
+  // per-layer precision: an op clamps to its output tensor's qmax (tensor_bits), a layer's
+  // weights to its own; a uniform table leaves every op at the program's qmax
+  const tq = (t: string) => tensorQmax(table, t);
+  const withQ = (op: IntOp, q: number): IntOp => (q === qmax ? op : { ...op, qmax: q });
   const ops: IntOp[] = [];
   const intScales = new Map<string, number>();
   /** tensor → (scale → int8 value name) */
@@ -43,8 +47,8 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
     if (have) return have;
     const name = m && m.size > 0 ? `${t}::q${uid++}` : `${t}::q`;
     const other = anyInt(t);
-    if (other && !floatAvail.has(t)) ops.push({ kind: 'requantize', input: other[1], output: name, mult: f32(scale / other[0]) });
-    else ops.push({ kind: 'quantize', input: t, output: name, scale });
+    if (other && !floatAvail.has(t)) ops.push(withQ({ kind: 'requantize', input: other[1], output: name, mult: f32(scale / other[0]) }, tq(t)));
+    else ops.push(withQ({ kind: 'quantize', input: t, output: name, scale }, tq(t)));
     addInt(t, scale, name);
     return name;
   };
@@ -67,7 +71,9 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
     if (layer && ls) {
       const sa = f32(ls.inputScale);
       const input = needInt(layer.input, sa);
-      const wq = quantizeWeights(layer, ls.weightScales, qmax);
+      const lq = layerQmax(table, ls);
+      const oq = So !== undefined ? tq(outT) : lq;
+      const wq = quantizeWeights(layer, ls.weightScales, lq);
       const cout = layer.geom.cout;
       const bias = new Int32Array(cout);
       const mult = new Float32Array(cout);
@@ -75,7 +81,7 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
       // |sum of products| <= K·qmax², so a bias within ±(2^31-1 - K·qmax²) keeps acc + bias in
       // int32 for every input. Only degenerate channels (near-zero weights after BN folding,
       // hence huge weight scales) reach the clamp; their outputs saturate either way.
-      const biasLimit = INT32_MAX - layer.geom.K * qmax * qmax;
+      const biasLimit = INT32_MAX - layer.geom.K * lq * lq;
       for (let c = 0; c < cout; c++) {
         const sw = f32(ls.weightScales[c]!);
         const b = rne(layer.bias[c]! * sa * sw);
@@ -83,19 +89,20 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
         mult[c] = So !== undefined ? f32(So / (sa * sw)) : f32(1 / (sa * sw));
         tapMult[c] = 1 / (sa * sw);
       }
-      let lo = -qmax;
-      let hi = qmax;
+      let lo = -oq;
+      let hi = oq;
       let floatAct: { min: number; max: number } | undefined;
       if (node.act) {
         const min = node.act.kind === 'relu' ? 0 : node.act.min;
         const max = node.act.kind === 'relu' ? Infinity : node.act.max;
         if (So !== undefined) {
-          lo = Math.max(-qmax, Number.isFinite(min) ? rne(f32(min * So)) : -qmax);
-          hi = Math.min(qmax, Number.isFinite(max) ? rne(f32(max * So)) : qmax);
+          lo = Math.max(-oq, Number.isFinite(min) ? rne(f32(min * So)) : -oq);
+          hi = Math.min(oq, Number.isFinite(max) ? rne(f32(max * So)) : oq);
         } else floatAct = { min, max };
       }
       const output = So !== undefined ? intOutName(outT) : outT;
-      ops.push({ kind: 'qlinear', name: node.name, node, input, output, outDims: graph.shapes.get(outT)!, geom: layer.geom, wq, bias, outScale: So, mult, lo, hi, tapMult, floatAct });
+      // the op's qmax bounds both its weights and its output clamp
+      ops.push(withQ({ kind: 'qlinear', name: node.name, node, input, output, outDims: graph.shapes.get(outT)!, geom: layer.geom, wq, bias, outScale: So, mult, lo, hi, tapMult, floatAct }, Math.max(lq, oq)));
       if (So !== undefined) addInt(outT, So, output);
       else floatAvail.add(outT);
       continue;
@@ -107,7 +114,8 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
     const def = allInt && !node.act ? loweringFor(node.op) : undefined;
     if (So !== undefined && def?.lower) {
       const out = intOutName(outT);
-      const c: LowerCtx = { graph, qmax, node, ins, intIn: intIn as [number, string][], outT, outScale: So, outDims: graph.shapes.get(outT)!, out, push: (op) => ops.push(op) };
+      const oq = tq(outT);
+      const c: LowerCtx = { graph, qmax: oq, node, ins, intIn: intIn as [number, string][], outT, outScale: So, outDims: graph.shapes.get(outT)!, out, push: (op) => ops.push(withQ(op, oq)) };
       if (def.lower(c)) {
         addInt(outT, So, out);
         continue;

@@ -19,7 +19,8 @@ export type EqmPoolGeom = Omit<PoolGeom, 'spatialRank'>;
 
 export type EqmAttr = number | number[] | string | string[];
 
-export type EqmOp =
+/** qmax: the int8 clamp of this op (per-layer precision); absent → the program's qmax */
+export type EqmOp = (
   | { kind: 'quantize'; name: string; input: number; output: number; scale: number }
   | { kind: 'dequantize'; name: string; input: number; output: number; scale: number }
   | { kind: 'requantize'; name: string; input: number; output: number; mult: number }
@@ -54,7 +55,8 @@ export type EqmOp =
       inputs: number[];
       outputs: number[];
       attrs: Record<string, EqmAttr>;
-    };
+    }
+) & { qmax?: number };
 
 export interface EqmModel {
   version: number;

@@ -167,10 +167,13 @@ export function readEqm(bytes: Uint8Array): EqmModel {
   };
   for (let k = 0; k < nOps; k++) {
     const code = or.u8('op kind');
-    or.skip(3, 'reserved');
+    const opQmax = or.u8('op qmax');
+    or.skip(2, 'reserved');
+    if (opQmax > 127) bad(`op ${k}: op qmax ${opQmax} out of range`);
     const name = readStr(or, `op ${k} name`);
     const def = opDefByCode(code) ?? bad(`op ${k}: unknown kind ${code}`);
-    ops.push(def.decode(ctx, name, `op ${k} (${def.kind} '${name}')`));
+    const op = def.decode(ctx, name, `op ${k} (${def.kind} '${name}')`);
+    ops.push(opQmax === 0 ? op : { ...op, qmax: opQmax });
   }
   if (or.remaining() !== 0) bad(`ops section has ${or.remaining()} trailing bytes`);
 

@@ -185,6 +185,7 @@ export function compileIntProgram(graph: Graph, prog: IntProgram): Uint8Array {
   const ops = new ByteWriter();
   if (prog.ops.length > EQM_LIMITS.maxOps) fail(`${prog.ops.length} ops exceed the limit of ${EQM_LIMITS.maxOps}`);
   ops.u32(prog.ops.length);
+  let opQmax = 0;
   const ctx: EncodeCtx = {
     graph,
     w: ops,
@@ -195,7 +196,7 @@ export function compileIntProgram(graph: Graph, prog: IntProgram): Uint8Array {
     int8Scale,
     head(code, name) {
       ops.u8(code);
-      ops.u8(0);
+      ops.u8(opQmax);
       ops.u8(0);
       ops.u8(0);
       str(ops, name);
@@ -215,7 +216,13 @@ export function compileIntProgram(graph: Graph, prog: IntProgram): Uint8Array {
       if (Math.fround(v) !== v) fail(`${name} = ${v} is not a float32 value`);
     },
   };
-  for (const op of prog.ops) opDef(op.kind).encode(op, ctx);
+  for (const op of prog.ops) {
+    // 0 = the model's qmax: a program without per-layer precision writes the same bytes as before
+    const q = op.qmax ?? prog.qmax;
+    if (!Number.isInteger(q) || q < 1 || q > 127) fail(`op qmax ${q} is out of range`);
+    opQmax = q === prog.qmax ? 0 : q;
+    opDef(op.kind).encode(op, ctx);
+  }
 
   // ---- graph ----
   const outputs = prog.outputs.map((o) => use(o, 'float32'));

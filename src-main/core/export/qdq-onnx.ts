@@ -39,7 +39,7 @@ import type { Tensor } from '../graph/tensor.js';
 import { numel } from '../graph/tensor.js';
 import { encodeModel, ExportError, type ExportGraphOptions, graphToModelProto, NameAllocator, toOpset13 } from '../onnx/export-graph.js';
 import type { LayerScales, ScaleTable } from '../quant/scale-table.js';
-import { qmaxForBits } from '../quant/scale-table.js';
+import { layerQmax, qmaxForBits, tensorQmax } from '../quant/scale-table.js';
 
 export interface QdqExportOptions extends ExportGraphOptions {
   /** insert Clip(-qmax/S, qmax/S) before every QuantizeLinear even for qmax = 127 (default false) */
@@ -176,9 +176,11 @@ export function buildQdqGraph(graph: Graph, table: ScaleTable, opts: QdqExportOp
     if (e) e.first = Math.min(e.first, p.nodeIndex);
     else actPairs.set(key, { dq: '', first: p.nodeIndex, tensor: p.layer.input, scale: p.layer.inputScale });
   }
-  const clip = qmax < 127 || opts.clipToQmax === true;
   for (const e of actPairs.values()) {
     const x = e.tensor;
+    // per-layer precision: each tensor clips at its own qmax (tensor_bits)
+    const tq = tensorQmax(table, x);
+    const clip = tq < 127 || opts.clipToQmax === true;
     const scale = Math.fround(1 / e.scale);
     const scaleName = names.fresh(`${x}_scale`);
     const zpName = names.fresh(`${x}_zero_point`);
@@ -188,7 +190,7 @@ export function buildQdqGraph(graph: Graph, table: ScaleTable, opts: QdqExportOp
     if (clip) {
       const lo = names.fresh(`${x}_clip_min`);
       const hi = names.fresh(`${x}_clip_max`);
-      const bound = Math.fround(qmax * scale);
+      const bound = Math.fround(tq * scale);
       inits.set(lo, { dtype: 'float32', dims: [], data: Float32Array.of(-bound) });
       inits.set(hi, { dtype: 'float32', dims: [], data: Float32Array.of(bound) });
       qIn = names.fresh(`${x}_clipped`);
@@ -211,7 +213,7 @@ export function buildQdqGraph(graph: Graph, table: ScaleTable, opts: QdqExportOp
     const dqName = names.fresh(`${layer.weight}_dequantized`);
     const nScales = perChannel ? w.dims[axis]! : 1;
     const scales = layer.weightScales.length === 1 ? new Array<number>(nScales).fill(layer.weightScales[0]!) : layer.weightScales;
-    inits.set(qName, { dtype: 'int8', dims: [...w.dims], data: quantizeWeight(w, axis, layer.weightScales, qmax) });
+    inits.set(qName, { dtype: 'int8', dims: [...w.dims], data: quantizeWeight(w, axis, layer.weightScales, layerQmax(table, layer)) });
     inits.set(sName, { dtype: 'float32', dims: perChannel ? [nScales] : [], data: Float32Array.from(scales, (s) => 1 / s) });
     inits.set(zName, { dtype: 'int8', dims: perChannel ? [nScales] : [], data: new Int8Array(nScales) });
     insertBefore(p.nodeIndex, {

@@ -16,7 +16,7 @@
  * Every activation tensor of `table.tensors` is written, in the table's order. The tensor
  * names are the ONNX tensor names, which is what TensorRT's ONNX parser uses.
  */
-import type { ScaleTable } from '../quant/scale-table.js';
+import { tensorQmax, type ScaleTable } from '../quant/scale-table.js';
 
 export const DEFAULT_TRT_VERSION = 8601;
 export const TRT_CALIBRATOR = 'EntropyCalibration2';
@@ -69,7 +69,7 @@ export function writeTrtCache(table: ScaleTable, opts: TrtCacheOptions = {}): st
   for (const [name, s] of Object.entries(table.tensors)) {
     if (/[\r\n]/.test(name) || name.length === 0) throw new Error(`TensorRT cache: tensor name ${JSON.stringify(name)} cannot be written on one line`);
     if (!Number.isFinite(s) || s <= 0) throw new Error(`TensorRT cache: tensor '${name}' has scale ${s}, scales must be positive and finite`);
-    const t = Math.fround(trtScaleFromOurs(s, table.qmax));
+    const t = Math.fround(trtScaleFromOurs(s, tensorQmax(table, name)));
     if (t === 0 || !Number.isFinite(t)) throw new Error(`TensorRT cache: tensor '${name}': scale ${s} is out of float32 range after conversion`);
     lines.push(`${name}: ${float32ToHex(t)}`);
   }

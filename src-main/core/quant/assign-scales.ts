@@ -18,7 +18,7 @@ function dataInputs(graph: Graph, n: import('../graph/ir.js').Node): string[] {
   return n.op === 'Reshape' || n.op === 'Squeeze' || n.op === 'Unsqueeze' ? [n.inputs[0]!] : n.inputs.filter((x) => x && !graph.initializers.has(x));
 }
 
-function propagate(graph: Graph, scales: Map<string, number>, layerOutputs: Set<string>, measured: Map<string, number>, qmax: number): void {
+function propagate(graph: Graph, scales: Map<string, number>, layerOutputs: Set<string>, measured: Map<string, number>, qmax: number, qmaxOf: Map<string, number>): void {
   const prod = producers(graph);
   const cons = consumers(graph);
   const graphInputs = new Set(graph.inputs.map((i) => i.name));
@@ -38,12 +38,15 @@ function propagate(graph: Graph, scales: Map<string, number>, layerOutputs: Set<
         if (scales.has(x) || graphInputs.has(x) || !int8Made(x)) continue;
         // every consumer must be able to take int8
         if ((cons.get(x) ?? []).some((c) => !RANGE_PRESERVING.has(c.op) && !REQUANTIZING.has(c.op))) continue;
+        // a tensor takes the qmax of the tensor its scale comes from (per-layer precision)
+        const q = qmaxOf.get(n.outputs[0]!) ?? qmax;
         if (RANGE_PRESERVING.has(n.op)) scales.set(x, s);
         else {
           const m = measured.get(x);
           if (m === undefined) continue;
-          scales.set(x, Math.fround(maxAbsScale(m, qmax)));
+          scales.set(x, Math.fround(maxAbsScale(m, q)));
         }
+        if (q !== qmax) qmaxOf.set(x, q);
         changed = true;
       }
     }
@@ -59,7 +62,7 @@ export function tensorsToMeasure(graph: Graph, layerInputs: Iterable<string>, la
   // pretend every candidate is measured, to find which ones the propagation would ask for
   const measured = new Map<string, number>();
   for (const n of graph.nodes) if (REQUANTIZING.has(n.op)) for (const x of dataInputs(graph, n)) measured.set(x, 1);
-  propagate(graph, probe, layerOutputs, measured, 127);
+  propagate(graph, probe, layerOutputs, measured, 127, new Map());
   for (const x of measured.keys()) if (probe.has(x) && !new Set(layerInputs).has(x)) all.add(x);
   return [...all];
 }
@@ -70,8 +73,10 @@ export function assignTensorScales(
   layerOutputs: Set<string>,
   measured: Map<string, number> = new Map(),
   qmax = 127,
+  /** in: qmax of layer inputs that differ from qmax; out: also of the tensors sharing their scale */
+  qmaxOf: Map<string, number> = new Map(),
 ): Record<string, number> {
   const scales = new Map(layerInputs);
-  propagate(graph, scales, layerOutputs, measured, qmax);
+  propagate(graph, scales, layerOutputs, measured, qmax, qmaxOf);
   return Object.fromEntries(scales);
 }

@@ -95,7 +95,8 @@ export function macsOf(graph: Graph, n: Node): number {
   return 0;
 }
 
-export function planQuantization(graph: Graph): QuantPlan {
+/** fp32: layers the per-layer precision keeps in FP32 (core/quant/layer-precision.ts) */
+export function planQuantization(graph: Graph, opts: { fp32?: ReadonlySet<string> } = {}): QuantPlan {
   const layers: QuantLayer[] = [];
   const report: NodeReport[] = [];
   for (const n of graph.nodes) {
@@ -117,7 +118,7 @@ export function planQuantization(graph: Graph): QuantPlan {
       report.push({ ...base, quantized: false, reason });
       continue;
     }
-    const why = whyNot(graph, n);
+    const why = whyNot(graph, n) ?? (opts.fp32?.has(n.name) ? 'kept in FP32 by the per-layer precision setting' : undefined);
     if (why) {
       report.push({ ...base, quantized: false, reason: why });
       continue;

@@ -24,6 +24,8 @@ export interface LayerScales {
   inputScale: number;
   /** per-layer cosine (FP32 vs quantized output) on the calibration set, when measured */
   cosine?: number;
+  /** bits of this layer when they differ from the table's (per-layer precision) */
+  bits?: number;
 }
 
 export interface ScaleTable {
@@ -39,8 +41,21 @@ export interface ScaleTable {
    * tensors that share a scale with them through pooling/concat/reshape
    */
   tensors: Record<string, number>;
+  /** bits of the int8 tensors whose clamp differs from the table's bits (per-layer precision) */
+  tensorBits?: Record<string, number>;
   settings: Record<string, unknown>;
   createdAt: string;
+}
+
+/** qmax of a quantized layer of the table (its own bits, else the table's) */
+export function layerQmax(table: ScaleTable, l: LayerScales): number {
+  return l.bits === undefined ? table.qmax : qmaxForBits(l.bits);
+}
+
+/** qmax an int8 tensor is clamped to */
+export function tensorQmax(table: ScaleTable, tensor: string): number {
+  const b = table.tensorBits?.[tensor];
+  return b === undefined ? table.qmax : qmaxForBits(b);
 }
 
 export function qmaxForBits(bits: number): number {

@@ -3,6 +3,7 @@ import type { LoadedModel } from '../../core/graph/load.js';
 import { assignTensorScales, tensorsToMeasure } from '../../core/quant/assign-scales.js';
 import { planQuantization, type QuantPlan } from '../../core/quant/plan.js';
 import { qmaxForBits, type ScaleTable } from '../../core/quant/scale-table.js';
+import { checkLayerPrecision, fp32Layers, groupBits, type LayerPrecisionMap } from '../../core/quant/layer-precision.js';
 import { type Calibrator, DEAD_WEIGHT_MAX, deadChannels } from '../../core/calib/calibrator.js';
 import { captureReference } from '../../engines/capture.js';
 import { eqCalibrator } from '../../core/calib/eq.js';
@@ -51,13 +52,18 @@ export async function calibrate(
   samples: Float32Array[],
   inputDims: number[],
   settings: CalibSettings,
-  opts: { onProgress?: ProgressSink; shouldStop?: () => boolean; warn?: (m: string) => void } = {},
+  opts: { onProgress?: ProgressSink; shouldStop?: () => boolean; warn?: (m: string) => void; layerPrecision?: LayerPrecisionMap } = {},
 ): Promise<CalibrationResult> {
   validateSettings(settings);
   if (samples.length === 0) throw new Error('no calibration images');
   const t0 = performance.now();
   const qmax = qmaxForBits(settings.bits);
-  const plan = planQuantization(model.graph);
+  const prec = opts.layerPrecision && Object.keys(opts.layerPrecision).length > 0 ? opts.layerPrecision : undefined;
+  if (prec) checkLayerPrecision(prec, planQuantization(model.graph).layers.map((l) => l.name));
+  const plan = planQuantization(model.graph, { fp32: fp32Layers(prec) });
+  // per-layer precision: groups (layers sharing an input) at other bits than the run's
+  const bitsOf = new Map(plan.groups.map((g) => [g.input, groupBits(prec, g.layers.map((l) => l.name), settings.bits)]));
+  const groupQmax = new Map([...bitsOf].filter(([, b]) => b !== settings.bits).map(([t, b]) => [t, qmaxForBits(b)]));
   if (plan.layers.length === 0) throw new Error(`${model.file}: no quantizable layer (Conv/Gemm/MatMul with constant weights) found`);
   const layerOutputs = new Set(plan.layers.map((l) => l.output));
   const extra = tensorsToMeasure(model.graph, plan.groups.map((g) => g.input), layerOutputs);
@@ -66,16 +72,20 @@ export async function calibrate(
   const addon = pickAccel(settings, warn);
   const threads = settings.threads;
   const cancel = new Int32Array(new SharedArrayBuffer(4));
-  const native = addon ? { addon, threads, cancel, backend: nativeBackend({ qmax, threads, cancel, addon }) } : undefined;
+  const native = addon
+    ? { addon, threads, cancel, backend: nativeBackend({ qmax, threads, cancel, addon }), backendFor: (q: number) => nativeBackend({ qmax: q, threads, cancel, addon }) }
+    : undefined;
   const capture = await captureReference(model, plan, samples, inputDims, settings.samplePositions, opts.onProgress, extra, opts.shouldStop);
   try {
     const seq = await runSequential(model, plan, samples, inputDims, capture, CALIBRATORS[settings.method], settings, qmax, {
       onProgress: opts.onProgress,
       shouldStop: opts.shouldStop,
       native,
+      groupQmax,
       modelSha256: model.sha256,
       warn,
     });
+    const tensorQmax = new Map(groupQmax);
     const layerInputs = new Map<string, number>();
     for (const g of plan.groups) layerInputs.set(g.input, Math.fround(seq.decisions.get(g.input)!.aScale));
     const table: ScaleTable = {
@@ -96,10 +106,12 @@ export async function calibrate(
           weightScales: Array.from(d.wScales.get(l.name)!, (v) => Math.fround(v)),
           inputScale: Math.fround(d.aScale),
           cosine: seq.layerCosine.get(l.name),
+          ...(bitsOf.get(l.input) !== settings.bits ? { bits: bitsOf.get(l.input) } : {}),
         };
       }),
-      tensors: assignTensorScales(model.graph, layerInputs, layerOutputs, capture.maxAbs, qmax),
-      settings: { ...resultSettings(settings), calibrationImages: samples.length },
+      tensors: assignTensorScales(model.graph, layerInputs, layerOutputs, capture.maxAbs, qmax, tensorQmax),
+      ...(tensorQmax.size > 0 ? { tensorBits: Object.fromEntries([...tensorQmax].map(([t, q]) => [t, Math.log2(q + 1) + 1])) } : {}),
+      settings: { ...resultSettings(settings), calibrationImages: samples.length, ...(prec ? { layerPrecision: prec } : {}) },
       createdAt: new Date().toISOString(),
     };
     const groups = plan.groups.map((g) => {

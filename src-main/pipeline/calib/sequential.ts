@@ -35,7 +35,9 @@ export interface SequentialOptions {
   onProgress?: ProgressSink;
   shouldStop?: () => boolean;
   /** native kernels for the search and the layer forward (undefined: TypeScript reference) */
-  native?: { addon: NativeCalibAddon; backend: EqBackend; threads: number; cancel: Int32Array };
+  native?: { addon: NativeCalibAddon; backend: EqBackend; threads: number; cancel: Int32Array; backendFor?: (qmax: number) => EqBackend };
+  /** group input → qmax of groups whose precision differs from the run's (per-layer precision) */
+  groupQmax?: ReadonlyMap<string, number>;
   modelSha256?: string;
   warn?: (m: string) => void;
 }
@@ -61,6 +63,7 @@ export async function runSequential(
   opts: SequentialOptions = {},
 ): Promise<SequentialResult> {
   const { onProgress, shouldStop, native } = opts;
+  const qmaxOfInput = (input: string) => opts.groupQmax?.get(input) ?? qmax;
   const graph = model.graph;
   const N = samples.length;
   const layerByNode = new Map(plan.layers.map((l) => [l.node, l]));
@@ -75,7 +78,9 @@ export async function runSequential(
 
   // checkpoint / resume
   const ckptFile = settings.method === 'eq' ? settings.checkpoint : undefined;
-  const fingerprint = ckptFile ? runFingerprint(opts.modelSha256 ?? '', samples, settings, plan.groups.map((g) => g.input)) : '';
+  // a group searched at another precision is another search: its qmax is part of the key
+  const groupKeys = plan.groups.map((g) => (qmaxOfInput(g.input) === qmax ? g.input : `${g.input}@qmax${qmaxOfInput(g.input)}`));
+  const fingerprint = ckptFile ? runFingerprint(opts.modelSha256 ?? '', samples, settings, groupKeys) : '';
   const saved: CheckpointGroup[] = [];
   const resumed = new Map<string, GroupDecision>();
   if (ckptFile && settings.resume) {
@@ -124,6 +129,7 @@ export async function runSequential(
     : undefined;
 
   const forwardLayer = async (l: QuantLayer, d: GroupDecision, simXs: Float32Array[]): Promise<Float32Array[]> => {
+    const qmax = qmaxOfInput(l.input);
     const ws = d.wScales.get(l.name)!;
     const wq = quantizeWeights(l, ws, qmax);
     if (native) {
@@ -150,14 +156,15 @@ export async function runSequential(
           } else {
             const xs =
               settings.inputs === 'fp32' ? capture.store.readAll(group.input) : values.get(group.input)!.map((t) => t.data as Float32Array);
+            const gq = qmaxOfInput(group.input);
             d = await calibrator.decide(group, xs, {
               settings,
-              qmax,
+              qmax: gq,
               capture,
               groupIndex,
               groupCount: plan.groups.length,
               onProgress: groupProgress,
-              eqBackend: native?.backend,
+              eqBackend: native && gq !== qmax && native.backendFor ? native.backendFor(gq) : native?.backend,
               shouldStop,
             });
             if (d.cosAfter === undefined) groupProgress?.({ stage: 'search', index: groupIndex + 1, total: plan.groups.length, name, elapsedMs: 0 });

@@ -8,7 +8,7 @@ namespace {
 
 Status Parse(OpParser& p, Op* op) {
   ByteReader& r = p.r;
-  const int32_t qmax = p.model.qmax;
+  const int32_t qmax = op->qmax;
   int32_t a = -1, b = -1, out = -1;
   EQ_RETURN_IF_ERROR(p.Ref("a", kI8, &a));
   EQ_RETURN_IF_ERROR(p.Ref("b", kI8, &b));

@@ -7,7 +7,7 @@ namespace ops {
 namespace {
 
 Status Run(const OpRunCtx& c, const Op& op) {
-  kernels::AvgPoolS8(c.Ptr<const int8_t>(op.inputs[0]), op.pool, op.in_scale, op.out_scale, c.model.qmax, c.Ptr<int8_t>(op.output));
+  kernels::AvgPoolS8(c.Ptr<const int8_t>(op.inputs[0]), op.pool, op.in_scale, op.out_scale, op.qmax, c.Ptr<int8_t>(op.output));
   return Status::Ok();
 }
 

@@ -62,7 +62,8 @@ Status Parse(OpParser& p, Op* op) {
   if (ot.dtype != (q.int_out ? DType::kI8 : DType::kF32)) return p.Invalid("output dtype does not match the output kind");
   // every int8 value stays within [-qmax, qmax]: the SIMD kernels' exactness (int16
   // intermediates at INT7, offset tricks) relies on it
-  if (q.int_out && (q.lo < -m.qmax || q.lo > m.qmax || q.hi < -m.qmax || q.hi > m.qmax))
+  const int32_t qmax = op->qmax;
+  if (q.int_out && (q.lo < -qmax || q.lo > qmax || q.hi < -qmax || q.hi > qmax))
     return p.Invalid("lo/hi are outside [-qmax, qmax]");
   if (q.has_act && (std::isnan(q.act_min) || std::isnan(q.act_max))) return p.Invalid("NaN activation bounds");
   const uint8_t *pw = nullptr, *pb = nullptr, *pm = nullptr, *pt = nullptr;
@@ -78,7 +79,7 @@ Status Parse(OpParser& p, Op* op) {
   DecodeLE(pm, cout, 4, reinterpret_cast<uint8_t*>(q.mult.data()));
   DecodeLE(pt, cout, 8, reinterpret_cast<uint8_t*>(q.tap_mult.data()));
   for (size_t i = 0; i < q.weights.size(); i++)
-    if (q.weights[i] < -m.qmax || q.weights[i] > m.qmax)
+    if (q.weights[i] < -qmax || q.weights[i] > qmax)
       return p.Invalid("weight " + to_string(i) + " = " + to_string(q.weights[i]) + " is outside [-qmax, qmax]");
   for (uint32_t c = 0; c < g.cout; c++)
     if (!std::isfinite(q.mult[c]) || !std::isfinite(q.tap_mult[c])) return p.Invalid("multiplier of channel " + to_string(c) + " is not finite");

@@ -9,7 +9,7 @@ namespace {
 Status Parse(OpParser& p, Op* op) { return ParseScaled(p, op, kF32, kI8); }
 
 Status Run(const OpRunCtx& c, const Op& op) {
-  kernels::SelectQuantize(c.isa)(c.Ptr<const float>(op.inputs[0]), c.Numel(op.output), op.scale, c.model.qmax, c.Ptr<int8_t>(op.output));
+  kernels::SelectQuantize(c.isa)(c.Ptr<const float>(op.inputs[0]), c.Numel(op.output), op.scale, op.qmax, c.Ptr<int8_t>(op.output));
   return Status::Ok();
 }
 
