@@ -8,6 +8,8 @@
  *
  *   node --import tsx scripts/zoo/bench-zoo.ts [--only id1,id2] [--out DIR] [--calib 4] [--steps 20]
  *        [--eval 4] [--rounds 3] [--runs 5] [--timeout 900]
+ *   node --import tsx scripts/zoo/bench-zoo.ts --merge a.json,b.json [--out DIR]
+ *        (no run: one table from the zoo-bench.json of runs over parts of the zoo; later files win)
  *   env EQ_ZOO_DIR: the cache fetch-zoo.mjs filled (default .eq-cache/zoo)
  */
 import { spawnSync } from 'node:child_process';
@@ -190,11 +192,11 @@ function latency(m: ZooModel, file: string, work: string, cardArgs: string[], re
 }
 
 /** Results in zoo order; a model the run has not reached yet gets a row saying so. */
-function write(outDir: string, t0: number, models: ZooModel[], done: ModelResult[]): void {
+function write(outDir: string, models: ZooModel[], done: ModelResult[], config: Record<string, number> = cfg): void {
   const results = models.map(
     (m) => done.find((r) => r.id === m.id) ?? { id: m.id, task: m.task, format: m.format, pkg: `${m.package}@${m.version}`, steps: { inspect: { status: 'skipped' as const, detail: 'not reached (the run stopped before this model)' } } },
   );
-  const meta = { date: new Date().toISOString(), host: `${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, load ${os.loadavg()[0]!.toFixed(1)}`, config: cfg, seconds: Math.round((Date.now() - t0) / 1000) };
+  const meta = { date: new Date().toISOString(), host: `${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, load ${os.loadavg()[0]!.toFixed(1)}`, config, seconds: done.reduce((a, r) => a + (r.seconds ?? 0), 0) };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'zoo-bench.json'), JSON.stringify({ meta, results }, null, 2) + '\n');
   fs.writeFileSync(path.join(outDir, 'zoo-bench.md'), renderMarkdown(meta, results));
@@ -209,6 +211,22 @@ function main(): void {
   if (only && models.length !== only.length) throw new Error(`unknown zoo id in --only ${only.join(',')}`);
   const results: ModelResult[] = [];
   const t0 = Date.now();
+  const merge = opt('merge');
+  if (merge) {
+    let config: Record<string, number> = cfg;
+    for (const f of merge.split(',')) {
+      const part = JSON.parse(fs.readFileSync(f, 'utf8')) as { meta: { config: Record<string, number> }; results: ModelResult[] };
+      config = part.meta.config; // the runs being merged share their settings
+      for (const r of part.results.filter((x) => x.seconds !== undefined)) {
+        const i = results.findIndex((x) => x.id === r.id);
+        if (i >= 0) results[i] = r;
+        else results.push(r);
+      }
+    }
+    write(outDir, models, results, config);
+    console.log(`merged ${results.length} model(s) into ${path.relative(root, outDir)}/zoo-bench.{md,json}`);
+    return;
+  }
   // smallest files first, so a run cut short has measured as many models as it could
   for (const m of [...models].sort((a, b) => a.bytes - b.bytes)) {
     const file = path.join(dir, `${m.id}.${m.format}`);
@@ -222,7 +240,7 @@ function main(): void {
       results.push(r);
       const bad = Object.entries(r.steps).filter(([, s]) => s.status !== 'ok').map(([k]) => k);
       console.log(`${m.id.padEnd(26)} ${r.seconds} s  ${bad.length ? `not ok: ${bad.join(', ')}` : 'all ok'}`);
-      write(outDir, t0, models, results); // after every model: a long run that stops early keeps what it measured
+      write(outDir, models, results); // after every model: a long run that stops early keeps what it measured
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }

@@ -42,6 +42,13 @@ describe('bench:zoo pipeline', () => {
     expect(r.results[0]!.steps['inspect']).toMatchObject({ status: 'fail' });
     expect(r.results[0]!.steps['inspect']!.detail).toContain('not fetched');
     expect(r.md).toMatch(/\| oww-alexa \(onnx\) .*FAIL: not fetched/);
+
+    // --merge re-renders saved runs: the row survives, models no run reached say so
+    const m = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/zoo/bench-zoo.ts', '--merge', path.join(tmp, 'none', 'zoo-bench.json'), '--out', path.join(tmp, 'merged')], { cwd: root, encoding: 'utf8' });
+    expect(m.status, m.stderr).toBe(0);
+    const merged = fs.readFileSync(path.join(tmp, 'merged', 'zoo-bench.md'), 'utf8');
+    expect(merged).toMatch(/\| oww-alexa \(onnx\) .*FAIL: not fetched/);
+    expect(merged).toMatch(/\| blazeface-front-128 \(onnx\) .*not reached/);
   });
 
   const title = missing.length
