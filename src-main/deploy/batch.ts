@@ -3,29 +3,9 @@
  * EQB1 input batches (float32, or int8 already quantized with the model's input scale, which is
  * 4x smaller to send) and EQO1 output files.
  */
-import { readEqm } from '../core/eqm/read-eqm.js';
 import { quantizeArray } from '../core/quant/rounding.js';
 
 const HEADER = 24;
-
-/**
- * The scale and qmax of the Quantize op(s) reading the model input, or null when the input is
- * read by anything else (then only a float32 batch is exact). For an .eqm file deployed as it
- * is; a model compiled here gets the same answer from compileEqmModel without parsing.
- */
-export function inputQuantization(eqm: Uint8Array): { scale: number; qmax: number } | null {
-  // a private, 0-offset copy: readEqm makes typed-array views of the bytes (and may modify them)
-  const m = readEqm(Uint8Array.from(eqm));
-  let scale: number | null = null;
-  for (const op of m.ops) {
-    const inputs = 'inputs' in op ? op.inputs : 'input' in op ? [op.input] : 'a' in op ? [op.a, op.b] : [];
-    if (!inputs.includes(m.input)) continue;
-    if (op.kind !== 'quantize') return null;
-    if (scale !== null && scale !== op.scale) return null;
-    scale = op.scale;
-  }
-  return scale === null ? null : { scale, qmax: m.qmax };
-}
 
 /** q = clip(rne(fround(x * scale)), -qmax, qmax): exactly the runtime's QuantizeF32ToS8. */
 export function quantizeInput(x: Float32Array, scale: number, qmax: number): Int8Array {

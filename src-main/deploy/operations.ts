@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { Runtime } from '../engines/native/native-runtime.js';
-import { decodeOutputs, encodeBatch, inputQuantization } from './batch.js';
+import { decodeOutputs, encodeBatch } from './batch.js';
 import type { Probe } from '../contract/device.js';
 import { findRunner } from './runners.js';
 import { sha256Hex, type DeviceSession, type PushResult } from './session.js';
@@ -95,7 +95,9 @@ export async function accuracy(
   s: DeviceSession,
   a: { eqm: Buffer; inputQuant?: { scale: number; qmax: number } | null; remoteModel: string; samples: Float32Array[]; dims: number[]; labels?: (number | null)[]; outputIndex?: number; labelOffset?: number; timeoutMs?: number },
 ): Promise<AccuracyReport> {
-  const batch = encodeBatch(a.samples, a.inputQuant !== undefined ? a.inputQuant : inputQuantization(a.eqm));
+  // int8 batches (4x smaller) need the compiler's input quantization; an .eqm deployed as it is gets
+  // float32 batches, which are exact for any model
+  const batch = encodeBatch(a.samples, a.inputQuant ?? null);
   const id = sha256Hex(batch).slice(0, 16);
   const remoteBatch = s.remote('batches', `${id}.eqb`);
   await s.push(batch, remoteBatch, 0o644);

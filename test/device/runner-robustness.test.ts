@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileEqm } from '../../src-main/core/eqm/write-eqm.js';
-import { encodeBatch, inputQuantization } from '../../src-main/deploy/batch.js';
+import { encodeBatch } from '../../src-main/deploy/batch.js';
+import { inputQuantization } from '../helpers/eqm-input-quant.js';
 import { randomInputs, tinyQuantized } from '../helpers/native-models.js';
 import { ensureRunner } from './helpers/runners.js';
 

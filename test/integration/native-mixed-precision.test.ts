@@ -8,7 +8,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { cardToSpec, readCard } from '../../src-main/io/data/card.js';
 import { openDataset } from '../../src-main/io/data/dataset.js';
 import { compileEqm } from '../../src-main/core/eqm/write-eqm.js';
-import { readEqm } from '../../src-main/core/eqm/read-eqm.js';
+import { readEqm } from '../helpers/read-eqm.js';
 import { loadModel } from '../../src-main/io/model-file.js';
 import { calibrate } from '../../src-main/pipeline/calib/calibrate.js';
 import { DEFAULT_SETTINGS } from '../../src-main/core/calib/settings.js';

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileEqmModel } from '../../src-main/core/eqm/write-eqm.js';
 import type { QuantPlan } from '../../src-main/core/quant/plan.js';
-import { inputQuantization, quantizeInput } from '../../src-main/deploy/batch.js';
+import { quantizeInput } from '../../src-main/deploy/batch.js';
+import { inputQuantization } from '../helpers/eqm-input-quant.js';
 import { tinyQuantized } from '../helpers/native-models.js';
 
 describe('compileEqmModel: input quantization without re-reading the file', () => {

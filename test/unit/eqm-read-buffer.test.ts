@@ -3,7 +3,7 @@
  * fs.readFileSync and Buffer.concat give): same model as from a plain copy, input unchanged.
  */
 import { expect, it } from 'vitest';
-import { readEqm } from '../../src-main/core/eqm/read-eqm.js';
+import { readEqm } from '../helpers/read-eqm.js';
 import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
 import { tinyQuantized } from '../helpers/native-models.js';
 

@@ -9,7 +9,7 @@ import { DEFAULT_SETTINGS } from '../../src-main/core/calib/settings.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import { lowerToIntProgram } from '../../src-main/core/engine/lower.js';
 import { compileEqm } from '../../src-main/core/eqm/write-eqm.js';
-import { readEqm } from '../../src-main/core/eqm/read-eqm.js';
+import { readEqm } from '../helpers/read-eqm.js';
 import { crc32 } from '../../src-main/core/eqm/crc32.js';
 import { Section } from '../../src-main/core/eqm/format.js';
 import { parseLayerBitsJson, parseLayerBitsSpec } from '../../src-main/core/quant/layer-precision.js';

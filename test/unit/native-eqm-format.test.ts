@@ -8,7 +8,7 @@ import type { IntOp } from '../../src-main/core/engine/int-program.js';
 import { poolGeometry } from '../../src-main/core/engine/int-pool.js';
 import { crc32 } from '../../src-main/core/eqm/crc32.js';
 import { EqmFormatError } from '../../src-main/core/eqm/format.js';
-import { readEqm, type EqmModel, type EqmOp } from '../../src-main/core/eqm/read-eqm.js';
+import { readEqm, type EqmModel, type EqmOp } from '../helpers/read-eqm.js';
 import { compileEqm, compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
 import { loadModel } from '../../src-main/io/model-file.js';
 import { describeShared, modelPath } from '../helpers/shared.js';

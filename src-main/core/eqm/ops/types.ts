@@ -39,7 +39,7 @@ export interface EncodeCtx {
   checkMult(name: string, v: number): void;
 }
 
-/** The reader's checked view of one op record (read-eqm.ts). */
+/** The reader's checked view of one op record (test/helpers/read-eqm.ts). */
 export interface DecodeCtx {
   r: ByteReader;
   tensors: readonly EqmTensor[];

@@ -1,15 +1,14 @@
 /**
  * EQM reader (TypeScript): parses and validates an EQM file into plain objects; each op record
- * is decoded by its definition (ops/registry.ts). Used by the round-trip tests and, in
- * production, only by deploy/batch.ts for an .eqm file deployed as it is (no graph to compile,
- * so its input quantization has to be read from the file; compiled models get it from
- * compileEqmModel). That is why it stays here rather than in test/helpers. The native runtime
+ * is decoded by its definition (ops/registry.ts). A test helper: the round-trip and format tests
+ * use it; production never re-reads an EQM it wrote (compileEqmModel returns what deploy needs,
+ * and an .eqm deployed as it is gets float32 batches). The native runtime
  * has its own loader (native/src/format) with the same checks. Every offset, size, index and
  * dims product is validated; malformed input raises EqmFormatError.
  */
-import { ByteReader } from './bytes.js';
-import { crc32 } from './crc32.js';
-import type { EqmModel, EqmOp, EqmTensor } from './eqm-model.js';
+import { ByteReader } from '../../src-main/core/eqm/bytes.js';
+import { crc32 } from '../../src-main/core/eqm/crc32.js';
+import type { EqmModel, EqmOp, EqmTensor } from '../../src-main/core/eqm/eqm-model.js';
 import {
   DType,
   EQM_FIXED_HEADER,
@@ -21,11 +20,11 @@ import {
   Section,
   TensorKind,
   type EqmDType,
-} from './format.js';
-import { opDefByCode } from './ops/registry.js';
-import type { DecodeCtx } from './ops/types.js';
+} from '../../src-main/core/eqm/format.js';
+import { opDefByCode } from '../../src-main/core/eqm/ops/registry.js';
+import type { DecodeCtx } from '../../src-main/core/eqm/ops/types.js';
 
-export type { EqmAttr, EqmLinearGeom, EqmModel, EqmOp, EqmPoolGeom, EqmTensor } from './eqm-model.js';
+export type { EqmAttr, EqmLinearGeom, EqmModel, EqmOp, EqmPoolGeom, EqmTensor } from '../../src-main/core/eqm/eqm-model.js';
 
 const DTYPE_NAMES = new Map<number, EqmDType>(Object.entries(DType).map(([k, v]) => [v, k as EqmDType]));
 const ELEM_SIZE: Record<EqmDType, number> = { float32: 4, int8: 1, int64: 8 };
