@@ -1,5 +1,6 @@
 // FP32 element-wise ops: Exp, Relu, Sigmoid, Clip, and Add/Sub/Mul/Div with numpy
-// broadcasting (opset >= 7) or the legacy broadcast/axis attributes (opset < 7).
+// broadcasting (opset >= 7) or the legacy broadcast/axis attributes (opset < 7); PRelu with its
+// slope broadcast to X (before opset 7 a 1-D slope of size C is per channel).
 #include <cmath>
 #include <limits>
 
@@ -61,7 +62,7 @@ class UnaryKernel : public Kernel {
   bool lo_input_, hi_input_;
 };
 
-enum class BinKind { kAdd, kSub, kMul, kDiv };
+enum class BinKind { kAdd, kSub, kMul, kDiv, kPRelu };
 
 class BinaryKernel : public Kernel {
  public:
@@ -101,6 +102,7 @@ class BinaryKernel : public Kernel {
       case BinKind::kSub: return x - z;
       case BinKind::kMul: return x * z;
       case BinKind::kDiv: return x / z;
+      case BinKind::kPRelu: return x < 0 ? x * z : x;
     }
     return 0;
   }
@@ -161,7 +163,14 @@ Status PrepareBinary(PrepCtx& c) {
   EQ_RETURN_IF_ERROR(c.Req(1, "B", &b));
   EQ_RETURN_IF_ERROR(c.OnlyOutputs(1));
   Dims bd = b->dims;
-  if (c.opset < 7) {
+  const bool prelu = t == "PRelu";
+  if (prelu) {
+    const Dims& a_d = a->dims;
+    if (c.opset < 7 && bd.size() == 1 && a_d.size() > 2 && bd[0] == a_d[1] && bd[0] != 1) {
+      bd.assign(a_d.size() - 1, 1);
+      bd[0] = b->dims[0];
+    }
+  } else if (c.opset < 7) {
     int64_t bc;
     EQ_RETURN_IF_ERROR(c.AttrInt("broadcast", 0, &bc));
     if (bc == 0) {
@@ -188,8 +197,9 @@ Status PrepareBinary(PrepCtx& c) {
     if (x != y && x != 1 && y != 1) return c.Fail("shapes " + DimsStr(ad) + " and " + DimsStr(b->dims) + " cannot be broadcast");
     out[i] = x == 1 ? y : x;
   }
+  if (prelu && out != ad) return c.Fail("slope " + DimsStr(b->dims) + " is not unidirectionally broadcastable to X " + DimsStr(ad));
   EQ_RETURN_IF_ERROR(c.CheckOutput(0, out, DType::kF32));
-  const BinKind k = t == "Add" ? BinKind::kAdd : t == "Sub" ? BinKind::kSub : t == "Mul" ? BinKind::kMul : BinKind::kDiv;
+  const BinKind k = t == "Add" ? BinKind::kAdd : t == "Sub" ? BinKind::kSub : t == "Mul" ? BinKind::kMul : t == "Div" ? BinKind::kDiv : BinKind::kPRelu;
   c.SetKernel(std::make_shared<BinaryKernel>(k, out, BroadcastStrides(ad, out), BroadcastStrides(bd, out)), static_cast<uint64_t>(Numel(out)));
   return Status::Ok();
 }
