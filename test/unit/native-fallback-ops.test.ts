@@ -18,7 +18,7 @@ import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import type { Tensor } from '../../src-main/core/graph/tensor.js';
 import { Runtime } from '../../src-main/engines/native/native-runtime.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
-import { firstBitDifference, maxRelativeDifference, quantize, randomInputs, runReference } from '../helpers/native-models.js';
+import { cnnOpsModel, firstBitDifference, maxRelativeDifference, quantize, randomInputs, runReference } from '../helpers/native-models.js';
 import { buildModel, randomTensor, rng, type NodeSpec } from '../helpers/onnx-build.js';
 
 const X_DIMS = [1, 3, 8, 8];
@@ -235,4 +235,13 @@ describe('FP32 fallback ops: native runtime vs the TypeScript integer reference'
       });
     }
   }
+
+  it('the chained CNN ops model (the fuzz seed) is bit-exact too', async () => {
+    const q = await quantize(loadModelBytes(cnnOpsModel(), 'cnn-ops.onnx'), randomInputs(X_DIMS, 2, 6), 8);
+    const session = Runtime.load(compileIntProgram(q.graph, q.prog));
+    for (const x of randomInputs(X_DIMS, 3, 90, 2)) {
+      const ref = runReference(q, x, X_DIMS);
+      expect(firstBitDifference(ref.outputs[0] as Float32Array, session.run(x, X_DIMS)[0]!)).toBe(-1);
+    }
+  });
 });
