@@ -1,11 +1,11 @@
 /**
  * The FP32 fallback ops of real CNNs added to the native runtime (issue 11 item 2): PRelu,
- * HardSwish, Max/Min, Pad, Split, ReduceMean (native/src/fallback/*.cc), plus SiLU
+ * HardSwish, Max/Min, Pad, Split, ReduceMean, Pow, Sqrt (native/src/fallback/*.cc), plus SiLU
  * (Sigmoid · Mul), Concat with a constant input and Resize in the same graphs. Per case:
  *  - the TypeScript FP32 kernels against onnxruntime-node: bit for bit, except where
  *    onnxruntime's own kernel rounds differently (`ortTol`: Sigmoid uses MLAS's rational
  *    approximation, ReduceMean sums in float32 in its own order, linear Resize upsamples by 2
- *    with its own weights); HardSwish and HardSigmoid are bit for bit (float32 arithmetic);
+ *    with its own weights, Pow uses its own pow); HardSwish and HardSigmoid are bit for bit;
  *  - the native runtime against the TypeScript integer reference, bit for bit, on the
  *    quantized model (conv → op → outputs), INT8 and INT7.
  */
@@ -147,6 +147,23 @@ const CASES: Case[] = [
     floatOps: ['Concat', 'Resize'],
     ortTol: 1e-4,
     exact: ['cz', 'rn'],
+  },
+  {
+    name: 'Pow and Sqrt (the LayerNorm of SVTR: x², sqrt(mean + eps))',
+    opset: 17,
+    nodes: [
+      { op: 'Pow', inputs: ['a', 'two'], outputs: ['sq'], name: 'pow2' },
+      { op: 'ReduceMean', inputs: ['sq'], outputs: ['var'], name: 'var', attrs: { axes: [-1] } },
+      { op: 'Add', inputs: ['var', 'eps'], outputs: ['ve'], name: 'add_eps' },
+      { op: 'Sqrt', inputs: ['ve'], outputs: ['sd'], name: 'sqrt' },
+      { op: 'Div', inputs: ['a', 'sd'], outputs: ['ln'], name: 'norm' },
+      { op: 'Pow', inputs: ['a', 'pexp'], outputs: ['pw'], name: 'pow_c' },
+    ],
+    init: { two: f32([], [2]), eps: f32([], [1e-5]), pexp: f32([8], [3, 0.5, -1, 1.5, 2, -2, 0.25, 4]) },
+    outputs: ['ln', 'sd', 'sq', 'pw'],
+    floatOps: ['Pow', 'Sqrt'],
+    ortTol: 4e-6,
+    exact: ['sq'],
   },
   {
     name: 'int8 Concat with a constant input between convolutions',

@@ -240,8 +240,8 @@ Status Prepare(const Model& model, Op* op) {
   const std::string& t = op->fn.op_type;
   if (!op->fn.domain.empty() && op->fn.domain != "ai.onnx") return c.Unsup("domain '" + op->fn.domain + "' is not supported");
   Status st;
-  if (t == "Exp" || t == "Relu" || t == "Sigmoid" || t == "Clip") st = PrepareUnary(c);
-  else if (t == "Add" || t == "Sub" || t == "Mul" || t == "Div" || t == "PRelu") st = PrepareBinary(c);
+  if (t == "Exp" || t == "Relu" || t == "Sigmoid" || t == "Sqrt" || t == "Clip") st = PrepareUnary(c);
+  else if (t == "Add" || t == "Sub" || t == "Mul" || t == "Div" || t == "PRelu" || t == "Pow") st = PrepareBinary(c);
   else if (t == "Reshape" || t == "Flatten" || t == "Squeeze" || t == "Unsqueeze" || t == "Identity" || t == "Dropout") st = PrepareCopyLike(c);
   else if (t == "Transpose") st = PrepareTranspose(c);
   else if (t == "Slice") st = PrepareSlice(c);

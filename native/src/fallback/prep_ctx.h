@@ -65,8 +65,8 @@ class PrepCtx {
 bool ToInt(double v, int64_t* out);
 
 // op families (one file each)
-Status PrepareUnary(PrepCtx& c);      // Exp Relu Sigmoid Clip
-Status PrepareBinary(PrepCtx& c);     // Add Sub Mul Div PRelu
+Status PrepareUnary(PrepCtx& c);      // Exp Relu Sigmoid Sqrt Clip
+Status PrepareBinary(PrepCtx& c);     // Add Sub Mul Div PRelu Pow
 Status PrepareCopyLike(PrepCtx& c);   // Reshape Flatten Squeeze Unsqueeze Identity
 Status PrepareTranspose(PrepCtx& c);
 Status PrepareSlice(PrepCtx& c);

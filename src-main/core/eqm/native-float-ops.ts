@@ -8,8 +8,8 @@ import type { IntProgram } from '../engine/int-program.js';
 export const NATIVE_FLOAT_OPS: readonly string[] = [
   'Add', 'AveragePool', 'BatchNormalization', 'Clip', 'Concat', 'Conv', 'ConvTranspose', 'Div', 'Dropout', 'Exp',
   'Flatten', 'Gemm', 'GlobalAveragePool', 'GlobalMaxPool', 'HardSigmoid', 'HardSwish', 'Identity', 'LeakyRelu',
-  'MatMul', 'Max', 'MaxPool', 'Min', 'Mul', 'Pad', 'PRelu', 'ReduceMean', 'Relu', 'Reshape', 'Resize', 'Sigmoid',
-  'Slice', 'Softmax', 'Split', 'Squeeze', 'Sub', 'Transpose', 'Unsqueeze',
+  'MatMul', 'Max', 'MaxPool', 'Min', 'Mul', 'Pad', 'Pow', 'PRelu', 'ReduceMean', 'Relu', 'Reshape', 'Resize', 'Sigmoid',
+  'Slice', 'Softmax', 'Split', 'Sqrt', 'Squeeze', 'Sub', 'Transpose', 'Unsqueeze',
 ];
 
 const SUPPORTED = new Set(NATIVE_FLOAT_OPS);
