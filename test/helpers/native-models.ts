@@ -173,3 +173,36 @@ export function floatOpsModel(opset: number): Uint8Array {
   init['dv'] = { dtype: 'float32', dims: [7], data: Float32Array.from(randomTensor([7], r, 1).data, (v) => 1.5 + v) };
   return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 4, 6, 6] }], outputs: [{ name: 'y1' }, { name: 'y2' }, { name: 'y3' }], initializers: init, opset });
 }
+
+/** The FP32 fallback ops of real CNNs between two quantized convolutions (opset 17): PRelu, HardSwish, Pad, Split, Max/Min, Concat with a constant, SiLU, ReduceMean. */
+export function cnnOpsModel(): Uint8Array {
+  const r = rng(17);
+  const i64 = (v: number[]): Tensor => ({ dtype: 'int64', dims: [v.length], data: Float64Array.from(v) });
+  const nodes: NodeSpec[] = [
+    { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['a'], name: 'conv1', attrs: { pads: [1, 1, 1, 1] } },
+    { op: 'PRelu', inputs: ['a', 'slope'], outputs: ['p'], name: 'prelu' },
+    { op: 'HardSwish', inputs: ['p'], outputs: ['h'], name: 'hswish' },
+    { op: 'Pad', inputs: ['h', 'pads'], outputs: ['pd'], name: 'pad', attrs: { mode: 'reflect' } },
+    { op: 'Split', inputs: ['pd', 'sizes'], outputs: ['s1', 's2'], name: 'split', attrs: { axis: 1 } },
+    { op: 'Max', inputs: ['s1', 'mx'], outputs: ['mxo'], name: 'max' },
+    { op: 'Min', inputs: ['s2', 'mn'], outputs: ['mno'], name: 'min' },
+    { op: 'Concat', inputs: ['mxo', 'mno', 'zeros'], outputs: ['cat'], name: 'cat', attrs: { axis: 1 } },
+    { op: 'Conv', inputs: ['cat', 'w2', 'b2'], outputs: ['c2'], name: 'conv2' },
+    { op: 'Sigmoid', inputs: ['c2'], outputs: ['sg'], name: 'sigmoid' },
+    { op: 'Mul', inputs: ['c2', 'sg'], outputs: ['silu'], name: 'silu' },
+    { op: 'ReduceMean', inputs: ['silu'], outputs: ['y'], name: 'mean', attrs: { axes: [2, 3], keepdims: 0 } },
+  ];
+  const init: Record<string, Tensor> = {
+    w1: randomTensor([8, 3, 3, 3], r, 0.5),
+    b1: randomTensor([8], r, 0.1),
+    slope: randomTensor([8, 1, 1], r, 0.5),
+    pads: i64([0, 0, 1, 1, 0, 0, 1, 1]),
+    sizes: i64([3, 5]),
+    mx: randomTensor([1, 3, 1, 1], r, 0.3),
+    mn: { dtype: 'float32', dims: [], data: Float32Array.of(0.4) },
+    zeros: { dtype: 'float32', dims: [1, 2, 10, 10], data: new Float32Array(200) },
+    w2: randomTensor([6, 10, 3, 3], r, 0.3),
+    b2: randomTensor([6], r, 0.1),
+  };
+  return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: [{ name: 'y' }], initializers: init, opset: 17 });
+}

@@ -1,8 +1,9 @@
 /**
  * Fuzzing the EQM loader and runtime under AddressSanitizer + UBSan (issue 3, acceptance 4):
- * 100,000 mutated files (1–3 byte/bit/u32 mutations each, size field and both CRCs repaired so
- * the structural validation is what is tested) from three seeds — an INT8 model with every
- * int8 op kind, an INT7 one, and one with FP32 fallback ops. Every file must be rejected with
+ * 120,000 mutated files (1–3 byte/bit/u32 mutations each, size field and both CRCs repaired so
+ * the structural validation is what is tested) from four seeds — an INT8 model with every
+ * int8 op kind, an INT7 one, one with FP32 fallback ops and one with the FP32 ops of real CNNs
+ * (PRelu, HardSwish, Pad, Split, Max/Min, ReduceMean). Every file must be rejected with
  * a message or load and run; any sanitizer report aborts the fuzzer (no recovery), which
  * fails the test.
  */
@@ -13,9 +14,11 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
-import { floatOpsModel, quantize, randomInputs, tinyQuantized } from '../helpers/native-models.js';
+import { cnnOpsModel, floatOpsModel, quantize, randomInputs, tinyQuantized } from '../helpers/native-models.js';
 import { ensureHostTool } from '../helpers/native-tools.js';
 
+// EQ_FUZZ_SCALE=0.01 runs 1% of the mutations (a quick local check)
+const ITERATION_SCALE = Number(process.env.EQ_FUZZ_SCALE ?? 1) || 1;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-fuzz-'));
 let fuzz = '';
 
@@ -28,13 +31,18 @@ describe('EQM loader fuzzing under ASan/UBSan', () => {
     fs.writeFileSync(path.join(dir, 'int8.eqm'), compileIntProgram(q8.graph, q8.prog));
     fs.writeFileSync(path.join(dir, 'int7.eqm'), compileIntProgram(q7.graph, q7.prog));
     fs.writeFileSync(path.join(dir, 'float.eqm'), compileIntProgram(f.graph, f.prog));
+    const c = await quantize(loadModelBytes(cnnOpsModel(), 'cnn-ops.onnx'), randomInputs([1, 3, 8, 8], 2, 6), 8);
+    fs.writeFileSync(path.join(dir, 'cnn-ops.eqm'), compileIntProgram(c.graph, c.prog));
   }, 30 * 60_000);
 
-  const runs: [string, number, number][] = [
-    ['int8.eqm', 40_000, 11],
-    ['int7.eqm', 30_000, 12],
-    ['float.eqm', 30_000, 13],
-  ];
+  const runs = (
+    [
+      ['int8.eqm', 40_000, 11],
+      ['int7.eqm', 30_000, 12],
+      ['float.eqm', 30_000, 13],
+      ['cnn-ops.eqm', 20_000, 14],
+    ] as [string, number, number][]
+  ).map(([f, n, s]): [string, number, number] => [f, Math.max(100, Math.round(n * ITERATION_SCALE)), s]);
   for (const [seed, iterations, rs] of runs) {
     it(`${iterations} mutations of ${seed}: no crash, no sanitizer report`, () => {
       const r = spawnSync(fuzz, [path.join(dir, seed), String(iterations), String(rs)], {

@@ -15,7 +15,7 @@ import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
 import { loadAddon, Runtime } from '../../src-main/engines/native/native-runtime.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
-import { floatOpsModel, quantize, randomInputs, tinyQuantized } from '../helpers/native-models.js';
+import { cnnOpsModel, floatOpsModel, quantize, randomInputs, tinyQuantized } from '../helpers/native-models.js';
 import { rng } from '../helpers/onnx-build.js';
 
 function errorOf(fn: () => unknown): Error | undefined {
@@ -65,6 +65,7 @@ function mutate(base: Uint8Array, r: () => number, headerSize: number): Uint8Arr
 describe('native runtime: malformed EQM files', () => {
   let base: Uint8Array;
   let floatBase: Uint8Array;
+  let cnnBase: Uint8Array;
   let dims: number[];
   let inputs: Float32Array[];
   beforeAll(async () => {
@@ -75,6 +76,8 @@ describe('native runtime: malformed EQM files', () => {
     inputs = randomInputs(dims, 2, 4);
     const f = await quantize(loadModelBytes(floatOpsModel(13), 'float13.onnx'), randomInputs([1, 4, 6, 6], 2, 5), 7);
     floatBase = compileIntProgram(f.graph, f.prog);
+    const c = await quantize(loadModelBytes(cnnOpsModel(), 'cnn-ops.onnx'), randomInputs([1, 3, 8, 8], 2, 6), 8);
+    cnnBase = compileIntProgram(c.graph, c.prog);
   }, BUILD_TIMEOUT_MS);
 
   it('a valid file loads (from bytes or a path) and runs', () => {
@@ -128,10 +131,10 @@ describe('native runtime: malformed EQM files', () => {
     }
   });
 
-  for (const which of ['int8 ops', 'FP32 fallback ops']) {
+  for (const which of ['int8 ops', 'FP32 fallback ops', 'CNN FP32 ops']) {
     it(`2000 random mutations with recomputed CRCs (${which}): an Error with a message, or a model that runs`, () => {
-      const seed = which === 'int8 ops' ? base : floatBase;
-      const r = rng(which === 'int8 ops' ? 3 : 4);
+      const seed = which === 'int8 ops' ? base : which === 'CNN FP32 ops' ? cnnBase : floatBase;
+      const r = rng(which === 'int8 ops' ? 3 : which === 'CNN FP32 ops' ? 5 : 4);
       const headerSize = new DataView(seed.buffer).getUint32(8, true);
       let rejected = 0;
       let loaded = 0;

@@ -1,5 +1,6 @@
-// FP32 element-wise ops: Exp, Relu, Sigmoid, Clip, and Add/Sub/Mul/Div with numpy
-// broadcasting (opset >= 7) or the legacy broadcast/axis attributes (opset < 7).
+// FP32 element-wise ops: Exp, Relu, Sigmoid, Sqrt, Clip, and Add/Sub/Mul/Div/Pow with numpy
+// broadcasting (opset >= 7) or the legacy broadcast/axis attributes (opset < 7); PRelu with its
+// slope broadcast to X (before opset 7 a 1-D slope of size C is per channel).
 #include <cmath>
 #include <limits>
 
@@ -11,7 +12,7 @@ namespace {
 
 constexpr double kF32Max = 3.4028234663852886e38;
 
-enum class UnaryKind { kExp, kRelu, kSigmoid, kClip };
+enum class UnaryKind { kExp, kRelu, kSigmoid, kClip, kSqrt };
 
 class UnaryKernel : public Kernel {
  public:
@@ -23,6 +24,9 @@ class UnaryKernel : public Kernel {
     switch (kind_) {
       case UnaryKind::kExp:
         for (size_t i = 0; i < n_; i++) y[i] = static_cast<float>(std::exp(static_cast<double>(x[i])));
+        break;
+      case UnaryKind::kSqrt:  // correctly rounded, so equal to Math.sqrt rounded to float32
+        for (size_t i = 0; i < n_; i++) y[i] = static_cast<float>(std::sqrt(static_cast<double>(x[i])));
         break;
       case UnaryKind::kRelu:
         for (size_t i = 0; i < n_; i++) {
@@ -61,7 +65,7 @@ class UnaryKernel : public Kernel {
   bool lo_input_, hi_input_;
 };
 
-enum class BinKind { kAdd, kSub, kMul, kDiv };
+enum class BinKind { kAdd, kSub, kMul, kDiv, kPRelu, kPow };
 
 class BinaryKernel : public Kernel {
  public:
@@ -101,6 +105,8 @@ class BinaryKernel : public Kernel {
       case BinKind::kSub: return x - z;
       case BinKind::kMul: return x * z;
       case BinKind::kDiv: return x / z;
+      case BinKind::kPRelu: return x < 0 ? x * z : x;
+      case BinKind::kPow: return static_cast<float>(std::pow(static_cast<double>(x), static_cast<double>(z)));
     }
     return 0;
   }
@@ -129,7 +135,11 @@ Status PrepareUnary(PrepCtx& c) {
   EQ_RETURN_IF_ERROR(c.Req(0, "X", &x));
   EQ_RETURN_IF_ERROR(c.OnlyOutputs(1));
   EQ_RETURN_IF_ERROR(c.CheckOutput(0, x->dims, DType::kF32));
-  UnaryKind k = t == "Exp" ? UnaryKind::kExp : t == "Relu" ? UnaryKind::kRelu : t == "Sigmoid" ? UnaryKind::kSigmoid : UnaryKind::kClip;
+  UnaryKind k = t == "Exp"       ? UnaryKind::kExp
+                : t == "Relu"    ? UnaryKind::kRelu
+                : t == "Sigmoid" ? UnaryKind::kSigmoid
+                : t == "Sqrt"    ? UnaryKind::kSqrt
+                                 : UnaryKind::kClip;
   double lo = -kF32Max, hi = kF32Max;
   bool lo_in = false, hi_in = false;
   if (k == UnaryKind::kClip) {
@@ -161,7 +171,14 @@ Status PrepareBinary(PrepCtx& c) {
   EQ_RETURN_IF_ERROR(c.Req(1, "B", &b));
   EQ_RETURN_IF_ERROR(c.OnlyOutputs(1));
   Dims bd = b->dims;
-  if (c.opset < 7) {
+  const bool prelu = t == "PRelu";
+  if (prelu) {
+    const Dims& a_d = a->dims;
+    if (c.opset < 7 && bd.size() == 1 && a_d.size() > 2 && bd[0] == a_d[1] && bd[0] != 1) {
+      bd.assign(a_d.size() - 1, 1);
+      bd[0] = b->dims[0];
+    }
+  } else if (c.opset < 7) {
     int64_t bc;
     EQ_RETURN_IF_ERROR(c.AttrInt("broadcast", 0, &bc));
     if (bc == 0) {
@@ -188,8 +205,9 @@ Status PrepareBinary(PrepCtx& c) {
     if (x != y && x != 1 && y != 1) return c.Fail("shapes " + DimsStr(ad) + " and " + DimsStr(b->dims) + " cannot be broadcast");
     out[i] = x == 1 ? y : x;
   }
+  if (prelu && out != ad) return c.Fail("slope " + DimsStr(b->dims) + " is not unidirectionally broadcastable to X " + DimsStr(ad));
   EQ_RETURN_IF_ERROR(c.CheckOutput(0, out, DType::kF32));
-  const BinKind k = t == "Add" ? BinKind::kAdd : t == "Sub" ? BinKind::kSub : t == "Mul" ? BinKind::kMul : BinKind::kDiv;
+  const BinKind k = t == "Add" ? BinKind::kAdd : t == "Sub" ? BinKind::kSub : t == "Mul" ? BinKind::kMul : t == "Div" ? BinKind::kDiv : t == "Pow" ? BinKind::kPow : BinKind::kPRelu;
   c.SetKernel(std::make_shared<BinaryKernel>(k, out, BroadcastStrides(ad, out), BroadcastStrides(bd, out)), static_cast<uint64_t>(Numel(out)));
   return Status::Ok();
 }

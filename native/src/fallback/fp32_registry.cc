@@ -240,8 +240,8 @@ Status Prepare(const Model& model, Op* op) {
   const std::string& t = op->fn.op_type;
   if (!op->fn.domain.empty() && op->fn.domain != "ai.onnx") return c.Unsup("domain '" + op->fn.domain + "' is not supported");
   Status st;
-  if (t == "Exp" || t == "Relu" || t == "Sigmoid" || t == "Clip") st = PrepareUnary(c);
-  else if (t == "Add" || t == "Sub" || t == "Mul" || t == "Div") st = PrepareBinary(c);
+  if (t == "Exp" || t == "Relu" || t == "Sigmoid" || t == "Sqrt" || t == "Clip") st = PrepareUnary(c);
+  else if (t == "Add" || t == "Sub" || t == "Mul" || t == "Div" || t == "PRelu" || t == "Pow") st = PrepareBinary(c);
   else if (t == "Reshape" || t == "Flatten" || t == "Squeeze" || t == "Unsqueeze" || t == "Identity" || t == "Dropout") st = PrepareCopyLike(c);
   else if (t == "Transpose") st = PrepareTranspose(c);
   else if (t == "Slice") st = PrepareSlice(c);
@@ -257,6 +257,11 @@ Status Prepare(const Model& model, Op* op) {
   else if (t == "ConvTranspose") st = PrepareConvTranspose(c);
   else if (t == "Resize") st = PrepareResize(c);
   else if (t == "LeakyRelu") st = PrepareLeakyRelu(c);
+  else if (t == "HardSwish") st = PrepareHardSwish(c);
+  else if (t == "Max" || t == "Min") st = PrepareMinMax(c);
+  else if (t == "Pad") st = PreparePad(c);
+  else if (t == "Split") st = PrepareSplit(c);
+  else if (t == "ReduceMean") st = PrepareReduceMean(c);
   else return c.Unsup("FP32 fallback op '" + t + "' is not implemented by the native runtime");
   EQ_RETURN_IF_ERROR(st);
   if (!op->fn.kernel) return c.Fail("no kernel was created");

@@ -65,8 +65,8 @@ class PrepCtx {
 bool ToInt(double v, int64_t* out);
 
 // op families (one file each)
-Status PrepareUnary(PrepCtx& c);      // Exp Relu Sigmoid Clip
-Status PrepareBinary(PrepCtx& c);     // Add Sub Mul Div
+Status PrepareUnary(PrepCtx& c);      // Exp Relu Sigmoid Sqrt Clip
+Status PrepareBinary(PrepCtx& c);     // Add Sub Mul Div PRelu Pow
 Status PrepareCopyLike(PrepCtx& c);   // Reshape Flatten Squeeze Unsqueeze Identity
 Status PrepareTranspose(PrepCtx& c);
 Status PrepareSlice(PrepCtx& c);
@@ -82,6 +82,11 @@ Status PrepareBatchNorm(PrepCtx& c);       // batch_norm_f32.cc
 Status PrepareConvTranspose(PrepCtx& c);   // conv_transpose_f32.cc
 Status PrepareResize(PrepCtx& c);          // resize_f32.cc
 Status PrepareLeakyRelu(PrepCtx& c);       // leaky_relu.cc
+Status PrepareHardSwish(PrepCtx& c);       // hard_swish.cc
+Status PrepareMinMax(PrepCtx& c);          // minmax.cc: Max Min
+Status PreparePad(PrepCtx& c);             // pad.cc
+Status PrepareSplit(PrepCtx& c);           // split.cc
+Status PrepareReduceMean(PrepCtx& c);      // reduce_mean.cc
 
 // window geometry of Conv / pooling (port of ops/spatial.ts windowGeom)
 struct Window {

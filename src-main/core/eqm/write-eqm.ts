@@ -23,6 +23,7 @@ import {
   TensorKind,
   type EqmDType,
 } from './format.js';
+import { missingNativeFloatOps } from './native-float-ops.js';
 import { opDef } from './ops/registry.js';
 import type { EncodeCtx } from './ops/types.js';
 
@@ -87,6 +88,11 @@ export function compileIntProgram(graph: Graph, prog: IntProgram): Uint8Array {
   const fail = (msg: string): never => {
     throw new EqmCompileError(`EQM: ${msg}`);
   };
+  const missing = missingNativeFloatOps(prog);
+  if (missing.length > 0) {
+    const types = [...new Set(missing.map((m) => m.split(' ')[0]!))].sort();
+    fail(`the native runtime has no FP32 kernel for ${types.join(', ')} (${missing.length} node${missing.length > 1 ? 's' : ''}: ${missing.join(', ')})`);
+  }
 
   // ---- strings and data blobs ----
   const strings = new ByteWriter();

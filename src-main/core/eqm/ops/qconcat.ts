@@ -3,6 +3,7 @@ import { rne } from '../../quant/rounding.js';
 import { attrInt } from '../../graph/ir.js';
 import { EQM_LIMITS } from '../format.js';
 import { clipQ, f32, numel } from './common.js';
+import type { IntOp } from '../../engine/int-program.js';
 import type { IntOpDef } from './types.js';
 
 export const qconcatOp: IntOpDef<'qconcat'> = {
@@ -12,7 +13,23 @@ export const qconcatOp: IntOpDef<'qconcat'> = {
   lower(c) {
     let axis = attrInt(c.node, 'axis', 1);
     if (axis < 0) axis += c.outDims.length;
-    c.push({ kind: 'qconcat', inputs: c.intIn.map((v) => v[1]), output: c.out, axis, mults: c.intIn.map((v) => (v[0] === c.outScale ? 1 : f32(c.outScale / v[0]))), outDims: c.outDims });
+    // constant inputs (e.g. channel padding) are quantized at the output scale, in input order
+    const parts: [number, string][] = [];
+    const quantizeConsts: IntOp[] = [];
+    let d = 0;
+    for (const name of c.node.inputs) {
+      const init = name ? c.graph.initializers.get(name) : undefined;
+      if (!init) {
+        parts.push(c.intIn[d++]!);
+        continue;
+      }
+      if (init.dtype !== 'float32') return false;
+      const q = `${name}::q@${c.out}`;
+      quantizeConsts.push({ kind: 'quantize', input: name, output: q, scale: c.outScale });
+      parts.push([c.outScale, q]);
+    }
+    for (const op of quantizeConsts) c.push(op);
+    c.push({ kind: 'qconcat', inputs: parts.map((v) => v[1]), output: c.out, axis, mults: parts.map((v) => (v[0] === c.outScale ? 1 : f32(c.outScale / v[0]))), outDims: c.outDims });
     return true;
   },
   encode(op, c) {
