@@ -18,7 +18,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PreprocessSpec } from '../src-main/io/data/preprocess.js';
 import { runCalibration, runSynth } from '../src-main/pipeline/quantize.js';
-import { compileModel, runBench, type BenchRequest, type BenchResult } from '../src-main/pipeline/runtime.js';
+import { compileFromFiles } from '../src-main/pipeline/compile.js';
+import { runBench, type BenchRequest, type BenchResult } from '../src-main/pipeline/runtime.js';
 import { Runtime, type NativeOpProfile } from '../src-main/engines/native/native-runtime.js';
 import { opt, root, shared } from './bench-args.js';
 
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
     for (const bits of [8, 7]) {
       scales[bits] = await ensureScales(m, bits);
       const file = path.join(work, `${name}-int${bits}.eqm`);
-      fs.writeFileSync(file, compileModel({ model: m.onnx, card: m.card, scales: scales[bits]!, out: file }).bytes);
+      fs.writeFileSync(file, compileFromFiles({ model: m.onnx, card: m.card, scales: scales[bits]! }).bytes);
       eqm[bits] = file;
     }
     log(`${name}:`);

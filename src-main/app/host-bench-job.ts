@@ -11,7 +11,7 @@ import { mulberry32 } from '../core/synth/rng.js';
 import { loadAvg1, loadNote, measureInterleaved, type Timed } from '../demo/latency.js';
 import { Runtime, type NativeSession } from '../engines/native/native-runtime.js';
 import { prepareModel } from '../pipeline/model-setup.js';
-import { compileModel } from '../pipeline/runtime.js';
+import { compileFromFiles } from '../pipeline/compile.js';
 import os from 'node:os';
 
 export interface HostBenchVariantReq {
@@ -57,7 +57,7 @@ export async function hostBench(job: HostBenchJob, onMessage: (m: string) => voi
     for (const v of job.variants) {
       onMessage(`loading ${v.label}`);
       if (v.engine === 'native') {
-        const { bytes } = compileModel({ model: job.model, card: job.card, scales: v.scales!, out: '' });
+        const { bytes } = compileFromFiles({ model: job.model, card: job.card, scales: v.scales! });
         const s = Runtime.load(bytes, { threads: job.threads });
         natives.push({ v, s });
         timed.push({ name: v.label, run: () => s.run(x, dims) });

@@ -10,12 +10,12 @@ import type { ProgressSink } from '../core/calib/progress.js';
 import { AbsHistogram } from '../core/calib/histogram.js';
 import { takeValid } from '../io/data/dataset.js';
 import { OrtReference } from '../engines/ort-reference.js';
-import { compileEqm } from '../core/eqm/write-eqm.js';
 import { planQuantization } from '../core/quant/plan.js';
 import type { ProfileJob } from './deploy-backend.js';
 import type { HostBenchJob } from './host-bench-job.js';
 import type { DeviceInfo, PreprocessForm, PreviewInfo } from '../contract/app-types.js';
 import { writeDirAtomically } from '../io/atomic-write.js';
+import { compilePrepared } from '../pipeline/compile.js';
 import { prepareData, prepareModel, type ModelSource } from '../pipeline/model-setup.js';
 import { tensorToPixels } from '../pipeline/preview-image.js';
 import { modelGraph, modelSize, type GraphRequest, type SizeRequest } from './model-views.js';
@@ -120,7 +120,7 @@ export async function exportRun(req: { model: string; card?: string; preprocess?
     const f = await writeExports(tmp, p, table, req.formats.filter((x): x is ExportFormat => x !== 'eqm'));
     if (req.formats.includes('eqm')) {
       const file = path.join(tmp, 'model.eqm');
-      fs.writeFileSync(file, compileEqm(p.model.graph, planQuantization(p.model.graph), table));
+      fs.writeFileSync(file, compilePrepared(p, table).bytes);
       f.eqm = file;
     }
     files = Object.fromEntries(Object.entries(f).map(([k, v]) => [k, path.join(out, path.basename(v))]));

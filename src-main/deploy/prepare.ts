@@ -8,6 +8,7 @@ import { compileEqmModel } from '../core/eqm/write-eqm.js';
 import { planQuantization, type QuantPlan } from '../core/quant/plan.js';
 import type { ScaleTable } from '../core/quant/scale-table.js';
 import { prepareData, prepareModel } from '../pipeline/model-setup.js';
+import { compilePrepared } from '../pipeline/compile.js';
 import { loadScalesFor } from '../pipeline/quantize.js';
 
 export interface Variant {
@@ -33,15 +34,15 @@ export function compileVariant(a: { model: string; card?: string; scales: string
     return { label: a.label ?? 'eqm', eqm, bits: null, method: null, modelSha256: sha(eqm) };
   }
   const p = prepareModel({ model: a.model, card: a.card });
-  const plan = planQuantization(p.model.graph);
   if (a.scales === 'fp32') {
-    const none: QuantPlan = { layers: [], groups: [], report: plan.report };
+    // every layer in float: the FP32 reference on the board's runtime
+    const none: QuantPlan = { layers: [], groups: [], report: planQuantization(p.model.graph).report };
     const table: ScaleTable = { bits: 8, qmax: 127, method: 'minmax', modelSha256: p.model.sha256, modelFile: p.model.file, layers: [], tensors: {}, settings: {}, createdAt: new Date(0).toISOString() };
     const c = compileEqmModel(p.model.graph, none, table);
     return { label: a.label ?? 'fp32', eqm: Buffer.from(c.bytes), inputQuant: c.inputQuant, bits: 32, method: 'fp32', modelSha256: p.model.sha256 };
   }
-  const table = loadScalesFor(p, a.scales);
-  const c = compileEqmModel(p.model.graph, plan, table);
+  const c = compilePrepared(p, loadScalesFor(p, a.scales));
+  const table = c.table;
   return {
     label: a.label ?? `int${table.bits}`,
     eqm: Buffer.from(c.bytes),

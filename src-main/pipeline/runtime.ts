@@ -1,49 +1,18 @@
 /**
- * Runtime operations of the service API: compile an ONNX model + scales.json into an EQM
- * file, and benchmark one engine (the native runtime, onnxruntime FP32, or onnxruntime on our
- * QDQ export) in this process. Used by the CLI (`easyquant compile`, `easyquant bench`), the
+ * Runtime operations of the service API: benchmark one engine (the native runtime, onnxruntime FP32, or onnxruntime on our
+ * QDQ export) in this process (compiling through compile.ts). Used by the CLI (`easyquant bench`), the
  * app and `npm run bench`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { latencyStats, type LatencyStats } from '../core/bench/latency-stats.js';
-import { compileEqm } from '../core/eqm/write-eqm.js';
 import { exportQdqOnnx } from '../core/export/qdq-onnx.js';
-import { planQuantization } from '../core/quant/plan.js';
 import { mulberry32 } from '../core/synth/rng.js';
 import { Runtime, type NativeProfile, type NativeSessionOptions } from '../engines/native/native-runtime.js';
-import { writeFileAtomically } from '../io/atomic-write.js';
-import { prepareModel, type ModelSource } from './model-setup.js';
+import { compileFromFiles } from './compile.js';
+import { prepareModel } from './model-setup.js';
 import { loadScalesFor } from './quantize.js';
-
-export interface CompileRequest extends ModelSource {
-  scales: string;
-  out: string;
-}
-
-export interface CompileResponse {
-  out: string;
-  bytes: number;
-  bits: number;
-  layers: number;
-  fp32Ops: string[];
-}
-
-export function compileModel(req: CompileRequest): { bytes: Uint8Array; info: Omit<CompileResponse, 'out' | 'bytes'> } {
-  const p = prepareModel(req);
-  const table = loadScalesFor(p, req.scales);
-  const plan = planQuantization(p.model.graph);
-  const bytes = compileEqm(p.model.graph, plan, table);
-  const fp32Ops = [...new Set(plan.report.filter((r) => !r.quantized).map((r) => r.op))].sort();
-  return { bytes, info: { bits: table.bits, layers: plan.layers.length, fp32Ops } };
-}
-
-export function runCompile(req: CompileRequest): CompileResponse {
-  const { bytes, info } = compileModel(req);
-  writeFileAtomically(req.out, bytes);
-  return { out: req.out, bytes: bytes.length, ...info };
-}
 
 export const BENCH_ENGINES = ['native', 'ort-fp32', 'ort-qdq'] as const;
 export type BenchEngine = (typeof BENCH_ENGINES)[number];
@@ -115,7 +84,7 @@ async function benchNative(req: BenchRequest): Promise<BenchResult> {
     bytes = fs.readFileSync(req.model);
   } else {
     if (!req.scales) throw new Error(`--engine native with an ONNX model needs --scales (or pass a compiled .eqm)`);
-    bytes = compileModel({ model: req.model, card: req.card, scales: req.scales, out: '' }).bytes;
+    bytes = compileFromFiles({ model: req.model, card: req.card, scales: req.scales }).bytes;
   }
   const opts: NativeSessionOptions = { threads: req.threads, isa: req.isa, convAlgo: req.convAlgo };
   const session = Runtime.load(bytes, opts);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { Runtime } from '../../src-main/engines/native/native-runtime.js';
-import { compileModel } from '../../src-main/pipeline/runtime.js';
+import { compileFromFiles } from '../../src-main/pipeline/compile.js';
 import { runCli } from '../helpers/cli.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
 import { cardPath, describeShared, MNIST_DIR, modelPath } from '../helpers/shared.js';
@@ -35,7 +35,7 @@ describeShared('compile and bench CLI', () => {
     expect(j.layers).toBeGreaterThan(0);
     const bytes = fs.readFileSync(eqm);
     expect(j.bytes).toBe(bytes.length);
-    expect(Buffer.compare(bytes, Buffer.from(compileModel({ model: modelPath('mnist'), card: cardPath('mnist'), scales, out: '' }).bytes))).toBe(0);
+    expect(Buffer.compare(bytes, Buffer.from(compileFromFiles({ model: modelPath('mnist'), card: cardPath('mnist'), scales }).bytes))).toBe(0);
     expect(Runtime.load(eqm).info.qmax).toBe(63);
   });
 

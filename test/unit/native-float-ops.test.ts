@@ -12,7 +12,7 @@ import { compileIntProgram, EqmCompileError } from '../../src-main/core/eqm/writ
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import { findOp } from '../../src-main/core/ops/registry.js';
 import { writeScalesJson } from '../../src-main/io/scales-json.js';
-import { runCompile } from '../../src-main/pipeline/runtime.js';
+import { runCompile } from '../../src-main/pipeline/compile.js';
 import { quantize, randomInputs } from '../helpers/native-models.js';
 import { buildModel, randomTensor, rng } from '../helpers/onnx-build.js';
 import { PROJECT_ROOT } from '../helpers/shared.js';

@@ -1,6 +1,7 @@
 /** `easyquant compile` (ONNX + scales.json → EQM) and `easyquant bench` (latency of one engine). */
 import { Option, type Command } from 'commander';
-import { BENCH_ENGINES, runBench, runCompile, type BenchEngine } from '../../pipeline/runtime.js';
+import { runCompile } from '../../pipeline/compile.js';
+import { BENCH_ENGINES, runBench, type BenchEngine } from '../../pipeline/runtime.js';
 import { limitsFrom, maxActivationOption, maxGmacsOption } from '../limit-options.js';
 import { int, shape } from '../parse.js';
 
