@@ -298,16 +298,24 @@ export interface LayerScalesInfo {
 }
 
 /** A node of the model graph view (see core/graph/graph-view.ts), with its layout position (centre, px). */
-export interface GraphNodeInfo {
+/** A node of the model graph view (core/graph/graph-view.ts builds them). */
+export interface GraphViewNode {
+  /** the node name (unique in the IR) */
   id: string;
   op: string;
   inputs: string[];
   outputs: string[];
+  /** shape of the first output ([] when unknown) */
   shape: number[];
   quantized: boolean;
+  /** calibration group name (quantized layers only) */
   group: string | null;
   reason: string;
+  /** nodes folded into this one by collapsing an FP32-only chain (absent when not collapsed) */
   members?: string[];
+}
+
+export interface GraphNodeInfo extends GraphViewNode {
   x: number;
   y: number;
 }

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { RENDERER_MIME } from '../contract/renderer-mime.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'renderer';
@@ -18,18 +19,6 @@ export const APP_SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetc
 export const DESKTOP_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
-};
 
 export type AppFile = { ok: true; file: string; contentType: string } | { ok: false; status: 403 | 404; reason: string };
 
@@ -75,5 +64,5 @@ export function resolveAppRequest(rawUrl: string, rendererDir: string): AppFile 
     // root missing: nothing resolves anyway
   }
   if (!real.startsWith(realRoot + path.sep)) return refuse('a link that leaves the renderer folder');
-  return { ok: true, file: real, contentType: MIME[path.extname(real).toLowerCase()] ?? 'application/octet-stream' };
+  return { ok: true, file: real, contentType: RENDERER_MIME[path.extname(real).toLowerCase()] ?? 'application/octet-stream' };
 }

@@ -2,19 +2,8 @@
 import fs from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
+import { RENDERER_MIME } from '../contract/renderer-mime.js';
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
-};
 
 export function webCsp(port: number): string {
   return (
@@ -53,7 +42,7 @@ export function serveStatic(root: string, urlPath: string, res: ServerResponse, 
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     return;
   }
-  const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const type = RENDERER_MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
   const headers: Record<string, string> = {
     'content-type': type,
     'x-content-type-options': 'nosniff',

@@ -4,24 +4,11 @@
  * reason from the quantization plan, and the calibration group a quantized layer belongs to
  * (named as the calibration names it: the group's layer names joined by '+').
  */
+import type { GraphViewNode } from '../../contract/app-types.js';
 import type { Graph } from './ir.js';
 import type { QuantPlan } from '../quant/plan.js';
 
-export interface GraphViewNode {
-  /** the node name (unique in the IR) */
-  id: string;
-  op: string;
-  inputs: string[];
-  outputs: string[];
-  /** shape of the first output ([] when unknown) */
-  shape: number[];
-  quantized: boolean;
-  /** calibration group name (quantized layers only) */
-  group: string | null;
-  reason: string;
-  /** nodes folded into this one by collapsing an FP32-only chain (absent when not collapsed) */
-  members?: string[];
-}
+export type { GraphViewNode };
 
 export interface GraphViewEdge {
   from: string;
