@@ -10,6 +10,7 @@
  *   npm run bench:arm -- [--models squeezenet1.1,mobilenet_v1_0.25,resnet18,mobilenetv2]
  *                        [--fp32 squeezenet1.1,mobilenet_v1_0.25] [--algos gemm,wino43]
  *                        [--out docs/results] [--work /tmp/eq-bench-arm]
+ *   npm run bench:arm -- --render docs/results/arm-instructions.json   # tables of a saved run
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,7 +22,7 @@ import { compileFromFiles } from '../src-main/pipeline/compile.js';
 import { runCalibration, runSynth } from '../src-main/pipeline/quantize.js';
 import type { PreprocessSpec } from '../src-main/io/data/preprocess.js';
 import { buildArmRunner, buildInsnPlugin, countPerInference, missingTools, type CountOptions } from './arm-insns/qemu-count.js';
-import { renderArmReport, type ArmRow } from './arm-insns/report.js';
+import { renderArmReport, type ArmReport, type ArmRow } from './arm-insns/report.js';
 import { opt, root, shared } from './bench-args.js';
 
 const modelNames = opt('models', 'squeezenet1.1,mobilenet_v1_0.25,resnet18,mobilenetv2').split(',');
@@ -99,6 +100,11 @@ const CONFIGS: { label: string; model: string; cpu: string; isa: string }[] = [
 ];
 
 async function main(): Promise<void> {
+  const render = opt('render', '');
+  if (render) {
+    process.stdout.write(renderArmReport(JSON.parse(fs.readFileSync(render, 'utf8')) as ArmReport));
+    return;
+  }
   const missing = missingTools();
   if (missing.length) throw new Error(`bench:arm needs ${missing.join(', ')} (Debian: apt-get install qemu-user gcc g++-aarch64-linux-gnu cmake ninja-build)`);
   const runner = buildArmRunner();
@@ -117,14 +123,31 @@ async function main(): Promise<void> {
         log(
           `${name} ${algo} ${cfg.label.padEnd(14)} ${(r.perInference.total / 1e6).toFixed(2)} M instructions/inference (fixed ${(r.fixed / 1e6).toFixed(1)} M) in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
         );
-        rows.push({ model: name, algo, config: cfg.label, cpu: cfg.cpu, isa: cfg.isa, ...r });
+        rows.push({
+          model: name,
+          algo,
+          config: cfg.label,
+          cpu: cfg.cpu,
+          isa: cfg.isa,
+          fixed: r.fixed,
+          perInference: { ...r.perInference, symbols: topSymbols(r.perInference.symbols, 15) },
+        });
       }
     }
   }
-  const report = { date: new Date().toISOString(), qemu: qemuVersion(), rows };
+  const report: ArmReport = { date: new Date().toISOString(), qemu: qemuVersion(), rows };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'arm-instructions.json'), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(renderArmReport(report));
+}
+
+/** The n functions with the most instructions (the JSON stays small). */
+function topSymbols(symbols: Record<string, number>, n: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(symbols)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n),
+  );
 }
 
 function qemuVersion(): string {
