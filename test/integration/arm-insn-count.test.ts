@@ -119,7 +119,7 @@ _start:
     expect(b).toEqual(a);
   });
 
-  it("counts the kernels' multiplies exactly; NEON INT7 widens a quarter as often as INT8; dotprod runs both alike", () => {
+  it("counts the kernels' multiplies exactly; NEON INT7 widens at most a third as often as INT8; dotprod runs both alike", () => {
     const n8 = countPerInference(opts(8, 'cortex-a53', 'neon')).perInference;
     const n7 = countPerInference(opts(7, 'cortex-a53', 'neon')).perInference;
     const d8 = countPerInference(opts(8, 'cortex-a76', 'dotprod')).perInference;
