@@ -17,6 +17,7 @@ import { int, num, shape } from './parse.js';
 import { EXAMPLES, examples } from './examples.js';
 import { limitsFrom, maxActivationOption, maxGmacsOption } from './limit-options.js';
 import { layerPrecisionFrom } from '../pipeline/layer-bits.js';
+import { collectData, DATA_HELP, dataFrom } from './data-option.js';
 
 /** The package version (package.json two folders up from src-main/cli). */
 function packageVersion(): string {
@@ -61,7 +62,6 @@ function preprocessFrom(o: PreOpts) {
   return form && specFromForm(form);
 }
 
-const DATA_HELP = 'image folder, folder with MNIST idx files, or folder of tensors (.npy, raw float32 .f32/.bin)';
 const LABELS_HELP = 'labels.tsv (file, class index); without it, <data>/labels.tsv is used only when the card declares a classifier';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
@@ -130,7 +130,7 @@ function buildOwnCommands(): Command {
       .command('calibrate')
       .description('calibrate scales (EQ, MinMax, KL or Percentile) and write every export into --out')
       .requiredOption('--model <file>', 'ONNX model')
-      .requiredOption('--data <dir>', DATA_HELP)
+      .requiredOption('--data <dir>', DATA_HELP, collectData)
       .option('--labels <file>', LABELS_HELP)
       .addOption(new Option('--method <m>', 'calibration method').choices(C.method).default(D.method))
       .option('--bits <n>', 'bit width, 4..8 (INT8 = 8, INT7 = 7)', int('--bits'), D.bits)
@@ -177,7 +177,7 @@ function buildOwnCommands(): Command {
         card: o.card as string | undefined,
         inputShape: o.inputShape as number[] | undefined,
         preprocess: preprocessFrom(o),
-        data: o.data as string,
+        ...dataFrom(o.data as string[]),
         labels: o.labels as string | undefined,
         settings,
         calibImages: o.calib as number,
@@ -201,7 +201,7 @@ function buildOwnCommands(): Command {
       .command('eval')
       .description('evaluate an engine against FP32: per-output cosine/SQNR/max error, per-layer cosine; top-1/top-5 and agreement for classifiers; boxes vs FP32 for detection cards')
       .requiredOption('--model <file>', 'ONNX model')
-      .requiredOption('--data <dir>', DATA_HELP)
+      .requiredOption('--data <dir>', DATA_HELP, collectData)
       .option('--labels <file>', LABELS_HELP)
       .option('--scales <file>', 'scales.json (needed for quantized engines)')
       .addOption(new Option('--engine <e>', 'engine').choices(['fp32', 'sim', 'int-ref', 'ort-qdq', 'native']).default('fp32'))
@@ -220,7 +220,7 @@ function buildOwnCommands(): Command {
         card: o.card as string | undefined,
         inputShape: o.inputShape as number[] | undefined,
         preprocess: preprocessFrom(o),
-        data: o.data as string,
+        ...dataFrom(o.data as string[]),
         labels: o.labels as string | undefined,
         limit: o.limit as number | undefined,
         scales: o.scales as string | undefined,

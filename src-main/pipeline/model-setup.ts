@@ -24,6 +24,8 @@ export interface ModelSource {
 
 export interface DataSource {
   data: string;
+  /** one tensor folder per model input, by input name (`--data name=dir`); `data` then names the first */
+  inputData?: Record<string, string>;
   labels?: string;
   limit?: number;
 }
@@ -79,14 +81,15 @@ export async function prepareData(p: Prepared, src: DataSource, onWarning: (m: s
     inputDims: p.inputDims,
     inputName: inputs[0]?.name,
     inputs,
+    inputDirs: src.inputData,
     labelsFile: src.labels,
     folderLabels,
     onWarning,
     limit: src.limit,
   });
-  // the data side reads one sub-folder per input, but calibration and the engines feed one input
-  if (inputs.length > 1) {
-    throw new Error(`model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); multi-input calibration is not supported yet`);
+  // several inputs: the dataset has one tensor per input and sample (folders or .npz), never images
+  if (inputs.length > 1 && (!ds.tensors || ds.tensors.inputs.length !== inputs.length)) {
+    throw new Error(`${ds.dir}: the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(', ')}); give tensors for each: one sub-folder per input, an .npz per sample, or --data <input>=<folder> per input`);
   }
   return ds;
 }
