@@ -13,7 +13,7 @@ import { EXPORT_FILES, type ExportFormat, inspectModel, runCalibration, runEvalu
 import { createProgressBar } from './progress-bar.js';
 import { SYNTH_ARCHS, type SynthArch } from '../contract/synth.js';
 import { printInspect, printEval } from './tables.js';
-import { int, num, shape } from './parse.js';
+import { int, inputShapeArg, num, shape, type InputShapeArg } from './parse.js';
 import { EXAMPLES, examples } from './examples.js';
 import { limitsFrom, maxActivationOption, maxGmacsOption } from './limit-options.js';
 import { layerPrecisionFrom } from '../pipeline/layer-bits.js';
@@ -46,7 +46,7 @@ type PreOpts = PreprocessFlags;
 function addPreprocessOptions(c: Command): Command {
   return c
     .option('--card <file>', 'model card (card.json) giving the input shape and preprocessing')
-    .option('--input-shape <dims>', 'static shape of the model input, e.g. 1,3,224,224 (overrides the card)', shape('--input-shape'))
+    .option('--input-shape <dims>', 'static shape of the first model input, e.g. 1,3,224,224 (overrides the card), or <input>=1,3,8,8 per input (repeatable)', inputShapeArg('--input-shape'))
     .option('--resize-shorter <n>', 'preprocess: resize the shorter side to n pixels', int('--resize-shorter'))
     .option('--resize <WxH>', 'preprocess: stretch to W x H', size)
     .option('--crop <WxH>', 'preprocess: center crop W x H', size)
@@ -116,11 +116,11 @@ function buildOwnCommands(): Command {
     .description('list ops, shapes, MACs, parameters and what will be quantized')
     .requiredOption('--model <file>', 'ONNX model')
     .option('--card <file>', 'model card (card.json) for the input shape')
-    .option('--input-shape <dims>', 'static shape of the model input, e.g. 1,3,224,224 (overrides the card)', shape('--input-shape'))
+    .option('--input-shape <dims>', 'static shape of the first model input, e.g. 1,3,224,224 (overrides the card), or <input>=1,3,8,8 per input (repeatable)', inputShapeArg('--input-shape'))
     .option('--json', 'print one JSON object on stdout')
     .addHelpText('after', examples(EXAMPLES.inspect))
-    .action((o: { model: string; card?: string; inputShape?: number[]; json?: boolean }) => {
-      const r = inspectModel({ model: o.model, card: o.card, inputShape: o.inputShape });
+    .action((o: { model: string; card?: string; inputShape?: InputShapeArg; json?: boolean }) => {
+      const r = inspectModel({ model: o.model, card: o.card, ...o.inputShape });
       if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       else printInspect(r);
     });
@@ -175,7 +175,7 @@ function buildOwnCommands(): Command {
       {
         model: o.model as string,
         card: o.card as string | undefined,
-        inputShape: o.inputShape as number[] | undefined,
+        ...(o.inputShape as InputShapeArg | undefined),
         preprocess: preprocessFrom(o),
         ...dataFrom(o.data as string[]),
         labels: o.labels as string | undefined,
@@ -218,7 +218,7 @@ function buildOwnCommands(): Command {
       {
         model: o.model as string,
         card: o.card as string | undefined,
-        inputShape: o.inputShape as number[] | undefined,
+        ...(o.inputShape as InputShapeArg | undefined),
         preprocess: preprocessFrom(o),
         ...dataFrom(o.data as string[]),
         labels: o.labels as string | undefined,

@@ -18,6 +18,8 @@ export interface ModelSource {
   preprocess?: PreprocessSpec;
   /** static shape of the first graph input (--input-shape; overrides the card's input.shape) */
   inputShape?: number[];
+  /** static shapes of graph inputs by name (`--input-shape name=dims`; multi-input models) */
+  inputShapes?: Record<string, number[]>;
   /** resource budget (--max-gmacs, --max-activation-gb); unset fields come from the environment or the defaults */
   limits?: Partial<ModelLimits>;
 }
@@ -53,11 +55,12 @@ export interface PrepareOptions {
 export function prepareModel(src: ModelSource, opts: PrepareOptions = {}): Prepared {
   const card = src.card ? readCard(src.card) : undefined;
   // the shape is bound before shape inference, so dynamic dims can be given by the card or flag
+  const inputShapes = src.inputShapes;
   const model = src.inputShape
-    ? loadModel(src.model, { inputShape: src.inputShape, inputShapeFrom: '--input-shape' })
+    ? loadModel(src.model, { inputShape: src.inputShape, inputShapeFrom: '--input-shape', inputShapes })
     : card?.input?.shape
-      ? loadModel(src.model, { inputShape: card.input.shape, inputShapeFrom: `card ${src.card}` })
-      : loadModel(src.model);
+      ? loadModel(src.model, { inputShape: card.input.shape, inputShapeFrom: `card ${src.card}`, inputShapes })
+      : loadModel(src.model, { inputShapes });
   // CLI and log readers see the defaults; API callers get them in Prepared.notices
   for (const n of model.notices) process.stderr.write(`notice: ${n}\n`);
   // before anything runs the model: a huge-pad Conv would otherwise take minutes and gigabytes

@@ -160,6 +160,35 @@ describe('multi-input models through the CLI', () => {
     expect(fs.existsSync(out)).toBe(false);
   }, 300_000);
 
+  it('--input-shape <input>=dims binds a dynamic input after the first', () => {
+    const dyn = path.join(tmp, 'two-dyn.onnx');
+    const r = rng(9);
+    fs.writeFileSync(
+      dyn,
+      buildModel({
+        nodes: [
+          { op: 'Conv', inputs: ['a', 'wa'], outputs: ['ca'], name: 'conv_a', attrs: { pads: [1, 1, 1, 1] } },
+          { op: 'Conv', inputs: ['b', 'wb'], outputs: ['cb'], name: 'conv_b', attrs: { pads: [1, 1, 1, 1] } },
+          { op: 'Add', inputs: ['ca', 'cb'], outputs: ['y'], name: 'add' },
+        ],
+        inputs: [
+          { name: 'a', dims: A },
+          { name: 'b', dims: [1, 2, 'H', 'W'] },
+        ],
+        outputs: [{ name: 'y' }],
+        initializers: { wa: randomTensor([4, 3, 3, 3], r, 0.5), wb: randomTensor([4, 2, 3, 3], r, 0.5) },
+        opset: 13,
+      }),
+    );
+    const base = ['eval', '--model', dyn, '--data', npzDir, '--json', '--quiet'];
+    const e = runCli(base);
+    expect(e.code).toBe(1);
+    expect(e.stderr).toContain("graph input 'b' has a dynamic shape [1,2,?,?]: dim 2 ('H') has no size; give a static input shape (all 4 dims) with --input-shape b=<dims>");
+    const ok = runCli([...base, '--input-shape', 'b=1,2,8,8']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((JSON.parse(ok.stdout) as { images: number }).images).toBe(COUNT);
+  }, 300_000);
+
   it('--data: several values must each be <input>=<folder>', () => {
     const c = runCli(['calibrate', '--model', model, '--data', subDirs, '--data', npzDir, '--out', path.join(tmp, 'bad'), '--quiet']);
     expect(c.code).not.toBe(0);
