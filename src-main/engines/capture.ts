@@ -42,7 +42,11 @@ export async function captureReference(
   try {
     for (let i = 0; i < samples.length; i++) {
       if (shouldStop?.()) throw new Error('calibration cancelled');
-      const { captures } = await ref.run(samples[i]!, inputDims, extraInputs.map((x) => ({ name: x.name, dims: x.dims, data: x.samples[i]! })));
+      const { captures } = await ref.run(
+        samples[i]!,
+        inputDims,
+        extraInputs.map((x) => ({ name: x.name, dims: x.dims, data: x.samples[i]! })),
+      );
       const measure = (name: string) => {
         const t = captures.get(name);
         if (!t) throw new Error(`FP32 reference did not produce tensor '${name}'`);

@@ -92,7 +92,9 @@ export async function prepareData(p: Prepared, src: DataSource, onWarning: (m: s
   });
   // several inputs: the dataset has one tensor per input and sample (folders or .npz), never images
   if (inputs.length > 1 && (!ds.tensors || ds.tensors.inputs.length !== inputs.length)) {
-    throw new Error(`${ds.dir}: the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(', ')}); give tensors for each: one sub-folder per input, an .npz per sample, or --data <input>=<folder> per input`);
+    throw new Error(
+      `${ds.dir}: the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(', ')}); give tensors for each: one sub-folder per input, an .npz per sample, or --data <input>=<folder> per input`,
+    );
   }
   return ds;
 }

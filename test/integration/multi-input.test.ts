@@ -77,11 +77,19 @@ beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-multi-'));
   model = path.join(tmp, 'two.onnx');
   fs.writeFileSync(model, twoInputModel());
-  subDirs = write(path.join(tmp, 'sub'), Object.fromEntries(ids.flatMap((id, k) => [
-    [`a/${id}.npy`, encodeNpy(A, sample(k).a)],
-    [`b/${id}.npy`, encodeNpy(B.slice(1), sample(k).b)],
-  ])));
-  npzDir = write(path.join(tmp, 'npz'), Object.fromEntries(ids.map((id, k) => [`${id}.npz`, encodeNpz({ b: { shape: B, data: sample(k).b }, a: { shape: A, data: sample(k).a } })])));
+  subDirs = write(
+    path.join(tmp, 'sub'),
+    Object.fromEntries(
+      ids.flatMap((id, k) => [
+        [`a/${id}.npy`, encodeNpy(A, sample(k).a)],
+        [`b/${id}.npy`, encodeNpy(B.slice(1), sample(k).b)],
+      ]),
+    ),
+  );
+  npzDir = write(
+    path.join(tmp, 'npz'),
+    Object.fromEntries(ids.map((id, k) => [`${id}.npz`, encodeNpz({ b: { shape: B, data: sample(k).b }, a: { shape: A, data: sample(k).a } })])),
+  );
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
