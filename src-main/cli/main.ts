@@ -13,10 +13,11 @@ import { EXPORT_FILES, type ExportFormat, inspectModel, runCalibration, runEvalu
 import { createProgressBar } from './progress-bar.js';
 import { SYNTH_ARCHS, type SynthArch } from '../contract/synth.js';
 import { printInspect, printEval } from './tables.js';
-import { int, num, shape } from './parse.js';
+import { int, inputShapeArg, num, shape, type InputShapeArg } from './parse.js';
 import { EXAMPLES, examples } from './examples.js';
 import { limitsFrom, maxActivationOption, maxGmacsOption } from './limit-options.js';
 import { layerPrecisionFrom } from '../pipeline/layer-bits.js';
+import { collectData, DATA_HELP, dataFrom } from './data-option.js';
 
 /** The package version (package.json two folders up from src-main/cli). */
 function packageVersion(): string {
@@ -45,7 +46,7 @@ type PreOpts = PreprocessFlags;
 function addPreprocessOptions(c: Command): Command {
   return c
     .option('--card <file>', 'model card (card.json) giving the input shape and preprocessing')
-    .option('--input-shape <dims>', 'static shape of the model input, e.g. 1,3,224,224 (overrides the card)', shape('--input-shape'))
+    .option('--input-shape <dims>', 'static shape of the first model input, e.g. 1,3,224,224 (overrides the card), or <input>=1,3,8,8 per input (repeatable)', inputShapeArg('--input-shape'))
     .option('--resize-shorter <n>', 'preprocess: resize the shorter side to n pixels', int('--resize-shorter'))
     .option('--resize <WxH>', 'preprocess: stretch to W x H', size)
     .option('--crop <WxH>', 'preprocess: center crop W x H', size)
@@ -61,7 +62,6 @@ function preprocessFrom(o: PreOpts) {
   return form && specFromForm(form);
 }
 
-const DATA_HELP = 'image folder, folder with MNIST idx files, or folder of tensors (.npy, raw float32 .f32/.bin)';
 const LABELS_HELP = 'labels.tsv (file, class index); without it, <data>/labels.tsv is used only when the card declares a classifier';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
@@ -116,11 +116,11 @@ function buildOwnCommands(): Command {
     .description('list ops, shapes, MACs, parameters and what will be quantized')
     .requiredOption('--model <file>', 'ONNX model')
     .option('--card <file>', 'model card (card.json) for the input shape')
-    .option('--input-shape <dims>', 'static shape of the model input, e.g. 1,3,224,224 (overrides the card)', shape('--input-shape'))
+    .option('--input-shape <dims>', 'static shape of the first model input, e.g. 1,3,224,224 (overrides the card), or <input>=1,3,8,8 per input (repeatable)', inputShapeArg('--input-shape'))
     .option('--json', 'print one JSON object on stdout')
     .addHelpText('after', examples(EXAMPLES.inspect))
-    .action((o: { model: string; card?: string; inputShape?: number[]; json?: boolean }) => {
-      const r = inspectModel({ model: o.model, card: o.card, inputShape: o.inputShape });
+    .action((o: { model: string; card?: string; inputShape?: InputShapeArg; json?: boolean }) => {
+      const r = inspectModel({ model: o.model, card: o.card, ...o.inputShape });
       if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       else printInspect(r);
     });
@@ -130,7 +130,7 @@ function buildOwnCommands(): Command {
       .command('calibrate')
       .description('calibrate scales (EQ, MinMax, KL or Percentile) and write every export into --out')
       .requiredOption('--model <file>', 'ONNX model')
-      .requiredOption('--data <dir>', DATA_HELP)
+      .requiredOption('--data <dir>', DATA_HELP, collectData)
       .option('--labels <file>', LABELS_HELP)
       .addOption(new Option('--method <m>', 'calibration method').choices(C.method).default(D.method))
       .option('--bits <n>', 'bit width, 4..8 (INT8 = 8, INT7 = 7)', int('--bits'), D.bits)
@@ -175,9 +175,9 @@ function buildOwnCommands(): Command {
       {
         model: o.model as string,
         card: o.card as string | undefined,
-        inputShape: o.inputShape as number[] | undefined,
+        ...(o.inputShape as InputShapeArg | undefined),
         preprocess: preprocessFrom(o),
-        data: o.data as string,
+        ...dataFrom(o.data as string[]),
         labels: o.labels as string | undefined,
         settings,
         calibImages: o.calib as number,
@@ -201,7 +201,7 @@ function buildOwnCommands(): Command {
       .command('eval')
       .description('evaluate an engine against FP32: per-output cosine/SQNR/max error, per-layer cosine; top-1/top-5 and agreement for classifiers; boxes vs FP32 for detection cards')
       .requiredOption('--model <file>', 'ONNX model')
-      .requiredOption('--data <dir>', DATA_HELP)
+      .requiredOption('--data <dir>', DATA_HELP, collectData)
       .option('--labels <file>', LABELS_HELP)
       .option('--scales <file>', 'scales.json (needed for quantized engines)')
       .addOption(new Option('--engine <e>', 'engine').choices(['fp32', 'sim', 'int-ref', 'ort-qdq', 'native']).default('fp32'))
@@ -218,9 +218,9 @@ function buildOwnCommands(): Command {
       {
         model: o.model as string,
         card: o.card as string | undefined,
-        inputShape: o.inputShape as number[] | undefined,
+        ...(o.inputShape as InputShapeArg | undefined),
         preprocess: preprocessFrom(o),
-        data: o.data as string,
+        ...dataFrom(o.data as string[]),
         labels: o.labels as string | undefined,
         limit: o.limit as number | undefined,
         scales: o.scales as string | undefined,

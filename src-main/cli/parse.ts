@@ -25,3 +25,24 @@ export function shape(name: string) {
     return dims;
   };
 }
+
+/** --input-shape, repeatable: `1,3,224,224` (the first graph input) or `<input>=1,3,8,8` (any input by name). */
+export interface InputShapeArg {
+  inputShape?: number[];
+  inputShapes?: Record<string, number[]>;
+}
+
+export function inputShapeArg(name: string) {
+  const dims = shape(name);
+  return (v: string, prev: InputShapeArg | undefined): InputShapeArg => {
+    const eq = v.indexOf('=');
+    if (eq < 0) {
+      if (prev?.inputShape) throw new InvalidArgumentError(`${name} without an input name is given twice; name the inputs: <input>=1,3,8,8`);
+      return { ...prev, inputShape: dims(v) };
+    }
+    const input = v.slice(0, eq);
+    if (!input) throw new InvalidArgumentError(`${name} '${v}': the input name before '=' is empty`);
+    if (prev?.inputShapes?.[input]) throw new InvalidArgumentError(`${name}: input '${input}' is given twice`);
+    return { ...prev, inputShapes: { ...prev?.inputShapes, [input]: dims(v.slice(eq + 1)) } };
+  };
+}

@@ -9,7 +9,7 @@ import type { QuantPlan } from '../core/quant/plan.js';
 import { samplePositions } from '../core/quant/linear-geom.js';
 import { sampleOutput } from '../core/quant/fake-quant-layer.js';
 import { ActivationStore } from '../io/activation-store.js';
-import type { CalibCapture } from '../core/calib/capture-types.js';
+import type { CalibCapture, ExtraInput } from '../core/calib/capture-types.js';
 import { ProgressClock, type ProgressSink } from '../core/calib/progress.js';
 
 export type { CalibCapture };
@@ -24,6 +24,8 @@ export async function captureReference(
   /** further tensors whose max |x| is needed (inputs of int8 average pooling / Add) */
   measureOnly: string[] = [],
   shouldStop?: () => boolean,
+  /** the other graph inputs of a multi-input model (sample i of each goes with samples[i]) */
+  extraInputs: readonly ExtraInput[] = [],
 ): Promise<CalibCapture> {
   const inputs = [...new Set(plan.groups.map((g) => g.input))];
   const preActs = plan.layers.map((l) => l.preAct);
@@ -40,7 +42,11 @@ export async function captureReference(
   try {
     for (let i = 0; i < samples.length; i++) {
       if (shouldStop?.()) throw new Error('calibration cancelled');
-      const { captures } = await ref.run(samples[i]!, inputDims);
+      const { captures } = await ref.run(
+        samples[i]!,
+        inputDims,
+        extraInputs.map((x) => ({ name: x.name, dims: x.dims, data: x.samples[i]! })),
+      );
       const measure = (name: string) => {
         const t = captures.get(name);
         if (!t) throw new Error(`FP32 reference did not produce tensor '${name}'`);

@@ -6,7 +6,7 @@ import { runIntProgram } from '../core/engine/int-ref.js';
 import { lowerToIntProgram } from '../core/engine/lower.js';
 import { OrtReference } from './ort-reference.js';
 import { createSimEngine } from '../core/engine/sim.js';
-import type { EngineKind, LayerTap } from '../core/engine/types.js';
+import type { EngineKind, InputFeed, LayerTap } from '../core/engine/types.js';
 import { exportQdqOnnx } from '../core/export/qdq-onnx.js';
 import { compileEqm } from '../core/eqm/write-eqm.js';
 import type { QuantPlan } from '../core/quant/plan.js';
@@ -16,7 +16,8 @@ export interface Engine {
   kind: EngineKind;
   /** whether run() reports per-layer pre-activations to a LayerTap (ort-qdq and fp32 do not) */
   taps: boolean;
-  run(input: Float32Array, dims: number[], tap?: LayerTap): Promise<FloatTensor[]>;
+  /** `extra`: the other graph inputs of a multi-input model (fp32, sim and ort-qdq take them) */
+  run(input: Float32Array, dims: number[], tap?: LayerTap, extra?: readonly InputFeed[]): Promise<FloatTensor[]>;
   release(): Promise<void>;
 }
 
@@ -27,8 +28,8 @@ export async function createEngine(kind: EngineKind, model: LoadedModel, plan: Q
     return {
       kind,
       taps: false,
-      async run(input, dims) {
-        const r = await ref.run(input, dims);
+      async run(input, dims, _tap, extra) {
+        const r = await ref.run(input, dims, extra);
         return [...r.outputs.values()];
       },
       release: () => ref.release(),
@@ -37,7 +38,7 @@ export async function createEngine(kind: EngineKind, model: LoadedModel, plan: Q
   if (!table) throw new Error(`engine ${kind} needs a scale table (--scales)`);
   if (kind === 'sim') {
     const sim = createSimEngine(graph, plan, table);
-    return { kind, taps: true, run: async (input, dims, tap) => sim.run(input, dims, tap).outputs, release: async () => {} };
+    return { kind, taps: true, run: async (input, dims, tap, extra) => sim.run(input, dims, tap, extra).outputs, release: async () => {} };
   }
   if (kind === 'int-ref') {
     const prog = lowerToIntProgram(graph, plan, table);
@@ -50,8 +51,10 @@ export async function createEngine(kind: EngineKind, model: LoadedModel, plan: Q
     return {
       kind,
       taps: false,
-      async run(input, dims) {
-        const r = await session.run({ [inName]: new ort.Tensor('float32', input, dims) });
+      async run(input, dims, _tap, extra = []) {
+        const feed: Record<string, ort.Tensor> = { [inName]: new ort.Tensor('float32', input, dims) };
+        for (const f of extra) feed[f.name] = new ort.Tensor('float32', f.data, f.dims);
+        const r = await session.run(feed);
         return session.outputNames.map((n) => ({ dtype: 'float32', dims: r[n]!.dims.map(Number), data: r[n]!.data as Float32Array }));
       },
       release: () => session.release(),

@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { onnx } from '../core/onnx/proto.js';
 import type { FloatTensor } from '../core/graph/tensor.js';
+import type { InputFeed } from '../core/engine/types.js';
 
 export interface OrtRunResult {
   outputs: Map<string, FloatTensor>;
@@ -44,14 +45,18 @@ export class OrtReference {
     return new OrtReference(session, inputNames[0]!, outputNames, [...new Set(capture)]);
   }
 
-  async run(input: Float32Array, dims: number[]): Promise<OrtRunResult> {
-    const feed = { [this.inputName]: new ort.Tensor('float32', input, dims) };
+  /** `extra`: the other graph inputs of a multi-input model, by name. */
+  async run(input: Float32Array, dims: number[], extra: readonly InputFeed[] = []): Promise<OrtRunResult> {
+    const feed: Record<string, ort.Tensor> = { [this.inputName]: new ort.Tensor('float32', input, dims) };
+    for (const f of extra) feed[f.name] = new ort.Tensor('float32', f.data, f.dims);
     const res = await this.session.run(feed);
     const outputs = new Map<string, FloatTensor>();
     for (const n of this.outputNames) outputs.set(n, toFloat(res[n]!));
     const captures = new Map<string, FloatTensor>();
     for (const c of this.captureNames) {
+      const fed = extra.find((f) => f.name === c);
       if (c === this.inputName) captures.set(c, { dtype: 'float32', dims, data: input });
+      else if (fed) captures.set(c, { dtype: 'float32', dims: fed.dims, data: fed.data });
       else if (res[c]) captures.set(c, toFloat(res[c]!));
     }
     return { outputs, captures };

@@ -13,5 +13,6 @@ export function skipSamples(ds: Dataset, skip: number): Dataset {
     tryLoad: (i) => ds.tryLoad(i + skip),
     fileOf: (i) => ds.fileOf(i + skip),
     warn: (m) => ds.warn(m),
+    ...(ds.tensors ? { tensors: { inputs: ds.tensors.inputs, loadInputs: (i: number) => ds.tensors!.loadInputs(i + skip) } } : {}),
   };
 }

@@ -12,7 +12,7 @@ import type { LabelsSource } from '../io/data/labels.js';
 import { iterateSamples } from '../io/data/dataset.js';
 import type { LoadedModel } from '../core/graph/load.js';
 import { OrtReference } from '../engines/ort-reference.js';
-import type { EngineKind } from '../core/engine/types.js';
+import type { EngineKind, InputFeed } from '../core/engine/types.js';
 import { cosine } from '../core/quant/fake-quant-layer.js';
 import { planQuantization } from '../core/quant/plan.js';
 import type { ScaleTable } from '../core/quant/scale-table.js';
@@ -90,6 +90,16 @@ export interface EvalResult {
   per_image?: ImagePrediction[];
 }
 
+/** Sample i's tensors of the graph inputs after the first (a multi-input tensor dataset), or none. */
+function extraInputsOf(model: LoadedModel, ds: Dataset): (i: number) => Promise<InputFeed[]> {
+  const rest = model.graph.inputs.slice(1);
+  if (rest.length === 0) return async () => [];
+  if (!ds.tensors || ds.tensors.inputs.length !== model.graph.inputs.length) {
+    throw new Error(`${ds.dir}: the model has ${model.graph.inputs.length} inputs; its data must be tensors for every input (one folder per input or an .npz per sample)`);
+  }
+  return async (i) => (await ds.tensors!.loadInputs(i)).slice(1).map((data, k) => ({ name: rest[k]!.name, dims: rest[k]!.dims, data }));
+}
+
 export async function evaluate(model: LoadedModel, ds: Dataset, opts: EvalOptions): Promise<EvalResult> {
   const t0 = performance.now();
   const plan = planQuantization(model.graph);
@@ -134,16 +144,18 @@ export async function evaluate(model: LoadedModel, ds: Dataset, opts: EvalOption
   const predictions: number[] = [];
   const perImage: ImagePrediction[] = [];
   try {
+    const extraOf = extraInputsOf(model, ds);
     for await (const { index, sample, data } of iterateSamples(ds)) {
       const taps = new Map<string, Float32Array>();
-      const outs = await engine.run(data, ds.inputDims, wantCos ? (name, t) => taps.set(name, t) : undefined);
+      const extra = await extraOf(index);
+      const outs = await engine.run(data, ds.inputDims, wantCos ? (name, t) => taps.set(name, t) : undefined, extra);
       const scores = outs[outIdx]!.data;
       const pred = topK(scores, 5, off);
       let refTop1: number | undefined;
       let refPick: { cls: number; prob: number } | undefined;
       let outCos: number | null = null;
       if (ref) {
-        const r = await ref.run(data, ds.inputDims);
+        const r = await ref.run(data, ds.inputDims, extra);
         const refOuts = graphOuts.map((o, i) => r.outputs.get(o.name) ?? [...r.outputs.values()][i]!);
         refTop1 = topK(refOuts[outIdx]!.data, 1, off)[0];
         if (opts.perImage) {

@@ -18,12 +18,16 @@ export interface ModelSource {
   preprocess?: PreprocessSpec;
   /** static shape of the first graph input (--input-shape; overrides the card's input.shape) */
   inputShape?: number[];
+  /** static shapes of graph inputs by name (`--input-shape name=dims`; multi-input models) */
+  inputShapes?: Record<string, number[]>;
   /** resource budget (--max-gmacs, --max-activation-gb); unset fields come from the environment or the defaults */
   limits?: Partial<ModelLimits>;
 }
 
 export interface DataSource {
   data: string;
+  /** one tensor folder per model input, by input name (`--data name=dir`); `data` then names the first */
+  inputData?: Record<string, string>;
   labels?: string;
   limit?: number;
 }
@@ -51,11 +55,12 @@ export interface PrepareOptions {
 export function prepareModel(src: ModelSource, opts: PrepareOptions = {}): Prepared {
   const card = src.card ? readCard(src.card) : undefined;
   // the shape is bound before shape inference, so dynamic dims can be given by the card or flag
+  const inputShapes = src.inputShapes;
   const model = src.inputShape
-    ? loadModel(src.model, { inputShape: src.inputShape, inputShapeFrom: '--input-shape' })
+    ? loadModel(src.model, { inputShape: src.inputShape, inputShapeFrom: '--input-shape', inputShapes })
     : card?.input?.shape
-      ? loadModel(src.model, { inputShape: card.input.shape, inputShapeFrom: `card ${src.card}` })
-      : loadModel(src.model);
+      ? loadModel(src.model, { inputShape: card.input.shape, inputShapeFrom: `card ${src.card}`, inputShapes })
+      : loadModel(src.model, { inputShapes });
   // CLI and log readers see the defaults; API callers get them in Prepared.notices
   for (const n of model.notices) process.stderr.write(`notice: ${n}\n`);
   // before anything runs the model: a huge-pad Conv would otherwise take minutes and gigabytes
@@ -79,14 +84,17 @@ export async function prepareData(p: Prepared, src: DataSource, onWarning: (m: s
     inputDims: p.inputDims,
     inputName: inputs[0]?.name,
     inputs,
+    inputDirs: src.inputData,
     labelsFile: src.labels,
     folderLabels,
     onWarning,
     limit: src.limit,
   });
-  // the data side reads one sub-folder per input, but calibration and the engines feed one input
-  if (inputs.length > 1) {
-    throw new Error(`model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); multi-input calibration is not supported yet`);
+  // several inputs: the dataset has one tensor per input and sample (folders or .npz), never images
+  if (inputs.length > 1 && (!ds.tensors || ds.tensors.inputs.length !== inputs.length)) {
+    throw new Error(
+      `${ds.dir}: the model has ${inputs.length} inputs (${inputs.map((i) => `'${i.name}'`).join(', ')}); give tensors for each: one sub-folder per input, an .npz per sample, or --data <input>=<folder> per input`,
+    );
   }
   return ds;
 }

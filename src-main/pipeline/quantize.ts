@@ -7,7 +7,8 @@ import path from 'node:path';
 import { calibrate } from './calib/calibrate.js';
 import type { ProgressSink } from '../core/calib/progress.js';
 import { type CalibSettingsInput, parseCalibSettings } from '../contract/calib-settings.js';
-import { takeValid } from '../io/data/dataset.js';
+import { takeValid, type Dataset } from '../io/data/dataset.js';
+import type { ExtraInput } from '../core/calib/capture-types.js';
 import type { PreprocessSpec } from '../io/data/preprocess.js';
 import type { EngineKind } from '../core/engine/types.js';
 import { evaluate, type EvalResult } from './evaluate.js';
@@ -140,6 +141,23 @@ export async function writeExports(dir: string, p: Prepared, table: ScaleTable, 
   return files;
 }
 
+/** The first input's tensors of the samples, and (multi-input models) every other input's. */
+async function calibrationSamples(p: Prepared, ds: Dataset, indices: number[]): Promise<{ samples: Float32Array[]; extraInputs: ExtraInput[] }> {
+  const inputs = p.model.graph.inputs;
+  const samples: Float32Array[] = [];
+  const extraInputs: ExtraInput[] = inputs.slice(1).map((i) => ({ name: i.name, dims: i.dims, samples: [] }));
+  for (const i of indices) {
+    if (inputs.length === 1) {
+      samples.push((await ds.load(i))!);
+      continue;
+    }
+    const all = await ds.tensors!.loadInputs(i);
+    samples.push(all[0]!);
+    extraInputs.forEach((x, k) => x.samples.push(all[k + 1]!));
+  }
+  return { samples, extraInputs };
+}
+
 export async function runCalibration(req: CalibrateRequest, onProgress?: ProgressSink, shouldStop?: () => boolean): Promise<CalibrateResponse> {
   const settings = parseCalibSettings(req.settings);
   if (!Number.isInteger(req.calibImages) || req.calibImages < 1) throw new Error(`--calib must be an integer >= 1 (got ${req.calibImages})`);
@@ -153,9 +171,8 @@ export async function runCalibration(req: CalibrateRequest, onProgress?: Progres
   const { indices } = await takeValid(ds, req.calibImages, warn);
   if (indices.length === 0) throw new Error(`${req.data}: no readable calibration images`);
   if (indices.length < req.calibImages) warn(`only ${indices.length} readable images for calibration (asked for ${req.calibImages})`);
-  const samples: Float32Array[] = [];
-  for (const i of indices) samples.push((await ds.load(i))!);
-  const res = await calibrate(p.model, samples, p.inputDims, settings, { onProgress, shouldStop, warn, layerPrecision: req.layerPrecision });
+  const { samples, extraInputs } = await calibrationSamples(p, ds, indices);
+  const res = await calibrate(p.model, samples, p.inputDims, settings, { onProgress, shouldStop, warn, layerPrecision: req.layerPrecision, extraInputs });
   let files: Record<string, string> = {};
   const out = path.resolve(req.out);
   await writeDirAtomically(out, async (tmp) => {

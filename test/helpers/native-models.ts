@@ -206,3 +206,42 @@ export function cnnOpsModel(): Uint8Array {
   };
   return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: [{ name: 'y' }], initializers: init, opset: 17 });
 }
+
+/**
+ * The M-LSD peak mask and the Cast variants as FP32 fallback ops: conv → MaxPool 3x3 →
+ * Equal(a, pooled) → Cast FLOAT → Mul (keep the local maxima); a scaled copy of the conv output
+ * through Cast INT32 (wraps), UINT8 (wraps), BOOL and INT64 (Equal on int64 inputs) and back to
+ * FLOAT; a FLOAT16 cast (float32 in EQM).
+ */
+export function maskOpsModel(): Uint8Array {
+  const r = rng(23);
+  const nodes: NodeSpec[] = [
+    { op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['a'], name: 'conv', attrs: { pads: [1, 1, 1, 1] } },
+    { op: 'MaxPool', inputs: ['a'], outputs: ['mp'], name: 'peak_pool', attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+    { op: 'Equal', inputs: ['a', 'mp'], outputs: ['eq'], name: 'peak_equal' },
+    { op: 'Cast', inputs: ['eq'], outputs: ['eqf'], name: 'peak_cast', attrs: { to: 1 } },
+    { op: 'Mul', inputs: ['a', 'eqf'], outputs: ['peaks'], name: 'peak_mul' },
+    { op: 'Mul', inputs: ['a', 'big'], outputs: ['ab'], name: 'scale_up' },
+    { op: 'Cast', inputs: ['ab'], outputs: ['i32'], name: 'to_int32', attrs: { to: 6 } },
+    { op: 'Cast', inputs: ['i32'], outputs: ['i32f'], name: 'int32_back', attrs: { to: 1 } },
+    { op: 'Cast', inputs: ['ab'], outputs: ['u8'], name: 'to_uint8', attrs: { to: 2 } },
+    { op: 'Cast', inputs: ['u8'], outputs: ['u8f'], name: 'uint8_back', attrs: { to: 1 } },
+    { op: 'Cast', inputs: ['a'], outputs: ['bl'], name: 'to_bool', attrs: { to: 9 } },
+    { op: 'Cast', inputs: ['bl'], outputs: ['blf'], name: 'bool_back', attrs: { to: 1 } },
+    { op: 'Cast', inputs: ['ab'], outputs: ['i64a'], name: 'a_int64', attrs: { to: 7 } },
+    { op: 'Cast', inputs: ['mp'], outputs: ['i64m'], name: 'mp_int64', attrs: { to: 7 } },
+    { op: 'Equal', inputs: ['i64a', 'i64m'], outputs: ['eqi'], name: 'equal_int64' },
+    { op: 'Cast', inputs: ['eqi'], outputs: ['eqh'], name: 'equal_int64_half', attrs: { to: 10 } },
+    { op: 'Cast', inputs: ['eqh'], outputs: ['eqif'], name: 'equal_int64_back', attrs: { to: 1 } },
+    { op: 'Equal', inputs: ['a', 'thr'], outputs: ['eqb'], name: 'equal_broadcast' },
+    { op: 'Cast', inputs: ['eqb'], outputs: ['eqbf'], name: 'equal_broadcast_back', attrs: { to: 1 } },
+  ];
+  const init: Record<string, Tensor> = {
+    w: randomTensor([4, 3, 3, 3], r, 0.5),
+    b: randomTensor([4], r, 0.1),
+    big: { dtype: 'float32', dims: [], data: Float32Array.of(3e9) },
+    thr: { dtype: 'float32', dims: [4, 1, 1], data: Float32Array.of(0, 0, 0, 0) },
+  };
+  const outs = ['peaks', 'i32f', 'u8f', 'blf', 'eqif', 'eqbf'];
+  return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: outs.map((name) => ({ name })), initializers: init, opset: 17 });
+}

@@ -87,6 +87,8 @@ Status PrepareMinMax(PrepCtx& c);          // minmax.cc: Max Min
 Status PreparePad(PrepCtx& c);             // pad.cc
 Status PrepareSplit(PrepCtx& c);           // split.cc
 Status PrepareReduceMean(PrepCtx& c);      // reduce_mean.cc
+Status PrepareEqual(PrepCtx& c);           // equal.cc
+Status PrepareCast(PrepCtx& c);            // cast.cc
 
 // window geometry of Conv / pooling (port of ops/spatial.ts windowGeom)
 struct Window {

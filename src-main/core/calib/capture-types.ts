@@ -16,3 +16,10 @@ export interface CalibCapture {
   /** FP32 graph outputs per image (for agreement checks) */
   dispose(): void;
 }
+
+/** A graph input other than the first: its dims and one tensor per calibration sample. */
+export interface ExtraInput {
+  name: string;
+  dims: number[];
+  samples: Float32Array[];
+}

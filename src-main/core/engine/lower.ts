@@ -12,6 +12,12 @@ const f32 = Math.fround;
 const INT32_MAX = 2147483647;
 
 export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTable): IntProgram {
+  // the integer program and EQM v1 have one input tensor (runIntProgram, the native runtime, eqrun)
+  if (graph.inputs.length > 1) {
+    throw new Error(
+      `the model has ${graph.inputs.length} inputs (${graph.inputs.map((i) => `'${i.name}'`).join(', ')}): the integer program (engines int-ref and native, EQM compile) takes a single input; evaluate it with --engine sim, ort-qdq or fp32`,
+    );
+  }
   const qmax = table.qmax;
   // per-layer precision: an op clamps to its output tensor's qmax (tensor_bits), a layer's
   // weights to its own; a uniform table leaves every op at the program's qmax

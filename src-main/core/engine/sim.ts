@@ -9,7 +9,7 @@ import { fakeQuantPreAct, quantizeInput, quantizeWeights, toOutputLayout } from 
 import type { QuantLayer, QuantPlan } from '../quant/plan.js';
 import type { ScaleTable } from '../quant/scale-table.js';
 import { applyActivation, runGraph } from './interpreter.js';
-import type { EngineRun, LayerTap } from './types.js';
+import type { EngineRun, InputFeed, LayerTap } from './types.js';
 
 export function createSimEngine(graph: Graph, plan: QuantPlan, table: ScaleTable) {
   const byNode = new Map<string, { layer: QuantLayer; wq: Int8Array; ws: number[]; sa: number }>();
@@ -19,8 +19,10 @@ export function createSimEngine(graph: Graph, plan: QuantPlan, table: ScaleTable
     byNode.set(l.name, { layer: l, wq: quantizeWeights(l, s.weightScales, table.qmax), ws: s.weightScales, sa: s.inputScale });
   }
   return {
-    run(input: Float32Array, dims: number[], tap?: LayerTap): EngineRun {
-      const res = runGraph(graph, { [graph.inputs[0]!.name]: { dtype: 'float32', dims, data: input } }, {
+    run(input: Float32Array, dims: number[], tap?: LayerTap, extra: readonly InputFeed[] = []): EngineRun {
+      const feeds: Record<string, Tensor> = { [graph.inputs[0]!.name]: { dtype: 'float32', dims, data: input } };
+      for (const f of extra) feeds[f.name] = { dtype: 'float32', dims: f.dims, data: f.data };
+      const res = runGraph(graph, feeds, {
         override: (node, inputs) => {
           const q = byNode.get(node.name);
           if (!q) return undefined;

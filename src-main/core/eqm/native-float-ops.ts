@@ -6,7 +6,7 @@
 import type { IntProgram } from '../engine/int-program.js';
 
 export const NATIVE_FLOAT_OPS: readonly string[] = [
-  'Add', 'AveragePool', 'BatchNormalization', 'Clip', 'Concat', 'Conv', 'ConvTranspose', 'Div', 'Dropout', 'Exp',
+  'Add', 'AveragePool', 'BatchNormalization', 'Cast', 'Clip', 'Concat', 'Conv', 'ConvTranspose', 'Div', 'Dropout', 'Equal', 'Exp',
   'Flatten', 'Gemm', 'GlobalAveragePool', 'GlobalMaxPool', 'HardSigmoid', 'HardSwish', 'Identity', 'LeakyRelu',
   'MatMul', 'Max', 'MaxPool', 'Min', 'Mul', 'Pad', 'Pow', 'PRelu', 'ReduceMean', 'Relu', 'Reshape', 'Resize', 'Sigmoid',
   'Slice', 'Softmax', 'Split', 'Sqrt', 'Squeeze', 'Sub', 'Transpose', 'Unsqueeze',

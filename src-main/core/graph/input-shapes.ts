@@ -37,7 +37,7 @@ export function bindInputShapes(graph: Graph, file: string, opts: InputShapeOpti
   for (const i of graph.inputs) {
     // dim 0 of a rank >= 2 input is the batch, defaulted below
     const k = i.dims.findIndex((d, j) => d <= 0 && (j > 0 || i.dims.length < 2));
-    if (k >= 0) throw new Error(`${file}: ${unboundDimMessage(i, k)}`);
+    if (k >= 0) throw new Error(`${file}: ${unboundDimMessage(i, k, i !== graph.inputs[0])}`);
   }
   const notices: string[] = [];
   for (const i of graph.inputs) {
@@ -50,7 +50,9 @@ export function bindInputShapes(graph: Graph, file: string, opts: InputShapeOpti
   return notices;
 }
 
-export function unboundDimMessage(i: ValueInfo, k: number): string {
+/** `byName`: an input after the first, whose shape only `--input-shape <name>=dims` gives. */
+export function unboundDimMessage(i: ValueInfo, k: number, byName = false): string {
   const param = i.dimParams?.[k] ? ` ('${i.dimParams[k]}')` : '';
-  return `graph input '${i.name}' has a dynamic shape ${fmt(i.dims)}: dim ${k}${param} has no size; give a static input shape (all ${i.dims.length} dims) with --input-shape or the card's input.shape`;
+  const how = byName ? `--input-shape ${i.name}=<dims>` : "--input-shape or the card's input.shape";
+  return `graph input '${i.name}' has a dynamic shape ${fmt(i.dims)}: dim ${k}${param} has no size; give a static input shape (all ${i.dims.length} dims) with ${how}`;
 }

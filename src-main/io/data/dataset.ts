@@ -2,8 +2,10 @@
  * Datasets: the one entry point for calibration and evaluation data.
  *
  * A folder is either an MNIST folder (an `*images-idx3*` + `*labels-idx1*` pair, gzipped or not),
- * a tensor folder (.npy / .f32 / .bin ready inputs, see tensors.ts), or an image folder (.jpg .jpeg
- * .png .webp, any case). Image and tensor folders may have a `labels.tsv`, which is
+ * a tensor folder (.npy / .f32 / .bin ready inputs, see tensors.ts; an `.npz` per sample holding one
+ * array per model input, see npz.ts), or an image folder (.jpg .jpeg .png .webp, any case). A model
+ * with several inputs reads one sub-folder per input, an `.npz` per sample, or one folder per input
+ * given explicitly (`inputDirs`, the CLI's `--data name=dir`). Image and tensor folders may have a `labels.tsv`, which is
  * read only when asked for (`folderLabels`, or an explicit `labelsFile`): see labels.ts.
  * Samples are in sorted order (image folders: byte-wise sort of the file names); the calibration
  * convention is "the first N in sorted order" (`firstN`). Unreadable images are not fatal:
@@ -14,7 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { type LabelsSource, readLabels } from './labels.js';
 import { readMnist } from './mnist.js';
-import { type TensorInput, checkStaticDims, checkTensorFiles, isTensorName, readTensorFile, TensorFileError } from './tensors.js';
+import { type TensorInput, checkArrayShape, checkStaticDims, checkTensorFiles, isTensorName, readTensorFile, TensorFileError } from './tensors.js';
+import { NpzFormatError, readNpz } from './npz.js';
 import {
   ImageDecodeError,
   type PreprocessSpec,
@@ -84,6 +87,8 @@ export interface OpenOptions {
    * per input, named after it; the i-th files in sorted order form sample i.
    */
   inputs?: TensorInput[];
+  /** One tensor folder per model input, by input name (instead of sub-folders of `dir`). */
+  inputDirs?: Record<string, string>;
 }
 
 export class DatasetError extends Error {
@@ -167,9 +172,11 @@ export async function openDataset(dir: string, opts: OpenOptions): Promise<Datas
   }
   if (!st.isDirectory()) throw new DatasetError(`dataset path is not a folder: ${abs}`);
   const names = listFiles(abs);
-  if (opts.inputs && opts.inputs.length > 1) return openMultiInput(abs, names, opts, opts.inputs);
-  const npz = names.filter((n) => path.extname(n).toLowerCase() === '.npz');
-  if (npz.length > 0) throw new DatasetError(`${abs}: ${npz[0]}: .npz files are not supported yet; save one .npy file per sample (per input: one sub-folder per input)`);
+  const inputs = opts.inputs && opts.inputs.length > 0 ? opts.inputs : [{ name: opts.inputName, dims: [...opts.inputDims] }];
+  if (opts.inputDirs) return openTensors(abs, explicitSources(opts.inputDirs, inputs), opts);
+  const npz = names.filter((n) => path.extname(n).toLowerCase() === '.npz').sort(compareBytes);
+  if (npz.length > 0) return openNpz(abs, names, npz, opts, inputs);
+  if (inputs.length > 1) return openMultiInput(abs, opts, inputs);
   const tensors = names.filter(isTensorName).sort(compareBytes);
   const images = names.filter(isImageName).sort(compareBytes);
   if (tensors.length > 0) {
@@ -225,31 +232,122 @@ interface TensorSource {
 }
 
 /** A multi-input tensor folder: one sub-folder per graph input, named after it. */
-function openMultiInput(dir: string, names: string[], opts: OpenOptions, inputs: TensorInput[]): Dataset {
+function openMultiInput(dir: string, opts: OpenOptions, inputs: TensorInput[]): Dataset {
   const list = inputs.map((i) => `'${i.name}'`).join(', ');
   const subs = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-  if (names.some((n) => path.extname(n).toLowerCase() === '.npz')) {
-    throw new DatasetError(`${dir}: .npz files are not supported yet; for a model with inputs ${list}, give one sub-folder per input holding .npy files`);
-  }
   const sources: TensorSource[] = inputs.map((input) => {
     const name = input.name ?? '';
     if (!subs.includes(name)) {
-      throw new DatasetError(`${dir}: the model has inputs ${list}: expected one sub-folder per input, '${name}' is missing (found: ${subs.join(', ') || 'none'})`);
+      throw new DatasetError(
+        `${dir}: the model has inputs ${list}: expected one sub-folder per input, an .npz per sample, or --data <input>=<folder> per input; '${name}' is missing (found: ${subs.join(', ') || 'none'})`,
+      );
     }
-    const sub = path.join(dir, name);
-    const files = listFiles(sub).filter(isTensorName).sort(compareBytes);
-    if (files.length === 0) throw new DatasetError(`${sub}: no tensor files (.npy, .f32, .bin) for model input '${name}'`);
-    return { input, dir: sub, files };
+    return tensorSource(path.join(dir, name), input);
   });
-  const counts = sources.map((s) => `${s.input.name}: ${s.files.length}`);
-  if (new Set(sources.map((s) => s.files.length)).size > 1) {
-    throw new DatasetError(`${dir}: the input sub-folders hold different numbers of files (${counts.join(', ')}); sample k is the k-th file of each in sorted order`);
-  }
   return openTensors(dir, sources, opts);
+}
+
+/** One folder per input, given by input name (every input exactly once). */
+function explicitSources(dirs: Record<string, string>, inputs: TensorInput[]): TensorSource[] {
+  const names = inputs.map((i) => i.name ?? '');
+  const unknown = Object.keys(dirs).filter((k) => !names.includes(k));
+  if (unknown.length > 0) throw new DatasetError(`data given for '${unknown.join("', '")}', which ${unknown.length > 1 ? 'are not model inputs' : 'is not a model input'} (inputs: ${names.map((n) => `'${n}'`).join(', ')})`);
+  const missing = names.filter((n) => dirs[n] === undefined);
+  if (missing.length > 0) throw new DatasetError(`no data for model input${missing.length > 1 ? 's' : ''} '${missing.join("', '")}': give one folder per input (<input>=<folder>)`);
+  return inputs.map((input) => {
+    const d = path.resolve(dirs[input.name ?? '']!);
+    if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new DatasetError(`data folder for input '${input.name}' not found: ${d}`);
+    return tensorSource(d, input);
+  });
+}
+
+function tensorSource(dir: string, input: TensorInput): TensorSource {
+  const files = listFiles(dir).filter(isTensorName).sort(compareBytes);
+  if (files.length === 0) throw new DatasetError(`${dir}: no tensor files (.npy, .f32, .bin) for model input '${input.name ?? 'input'}'`);
+  return { input, dir, files };
+}
+
+/** The array of `input` in one .npz: the one named after it, or the only one of a single-input model. */
+function npzArrayName(file: string, arrays: string[], input: TensorInput, single: boolean): string {
+  const name = input.name ?? '';
+  if (arrays.includes(name)) return name;
+  if (single && arrays.length === 1) return arrays[0]!;
+  throw new DatasetError(`${file}: no array '${name}' for the model input of that name (arrays: ${arrays.join(', ')}); save it as np.savez(file, **{'${name}': x})`);
+}
+
+/** A folder with one .npz per sample, holding one array per model input. */
+async function openNpz(dir: string, names: string[], allFiles: string[], opts: OpenOptions, inputs: TensorInput[]): Promise<Dataset> {
+  const warn = makeWarn(opts);
+  const other = names.filter((n) => isTensorName(n) || isImageName(n));
+  if (other.length > 0) throw new DatasetError(`${dir} mixes .npz files (${allFiles[0]}, ...) with other samples (${other[0]}, ...); keep one kind per folder`);
+  const files = applyLimit(allFiles, opts.limit);
+  const single = inputs.length === 1;
+  const read = async (file: string) => {
+    try {
+      return await readNpz(file);
+    } catch (e) {
+      if (e instanceof NpzFormatError) throw new DatasetError(e.message);
+      throw e;
+    }
+  };
+  const pick = (file: string, arrays: Awaited<ReturnType<typeof readNpz>>) =>
+    inputs.map((input) => {
+      const a = arrays.get(npzArrayName(file, [...arrays.keys()], input, single))!;
+      try {
+        checkArrayShape(`${file}[${input.name}]`, a.header.shape, input);
+      } catch (e) {
+        if (e instanceof TensorFileError) throw new DatasetError(e.message);
+        throw e;
+      }
+      return a;
+    });
+  for (const input of inputs) {
+    try {
+      checkStaticDims(input, `dataset ${dir}`);
+    } catch (e) {
+      throw new DatasetError((e as Error).message);
+    }
+  }
+  // every file is checked when the folder is opened, as for .npy folders
+  const converted = new Set<string>();
+  for (const f of files) {
+    const file = path.join(dir, f);
+    for (const a of pick(file, await read(file))) if (a.header.dtype !== 'float32') converted.add(a.header.dtype);
+  }
+  if (converted.size > 0) warn(`${dir}: .npz arrays converted to float32 (values unchanged, uint8 stays 0..255): ${[...converted].join(', ')}`);
+  if (opts.spec) warn(`${dir}: tensor files are fed as they are; the preprocessing (card or flags) is not applied`);
+  const { samples, labelsFile, labelsSource } = labelledSamples(dir, files, opts, warn, 'file(s)');
+  const fileOf = (i: number) => {
+    checkIndex(ds, i);
+    return path.join(dir, samples[i]!.id);
+  };
+  const loadInputs = async (i: number) => {
+    const file = fileOf(i);
+    return pick(file, await read(file)).map((a) => a.data);
+  };
+  const tryLoad = async (i: number): Promise<LoadResult> => ({ ok: true, data: (await loadInputs(i))[0]! });
+  const ds: Dataset = {
+    kind: 'images',
+    tensors: { inputs: inputs.map((s) => s.name ?? 'input'), loadInputs },
+    dir,
+    samples,
+    inputDims: inputs[0]!.dims,
+    labelsFile,
+    labelsSource,
+    warn,
+    fileOf,
+    tryLoad,
+    load: loaderOf(tryLoad),
+  };
+  return ds;
 }
 
 function openTensors(dir: string, sources: TensorSource[], opts: OpenOptions): Dataset {
   const warn = makeWarn(opts);
+  if (new Set(sources.map((s) => s.files.length)).size > 1) {
+    const counts = sources.map((s) => `${s.input.name}: ${s.files.length}`);
+    throw new DatasetError(`${dir}: the input folders hold different numbers of files (${counts.join(', ')}); sample k is the k-th file of each in sorted order`);
+  }
   const limited = sources.map((s) => ({ ...s, files: applyLimit(s.files, opts.limit) }));
   try {
     for (const s of limited) {

@@ -62,13 +62,16 @@ export function checkTensorFile(file: string, input: TensorInput): string | null
     if (e instanceof NpyFormatError) throw new TensorFileError(e.message);
     throw e;
   }
-  const noBatch = input.dims[0] === 1 ? input.dims.slice(1) : null;
-  if (!same(h.shape, input.dims) && !(noBatch && same(h.shape, noBatch))) {
-    throw new TensorFileError(
-      `${file}: shape ${fmt(h.shape)} does not match ${inputLabel(input)}${noBatch ? ` (or ${fmt(noBatch)} without the batch dim)` : ''}`,
-    );
-  }
+  checkArrayShape(file, h.shape, input);
   return h.dtype === 'float32' ? null : h.dtype;
+}
+
+/** An array (a .npy file, an .npz entry) must have the input's shape, or that shape without a batch dim of 1. */
+export function checkArrayShape(where: string, shape: readonly number[], input: TensorInput): void {
+  const noBatch = input.dims[0] === 1 ? input.dims.slice(1) : null;
+  if (!same(shape, input.dims) && !(noBatch && same(shape, noBatch))) {
+    throw new TensorFileError(`${where}: shape ${fmt(shape)} does not match ${inputLabel(input)}${noBatch ? ` (or ${fmt(noBatch)} without the batch dim)` : ''}`);
+  }
 }
 
 /** Check all files; returns one notice about converted dtypes, or null. */

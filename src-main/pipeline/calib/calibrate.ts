@@ -11,6 +11,7 @@ import { klCalibrator } from '../../core/calib/kl.js';
 import { minMaxCalibrator } from '../../core/calib/minmax.js';
 import { percentileCalibrator } from '../../core/calib/percentile.js';
 import type { ProgressSink } from '../../core/calib/progress.js';
+import type { ExtraInput } from '../../core/calib/capture-types.js';
 import { runSequential } from './sequential.js';
 import { EXECUTION_SETTINGS, type CalibSettings, validateSettings } from '../../core/calib/settings.js';
 import { nativeBackend } from '../../engines/native/eq-native.js';
@@ -52,7 +53,7 @@ export async function calibrate(
   samples: Float32Array[],
   inputDims: number[],
   settings: CalibSettings,
-  opts: { onProgress?: ProgressSink; shouldStop?: () => boolean; warn?: (m: string) => void; layerPrecision?: LayerPrecisionMap } = {},
+  opts: { onProgress?: ProgressSink; shouldStop?: () => boolean; warn?: (m: string) => void; layerPrecision?: LayerPrecisionMap; extraInputs?: readonly ExtraInput[] } = {},
 ): Promise<CalibrationResult> {
   validateSettings(settings);
   if (samples.length === 0) throw new Error('no calibration images');
@@ -75,7 +76,8 @@ export async function calibrate(
   const native = addon
     ? { addon, threads, cancel, backend: nativeBackend({ qmax, threads, cancel, addon }), backendFor: (q: number) => nativeBackend({ qmax: q, threads, cancel, addon }) }
     : undefined;
-  const capture = await captureReference(model, plan, samples, inputDims, settings.samplePositions, opts.onProgress, extra, opts.shouldStop);
+  const extraInputs = checkExtraInputs(model, samples.length, opts.extraInputs ?? []);
+  const capture = await captureReference(model, plan, samples, inputDims, settings.samplePositions, opts.onProgress, extra, opts.shouldStop, extraInputs);
   try {
     const seq = await runSequential(model, plan, samples, inputDims, capture, CALIBRATORS[settings.method], settings, qmax, {
       onProgress: opts.onProgress,
@@ -84,6 +86,7 @@ export async function calibrate(
       groupQmax,
       modelSha256: model.sha256,
       warn,
+      extraInputs,
     });
     const tensorQmax = new Map(groupQmax);
     const layerInputs = new Map<string, number>();
@@ -123,6 +126,17 @@ export async function calibrate(
   } finally {
     capture.dispose();
   }
+}
+
+/** Every graph input after the first must be given, with one tensor per calibration sample. */
+function checkExtraInputs(model: LoadedModel, n: number, extra: readonly ExtraInput[]): readonly ExtraInput[] {
+  const want = model.graph.inputs.slice(1).map((i) => i.name);
+  const got = extra.map((x) => x.name);
+  if (want.length !== got.length || want.some((w, i) => w !== got[i])) {
+    throw new Error(`${model.file}: the model has inputs ${model.graph.inputs.map((i) => `'${i.name}'`).join(', ')}; calibration needs data for every input (got ${[model.graph.inputs[0]!.name, ...got].map((g) => `'${g}'`).join(', ')})`);
+  }
+  for (const x of extra) if (x.samples.length !== n) throw new Error(`input '${x.name}' has ${x.samples.length} calibration samples, the first input ${n}`);
+  return extra;
 }
 
 /** The settings that decide the result (engine, threads and checkpoint handling do not). */

@@ -17,7 +17,7 @@ import { cosine, fakeQuantPreAct, quantizeInput, quantizeWeights, sampleOutput, 
 import type { QuantLayer, QuantPlan } from '../../core/quant/plan.js';
 import type { NativeCalibAddon } from '../../engines/native/native-calib.js';
 import type { Calibrator, GroupDecision } from '../../core/calib/calibrator.js';
-import type { CalibCapture } from '../../core/calib/capture-types.js';
+import type { CalibCapture, ExtraInput } from '../../core/calib/capture-types.js';
 import type { EqBackend } from '../../core/calib/eq-backend.js';
 import { fromCheckpointGroup, readCheckpoint, runFingerprint, toCheckpointGroup, writeCheckpoint, type CheckpointGroup } from '../../io/checkpoint.js';
 import type { ProgressSink } from '../../core/calib/progress.js';
@@ -40,6 +40,8 @@ export interface SequentialOptions {
   groupQmax?: ReadonlyMap<string, number>;
   modelSha256?: string;
   warn?: (m: string) => void;
+  /** the other graph inputs of a multi-input model */
+  extraInputs?: readonly ExtraInput[];
 }
 
 export class CalibrationCancelled extends Error {
@@ -72,6 +74,7 @@ export async function runSequential(
   graph.nodes.forEach((n, i) => n.inputs.forEach((x) => x && last.set(x, i)));
   const values = new Map<string, Tensor[]>();
   values.set(graph.inputs[0]!.name, samples.map((s) => ({ dtype: 'float32', dims: inputDims, data: s })));
+  for (const x of opts.extraInputs ?? []) values.set(x.name, x.samples.map((s) => ({ dtype: 'float32', dims: x.dims, data: s })));
   const decisions = new Map<string, GroupDecision>();
   const layerCosine = new Map<string, number>();
   const get = (name: string, i: number): Tensor | undefined => values.get(name)?.[i] ?? graph.initializers.get(name);
@@ -80,7 +83,7 @@ export async function runSequential(
   const ckptFile = settings.method === 'eq' ? settings.checkpoint : undefined;
   // a group searched at another precision is another search: its qmax is part of the key
   const groupKeys = plan.groups.map((g) => (qmaxOfInput(g.input) === qmax ? g.input : `${g.input}@qmax${qmaxOfInput(g.input)}`));
-  const fingerprint = ckptFile ? runFingerprint(opts.modelSha256 ?? '', samples, settings, groupKeys) : '';
+  const fingerprint = ckptFile ? runFingerprint(opts.modelSha256 ?? '', [...samples, ...(opts.extraInputs ?? []).flatMap((x) => x.samples)], settings, groupKeys) : '';
   const saved: CheckpointGroup[] = [];
   const resumed = new Map<string, GroupDecision>();
   if (ckptFile && settings.resume) {

@@ -13,7 +13,13 @@ import type { EncodeCtx, IntOpDef } from './types.js';
 function outputDType(node: Node, k: number): EqmDType {
   if (node.op === 'Shape' || node.op === 'NonZero' || node.op === 'ArgMax' || node.op === 'ArgMin') return 'int64';
   if ((node.op === 'MaxPool' || node.op === 'TopK') && k === 1) return 'int64';
-  if (node.op === 'Cast') return node.attrs['to'] === 1 ? 'float32' : node.attrs['to'] === 3 ? 'int8' : 'int64';
+  if (node.op === 'Cast') {
+    // FLOAT, FLOAT16 and DOUBLE are float32 in the executor (ops/cast.ts), by code or (opset < 6) name
+    const to = node.attrs['to'];
+    const name = typeof to === 'string' ? to.toUpperCase() : '';
+    if (to === 1 || to === 10 || to === 11 || name === 'FLOAT' || name === 'FLOAT16' || name === 'DOUBLE') return 'float32';
+    return to === 3 || name === 'INT8' ? 'int8' : 'int64';
+  }
   return 'float32';
 }
 
