@@ -16,7 +16,7 @@ import { createSimEngine } from '../../src-main/core/engine/sim.js';
 import { compileEqm } from '../../src-main/core/eqm/write-eqm.js';
 import { buildQdqGraph, exportQdqOnnx } from '../../src-main/core/export/qdq-onnx.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
-import { addChannelDelta, ChannelErrorMean, correctedBias } from '../../src-main/core/quant/bias-correction.js';
+import { activationMatchedDelta, addChannelDelta, ChannelErrorMean, correctedBias } from '../../src-main/core/quant/bias-correction.js';
 import type { LinearGeom } from '../../src-main/core/quant/linear-geom.js';
 import { planQuantization } from '../../src-main/core/quant/plan.js';
 import type { ScaleTable } from '../../src-main/core/quant/scale-table.js';
@@ -45,6 +45,26 @@ describe('bias correction, pure parts', () => {
     const u = new Float32Array(6);
     addChannelDelta(gemm, u, [1, -2]);
     expect(Array.from(u)).toEqual([1, -2, 1, -2, 1, -2]);
+  });
+
+  it('behind a Relu/Clip, the delta matches the mean after the activation, not before', () => {
+    // channel 0: the quantized side is off by -1 where the activation cuts off and by +0.5 where
+    // it passes: the pre-activation delta (+0.25 here) would add a bias where it shows
+    const ref = Float32Array.of(-5, -5, 1, 1, /* channel 1 */ 2, 3, 4, 5);
+    const q = Float32Array.of(-6, -6, 1.5, 1.5, /* channel 1 */ 1, 2, 3, 4);
+    const pre = new ChannelErrorMean(2);
+    pre.add(q, ref);
+    expect(pre.delta()).toEqual([0.25, 1]);
+    const d = activationMatchedDelta(2, [q], [ref], 0, Infinity, pre.delta());
+    const relu = (v: number) => Math.max(0, v);
+    const meanAct = (a: Float32Array, c: number, dc: number) => (relu(a[c * 4]! + dc) + relu(a[c * 4 + 1]! + dc) + relu(a[c * 4 + 2]! + dc) + relu(a[c * 4 + 3]! + dc)) / 4;
+    expect(d[0]).toBeCloseTo(-0.5, 6);
+    expect(meanAct(q, 0, d[0]!)).toBeCloseTo(meanAct(ref, 0, 0), 6);
+    // where nothing is cut off it is the pre-activation delta
+    expect(d[1]).toBe(1);
+    // Clip(0, 6): values at the top clamp do not move the mean either
+    const c6 = activationMatchedDelta(1, [Float32Array.of(7, 8, 1)], [Float32Array.of(9, 9, 2)], 0, 6, [-0]);
+    expect(c6[0]).toBeCloseTo(1, 6);
   });
 
   it('correctedBias is the bias itself without a delta, float32(b + d) with one', () => {

@@ -15,7 +15,7 @@ import type { Tensor } from '../../core/graph/tensor.js';
 import { applyActivation, runNodeFp32 } from '../../core/engine/interpreter.js';
 import { cosine, fakeQuantPreAct, quantizeInput, quantizeWeights, sampleOutput, toOutputLayout } from '../../core/quant/fake-quant-layer.js';
 import type { QuantLayer, QuantPlan } from '../../core/quant/plan.js';
-import { addChannelDelta, ChannelErrorMean } from '../../core/quant/bias-correction.js';
+import { activationMatchedDelta, addChannelDelta, ChannelErrorMean } from '../../core/quant/bias-correction.js';
 import type { NativeCalibAddon } from '../../engines/native/native-calib.js';
 import type { Calibrator, GroupDecision } from '../../core/calib/calibrator.js';
 import type { CalibCapture } from '../../core/calib/capture-types.js';
@@ -186,8 +186,12 @@ export async function runSequential(
             if (settings.biasCorrection) {
               // the mean error on the sampled positions, removed before later layers read the output
               const err = new ChannelErrorMean(l.geom.cout);
-              ys.forEach((t, i) => err.add(sampleOutput(l.geom, t, pos), ref[i]!));
-              const delta = err.delta();
+              const qs = ys.map((t) => sampleOutput(l.geom, t, pos));
+              qs.forEach((q, i) => err.add(q, ref[i]!));
+              const act = l.node.act;
+              const delta = act
+                ? activationMatchedDelta(l.geom.cout, qs, ref, act.kind === 'relu' ? 0 : act.min, act.kind === 'relu' ? Infinity : act.max, err.delta())
+                : err.delta();
               for (const t of ys) addChannelDelta(l.geom, t, delta);
               biasDelta.set(l.name, delta);
             }
