@@ -63,6 +63,7 @@ describe('calibration settings schema', () => {
     expect(() => parseCalibSettings({ threads: 1.5 })).toThrow(/--threads must be an integer from 0 \(all CPUs\) to 256 \(got 1.5\)/);
     expect(() => parseCalibSettings({ alpha: 2, beta: 1 })).toThrow(/--beta must be greater than --alpha \(got alpha 2, beta 1\)/);
     expect(() => parseCalibSettings({ bitz: 8 })).toThrow(/unknown setting\(s\) bitz/);
+    expect(() => parseCalibSettings({ biasCorrection: 'yes' })).toThrow(/--bias-correction must be true or false \(got 'yes'\)/);
     expect(() => parseCalibRunSettings({ calibImages: 0 })).toThrow(/--calib must be an integer from 1 to 100000 \(got 0\)/);
   });
 
