@@ -66,32 +66,38 @@ export function correctedBias(bias: Float32Array, delta: readonly number[] | und
  */
 export function activationMatchedDelta(cout: number, qs: readonly Float32Array[], refs: readonly Float32Array[], lo: number, hi: number, pre: readonly number[]): number[] {
   const act = (v: number) => (v < lo ? lo : v > hi ? hi : v);
-  const each = (c: number, f: (q: number, r: number) => void) => {
-    qs.forEach((q, i) => {
-      const np = q.length / cout;
-      for (let j = 0; j < np; j++) f(q[c * np + j]!, refs[i]![c * np + j]!);
-    });
-  };
+  const n = qs.reduce((a, q) => a + q.length / cout, 0);
+  const qv = new Float64Array(n);
   return pre.map((d0, c) => {
-    let n = 0;
+    if (n === 0) return d0;
+    let k = 0;
     let target = 0;
-    let qmin = Infinity;
-    let qmax = -Infinity;
     let rmin = Infinity;
     let rmax = -Infinity;
-    each(c, (q, r) => {
-      n++;
-      target += act(r);
-      qmin = Math.min(qmin, q);
-      qmax = Math.max(qmax, q);
-      rmin = Math.min(rmin, r);
-      rmax = Math.max(rmax, r);
+    qs.forEach((q, i) => {
+      const np = q.length / cout;
+      const r = refs[i]!;
+      for (let j = 0; j < np; j++) {
+        qv[k++] = q[c * np + j]!;
+        const rv = r[c * np + j]!;
+        target += act(rv);
+        if (rv < rmin) rmin = rv;
+        if (rv > rmax) rmax = rv;
+      }
     });
-    if (n === 0) return d0;
     target /= n;
+    let qmin = Infinity;
+    let qmax = -Infinity;
+    for (let i = 0; i < n; i++) {
+      if (qv[i]! < qmin) qmin = qv[i]!;
+      if (qv[i]! > qmax) qmax = qv[i]!;
+    }
     const mean = (d: number) => {
       let s = 0;
-      each(c, (q) => (s += act(q + d)));
+      for (let i = 0; i < n; i++) {
+        const v = qv[i]! + d;
+        s += v < lo ? lo : v > hi ? hi : v;
+      }
       return s / n;
     };
     const m0 = mean(d0);
