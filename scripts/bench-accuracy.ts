@@ -7,6 +7,10 @@
  *
  *   npm run bench:accuracy -- [--models squeezenet1.1,mobilenet_v1_0.25] [--limit N] [--out docs/results]
  *                             [--engine int-ref|native] [--calib-args '--steps 10'] [--jobs 2]
+ *                             [--configs eq8,eq8+bc,minmax6,eq5] [--name accuracy] [--eq-extras 0]
+ *
+ * --configs: the calibrated rows as <method><bits>[+bc] (+bc: --bias-correction); default the
+ * table above. --name: base name of the .md/.json written. --eq-extras 0: no sim/QDQ evaluation.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,6 +26,23 @@ const calibArgs = opt('calib-args', '').split(' ').filter(Boolean);
 const engine = opt('engine', 'int-ref');
 const outDir = path.resolve(root, opt('out', 'docs/results'));
 const jobsN = Number(opt('jobs', String(Math.max(1, os.availableParallelism?.() ?? 2))));
+const METHODS = ['minmax', 'kl', 'percentile', 'eq'];
+const METHOD_LABEL: Record<string, string> = { eq: 'EQ', kl: 'KL', minmax: 'MinMax', percentile: 'Percentile' };
+const DEFAULT_CONFIGS = [8, 7].flatMap((bits) => METHODS.map((m) => `${m}${bits}`)).join(',');
+interface Config {
+  method: string;
+  bits: number;
+  biasCorrection: boolean;
+}
+const configs: Config[] = opt('configs', DEFAULT_CONFIGS)
+  .split(',')
+  .map((s) => {
+    const m = /^(minmax|kl|percentile|eq)([4-8])(\+bc)?$/.exec(s.trim());
+    if (!m) throw new Error(`--configs: '${s}' is not <method><bits>[+bc] (method minmax, kl, percentile or eq; bits 4..8), e.g. eq7+bc`);
+    return { method: m[1]!, bits: Number(m[2]), biasCorrection: m[3] !== undefined };
+  });
+const outName = opt('name', 'accuracy');
+const eqExtras = opt('eq-extras', '1') !== '0';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-bench-'));
 
 function cli(args: string[]): Promise<Record<string, unknown>> {
@@ -57,6 +78,7 @@ interface Row {
   config: string;
   method: string;
   bits: number | null;
+  bias_correction?: boolean;
   calib_seconds: number | null;
   top1: number;
   top5: number;
@@ -76,8 +98,6 @@ const log = (s: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).t
 for (const model of models) {
   const base = ['--model', path.join(shared, 'models', model, 'model.onnx'), '--card', path.join(shared, 'models', model, 'card.json'), '--data', path.join(shared, 'data', 'imagenet-sample')];
   const evalArgs = [...base, ...(limit ? ['--limit', limit] : []), '--held-out-from', '50'];
-  const configs: { method: string; bits: number }[] = [];
-  for (const bits of [8, 7]) for (const method of ['minmax', 'kl', 'percentile', 'eq']) configs.push({ method, bits });
   const tasks: (() => Promise<void>)[] = [
     async () => {
       const f = await cli(['eval', ...evalArgs, '--engine', 'fp32']);
@@ -85,16 +105,18 @@ for (const model of models) {
       log(`${model} FP32 top-1 ${f['top1']}`);
     },
     ...configs.map((c) => async () => {
-      const dir = path.join(work, `${model}-${c.method}${c.bits}`);
-      const cal = await cli(['calibrate', ...base, '--method', c.method, '--bits', String(c.bits), '--calib', '50', ...calibArgs, '--out', dir]);
+      const dir = path.join(work, `${model}-${c.method}${c.bits}${c.biasCorrection ? '-bc' : ''}`);
+      const bc = c.biasCorrection ? ['--bias-correction'] : [];
+      const cal = await cli(['calibrate', ...base, '--method', c.method, '--bits', String(c.bits), '--calib', '50', ...calibArgs, ...bc, '--out', dir]);
       log(`${model} ${c.method} INT${c.bits} calibrated in ${(cal['seconds'] as number).toFixed(1)} s`);
       const scales = ['--scales', path.join(dir, 'scales.json')];
       const e = await cli(['eval', ...evalArgs, ...scales, '--engine', engine]);
       const row: Row = {
         model,
-        config: `${c.method === 'eq' ? 'EQ' : c.method === 'kl' ? 'KL' : c.method === 'minmax' ? 'MinMax' : 'Percentile'} INT${c.bits}`,
+        config: `${METHOD_LABEL[c.method]} INT${c.bits}${c.biasCorrection ? ' + bias corr.' : ''}`,
         method: c.method,
         bits: c.bits,
+        ...(c.biasCorrection ? { bias_correction: true } : {}),
         calib_seconds: cal['seconds'] as number,
         top1: e['top1'] as number,
         top5: e['top5'] as number,
@@ -104,7 +126,7 @@ for (const model of models) {
         eval_seconds: e['seconds'] as number,
         layer_cosine: e['layer_cosine'] as Record<string, number>,
       };
-      if (c.method === 'eq') {
+      if (c.method === 'eq' && eqExtras) {
         const s = await cli(['eval', ...evalArgs, ...scales, '--engine', 'sim', '--no-layer-cosine']);
         const a = e['predictions'] as number[];
         const b = s['predictions'] as number[];
@@ -119,7 +141,7 @@ for (const model of models) {
   await pool(tasks, jobsN);
 }
 
-const order = (r: Row) => models.indexOf(r.model) * 100 + (r.bits === null ? 0 : (9 - r.bits) * 10) + ['fp32', 'minmax', 'kl', 'percentile', 'eq'].indexOf(r.method);
+const order = (r: Row) => models.indexOf(r.model) * 100 + (r.bits === null ? 0 : (9 - r.bits) * 10) + ['fp32', ...METHODS].indexOf(r.method) + (r.bias_correction ? 5 : 0);
 rows.sort((a, b) => order(a) - order(b));
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (x * 100).toFixed(1));
 let md = `<!-- written by npm run bench:accuracy on ${new Date().toISOString()} (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores) -->\n`;
@@ -129,12 +151,12 @@ for (const model of models) {
   for (const r of rows.filter((x) => x.model === model)) {
     md += `| ${r.config} | ${pct(r.top1)} | ${pct(r.top5)} | ${pct(r.agreement)} | ${r.mean_cosine === null ? '–' : r.mean_cosine.toFixed(4)} | ${pct(r.held_out_top1)} | ${r.calib_seconds === null ? '–' : r.calib_seconds.toFixed(1)} |\n`;
   }
-  const eqs = rows.filter((x) => x.model === model && x.method === 'eq');
+  const eqs = rows.filter((x) => x.model === model && x.method === 'eq' && x.sim_agreement !== undefined);
   for (const r of eqs) md += `\n${r.config}: integer reference vs fake-quant simulation top-1 agreement ${pct(r.sim_agreement)}%; QDQ export in onnxruntime top-1 ${pct(r.qdq_top1)} (integer reference ${pct(r.top1)}).`;
   md += '\n';
 }
 fs.mkdirSync(outDir, { recursive: true });
-fs.writeFileSync(path.join(outDir, 'accuracy.json'), JSON.stringify(rows, null, 1));
-fs.writeFileSync(path.join(outDir, 'accuracy.md'), md);
+fs.writeFileSync(path.join(outDir, `${outName}.json`), JSON.stringify(rows, null, 1));
+fs.writeFileSync(path.join(outDir, `${outName}.md`), md);
 process.stdout.write(md);
 fs.rmSync(work, { recursive: true, force: true });

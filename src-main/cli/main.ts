@@ -147,6 +147,7 @@ function buildOwnCommands(): Command {
       .addOption(new Option('--strategy <s>', 'EQ candidates: the plain grid (paper) or coarse-to-fine').choices(C.strategy).default(D.strategy))
       .addOption(new Option('--accel <a>', 'EQ scoring engine: native kernels or the TypeScript reference (same scales)').choices(C.accel).default(D.accel))
       .option('--threads <n>', 'worker threads of the native EQ search (0 = all CPUs)', int('--threads'), D.threads)
+      .option('--bias-correction', "any method: subtract each layer's mean output error on the calibration images from its bias")
       .option('--resume', 'EQ: go on from the checkpoint (<out>.eq-checkpoint.json) of an interrupted run')
       .option('--progress-json', 'progress as one JSON event per line on stderr (instead of the bar)')
       .requiredOption('--out <dir>', 'output folder (written atomically)')

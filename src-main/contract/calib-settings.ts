@@ -51,6 +51,8 @@ const fields = {
   accel: oneOf(SETTING_CHOICES.accel, 'must be auto, native or ts').default('auto'),
   /** worker threads of the native search (0 = all CPUs available to the process) */
   threads: intIn(0, 256, 'must be an integer from 0 (all CPUs) to 256').default(0),
+  /** every method: subtract each quantized layer's mean per-channel output error (measured on the calibration images) from its bias */
+  biasCorrection: z.boolean({ error: 'must be true or false' }).default(false),
 };
 
 const betaAboveAlpha = (s: { alpha: number; beta: number }, ctx: z.RefinementCtx) => {

@@ -38,6 +38,8 @@ export function runFingerprint(modelSha256: string, samples: Float32Array[], set
   h.update(`model ${modelSha256}\n`);
   const relevant: Record<string, unknown> = { ...settings };
   for (const k of [...EXECUTION_SETTINGS, 'checkpoint', 'resume']) delete relevant[k];
+  // a setting added later hashes only when on: checkpoints of earlier builds stay valid
+  if (relevant['biasCorrection'] === false) delete relevant['biasCorrection'];
   h.update(`settings ${JSON.stringify(Object.keys(relevant).sort().map((k) => [k, relevant[k]]))}\n`);
   h.update(`groups ${JSON.stringify(groupInputs)}\n`);
   h.update(`images ${samples.length}\n`);

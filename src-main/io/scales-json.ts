@@ -15,7 +15,10 @@ import { qmaxForBits } from '../core/quant/scale-table.js';
 import { BITS_MAX, BITS_MIN } from '../contract/calib-settings.js';
 
 export const SCALES_FORMAT = 'easyquant-scales';
-export const SCALES_VERSION = 1;
+/** the newest version this build reads and writes; a table without bias deltas is still written as version 1 */
+export const SCALES_VERSION = 2;
+/** version 2 adds per-layer `bias_delta` (bias correction); older builds must refuse such a file, not drop the field */
+const BIAS_DELTA_VERSION = 2;
 export const SCALE_CONVENTION = 'q = clip(round(x * scale), -qmax, qmax)';
 export const CALIB_METHODS: readonly CalibMethod[] = ['eq', 'minmax', 'kl', 'percentile'];
 
@@ -64,6 +67,7 @@ function layerJson(l: LayerScales, indent: string): string {
   ];
   if (l.cosine !== undefined) lines.push(`${i2}"cosine": ${num(l.cosine)}`);
   if (l.bits !== undefined) lines.push(`${i2}"bits": ${l.bits}`);
+  if (l.biasDelta !== undefined) lines.push(`${i2}"bias_delta": [${l.biasDelta.map(num).join(', ')}]`);
   return `${indent}{\n${lines.join(',\n')}\n${indent}}`;
 }
 
@@ -87,6 +91,10 @@ function checkWritable(table: ScaleTable): void {
     if (l.weightScales.length === 0) fail(`layers[${i}] '${l.name}' weight_scales`, 'empty');
     l.weightScales.forEach((s, c) => pos(`layers[${i}] '${l.name}' weight_scales[${c}]`, s));
     if (l.cosine !== undefined && !Number.isFinite(l.cosine)) fail(`layers[${i}] '${l.name}' cosine`, `not a finite number: ${l.cosine}`);
+    if (l.biasDelta !== undefined) {
+      if (l.biasDelta.length !== l.weightScales.length) fail(`layers[${i}] '${l.name}' bias_delta`, `${l.biasDelta.length} values for ${l.weightScales.length} output channels`);
+      l.biasDelta.forEach((d, c) => Number.isFinite(d) || fail(`layers[${i}] '${l.name}' bias_delta[${c}]`, `not a finite number: ${d}`));
+    }
   });
   for (const [k, v] of Object.entries(table.tensors)) pos(`tensors['${k}']`, v);
   const bitsOk = (field: string, b: number) => {
@@ -105,7 +113,7 @@ export function writeScalesJson(table: ScaleTable): string {
   const tensorEntries = Object.entries(table.tensors);
   const parts = [
     `  "format": ${str(SCALES_FORMAT)}`,
-    `  "version": ${SCALES_VERSION}`,
+    `  "version": ${table.layers.some((l) => l.biasDelta !== undefined) ? BIAS_DELTA_VERSION : 1}`,
     `  "model": { "file": ${str(table.modelFile)}, "sha256": ${str(table.modelSha256.toLowerCase())} }`,
     `  "bits": ${table.bits}`,
     `  "qmax": ${table.qmax}`,
@@ -177,9 +185,9 @@ export function parseScalesJson(text: string, file: string): ScaleTable {
   const version = root['version'];
   if (typeof version !== 'number' || !Number.isInteger(version)) return err('version', `expected an integer, got ${describe(version)}`);
   if (version > SCALES_VERSION) {
-    return err('version', `file has version ${version}, this build reads version ${SCALES_VERSION} only (written by a newer EasyQuant Studio?)`);
+    return err('version', `file has version ${version}, this build reads versions 1 to ${SCALES_VERSION} (written by a newer EasyQuant Studio?)`);
   }
-  if (version !== SCALES_VERSION) return err('version', `unsupported version ${version} (expected ${SCALES_VERSION})`);
+  if (version < 1) return err('version', `unsupported version ${version} (expected 1 to ${SCALES_VERSION})`);
 
   const model = root['model'];
   if (!isObject(model)) return err('model', `expected an object {"file", "sha256"}, got ${describe(model)}`);
@@ -241,6 +249,16 @@ export function parseScalesJson(text: string, file: string): ScaleTable {
     if (lb !== undefined) {
       if (typeof lb !== 'number' || !Number.isInteger(lb) || lb < 2 || lb > 8) return err(`${where}.bits`, `expected an integer from 2 to 8, got ${describe(lb)}`);
       if (lb !== bits) layer.bits = lb;
+    }
+    const bd = lj['bias_delta'];
+    if (bd !== undefined) {
+      if (version < BIAS_DELTA_VERSION) return err(`${where}.bias_delta`, `needs version ${BIAS_DELTA_VERSION} or later (the file says version ${version})`);
+      if (!Array.isArray(bd)) return err(`${where}.bias_delta`, `expected an array of numbers, got ${describe(bd)}`);
+      if (bd.length !== weightScales.length) return err(`${where}.bias_delta`, `expected one value per output channel (${weightScales.length}), got ${bd.length}`);
+      layer.biasDelta = bd.map((d: Json, c: number) => {
+        if (typeof d !== 'number' || !Number.isFinite(d)) return err(`${where}.bias_delta[${c}]`, `expected a finite number, got ${describe(d)}`);
+        return d;
+      });
     }
     layers.push(layer);
   });

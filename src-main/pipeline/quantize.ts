@@ -130,6 +130,10 @@ function ncnnTableText(p: Prepared, table: ScaleTable, o: NcnnExportOptions, war
 
 export async function writeExports(dir: string, p: Prepared, table: ScaleTable, formats: ExportFormat[], ncnn: NcnnExportOptions = {}, warn: (m: string) => void = (m) => process.stderr.write(`warning: ${m}\n`)): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
+  const scalesOnly = formats.filter((f) => f === 'ncnn' || f === 'trt');
+  if (scalesOnly.length > 0 && table.layers.some((l) => l.biasDelta)) {
+    warn(`${scalesOnly.map((f) => EXPORT_FILES[f]).join(' and ')} carry scales only: a runtime reading them keeps the model's uncorrected biases (the bias correction is in scales.json, the QDQ model and the EQM)`);
+  }
   for (const f of formats) {
     const file = path.join(dir, EXPORT_FILES[f]);
     if (f === 'scales') fs.writeFileSync(file, writeScalesJson(table));

@@ -43,7 +43,7 @@ beforeEach(() => {
 // what the GUI sends: every field of the form, as the dispatcher parses it
 const form = API_SCHEMAS['calib.start'].parse({
   projectId,
-  settings: { method: 'eq', bits: 7, alpha: 0.4, beta: 2.5, steps: 33, rounds: 2, samplePositions: 16, percentile: 99.9, calibImages: 12, threads: 3, strategy: 'coarse-fine' },
+  settings: { method: 'eq', bits: 7, alpha: 0.4, beta: 2.5, steps: 33, rounds: 2, samplePositions: 16, percentile: 99.9, calibImages: 12, threads: 3, strategy: 'coarse-fine', biasCorrection: true },
 }).settings;
 
 function sent(): { settings: Record<string, unknown>; calibImages: number } {
@@ -59,7 +59,7 @@ it('a new run gets every setting chosen in the form', async () => {
   const s = sent();
   // plus where the run checkpoints (beside its folder) and whether to go on from it
   expect(s.settings).toEqual({ ...rest, checkpoint: expect.stringMatching(/\.checkpoint\.json$/), resume: false });
-  expect(s.settings).toMatchObject({ threads: 3, bits: 7, strategy: 'coarse-fine' });
+  expect(s.settings).toMatchObject({ threads: 3, bits: 7, strategy: 'coarse-fine', biasCorrection: true });
   expect(s.calibImages).toBe(calibImages);
   finish();
   await runner.idle();
@@ -75,7 +75,7 @@ it('a resumed run gets the same settings again', async () => {
   runner.resume(run.id);
   const s = sent();
   expect(s.settings).toEqual({ ...rest, checkpoint: expect.stringMatching(/\.checkpoint\.json$/), resume: true });
-  expect(s.settings).toMatchObject({ threads: 3, bits: 7, strategy: 'coarse-fine' });
+  expect(s.settings).toMatchObject({ threads: 3, bits: 7, strategy: 'coarse-fine', biasCorrection: true });
   expect(s.calibImages).toBe(calibImages);
   finish();
   await runner.idle();

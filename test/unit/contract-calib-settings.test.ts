@@ -9,6 +9,7 @@ import {
   CalibSettingsSchema,
   DEFAULT_RUN_SETTINGS,
   DEFAULT_SETTINGS,
+  type CalibSettings,
   parseCalibRunSettings,
   parseCalibSettings,
 } from '../../src-main/contract/calib-settings.js';
@@ -34,17 +35,19 @@ const BEFORE = {
   accel: 'auto',
   threads: 0,
 } as const;
+// settings added since, off by default
+const NOW = { ...BEFORE, biasCorrection: false } as const;
 
 describe('calibration settings schema', () => {
   it('defaults come from the schema and are the paper defaults', () => {
-    expect(DEFAULT_SETTINGS).toEqual(BEFORE);
-    expect(Object.keys(DEFAULT_SETTINGS)).toEqual(Object.keys(BEFORE));
-    expect(DEFAULT_RUN_SETTINGS).toEqual({ ...BEFORE, calibImages: 50 });
+    expect(DEFAULT_SETTINGS).toEqual(NOW);
+    expect(Object.keys(DEFAULT_SETTINGS)).toEqual(Object.keys(NOW));
+    expect(DEFAULT_RUN_SETTINGS).toEqual({ ...NOW, calibImages: 50 });
   });
 
   it('fills what is left out and keeps what is given', () => {
     const s = parseCalibSettings({ bits: 7, strategy: 'coarse-fine', threads: 3, rounds: 'converge' });
-    expect(s).toEqual({ ...BEFORE, bits: 7, strategy: 'coarse-fine', threads: 3, rounds: 'converge' });
+    expect(s).toEqual({ ...NOW, bits: 7, strategy: 'coarse-fine', threads: 3, rounds: 'converge' });
     // parsing is idempotent: a parsed object passes through again unchanged (the worker parses once more)
     expect(parseCalibSettings(s)).toEqual(s);
   });
@@ -60,6 +63,7 @@ describe('calibration settings schema', () => {
     expect(() => parseCalibSettings({ threads: 1.5 })).toThrow(/--threads must be an integer from 0 \(all CPUs\) to 256 \(got 1.5\)/);
     expect(() => parseCalibSettings({ alpha: 2, beta: 1 })).toThrow(/--beta must be greater than --alpha \(got alpha 2, beta 1\)/);
     expect(() => parseCalibSettings({ bitz: 8 })).toThrow(/unknown setting\(s\) bitz/);
+    expect(() => parseCalibSettings({ biasCorrection: 'yes' })).toThrow(/--bias-correction must be true or false \(got 'yes'\)/);
     expect(() => parseCalibRunSettings({ calibImages: 0 })).toThrow(/--calib must be an integer from 1 to 100000 \(got 0\)/);
   });
 
@@ -76,11 +80,13 @@ describe('calibration settings schema', () => {
 
   it('checkpoint fingerprints of existing runs stay the same', () => {
     const samples = [new Float32Array([1, 2, 3])];
-    const old = runFingerprint('ab'.repeat(32), samples, { ...BEFORE, checkpoint: '/x.json', resume: true }, ['in']);
+    // as older builds hashed it: without the settings added since
+    const old = runFingerprint('ab'.repeat(32), samples, { ...BEFORE, checkpoint: '/x.json', resume: true } as CalibSettings, ['in']);
     const now = runFingerprint('ab'.repeat(32), samples, parseCalibSettings({ checkpoint: '/y.json', resume: false, threads: 4, accel: 'ts' }), ['in']);
     expect(now).toBe(old);
     // a setting that changes the result changes it
     expect(runFingerprint('ab'.repeat(32), samples, parseCalibSettings({ steps: 99 }), ['in'])).not.toBe(old);
+    expect(runFingerprint('ab'.repeat(32), samples, parseCalibSettings({ biasCorrection: true }), ['in'])).not.toBe(old);
   });
 });
 

@@ -116,7 +116,7 @@ describe('scales.json', () => {
     expectError('[1,2]', 'top level');
     expectError(mutate((j) => (j['format'] = 'ncnn')), 'format', 'easyquant-scales');
     expectError(mutate((j) => delete j['format']), 'format', 'missing');
-    expectError(mutate((j) => (j['version'] = 2)), 'version', 'newer');
+    expectError(mutate((j) => (j['version'] = 3)), 'version', 'newer');
     expectError(mutate((j) => (j['version'] = 0)), 'version', 'unsupported');
     expectError(mutate((j) => (j['version'] = '1')), 'version', 'integer');
     expectError(mutate((j) => (j['model'] = 'm.onnx')), 'model', 'object');
@@ -156,6 +156,44 @@ describe('scales.json', () => {
     const t = table();
     t.layers[0]!.weightScales[1] = 0;
     expect(() => writeScalesJson(t)).toThrow(/conv1.*weight_scales\[1\]/);
+  });
+
+  it('bias correction: per-layer bias_delta round-trips bit-exact in a version 2 file', () => {
+    const t = table();
+    t.layers[0]!.biasDelta = [0.1 + 0.2, -1 / 3, 0, -0, 2 ** -40];
+    const text = writeScalesJson(t);
+    const j = JSON.parse(text);
+    expect(j.version).toBe(2);
+    expect(Object.keys(j.layers[0])).toEqual(['name', 'op', 'input', 'output', 'weight', 'input_scale', 'weight_scales', 'cosine', 'bias_delta']);
+    expect(Object.keys(j.layers[1])).not.toContain('bias_delta');
+    const back = parseScalesJson(text, 'scales.json');
+    expect(back.layers[0]!.biasDelta).toEqual([0.1 + 0.2, -1 / 3, 0, 0, 2 ** -40]);
+    expect(back.layers[1]!.biasDelta).toBeUndefined();
+    expect(writeScalesJson(back)).toBe(text);
+  });
+
+  it('a table without bias_delta keeps the version 1 bytes; a version 1 file loads unchanged', () => {
+    const text = writeScalesJson(table());
+    expect(JSON.parse(text).version).toBe(1);
+    expect(text).not.toContain('bias_delta');
+    expect(parseScalesJson(text, 'old/scales.json')).toStrictEqual(table());
+  });
+
+  it('rejects a bad bias_delta, naming the layer', () => {
+    const v2 = (f: (j: Record<string, unknown>) => void) =>
+      mutate((j) => {
+        j['version'] = 2;
+        f(j);
+      });
+    expectError(mutate((j) => (layer0(j)['bias_delta'] = [0, 0, 0, 0, 0])), "layers[0] ('conv1').bias_delta", 'needs version 2', 'version 1');
+    expectError(v2((j) => (layer0(j)['bias_delta'] = [0, 0])), "layers[0] ('conv1').bias_delta", 'one value per output channel (5), got 2');
+    expectError(v2((j) => (layer0(j)['bias_delta'] = 'x')), "layers[0] ('conv1').bias_delta", 'array');
+    expectError(v2((j) => (layer0(j)['bias_delta'] = [0, 0, null, 0, 0])), "layers[0] ('conv1').bias_delta[2]", 'finite number');
+    const t = table();
+    t.layers[1]!.biasDelta = [NaN];
+    expect(() => writeScalesJson(t)).toThrow(/bias_delta\[0\].*not a finite number/);
+    t.layers[1]!.biasDelta = [1, 2];
+    expect(() => writeScalesJson(t)).toThrow(/bias_delta: 2 values for 1 output channels/);
   });
 
   it('reads files and names unreadable ones', () => {

@@ -2,6 +2,7 @@
 import { loweringFor } from '../eqm/ops/registry.js';
 import type { LowerCtx } from '../eqm/ops/types.js';
 import type { Graph, Node } from '../graph/ir.js';
+import { correctedBias } from '../quant/bias-correction.js';
 import { quantizeWeights } from '../quant/fake-quant-layer.js';
 import type { QuantPlan } from '../quant/plan.js';
 import { rne } from '../quant/rounding.js';
@@ -88,9 +89,10 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
       // int32 for every input. Only degenerate channels (near-zero weights after BN folding,
       // hence huge weight scales) reach the clamp; their outputs saturate either way.
       const biasLimit = INT32_MAX - layer.geom.K * lq * lq;
+      const fbias = correctedBias(layer.bias, ls.biasDelta);
       for (let c = 0; c < cout; c++) {
         const sw = f32(ls.weightScales[c]!);
-        const b = rne(layer.bias[c]! * sa * sw);
+        const b = rne(fbias[c]! * sa * sw);
         bias[c] = Math.max(-biasLimit, Math.min(biasLimit, b));
         mult[c] = So !== undefined ? f32(So / (sa * sw)) : f32(1 / (sa * sw));
         tapMult[c] = 1 / (sa * sw);

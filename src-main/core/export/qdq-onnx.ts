@@ -15,7 +15,9 @@
  *    one pair shared by them; layers that calibrated different scales for the same tensor
  *    (EasyQuant optimises each layer's input scale) get one pair per distinct scale. Other
  *    (non-quantized) consumers keep reading the float tensor.
- *  - bias stays float (an integer backend folds it as round(b * S_a * S_c)).
+ *  - bias stays float (an integer backend folds it as round(b * S_a * S_c)). A layer with a
+ *    bias correction (biasDelta) reads a new initializer float32(b + delta); a MatMul with one
+ *    becomes the equivalent Gemm (transB=0) with that bias as C.
  *
  * Scale convention: ONNX dequantizes x = q * scale, so scale = 1/S for our multiplier S.
  *
@@ -40,6 +42,7 @@ import { numel } from '../graph/tensor.js';
 import { encodeModel, ExportError, type ExportGraphOptions, graphToModelProto, NameAllocator, toOpset13 } from '../onnx/export-graph.js';
 import type { LayerScales, ScaleTable } from '../quant/scale-table.js';
 import { layerQmax, qmaxForBits, tensorQmax } from '../quant/scale-table.js';
+import { correctedBias } from '../quant/bias-correction.js';
 
 export interface QdqExportOptions extends ExportGraphOptions {
   /** insert Clip(-qmax/S, qmax/S) before every QuantizeLinear even for qmax = 127 (default false) */
@@ -99,6 +102,26 @@ interface LayerPlan {
  */
 export function exportQdqOnnx(graph: Graph, table: ScaleTable, opts: QdqExportOptions = {}): Uint8Array {
   return encodeModel(graphToModelProto(buildQdqGraph(graph, table, opts), opts));
+}
+
+/** Points the layer's bias input at float32(b + delta) (a MatMul becomes Gemm to get one). */
+function setCorrectedBias(p: LayerPlan, nodes: Node[], inits: Map<string, Tensor>, names: NameAllocator, cout: number): void {
+  const { layer, node } = p;
+  const what = `scale table layer '${layer.name}' (${layer.op}): bias_delta`;
+  const delta = layer.biasDelta!;
+  if (delta.length !== cout) throw new ExportError(`${what}: ${delta.length} values for ${cout} output channels`);
+  const old = node.inputs[2] ? inits.get(node.inputs[2]) : undefined;
+  if (node.inputs[2] && (!old || old.dtype !== 'float32' || old.data.length !== cout)) {
+    throw new ExportError(`${what}: bias '${node.inputs[2]}' of node '${node.name}' is not a float32 initializer of ${cout} values`);
+  }
+  if (node.op === 'MatMul') {
+    if (p.weightIndex !== 1) throw new ExportError(`${what}: a MatMul whose weight is its first input has no bias to correct`);
+    nodes[p.nodeIndex] = { ...node, op: 'Gemm', attrs: {} };
+  }
+  const b = correctedBias(old ? (old.data as Float32Array) : new Float32Array(cout), delta);
+  const name = names.fresh(`${node.name}_bias_corrected`);
+  inits.set(name, { dtype: 'float32', dims: [cout], data: b });
+  nodes[p.nodeIndex]!.inputs[2] = name;
 }
 
 /** The QDQ graph as IR (opset 13), before serialisation. */
@@ -227,13 +250,16 @@ export function buildQdqGraph(graph: Graph, table: ScaleTable, opts: QdqExportOp
     node.inputs[p.weightIndex] = dqName;
     const act = actPairs.get(`${layer.input}\u0000${layer.inputScale}`)!;
     node.inputs[p.inputIndex] = act.dq;
+    if (layer.biasDelta) setCorrectedBias(p, nodes, inits, names, w.dims[axis]!);
   }
 
-  // drop float weights nobody reads any more
+  // drop float weights (and biases replaced by corrected ones) nobody reads any more
+  const oldBiases = plans.filter((p) => p.layer.biasDelta && p.node.inputs[2]).map((p) => g.nodes[p.nodeIndex]!.inputs[2]!);
   const read = new Set<string>();
   for (const n of nodes) for (const i of n.inputs) if (i) read.add(i);
   for (const o of g.outputs) read.add(o.name);
   for (const p of plans) if (!read.has(p.layer.weight)) inits.delete(p.layer.weight);
+  for (const b of oldBiases) if (!read.has(b)) inits.delete(b);
 
   const out: Node[] = [];
   nodes.forEach((n, i) => {

@@ -26,6 +26,8 @@ export interface LayerScales {
   cosine?: number;
   /** bits of this layer when they differ from the table's (per-layer precision) */
   bits?: number;
+  /** bias correction: per output channel, added to the FP32 bias before it is quantized (core/quant/bias-correction.ts) */
+  biasDelta?: number[];
 }
 
 export interface ScaleTable {

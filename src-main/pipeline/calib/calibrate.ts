@@ -110,6 +110,7 @@ export async function calibrate(
           inputScale: Math.fround(d.aScale),
           cosine: seq.layerCosine.get(l.name),
           ...(bitsOf.get(l.input) !== settings.bits ? { bits: bitsOf.get(l.input) } : {}),
+          ...(seq.biasDelta.has(l.name) ? { biasDelta: seq.biasDelta.get(l.name) } : {}),
         };
       }),
       tensors: assignTensorScales(model.graph, layerInputs, layerOutputs, capture.maxAbs, qmax, tensorQmax),

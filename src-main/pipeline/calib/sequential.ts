@@ -15,6 +15,7 @@ import type { Tensor } from '../../core/graph/tensor.js';
 import { applyActivation, runNodeFp32 } from '../../core/engine/interpreter.js';
 import { cosine, fakeQuantPreAct, quantizeInput, quantizeWeights, sampleOutput, toOutputLayout } from '../../core/quant/fake-quant-layer.js';
 import type { QuantLayer, QuantPlan } from '../../core/quant/plan.js';
+import { activationMatchedDelta, addChannelDelta, ChannelErrorMean } from '../../core/quant/bias-correction.js';
 import type { NativeCalibAddon } from '../../engines/native/native-calib.js';
 import type { Calibrator, GroupDecision } from '../../core/calib/calibrator.js';
 import type { CalibCapture, ExtraInput } from '../../core/calib/capture-types.js';
@@ -29,6 +30,8 @@ export interface SequentialResult {
   layerCosine: Map<string, number>;
   /** groups taken from a checkpoint instead of being searched */
   resumedGroups: number;
+  /** with settings.biasCorrection: layer name → per-channel bias delta (already applied to what later layers see) */
+  biasDelta: Map<string, number[]>;
 }
 
 export interface SequentialOptions {
@@ -77,6 +80,7 @@ export async function runSequential(
   for (const x of opts.extraInputs ?? []) values.set(x.name, x.samples.map((s) => ({ dtype: 'float32', dims: x.dims, data: s })));
   const decisions = new Map<string, GroupDecision>();
   const layerCosine = new Map<string, number>();
+  const biasDelta = new Map<string, number[]>();
   const get = (name: string, i: number): Tensor | undefined => values.get(name)?.[i] ?? graph.initializers.get(name);
 
   // checkpoint / resume
@@ -181,9 +185,22 @@ export async function runSequential(
           for (const l of group.layers) {
             const ys = await forwardLayer(l, d, simXs);
             const pos = capture.positions.get(l.name);
+            const ref = capture.preAct.get(l.name)!;
+            if (settings.biasCorrection) {
+              // the mean error on the sampled positions, removed before later layers read the output
+              const err = new ChannelErrorMean(l.geom.cout);
+              const qs = ys.map((t) => sampleOutput(l.geom, t, pos));
+              qs.forEach((q, i) => err.add(q, ref[i]!));
+              const act = l.node.act;
+              const delta = act
+                ? activationMatchedDelta(l.geom.cout, qs, ref, act.kind === 'relu' ? 0 : act.min, act.kind === 'relu' ? Infinity : act.max, err.delta())
+                : err.delta();
+              for (const t of ys) addChannelDelta(l.geom, t, delta);
+              biasDelta.set(l.name, delta);
+            }
             let cosSum = 0;
             const outs: Tensor[] = ys.map((t, i) => {
-              cosSum += cosine(capture.preAct.get(l.name)![i]!, sampleOutput(l.geom, t, pos));
+              cosSum += cosine(ref[i]!, sampleOutput(l.geom, t, pos));
               if (l.node.act) applyActivation(l.node.act, t);
               return { dtype: 'float32', dims: graph.shapes.get(l.output)!, data: t };
             });
@@ -212,5 +229,5 @@ export async function runSequential(
   } finally {
     if (poll) clearInterval(poll);
   }
-  return { decisions, layerCosine, resumedGroups: resumed.size };
+  return { decisions, layerCosine, resumedGroups: resumed.size, biasDelta };
 }
