@@ -17,7 +17,7 @@ import { BITS_MAX, BITS_MIN } from '../contract/calib-settings.js';
 export const SCALES_FORMAT = 'easyquant-scales';
 export const SCALES_VERSION = 1;
 export const SCALE_CONVENTION = 'q = clip(round(x * scale), -qmax, qmax)';
-export const CALIB_METHODS: readonly CalibMethod[] = ['eq', 'minmax', 'kl', 'percentile'];
+export const CALIB_METHODS: readonly CalibMethod[] = ['eq', 'minmax', 'kl', 'percentile', 'lapq', 'eq+lapq'];
 
 /** A scales.json that cannot be read: the message names the file and the offending field. */
 export class ScalesFileError extends Error {

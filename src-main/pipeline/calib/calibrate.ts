@@ -16,8 +16,10 @@ import { EXECUTION_SETTINGS, type CalibSettings, validateSettings } from '../../
 import { nativeBackend } from '../../engines/native/eq-native.js';
 import { removeCheckpoint } from '../../io/checkpoint.js';
 import { loadCalibAddon, type NativeCalibAddon } from '../../engines/native/native-calib.js';
+import { calibrateLapq, isLapqMethod } from './lapq.js';
 
-export const CALIBRATORS: Record<CalibSettings['method'], Calibrator> = {
+/** Per-layer calibrators (LAPQ is a joint search on top of one of them: lapq.ts). */
+export const CALIBRATORS: Record<Exclude<CalibSettings['method'], 'lapq' | 'eq+lapq'>, Calibrator> = {
   eq: eqCalibrator,
   minmax: minMaxCalibrator,
   kl: klCalibrator,
@@ -56,6 +58,8 @@ export async function calibrate(
 ): Promise<CalibrationResult> {
   validateSettings(settings);
   if (samples.length === 0) throw new Error('no calibration images');
+  const method = settings.method;
+  if (isLapqMethod(method)) return calibrateLapq(model, samples, inputDims, settings, opts, calibrate);
   const t0 = performance.now();
   const qmax = qmaxForBits(settings.bits);
   const prec = opts.layerPrecision && Object.keys(opts.layerPrecision).length > 0 ? opts.layerPrecision : undefined;
@@ -77,7 +81,7 @@ export async function calibrate(
     : undefined;
   const capture = await captureReference(model, plan, samples, inputDims, settings.samplePositions, opts.onProgress, extra, opts.shouldStop);
   try {
-    const seq = await runSequential(model, plan, samples, inputDims, capture, CALIBRATORS[settings.method], settings, qmax, {
+    const seq = await runSequential(model, plan, samples, inputDims, capture, CALIBRATORS[method], settings, qmax, {
       onProgress: opts.onProgress,
       shouldStop: opts.shouldStop,
       native,
