@@ -133,6 +133,8 @@ export async function calibrate(
 function resultSettings(s: CalibSettings): Record<string, unknown> {
   const out: Record<string, unknown> = { ...s };
   for (const k of EXECUTION_SETTINGS) delete out[k];
+  // a per-layer method's scales.json keeps the settings it had before LAPQ existed
+  if (!isLapqMethod(s.method)) for (const k of Object.keys(out)) if (k.startsWith('lapq')) delete out[k];
   return out;
 }
 
