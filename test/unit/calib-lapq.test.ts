@@ -84,6 +84,9 @@ describe('LAPQ parameters and losses', () => {
     const p = Float32Array.from([0.5, 0.5]);
     expect(lapqImageLoss('kl', [p], [Float32Array.from([0.25, 0.75])], true)).toBeCloseTo(0.5 * Math.log(2) + 0.5 * Math.log(0.5 / 0.75), 9);
     expect(lapqImageLoss('mse', [Float32Array.from([2, 0])], [Float32Array.from([1, 0])])).toBeCloseTo(0.25, 12);
+    // probabilities are compared as centred logits: softmax([0, 2]) vs softmax([0, 1]) → (±1, ±0.5)
+    const sm = (z: number[]) => Float32Array.from(z.map((v) => Math.exp(v) / z.reduce((a, u) => a + Math.exp(u), 0)));
+    expect(lapqImageLoss('mse', [sm([0, 2])], [sm([0, 1])], true)).toBeCloseTo(0.5 / 2, 5);
     expect(defaultLapqLoss([[1, 1000]])).toBe('kl');
     expect(defaultLapqLoss([[1, 1000, 1, 1]])).toBe('kl');
     expect(defaultLapqLoss([[1, 4, 8, 8]])).toBe('mse');

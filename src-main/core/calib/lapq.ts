@@ -56,6 +56,15 @@ export function defaultLapqLoss(outputDims: number[][]): LapqLoss {
   return d.length === 2 && d[1]! > 1 ? 'kl' : 'mse';
 }
 
+function centredLog(p: Float32Array): Float64Array {
+  const l = new Float64Array(p.length);
+  let m = 0;
+  for (let i = 0; i < p.length; i++) m += l[i] = Math.log(Math.max(p[i]!, 1e-30));
+  m /= p.length;
+  for (let i = 0; i < p.length; i++) l[i]! -= m;
+  return l;
+}
+
 function softmax(z: Float32Array): Float64Array {
   let m = -Infinity;
   for (const v of z) m = Math.max(m, v);
@@ -69,7 +78,7 @@ function softmax(z: Float32Array): Float64Array {
 /**
  * Loss of one image's quantized outputs against FP32. kl: KL(softmax(ref) || softmax(q)) of
  * the first output (the outputs themselves when they already are `probabilities`); mse: mean squared error of every output, each divided by its FP32 mean
- * square (outputs of different ranges weigh alike).
+ * square (outputs of different ranges weigh alike); probabilities are compared as logits.
  */
 export function lapqImageLoss(kind: LapqLoss, ref: Float32Array[], q: Float32Array[], probabilities = false): number {
   if (kind === 'kl') {
@@ -80,8 +89,10 @@ export function lapqImageLoss(kind: LapqLoss, ref: Float32Array[], q: Float32Arr
     return Math.max(kl, 0);
   }
   let total = 0;
-  ref.forEach((r, k) => {
-    const o = q[k]!;
+  ref.forEach((r0, k) => {
+    // probabilities: their centred logs are the centred logits (log softmax = z - logsumexp z)
+    const r = probabilities && k === 0 ? centredLog(r0) : r0;
+    const o = probabilities && k === 0 ? centredLog(q[k]!) : q[k]!;
     let se = 0;
     let ss = 0;
     for (let i = 0; i < r.length; i++) {
