@@ -17,6 +17,9 @@ import { nativeBackend } from '../../engines/native/eq-native.js';
 import { removeCheckpoint } from '../../io/checkpoint.js';
 import { loadCalibAddon, type NativeCalibAddon } from '../../engines/native/native-calib.js';
 import { calibrateLapq, isLapqMethod } from './lapq.js';
+import type { CalibrationResult } from './calib-result.js';
+
+export type { CalibrationResult };
 
 /** Per-layer calibrators (LAPQ is a joint search on top of one of them: lapq.ts). */
 export const CALIBRATORS: Record<Exclude<CalibSettings['method'], 'lapq' | 'eq+lapq'>, Calibrator> = {
@@ -26,16 +29,6 @@ export const CALIBRATORS: Record<Exclude<CalibSettings['method'], 'lapq' | 'eq+l
   percentile: percentileCalibrator,
 };
 
-export interface CalibrationResult {
-  table: ScaleTable;
-  plan: QuantPlan;
-  seconds: number;
-  /** per group: objective before/after (EQ) */
-  groups: { name: string; cosBefore?: number; cosAfter?: number }[];
-  /** scoring engine used ('native' or 'ts') and the groups taken from a checkpoint */
-  accel: 'native' | 'ts';
-  resumedGroups: number;
-}
 
 /** The native addon when --accel asks for it (or auto finds it); undefined: TypeScript reference. */
 function pickAccel(settings: CalibSettings, warn: (m: string) => void): NativeCalibAddon | undefined {

@@ -19,7 +19,7 @@ import { runFingerprint } from '../../io/checkpoint.js';
 import { readLapqCheckpoint, writeLapqCheckpoint, type LapqState } from '../../io/lapq-checkpoint.js';
 import { removeCheckpoint } from '../../io/checkpoint.js';
 import { CalibrationCancelled } from './sequential.js';
-import type { CalibrationResult } from './calibrate.js';
+import type { CalibrationResult } from './calib-result.js';
 
 type Opts = { onProgress?: ProgressSink; shouldStop?: () => boolean; warn?: (m: string) => void; layerPrecision?: LayerPrecisionMap };
 type BaseCalibrate = (model: LoadedModel, samples: Float32Array[], inputDims: number[], settings: CalibSettings, opts: Opts) => Promise<CalibrationResult>;
