@@ -7,6 +7,7 @@
  *
  *   npm run bench:accuracy -- [--models squeezenet1.1,mobilenet_v1_0.25] [--limit N] [--out docs/results]
  *                             [--engine int-ref|native] [--calib-args '--steps 10'] [--jobs 2]
+ *                             [--methods minmax,kl,percentile,eq,lapq,eq+lapq] [--bits 8,7,6]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +22,8 @@ const calibArgs = opt('calib-args', '').split(' ').filter(Boolean);
 /** engine of the table rows: int-ref (the oracle) or native (bit-exact with it, ~5x faster) */
 const engine = opt('engine', 'int-ref');
 const outDir = path.resolve(root, opt('out', 'docs/results'));
+const methods = opt('methods', 'minmax,kl,percentile,eq').split(',');
+const bitsList = opt('bits', '8,7').split(',').map(Number);
 const jobsN = Number(opt('jobs', String(Math.max(1, os.availableParallelism?.() ?? 2))));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-bench-'));
 
@@ -69,6 +72,7 @@ interface Row {
   layer_cosine?: Record<string, number>;
 }
 
+const CONFIG_NAMES: Record<string, string> = { eq: 'EQ', kl: 'KL', minmax: 'MinMax', percentile: 'Percentile', lapq: 'LAPQ', 'eq+lapq': 'EQ+LAPQ' };
 const t0 = Date.now();
 const rows: Row[] = [];
 const log = (s: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
@@ -77,7 +81,7 @@ for (const model of models) {
   const base = ['--model', path.join(shared, 'models', model, 'model.onnx'), '--card', path.join(shared, 'models', model, 'card.json'), '--data', path.join(shared, 'data', 'imagenet-sample')];
   const evalArgs = [...base, ...(limit ? ['--limit', limit] : []), '--held-out-from', '50'];
   const configs: { method: string; bits: number }[] = [];
-  for (const bits of [8, 7]) for (const method of ['minmax', 'kl', 'percentile', 'eq']) configs.push({ method, bits });
+  for (const bits of bitsList) for (const method of methods) configs.push({ method, bits });
   const tasks: (() => Promise<void>)[] = [
     async () => {
       const f = await cli(['eval', ...evalArgs, '--engine', 'fp32']);
@@ -92,7 +96,7 @@ for (const model of models) {
       const e = await cli(['eval', ...evalArgs, ...scales, '--engine', engine]);
       const row: Row = {
         model,
-        config: `${c.method === 'eq' ? 'EQ' : c.method === 'kl' ? 'KL' : c.method === 'minmax' ? 'MinMax' : 'Percentile'} INT${c.bits}`,
+        config: `${CONFIG_NAMES[c.method] ?? c.method} INT${c.bits}`,
         method: c.method,
         bits: c.bits,
         calib_seconds: cal['seconds'] as number,
@@ -119,7 +123,7 @@ for (const model of models) {
   await pool(tasks, jobsN);
 }
 
-const order = (r: Row) => models.indexOf(r.model) * 100 + (r.bits === null ? 0 : (9 - r.bits) * 10) + ['fp32', 'minmax', 'kl', 'percentile', 'eq'].indexOf(r.method);
+const order = (r: Row) => models.indexOf(r.model) * 100 + (r.bits === null ? 0 : (9 - r.bits) * 10) + ['fp32', 'minmax', 'kl', 'percentile', 'eq', 'lapq', 'eq+lapq'].indexOf(r.method);
 rows.sort((a, b) => order(a) - order(b));
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (x * 100).toFixed(1));
 let md = `<!-- written by npm run bench:accuracy on ${new Date().toISOString()} (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores) -->\n`;
