@@ -65,8 +65,16 @@ describe('LAPQ parameters and losses', () => {
     layers: [{ name: 'L', input: 'b', inputScale: 2, weightScales: [1, 4] }],
   } as unknown as ScaleTable;
 
-  it('tensors sharing a scale share a parameter; weights get one multiplier per layer', () => {
-    const p = lapqParams(table, true);
+  // a → MaxPool → b (tied); c has its own scale; d has c's value but no link to it
+  const graph = {
+    nodes: [
+      { name: 'p', op: 'MaxPool', domain: '', inputs: ['a'], outputs: ['b'], attrs: {} },
+      { name: 'q', op: 'Conv', domain: '', inputs: ['b', 'W'], outputs: ['c'], attrs: {} },
+    ],
+  };
+
+  it('tensors tied by a range-preserving op share a parameter; weights get one multiplier per layer', () => {
+    const p = lapqParams(table, true, graph);
     expect(p.classes).toEqual([['a', 'b'], ['c']]);
     expect(p.weightLayers).toEqual(['L']);
     const t = applyLapq(table, p, [Math.log(2), 0, Math.log(0.5)]);
@@ -74,7 +82,11 @@ describe('LAPQ parameters and losses', () => {
     expect(t.layers[0]!.inputScale).toBe(4);
     expect(t.layers[0]!.weightScales).toEqual([0.5, 2]);
     expect(() => applyLapq(table, p, [0])).toThrow(/1 parameters given, the table has 3/);
-    expect(lapqParams(table, false).size).toBe(2);
+    expect(lapqParams(table, false, graph).size).toBe(2);
+    // equal scales without a link stay separate (every ReLU6 output under MinMax has qmax/6)
+    const twins = { ...table, tensors: { a: 2, b: 2, c: 5, d: 5 } } as ScaleTable;
+    expect(lapqParams(twins, false, graph).classes).toEqual([['a', 'b'], ['c'], ['d']]);
+    expect(lapqParams(twins, false, { nodes: [] }).size).toBe(4);
   });
 
   it('losses: KL is 0 for equal outputs and positive otherwise; MSE is relative', () => {
@@ -130,7 +142,7 @@ describe('LAPQ on a tiny network', () => {
     expect(saved.state.fx).toBeLessThan(saved.state.f0);
     expect(saved.state.evals).toBeLessThanOrEqual(stopAt);
     // the saved point is what the saved scales give
-    expect(await lossOf(applyLapq(saved.state.start, lapqParams(saved.state.start, false), saved.state.x))).toBeCloseTo(saved.state.fx, 12);
+    expect(await lossOf(applyLapq(saved.state.start, lapqParams(saved.state.start, false, model.graph), saved.state.x))).toBeCloseTo(saved.state.fx, 12);
 
     const warnings: string[] = [];
     const events: string[] = [];

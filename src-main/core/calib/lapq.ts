@@ -3,10 +3,12 @@
  * quantized tensors (and optionally one weight-scale multiplier per layer) are optimised jointly
  * on the network's output loss against FP32, with Powell's method, from a per-layer start.
  *
- * Parameters are log multipliers of the start table's scales. Tensors that share one scale in
- * the start table (a layer input and the tensors reaching it through pooling/concat/reshape)
- * share one parameter, so the table stays consistent (int8 data movement keeps its scale).
+ * Parameters are log multipliers of the start table's scales. Tensors that share one scale
+ * through pooling/concat/reshape share one parameter, so the table stays consistent (int8 data
+ * movement keeps its scale).
  */
+import type { Graph } from '../graph/ir.js';
+import { RANGE_PRESERVING } from '../quant/assign-scales.js';
 import type { ScaleTable } from '../quant/scale-table.js';
 
 export type LapqLoss = 'kl' | 'mse';
@@ -20,14 +22,37 @@ export interface LapqParams {
   size: number;
 }
 
-export function lapqParams(start: ScaleTable, weights: boolean): LapqParams {
-  const byValue = new Map<number, string[]>();
-  for (const [t, s] of Object.entries(start.tensors)) {
-    const k = byValue.get(s);
-    if (k) k.push(t);
-    else byValue.set(s, [t]);
+/**
+ * Parameters of a start table. Classes are the tensors tied by a range-preserving op
+ * (MaxPool, Relu, Concat, Reshape, …) with the same scale on both sides: the propagation of
+ * assign-scales.ts gave them one scale, so they keep one. Equal scales without such a link
+ * (e.g. every ReLU6 output under MinMax) stay separate parameters.
+ */
+export function lapqParams(start: ScaleTable, weights: boolean, graph: Pick<Graph, 'nodes'>): LapqParams {
+  const names = Object.keys(start.tensors);
+  const parent = new Map(names.map((t) => [t, t]));
+  const find = (t: string): string => {
+    let r = t;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(t, r);
+    return r;
+  };
+  for (const n of graph.nodes) {
+    if (n.act || !RANGE_PRESERVING.has(n.op)) continue;
+    const out = n.outputs[0]!;
+    const data = n.op === 'Reshape' || n.op === 'Squeeze' || n.op === 'Unsqueeze' ? [n.inputs[0]!] : n.inputs;
+    for (const x of data) {
+      if (x in start.tensors && out in start.tensors && start.tensors[x] === start.tensors[out]) parent.set(find(x), find(out));
+    }
   }
-  const classes = [...byValue.values()];
+  const byRoot = new Map<string, string[]>();
+  for (const t of names) {
+    const r = find(t);
+    const c = byRoot.get(r);
+    if (c) c.push(t);
+    else byRoot.set(r, [t]);
+  }
+  const classes = [...byRoot.values()];
   const weightLayers = weights ? start.layers.map((l) => l.name) : [];
   return { classes, weightLayers, size: classes.length + weightLayers.length };
 }

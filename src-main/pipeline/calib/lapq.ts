@@ -52,7 +52,7 @@ export async function calibrateLapq(model: LoadedModel, samples: Float32Array[],
     state = { start: b.table, x: [], fx: NaN, f0: NaN, evals: 0 };
   }
   const start = state.start;
-  const params = lapqParams(start, settings.lapqWeights);
+  const params = lapqParams(start, settings.lapqWeights, model.graph);
   const outDims = model.graph.outputs.map((o) => o.dims);
   const kind: LapqLoss = settings.lapqLoss === 'auto' ? defaultLapqLoss(outDims) : settings.lapqLoss;
   const ev = await lapqEvaluator(model, plan, samples, inputDims, kind, { accel: settings.accel, threads: settings.threads, warn, shouldStop: opts.shouldStop });
