@@ -11,6 +11,7 @@
  *
  * --configs: the calibrated rows as <method><bits>[+bc] (+bc: --bias-correction); default the
  * table above. --name: base name of the .md/.json written. --eq-extras 0: no sim/QDQ evaluation.
+ *                             [--methods minmax,kl,percentile,eq,lapq,eq+lapq] [--bits 8,7,6] (the default --configs)
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,10 +26,11 @@ const calibArgs = opt('calib-args', '').split(' ').filter(Boolean);
 /** engine of the table rows: int-ref (the oracle) or native (bit-exact with it, ~5x faster) */
 const engine = opt('engine', 'int-ref');
 const outDir = path.resolve(root, opt('out', 'docs/results'));
+const methods = opt('methods', 'minmax,kl,percentile,eq').split(',');
+const bitsList = opt('bits', '8,7').split(',').map(Number);
 const jobsN = Number(opt('jobs', String(Math.max(1, os.availableParallelism?.() ?? 2))));
-const METHODS = ['minmax', 'kl', 'percentile', 'eq'];
-const METHOD_LABEL: Record<string, string> = { eq: 'EQ', kl: 'KL', minmax: 'MinMax', percentile: 'Percentile' };
-const DEFAULT_CONFIGS = [8, 7].flatMap((bits) => METHODS.map((m) => `${m}${bits}`)).join(',');
+const METHODS = ['minmax', 'kl', 'percentile', 'eq', 'lapq', 'eq+lapq'];
+const DEFAULT_CONFIGS = bitsList.flatMap((bits) => methods.map((m) => `${m}${bits}`)).join(',');
 interface Config {
   method: string;
   bits: number;
@@ -37,8 +39,8 @@ interface Config {
 const configs: Config[] = opt('configs', DEFAULT_CONFIGS)
   .split(',')
   .map((s) => {
-    const m = /^(minmax|kl|percentile|eq)([4-8])(\+bc)?$/.exec(s.trim());
-    if (!m) throw new Error(`--configs: '${s}' is not <method><bits>[+bc] (method minmax, kl, percentile or eq; bits 4..8), e.g. eq7+bc`);
+    const m = /^(minmax|kl|percentile|eq\+lapq|eq|lapq)([4-8])(\+bc)?$/.exec(s.trim());
+    if (!m) throw new Error(`--configs: '${s}' is not <method><bits>[+bc] (method minmax, kl, percentile, eq, lapq or eq+lapq; bits 4..8), e.g. eq7+bc`);
     return { method: m[1]!, bits: Number(m[2]), biasCorrection: m[3] !== undefined };
   });
 const outName = opt('name', 'accuracy');
@@ -91,6 +93,7 @@ interface Row {
   layer_cosine?: Record<string, number>;
 }
 
+const CONFIG_NAMES: Record<string, string> = { eq: 'EQ', kl: 'KL', minmax: 'MinMax', percentile: 'Percentile', lapq: 'LAPQ', 'eq+lapq': 'EQ+LAPQ' };
 const t0 = Date.now();
 const rows: Row[] = [];
 const log = (s: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
@@ -113,7 +116,7 @@ for (const model of models) {
       const e = await cli(['eval', ...evalArgs, ...scales, '--engine', engine]);
       const row: Row = {
         model,
-        config: `${METHOD_LABEL[c.method]} INT${c.bits}${c.biasCorrection ? ' + bias corr.' : ''}`,
+        config: `${CONFIG_NAMES[c.method] ?? c.method} INT${c.bits}${c.biasCorrection ? ' + bias corr.' : ''}`,
         method: c.method,
         bits: c.bits,
         ...(c.biasCorrection ? { bias_correction: true } : {}),
@@ -141,7 +144,7 @@ for (const model of models) {
   await pool(tasks, jobsN);
 }
 
-const order = (r: Row) => models.indexOf(r.model) * 100 + (r.bits === null ? 0 : (9 - r.bits) * 10) + ['fp32', ...METHODS].indexOf(r.method) + (r.bias_correction ? 5 : 0);
+const order = (r: Row) => models.indexOf(r.model) * 100 + (r.bits === null ? 0 : (9 - r.bits) * 10) + ['fp32', ...METHODS].indexOf(r.method) + (r.bias_correction ? 0.5 : 0);
 rows.sort((a, b) => order(a) - order(b));
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (x * 100).toFixed(1));
 let md = `<!-- written by npm run bench:accuracy on ${new Date().toISOString()} (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores) -->\n`;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 
 export const BITS_MIN = 4;
 export const BITS_MAX = 8;
-export const CALIB_METHODS = ['eq', 'minmax', 'kl', 'percentile'] as const;
+export const CALIB_METHODS = ['eq', 'minmax', 'kl', 'percentile', 'lapq', 'eq+lapq'] as const;
 export type CalibMethodName = (typeof CALIB_METHODS)[number];
 /** The values of every choice setting (the CLI's --init/--inputs/--strategy/--accel choices). */
 export const SETTING_CHOICES = {
@@ -18,6 +18,7 @@ export const SETTING_CHOICES = {
   inputs: ['quantized', 'fp32'],
   strategy: ['grid', 'coarse-fine'],
   accel: ['auto', 'native', 'ts'],
+  lapqLoss: ['auto', 'kl', 'mse'],
 } as const;
 
 const intIn = (lo: number, hi: number, msg: string) => z.int({ error: msg }).min(lo, msg).max(hi, msg);
@@ -25,7 +26,7 @@ const positive = (msg: string) => z.number({ error: msg }).positive(msg).finite(
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T, msg: string) => z.enum(values, { error: msg });
 
 const fields = {
-  method: oneOf(CALIB_METHODS, 'must be eq, minmax, kl or percentile').default('eq'),
+  method: oneOf(CALIB_METHODS, 'must be eq, minmax, kl, percentile, lapq or eq+lapq').default('eq'),
   bits: intIn(BITS_MIN, BITS_MAX, `must be an integer from ${BITS_MIN} to ${BITS_MAX}`).default(8),
   /** EQ search range [alpha*S, beta*S] and number of grid points */
   alpha: positive('must be > 0').default(0.5),
@@ -53,6 +54,14 @@ const fields = {
   threads: intIn(0, 256, 'must be an integer from 0 (all CPUs) to 256').default(0),
   /** every method: subtract each quantized layer's mean per-channel output error (measured on the calibration images) from its bias */
   biasCorrection: z.boolean({ error: 'must be true or false' }).default(false),
+  /** LAPQ objective: KL of softmax, MSE of the outputs, or auto (KL for a single [N, C] output, MSE otherwise) */
+  lapqLoss: oneOf(SETTING_CHOICES.lapqLoss, 'must be auto, kl or mse').default('auto'),
+  /** LAPQ: Powell sweeps over all parameters (the search stops earlier when a sweep gains nothing) */
+  lapqIters: intIn(1, 50, 'must be an integer from 1 to 50').default(2),
+  /** LAPQ: time budget of the joint search in seconds (0 = only lapqIters bounds it) */
+  lapqTimeS: z.number({ error: 'must be a number >= 0' }).min(0, 'must be a number >= 0').finite('must be a number >= 0').default(0),
+  /** LAPQ: also one weight-scale multiplier per layer */
+  lapqWeights: z.boolean({ error: 'must be true or false' }).default(false),
 };
 
 const betaAboveAlpha = (s: { alpha: number; beta: number }, ctx: z.RefinementCtx) => {

@@ -20,7 +20,7 @@ export const SCALES_VERSION = 2;
 /** version 2 adds per-layer `bias_delta` (bias correction); older builds must refuse such a file, not drop the field */
 const BIAS_DELTA_VERSION = 2;
 export const SCALE_CONVENTION = 'q = clip(round(x * scale), -qmax, qmax)';
-export const CALIB_METHODS: readonly CalibMethod[] = ['eq', 'minmax', 'kl', 'percentile'];
+export const CALIB_METHODS: readonly CalibMethod[] = ['eq', 'minmax', 'kl', 'percentile', 'lapq', 'eq+lapq'];
 
 /** A scales.json that cannot be read: the message names the file and the offending field. */
 export class ScalesFileError extends Error {

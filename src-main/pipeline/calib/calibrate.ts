@@ -17,24 +17,19 @@ import { EXECUTION_SETTINGS, type CalibSettings, validateSettings } from '../../
 import { nativeBackend } from '../../engines/native/eq-native.js';
 import { removeCheckpoint } from '../../io/checkpoint.js';
 import { loadCalibAddon, type NativeCalibAddon } from '../../engines/native/native-calib.js';
+import { calibrateLapq, isLapqMethod } from './lapq.js';
+import type { CalibrationResult } from './calib-result.js';
 
-export const CALIBRATORS: Record<CalibSettings['method'], Calibrator> = {
+export type { CalibrationResult };
+
+/** Per-layer calibrators (LAPQ is a joint search on top of one of them: lapq.ts). */
+export const CALIBRATORS: Record<Exclude<CalibSettings['method'], 'lapq' | 'eq+lapq'>, Calibrator> = {
   eq: eqCalibrator,
   minmax: minMaxCalibrator,
   kl: klCalibrator,
   percentile: percentileCalibrator,
 };
 
-export interface CalibrationResult {
-  table: ScaleTable;
-  plan: QuantPlan;
-  seconds: number;
-  /** per group: objective before/after (EQ) */
-  groups: { name: string; cosBefore?: number; cosAfter?: number }[];
-  /** scoring engine used ('native' or 'ts') and the groups taken from a checkpoint */
-  accel: 'native' | 'ts';
-  resumedGroups: number;
-}
 
 /** The native addon when --accel asks for it (or auto finds it); undefined: TypeScript reference. */
 function pickAccel(settings: CalibSettings, warn: (m: string) => void): NativeCalibAddon | undefined {
@@ -57,6 +52,8 @@ export async function calibrate(
 ): Promise<CalibrationResult> {
   validateSettings(settings);
   if (samples.length === 0) throw new Error('no calibration images');
+  const method = settings.method;
+  if (isLapqMethod(method)) return calibrateLapq(model, samples, inputDims, settings, opts, calibrate);
   const t0 = performance.now();
   const qmax = qmaxForBits(settings.bits);
   const prec = opts.layerPrecision && Object.keys(opts.layerPrecision).length > 0 ? opts.layerPrecision : undefined;
@@ -79,7 +76,7 @@ export async function calibrate(
   const extraInputs = checkExtraInputs(model, samples.length, opts.extraInputs ?? []);
   const capture = await captureReference(model, plan, samples, inputDims, settings.samplePositions, opts.onProgress, extra, opts.shouldStop, extraInputs);
   try {
-    const seq = await runSequential(model, plan, samples, inputDims, capture, CALIBRATORS[settings.method], settings, qmax, {
+    const seq = await runSequential(model, plan, samples, inputDims, capture, CALIBRATORS[method], settings, qmax, {
       onProgress: opts.onProgress,
       shouldStop: opts.shouldStop,
       native,
@@ -144,6 +141,8 @@ function checkExtraInputs(model: LoadedModel, n: number, extra: readonly ExtraIn
 function resultSettings(s: CalibSettings): Record<string, unknown> {
   const out: Record<string, unknown> = { ...s };
   for (const k of EXECUTION_SETTINGS) delete out[k];
+  // a per-layer method's scales.json keeps the settings it had before LAPQ existed
+  if (!isLapqMethod(s.method)) for (const k of Object.keys(out)) if (k.startsWith('lapq')) delete out[k];
   return out;
 }
 
