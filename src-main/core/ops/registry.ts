@@ -25,11 +25,14 @@ import { Gemm } from './gemm.js';
 import { GlobalAveragePool } from './global-average-pool.js';
 import { GlobalMaxPool } from './global-max-pool.js';
 import { Greater } from './greater.js';
+import { GreaterOrEqual } from './greater-or-equal.js';
 import { HardSigmoid } from './hard-sigmoid.js';
 import { HardSwish } from './hard-swish.js';
 import { Identity } from './identity.js';
 import { LeakyRelu } from './leaky-relu.js';
 import { Less } from './less.js';
+import { LessOrEqual } from './less-or-equal.js';
+import { Log } from './log.js';
 import { MatMul } from './matmul.js';
 import { Max } from './max.js';
 import { MaxPool } from './max-pool.js';
@@ -41,6 +44,7 @@ import { Pad } from './pad.js';
 import { Pow } from './pow.js';
 import { PRelu } from './prelu.js';
 import { Range } from './range.js';
+import { ReduceMax } from './reduce-max.js';
 import { ReduceMean } from './reduce-mean.js';
 import { ReduceProd } from './reduce-prod.js';
 import { Relu } from './relu.js';
@@ -62,9 +66,9 @@ import { Where } from './where.js';
 
 const ALL: OpDef[] = [
   Add, AveragePool, BatchNormalization, Cast, Ceil, Clip, Concat, ConstantOfShape, Conv, ConvTranspose, Div,
-  Dropout, Equal, Exp, Expand, Flatten, Floor, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, Greater, HardSigmoid,
-  HardSwish, Identity, LeakyRelu, Less, MatMul, Max, MaxPool, Min, Mul, Neg, Not, Pad, Pow, PRelu, Range,
-  ReduceMean, ReduceProd, Relu, Reshape, Resize, Shape, Sigmoid, Slice, Softmax, Split, Sqrt, Squeeze, Sub, Tanh,
+  Dropout, Equal, Exp, Expand, Flatten, Floor, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, Greater, GreaterOrEqual, HardSigmoid,
+  HardSwish, Identity, LeakyRelu, Less, LessOrEqual, Log, MatMul, Max, MaxPool, Min, Mul, Neg, Not, Pad, Pow, PRelu, Range,
+  ReduceMax, ReduceMean, ReduceProd, Relu, Reshape, Resize, Shape, Sigmoid, Slice, Softmax, Split, Sqrt, Squeeze, Sub, Tanh,
   Transpose, Unsqueeze, Upsample, Where,
 ];
 
