@@ -3,6 +3,7 @@
  * The default ONNX domain may be written '' or 'ai.onnx'.
  */
 import type { OpDef } from './types.js';
+import { externalOp } from './external.js';
 import { Add } from './add.js';
 import { AveragePool } from './average-pool.js';
 import { BatchNormalization } from './batch-normalization.js';
@@ -84,10 +85,13 @@ for (const def of ALL) {
   else BY_KEY.set(key, [def]);
 }
 
-/** The kernel for an op at an opset, or undefined when the op is unknown or the opset is outside its range. */
+/**
+ * The kernel for an op at an opset; an op without one runs through the external runner when
+ * one is installed (ops/external.ts), else undefined.
+ */
 export function findOp(op: string, domain: string, opset: number): OpDef | undefined {
   const defs = BY_KEY.get(`${normDomain(domain)}::${op}`);
-  return defs?.find((d) => opset >= d.minOpset && opset <= d.maxOpset);
+  return defs?.find((d) => opset >= d.minOpset && opset <= d.maxOpset) ?? externalOp(op, normDomain(domain));
 }
 
 /** Every kernel of an op at any opset (for messages naming the opsets implemented). */

@@ -1,0 +1,50 @@
+/**
+ * Ops without a TypeScript kernel can still run in FP32 through a runner the engines layer
+ * installs (onnxruntime there; core stays free of it). The runner executes one node on concrete
+ * inputs; shapes come from running it once on zero tensors of the input shapes.
+ */
+import type { Node } from '../graph/ir.js';
+import type { DType, Tensor } from '../graph/tensor.js';
+import type { OpDef } from './types.js';
+import { allocData, makeTensor } from './util.js';
+
+export interface ExternalOpRunner {
+  /** a short name for messages, e.g. 'onnxruntime' */
+  readonly name: string;
+  /** outputs of `node` (default ONNX domain at `opset`) on `inputs`; throws when it cannot */
+  run(node: Node, inputs: (Tensor | undefined)[], opset: number): Tensor[];
+}
+
+let runner: ExternalOpRunner | undefined;
+
+/** Installs (or with undefined removes) the runner for ops the kernels lack. */
+export function setExternalOpRunner(r: ExternalOpRunner | undefined): void {
+  runner = r;
+}
+
+export function externalOpRunner(): ExternalOpRunner | undefined {
+  return runner;
+}
+
+function zeros(dtype: DType, dims: number[]): Tensor {
+  return makeTensor(dtype, dims, allocData(dtype, dims.reduce((a, b) => a * b, 1)));
+}
+
+/** An OpDef that delegates `op` to the installed runner, or undefined when none is installed. */
+export function externalOp(op: string, domain: string): OpDef | undefined {
+  const r = runner;
+  if (!r) return undefined;
+  return {
+    op,
+    domain,
+    minOpset: 1,
+    maxOpset: Infinity,
+    external: r.name,
+    run: (node, inputs, ctx) => r.run(node, inputs, ctx.opset),
+    inferShape(node, shapes, consts, ctx) {
+      // data inputs of unknown type are taken as float32, the type of every activation here
+      const ins = node.inputs.map((x, k) => (x === '' ? undefined : consts[k] ?? (shapes[k] ? zeros('float32', shapes[k]!) : undefined)));
+      return r.run(node, ins, ctx.opset).map((t) => [...t.dims]);
+    },
+  };
+}
