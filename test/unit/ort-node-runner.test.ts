@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import { runGraph } from '../../src-main/core/engine/interpreter.js';
 import { externalOpRunner, setExternalOpRunner } from '../../src-main/core/ops/external.js';
+import type { Tensor } from '../../src-main/core/graph/tensor.js';
 import { installOrtNodeRunner } from '../../src-main/engines/ort-node-runner.js';
 import { buildModel, randomTensor, rng } from '../helpers/onnx-build.js';
 
@@ -46,6 +47,30 @@ describe('ops without a kernel run through onnxruntime', () => {
     const ref = (await s.run({ x: new ort.Tensor('float32', x.data as Float32Array, x.dims) }))['y']!.data as Float32Array;
     expect(ours.dims).toEqual([1, 3, 5, 5]);
     for (let i = 0; i < ref.length; i++) expect(Math.abs((ours.data[i] as number) - ref[i]!)).toBeLessThan(1e-5 * (1 + Math.abs(ref[i]!)));
+  });
+
+  it('a chain of kernel-less ops gets the element types its producers gave (isnet-small: DynamicQuantizeLinear → ConvInteger)', async () => {
+    installOrtNodeRunner();
+    const wq: Tensor = { dtype: 'uint8', dims: [2, 2, 1, 1], data: Uint8Array.of(130, 120, 128, 140) };
+    const bytes = buildModel({
+      nodes: [
+        { op: 'DynamicQuantizeLinear', inputs: ['x'], outputs: ['q', 'qs', 'qz'] },
+        { op: 'ConvInteger', inputs: ['q', 'wq', 'qz'], outputs: ['acc'] },
+        { op: 'Cast', inputs: ['acc'], outputs: ['accf'], attrs: { to: 1 } },
+        { op: 'Mul', inputs: ['accf', 'qs'], outputs: ['y'] },
+      ],
+      inputs: [{ name: 'x', dims: [1, 2, 3, 3] }],
+      outputs: [{ name: 'y' }],
+      initializers: { wq },
+      opset: 15,
+    });
+    const m = loadModelBytes(bytes, 'dq.onnx');
+    expect(m.graph.shapes.get('acc')).toEqual([1, 2, 3, 3]);
+    const x = randomTensor([1, 2, 3, 3], rng(5));
+    const ours = runGraph(m.graph, { x }).get('y')!;
+    const s = await ort.InferenceSession.create(bytes);
+    const ref = (await s.run({ x: new ort.Tensor('float32', x.data as Float32Array, x.dims) }))['y']!.data as Float32Array;
+    expect(Array.from(ours.data as Float32Array)).toEqual(Array.from(ref));
   });
 
   it('names the node when onnxruntime cannot run it either', () => {

@@ -16,6 +16,11 @@ export interface ExternalOpRunner {
 }
 
 let runner: ExternalOpRunner | undefined;
+/**
+ * Element types of values earlier external nodes produced, by value name: a hint for shape
+ * inference, which knows only shapes (e.g. DynamicQuantizeLinear → uint8 → ConvInteger).
+ */
+const producedTypes = new Map<string, DType>();
 
 /** Installs (or with undefined removes) the runner for ops the kernels lack. */
 export function setExternalOpRunner(r: ExternalOpRunner | undefined): void {
@@ -42,9 +47,11 @@ export function externalOp(op: string, domain: string): OpDef | undefined {
     external: r.name,
     run: (node, inputs, ctx) => r.run(node, inputs, ctx.opset),
     inferShape(node, shapes, consts, ctx) {
-      // data inputs of unknown type are taken as float32, the type of every activation here
-      const ins = node.inputs.map((x, k) => (x === '' ? undefined : consts[k] ?? (shapes[k] ? zeros('float32', shapes[k]!) : undefined)));
-      return r.run(node, ins, ctx.opset).map((t) => [...t.dims]);
+      // other data inputs are taken as float32, the type of every activation the kernels make
+      const ins = node.inputs.map((x, k) => (x === '' ? undefined : consts[k] ?? (shapes[k] ? zeros(producedTypes.get(x) ?? 'float32', shapes[k]!) : undefined)));
+      const outs = r.run(node, ins, ctx.opset);
+      outs.forEach((t, k) => node.outputs[k] && producedTypes.set(node.outputs[k]!, t.dtype));
+      return outs.map((t) => [...t.dims]);
     },
   };
 }
