@@ -3,6 +3,8 @@
  * one-node ONNX model run by onnxruntime-node in a worker thread; the caller waits with
  * Atomics.wait, so the interpreter's FP32 path stays synchronous.
  */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Node } from '../core/graph/ir.js';
 import type { DType, Tensor } from '../core/graph/tensor.js';
@@ -65,9 +67,16 @@ function fromOrt(o: { type: string; dims: number[]; data: ArrayLike<unknown> }, 
   }
 }
 
+/** The bundled worker next to the Electron bundle (electron.vite.config.ts), else the source file. */
+function workerEntry(): URL {
+  const bundled = new URL('./ort-node-worker.js', import.meta.url);
+  if (bundled.protocol === 'file:' && fs.existsSync(fileURLToPath(bundled))) return bundled;
+  return new URL('./ort-node-worker.mjs', import.meta.url);
+}
+
 class OrtNodeRunner implements ExternalOpRunner {
   readonly name = 'onnxruntime';
-  private readonly worker = new Worker(new URL('./ort-node-worker.mjs', import.meta.url));
+  private readonly worker = new Worker(workerEntry());
 
   constructor() {
     this.worker.unref();
