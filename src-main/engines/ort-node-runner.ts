@@ -69,8 +69,11 @@ function fromOrt(o: { type: string; dims: number[]; data: ArrayLike<unknown> }, 
 
 /** The bundled worker next to the Electron bundle (electron.vite.config.ts), else the source file. */
 function workerEntry(): URL {
-  const bundled = new URL('./ort-node-worker.js', import.meta.url);
-  if (bundled.protocol === 'file:' && fs.existsSync(fileURLToPath(bundled))) return bundled;
+  // this module may land in out/main or in out/main/chunks
+  for (const rel of ['./ort-node-worker.js', '../ort-node-worker.js']) {
+    const bundled = new URL(rel, import.meta.url);
+    if (bundled.protocol === 'file:' && fs.existsSync(fileURLToPath(bundled))) return bundled;
+  }
   return new URL('./ort-node-worker.mjs', import.meta.url);
 }
 
