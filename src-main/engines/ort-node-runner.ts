@@ -79,10 +79,15 @@ function workerEntry(): URL {
 
 class OrtNodeRunner implements ExternalOpRunner {
   readonly name = 'onnxruntime';
-  private readonly worker = new Worker(workerEntry());
+  private worker: Worker | undefined;
 
-  constructor() {
-    this.worker.unref();
+  /** started on the first kernel-less node, so models without one never load onnxruntime here */
+  private thread(): Worker {
+    if (!this.worker) {
+      this.worker = new Worker(workerEntry());
+      this.worker.unref();
+    }
+    return this.worker;
   }
 
   run(node: Node, inputs: (Tensor | undefined)[], opset: number): Tensor[] {
@@ -91,7 +96,7 @@ class OrtNodeRunner implements ExternalOpRunner {
     const feeds = inputs.flatMap((t, k) => (t && node.inputs[k] ? [{ name: `in${k}`, type: ORT_TYPE[t.dtype], dims: t.dims, data: feedData(t) }] : []));
     const { port1, port2 } = new MessageChannel();
     const flag = new Int32Array(new SharedArrayBuffer(4));
-    this.worker.postMessage({ key, model, feeds, port: port2, flag }, [port2]);
+    this.thread().postMessage({ key, model, feeds, port: port2, flag }, [port2]);
     Atomics.wait(flag, 0, 0);
     const reply = receiveMessageOnPort(port1)?.message as { outputs?: { type: string; dims: number[]; data: ArrayLike<unknown> }[]; error?: string } | undefined;
     port1.close();
