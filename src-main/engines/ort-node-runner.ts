@@ -9,7 +9,6 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import type { Node } from '../core/graph/ir.js';
 import type { DType, Tensor } from '../core/graph/tensor.js';
 import { AttributeType, onnx, type IAttributeProto } from '../core/onnx/proto.js';
-import { UnsupportedOpError } from '../core/ops/types.js';
 import { externalOpRunner, setExternalOpRunner, type ExternalOpRunner } from '../core/ops/external.js';
 
 const ONNX_TYPE: Record<DType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9 };
@@ -101,8 +100,7 @@ class OrtNodeRunner implements ExternalOpRunner {
     const reply = receiveMessageOnPort(port1)?.message as { outputs?: { type: string; dims: number[]; data: ArrayLike<unknown> }[]; error?: string } | undefined;
     port1.close();
     if (!reply || reply.error !== undefined || !reply.outputs) {
-      const why = (reply?.error ?? 'no reply').split('\n')[0]!.trim();
-      throw new UnsupportedOpError(node.name, node.op, opset, `no TypeScript kernel, and onnxruntime cannot run it either (${why})`);
+      throw new Error(reply?.error ?? 'no reply from the onnxruntime worker');
     }
     return reply.outputs.map((o) => fromOrt(o, node));
   }

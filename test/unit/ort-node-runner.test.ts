@@ -79,6 +79,18 @@ describe('ops without a kernel run through onnxruntime', () => {
     expect(() => loadModelBytes(bytes, 'bad.onnx')).toThrow(/^node 'weird': op NoSuchOp \(opset 13\) is not supported: no TypeScript kernel, and onnxruntime cannot run it either \(.*NoSuchOp.*\)$/);
   });
 
+  it('an op whose kernels cover other opsets only keeps saying so when onnxruntime refuses it too', () => {
+    installOrtNodeRunner();
+    const bytes = buildModel({
+      nodes: [{ op: 'Upsample', inputs: ['x', 'sc'], outputs: ['y'], name: 'up', attrs: { mode: 'nearest' } }],
+      inputs: [{ name: 'x', dims: [1, 1, 2, 2] }],
+      outputs: [{ name: 'y' }],
+      initializers: { sc: { dtype: 'float32', dims: [4], data: Float32Array.of(1, 1, 2, 2) } },
+      opset: 11,
+    });
+    expect(() => loadModelBytes(bytes, 'up.onnx')).toThrow(/^node 'up': op Upsample \(opset 11\) is not supported: implemented for opsets 7–9 only; its definition at opset 11 is not, and onnxruntime cannot run it either \(.*deprecated.*\)$/);
+  });
+
   it('without the runner the import refuses the op', () => {
     setExternalOpRunner(undefined);
     expect(() => loadModelBytes(model(), 'erf.onnx')).toThrow(/node 'Erf_1': op Erf \(opset 13\) is not supported/);

@@ -6,12 +6,13 @@
 import type { Node } from '../graph/ir.js';
 import type { DType, Tensor } from '../graph/tensor.js';
 import type { OpDef } from './types.js';
+import { UnsupportedOpError } from './types.js';
 import { allocData, makeTensor } from './util.js';
 
 export interface ExternalOpRunner {
   /** a short name for messages, e.g. 'onnxruntime' */
   readonly name: string;
-  /** outputs of `node` (default ONNX domain at `opset`) on `inputs`; throws when it cannot */
+  /** outputs of `node` (default ONNX domain at `opset`) on `inputs`; throws (one line why) when it cannot */
   run(node: Node, inputs: (Tensor | undefined)[], opset: number): Tensor[];
 }
 
@@ -35,21 +36,37 @@ function zeros(dtype: DType, dims: number[]): Tensor {
   return makeTensor(dtype, dims, allocData(dtype, dims.reduce((a, b) => a * b, 1)));
 }
 
-/** An OpDef that delegates `op` to the installed runner, or undefined when none is installed. */
-export function externalOp(op: string, domain: string): OpDef | undefined {
+/** The runner's failure as the import's usual refusal, with why the kernels do not cover it. */
+function refusal(node: Node, opset: number, kernelNote: string | undefined, e: unknown): UnsupportedOpError {
+  const why = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+  return new UnsupportedOpError(node.name, node.op, opset, `${kernelNote ?? 'no TypeScript kernel'}, and onnxruntime cannot run it either (${why})`);
+}
+
+/**
+ * An OpDef that delegates `op` to the installed runner, or undefined when none is installed.
+ * `kernelNote` says why the kernels do not cover it (e.g. other opsets only).
+ */
+export function externalOp(op: string, domain: string, kernelNote?: string): OpDef | undefined {
   const r = runner;
   if (!r) return undefined;
+  const call = (node: Node, ins: (Tensor | undefined)[], opset: number): Tensor[] => {
+    try {
+      return r.run(node, ins, opset);
+    } catch (e) {
+      throw refusal(node, opset, kernelNote, e);
+    }
+  };
   return {
     op,
     domain,
     minOpset: 1,
     maxOpset: Infinity,
     external: r.name,
-    run: (node, inputs, ctx) => r.run(node, inputs, ctx.opset),
+    run: (node, inputs, ctx) => call(node, inputs, ctx.opset),
     inferShape(node, shapes, consts, ctx) {
       // other data inputs are taken as float32, the type of every activation the kernels make
       const ins = node.inputs.map((x, k) => (x === '' ? undefined : consts[k] ?? (shapes[k] ? zeros(producedTypes.get(x) ?? 'float32', shapes[k]!) : undefined)));
-      const outs = r.run(node, ins, ctx.opset);
+      const outs = call(node, ins, ctx.opset);
       outs.forEach((t, k) => node.outputs[k] && producedTypes.set(node.outputs[k]!, t.dtype));
       return outs.map((t) => [...t.dims]);
     },

@@ -91,7 +91,10 @@ for (const def of ALL) {
  */
 export function findOp(op: string, domain: string, opset: number): OpDef | undefined {
   const defs = BY_KEY.get(`${normDomain(domain)}::${op}`);
-  return defs?.find((d) => opset >= d.minOpset && opset <= d.maxOpset) ?? externalOp(op, normDomain(domain));
+  const def = defs?.find((d) => opset >= d.minOpset && opset <= d.maxOpset);
+  if (def) return def;
+  const note = defs?.length ? `implemented for opsets ${defs.map((d) => `${d.minOpset}–${d.maxOpset}`).join(', ')} only; its definition at opset ${opset} is not` : undefined;
+  return externalOp(op, normDomain(domain), note);
 }
 
 /** Every kernel of an op at any opset (for messages naming the opsets implemented). */
