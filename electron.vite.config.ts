@@ -10,8 +10,13 @@ export default defineConfig({
       outDir: resolve(root, 'out/main'),
       rollupOptions: {
         // out/main/index.js — the package.json "main"; out/main/worker.js — the worker
-        // thread that runs calibration/evaluation/export (src-main/app/worker-pool.ts)
-        input: { index: resolve(root, 'src-main/electron/main.ts'), worker: resolve(root, 'src-main/app/worker.ts') },
+        // thread that runs calibration/evaluation/export (src-main/app/worker-pool.ts);
+        // out/main/ort-node-worker.js — onnxruntime for ops without a TS kernel (engines/ort-node-runner.ts)
+        input: {
+          index: resolve(root, 'src-main/electron/main.ts'),
+          worker: resolve(root, 'src-main/app/worker.ts'),
+          'ort-node-worker': resolve(root, 'src-main/engines/ort-node-worker.mjs'),
+        },
       },
     },
   },

@@ -9,6 +9,7 @@ import { folderLabelsAllowed } from '../io/data/labels.js';
 import type { PreprocessSpec } from '../io/data/preprocess.js';
 import { type LoadedModel } from '../core/graph/load.js';
 import { loadModel } from '../io/model-file.js';
+import { installOrtNodeRunner } from '../engines/ort-node-runner.js';
 import { budgetProblem, ModelBudgetError, modelFigures, resolveLimits, type ModelFigures, type ModelLimits } from './model-limits.js';
 
 export interface ModelSource {
@@ -54,6 +55,8 @@ export interface PrepareOptions {
 
 export function prepareModel(src: ModelSource, opts: PrepareOptions = {}): Prepared {
   const card = src.card ? readCard(src.card) : undefined;
+  // ops without a TS kernel stay FP32 and run through onnxruntime (compile still refuses them)
+  installOrtNodeRunner();
   // the shape is bound before shape inference, so dynamic dims can be given by the card or flag
   const inputShapes = src.inputShapes;
   const model = src.inputShape

@@ -36,6 +36,19 @@ describe('per-output error against FP32', () => {
     expect(sqnrDb(5, 0)).toBe(Infinity);
   });
 
+  it('a one-value output gets the cosine over all images, not a per-image sign test', () => {
+    const s = new OutputErrorStats();
+    // a presence score: per image cosine would be 1, 1, 0 (mean 0.667) for a tiny error on image 3
+    s.add('flag', [0.9], [0.8]);
+    s.add('flag', [0.5], [0.6]);
+    s.add('flag', [0.001], [0]);
+    const r = s.summary()['flag']!;
+    const c = (0.9 * 0.8 + 0.5 * 0.6) / Math.sqrt((0.81 + 0.25 + 1e-6) * (0.64 + 0.36));
+    expect(r.cosine_mean).toBeCloseTo(c, 10);
+    expect(r.cosine_min).toBeCloseTo(c, 10);
+    expect(r.max_abs_err).toBeCloseTo(0.1, 10);
+  });
+
   it('names the output when the engines disagree on its size', () => {
     expect(() => new OutputErrorStats().add('boxes', [1, 2], [1])).toThrow(/output 'boxes': the quantized engine gave 1 values, the FP32 reference 2/);
   });

@@ -715,3 +715,21 @@ describe('Floor, Ceil, Not, ReduceProd', () => {
     await check({ op: 'ReduceProd', opset: 18, attrs: { keepdims: 0 }, inputs: [i64([2, 3], [1, 2, 3, 4, 5, 6]), init(i64([1], [-1]))], outTypes: [7] });
   });
 });
+
+describe('Log, GreaterOrEqual, LessOrEqual, ReduceMax (zoo: oww-melspectrogram, oww-hey-jarvis)', () => {
+  it('Log of positive values', async () => {
+    await check({ op: 'Log', opset: 13, inputs: [rf([3, 4], 1e-6, 10)] });
+  });
+  it('GreaterOrEqual and LessOrEqual broadcast, equal values included', async () => {
+    const a = fl([2, 3], [1, 2, 3, 4, 5, 6]);
+    await check({ op: 'GreaterOrEqual', opset: 12, inputs: [a, init(fl([3], [1, 5, 3]))], outTypes: [9] });
+    await check({ op: 'LessOrEqual', opset: 16, inputs: [a, init(fl([], [4]))], outTypes: [9] });
+    await check({ op: 'GreaterOrEqual', opset: 13, inputs: [i64([2], [3, 4]), init(i64([], [4]))], outTypes: [9] });
+  });
+  it('ReduceMax: axes attribute, keepdims 0, axes input (opset 18), all axes', async () => {
+    await check({ op: 'ReduceMax', opset: 13, attrs: { axes: [1, 2] }, inputs: [rf([2, 3, 4])] });
+    await check({ op: 'ReduceMax', opset: 13, inputs: [rf([2, 3, 4])] });
+    await check({ op: 'ReduceMax', opset: 11, attrs: { axes: [-1], keepdims: 0 }, inputs: [rf([2, 3, 4])] });
+    await check({ op: 'ReduceMax', opset: 18, attrs: { keepdims: 0 }, inputs: [i64([2, 3], [1, 9, 3, 4, 5, 6]), init(i64([1], [-1]))], outTypes: [7] });
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Per-output error of a quantized engine against the FP32 reference, for any model: cosine
  * similarity per image (mean and min over images), SQNR over all elements of all images, and
- * the largest absolute error.
+ * the largest absolute error. A one-value output (a presence flag, a score) has no per-image
+ * cosine (it would only compare signs): its cosine is taken over the vector of all images.
  */
 import { cosine } from '../quant/fake-quant-layer.js';
 
@@ -26,8 +27,15 @@ class OneOutput {
   signal = 0;
   noise = 0;
   maxErr = 0;
+  /** the values of a one-value output, image by image */
+  scalars: { ref: number[]; q: number[] } | undefined;
 
   add(ref: ArrayLike<number>, q: ArrayLike<number>): void {
+    if (ref.length === 1 && (this.scalars || this.images === 0)) {
+      this.scalars ??= { ref: [], q: [] };
+      this.scalars.ref.push(ref[0]!);
+      this.scalars.q.push(q[0]!);
+    } else this.scalars = undefined;
     const c = cosine(ref, q);
     this.images++;
     this.cosSum += c;
@@ -44,7 +52,8 @@ class OneOutput {
 
   summary(): OutputError {
     const s = sqnrDb(this.signal, this.noise);
-    return { cosine_mean: this.cosSum / this.images, cosine_min: this.cosMin, sqnr_db: Number.isFinite(s) ? s : null, max_abs_err: this.maxErr };
+    const pooled = this.scalars ? cosine(this.scalars.ref, this.scalars.q) : undefined;
+    return { cosine_mean: pooled ?? this.cosSum / this.images, cosine_min: pooled ?? this.cosMin, sqnr_db: Number.isFinite(s) ? s : null, max_abs_err: this.maxErr };
   }
 }
 

@@ -3,6 +3,7 @@
  * The default ONNX domain may be written '' or 'ai.onnx'.
  */
 import type { OpDef } from './types.js';
+import { externalOp } from './external.js';
 import { Add } from './add.js';
 import { AveragePool } from './average-pool.js';
 import { BatchNormalization } from './batch-normalization.js';
@@ -25,11 +26,14 @@ import { Gemm } from './gemm.js';
 import { GlobalAveragePool } from './global-average-pool.js';
 import { GlobalMaxPool } from './global-max-pool.js';
 import { Greater } from './greater.js';
+import { GreaterOrEqual } from './greater-or-equal.js';
 import { HardSigmoid } from './hard-sigmoid.js';
 import { HardSwish } from './hard-swish.js';
 import { Identity } from './identity.js';
 import { LeakyRelu } from './leaky-relu.js';
 import { Less } from './less.js';
+import { LessOrEqual } from './less-or-equal.js';
+import { Log } from './log.js';
 import { MatMul } from './matmul.js';
 import { Max } from './max.js';
 import { MaxPool } from './max-pool.js';
@@ -41,6 +45,7 @@ import { Pad } from './pad.js';
 import { Pow } from './pow.js';
 import { PRelu } from './prelu.js';
 import { Range } from './range.js';
+import { ReduceMax } from './reduce-max.js';
 import { ReduceMean } from './reduce-mean.js';
 import { ReduceProd } from './reduce-prod.js';
 import { Relu } from './relu.js';
@@ -62,9 +67,9 @@ import { Where } from './where.js';
 
 const ALL: OpDef[] = [
   Add, AveragePool, BatchNormalization, Cast, Ceil, Clip, Concat, ConstantOfShape, Conv, ConvTranspose, Div,
-  Dropout, Equal, Exp, Expand, Flatten, Floor, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, Greater, HardSigmoid,
-  HardSwish, Identity, LeakyRelu, Less, MatMul, Max, MaxPool, Min, Mul, Neg, Not, Pad, Pow, PRelu, Range,
-  ReduceMean, ReduceProd, Relu, Reshape, Resize, Shape, Sigmoid, Slice, Softmax, Split, Sqrt, Squeeze, Sub, Tanh,
+  Dropout, Equal, Exp, Expand, Flatten, Floor, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, Greater, GreaterOrEqual, HardSigmoid,
+  HardSwish, Identity, LeakyRelu, Less, LessOrEqual, Log, MatMul, Max, MaxPool, Min, Mul, Neg, Not, Pad, Pow, PRelu, Range,
+  ReduceMax, ReduceMean, ReduceProd, Relu, Reshape, Resize, Shape, Sigmoid, Slice, Softmax, Split, Sqrt, Squeeze, Sub, Tanh,
   Transpose, Unsqueeze, Upsample, Where,
 ];
 
@@ -80,10 +85,16 @@ for (const def of ALL) {
   else BY_KEY.set(key, [def]);
 }
 
-/** The kernel for an op at an opset, or undefined when the op is unknown or the opset is outside its range. */
+/**
+ * The kernel for an op at an opset; an op without one runs through the external runner when
+ * one is installed (ops/external.ts), else undefined.
+ */
 export function findOp(op: string, domain: string, opset: number): OpDef | undefined {
   const defs = BY_KEY.get(`${normDomain(domain)}::${op}`);
-  return defs?.find((d) => opset >= d.minOpset && opset <= d.maxOpset);
+  const def = defs?.find((d) => opset >= d.minOpset && opset <= d.maxOpset);
+  if (def) return def;
+  const note = defs?.length ? `implemented for opsets ${defs.map((d) => `${d.minOpset}–${d.maxOpset}`).join(', ')} only; its definition at opset ${opset} is not` : undefined;
+  return externalOp(op, normDomain(domain), note);
 }
 
 /** Every kernel of an op at any opset (for messages naming the opsets implemented). */

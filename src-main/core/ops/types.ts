@@ -19,6 +19,8 @@ export interface OpDef {
   /** lowest and highest opset versions the kernel implements (inclusive) */
   minOpset: number;
   maxOpset: number;
+  /** set when the op has no kernel here and runs through an external runner (its name) */
+  external?: string;
   run(node: Node, inputs: (Tensor | undefined)[], ctx: OpContext): Tensor[];
   inferShape(node: Node, shapes: (number[] | undefined)[], consts: (Tensor | undefined)[], ctx: OpContext): number[][];
 }

@@ -1,0 +1,5 @@
+/** LessOrEqual (opset 12-25). */
+import { compareOp } from './compare.js';
+import { LATEST_OPSET } from './util.js';
+
+export const LessOrEqual = compareOp('LessOrEqual', 12, LATEST_OPSET, (a, b) => a <= b);
