@@ -206,3 +206,35 @@ export function cnnOpsModel(): Uint8Array {
   };
   return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: [{ name: 'y' }], initializers: init, opset: 17 });
 }
+
+/**
+ * Activation chains between quantized convolutions, each run as one int8 table (qlut): a
+ * decomposed HardSwish x·Clip(x+3, 0, 6)/6, HardSigmoid, SiLU x·Sigmoid(x), Tanh; opset 17.
+ */
+export function lutOpsModel(): Uint8Array {
+  const r = rng(23);
+  const scalar = (v: number): Tensor => ({ dtype: 'float32', dims: [], data: Float32Array.of(v) });
+  const conv = (i: number, x: string, y: string): NodeSpec => ({ op: 'Conv', inputs: [x, `w${i}`, `b${i}`], outputs: [y], name: `conv${i}`, attrs: { pads: [1, 1, 1, 1] } });
+  const nodes: NodeSpec[] = [
+    conv(1, 'x', 'c1'),
+    { op: 'Add', inputs: ['c1', 'three'], outputs: ['hs_a'], name: 'hs_add' },
+    { op: 'Clip', inputs: ['hs_a', 'zero', 'six'], outputs: ['hs_c'], name: 'hs_clip' },
+    { op: 'Mul', inputs: ['c1', 'hs_c'], outputs: ['hs_m'], name: 'hs_mul' },
+    { op: 'Div', inputs: ['hs_m', 'six'], outputs: ['hs'], name: 'hs_div' },
+    conv(2, 'hs', 'c2'),
+    { op: 'HardSigmoid', inputs: ['c2'], outputs: ['hsig'], name: 'hsig', attrs: { alpha: 0.2, beta: 0.5 } },
+    conv(3, 'hsig', 'c3'),
+    { op: 'Sigmoid', inputs: ['c3'], outputs: ['sg'], name: 'sigmoid' },
+    { op: 'Mul', inputs: ['c3', 'sg'], outputs: ['silu'], name: 'silu' },
+    conv(4, 'silu', 'c4'),
+    { op: 'Tanh', inputs: ['c4'], outputs: ['th'], name: 'tanh' },
+    conv(5, 'th', 'y'),
+  ];
+  const init: Record<string, Tensor> = { three: scalar(3), zero: scalar(0), six: scalar(6) };
+  const ch = [3, 8, 8, 6, 6, 4];
+  for (let i = 1; i <= 5; i++) {
+    init[`w${i}`] = randomTensor([ch[i]!, ch[i - 1]!, 3, 3], r, 0.6);
+    init[`b${i}`] = randomTensor([ch[i]!], r, 0.3);
+  }
+  return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: [{ name: 'y' }], initializers: init, opset: 17 });
+}

@@ -19,6 +19,7 @@ enum class OpKind : uint8_t {
   kQConcat = 9,
   kQAdd = 10,
   kFloat = 11,
+  kQLut = 12,
 };
 
 }  // namespace eq

@@ -129,6 +129,7 @@ struct Op {
   std::vector<float> mults;               // qconcat, per input
   float mult_a = 0.f, mult_b = 0.f;       // qadd
   int32_t lo = 0, hi = 0;                 // qadd
+  std::vector<int8_t> lut;                // qlut: 256 entries, out = lut[q + 128]
   FloatNode fn;
   // int8 clamp of the output (and |w| bound of qlinear); the model qmax unless the record sets it
   int32_t qmax = 127;

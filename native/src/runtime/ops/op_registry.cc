@@ -3,7 +3,7 @@
 
 namespace eq {
 namespace ops {
-extern const OpDef kQuantize, kDequantize, kRequantize, kQLinear, kQMaxPool, kQAvgPool, kQRelu, kQReshape, kQConcat, kQAdd, kFloat;
+extern const OpDef kQuantize, kDequantize, kRequantize, kQLinear, kQMaxPool, kQAvgPool, kQRelu, kQReshape, kQConcat, kQAdd, kFloat, kQLut;
 }  // namespace ops
 
 namespace {
@@ -19,6 +19,7 @@ const OpDef* const kOps[] = {
     &ops::kQConcat,
     &ops::kQAdd,
     &ops::kFloat,
+    &ops::kQLut,
 };
 }  // namespace
 
