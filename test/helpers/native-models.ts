@@ -209,7 +209,9 @@ export function cnnOpsModel(): Uint8Array {
 
 /**
  * Activation chains between quantized convolutions, each run as one int8 table (qlut): a
- * decomposed HardSwish x·Clip(x+3, 0, 6)/6, HardSigmoid, SiLU x·Sigmoid(x), Tanh; opset 17.
+ * decomposed HardSwish x·Clip(x+3, 0, 6)/6, HardSigmoid, SiLU x·Sigmoid(x), Tanh; then a
+ * squeeze-excitation block (GlobalAveragePool → conv → relu → conv → HardSigmoid → Mul, the
+ * qavgpool/qlut/qmul ops); opset 17.
  */
 export function lutOpsModel(): Uint8Array {
   const r = rng(23);
@@ -228,7 +230,15 @@ export function lutOpsModel(): Uint8Array {
     { op: 'Mul', inputs: ['c3', 'sg'], outputs: ['silu'], name: 'silu' },
     conv(4, 'silu', 'c4'),
     { op: 'Tanh', inputs: ['c4'], outputs: ['th'], name: 'tanh' },
-    conv(5, 'th', 'y'),
+    conv(5, 'th', 'c5'),
+    { op: 'Relu', inputs: ['c5'], outputs: ['r5'], name: 'relu5' },
+    { op: 'GlobalAveragePool', inputs: ['r5'], outputs: ['se_gap'], name: 'se_gap' },
+    { op: 'Conv', inputs: ['se_gap', 'w6', 'b6'], outputs: ['se_c1'], name: 'se_conv1' },
+    { op: 'Relu', inputs: ['se_c1'], outputs: ['se_r'], name: 'se_relu' },
+    { op: 'Conv', inputs: ['se_r', 'w7', 'b7'], outputs: ['se_c2'], name: 'se_conv2' },
+    { op: 'HardSigmoid', inputs: ['se_c2'], outputs: ['se_g'], name: 'se_gate', attrs: { alpha: 1 / 6, beta: 0.5 } },
+    { op: 'Mul', inputs: ['r5', 'se_g'], outputs: ['se'], name: 'se_mul' },
+    conv(8, 'se', 'y'),
   ];
   const init: Record<string, Tensor> = { three: scalar(3), zero: scalar(0), six: scalar(6) };
   const ch = [3, 8, 8, 6, 6, 4];
@@ -236,5 +246,11 @@ export function lutOpsModel(): Uint8Array {
     init[`w${i}`] = randomTensor([ch[i]!, ch[i - 1]!, 3, 3], r, 0.6);
     init[`b${i}`] = randomTensor([ch[i]!], r, 0.3);
   }
+  init['w6'] = randomTensor([2, 4, 1, 1], r, 0.6);
+  init['b6'] = randomTensor([2], r, 0.3);
+  init['w7'] = randomTensor([4, 2, 1, 1], r, 0.6);
+  init['b7'] = randomTensor([4], r, 0.3);
+  init['w8'] = randomTensor([3, 4, 3, 3], r, 0.6);
+  init['b8'] = randomTensor([3], r, 0.3);
   return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: [{ name: 'y' }], initializers: init, opset: 17 });
 }

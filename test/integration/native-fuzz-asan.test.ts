@@ -1,9 +1,10 @@
 /**
  * Fuzzing the EQM loader and runtime under AddressSanitizer + UBSan (issue 3, acceptance 4):
- * 120,000 mutated files (1–3 byte/bit/u32 mutations each, size field and both CRCs repaired so
- * the structural validation is what is tested) from four seeds — an INT8 model with every
- * int8 op kind, an INT7 one, one with FP32 fallback ops and one with the FP32 ops of real CNNs
- * (PRelu, HardSwish, Pad, Split, Max/Min, ReduceMean). Every file must be rejected with
+ * 135,000 mutated files (1–3 byte/bit/u32 mutations each, size field and both CRCs repaired so
+ * the structural validation is what is tested) from five seeds — an INT8 model with every
+ * int8 op kind, an INT7 one, one with FP32 fallback ops, one with the FP32 ops of real CNNs
+ * (PRelu, HardSwish, Pad, Split, Max/Min, ReduceMean) and one with activation tables and a
+ * squeeze-excitation multiply (qlut, qmul). Every file must be rejected with
  * a message or load and run; any sanitizer report aborts the fuzzer (no recovery), which
  * fails the test.
  */
@@ -14,7 +15,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
-import { cnnOpsModel, floatOpsModel, quantize, randomInputs, tinyQuantized } from '../helpers/native-models.js';
+import { cnnOpsModel, floatOpsModel, lutOpsModel, quantize, randomInputs, tinyQuantized } from '../helpers/native-models.js';
 import { ensureHostTool } from '../helpers/native-tools.js';
 
 // EQ_FUZZ_SCALE=0.01 runs 1% of the mutations (a quick local check)
@@ -33,6 +34,8 @@ describe('EQM loader fuzzing under ASan/UBSan', () => {
     fs.writeFileSync(path.join(dir, 'float.eqm'), compileIntProgram(f.graph, f.prog));
     const c = await quantize(loadModelBytes(cnnOpsModel(), 'cnn-ops.onnx'), randomInputs([1, 3, 8, 8], 2, 6), 8);
     fs.writeFileSync(path.join(dir, 'cnn-ops.eqm'), compileIntProgram(c.graph, c.prog));
+    const l = await quantize(loadModelBytes(lutOpsModel(), 'lut-ops.onnx'), randomInputs([1, 3, 8, 8], 2, 7), 8);
+    fs.writeFileSync(path.join(dir, 'lut-ops.eqm'), compileIntProgram(l.graph, l.prog));
   }, 30 * 60_000);
 
   const runs = (
@@ -41,6 +44,7 @@ describe('EQM loader fuzzing under ASan/UBSan', () => {
       ['int7.eqm', 30_000, 12],
       ['float.eqm', 30_000, 13],
       ['cnn-ops.eqm', 20_000, 14],
+      ['lut-ops.eqm', 15_000, 15],
     ] as [string, number, number][]
   ).map(([f, n, s]): [string, number, number] => [f, Math.max(100, Math.round(n * ITERATION_SCALE)), s]);
   for (const [seed, iterations, rs] of runs) {

@@ -20,6 +20,7 @@ enum class OpKind : uint8_t {
   kQAdd = 10,
   kFloat = 11,
   kQLut = 12,
+  kQMul = 13,
 };
 
 }  // namespace eq

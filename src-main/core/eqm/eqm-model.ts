@@ -47,6 +47,7 @@ export type EqmOp = (
   | { kind: 'qconcat'; name: string; inputs: number[]; mults: number[]; output: number; axis: number }
   | { kind: 'qadd'; name: string; a: number; b: number; output: number; multA: number; multB: number; lo: number; hi: number }
   | { kind: 'qlut'; name: string; input: number; output: number; lut: Int8Array }
+  | { kind: 'qmul'; name: string; a: number; b: number; output: number; mult: number; inner: number }
   | {
       kind: 'float';
       name: string;

@@ -3,7 +3,7 @@
 
 namespace eq {
 namespace ops {
-extern const OpDef kQuantize, kDequantize, kRequantize, kQLinear, kQMaxPool, kQAvgPool, kQRelu, kQReshape, kQConcat, kQAdd, kFloat, kQLut;
+extern const OpDef kQuantize, kDequantize, kRequantize, kQLinear, kQMaxPool, kQAvgPool, kQRelu, kQReshape, kQConcat, kQAdd, kFloat, kQLut, kQMul;
 }  // namespace ops
 
 namespace {
@@ -20,6 +20,7 @@ const OpDef* const kOps[] = {
     &ops::kQAdd,
     &ops::kFloat,
     &ops::kQLut,
+    &ops::kQMul,
 };
 }  // namespace
 

@@ -10,6 +10,7 @@ import { qavgpoolOp } from './qavgpool.js';
 import { qconcatOp } from './qconcat.js';
 import { qlinearOp } from './qlinear.js';
 import { qlutOp } from './qlut.js';
+import { qmulOp } from './qmul.js';
 import { qmaxpoolOp } from './qmaxpool.js';
 import { qreluOp } from './qrelu.js';
 import { qreshapeOp } from './qreshape.js';
@@ -31,6 +32,7 @@ export const INT_OPS: { readonly [K in IntOpKind]: IntOpDef<K> } = {
   qadd: qaddOp,
   float: floatOp,
   qlut: qlutOp,
+  qmul: qmulOp,
 };
 
 // INT_OPS[k] handles exactly the ops of kind k; the dispatchers look the def up by op.kind
