@@ -2,9 +2,12 @@
  * Native INT8/INT7 vs onnxruntime FP32 latency at 1 thread for zoo models, without the rest of
  * bench-zoo: calibrates once per model (cached under --work), recompiles every run (so a compiler
  * change shows), then times the engines interleaved (median of round medians, like bench-zoo).
+ * --base DIR: also calibrate and compile with the checkout in DIR (e.g. `git archive` of an
+ * older commit with node_modules linked) and time those EQM files in the same rounds, with this
+ * checkout's runtime: a before/after comparison of the compiler on the same machine state.
  *
  *   node --import tsx scripts/zoo/zoo-speed.ts [--only id1,id2] [--work .eq-cache/zoospeed]
- *        [--rounds 3] [--runs 10] [--profile id] [--json out.json]
+ *        [--base DIR] [--rounds 3] [--runs 10] [--profile id] [--json out.json]
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,8 +28,10 @@ const rounds = Number(opt('rounds', '3'));
 const runs = Number(opt('runs', '10'));
 const workRoot = path.resolve(root, opt('work', '.eq-cache/zoospeed')!);
 
-function cli(argv: string[]): { ok: boolean; out: string; err: string } {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/easyquant.mjs'), ...argv], { cwd: root, encoding: 'utf8', maxBuffer: 256 << 20 });
+const base = opt('base') ? path.resolve(opt('base')!) : undefined;
+
+function cli(argv: string[], at = root): { ok: boolean; out: string; err: string } {
+  const r = spawnSync(process.execPath, [path.join(at, 'bin/easyquant.mjs'), ...argv], { cwd: at, encoding: 'utf8', maxBuffer: 256 << 20 });
   const err = `${r.stderr}`.split('\n').find((l) => l.startsWith('easyquant: error:')) ?? `${r.stderr}`.trim().split('\n').pop() ?? '';
   return { ok: r.status === 0, out: r.stdout, err: err.replace(/^easyquant: error: /, '') };
 }
@@ -37,13 +42,8 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[k]! : (s[k - 1]! + s[k]!) / 2;
 };
 
-interface Row {
-  id: string;
-  ort?: number;
-  eq8?: number;
-  eq7?: number;
-  err?: string;
-}
+type Key = 'ort' | 'eq8' | 'eq7' | 'base_eq8' | 'base_eq7';
+type Row = { id: string; err?: string } & Partial<Record<Key, number>>;
 
 function prepare(m: ZooModel, file: string, work: string): { engines: { key: string; argv: string[] }[]; err?: string } {
   const shape = benchShape(m);
@@ -67,19 +67,26 @@ function prepare(m: ZooModel, file: string, work: string): { engines: { key: str
     if (!fs.existsSync(ortModel)) fs.writeFileSync(ortModel, tfliteToOnnxBytes(fs.readFileSync(file), file));
   }
   const engines = [{ key: 'ort', argv: ['--engine', 'ort-fp32', '--model', ortModel, ...cardArgs] }];
-  for (const bits of [8, 7]) {
-    const out = path.join(work, `eq${bits}`);
-    const scales = path.join(out, 'scales.json');
-    if (!fs.existsSync(scales)) {
-      const c = cli(['calibrate', '--model', file, ...dataArgs, '--method', 'eq', '--bits', String(bits), '--calib', '2', '--steps', '4', '--out', out, '--json', '--quiet']);
-      if (!c.ok) return { engines, err: `calibrate eq${bits}: ${c.err}` };
+  const errs: string[] = [];
+  for (const [prefix, at] of [['', root], ...(base ? [['base_', base]] : [])] as [string, string][]) {
+    for (const bits of [8, 7]) {
+      const key = `${prefix}eq${bits}`;
+      const out = path.join(work, key);
+      const scales = path.join(out, 'scales.json');
+      if (!fs.existsSync(scales)) {
+        const c = cli(['calibrate', '--model', file, ...dataArgs, '--method', 'eq', '--bits', String(bits), '--calib', '2', '--steps', '4', '--out', out, '--json', '--quiet'], at);
+        if (!c.ok) {
+          errs.push(`calibrate ${key}: ${c.err}`);
+          continue;
+        }
+      }
+      const eqm = path.join(work, `${key}.eqm`);
+      const comp = cli(['compile', '--model', file, '--scales', scales, ...(cardArgs.length ? cardArgs : shapeArgs), '--out', eqm, '--json'], at);
+      if (!comp.ok) errs.push(`compile ${key}: ${comp.err}`);
+      else engines.push({ key, argv: ['--engine', 'native', '--model', eqm] });
     }
-    const eqm = path.join(work, `eq${bits}.eqm`);
-    const comp = cli(['compile', '--model', file, '--scales', scales, ...(cardArgs.length ? cardArgs : shapeArgs), '--out', eqm, '--json']);
-    if (!comp.ok) return { engines, err: `compile eq${bits}: ${comp.err}` };
-    engines.push({ key: `eq${bits}`, argv: ['--engine', 'native', '--model', eqm] });
   }
-  return { engines };
+  return { engines, err: errs.length ? errs.join('; ') : undefined };
 }
 
 function main(): void {
@@ -106,13 +113,14 @@ function main(): void {
         meds.set(e.key, [...(meds.get(e.key) ?? []), json<{ median_ms: number }>(b.out).median_ms]);
       }
     }
-    for (const [k, xs] of meds) row[k as 'ort' | 'eq8' | 'eq7'] = median(xs);
+    for (const [k, xs] of meds) row[k as Key] = median(xs);
     if (opt('profile') === m.id) {
       const p = cli(['bench', '--engine', 'native', '--model', path.join(work, 'eq8.eqm'), '--threads', '1', '--runs', '5', '--profile', '--json']);
       fs.writeFileSync(path.join(work, 'profile.json'), p.out);
     }
     const ratio = (x?: number): string => (x && row.ort ? `${x.toFixed(2)} ms (×${(x / row.ort).toFixed(2)})` : '—');
-    console.log(`| ${m.id} | ${row.ort?.toFixed(2) ?? '—'} ms | ${ratio(row.eq8)} | ${ratio(row.eq7)} | ${row.err ?? ''} |`);
+    const cols = base ? [row.base_eq8, row.eq8, row.base_eq7, row.eq7] : [row.eq8, row.eq7];
+    console.log(`| ${m.id} | ${row.ort?.toFixed(2) ?? '—'} ms | ${cols.map(ratio).join(' | ')} | ${row.err ?? ''} |`);
     rows.push(row);
   }
   const out = opt('json');

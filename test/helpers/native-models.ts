@@ -209,7 +209,7 @@ export function cnnOpsModel(): Uint8Array {
 
 /**
  * Activation chains between quantized convolutions, each run as one int8 table (qlut): a
- * decomposed HardSwish x·Clip(x+3, 0, 6)/6, HardSigmoid, SiLU x·Sigmoid(x), Tanh; then a
+ * decomposed HardSwish x·Clip(x+3, 0, 6)/6, HardSigmoid, SiLU x·Sigmoid(x), Tanh(Max(LeakyRelu(x), c)); then a
  * squeeze-excitation block (GlobalAveragePool → conv → relu → conv → HardSigmoid → Mul, the
  * qavgpool/qlut/qmul ops); opset 17.
  */
@@ -229,7 +229,9 @@ export function lutOpsModel(): Uint8Array {
     { op: 'Sigmoid', inputs: ['c3'], outputs: ['sg'], name: 'sigmoid' },
     { op: 'Mul', inputs: ['c3', 'sg'], outputs: ['silu'], name: 'silu' },
     conv(4, 'silu', 'c4'),
-    { op: 'Tanh', inputs: ['c4'], outputs: ['th'], name: 'tanh' },
+    { op: 'LeakyRelu', inputs: ['c4'], outputs: ['lr'], name: 'leaky', attrs: { alpha: 0.2 } },
+    { op: 'Max', inputs: ['lr', 'floor'], outputs: ['lrm'], name: 'max_floor' },
+    { op: 'Tanh', inputs: ['lrm'], outputs: ['th'], name: 'tanh' },
     conv(5, 'th', 'c5'),
     { op: 'Relu', inputs: ['c5'], outputs: ['r5'], name: 'relu5' },
     { op: 'GlobalAveragePool', inputs: ['r5'], outputs: ['se_gap'], name: 'se_gap' },
@@ -240,7 +242,7 @@ export function lutOpsModel(): Uint8Array {
     { op: 'Mul', inputs: ['r5', 'se_g'], outputs: ['se'], name: 'se_mul' },
     conv(8, 'se', 'y'),
   ];
-  const init: Record<string, Tensor> = { three: scalar(3), zero: scalar(0), six: scalar(6) };
+  const init: Record<string, Tensor> = { three: scalar(3), zero: scalar(0), six: scalar(6), floor: scalar(-0.4) };
   const ch = [3, 8, 8, 6, 6, 4];
   for (let i = 1; i <= 5; i++) {
     init[`w${i}`] = randomTensor([ch[i]!, ch[i - 1]!, 3, 3], r, 0.6);

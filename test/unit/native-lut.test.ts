@@ -1,6 +1,6 @@
 /**
  * Activation chains as int8 tables (the qlut op, engine/lut-activations.ts): a decomposed
- * HardSwish, HardSigmoid, SiLU and Tanh between convolutions lower to one qlut each (no FP32
+ * HardSwish, HardSigmoid, SiLU and Tanh(Max(LeakyRelu)) between convolutions lower to one qlut each (no FP32
  * op left), the table is the float chain quantized, the conv before a chain gets an int8 output
  * scale from the chain's; a squeeze-excitation block runs as qavgpool → convs → qlut → qmul
  * (a per-channel int8 multiply); the native runtime is bit-exact with the integer reference.
@@ -28,7 +28,7 @@ describe('activation chains', () => {
       ['c1', 'hs', 'Add>Clip>Mul>Div'],
       ['c2', 'hsig', 'HardSigmoid'],
       ['c3', 'silu', 'Sigmoid>Mul'],
-      ['c4', 'th', 'Tanh'],
+      ['c4', 'th', 'LeakyRelu>Max>Tanh'],
       ['se_c2', 'se_g', 'HardSigmoid'],
     ]);
   });

@@ -1,7 +1,7 @@
 /**
  * Elementwise activation chains that run as one int8 → int8 table (the qlut op): a single
  * HardSwish / HardSigmoid / Sigmoid / Tanh / LeakyRelu, or a decomposed one such as
- * x·Clip(x+3, 0, 6)/6 (HardSwish) or x·Sigmoid(x) (SiLU). A chain reads one tensor x, has
+ * x·Clip(x+3, 0, 6)/6 (HardSwish), x·Sigmoid(x) (SiLU) or Max(LeakyRelu(x), c). A chain reads one tensor x, has
  * one exit tensor and only scalar constants; its nodes run through the FP32 kernels on the
  * 256 dequantized codes, so the table is exactly the float chain, quantized:
  *   lut[q + 128] = clip(rne(f32(chain(f32(q * f32(1 / S_in))) * S_out)), -qmax, qmax)
@@ -13,7 +13,7 @@ import { rne } from '../quant/rounding.js';
 
 const f32 = Math.fround;
 const UNARY = new Set(['HardSwish', 'HardSigmoid', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Clip', 'Relu']);
-const BINARY = new Set(['Add', 'Sub', 'Mul', 'Div']);
+const BINARY = new Set(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min']);
 /** a chain of only these is left to the existing int8 ops (qrelu, a fused clamp) */
 const TRIVIAL = new Set(['Relu', 'Clip']);
 const MAX_CHAIN = 8;
