@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runGraph } from '../../src-main/core/engine/interpreter.js';
 import { findLutChains, lutInputScale, lutTable } from '../../src-main/core/engine/lut-activations.js';
 import { mulInner } from '../../src-main/core/eqm/ops/qmul.js';
-import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
+import { compileEqmModel, compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import { rne } from '../../src-main/core/quant/rounding.js';
 import { Runtime } from '../../src-main/engines/native/native-runtime.js';
@@ -76,6 +76,8 @@ describe('qlut in the integer program and the native runtime', () => {
     it(`INT${bits}: every chain is one qlut, the SE gate a qmul, no FP32 op; native bit for bit`, async () => {
       const q = await quantize(loadModelBytes(lutOpsModel(), 'lut.onnx'), randomInputs(X_DIMS, 3, 5, 1.5), bits);
       expect(q.prog.ops.filter((o) => o.kind === 'float')).toEqual([]);
+      // what `easyquant compile` reports as FP32 ops
+      expect(compileEqmModel(q.graph, q.plan, q.table).floatOps).toEqual([]);
       expect(q.prog.ops.filter((o) => o.kind === 'qlut').length).toBe(5);
       const mul = q.prog.ops.find((o) => o.kind === 'qmul');
       expect(mul && mul.kind === 'qmul' && [mul.inner, mul.outDims.join()]).toEqual([64, '1,4,8,8']);
