@@ -38,8 +38,11 @@ Status Run(const OpRunCtx& c, const Op& op) {
   const float m = op.mult_a;
   const int32_t q = op.qmax;
   for (size_t o = 0, j = 0; o < n; o += inner, j = (j + 1 == nb ? 0 : j + 1)) {
-    const int32_t g = b[j];
-    for (size_t k = 0; k < inner; k++) y[o + k] = kernels::ClipRne(static_cast<float>(a[o + k] * g) * m, -q, q);
+    // |qa * qb| < 2^24: the float product is the exact integer one (and vectorises)
+    const float g = static_cast<float>(b[j]);
+    const int8_t* ao = a + o;
+    int8_t* yo = y + o;
+    for (size_t k = 0; k < inner; k++) yo[k] = kernels::ClipRne(static_cast<float>(ao[k]) * g * m, -q, q);
   }
   return Status::Ok();
 }
