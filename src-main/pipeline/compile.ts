@@ -24,8 +24,9 @@ export interface CompiledModel {
 export function compilePrepared(p: Prepared, table: ScaleTable): CompiledModel {
   const plan = planQuantization(p.model.graph);
   const c = compileEqmModel(p.model.graph, plan, table);
-  const fp32Ops = [...new Set(plan.report.filter((r) => !r.quantized).map((r) => r.op))].sort();
-  return { bytes: c.bytes, inputQuant: c.inputQuant, table, plan, fp32Ops };
+  // what the program keeps in float, not the plan's unquantized nodes (int8 pools, adds and
+  // activation tables are not FP32 ops)
+  return { bytes: c.bytes, inputQuant: c.inputQuant, table, plan, fp32Ops: c.floatOps };
 }
 
 /** Loads the model, checks the scale table belongs to it, and compiles. */

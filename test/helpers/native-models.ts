@@ -245,3 +245,53 @@ export function maskOpsModel(): Uint8Array {
   const outs = ['peaks', 'i32f', 'u8f', 'blf', 'eqif', 'eqbf'];
   return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: outs.map((name) => ({ name })), initializers: init, opset: 17 });
 }
+
+/**
+ * Activation chains between quantized convolutions, each run as one int8 table (qlut): a
+ * decomposed HardSwish x·Clip(x+3, 0, 6)/6, HardSigmoid, SiLU x·Sigmoid(x), Tanh(Max(LeakyRelu(x), c)); then a
+ * squeeze-excitation block (GlobalAveragePool → conv → relu → conv → HardSigmoid → Mul, the
+ * qavgpool/qlut/qmul ops); opset 17.
+ */
+export function lutOpsModel(): Uint8Array {
+  const r = rng(23);
+  const scalar = (v: number): Tensor => ({ dtype: 'float32', dims: [], data: Float32Array.of(v) });
+  const conv = (i: number, x: string, y: string): NodeSpec => ({ op: 'Conv', inputs: [x, `w${i}`, `b${i}`], outputs: [y], name: `conv${i}`, attrs: { pads: [1, 1, 1, 1] } });
+  const nodes: NodeSpec[] = [
+    conv(1, 'x', 'c1'),
+    { op: 'Add', inputs: ['c1', 'three'], outputs: ['hs_a'], name: 'hs_add' },
+    { op: 'Clip', inputs: ['hs_a', 'zero', 'six'], outputs: ['hs_c'], name: 'hs_clip' },
+    { op: 'Mul', inputs: ['c1', 'hs_c'], outputs: ['hs_m'], name: 'hs_mul' },
+    { op: 'Div', inputs: ['hs_m', 'six'], outputs: ['hs'], name: 'hs_div' },
+    conv(2, 'hs', 'c2'),
+    { op: 'HardSigmoid', inputs: ['c2'], outputs: ['hsig'], name: 'hsig', attrs: { alpha: 0.2, beta: 0.5 } },
+    conv(3, 'hsig', 'c3'),
+    { op: 'Sigmoid', inputs: ['c3'], outputs: ['sg'], name: 'sigmoid' },
+    { op: 'Mul', inputs: ['c3', 'sg'], outputs: ['silu'], name: 'silu' },
+    conv(4, 'silu', 'c4'),
+    { op: 'LeakyRelu', inputs: ['c4'], outputs: ['lr'], name: 'leaky', attrs: { alpha: 0.2 } },
+    { op: 'Max', inputs: ['lr', 'floor'], outputs: ['lrm'], name: 'max_floor' },
+    { op: 'Tanh', inputs: ['lrm'], outputs: ['th'], name: 'tanh' },
+    conv(5, 'th', 'c5'),
+    { op: 'Relu', inputs: ['c5'], outputs: ['r5'], name: 'relu5' },
+    { op: 'GlobalAveragePool', inputs: ['r5'], outputs: ['se_gap'], name: 'se_gap' },
+    { op: 'Conv', inputs: ['se_gap', 'w6', 'b6'], outputs: ['se_c1'], name: 'se_conv1' },
+    { op: 'Relu', inputs: ['se_c1'], outputs: ['se_r'], name: 'se_relu' },
+    { op: 'Conv', inputs: ['se_r', 'w7', 'b7'], outputs: ['se_c2'], name: 'se_conv2' },
+    { op: 'HardSigmoid', inputs: ['se_c2'], outputs: ['se_g'], name: 'se_gate', attrs: { alpha: 1 / 6, beta: 0.5 } },
+    { op: 'Mul', inputs: ['r5', 'se_g'], outputs: ['se'], name: 'se_mul' },
+    conv(8, 'se', 'y'),
+  ];
+  const init: Record<string, Tensor> = { three: scalar(3), zero: scalar(0), six: scalar(6), floor: scalar(-0.4) };
+  const ch = [3, 8, 8, 6, 6, 4];
+  for (let i = 1; i <= 5; i++) {
+    init[`w${i}`] = randomTensor([ch[i]!, ch[i - 1]!, 3, 3], r, 0.6);
+    init[`b${i}`] = randomTensor([ch[i]!], r, 0.3);
+  }
+  init['w6'] = randomTensor([2, 4, 1, 1], r, 0.6);
+  init['b6'] = randomTensor([2], r, 0.3);
+  init['w7'] = randomTensor([4, 2, 1, 1], r, 0.6);
+  init['b7'] = randomTensor([4], r, 0.3);
+  init['w8'] = randomTensor([3, 4, 3, 3], r, 0.6);
+  init['b8'] = randomTensor([3], r, 0.3);
+  return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: [{ name: 'y' }], initializers: init, opset: 17 });
+}

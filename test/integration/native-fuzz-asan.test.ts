@@ -1,9 +1,10 @@
 /**
  * Fuzzing the EQM loader and runtime under AddressSanitizer + UBSan (issue 3, acceptance 4):
- * 120,000 mutated files (1–3 byte/bit/u32 mutations each, size field and both CRCs repaired so
- * the structural validation is what is tested) from four seeds — an INT8 model with every
- * int8 op kind, an INT7 one, one with FP32 fallback ops and one with the FP32 ops of real CNNs
- * (PRelu, HardSwish, Pad, Split, Max/Min, ReduceMean), plus 10,000 from one with Equal and Cast
+ * 135,000 mutated files (1–3 byte/bit/u32 mutations each, size field and both CRCs repaired so
+ * the structural validation is what is tested) from five seeds — an INT8 model with every
+ * int8 op kind, an INT7 one, one with FP32 fallback ops, one with the FP32 ops of real CNNs
+ * (PRelu, HardSwish, Pad, Split, Max/Min, ReduceMean) and one with activation tables and a
+ * squeeze-excitation multiply (qlut, qmul) — plus 10,000 from one with Equal and Cast
  * (maskOpsModel). Every file must be rejected with
  * a message or load and run; any sanitizer report aborts the fuzzer (no recovery), which
  * fails the test.
@@ -15,7 +16,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
-import { cnnOpsModel, floatOpsModel, maskOpsModel, quantize, randomInputs, tinyQuantized } from '../helpers/native-models.js';
+import { cnnOpsModel, floatOpsModel, lutOpsModel, maskOpsModel, quantize, randomInputs, tinyQuantized } from '../helpers/native-models.js';
 import { ensureHostTool } from '../helpers/native-tools.js';
 
 // EQ_FUZZ_SCALE=0.01 runs 1% of the mutations (a quick local check)
@@ -36,6 +37,8 @@ describe('EQM loader fuzzing under ASan/UBSan', () => {
     fs.writeFileSync(path.join(dir, 'cnn-ops.eqm'), compileIntProgram(c.graph, c.prog));
     const m = await quantize(loadModelBytes(maskOpsModel(), 'mask-ops.onnx'), randomInputs([1, 3, 8, 8], 2, 7), 8);
     fs.writeFileSync(path.join(dir, 'mask-ops.eqm'), compileIntProgram(m.graph, m.prog));
+    const l = await quantize(loadModelBytes(lutOpsModel(), 'lut-ops.onnx'), randomInputs([1, 3, 8, 8], 2, 7), 8);
+    fs.writeFileSync(path.join(dir, 'lut-ops.eqm'), compileIntProgram(l.graph, l.prog));
   }, 30 * 60_000);
 
   const runs = (
@@ -45,6 +48,7 @@ describe('EQM loader fuzzing under ASan/UBSan', () => {
       ['float.eqm', 30_000, 13],
       ['cnn-ops.eqm', 20_000, 14],
       ['mask-ops.eqm', 10_000, 15],
+      ['lut-ops.eqm', 15_000, 16],
     ] as [string, number, number][]
   ).map(([f, n, s]): [string, number, number] => [f, Math.max(100, Math.round(n * ITERATION_SCALE)), s]);
   for (const [seed, iterations, rs] of runs) {

@@ -29,6 +29,10 @@ int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 class ConvTransposeKernel : public Kernel {
  public:
   ConvTransposeKernel(const TGeom& g, bool has_bias) : g_(g), bias_(has_bias) {}
+  // Tiled over output rows: per output channel m and block of output rows, every input channel
+  // c (ascending), kernel tap and input pixel adds into a cache-sized double tile. Each output
+  // element still receives its terms in the reference order (c, then ki, kj), so the result is
+  // the same bit for bit; only the accumulator stays in cache instead of Mg*OH*OW doubles.
   void Run(const void* const* ins, void* const* outs) const override {
     const float* x = static_cast<const float*>(ins[0]);
     const float* w = static_cast<const float*>(ins[1]);
@@ -36,40 +40,46 @@ class ConvTransposeKernel : public Kernel {
     float* y = static_cast<float*>(outs[0]);
     const TGeom& g = g_;
     const int64_t OHW = g.OH * g.OW;
-    std::vector<double> acc(static_cast<size_t>(g.Mg * OHW));
+    const int64_t rows = std::max<int64_t>(1, std::min<int64_t>(g.OH, (32 << 10) / (8 * g.OW)));
+    std::vector<double> acc(static_cast<size_t>(rows * g.OW));
     for (int64_t n = 0; n < g.N; n++) {
       for (int64_t gi = 0; gi < g.group; gi++) {
-        std::fill(acc.begin(), acc.end(), 0.0);
-        for (int64_t c = 0; c < g.Cg; c++) {
-          const int64_t ci = gi * g.Cg + c;
-          const float* xc = x + (n * g.C + ci) * g.H * g.W;
-          for (int64_t m = 0; m < g.Mg; m++) {
-            const float* wb = w + (ci * g.Mg + m) * g.kh * g.kw;
-            double* ab = acc.data() + m * OHW;
-            for (int64_t ki = 0; ki < g.kh; ki++) {
-              // oh = ih*sh + off must lie in [0, OH)
-              const int64_t off = ki * g.dh - g.pt;
-              const int64_t ih_lo = std::max<int64_t>(0, CeilDiv(-off, g.sh));
-              const int64_t ih_hi = std::min<int64_t>(g.H, FloorDiv(g.OH - 1 - off, g.sh) + 1);
-              for (int64_t kj = 0; kj < g.kw; kj++) {
-                const double wv = wb[ki * g.kw + kj];
-                const int64_t offw = kj * g.dw - g.pl;
-                const int64_t iw_lo = std::max<int64_t>(0, CeilDiv(-offw, g.sw));
-                const int64_t iw_hi = std::min<int64_t>(g.W, FloorDiv(g.OW - 1 - offw, g.sw) + 1);
-                for (int64_t ih = ih_lo; ih < ih_hi; ih++) {
-                  const float* xr = xc + ih * g.W;
-                  int64_t o = (ih * g.sh + off) * g.OW + iw_lo * g.sw + offw;
-                  for (int64_t iw = iw_lo; iw < iw_hi; iw++, o += g.sw) ab[o] += wv * static_cast<double>(xr[iw]);
-                }
-              }
-            }
-          }
-        }
         for (int64_t m = 0; m < g.Mg; m++) {
           const double bv = b ? static_cast<double>(b[gi * g.Mg + m]) : 0.0;
           float* yo = y + (n * g.M + gi * g.Mg + m) * OHW;
-          const double* ao = acc.data() + m * OHW;
-          for (int64_t i = 0; i < OHW; i++) yo[i] = static_cast<float>(ao[i] + bv);
+          for (int64_t oh0 = 0; oh0 < g.OH; oh0 += rows) {
+            const int64_t oh1 = std::min(g.OH, oh0 + rows);
+            std::fill(acc.begin(), acc.end(), 0.0);
+            for (int64_t c = 0; c < g.Cg; c++) {
+              const int64_t ci = gi * g.Cg + c;
+              const float* xc = x + (n * g.C + ci) * g.H * g.W;
+              const float* wb = w + (ci * g.Mg + m) * g.kh * g.kw;
+              for (int64_t ki = 0; ki < g.kh; ki++) {
+                // oh = ih*sh + off must lie in [oh0, oh1)
+                const int64_t off = ki * g.dh - g.pt;
+                const int64_t ih_lo = std::max<int64_t>(0, CeilDiv(oh0 - off, g.sh));
+                const int64_t ih_hi = std::min<int64_t>(g.H, FloorDiv(oh1 - 1 - off, g.sh) + 1);
+                for (int64_t kj = 0; kj < g.kw; kj++) {
+                  const double wv = wb[ki * g.kw + kj];
+                  const int64_t offw = kj * g.dw - g.pl;
+                  const int64_t iw_lo = std::max<int64_t>(0, CeilDiv(-offw, g.sw));
+                  const int64_t iw_hi = std::min<int64_t>(g.W, FloorDiv(g.OW - 1 - offw, g.sw) + 1);
+                  for (int64_t ih = ih_lo; ih < ih_hi; ih++) {
+                    const float* xr = xc + ih * g.W;
+                    double* ar = acc.data() + (ih * g.sh + off - oh0) * g.OW + offw;
+                    if (g.sw == 1) {
+                      for (int64_t iw = iw_lo; iw < iw_hi; iw++) ar[iw] += wv * static_cast<double>(xr[iw]);
+                    } else {
+                      for (int64_t iw = iw_lo; iw < iw_hi; iw++) ar[iw * g.sw] += wv * static_cast<double>(xr[iw]);
+                    }
+                  }
+                }
+              }
+            }
+            float* yr = yo + oh0 * g.OW;
+            const int64_t cnt = (oh1 - oh0) * g.OW;
+            for (int64_t i = 0; i < cnt; i++) yr[i] = static_cast<float>(acc[static_cast<size_t>(i)] + bv);
+          }
         }
       }
     }

@@ -1,6 +1,7 @@
 // FP32 Conv / Gemm / MatMul for layers that stay in float (double accumulation, one rounding,
 // like the TypeScript kernels). Plain loops: these layers are rare in quantized models.
 #include <algorithm>
+#include <vector>
 
 #include "fallback/prep_ctx.h"
 #include "kernels/tap_ranges.h"
@@ -98,16 +99,22 @@ class MatMulKernel : public Kernel {
     const float* A = static_cast<const float*>(ins[0]);
     const float* B = static_cast<const float*>(ins[1]);
     float* y = static_cast<float*>(outs[0]);
+    std::vector<double> acc(static_cast<size_t>(N_));
     for (int64_t bi = 0; bi < batch_; bi++) {
       const float* a = A + bi * M_ * K_;
       const float* b = B + (bb_ ? bi * K_ * N_ : 0);
       float* yb = y + bi * M_ * N_;
-      for (int64_t m = 0; m < M_; m++)
-        for (int64_t n = 0; n < N_; n++) {
-          double acc = 0;
-          for (int64_t k = 0; k < K_; k++) acc += static_cast<double>(a[m * K_ + k]) * b[k * N_ + n];
-          yb[m * N_ + n] = static_cast<float>(acc);
+      // a row of accumulators swept along B's rows (contiguous, vectorises); each output still
+      // sums its terms in k order in double, as the reference does
+      for (int64_t m = 0; m < M_; m++) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (int64_t k = 0; k < K_; k++) {
+          const double av = a[m * K_ + k];
+          const float* br = b + k * N_;
+          for (int64_t n = 0; n < N_; n++) acc[static_cast<size_t>(n)] += av * static_cast<double>(br[n]);
         }
+        for (int64_t n = 0; n < N_; n++) yb[m * N_ + n] = static_cast<float>(acc[static_cast<size_t>(n)]);
+      }
     }
   }
 

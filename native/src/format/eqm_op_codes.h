@@ -19,6 +19,8 @@ enum class OpKind : uint8_t {
   kQConcat = 9,
   kQAdd = 10,
   kFloat = 11,
+  kQLut = 12,
+  kQMul = 13,
 };
 
 }  // namespace eq

@@ -125,10 +125,11 @@ struct Op {
   QLinearParams ql;
   PoolGeom pool;
   float in_scale = 0.f, out_scale = 0.f;  // qavgpool
-  uint32_t axis = 0;                      // qconcat
+  uint32_t axis = 0;                      // qconcat; qmul: elements of a per element of b
   std::vector<float> mults;               // qconcat, per input
-  float mult_a = 0.f, mult_b = 0.f;       // qadd
+  float mult_a = 0.f, mult_b = 0.f;       // qadd; qmul: mult_a
   int32_t lo = 0, hi = 0;                 // qadd
+  std::vector<int8_t> lut;                // qlut: 256 entries, out = lut[q + 128]
   FloatNode fn;
   // int8 clamp of the output (and |w| bound of qlinear); the model qmax unless the record sets it
   int32_t qmax = 127;

@@ -14,6 +14,8 @@
  *  qavgpool    q = clip(rne(f32(f32(sum) * f32(S_out / (S_in * count)))), -qmax, qmax)
  *  qconcat     each input requantized to the output scale (copied when the scales are equal)
  *  qadd        q = clip(rne(f32(f32(qa * Ma) + f32(qb * Mb))), lo, hi), Ma = f32(S_out / S_a)
+ *  qmul        q = clip(rne(f32(f32(qa * qb) * M))), M = f32(S_out / (S_a * S_b)), b broadcast
+ *  qlut        q' = lut[q + 128], a 256-entry table of an activation (engine/lut-activations.ts)
  */
 import type { Node } from '../graph/ir.js';
 import type { LinearGeom } from '../quant/linear-geom.js';
@@ -48,6 +50,8 @@ export type IntOp = (
   | { kind: 'qavgpool'; node: Node; input: string; output: string; inScale: number; outScale: number; outDims: number[] }
   | { kind: 'qconcat'; inputs: string[]; output: string; axis: number; mults: number[]; outDims: number[] }
   | { kind: 'qadd'; a: string; b: string; output: string; multA: number; multB: number; lo: number; hi: number }
+  | { kind: 'qlut'; input: string; output: string; lut: Int8Array }
+  | { kind: 'qmul'; a: string; b: string; output: string; mult: number; inner: number; outDims: number[] }
   | { kind: 'float'; node: Node; inputs: string[] }
 ) & { qmax?: number };
 

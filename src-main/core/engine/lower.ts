@@ -8,6 +8,7 @@ import type { QuantPlan } from '../quant/plan.js';
 import { rne } from '../quant/rounding.js';
 import { layerQmax, tensorQmax, type ScaleTable } from '../quant/scale-table.js';
 import type { IntOp, IntProgram } from './int-program.js';
+import { findLutChains, lutInputScale, lutTable } from './lut-activations.js';
 
 const f32 = Math.fround;
 const INT32_MAX = 2147483647;
@@ -29,11 +30,23 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
   /** tensor → (scale → int8 value name) */
   const intVersions = new Map<string, Map<number, string>>();
   const floatAvail = new Set<string>(graph.inputs.map((i) => i.name));
+  const layers = new Map(plan.layers.map((l) => [l.name, l]));
+  // activation chains run as int8 tables; a layer output feeding only such a chain gets an
+  // int8 scale derived from the chain's output scale (eqm/ops/qlut.ts)
+  const lutChains = findLutChains(graph);
+  const derived = new Map<string, number>();
+  const layerOutputs = new Set(plan.layers.map((l) => l.output));
+  for (const ch of lutChains.values()) {
+    const so = table.tensors[ch.output];
+    if (so === undefined || table.tensors[ch.input] !== undefined || !layerOutputs.has(ch.input)) continue;
+    const si = lutInputScale(graph, ch, f32(so), tq(ch.input));
+    if (si !== undefined) derived.set(ch.input, si);
+  }
   const tensorScale = (t: string): number | undefined => {
-    const s = table.tensors[t];
+    const s = table.tensors[t] ?? derived.get(t);
     return s === undefined ? undefined : f32(s);
   };
-  const layers = new Map(plan.layers.map((l) => [l.name, l]));
+  const skip = new Set<Node>();
   const scalesOf = new Map(table.layers.map((l) => [l.name, l]));
   let uid = 0;
 
@@ -113,6 +126,18 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
       ops.push(withQ({ kind: 'qlinear', name: node.name, node, input, output, outDims: graph.shapes.get(outT)!, geom: layer.geom, wq, bias, outScale: So, mult, lo, hi, tapMult, floatAct }, Math.max(lq, oq)));
       if (So !== undefined) addInt(outT, So, output);
       else floatAvail.add(outT);
+      continue;
+    }
+    if (skip.has(node)) continue;
+    const chain = lutChains.get(node);
+    const chainIn = chain && anyInt(chain.input);
+    const chainSo = chain && tensorScale(chain.output);
+    if (chain && chainIn && chainSo !== undefined) {
+      const oq = tq(chain.output);
+      const out = intOutName(chain.output);
+      ops.push(withQ({ kind: 'qlut', input: chainIn[1], output: out, lut: lutTable(graph, chain, chainIn[0], chainSo, oq) }, oq));
+      addInt(chain.output, chainSo, out);
+      for (const n of chain.nodes) skip.add(n);
       continue;
     }
     const ins = dataInputs(node);

@@ -46,6 +46,8 @@ export type EqmOp = (
   | { kind: 'qreshape'; name: string; input: number; output: number }
   | { kind: 'qconcat'; name: string; inputs: number[]; mults: number[]; output: number; axis: number }
   | { kind: 'qadd'; name: string; a: number; b: number; output: number; multA: number; multB: number; lo: number; hi: number }
+  | { kind: 'qlut'; name: string; input: number; output: number; lut: Int8Array }
+  | { kind: 'qmul'; name: string; a: number; b: number; output: number; mult: number; inner: number }
   | {
       kind: 'float';
       name: string;

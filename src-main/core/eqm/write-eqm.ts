@@ -58,6 +58,8 @@ export interface CompiledEqm {
    * already quantized; null when anything else reads the input (then only float32 is exact).
    */
   inputQuant: { scale: number; qmax: number } | null;
+  /** op types the program runs as FP32 fallback ops, sorted */
+  floatOps: string[];
 }
 
 /** Compiles a quantized graph to EQM bytes through the integer program. */
@@ -68,7 +70,8 @@ export function compileEqm(graph: Graph, plan: QuantPlan, table: ScaleTable): Ui
 /** compileEqm, plus the input quantization (deploy/batch.ts). */
 export function compileEqmModel(graph: Graph, plan: QuantPlan, table: ScaleTable): CompiledEqm {
   const prog = lowerToIntProgram(graph, plan, table);
-  return { bytes: compileIntProgram(graph, prog), inputQuant: programInputQuant(prog) };
+  const floatOps = [...new Set(prog.ops.flatMap((o) => (o.kind === 'float' ? [o.node.op] : [])))].sort();
+  return { bytes: compileIntProgram(graph, prog), inputQuant: programInputQuant(prog), floatOps };
 }
 
 /** The quantize scale every reader of the program's input shares, or null. */

@@ -6,13 +6,22 @@
  *    producing layer requantizes straight to it and the op is pure int8 data movement.
  *  - Requantizing int8 ops (AveragePool, GlobalAveragePool, Add) change the range (an average
  *    is smaller than its inputs' maximum), so their inputs get their own max-abs scale,
- *    measured on the calibration set, and the op requantizes to its output's scale.
+ *    measured on the calibration set, and the op requantizes to its output's scale. A Mul of
+ *    two tensors (a squeeze-excitation gate times its input) is one too (eqm/ops/qmul.ts).
+ *  - An activation chain run as an int8 table (engine/lut-activations.ts) makes its output
+ *    int8 when its input is a layer output (whose scale the compiler derives from the chain's).
  */
-import { consumers, producers, type Graph } from '../graph/ir.js';
+import { findLutChains } from '../engine/lut-activations.js';
+import { consumers, producers, type Graph, type Node } from '../graph/ir.js';
 import { maxAbsScale } from './rounding.js';
 
 export const RANGE_PRESERVING = new Set(['MaxPool', 'Relu', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Concat', 'Identity']);
 export const REQUANTIZING = new Set(['AveragePool', 'GlobalAveragePool', 'Add']);
+
+/** A requantizing op: one of REQUANTIZING, or a Mul of two non-constant tensors. */
+export function requantizes(graph: Graph, n: Node): boolean {
+  return REQUANTIZING.has(n.op) || (n.op === 'Mul' && n.inputs.filter((x) => x && !graph.initializers.has(x)).length === 2);
+}
 
 function dataInputs(graph: Graph, n: import('../graph/ir.js').Node): string[] {
   return n.op === 'Reshape' || n.op === 'Squeeze' || n.op === 'Unsqueeze' ? [n.inputs[0]!] : n.inputs.filter((x) => x && !graph.initializers.has(x));
@@ -22,9 +31,10 @@ function propagate(graph: Graph, scales: Map<string, number>, layerOutputs: Set<
   const prod = producers(graph);
   const cons = consumers(graph);
   const graphInputs = new Set(graph.inputs.map((i) => i.name));
+  const lutOutputs = new Set([...findLutChains(graph).values()].filter((c) => layerOutputs.has(c.input)).map((c) => c.output));
   const int8Made = (x: string) => {
     const p = prod.get(x);
-    return layerOutputs.has(x) || (!!p && !p.act && (RANGE_PRESERVING.has(p.op) || REQUANTIZING.has(p.op)));
+    return layerOutputs.has(x) || lutOutputs.has(x) || (!!p && !p.act && (RANGE_PRESERVING.has(p.op) || requantizes(graph, p)));
   };
   for (let it = 0; it <= graph.nodes.length; it++) {
     let changed = false;
@@ -32,12 +42,12 @@ function propagate(graph: Graph, scales: Map<string, number>, layerOutputs: Set<
       const n = graph.nodes[i]!;
       const s = scales.get(n.outputs[0]!);
       if (s === undefined || n.act) continue;
-      if (!RANGE_PRESERVING.has(n.op) && !REQUANTIZING.has(n.op)) continue;
+      if (!RANGE_PRESERVING.has(n.op) && !requantizes(graph, n)) continue;
       if (n.outputs.slice(1).some((o) => o)) continue;
       for (const x of dataInputs(graph, n)) {
         if (scales.has(x) || graphInputs.has(x) || !int8Made(x)) continue;
         // every consumer must be able to take int8
-        if ((cons.get(x) ?? []).some((c) => !RANGE_PRESERVING.has(c.op) && !REQUANTIZING.has(c.op))) continue;
+        if ((cons.get(x) ?? []).some((c) => !RANGE_PRESERVING.has(c.op) && !requantizes(graph, c))) continue;
         // a tensor takes the qmax of the tensor its scale comes from (per-layer precision)
         const q = qmaxOf.get(n.outputs[0]!) ?? qmax;
         if (RANGE_PRESERVING.has(n.op)) scales.set(x, s);
@@ -61,7 +71,7 @@ export function tensorsToMeasure(graph: Graph, layerInputs: Iterable<string>, la
   const all = new Set<string>();
   // pretend every candidate is measured, to find which ones the propagation would ask for
   const measured = new Map<string, number>();
-  for (const n of graph.nodes) if (REQUANTIZING.has(n.op)) for (const x of dataInputs(graph, n)) measured.set(x, 1);
+  for (const n of graph.nodes) if (requantizes(graph, n)) for (const x of dataInputs(graph, n)) measured.set(x, 1);
   propagate(graph, probe, layerOutputs, measured, 127, new Map());
   for (const x of measured.keys()) if (probe.has(x) && !new Set(layerInputs).has(x)) all.add(x);
   return [...all];

@@ -4,7 +4,7 @@
  * (every quantized layer's input, propagated through the int8 pass-through ops).
  */
 import type { Graph } from '../graph/ir.js';
-import { REQUANTIZING, assignTensorScales } from './assign-scales.js';
+import { assignTensorScales, requantizes } from './assign-scales.js';
 import type { QuantPlan } from './plan.js';
 
 export function int8Tensors(graph: Graph, plan: QuantPlan, tableTensors?: Record<string, number>): Set<string> {
@@ -13,6 +13,6 @@ export function int8Tensors(graph: Graph, plan: QuantPlan, tableTensors?: Record
   const outputs = new Set(plan.layers.map((l) => l.output));
   // as if the calibration had measured every requantizing op's inputs
   const measured = new Map<string, number>();
-  for (const n of graph.nodes) if (REQUANTIZING.has(n.op)) for (const x of n.inputs) if (x && !graph.initializers.has(x)) measured.set(x, 1);
+  for (const n of graph.nodes) if (requantizes(graph, n)) for (const x of n.inputs) if (x && !graph.initializers.has(x)) measured.set(x, 1);
   return new Set(Object.keys(assignTensorScales(graph, inputs, outputs, measured)));
 }

@@ -3,7 +3,7 @@
 
 namespace eq {
 namespace ops {
-extern const OpDef kQuantize, kDequantize, kRequantize, kQLinear, kQMaxPool, kQAvgPool, kQRelu, kQReshape, kQConcat, kQAdd, kFloat;
+extern const OpDef kQuantize, kDequantize, kRequantize, kQLinear, kQMaxPool, kQAvgPool, kQRelu, kQReshape, kQConcat, kQAdd, kFloat, kQLut, kQMul;
 }  // namespace ops
 
 namespace {
@@ -19,6 +19,8 @@ const OpDef* const kOps[] = {
     &ops::kQConcat,
     &ops::kQAdd,
     &ops::kFloat,
+    &ops::kQLut,
+    &ops::kQMul,
 };
 }  // namespace
 

@@ -9,6 +9,8 @@ import { qaddOp } from './qadd.js';
 import { qavgpoolOp } from './qavgpool.js';
 import { qconcatOp } from './qconcat.js';
 import { qlinearOp } from './qlinear.js';
+import { qlutOp } from './qlut.js';
+import { qmulOp } from './qmul.js';
 import { qmaxpoolOp } from './qmaxpool.js';
 import { qreluOp } from './qrelu.js';
 import { qreshapeOp } from './qreshape.js';
@@ -29,6 +31,8 @@ export const INT_OPS: { readonly [K in IntOpKind]: IntOpDef<K> } = {
   qconcat: qconcatOp,
   qadd: qaddOp,
   float: floatOp,
+  qlut: qlutOp,
+  qmul: qmulOp,
 };
 
 // INT_OPS[k] handles exactly the ops of kind k; the dispatchers look the def up by op.kind
