@@ -61,6 +61,8 @@ export interface MixedSearchResult {
 
 export type SearchProgress = (m: { stage: 'load' | 'profile' | 'search' | 'measure'; index: number; total: number; message: string }) => void;
 
+export { parseAccuracyBudget, parseLatencyBudget };
+
 const key = (c: SearchConfig) => Object.values(c).join(',');
 
 export async function runMixedSearch(req: MixedSearchRequest, onProgress: SearchProgress = () => {}, warn: (m: string) => void = () => {}): Promise<MixedSearchResult> {

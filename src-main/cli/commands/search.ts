@@ -1,7 +1,7 @@
 /** `easyquant search`: HAGO-style mixed precision (per layer group INT7 / INT8 / FP32) under a budget. */
 import { Option, type Command } from 'commander';
-import { runMixedSearch, type MixedSearchResult } from '../../pipeline/mixed-search.js';
-import { parseAccuracyBudget, parseLatencyBudget } from '../../core/quant/search-budget.js';
+import { parseAccuracyBudget, parseLatencyBudget, runMixedSearch, type MixedSearchResult } from '../../pipeline/mixed-search.js';
+
 import { int, shape } from '../parse.js';
 
 interface SearchOpts {
