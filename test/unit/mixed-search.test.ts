@@ -57,6 +57,23 @@ describe('mixed-precision search on a synthetic model', () => {
     expect(Object.values(p.config)).toContain('fp32');
   });
 
+  it('promotes INT7 units to INT8 before any unit goes to FP32', async () => {
+    // e starts at INT8 (faster than its INT7) and its FP32 probe gains most per ms; promoting a
+    // to INT8 alone meets the budget, so no configuration with e in FP32 is tried beyond the probe
+    const two = [
+      { id: 'a', ms: { int7: 1, int8: 2, fp32: 10 } },
+      { id: 'e', ms: { int7: 2, int8: 1, fp32: 1.5 } },
+    ];
+    const acc = async (c: SearchConfig) => 1 - (c.a === 'int7' ? 0.1 : 0) - (c.e === 'fp32' ? 0 : 0.05);
+    const r = await searchMixedPrecision({ units: two, baseMs: 0, accuracy: acc, budget: { kind: 'accuracy', min: 0.92 } });
+    expect(r.points.map((p) => p.config)).toEqual([
+      { a: 'int7', e: 'int8' },
+      { a: 'int8', e: 'int8' },
+      { a: 'int7', e: 'fp32' },
+    ]);
+    expect(r.points[r.chosen!]!.config).toEqual({ a: 'int8', e: 'int8' });
+  });
+
   it('returns no choice when nothing meets the budget', async () => {
     const r = await searchMixedPrecision({ units, baseMs: 0.5, accuracy, budget: { kind: 'accuracy', min: 1.01 } });
     expect(r.chosen).toBeNull();

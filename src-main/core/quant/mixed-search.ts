@@ -150,8 +150,8 @@ export async function searchMixedPrecision(pr: SearchProblem): Promise<SearchRes
     for (const u of order) {
       const from = cur[u.id]!;
       const up = nextPrecision(u, from);
-      // round 0 promotes the start precision once; round 1 goes on to FP32
-      if (!up || (round === 0 && from !== start[u.id]) || (round === 1 && up !== 'fp32')) continue;
+      // round 0 promotes INT7 units to INT8; round 1 goes on to FP32
+      if (!up || (round === 0 && up === 'fp32') || (round === 1 && up !== 'fp32')) continue;
       cur = { ...cur, [u.id]: up };
       last = await evalPoint(cur, `promote ${u.id} to ${up}`);
       if (done(last)) break;
