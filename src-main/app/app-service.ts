@@ -95,6 +95,8 @@ import { fileRoots } from './file-roots.js';
 import { Uploads } from './uploads.js';
 import { exportDownload, runDownload } from './downloads.js';
 import { runHostBench, type HostBenchParams } from './host-bench.js';
+import { runPrecisionSearch, type PrecisionSearchParams } from './precision-search.js';
+import type { MixedSearchInfo } from '../contract/app-types.js';
 import type { FileListing, HostBenchInfo } from '../contract/app-types.js';
 import type { ZipSource } from './zip-folder.js';
 
@@ -626,6 +628,10 @@ export class AppService {
 
   hostBench(p: HostBenchParams): Promise<HostBenchInfo> {
     return runHostBench(this.store, this.events, p);
+  }
+
+  searchPrecision(p: PrecisionSearchParams): Promise<MixedSearchInfo> {
+    return runPrecisionSearch(this.store, this.events, this.inputsOf(p.projectId), p);
   }
 }
 

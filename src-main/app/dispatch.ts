@@ -73,6 +73,7 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
     'projects.setModel': (p) => svc.setModel(p.projectId, p.model, p.card),
     'precision.get': (p) => svc.getLayerPrecision(p.projectId),
     'precision.set': (p) => svc.setLayerPrecision(p.projectId, p.layers),
+    'precision.search': (p) => svc.searchPrecision(p),
   };
 
   return async (method, params) => {

@@ -13,6 +13,7 @@ import { OrtReference } from '../engines/ort-reference.js';
 import { planQuantization } from '../core/quant/plan.js';
 import type { ProfileJob } from './deploy-backend.js';
 import type { HostBenchJob } from './host-bench-job.js';
+import type { MixedSearchRequest } from '../pipeline/mixed-search.js';
 import type { DeviceInfo, PreprocessForm, PreviewInfo } from '../contract/app-types.js';
 import { writeDirAtomically } from '../io/atomic-write.js';
 import { compilePrepared } from '../pipeline/compile.js';
@@ -142,6 +143,7 @@ export type JobRequest =
   | ({ kind: 'graph' } & GraphRequest)
   | ({ kind: 'size' } & SizeRequest)
   | ({ kind: 'hostBench' } & HostBenchJob)
+  | { kind: 'mixedSearch'; req: Omit<MixedSearchRequest, 'preprocess'>; preprocess?: PreprocessForm }
   /** for the worker pool's own tests (not reachable through the app API): grow the heap until the limit, or spin */
   | { kind: 'selfTest'; allocate?: boolean; busyMs?: number };
 
@@ -190,5 +192,10 @@ export async function runJob(job: JobRequest, onProgress: ProgressSink, shouldSt
       return modelSize(job);
     case 'hostBench':
       return (await import('./host-bench-job.js')).hostBench(job, onMessage);
+    case 'mixedSearch': {
+      const { runMixedSearch } = await import('../pipeline/mixed-search.js');
+      // progress as JSON messages: the app forwards them as search.progress events
+      return runMixedSearch({ ...job.req, preprocess: job.preprocess ? specFromForm(job.preprocess) : undefined }, (m) => onMessage(JSON.stringify(m)));
+    }
   }
 }

@@ -78,6 +78,7 @@ const COMMAND_MODULES: Record<string, () => Promise<(program: Command) => void>>
   devices: async () => (await import('./commands/devices.js')).registerDevices,
   deploy: async () => (await import('./commands/deploy.js')).registerDeploy,
   profile: async () => (await import('./commands/profile.js')).registerProfile,
+  search: async () => (await import('./commands/search.js')).registerSearch,
 };
 /** command name → its module in COMMAND_MODULES (the commands defined in this file need none) */
 const MODULE_OF: Record<string, keyof typeof COMMAND_MODULES> = {
@@ -89,6 +90,7 @@ const MODULE_OF: Record<string, keyof typeof COMMAND_MODULES> = {
   deploy: 'deploy',
   profile: 'profile',
   results: 'profile',
+  search: 'search',
 };
 const OWN_COMMANDS = new Set(['inspect', 'calibrate', 'eval', 'export', 'synth']);
 

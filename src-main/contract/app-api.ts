@@ -71,6 +71,7 @@ export interface ApiResults {
   'projects.setModel': ProjectSummary;
   'precision.get': import('./app-types.js').LayerPrecisionMap;
   'precision.set': import('./app-types.js').LayerPrecisionMap;
+  'precision.search': import('./app-types.js').MixedSearchInfo;
 }
 
 export type { ApiMethod, ApiParams };

@@ -80,6 +80,15 @@ export const API_SCHEMAS = {
   'precision.set': z
     .object({ projectId: id, layers: z.record(z.string().min(1).max(500), z.enum(['fp32', 'int8', 'int7'])).refine((m) => Object.keys(m).length <= 10000, 'at most 10000 layers') })
     .strict(),
+  'precision.search': z
+    .object({
+      projectId: id,
+      budget: z.string().min(1).max(100).default('top1>=0.99*fp32'),
+      searchImages: z.number().int().min(1).max(100000).default(200),
+      runs: z.number().int().min(1).max(1000).default(20),
+      isa: z.enum(['scalar', 'avx2', 'avx512vnni', 'neon', 'dotprod']).optional(),
+    })
+    .strict(),
 } as const;
 
 export type ApiMethod = keyof typeof API_SCHEMAS;

@@ -229,7 +229,8 @@ export type AppEvent =
   | { type: 'demo.progress'; message: string }
   | { type: 'engine.build'; build: EngineBuildInfo }
   | JobFinishedEvent
-  | { type: 'bench.progress'; projectId: string; message: string };
+  | { type: 'bench.progress'; projectId: string; message: string }
+  | { type: 'search.progress'; projectId: string; stage: string; index: number; total: number; message: string };
 
 /** Where a project's model, card, preprocessing and data come from (what a job needs to start). */
 export interface ProjectInputs {
@@ -417,5 +418,37 @@ export interface HostBenchInfo {
   /** quantized layers of the native runs, in execution order */
   layers: HostBenchLayer[];
   load: { loadAvgStart: number; loadAvgEnd: number; cores: number; loaded: boolean };
+  createdAt: string;
+}
+
+/** One configuration the mixed-precision search evaluated (precision.search). */
+export interface MixedSearchPointInfo {
+  /** modelled from the per-layer profiles, ms */
+  latencyMs: number;
+  /** measured end to end on the host (front and all-INT8 only) */
+  measuredMs?: number;
+  /** the budget's metric */
+  accuracy: number;
+  agreement: number;
+  top1: number | null;
+  step: string;
+  layerBits: LayerPrecisionMap;
+}
+
+export interface MixedSearchInfo {
+  projectId: string;
+  /** the INT8 and INT7 runs whose scales the candidates combine */
+  runInt8: string;
+  runInt7: string;
+  budget: string;
+  metric: 'agreement' | 'top1';
+  latencySource: string;
+  searchImages: number;
+  fp32Top1: number | null;
+  allInt8: MixedSearchPointInfo;
+  points: MixedSearchPointInfo[];
+  /** indices into points, by latency */
+  front: number[];
+  chosen: number | null;
   createdAt: string;
 }

@@ -1,10 +1,10 @@
 /** ECharts, tree-shaken to the pieces the app draws (lines, bars, markers). */
-import { BarChart, LineChart } from 'echarts/charts';
+import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
 import { AriaComponent, DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent } from 'echarts/components';
 import { use } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 
-use([AriaComponent, LineChart, BarChart, GridComponent, LegendComponent, TooltipComponent, MarkLineComponent, TitleComponent, DataZoomComponent, CanvasRenderer]);
+use([AriaComponent, LineChart, BarChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, MarkLineComponent, TitleComponent, DataZoomComponent, CanvasRenderer]);
 
 export { default as VChart } from 'vue-echarts';
 
