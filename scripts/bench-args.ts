@@ -1,6 +1,7 @@
 /** What the benchmark scripts share: the project root, ../shared (EQ_SHARED_DIR overrides it) and `--name value` options. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PreprocessSpec } from '../src-main/io/data/preprocess.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const shared = path.resolve(process.env['EQ_SHARED_DIR'] ?? path.join(root, '..', 'shared'));
@@ -11,3 +12,15 @@ export function opt(name: string, dflt: string): string {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1]! : dflt;
 }
+
+/** ImageNet preprocessing of the synthetic bench models (no card): torchvision's resize 256, crop 224, mean/std */
+export const IMAGENET_PRE: PreprocessSpec = {
+  resize: { mode: 'shorter', size: 256 },
+  centerCrop: { width: 224, height: 224 },
+  resample: 'lanczos3',
+  channelOrder: 'RGB',
+  scale: 1,
+  mean: [123.675, 116.28, 103.53],
+  std: [58.395, 57.12, 57.375],
+  layout: 'NCHW',
+};

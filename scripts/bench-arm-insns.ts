@@ -20,10 +20,9 @@ import { compileEqmModel } from '../src-main/core/eqm/write-eqm.js';
 import { planQuantization } from '../src-main/core/quant/plan.js';
 import { compileFromFiles } from '../src-main/pipeline/compile.js';
 import { runCalibration, runSynth } from '../src-main/pipeline/quantize.js';
-import type { PreprocessSpec } from '../src-main/io/data/preprocess.js';
 import { buildArmRunner, buildInsnPlugin, countPerInference, missingTools, type CountOptions } from './arm-insns/qemu-count.js';
 import { renderArmReport, type ArmReport, type ArmRow } from './arm-insns/report.js';
-import { opt, root, shared } from './bench-args.js';
+import { IMAGENET_PRE, opt, root, shared } from './bench-args.js';
 
 const modelNames = opt('models', 'squeezenet1.1,mobilenet_v1_0.25,resnet18,mobilenetv2').split(',');
 const fp32Models = new Set(opt('fp32', 'squeezenet1.1,mobilenet_v1_0.25').split(',').filter(Boolean));
@@ -32,16 +31,6 @@ const outDir = path.resolve(root, opt('out', 'docs/results'));
 const work = path.resolve(opt('work', path.join(os.tmpdir(), 'eq-bench-arm')));
 fs.mkdirSync(work, { recursive: true });
 
-const IMAGENET_PRE: PreprocessSpec = {
-  resize: { mode: 'shorter', size: 256 },
-  centerCrop: { width: 224, height: 224 },
-  resample: 'lanczos3',
-  channelOrder: 'RGB',
-  scale: 1,
-  mean: [123.675, 116.28, 103.53],
-  std: [58.395, 57.12, 57.375],
-  layout: 'NCHW',
-};
 
 function log(m: string) {
   process.stderr.write(`${m}\n`);

@@ -16,12 +16,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PreprocessSpec } from '../src-main/io/data/preprocess.js';
 import { runCalibration, runSynth } from '../src-main/pipeline/quantize.js';
 import { compileFromFiles } from '../src-main/pipeline/compile.js';
 import { runBench, type BenchRequest, type BenchResult } from '../src-main/pipeline/runtime.js';
 import { Runtime, type NativeOpProfile } from '../src-main/engines/native/native-runtime.js';
-import { opt, root, shared } from './bench-args.js';
+import { IMAGENET_PRE, opt, root, shared } from './bench-args.js';
 
 const runs = Number(opt('runs', '30'));
 const warmup = Number(opt('warmup', '5'));
@@ -31,16 +30,6 @@ const outDir = path.resolve(root, opt('out', 'docs/results'));
 const work = path.resolve(opt('work', path.join(os.tmpdir(), 'eq-bench-runtime')));
 fs.mkdirSync(work, { recursive: true });
 
-const IMAGENET_PRE: PreprocessSpec = {
-  resize: { mode: 'shorter', size: 256 },
-  centerCrop: { width: 224, height: 224 },
-  resample: 'lanczos3',
-  channelOrder: 'RGB',
-  scale: 1,
-  mean: [123.675, 116.28, 103.53],
-  std: [58.395, 57.12, 57.375],
-  layout: 'NCHW',
-};
 
 interface ModelSpec {
   name: string;
