@@ -56,6 +56,8 @@ export interface MixedSearchResult {
   points: MixedPoint[];
   front: number[];
   chosen: number | null;
+  /** when nothing quantized meets the budget: the most accurate point without FP32 groups */
+  closest: number | null;
   files: { pareto: string; layerBits: string | null };
 }
 
@@ -137,6 +139,7 @@ export async function runMixedSearch(req: MixedSearchRequest, onProgress: Search
     points,
     front: res.front,
     chosen: res.chosen,
+    closest: res.closest,
     files: { pareto: path.join(req.out, 'pareto.json'), layerBits: layerBitsFile },
   };
   if (layerBitsFile) writeFileAtomically(layerBitsFile, `${JSON.stringify(points[res.chosen!]!.layerBits, null, 1)}\n`);

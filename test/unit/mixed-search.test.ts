@@ -80,6 +80,33 @@ describe('mixed-precision search on a synthetic model', () => {
     expect(r.points.length).toBeGreaterThan(1);
   });
 
+  it('never chooses all FP32: a budget only FP32 meets leaves no choice and names the closest quantized point', async () => {
+    // the MobileNet v1 0.25 search of docs/results/mixed-precision.md: FP32-relative budget
+    // 0.99 x 64.0 on 200 images; every quantized point missed it, FP32 layers helped only a
+    // little until all were FP32, and the search chose all FP32 (~700x slower than INT8)
+    const mob: SearchUnit[] = ['c0', 'c1', 'c2'].map((id) => ({ id, ms: { int7: 0.3, int8: 0.35, fp32: 200 } }));
+    const hit: Record<string, number> = { int7: 0.03, int8: 0.013, fp32: 0.004 };
+    const acc = async (c: SearchConfig) => (Object.values(c).every((p) => p === 'fp32') ? 0.64 : 0.64 - Object.values(c).reduce((s, p) => s + hit[p]!, 0));
+    const r = await searchMixedPrecision({ units: mob, baseMs: 0.1, accuracy: acc, budget: { kind: 'accuracy', min: 0.99 * 0.64 } });
+    const allFp32 = r.points.findIndex((p) => Object.values(p.config).every((v) => v === 'fp32'));
+    expect(allFp32).toBeGreaterThanOrEqual(0); // the search did reach it, as before
+    expect(r.points[allFp32]!.accuracy).toBeGreaterThanOrEqual(0.99 * 0.64);
+    expect(r.chosen).toBeNull();
+    expect(r.points[r.closest!]!.config).toEqual({ c0: 'int8', c1: 'int8', c2: 'int8' });
+  });
+
+  it('never picks all FP32 under a latency budget it fits, nor when a quantized point meets the budget', async () => {
+    const r = await searchMixedPrecision({ units, baseMs: 0.5, accuracy, budget: { kind: 'latency', maxMs: 1000 } });
+    expect(Object.values(r.points[r.chosen!]!.config)).not.toEqual(['fp32', 'fp32', 'fp32', 'fp32']);
+    const pts = [
+      { latencyMs: 40.5, accuracy: 1, config: { a: 'fp32', b: 'fp32', c: 'fp32', d: 'fp32' } as SearchConfig, step: 'all fp32' },
+      { latencyMs: 7.5, accuracy: 0.918, config: { a: 'int8', b: 'int7', c: 'int7', d: 'int8' } as SearchConfig, step: 'q' },
+    ];
+    expect(choosePoint(pts, { kind: 'accuracy', min: 0.9 })).toBe(1);
+    expect(choosePoint(pts, { kind: 'latency', maxMs: 100 })).toBe(1);
+    expect(choosePoint(pts, { kind: 'accuracy', min: 0.95 })).toBeNull();
+  });
+
   it('maximises accuracy within a latency budget and never exceeds it', async () => {
     const r = await searchMixedPrecision({ units, baseMs: 0.5, accuracy, budget: { kind: 'latency', maxMs: 8.5 } });
     const p = r.points[r.chosen!]!;

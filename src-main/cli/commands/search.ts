@@ -39,7 +39,11 @@ function printResult(r: MixedSearchResult): void {
     const n = (k: string) => Object.values(p.layerBits).filter((v) => v === k).length;
     w(`${i === r.chosen ? '*' : ' '} ${p.latencyMs.toFixed(3).padStart(9)} ${(p.measuredMs?.toFixed(3) ?? '-').padStart(9)}  ${pct(p.agreement).padStart(7)} ${pct(p.top1).padStart(7)}  ${n('fp32')}/${n('int8')}/${n('int7')}  ${p.step}\n`);
   }
-  w(r.chosen === null ? 'no configuration meets the budget\n' : `chosen (*): ${r.files.layerBits}\n`);
+  if (r.chosen !== null) w(`chosen (*): ${r.files.layerBits}\n`);
+  else {
+    const c = r.closest === null ? undefined : r.points[r.closest];
+    w(`no quantized configuration meets the budget (all FP32 is never chosen)${c ? `; closest: ${c.step}, ${c.latencyMs.toFixed(3)} ms, ${r.metric} ${pct(c.accuracy)}` : ''}\n`);
+  }
   w(`points: ${r.files.pareto}\n`);
 }
 

@@ -35,8 +35,10 @@ export interface SearchResult {
   points: SearchPoint[];
   /** indices into points of the Pareto front (no other point is both faster and more accurate), by latency */
   front: number[];
-  /** index into points of the chosen configuration; null when none meets the budget */
+  /** index into points of the chosen configuration; null when no quantized one meets the budget */
   chosen: number | null;
+  /** when chosen is null: the most accurate point without FP32 groups (the nearest quantized miss) */
+  closest: number | null;
 }
 
 export interface SearchProblem {
@@ -93,17 +95,39 @@ export function paretoFront(points: readonly { latencyMs: number; accuracy: numb
   return out;
 }
 
-/** The chosen point: fastest meeting an accuracy budget, or most accurate within a latency budget. */
+/** All groups in FP32: the reference model itself, never a quantization result. */
+export function isAllFp32(config: SearchConfig): boolean {
+  const v = Object.values(config);
+  return v.length > 0 && v.every((p) => p === 'fp32');
+}
+
+/**
+ * The chosen point: fastest meeting an accuracy budget, or most accurate within a latency
+ * budget. The all-FP32 configuration is never chosen: it trivially meets any FP32-relative
+ * budget (on a small search set a quantized model often misses it by one image), and the
+ * runtime's FP32 fallback is far slower than any quantized point.
+ */
 export function choosePoint(points: readonly SearchPoint[], budget: Budget): number | null {
   let best: number | null = null;
   points.forEach((p, i) => {
-    if (!meetsBudget(budget, p)) return;
+    if (isAllFp32(p.config) || !meetsBudget(budget, p)) return;
     if (best === null) best = i;
     else {
       const b = points[best]!;
       const better = budget.kind === 'accuracy' ? p.latencyMs < b.latencyMs || (p.latencyMs === b.latencyMs && p.accuracy > b.accuracy) : p.accuracy > b.accuracy || (p.accuracy === b.accuracy && p.latencyMs < b.latencyMs);
       if (better) best = i;
     }
+  });
+  return best;
+}
+
+/** The most accurate point with no FP32 group (ties: the faster), for a budget nothing met. */
+export function closestQuantized(points: readonly SearchPoint[]): number | null {
+  let best: number | null = null;
+  points.forEach((p, i) => {
+    if (Object.values(p.config).includes('fp32')) return;
+    const b = best === null ? undefined : points[best]!;
+    if (!b || p.accuracy > b.accuracy || (p.accuracy === b.accuracy && p.latencyMs < b.latencyMs)) best = i;
   });
   return best;
 }
@@ -157,5 +181,6 @@ export async function searchMixedPrecision(pr: SearchProblem): Promise<SearchRes
       if (done(last)) break;
     }
   }
-  return { points, front: paretoFront(points), chosen: choosePoint(points, pr.budget) };
+  const chosen = choosePoint(points, pr.budget);
+  return { points, front: paretoFront(points), chosen, closest: chosen === null ? closestQuantized(points) : null };
 }
