@@ -9,7 +9,8 @@ import { nullable, type Row } from './row.js';
 import { layersOf } from './run-layers-table.js';
 
 export function runLabel(method: string, bits: number): string {
-  const m = method === 'eq' ? 'EQ' : method === 'minmax' ? 'MinMax' : method === 'kl' ? 'KL' : 'Percentile';
+  const names: Record<string, string> = { eq: 'EQ', minmax: 'MinMax', kl: 'KL', percentile: 'Percentile', lapq: 'LAPQ', 'eq+lapq': 'EQ+LAPQ' };
+  const m = names[method] ?? method;
   return `${m} INT${bits}`;
 }
 
