@@ -7,7 +7,7 @@
 import type { LoadedModel } from '../core/graph/load.js';
 import { lapqImageLoss, type LapqLoss } from '../core/calib/lapq.js';
 import { runIntProgram } from '../core/engine/int-ref.js';
-import { lowerToIntProgram } from '../core/engine/lower.js';
+import { lowerToIntProgram, type WeightCache } from '../core/engine/lower.js';
 import { compileEqm } from '../core/eqm/write-eqm.js';
 import type { QuantPlan } from '../core/quant/plan.js';
 import type { ScaleTable } from '../core/quant/scale-table.js';
@@ -63,10 +63,12 @@ export async function lapqEvaluator(
   };
   if (native) {
     const threads = opts.threads > 0 ? opts.threads : undefined;
+    // without weight multipliers every table shares the start's weightScales arrays: quantize once
+    const weightCache: WeightCache = new WeakMap();
     return {
       accel: 'native',
       async loss(table) {
-        const session = Runtime.load(compileEqm(graph, plan, table), { threads, autotune: false });
+        const session = Runtime.load(compileEqm(graph, plan, table, weightCache), { threads, autotune: false });
         const v = await mean((x) => session.run(x, inputDims));
         await yieldToLoop(); // signals and cancel requests get a turn between evaluations
         return v;

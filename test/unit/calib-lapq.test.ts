@@ -13,6 +13,8 @@ import { CalibrationCancelled } from '../../src-main/pipeline/calib/sequential.j
 import { parseCalibSettings } from '../../src-main/core/calib/settings.js';
 import { applyLapq, defaultLapqLoss, lapqImageLoss, lapqParams } from '../../src-main/core/calib/lapq.js';
 import { lapqEvaluator } from '../../src-main/engines/lapq-evaluator.js';
+import { lowerToIntProgram, type WeightCache } from '../../src-main/core/engine/lower.js';
+import { compileEqm } from '../../src-main/core/eqm/write-eqm.js';
 import { readLapqCheckpoint } from '../../src-main/io/lapq-checkpoint.js';
 import { runFingerprint } from '../../src-main/io/checkpoint.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
@@ -124,6 +126,26 @@ describe('LAPQ on a tiny network', () => {
     for (let i = 1; i < shown.length; i++) expect(shown[i]!).toBeLessThanOrEqual(shown[i - 1]!);
     // a per-layer method's scales.json carries no LAPQ settings
     expect(Object.keys(start.table.settings).some((k) => k.startsWith('lapq'))).toBe(false);
+  }, 300_000);
+
+  it('evaluations share the quantized weights of the start table; the compiled model is unchanged', async () => {
+    const model = tinyModel();
+    const plan = planQuantization(model.graph);
+    const start = (await calibrate(model, samples(8), DIMS, parseCalibSettings({ ...base, method: 'minmax' }), { warn: () => {} })).table;
+    const params = lapqParams(start, false, model.graph);
+    const moved = applyLapq(start, params, new Float64Array(params.size).fill(0.2));
+    const cache: WeightCache = new WeakMap();
+    const wqOf = (t: ScaleTable, c?: WeightCache) => lowerToIntProgram(model.graph, plan, t, c).ops.flatMap((o) => (o.kind === 'qlinear' ? [o.wq] : []));
+    const a = wqOf(start, cache);
+    const b = wqOf(moved, cache);
+    expect(a.length).toBeGreaterThan(0);
+    a.forEach((w, i) => expect(b[i]).toBe(w)); // the same arrays: quantized once
+    expect(compileEqm(model.graph, plan, moved, cache)).toEqual(compileEqm(model.graph, plan, moved));
+    // weight multipliers make new weightScales arrays: those are quantized anew, not taken from the cache
+    const pw = lapqParams(start, true, model.graph);
+    const wMoved = applyLapq(start, pw, new Float64Array(pw.size).fill(0.3));
+    expect(compileEqm(model.graph, plan, wMoved, cache)).toEqual(compileEqm(model.graph, plan, wMoved));
+    expect(wqOf(wMoved, cache)[0]).not.toEqual(a[0]);
   }, 300_000);
 
   it('a cancelled run leaves its best scales in the checkpoint and a resumed run goes on from them', async () => {

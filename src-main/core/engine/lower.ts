@@ -13,7 +13,23 @@ import { findLutChains, lutInputScale, lutTable } from './lut-activations.js';
 const f32 = Math.fround;
 const INT32_MAX = 2147483647;
 
-export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTable): IntProgram {
+function cachedWeights(cache: WeightCache | undefined, layer: QuantPlan['layers'][number], scales: ArrayLike<number>, qmax: number): Int8Array {
+  if (!cache) return quantizeWeights(layer, scales, qmax);
+  let m = cache.get(scales);
+  if (!m) cache.set(scales, (m = new Map()));
+  const key = `${layer.name}\u0000${qmax}`;
+  let wq = m.get(key);
+  if (!wq) m.set(key, (wq = quantizeWeights(layer, scales, qmax)));
+  return wq;
+}
+
+/**
+ * Quantized weights by the weight-scale array they were made with (then layer and qmax): a caller that
+ * lowers many tables sharing the same weightScales arrays (LAPQ's evaluations) quantizes once.
+ */
+export type WeightCache = WeakMap<ArrayLike<number>, Map<string, Int8Array>>;
+
+export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTable, weightCache?: WeightCache): IntProgram {
   // the integer program and EQM v1 have one input tensor (runIntProgram, the native runtime, eqrun)
   if (graph.inputs.length > 1) {
     throw new Error(
@@ -93,7 +109,7 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
       const input = needInt(layer.input, sa);
       const lq = layerQmax(table, ls);
       const oq = So !== undefined ? tq(outT) : lq;
-      const wq = quantizeWeights(layer, ls.weightScales, lq);
+      const wq = cachedWeights(weightCache, layer, ls.weightScales, lq);
       const cout = layer.geom.cout;
       const bias = new Int32Array(cout);
       const mult = new Float32Array(cout);

@@ -7,7 +7,7 @@
 import type { Graph } from '../graph/ir.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { IntProgram } from '../engine/int-program.js';
-import { lowerToIntProgram } from '../engine/lower.js';
+import { lowerToIntProgram, type WeightCache } from '../engine/lower.js';
 import type { QuantPlan } from '../quant/plan.js';
 import type { ScaleTable } from '../quant/scale-table.js';
 import { ByteWriter, typedBytes } from './bytes.js';
@@ -63,8 +63,8 @@ export interface CompiledEqm {
 }
 
 /** Compiles a quantized graph to EQM bytes through the integer program. */
-export function compileEqm(graph: Graph, plan: QuantPlan, table: ScaleTable): Uint8Array {
-  return compileEqmModel(graph, plan, table).bytes;
+export function compileEqm(graph: Graph, plan: QuantPlan, table: ScaleTable, weightCache?: WeightCache): Uint8Array {
+  return compileIntProgram(graph, lowerToIntProgram(graph, plan, table, weightCache));
 }
 
 /** compileEqm, plus the input quantization (deploy/batch.ts). */
