@@ -25,6 +25,18 @@ export interface PowellOptions {
   timeUp?: () => boolean;
   /** called after every line search that moved to a better point */
   onImprove?: (x: Float64Array, fx: number, state: PowellState) => void | Promise<void>;
+  /**
+   * the parabolic refinement of a line search is skipped when the parabola predicts a decrease
+   * below this fraction of f (default 0: always refine)
+   */
+  refineTol?: number;
+  /** ... or when it would move by less than this along the direction (units of x; default 0) */
+  xTol?: number;
+  /**
+   * a direction whose line search found nothing is left out of the next sweep (searched again in
+   * the one after): the sweeps spend their evaluations on the directions that still move
+   */
+  skipFailed?: boolean;
   /** value of f at x0 when already known (saves one evaluation) */
   f0?: number;
 }
@@ -58,6 +70,8 @@ export async function powell(f: Objective, x0: ArrayLike<number>, opts: PowellOp
   const maxEvals = opts.maxEvals ?? Infinity;
   const tol = opts.tol ?? 1e-6;
   const minStep = opts.minStep ?? h0 / 1000;
+  const refineTol = opts.refineTol ?? 0;
+  const xTol = opts.xTol ?? 0;
   let evals = 0;
   const evalAt = async (x: Float64Array): Promise<number> => {
     if (opts.shouldStop?.()) throw new Budget('cancelled');
@@ -121,7 +135,7 @@ export async function powell(f: Objective, x0: ArrayLike<number>, opts: PowellOp
       const den = (bt - a) * (bf - fc) - (bt - c) * (bf - fa);
       if (den !== 0 && Number.isFinite(fa) && Number.isFinite(fc)) {
         const tp = bt - num / (2 * den);
-        if (tp > a && tp < c && Math.abs(tp - bt) > 1e-12 * (1 + Math.abs(bt))) {
+        if (tp > a && tp < c && Math.abs(tp - bt) > Math.max(xTol, 1e-12 * (1 + Math.abs(bt))) && parabolaDrop(a, fa, bt, bf, c, fc, tp) >= refineTol * Math.abs(bf)) {
           const fp = await evalAt(along(d, tp));
           if (fp < bf) {
             bt = tp;
@@ -138,6 +152,7 @@ export async function powell(f: Objective, x0: ArrayLike<number>, opts: PowellOp
   };
 
   const steps = new Array<number>(n).fill(h0);
+  const rest = new Array<boolean>(n).fill(false);
   let sweeps = 0;
   let stop: PowellResult['stop'] = 'sweeps';
   try {
@@ -147,7 +162,12 @@ export async function powell(f: Objective, x0: ArrayLike<number>, opts: PowellOp
       let bigIdx = 0;
       let bigDrop = 0;
       for (let i = 0; i < n; i++) {
+        if (rest[i]) {
+          rest[i] = false;
+          continue;
+        }
         const [drop, t] = await line(dirs[i]!, steps[i]!);
+        if (opts.skipFailed) rest[i] = !(drop > 0);
         // the next line search along this direction starts from the step that worked (or a third)
         steps[i] = drop > 0 ? Math.max(Math.abs(t), minStep) : Math.max(steps[i]! / 3, minStep / 3);
         if (drop > bigDrop) {
@@ -174,6 +194,8 @@ export async function powell(f: Objective, x0: ArrayLike<number>, opts: PowellOp
         dirs.push(unit);
         steps.splice(bigIdx, 1);
         steps.push(norm);
+        rest.splice(bigIdx, 1);
+        rest.push(false);
       }
     }
   } catch (e) {
@@ -185,4 +207,10 @@ export async function powell(f: Objective, x0: ArrayLike<number>, opts: PowellOp
     }
   }
   return { x, fx, f0, evals, sweeps, stop };
+}
+
+/** bf minus the value at t of the parabola through (a, fa), (b, fb), (c, fc). */
+export function parabolaDrop(a: number, fa: number, b: number, fb: number, c: number, fc: number, t: number): number {
+  const q = fa * (((t - b) * (t - c)) / ((a - b) * (a - c))) + fb * (((t - a) * (t - c)) / ((b - a) * (b - c))) + fc * (((t - a) * (t - b)) / ((c - a) * (c - b)));
+  return fb - q;
 }

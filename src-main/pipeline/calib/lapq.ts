@@ -28,6 +28,13 @@ export const isLapqMethod = (m: string): m is 'lapq' | 'eq+lapq' => m === 'lapq'
 
 /** Initial step of the line searches, in log-scale units (≈ ±10 % of a scale). */
 const STEP = 0.1;
+/**
+ * A line search's parabolic refinement costs one evaluation (a full quantized pass over the
+ * calibration images); it is skipped when it would move a scale by under 1 % or is predicted
+ * to gain under 0.1 % of the loss. A scale whose line search found nothing sits out the next
+ * sweep.
+ */
+const REFINE = { xTol: 0.01, refineTol: 1e-3, skipFailed: true };
 
 export async function calibrateLapq(model: LoadedModel, samples: Float32Array[], inputDims: number[], settings: CalibSettings, opts: Opts, base: BaseCalibrate): Promise<CalibrationResult> {
   const t0 = performance.now();
@@ -82,6 +89,7 @@ export async function calibrateLapq(model: LoadedModel, samples: Float32Array[],
   save(x0, f0);
   const r = await powell(f, x0, {
     step: STEP,
+    ...REFINE,
     maxSweeps: settings.lapqIters,
     f0,
     shouldStop: stopped,
