@@ -4,7 +4,9 @@
  * separate output stage) and once without (the AVX-512 VNNI kernel with its fused output
  * stage); everything else is the same. Rounds alternate the two sessions (and which goes
  * first), so load on a shared machine hits both alike; the report gives medians of per-round
- * ratios: whole-model process CPU time per run, and each depthwise layer's op time.
+ * ratios: whole-model process CPU time per run, and each depthwise layer's op time; and the
+ * ratio of the fastest rounds (min/min), which shows the kernels with warm caches when the
+ * other processes' cache traffic makes the medians memory-bound.
  *
  *   node --import tsx scripts/bench-dwconv.ts [--rounds 21] [--runs 5] [--warmup 3] [--threads 1] a.eqm …
  */
@@ -20,6 +22,7 @@ const rounds = Number(v.rounds);
 const runs = Number(v.runs);
 const threads = Number(v.threads);
 
+const min = (a: number[]) => Math.min(...a);
 const median = (a: number[]) => {
   const s = [...a].sort((x, y) => x - y);
   const m = s.length >> 1;
@@ -70,13 +73,18 @@ for (const file of files) {
   }
   console.log(`${file}: ${threads} thread(s), ${rounds} rounds x ${runs} runs; outputs identical: ${same}`);
   console.log(`  A = ${kernels(a)}   B = ${kernels(b)}`);
-  console.log(`  whole model CPU ms/run: A ${median(cpuA).toFixed(3)}  B ${median(cpuB).toFixed(3)}  median A/B ${median(ratio).toFixed(3)}`);
-  let sumA = 0, sumB = 0;
+  console.log(
+    `  whole model CPU ms/run: A ${median(cpuA).toFixed(3)}  B ${median(cpuB).toFixed(3)}  median A/B ${median(ratio).toFixed(3)}  min A/B ${(min(cpuA) / min(cpuB)).toFixed(3)}`,
+  );
+  let sumA = 0, sumB = 0, minA = 0, minB = 0;
   for (const [name, rs] of layerRatio) {
     const ta = median(layerA.get(name)!), tb = median(layerB.get(name)!);
+    const fa = min(layerA.get(name)!), fb = min(layerB.get(name)!);
     sumA += ta;
     sumB += tb;
-    console.log(`  ${name.padEnd(28)} A ${ta.toFixed(3)} ms  B ${tb.toFixed(3)} ms  median A/B ${median(rs).toFixed(2)}`);
+    minA += fa;
+    minB += fb;
+    console.log(`  ${name.padEnd(28)} median A ${ta.toFixed(3)} B ${tb.toFixed(3)} ms, A/B ${median(rs).toFixed(2)} | min A ${fa.toFixed(3)} B ${fb.toFixed(3)} ms, ${(fa / fb).toFixed(2)}`);
   }
-  console.log(`  all depthwise layers: A ${sumA.toFixed(3)} ms  B ${sumB.toFixed(3)} ms  (${(sumA / sumB).toFixed(2)}x)`);
+  console.log(`  all depthwise layers: medians A ${sumA.toFixed(3)} B ${sumB.toFixed(3)} ms (${(sumA / sumB).toFixed(2)}x) | mins A ${minA.toFixed(3)} B ${minB.toFixed(3)} ms (${(minA / minB).toFixed(2)}x)`);
 }
