@@ -25,6 +25,12 @@
 #include "kernels/dwconv_s8.h"
 #include "kernels/igemm.h"
 
+// GCC 12 flags the _mm512_undefined_*() pass-through operands inside the float intrinsics'
+// headers as maybe-uninitialized (a false positive, once per template instance)
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace eq {
 namespace kernels {
 namespace {
