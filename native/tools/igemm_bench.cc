@@ -4,7 +4,8 @@
 //   igemm-bench [--shape MxNxK]... [--nb COLS] [--kernel SUBSTR] [--min-ms MS] [--reps R] [--dwconv]
 //
 // --dwconv adds a table of the depthwise kernels (MobileNet-style layers, MAC/cycle and the
-// speed-up over the scalar reference).
+// speed-up over the scalar reference) and, on AVX-512 VNNI, the int8-output pipelines the
+// runtime runs: AVX2 sums + output stage against the fused AVX-512 kernel, per 16 channels.
 //
 // Per kernel and shape it reports (single thread):
 //   run   : the micro-kernel + blocking loop alone (run() over column blocks of --nb columns,
@@ -42,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/dwconv_s8.h"
 #include "kernels/igemm.h"
 #include "kernels/isa.h"
 
@@ -202,6 +204,36 @@ double DwSeconds(const DwConvKernel* k, const DwShape& d, int reps, double min_m
   return BestSeconds([&] { k->run(x.data(), w.data(), d.in, d.in, out, out, d.k, d.k, d.s, d.s, 1, 1, pad, pad, 0, d.C, acc.data()); }, reps, min_ms);
 }
 
+#if defined(EQ_HAVE_AVX512VNNI)
+// Seconds per layer of an int8-output depthwise layer (ReLU clamp) as LinearLayer runs it:
+// 16 channels at a time, either `k` + the AVX-512 output stage, or the fused kernel (k null).
+double DwS8Seconds(const DwConvKernel* k, const DwShape& d, int reps, double min_ms) {
+  const uint32_t pad = d.k / 2, out = (d.in + 2 * pad - d.k) / d.s + 1;
+  const size_t P = static_cast<size_t>(out) * out;
+  std::vector<int8_t> x(static_cast<size_t>(d.C) * d.in * d.in), w(static_cast<size_t>(d.C) * d.k * d.k), y(d.C * P);
+  for (size_t i = 0; i < x.size(); i++) x[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
+  for (size_t i = 0; i < w.size(); i++) w[i] = static_cast<int8_t>(static_cast<int>(i * 53 % 255) - 127);
+  std::vector<int32_t> bias(d.C, 100), acc(16 * P);
+  std::vector<float> mult(d.C, 1e-3f);
+  std::vector<double> tm(d.C, 1.0);
+  const OutputStage st{bias.data(), mult.data(), tm.data(), 0, 127, false, 0, 0};
+  return BestSeconds(
+      [&] {
+        for (size_t c = 0; c < d.C; c += 16) {
+          const size_t c1 = std::min<size_t>(d.C, c + 16);
+          size_t bad;
+          if (!k) {
+            DwConvS8Avx512(x.data(), w.data(), d.in, d.in, out, out, d.k, d.k, d.s, d.s, pad, pad, c, c1, st, y.data());
+          } else {
+            k->run(x.data(), w.data(), d.in, d.in, out, out, d.k, d.k, d.s, d.s, 1, 1, pad, pad, c, c1, acc.data());
+            OutputStageS8Avx512(acc.data(), P, c, c1 - c, 0, P, st, y.data(), P, 1, nullptr, &bad);
+          }
+        }
+      },
+      reps, min_ms);
+}
+#endif
+
 void DwTable(int reps, double min_ms) {
   const DwShape shapes[] = {{32, 112, 3, 1}, {96, 112, 3, 2}, {144, 56, 3, 1}, {192, 28, 3, 1}, {576, 14, 3, 1}, {960, 7, 3, 1},
                             {240, 28, 5, 1}, {144, 56, 5, 2}, {672, 14, 5, 2}};
@@ -217,6 +249,12 @@ void DwTable(int reps, double min_ms) {
     std::snprintf(shape, sizeof shape, "%ux%ux%u k%u s%u", d.C, d.in, d.in, d.k, d.s);
     std::printf("%-16s %-22s %12.1f %10.3f %13.1fx\n", best->name, shape, macs / (tb * ghz * 1e9), tb * 1e3, ts / tb);
     std::printf("%-16s %-22s %12.1f %10.3f\n", DwConvScalar()->name, shape, macs / (ts * ghz * 1e9), ts * 1e3);
+#if defined(EQ_HAVE_AVX512VNNI)
+    if (IsaAvailable(Isa::kAvx512Vnni)) {
+      const double ta = DwS8Seconds(DwConvAvx2(), d, reps, min_ms), tf = DwS8Seconds(nullptr, d, reps, min_ms);
+      std::printf("  int8 out: %s + stage %.3f ms, fused avx512 %.3f ms (%.2fx)\n", DwConvAvx2()->name, ta * 1e3, tf * 1e3, ta / tf);
+    }
+#endif
     std::fflush(stdout);
   }
 }

@@ -173,6 +173,42 @@ function convCase(seed: number, depthwise: boolean, tail: boolean): Case {
 }
 
 /**
+ * Depthwise conv on planes wider than the AVX-512 kernel's 64-output step and narrow ones (its
+ * flattened-plane path): odd widths, channel counts not a multiple of 16, stride 1/2 (also mixed),
+ * asymmetric pads, 3x3 / 5x5 / odd kernels, fused Relu or Clip (ReLU6 and a two-sided clip).
+ */
+function wideDepthwiseCase(seed: number): Case {
+  const r = rng(seed);
+  const ri = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const C = [17, 24, 33, 40][ri(0, 3)]!;
+  const kernel = [[3, 3], [3, 3], [5, 5], [ri(1, 7), ri(1, 8)]][ri(0, 3)]!;
+  const KH = kernel[0]!;
+  const KW = kernel[1]!;
+  const sh = ri(1, 2);
+  const sw = r() < 0.8 ? sh : 3 - sh;
+  const pads = [ri(0, 2), ri(0, 3), ri(0, 2), ri(0, 1)];
+  const H = ri(Math.max(1, KH - pads[0]! - pads[2]!), 12);
+  const W = r() < 0.5 ? ri(60, 140) : ri(Math.max(1, KW - pads[1]! - pads[3]!), 15);
+  const act = activation(r, 'c1', 'a1', 1);
+  const attrs: NodeSpec['attrs'] = { group: C, strides: [sh, sw], kernel_shape: [KH, KW], pads };
+  const nodes: NodeSpec[] = [
+    { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], name: 'dw', attrs },
+    ...act.nodes,
+    { op: 'Conv', inputs: ['a1', 'w2', 'b2'], outputs: ['y'], name: 'tail' },
+  ];
+  const init: Record<string, Tensor> = {
+    w1: randomTensor([C, 1, KH, KW], r, 0.6),
+    b1: randomTensor([C], r, 0.3),
+    w2: randomTensor([3, C, 1, 1], r, 0.5),
+    b2: randomTensor([3], r, 0.1),
+    ...act.init,
+  };
+  const dims = [1, C, H, W];
+  const desc = `dw C${C} k${KH}x${KW} s${sh}${sw} p${pads.join('')} ${H}x${W} ${act.desc} →1x1`;
+  return { desc, dims, bytes: buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init }) };
+}
+
+/**
  * conv → pool (random window) → 1x1 conv. `wide3x3s2`: a 3x3 stride-2 max pool on rows wide
  * enough for the SIMD horizontal pass (16 outputs per step) plus a scalar tail.
  */
@@ -242,6 +278,7 @@ const CASES: Case[] = [
   ...Array.from({ length: 40 }, (_, i) => convCase(1000 + i, false, true)),
   ...Array.from({ length: 12 }, (_, i) => convCase(2000 + i, true, true)),
   ...Array.from({ length: 8 }, (_, i) => convCase(3000 + i, i % 2 === 0, false)),
+  ...Array.from({ length: 8 }, (_, i) => wideDepthwiseCase(3500 + i)),
   ...Array.from({ length: 8 }, (_, i) => poolCase(4000 + i, 'MaxPool')),
   ...Array.from({ length: 4 }, (_, i) => poolCase(4100 + i, 'MaxPool', true)),
   ...Array.from({ length: 8 }, (_, i) => poolCase(5000 + i, 'AveragePool')),

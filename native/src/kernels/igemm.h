@@ -73,6 +73,9 @@ const DwConvKernel* DwConvScalar();
 #if defined(EQ_HAVE_AVX2)
 const DwConvKernel* DwConvAvx2();
 #endif
+#if defined(EQ_HAVE_AVX512VNNI)
+const DwConvKernel* DwConvAvx512();  // VPDPBUSD, 4 taps per lane; kh, kw <= 8, stride 1/2
+#endif
 #if defined(EQ_HAVE_NEON)
 const DwConvKernel* DwConvNeon();
 #endif

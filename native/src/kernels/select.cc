@@ -1,4 +1,5 @@
 // Run-time kernel selection: the best compiled-in kernel the requested ISA level allows.
+#include "kernels/dwconv_s8.h"
 #include "kernels/igemm.h"
 #include "kernels/kernels.h"
 
@@ -55,6 +56,9 @@ size_t ListIGemm(int32_t qmax, const IGemmKernel** out, size_t cap) {
 const DwConvKernel* SelectDwConv(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, uint32_t dh, uint32_t dw) {
   const DwConvKernel* c[4];
   size_t n = 0;
+#if defined(EQ_HAVE_AVX512VNNI)
+  c[n++] = DwConvAvx512();
+#endif
 #if defined(EQ_HAVE_AVX2)
   c[n++] = DwConvAvx2();
 #endif
@@ -64,6 +68,14 @@ const DwConvKernel* SelectDwConv(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh,
   for (size_t i = 0; i < n; i++)
     if (c[i] && Allowed(c[i]->isa, isa) && c[i]->supports(kh, kw, sh, sw, dh, dw)) return c[i];
   return DwConvScalar();
+}
+
+DwConvS8Fn SelectDwConvS8(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, uint32_t dh, uint32_t dw) {
+#if defined(EQ_HAVE_AVX512VNNI)
+  if (Allowed(Isa::kAvx512Vnni, isa) && DwConvAvx512()->supports(kh, kw, sh, sw, dh, dw)) return DwConvS8Avx512;
+#endif
+  (void)isa, (void)kh, (void)kw, (void)sh, (void)sw, (void)dh, (void)dw;
+  return nullptr;
 }
 
 MaxPoolFn SelectMaxPool(Isa isa) {

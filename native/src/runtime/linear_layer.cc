@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 
+#include "kernels/dwconv_s8.h"
 #include "kernels/kernels.h"
 
 namespace eq {
@@ -21,6 +23,19 @@ size_t ColumnBlock(size_t P, size_t M, int threads) {
 }
 
 bool IsDepthwise(const LinearGeom& g) { return g.conv && g.group > 1 && g.group == g.cin && g.group == g.cout; }
+
+// The depthwise kernels' ISA level: the session's, or lower if EQ_DW_ISA asks for it (benchmarks
+// compare depthwise kernels with everything else unchanged).
+Status DepthwiseIsa(Isa isa, Isa* out) {
+  *out = isa;
+  const char* env = std::getenv("EQ_DW_ISA");
+  if (!env || !*env) return Status::Ok();
+  Isa want;
+  if (!ParseIsa(env, &want)) return InvalidArgument(std::string("EQ_DW_ISA: unknown ISA level '") + env + "' (expected one of " + AvailableIsas() + ")");
+  if (!IsaAvailable(want)) return InvalidArgument(std::string("EQ_DW_ISA: '") + env + "' is not available here (available: " + AvailableIsas() + ")");
+  if (static_cast<int>(want) < static_cast<int>(isa)) *out = want;
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -71,11 +86,15 @@ Status LinearLayer::Prepare(const QLinearParams& q, const std::string& name, Isa
       l->kernel_ = std::string("gemm:") + l->gemm_->name;
       break;
     }
-    case LinearAlgo::kDepthwise:
+    case LinearAlgo::kDepthwise: {
       if (!IsDepthwise(g)) return InvalidArgument("layer '" + name + "' is not depthwise");
-      l->dw_ = kernels::SelectDwConv(isa, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw);
+      Isa dw_isa;
+      EQ_RETURN_IF_ERROR(DepthwiseIsa(isa, &dw_isa));
+      l->dw_ = kernels::SelectDwConv(dw_isa, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw);
+      l->dw_s8_ = kernels::SelectDwConvS8(dw_isa, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw);
       l->kernel_ = std::string("dw:") + l->dw_->name;
       break;
+    }
     case LinearAlgo::kWinograd23:
     case LinearAlgo::kWinograd43:
       l->wino_ = kernels::MakeWinogradConv(g, q.weights.data(), qmax, algo == LinearAlgo::kWinograd23 ? 2 : 4, isa);
@@ -173,6 +192,12 @@ Status LinearLayer::RunDepthwise(const int8_t* x, void* out, float* tap, ThreadP
   std::atomic<size_t> bad_channel{0};
   pool.ParallelFor(DivUp(C, cb), [&](size_t blk, int thread) {
     const size_t c0 = blk * cb, c1 = std::min(C, c0 + cb);
+    // int8 output without a tap: the fused kernel, unless it declines (bias near the int32 limit)
+    if (dw_s8_ && q_.int_out && !tap) {
+      const kernels::OutputStage stage{q_.bias.data(), q_.mult.data(), q_.tap_mult.data(), q_.lo, q_.hi, q_.has_act, q_.act_min, q_.act_max};
+      if (dw_s8_(x, q_.weights.data(), g.inH, g.inW, g.outH, g.outW, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, c0, c1, stage, static_cast<int8_t*>(out)))
+        return;
+    }
     int32_t* acc = reinterpret_cast<int32_t*>(ws.PerThread(thread, sub * P * sizeof(int32_t)));
     if (!acc) {
       oom = true;

@@ -11,6 +11,7 @@
 #include "common/status.h"
 #include "common/thread_pool.h"
 #include "format/model.h"
+#include "kernels/dwconv_s8.h"
 #include "kernels/igemm.h"
 #include "kernels/kernels.h"
 #include "kernels/isa.h"
@@ -49,6 +50,7 @@ class LinearLayer {
   std::string kernel_;
   const kernels::IGemmKernel* gemm_ = nullptr;
   const kernels::DwConvKernel* dw_ = nullptr;
+  kernels::DwConvS8Fn dw_s8_ = nullptr;  // fused int8 output stage, if the ISA has one
   kernels::OutputStageS8Fn out_s8_ = nullptr;
   kernels::OutputStageF32Fn out_f32_ = nullptr;
   std::unique_ptr<kernels::WinogradConv> wino_;

@@ -1,0 +1,176 @@
+// DwConvAvx512 (int32 sums) and DwConvS8Avx512 (fused int8 output stage) against DwConvScalar
+// (+ OutputStageS8): random kh x kw up to 8x8, strides 1/2 per axis, asymmetric padding (also
+// wider than the kernel), odd widths, planes narrower and wider than the 64-output step (both
+// the row-by-row and the flattened-plane paths), channel counts that are not multiples of 16
+// and sub-ranges [c0, c1), INT8 and INT7 values, all-±qmax extremes, ReLU/ReLU6/Clip clamps.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "eqtest.h"
+#include "kernels/dwconv_s8.h"
+#include "kernels/igemm.h"
+#include "kernels/kernels.h"
+
+using namespace eq::kernels;
+
+#if defined(EQ_HAVE_AVX512VNNI)
+namespace {
+
+struct Case {
+  uint32_t inH, inW, kh, kw, sh, sw, padT, padL, padB, padR;
+  size_t C, c0, c1;
+  int32_t qmax;
+  bool extreme;
+  uint32_t outH() const { return (inH + padT + padB - kh) / sh + 1; }
+  uint32_t outW() const { return (inW + padL + padR - kw) / sw + 1; }
+  bool valid() const { return inH + padT + padB >= kh && inW + padL + padR >= kw; }
+};
+
+std::string Describe(const Case& c) {
+  return "in=" + std::to_string(c.inH) + "x" + std::to_string(c.inW) + " k=" + std::to_string(c.kh) + "x" + std::to_string(c.kw) + " s=" +
+         std::to_string(c.sh) + "," + std::to_string(c.sw) + " pad=" + std::to_string(c.padT) + "," + std::to_string(c.padL) + "," +
+         std::to_string(c.padB) + "," + std::to_string(c.padR) + " C=" + std::to_string(c.C) + " [" + std::to_string(c.c0) + "," +
+         std::to_string(c.c1) + ") qmax=" + std::to_string(c.qmax) + (c.extreme ? " extreme" : "");
+}
+
+Case RandomCase(eqtest::Rng& r, uint32_t max_w) {
+  Case c;
+  c.kh = r.Uniform(1, 8);
+  c.kw = r.Uniform(0, 2) ? (r.Uniform(0, 1) ? 3 : 5) : r.Uniform(1, 8);
+  if (r.Uniform(0, 1)) c.kh = c.kw;
+  c.sh = r.Uniform(1, 2);
+  c.sw = r.Uniform(0, 3) ? c.sh : 3 - c.sh;
+  c.inH = r.Uniform(1, 24);
+  c.inW = r.Uniform(1, static_cast<int32_t>(max_w));
+  c.padT = r.Uniform(0, 5);
+  c.padL = r.Uniform(0, 5);
+  c.padB = r.Uniform(0, 5);
+  c.padR = r.Uniform(0, 5);
+  c.C = r.Uniform(1, 37);
+  c.c0 = r.Uniform(0, static_cast<int32_t>(c.C) - 1);
+  c.c1 = r.Uniform(static_cast<int32_t>(c.c0) + 1, static_cast<int32_t>(c.C));
+  c.qmax = r.Uniform(0, 1) ? 127 : 63;
+  c.extreme = r.Uniform(0, 4) == 0;
+  return c;
+}
+
+void Fill(std::vector<int8_t>& v, int32_t qmax, bool extreme, eqtest::Rng& r) {
+  for (auto& e : v) e = static_cast<int8_t>(extreme ? (r.Uniform(0, 1) ? qmax : -qmax) : r.Uniform(-qmax, qmax));
+}
+
+void CheckSums(const Case& c, eqtest::Rng& r) {
+  std::vector<int8_t> x(c.C * c.inH * c.inW), w(c.C * c.kh * c.kw);
+  Fill(x, c.qmax, c.extreme, r);
+  Fill(w, c.qmax, c.extreme, r);
+  const size_t P = static_cast<size_t>(c.outH()) * c.outW();
+  std::vector<int32_t> want((c.c1 - c.c0) * P + 16, 0x5a5a5a5a), got = want;
+  DwConvScalar()->run(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, 1, 1, c.padT, c.padL, c.c0, c.c1, want.data());
+  DwConvAvx512()->run(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, 1, 1, c.padT, c.padL, c.c0, c.c1, got.data());
+  size_t bad = 0;
+  for (size_t i = 0; i < want.size(); i++) bad += want[i] != got[i];  // includes the guard tail
+  EQ_EXPECT(bad == 0) << "sums " << Describe(c) << ": " << bad << " wrong";
+}
+
+// clamp ranges of no activation, ReLU, ReLU6-like and a Clip that cuts both sides
+void PickClamp(int32_t qmax, eqtest::Rng& r, int32_t* lo, int32_t* hi) {
+  switch (r.Uniform(0, 3)) {
+    case 0: *lo = -qmax - (qmax == 127 ? 1 : 0), *hi = qmax; break;
+    case 1: *lo = 0, *hi = qmax; break;
+    case 2: *lo = 0, *hi = r.Uniform(20, qmax); break;
+    default: *lo = -r.Uniform(5, 40), *hi = r.Uniform(5, 60); break;
+  }
+}
+
+void CheckFused(const Case& c, eqtest::Rng& r) {
+  std::vector<int8_t> x(c.C * c.inH * c.inW), w(c.C * c.kh * c.kw);
+  Fill(x, c.qmax, c.extreme, r);
+  Fill(w, c.qmax, c.extreme, r);
+  const size_t P = static_cast<size_t>(c.outH()) * c.outW();
+  std::vector<int32_t> bias(c.C);
+  std::vector<float> mult(c.C);
+  std::vector<double> tap_mult(c.C, 1.0);
+  for (size_t i = 0; i < c.C; i++) {
+    bias[i] = r.Uniform(-30000, 30000);
+    mult[i] = static_cast<float>(r.Uniform(1, 4000)) / static_cast<float>(c.kh * c.kw * c.qmax * 64);
+  }
+  OutputStage s{bias.data(), mult.data(), tap_mult.data(), 0, 0, false, 0, 0};
+  PickClamp(c.qmax, r, &s.lo, &s.hi);
+  std::vector<int32_t> acc((c.c1 - c.c0) * P);
+  DwConvScalar()->run(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, 1, 1, c.padT, c.padL, c.c0, c.c1, acc.data());
+  // the whole output tensor plus a guard: channels outside [c0, c1) must stay untouched
+  std::vector<int8_t> want(c.C * P + 64, 0x5a), got = want;
+  size_t bad_channel = 0;
+  EQ_EXPECT(OutputStageS8(acc.data(), P, c.c0, c.c1 - c.c0, 0, P, s, want.data(), P, 1, nullptr, &bad_channel)) << Describe(c);
+  const bool ran = DwConvS8Avx512(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, c.padT, c.padL, c.c0, c.c1, s, got.data());
+  EQ_EXPECT(ran) << Describe(c);
+  size_t bad = 0;
+  for (size_t i = 0; i < want.size(); i++) bad += want[i] != got[i];
+  EQ_EXPECT(bad == 0) << "fused " << Describe(c) << " clamp [" << s.lo << "," << s.hi << "]: " << bad << " wrong";
+}
+
+}  // namespace
+
+EQ_TEST(x86_dwconv_avx512_sums_match_scalar) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
+  eqtest::Rng r(51);
+  for (int it = 0; it < 400; it++) {
+    const Case c = RandomCase(r, it % 4 == 0 ? 150 : 40);
+    if (c.valid()) CheckSums(c, r);
+  }
+}
+
+EQ_TEST(x86_dwconv_avx512_fused_matches_scalar_output_stage) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
+  eqtest::Rng r(52);
+  for (int it = 0; it < 400; it++) {
+    const Case c = RandomCase(r, it % 4 == 0 ? 150 : 40);
+    if (c.valid()) CheckFused(c, r);
+  }
+}
+
+EQ_TEST(x86_dwconv_avx512_mobilenet_shapes) {
+  // the depthwise layers of MobileNet v1/v2 (3x3, pad 1, stride 1 and 2, 112..7 wide planes)
+  if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
+  eqtest::Rng r(53);
+  for (uint32_t in : {112u, 56u, 28u, 14u, 7u})
+    for (uint32_t s : {1u, 2u})
+      for (int32_t qmax : {127, 63}) {
+        const Case c{in, in, 3, 3, s, s, 1, 1, 1, 1, 19, 0, 19, qmax, false};
+        CheckSums(c, r);
+        CheckFused(c, r);
+        const Case tf{in, in, 3, 3, s, s, 0, 0, 1, 1, 5, 1, 4, qmax, true};  // TF "SAME": pad after only
+        CheckSums(tf, r);
+        CheckFused(tf, r);
+      }
+}
+
+EQ_TEST(x86_dwconv_avx512_fused_declines_huge_bias) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
+  std::vector<int8_t> x(2 * 9 * 9, 1), w(2 * 9, 1), out(2 * 81, 7);
+  std::vector<int32_t> bias{0, INT32_MAX - 100};
+  std::vector<float> mult(2, 1.0f);
+  std::vector<double> tm(2, 1.0);
+  const OutputStage s{bias.data(), mult.data(), tm.data(), -127, 127, false, 0, 0};
+  EQ_EXPECT(!DwConvS8Avx512(x.data(), w.data(), 9, 9, 9, 9, 3, 3, 1, 1, 1, 1, 0, 2, s, out.data()));
+  size_t touched = 0;
+  for (int8_t v : out) touched += v != 7;
+  EQ_EXPECT(touched == 0) << touched << " outputs written although the kernel declined";
+  EQ_EXPECT(DwConvS8Avx512(x.data(), w.data(), 9, 9, 9, 9, 3, 3, 1, 1, 1, 1, 0, 1, s, out.data())) << "channel 0 alone is safe";
+}
+
+EQ_TEST(x86_dwconv_avx512_selection) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
+  EQ_EXPECT(SelectDwConv(eq::Isa::kAvx512Vnni, 3, 3, 1, 1, 1, 1) == DwConvAvx512());
+  EQ_EXPECT(SelectDwConv(eq::Isa::kAvx512Vnni, 5, 5, 2, 2, 1, 1) == DwConvAvx512());
+  EQ_EXPECT(SelectDwConv(eq::Isa::kAvx512Vnni, 7, 7, 1, 1, 1, 1) == DwConvAvx512()) << "7x7";
+  EQ_EXPECT(SelectDwConv(eq::Isa::kAvx2, 3, 3, 1, 1, 1, 1) == DwConvAvx2()) << "forced avx2";
+  EQ_EXPECT(SelectDwConv(eq::Isa::kAvx512Vnni, 3, 3, 1, 1, 2, 2) == DwConvScalar()) << "dilation 2";
+  EQ_EXPECT(SelectDwConv(eq::Isa::kAvx512Vnni, 9, 9, 1, 1, 1, 1) == DwConvScalar()) << "9x9";
+  EQ_EXPECT(SelectDwConv(eq::Isa::kAvx512Vnni, 3, 3, 3, 3, 1, 1) == DwConvScalar()) << "stride 3";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx512Vnni, 3, 3, 2, 2, 1, 1) == DwConvS8Avx512);
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 1, 1) == nullptr) << "forced avx2: no fused kernel";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kScalar, 3, 3, 1, 1, 1, 1) == nullptr);
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx512Vnni, 3, 3, 1, 1, 2, 2) == nullptr) << "dilation 2";
+}
+#endif
