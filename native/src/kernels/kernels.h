@@ -56,6 +56,11 @@ bool OutputStageS8Avx2(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, 
 bool OutputStageS8Avx512(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, int8_t* out,
                          size_t cstride, size_t pstride, float* tap, size_t* bad_channel);
 #endif
+#if defined(EQ_HAVE_NEON)
+// arm_neon/requant_neon.cc: the same on 4-lane NEON vectors (also used at the dotprod level)
+bool OutputStageS8Neon(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, int8_t* out, size_t cstride,
+                       size_t pstride, float* tap, size_t* bad_channel);
+#endif
 using OutputStageS8Fn = bool (*)(const int32_t*, size_t, size_t, size_t, size_t, size_t, const OutputStage&, int8_t*, size_t, size_t, float*, size_t*);
 // The int8 output stage for an ISA level (select.cc).
 OutputStageS8Fn SelectOutputStageS8(Isa isa);
