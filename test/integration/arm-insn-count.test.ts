@@ -119,6 +119,28 @@ _start:
     expect(b).toEqual(a);
   });
 
+  it('runs the int8 output stage and the im2col as NEON code at the NEON and dotprod levels', () => {
+    // instructions per inference in the functions whose mangled names match
+    const sym = (c: InsnCount, re: RegExp) => Object.entries(c.symbols).reduce((t, [k, v]) => (re.test(k) ? t + v : t), 0);
+    const scalarStage = /kernels13OutputStageS8E/, neonStage = /kernels17OutputStageS8NeonE/;
+    const scalarIm2col = /kernels13Im2ColS8BlockE/, neonIm2col = /kernels17Im2ColS8BlockNeonE/;
+    const s8 = countPerInference(opts(8, 'cortex-a53', 'scalar')).perInference;
+    const outputs = (48 + 64) * 256;
+    console.log(`[arm-insn-count] scalar output stage ${sym(s8, scalarStage)} (${(sym(s8, scalarStage) / outputs).toFixed(1)}/output), im2col ${sym(s8, scalarIm2col)}`);
+    expect(sym(s8, scalarStage)).toBeGreaterThan(0);
+    for (const [bits, cpu, isa] of [[8, 'cortex-a53', 'neon'], [7, 'cortex-a53', 'neon'], [8, 'cortex-a76', 'dotprod']] as const) {
+      const c = countPerInference(opts(bits, cpu, isa)).perInference;
+      const label = `${isa} INT${bits}`;
+      console.log(`[arm-insn-count] ${label}: NEON output stage ${sym(c, neonStage)} (${(sym(c, neonStage) / outputs).toFixed(1)}/output), im2col ${sym(c, neonIm2col)}`);
+      expect(sym(c, scalarStage), `${label}: scalar output stage ran`).toBe(0);
+      expect(sym(c, scalarIm2col), `${label}: scalar im2col ran`).toBe(0);
+      // measured: 1.6 instructions per output against the scalar stage's 9.3
+      expect(sym(c, neonStage), label).toBeGreaterThan(0);
+      expect(sym(c, neonStage), label).toBeLessThan(sym(s8, scalarStage) / 4);
+      expect(sym(c, neonIm2col), label).toBeGreaterThan(0);
+    }
+  });
+
   it("counts the kernels' multiplies exactly; NEON INT7 widens at most a third as often as INT8; dotprod runs both alike", () => {
     const n8 = countPerInference(opts(8, 'cortex-a53', 'neon')).perInference;
     const n7 = countPerInference(opts(7, 'cortex-a53', 'neon')).perInference;

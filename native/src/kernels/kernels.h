@@ -22,6 +22,13 @@ void Im2ColS8(const int8_t* x, const LinearGeom& g, uint32_t group, int8_t* cols
 // Output positions [p0, p1) only, every k: dst[k * (p1 - p0) + (p - p0)] (one thread's GEMM
 // column block, built next to where it is packed).
 void Im2ColS8Block(const int8_t* x, const LinearGeom& g, uint32_t group, size_t p0, size_t p1, int8_t* dst);
+#if defined(EQ_HAVE_NEON)
+// arm_neon/im2col_neon.cc: the same bytes with less per-row bookkeeping
+void Im2ColS8BlockNeon(const int8_t* x, const LinearGeom& g, uint32_t group, size_t p0, size_t p1, int8_t* dst);
+#endif
+using Im2ColBlockFn = void (*)(const int8_t*, const LinearGeom&, uint32_t, size_t, size_t, int8_t*);
+// The column-block im2col for an ISA level (select.cc).
+Im2ColBlockFn SelectIm2ColBlock(Isa isa);
 // Gemm input x [P][K] → cols [K][P].
 void PackGemmInputS8(const int8_t* x, uint32_t P, uint32_t K, int8_t* cols);
 
@@ -55,6 +62,11 @@ bool OutputStageS8Avx2(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, 
 // x86_avx512vnni/requant_avx512.cc: the same on 16 lanes with masked row tails
 bool OutputStageS8Avx512(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, int8_t* out,
                          size_t cstride, size_t pstride, float* tap, size_t* bad_channel);
+#endif
+#if defined(EQ_HAVE_NEON)
+// arm_neon/requant_neon.cc: the same on 4-lane NEON vectors (also used at the dotprod level)
+bool OutputStageS8Neon(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, int8_t* out, size_t cstride,
+                       size_t pstride, float* tap, size_t* bad_channel);
 #endif
 using OutputStageS8Fn = bool (*)(const int32_t*, size_t, size_t, size_t, size_t, size_t, const OutputStage&, int8_t*, size_t, size_t, float*, size_t*);
 // The int8 output stage for an ISA level (select.cc).

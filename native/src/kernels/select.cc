@@ -93,8 +93,19 @@ OutputStageS8Fn SelectOutputStageS8(Isa isa) {
 #if defined(EQ_HAVE_AVX2)
   if (Allowed(Isa::kAvx2, isa)) return OutputStageS8Avx2;
 #endif
+#if defined(EQ_HAVE_NEON)
+  if (Allowed(Isa::kNeon, isa)) return OutputStageS8Neon;
+#endif
   (void)isa;
   return OutputStageS8;
+}
+
+Im2ColBlockFn SelectIm2ColBlock(Isa isa) {
+#if defined(EQ_HAVE_NEON)
+  if (Allowed(Isa::kNeon, isa)) return Im2ColS8BlockNeon;
+#endif
+  (void)isa;
+  return Im2ColS8Block;
 }
 
 QuantizeFn SelectQuantize(Isa isa) {

@@ -73,6 +73,7 @@ Status LinearLayer::Prepare(const QLinearParams& q, const std::string& name, Isa
   const LinearGeom& g = q.g;
   l->algo_ = algo;
   l->out_s8_ = kernels::SelectOutputStageS8(isa);
+  l->im2col_ = kernels::SelectIm2ColBlock(isa);
   l->out_f32_ = kernels::SelectOutputStageF32(isa);
   switch (algo) {
     case LinearAlgo::kGemm: {
@@ -163,7 +164,7 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
       int32_t* C = reinterpret_cast<int32_t*>(mem + block_bytes);
       if (block_im2col) {
         int8_t* cols = reinterpret_cast<int8_t*>(mem + block_bytes + M * nb * sizeof(int32_t));
-        kernels::Im2ColS8Block(x, g, gi, n0, n0 + nc, cols);
+        im2col_(x, g, gi, n0, n0 + nc, cols);
         gemm_->pack_b(cols, nc, K, nc, mem);
       } else {
         gemm_->pack_b(B + n0, P, K, nc, mem);

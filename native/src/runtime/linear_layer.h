@@ -52,6 +52,7 @@ class LinearLayer {
   const kernels::DwConvKernel* dw_ = nullptr;
   kernels::DwConvS8Fn dw_s8_ = nullptr;  // fused int8 output stage, if the ISA has one
   kernels::OutputStageS8Fn out_s8_ = nullptr;
+  kernels::Im2ColBlockFn im2col_ = nullptr;
   kernels::OutputStageF32Fn out_f32_ = nullptr;
   std::unique_ptr<kernels::WinogradConv> wino_;
   AlignedBuffer packed_a_;      // all groups, each group_a_bytes_ long

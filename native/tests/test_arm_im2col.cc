@@ -1,0 +1,73 @@
+// ARM im2col (Im2ColS8BlockNeon) byte-exact against the scalar Im2ColS8Block: kernel sizes 1..7,
+// strides 1, 2 and 3, dilation, asymmetric pads wider than the kernel reach, groups, row widths
+// around the 8/16-byte store sizes, and column blocks [p0, p1) that start and end mid-row (as
+// the GEMM's per-thread blocks do). The destination is canary-filled past the block.
+#if defined(EQ_HAVE_NEON)
+
+#include <vector>
+
+#include "eqtest.h"
+#include "kernels/kernels.h"
+
+using namespace eq::kernels;
+
+namespace {
+
+eq::LinearGeom Geom(uint32_t cin, uint32_t group, uint32_t inH, uint32_t inW, uint32_t k, uint32_t s, uint32_t d, uint32_t padT, uint32_t padL, uint32_t padB,
+                    uint32_t padR) {
+  eq::LinearGeom g;
+  g.cin = cin;
+  g.cout = group * 2;
+  g.group = group;
+  g.kh = g.kw = k;
+  g.sh = g.sw = s;
+  g.dh = g.dw = d;
+  g.padT = padT;
+  g.padL = padL;
+  g.inH = inH;
+  g.inW = inW;
+  g.outH = (inH + padT + padB - (k - 1) * d - 1) / s + 1;
+  g.outW = (inW + padL + padR - (k - 1) * d - 1) / s + 1;
+  g.K = cin / group * k * k;
+  g.P = g.outH * g.outW;
+  return g;
+}
+
+}  // namespace
+
+EQ_TEST(arm_im2col_neon_matches_scalar) {
+  eqtest::Rng r(93);
+  struct C {
+    uint32_t cin, group, inH, inW, k, s, d, pt, pl, pb, pr;
+  };
+  const C cases[] = {
+      {3, 1, 9, 9, 3, 1, 1, 1, 1, 1, 1},     {4, 1, 7, 56, 3, 1, 1, 1, 1, 1, 1},  {2, 1, 13, 17, 3, 2, 1, 1, 1, 1, 1}, {3, 1, 23, 45, 7, 2, 1, 3, 3, 3, 3},
+      {2, 2, 11, 15, 3, 1, 2, 2, 2, 2, 2},   {4, 2, 10, 33, 5, 1, 1, 2, 0, 1, 3}, {2, 1, 9, 40, 3, 3, 1, 0, 1, 2, 0},  {1, 1, 5, 6, 3, 1, 1, 4, 4, 4, 4},
+      {2, 1, 8, 71, 1, 2, 1, 0, 0, 0, 0},    {3, 1, 6, 24, 2, 1, 1, 0, 0, 1, 1},  {2, 1, 6, 8, 3, 1, 1, 1, 1, 1, 1},   {1, 1, 4, 100, 3, 2, 1, 1, 1, 1, 1},
+      {2, 1, 15, 15, 3, 2, 1, 0, 0, 0, 0},
+  };
+  for (const C& c : cases) {
+    const eq::LinearGeom g = Geom(c.cin, c.group, c.inH, c.inW, c.k, c.s, c.d, c.pt, c.pl, c.pb, c.pr);
+    std::vector<int8_t> x(static_cast<size_t>(c.cin) * c.inH * c.inW);
+    for (auto& v : x) v = static_cast<int8_t>(r.Uniform(-128, 127));
+    for (uint32_t gi = 0; gi < c.group; gi++) {
+      const size_t blocks[][2] = {{0, g.P}, {0, 1}, {1, g.P - 1}, {g.outW / 2, g.P}, {g.P / 3, g.P / 3 + g.outW + 5 > g.P ? g.P : g.P / 3 + g.outW + 5}};
+      for (const auto& bl : blocks) {
+        const size_t p0 = bl[0], p1 = bl[1];
+        if (p1 <= p0) continue;
+        std::vector<int8_t> want(g.K * (p1 - p0) + 32, 0x5a), got = want;
+        Im2ColS8Block(x.data(), g, gi, p0, p1, want.data());
+        Im2ColS8BlockNeon(x.data(), g, gi, p0, p1, got.data());
+        EQ_EXPECT(want == got) << "in " << c.inH << "x" << c.inW << " k" << c.k << " s" << c.s << " d" << c.d << " pads " << c.pt << "," << c.pl << ","
+                               << c.pb << "," << c.pr << " group " << gi << " block [" << p0 << "," << p1 << ")";
+      }
+    }
+  }
+}
+
+EQ_TEST(arm_im2col_selected_at_neon_levels) {
+  EQ_EXPECT(SelectIm2ColBlock(eq::Isa::kScalar) == &Im2ColS8Block);
+  EQ_EXPECT(SelectIm2ColBlock(eq::Isa::kNeon) == &Im2ColS8BlockNeon);
+}
+
+#endif
