@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModelFormatError } from '../core/onnx/model-format.js';
-import { parseModelJson } from '../core/tfjs/model-json.js';
+import { faceApiTinyYoloModel, isFaceApiManifest } from '../core/tfjs/faceapi-tiny-yolo.js';
+import { parseModelJson, type TfjsModelJson } from '../core/tfjs/model-json.js';
 import { tfjsToOnnxBytes } from '../core/tfjs/import.js';
 
 /** The model.json a path names (the path itself, or model.json inside a directory), else undefined. */
@@ -36,11 +37,22 @@ function readShard(dir: string, rel: string, json: string, maxBytes: number): Ui
   return fs.readFileSync(p);
 }
 
+/** model.json, or a face-api weights manifest (its Tiny-YOLOv2 face detector topology is built in) */
+function parseJson(text: string, json: string): TfjsModelJson {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw new ModelFormatError(`${json}: not valid JSON (${(e as Error).message})`);
+  }
+  return isFaceApiManifest(j) ? faceApiTinyYoloModel(j, json) : parseModelJson(text, json);
+}
+
 /** Reads a TF.js graph model (model.json path) and its shards; returns ONNX model bytes. */
 export function readTfjsModel(json: string, maxBytes: number): Uint8Array {
   const st = fs.statSync(json);
   if (st.size > 256 * 1024 ** 2) throw new ModelFormatError(`${json}: model.json is ${st.size} bytes, too large`);
-  const m = parseModelJson(fs.readFileSync(json, 'utf8'), json);
+  const m = parseJson(fs.readFileSync(json, 'utf8'), json);
   const dir = path.dirname(json);
   let total = 0;
   const shards = m.weightsManifest.map((g) => {
