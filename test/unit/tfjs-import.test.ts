@@ -174,6 +174,14 @@ describe('TF.js graph model import', () => {
     expect(() => readModelFile(dir)).toThrow(/TF\.js node 'odd' \(op TopKV2\): op TopKV2 is not supported by the TF\.js importer/);
   });
 
+  it('refuses a control-flow loop (a cycle) instead of sorting forever', () => {
+    const j = modelJson([
+      { name: 'loop/merge', op: 'Merge', input: ['sm', 'loop/next'] },
+      { name: 'loop/next', op: 'NextIteration', input: ['loop/merge'] },
+    ]);
+    expect(() => readModelFile(writeModel(j))).toThrow(/TF\.js node 'loop\/(merge|next)' \(op (Merge|NextIteration)\) is on a cycle of the graph \(a control-flow loop\)/);
+  });
+
   it('refuses a layers model, short shards and a dynamic spatial dim with clear messages', () => {
     const layers = writeModel({ format: 'layers-model', modelTopology: { class_name: 'Sequential', config: {} }, weightsManifest: [] });
     expect(() => readModelFile(layers)).toThrow(/a TF\.js layers \(Keras\) model; only TF\.js graph models/);

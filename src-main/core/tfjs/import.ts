@@ -31,40 +31,47 @@ function outputRefs(m: TfjsModelJson, nodes: TfjsNode[]): string[] {
   return nodes.filter((n) => !NO_DATA.has(n.op) && !read.has(n.name)).map((n) => n.name);
 }
 
-/** Nodes in an order where every input is written first (model.json is not always sorted). */
-function sorted(nodes: TfjsNode[]): TfjsNode[] {
+/**
+ * Nodes in an order where every input is written first (model.json is not always sorted). A
+ * cycle (a TF control-flow loop: Enter/Merge/NextIteration) is refused with a node on it.
+ */
+function sorted(nodes: TfjsNode[], file: string): TfjsNode[] {
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const done = new Set<string>();
+  const onStack = new Set<string>();
   const out: TfjsNode[] = [];
   const visit = (n: TfjsNode): void => {
     const stack: [TfjsNode, number][] = [[n, 0]];
+    onStack.add(n.name);
     while (stack.length) {
       const top = stack[stack.length - 1]!;
       const [node, i] = top;
-      if (done.has(node.name)) {
-        stack.pop();
-        continue;
-      }
       const deps = node.input ?? [];
       if (i < deps.length) {
         top[1]++;
         const dep = byName.get(deps[i]!.replace(/^\^/, '').split(':')[0]!);
-        if (dep && !done.has(dep.name)) stack.push([dep, 0]);
+        if (!dep || done.has(dep.name)) continue;
+        if (onStack.has(dep.name)) {
+          throw new ModelFormatError(`${file}: TF.js node '${dep.name}' (op ${dep.op}) is on a cycle of the graph (a control-flow loop); loops are not supported`);
+        }
+        onStack.add(dep.name);
+        stack.push([dep, 0]);
         continue;
       }
       done.add(node.name);
+      onStack.delete(node.name);
       out.push(node);
       stack.pop();
     }
   };
-  nodes.forEach(visit);
+  for (const n of nodes) if (!done.has(n.name)) visit(n);
   return out;
 }
 
 /** Converts a parsed model.json and its shards (one Uint8Array per manifest group) to an IR graph. */
 export function tfjsToGraph(m: TfjsModelJson, shards: Uint8Array[], file: string): Graph {
   const ctx = new TfjsContext(decodeWeights(m, shards, file), file);
-  const nodes = sorted(m.modelTopology.node);
+  const nodes = sorted(m.modelTopology.node, file);
   const inputs: ValueInfo[] = [];
   for (const node of nodes) {
     if (node.op === 'Const' || node.op === 'NoOp') {
