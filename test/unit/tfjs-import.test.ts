@@ -174,6 +174,52 @@ describe('TF.js graph model import', () => {
     expect(() => readModelFile(dir)).toThrow(/TF\.js node 'odd' \(op TopKV2\): op TopKV2 is not supported by the TF\.js importer/);
   });
 
+  it('folds Keras batch norm (Mul, Add) into the conv and Relu → Minimum → Maximum into one Clip', async () => {
+    const f32 = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    const build = (alsoOut: boolean): string => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-tfjs-fold-'));
+      const node = (name: string, op: string, input: string[] = [], attr: object = {}): object => ({ name, op, input, attr });
+      const nodes = [
+        node('x', 'Placeholder', [], { shape: { shape: { dim: [{ size: '1' }, { size: '4' }, { size: '4' }, { size: '2' }] } } }),
+        ...['w', 'scale', 'shift', 'hi', 'lo'].map((n) => node(n, 'Const')),
+        node('conv', 'Conv2D', ['x', 'w'], { strides: ints([1, 1, 1, 1]), padding: s('SAME') }),
+        node('bn/mul', 'Mul', ['conv', 'scale']),
+        node('bn/add', 'AddV2', ['shift', 'bn/mul']),
+        node('relu', 'Relu', ['bn/add']),
+        node('min', 'Minimum', ['relu', 'hi']),
+        node('out', 'Maximum', ['min', 'lo']),
+      ];
+      const outputs = alsoOut ? { out: { name: 'out' }, conv: { name: 'conv:0' } } : { out: { name: 'out:0' } };
+      const weights = [
+        { name: 'w', shape: [3, 3, 2, 3], dtype: 'float32' },
+        { name: 'scale', shape: [3], dtype: 'float32' },
+        { name: 'shift', shape: [1, 1, 1, 3], dtype: 'float32' },
+        { name: 'hi', shape: [], dtype: 'float32' },
+        { name: 'lo', shape: [], dtype: 'float32' },
+      ];
+      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node: nodes }, weightsManifest: [{ paths: ['w.bin'], weights }], signature: { outputs } }));
+      fs.writeFileSync(path.join(dir, 'w.bin'), Buffer.concat([f32(W1), f32(B1), f32(C3), f32(Float32Array.of(0.5)), f32(Float32Array.of(0.1))]));
+      return dir;
+    };
+    const xd = seq(32, (i) => Math.cos(i * 0.7) * 2);
+    const c = conv({ h: 4, w: 4, c: 2, d: xd }, W1, 3, 3, 1, false);
+    const want = c.d.map((v, i) => Math.max(Math.min(Math.max(v * B1[i % 3]! + C3[i % 3]!, 0), 0.5), 0.1));
+    for (const alsoOut of [false, true]) {
+      const dir = build(alsoOut);
+      const bytes = readModelFile(dir);
+      const ops = loadModelBytes(bytes, dir, { noFusion: true }).graph.nodes.map((n) => n.op);
+      // the conv output read twice (also a graph output) keeps the Mul and Add
+      expect(ops.filter((o) => o === 'Mul' || o === 'Add')).toHaveLength(alsoOut ? 2 : 0);
+      expect(ops.filter((o) => o === 'Clip')).toHaveLength(1);
+      expect(ops.filter((o) => o === 'Min' || o === 'Max' || o === 'Relu')).toHaveLength(0);
+      const session = await ort.InferenceSession.create(bytes);
+      const res = await session.run({ x: new ort.Tensor('float32', xd, [1, 4, 4, 2]) });
+      expect([...session.outputNames].sort()).toEqual(alsoOut ? ['conv', 'out'] : ['out']);
+      closeTo(res['out']!.data as Float32Array, want);
+      if (alsoOut) closeTo(res['conv']!.data as Float32Array, c.d);
+    }
+  });
+
   it('refuses a control-flow loop (a cycle) instead of sorting forever', () => {
     const j = modelJson([
       { name: 'loop/merge', op: 'Merge', input: ['sm', 'loop/next'] },

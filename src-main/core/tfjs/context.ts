@@ -35,7 +35,23 @@ export class TfjsContext {
   constructor(
     readonly consts: Map<string, ConstTensor>,
     readonly file: string,
+    /** how many node inputs read each tensor (graph outputs count as a reader) */
+    private readonly readers: Map<string, number> = new Map(),
   ) {}
+
+  /** tensors that share their value with another name (Identity) */
+  private readonly shared = new Set<string>();
+
+  /** true when tensor `ref` has exactly one reader (so an op may be folded into its producer) */
+  onlyReader(ref: string): boolean {
+    return this.readers.get(ref) === 1 && !this.shared.has(ref);
+  }
+
+  /** `ref` becomes another name of `src` (Identity): neither may then be folded away */
+  share(node: TfjsNode, ref: string, src: string): void {
+    this.alias(node, ref, src);
+    this.shared.add(ref).add(src);
+  }
 
   error(node: TfjsNode, msg: string): ModelFormatError {
     return new ModelFormatError(`${this.file}: TF.js node '${node.name}' (op ${node.op}): ${msg}`);
@@ -166,6 +182,17 @@ export class TfjsContext {
   finishOutput(node: TfjsNode, ref: string): { name: string; shape: number[] } {
     const v = this.values.get(ref);
     if (!v) throw this.error(node, 'graph output is a constant or is not written by any supported node');
+    if (v.name === ref && v.layout === 'nchw' && v.shape.length === 4) {
+      // the NCHW value gets another name so the graph output keeps the TF name
+      const inner = this.fresh(`${ref}_nchw`);
+      for (const n of this.nodes) {
+        n.outputs = n.outputs.map((o) => (o === ref ? inner : o));
+        n.inputs = n.inputs.map((i) => (i === ref ? inner : i));
+      }
+      for (const val of this.values.values()) if (val.name === ref) val.name = inner;
+      this.node('Transpose', [inner], [ref], { perm: TO_NHWC });
+      return { name: ref, shape: v.shape };
+    }
     const native = this.value(node, ref, 'native');
     if (native === ref) return { name: ref, shape: v.shape };
     const name = this.used.has(ref) ? this.fresh(`${ref}_out`) : this.fresh(ref);

@@ -70,8 +70,11 @@ function sorted(nodes: TfjsNode[], file: string): TfjsNode[] {
 
 /** Converts a parsed model.json and its shards (one Uint8Array per manifest group) to an IR graph. */
 export function tfjsToGraph(m: TfjsModelJson, shards: Uint8Array[], file: string): Graph {
-  const ctx = new TfjsContext(decodeWeights(m, shards, file), file);
   const nodes = sorted(m.modelTopology.node, file);
+  const outRefs = outputRefs(m, nodes);
+  const readers = new Map<string, number>();
+  for (const r of [...nodes.flatMap((n) => (n.input ?? []).map(tensorRef)), ...outRefs]) if (r) readers.set(r, (readers.get(r) ?? 0) + 1);
+  const ctx = new TfjsContext(decodeWeights(m, shards, file), file, readers);
   const inputs: ValueInfo[] = [];
   for (const node of nodes) {
     if (node.op === 'Const' || node.op === 'NoOp') {
@@ -89,7 +92,7 @@ export function tfjsToGraph(m: TfjsModelJson, shards: Uint8Array[], file: string
   }
   if (inputs.length === 0) throw new ModelFormatError(`${file}: the TF.js graph has no Placeholder input`);
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  const outputs = outputRefs(m, nodes).map((ref) => {
+  const outputs = outRefs.map((ref) => {
     const o = ctx.finishOutput(byName.get(ref.split(':')[0]!) ?? { name: ref, op: '?' }, ref);
     return { name: o.name, dims: o.shape, dtype: '1' };
   });

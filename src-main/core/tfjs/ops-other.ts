@@ -6,6 +6,7 @@
 import { nchwAxis } from '../tflite/layout.js';
 import type { Layout, TfjsContext } from './context.js';
 import { attrBool, attrInts, attrStrings, type TfjsNode } from './model-json.js';
+import { foldIntoClip, foldIntoConv } from './fold.js';
 import { activation, type TfjsMapper } from './ops-spatial.js';
 
 function broadcastShape(ctx: TfjsContext, node: TfjsNode, a: number[], b: number[]): number[] {
@@ -36,6 +37,7 @@ export function binary(type: string): TfjsMapper {
     const refs = ctx.inputs(node);
     if (refs.length < 2) throw ctx.error(node, 'expects 2 inputs');
     if (refs.every((r) => ctx.isConst(r))) throw ctx.error(node, 'element-wise op on constants only is not supported');
+    if (foldIntoConv(ctx, node, type) || foldIntoClip(ctx, node, type)) return;
     let shape = ctx.shape(node, refs[0]!);
     for (const r of refs.slice(1)) shape = broadcastShape(ctx, node, shape, ctx.shape(node, r));
     const layout = elementwiseLayout(ctx, refs, shape);
@@ -63,7 +65,7 @@ export function unary(kind: string): TfjsMapper {
 }
 
 export const identity: TfjsMapper = (ctx, node) => {
-  ctx.alias(node, node.name, ctx.inputs(node)[0]!);
+  ctx.share(node, node.name, ctx.inputs(node)[0]!);
 };
 
 function norm(axis: number, rank: number): number {
