@@ -10,7 +10,9 @@ export interface ZooModel {
   package: string;
   version: string;
   bytes: number;
-  format: 'onnx' | 'tflite';
+  format: 'onnx' | 'tflite' | 'tfjs';
+  /** the package's own pixel normalisation ((x - mean) / std per channel), when it is not [-1,1] */
+  preprocess?: { mean: number[]; std: number[] };
   task: string;
   inputs: { name: string; shape: (number | string)[] }[];
   staticInput?: { shape: number[]; layout: 'NCHW' | 'NHWC' };
@@ -53,8 +55,8 @@ export function imageLayout(m: ZooModel, shape: number[] | null): ImageLayout | 
 /** Write the card for an image model; a 'classification' task gets a softmax output so eval reports agreement. */
 export function writeImageCard(m: ZooModel, shape: number[], img: ImageLayout, file: string, classes?: number): void {
   const unit = UNIT_RANGE.has(m.id);
-  const mean = Array<number>(img.c).fill(unit ? 0 : 127.5);
-  const std = Array<number>(img.c).fill(unit ? 255 : 127.5);
+  const mean = m.preprocess?.mean ?? Array<number>(img.c).fill(unit ? 0 : 127.5);
+  const std = m.preprocess?.std ?? Array<number>(img.c).fill(unit ? 255 : 127.5);
   const card = {
     name: m.id,
     task: m.task,

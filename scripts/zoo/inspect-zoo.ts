@@ -23,7 +23,7 @@ interface ZooModel {
   package: string;
   version: string;
   bytes: number;
-  format: 'onnx' | 'tflite';
+  format: 'onnx' | 'tflite' | 'tfjs';
   task: string;
   inputs: ZooInput[];
   /** A concrete shape for a dynamic image input, handed to inspect through a card (no --input-shape yet). */

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { decodeModelProto } from '../core/onnx/import.js';
 import { ModelFormatError } from '../core/onnx/model-format.js';
 import { notRegularKind } from './file-kind.js';
+import { readTfjsModel, tfjsModelJsonPath } from './tfjs-model.js';
 import type { IModelProto } from '../core/onnx/proto.js';
 import { loadModelBytes, type LoadedModel, type LoadOptions } from '../core/graph/load.js';
 
@@ -16,7 +17,10 @@ export const MAX_MODEL_BYTES = 2 * 1024 ** 3;
 
 
 
+/** Reads a model file; a TF.js graph model (model.json or its directory) comes back as ONNX bytes. */
 export function readModelFile(file: string, maxBytes = MAX_MODEL_BYTES): Buffer {
+  const tfjs = tfjsModelJsonPath(file);
+  if (tfjs) return Buffer.from(readTfjsModel(tfjs, maxBytes));
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
@@ -34,7 +38,7 @@ export function readModelFile(file: string, maxBytes = MAX_MODEL_BYTES): Buffer 
   }
 }
 
-/** Reads and decodes an ONNX file (checked as above); a TFLite file is converted to ONNX. */
+/** Reads and decodes an ONNX file (checked as above); a TFLite or TF.js model is converted to ONNX. */
 export function readModelProto(file: string): IModelProto {
   return decodeModelProto(readModelFile(file), file);
 }

@@ -16,6 +16,7 @@ interface ZooEntry {
   version: string;
   path?: string;
   parts?: string[];
+  weights?: string[];
   sha256: string;
   bytes: number;
   format: string;
@@ -98,11 +99,13 @@ describe('zoo.json', () => {
       expect(m.version).toMatch(/^\d+\.\d+\.\d+/);
       expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(m.bytes).toBeGreaterThan(0);
-      expect(['onnx', 'tflite']).toContain(m.format);
-      const files = m.parts ?? [m.path!];
+      expect(['onnx', 'tflite', 'tfjs']).toContain(m.format);
+      const files = m.parts ?? [m.path!, ...(m.weights ?? [])];
       expect(files.length).toBeGreaterThan(0);
       for (const f of files) expect(f.startsWith('package/')).toBe(true);
-      if (!m.parts) expect(m.path!.endsWith(`.${m.format}`)).toBe(true);
+      // a TF.js model: its model.json (or face-api weights manifest) and at least one shard
+      if (m.format === 'tfjs') expect(m.path!.endsWith('.json') && (m.weights ?? []).length > 0).toBe(true);
+      else if (!m.parts) expect(m.path!.endsWith(`.${m.format}`)).toBe(true);
       expect(m.inputs.length).toBeGreaterThan(0);
       expect(m.license.length).toBeGreaterThan(0);
       expect(m.task.length).toBeGreaterThan(0);
@@ -173,6 +176,21 @@ describe('fetchZoo', () => {
     expect(lines.find((l) => l.startsWith('bad'))).toMatch(/FAILED +sha256 mismatch: got [0-9a-f]{64}, zoo.json says 0{64}/);
     expect(lines.find((l) => l.startsWith('gone'))).toMatch(/FAILED +not in @x\/models@1.0.0: package\/nope.onnx/);
     expect(fs.existsSync(path.join(dir, 'bad.onnx'))).toBe(false);
+  });
+
+  it('writes a TF.js model as a directory of model.json and its shards, then serves it from the cache', async () => {
+    const { fetchZoo, dir, pack } = await setup();
+    const tfjs: ZooEntry = { id: 'tj', package: '@x/models', version: '1.0.0', path: 'package/c/0', weights: ['package/c/1'], sha256: sha(Buffer.concat([chunkA, chunkB])), bytes: 1600, format: 'tfjs', task: 't', inputs: [], license: 'MIT', note: '' };
+    const lines: string[] = [];
+    expect(fetchZoo([tfjs], dir, { pack, log: (l) => lines.push(l) })).toBe(0);
+    expect(fs.readdirSync(path.join(dir, 'tj.tfjs')).sort()).toEqual(['1', 'model.json']);
+    expect(fs.readFileSync(path.join(dir, 'tj.tfjs', 'model.json')).equals(chunkA)).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'tj.tfjs', '1')).equals(chunkB)).toBe(true);
+    expect(fetchZoo([tfjs], dir, { pack, log: (l) => lines.push(l) })).toBe(0);
+    expect(lines.filter((l) => / cached /.test(l))).toHaveLength(1);
+    fs.writeFileSync(path.join(dir, 'tj.tfjs', '1'), 'corrupt');
+    expect(fetchZoo([tfjs], dir, { pack, log: (l) => lines.push(l) })).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'tj.tfjs', '1')).equals(chunkB)).toBe(true);
   });
 
   it('rejects unknown ids and arguments', async () => {

@@ -7,7 +7,7 @@ import { ModelFormatError } from '../onnx/model-format.js';
 import type { TflTensor } from './read-model.js';
 import { TENSOR_TYPE_NAMES, TensorType } from './schema.js';
 
-function halfToFloat(h: number): number {
+export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const m = h & 0x3ff;
