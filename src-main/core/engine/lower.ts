@@ -4,6 +4,7 @@ import type { LowerCtx } from '../eqm/ops/types.js';
 import type { Graph, Node } from '../graph/ir.js';
 import { correctedBias } from '../quant/bias-correction.js';
 import { quantizeWeights } from '../quant/fake-quant-layer.js';
+import { layerFlips } from '../quant/weight-rounding.js';
 import type { QuantPlan } from '../quant/plan.js';
 import { rne } from '../quant/rounding.js';
 import { layerQmax, tensorQmax, type ScaleTable } from '../quant/scale-table.js';
@@ -93,7 +94,7 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
       const input = needInt(layer.input, sa);
       const lq = layerQmax(table, ls);
       const oq = So !== undefined ? tq(outT) : lq;
-      const wq = quantizeWeights(layer, ls.weightScales, lq);
+      const wq = quantizeWeights(layer, ls.weightScales, lq, layerFlips(ls, layer.geom.cout, layer.geom.K));
       const cout = layer.geom.cout;
       const bias = new Int32Array(cout);
       const mult = new Float32Array(cout);
