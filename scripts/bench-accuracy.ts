@@ -90,6 +90,7 @@ interface Row {
   agreement: number | null;
   mean_cosine: number | null;
   held_out_top1: number | null;
+  held_out_agreement?: number;
   eval_seconds: number;
   sim_agreement?: number;
   qdq_top1?: number;
@@ -130,6 +131,7 @@ for (const model of models) {
         agreement: e['agreement'] as number,
         mean_cosine: e['mean_cosine'] as number,
         held_out_top1: (e['held_out'] as { top1: number }).top1,
+        held_out_agreement: (e['held_out'] as { agreement: number }).agreement,
         eval_seconds: e['seconds'] as number,
         layer_cosine: e['layer_cosine'] as Record<string, number>,
       };
