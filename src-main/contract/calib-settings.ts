@@ -55,8 +55,6 @@ const fields = {
   threads: intIn(0, 256, 'must be an integer from 0 (all CPUs) to 256').default(0),
   /** every method: subtract each quantized layer's mean per-channel output error (measured on the calibration images) from its bias */
   biasCorrection: z.boolean({ error: 'must be true or false' }).default(false),
-  /** every method: weights rounded to nearest, or per layer to minimise its output error on the calibration images (AdaRound-style, core/quant/weight-rounding.ts) */
-  weightRounding: oneOf(SETTING_CHOICES.weightRounding, 'must be nearest or adaround').default('nearest'),
   /** LAPQ objective: KL of softmax, MSE of the outputs, or auto (KL for a single [N, C] output, MSE otherwise) */
   lapqLoss: oneOf(SETTING_CHOICES.lapqLoss, 'must be auto, kl or mse').default('auto'),
   /** LAPQ: Powell sweeps over all parameters (the search stops earlier when a sweep gains nothing) */
@@ -65,6 +63,8 @@ const fields = {
   lapqTimeS: z.number({ error: 'must be a number >= 0' }).min(0, 'must be a number >= 0').finite('must be a number >= 0').default(0),
   /** LAPQ: also one weight-scale multiplier per layer */
   lapqWeights: z.boolean({ error: 'must be true or false' }).default(false),
+  /** every method: weights rounded to nearest, or per layer to minimise its output error on the calibration images (AdaRound-style, core/quant/weight-rounding.ts) */
+  weightRounding: oneOf(SETTING_CHOICES.weightRounding, 'must be nearest or adaround').default('nearest'),
 };
 
 const betaAboveAlpha = (s: { alpha: number; beta: number }, ctx: z.RefinementCtx) => {
