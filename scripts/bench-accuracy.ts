@@ -9,7 +9,8 @@
  *                             [--engine int-ref|native] [--calib-args '--steps 10'] [--jobs 2]
  *                             [--configs eq8,eq8+bc,minmax6,eq5] [--name accuracy] [--eq-extras 0]
  *
- * --configs: the calibrated rows as <method><bits>[+bc] (+bc: --bias-correction); default the
+ * --configs: the calibrated rows as <method><bits>[+ar][+bc] (+ar: --weight-rounding adaround,
+ * +bc: --bias-correction); default the
  * table above. --name: base name of the .md/.json written. --eq-extras 0: no sim/QDQ evaluation.
  *                             [--methods minmax,kl,percentile,eq,lapq,eq+lapq] [--bits 8,7,6] (the default --configs)
  */
@@ -35,13 +36,14 @@ interface Config {
   method: string;
   bits: number;
   biasCorrection: boolean;
+  adaround: boolean;
 }
 const configs: Config[] = opt('configs', DEFAULT_CONFIGS)
   .split(',')
   .map((s) => {
-    const m = /^(minmax|kl|percentile|eq\+lapq|eq|lapq)([4-8])(\+bc)?$/.exec(s.trim());
-    if (!m) throw new Error(`--configs: '${s}' is not <method><bits>[+bc] (method minmax, kl, percentile, eq, lapq or eq+lapq; bits 4..8), e.g. eq7+bc`);
-    return { method: m[1]!, bits: Number(m[2]), biasCorrection: m[3] !== undefined };
+    const m = /^(minmax|kl|percentile|eq\+lapq|eq|lapq)([4-8])(\+ar)?(\+bc)?$/.exec(s.trim());
+    if (!m) throw new Error(`--configs: '${s}' is not <method><bits>[+ar][+bc] (method minmax, kl, percentile, eq, lapq or eq+lapq; bits 4..8), e.g. eq7+ar+bc`);
+    return { method: m[1]!, bits: Number(m[2]), adaround: m[3] !== undefined, biasCorrection: m[4] !== undefined };
   });
 const outName = opt('name', 'accuracy');
 const eqExtras = opt('eq-extras', '1') !== '0';
@@ -81,12 +83,14 @@ interface Row {
   method: string;
   bits: number | null;
   bias_correction?: boolean;
+  weight_rounding?: string;
   calib_seconds: number | null;
   top1: number;
   top5: number;
   agreement: number | null;
   mean_cosine: number | null;
   held_out_top1: number | null;
+  held_out_agreement?: number;
   eval_seconds: number;
   sim_agreement?: number;
   qdq_top1?: number;
@@ -108,24 +112,26 @@ for (const model of models) {
       log(`${model} FP32 top-1 ${f['top1']}`);
     },
     ...configs.map((c) => async () => {
-      const dir = path.join(work, `${model}-${c.method}${c.bits}${c.biasCorrection ? '-bc' : ''}`);
-      const bc = c.biasCorrection ? ['--bias-correction'] : [];
+      const dir = path.join(work, `${model}-${c.method}${c.bits}${c.adaround ? '-ar' : ''}${c.biasCorrection ? '-bc' : ''}`);
+      const bc = [...(c.biasCorrection ? ['--bias-correction'] : []), ...(c.adaround ? ['--weight-rounding', 'adaround'] : [])];
       const cal = await cli(['calibrate', ...base, '--method', c.method, '--bits', String(c.bits), '--calib', '50', ...calibArgs, ...bc, '--out', dir]);
       log(`${model} ${c.method} INT${c.bits} calibrated in ${(cal['seconds'] as number).toFixed(1)} s`);
       const scales = ['--scales', path.join(dir, 'scales.json')];
       const e = await cli(['eval', ...evalArgs, ...scales, '--engine', engine]);
       const row: Row = {
         model,
-        config: `${CONFIG_NAMES[c.method] ?? c.method} INT${c.bits}${c.biasCorrection ? ' + bias corr.' : ''}`,
+        config: `${CONFIG_NAMES[c.method] ?? c.method} INT${c.bits}${c.adaround ? ' + AdaRound' : ''}${c.biasCorrection ? ' + bias corr.' : ''}`,
         method: c.method,
         bits: c.bits,
         ...(c.biasCorrection ? { bias_correction: true } : {}),
+        ...(c.adaround ? { weight_rounding: 'adaround' } : {}),
         calib_seconds: cal['seconds'] as number,
         top1: e['top1'] as number,
         top5: e['top5'] as number,
         agreement: e['agreement'] as number,
         mean_cosine: e['mean_cosine'] as number,
         held_out_top1: (e['held_out'] as { top1: number }).top1,
+        held_out_agreement: (e['held_out'] as { agreement: number }).agreement,
         eval_seconds: e['seconds'] as number,
         layer_cosine: e['layer_cosine'] as Record<string, number>,
       };

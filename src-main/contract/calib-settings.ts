@@ -19,6 +19,7 @@ export const SETTING_CHOICES = {
   strategy: ['grid', 'coarse-fine'],
   accel: ['auto', 'native', 'ts'],
   lapqLoss: ['auto', 'kl', 'mse'],
+  weightRounding: ['nearest', 'adaround'],
 } as const;
 
 const intIn = (lo: number, hi: number, msg: string) => z.int({ error: msg }).min(lo, msg).max(hi, msg);
@@ -62,6 +63,8 @@ const fields = {
   lapqTimeS: z.number({ error: 'must be a number >= 0' }).min(0, 'must be a number >= 0').finite('must be a number >= 0').default(0),
   /** LAPQ: also one weight-scale multiplier per layer */
   lapqWeights: z.boolean({ error: 'must be true or false' }).default(false),
+  /** every method: weights rounded to nearest, or per layer to minimise its output error on the calibration images (AdaRound-style, core/quant/weight-rounding.ts) */
+  weightRounding: oneOf(SETTING_CHOICES.weightRounding, 'must be nearest or adaround').default('nearest'),
 };
 
 const betaAboveAlpha = (s: { alpha: number; beta: number }, ctx: z.RefinementCtx) => {

@@ -40,6 +40,7 @@ export function runFingerprint(modelSha256: string, samples: Float32Array[], set
   for (const k of [...EXECUTION_SETTINGS, 'checkpoint', 'resume']) delete relevant[k];
   // a setting added later hashes only when on: checkpoints of earlier builds stay valid
   if (relevant['biasCorrection'] === false) delete relevant['biasCorrection'];
+  if (relevant['weightRounding'] === 'nearest') delete relevant['weightRounding'];
   // LAPQ settings do not touch the other methods: their fingerprints stay as before LAPQ existed
   if (settings.method !== 'lapq' && settings.method !== 'eq+lapq') for (const k of Object.keys(relevant)) if (k.startsWith('lapq')) delete relevant[k];
   h.update(`settings ${JSON.stringify(Object.keys(relevant).sort().map((k) => [k, relevant[k]]))}\n`);

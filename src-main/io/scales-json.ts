@@ -15,10 +15,13 @@ import { qmaxForBits } from '../core/quant/scale-table.js';
 import { BITS_MAX, BITS_MIN } from '../contract/calib-settings.js';
 
 export const SCALES_FORMAT = 'easyquant-scales';
-/** the newest version this build reads and writes; a table without bias deltas is still written as version 1 */
-export const SCALES_VERSION = 2;
+/** the newest version this build reads and writes; a table without bias deltas or weight rounding is still written as version 1 */
+export const SCALES_VERSION = 3;
 /** version 2 adds per-layer `bias_delta` (bias correction); older builds must refuse such a file, not drop the field */
 const BIAS_DELTA_VERSION = 2;
+/** version 3 adds per-layer `weight_round_flip` (optimised weight rounding, base64 bitmask) */
+const WEIGHT_ROUNDING_VERSION = 3;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 export const SCALE_CONVENTION = 'q = clip(round(x * scale), -qmax, qmax)';
 export const CALIB_METHODS: readonly CalibMethod[] = ['eq', 'minmax', 'kl', 'percentile', 'lapq', 'eq+lapq'];
 
@@ -68,6 +71,7 @@ function layerJson(l: LayerScales, indent: string): string {
   if (l.cosine !== undefined) lines.push(`${i2}"cosine": ${num(l.cosine)}`);
   if (l.bits !== undefined) lines.push(`${i2}"bits": ${l.bits}`);
   if (l.biasDelta !== undefined) lines.push(`${i2}"bias_delta": [${l.biasDelta.map(num).join(', ')}]`);
+  if (l.weightRoundFlip !== undefined) lines.push(`${i2}"weight_round_flip": ${str(l.weightRoundFlip)}`);
   return `${indent}{\n${lines.join(',\n')}\n${indent}}`;
 }
 
@@ -95,6 +99,7 @@ function checkWritable(table: ScaleTable): void {
       if (l.biasDelta.length !== l.weightScales.length) fail(`layers[${i}] '${l.name}' bias_delta`, `${l.biasDelta.length} values for ${l.weightScales.length} output channels`);
       l.biasDelta.forEach((d, c) => Number.isFinite(d) || fail(`layers[${i}] '${l.name}' bias_delta[${c}]`, `not a finite number: ${d}`));
     }
+    if (l.weightRoundFlip !== undefined && !BASE64.test(l.weightRoundFlip)) fail(`layers[${i}] '${l.name}' weight_round_flip`, 'not a base64 string');
   });
   for (const [k, v] of Object.entries(table.tensors)) pos(`tensors['${k}']`, v);
   const bitsOk = (field: string, b: number) => {
@@ -113,7 +118,7 @@ export function writeScalesJson(table: ScaleTable): string {
   const tensorEntries = Object.entries(table.tensors);
   const parts = [
     `  "format": ${str(SCALES_FORMAT)}`,
-    `  "version": ${table.layers.some((l) => l.biasDelta !== undefined) ? BIAS_DELTA_VERSION : 1}`,
+    `  "version": ${table.layers.some((l) => l.weightRoundFlip !== undefined) ? WEIGHT_ROUNDING_VERSION : table.layers.some((l) => l.biasDelta !== undefined) ? BIAS_DELTA_VERSION : 1}`,
     `  "model": { "file": ${str(table.modelFile)}, "sha256": ${str(table.modelSha256.toLowerCase())} }`,
     `  "bits": ${table.bits}`,
     `  "qmax": ${table.qmax}`,
@@ -259,6 +264,12 @@ export function parseScalesJson(text: string, file: string): ScaleTable {
         if (typeof d !== 'number' || !Number.isFinite(d)) return err(`${where}.bias_delta[${c}]`, `expected a finite number, got ${describe(d)}`);
         return d;
       });
+    }
+    const wf = lj['weight_round_flip'];
+    if (wf !== undefined) {
+      if (version < WEIGHT_ROUNDING_VERSION) return err(`${where}.weight_round_flip`, `needs version ${WEIGHT_ROUNDING_VERSION} or later (the file says version ${version})`);
+      if (typeof wf !== 'string' || !BASE64.test(wf)) return err(`${where}.weight_round_flip`, `expected a base64 string (one bit per weight), got ${describe(wf)}`);
+      layer.weightRoundFlip = wf;
     }
     layers.push(layer);
   });

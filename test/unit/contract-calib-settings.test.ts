@@ -37,7 +37,7 @@ const BEFORE = {
   threads: 0,
 } as const;
 // settings added since, off by default
-const NOW_L = { ...BEFORE, biasCorrection: false, ...LAPQ_DEFAULTS } as const;
+const NOW_L = { ...BEFORE, biasCorrection: false, ...LAPQ_DEFAULTS, weightRounding: 'nearest' } as const;
 
 describe('calibration settings schema', () => {
   it('defaults come from the schema and are the paper defaults', () => {

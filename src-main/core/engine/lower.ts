@@ -4,6 +4,7 @@ import type { LowerCtx } from '../eqm/ops/types.js';
 import type { Graph, Node } from '../graph/ir.js';
 import { correctedBias } from '../quant/bias-correction.js';
 import { quantizeWeights } from '../quant/fake-quant-layer.js';
+import { layerFlips } from '../quant/weight-rounding.js';
 import type { QuantPlan } from '../quant/plan.js';
 import { rne } from '../quant/rounding.js';
 import { layerQmax, tensorQmax, type ScaleTable } from '../quant/scale-table.js';
@@ -13,8 +14,15 @@ import { findLutChains, lutInputScale, lutTable } from './lut-activations.js';
 const f32 = Math.fround;
 const INT32_MAX = 2147483647;
 
-function cachedWeights(cache: WeightCache | undefined, layer: QuantPlan['layers'][number], scales: ArrayLike<number>, qmax: number): Int8Array {
-  if (!cache) return quantizeWeights(layer, scales, qmax);
+function cachedWeights(
+  cache: WeightCache | undefined,
+  layer: QuantPlan['layers'][number],
+  scales: ArrayLike<number>,
+  qmax: number,
+  flips: ReturnType<typeof layerFlips>,
+): Int8Array {
+  // optimised rounding (weight_round_flip) is not part of the cache key: quantize those layers afresh
+  if (!cache || flips) return quantizeWeights(layer, scales, qmax, flips);
   let m = cache.get(scales);
   if (!m) cache.set(scales, (m = new Map()));
   const key = `${layer.name}\u0000${qmax}`;
@@ -109,7 +117,7 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
       const input = needInt(layer.input, sa);
       const lq = layerQmax(table, ls);
       const oq = So !== undefined ? tq(outT) : lq;
-      const wq = cachedWeights(weightCache, layer, ls.weightScales, lq);
+      const wq = cachedWeights(weightCache, layer, ls.weightScales, lq, layerFlips(ls, layer.geom.cout, layer.geom.K));
       const cout = layer.geom.cout;
       const bias = new Int32Array(cout);
       const mult = new Float32Array(cout);

@@ -7,6 +7,7 @@ import type { Graph } from '../graph/ir.js';
 import type { FloatTensor, Tensor } from '../graph/tensor.js';
 import { fakeQuantPreAct, quantizeInput, quantizeWeights, toOutputLayout } from '../quant/fake-quant-layer.js';
 import { correctedBias } from '../quant/bias-correction.js';
+import { layerFlips } from '../quant/weight-rounding.js';
 import type { QuantLayer, QuantPlan } from '../quant/plan.js';
 import type { ScaleTable } from '../quant/scale-table.js';
 import { applyActivation, runGraph } from './interpreter.js';
@@ -17,7 +18,7 @@ export function createSimEngine(graph: Graph, plan: QuantPlan, table: ScaleTable
   for (const l of plan.layers) {
     const s = table.layers.find((x) => x.name === l.name);
     if (!s) continue; // not in the table: stays FP32
-    byNode.set(l.name, { layer: s.biasDelta ? { ...l, bias: correctedBias(l.bias, s.biasDelta) } : l, wq: quantizeWeights(l, s.weightScales, table.qmax), ws: s.weightScales, sa: s.inputScale });
+    byNode.set(l.name, { layer: s.biasDelta ? { ...l, bias: correctedBias(l.bias, s.biasDelta) } : l, wq: quantizeWeights(l, s.weightScales, table.qmax, layerFlips(s, l.geom.cout, l.geom.K)), ws: s.weightScales, sa: s.inputScale });
   }
   return {
     run(input: Float32Array, dims: number[], tap?: LayerTap, extra: readonly InputFeed[] = []): EngineRun {

@@ -43,6 +43,7 @@ import { encodeModel, ExportError, type ExportGraphOptions, graphToModelProto, N
 import type { LayerScales, ScaleTable } from '../quant/scale-table.js';
 import { layerQmax, qmaxForBits, tensorQmax } from '../quant/scale-table.js';
 import { correctedBias } from '../quant/bias-correction.js';
+import { decodeFlips, flipBit, roundedWeight } from '../quant/weight-rounding.js';
 
 export interface QdqExportOptions extends ExportGraphOptions {
   /** insert Clip(-qmax/S, qmax/S) before every QuantizeLinear even for qmax = 127 (default false) */
@@ -72,14 +73,26 @@ export function weightChannelAxis(node: Node, weightIndex: number, weightRank: n
   }
 }
 
-/** int8 per-channel quantization of a float weight: clip(round(w * S_c), -qmax, qmax). */
-export function quantizeWeight(w: Tensor, axis: number, scales: readonly number[], qmax: number): Int8Array {
+/**
+ * int8 per-channel quantization of a float weight: clip(round(w * S_c), -qmax, qmax); with
+ * `flips` (a layer's optimised rounding over its [channel][fan-in] rows) the integers every
+ * engine uses (core/quant/weight-rounding.ts).
+ */
+export function quantizeWeight(w: Tensor, axis: number, scales: readonly number[], qmax: number, flips?: Uint8Array): Int8Array {
   const data = w.data as Float32Array;
   const c = w.dims[axis]!;
   const inner = numel(w.dims.slice(axis + 1));
+  const outer = data.length / (c * inner);
   const out = new Int8Array(data.length);
   for (let i = 0; i < data.length; i++) {
-    const s = scales.length === 1 ? scales[0]! : scales[Math.floor(i / inner) % c]!;
+    const ch = Math.floor(i / inner) % c;
+    const s = scales.length === 1 ? scales[0]! : scales[ch]!;
+    if (flips) {
+      // row index of the element in the [channel][outer·inner] layout of the quantization plan
+      const row = ch * outer * inner + Math.floor(i / (inner * c)) * inner + (i % inner);
+      out[i] = roundedWeight(data[i]!, s, qmax, flipBit(flips, row));
+      continue;
+    }
     const q = roundHalfEven(data[i]! * s);
     out[i] = q > qmax ? qmax : q < -qmax ? -qmax : q;
   }
@@ -236,7 +249,7 @@ export function buildQdqGraph(graph: Graph, table: ScaleTable, opts: QdqExportOp
     const dqName = names.fresh(`${layer.weight}_dequantized`);
     const nScales = perChannel ? w.dims[axis]! : 1;
     const scales = layer.weightScales.length === 1 ? new Array<number>(nScales).fill(layer.weightScales[0]!) : layer.weightScales;
-    inits.set(qName, { dtype: 'int8', dims: [...w.dims], data: quantizeWeight(w, axis, layer.weightScales, layerQmax(table, layer)) });
+    inits.set(qName, { dtype: 'int8', dims: [...w.dims], data: quantizeWeight(w, axis, layer.weightScales, layerQmax(table, layer), layer.weightRoundFlip === undefined ? undefined : decodeFlips(layer.weightRoundFlip, w.data.length, `scale table layer '${layer.name}'`)) });
     inits.set(sName, { dtype: 'float32', dims: perChannel ? [nScales] : [], data: Float32Array.from(scales, (s) => 1 / s) });
     inits.set(zName, { dtype: 'int8', dims: perChannel ? [nScales] : [], data: new Int8Array(nScales) });
     insertBefore(p.nodeIndex, {

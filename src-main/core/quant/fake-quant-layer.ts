@@ -3,6 +3,7 @@
  * with exact integer products (float64 accumulation), optionally on sampled output positions.
  */
 import { rne } from './rounding.js';
+import { flipBit, roundedWeight } from './weight-rounding.js';
 import { intLinear } from './int-gemm.js';
 import { linearForward, type LinearGeom } from './linear-geom.js';
 import type { QuantLayer } from './plan.js';
@@ -13,15 +14,16 @@ function inputDims(l: QuantLayer): number[] {
   return l.geom.kind === 'conv' ? [1, l.geom.cin, l.geom.inH, l.geom.inW] : [l.geom.P, l.geom.K];
 }
 
-/** Per-channel quantized weights [cout][K] as integers. */
-export function quantizeWeights(layer: QuantLayer, scales: ArrayLike<number>, qmax: number): Int8Array {
+/** Per-channel quantized weights [cout][K] as integers; `flips`: the optimised rounding (core/quant/weight-rounding.ts). */
+export function quantizeWeights(layer: QuantLayer, scales: ArrayLike<number>, qmax: number, flips?: Uint8Array): Int8Array {
   const { cout, K } = layer.geom;
+  if (flips && flips.length !== Math.ceil((cout * K) / 8)) throw new Error(`layer '${layer.name}': weight rounding mask of ${flips.length} bytes for ${cout * K} weights`);
   const out = new Int8Array(cout * K);
   for (let c = 0; c < cout; c++) {
     const s = f32(scales[c]!);
     for (let k = 0; k < K; k++) {
-      const q = rne(f32(layer.wRows[c * K + k]! * s));
-      out[c * K + k] = q > qmax ? qmax : q < -qmax ? -qmax : q;
+      const i = c * K + k;
+      out[i] = roundedWeight(layer.wRows[i]!, s, qmax, flips !== undefined && flipBit(flips, i));
     }
   }
   return out;

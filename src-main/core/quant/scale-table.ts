@@ -28,6 +28,8 @@ export interface LayerScales {
   bits?: number;
   /** bias correction: per output channel, added to the FP32 bias before it is quantized (core/quant/bias-correction.ts) */
   biasDelta?: number[];
+  /** optimised weight rounding: base64 bitmask over the [cout][K] weight rows, bit set = the other of floor/ceil (core/quant/weight-rounding.ts) */
+  weightRoundFlip?: string;
 }
 
 export interface ScaleTable {

@@ -108,6 +108,7 @@ export async function calibrate(
           cosine: seq.layerCosine.get(l.name),
           ...(bitsOf.get(l.input) !== settings.bits ? { bits: bitsOf.get(l.input) } : {}),
           ...(seq.biasDelta.has(l.name) ? { biasDelta: seq.biasDelta.get(l.name) } : {}),
+          ...(seq.weightRoundFlip.has(l.name) ? { weightRoundFlip: seq.weightRoundFlip.get(l.name) } : {}),
         };
       }),
       tensors: assignTensorScales(model.graph, layerInputs, layerOutputs, capture.maxAbs, qmax, tensorQmax),
@@ -141,6 +142,8 @@ function checkExtraInputs(model: LoadedModel, n: number, extra: readonly ExtraIn
 function resultSettings(s: CalibSettings): Record<string, unknown> {
   const out: Record<string, unknown> = { ...s };
   for (const k of EXECUTION_SETTINGS) delete out[k];
+  // a setting added later shows only when on: nearest-rounding tables keep their bytes
+  if (out['weightRounding'] === 'nearest') delete out['weightRounding'];
   // a per-layer method's scales.json keeps the settings it had before LAPQ existed
   if (!isLapqMethod(s.method)) for (const k of Object.keys(out)) if (k.startsWith('lapq')) delete out[k];
   return out;

@@ -16,6 +16,7 @@ import { applyActivation, runNodeFp32 } from '../../core/engine/interpreter.js';
 import { cosine, fakeQuantPreAct, quantizeInput, quantizeWeights, sampleOutput, toOutputLayout } from '../../core/quant/fake-quant-layer.js';
 import type { QuantLayer, QuantPlan } from '../../core/quant/plan.js';
 import { activationMatchedDelta, addChannelDelta, ChannelErrorMean } from '../../core/quant/bias-correction.js';
+import { encodeFlips, optimiseRounding } from '../../core/quant/weight-rounding.js';
 import type { NativeCalibAddon } from '../../engines/native/native-calib.js';
 import type { Calibrator, GroupDecision } from '../../core/calib/calibrator.js';
 import type { CalibCapture, ExtraInput } from '../../core/calib/capture-types.js';
@@ -32,6 +33,8 @@ export interface SequentialResult {
   resumedGroups: number;
   /** with settings.biasCorrection: layer name → per-channel bias delta (already applied to what later layers see) */
   biasDelta: Map<string, number[]>;
+  /** with settings.weightRounding 'adaround': layer name → optimised rounding (base64 bitmask, already used by what later layers see) */
+  weightRoundFlip: Map<string, string>;
 }
 
 export interface SequentialOptions {
@@ -81,6 +84,7 @@ export async function runSequential(
   const decisions = new Map<string, GroupDecision>();
   const layerCosine = new Map<string, number>();
   const biasDelta = new Map<string, number[]>();
+  const weightRoundFlip = new Map<string, string>();
   const get = (name: string, i: number): Tensor | undefined => values.get(name)?.[i] ?? graph.initializers.get(name);
 
   // checkpoint / resume
@@ -135,10 +139,10 @@ export async function runSequential(
       }
     : undefined;
 
-  const forwardLayer = async (l: QuantLayer, d: GroupDecision, simXs: Float32Array[]): Promise<Float32Array[]> => {
+  const forwardLayer = async (l: QuantLayer, d: GroupDecision, simXs: Float32Array[], flips?: Uint8Array): Promise<Float32Array[]> => {
     const qmax = qmaxOfInput(l.input);
     const ws = d.wScales.get(l.name)!;
-    const wq = quantizeWeights(l, ws, qmax);
+    const wq = quantizeWeights(l, ws, qmax, flips);
     if (native) {
       const outs = simXs.map(() => new Float32Array(l.geom.cout * l.geom.P));
       await native.addon.calibLayerForward({ geom: l.geom, xs: simXs, outs, aScale: d.aScale, qmax, wq, wScales: ws, bias: l.bias, threads: native.threads, cancel: native.cancel });
@@ -183,9 +187,18 @@ export async function runSequential(
           // outputs of every layer of the group, from the quantized-side inputs
           const simXs = values.get(group.input)!.map((t) => t.data as Float32Array);
           for (const l of group.layers) {
-            const ys = await forwardLayer(l, d, simXs);
             const pos = capture.positions.get(l.name);
             const ref = capture.preAct.get(l.name)!;
+            let flips: Uint8Array | undefined;
+            if (settings.weightRounding === 'adaround') {
+              const r = optimiseRounding(l.geom, l.wRows, l.bias, d.wScales.get(l.name)!, qmaxOfInput(l.input), { xs: simXs, aScale: d.aScale, positions: pos, ref });
+              if (r && r.flipped > 0) {
+                flips = r.flips;
+                weightRoundFlip.set(l.name, encodeFlips(r.flips));
+              }
+              if (stopped()) throw new CalibrationCancelled();
+            }
+            const ys = await forwardLayer(l, d, simXs, flips);
             if (settings.biasCorrection) {
               // the mean error on the sampled positions, removed before later layers read the output
               const err = new ChannelErrorMean(l.geom.cout);
@@ -229,5 +242,5 @@ export async function runSequential(
   } finally {
     if (poll) clearInterval(poll);
   }
-  return { decisions, layerCosine, resumedGroups: resumed.size, biasDelta };
+  return { decisions, layerCosine, resumedGroups: resumed.size, biasDelta, weightRoundFlip };
 }
