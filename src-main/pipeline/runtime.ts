@@ -57,7 +57,7 @@ function checkCounts(req: BenchRequest): void {
 }
 
 /** Wall-clock and process CPU time (all threads) of each run, in ms. */
-async function timeAsync(n: number, fn: () => Promise<unknown>): Promise<{ wall: number[]; cpu: number[] }> {
+export async function timeAsync(n: number, fn: () => Promise<unknown>): Promise<{ wall: number[]; cpu: number[] }> {
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -76,7 +76,18 @@ function cpuMedian(cpu: number[]): number {
   return latencyStats(cpu).median_ms;
 }
 
-async function benchNative(req: BenchRequest): Promise<BenchResult> {
+/** An engine ready to run on a fixed random input: one `run()` is one timed inference. */
+export interface BenchSession {
+  run(): Promise<unknown>;
+  close(): Promise<void>;
+  isa(): string;
+  threads(): number;
+  /** native: the per-layer profile since the last resetProfile() */
+  profile?(): NativeProfile;
+  resetProfile?(): void;
+}
+
+function openNative(req: BenchRequest): BenchSession {
   const isEqm = req.model.toLowerCase().endsWith('.eqm');
   let bytes: Uint8Array;
   if (isEqm) {
@@ -90,14 +101,17 @@ async function benchNative(req: BenchRequest): Promise<BenchResult> {
   const session = Runtime.load(bytes, opts);
   const dims = session.info.input.dims;
   const x = randomInput(dims, 1);
-  for (let i = 0; i < req.warmup; i++) session.run(x, dims);
-  session.resetProfile();
-  const t = await timeAsync(req.runs, async () => session.run(x, dims));
-  const prof = session.profile();
-  return { engine: 'native', isa: prof.isa, threads: prof.threads, ...latencyStats(t.wall), median_cpu_ms: cpuMedian(t.cpu), ...(req.profile ? { layers: prof } : {}) };
+  return {
+    run: async () => session.run(x, dims),
+    close: async () => {},
+    isa: () => session.profile().isa,
+    threads: () => session.profile().threads,
+    profile: () => session.profile(),
+    resetProfile: () => session.resetProfile(),
+  };
 }
 
-async function benchOrt(req: BenchRequest): Promise<BenchResult> {
+async function openOrt(req: BenchRequest): Promise<BenchSession> {
   if (req.model.toLowerCase().endsWith('.eqm')) throw new Error(`--engine ${req.engine} needs an ONNX model, not an .eqm file`);
   if (req.isa) throw new Error(`--isa applies to --engine native only`);
   const p = prepareModel({ model: req.model, card: req.card });
@@ -117,15 +131,26 @@ async function benchOrt(req: BenchRequest): Promise<BenchResult> {
   });
   const name = session.inputNames[0]!;
   const feeds = { [name]: new ort.Tensor('float32', randomInput(p.inputDims, 1), p.inputDims) };
-  for (let i = 0; i < req.warmup; i++) await session.run(feeds);
-  const t = await timeAsync(req.runs, () => session.run(feeds));
-  await session.release();
-  return { engine: req.engine, isa: 'onnxruntime', threads: req.threads, ...latencyStats(t.wall), median_cpu_ms: cpuMedian(t.cpu) };
+  return { run: () => session.run(feeds), close: () => session.release(), isa: () => 'onnxruntime', threads: () => req.threads };
 }
 
-export async function runBench(req: BenchRequest): Promise<BenchResult> {
+/** Opens one engine for timing (checks the request first); the caller closes it. */
+export async function openBenchSession(req: BenchRequest): Promise<BenchSession> {
   checkCounts(req);
   if (!BENCH_ENGINES.includes(req.engine)) throw new Error(`--engine must be one of ${BENCH_ENGINES.join(', ')} (got '${req.engine}')`);
   if (!fs.existsSync(req.model)) throw new Error(`model file not found: ${path.resolve(req.model)}`);
-  return req.engine === 'native' ? benchNative(req) : benchOrt(req);
+  return req.engine === 'native' ? openNative(req) : openOrt(req);
+}
+
+export async function runBench(req: BenchRequest): Promise<BenchResult> {
+  const s = await openBenchSession(req);
+  try {
+    for (let i = 0; i < req.warmup; i++) await s.run();
+    s.resetProfile?.();
+    const t = await timeAsync(req.runs, () => s.run());
+    const layers = req.profile ? s.profile?.() : undefined;
+    return { engine: req.engine, isa: s.isa(), threads: s.threads(), ...latencyStats(t.wall), median_cpu_ms: cpuMedian(t.cpu), ...(layers ? { layers } : {}) };
+  } finally {
+    await s.close();
+  }
 }

@@ -1,6 +1,7 @@
 #include "common/thread_pool.h"
 
 #include <chrono>
+#include <cstdlib>
 
 #if defined(__linux__)
 #include <sched.h>
@@ -13,6 +14,28 @@ namespace eq {
 
 namespace {
 constexpr int kSpinMicros = 200;
+constexpr uint32_t kClosed = 0xFFFFFFFFu;
+
+inline uint64_t Pack(uint32_t gen, uint32_t next) { return (static_cast<uint64_t>(gen) << 32) | next; }
+inline uint32_t GenOf(uint64_t s) { return static_cast<uint32_t>(s >> 32); }
+inline uint32_t NextOf(uint64_t s) { return static_cast<uint32_t>(s); }
+
+// the pool (and thread index) whose task this thread is running, for nested calls
+thread_local const ThreadPool* tls_pool = nullptr;
+thread_local int tls_thread = 0;
+
+struct TlsScope {
+  const ThreadPool* pool;
+  int thread;
+  TlsScope(const ThreadPool* p, int t) : pool(tls_pool), thread(tls_thread) {
+    tls_pool = p;
+    tls_thread = t;
+  }
+  ~TlsScope() {
+    tls_pool = pool;
+    tls_thread = thread;
+  }
+};
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -20,6 +43,14 @@ inline void CpuRelax() {
 #elif defined(__aarch64__)
   asm volatile("yield");
 #endif
+}
+
+uint64_t MinWorkFromEnv() {
+  const char* v = std::getenv("EQ_PARALLEL_MIN_WORK");
+  if (!v || !*v) return ThreadPool::kDefaultMinParallelWork;
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(v, &end, 10);
+  return end && *end == '\0' ? static_cast<uint64_t>(n) : ThreadPool::kDefaultMinParallelWork;
 }
 }  // namespace
 
@@ -46,7 +77,7 @@ int AffinityCpuCount() {
   return hc ? static_cast<int>(hc) : 1;
 }
 
-ThreadPool::ThreadPool(int threads) {
+ThreadPool::ThreadPool(int threads) : min_work_(MinWorkFromEnv()), state_(Pack(0, kClosed)) {
   if (threads <= 0) threads = AffinityCpuCount();
   for (int i = 1; i < threads; i++) workers_.emplace_back([this, i] { WorkerLoop(i); });
 }
@@ -60,58 +91,93 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::Drain(int thread) {
+void ThreadPool::RunTasks(uint32_t gen, const Fn* fn, size_t tasks, int thread) {
+  uint64_t s = state_.load(std::memory_order_relaxed);
   for (;;) {
-    const size_t t = next_.fetch_add(1);
-    if (t >= tasks_) break;
-    (*fn_)(t, thread);
-    finished_.fetch_add(1);
+    // kClosed >= tasks, so a generation being set up is never claimed from
+    if (GenOf(s) != gen || NextOf(s) >= tasks) return;
+    if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acquire, std::memory_order_relaxed)) continue;
+    // the claim proves generation gen is still running, so fn and tasks were its own
+    try {
+      (*fn)(NextOf(s), thread);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!error_) error_ = std::current_exception();
+    }
+    // seq_cst pairs with the caller's caller_waiting_ store / done_ load (no lost wake-up)
+    if (done_.fetch_add(1) + 1 == tasks && caller_waiting_.load()) {
+      { std::lock_guard<std::mutex> lock(mu_); }
+      finished_.notify_all();
+    }
+    s = state_.load(std::memory_order_relaxed);
   }
 }
 
 void ThreadPool::WorkerLoop(int id) {
-  size_t seen = 0;
+  TlsScope scope(this, id);
+  uint32_t seen = 0;
   for (;;) {
-    SpinUntil([&] { return stop_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_acquire) != seen; });
-    {
+    uint64_t s = 0;
+    const auto ready = [&] {
+      s = state_.load();
+      return stop_.load(std::memory_order_relaxed) || (GenOf(s) != seen && NextOf(s) != kClosed);
+    };
+    if (!SpinUntil(ready)) {
       std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      active_++;
+      sleepers_.fetch_add(1);  // seq_cst: pairs with the caller's state_ store / sleepers_ load
+      wake_.wait(lock, ready);
+      sleepers_.fetch_sub(1);
     }
-    Drain(id);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      active_--;
-    }
-    done_.notify_all();
+    if (stop_.load()) return;
+    seen = GenOf(s);
+    // possibly newer than generation `seen` if that call ended meanwhile: then the acquire
+    // makes the caller's closing store visible, and RunTasks' claim fails
+    const Fn* fn = fn_.load(std::memory_order_acquire);
+    const size_t tasks = tasks_.load(std::memory_order_acquire);
+    RunTasks(seen, fn, tasks, id);
   }
 }
 
-void ThreadPool::ParallelFor(size_t tasks, const std::function<void(size_t, int)>& fn) {
+void ThreadPool::ParallelFor(size_t tasks, const Fn& fn, uint64_t work) {
   if (tasks == 0) return;
-  if (workers_.empty() || tasks == 1) {
+  if (tls_pool == this) {
+    // nested call from one of this pool's tasks: the other threads are busy with the outer call
+    for (size_t t = 0; t < tasks; t++) fn(t, tls_thread);
+    return;
+  }
+  std::lock_guard<std::mutex> call_lock(call_mu_);
+  TlsScope scope(this, 0);
+  if (workers_.empty() || tasks == 1 || work < min_work_ || tasks >= kClosed) {
     for (size_t t = 0; t < tasks; t++) fn(t, 0);
     return;
   }
-  {
-    // a worker that woke late for the previous call may still be leaving Drain()
-    std::unique_lock<std::mutex> lock(mu_);
-    done_.wait(lock, [&] { return active_ == 0; });
-    fn_ = &fn;
-    tasks_ = tasks;
-    next_.store(0);
-    finished_.store(0);
-    generation_++;
+  // close the previous generation before rewriting the job; the release stores carry the
+  // closing store to a worker that reads the new job early (see WorkerLoop)
+  state_.store(Pack(gen_, kClosed), std::memory_order_relaxed);
+  fn_.store(&fn, std::memory_order_release);
+  tasks_.store(tasks, std::memory_order_release);
+  done_.store(0, std::memory_order_relaxed);
+  gen_++;
+  if (gen_ == 0) gen_ = 1;  // wrapped: 0 is the workers' initial `seen`
+  const uint32_t gen = gen_;
+  state_.store(Pack(gen, 0));  // seq_cst: publish, and order before the sleepers_ load
+  if (sleepers_.load() > 0) {
+    { std::lock_guard<std::mutex> lock(mu_); }
+    wake_.notify_all();
   }
-  wake_.notify_all();
-  Drain(0);
-  // wait until every task has finished and no worker is still inside Drain (it reads fn_/tasks_)
-  SpinUntil([&] { return finished_.load() == tasks && active_.load() == 0; });
-  std::unique_lock<std::mutex> lock(mu_);
-  done_.wait(lock, [&] { return finished_.load() == tasks && active_ == 0; });
-  fn_ = nullptr;
+  RunTasks(gen, &fn, tasks, 0);
+  if (!SpinUntil([&] { return done_.load(std::memory_order_acquire) == tasks; })) {
+    std::unique_lock<std::mutex> lock(mu_);
+    caller_waiting_.store(true);  // seq_cst: pairs with the workers' done_ increment
+    finished_.wait(lock, [&] { return done_.load() == tasks; });
+    caller_waiting_.store(false);
+  }
+  std::exception_ptr error;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::swap(error, error_);
+  }
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace eq

@@ -1,16 +1,24 @@
 // A small fixed-size thread pool for the kernels: ParallelFor splits [0, n) into tasks that
-// the calling thread and the workers take from a shared counter. Threads default to the
-// number of CPUs in the process's affinity mask (sched_getaffinity), not the online CPUs, so
-// `taskset -c 0 …` or a container's cpuset is respected.
+// the calling thread and the workers claim from one shared atomic counter. Threads default to
+// the number of CPUs in the process's affinity mask (sched_getaffinity), not the online CPUs,
+// so `taskset -c 0 …` or a container's cpuset is respected.
+//
+// The counter is tagged with a generation (one per ParallelFor call): a worker can only claim a
+// task of the generation it read the task function for, so the caller returns as soon as every
+// task is DONE — it never waits for late or descheduled workers to become idle (the old pool
+// did, and one preempted worker stalled every layer). Work below a threshold runs on the
+// caller alone: waking a worker costs more than it saves.
 //
 // Waiting threads spin for a short while (kSpinMicros) before they block: the ops of one
 // inference call ParallelFor every few microseconds, and a futex wake-up of a halted vCPU
-// costs tens of microseconds, which made 2 threads slower than 1 on small layers.
+// costs tens of microseconds.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -23,6 +31,14 @@ int AffinityCpuCount();
 
 class ThreadPool {
  public:
+  using Fn = std::function<void(size_t task, int thread)>;
+  // work estimate meaning "unknown": always split over the threads
+  static constexpr uint64_t kUnknownWork = ~uint64_t{0};
+  // Default minimum work (MACs or comparable element operations) worth splitting; measured on
+  // a 2-core EPYC (docs/results/runtime.md, 2026-12-04 thread pool section). The environment
+  // variable EQ_PARALLEL_MIN_WORK overrides it (0 = split everything) for such measurements.
+  static constexpr uint64_t kDefaultMinParallelWork = 1u << 20;
+
   // threads <= 0: AffinityCpuCount(). threads == 1 runs everything on the caller.
   explicit ThreadPool(int threads = 0);
   ~ThreadPool();
@@ -30,28 +46,40 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
+  uint64_t min_parallel_work() const { return min_work_; }
 
-  // Calls fn(task, thread) for every task in [0, tasks); thread is in [0, threads()).
-  // Returns when all tasks are done. Not reentrant: call from one thread at a time.
-  void ParallelFor(size_t tasks, const std::function<void(size_t task, int thread)>& fn);
+  // Calls fn(task, thread) exactly once for every task in [0, tasks); thread is in
+  // [0, threads()) and no two tasks run at the same time with the same thread index. The
+  // caller runs tasks too and returns once all are done; fn is never touched after that.
+  // work: total work of the call; below min_parallel_work() the caller runs all tasks alone.
+  // A call from inside a task of this pool runs its tasks serially on that thread (same thread
+  // index); calls from several outside threads are serialized. The first exception thrown by
+  // fn reaches the caller once no task runs any more: split calls still run every task, calls
+  // on the caller alone skip the rest.
+  void ParallelFor(size_t tasks, const Fn& fn, uint64_t work = kUnknownWork);
 
  private:
   void WorkerLoop(int id);
-  void Drain(int thread);
-  // spins until pred() holds or the spin budget is used up; returns pred()
+  // claims and runs tasks of generation gen until none is left; fn/tasks may be stale reads,
+  // they are used only after a claim of generation gen succeeded
+  void RunTasks(uint32_t gen, const Fn* fn, size_t tasks, int thread);
   template <typename Pred>
   static bool SpinUntil(Pred pred);
 
   std::vector<std::thread> workers_;
+  uint64_t min_work_ = kDefaultMinParallelWork;
+  std::mutex call_mu_;  // one outside caller at a time
+  uint32_t gen_ = 0;    // generation of the latest call (under call_mu_)
+  // (generation << 32) | next task index; index kClosed while the next call is being set up
+  std::atomic<uint64_t> state_;
+  std::atomic<const Fn*> fn_{nullptr};
+  std::atomic<size_t> tasks_{0};
+  std::atomic<size_t> done_{0};
+  std::exception_ptr error_;  // under mu_
   std::mutex mu_;
-  std::condition_variable wake_, done_;
-  const std::function<void(size_t, int)>* fn_ = nullptr;
-  size_t tasks_ = 0;
-  std::atomic<size_t> next_{0};
-  std::atomic<size_t> finished_{0};
-  // written under mu_, read without it while spinning
-  std::atomic<size_t> generation_{0};
-  std::atomic<int> active_{0};
+  std::condition_variable wake_, finished_;
+  std::atomic<int> sleepers_{0};
+  std::atomic<bool> caller_waiting_{false};
   std::atomic<bool> stop_{false};
 };
 

@@ -175,7 +175,7 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
         bad_channel = bad;
         failed = true;
       }
-    });
+    }, static_cast<uint64_t>(M) * K * P);
     if (oom) return NoMemory(name_);
     if (failed) return Overflow(name_, bad_channel);
   }
@@ -214,7 +214,7 @@ Status LinearLayer::RunDepthwise(const int8_t* x, void* out, float* tap, ThreadP
         return;
       }
     }
-  });
+  }, static_cast<uint64_t>(C) * P * g.kh * g.kw);
   if (oom) return NoMemory(name_);
   if (failed) return Overflow(name_, bad_channel);
   return Status::Ok();

@@ -5,6 +5,7 @@
  * hits every candidate alike.
  */
 import type { BenchReport } from '../../contract/bench-report.js';
+import { roundOrder } from '../../core/bench/interleaved-stats.js';
 import { latencyStats } from '../../core/bench/latency-stats.js';
 import { mulberry32 } from '../../core/synth/rng.js';
 import type { ScaleTable } from '../../core/quant/scale-table.js';
@@ -63,18 +64,18 @@ export function hostProfile(p: Prepared, table: ScaleTable, o: TimingOptions): B
   };
 }
 
-/** Median end-to-end ms of each table, runs interleaved round-robin. */
+/** Median end-to-end ms of each table, runs interleaved round-robin (rotating start). */
 export function interleavedMedians(p: Prepared, tables: readonly ScaleTable[], o: TimingOptions): number[] {
   const sessions = tables.map((t) => sessionFor(p, t, o));
   const x = inputFor(p.inputDims);
   for (const s of sessions) for (let i = 0; i < o.warmup; i++) s.run(x, p.inputDims);
   const times = sessions.map(() => [] as number[]);
   for (let r = 0; r < o.runs; r++) {
-    sessions.forEach((s, i) => {
+    for (const i of roundOrder(r, sessions.length)) {
       const t0 = process.hrtime.bigint();
-      s.run(x, p.inputDims);
+      sessions[i]!.run(x, p.inputDims);
       times[i]!.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    });
+    }
   }
   return times.map((t) => latencyStats(t).median_ms);
 }

@@ -14,7 +14,8 @@ Status Run(const OpRunCtx& c, const Op& op) {
   const int8_t* x = c.Ptr<const int8_t>(op.inputs[0]);
   int8_t* y = c.Ptr<int8_t>(op.output);
   const kernels::MaxPoolFn maxpool = kernels::SelectMaxPool(c.isa);
-  c.pool.ParallelFor((planes + chunk - 1) / chunk, [&](size_t t, int) { maxpool(x, op.pool, t * chunk, std::min(planes, (t + 1) * chunk), y); });
+  const uint64_t work = static_cast<uint64_t>(planes) * op.pool.OH * op.pool.OW * op.pool.kh * op.pool.kw;
+  c.pool.ParallelFor((planes + chunk - 1) / chunk, [&](size_t t, int) { maxpool(x, op.pool, t * chunk, std::min(planes, (t + 1) * chunk), y); }, work);
   return Status::Ok();
 }
 
