@@ -29,7 +29,7 @@ void ReluS8(const int8_t* x, size_t n, int8_t* y) {
   for (size_t i = 0; i < n; i++) y[i] = x[i] < 0 ? 0 : x[i];
 }
 
-void ConcatS8(const int8_t* const* xs, const size_t* inner, const float* mults, size_t count, size_t outer, int32_t qmax, int8_t* y) {
+void ConcatS8(const int8_t* const* xs, const size_t* inner, const float* mults, size_t count, size_t outer, int32_t qmax, int8_t* y, RequantizeFn rq) {
   size_t o = 0;
   for (size_t b = 0; b < outer; b++) {
     for (size_t k = 0; k < count; k++) {
@@ -38,7 +38,7 @@ void ConcatS8(const int8_t* const* xs, const size_t* inner, const float* mults, 
       if (m == 1.0f) {
         std::memcpy(y + o, src, inner[k]);
       } else {
-        for (size_t j = 0; j < inner[k]; j++) y[o + j] = ClipRne(static_cast<float>(src[j]) * m, -qmax, qmax);
+        rq(src, inner[k], m, qmax, y + o);
       }
       o += inner[k];
     }
