@@ -79,7 +79,7 @@ EQ_TEST(x86_output_stages_match_scalar) {
   }
 }
 
-// The AVX2 add, requantize and dequantize against the scalar ones: every int8 pair, multipliers
+// The AVX2 add, requantize, qmul row and dequantize against the scalar ones: every int8 pair, multipliers
 // that make exact .5 ties, a ReLU clamp, INT7, tails of every length up to the vector step.
 EQ_TEST(x86_add_requantize_dequantize_match_scalar) {
   if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
@@ -103,6 +103,13 @@ EQ_TEST(x86_add_requantize_dequantize_match_scalar) {
           RequantizeS8(a.data(), len, m[0], qmax, want.data());
           RequantizeS8Avx2(a.data(), len, m[0], qmax, got.data());
           EQ_EXPECT(want == got) << "requantize m=" << m[0] << " qmax=" << qmax << " n=" << len;
+          for (float g : {-128.0f, -3.0f, 0.0f, 5.0f, 127.0f}) {
+            std::fill(want.begin(), want.end(), 0x5a);
+            std::fill(got.begin(), got.end(), 0x5a);
+            MulScaleS8(a.data(), len, g, m[1] / 64.0f, qmax, want.data());
+            MulScaleS8Avx2(a.data(), len, g, m[1] / 64.0f, qmax, got.data());
+            EQ_EXPECT(want == got) << "mul-scale g=" << g << " m=" << m[1] << " qmax=" << qmax << " n=" << len;
+          }
         }
   for (float scale : {1.0f, 0.37f, 41.0f}) {
     std::vector<float> want(n + 4, 7.f), got = want;

@@ -117,6 +117,14 @@ DequantizeFn SelectDequantize(Isa isa) {
   return DequantizeS8ToF32;
 }
 
+MulScaleFn SelectMulScale(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return MulScaleS8Avx2;
+#endif
+  (void)isa;
+  return MulScaleS8;
+}
+
 OutputStageF32Fn SelectOutputStageF32(Isa isa) {
 #if defined(EQ_HAVE_AVX2)
   if (Allowed(Isa::kAvx2, isa)) return OutputStageF32Avx2;

@@ -4,6 +4,7 @@
 //   requantize  q' = clip(rne(q * M), -qmax, qmax)
 //   concat      inputs requantized to the output scale (copied when the multiplier is 1)
 //   add         q = clip(rne(qa * Ma + qb * Mb), lo, hi), each product rounded to float32 first
+//   mul-scale   q = clip(rne((q * g) * M), -qmax, qmax) (qmul: g = the broadcast operand's value)
 #include <cstring>
 
 #include "kernels/kernels.h"
@@ -23,6 +24,10 @@ void DequantizeS8ToF32(const int8_t* x, size_t n, float scale, float* y) {
 
 void RequantizeS8(const int8_t* x, size_t n, float mult, int32_t qmax, int8_t* y) {
   for (size_t i = 0; i < n; i++) y[i] = ClipRne(static_cast<float>(x[i]) * mult, -qmax, qmax);
+}
+
+void MulScaleS8(const int8_t* x, size_t n, float g, float mult, int32_t qmax, int8_t* y) {
+  for (size_t i = 0; i < n; i++) y[i] = ClipRne(static_cast<float>(x[i]) * g * mult, -qmax, qmax);
 }
 
 void ReluS8(const int8_t* x, size_t n, int8_t* y) {

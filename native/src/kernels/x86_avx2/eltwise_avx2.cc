@@ -55,6 +55,18 @@ void RequantizeS8Avx2(const int8_t* x, size_t n, float mult, int32_t qmax, int8_
   if (i < n) RequantizeS8(x + i, n - i, mult, qmax, y + i);
 }
 
+void MulScaleS8Avx2(const int8_t* x, size_t n, float g, float mult, int32_t qmax, int8_t* y) {
+  const __m256 vg = _mm256_set1_ps(g), m = _mm256_set1_ps(mult);
+  const __m256 l = _mm256_set1_ps(static_cast<float>(-qmax)), h = _mm256_set1_ps(static_cast<float>(qmax));
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i q[4];
+    for (int k = 0; k < 4; k++) q[k] = ClipRound(_mm256_mul_ps(_mm256_mul_ps(Widen8(x + i + 8 * k), vg), m), l, h);
+    Store32(y + i, q[0], q[1], q[2], q[3]);
+  }
+  if (i < n) MulScaleS8(x + i, n - i, g, mult, qmax, y + i);
+}
+
 void DequantizeS8ToF32Avx2(const int8_t* x, size_t n, float scale, float* y) {
   const float mult = static_cast<float>(1.0 / static_cast<double>(scale));
   const __m256 m = _mm256_set1_ps(mult);
