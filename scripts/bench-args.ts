@@ -13,6 +13,23 @@ export function opt(name: string, dflt: string): string {
   return i >= 0 ? argv[i + 1]! : dflt;
 }
 
+/** The value after `--name`, or undefined when the option is absent. */
+export function optional(name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
+  return v;
+}
+
+/** A positive number option, or `dflt`; anything else is an error naming the option. */
+export function positiveNum(name: string, dflt: number): number {
+  const raw = optional(name);
+  const v = raw === undefined ? dflt : Number(raw);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number, got '${raw}'`);
+  return v;
+}
+
 /** ImageNet preprocessing of the synthetic bench models (no card): torchvision's resize 256, crop 224, mean/std */
 export const IMAGENET_PRE: PreprocessSpec = {
   resize: { mode: 'shorter', size: 256 },

@@ -1,7 +1,7 @@
 /**
- * Per-op profile of one compiled model on the native runtime: where the time of a run goes,
- * summed by op kind and for the slowest ops, with the kernel chosen for each layer. Use it on
- * the .eqm files `npm run bench` leaves in its --work directory.
+ * Per-op profile of one compiled model on the native runtime: where the time of a run goes
+ * (each op's median over the runs), summed by op kind and for the slowest ops, with the kernel
+ * chosen for each layer. Use it on the .eqm files `npm run bench` leaves in its --work directory.
  *
  *   node --import tsx scripts/profile-runtime.ts --eqm /tmp/eq-bench-runtime/squeezenet1.1-int7.eqm
  *        [--threads 1] [--runs 20] [--warmup 5] [--top 15] [--isa avx512vnni]
@@ -21,21 +21,36 @@ const session = Runtime.load(eqm, { threads, ...(isa ? { isa } : {}) });
 const dims = session.info.input.dims;
 const x = new Float32Array(dims.reduce((a, b) => a * b, 1)).map((_, i) => ((i * 7919) % 255) / 255);
 for (let i = 0; i < warmup; i++) session.run(x, dims);
-session.resetProfile();
-for (let i = 0; i < runs; i++) session.run(x, dims);
-const prof = session.profile();
-
-const perRun = (ms: number) => ms / runs;
+// one profile per run, then each op's median over the runs: on a loaded machine a preempted run
+// adds tens of ms to whichever op it hit, and a sum over runs would charge that op with it
+type Op = ReturnType<typeof session.profile>['ops'][number];
+const perOp = new Map<string, { op: Op; ms: number[] }>();
+let prof = session.profile();
+for (let i = 0; i < runs; i++) {
+  session.resetProfile();
+  session.run(x, dims);
+  prof = session.profile();
+  for (const o of prof.ops) {
+    const e = perOp.get(o.name) ?? { op: o, ms: [] };
+    e.ms.push(o.totalMs);
+    perOp.set(o.name, e);
+  }
+}
+const median = (xs: number[]): number => {
+  const v = [...xs].sort((a, b) => a - b);
+  const k = v.length >> 1;
+  return v.length % 2 ? v[k]! : (v[k - 1]! + v[k]!) / 2;
+};
+const ops = [...perOp.values()].map((e) => ({ ...e.op, ms: median(e.ms) }));
 const byKind = new Map<string, number>();
 let total = 0;
-for (const o of prof.ops) {
-  byKind.set(o.kind, (byKind.get(o.kind) ?? 0) + perRun(o.totalMs));
-  total += perRun(o.totalMs);
+for (const o of ops) {
+  byKind.set(o.kind, (byKind.get(o.kind) ?? 0) + o.ms);
+  total += o.ms;
 }
-console.log(`${eqm}: isa ${prof.isa}, ${prof.threads} thread(s), ${runs} runs; sum of op times ${total.toFixed(3)} ms/run`);
+console.log(`${eqm}: isa ${prof.isa}, ${prof.threads} thread(s), ${runs} runs; sum of the ops' median times ${total.toFixed(3)} ms/run`);
 for (const [kind, ms] of [...byKind].sort((a, b) => b[1] - a[1])) console.log(`  ${kind.padEnd(12)} ${ms.toFixed(3)} ms  ${((100 * ms) / total).toFixed(1)}%`);
-console.log(`slowest ${top} ops (ms/run, work = MACs or elements, GOP/s):`);
-for (const o of [...prof.ops].sort((a, b) => b.totalMs - a.totalMs).slice(0, top)) {
-  const ms = perRun(o.totalMs);
-  console.log(`  ${o.name.padEnd(30)} ${o.kind.padEnd(10)} ${o.kernel.padEnd(30)} ${ms.toFixed(3)}  work ${o.work}  ${(o.work / ms / 1e6).toFixed(2)}`);
+console.log(`slowest ${top} ops (median ms/run, work = MACs or elements, GOP/s):`);
+for (const o of ops.sort((a, b) => b.ms - a.ms).slice(0, top)) {
+  console.log(`  ${o.name.padEnd(30)} ${o.kind.padEnd(10)} ${o.kernel.padEnd(30)} ${o.ms.toFixed(3)}  work ${o.work}  ${(o.work / o.ms / 1e6).toFixed(2)}`);
 }

@@ -1,6 +1,7 @@
 // The AVX2 input quantization and output stages against the scalar ones: random values, exact
 // .5 ties (round half to even), values beyond ±qmax, ±inf and NaN (-> 0), lengths that are not
 // multiples of the vector step (tails).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -75,6 +76,46 @@ EQ_TEST(x86_output_stages_match_scalar) {
     size_t bad1 = 99, bad2 = 99;
     EQ_EXPECT(!OutputStageS8Avx2(big.data(), np, 0, nc, 0, np, s, o8.data(), np, 1, nullptr, &bad1) && bad1 == 3) << "np=" << np;
     EQ_EXPECT(!OutputStageF32Avx2(big.data(), np, 0, nc, 0, np, s, of.data(), np, 1, nullptr, &bad2) && bad2 == 3) << "np=" << np;
+  }
+}
+
+// The AVX2 add, requantize, qmul row and dequantize against the scalar ones: every int8 pair, multipliers
+// that make exact .5 ties, a ReLU clamp, INT7, tails of every length up to the vector step.
+EQ_TEST(x86_add_requantize_dequantize_match_scalar) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
+  const size_t n = 256 * 256;
+  std::vector<int8_t> a(n), b(n);
+  for (size_t i = 0; i < n; i++) {
+    a[i] = static_cast<int8_t>(i & 255);
+    b[i] = static_cast<int8_t>(i >> 8);
+  }
+  const float mults[][2] = {{0.5f, 0.25f}, {1.0f, 1.0f}, {0.73f, 1.9f}, {3.0f / 8.0f, 5.0f / 16.0f}, {1e30f, 1e30f}};
+  for (const auto& m : mults)
+    for (int32_t qmax : {127, 63})
+      for (int32_t lo : {-qmax, 0})
+        for (size_t len : {n, n - 1, size_t{31}, size_t{33}, size_t{1}}) {
+          std::vector<int8_t> want(len + 8, 0x5a), got = want;
+          AddS8(a.data(), b.data(), len, m[0], m[1], lo, qmax, want.data());
+          AddS8Avx2(a.data(), b.data(), len, m[0], m[1], lo, qmax, got.data());
+          EQ_EXPECT(want == got) << "add ma=" << m[0] << " mb=" << m[1] << " qmax=" << qmax << " lo=" << lo << " n=" << len;
+          std::fill(want.begin(), want.end(), 0x5a);
+          std::fill(got.begin(), got.end(), 0x5a);
+          RequantizeS8(a.data(), len, m[0], qmax, want.data());
+          RequantizeS8Avx2(a.data(), len, m[0], qmax, got.data());
+          EQ_EXPECT(want == got) << "requantize m=" << m[0] << " qmax=" << qmax << " n=" << len;
+          for (float g : {-128.0f, -3.0f, 0.0f, 5.0f, 127.0f}) {
+            std::fill(want.begin(), want.end(), 0x5a);
+            std::fill(got.begin(), got.end(), 0x5a);
+            MulScaleS8(a.data(), len, g, m[1] / 64.0f, qmax, want.data());
+            MulScaleS8Avx2(a.data(), len, g, m[1] / 64.0f, qmax, got.data());
+            EQ_EXPECT(want == got) << "mul-scale g=" << g << " m=" << m[1] << " qmax=" << qmax << " n=" << len;
+          }
+        }
+  for (float scale : {1.0f, 0.37f, 41.0f}) {
+    std::vector<float> want(n + 4, 7.f), got = want;
+    DequantizeS8ToF32(a.data(), n - 3, scale, want.data());
+    DequantizeS8ToF32Avx2(a.data(), n - 3, scale, got.data());
+    EQ_EXPECT(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0) << "dequantize scale=" << scale;
   }
 }
 

@@ -19,29 +19,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tfliteToOnnxBytes } from '../../src-main/core/tflite/import.js';
 import { readModelFile } from '../../src-main/io/model-file.js';
+import { optional as opt, positiveNum } from '../bench-args.js';
 import { benchShape, imageLayout, writeImageCard, writeRandomTensors, type ZooModel } from './bench-inputs.js';
 import { renderMarkdown, type ModelResult, type Step } from './bench-report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
-const args = process.argv.slice(2);
-const opt = (name: string, dflt?: string): string | undefined => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const num = (name: string, dflt: number): number => {
-  const v = Number(opt(name, String(dflt)));
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
-  return v;
-};
 const IMAGENET = path.resolve(root, '../shared/data/imagenet-sample');
 const cfg = {
-  calib: num('calib', 4),
-  steps: num('steps', 20),
-  evalN: num('eval', 4),
-  rounds: num('rounds', 3),
-  runs: num('runs', 5),
-  timeoutS: num('timeout', 900),
+  calib: positiveNum('calib', 4),
+  steps: positiveNum('steps', 20),
+  evalN: positiveNum('eval', 4),
+  rounds: positiveNum('rounds', 3),
+  runs: positiveNum('runs', 5),
+  timeoutS: positiveNum('timeout', 900),
 };
 
 interface Run {
@@ -205,7 +196,7 @@ function write(outDir: string, models: ZooModel[], done: ModelResult[], config: 
 
 function main(): void {
   const dir = path.resolve(process.env['EQ_ZOO_DIR'] ?? path.join(root, '.eq-cache/zoo'));
-  const outDir = path.resolve(root, opt('out', 'docs/results')!);
+  const outDir = path.resolve(root, opt('out') ?? 'docs/results');
   const only = opt('only')?.split(',');
   const zoo = (JSON.parse(fs.readFileSync(path.join(here, 'zoo.json'), 'utf8')) as { models: ZooModel[] }).models;
   const models = only ? zoo.filter((m) => only.includes(m.id)) : zoo;

@@ -5,33 +5,35 @@
  * --base DIR: also calibrate and compile with the checkout in DIR (e.g. `git archive` of an
  * older commit with node_modules linked) and time those EQM files in the same rounds, with this
  * checkout's runtime: a before/after comparison of the compiler on the same machine state.
+ * --base-addon FILE: time the same EQM files also with another eqm_native.node (a copy of the
+ * addon before a runtime change), in the same rounds: a before/after comparison of the runtime.
+ * Each cell: median wall ms, then the medians over rounds of the wall and CPU-time ratios to ORT.
  *
  *   node --import tsx scripts/zoo/zoo-speed.ts [--only id1,id2] [--work .eq-cache/zoospeed]
- *        [--base DIR] [--rounds 3] [--runs 10] [--profile id] [--json out.json]
+ *        [--base DIR | --base-addon FILE] [--rounds 3] [--runs 10] [--profile id] [--json out.json]
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tfliteToOnnxBytes } from '../../src-main/core/tflite/import.js';
+import { optional as opt, positiveNum } from '../bench-args.js';
 import { benchShape, imageLayout, writeImageCard, writeRandomTensors, type ZooModel } from './bench-inputs.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
-const args = process.argv.slice(2);
-const opt = (name: string, dflt?: string): string | undefined => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const IMAGENET = path.resolve(root, '../shared/data/imagenet-sample');
-const rounds = Number(opt('rounds', '3'));
-const runs = Number(opt('runs', '10'));
-const workRoot = path.resolve(root, opt('work', '.eq-cache/zoospeed')!);
+const rounds = positiveNum('rounds', 3);
+const runs = positiveNum('runs', 10);
+const workRoot = path.resolve(root, opt('work') ?? '.eq-cache/zoospeed');
 
 const base = opt('base') ? path.resolve(opt('base')!) : undefined;
+const baseAddon = opt('base-addon') ? path.resolve(opt('base-addon')!) : undefined;
+if (base && baseAddon) throw new Error('zoo-speed: --base and --base-addon compare different things; give one');
 
-function cli(argv: string[], at = root): { ok: boolean; out: string; err: string } {
-  const r = spawnSync(process.execPath, [path.join(at, 'bin/easyquant.mjs'), ...argv], { cwd: at, encoding: 'utf8', maxBuffer: 256 << 20 });
+function cli(argv: string[], at = root, addon?: string): { ok: boolean; out: string; err: string } {
+  const env = addon ? { ...process.env, EQ_NATIVE_ADDON: addon } : process.env;
+  const r = spawnSync(process.execPath, [path.join(at, 'bin/easyquant.mjs'), ...argv], { cwd: at, env, encoding: 'utf8', maxBuffer: 256 << 20 });
   const err = `${r.stderr}`.split('\n').find((l) => l.startsWith('easyquant: error:')) ?? `${r.stderr}`.trim().split('\n').pop() ?? '';
   return { ok: r.status === 0, out: r.stdout, err: err.replace(/^easyquant: error: /, '') };
 }
@@ -43,9 +45,13 @@ const median = (xs: number[]): number => {
 };
 
 type Key = 'ort' | 'eq8' | 'eq7' | 'base_eq8' | 'base_eq7';
-type Row = { id: string; err?: string } & Partial<Record<Key, number>>;
+/** wall medians by engine, plus CPU medians and the medians of the per-round ratios to ORT */
+type Row = { id: string; err?: string; cpu: Record<string, number>; ratio: Record<string, { wall: number; cpu: number }> } & Partial<Record<Key, number>>;
 
-function prepare(m: ZooModel, file: string, work: string): { engines: { key: string; argv: string[] }[]; err?: string } {
+/** one timed engine; addon: the native addon file it runs with (EQ_NATIVE_ADDON), else this checkout's */
+type Engine = { key: string; argv: string[]; addon?: string };
+
+function prepare(m: ZooModel, file: string, work: string): { engines: Engine[]; err?: string } {
   const shape = benchShape(m);
   const shapeArgs = shape ? ['--input-shape', shape.join(',')] : [];
   const img = imageLayout(m, shape);
@@ -66,7 +72,7 @@ function prepare(m: ZooModel, file: string, work: string): { engines: { key: str
     ortModel = path.join(work, `${m.id}.onnx`);
     if (!fs.existsSync(ortModel)) fs.writeFileSync(ortModel, tfliteToOnnxBytes(fs.readFileSync(file), file));
   }
-  const engines = [{ key: 'ort', argv: ['--engine', 'ort-fp32', '--model', ortModel, ...cardArgs] }];
+  const engines: Engine[] = [{ key: 'ort', argv: ['--engine', 'ort-fp32', '--model', ortModel, ...cardArgs] }];
   const errs: string[] = [];
   for (const [prefix, at] of [['', root], ...(base ? [['base_', base]] : [])] as [string, string][]) {
     for (const bits of [8, 7]) {
@@ -83,7 +89,10 @@ function prepare(m: ZooModel, file: string, work: string): { engines: { key: str
       const eqm = path.join(work, `${key}.eqm`);
       const comp = cli(['compile', '--model', file, '--scales', scales, ...(cardArgs.length ? cardArgs : shapeArgs), '--out', eqm, '--json'], at);
       if (!comp.ok) errs.push(`compile ${key}: ${comp.err}`);
-      else engines.push({ key, argv: ['--engine', 'native', '--model', eqm] });
+      else {
+        engines.push({ key, argv: ['--engine', 'native', '--model', eqm] });
+        if (baseAddon) engines.push({ key: `base_${key}`, argv: ['--engine', 'native', '--model', eqm], addon: baseAddon });
+      }
     }
   }
   return { engines, err: errs.length ? errs.join('; ') : undefined };
@@ -99,28 +108,51 @@ function main(): void {
     const file = path.join(dir, `${m.id}.${m.format}`);
     const work = path.join(workRoot, m.id);
     fs.mkdirSync(work, { recursive: true });
-    const row: Row = { id: m.id };
+    const row: Row = { id: m.id, cpu: {}, ratio: {} };
     const { engines, err } = prepare(m, file, work);
     if (err) row.err = err;
-    const meds = new Map<string, number[]>();
+    // per round: each engine's median wall and CPU time, and its ratio to ORT in that round
+    // (a ratio within one round is less exposed to the load of the machine than two medians)
+    const per = new Map<string, { wall: number[]; cpu: number[]; rw: number[]; rc: number[] }>();
     for (let r = 0; r < rounds; r++) {
+      const got = new Map<string, { median_ms: number; median_cpu_ms: number }>();
       for (const e of engines) {
-        const b = cli(['bench', ...e.argv, '--threads', '1', '--runs', String(runs), '--warmup', '2', '--json']);
+        const b = cli(['bench', ...e.argv, '--threads', '1', '--runs', String(runs), '--warmup', '2', '--json'], root, e.addon);
         if (!b.ok) {
           row.err = `${e.key}: ${b.err}`;
           continue;
         }
-        meds.set(e.key, [...(meds.get(e.key) ?? []), json<{ median_ms: number }>(b.out).median_ms]);
+        got.set(e.key, json<{ median_ms: number; median_cpu_ms: number }>(b.out));
+      }
+      const ort = got.get('ort');
+      for (const [k, v] of got) {
+        const p = per.get(k) ?? { wall: [], cpu: [], rw: [], rc: [] };
+        p.wall.push(v.median_ms);
+        p.cpu.push(v.median_cpu_ms);
+        if (ort) {
+          p.rw.push(v.median_ms / ort.median_ms);
+          p.rc.push(v.median_cpu_ms / ort.median_cpu_ms);
+        }
+        per.set(k, p);
       }
     }
-    for (const [k, xs] of meds) row[k as Key] = median(xs);
+    for (const [k, p] of per) {
+      row[k as Key] = median(p.wall);
+      row.cpu[k] = median(p.cpu);
+      if (p.rw.length) row.ratio[k] = { wall: median(p.rw), cpu: median(p.rc) };
+    }
     if (opt('profile') === m.id) {
       const p = cli(['bench', '--engine', 'native', '--model', path.join(work, 'eq8.eqm'), '--threads', '1', '--runs', '5', '--profile', '--json']);
       fs.writeFileSync(path.join(work, 'profile.json'), p.out);
     }
-    const ratio = (x?: number): string => (x && row.ort ? `${x.toFixed(2)} ms (×${(x / row.ort).toFixed(2)})` : '—');
-    const cols = base ? [row.base_eq8, row.eq8, row.base_eq7, row.eq7] : [row.eq8, row.eq7];
-    console.log(`| ${m.id} | ${row.ort?.toFixed(2) ?? '—'} ms | ${cols.map(ratio).join(' | ')} | ${row.err ?? ''} |`);
+    // cell: wall ms (median per-round wall ratio to ORT; CPU ratio)
+    const cell = (k: Key): string => {
+      const x = row[k];
+      const q = row.ratio[k];
+      return x && q ? `${x.toFixed(2)} ms (×${q.wall.toFixed(2)}; cpu ×${q.cpu.toFixed(2)})` : '—';
+    };
+    const cols: Key[] = base || baseAddon ? ['base_eq8', 'eq8', 'base_eq7', 'eq7'] : ['eq8', 'eq7'];
+    console.log(`| ${m.id} | ${row.ort?.toFixed(2) ?? '—'} ms (cpu ${row.cpu['ort']?.toFixed(2) ?? '—'}) | ${cols.map(cell).join(' | ')} | ${row.err ?? ''} |`);
     rows.push(row);
   }
   const out = opt('json');

@@ -141,9 +141,13 @@ const CASES: Case[] = [
       { op: 'Concat', inputs: ['a', 'zeros'], outputs: ['cz'], name: 'cat_const', attrs: { axis: 1 } },
       { op: 'Resize', inputs: ['a', '', 'sc'], outputs: ['rn'], name: 'resize_nearest', attrs: { mode: 'nearest' } },
       { op: 'Resize', inputs: ['a', '', 'sc'], outputs: ['rl'], name: 'resize_linear', attrs: { mode: 'linear' } },
+      // the native fused 2-D path (height first: its ratio is the smaller), with weight-0 taps
+      { op: 'Resize', inputs: ['a', '', '', 'sz1'], outputs: ['rl1'], name: 'resize_linear_ac', attrs: { mode: 'linear', coordinate_transformation_mode: 'align_corners' } },
+      // width shrinks, so it goes first: the general separable path
+      { op: 'Resize', inputs: ['a', '', '', 'sz2'], outputs: ['rl2'], name: 'resize_linear_wh', attrs: { mode: 'linear' } },
     ],
-    init: { zeros: randomTensor([1, 3, 8, 8], r, 0.5), sc: f32([4], [1, 1, 2, 2]) },
-    outputs: ['cz', 'rn', 'rl'],
+    init: { zeros: randomTensor([1, 3, 8, 8], r, 0.5), sc: f32([4], [1, 1, 2, 2]), sz1: i64([1, 8, 15, 22]), sz2: i64([1, 8, 13, 5]) },
+    outputs: ['cz', 'rn', 'rl', 'rl1', 'rl2'],
     floatOps: ['Concat', 'Resize'],
     ortTol: 1e-4,
     exact: ['cz', 'rn'],

@@ -85,7 +85,7 @@ class BinaryKernel : public Kernel {
     std::vector<int64_t> idx(r, 0);
     int64_t ao = 0, bo = 0;
     for (int64_t o = 0; o < n; o += inner) {
-      for (int64_t i = 0; i < inner; i++) y[o + i] = Apply(a[ao + i * ia], b[bo + i * ib]);
+      Row(a + ao, ia, b + bo, ib, y + o, inner);
       for (size_t d = r - 1; d-- > 0;) {
         idx[d]++;
         ao += sa_[d];
@@ -99,6 +99,31 @@ class BinaryKernel : public Kernel {
   }
 
  private:
+  // one innermost row; the common cases (both operands contiguous, or b one value along the
+  // row) as plain loops the compiler vectorises, each element still one float operation
+  void Row(const float* a, int64_t ia, const float* b, int64_t ib, float* y, int64_t n) const {
+    if (ia == 1 && (ib == 1 || ib == 0)) {
+      const float z = b[0];
+      switch (kind_) {
+        case BinKind::kAdd:
+          if (ib) for (int64_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+          else for (int64_t i = 0; i < n; i++) y[i] = a[i] + z;
+          return;
+        case BinKind::kSub:
+          if (ib) for (int64_t i = 0; i < n; i++) y[i] = a[i] - b[i];
+          else for (int64_t i = 0; i < n; i++) y[i] = a[i] - z;
+          return;
+        case BinKind::kMul:
+          if (ib) for (int64_t i = 0; i < n; i++) y[i] = a[i] * b[i];
+          else for (int64_t i = 0; i < n; i++) y[i] = a[i] * z;
+          return;
+        default:
+          break;
+      }
+    }
+    for (int64_t i = 0; i < n; i++) y[i] = Apply(a[i * ia], b[i * ib]);
+  }
+
   float Apply(float x, float z) const {
     switch (kind_) {
       case BinKind::kAdd: return x + z;

@@ -103,9 +103,29 @@ QuantizeFn SelectQuantize(Isa isa);
 void DequantizeS8ToF32(const int8_t* x, size_t n, float scale, float* y);
 void RequantizeS8(const int8_t* x, size_t n, float mult, int32_t qmax, int8_t* y);
 void ReluS8(const int8_t* x, size_t n, int8_t* y);
-// y = concat over inputs along an axis: `outer` blocks, input i contributes inner[i] values per block.
-void ConcatS8(const int8_t* const* xs, const size_t* inner, const float* mults, size_t count, size_t outer, int32_t qmax, int8_t* y);
+// y = clip(rne(f32(f32(x * g) * mult)), -qmax, qmax): qmul's rows, g = the other operand's value
+void MulScaleS8(const int8_t* x, size_t n, float g, float mult, int32_t qmax, int8_t* y);
+using RequantizeFn = void (*)(const int8_t*, size_t, float, int32_t, int8_t*);
+// y = concat over inputs along an axis: `outer` blocks, input i contributes inner[i] values per
+// block (requantized with rq when its multiplier is not 1).
+void ConcatS8(const int8_t* const* xs, const size_t* inner, const float* mults, size_t count, size_t outer, int32_t qmax, int8_t* y,
+              RequantizeFn rq = RequantizeS8);
 void AddS8(const int8_t* a, const int8_t* b, size_t n, float mult_a, float mult_b, int32_t lo, int32_t hi, int8_t* y);
+#if defined(EQ_HAVE_AVX2)
+// x86_avx2/eltwise_avx2.cc: the same contracts on 32 values at a time
+void AddS8Avx2(const int8_t* a, const int8_t* b, size_t n, float mult_a, float mult_b, int32_t lo, int32_t hi, int8_t* y);
+void RequantizeS8Avx2(const int8_t* x, size_t n, float mult, int32_t qmax, int8_t* y);
+void DequantizeS8ToF32Avx2(const int8_t* x, size_t n, float scale, float* y);
+void MulScaleS8Avx2(const int8_t* x, size_t n, float g, float mult, int32_t qmax, int8_t* y);
+#endif
+using MulScaleFn = void (*)(const int8_t*, size_t, float, float, int32_t, int8_t*);
+using AddFn = void (*)(const int8_t*, const int8_t*, size_t, float, float, int32_t, int32_t, int8_t*);
+using DequantizeFn = void (*)(const int8_t*, size_t, float, float*);
+// The element-wise kernels for an ISA level (select.cc).
+AddFn SelectAdd(Isa isa);
+RequantizeFn SelectRequantize(Isa isa);
+DequantizeFn SelectDequantize(Isa isa);
+MulScaleFn SelectMulScale(Isa isa);
 
 }  // namespace kernels
 }  // namespace eq

@@ -116,6 +116,38 @@ QuantizeFn SelectQuantize(Isa isa) {
   return QuantizeF32ToS8;
 }
 
+AddFn SelectAdd(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return AddS8Avx2;
+#endif
+  (void)isa;
+  return AddS8;
+}
+
+RequantizeFn SelectRequantize(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return RequantizeS8Avx2;
+#endif
+  (void)isa;
+  return RequantizeS8;
+}
+
+DequantizeFn SelectDequantize(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return DequantizeS8ToF32Avx2;
+#endif
+  (void)isa;
+  return DequantizeS8ToF32;
+}
+
+MulScaleFn SelectMulScale(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return MulScaleS8Avx2;
+#endif
+  (void)isa;
+  return MulScaleS8;
+}
+
 OutputStageF32Fn SelectOutputStageF32(Isa isa) {
 #if defined(EQ_HAVE_AVX2)
   if (Allowed(Isa::kAvx2, isa)) return OutputStageF32Avx2;

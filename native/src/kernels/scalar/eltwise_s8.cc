@@ -4,6 +4,7 @@
 //   requantize  q' = clip(rne(q * M), -qmax, qmax)
 //   concat      inputs requantized to the output scale (copied when the multiplier is 1)
 //   add         q = clip(rne(qa * Ma + qb * Mb), lo, hi), each product rounded to float32 first
+//   mul-scale   q = clip(rne((q * g) * M), -qmax, qmax) (qmul: g = the broadcast operand's value)
 #include <cstring>
 
 #include "kernels/kernels.h"
@@ -25,11 +26,15 @@ void RequantizeS8(const int8_t* x, size_t n, float mult, int32_t qmax, int8_t* y
   for (size_t i = 0; i < n; i++) y[i] = ClipRne(static_cast<float>(x[i]) * mult, -qmax, qmax);
 }
 
+void MulScaleS8(const int8_t* x, size_t n, float g, float mult, int32_t qmax, int8_t* y) {
+  for (size_t i = 0; i < n; i++) y[i] = ClipRne(static_cast<float>(x[i]) * g * mult, -qmax, qmax);
+}
+
 void ReluS8(const int8_t* x, size_t n, int8_t* y) {
   for (size_t i = 0; i < n; i++) y[i] = x[i] < 0 ? 0 : x[i];
 }
 
-void ConcatS8(const int8_t* const* xs, const size_t* inner, const float* mults, size_t count, size_t outer, int32_t qmax, int8_t* y) {
+void ConcatS8(const int8_t* const* xs, const size_t* inner, const float* mults, size_t count, size_t outer, int32_t qmax, int8_t* y, RequantizeFn rq) {
   size_t o = 0;
   for (size_t b = 0; b < outer; b++) {
     for (size_t k = 0; k < count; k++) {
@@ -38,7 +43,7 @@ void ConcatS8(const int8_t* const* xs, const size_t* inner, const float* mults, 
       if (m == 1.0f) {
         std::memcpy(y + o, src, inner[k]);
       } else {
-        for (size_t j = 0; j < inner[k]; j++) y[o + j] = ClipRne(static_cast<float>(src[j]) * m, -qmax, qmax);
+        rq(src, inner[k], m, qmax, y + o);
       }
       o += inner[k];
     }

@@ -9,7 +9,7 @@ namespace {
 Status Parse(OpParser& p, Op* op) { return ParseScaled(p, op, kI8, kF32); }
 
 Status Run(const OpRunCtx& c, const Op& op) {
-  kernels::DequantizeS8ToF32(c.Ptr<const int8_t>(op.inputs[0]), c.Numel(op.output), op.scale, c.Ptr<float>(op.output));
+  kernels::SelectDequantize(c.isa)(c.Ptr<const int8_t>(op.inputs[0]), c.Numel(op.output), op.scale, c.Ptr<float>(op.output));
   return Status::Ok();
 }
 

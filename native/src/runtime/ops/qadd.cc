@@ -31,7 +31,7 @@ Status Parse(OpParser& p, Op* op) {
 }
 
 Status Run(const OpRunCtx& c, const Op& op) {
-  kernels::AddS8(c.Ptr<const int8_t>(op.inputs[0]), c.Ptr<const int8_t>(op.inputs[1]), c.Numel(op.output), op.mult_a, op.mult_b, op.lo, op.hi,
+  kernels::SelectAdd(c.isa)(c.Ptr<const int8_t>(op.inputs[0]), c.Ptr<const int8_t>(op.inputs[1]), c.Numel(op.output), op.mult_a, op.mult_b, op.lo, op.hi,
                  c.Ptr<int8_t>(op.output));
   return Status::Ok();
 }

@@ -54,7 +54,7 @@ Status Run(const OpRunCtx& c, const Op& op) {
     xs.push_back(c.Ptr<const int8_t>(i));
     inner.push_back(c.Numel(i) / outer);
   }
-  kernels::ConcatS8(xs.data(), inner.data(), op.mults.data(), xs.size(), outer, op.qmax, c.Ptr<int8_t>(op.output));
+  kernels::ConcatS8(xs.data(), inner.data(), op.mults.data(), xs.size(), outer, op.qmax, c.Ptr<int8_t>(op.output), kernels::SelectRequantize(c.isa));
   return Status::Ok();
 }
 

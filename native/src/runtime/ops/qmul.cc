@@ -1,6 +1,6 @@
 // qmul: q = clip(rne(f32(f32(qa * qb) * M)), -qmax, qmax); b broadcast over a, output element i
 // reads b[(i / inner) % numel(b)] (a squeeze-excitation gate [N,C,1,1]: inner = H*W)
-#include "kernels/scalar/rounding.h"
+#include "kernels/kernels.h"
 #include "runtime/ops/op_common.h"
 
 namespace eq {
@@ -37,13 +37,9 @@ Status Run(const OpRunCtx& c, const Op& op) {
   const size_t n = c.Numel(op.output), nb = c.Numel(op.inputs[1]), inner = op.axis;
   const float m = op.mult_a;
   const int32_t q = op.qmax;
-  for (size_t o = 0, j = 0; o < n; o += inner, j = (j + 1 == nb ? 0 : j + 1)) {
-    // |qa * qb| < 2^24: the float product is the exact integer one (and vectorises)
-    const float g = static_cast<float>(b[j]);
-    const int8_t* ao = a + o;
-    int8_t* yo = y + o;
-    for (size_t k = 0; k < inner; k++) yo[k] = kernels::ClipRne(static_cast<float>(ao[k]) * g * m, -q, q);
-  }
+  const kernels::MulScaleFn row = kernels::SelectMulScale(c.isa);
+  // |qa * qb| < 2^24: the float product is the exact integer one
+  for (size_t o = 0, j = 0; o < n; o += inner, j = (j + 1 == nb ? 0 : j + 1)) row(a + o, inner, static_cast<float>(b[j]), m, q, y + o);
   return Status::Ok();
 }
 

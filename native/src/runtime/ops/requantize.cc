@@ -9,7 +9,7 @@ namespace {
 Status Parse(OpParser& p, Op* op) { return ParseScaled(p, op, kI8, kI8); }
 
 Status Run(const OpRunCtx& c, const Op& op) {
-  kernels::RequantizeS8(c.Ptr<const int8_t>(op.inputs[0]), c.Numel(op.output), op.scale, op.qmax, c.Ptr<int8_t>(op.output));
+  kernels::SelectRequantize(c.isa)(c.Ptr<const int8_t>(op.inputs[0]), c.Numel(op.output), op.scale, op.qmax, c.Ptr<int8_t>(op.output));
   return Status::Ok();
 }
 

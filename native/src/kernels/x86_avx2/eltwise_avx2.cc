@@ -1,0 +1,79 @@
+// AVX2 int8 element-wise kernels, bit-exact with scalar/eltwise_s8.cc: each product is one
+// float multiply, the sum one float add (separate instructions: no FMA), an unordered compare
+// masks NaN to 0, the clamp to the integer bounds comes before VCVTPS2DQ, which rounds half to
+// even (MXCSR default) and so gives the integer ClipRne gives.
+#include <immintrin.h>
+
+#include "kernels/kernels.h"
+
+namespace eq {
+namespace kernels {
+namespace {
+
+inline __m256 Widen8(const int8_t* p) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+}
+
+inline __m256i ClipRound(__m256 v, __m256 lo, __m256 hi) {
+  v = _mm256_and_ps(v, _mm256_cmp_ps(v, v, _CMP_ORD_Q));  // NaN -> 0
+  return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(v, lo), hi));
+}
+
+// four vectors of 8 int32 within int8 range → 32 int8 in order
+inline void Store32(int8_t* y, __m256i q0, __m256i q1, __m256i q2, __m256i q3) {
+  const __m256i w = _mm256_packs_epi16(_mm256_packs_epi32(q0, q1), _mm256_packs_epi32(q2, q3));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(y), _mm256_permutevar8x32_epi32(w, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+}
+
+}  // namespace
+
+void AddS8Avx2(const int8_t* a, const int8_t* b, size_t n, float mult_a, float mult_b, int32_t lo, int32_t hi, int8_t* y) {
+  const __m256 ma = _mm256_set1_ps(mult_a), mb = _mm256_set1_ps(mult_b);
+  const __m256 l = _mm256_set1_ps(static_cast<float>(lo)), h = _mm256_set1_ps(static_cast<float>(hi));
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i q[4];
+    for (int k = 0; k < 4; k++) {
+      const __m256 pa = _mm256_mul_ps(Widen8(a + i + 8 * k), ma);
+      const __m256 pb = _mm256_mul_ps(Widen8(b + i + 8 * k), mb);
+      q[k] = ClipRound(_mm256_add_ps(pa, pb), l, h);
+    }
+    Store32(y + i, q[0], q[1], q[2], q[3]);
+  }
+  if (i < n) AddS8(a + i, b + i, n - i, mult_a, mult_b, lo, hi, y + i);
+}
+
+void RequantizeS8Avx2(const int8_t* x, size_t n, float mult, int32_t qmax, int8_t* y) {
+  const __m256 m = _mm256_set1_ps(mult);
+  const __m256 l = _mm256_set1_ps(static_cast<float>(-qmax)), h = _mm256_set1_ps(static_cast<float>(qmax));
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i q[4];
+    for (int k = 0; k < 4; k++) q[k] = ClipRound(_mm256_mul_ps(Widen8(x + i + 8 * k), m), l, h);
+    Store32(y + i, q[0], q[1], q[2], q[3]);
+  }
+  if (i < n) RequantizeS8(x + i, n - i, mult, qmax, y + i);
+}
+
+void MulScaleS8Avx2(const int8_t* x, size_t n, float g, float mult, int32_t qmax, int8_t* y) {
+  const __m256 vg = _mm256_set1_ps(g), m = _mm256_set1_ps(mult);
+  const __m256 l = _mm256_set1_ps(static_cast<float>(-qmax)), h = _mm256_set1_ps(static_cast<float>(qmax));
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i q[4];
+    for (int k = 0; k < 4; k++) q[k] = ClipRound(_mm256_mul_ps(_mm256_mul_ps(Widen8(x + i + 8 * k), vg), m), l, h);
+    Store32(y + i, q[0], q[1], q[2], q[3]);
+  }
+  if (i < n) MulScaleS8(x + i, n - i, g, mult, qmax, y + i);
+}
+
+void DequantizeS8ToF32Avx2(const int8_t* x, size_t n, float scale, float* y) {
+  const float mult = static_cast<float>(1.0 / static_cast<double>(scale));
+  const __m256 m = _mm256_set1_ps(mult);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(Widen8(x + i), m));
+  if (i < n) DequantizeS8ToF32(x + i, n - i, scale, y + i);
+}
+
+}  // namespace kernels
+}  // namespace eq
