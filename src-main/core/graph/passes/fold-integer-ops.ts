@@ -5,11 +5,13 @@
  * per layer. This pass turns each such chain back into a float Conv / MatMul on x with the
  * dequantized weights (Wq − wzp) · ws, so the model calibrates like any float model; and it
  * folds DequantizeLinear of constant weights. A ConvInteger/MatMulInteger that is not part of
- * that pattern is refused with the reason, naming the node.
+ * that pattern stays as it is for the onnxruntime fallback (FP32) when one is installed, else it
+ * is refused with the reason, naming the node.
  */
 import type { Graph, Node } from '../ir.js';
 import { attrInt, consumers, isGraphOutput, producers } from '../ir.js';
 import { numel, type Tensor } from '../tensor.js';
+import { externalOpRunner } from '../../ops/external.js';
 
 const INTEGER_OPS: Record<string, string> = { ConvInteger: 'Conv', MatMulInteger: 'MatMul' };
 
@@ -143,6 +145,7 @@ export function foldIntegerOps(graph: Graph): number {
       r = matchChain(graph, n, prod, cons);
     } catch (e) {
       if (!(e instanceof PatternError)) throw e;
+      if (externalOpRunner()) continue;
       throw new Error(
         `node '${n.name}' (${n.op}): only the dynamic-quantization pattern DynamicQuantizeLinear → ${n.op} (constant int8/uint8 weights) → Cast → Mul(input scale · weight scale) is imported, as a float ${INTEGER_OPS[n.op]}; here ${e.message}`,
       );
