@@ -87,8 +87,9 @@ export function externalOp(op: string, domain: string, kernelNote?: string): OpD
     external: r.name,
     run: (node, inputs, ctx) => call(node, inputs, ctx.opset),
     inferShape(node, shapes, consts, ctx) {
-      // other data inputs are taken as float32, the type of every activation the kernels make
-      const ins = node.inputs.map((x, k) => (x === '' ? undefined : consts[k] ?? (shapes[k] ? zeros(producedTypes.get(x) ?? 'float32', shapes[k]!) : undefined)));
+      // other data inputs are taken as float32, the type of every activation the kernels make (If: a bool condition)
+      const typeOf = (x: string, k: number): DType => producedTypes.get(x) ?? (node.op === 'If' && k === 0 ? 'bool' : 'float32');
+      const ins = node.inputs.map((x, k) => (x === '' ? undefined : consts[k] ?? (shapes[k] ? zeros(typeOf(x, k), shapes[k]!) : undefined)));
       const key = shapeKey(node, ins, consts, ctx.opset);
       let outs = shapeCache.get(key);
       if (!outs) {
