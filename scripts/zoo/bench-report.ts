@@ -29,6 +29,16 @@ export interface Meta {
   seconds: number;
 }
 
+/**
+ * A calibrate run's step: a model without a quantizable layer (an FP32 feature extractor) is
+ * "FP32 only", not a failure; its later quantized steps are skipped.
+ */
+export function calibrateStep(r: { ok: boolean; err: string; ms: number }, clean: (err: string) => string = (e) => e): Step {
+  if (r.ok) return { status: 'ok', detail: `${(r.ms / 1000).toFixed(0)} s` };
+  if (/no quantizable layer/.test(r.err)) return { status: 'skipped', detail: 'FP32 only (no quantizable layer)' };
+  return { status: 'fail', detail: clean(r.err) };
+}
+
 const cell = (s: string): string => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 function short(s: Step | undefined): string {

@@ -21,7 +21,7 @@ import { tfliteToOnnxBytes } from '../../src-main/core/tflite/import.js';
 import { readModelFile } from '../../src-main/io/model-file.js';
 import { optional as opt, positiveNum } from '../bench-args.js';
 import { benchShape, imageLayout, writeImageCard, writeRandomTensors, type ZooModel } from './bench-inputs.js';
-import { renderMarkdown, type ModelResult, type Step } from './bench-report.js';
+import { calibrateStep, renderMarkdown, type ModelResult, type Step } from './bench-report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -131,7 +131,7 @@ function benchModel(m: ZooModel, file: string, work: string): ModelResult {
     const k = `eq${bits}`;
     const out = path.join(work, k);
     const cal = cli(['calibrate', '--model', file, ...dataArgs, '--method', 'eq', '--bits', String(bits), '--calib', String(cfg.calib), '--steps', String(cfg.steps), '--out', out, '--json', '--quiet']);
-    S[`calibrate_${k}`] = cal.ok ? { status: 'ok', detail: `${(cal.ms / 1000).toFixed(0)} s` } : failed(cal, path.dirname(file));
+    S[`calibrate_${k}`] = calibrateStep(cal, (e) => e.replaceAll(path.dirname(file) + path.sep, ''));
     if (!cal.ok) continue;
     const scales = path.join(out, 'scales.json');
     S[`eval_${k}`] = evalStep(cli(['eval', '--model', file, ...dataArgs, '--scales', scales, '--engine', 'int-ref', '--limit', String(cfg.evalN), '--no-layer-cosine', '--json', '--quiet']), path.dirname(file), isClassifier);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Node } from '../core/graph/ir.js';
 import type { DType, Tensor } from '../core/graph/tensor.js';
-import { AttributeType, onnx, type IAttributeProto } from '../core/onnx/proto.js';
+import { AttributeType, onnx, type IAttributeProto, type IGraphProto } from '../core/onnx/proto.js';
 import { externalOpRunner, setExternalOpRunner, type ExternalOpRunner } from '../core/ops/external.js';
 
 const ONNX_TYPE: Record<DType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9 };
@@ -16,6 +16,7 @@ const ORT_TYPE: Record<DType, string> = { float32: 'float32', uint8: 'uint8', in
 
 function attr(name: string, v: Node['attrs'][string]): IAttributeProto {
   if (typeof v === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(v) };
+  if (typeof v === 'object' && 'subgraph' in v) return { name, type: AttributeType.GRAPH, g: v.subgraph as IGraphProto };
   if (typeof v === 'number') return Number.isInteger(v) ? { name, type: AttributeType.INT, i: v } : { name, type: AttributeType.FLOAT, f: v };
   if (Array.isArray(v) && v.every((x) => typeof x === 'number')) {
     const n = v as number[];
@@ -24,8 +25,18 @@ function attr(name: string, v: Node['attrs'][string]): IAttributeProto {
   throw new Error(`attribute ${name} cannot be passed to onnxruntime`);
 }
 
+/**
+ * Graph input names of the one-node model: in<k> for the node's inputs; the outer-scope values
+ * its subgraphs read keep their names, so the subgraphs still find them.
+ */
+function inputNames(node: Node, inputs: (Tensor | undefined)[]): string[] {
+  const explicit = node.inputs.length - (node.implicitInputs ?? 0);
+  return node.inputs.map((x, k) => (!x || !inputs[k] ? '' : k < explicit ? `in${k}` : x));
+}
+
 function oneNodeModel(node: Node, inputs: (Tensor | undefined)[], opset: number): Uint8Array {
-  const ins = node.inputs.map((x, k) => (x && inputs[k] ? `in${k}` : ''));
+  const ins = inputNames(node, inputs);
+  const explicit = node.inputs.length - (node.implicitInputs ?? 0);
   const outs = node.outputs.map((o, k) => (o ? `out${k}` : ''));
   const domain = node.domain && node.domain !== 'ai.onnx' ? node.domain : '';
   const model = onnx.ModelProto.create({
@@ -33,7 +44,7 @@ function oneNodeModel(node: Node, inputs: (Tensor | undefined)[], opset: number)
     opsetImport: [{ domain: '', version: opset }, ...(domain ? [{ domain, version: 1 }] : [])],
     graph: {
       name: 'one-node',
-      node: [{ name: node.name, opType: node.op, domain, input: ins, output: outs, attribute: Object.entries(node.attrs).map(([k, v]) => attr(k, v)) }],
+      node: [{ name: node.name, opType: node.op, domain, input: ins.slice(0, explicit), output: outs, attribute: Object.entries(node.attrs).map(([k, v]) => attr(k, v)) }],
       input: inputs.flatMap((t, k) => (t && ins[k] ? [{ name: ins[k], type: { tensorType: { elemType: ONNX_TYPE[t.dtype], shape: { dim: t.dims.map((d) => ({ dimValue: d })) } } } }] : [])),
       output: outs.filter((o) => o).map((o) => ({ name: o })),
     },
@@ -92,7 +103,8 @@ class OrtNodeRunner implements ExternalOpRunner {
   run(node: Node, inputs: (Tensor | undefined)[], opset: number): Tensor[] {
     const model = oneNodeModel(node, inputs, opset);
     const key = `${node.name}|${opset}|${inputs.map((t) => (t ? `${t.dtype}[${t.dims.join(',')}]` : '-')).join(';')}`;
-    const feeds = inputs.flatMap((t, k) => (t && node.inputs[k] ? [{ name: `in${k}`, type: ORT_TYPE[t.dtype], dims: t.dims, data: feedData(t) }] : []));
+    const names = inputNames(node, inputs);
+    const feeds = inputs.flatMap((t, k) => (t && names[k] ? [{ name: names[k], type: ORT_TYPE[t.dtype], dims: t.dims, data: feedData(t) }] : []));
     const { port1, port2 } = new MessageChannel();
     const flag = new Int32Array(new SharedArrayBuffer(4));
     this.thread().postMessage({ key, model, feeds, port: port2, flag }, [port2]);

@@ -1,12 +1,22 @@
 /**
  * The FP32 reference: the original ONNX model in onnxruntime-node. To capture intermediate
  * tensors (layer inputs and pre-activation outputs) a copy of the model gets them as extra
- * graph outputs, as ORT's own calibrator does; results are handed out image by image.
+ * graph outputs, as ORT's own calibrator does; results are handed out image by image. A value
+ * the import added for a 1-D conv (`<v>::h1`) is captured as `<v>` with a unit axis 2.
  */
 import * as ort from 'onnxruntime-node';
 import { onnx } from '../core/onnx/proto.js';
 import type { FloatTensor } from '../core/graph/tensor.js';
 import type { InputFeed } from '../core/engine/types.js';
+import { h1Source } from '../core/graph/passes/conv1d-as-2d.js';
+
+/** The original model's value behind a capture name. */
+const sourceOf = (name: string): string => h1Source(name) ?? name;
+
+/** A capture of `name` from the tensor of its source value. */
+function asCapture(name: string, t: FloatTensor): FloatTensor {
+  return h1Source(name) === undefined ? t : { ...t, dims: [...t.dims.slice(0, 2), 1, ...t.dims.slice(2)] };
+}
 
 export interface OrtRunResult {
   outputs: Map<string, FloatTensor>;
@@ -34,7 +44,7 @@ export class OrtReference {
     const outputNames = outputs.map((o) => o.name ?? '');
     const inits = new Set((g.initializer ?? []).map((t) => t.name ?? ''));
     const inputNames = (g.input ?? []).map((i) => i.name ?? '').filter((n) => !inits.has(n));
-    const extra = [...new Set(capture)].filter((c) => !outputNames.includes(c) && !inputNames.includes(c) && !inits.has(c));
+    const extra = [...new Set(capture.map(sourceOf))].filter((c) => !outputNames.includes(c) && !inputNames.includes(c) && !inits.has(c));
     for (const name of extra) outputs.push(onnx.ValueInfoProto.create({ name }));
     const bytes = extra.length > 0 ? onnx.ModelProto.encode(model).finish() : modelBytes;
     const session = await ort.InferenceSession.create(bytes, {
@@ -53,11 +63,12 @@ export class OrtReference {
     const outputs = new Map<string, FloatTensor>();
     for (const n of this.outputNames) outputs.set(n, toFloat(res[n]!));
     const captures = new Map<string, FloatTensor>();
-    for (const c of this.captureNames) {
+    for (const name of this.captureNames) {
+      const c = sourceOf(name);
       const fed = extra.find((f) => f.name === c);
-      if (c === this.inputName) captures.set(c, { dtype: 'float32', dims, data: input });
-      else if (fed) captures.set(c, { dtype: 'float32', dims: fed.dims, data: fed.data });
-      else if (res[c]) captures.set(c, toFloat(res[c]!));
+      if (c === this.inputName) captures.set(name, asCapture(name, { dtype: 'float32', dims, data: input }));
+      else if (fed) captures.set(name, asCapture(name, { dtype: 'float32', dims: fed.dims, data: fed.data }));
+      else if (res[c]) captures.set(name, asCapture(name, toFloat(res[c]!)));
     }
     return { outputs, captures };
   }

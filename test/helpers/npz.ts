@@ -2,6 +2,34 @@
 import zlib from 'node:zlib';
 import { encodeNpy } from '../../src-main/io/data/npy.js';
 
+interface Entry {
+  crc: number;
+  compressed: number;
+  size: number;
+  nameLength: number;
+  /** offset of the local header (central directory only) */
+  offset: number;
+}
+
+/**
+ * A local file header, or with `central` a central directory header: the same fields, shifted
+ * by the central one's leading "version made by".
+ */
+function entryHeader(e: Entry, central: boolean): Buffer {
+  const b = Buffer.alloc(central ? 46 : 30);
+  const at = central ? 2 : 0;
+  b.writeUInt32LE(central ? 0x02014b50 : 0x04034b50, 0);
+  if (central) b.writeUInt16LE(20, 4);
+  b.writeUInt16LE(20, 4 + at);
+  b.writeUInt16LE(8, 8 + at);
+  b.writeUInt32LE(e.crc, 14 + at);
+  b.writeUInt32LE(e.compressed, 18 + at);
+  b.writeUInt32LE(e.size, 22 + at);
+  b.writeUInt16LE(e.nameLength, 26 + at);
+  if (central) b.writeUInt32LE(e.offset, 42);
+  return b;
+}
+
 export function encodeNpz(arrays: Record<string, { shape: number[]; data: Float32Array }>): Buffer {
   const locals: Buffer[] = [];
   const central: Buffer[] = [];
@@ -9,28 +37,10 @@ export function encodeNpz(arrays: Record<string, { shape: number[]; data: Float3
   for (const [name, a] of Object.entries(arrays)) {
     const raw = encodeNpy(a.shape, a.data);
     const data = zlib.deflateRawSync(raw);
-    const crc = zlib.crc32(raw);
     const fname = Buffer.from(`${name}.npy`, 'utf8');
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(raw.length, 22);
-    local.writeUInt16LE(fname.length, 26);
-    const cd = Buffer.alloc(46);
-    cd.writeUInt32LE(0x02014b50, 0);
-    cd.writeUInt16LE(20, 4);
-    cd.writeUInt16LE(20, 6);
-    cd.writeUInt16LE(8, 10);
-    cd.writeUInt32LE(crc, 16);
-    cd.writeUInt32LE(data.length, 20);
-    cd.writeUInt32LE(raw.length, 24);
-    cd.writeUInt16LE(fname.length, 28);
-    cd.writeUInt32LE(offset, 42);
-    locals.push(local, fname, data);
-    central.push(cd, fname);
+    const e: Entry = { crc: zlib.crc32(raw), compressed: data.length, size: raw.length, nameLength: fname.length, offset };
+    locals.push(entryHeader(e, false), fname, data);
+    central.push(entryHeader(e, true), fname);
     offset += 30 + fname.length + data.length;
   }
   const cdBuf = Buffer.concat(central);

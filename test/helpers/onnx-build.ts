@@ -1,19 +1,44 @@
 /** Small helpers to build ONNX models in tests. */
-import { onnx } from '../../src-main/core/onnx/proto.js';
+import { onnx, type IAttributeProto } from '../../src-main/core/onnx/proto.js';
 import { encodeTensor } from '../../src-main/core/onnx/tensor-codec.js';
 import type { Tensor } from '../../src-main/core/graph/tensor.js';
 import { mulberry32 } from '../../src-main/core/synth/rng.js';
+
+/** A GRAPH attribute (If branches): nodes, output names, own initializers. */
+export interface SubgraphSpec {
+  graph: { nodes: NodeSpec[]; outputs: string[]; initializers?: Record<string, Tensor> };
+}
 
 export interface NodeSpec {
   op: string;
   inputs: string[];
   outputs: string[];
   name?: string;
-  attrs?: Record<string, number | number[] | string | Tensor>;
+  attrs?: Record<string, number | number[] | string | Tensor | SubgraphSpec>;
   domain?: string;
 }
 
-function attr(name: string, v: number | number[] | string | Tensor) {
+function nodeProto(n: NodeSpec, i: number) {
+  return onnx.NodeProto.create({
+    name: n.name ?? `${n.op}_${i}`,
+    opType: n.op,
+    domain: n.domain ?? '',
+    input: n.inputs,
+    output: n.outputs,
+    attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attr(k, v)),
+  });
+}
+
+function attr(name: string, v: number | number[] | string | Tensor | SubgraphSpec): IAttributeProto {
+  if (typeof v === 'object' && 'graph' in v) {
+    const g = onnx.GraphProto.create({
+      name,
+      node: v.graph.nodes.map(nodeProto),
+      output: v.graph.outputs.map((o) => onnx.ValueInfoProto.create({ name: o })),
+      initializer: Object.entries(v.graph.initializers ?? {}).map(([k, t]) => encodeTensor(k, t)),
+    });
+    return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.GRAPH, g });
+  }
   if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) });
   if (typeof v === 'number') {
     return Number.isInteger(v)
@@ -43,16 +68,7 @@ export function buildModel(opts: {
     opsetImport: [{ domain: '', version: opts.opset ?? 13 }],
     graph: {
       name: 'test',
-      node: opts.nodes.map((n, i) =>
-        onnx.NodeProto.create({
-          name: n.name ?? `${n.op}_${i}`,
-          opType: n.op,
-          domain: n.domain ?? '',
-          input: n.inputs,
-          output: n.outputs,
-          attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attr(k, v)),
-        }),
-      ),
+      node: opts.nodes.map(nodeProto),
       input: opts.inputs.map((i) => vi(i.name, i.dims)),
       output: opts.outputs.map((o) => vi(o.name, o.dims)),
       initializer: Object.entries(opts.initializers ?? {}).map(([k, t]) => encodeTensor(k, t)),

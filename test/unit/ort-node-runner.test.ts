@@ -91,6 +91,26 @@ describe('ops without a kernel run through onnxruntime', () => {
     expect(() => loadModelBytes(bytes, 'up.onnx')).toThrow(/^node 'up': op Upsample \(opset 11\) is not supported: implemented for opsets 7–9 only; its definition at opset 11 is not, and onnxruntime cannot run it either \(.*deprecated.*\)$/);
   });
 
+  it('runs a kernel-less node on zeros once for its shapes, not once per shape pass', () => {
+    let calls = 0;
+    setExternalOpRunner({
+      name: 'counting',
+      run(node, inputs) {
+        calls++;
+        const x = inputs[0]!;
+        return [{ dtype: 'float32', dims: [...x.dims], data: new Float32Array(x.data.length) }];
+      },
+    });
+    const first = loadModelBytes(model(), 'erf.onnx');
+    expect(first.graph.shapes.get('e')).toEqual([1, 4, 5, 5]);
+    expect(calls).toBe(2); // Erf and Sign, over the import's three shape passes
+    loadModelBytes(model(), 'erf.onnx');
+    expect(calls).toBe(2);
+    const other = buildModel({ nodes: [{ op: 'Erf', inputs: ['x'], outputs: ['y'], name: 'Erf_1' }], inputs: [{ name: 'x', dims: [1, 7] }], outputs: [{ name: 'y' }] });
+    expect(loadModelBytes(other, 'erf2.onnx').graph.outputs[0]!.dims).toEqual([1, 7]);
+    expect(calls).toBe(3); // other input shape: run again
+  });
+
   it('without the runner the import refuses the op', () => {
     setExternalOpRunner(undefined);
     expect(() => loadModelBytes(model(), 'erf.onnx')).toThrow(/node 'Erf_1': op Erf \(opset 13\) is not supported/);

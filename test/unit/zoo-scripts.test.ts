@@ -204,3 +204,15 @@ describe('fetchZoo', () => {
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown argument --bogus/);
   });
 });
+
+describe('bench-zoo calibrate step', () => {
+  it('a model with no quantizable layer is FP32 only, not a failure; other errors still fail', async () => {
+    const { calibrateStep, renderMarkdown } = await import('../../scripts/zoo/bench-report.js');
+    const fp32 = calibrateStep({ ok: false, err: '/z/mel.onnx: no quantizable layer (Conv/Gemm/MatMul with constant weights) found', ms: 5000 });
+    expect(fp32).toEqual({ status: 'skipped', detail: 'FP32 only (no quantizable layer)' });
+    expect(calibrateStep({ ok: false, err: '/z/a.onnx: boom', ms: 1 }, (e) => e.replace('/z/', ''))).toEqual({ status: 'fail', detail: 'a.onnx: boom' });
+    expect(calibrateStep({ ok: true, err: '', ms: 12_400 })).toEqual({ status: 'ok', detail: '12 s' });
+    const md = renderMarkdown({ date: 'd', host: 'h', config: {}, seconds: 1 }, [{ id: 'mel', task: 'audio', format: 'onnx', pkg: 'p@1', steps: { calibrate_eq8: fp32 } }]);
+    expect(md).toContain('FP32 only');
+  });
+});

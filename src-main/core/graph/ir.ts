@@ -5,7 +5,12 @@
  */
 import type { Tensor } from './tensor.js';
 
-export type AttrValue = number | string | number[] | string[] | Tensor;
+/** A GRAPH attribute (If/Loop/Scan body): the decoded ONNX GraphProto, kept as it is. */
+export interface SubgraphAttr {
+  subgraph: unknown;
+}
+
+export type AttrValue = number | string | number[] | string[] | Tensor | SubgraphAttr;
 
 /** Activation fused into a Conv/Gemm: Relu, or Clip(min,max) (ReLU6 is clip 0..6). */
 export interface FusedActivation {
@@ -25,6 +30,11 @@ export interface Node {
   attrs: Record<string, AttrValue>;
   /** set by the fusion pass on Conv/Gemm/MatMul nodes */
   act?: FusedActivation;
+  /**
+   * the number of trailing `inputs` that are outer-scope values its subgraphs read (not ONNX
+   * inputs of the node; listed so ordering, liveness and the FP32 fallback see them)
+   */
+  implicitInputs?: number;
   /** the pre-activation output name when an activation was fused (the node output is then the activation's output) */
   preActOutput?: string;
 }

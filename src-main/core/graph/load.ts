@@ -1,7 +1,7 @@
 /**
  * Loading a model for quantization: ONNX file (or TFLite, converted to ONNX first) → IR →
- * passes (constant folding, identity removal, BN folding, bias-Add folding, activation
- * fusion) → static shapes.
+ * passes (dynamic-quantized int8 layers back to float, 1-D convs as 2-D, constant folding,
+ * identity removal, BN folding, bias-Add folding, activation fusion) → static shapes.
  */
 import crypto from 'node:crypto';
 import { decodeModelProto, ModelFormatError, modelToGraph } from '../onnx/import.js';
@@ -12,6 +12,8 @@ import type { Graph } from './ir.js';
 import { fuseActivations } from './passes/fuse-activation.js';
 import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import { foldBiasAdd } from './passes/fold-bias-add.js';
+import { foldIntegerOps } from './passes/fold-integer-ops.js';
+import { conv1dAs2d } from './passes/conv1d-as-2d.js';
 import { removeIdentity } from './passes/remove-identity.js';
 import { topoSort } from './passes/toposort.js';
 import { bindInputShapes, type InputShapeOptions } from './input-shapes.js';
@@ -43,6 +45,8 @@ export function loadModelBytes(fileBytes: Uint8Array, file: string, opts: LoadOp
   const notices = bindInputShapes(graph, file, opts);
   topoSort(graph);
   const passes: Record<string, number> = {};
+  passes['integerOpsFolding'] = foldIntegerOps(graph);
+  passes['conv1dAs2d'] = conv1dAs2d(graph);
   passes['constantFolding'] = foldAndInfer(graph);
   passes['identityRemoval'] = removeIdentity(graph);
   graph.shapes.clear();

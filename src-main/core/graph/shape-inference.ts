@@ -12,6 +12,7 @@ import { UnsupportedOpError } from '../ops/types.js';
 import { unboundDimMessage } from './input-shapes.js';
 import type { Graph, Node } from './ir.js';
 import type { Tensor } from './tensor.js';
+import { inlineIf } from './passes/inline-if.js';
 
 /** Ops with constant inputs that are left in the graph (the quantizer wants them as layers). */
 const NO_FOLD = new Set(['Conv', 'Gemm', 'MatMul']);
@@ -84,7 +85,16 @@ export function foldAndInfer(graph: Graph): number {
   let folded = 0;
   const kept: Node[] = [];
   let refused: Node | undefined;
-  for (const n of graph.nodes) {
+  const queue = [...graph.nodes];
+  for (let i = 0; i < queue.length; i++) {
+    const n = queue[i]!;
+    const cond = n.op === 'If' && n.domain === '' ? graph.initializers.get(n.inputs[0]!) : undefined;
+    if (cond) {
+      // a constant condition: the taken branch's nodes go through this sweep in place of the If
+      queue.splice(i + 1, 0, ...inlineIf(graph, n, cond));
+      folded++;
+      continue;
+    }
     const def = findOp(n.op, n.domain, graph.opset);
     if (!def) {
       refused ??= n;

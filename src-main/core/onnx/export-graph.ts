@@ -16,13 +16,14 @@
  * exported model; nodes and constants that have to be added get fresh unique names derived
  * from the node they belong to.
  */
-import type { AttrValue, Graph, Node, ValueInfo } from '../graph/ir.js';
+import type { AttrValue, Graph, Node, SubgraphAttr, ValueInfo } from '../graph/ir.js';
 import type { Tensor } from '../graph/tensor.js';
 import { int64Tensor, toNumbers } from '../graph/tensor.js';
 import {
   AttributeType,
   DataType,
   type IAttributeProto,
+  type IGraphProto,
   type IModelProto,
   type INodeProto,
   type ITensorProto,
@@ -601,6 +602,10 @@ function isTensorValue(v: AttrValue): v is Tensor {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && 'dtype' in v && 'data' in v;
 }
 
+function isSubgraph(v: AttrValue): v is SubgraphAttr {
+  return typeof v === 'object' && v !== null && 'subgraph' in v;
+}
+
 function attrProto(name: string, v: AttrValue, where: string): IAttributeProto {
   if (typeof v === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(v) };
   if (typeof v === 'number') {
@@ -614,6 +619,7 @@ function attrProto(name: string, v: AttrValue, where: string): IAttributeProto {
     return { name, type: AttributeType.INTS, ints: nums };
   }
   if (isTensorValue(v)) return { name, type: AttributeType.TENSOR, t: encodeInitializer('', v) };
+  if (isSubgraph(v)) return { name, type: AttributeType.GRAPH, g: v.subgraph as IGraphProto };
   throw new ExportError(`${where}: attribute ${name} has a value that cannot be written`);
 }
 
@@ -653,7 +659,7 @@ export function graphToModelProto(graph: Graph, opts: ExportGraphOptions = {}): 
     name: n.name,
     opType: n.op,
     domain: n.domain,
-    input: n.inputs,
+    input: n.implicitInputs ? n.inputs.slice(0, n.inputs.length - n.implicitInputs) : n.inputs,
     output: n.outputs,
     attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(k, v, `node '${n.name}' (${n.op})`)),
   }));

@@ -4,7 +4,7 @@
  */
 import type { AttrValue, Graph, Node, ValueInfo } from '../graph/ir.js';
 import type { Tensor } from '../graph/tensor.js';
-import { AttributeType, type IAttributeProto, type IModelProto, type IValueInfoProto, onnx, toNum } from './proto.js';
+import { AttributeType, type IAttributeProto, type IGraphProto, type IModelProto, type INodeProto, type IValueInfoProto, onnx, toNum } from './proto.js';
 import { isTflite, ModelFormatError } from './model-format.js';
 import { decodeTensor } from './tensor-codec.js';
 import { tfliteToOnnxBytes } from '../tflite/import.js';
@@ -51,8 +51,10 @@ function decodeAttr(a: IAttributeProto, where: string): AttrValue | undefined {
       return (a.strings ?? []).map((s) => new TextDecoder().decode(s));
     case AttributeType.TENSOR:
       return a.t ? decodeTensor(a.t, where) : undefined;
+    case AttributeType.GRAPH:
+      return a.g ? { subgraph: a.g } : undefined;
     default:
-      // graphs, sparse tensors, type protos: not used by supported ops; kept out of the IR
+      // lists of graphs, sparse tensors, type protos: not used by supported ops; kept out of the IR
       return undefined;
   }
 }
@@ -66,14 +68,33 @@ function valueInfo(v: IValueInfoProto): ValueInfo {
   return info;
 }
 
-/** Converts a decoded ModelProto to the raw IR (no passes applied). */
-export function modelToGraph(model: IModelProto, file: string): Graph {
-  const g = model.graph!;
-  const initializers = new Map<string, Tensor>();
-  for (const t of g.initializer ?? []) initializers.set(t.name ?? '', decodeTensor(t, `${file}: initializer`));
+/**
+ * The values a subgraph reads from enclosing scopes: inputs of its nodes (and of nested
+ * subgraphs) that no node, initializer or input of it defines.
+ */
+export function outerScopeReads(g: IGraphProto): string[] {
+  const defined = new Set<string>([...(g.initializer ?? []).map((t) => t.name ?? ''), ...(g.input ?? []).map((i) => i.name ?? ''), '']);
+  const reads: string[] = [];
+  const read = (x: string) => {
+    if (!defined.has(x) && !reads.includes(x)) reads.push(x);
+  };
+  for (const n of g.node ?? []) {
+    for (const x of n.input ?? []) read(x);
+    for (const a of n.attribute ?? []) if (a.g) outerScopeReads(a.g).forEach(read);
+    for (const o of n.output ?? []) defined.add(o);
+  }
+  for (const o of g.output ?? []) read(o.name ?? '');
+  return reads;
+}
+
+/**
+ * ONNX nodes → IR nodes; Constant nodes become entries of `initializers`. A node with subgraph
+ * attributes lists the outer-scope values they read as implicit trailing inputs.
+ */
+export function decodeNodes(protoNodes: INodeProto[], initializers: Map<string, Tensor>, file: string): Node[] {
   const nodes: Node[] = [];
   let anon = 0;
-  for (const n of g.node ?? []) {
+  for (const n of protoNodes) {
     const name = n.name && n.name.length > 0 ? n.name : `${n.opType}_${anon++}`;
     const attrs: Record<string, AttrValue> = {};
     for (const a of n.attribute ?? []) {
@@ -88,6 +109,11 @@ export function modelToGraph(model: IModelProto, file: string): Graph {
       outputs: [...(n.output ?? [])],
       attrs,
     };
+    const implicit = [...new Set((n.attribute ?? []).flatMap((a) => (a.g ? outerScopeReads(a.g) : [])))].filter((x) => !node.inputs.includes(x));
+    if (implicit.length > 0) {
+      node.inputs.push(...implicit);
+      node.implicitInputs = implicit.length;
+    }
     if (node.op === 'Constant' && node.domain === '') {
       const t = constantValue(node);
       if (t) {
@@ -97,6 +123,15 @@ export function modelToGraph(model: IModelProto, file: string): Graph {
     }
     nodes.push(node);
   }
+  return nodes;
+}
+
+/** Converts a decoded ModelProto to the raw IR (no passes applied). */
+export function modelToGraph(model: IModelProto, file: string): Graph {
+  const g = model.graph!;
+  const initializers = new Map<string, Tensor>();
+  for (const t of g.initializer ?? []) initializers.set(t.name ?? '', decodeTensor(t, `${file}: initializer`));
+  const nodes = decodeNodes(g.node ?? [], initializers, file);
   const inputs = (g.input ?? []).filter((i) => !initializers.has(i.name ?? '')).map(valueInfo);
   return {
     name: g.name ?? 'graph',
@@ -111,7 +146,7 @@ export function modelToGraph(model: IModelProto, file: string): Graph {
 
 function constantValue(node: Node): Tensor | undefined {
   const v = node.attrs['value'];
-  if (v && typeof v === 'object' && !Array.isArray(v)) return v;
+  if (v && typeof v === 'object' && !Array.isArray(v) && !('subgraph' in v)) return v;
   const f = node.attrs['value_float'];
   if (typeof f === 'number') return { dtype: 'float32', dims: [], data: Float32Array.of(f) };
   const fs_ = node.attrs['value_floats'];

@@ -18,7 +18,7 @@ function dimsOf(node: Node, shape: Tensor): number[] {
 function fillValue(node: Node): Tensor {
   const v = node.attrs['value'];
   if (v === undefined) return { dtype: 'float32', dims: [1], data: new Float32Array(1) };
-  if (typeof v !== 'object' || Array.isArray(v)) fail(node, 'attribute value must be a tensor');
+  if (typeof v !== 'object' || Array.isArray(v) || 'subgraph' in v) fail(node, 'attribute value must be a tensor');
   if (v.data.length !== 1) fail(node, `attribute value must have one element, got ${v.data.length}`);
   return v;
 }

@@ -1,7 +1,8 @@
 /**
  * Ops without a TypeScript kernel can still run in FP32 through a runner the engines layer
  * installs (onnxruntime there; core stays free of it). The runner executes one node on concrete
- * inputs; shapes come from running it once on zero tensors of the input shapes.
+ * inputs; shapes come from running it once on zero tensors of the input shapes (cached: the
+ * import runs several shape passes, and a big model has hundreds of such nodes).
  */
 import type { Node } from '../graph/ir.js';
 import type { DType, Tensor } from '../graph/tensor.js';
@@ -23,9 +24,31 @@ let runner: ExternalOpRunner | undefined;
  */
 const producedTypes = new Map<string, DType>();
 
+/** Output dims and element types by node and inputs (shapeKey). */
+const shapeCache = new Map<string, { dims: number[]; dtype: DType }[]>();
+const dataIds = new WeakMap<object, number>();
+let nextDataId = 0;
+
+/** Constant data's identity for the key: its values when small (shape operands), else the object. */
+function dataKey(d: ArrayLike<number>): string {
+  if (d.length <= 64) return Array.from(d).join(',');
+  let id = dataIds.get(d);
+  if (id === undefined) dataIds.set(d, (id = nextDataId++));
+  return `#${id}`;
+}
+
+const constKey = (t: Tensor): string => `${t.dtype}[${t.dims.join(',')}]=${dataKey(t.data)}`;
+
+function shapeKey(node: Node, ins: (Tensor | undefined)[], consts: (Tensor | undefined)[], opset: number): string {
+  const inKeys = ins.map((t, k) => (!t ? '-' : consts[k] ? constKey(consts[k]!) : `${t.dtype}[${t.dims.join(',')}]`));
+  const attrs = JSON.stringify(node.attrs, (_k, v: unknown) => (ArrayBuffer.isView(v) ? dataKey(v as unknown as ArrayLike<number>) : v));
+  return [node.domain, node.op, node.name, opset, node.outputs.length, attrs, ...inKeys].join('|');
+}
+
 /** Installs (or with undefined removes) the runner for ops the kernels lack. */
 export function setExternalOpRunner(r: ExternalOpRunner | undefined): void {
   runner = r;
+  shapeCache.clear();
 }
 
 export function externalOpRunner(): ExternalOpRunner | undefined {
@@ -64,9 +87,15 @@ export function externalOp(op: string, domain: string, kernelNote?: string): OpD
     external: r.name,
     run: (node, inputs, ctx) => call(node, inputs, ctx.opset),
     inferShape(node, shapes, consts, ctx) {
-      // other data inputs are taken as float32, the type of every activation the kernels make
-      const ins = node.inputs.map((x, k) => (x === '' ? undefined : consts[k] ?? (shapes[k] ? zeros(producedTypes.get(x) ?? 'float32', shapes[k]!) : undefined)));
-      const outs = call(node, ins, ctx.opset);
+      // other data inputs are taken as float32, the type of every activation the kernels make (If: a bool condition)
+      const typeOf = (x: string, k: number): DType => producedTypes.get(x) ?? (node.op === 'If' && k === 0 ? 'bool' : 'float32');
+      const ins = node.inputs.map((x, k) => (x === '' ? undefined : consts[k] ?? (shapes[k] ? zeros(typeOf(x, k), shapes[k]!) : undefined)));
+      const key = shapeKey(node, ins, consts, ctx.opset);
+      let outs = shapeCache.get(key);
+      if (!outs) {
+        outs = call(node, ins, ctx.opset).map((t) => ({ dims: [...t.dims], dtype: t.dtype }));
+        shapeCache.set(key, outs);
+      }
       outs.forEach((t, k) => node.outputs[k] && producedTypes.set(node.outputs[k]!, t.dtype));
       return outs.map((t) => [...t.dims]);
     },

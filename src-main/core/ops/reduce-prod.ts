@@ -1,37 +1,5 @@
-/**
- * ReduceProd (opset 1-25): axes as ReduceMean takes them (attribute before opset 18, input
- * from 18). Any numeric dtype; used in shape chains (Shape → Slice → ReduceProd) of flattens.
- */
-import { attrInt } from '../graph/ir.js';
-import { numel } from '../graph/tensor.js';
+/** ReduceProd (opset 1-25); used in shape chains (Shape → Slice → ReduceProd) of flattens. */
 import type { OpDef } from './types.js';
-import { allocData, LATEST_OPSET, makeTensor, req, reqShape, stridesOf } from './util.js';
-import { outShape, reduceAxes } from './reduce-mean.js';
+import { reduceOp } from './reduce-common.js';
 
-export const ReduceProd: OpDef = {
-  op: 'ReduceProd',
-  minOpset: 1,
-  maxOpset: LATEST_OPSET,
-  run(node, inputs, ctx) {
-    const x = req(node, inputs, 0, 'data');
-    const axes = reduceAxes(node, x.dims.length, inputs, ctx, false);
-    if (!axes) return [makeTensor(x.dtype, x.dims, x.data.slice())];
-    const kept = outShape(x.dims, axes, true);
-    const y = allocData(x.dtype, numel(kept));
-    y.fill(1 as never);
-    const ks = stridesOf(kept);
-    const xs = stridesOf(x.dims);
-    for (let p = 0; p < x.data.length; p++) {
-      let o = 0;
-      for (let d = 0; d < x.dims.length; d++) if (!axes.includes(d)) o += Math.floor(p / xs[d]!) % x.dims[d]! * ks[d]!;
-      y[o] = y[o]! * Number(x.data[p]);
-    }
-    return [makeTensor(x.dtype, attrInt(node, 'keepdims', 1) !== 0 ? kept : outShape(x.dims, axes, false), y)];
-  },
-  inferShape(node, shapes, consts, ctx) {
-    const x = reqShape(node, shapes, 0, 'data');
-    const axes = reduceAxes(node, x.length, consts, ctx, true);
-    if (!axes) return [[...x]];
-    return [outShape(x, axes, attrInt(node, 'keepdims', 1) !== 0)];
-  },
-};
+export const ReduceProd: OpDef = reduceOp('ReduceProd', 1, (acc, v) => acc * v);

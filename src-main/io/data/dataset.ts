@@ -316,30 +316,9 @@ async function openNpz(dir: string, names: string[], allFiles: string[], opts: O
   }
   if (converted.size > 0) warn(`${dir}: .npz arrays converted to float32 (values unchanged, uint8 stays 0..255): ${[...converted].join(', ')}`);
   if (opts.spec) warn(`${dir}: tensor files are fed as they are; the preprocessing (card or flags) is not applied`);
-  const { samples, labelsFile, labelsSource } = labelledSamples(dir, files, opts, warn, 'file(s)');
-  const fileOf = (i: number) => {
-    checkIndex(ds, i);
-    return path.join(dir, samples[i]!.id);
-  };
-  const loadInputs = async (i: number) => {
-    const file = fileOf(i);
-    return pick(file, await read(file)).map((a) => a.data);
-  };
-  const tryLoad = async (i: number): Promise<LoadResult> => ({ ok: true, data: (await loadInputs(i))[0]! });
-  const ds: Dataset = {
-    kind: 'images',
-    tensors: { inputs: inputs.map((s) => s.name ?? 'input'), loadInputs },
-    dir,
-    samples,
-    inputDims: inputs[0]!.dims,
-    labelsFile,
-    labelsSource,
-    warn,
-    fileOf,
-    tryLoad,
-    load: loaderOf(tryLoad),
-  };
-  return ds;
+  const labelled = labelledSamples(dir, files, opts, warn, 'file(s)');
+  const inputNames = inputs.map((s) => s.name ?? 'input');
+  return tensorDataset(dir, inputNames, inputs[0]!.dims, labelled, warn, (i) => path.join(dir, labelled.samples[i]!.id), async (file) => pick(file, await read(file)).map((a) => a.data));
 }
 
 function openTensors(dir: string, sources: TensorSource[], opts: OpenOptions): Dataset {
@@ -361,11 +340,7 @@ function openTensors(dir: string, sources: TensorSource[], opts: OpenOptions): D
   }
   if (opts.spec) warn(`${dir}: tensor files are fed as they are; the preprocessing (card or flags) is not applied`);
   const first = limited[0]!;
-  const { samples, labelsFile, labelsSource } = labelledSamples(dir, first.files, opts, warn, 'file(s)');
-  const fileOf = (i: number) => {
-    checkIndex(ds, i);
-    return path.join(first.dir, samples[i]!.id);
-  };
+  const labelled = labelledSamples(dir, first.files, opts, warn, 'file(s)');
   const read = (s: TensorSource, i: number) => {
     try {
       return readTensorFile(path.join(s.dir, s.files[i]!), s.input);
@@ -374,24 +349,35 @@ function openTensors(dir: string, sources: TensorSource[], opts: OpenOptions): D
       throw e;
     }
   };
-  const tryLoad = async (i: number): Promise<LoadResult> => {
+  const names = limited.map((s) => s.input.name ?? 'input');
+  return tensorDataset(dir, names, first.input.dims, labelled, warn, (i) => path.join(first.dir, labelled.samples[i]!.id), async (_file, i) => limited.map((s) => read(s, i)));
+}
+
+/**
+ * The dataset of a tensor folder (.npy/raw or .npz): sample i is `pathOf(i)`, its model inputs
+ * `loadInputs(pathOf(i), i)`; the single-input loaders return the first input.
+ */
+function tensorDataset(
+  dir: string,
+  inputs: string[],
+  inputDims: number[],
+  labelled: ReturnType<typeof labelledSamples>,
+  warn: (msg: string) => void,
+  pathOf: (i: number) => string,
+  loadInputs: (file: string, i: number) => Promise<Float32Array[]>,
+): Dataset {
+  const fileOf = (i: number) => {
     checkIndex(ds, i);
-    return { ok: true, data: read(first, i) };
+    return pathOf(i);
   };
+  const load = async (i: number) => loadInputs(fileOf(i), i);
+  const tryLoad = async (i: number): Promise<LoadResult> => ({ ok: true, data: (await load(i))[0]! });
   const ds: Dataset = {
     kind: 'images',
-    tensors: {
-      inputs: limited.map((s) => s.input.name ?? 'input'),
-      loadInputs: async (i: number) => {
-        checkIndex(ds, i);
-        return limited.map((s) => read(s, i));
-      },
-    },
+    tensors: { inputs, loadInputs: load },
     dir,
-    samples,
-    inputDims: first.input.dims,
-    labelsFile,
-    labelsSource,
+    ...labelled,
+    inputDims,
     warn,
     fileOf,
     tryLoad,
