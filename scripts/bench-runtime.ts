@@ -123,8 +123,11 @@ async function benchModel(name: string, m: ModelSpec, eqm: Record<number, string
   const keys: { threads: number; key: string; req: BenchRequest }[] = [];
   for (const threads of threadList) {
     const base = { card: m.card, threads, runs, warmup };
-    keys.push({ threads, key: 'ort-fp32', req: { ...base, model: m.onnx, engine: 'ort-fp32' } });
-    keys.push({ threads, key: 'ort-qdq-int8', req: { ...base, model: m.onnx, engine: 'ort-qdq', scales: scales[8] } });
+    // no spinning onnxruntime threads between the engines of a round (they would hold a core
+    // while the next engine runs; the native pool spins only a few microseconds)
+    const ort = { ...base, model: m.onnx, ortSpinning: false };
+    keys.push({ threads, key: 'ort-fp32', req: { ...ort, engine: 'ort-fp32' } });
+    keys.push({ threads, key: 'ort-qdq-int8', req: { ...ort, engine: 'ort-qdq', scales: scales[8] } });
     keys.push({ threads, key: 'native-int8', req: { ...base, model: eqm[8]!, engine: 'native' } });
     keys.push({ threads, key: 'native-int7', req: { ...base, model: eqm[7]!, engine: 'native' } });
     if (hasAvx2 && best !== 'avx2') {

@@ -31,6 +31,12 @@ export interface BenchRequest {
   convAlgo?: string;
   /** native: keep the per-layer profile of the timed runs */
   profile?: boolean;
+  /**
+   * onnxruntime engines: let idle intra-op threads spin after a run (onnxruntime's default, true).
+   * Interleaved benchmarks turn it off: a spinning session would hold a core while the next
+   * engine of the round runs.
+   */
+  ortSpinning?: boolean;
 }
 
 export interface BenchResult extends LatencyStats {
@@ -128,6 +134,7 @@ async function openOrt(req: BenchRequest): Promise<BenchSession> {
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    ...(req.ortSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   });
   const name = session.inputNames[0]!;
   const feeds = { [name]: new ort.Tensor('float32', randomInput(p.inputDims, 1), p.inputDims) };
