@@ -295,3 +295,45 @@ export function lutOpsModel(): Uint8Array {
   init['b8'] = randomTensor([3], r, 0.3);
   return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: [{ name: 'y' }], initializers: init, opset: 17 });
 }
+
+/**
+ * The openWakeWord mel-spectrogram / hey-jarvis float tail as FP32 fallback ops: conv → Log
+ * (NaN for negatives), Relu → Log (-Infinity for zeros), ReduceMax over negative / positive /
+ * all axes with keepdims 0 and 1 (a NaN input wins), GreaterOrEqual / LessOrEqual broadcast
+ * against per-channel thresholds and a reduced tensor, cast to FLOAT. Opset 18 takes the
+ * ReduceMax axes as an input and adds a noop_with_empty_axes copy.
+ */
+export function logReduceModel(opset: 17 | 18): Uint8Array {
+  const r = rng(29);
+  const reduceMax = (name: string, out: string, axesInit: string, axes: number[], keepdims: number): NodeSpec =>
+    opset >= 18
+      ? { op: 'ReduceMax', inputs: ['a', axesInit], outputs: [out], name, attrs: { keepdims } }
+      : { op: 'ReduceMax', inputs: ['a'], outputs: [out], name, attrs: { axes, keepdims } };
+  const nodes: NodeSpec[] = [
+    { op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['a'], name: 'conv', attrs: { pads: [1, 1, 1, 1] } },
+    { op: 'Log', inputs: ['a'], outputs: ['la'], name: 'log_signed' },
+    { op: 'Relu', inputs: ['a'], outputs: ['ra'], name: 'relu' },
+    { op: 'Log', inputs: ['ra'], outputs: ['lr'], name: 'log_relu' },
+    reduceMax('max_last', 'm1', 'ax_last', [-1], 0),
+    reduceMax('max_two', 'm2', 'ax_two', [1, -2], 1),
+    { op: 'ReduceMax', inputs: ['la'], outputs: ['m3'], name: 'max_nan', attrs: { keepdims: 0 } },
+    { op: 'ReduceMax', inputs: ['lr'], outputs: ['m4'], name: 'max_inf_all' },
+    { op: 'GreaterOrEqual', inputs: ['a', 'thr'], outputs: ['ge'], name: 'ge_thr' },
+    { op: 'Cast', inputs: ['ge'], outputs: ['gef'], name: 'ge_cast', attrs: { to: 1 } },
+    { op: 'LessOrEqual', inputs: ['m2', 'a'], outputs: ['le'], name: 'le_max' },
+    { op: 'Cast', inputs: ['le'], outputs: ['lef'], name: 'le_cast', attrs: { to: 1 } },
+  ];
+  const init: Record<string, Tensor> = {
+    w: randomTensor([4, 3, 3, 3], r, 0.5),
+    b: randomTensor([4], r, 0.1),
+    thr: { dtype: 'float32', dims: [4, 1, 1], data: Float32Array.of(0, 0.5, -0.5, 0) },
+  };
+  const outs = ['la', 'lr', 'm1', 'm2', 'm3', 'm4', 'gef', 'lef'];
+  if (opset >= 18) {
+    init['ax_last'] = { dtype: 'int64', dims: [1], data: Float64Array.of(-1) };
+    init['ax_two'] = { dtype: 'int64', dims: [2], data: Float64Array.of(1, -2) };
+    nodes.push({ op: 'ReduceMax', inputs: ['lr'], outputs: ['m5'], name: 'max_noop', attrs: { noop_with_empty_axes: 1 } });
+    outs.push('m5');
+  }
+  return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: outs.map((name) => ({ name })), initializers: init, opset });
+}

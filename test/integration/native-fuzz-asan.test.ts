@@ -5,7 +5,8 @@
  * int8 op kind, an INT7 one, one with FP32 fallback ops, one with the FP32 ops of real CNNs
  * (PRelu, HardSwish, Pad, Split, Max/Min, ReduceMean) and one with activation tables and a
  * squeeze-excitation multiply (qlut, qmul) — plus 10,000 from one with Equal and Cast
- * (maskOpsModel). Every file must be rejected with
+ * (maskOpsModel) and 10,000 from one with Log, ReduceMax and GreaterOrEqual / LessOrEqual
+ * (logReduceModel). Every file must be rejected with
  * a message or load and run; any sanitizer report aborts the fuzzer (no recovery), which
  * fails the test.
  */
@@ -16,7 +17,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
-import { cnnOpsModel, floatOpsModel, lutOpsModel, maskOpsModel, quantize, randomInputs, tinyQuantized } from '../helpers/native-models.js';
+import { cnnOpsModel, floatOpsModel, logReduceModel, lutOpsModel, maskOpsModel, quantize, randomInputs, tinyQuantized } from '../helpers/native-models.js';
 import { ensureHostTool } from '../helpers/native-tools.js';
 
 // EQ_FUZZ_SCALE=0.01 runs 1% of the mutations (a quick local check)
@@ -39,6 +40,8 @@ describe('EQM loader fuzzing under ASan/UBSan', () => {
     fs.writeFileSync(path.join(dir, 'mask-ops.eqm'), compileIntProgram(m.graph, m.prog));
     const l = await quantize(loadModelBytes(lutOpsModel(), 'lut-ops.onnx'), randomInputs([1, 3, 8, 8], 2, 7), 8);
     fs.writeFileSync(path.join(dir, 'lut-ops.eqm'), compileIntProgram(l.graph, l.prog));
+    const lr = await quantize(loadModelBytes(logReduceModel(18), 'log-reduce.onnx'), randomInputs([1, 3, 8, 8], 2, 8), 8);
+    fs.writeFileSync(path.join(dir, 'log-reduce.eqm'), compileIntProgram(lr.graph, lr.prog));
   }, 30 * 60_000);
 
   const runs = (
@@ -49,6 +52,7 @@ describe('EQM loader fuzzing under ASan/UBSan', () => {
       ['cnn-ops.eqm', 20_000, 14],
       ['mask-ops.eqm', 10_000, 15],
       ['lut-ops.eqm', 15_000, 16],
+      ['log-reduce.eqm', 10_000, 17],
     ] as [string, number, number][]
   ).map(([f, n, s]): [string, number, number] => [f, Math.max(100, Math.round(n * ITERATION_SCALE)), s]);
   for (const [seed, iterations, rs] of runs) {

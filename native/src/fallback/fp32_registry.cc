@@ -262,8 +262,10 @@ Status Prepare(const Model& model, Op* op) {
   else if (t == "Pad") st = PreparePad(c);
   else if (t == "Split") st = PrepareSplit(c);
   else if (t == "ReduceMean") st = PrepareReduceMean(c);
-  else if (t == "Equal") st = PrepareEqual(c);
+  else if (t == "Equal" || t == "GreaterOrEqual" || t == "LessOrEqual") st = PrepareEqual(c);
   else if (t == "Cast") st = PrepareCast(c);
+  else if (t == "ReduceMax") st = PrepareReduceMax(c);
+  else if (t == "Log") st = PrepareLog(c);
   else return c.Unsup("FP32 fallback op '" + t + "' is not implemented by the native runtime");
   EQ_RETURN_IF_ERROR(st);
   if (!op->fn.kernel) return c.Fail("no kernel was created");

@@ -87,8 +87,20 @@ Status PrepareMinMax(PrepCtx& c);          // minmax.cc: Max Min
 Status PreparePad(PrepCtx& c);             // pad.cc
 Status PrepareSplit(PrepCtx& c);           // split.cc
 Status PrepareReduceMean(PrepCtx& c);      // reduce_mean.cc
-Status PrepareEqual(PrepCtx& c);           // equal.cc
+Status PrepareEqual(PrepCtx& c);           // equal.cc: Equal GreaterOrEqual LessOrEqual
 Status PrepareCast(PrepCtx& c);            // cast.cc
+Status PrepareReduceMax(PrepCtx& c);       // reduce_max.cc
+Status PrepareLog(PrepCtx& c);             // log.cc
+
+// the axes / keepdims / noop_with_empty_axes of a Reduce* node (reduce_mean.cc): output dims,
+// per input axis the stride into the output (0 on reduced axes) and the kept-dims output size
+struct ReduceDims {
+  bool noop = false;  // opset 18+ noop_with_empty_axes and no axes: the output is a copy
+  Dims out, os;
+  size_t n_out = 0;
+};
+Status ReduceGeom(PrepCtx& c, const TensorInfo* x, ReduceDims* g);
+std::shared_ptr<Kernel> MakeCopyF32(size_t n);
 
 // window geometry of Conv / pooling (port of ops/spatial.ts windowGeom)
 struct Window {

@@ -59,10 +59,7 @@ class CopyF32Kernel : public Kernel {
 
 }  // namespace
 
-Status PrepareReduceMean(PrepCtx& c) {
-  const TensorInfo* x;
-  EQ_RETURN_IF_ERROR(c.Req(0, "data", &x));
-  EQ_RETURN_IF_ERROR(c.OnlyOutputs(1));
+Status ReduceGeom(PrepCtx& c, const TensorInfo* x, ReduceDims* g) {
   const int64_t r = static_cast<int64_t>(x->dims.size());
   Dims axes;
   bool have = false;
@@ -79,12 +76,12 @@ Status PrepareReduceMean(PrepCtx& c) {
   int64_t keep;
   EQ_RETURN_IF_ERROR(c.AttrInt("keepdims", 1, &keep));
   std::set<int64_t> red;
+  g->noop = false;
   if (!have || axes.empty()) {
     int64_t noop = 0;
     if (c.opset >= 18) EQ_RETURN_IF_ERROR(c.AttrInt("noop_with_empty_axes", 0, &noop));
     if (noop != 0) {
-      EQ_RETURN_IF_ERROR(c.CheckOutput(0, x->dims, DType::kF32));
-      c.SetKernel(std::make_shared<CopyF32Kernel>(static_cast<size_t>(x->numel)), static_cast<uint64_t>(x->numel));
+      g->noop = true;
       return Status::Ok();
     }
     for (int64_t i = 0; i < r; i++) red.insert(i);
@@ -95,17 +92,36 @@ Status PrepareReduceMean(PrepCtx& c) {
       red.insert(ax);
     }
   }
-  Dims kept, out;
+  Dims kept;
+  g->out.clear();
   for (int64_t i = 0; i < r; i++) {
     const bool reduced = red.count(i) > 0;
     kept.push_back(reduced ? 1 : x->dims[i]);
-    if (!reduced || keep != 0) out.push_back(reduced ? 1 : x->dims[i]);
+    if (!reduced || keep != 0) g->out.push_back(reduced ? 1 : x->dims[i]);
   }
-  EQ_RETURN_IF_ERROR(c.CheckOutput(0, out, DType::kF32));
-  Dims ks(static_cast<size_t>(r), 1), os(static_cast<size_t>(r), 0);
+  Dims ks(static_cast<size_t>(r), 1);
+  g->os.assign(static_cast<size_t>(r), 0);
   for (int64_t i = r - 1; i > 0; i--) ks[i - 1] = ks[i] * kept[i];
-  for (int64_t i = 0; i < r; i++) os[i] = red.count(i) ? 0 : ks[i];
-  c.SetKernel(std::make_shared<ReduceMeanKernel>(x->dims, os, static_cast<size_t>(Numel(kept))), static_cast<uint64_t>(x->numel));
+  for (int64_t i = 0; i < r; i++) g->os[i] = red.count(i) ? 0 : ks[i];
+  g->n_out = static_cast<size_t>(Numel(kept));
+  return Status::Ok();
+}
+
+std::shared_ptr<Kernel> MakeCopyF32(size_t n) { return std::make_shared<CopyF32Kernel>(n); }
+
+Status PrepareReduceMean(PrepCtx& c) {
+  const TensorInfo* x;
+  EQ_RETURN_IF_ERROR(c.Req(0, "data", &x));
+  EQ_RETURN_IF_ERROR(c.OnlyOutputs(1));
+  ReduceDims g;
+  EQ_RETURN_IF_ERROR(ReduceGeom(c, x, &g));
+  if (g.noop) {
+    EQ_RETURN_IF_ERROR(c.CheckOutput(0, x->dims, DType::kF32));
+    c.SetKernel(MakeCopyF32(static_cast<size_t>(x->numel)), static_cast<uint64_t>(x->numel));
+    return Status::Ok();
+  }
+  EQ_RETURN_IF_ERROR(c.CheckOutput(0, g.out, DType::kF32));
+  c.SetKernel(std::make_shared<ReduceMeanKernel>(x->dims, g.os, g.n_out), static_cast<uint64_t>(x->numel));
   return Status::Ok();
 }
 

@@ -6,10 +6,11 @@
 import type { IntProgram } from '../engine/int-program.js';
 
 export const NATIVE_FLOAT_OPS: readonly string[] = [
-  'Add', 'AveragePool', 'BatchNormalization', 'Cast', 'Clip', 'Concat', 'Conv', 'ConvTranspose', 'Div', 'Dropout', 'Equal', 'Exp',
-  'Flatten', 'Gemm', 'GlobalAveragePool', 'GlobalMaxPool', 'HardSigmoid', 'HardSwish', 'Identity', 'LeakyRelu',
-  'MatMul', 'Max', 'MaxPool', 'Min', 'Mul', 'Pad', 'Pow', 'PRelu', 'ReduceMean', 'Relu', 'Reshape', 'Resize', 'Sigmoid',
-  'Slice', 'Softmax', 'Split', 'Sqrt', 'Squeeze', 'Sub', 'Transpose', 'Unsqueeze',
+  'Add', 'AveragePool', 'BatchNormalization', 'Cast', 'Clip', 'Concat', 'Conv', 'ConvTranspose', 'Div', 'Dropout',
+  'Equal', 'Exp', 'Flatten', 'Gemm', 'GlobalAveragePool', 'GlobalMaxPool', 'GreaterOrEqual', 'HardSigmoid',
+  'HardSwish', 'Identity', 'LeakyRelu', 'LessOrEqual', 'Log', 'MatMul', 'Max', 'MaxPool', 'Min', 'Mul', 'Pad', 'Pow',
+  'PRelu', 'ReduceMax', 'ReduceMean', 'Relu', 'Reshape', 'Resize', 'Sigmoid', 'Slice', 'Softmax', 'Split', 'Sqrt',
+  'Squeeze', 'Sub', 'Transpose', 'Unsqueeze',
 ];
 
 const SUPPORTED = new Set(NATIVE_FLOAT_OPS);
