@@ -300,7 +300,8 @@ export function lutOpsModel(): Uint8Array {
  * The openWakeWord mel-spectrogram / hey-jarvis float tail as FP32 fallback ops: conv → Log
  * (NaN for negatives), Relu → Log (-Infinity for zeros), ReduceMax over negative / positive /
  * all axes with keepdims 0 and 1 (a NaN input wins), GreaterOrEqual / LessOrEqual broadcast
- * against per-channel thresholds and a reduced tensor, cast to FLOAT. Opset 18 takes the
+ * against per-channel thresholds (0 meets Relu's zeros) and a reduced tensor (meets its maxima),
+ * cast to FLOAT. Opset 18 takes the
  * ReduceMax axes as an input and adds a noop_with_empty_axes copy.
  */
 export function logReduceModel(opset: 17 | 18): Uint8Array {
@@ -318,7 +319,7 @@ export function logReduceModel(opset: 17 | 18): Uint8Array {
     reduceMax('max_two', 'm2', 'ax_two', [1, -2], 1),
     { op: 'ReduceMax', inputs: ['la'], outputs: ['m3'], name: 'max_nan', attrs: { keepdims: 0 } },
     { op: 'ReduceMax', inputs: ['lr'], outputs: ['m4'], name: 'max_inf_all' },
-    { op: 'GreaterOrEqual', inputs: ['a', 'thr'], outputs: ['ge'], name: 'ge_thr' },
+    { op: 'GreaterOrEqual', inputs: ['ra', 'thr'], outputs: ['ge'], name: 'ge_thr' },
     { op: 'Cast', inputs: ['ge'], outputs: ['gef'], name: 'ge_cast', attrs: { to: 1 } },
     { op: 'LessOrEqual', inputs: ['m2', 'a'], outputs: ['le'], name: 'le_max' },
     { op: 'Cast', inputs: ['le'], outputs: ['lef'], name: 'le_cast', attrs: { to: 1 } },
