@@ -67,6 +67,7 @@ export async function runPrecisionSearch(store: ProjectStore, events: AppEvents,
     points: r.points,
     front: r.front,
     chosen: r.chosen,
+    closest: r.closest,
     createdAt: new Date().toISOString(),
   };
 }

@@ -450,5 +450,7 @@ export interface MixedSearchInfo {
   /** indices into points, by latency */
   front: number[];
   chosen: number | null;
+  /** when nothing meets the budget: the most accurate point without FP32 layers (index into points) */
+  closest: number | null;
   createdAt: string;
 }

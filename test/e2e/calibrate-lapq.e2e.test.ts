@@ -1,7 +1,7 @@
 /**
  * LAPQ from the Calibrate page on MNIST: the method and its settings (loss, sweeps, time budget)
  * chosen in the form reach the run, progress shows the joint search, and the result is an
- * EQ+LAPQ table.
+ * EQ+LAPQ table. Optimised weight rounding chosen in the form reaches scales.json.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -54,6 +54,30 @@ describeShared('Calibrate page: LAPQ (MNIST)', () => {
     const s = scales.settings as { lapqEvaluations: number; lapqLossStart: number; lapqLossEnd: number };
     expect(s.lapqEvaluations).toBeGreaterThan(1);
     expect(s.lapqLossEnd).toBeLessThanOrEqual(s.lapqLossStart);
+  });
+
+  it.skipIf(!HAVE_CHROMIUM)('optimised weight rounding chosen in the form reaches scales.json (v3, weight_round_flip)', async () => {
+    const { page, app } = c;
+    await page.waitForSelector('[data-testid=calib-start]:not([disabled])');
+    await page.selectOption('[data-testid=calib-method]', 'minmax');
+    await page.selectOption('[data-testid=calib-bits]', '8');
+    await page.fill('[data-testid=calib-images]', '20');
+    await page.check('[data-testid=calib-bias-correction]');
+    await page.selectOption('[data-testid=calib-weight-rounding]', 'adaround');
+    await page.click('[data-testid=calib-start]');
+    const row = page.locator('[data-testid="run-MinMax INT8"]');
+    await row.locator('[data-testid=run-status]', { hasText: 'done' }).waitFor({ timeout: 600_000 });
+    expect(await row.locator('[data-testid=run-options]').textContent()).toContain('optimised rounding + bias correction');
+    // the earlier nearest-rounding run names no option
+    expect(await page.locator('[data-testid="run-EQ+LAPQ INT7"] [data-testid=run-options]').count()).toBe(0);
+
+    const run = app.service.store.listRuns(app.service.listProjects()[0]!.id).find((r) => r.method === 'minmax')!;
+    expect(run.settings).toMatchObject({ method: 'minmax', bits: 8, weightRounding: 'adaround', biasCorrection: true });
+    const scales = JSON.parse(fs.readFileSync(path.join(run.artifactDir, 'scales.json'), 'utf8')) as { version: number; layers: { weight_round_flip?: string; bias_delta?: unknown }[] };
+    expect(scales.version).toBe(3);
+    const flips = scales.layers.filter((l) => l.weight_round_flip !== undefined);
+    expect(flips.length).toBeGreaterThan(0);
+    for (const l of flips) expect(l.weight_round_flip).toMatch(/^[A-Za-z0-9+/]+=*$/);
   });
 
   it.skipIf(!HAVE_CHROMIUM)('no uncaught errors in the page', () => {
