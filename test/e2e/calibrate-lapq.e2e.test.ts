@@ -38,9 +38,8 @@ describeShared('Calibrate page: LAPQ (MNIST)', () => {
     expect(await page.locator('[data-testid=calib-strategy]').count()).toBe(1);
     await page.click('[data-testid=calib-start]');
 
-    // progress of the joint search, like EQ's
-    const progress = page.locator('[data-testid=live-progress]');
-    await progress.getByText(/LAPQ mse loss [\d.e-]+ \(evaluation \d+\)/).first().waitFor({ timeout: 600_000 });
+    // the LAPQ progress line is transient (a short MNIST search can finish between two polls on
+    // a loaded CI), so the test waits for the finished run and checks what it stored
     const row = page.locator('[data-testid="run-EQ+LAPQ INT7"]');
     await row.locator('[data-testid=run-status]', { hasText: 'done' }).waitFor({ timeout: 600_000 });
 
