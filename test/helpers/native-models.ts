@@ -338,3 +338,53 @@ export function logReduceModel(opset: 17 | 18): Uint8Array {
   }
   return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: outs.map((name) => ({ name })), initializers: init, opset });
 }
+
+/**
+ * A BlazeFace/FPN-style model whose Pad, MaxPool and Resize run on int8 (qpad, qresize):
+ * conv → relu → maxpool → channel Pad (zeros) + conv → Add → relu; a strided conv upsampled by
+ * a linear half_pixel Resize (sizes) + conv → Add; a nearest Resize (scales) → spatial Pad with
+ * an explicit 0 → conv (y); an align_corners linear Resize to 11×13 → 1×1 conv (y2); opset 17.
+ */
+export function fpnOpsModel(): Uint8Array {
+  const r = rng(31);
+  const i64 = (...v: number[]): Tensor => ({ dtype: 'int64', dims: [v.length], data: Float64Array.from(v) });
+  const f = (dims: number[], ...v: number[]): Tensor => ({ dtype: 'float32', dims, data: Float32Array.from(v) });
+  const nodes: NodeSpec[] = [
+    { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], name: 'conv1', attrs: { pads: [1, 1, 1, 1] } },
+    { op: 'Relu', inputs: ['c1'], outputs: ['r1'], name: 'relu1' },
+    { op: 'MaxPool', inputs: ['r1'], outputs: ['p1'], name: 'pool1', attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+    { op: 'Pad', inputs: ['p1', 'chpad'], outputs: ['pp1'], name: 'channel_pad' },
+    { op: 'Conv', inputs: ['p1', 'w2', 'b2'], outputs: ['c2'], name: 'conv2', attrs: { pads: [1, 1, 1, 1] } },
+    { op: 'Add', inputs: ['pp1', 'c2'], outputs: ['s1'], name: 'add1' },
+    { op: 'Relu', inputs: ['s1'], outputs: ['rs1'], name: 'relu_s1' },
+    { op: 'Conv', inputs: ['rs1', 'w3', 'b3'], outputs: ['c3'], name: 'conv3', attrs: { pads: [1, 1, 1, 1], strides: [2, 2] } },
+    { op: 'Relu', inputs: ['c3'], outputs: ['r3'], name: 'relu3' },
+    { op: 'Resize', inputs: ['r3', '', '', 'size8'], outputs: ['up1'], name: 'up_linear', attrs: { mode: 'linear', coordinate_transformation_mode: 'half_pixel' } },
+    { op: 'Conv', inputs: ['rs1', 'w4', 'b4'], outputs: ['c4'], name: 'conv4' },
+    { op: 'Add', inputs: ['up1', 'c4'], outputs: ['s2'], name: 'add2' },
+    { op: 'Resize', inputs: ['s2', '', 'scale2'], outputs: ['up2'], name: 'up_nearest', attrs: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' } },
+    { op: 'Pad', inputs: ['up2', 'sppad', 'zero'], outputs: ['pp2'], name: 'spatial_pad' },
+    { op: 'Conv', inputs: ['pp2', 'w5', 'b5'], outputs: ['y'], name: 'conv5' },
+    { op: 'Resize', inputs: ['s2', '', '', 'size11x13'], outputs: ['up3'], name: 'up_corners', attrs: { mode: 'linear', coordinate_transformation_mode: 'align_corners' } },
+    { op: 'Conv', inputs: ['up3', 'w6', 'b6'], outputs: ['y2'], name: 'conv6' },
+  ];
+  const init: Record<string, Tensor> = {
+    chpad: i64(0, 0, 0, 0, 0, 4, 0, 0),
+    sppad: i64(0, 0, 1, 1, 0, 0, 1, 1),
+    zero: f([], 0),
+    size8: i64(1, 6, 8, 8),
+    scale2: f([4], 1, 1, 2, 2),
+    size11x13: i64(1, 6, 11, 13),
+  };
+  const conv = (i: number, cout: number, cin: number, k: number) => {
+    init[`w${i}`] = randomTensor([cout, cin, k, k], r, 0.6);
+    init[`b${i}`] = randomTensor([cout], r, 0.3);
+  };
+  conv(1, 8, 3, 3);
+  conv(2, 12, 8, 3);
+  conv(3, 6, 12, 3);
+  conv(4, 6, 12, 1);
+  conv(5, 3, 6, 3);
+  conv(6, 4, 6, 1);
+  return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3, 16, 16] }], outputs: [{ name: 'y' }, { name: 'y2' }], initializers: init, opset: 17 });
+}

@@ -21,6 +21,8 @@ enum class OpKind : uint8_t {
   kFloat = 11,
   kQLut = 12,
   kQMul = 13,
+  kQPad = 14,
+  kQResize = 15,
 };
 
 }  // namespace eq

@@ -130,6 +130,8 @@ struct Op {
   float mult_a = 0.f, mult_b = 0.f;       // qadd; qmul: mult_a
   int32_t lo = 0, hi = 0;                 // qadd
   std::vector<int8_t> lut;                // qlut: 256 entries, out = lut[q + 128]
+  std::vector<int64_t> pads;              // qpad: begin[rank], end[rank]
+  std::vector<int32_t> rtab;              // qresize: y0, y1, wy1 [OH]; x0, x1, wx1 [OW]
   FloatNode fn;
   // int8 clamp of the output (and |w| bound of qlinear); the model qmax unless the record sets it
   int32_t qmax = 127;

@@ -16,8 +16,10 @@
  *  qadd        q = clip(rne(f32(f32(qa * Ma) + f32(qb * Mb))), lo, hi), Ma = f32(S_out / S_a)
  *  qmul        q = clip(rne(f32(f32(qa * qb) * M))), M = f32(S_out / (S_a * S_b)), b broadcast
  *  qlut        q' = lut[q + 128], a 256-entry table of an activation (engine/lut-activations.ts)
+ *  qpad        zero-constant Pad (same scale); qresize nearest/linear Resize in int32 fixed point
  */
 import type { Node } from '../graph/ir.js';
+import type { Int8ResizeAxis } from '../quant/int8-data-ops.js';
 import type { LinearGeom } from '../quant/linear-geom.js';
 
 /** qmax: the int8 clamp of this op (per-layer precision); absent → the program's qmax */
@@ -52,6 +54,8 @@ export type IntOp = (
   | { kind: 'qadd'; a: string; b: string; output: string; multA: number; multB: number; lo: number; hi: number }
   | { kind: 'qlut'; input: string; output: string; lut: Int8Array }
   | { kind: 'qmul'; a: string; b: string; output: string; mult: number; inner: number; outDims: number[] }
+  | { kind: 'qpad'; input: string; output: string; pads: number[]; outDims: number[] }
+  | { kind: 'qresize'; input: string; output: string; outDims: number[]; h: Int8ResizeAxis; w: Int8ResizeAxis }
   | { kind: 'float'; node: Node; inputs: string[] }
 ) & { qmax?: number };
 

@@ -1,5 +1,6 @@
 /** The decoded form of an EQM file (what the reader returns; layout: docs/eqm-format.md). */
 import type { PoolGeom } from '../engine/int-pool.js';
+import type { Int8ResizeAxis } from '../quant/int8-data-ops.js';
 import type { LinearGeom } from '../quant/linear-geom.js';
 import type { EqmDType } from './format.js';
 
@@ -48,6 +49,8 @@ export type EqmOp = (
   | { kind: 'qadd'; name: string; a: number; b: number; output: number; multA: number; multB: number; lo: number; hi: number }
   | { kind: 'qlut'; name: string; input: number; output: number; lut: Int8Array }
   | { kind: 'qmul'; name: string; a: number; b: number; output: number; mult: number; inner: number }
+  | { kind: 'qpad'; name: string; input: number; output: number; pads: number[] }
+  | { kind: 'qresize'; name: string; input: number; output: number; h: Int8ResizeAxis; w: Int8ResizeAxis }
   | {
       kind: 'float';
       name: string;

@@ -31,7 +31,7 @@ export interface InterpOptions {
   extrapolation: number;
 }
 
-interface AxisTaps {
+export interface AxisTaps {
   taps: number;
   idx: Int32Array;
   wt: Float64Array;
@@ -93,7 +93,7 @@ function cubicCoeffs(t: number, A: number): [number, number, number, number] {
   ];
 }
 
-function axisTaps(o: InterpOptions, inLen: number, outLen: number, scale: number, roiStart: number, roiEnd: number): AxisTaps {
+export function axisTaps(o: InterpOptions, inLen: number, outLen: number, scale: number, roiStart: number, roiEnd: number): AxisTaps {
   const taps = o.mode === 'nearest' ? 1 : o.mode === 'linear' ? 2 : 4;
   if (scale === 1 && inLen === outLen) {
     // onnxruntime leaves unscaled axes untouched, whatever the coordinate mode (even

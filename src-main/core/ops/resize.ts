@@ -19,7 +19,7 @@ import { fail, float, LATEST_OPSET, normAxis, reqFloat, reqShape, shapeStr, unsu
 
 const f = Math.fround;
 
-interface ResizePlan {
+export interface ResizePlan {
   out: number[];
   scales: number[];
   roi: number[];
@@ -137,3 +137,6 @@ export const Resize: OpDef = {
     return [plan(node, reqShape(node, shapes, 0, 'X'), consts, ctx, true).out];
   },
 };
+
+/** for the int8 Resize (core/quant/int8-data-ops.ts): the output plan and options of a node */
+export { plan as resizePlan, options as resizeOptions };

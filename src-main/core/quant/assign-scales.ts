@@ -1,8 +1,8 @@
 /**
  * Scales for every int8 tensor, starting from the calibrated inputs of the quantized layers.
  *
- *  - Range-preserving int8 ops (MaxPool, Relu, Reshape/Flatten/Squeeze/Unsqueeze, Concat):
- *    a tensor reaching a layer input only through them takes that input's scale, so the
+ *  - Range-preserving int8 ops (MaxPool, Relu, Reshape/Flatten/Squeeze/Unsqueeze, Concat, a
+ *    zero-constant Pad, a nearest/linear spatial Resize: quant/int8-data-ops.ts): a tensor reaching a layer input only through them takes that input's scale, so the
  *    producing layer requantizes straight to it and the op is pure int8 data movement.
  *  - Requantizing int8 ops (AveragePool, GlobalAveragePool, Add) change the range (an average
  *    is smaller than its inputs' maximum), so their inputs get their own max-abs scale,
@@ -13,18 +13,24 @@
  */
 import { findLutChains } from '../engine/lut-activations.js';
 import { consumers, producers, type Graph, type Node } from '../graph/ir.js';
+import { int8PadPads, int8ResizeAxes } from './int8-data-ops.js';
 import { maxAbsScale } from './rounding.js';
 
 export const RANGE_PRESERVING = new Set(['MaxPool', 'Relu', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Concat', 'Identity']);
 export const REQUANTIZING = new Set(['AveragePool', 'GlobalAveragePool', 'Add']);
+
+/** A range-preserving op: one of RANGE_PRESERVING, or a Pad / Resize that runs on int8. */
+export function preservesRange(graph: Graph, n: Node): boolean {
+  return RANGE_PRESERVING.has(n.op) || (n.op === 'Pad' && !!int8PadPads(graph, n)) || (n.op === 'Resize' && !!int8ResizeAxes(graph, n));
+}
 
 /** A requantizing op: one of REQUANTIZING, or a Mul of two non-constant tensors. */
 export function requantizes(graph: Graph, n: Node): boolean {
   return REQUANTIZING.has(n.op) || (n.op === 'Mul' && n.inputs.filter((x) => x && !graph.initializers.has(x)).length === 2);
 }
 
-function dataInputs(graph: Graph, n: import('../graph/ir.js').Node): string[] {
-  return n.op === 'Reshape' || n.op === 'Squeeze' || n.op === 'Unsqueeze' ? [n.inputs[0]!] : n.inputs.filter((x) => x && !graph.initializers.has(x));
+function dataInputs(graph: Graph, n: Node): string[] {
+  return n.op === 'Reshape' || n.op === 'Squeeze' || n.op === 'Unsqueeze' || n.op === 'Pad' || n.op === 'Resize' ? [n.inputs[0]!] : n.inputs.filter((x) => x && !graph.initializers.has(x));
 }
 
 function propagate(graph: Graph, scales: Map<string, number>, layerOutputs: Set<string>, measured: Map<string, number>, qmax: number, qmaxOf: Map<string, number>): void {
@@ -32,9 +38,10 @@ function propagate(graph: Graph, scales: Map<string, number>, layerOutputs: Set<
   const cons = consumers(graph);
   const graphInputs = new Set(graph.inputs.map((i) => i.name));
   const lutOutputs = new Set([...findLutChains(graph).values()].filter((c) => layerOutputs.has(c.input)).map((c) => c.output));
+  const preserving = new Set(graph.nodes.filter((n) => preservesRange(graph, n)));
   const int8Made = (x: string) => {
     const p = prod.get(x);
-    return layerOutputs.has(x) || lutOutputs.has(x) || (!!p && !p.act && (RANGE_PRESERVING.has(p.op) || requantizes(graph, p)));
+    return layerOutputs.has(x) || lutOutputs.has(x) || (!!p && !p.act && (preserving.has(p) || requantizes(graph, p)));
   };
   for (let it = 0; it <= graph.nodes.length; it++) {
     let changed = false;
@@ -42,15 +49,15 @@ function propagate(graph: Graph, scales: Map<string, number>, layerOutputs: Set<
       const n = graph.nodes[i]!;
       const s = scales.get(n.outputs[0]!);
       if (s === undefined || n.act) continue;
-      if (!RANGE_PRESERVING.has(n.op) && !requantizes(graph, n)) continue;
+      if (!preserving.has(n) && !requantizes(graph, n)) continue;
       if (n.outputs.slice(1).some((o) => o)) continue;
       for (const x of dataInputs(graph, n)) {
         if (scales.has(x) || graphInputs.has(x) || !int8Made(x)) continue;
         // every consumer must be able to take int8
-        if ((cons.get(x) ?? []).some((c) => !RANGE_PRESERVING.has(c.op) && !requantizes(graph, c))) continue;
+        if ((cons.get(x) ?? []).some((c) => !preserving.has(c) && !requantizes(graph, c))) continue;
         // a tensor takes the qmax of the tensor its scale comes from (per-layer precision)
         const q = qmaxOf.get(n.outputs[0]!) ?? qmax;
-        if (RANGE_PRESERVING.has(n.op)) scales.set(x, s);
+        if (preserving.has(n)) scales.set(x, s);
         else {
           const m = measured.get(x);
           if (m === undefined) continue;

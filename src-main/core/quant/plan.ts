@@ -6,7 +6,7 @@
  */
 import { attrInt, attrInts, attrString, type Graph, type Node } from '../graph/ir.js';
 import type { FloatTensor } from '../graph/tensor.js';
-import { RANGE_PRESERVING, REQUANTIZING } from './assign-scales.js';
+import { preservesRange, REQUANTIZING } from './assign-scales.js';
 import { convGeometry, gemmGeometry, type LinearGeom } from './linear-geom.js';
 
 export interface QuantLayer {
@@ -110,7 +110,7 @@ export function planQuantization(graph: Graph, opts: { fp32?: ReadonlySet<string
       outputShape: graph.shapes.get(n.outputs[0] ?? '') ?? [],
     };
     if (n.op !== 'Conv' && n.op !== 'Gemm' && n.op !== 'MatMul') {
-      const reason = RANGE_PRESERVING.has(n.op)
+      const reason = preservesRange(graph, n)
         ? 'no weights: runs on int8 data when its input and output are int8, else FP32'
         : REQUANTIZING.has(n.op)
           ? 'no weights: runs in int8 with requantization when its input and output are int8, else FP32'

@@ -3,7 +3,7 @@
 
 namespace eq {
 namespace ops {
-extern const OpDef kQuantize, kDequantize, kRequantize, kQLinear, kQMaxPool, kQAvgPool, kQRelu, kQReshape, kQConcat, kQAdd, kFloat, kQLut, kQMul;
+extern const OpDef kQuantize, kDequantize, kRequantize, kQLinear, kQMaxPool, kQAvgPool, kQRelu, kQReshape, kQConcat, kQAdd, kFloat, kQLut, kQMul, kQPad, kQResize;
 }  // namespace ops
 
 namespace {
@@ -21,6 +21,8 @@ const OpDef* const kOps[] = {
     &ops::kFloat,
     &ops::kQLut,
     &ops::kQMul,
+    &ops::kQPad,
+    &ops::kQResize,
 };
 }  // namespace
 

@@ -12,7 +12,9 @@ import { qlinearOp } from './qlinear.js';
 import { qlutOp } from './qlut.js';
 import { qmulOp } from './qmul.js';
 import { qmaxpoolOp } from './qmaxpool.js';
+import { qpadOp } from './qpad.js';
 import { qreluOp } from './qrelu.js';
+import { qresizeOp } from './qresize.js';
 import { qreshapeOp } from './qreshape.js';
 import { quantizeOp } from './quantize.js';
 import { requantizeOp } from './requantize.js';
@@ -33,6 +35,8 @@ export const INT_OPS: { readonly [K in IntOpKind]: IntOpDef<K> } = {
   float: floatOp,
   qlut: qlutOp,
   qmul: qmulOp,
+  qpad: qpadOp,
+  qresize: qresizeOp,
 };
 
 // INT_OPS[k] handles exactly the ops of kind k; the dispatchers look the def up by op.kind
