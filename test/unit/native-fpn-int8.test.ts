@@ -91,11 +91,18 @@ describe('qpad / qresize in the integer program and the native runtime', () => {
       expect(kinds).toContain('qmaxpool');
       // the input is quantized once, nothing is dequantized (both output convs write float)
       expect([kinds.filter((k) => k === 'quantize').length, kinds.filter((k) => k === 'dequantize').length]).toEqual([1, 0]);
-      const session = Runtime.load(compileIntProgram(q.graph, q.prog));
+      const eqm = compileIntProgram(q.graph, q.prog);
+      const session = Runtime.load(eqm, { threads: 1 });
+      // the scalar kernels too, and 2 threads (planes split over the pool)
+      const others = [Runtime.load(eqm, { threads: 1, isa: 'scalar' }), Runtime.load(eqm, { threads: 2 })];
       for (const x of randomInputs(X_DIMS, 3, 80 + bits, 2)) {
         const ref = runReference(q, x, X_DIMS);
         const nat = session.run(x, X_DIMS);
         for (let k = 0; k < 2; k++) expect(firstBitDifference(ref.outputs[k] as Float32Array, nat[k]!), `output ${k}`).toBe(-1);
+        for (const s of others) {
+          const o = s.run(x, X_DIMS);
+          for (let k = 0; k < 2; k++) expect(firstBitDifference(ref.outputs[k] as Float32Array, o[k]!), `${s.profile().isa} output ${k}`).toBe(-1);
+        }
         const fp = runGraph(q.graph, { x: { dtype: 'float32', dims: X_DIMS, data: x } });
         for (const [k, name] of ['y', 'y2'].entries()) {
           const a = fp.get(name)!.data as Float32Array;

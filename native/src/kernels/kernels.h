@@ -118,6 +118,18 @@ void RequantizeS8Avx2(const int8_t* x, size_t n, float mult, int32_t qmax, int8_
 void DequantizeS8ToF32Avx2(const int8_t* x, size_t n, float scale, float* y);
 void MulScaleS8Avx2(const int8_t* x, size_t n, float g, float mult, int32_t qmax, int8_t* y);
 #endif
+// qresize rows (scalar/resize_s8.cc): weights in 1/kResizeOne; wide: scratch of w int32
+constexpr int32_t kResizeOne = 1 << 11;
+void ResizeHRowS8(const int8_t* x, size_t w, const int32_t* i0, const int32_t* i1, const int32_t* w1, size_t ow, int32_t* wide, int32_t* h);
+void ResizeVRowS8(const int32_t* h0, const int32_t* h1, int32_t wy, size_t n, int32_t qmax, int8_t* y);
+#if defined(EQ_HAVE_AVX2)
+void ResizeHRowS8Avx2(const int8_t* x, size_t w, const int32_t* i0, const int32_t* i1, const int32_t* w1, size_t ow, int32_t* wide, int32_t* h);
+void ResizeVRowS8Avx2(const int32_t* h0, const int32_t* h1, int32_t wy, size_t n, int32_t qmax, int8_t* y);
+#endif
+using ResizeHRowFn = void (*)(const int8_t*, size_t, const int32_t*, const int32_t*, const int32_t*, size_t, int32_t*, int32_t*);
+using ResizeVRowFn = void (*)(const int32_t*, const int32_t*, int32_t, size_t, int32_t, int8_t*);
+ResizeHRowFn SelectResizeHRow(Isa isa);
+ResizeVRowFn SelectResizeVRow(Isa isa);
 using MulScaleFn = void (*)(const int8_t*, size_t, float, float, int32_t, int8_t*);
 using AddFn = void (*)(const int8_t*, const int8_t*, size_t, float, float, int32_t, int32_t, int8_t*);
 using DequantizeFn = void (*)(const int8_t*, size_t, float, float*);

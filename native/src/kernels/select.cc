@@ -148,6 +148,22 @@ MulScaleFn SelectMulScale(Isa isa) {
   return MulScaleS8;
 }
 
+ResizeHRowFn SelectResizeHRow(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return ResizeHRowS8Avx2;
+#endif
+  (void)isa;
+  return ResizeHRowS8;
+}
+
+ResizeVRowFn SelectResizeVRow(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return ResizeVRowS8Avx2;
+#endif
+  (void)isa;
+  return ResizeVRowS8;
+}
+
 OutputStageF32Fn SelectOutputStageF32(Isa isa) {
 #if defined(EQ_HAVE_AVX2)
   if (Allowed(Isa::kAvx2, isa)) return OutputStageF32Avx2;

@@ -6,15 +6,14 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/kernels.h"
 #include "runtime/ops/op_common.h"
 
 namespace eq {
 namespace ops {
 namespace {
 
-constexpr int32_t kOne = 1 << 11;
-constexpr int kShift = 22;
-constexpr int32_t kHalf = 1 << (kShift - 1);
+constexpr int32_t kOne = kernels::kResizeOne;
 
 Status Parse(OpParser& p, Op* op) {
   int32_t in = -1, out = -1;
@@ -41,36 +40,47 @@ Status Parse(OpParser& p, Op* op) {
   return Status::Ok();
 }
 
-// planes [p0, p1) of the output
-void ResizePlanes(const int8_t* x, int64_t H, int64_t W, const int32_t* tab, int64_t OH, int64_t OW, int32_t qmax, size_t p0, size_t p1,
-                  int8_t* y) {
+// planes [p0, p1) of the output. Linear: each input row is interpolated horizontally once
+// (two cached rows), then every output row blends two of them; nearest: a gather.
+void ResizePlanes(const OpRunCtx& c, const int8_t* x, int64_t H, int64_t W, const int32_t* tab, int64_t OH, int64_t OW, int32_t qmax,
+                  size_t p0, size_t p1, int8_t* y) {
   const int32_t *y0 = tab, *y1 = tab + OH, *wy = tab + 2 * OH;
   const int32_t *x0 = tab + 3 * OH, *x1 = x0 + OW, *wx = x1 + OW;
   bool nearest = true;
   for (int64_t i = 0; i < OH; i++) nearest = nearest && wy[i] == 0;
   for (int64_t i = 0; i < OW; i++) nearest = nearest && wx[i] == 0;
-  std::vector<int32_t> row(static_cast<size_t>(W));
+  const kernels::ResizeHRowFn hrow = kernels::SelectResizeHRow(c.isa);
+  const kernels::ResizeVRowFn vrow = kernels::SelectResizeVRow(c.isa);
+  std::vector<int32_t> buf(static_cast<size_t>(W + 2 * OW));
+  int32_t* wide = buf.data();
+  int32_t* rows[2] = {wide + W, wide + W + OW};
   for (size_t p = p0; p < p1; p++) {
     const int8_t* xp = x + p * H * W;
     int8_t* yp = y + p * OH * OW;
+    int64_t cached[2] = {-1, -1};
+    // the horizontally interpolated input row k, computed into the slot not holding `keep`
+    auto row = [&](int64_t k, int64_t keep) -> const int32_t* {
+      for (int s = 0; s < 2; s++)
+        if (cached[s] == k) return rows[s];
+      const int s = cached[0] == keep ? 1 : 0;
+      hrow(xp + k * W, static_cast<size_t>(W), x0, x1, wx, static_cast<size_t>(OW), wide, rows[s]);
+      cached[s] = k;
+      return rows[s];
+    };
     for (int64_t oy = 0; oy < OH; oy++) {
       int8_t* yr = yp + oy * OW;
       if (oy > 0 && y0[oy] == y0[oy - 1] && y1[oy] == y1[oy - 1] && wy[oy] == wy[oy - 1]) {
         std::memcpy(yr, yr - OW, static_cast<size_t>(OW));  // same source rows, same weights
         continue;
       }
-      const int8_t* r0 = xp + y0[oy] * W;
       if (nearest) {
+        const int8_t* r0 = xp + y0[oy] * W;
         for (int64_t ox = 0; ox < OW; ox++) yr[ox] = r0[x0[ox]];
         continue;
       }
-      const int8_t* r1 = xp + y1[oy] * W;
-      const int32_t b = wy[oy], a = kOne - b;
-      for (int64_t i = 0; i < W; i++) row[i] = a * r0[i] + b * r1[i];
-      for (int64_t ox = 0; ox < OW; ox++) {
-        const int32_t v = ((kOne - wx[ox]) * row[x0[ox]] + wx[ox] * row[x1[ox]] + kHalf) >> kShift;
-        yr[ox] = static_cast<int8_t>(std::min(qmax, std::max(-qmax, v)));
-      }
+      const int32_t* h0 = row(y0[oy], y1[oy]);
+      const int32_t* h1 = wy[oy] == 0 ? h0 : row(y1[oy], y0[oy]);
+      vrow(h0, h1, wy[oy], static_cast<size_t>(OW), qmax, yr);
     }
   }
 }
@@ -84,7 +94,7 @@ Status Run(const OpRunCtx& c, const Op& op) {
   int8_t* y = c.Ptr<int8_t>(op.output);
   c.pool.ParallelFor(
       (planes + chunk - 1) / chunk,
-      [&](size_t t, int) { ResizePlanes(x, d[2], d[3], op.rtab.data(), o[2], o[3], op.qmax, t * chunk, std::min(planes, (t + 1) * chunk), y); },
+      [&](size_t t, int) { ResizePlanes(c, x, d[2], d[3], op.rtab.data(), o[2], o[3], op.qmax, t * chunk, std::min(planes, (t + 1) * chunk), y); },
       op.work * 4);
   return Status::Ok();
 }
