@@ -209,17 +209,18 @@ function wideDepthwiseCase(seed: number): Case {
 }
 
 /**
- * conv → pool (random window) → 1x1 conv. `wide3x3s2`: a 3x3 stride-2 max pool on rows wide
- * enough for the SIMD horizontal pass (16 outputs per step) plus a scalar tail.
+ * conv → pool (random window) → 1x1 conv. `wide` 3 (2): a 3x3 (2x2) stride-2 max pool on rows
+ * wide enough for the SIMD horizontal pass (16 outputs per step) plus a scalar tail.
  */
-function poolCase(seed: number, kind: 'MaxPool' | 'AveragePool' | 'GlobalAveragePool', wide3x3s2 = false): Case {
+function poolCase(seed: number, kind: 'MaxPool' | 'AveragePool' | 'GlobalAveragePool', wide: 0 | 2 | 3 = 0): Case {
+  const wide3x3s2 = wide > 0;
   const r = rng(seed);
   const ri = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const C = ri(2, 7);
   const H = ri(5, 13);
   const W = wide3x3s2 ? ri(40, 90) : ri(5, 13);
-  const kh = wide3x3s2 ? 3 : ri(1, 4);
-  const kw = wide3x3s2 ? 3 : ri(1, 4);
+  const kh = wide3x3s2 ? wide : ri(1, 4);
+  const kw = wide3x3s2 ? wide : ri(1, 4);
   const pads = [ri(0, kh - 1), ri(0, kw - 1), ri(0, kh - 1), ri(0, kw - 1)];
   const attrs: NodeSpec['attrs'] =
     kind === 'GlobalAveragePool' ? {} : { kernel_shape: [kh, kw], strides: wide3x3s2 ? [2, 2] : [ri(1, 3), ri(1, 3)], pads, ceil_mode: ri(0, 1) };
@@ -280,7 +281,8 @@ const CASES: Case[] = [
   ...Array.from({ length: 8 }, (_, i) => convCase(3000 + i, i % 2 === 0, false)),
   ...Array.from({ length: 8 }, (_, i) => wideDepthwiseCase(3500 + i)),
   ...Array.from({ length: 8 }, (_, i) => poolCase(4000 + i, 'MaxPool')),
-  ...Array.from({ length: 4 }, (_, i) => poolCase(4100 + i, 'MaxPool', true)),
+  ...Array.from({ length: 4 }, (_, i) => poolCase(4100 + i, 'MaxPool', 3)),
+  ...Array.from({ length: 4 }, (_, i) => poolCase(4200 + i, 'MaxPool', 2)),
   ...Array.from({ length: 8 }, (_, i) => poolCase(5000 + i, 'AveragePool')),
   ...Array.from({ length: 3 }, (_, i) => poolCase(6000 + i, 'GlobalAveragePool')),
   ...Array.from({ length: 4 }, (_, i) => mergeCase(7000 + i, 'Add')),

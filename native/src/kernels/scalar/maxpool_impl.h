@@ -28,8 +28,13 @@ inline void RowMax3S2(const int8_t* r0, size_t ox0, size_t ox1, size_t /*avail: 
   for (size_t ox = ox0; ox < ox1; ox++) h[ox] = Max8(Max8(r0[2 * ox], r0[2 * ox + 1]), r0[2 * ox + 2]);
 }
 using RowMax3S2Fn = void (*)(const int8_t* r0, size_t ox0, size_t ox1, size_t avail, int8_t* h);
+// h[ox] = max(r0[2ox], r0[2ox+1]): the 2x2 stride-2 pool of FPN / BlazeFace blocks
+inline void RowMax2S2(const int8_t* r0, size_t ox0, size_t ox1, size_t /*avail*/, int8_t* h) {
+  for (size_t ox = ox0; ox < ox1; ox++) h[ox] = Max8(r0[2 * ox], r0[2 * ox + 1]);
+}
 
-void MaxPoolPlanesImpl(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y, RowMax3S2Fn row3s2 = RowMax3S2) {
+void MaxPoolPlanesImpl(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y, RowMax3S2Fn row3s2 = RowMax3S2,
+                       RowMax3S2Fn row2s2 = RowMax2S2) {
   const TapRanges rh = ComputeTapRanges(g.OH, g.H, g.kh, g.sh, g.dh, g.pt, g.pb);
   const TapRanges rw = ComputeTapRanges(g.OW, g.W, g.kw, g.sw, g.dw, g.pl, g.pr);
   const size_t W = g.W, OW = g.OW, hw = static_cast<size_t>(g.H) * W;
@@ -49,6 +54,8 @@ void MaxPoolPlanesImpl(const int8_t* x, const PoolGeom& g, size_t plane0, size_t
         // the usual 3x3 stride-2 pool: only the output columns (from even/odd columns)
         // instead of a running max over every column
         row3s2(row - g.pl, in0, in1, g.pl + W, h);
+      } else if (dense && g.sw == 2 && g.kw == 2) {
+        row2s2(row - g.pl, in0, in1, g.pl + W, h);
       } else if (dense) {
         const size_t n = W - g.kw + 1;
         int8_t* r = run.data();

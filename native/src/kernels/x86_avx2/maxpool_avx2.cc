@@ -34,9 +34,23 @@ void RowMax3S2Avx2(const int8_t* r0, size_t ox0, size_t ox1, size_t avail, int8_
   RowMax3S2(r0, ox, ox1, avail, h);
 }
 
+// 2x2 stride 2: 16 outputs per step from the even and odd columns of 32 bytes
+void RowMax2S2Avx2(const int8_t* r0, size_t ox0, size_t ox1, size_t avail, int8_t* h) {
+  const __m256i split = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+  size_t ox = ox0;
+  for (; ox + 16 <= ox1 && 2 * ox + 32 <= avail; ox += 16) {
+    __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r0 + 2 * ox));
+    a = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(a, split), 0xD8);  // [even 16 | odd 16]
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(h + ox), _mm_max_epi8(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1)));
+  }
+  RowMax2S2(r0, ox, ox1, avail, h);
+}
+
 }  // namespace
 
-void MaxPoolS8PlanesAvx2(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y) { MaxPoolPlanesImpl(x, g, plane0, plane1, y, RowMax3S2Avx2); }
+void MaxPoolS8PlanesAvx2(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y) {
+  MaxPoolPlanesImpl(x, g, plane0, plane1, y, RowMax3S2Avx2, RowMax2S2Avx2);
+}
 
 }  // namespace kernels
 }  // namespace eq
