@@ -6,7 +6,8 @@
  * (PRelu, HardSwish, Pad, Split, Max/Min, ReduceMean) and one with activation tables and a
  * squeeze-excitation multiply (qlut, qmul) — plus 10,000 from one with Equal and Cast
  * (maskOpsModel) and 10,000 from one with Log, ReduceMax and GreaterOrEqual / LessOrEqual
- * (logReduceModel). Every file must be rejected with
+ * (logReduceModel) and 10,000 from one with int8 Pad and Resize (qpad, qresize; fpnOpsModel).
+ * Every file must be rejected with
  * a message or load and run; any sanitizer report aborts the fuzzer (no recovery), which
  * fails the test.
  */
@@ -17,7 +18,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
-import { cnnOpsModel, floatOpsModel, logReduceModel, lutOpsModel, maskOpsModel, quantize, randomInputs, tinyQuantized } from '../helpers/native-models.js';
+import { cnnOpsModel, floatOpsModel, fpnOpsModel, logReduceModel, lutOpsModel, maskOpsModel, quantize, randomInputs, tinyQuantized } from '../helpers/native-models.js';
 import { ensureHostTool } from '../helpers/native-tools.js';
 
 // EQ_FUZZ_SCALE=0.01 runs 1% of the mutations (a quick local check)
@@ -42,6 +43,8 @@ describe('EQM loader fuzzing under ASan/UBSan', () => {
     fs.writeFileSync(path.join(dir, 'lut-ops.eqm'), compileIntProgram(l.graph, l.prog));
     const lr = await quantize(loadModelBytes(logReduceModel(18), 'log-reduce.onnx'), randomInputs([1, 3, 8, 8], 2, 8), 8);
     fs.writeFileSync(path.join(dir, 'log-reduce.eqm'), compileIntProgram(lr.graph, lr.prog));
+    const fp = await quantize(loadModelBytes(fpnOpsModel(), 'fpn-ops.onnx'), randomInputs([1, 3, 16, 16], 2, 9), 8);
+    fs.writeFileSync(path.join(dir, 'fpn-ops.eqm'), compileIntProgram(fp.graph, fp.prog));
   }, 30 * 60_000);
 
   const runs = (
@@ -53,6 +56,7 @@ describe('EQM loader fuzzing under ASan/UBSan', () => {
       ['mask-ops.eqm', 10_000, 15],
       ['lut-ops.eqm', 15_000, 16],
       ['log-reduce.eqm', 10_000, 17],
+      ['fpn-ops.eqm', 10_000, 18],
     ] as [string, number, number][]
   ).map(([f, n, s]): [string, number, number] => [f, Math.max(100, Math.round(n * ITERATION_SCALE)), s]);
   for (const [seed, iterations, rs] of runs) {
