@@ -342,7 +342,7 @@ export function logReduceModel(opset: 17 | 18): Uint8Array {
 /**
  * A BlazeFace/FPN-style model whose Pad, MaxPool and Resize run on int8 (qpad, qresize):
  * conv → relu → maxpool → channel Pad (zeros) + conv → Add → relu; a strided conv upsampled by
- * a linear half_pixel Resize (sizes) + conv → Add → Clip(-0.5, 1.5) (a clamp table, qlut); a nearest Resize (scales) → spatial Pad with
+ * a linear half_pixel Resize (sizes) + conv → Add; a nearest Resize (scales) → spatial Pad with
  * an explicit 0 → conv (y); an align_corners linear Resize to 11×13 → 1×1 conv (y2); opset 17.
  */
 export function fpnOpsModel(): Uint8Array {
@@ -361,8 +361,7 @@ export function fpnOpsModel(): Uint8Array {
     { op: 'Relu', inputs: ['c3'], outputs: ['r3'], name: 'relu3' },
     { op: 'Resize', inputs: ['r3', '', '', 'size8'], outputs: ['up1'], name: 'up_linear', attrs: { mode: 'linear', coordinate_transformation_mode: 'half_pixel' } },
     { op: 'Conv', inputs: ['rs1', 'w4', 'b4'], outputs: ['c4'], name: 'conv4' },
-    { op: 'Add', inputs: ['up1', 'c4'], outputs: ['s2a'], name: 'add2' },
-    { op: 'Clip', inputs: ['s2a', 'cmin', 'cmax'], outputs: ['s2'], name: 'clip2' },
+    { op: 'Add', inputs: ['up1', 'c4'], outputs: ['s2'], name: 'add2' },
     { op: 'Resize', inputs: ['s2', '', 'scale2'], outputs: ['up2'], name: 'up_nearest', attrs: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' } },
     { op: 'Pad', inputs: ['up2', 'sppad', 'zero'], outputs: ['pp2'], name: 'spatial_pad' },
     { op: 'Conv', inputs: ['pp2', 'w5', 'b5'], outputs: ['y'], name: 'conv5' },
@@ -373,8 +372,6 @@ export function fpnOpsModel(): Uint8Array {
     chpad: i64(0, 0, 0, 0, 0, 4, 0, 0),
     sppad: i64(0, 0, 1, 1, 0, 0, 1, 1),
     zero: f([], 0),
-    cmin: f([], -0.5),
-    cmax: f([], 1.5),
     size8: i64(1, 6, 8, 8),
     scale2: f([4], 1, 1, 2, 2),
     size11x13: i64(1, 6, 11, 13),

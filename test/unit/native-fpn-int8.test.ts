@@ -1,7 +1,7 @@
 /**
- * Pad, MaxPool, Resize and Clip between int8 ops stay int8 (issue 15 item 1): a zero-constant Pad
- * runs as qpad, a nearest/linear Resize as qresize and a constant Clip as a clamp table (qlut) at
- * their input's scale, so the MaxPool before a channel Pad and the Adds around them are int8 too; the native runtime is bit-exact with the
+ * Pad, MaxPool and Resize between int8 ops stay int8 (issue 15 item 1): a zero-constant Pad runs
+ * as qpad and a nearest/linear Resize as qresize at their input's scale, so the MaxPool before a
+ * channel Pad and the Adds after them are int8 too; the native runtime is bit-exact with the
  * integer reference, and the fixed-point linear Resize stays within one step of the float one.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { resizeInt8 } from '../../src-main/core/eqm/ops/qresize.js';
 import { padInt8 } from '../../src-main/core/eqm/ops/qpad.js';
 import { compileEqmModel, compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
-import { int8ClipBounds, int8PadPads, int8ResizeAxes } from '../../src-main/core/quant/int8-data-ops.js';
+import { int8PadPads, int8ResizeAxes } from '../../src-main/core/quant/int8-data-ops.js';
 import { Runtime } from '../../src-main/engines/native/native-runtime.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
 import { firstBitDifference, fpnOpsModel, quantize, randomInputs, runReference } from '../helpers/native-models.js';
@@ -20,13 +20,6 @@ const node = (g: ReturnType<typeof loadModelBytes>['graph'], name: string) => g.
 
 describe('int8 Pad and Resize geometry', () => {
   const graph = loadModelBytes(fpnOpsModel(), 'fpn.onnx').graph;
-
-  it('a Clip with constant bounds is a clamp; one with a tensor bound is not', () => {
-    const clip = node(graph, 'clip2');
-    expect(int8ClipBounds(graph, clip)).toEqual({ min: -0.5, max: 1.5 });
-    expect(int8ClipBounds(graph, { ...clip, inputs: ['s2a', '', 'cmax'] })).toEqual({ min: -Infinity, max: 1.5 });
-    expect(int8ClipBounds(graph, { ...clip, inputs: ['s2a', 'c4', 'cmax'] })).toBeUndefined();
-  });
 
   it('a zero-constant Pad gives its pads; a non-zero constant, edge mode or negative pads do not', () => {
     expect(int8PadPads(graph, node(graph, 'channel_pad'))).toEqual([0, 0, 0, 0, 0, 4, 0, 0]);
@@ -62,7 +55,7 @@ describe('int8 Pad and Resize geometry', () => {
     const up = node(g, 'up_corners');
     const sizes = { dtype: 'int64' as const, dims: [4], data: Float64Array.of(1, 2, 11, 13) };
     const f = runGraph(
-      { ...g, nodes: [{ ...up, inputs: ['xi', '', '', 'sz'], outputs: ['yi'] }], initializers: new Map([['sz', sizes]]), inputs: [{ name: 'xi', dims, dtype: 'float32' }], outputs: [{ name: 'yi', dims: [1, 2, 11, 13], dtype: 'float32' }], shapes: new Map() },
+      { ...g, nodes: [{ ...up, inputs: ['xi', '', '', 'sz'], outputs: ['yi'] }], initializers: new Map([['sz', sizes]]), inputs: [{ name: 'xi', dims }], outputs: [{ name: 'yi' }], shapes: new Map() },
       { xi: { dtype: 'float32', dims, data: Float32Array.from(x) } },
     ).get('yi')!.data as Float32Array;
     expect(y.length).toBe(2 * 11 * 13);
@@ -95,9 +88,6 @@ describe('qpad / qresize in the integer program and the native runtime', () => {
       expect(kinds.filter((k) => k === 'qpad').length).toBe(2);
       expect(kinds.filter((k) => k === 'qresize').length).toBe(3);
       expect(kinds.filter((k) => k === 'qadd').length).toBe(2);
-      // the Clip after add2 is a clamp table at the Add's output scale
-      const clip = q.prog.ops.find((o) => o.kind === 'qlut');
-      expect(clip && clip.kind === 'qlut' && q.prog.intScales.get(clip.input)).toBe(q.prog.intScales.get(clip && clip.kind === 'qlut' ? clip.output : ''));
       expect(kinds).toContain('qmaxpool');
       // the input is quantized once, nothing is dequantized (both output convs write float)
       expect([kinds.filter((k) => k === 'quantize').length, kinds.filter((k) => k === 'dequantize').length]).toEqual([1, 0]);
@@ -125,8 +115,7 @@ describe('qpad / qresize in the integer program and the native runtime', () => {
             na += v * v;
             nb += b[i]! * b[i]!;
           });
-          // (0.977 on the loudest input with the Clip in FP32 too: this model's, not the int8 ops')
-          expect(dot / Math.sqrt(na * nb), name).toBeGreaterThan(bits === 8 ? 0.97 : 0.95);
+          expect(dot / Math.sqrt(na * nb), name).toBeGreaterThan(bits === 8 ? 0.98 : 0.95);
         }
       }
     });

@@ -2,7 +2,7 @@
  * Scales for every int8 tensor, starting from the calibrated inputs of the quantized layers.
  *
  *  - Range-preserving int8 ops (MaxPool, Relu, Reshape/Flatten/Squeeze/Unsqueeze, Concat, a
- *    zero-constant Pad, a nearest/linear spatial Resize, a constant Clip: quant/int8-data-ops.ts): a tensor reaching a layer input only through them takes that input's scale, so the
+ *    zero-constant Pad, a nearest/linear spatial Resize: quant/int8-data-ops.ts): a tensor reaching a layer input only through them takes that input's scale, so the
  *    producing layer requantizes straight to it and the op is pure int8 data movement.
  *  - Requantizing int8 ops (AveragePool, GlobalAveragePool, Add) change the range (an average
  *    is smaller than its inputs' maximum), so their inputs get their own max-abs scale,
@@ -13,18 +13,15 @@
  */
 import { findLutChains } from '../engine/lut-activations.js';
 import { consumers, producers, type Graph, type Node } from '../graph/ir.js';
-import { int8ClipBounds, int8PadPads, int8ResizeAxes } from './int8-data-ops.js';
+import { int8PadPads, int8ResizeAxes } from './int8-data-ops.js';
 import { maxAbsScale } from './rounding.js';
 
 export const RANGE_PRESERVING = new Set(['MaxPool', 'Relu', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Concat', 'Identity']);
 export const REQUANTIZING = new Set(['AveragePool', 'GlobalAveragePool', 'Add']);
 
-/** A range-preserving op: one of RANGE_PRESERVING, or a Pad / Resize / Clip that runs on int8. */
+/** A range-preserving op: one of RANGE_PRESERVING, or a Pad / Resize that runs on int8. */
 export function preservesRange(graph: Graph, n: Node): boolean {
-  if (RANGE_PRESERVING.has(n.op)) return true;
-  if (n.op === 'Pad') return !!int8PadPads(graph, n);
-  if (n.op === 'Resize') return !!int8ResizeAxes(graph, n);
-  return n.op === 'Clip' && !!int8ClipBounds(graph, n);
+  return RANGE_PRESERVING.has(n.op) || (n.op === 'Pad' && !!int8PadPads(graph, n)) || (n.op === 'Resize' && !!int8ResizeAxes(graph, n));
 }
 
 /** A requantizing op: one of REQUANTIZING, or a Mul of two non-constant tensors. */

@@ -1,10 +1,8 @@
 /**
- * Pad, Resize and Clip nodes that can run on int8 data at their input's scale (eqm/ops/qpad.ts,
- * qresize.ts, qlut.ts): a constant Pad with value 0 (int8 0 is 0.0 at any scale), a nearest or
- * linear Resize of the last two axes of a 4-D tensor (its outputs lie between its inputs) and a
- * Clip with constant bounds (a clamp table; values its output scale saturates it clamps anyway).
- * The scale assignment treats them as range-preserving, the lowering as int ops; anything else
- * stays FP32.
+ * Pad and Resize nodes that can run on int8 data at their input's scale (eqm/ops/qpad.ts,
+ * qresize.ts): a constant Pad with value 0 (int8 0 is 0.0 at any scale) and a nearest or linear
+ * Resize of the last two axes of a 4-D tensor (its outputs lie between its inputs). The scale
+ * assignment treats them as range-preserving, the lowering as int ops; anything else stays FP32.
  */
 import { attrFloat, attrInt, attrInts, attrString, type Graph, type Node } from '../graph/ir.js';
 import { axisTaps } from '../ops/resize-common.js';
@@ -81,18 +79,4 @@ export function int8ResizeAxes(graph: Graph, n: Node): { h: Int8ResizeAxis; w: I
   } catch {
     return undefined; // not a valid Resize for these inputs: the float kernel reports it
   }
-}
-
-/** The bounds of a Clip with constant (or absent) min/max, else undefined: it runs as a clamp table. */
-export function int8ClipBounds(graph: Graph, n: Node): { min: number; max: number } | undefined {
-  if (n.op !== 'Clip' || n.act) return undefined;
-  if (graph.opset < 11) return { min: attrFloat(n, 'min', -Infinity), max: attrFloat(n, 'max', Infinity) };
-  const bound = (i: number, dflt: number): number | undefined => {
-    if (absent(n, i)) return dflt;
-    const t = graph.initializers.get(n.inputs[i]!);
-    return t && t.dtype === 'float32' && t.data.length === 1 ? Number(t.data[0]) : undefined;
-  };
-  const min = bound(1, -Infinity);
-  const max = bound(2, Infinity);
-  return min === undefined || max === undefined || Number.isNaN(min) || Number.isNaN(max) ? undefined : { min, max };
 }

@@ -3,10 +3,7 @@
  * from a float activation f and the two scales (engine/lut-activations.ts):
  * lut[q + 128] = clip(rne(f32(f(f32(q * f32(1 / S_in))) * S_out)), -qmax, qmax).
  */
-import { int8ClipBounds } from '../../quant/int8-data-ops.js';
-import { rne } from '../../quant/rounding.js';
 import { typedBytes } from '../bytes.js';
-import { clipQ, f32 } from './common.js';
 import type { IntOpDef } from './types.js';
 
 export const LUT_SIZE = 256;
@@ -14,18 +11,6 @@ export const LUT_SIZE = 256;
 export const qlutOp: IntOpDef<'qlut'> = {
   kind: 'qlut',
   code: 12,
-  // a lone Clip between int8 ops (e.g. Add → Clip(0, 6)) is a clamp table, rescaling included
-  lowerFrom: ['Clip'],
-  lower(c) {
-    const b = int8ClipBounds(c.graph, c.node);
-    if (!b) return false;
-    const [s0, input] = c.intIn[0]!;
-    const inv = f32(1 / s0);
-    const lut = new Int8Array(LUT_SIZE);
-    for (let q = -128; q < 128; q++) lut[q + 128] = clipQ(rne(f32(Math.min(b.max, Math.max(b.min, f32(q * inv))) * c.outScale)), -c.qmax, c.qmax);
-    c.push({ kind: 'qlut', input, output: c.out, lut });
-    return true;
-  },
   encode(op, c) {
     const i = c.use(op.input, 'int8');
     if (op.lut.length !== LUT_SIZE) c.fail(`lut '${op.output}': the table has ${op.lut.length} entries, expected ${LUT_SIZE}`);
