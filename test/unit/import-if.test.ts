@@ -55,22 +55,44 @@ describe('If', () => {
     expect(await ortY(bytes, x)).toEqual([3, -3, 7]);
   });
 
-  it('with a data-dependent condition, runs through onnxruntime with its subgraphs', async () => {
-    installOrtNodeRunner();
-    const bytes = buildModel({
-      nodes: [
-        { op: 'ReduceMax', inputs: ['x'], outputs: ['m'], attrs: { keepdims: 0 } },
-        { op: 'Greater', inputs: ['m', 'zero'], outputs: ['c'] },
-        ifNode('c'),
-      ],
+  const dynModel = (node: NodeSpec, extra: Record<string, Tensor> = {}) =>
+    buildModel({
+      nodes: [{ op: 'ReduceMax', inputs: ['x'], outputs: ['m'], attrs: { keepdims: 0 } }, { op: 'Greater', inputs: ['m', 'zero'], outputs: ['c'] }, node],
       inputs: [{ name: 'x', dims: [1, 3] }],
       outputs: [{ name: 'y' }],
-      initializers: { two, zero: f32([], [0]) },
+      initializers: { two, zero: f32([], [0]), ...extra },
     });
+
+  it('with a data-dependent condition over plain branches, both run and a select picks one (no If left)', async () => {
+    setExternalOpRunner(undefined);
+    const bytes = dynModel(ifNode('c'));
+    const m = loadModelBytes(bytes, 'if-dyn.onnx');
+    expect(m.graph.nodes.map((n) => n.op)).not.toContain('If');
+    expect(m.graph.shapes.get('y')).toEqual([1, 3]);
+    for (const v of [[1, -2, 3], [-1, -2, -3]]) {
+      const x = f32([1, 3], v);
+      const ours = Array.from(runGraph(m.graph, { x }).get('y')!.data as Float32Array);
+      expect(ours).toEqual(await ortY(bytes, x));
+    }
+  });
+
+  it('branches whose output shapes differ are refused with the If named', () => {
+    setExternalOpRunner(undefined);
+    const node = ifNode('c');
+    node.attrs!['else_branch'] = { graph: { nodes: [{ op: 'ReduceMax', inputs: ['x'], outputs: ['e'], attrs: { keepdims: 0 } }], outputs: ['e'] } };
+    expect(() => loadModelBytes(dynModel(node), 'if-shapes.onnx')).toThrow(/node 'the_if' \(If\): the branches give output 'y' different shapes \(then \[1x3\], else \[\]\)/);
+  });
+
+  it('with a data-dependent condition and a branch holding control flow, runs through onnxruntime with its subgraphs', async () => {
+    installOrtNodeRunner();
+    const inner: NodeSpec = { ...ifNode('c2'), name: 'inner_if', outputs: ['e'] };
+    const elseNodes: NodeSpec[] = [{ op: 'ReduceMin', inputs: ['x'], outputs: ['m2'], attrs: { keepdims: 0 } }, { op: 'Greater', inputs: ['m2', 'zero'], outputs: ['c2'] }, inner];
+    const node: NodeSpec = { ...ifNode('c'), attrs: { ...ifNode('c').attrs, else_branch: { graph: { nodes: elseNodes, outputs: ['e'] } } } };
+    const bytes = dynModel(node);
     const m = loadModelBytes(bytes, 'if-dyn.onnx');
     const theIf = m.graph.nodes.find((n) => n.op === 'If')!;
-    expect(theIf.inputs).toEqual(['c', 'x', 'two']);
-    expect(theIf.implicitInputs).toBe(2);
+    expect(theIf.inputs).toEqual(['c', 'x', 'two', 'zero']);
+    expect(theIf.implicitInputs).toBe(3);
     for (const v of [[1, -2, 3], [-1, -2, -3]]) {
       const x = f32([1, 3], v);
       const ours = Array.from(runGraph(m.graph, { x }).get('y')!.data as Float32Array);

@@ -13,6 +13,7 @@ import { unboundDimMessage } from './input-shapes.js';
 import type { Graph, Node } from './ir.js';
 import type { Tensor } from './tensor.js';
 import { inlineIf } from './passes/inline-if.js';
+import { checkSelectedShapes, selectIf, selectIfRefusal, type SelectedOutput } from './passes/select-if.js';
 
 /** Ops with constant inputs that are left in the graph (the quantizer wants them as layers). */
 const NO_FOLD = new Set(['Conv', 'Gemm', 'MatMul']);
@@ -85,6 +86,7 @@ export function foldAndInfer(graph: Graph): number {
   let folded = 0;
   const kept: Node[] = [];
   let refused: Node | undefined;
+  const selected: SelectedOutput[] = [];
   const queue = [...graph.nodes];
   for (let i = 0; i < queue.length; i++) {
     const n = queue[i]!;
@@ -92,6 +94,12 @@ export function foldAndInfer(graph: Graph): number {
     if (cond) {
       // a constant condition: the taken branch's nodes go through this sweep in place of the If
       queue.splice(i + 1, 0, ...inlineIf(graph, n, cond));
+      folded++;
+      continue;
+    }
+    if (n.op === 'If' && n.domain === '' && !selectIfRefusal(n)) {
+      // a data-dependent condition over plain FP32 branches: both branches and a select
+      queue.splice(i + 1, 0, ...selectIf(graph, n, selected));
       folded++;
       continue;
     }
@@ -129,6 +137,7 @@ export function foldAndInfer(graph: Graph): number {
     }
   }
   if (refused) throw unsupportedError(graph, refused);
+  checkSelectedShapes(graph, selected);
   graph.nodes = kept;
   updateOutputs(graph);
   return folded;
