@@ -5,7 +5,8 @@
  */
 import crypto from 'node:crypto';
 import { decodeModelProto, ModelFormatError, modelToGraph } from '../onnx/import.js';
-import type { IModelProto } from '../onnx/proto.js';
+import { onnx, type IModelProto } from '../onnx/proto.js';
+import { selectIfsInProto } from '../onnx/select-if-proto.js';
 import { isTflite } from '../onnx/model-format.js';
 import { tfliteToOnnxBytes } from '../tflite/import.js';
 import type { Graph } from './ir.js';
@@ -38,8 +39,8 @@ export interface LoadOptions extends InputShapeOptions {
 
 /** `bytes` may be ONNX or TFLite; a TFLite model is converted and `bytes` becomes the ONNX model. */
 export function loadModelBytes(fileBytes: Uint8Array, file: string, opts: LoadOptions = {}): LoadedModel {
-  const bytes = isTflite(fileBytes) ? tfliteToOnnxBytes(fileBytes, file) : fileBytes;
-  const proto = decodeModelProto(bytes, file);
+  let bytes = isTflite(fileBytes) ? tfliteToOnnxBytes(fileBytes, file) : fileBytes;
+  let proto = decodeModelProto(bytes, file);
   const graph = modelToGraph(proto, file);
   if (graph.inputs.length === 0) throw new ModelFormatError(`${file}: the graph has no (non-initializer) inputs`);
   const notices = bindInputShapes(graph, file, opts);
@@ -47,7 +48,13 @@ export function loadModelBytes(fileBytes: Uint8Array, file: string, opts: LoadOp
   const passes: Record<string, number> = {};
   passes['integerOpsFolding'] = foldIntegerOps(graph);
   passes['conv1dAs2d'] = conv1dAs2d(graph);
-  passes['constantFolding'] = foldAndInfer(graph);
+  const selectedIfs: string[] = [];
+  passes['constantFolding'] = foldAndInfer(graph, selectedIfs);
+  if (selectedIfs.length) {
+    // the FP32 reference runs these bytes and captures branch values by their IR names
+    bytes = onnx.ModelProto.encode(selectIfsInProto(decodeModelProto(bytes, file), selectedIfs)).finish();
+    proto = decodeModelProto(bytes, file);
+  }
   passes['identityRemoval'] = removeIdentity(graph);
   graph.shapes.clear();
   inferShapes(graph);

@@ -80,7 +80,7 @@ function foldValue(graph: Graph, n: Node, def: OpDef): Tensor[] | undefined {
  * node. Returns the number of folded nodes. Throws UnsupportedOpError for the first node
  * left that the FP32 kernels cannot run. Nodes must be topologically sorted.
  */
-export function foldAndInfer(graph: Graph): number {
+export function foldAndInfer(graph: Graph, selectedIfs: string[] = []): number {
   graph.shapes.clear();
   inputShapes(graph);
   let folded = 0;
@@ -138,6 +138,7 @@ export function foldAndInfer(graph: Graph): number {
   }
   if (refused) throw unsupportedError(graph, refused);
   checkSelectedShapes(graph, selected);
+  for (const s of selected) if (!selectedIfs.includes(s.ifName)) selectedIfs.push(s.ifName);
   graph.nodes = kept;
   updateOutputs(graph);
   return folded;
