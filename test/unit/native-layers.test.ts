@@ -236,6 +236,24 @@ function poolCase(seed: number, kind: 'MaxPool' | 'AveragePool' | 'GlobalAverage
   return { desc: `${kind} ${JSON.stringify(attrs)} on ${C}x${H}x${W}`, dims, bytes: buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init }) };
 }
 
+/** conv → relu → GlobalAveragePool as the model output (fp32 tail, as SqueezeNet's); 9-20
+ * channels so the native pool sums a block of 8 planes and a remainder */
+function tailGapCase(seed: number): Case {
+  const r = rng(seed);
+  const ri = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const C = ri(9, 20);
+  const H = ri(5, 13);
+  const W = ri(5, 13);
+  const nodes: NodeSpec[] = [
+    { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], name: 'conv', attrs: { pads: [1, 1, 1, 1] } },
+    { op: 'Relu', inputs: ['c1'], outputs: ['a1'] },
+    { op: 'GlobalAveragePool', inputs: ['a1'], outputs: ['y'], name: 'gap' },
+  ];
+  const init = { w1: randomTensor([C, 3, 3, 3], r, 0.6), b1: randomTensor([C], r, 0.2) };
+  const dims = [1, 3, H, W];
+  return { desc: `tail GlobalAveragePool on ${C}x${H}x${W}`, dims, bytes: buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init }) };
+}
+
 /** two convs on one input → Add or Concat → (Relu) → conv → global pool → flatten → gemm (→ relu → gemm) */
 function mergeCase(seed: number, merge: 'Add' | 'Concat'): Case {
   const r = rng(seed);
@@ -285,6 +303,7 @@ const CASES: Case[] = [
   ...Array.from({ length: 4 }, (_, i) => poolCase(4200 + i, 'MaxPool', 2)),
   ...Array.from({ length: 8 }, (_, i) => poolCase(5000 + i, 'AveragePool')),
   ...Array.from({ length: 3 }, (_, i) => poolCase(6000 + i, 'GlobalAveragePool')),
+  ...Array.from({ length: 2 }, (_, i) => tailGapCase(6100 + i)),
   ...Array.from({ length: 4 }, (_, i) => mergeCase(7000 + i, 'Add')),
   ...Array.from({ length: 4 }, (_, i) => mergeCase(8000 + i, 'Concat')),
 ];
