@@ -63,7 +63,7 @@ export function registerSearch(program: Command): void {
     .addOption(new Option('--metric <m>', 'accuracy metric for --latency-budget').choices(['agreement', 'top1']).default('agreement'))
     .option('--calib <n>', 'calibration images at the start of --data, not used by the search', int('--calib'), 50)
     .option('--search-images <n>', 'images after the calibration ones the candidates are scored on', int('--search-images'), 200)
-    .option('--profile <file>', "a board's per-layer profiles { int8, int7, fp32? } (eqrun bench reports); default: measured here")
+    .option('--profile <file>', "a board's per-layer profiles: { int8, int7, fp32? } (eqrun bench reports) or the JSON of 'profile --device … --json'; default: measured here")
     .option('--save-profile <file>', 'write the host profiles used (same format as --profile)')
     .option('--runs <n>', 'timed runs per profile and per measured candidate', int('--runs'), 30)
     .option('--warmup <n>', 'untimed runs', int('--warmup'), 3)

@@ -9,7 +9,10 @@ import type { Precision, SearchUnit } from '../../core/quant/mixed-search.js';
 import { groupId } from '../../core/quant/mixed-table.js';
 import type { LayerGroup } from '../../core/quant/plan.js';
 
-/** `{ "int8": report, "int7": report, "fp32"?: report }` (what `search --save-profile` writes). */
+/**
+ * `{ "int8": report, "int7": report, "fp32"?: report }` (what `search --save-profile` writes), or
+ * read from the JSON of `easyquant profile --device … --json` (one board).
+ */
 export type ProfileSet = Partial<Record<Precision, BenchReport>>;
 
 export function readProfileSet(file: string): ProfileSet {
@@ -20,14 +23,37 @@ export function readProfileSet(file: string): ProfileSet {
     throw new Error(`--profile ${file}: cannot read JSON (${(e as Error).message})`);
   }
   if (typeof root !== 'object' || root === null || Array.isArray(root)) throw new Error(`--profile ${file}: expected { "int8": bench report, "int7": bench report, "fp32"?: bench report }`);
+  const set = 'devices' in root ? fromDeviceProfile(file, (root as { devices: unknown }).devices) : root;
   const out: ProfileSet = {};
-  for (const [k, v] of Object.entries(root)) {
+  for (const [k, v] of Object.entries(set)) {
     if (k !== 'int8' && k !== 'int7' && k !== 'fp32') throw new Error(`--profile ${file}: unknown key '${k}' (expected int8, int7, fp32)`);
     const r = BenchReportSchema.safeParse(v);
     if (!r.success) throw new Error(`--profile ${file}: '${k}' is not an eqrun bench report: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}`);
     out[k] = r.data;
   }
   if (!out.int8 || !out.int7) throw new Error(`--profile ${file}: needs at least the int8 and int7 profiles`);
+  return out;
+}
+
+const PREC_OF_BITS: Record<number, Precision> = { 8: 'int8', 7: 'int7', 32: 'fp32' };
+
+/**
+ * `easyquant profile --device … --json` output ({ devices: fleet outcomes }): the one board that
+ * succeeded, its variants' bench reports keyed by precision (bits 8 / 7 / 32).
+ */
+function fromDeviceProfile(file: string, devices: unknown): Record<string, unknown> {
+  if (!Array.isArray(devices)) throw new Error(`--profile ${file}: 'devices' is not a list (expected the output of profile --device … --json)`);
+  const ok = devices.filter((d): d is { device: string; result: { variants: unknown[] } } => typeof d === 'object' && d !== null && (d as { ok?: unknown }).ok === true);
+  if (ok.length !== 1) throw new Error(`--profile ${file}: expected exactly one board that succeeded, found ${ok.length} (${devices.map((d) => `${(d as { device?: string }).device ?? '?'}${(d as { ok?: boolean }).ok ? '' : ' failed'}`).join(', ') || 'none'})`);
+  const out: Record<string, unknown> = {};
+  for (const v of ok[0]!.result.variants ?? []) {
+    const { bits, label, bench } = v as { bits?: number | null; label?: string; bench?: unknown };
+    const prec = bits != null ? PREC_OF_BITS[bits] : undefined;
+    if (!prec) throw new Error(`--profile ${file}: board ${ok[0]!.device}, variant '${label ?? '?'}': bits ${bits} is not 8, 7 or 32`);
+    if (prec in out) throw new Error(`--profile ${file}: board ${ok[0]!.device} has two ${prec} variants`);
+    if (bench === undefined) throw new Error(`--profile ${file}: board ${ok[0]!.device}, variant '${label ?? prec}' has no bench report (profile ran without a benchmark)`);
+    out[prec] = bench;
+  }
   return out;
 }
 
