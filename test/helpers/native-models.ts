@@ -149,6 +149,8 @@ export function floatOpsModel(opset: number): Uint8Array {
     { op: 'Gemm', inputs: ['gf', 'wq', 'bq'], outputs: ['y2'], name: 'fc_q', attrs: { transB: 1 } },
     // axis 1 of a 4-D tensor: over C*H*W before opset 13 (coerced to 2-D), over C from opset 13
     { op: 'Softmax', inputs: ['mpb'], outputs: ['y3'], attrs: { axis: 1 } },
+    // moves only unit axes ([1,4,1,1] -> [1,1,1,4]): the native side runs it as a plain copy
+    { op: 'Transpose', inputs: ['gap'], outputs: ['y4'], attrs: { perm: [2, 0, 3, 1] } },
   ];
   const init: Record<string, Tensor> = {
     cmin: scalar(0.2),
@@ -171,7 +173,7 @@ export function floatOpsModel(opset: number): Uint8Array {
     bq: randomTensor([6], r, 0.1),
   };
   init['dv'] = { dtype: 'float32', dims: [7], data: Float32Array.from(randomTensor([7], r, 1).data, (v) => 1.5 + v) };
-  return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 4, 6, 6] }], outputs: [{ name: 'y1' }, { name: 'y2' }, { name: 'y3' }], initializers: init, opset });
+  return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 4, 6, 6] }], outputs: [{ name: 'y1' }, { name: 'y2' }, { name: 'y3' }, { name: 'y4' }], initializers: init, opset });
 }
 
 /** The FP32 fallback ops of real CNNs between two quantized convolutions (opset 17): PRelu, HardSwish, Pad, Split, Max/Min, Concat with a constant, SiLU, ReduceMean. */

@@ -216,6 +216,18 @@ Status PrepareTranspose(PrepCtx& c) {
     st.push_back(in_st[p]);
   }
   EQ_RETURN_IF_ERROR(c.CheckOutput(0, out, x->dtype));
+  // moving only unit axes keeps the memory order: a plain copy (e.g. NHWC -> NCHW with C = 1)
+  int64_t last = -1;
+  bool in_order = true;
+  for (int64_t p : perm) {
+    if (x->dims[p] == 1) continue;
+    if (p < last) in_order = false;
+    last = p;
+  }
+  if (in_order) {
+    c.SetKernel(std::make_shared<CopyKernel>(x->bytes()), static_cast<uint64_t>(x->numel));
+    return Status::Ok();
+  }
   c.SetKernel(std::make_shared<StridedCopyKernel>(out, st, 0, ElemSize(x->dtype)), static_cast<uint64_t>(x->numel));
   return Status::Ok();
 }
