@@ -19,7 +19,14 @@ size_t ColumnBlock(size_t P, size_t M, int threads) {
   size_t nb = 256;
   if (M >= 256) nb = 128;
   while (nb > 32 && DivUp(P, nb) < static_cast<size_t>(threads) * 3) nb /= 2;
-  return std::min(nb, P);
+  nb = std::min(nb, P);
+  if (threads > 1) {
+    // a multiple of `threads` blocks of (nearly) equal width: P=49 on 2 threads was 32+17
+    const size_t t = static_cast<size_t>(threads);
+    const size_t blocks = DivUp(DivUp(P, nb), t) * t;
+    nb = std::min(P, (DivUp(P, blocks) + 3) & ~static_cast<size_t>(3));
+  }
+  return nb;
 }
 
 bool IsDepthwise(const LinearGeom& g) { return g.conv && g.group > 1 && g.group == g.cin && g.group == g.cout; }
