@@ -25,6 +25,9 @@ struct Registrar {
 // Failure collector of the running test.
 void Fail(const std::string& where, const std::string& what);
 size_t FailureCount();
+// Runs the registered tests whose name contains any argv[1..] (all without arguments), one line
+// each, then "N passed, M failed"; returns the exit code (eqtest_runner.cc).
+int RunAll(int argc, char** argv);
 
 // Deterministic generator (mulberry32, same as src-main/core/synth/rng.ts).
 class Rng {

@@ -101,6 +101,10 @@ struct ReduceDims {
 };
 Status ReduceGeom(PrepCtx& c, const TensorInfo* x, ReduceDims* g);
 std::shared_ptr<Kernel> MakeCopyF32(size_t n);
+// the prepare shared by the FP32 Reduce* ops (reduce_mean.cc): one float input, one output, the
+// geometry from ReduceGeom; a noop reduction copies, otherwise make_kernel(in dims, os, n_out)
+using ReduceKernelFactory = std::shared_ptr<Kernel> (*)(const Dims& in, const Dims& os, size_t n_out);
+Status PrepareReduce(PrepCtx& c, ReduceKernelFactory make_kernel);
 
 // window geometry of Conv / pooling (port of ops/spatial.ts windowGeom)
 struct Window {

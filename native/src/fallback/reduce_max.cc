@@ -49,19 +49,9 @@ class ReduceMaxKernel : public Kernel {
 }  // namespace
 
 Status PrepareReduceMax(PrepCtx& c) {
-  const TensorInfo* x;
-  EQ_RETURN_IF_ERROR(c.Req(0, "data", &x));
-  EQ_RETURN_IF_ERROR(c.OnlyOutputs(1));
-  ReduceDims g;
-  EQ_RETURN_IF_ERROR(ReduceGeom(c, x, &g));
-  if (g.noop) {
-    EQ_RETURN_IF_ERROR(c.CheckOutput(0, x->dims, DType::kF32));
-    c.SetKernel(MakeCopyF32(static_cast<size_t>(x->numel)), static_cast<uint64_t>(x->numel));
-    return Status::Ok();
-  }
-  EQ_RETURN_IF_ERROR(c.CheckOutput(0, g.out, DType::kF32));
-  c.SetKernel(std::make_shared<ReduceMaxKernel>(x->dims, g.os, g.n_out), static_cast<uint64_t>(x->numel));
-  return Status::Ok();
+  return PrepareReduce(c, [](const Dims& in, const Dims& os, size_t n_out) -> std::shared_ptr<Kernel> {
+    return std::make_shared<ReduceMaxKernel>(in, os, n_out);
+  });
 }
 
 }  // namespace fallback

@@ -109,7 +109,7 @@ Status ReduceGeom(PrepCtx& c, const TensorInfo* x, ReduceDims* g) {
 
 std::shared_ptr<Kernel> MakeCopyF32(size_t n) { return std::make_shared<CopyF32Kernel>(n); }
 
-Status PrepareReduceMean(PrepCtx& c) {
+Status PrepareReduce(PrepCtx& c, ReduceKernelFactory make_kernel) {
   const TensorInfo* x;
   EQ_RETURN_IF_ERROR(c.Req(0, "data", &x));
   EQ_RETURN_IF_ERROR(c.OnlyOutputs(1));
@@ -121,8 +121,14 @@ Status PrepareReduceMean(PrepCtx& c) {
     return Status::Ok();
   }
   EQ_RETURN_IF_ERROR(c.CheckOutput(0, g.out, DType::kF32));
-  c.SetKernel(std::make_shared<ReduceMeanKernel>(x->dims, g.os, g.n_out), static_cast<uint64_t>(x->numel));
+  c.SetKernel(make_kernel(x->dims, g.os, g.n_out), static_cast<uint64_t>(x->numel));
   return Status::Ok();
+}
+
+Status PrepareReduceMean(PrepCtx& c) {
+  return PrepareReduce(c, [](const Dims& in, const Dims& os, size_t n_out) -> std::shared_ptr<Kernel> {
+    return std::make_shared<ReduceMeanKernel>(in, os, n_out);
+  });
 }
 
 }  // namespace fallback

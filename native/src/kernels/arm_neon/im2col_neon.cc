@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "kernels/im2col_taps.h"
 #include "kernels/kernels.h"
 
 namespace eq {
@@ -59,12 +60,8 @@ void Im2ColS8BlockNeon(const int8_t* x, const LinearGeom& g, uint32_t group, siz
   size_t ci = 0, ky = 0, kx = 0;
   for (size_t k = 0; k < g.K; k++) {
     const int8_t* plane = x + (group * cpg + ci) * hw;
-    const int64_t off_y = static_cast<int64_t>(ky) * g.dh - g.padT;
-    const int64_t off_x = static_cast<int64_t>(kx) * g.dw - g.padL;
-    // valid outputs of a row: 0 <= ox*sw + off_x < inW  →  ox in [vx0, vx1); zeros outside
-    const int64_t vx0 = off_x >= 0 ? 0 : std::min<int64_t>(g.outW, (-off_x + g.sw - 1) / g.sw);
-    const int64_t lim = static_cast<int64_t>(g.inW) - off_x;
-    const int64_t vx1 = std::max<int64_t>(vx0, std::min<int64_t>(g.outW, lim <= 0 ? 0 : (lim + g.sw - 1) / g.sw));
+    const Im2ColTap tap = Im2ColTapBounds(g, ky, kx);  // zeros outside [vx0, vx1)
+    const int64_t off_y = tap.off_y, off_x = tap.off_x, vx0 = tap.vx0, vx1 = tap.vx1;
     int8_t* row = dst + k * ld;
     size_t p = p0, oy = oy0, xa = xa0;
     int64_t iy = static_cast<int64_t>(oy0) * g.sh + off_y;

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/im2col_taps.h"
 #include "kernels/kernels.h"
 
 namespace eq {
@@ -15,12 +16,8 @@ void Im2ColS8Block(const int8_t* x, const LinearGeom& g, uint32_t group, size_t 
   for (size_t k = 0; k < g.K; k++) {
     const size_t ci = k / taps, ky = (k % taps) / g.kw, kx = k % g.kw;
     const int8_t* plane = x + (group * cpg + ci) * hw;
-    const int64_t off_y = static_cast<int64_t>(ky) * g.dh - g.padT;
-    const int64_t off_x = static_cast<int64_t>(kx) * g.dw - g.padL;
-    // valid outputs of a row: 0 <= ox*sw + off_x < inW  →  ox in [vx0, vx1); zeros outside
-    const int64_t vx0 = off_x >= 0 ? 0 : std::min<int64_t>(g.outW, (-off_x + g.sw - 1) / g.sw);
-    const int64_t lim = static_cast<int64_t>(g.inW) - off_x;
-    const int64_t vx1 = std::max<int64_t>(vx0, std::min<int64_t>(g.outW, lim <= 0 ? 0 : (lim + g.sw - 1) / g.sw));
+    const Im2ColTap tap = Im2ColTapBounds(g, ky, kx);  // zeros outside [vx0, vx1)
+    const int64_t off_y = tap.off_y, off_x = tap.off_x, vx0 = tap.vx0, vx1 = tap.vx1;
     int8_t* row = dst + k * ld;
     // the block's positions, one output row segment [xa, xb) at a time
     for (size_t p = p0; p < p1;) {
