@@ -56,7 +56,8 @@ export function selectModels(models, only) {
 /** cache-relative names of a TF.js model's files: model.json, then the shards by base name */
 const tfjsNames = (m) => [
   'model.json',
-  ...m.weights.map((w) => path.posix.basename(w).replace(m.wrapped === 'umd-js' ? /\.min\.js$|\.js$/ : /$^/, '')),
+  // an unwrapped shard drops its .js so the name matches the manifest's paths
+  ...m.weights.map((w) => (m.wrapped === 'umd-js' ? path.posix.basename(w).replace(/(\.min)?\.js$/, '') : path.posix.basename(w))),
 ];
 
 function cachedOk(file, m) {
