@@ -129,10 +129,9 @@ Napi::Value RunWithTaps(const Napi::CallbackInfo& info) {
     Napi::Float32Array a = Napi::Float32Array::New(env, t.pre.size());
     if (!t.pre.empty()) std::memcpy(a.Data(), t.pre.data(), t.pre.size() * sizeof(float));
     taps.Set(t.layer, a);
-    const eq::TensorInfo& out = m.tensors[t.output];
-    if (out.dtype == eq::DType::kI8) {
-      Napi::Int8Array q = Napi::Int8Array::New(env, static_cast<size_t>(out.numel));
-      std::memcpy(q.Data(), s->TensorData(t.output), static_cast<size_t>(out.numel));
+    if (!t.q.empty()) {
+      Napi::Int8Array q = Napi::Int8Array::New(env, t.q.size());
+      std::memcpy(q.Data(), t.q.data(), t.q.size());
       int8.Set(t.layer, q);
     }
   }

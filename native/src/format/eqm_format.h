@@ -27,7 +27,10 @@ constexpr uint32_t kMaxList = 1u << 16;
 // runtime budgets checked at load time
 constexpr uint64_t kMaxArenaBytes = 1ull << 30;
 constexpr uint64_t kMaxScratchBytes = 1ull << 30;
-constexpr uint64_t kMaxWork = 1ull << 36;  // multiply-adds / window taps of one run
+constexpr uint64_t kMaxWork = 1ull << 36;  // multiply-adds / window taps of one op
+// of one run: a 1024x1024 segmentation net (IS-Net small, 1.6e11 MACs) is a real edge model;
+// 2^38 still bounds what a hostile file can make a board do (minutes, not days, even scalar)
+constexpr uint64_t kMaxModelWork = 1ull << 38;
 
 }  // namespace eqm
 }  // namespace eq

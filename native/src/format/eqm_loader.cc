@@ -271,11 +271,11 @@ class Loader {
       const TensorInfo& t = m.tensors[m.outputs[i]];
       if (t.kind == TensorKind::kValue && !produced_[m.outputs[i]]) return InvalidFile("graph output '" + t.name + "' is never produced");
     }
-    uint64_t arena = 0;
+    // the session shares arena bytes between tensors not live together (runtime/arena_plan.h)
+    // and checks the planned total; one tensor alone must fit
     for (const TensorInfo& t : m.tensors) {
       if (t.kind == TensorKind::kConstant) continue;
-      arena += (t.bytes() + 63) & ~static_cast<uint64_t>(63);
-      if (arena > eqm::kMaxArenaBytes) return Unsupported("the activations need more than 1 GiB");
+      if (t.bytes() > eqm::kMaxArenaBytes) return Unsupported("activation tensor '" + t.name + "' needs more than 1 GiB");
     }
     // per-op preparation that needs the whole model (FP32 fallback kernels)
     for (Op& op : m.ops) {
@@ -285,7 +285,7 @@ class Loader {
     uint64_t work = 0;
     for (const Op& op : m.ops) {
       work += op.work;
-      if (work > eqm::kMaxWork) return Unsupported("the model needs more than 2^36 operations per run");
+      if (work > eqm::kMaxModelWork) return Unsupported("the model needs more than 2^38 operations per run");
     }
     return Status::Ok();
   }

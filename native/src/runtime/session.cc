@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "format/eqm_format.h"
+#include "runtime/arena_plan.h"
 #include "runtime/ops/op_def.h"
 
 namespace eq {
@@ -17,15 +19,11 @@ Status Session::Create(std::unique_ptr<Model> model, const SessionOptions& optio
   s->ws_.reset(new Workspace(s->pool_->threads()));
   s->model_ = std::move(model);
   Model& m = *s->model_;
-  // arena: every non-constant tensor gets its own 64-byte aligned slot (the loader bounded the total)
-  std::vector<size_t> offsets(m.tensors.size(), 0);
-  size_t total = 0;
-  for (size_t i = 0; i < m.tensors.size(); i++) {
-    const TensorInfo& t = m.tensors[i];
-    if (t.kind == TensorKind::kConstant) continue;
-    offsets[i] = total;
-    total += (t.bytes() + 63) & ~static_cast<size_t>(63);
-  }
+  // arena: activation tensors that are never live together share bytes (arena_plan.h)
+  const ArenaPlan plan = PlanArena(m);
+  if (plan.total > eqm::kMaxArenaBytes) return Unsupported("the activations need more than 1 GiB");
+  const std::vector<size_t>& offsets = plan.offsets;
+  const size_t total = plan.total;
   if (!s->arena_.Reset(total))
     return Status(StatusCode::kOutOfMemory, "out of memory allocating the tensor arena");
   if (total) std::memset(s->arena_.data(), 0, total);
@@ -69,6 +67,7 @@ Status Session::Run(const float* input, const int64_t* dims, size_t rank, size_t
   for (LayerTap& t : taps_) {
     if (taps_enabled_) t.pre.assign(static_cast<size_t>(model_->tensors[t.output].numel), 0.f);
     else t.pre.clear();
+    t.q.clear();
   }
   for (size_t k = 0; k < model_->ops.size(); k++) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -138,8 +137,10 @@ Status Session::PrepareLayers(const SessionOptions& options) {
         best = std::move(l);
         break;
       }
-      // Autotune: time is independent of the values, so run on the (zeroed) arena as it is.
+      // Autotune: time is independent of the values, so run on a zeroed input (its arena
+      // bytes may hold an earlier layer's trial output: tensors not live together share them)
       const int8_t* x = static_cast<const int8_t*>(Ptr(op.inputs[0]));
+      if (m.tensors[op.inputs[0]].kind != TensorKind::kConstant) std::memset(Ptr(op.inputs[0]), 0, m.tensors[op.inputs[0]].bytes());
       double runs[3];
       for (int r = 0; r < 4; r++) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -166,7 +167,16 @@ Status Session::RunOp(size_t k) {
   if (!def) return RuntimeError("op '" + op.name + "': unknown op kind");
   float* tap = taps_enabled_ && tap_index_[k] >= 0 ? taps_[tap_index_[k]].pre.data() : nullptr;
   const OpRunCtx ctx{*model_, ptrs_.data(), isa_, *pool_, *ws_, layers_[k].get(), tap};
-  return def->run(ctx, op);
+  EQ_RETURN_IF_ERROR(def->run(ctx, op));
+  if (tap) {
+    // the arena slot may be reused by a later op: keep the int8 output now
+    const TensorInfo& out = model_->tensors[op.output];
+    if (out.dtype == DType::kI8) {
+      const int8_t* q = static_cast<const int8_t*>(ptrs_[op.output]);
+      taps_[tap_index_[k]].q.assign(q, q + out.numel);
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace eq

@@ -21,6 +21,7 @@ struct LayerTap {
   std::string layer;        // qlinear op name
   int32_t output = -1;      // the layer's output tensor (int8 or float32)
   std::vector<float> pre;   // dequantized pre-activation accumulator, output layout
+  std::vector<int8_t> q;    // the int8 output (int8 layers), copied when the layer ran
 };
 
 struct SessionOptions {

@@ -33,6 +33,49 @@ inline void RowMax2S2(const int8_t* r0, size_t ox0, size_t ox1, size_t /*avail*/
   for (size_t ox = ox0; ox < ox1; ox++) h[ox] = Max8(r0[2 * ox], r0[2 * ox + 1]);
 }
 
+// The usual 3x3 stride-2 pool (SqueezeNet, ResNet stems), rows first: each output row takes the
+// max of its (up to) 3 input rows over the full width, then the horizontal stride-2 pass runs
+// once per output row — half the horizontal passes of the generic path, and no H x OW buffer.
+inline void MaxPool3x3S2Planes(const int8_t* x, const PoolGeom& g, const TapRanges& rh, const TapRanges& rw, size_t in0, size_t in1, size_t plane0,
+                               size_t plane1, int8_t* y, RowMax3S2Fn row3s2) {
+  const size_t W = g.W, OW = g.OW, hw = static_cast<size_t>(g.H) * W;
+  std::vector<int8_t> v(W);
+  int8_t* vr = v.data();
+  for (size_t nc = plane0; nc < plane1; nc++) {
+    const int8_t* base = x + nc * hw;
+    int8_t* out = y + nc * static_cast<size_t>(g.OH) * OW;
+    for (uint32_t oy = 0; oy < g.OH; oy++, out += OW) {
+      const int64_t y0 = static_cast<int64_t>(oy) * 2 - g.pt;
+      const uint32_t lo = rh.lo[oy], hi = rh.hi[oy];
+      const auto row = [&](uint32_t ky) { return base + static_cast<size_t>(y0 + ky) * W; };
+      if (hi - lo == 3) {
+        const int8_t *r0 = row(lo), *r1 = row(lo + 1), *r2 = row(lo + 2);
+        for (size_t i = 0; i < W; i++) vr[i] = Max8(Max8(r0[i], r1[i]), r2[i]);
+      } else if (hi == lo) {
+        for (size_t i = 0; i < W; i++) vr[i] = -128;
+      } else {
+        const int8_t* r0 = row(lo);
+        for (size_t i = 0; i < W; i++) vr[i] = r0[i];
+        for (uint32_t ky = lo + 1; ky < hi; ky++) {
+          const int8_t* r = row(ky);
+          for (size_t i = 0; i < W; i++) vr[i] = Max8(vr[i], r[i]);
+        }
+      }
+      row3s2(vr - g.pl, in0, in1, g.pl + W, out);
+      for (size_t ox = 0; ox < OW; ox++) {
+        if (ox == in0) {
+          ox = in1 - 1;
+          continue;
+        }
+        const int64_t x0 = static_cast<int64_t>(ox) * 2 - g.pl;
+        int8_t m = -128;
+        for (uint32_t kx = rw.lo[ox]; kx < rw.hi[ox]; kx++) m = Max8(m, vr[x0 + kx]);
+        out[ox] = m;
+      }
+    }
+  }
+}
+
 void MaxPoolPlanesImpl(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y, RowMax3S2Fn row3s2 = RowMax3S2,
                        RowMax3S2Fn row2s2 = RowMax2S2) {
   const TapRanges rh = ComputeTapRanges(g.OH, g.H, g.kh, g.sh, g.dh, g.pt, g.pb);
@@ -44,6 +87,10 @@ void MaxPoolPlanesImpl(const int8_t* x, const PoolGeom& g, size_t plane0, size_t
   size_t in1 = in0;
   while (in1 < OW && rw.lo[in1] == 0 && rw.hi[in1] == g.kw) in1++;
   const bool dense = g.dw == 1 && in1 > in0 && g.kw <= W;
+  if (dense && g.kw == 3 && g.sw == 2 && g.kh == 3 && g.sh == 2 && g.dh == 1) {
+    MaxPool3x3S2Planes(x, g, rh, rw, in0, in1, plane0, plane1, y, row3s2);
+    return;
+  }
   std::vector<int8_t> hmax(static_cast<size_t>(g.H) * OW), run(W);
   for (size_t nc = plane0; nc < plane1; nc++) {
     const int8_t* base = x + nc * hw;
