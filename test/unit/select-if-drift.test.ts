@@ -86,3 +86,48 @@ describe('If as a select: one rewrite for the IR and the FP32 reference', () => 
     }, 60_000);
   }
 });
+
+describe('If as a select: conditions', () => {
+  const base: NodeSpec[] = [
+    { op: 'ReduceMax', inputs: ['x'], outputs: ['m'], attrs: { keepdims: 0 } },
+    { op: 'Greater', inputs: ['m', 'zero'], outputs: ['c'] },
+    ifNode('first', 'c', 'x', 'y'),
+  ];
+  const build = (nodes: NodeSpec[], out: string) =>
+    buildModel({ nodes, inputs: [{ name: 'x', dims: [1, 3] }], outputs: [{ name: out }], initializers: { two: f32([], [2]), zero: f32([], [0]) } });
+
+  it('a condition that is constant once an earlier If is a select inlines its branch', async () => {
+    const bytes = build(
+      [
+        ...base,
+        { op: 'Shape', inputs: ['y'], outputs: ['sy'] },
+        { op: 'Cast', inputs: ['sy'], outputs: ['syf'], attrs: { to: 1 } },
+        { op: 'ReduceMax', inputs: ['syf'], outputs: ['sm'], attrs: { keepdims: 0 } },
+        { op: 'Greater', inputs: ['sm', 'zero'], outputs: ['c2'] },
+        ifNode('second', 'c2', 'y', 'z'),
+      ],
+      'z',
+    );
+    const m = loadModelBytes(bytes, 'if-then-const.onnx');
+    const names = m.graph.nodes.map((n) => n.name);
+    expect(names).toContain('first/select_0');
+    // the shape of `y` is known once `first` is a select, so `second` takes its then branch inline
+    expect(names).toContain('second/add');
+    expect(names.filter((n) => n.startsWith('second/then/') || n.startsWith('second/else/') || n === 'second/select_0')).toEqual([]);
+    const ref = await OrtReference.create(m.bytes);
+    try {
+      for (const v of [[1, -2, 3], [-1, -2, -3]]) {
+        const x = f32([1, 3], v);
+        const want = Array.from((await ref.run(x.data as Float32Array, x.dims)).outputs.get('z')!.data);
+        expect(Array.from(runGraph(m.graph, { x }).get('z')!.data as Float32Array)).toEqual(want);
+      }
+    } finally {
+      await ref.release();
+    }
+  }, 60_000);
+
+  it('an If with no condition input is refused with its name', () => {
+    const node = ifNode('no_cond', '', 'x', 'y');
+    expect(() => loadModelBytes(build([node], 'y'), 'if-no-cond.onnx')).toThrow(/node 'no_cond' \(If\): the condition input is missing/);
+  });
+});

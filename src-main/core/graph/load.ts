@@ -1,8 +1,9 @@
 /**
  * Loading a model for quantization: ONNX file (or TFLite, converted to ONNX first) → IR →
- * passes (data-dependent Ifs over plain branches rewritten as selects in the model, which is
- * imported again, see onnx/select-if-proto.ts), (dynamic-quantized int8 layers back to float, 1-D convs as 2-D, constant folding,
- * identity removal, BN folding, bias-Add folding, activation fusion) → static shapes.
+ * passes (dynamic-quantized int8 layers back to float, 1-D convs as 2-D, constant folding,
+ * identity removal, BN folding, bias-Add folding, activation fusion) → static shapes. A
+ * data-dependent If over plain branches is rewritten as a select in the model itself, which is
+ * then imported again (onnx/select-if-proto.ts).
  */
 import crypto from 'node:crypto';
 import { decodeModelProto, ModelFormatError, modelToGraph } from '../onnx/import.js';

@@ -111,6 +111,7 @@ export function foldAndInfer(graph: Graph, selected: readonly SelectedOutput[] =
   const kept: Node[] = [];
   let refused: Node | undefined;
   const selectIfs: string[] = [];
+  let deferred: Node | undefined;
   const queue = [...graph.nodes];
   for (let i = 0; i < queue.length; i++) {
     const n = queue[i]!;
@@ -124,7 +125,9 @@ export function foldAndInfer(graph: Graph, selected: readonly SelectedOutput[] =
     if (n.op === 'If' && n.domain === '' && !selectIfRefusal(branchProto(n, 'then_branch'), branchProto(n, 'else_branch'))) {
       // a data-dependent condition over plain FP32 branches, to rewrite as a select; a condition
       // with no shape waits on such an If (it may fold once that is a select): the next import decides
-      if (graph.shapes.has(n.inputs[0]!)) selectIfs.push(n.name);
+      if (!n.inputs[0]) throw new Error(`node '${n.name}' (If): the condition input is missing`);
+      if (graph.shapes.has(n.inputs[0])) selectIfs.push(n.name);
+      else deferred ??= n;
       continue;
     }
     const def = findOp(n.op, n.domain, graph.opset);
@@ -162,6 +165,7 @@ export function foldAndInfer(graph: Graph, selected: readonly SelectedOutput[] =
   }
   if (selectIfs.length) return { folded, selectIfs };
   if (refused) throw unsupportedError(graph, refused);
+  if (deferred) throw new Error(`node '${deferred.name}' (If): the condition '${deferred.inputs[0]}' has no shape`);
   checkSelectedShapes(graph, selected);
   graph.nodes = kept;
   updateOutputs(graph);
