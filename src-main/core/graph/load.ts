@@ -1,12 +1,14 @@
 /**
  * Loading a model for quantization: ONNX file (or TFLite, converted to ONNX first) → IR →
  * passes (dynamic-quantized int8 layers back to float, 1-D convs as 2-D, constant folding,
- * identity removal, BN folding, bias-Add folding, activation fusion) → static shapes.
+ * identity removal, BN folding, bias-Add folding, activation fusion) → static shapes. A
+ * data-dependent If over plain branches is rewritten as a select in the model itself, which is
+ * then imported again (onnx/select-if-proto.ts).
  */
 import crypto from 'node:crypto';
 import { decodeModelProto, ModelFormatError, modelToGraph } from '../onnx/import.js';
 import { onnx, type IModelProto } from '../onnx/proto.js';
-import { selectIfsInProto } from '../onnx/select-if-proto.js';
+import { selectIfsInProto, type SelectedOutput } from '../onnx/select-if-proto.js';
 import { isTflite } from '../onnx/model-format.js';
 import { tfliteToOnnxBytes } from '../tflite/import.js';
 import type { Graph } from './ir.js';
@@ -37,10 +39,8 @@ export interface LoadOptions extends InputShapeOptions {
   noFusion?: boolean;
 }
 
-/** `bytes` may be ONNX or TFLite; a TFLite model is converted and `bytes` becomes the ONNX model. */
-export function loadModelBytes(fileBytes: Uint8Array, file: string, opts: LoadOptions = {}): LoadedModel {
-  let bytes = isTflite(fileBytes) ? tfliteToOnnxBytes(fileBytes, file) : fileBytes;
-  let proto = decodeModelProto(bytes, file);
+/** The IR of `proto` up to constant folding, or the Ifs to rewrite as selects first. */
+function foldedGraph(proto: IModelProto, file: string, opts: LoadOptions, selected: readonly SelectedOutput[]) {
   const graph = modelToGraph(proto, file);
   if (graph.inputs.length === 0) throw new ModelFormatError(`${file}: the graph has no (non-initializer) inputs`);
   const notices = bindInputShapes(graph, file, opts);
@@ -48,13 +48,27 @@ export function loadModelBytes(fileBytes: Uint8Array, file: string, opts: LoadOp
   const passes: Record<string, number> = {};
   passes['integerOpsFolding'] = foldIntegerOps(graph);
   passes['conv1dAs2d'] = conv1dAs2d(graph);
-  const selectedIfs: string[] = [];
-  passes['constantFolding'] = foldAndInfer(graph, selectedIfs);
-  if (selectedIfs.length) {
-    // the FP32 reference runs these bytes and captures branch values by their IR names
-    bytes = onnx.ModelProto.encode(selectIfsInProto(decodeModelProto(bytes, file), selectedIfs)).finish();
+  const { folded, selectIfs } = foldAndInfer(graph, selected);
+  // an If made a select counts as folded, as one with a constant condition does
+  passes['constantFolding'] = folded + new Set(selected.map((s) => s.ifName)).size;
+  return { graph, notices, passes, selectIfs };
+}
+
+/** `bytes` may be ONNX or TFLite; a TFLite model is converted and `bytes` becomes the ONNX model. */
+export function loadModelBytes(fileBytes: Uint8Array, file: string, opts: LoadOptions = {}): LoadedModel {
+  let bytes = isTflite(fileBytes) ? tfliteToOnnxBytes(fileBytes, file) : fileBytes;
+  let proto = decodeModelProto(bytes, file);
+  const selected: SelectedOutput[] = [];
+  let step = foldedGraph(proto, file, opts, selected);
+  while (step.selectIfs.length) {
+    // the rewrite is made once, on the model: the FP32 reference runs these bytes (capturing
+    // branch values by name) and the IR is imported from them
+    selected.push(...selectIfsInProto(proto, step.selectIfs));
+    bytes = onnx.ModelProto.encode(proto).finish();
     proto = decodeModelProto(bytes, file);
+    step = foldedGraph(proto, file, opts, selected);
   }
+  const { graph, notices, passes } = step;
   passes['identityRemoval'] = removeIdentity(graph);
   graph.shapes.clear();
   inferShapes(graph);

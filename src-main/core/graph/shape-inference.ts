@@ -12,8 +12,8 @@ import { UnsupportedOpError } from '../ops/types.js';
 import { unboundDimMessage } from './input-shapes.js';
 import type { Graph, Node } from './ir.js';
 import type { Tensor } from './tensor.js';
-import { inlineIf } from './passes/inline-if.js';
-import { checkSelectedShapes, selectIf, selectIfRefusal, type SelectedOutput } from './passes/select-if.js';
+import { branchProto, inlineIf } from './passes/inline-if.js';
+import { selectIfRefusal, type SelectedOutput } from '../onnx/select-if-proto.js';
 
 /** Ops with constant inputs that are left in the graph (the quantizer wants them as layers). */
 const NO_FOLD = new Set(['Conv', 'Gemm', 'MatMul']);
@@ -75,18 +75,43 @@ function foldValue(graph: Graph, n: Node, def: OpDef): Tensor[] | undefined {
   return def.run(n, ins, ctx);
 }
 
+/** Throws when a selected output's branches (or the select) disagree in shape. */
+function checkSelectedShapes(graph: Graph, selected: readonly SelectedOutput[]): void {
+  for (const s of selected) {
+    const [a, b, y] = [s.then, s.else, s.output].map((v) => graph.shapes.get(v));
+    const same = (u?: number[], v?: number[]) => !!u && !!v && u.length === v.length && u.every((d, i) => d === v[i]);
+    if (!same(a, b) || !same(a, y)) {
+      const f = (d?: number[]) => (d ? `[${d.join('x')}]` : '?');
+      throw new Error(`node '${s.ifName}' (If): the branches give output '${s.output}' different shapes (then ${f(a)}, else ${f(b)}), so it cannot run as a select of both branches`);
+    }
+  }
+}
+
+export interface FoldResult {
+  /** number of folded nodes */
+  folded: number;
+  /**
+   * Ifs with a data-dependent condition over plain FP32 branches: when there are any, `graph` is
+   * left unfinished; the import rewrites them as selects in the model (onnx/select-if-proto.ts)
+   * and imports it again, passing the selects made as `selected`.
+   */
+  selectIfs: string[];
+}
+
 /**
  * The import sweep: static input shapes, then constant folding and shape inference node by
- * node. Returns the number of folded nodes. Throws UnsupportedOpError for the first node
- * left that the FP32 kernels cannot run. Nodes must be topologically sorted.
+ * node. Throws UnsupportedOpError for the first node left that the FP32 kernels cannot run,
+ * and a clear error when a select's branches (`selected`) differ in shape. Nodes must be
+ * topologically sorted.
  */
-export function foldAndInfer(graph: Graph, selectedIfs: string[] = []): number {
+export function foldAndInfer(graph: Graph, selected: readonly SelectedOutput[] = []): FoldResult {
   graph.shapes.clear();
   inputShapes(graph);
   let folded = 0;
   const kept: Node[] = [];
   let refused: Node | undefined;
-  const selected: SelectedOutput[] = [];
+  const selectIfs: string[] = [];
+  let deferred: Node | undefined;
   const queue = [...graph.nodes];
   for (let i = 0; i < queue.length; i++) {
     const n = queue[i]!;
@@ -97,10 +122,12 @@ export function foldAndInfer(graph: Graph, selectedIfs: string[] = []): number {
       folded++;
       continue;
     }
-    if (n.op === 'If' && n.domain === '' && !selectIfRefusal(n)) {
-      // a data-dependent condition over plain FP32 branches: both branches and a select
-      queue.splice(i + 1, 0, ...selectIf(graph, n, selected));
-      folded++;
+    if (n.op === 'If' && n.domain === '' && !selectIfRefusal(branchProto(n, 'then_branch'), branchProto(n, 'else_branch'))) {
+      // a data-dependent condition over plain FP32 branches, to rewrite as a select; a condition
+      // with no shape waits on such an If (it may fold once that is a select): the next import decides
+      if (!n.inputs[0]) throw new Error(`node '${n.name}' (If): the condition input is missing`);
+      if (graph.shapes.has(n.inputs[0])) selectIfs.push(n.name);
+      else deferred ??= n;
       continue;
     }
     const def = findOp(n.op, n.domain, graph.opset);
@@ -127,8 +154,8 @@ export function foldAndInfer(graph: Graph, selectedIfs: string[] = []): number {
     }
     kept.push(n);
     const shapes = n.inputs.map((i) => (i ? graph.shapes.get(i) : undefined));
-    // a value produced by a refused op has no shape; the refusal is reported below
-    if (refused && n.inputs.some((i, k) => i !== '' && !shapes[k])) continue;
+    // a value produced by a refused op or an If to select has no shape; both are dealt with below
+    if ((refused || selectIfs.length) && n.inputs.some((i, k) => i !== '' && !shapes[k])) continue;
     const consts = n.inputs.map((i) => (i ? graph.initializers.get(i) : undefined));
     try {
       setOutputs(graph, n, def.inferShape(n, shapes, consts, { opset: graph.opset }));
@@ -136,12 +163,13 @@ export function foldAndInfer(graph: Graph, selectedIfs: string[] = []): number {
       throw wrap(n, e);
     }
   }
+  if (selectIfs.length) return { folded, selectIfs };
   if (refused) throw unsupportedError(graph, refused);
+  if (deferred) throw new Error(`node '${deferred.name}' (If): the condition '${deferred.inputs[0]}' has no shape`);
   checkSelectedShapes(graph, selected);
-  for (const s of selected) if (!selectedIfs.includes(s.ifName)) selectedIfs.push(s.ifName);
   graph.nodes = kept;
   updateOutputs(graph);
-  return folded;
+  return { folded, selectIfs };
 }
 
 /** Fills graph.shapes for every value; nodes must be topologically sorted. */

@@ -87,15 +87,21 @@ export function outerScopeReads(g: IGraphProto): string[] {
   return reads;
 }
 
+/** The IR name of each node: its own, or `<op>_<k>` for the k-th unnamed one. */
+export function nodeNames(protoNodes: readonly INodeProto[]): string[] {
+  let anon = 0;
+  return protoNodes.map((n) => (n.name && n.name.length > 0 ? n.name : `${n.opType}_${anon++}`));
+}
+
 /**
  * ONNX nodes → IR nodes; Constant nodes become entries of `initializers`. A node with subgraph
  * attributes lists the outer-scope values they read as implicit trailing inputs.
  */
 export function decodeNodes(protoNodes: INodeProto[], initializers: Map<string, Tensor>, file: string): Node[] {
   const nodes: Node[] = [];
-  let anon = 0;
-  for (const n of protoNodes) {
-    const name = n.name && n.name.length > 0 ? n.name : `${n.opType}_${anon++}`;
+  const names = nodeNames(protoNodes);
+  for (const [k, n] of protoNodes.entries()) {
+    const name = names[k]!;
     const attrs: Record<string, AttrValue> = {};
     for (const a of n.attribute ?? []) {
       const v = decodeAttr(a, `${file}: node '${name}'`);
