@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fallback/prep_ctx.h"
+#include "kernels/f32_kernels.h"
 
 namespace eq {
 namespace fallback {
@@ -33,7 +34,12 @@ class ConvTransposeKernel : public Kernel {
   // c (ascending), kernel tap and input pixel adds into a cache-sized double tile. Each output
   // element still receives its terms in the reference order (c, then ki, kj), so the result is
   // the same bit for bit; only the accumulator stays in cache instead of Mg*OH*OW doubles.
-  void Run(const void* const* ins, void* const* outs) const override {
+  void Run(const void* const* ins, void* const* outs) const override { RunIsa(ins, outs, Isa::kScalar); }
+  void RunIsa(const void* const* ins, void* const* outs, Isa isa) const override {
+    // kernel width 2 at stride 2 with nothing to the left: each input pixel feeds the output
+    // pair (2iw, 2iw + 1) once per row, so both taps go in one pass in the same order per element
+    const bool k2s2 = g_.kw == 2 && g_.sw == 2 && g_.dw == 1 && g_.pl == 0 && 2 * g_.W <= g_.OW;
+    const kernels::ConvTRowFn k2s2_row = kernels::SelectConvTRowK2S2(isa);
     const float* x = static_cast<const float*>(ins[0]);
     const float* w = static_cast<const float*>(ins[1]);
     const float* b = bias_ ? static_cast<const float*>(ins[2]) : nullptr;
@@ -59,6 +65,12 @@ class ConvTransposeKernel : public Kernel {
                 const int64_t off = ki * g.dh - g.pt;
                 const int64_t ih_lo = std::max<int64_t>(0, CeilDiv(oh0 - off, g.sh));
                 const int64_t ih_hi = std::min<int64_t>(g.H, FloorDiv(oh1 - 1 - off, g.sh) + 1);
+                if (k2s2) {
+                  const double w0 = wb[ki * 2], w1 = wb[ki * 2 + 1];
+                  for (int64_t ih = ih_lo; ih < ih_hi; ih++)
+                    k2s2_row(xc + ih * g.W, static_cast<size_t>(g.W), w0, w1, acc.data() + (ih * g.sh + off - oh0) * g.OW);
+                  continue;
+                }
                 for (int64_t kj = 0; kj < g.kw; kj++) {
                   const double wv = wb[ki * g.kw + kj];
                   const int64_t offw = kj * g.dw - g.pl;

@@ -1,0 +1,29 @@
+// FP32 helpers of the fallback ops that have SIMD variants (ConvTranspose rows, Sigmoid). They
+// compute exactly what the scalar fallback loops compute (double accumulation, double
+// sigmoid), so a fallback op gives the same floats on every ISA level.
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/isa.h"
+
+namespace eq {
+namespace kernels {
+
+// ConvTranspose row with kernel width 2, stride 2, no dilation or left pad:
+// acc[2i] += w0 * x[i], acc[2i + 1] += w1 * x[i] for i < n, in double (each product of two
+// floats is exact in double, so an FMA rounds like the multiply-then-add).
+void ConvTRowK2S2(const float* x, size_t n, double w0, double w1, double* acc);
+// y[i] = float(v >= 0 ? 1 / (1 + exp(-v)) : e / (1 + e), e = exp(v)) with v = double(x[i])
+void SigmoidF32(const float* x, size_t n, float* y);
+#if defined(EQ_HAVE_AVX2)
+void ConvTRowK2S2Avx2(const float* x, size_t n, double w0, double w1, double* acc);  // x86_avx2/f32_avx2.cc
+void SigmoidF32Avx2(const float* x, size_t n, float* y);
+#endif
+using ConvTRowFn = void (*)(const float*, size_t, double, double, double*);
+using SigmoidF32Fn = void (*)(const float*, size_t, float*);
+ConvTRowFn SelectConvTRowK2S2(Isa isa);
+SigmoidF32Fn SelectSigmoidF32(Isa isa);
+
+}  // namespace kernels
+}  // namespace eq
