@@ -189,5 +189,13 @@ SigmoidF32Fn SelectSigmoidF32(Isa isa) {
   return SigmoidF32;
 }
 
+SumS8Fn SelectSumS8(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return SumS8Avx2;
+#endif
+  (void)isa;
+  return SumS8;
+}
+
 }  // namespace kernels
 }  // namespace eq
