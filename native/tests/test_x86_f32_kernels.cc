@@ -1,7 +1,7 @@
 // The AVX2 FP32 helpers of the fallback ops and the int8 plane sum against the scalar ones:
 // Sigmoid bit for bit on a dense sweep of [-120, 120], every float bit pattern class (±0, ±inf,
 // NaN, subnormals, the exp under/overflow edges) and random bit patterns; the k2s2 ConvTranspose
-// row and SumS8 exactly, with tails.
+// rows (scatter and channel sum) and SumS8 exactly, with tails.
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -69,6 +69,27 @@ EQ_TEST(x86_convt_row_k2s2_matches_scalar) {
     ConvTRowK2S2(x.data(), n, w0, w1, want.data());
     ConvTRowK2S2Avx2(x.data(), n, w0, w1, got.data());
     EQ_EXPECT(std::memcmp(want.data(), got.data(), want.size() * sizeof(double)) == 0) << "n=" << n;
+  }
+}
+
+EQ_TEST(x86_convt_row_k2s2_sum_matches_scalar) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
+  eqtest::Rng r(94);
+  for (size_t channels : {1, 3, 16}) {
+    for (size_t n : {1, 2, 7, 8, 9, 31, 32, 33, 64, 255, 256}) {
+      const size_t w = (n + 1) / 2 + 3, cstride = w + 5;
+      std::vector<float> x(channels * cstride), want(n + 4, 7.f), got(n + 4, 7.f);
+      for (float& v : x) v = static_cast<float>(r.Uniform(-1000000, 1000000)) / 7919.0f;
+      std::vector<double> wpk(4 * channels);
+      for (size_t c = 0; c < channels; c++) {
+        wpk[4 * c] = wpk[4 * c + 2] = static_cast<float>(r.Uniform(-5000, 5000)) / 997.0f;
+        wpk[4 * c + 1] = wpk[4 * c + 3] = static_cast<float>(r.Uniform(-5000, 5000)) / 991.0f;
+      }
+      const double bias = static_cast<float>(r.Uniform(-5000, 5000)) / 61.0f;
+      ConvTRowK2S2Sum(x.data(), cstride, channels, wpk.data(), bias, n, want.data());
+      ConvTRowK2S2SumAvx2(x.data(), cstride, channels, wpk.data(), bias, n, got.data());
+      EQ_EXPECT(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0) << "channels=" << channels << " n=" << n;
+    }
   }
 }
 

@@ -1,9 +1,9 @@
 /**
  * The SIMD paths of two FP32 fallback ops (native/src/kernels/f32_kernels.h): the kernel-2
- * stride-2 ConvTranspose row (a segmentation head's upsampler) and Sigmoid (an AVX2 exp in
- * double). On every ISA level the build and CPU offer, the native runtime must equal the
+ * stride-2 ConvTranspose (a segmentation head's upsampler: rows summed over the channels in
+ * registers, or fused column taps in the per-row scatter) and Sigmoid (an AVX2 exp in double). On every ISA level the build and CPU offer, the native runtime must equal the
  * TypeScript integer reference bit for bit: ConvTranspose widths with a SIMD tail, output
- * padding, bias, groups; Sigmoid on the network input with ±0, ±inf, NaN, subnormals, the
+ * padding, cropping pads, bias, groups; Sigmoid on the network input with ±0, ±inf, NaN, subnormals, the
  * float under/overflow edges of exp and a dense sweep.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +15,8 @@ import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
 import { firstBitDifference, quantize, randomInputs, runReference } from '../helpers/native-models.js';
 import { buildModel, randomTensor, rng, type NodeSpec } from '../helpers/onnx-build.js';
 
-/** W = 13: three 4-wide SIMD steps and a scalar tail per row */
-const DIMS = [1, 3, 9, 13];
+/** W = 21: per output row of 42, one 16-input step, one 4-input step and a scalar tail */
+const DIMS = [1, 3, 9, 21];
 const SWEEP = DIMS.reduce((a, b) => a * b, 1);
 
 function headModel(): Uint8Array {
@@ -30,6 +30,10 @@ function headModel(): Uint8Array {
     // output padding (OW = 2W + 1: the extra column gets only the bias), groups, no bias
     { op: 'ConvTranspose', name: 'ct_op', inputs: ['a', 'wt2', 'bt2'], outputs: ['ct2'], attrs: { strides: [2, 2], kernel_shape: [2, 2], output_padding: [1, 1] } },
     { op: 'ConvTranspose', name: 'ct_group', inputs: ['a', 'wt3'], outputs: ['ct3'], attrs: { strides: [2, 2], group: 4 } },
+    // cropped by bottom/right pads: odd output width, the scalar tail of the row sum
+    { op: 'ConvTranspose', name: 'ct_crop', inputs: ['a', 'wt5', 'bt5'], outputs: ['ct5'], attrs: { strides: [2, 2], kernel_shape: [2, 2], pads: [0, 0, 1, 1] } },
+    // kernel 3x2 with a top pad: the per-row scatter with both column taps fused
+    { op: 'ConvTranspose', name: 'ct_rows', inputs: ['a', 'wt6'], outputs: ['ct6'], attrs: { strides: [2, 2], kernel_shape: [3, 2], pads: [1, 0, 1, 0] } },
     // not the fast path (left pad, kernel 3): the general loop in the same session
     { op: 'ConvTranspose', name: 'ct_general', inputs: ['a', 'wt4'], outputs: ['ct4'], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], kernel_shape: [3, 3] } },
     { op: 'Sigmoid', name: 'sig_input', inputs: ['x'], outputs: ['s0'] },
@@ -43,8 +47,11 @@ function headModel(): Uint8Array {
     bt2: randomTensor([3], r, 0.3),
     wt3: randomTensor([16, 2, 2, 2], r, 0.5),
     wt4: randomTensor([16, 2, 3, 3], r, 0.5),
+    wt5: randomTensor([16, 2, 2, 2], r, 0.5),
+    bt5: randomTensor([2], r, 0.3),
+    wt6: randomTensor([16, 2, 3, 2], r, 0.5),
   };
-  const outputs = ['s1', 'ct1', 'ct2', 'ct3', 'ct4', 's0'].map((name) => ({ name }));
+  const outputs = ['s1', 'ct1', 'ct2', 'ct3', 'ct4', 'ct5', 'ct6', 's0'].map((name) => ({ name }));
   return buildModel({ nodes, inputs: [{ name: 'x', dims: DIMS }], outputs, initializers: init, opset: 13 });
 }
 
@@ -71,7 +78,7 @@ describe('ConvTranspose (kernel 2, stride 2) and Sigmoid: native SIMD paths vs t
       const model = loadModelBytes(headModel(), 'convt-sigmoid.onnx');
       const q = await quantize(model, randomInputs(DIMS, 3, 5, 1.5), bits);
       const floats = q.prog.ops.flatMap((o) => (o.kind === 'float' ? [o.node.name] : []));
-      for (const name of ['ct_head', 'sig_head', 'ct_op', 'ct_group', 'ct_general', 'sig_input']) expect(floats, name).toContain(name);
+      for (const name of ['ct_head', 'sig_head', 'ct_op', 'ct_group', 'ct_crop', 'ct_rows', 'ct_general', 'sig_input']) expect(floats, name).toContain(name);
       const eqm = compileIntProgram(q.graph, q.prog);
       const isas = Runtime.version().availableIsas.split(',');
       expect(isas).toContain('scalar');

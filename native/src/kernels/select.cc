@@ -181,6 +181,14 @@ ConvTRowFn SelectConvTRowK2S2(Isa isa) {
   return ConvTRowK2S2;
 }
 
+ConvTRowSumFn SelectConvTRowK2S2Sum(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return ConvTRowK2S2SumAvx2;
+#endif
+  (void)isa;
+  return ConvTRowK2S2Sum;
+}
+
 SigmoidF32Fn SelectSigmoidF32(Isa isa) {
 #if defined(EQ_HAVE_AVX2)
   if (Allowed(Isa::kAvx2, isa)) return SigmoidF32Avx2;

@@ -14,6 +14,14 @@ void ConvTRowK2S2(const float* x, size_t n, double w0, double w1, double* acc) {
   }
 }
 
+void ConvTRowK2S2Sum(const float* x, size_t cstride, size_t channels, const double* wpk, double bias, size_t n, float* y) {
+  for (size_t o = 0; o < n; o++) {
+    double acc = 0.0;
+    for (size_t c = 0; c < channels; c++) acc += wpk[4 * c + (o & 1)] * static_cast<double>(x[c * cstride + (o >> 1)]);
+    y[o] = static_cast<float>(acc + bias);
+  }
+}
+
 void SigmoidF32(const float* x, size_t n, float* y) {
   for (size_t i = 0; i < n; i++) {
     const double v = x[i];

@@ -1,5 +1,5 @@
 // AVX2 FP32 helpers (f32_kernels.h), the same floats as scalar/f32_kernels.cc.
-// ConvTRowK2S2: 4 inputs -> 8 double accumulators; the product of two floats is exact in double,
+// ConvTRowK2S2 / ConvTRowK2S2Sum: 4 inputs -> 8 double accumulators; the product of two floats is exact in double,
 // so the FMA rounds once like the scalar multiply-then-add.
 // SigmoidF32: exp in double by Cody-Waite reduction (n = round(a / ln2), r = a - n*ln2 with a
 // 32-bit ln2 head) and a degree-13 Taylor polynomial on |r| <= 0.35 (truncation < 2^-57, about
@@ -60,6 +60,38 @@ void ConvTRowK2S2Avx2(const float* x, size_t n, double w0, double w1, double* ac
     _mm256_storeu_pd(a + 4, _mm256_fmadd_pd(w, _mm256_permute4x64_pd(xd, 0xFA), _mm256_loadu_pd(a + 4)));
   }
   if (i < n) ConvTRowK2S2(x + i, n - i, w0, w1, acc + 2 * i);
+}
+
+// 16 inputs (32 outputs, 8 accumulators) per step so the FMA chains over the channels overlap
+void ConvTRowK2S2SumAvx2(const float* x, size_t cstride, size_t channels, const double* wpk, double bias, size_t n, float* y) {
+  const __m256d b = _mm256_set1_pd(bias);
+  size_t i = 0;  // input index; outputs 2i, 2i + 1
+  for (; 2 * (i + 16) <= n; i += 16) {
+    __m256d a[8];
+    for (__m256d& v : a) v = _mm256_setzero_pd();
+    for (size_t c = 0; c < channels; c++) {
+      const __m256d w = _mm256_loadu_pd(wpk + 4 * c);
+      const float* xc = x + c * cstride + i;
+      for (int q = 0; q < 4; q++) {
+        const __m256d xd = _mm256_cvtps_pd(_mm_loadu_ps(xc + 4 * q));
+        a[2 * q] = _mm256_fmadd_pd(w, _mm256_permute4x64_pd(xd, 0x50), a[2 * q]);
+        a[2 * q + 1] = _mm256_fmadd_pd(w, _mm256_permute4x64_pd(xd, 0xFA), a[2 * q + 1]);
+      }
+    }
+    for (int k = 0; k < 8; k++) _mm_storeu_ps(y + 2 * i + 4 * k, _mm256_cvtpd_ps(_mm256_add_pd(a[k], b)));
+  }
+  for (; 2 * (i + 4) <= n; i += 4) {
+    __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
+    for (size_t c = 0; c < channels; c++) {
+      const __m256d w = _mm256_loadu_pd(wpk + 4 * c);
+      const __m256d xd = _mm256_cvtps_pd(_mm_loadu_ps(x + c * cstride + i));
+      a0 = _mm256_fmadd_pd(w, _mm256_permute4x64_pd(xd, 0x50), a0);
+      a1 = _mm256_fmadd_pd(w, _mm256_permute4x64_pd(xd, 0xFA), a1);
+    }
+    _mm_storeu_ps(y + 2 * i, _mm256_cvtpd_ps(_mm256_add_pd(a0, b)));
+    _mm_storeu_ps(y + 2 * i + 4, _mm256_cvtpd_ps(_mm256_add_pd(a1, b)));
+  }
+  if (2 * i < n) ConvTRowK2S2Sum(x + i, cstride, channels, wpk, bias, n - 2 * i, y + 2 * i);
 }
 
 void SigmoidF32Avx2(const float* x, size_t n, float* y) {
