@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fallback/prep_ctx.h"
+#include "kernels/f32_kernels.h"
 
 namespace eq {
 namespace fallback {
@@ -33,7 +34,16 @@ class ConvTransposeKernel : public Kernel {
   // c (ascending), kernel tap and input pixel adds into a cache-sized double tile. Each output
   // element still receives its terms in the reference order (c, then ki, kj), so the result is
   // the same bit for bit; only the accumulator stays in cache instead of Mg*OH*OW doubles.
-  void Run(const void* const* ins, void* const* outs) const override {
+  void Run(const void* const* ins, void* const* outs) const override { RunIsa(ins, outs, Isa::kScalar); }
+  void RunIsa(const void* const* ins, void* const* outs, Isa isa) const override {
+    if (g_.kh == 2 && g_.kw == 2 && g_.sh == 2 && g_.sw == 2 && g_.dh == 1 && g_.dw == 1 && g_.pt == 0 && g_.pl == 0) {
+      RunK2S2(ins, outs, kernels::SelectConvTRowK2S2Sum(isa));
+      return;
+    }
+    // kernel width 2 at stride 2 with nothing to the left: each input pixel feeds the output
+    // pair (2iw, 2iw + 1) once per row, so both taps go in one pass in the same order per element
+    const bool k2s2 = g_.kw == 2 && g_.sw == 2 && g_.dw == 1 && g_.pl == 0 && 2 * g_.W <= g_.OW;
+    const kernels::ConvTRowFn k2s2_row = kernels::SelectConvTRowK2S2(isa);
     const float* x = static_cast<const float*>(ins[0]);
     const float* w = static_cast<const float*>(ins[1]);
     const float* b = bias_ ? static_cast<const float*>(ins[2]) : nullptr;
@@ -59,6 +69,12 @@ class ConvTransposeKernel : public Kernel {
                 const int64_t off = ki * g.dh - g.pt;
                 const int64_t ih_lo = std::max<int64_t>(0, CeilDiv(oh0 - off, g.sh));
                 const int64_t ih_hi = std::min<int64_t>(g.H, FloorDiv(oh1 - 1 - off, g.sh) + 1);
+                if (k2s2) {
+                  const double w0 = wb[ki * 2], w1 = wb[ki * 2 + 1];
+                  for (int64_t ih = ih_lo; ih < ih_hi; ih++)
+                    k2s2_row(xc + ih * g.W, static_cast<size_t>(g.W), w0, w1, acc.data() + (ih * g.sh + off - oh0) * g.OW);
+                  continue;
+                }
                 for (int64_t kj = 0; kj < g.kw; kj++) {
                   const double wv = wb[ki * g.kw + kj];
                   const int64_t offw = kj * g.dw - g.pl;
@@ -86,6 +102,48 @@ class ConvTransposeKernel : public Kernel {
   }
 
  private:
+  // 2x2 taps at stride 2 from the top-left corner: output (oh, ow) takes only tap
+  // (oh & 1, ow & 1) of every input channel at (oh >> 1, ow >> 1), so a row is one sum over the
+  // channels per element, in the same channel order as the scatter loop; rows and columns past
+  // 2H x 2W (output_padding) get the bias alone.
+  void RunK2S2(const void* const* ins, void* const* outs, kernels::ConvTRowSumFn row) const {
+    const float* x = static_cast<const float*>(ins[0]);
+    const float* w = static_cast<const float*>(ins[1]);
+    const float* b = bias_ ? static_cast<const float*>(ins[2]) : nullptr;
+    float* y = static_cast<float*>(outs[0]);
+    const TGeom& g = g_;
+    const int64_t HW = g.H * g.W, valid_w = std::min(g.OW, 2 * g.W);
+    std::vector<double> wpk(static_cast<size_t>(2 * 4 * g.Cg));  // [ki][c][w0 w1 w0 w1]
+    for (int64_t n = 0; n < g.N; n++) {
+      for (int64_t gi = 0; gi < g.group; gi++) {
+        const float* xg = x + (n * g.C + gi * g.Cg) * HW;
+        for (int64_t m = 0; m < g.Mg; m++) {
+          const double bv = b ? static_cast<double>(b[gi * g.Mg + m]) : 0.0;
+          const float only_bias = static_cast<float>(0.0 + bv);
+          for (int64_t ki = 0; ki < 2; ki++) {
+            for (int64_t c = 0; c < g.Cg; c++) {
+              const float* wc = w + ((gi * g.Cg + c) * g.Mg + m) * 4 + ki * 2;
+              double* d = wpk.data() + (ki * g.Cg + c) * 4;
+              d[0] = d[2] = wc[0];
+              d[1] = d[3] = wc[1];
+            }
+          }
+          float* yo = y + (n * g.M + gi * g.Mg + m) * g.OH * g.OW;
+          for (int64_t oh = 0; oh < g.OH; oh++) {
+            float* yr = yo + oh * g.OW;
+            const int64_t ih = oh >> 1;
+            int64_t done = 0;
+            if (ih < g.H) {
+              row(xg + ih * g.W, static_cast<size_t>(HW), static_cast<size_t>(g.Cg), wpk.data() + (oh & 1) * g.Cg * 4, bv, static_cast<size_t>(valid_w), yr);
+              done = valid_w;
+            }
+            std::fill(yr + done, yr + g.OW, only_bias);
+          }
+        }
+      }
+    }
+  }
+
   TGeom g_;
   bool bias_;
 };

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "fallback/prep_ctx.h"
+#include "kernels/f32_kernels.h"
 
 namespace eq {
 namespace fallback {
@@ -18,6 +19,10 @@ class UnaryKernel : public Kernel {
  public:
   UnaryKernel(UnaryKind k, size_t n, double lo, double hi, bool lo_input, bool hi_input)
       : kind_(k), n_(n), lo_(lo), hi_(hi), lo_input_(lo_input), hi_input_(hi_input) {}
+  void RunIsa(const void* const* ins, void* const* outs, Isa isa) const override {
+    if (kind_ == UnaryKind::kSigmoid) kernels::SelectSigmoidF32(isa)(static_cast<const float*>(ins[0]), n_, static_cast<float*>(outs[0]));
+    else Run(ins, outs);
+  }
   void Run(const void* const* ins, void* const* outs) const override {
     const float* x = static_cast<const float*>(ins[0]);
     float* y = static_cast<float*>(outs[0]);
@@ -35,15 +40,7 @@ class UnaryKernel : public Kernel {
         }
         break;
       case UnaryKind::kSigmoid:
-        for (size_t i = 0; i < n_; i++) {
-          const double v = x[i];
-          if (v >= 0) {
-            y[i] = static_cast<float>(1.0 / (1.0 + std::exp(-v)));
-          } else {
-            const double e = std::exp(v);
-            y[i] = static_cast<float>(e / (1.0 + e));
-          }
-        }
+        kernels::SigmoidF32(x, n_, y);
         break;
       case UnaryKind::kClip: {
         const double lo = lo_input_ && ins[1] ? static_cast<const float*>(ins[1])[0] : lo_;

@@ -8,6 +8,7 @@
 
 #include "common/status.h"
 #include "format/model.h"
+#include "kernels/isa.h"
 
 namespace eq {
 namespace fallback {
@@ -17,6 +18,11 @@ class Kernel {
   virtual ~Kernel() = default;
   // ins[i] is null for an omitted optional input; outs[i] null for an unused output.
   virtual void Run(const void* const* ins, void* const* outs) const = 0;
+  // the session's ISA level, for kernels with SIMD variants (which must give the same floats)
+  virtual void RunIsa(const void* const* ins, void* const* outs, Isa isa) const {
+    (void)isa;
+    Run(ins, outs);
+  }
 };
 
 // Validates op->fn against the model's tensors, creates op->fn.kernel and sets op->work.

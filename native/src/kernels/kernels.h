@@ -91,6 +91,16 @@ void MaxPoolS8PlanesAvx2(const int8_t* x, const PoolGeom& g, size_t plane0, size
 using MaxPoolFn = void (*)(const int8_t*, const PoolGeom&, size_t, size_t, int8_t*);
 MaxPoolFn SelectMaxPool(Isa isa);
 void AvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int8_t* y);
+// a window that is the whole plane (no pads, dilations 1, one output per plane): one exact
+// int64 sum per plane through sum(x, n), then the same q as AvgPoolS8
+bool IsGlobalPool(const PoolGeom& g);
+int64_t SumS8(const int8_t* x, size_t n);
+#if defined(EQ_HAVE_AVX2)
+int64_t SumS8Avx2(const int8_t* x, size_t n);  // x86_avx2/sum_avx2.cc
+#endif
+using SumS8Fn = int64_t (*)(const int8_t*, size_t);
+SumS8Fn SelectSumS8(Isa isa);
+void GlobalAvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int8_t* y, SumS8Fn sum);
 
 // ---- element-wise (scalar/eltwise_s8.cc) --------------------------------------------------
 void QuantizeF32ToS8(const float* x, size_t n, float scale, int32_t qmax, int8_t* y);

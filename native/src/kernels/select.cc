@@ -1,5 +1,6 @@
 // Run-time kernel selection: the best compiled-in kernel the requested ISA level allows.
 #include "kernels/dwconv_s8.h"
+#include "kernels/f32_kernels.h"
 #include "kernels/igemm.h"
 #include "kernels/kernels.h"
 
@@ -170,6 +171,38 @@ OutputStageF32Fn SelectOutputStageF32(Isa isa) {
 #endif
   (void)isa;
   return OutputStageF32;
+}
+
+ConvTRowFn SelectConvTRowK2S2(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return ConvTRowK2S2Avx2;
+#endif
+  (void)isa;
+  return ConvTRowK2S2;
+}
+
+ConvTRowSumFn SelectConvTRowK2S2Sum(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return ConvTRowK2S2SumAvx2;
+#endif
+  (void)isa;
+  return ConvTRowK2S2Sum;
+}
+
+SigmoidF32Fn SelectSigmoidF32(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return SigmoidF32Avx2;
+#endif
+  (void)isa;
+  return SigmoidF32;
+}
+
+SumS8Fn SelectSumS8(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return SumS8Avx2;
+#endif
+  (void)isa;
+  return SumS8;
 }
 
 }  // namespace kernels

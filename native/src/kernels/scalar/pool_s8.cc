@@ -51,11 +51,32 @@ void MaxPoolS8(const int8_t* x, const PoolGeom& g, int8_t* y) {
 
 void MaxPoolS8Planes(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y) { MaxPoolPlanesImpl(x, g, plane0, plane1, y); }
 
+namespace {
+// multiplier per divisor, computed as the reference does: f32(S_out / (S_in * count)) in double
+float AvgMult(float in_scale, float out_scale, uint64_t count) {
+  return static_cast<float>(static_cast<double>(out_scale) / (static_cast<double>(in_scale) * static_cast<double>(count)));
+}
+}  // namespace
+
+bool IsGlobalPool(const PoolGeom& g) {
+  return g.OH == 1 && g.OW == 1 && g.kh == g.H && g.kw == g.W && g.dh == 1 && g.dw == 1 && g.pt == 0 && g.pl == 0 && g.pb == 0 && g.pr == 0 && g.H > 0 &&
+         g.W > 0;
+}
+
+int64_t SumS8(const int8_t* x, size_t n) {
+  int64_t s = 0;
+  for (size_t i = 0; i < n; i++) s += x[i];
+  return s;
+}
+
+void GlobalAvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int8_t* y, SumS8Fn sum) {
+  const size_t hw = static_cast<size_t>(g.H) * g.W, planes = static_cast<size_t>(g.N) * g.C;
+  const float m = AvgMult(in_scale, out_scale, hw);
+  for (size_t p = 0; p < planes; p++) y[p] = ClipRne(static_cast<float>(sum(x + p * hw, hw)) * m, -qmax, qmax);
+}
+
 void AvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int8_t* y) {
-  // multiplier per divisor, computed as the reference does: f32(S_out / (S_in * count)) in double
-  const auto mult = [&](uint64_t count) {
-    return static_cast<float>(static_cast<double>(out_scale) / (static_cast<double>(in_scale) * static_cast<double>(count)));
-  };
+  const auto mult = [&](uint64_t count) { return AvgMult(in_scale, out_scale, count); };
   const uint64_t kCache = 4096;
   std::vector<float> cache;
   std::vector<bool> have;

@@ -7,7 +7,9 @@ namespace ops {
 namespace {
 
 Status Run(const OpRunCtx& c, const Op& op) {
-  kernels::AvgPoolS8(c.Ptr<const int8_t>(op.inputs[0]), op.pool, op.in_scale, op.out_scale, op.qmax, c.Ptr<int8_t>(op.output));
+  const int8_t* x = c.Ptr<const int8_t>(op.inputs[0]);
+  if (kernels::IsGlobalPool(op.pool)) kernels::GlobalAvgPoolS8(x, op.pool, op.in_scale, op.out_scale, op.qmax, c.Ptr<int8_t>(op.output), kernels::SelectSumS8(c.isa));
+  else kernels::AvgPoolS8(x, op.pool, op.in_scale, op.out_scale, op.qmax, c.Ptr<int8_t>(op.output));
   return Status::Ok();
 }
 
