@@ -2,6 +2,7 @@
 #include "kernels/dwconv_s8.h"
 #include "kernels/igemm.h"
 #include "kernels/kernels.h"
+#include "kernels/matmul_f32.h"
 
 namespace eq {
 namespace kernels {
@@ -170,6 +171,17 @@ OutputStageF32Fn SelectOutputStageF32(Isa isa) {
 #endif
   (void)isa;
   return OutputStageF32;
+}
+
+MatMulF32Fn SelectMatMulF32(Isa isa) {
+#if defined(EQ_HAVE_AVX512VNNI)
+  if (Allowed(Isa::kAvx512Vnni, isa)) return MatMulF32Avx512;
+#endif
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return MatMulF32Avx2;
+#endif
+  (void)isa;
+  return MatMulF32;
 }
 
 }  // namespace kernels
