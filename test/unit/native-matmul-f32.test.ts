@@ -2,7 +2,7 @@
  * The native FP32 MatMul (kernels/matmul_f32.h: scalar, AVX2, AVX-512 variants) against the
  * TypeScript reference, bit for bit: both sum double products over k in order and round once,
  * and a double FMA of two floats rounds like multiply-then-add. Shapes of an SVTR block (rank-3
- * activations × a constant weight, Q·Kᵀ between two activations, per-head 4-D batches) with row
+ * activations × a 3-D constant or a shared 2-D activation, Q·Kᵀ, per-head 4-D batches) with row
  * and column counts off the 6/8-row and 8/16-column tiles. The fallback picks its kernel from
  * EQ_ISA when the model is loaded, so every level this CPU runs is checked.
  */
@@ -22,8 +22,12 @@ function svtrLikeModel(): Uint8Array {
   const r = rng(31);
   const ints = (v: number[]): Tensor => int64Tensor([v.length], v);
   const nodes: NodeSpec[] = [
-    // [1,T,C] x W[C,70]: a shared constant B (the batch folds into the rows)
+    // [1,T,C] x a 3-D constant [1,C,70] (a 2-D one would be quantized)
     { op: 'MatMul', inputs: ['x', 'wh'], outputs: ['head'], name: 'head' },
+    // [1,T,C] x a 2-D activation [C,T]: a shared B (the batch folds into the rows)
+    { op: 'Reshape', inputs: ['x', 'flat'], outputs: ['x2'] },
+    { op: 'Transpose', inputs: ['x2'], outputs: ['x2t'], attrs: { perm: [1, 0] } },
+    { op: 'MatMul', inputs: ['x', 'x2t'], outputs: ['shared'], name: 'shared' },
     // Q·Kᵀ between two activations: a batched B
     { op: 'Transpose', inputs: ['x'], outputs: ['xt'], attrs: { perm: [0, 2, 1] } },
     { op: 'MatMul', inputs: ['x', 'xt'], outputs: ['qk'], name: 'qk' },
@@ -34,17 +38,16 @@ function svtrLikeModel(): Uint8Array {
     { op: 'MatMul', inputs: ['q', 'kt'], outputs: ['att'], name: 'att' },
     { op: 'MatMul', inputs: ['att', 'q'], outputs: ['av'], name: 'av' },
     // one quantized layer so the model compiles to an integer program
-    { op: 'Reshape', inputs: ['x', 'flat'], outputs: ['x2'] },
     { op: 'Gemm', inputs: ['x2', 'wg', 'bg'], outputs: ['g'], name: 'fc' },
   ];
   const init: Record<string, Tensor> = {
-    wh: randomTensor([C, 70], r, 0.4),
+    wh: randomTensor([1, C, 70], r, 0.4),
     hshape: ints([1, T, 3, 8]),
     flat: ints([T, C]),
     wg: randomTensor([C, 5], r, 0.5),
     bg: randomTensor([5], r, 0.1),
   };
-  return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, T, C] }], outputs: ['head', 'qk', 'av', 'g'].map((name) => ({ name })), initializers: init });
+  return buildModel({ nodes, inputs: [{ name: 'x', dims: [1, T, C] }], outputs: ['head', 'shared', 'qk', 'av', 'g'].map((name) => ({ name })), initializers: init });
 }
 
 describe('native FP32 MatMul kernels', () => {
@@ -59,7 +62,7 @@ describe('native FP32 MatMul kernels', () => {
     const dims = [1, T, C];
     const q = await quantize(loadModelBytes(svtrLikeModel(), 'svtr-mm.onnx'), randomInputs(dims, 2, 5, 2), 8);
     const floats = q.prog.ops.filter((o) => o.kind === 'float' && o.node.op === 'MatMul').length;
-    expect(floats).toBe(4);
+    expect(floats).toBe(5);
     const eqm = compileIntProgram(q.graph, q.prog);
     const inputs = randomInputs(dims, 2, 9, 3);
     const refs = inputs.map((x) => runReference(q, x, dims));
