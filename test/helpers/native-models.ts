@@ -111,7 +111,7 @@ export function maxRelativeDifference(a: Float32Array, b: Float32Array, floor = 
   return m;
 }
 
-/** Float ops on the graph input, a 1-D Conv, a rank-3 MatMul and a Gemm with alpha != 1 stay FP32; one quantized Gemm at the end. */
+/** Float ops on the graph input, a 1-D Conv, a MatMul by a 3-D weight and a Gemm with alpha != 1 stay FP32; one quantized Gemm at the end. */
 export function floatOpsModel(opset: number): Uint8Array {
   const r = rng(opset);
   const i64 = (v: number[]): Tensor => ({ dtype: 'int64', dims: [v.length], data: Float64Array.from(v) });
@@ -159,7 +159,7 @@ export function floatOpsModel(opset: number): Uint8Array {
     shape1: i64([1, 4, -1]),
     w1d: randomTensor([5, 4, 3], r, 0.5),
     b1d: randomTensor([5], r, 0.1),
-    wmm: randomTensor([5, 3], r, 0.5),
+    wmm: randomTensor([1, 5, 3], r, 0.5), // 3-D: the MatMul stays FP32 (a 2-D weight would quantize it)
     wg: randomTensor([27, 7], r, 0.3),
     bg: randomTensor([1, 7], r, 0.2),
     sv: scalar(0.25),

@@ -2,7 +2,7 @@
  * The C++ kernel tests on this host (native/tests: x86 GEMM/depthwise/eltwise kernels against
  * their scalar references, Winograd, the thread pool, ...). The ARM variants of the same binary
  * run under qemu in test/integration/native-arm-qemu.test.ts; here every test the host build
- * contains must pass, and the AVX-512 depthwise, AVX2 eltwise and FP32 helper suites must be among them.
+ * contains must pass, and the AVX-512 depthwise, AVX2 eltwise, FP32 helper and FP32 MatMul suites must be among them.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ describe('native kernel tests (host build)', () => {
       expect(out).toMatch(/^ok\s+x86_add_requantize_dequantize_match_scalar/m);
       expect(out).toMatch(/^ok\s+\S*dw\S*avx512/im);
       expect(out).toMatch(/^ok\s+x86_sigmoid_f32_matches_scalar/m);
+      expect(out).toMatch(/^ok\s+x86_matmul_f32_avx2_matches_scalar/m);
     },
     BUILD_TIMEOUT_MS + RUN_TIMEOUT_MS,
   );

@@ -114,6 +114,13 @@ class BinaryKernel : public Kernel {
           if (ib) for (int64_t i = 0; i < n; i++) y[i] = a[i] * b[i];
           else for (int64_t i = 0; i < n; i++) y[i] = a[i] * z;
           return;
+        case BinKind::kPow:
+          // x² (LayerNorm variance): a float squared is exact in double, as pow(x, 2) returns it
+          if (ib == 0 && z == 2.0f) {
+            for (int64_t i = 0; i < n; i++) y[i] = static_cast<float>(static_cast<double>(a[i]) * static_cast<double>(a[i]));
+            return;
+          }
+          break;
         default:
           break;
       }

@@ -1,9 +1,11 @@
 // FP32 Conv / Gemm / MatMul for layers that stay in float (double accumulation, one rounding,
-// like the TypeScript kernels). Plain loops: these layers are rare in quantized models.
+// like the TypeScript kernels). Conv and Gemm are plain loops; MatMul runs the per-ISA kernel of
+// kernels/matmul_f32.h (bit-identical across ISAs).
 #include <algorithm>
 #include <vector>
 
 #include "fallback/prep_ctx.h"
+#include "kernels/matmul_f32.h"
 #include "kernels/tap_ranges.h"
 
 namespace eq {
@@ -94,33 +96,25 @@ class GemmKernel : public Kernel {
 
 class MatMulKernel : public Kernel {
  public:
-  MatMulKernel(int64_t batch, int64_t M, int64_t K, int64_t N, bool b_batched) : batch_(batch), M_(M), K_(K), N_(N), bb_(b_batched) {}
+  MatMulKernel(int64_t batch, int64_t M, int64_t K, int64_t N, bool b_batched, kernels::MatMulF32Fn fn)
+      : batch_(batch), M_(M), K_(K), N_(N), bb_(b_batched), fn_(fn) {}
   void Run(const void* const* ins, void* const* outs) const override {
     const float* A = static_cast<const float*>(ins[0]);
     const float* B = static_cast<const float*>(ins[1]);
     float* y = static_cast<float*>(outs[0]);
-    std::vector<double> acc(static_cast<size_t>(N_));
-    for (int64_t bi = 0; bi < batch_; bi++) {
-      const float* a = A + bi * M_ * K_;
-      const float* b = B + (bb_ ? bi * K_ * N_ : 0);
-      float* yb = y + bi * M_ * N_;
-      // a row of accumulators swept along B's rows (contiguous, vectorises); each output still
-      // sums its terms in k order in double, as the reference does
-      for (int64_t m = 0; m < M_; m++) {
-        std::fill(acc.begin(), acc.end(), 0.0);
-        for (int64_t k = 0; k < K_; k++) {
-          const double av = a[m * K_ + k];
-          const float* br = b + k * N_;
-          for (int64_t n = 0; n < N_; n++) acc[static_cast<size_t>(n)] += av * static_cast<double>(br[n]);
-        }
-        for (int64_t n = 0; n < N_; n++) yb[m * N_ + n] = static_cast<float>(acc[static_cast<size_t>(n)]);
-      }
+    const size_t M = static_cast<size_t>(M_), K = static_cast<size_t>(K_), N = static_cast<size_t>(N_);
+    if (!bb_) {
+      // a shared B: the batch is just more rows of A
+      fn_(static_cast<size_t>(batch_) * M, K, N, A, B, y);
+      return;
     }
+    for (int64_t bi = 0; bi < batch_; bi++) fn_(M, K, N, A + bi * M_ * K_, B + bi * K_ * N_, y + bi * M_ * N_);
   }
 
  private:
   int64_t batch_, M_, K_, N_;
   bool bb_;
+  kernels::MatMulF32Fn fn_;
 };
 
 bool WorkWithin(std::initializer_list<uint64_t> f, uint64_t* out) {
@@ -220,7 +214,10 @@ Status PrepareMatMul(PrepCtx& c) {
   uint64_t work;
   if (!WorkWithin({static_cast<uint64_t>(batch * M), static_cast<uint64_t>(N), static_cast<uint64_t>(std::max<int64_t>(K, 1))}, &work))
     return c.Unsup("the layer needs more than 2^36 multiply-adds");
-  c.SetKernel(std::make_shared<MatMulKernel>(batch, M, K, N, b_batched), work);
+  // the fallback has no session ISA: EQ_ISA or the best level here (every variant gives the same bits)
+  Isa isa;
+  if (!ResolveIsa("", &isa).ok()) isa = Isa::kScalar;
+  c.SetKernel(std::make_shared<MatMulKernel>(batch, M, K, N, b_batched, kernels::SelectMatMulF32(isa)), work);
   return Status::Ok();
 }
 

@@ -3,6 +3,7 @@
 #include "kernels/f32_kernels.h"
 #include "kernels/igemm.h"
 #include "kernels/kernels.h"
+#include "kernels/matmul_f32.h"
 
 namespace eq {
 namespace kernels {
@@ -203,6 +204,17 @@ SumS8Fn SelectSumS8(Isa isa) {
 #endif
   (void)isa;
   return SumS8;
+}
+
+MatMulF32Fn SelectMatMulF32(Isa isa) {
+#if defined(EQ_HAVE_AVX512VNNI)
+  if (Allowed(Isa::kAvx512Vnni, isa)) return MatMulF32Avx512;
+#endif
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return MatMulF32Avx2;
+#endif
+  (void)isa;
+  return MatMulF32;
 }
 
 }  // namespace kernels

@@ -117,8 +117,11 @@ export function exportQdqOnnx(graph: Graph, table: ScaleTable, opts: QdqExportOp
   return encodeModel(graphToModelProto(buildQdqGraph(graph, table, opts), opts));
 }
 
-/** Points the layer's bias input at float32(b + delta) (a MatMul becomes Gemm to get one). */
-function setCorrectedBias(p: LayerPlan, nodes: Node[], inits: Map<string, Tensor>, names: NameAllocator, cout: number): void {
+/**
+ * Points the layer's bias input at float32(b + delta). A MatMul becomes Gemm to get one; a
+ * MatMul of rank-3+ activations (Gemm takes 2-D only) gets an Add of the bias after it instead.
+ */
+function setCorrectedBias(p: LayerPlan, nodes: Node[], inits: Map<string, Tensor>, names: NameAllocator, cout: number, rows2d: boolean, insertAfter: (i: number, n: Node) => void): void {
   const { layer, node } = p;
   const what = `scale table layer '${layer.name}' (${layer.op}): bias_delta`;
   const delta = layer.biasDelta!;
@@ -127,13 +130,20 @@ function setCorrectedBias(p: LayerPlan, nodes: Node[], inits: Map<string, Tensor
   if (node.inputs[2] && (!old || old.dtype !== 'float32' || old.data.length !== cout)) {
     throw new ExportError(`${what}: bias '${node.inputs[2]}' of node '${node.name}' is not a float32 initializer of ${cout} values`);
   }
-  if (node.op === 'MatMul') {
-    if (p.weightIndex !== 1) throw new ExportError(`${what}: a MatMul whose weight is its first input has no bias to correct`);
-    nodes[p.nodeIndex] = { ...node, op: 'Gemm', attrs: {} };
-  }
   const b = correctedBias(old ? (old.data as Float32Array) : new Float32Array(cout), delta);
   const name = names.fresh(`${node.name}_bias_corrected`);
   inits.set(name, { dtype: 'float32', dims: [cout], data: b });
+  if (node.op === 'MatMul') {
+    if (p.weightIndex !== 1) throw new ExportError(`${what}: a MatMul whose weight is its first input has no bias to correct`);
+    if (!rows2d) {
+      const out = node.outputs[0]!;
+      const pre = names.fresh(`${out}_before_bias`);
+      nodes[p.nodeIndex] = { ...node, outputs: [pre, ...node.outputs.slice(1)] };
+      insertAfter(p.nodeIndex, { name: names.fresh(`${node.name}_bias_Add`), op: 'Add', domain: '', inputs: [pre, name], outputs: [out], attrs: {} });
+      return;
+    }
+    nodes[p.nodeIndex] = { ...node, op: 'Gemm', attrs: {} };
+  }
   nodes[p.nodeIndex]!.inputs[2] = name;
 }
 
@@ -203,6 +213,8 @@ export function buildQdqGraph(graph: Graph, table: ScaleTable, opts: QdqExportOp
     if (l) l.push(n);
     else before.set(i, [n]);
   };
+  const after = new Map<number, Node[]>();
+  const insertAfter = (i: number, n: Node) => after.set(i, [...(after.get(i) ?? []), n]);
 
   // ---- activations: one Q/DQ pair per (tensor, scale)
   const actPairs = new Map<string, { dq: string; first: number; tensor: string; scale: number }>();
@@ -263,7 +275,7 @@ export function buildQdqGraph(graph: Graph, table: ScaleTable, opts: QdqExportOp
     node.inputs[p.weightIndex] = dqName;
     const act = actPairs.get(`${layer.input}\u0000${layer.inputScale}`)!;
     node.inputs[p.inputIndex] = act.dq;
-    if (layer.biasDelta) setCorrectedBias(p, nodes, inits, names, w.dims[axis]!);
+    if (layer.biasDelta) setCorrectedBias(p, nodes, inits, names, w.dims[axis]!, (g.shapes.get(layer.input)?.length ?? 2) <= 2, insertAfter);
   }
 
   // drop float weights (and biases replaced by corrected ones) nobody reads any more
@@ -278,7 +290,7 @@ export function buildQdqGraph(graph: Graph, table: ScaleTable, opts: QdqExportOp
   nodes.forEach((n, i) => {
     const pre = before.get(i);
     if (pre) out.push(...pre);
-    out.push(n);
+    out.push(n, ...(after.get(i) ?? []));
   });
   return { ...g, nodes: out, initializers: inits };
 }

@@ -1,6 +1,7 @@
 /**
  * Which layers are quantized and why the others stay FP32. Quantizable: Conv (incl. grouped
- * and depthwise) with constant 4-D weights, Gemm and 2-D MatMul with constant weights.
+ * and depthwise) with constant 4-D weights, Gemm and MatMul with constant 2-D weights (a MatMul
+ * input of rank 3+ is a Gemm over the rows of its leading axes).
  * Layers sharing one input tensor form a group: they share one activation scale
  * (a tensor has one scale), so EQ searches that scale for the group jointly.
  */
@@ -68,8 +69,9 @@ function whyNot(graph: Graph, n: Node): string | undefined {
     return undefined;
   }
   const xs = graph.shapes.get(n.inputs[0]!);
-  if (!xs || xs.length !== 2) return `input rank ${xs?.length ?? '?'} (only 2-D inputs are quantized)`;
   if (w.dims.length !== 2) return 'weight is not 2-D';
+  // MatMul: the leading axes of a rank-3+ input are rows of one Gemm ([1,T,C] x [C,N])
+  if (!xs || (xs.length !== 2 && !(n.op === 'MatMul' && xs.length > 2))) return `input rank ${xs?.length ?? '?'} (only 2-D inputs, or MatMul inputs of rank 3+, are quantized)`;
   if (n.op === 'Gemm') {
     if (attrInt(n, 'transA', 0) !== 0) return 'transA=1';
     if (attrInt(n, 'alpha', 1) !== 1 || attrInt(n, 'beta', 1) !== 1) return 'alpha/beta != 1';
@@ -132,9 +134,9 @@ export function planQuantization(graph: Graph, opts: { fp32?: ReadonlySet<string
     } else {
       const transB = n.op === 'Gemm' && attrInt(n, 'transB', 0) === 1;
       const xs = graph.shapes.get(n.inputs[0]!)!;
-      const k = xs[1]!;
+      const k = xs[xs.length - 1]!;
       const cout = transB ? w.dims[0]! : w.dims[1]!;
-      geom = gemmGeometry(xs[0]!, k, cout);
+      geom = gemmGeometry(xs.slice(0, -1).reduce((a, b) => a * b, 1), k, cout);
       rows = rowsFromWeight(w, !transB, cout, k);
     }
     const biasT = n.inputs[2] ? (graph.initializers.get(n.inputs[2]) as FloatTensor) : undefined;
