@@ -53,7 +53,8 @@ function samples(n: number): Float32Array[] {
   });
 }
 
-const base = { method: 'lapq', bits: 4, accel: 'ts', lapqIters: 2 } as const;
+// MinMax start: these tests are about the search (the Lp start: calib-lp-start.test.ts)
+const base = { method: 'lapq', bits: 4, accel: 'ts', lapqIters: 2, lapqInit: 'minmax' } as const;
 
 async function lossOf(table: ScaleTable): Promise<number> {
   const m = tinyModel();
