@@ -155,6 +155,7 @@ function buildOwnCommands(): Command {
       .option('--lapq-iters <n>', 'LAPQ: Powell sweeps over all scales', int('--lapq-iters'), D.lapqIters)
       .option('--lapq-time-s <s>', 'LAPQ: time budget of the joint search in seconds (0 = none)', num('--lapq-time-s'), D.lapqTimeS)
       .option('--lapq-weights', 'LAPQ: also optimise one weight-scale multiplier per layer')
+      .addOption(new Option('--lapq-init <i>', 'LAPQ (--method lapq) start: Lp-optimal clipping, p chosen by the loss (paper), or MinMax').choices(C.lapqInit).default(D.lapqInit))
       .option('--resume', 'EQ/LAPQ: go on from the checkpoint (<out>.eq-checkpoint.json) of an interrupted run')
       .option('--progress-json', 'progress as one JSON event per line on stderr (instead of the bar)')
       .requiredOption('--out <dir>', 'output folder (written atomically)')

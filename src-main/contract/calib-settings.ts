@@ -19,6 +19,7 @@ export const SETTING_CHOICES = {
   strategy: ['grid', 'coarse-fine'],
   accel: ['auto', 'native', 'ts'],
   lapqLoss: ['auto', 'kl', 'mse'],
+  lapqInit: ['lp', 'minmax'],
   weightRounding: ['nearest', 'adaround'],
 } as const;
 
@@ -65,6 +66,8 @@ const fields = {
   lapqWeights: z.boolean({ error: 'must be true or false' }).default(false),
   /** every method: weights rounded to nearest, or per layer to minimise its output error on the calibration images (AdaRound-style, core/quant/weight-rounding.ts) */
   weightRounding: oneOf(SETTING_CHOICES.weightRounding, 'must be nearest or adaround').default('nearest'),
+  /** `--method lapq` start: the Lp-optimal clipping (p in 2..4 chosen by the output loss, as the paper) or MinMax (eq+lapq starts from EQ) */
+  lapqInit: oneOf(SETTING_CHOICES.lapqInit, 'must be lp or minmax').default('lp'),
 };
 
 const betaAboveAlpha = (s: { alpha: number; beta: number }, ctx: z.RefinementCtx) => {

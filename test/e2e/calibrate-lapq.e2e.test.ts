@@ -28,7 +28,11 @@ describeShared('Calibrate page: LAPQ (MNIST)', () => {
     await page.waitForSelector('[data-testid=calib-start]:not([disabled])');
     // the LAPQ settings appear only for a LAPQ method
     expect(await page.locator('[data-testid=calib-lapq-loss]').count()).toBe(0);
+    // the start choice is LAPQ's own (eq+lapq starts from EQ), the paper's Lp start by default
+    await page.selectOption('[data-testid=calib-method]', 'lapq');
+    expect(await page.locator('[data-testid=calib-lapq-init]').inputValue()).toBe('lp');
     await page.selectOption('[data-testid=calib-method]', 'eq+lapq');
+    expect(await page.locator('[data-testid=calib-lapq-init]').count()).toBe(0);
     await page.selectOption('[data-testid=calib-lapq-loss]', 'mse');
     await page.fill('[data-testid=calib-lapq-iters]', '1');
     await page.fill('[data-testid=calib-lapq-time]', '120');

@@ -26,8 +26,23 @@ describeShared('CLI calibrate with LAPQ', () => {
     r = runCli(['calibrate', ...mnist, '--method', 'lapq', '--lapq-time-s', '-2', '--out', out]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/--lapq-time-s must be a number >= 0 \(got -2\)/);
+    r = runCli(['calibrate', ...mnist, '--method', 'lapq', '--lapq-init', 'kl', '--out', out]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--lapq-init.*'kl'.*(lp, minmax|lp or minmax)/);
     expect(fs.existsSync(out)).toBe(false);
   }, 5 * 60_000);
+
+  it('lapq starts from the Lp clipping by default and records the chosen p', () => {
+    const out = path.join(tmp, 'lp');
+    const r = runCli(['calibrate', ...mnist, '--method', 'lapq', '--bits', '5', '--lapq-iters', '1', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const scales = JSON.parse(fs.readFileSync(path.join(out, 'scales.json'), 'utf8')) as { method: string; settings: Record<string, unknown> };
+    expect(scales.method).toBe('lapq');
+    expect(scales.settings['lapqInit']).toBe('lp');
+    expect([2, 2.5, 3, 3.5, 4]).toContain(scales.settings['lapqInitP']);
+    const losses = scales.settings['lapqInitLosses'] as { p: number; loss: number }[];
+    expect(scales.settings['lapqLossStart']).toBe(Math.min(...losses.map((l) => l.loss)));
+  }, 10 * 60_000);
 
   it('eq+lapq writes a scales.json eval accepts, with a lower loss than its EQ start', () => {
     const out = path.join(tmp, 'eql');

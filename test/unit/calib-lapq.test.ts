@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { calibrate } from '../../src-main/pipeline/calib/calibrate.js';
 import { CalibrationCancelled } from '../../src-main/pipeline/calib/sequential.js';
 import { parseCalibSettings } from '../../src-main/core/calib/settings.js';
-import { applyLapq, defaultLapqLoss, lapqImageLoss, lapqParams } from '../../src-main/core/calib/lapq.js';
+import { applyLapq, defaultLapqLoss, LAPQ_MAX_MULTIPLIER, lapqImageLoss, lapqParams } from '../../src-main/core/calib/lapq.js';
 import { lapqEvaluator } from '../../src-main/engines/lapq-evaluator.js';
 import { lowerToIntProgram, type WeightCache } from '../../src-main/core/engine/lower.js';
 import { compileEqm } from '../../src-main/core/eqm/write-eqm.js';
@@ -53,7 +53,8 @@ function samples(n: number): Float32Array[] {
   });
 }
 
-const base = { method: 'lapq', bits: 4, accel: 'ts', lapqIters: 2 } as const;
+// MinMax start: these tests are about the search (the Lp start: calib-lp-start.test.ts)
+const base = { method: 'lapq', bits: 4, accel: 'ts', lapqIters: 2, lapqInit: 'minmax' } as const;
 
 async function lossOf(table: ScaleTable): Promise<number> {
   const m = tinyModel();
@@ -84,6 +85,12 @@ describe('LAPQ parameters and losses', () => {
     expect(t.layers[0]!.inputScale).toBe(4);
     expect(t.layers[0]!.weightScales).toEqual([0.5, 2]);
     expect(() => applyLapq(table, p, [0])).toThrow(/1 parameters given, the table has 3/);
+    // a line search that keeps expanding (a flat, slowly falling loss) cannot overflow a scale:
+    // multipliers stop at 1e±6 (MobileNet INT5 from MinMax failed with 'invalid scale Infinity')
+    const far = applyLapq(table, p, [500, 0, -500]);
+    expect(far.tensors['a']).toBe(Math.fround(2 * LAPQ_MAX_MULTIPLIER));
+    expect(far.layers[0]!.weightScales).toEqual([Math.fround(1 / LAPQ_MAX_MULTIPLIER), Math.fround(4 / LAPQ_MAX_MULTIPLIER)]);
+    expect(applyLapq(table, p, [500, 0, 0]).tensors).toEqual(applyLapq(table, p, [Math.log(LAPQ_MAX_MULTIPLIER), 0, 0]).tensors);
     expect(lapqParams(table, false, graph).size).toBe(2);
     // equal scales without a link stay separate (every ReLU6 output under MinMax has qmax/6)
     const twins = { ...table, tensors: { a: 2, b: 2, c: 5, d: 5 } } as ScaleTable;

@@ -37,7 +37,7 @@ const BEFORE = {
   threads: 0,
 } as const;
 // settings added since, off by default
-const NOW_L = { ...BEFORE, biasCorrection: false, ...LAPQ_DEFAULTS, weightRounding: 'nearest' } as const;
+const NOW_L = { ...BEFORE, biasCorrection: false, ...LAPQ_DEFAULTS, weightRounding: 'nearest', lapqInit: 'lp' } as const;
 
 describe('calibration settings schema', () => {
   it('defaults come from the schema and are the paper defaults', () => {
@@ -93,6 +93,7 @@ describe('calibration settings schema', () => {
     const lapq = (o: object) => runFingerprint('ab'.repeat(32), samples, parseCalibSettings({ method: 'eq+lapq', ...o }), ['in']);
     expect(lapq({ lapqIters: 7 })).not.toBe(lapq({}));
     expect(lapq({ lapqWeights: true })).not.toBe(lapq({}));
+    expect(lapq({ lapqInit: 'minmax' })).not.toBe(lapq({}));
   });
 
   it('LAPQ settings: methods, loss choices and budgets are checked', () => {
@@ -103,6 +104,8 @@ describe('calibration settings schema', () => {
     expect(() => parseCalibSettings({ lapqIters: 0 })).toThrow(/--lapq-iters must be an integer from 1 to 50 \(got 0\)/);
     expect(() => parseCalibSettings({ lapqTimeS: -1 })).toThrow(/--lapq-time-s must be a number >= 0 \(got -1\)/);
     expect(() => parseCalibSettings({ lapqWeights: 'yes' })).toThrow(/--lapq-weights must be true or false \(got 'yes'\)/);
+    expect(parseCalibSettings({ method: 'lapq', lapqInit: 'minmax' }).lapqInit).toBe('minmax');
+    expect(() => parseCalibSettings({ lapqInit: 'kl' })).toThrow(/--lapq-init must be lp or minmax \(got 'kl'\)/);
   });
 });
 

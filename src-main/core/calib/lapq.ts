@@ -57,15 +57,24 @@ export function lapqParams(start: ScaleTable, weights: boolean, graph: Pick<Grap
   return { classes, weightLayers, size: classes.length + weightLayers.length };
 }
 
-/** The start table with its scales multiplied by exp(x) (x: one entry per parameter). */
+/**
+ * Bound of a multiplier (and its inverse): Powell's line search doubles its step while the loss
+ * falls, and a loss that keeps falling slowly as a tensor is squeezed to 0 would otherwise
+ * overflow its scale to Infinity. Beyond the bound the loss is flat, so the search stops there.
+ */
+export const LAPQ_MAX_MULTIPLIER = 1e6;
+const MAX_LOG = Math.log(LAPQ_MAX_MULTIPLIER);
+const multiplier = (v: number) => Math.exp(Math.min(MAX_LOG, Math.max(-MAX_LOG, v)));
+
+/** The start table with its scales multiplied by exp(x) (x: one entry per parameter), each multiplier within 1e±6. */
 export function applyLapq(start: ScaleTable, p: LapqParams, x: ArrayLike<number>): ScaleTable {
   if (x.length !== p.size) throw new Error(`LAPQ: ${x.length} parameters given, the table has ${p.size}`);
   const tensors = { ...start.tensors };
   p.classes.forEach((c, i) => {
-    const m = Math.exp(x[i]!);
+    const m = multiplier(x[i]!);
     for (const t of c) tensors[t] = Math.fround(start.tensors[t]! * m);
   });
-  const wMul = new Map(p.weightLayers.map((l, i) => [l, Math.exp(x[p.classes.length + i]!)]));
+  const wMul = new Map(p.weightLayers.map((l, i) => [l, multiplier(x[p.classes.length + i]!)]));
   const layers = start.layers.map((l) => {
     const m = wMul.get(l.name);
     const inputScale = tensors[l.input] ?? l.inputScale;

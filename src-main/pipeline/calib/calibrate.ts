@@ -43,17 +43,36 @@ function pickAccel(settings: CalibSettings, warn: (m: string) => void): NativeCa
   }
 }
 
+export type CalibrateOpts = { onProgress?: ProgressSink; shouldStop?: () => boolean; warn?: (m: string) => void; layerPrecision?: LayerPrecisionMap; extraInputs?: readonly ExtraInput[] };
+
 export async function calibrate(
   model: LoadedModel,
   samples: Float32Array[],
   inputDims: number[],
   settings: CalibSettings,
-  opts: { onProgress?: ProgressSink; shouldStop?: () => boolean; warn?: (m: string) => void; layerPrecision?: LayerPrecisionMap; extraInputs?: readonly ExtraInput[] } = {},
+  opts: CalibrateOpts = {},
 ): Promise<CalibrationResult> {
   validateSettings(settings);
   if (samples.length === 0) throw new Error('no calibration images');
   const method = settings.method;
-  if (isLapqMethod(method)) return calibrateLapq(model, samples, inputDims, settings, opts, calibrate);
+  if (isLapqMethod(method)) return calibrateLapq(model, samples, inputDims, settings, opts, calibrate, calibrateWith);
+  return (await calibrateWith(model, samples, inputDims, settings, opts, [CALIBRATORS[method]]))[0]!;
+}
+
+/**
+ * One FP32 capture, then a sequential pass and a table per calibrator (the tables of LAPQ's Lp
+ * start share the capture). `settings.method` is what the tables record.
+ */
+export async function calibrateWith(
+  model: LoadedModel,
+  samples: Float32Array[],
+  inputDims: number[],
+  settings: CalibSettings,
+  opts: CalibrateOpts,
+  calibrators: readonly Calibrator[],
+): Promise<CalibrationResult[]> {
+  validateSettings(settings);
+  if (samples.length === 0) throw new Error('no calibration images');
   const t0 = performance.now();
   const qmax = qmaxForBits(settings.bits);
   const prec = opts.layerPrecision && Object.keys(opts.layerPrecision).length > 0 ? opts.layerPrecision : undefined;
@@ -76,7 +95,15 @@ export async function calibrate(
   const extraInputs = checkExtraInputs(model, samples.length, opts.extraInputs ?? []);
   const capture = await captureReference(model, plan, samples, inputDims, settings.samplePositions, opts.onProgress, extra, opts.shouldStop, extraInputs);
   try {
-    const seq = await runSequential(model, plan, samples, inputDims, capture, CALIBRATORS[method], settings, qmax, {
+    const results: CalibrationResult[] = [];
+    for (const calibrator of calibrators) results.push(await tableOf(calibrator));
+    return results;
+  } finally {
+    capture.dispose();
+  }
+
+  async function tableOf(calibrator: Calibrator): Promise<CalibrationResult> {
+    const seq = await runSequential(model, plan, samples, inputDims, capture, calibrator, settings, qmax, {
       onProgress: opts.onProgress,
       shouldStop: opts.shouldStop,
       native,
@@ -122,8 +149,6 @@ export async function calibrate(
     });
     if (settings.method === 'eq' && settings.checkpoint) removeCheckpoint(settings.checkpoint);
     return { table, plan, seconds: (performance.now() - t0) / 1000, groups, accel: native ? 'native' : 'ts', resumedGroups: seq.resumedGroups };
-  } finally {
-    capture.dispose();
   }
 }
 

@@ -1,7 +1,9 @@
 /**
- * `--method lapq` / `eq+lapq`: a per-layer start (MinMax for lapq, EQ for eq+lapq), then every
+ * `--method lapq` / `eq+lapq`: a per-layer start, then every
  * activation scale (and optionally a weight multiplier per layer) optimised jointly with
  * Powell's method on the network's output loss against FP32 on the calibration images.
+ * Starts: eq+lapq from EQ; lapq from the Lp-optimal clipping with the p of LP_CANDIDATES whose
+ * table has the lowest loss (the paper's start; `lapqInit: 'lp'`) or from MinMax.
  *
  * Checkpoint: the start table and the best point so far, after every improving line search;
  * a resumed run skips the start and goes on from the saved scales. Cancel is polled before
@@ -10,6 +12,10 @@
 import type { LoadedModel } from '../../core/graph/load.js';
 import { applyLapq, defaultLapqLoss, lapqParams, type LapqLoss } from '../../core/calib/lapq.js';
 import { powell } from '../../core/calib/powell.js';
+import type { Calibrator } from '../../core/calib/calibrator.js';
+import { lpCalibrators } from '../../core/calib/lp.js';
+import { LP_CANDIDATES } from '../../core/calib/lp-clip.js';
+import { chooseLpStart } from '../../core/calib/lp-start.js';
 import { ProgressClock, type ProgressSink } from '../../core/calib/progress.js';
 import { type CalibSettings } from '../../core/calib/settings.js';
 import { planQuantization } from '../../core/quant/plan.js';
@@ -23,6 +29,7 @@ import type { CalibrationResult } from './calib-result.js';
 
 type Opts = { onProgress?: ProgressSink; shouldStop?: () => boolean; warn?: (m: string) => void; layerPrecision?: LayerPrecisionMap };
 type BaseCalibrate = (model: LoadedModel, samples: Float32Array[], inputDims: number[], settings: CalibSettings, opts: Opts) => Promise<CalibrationResult>;
+type CalibrateWith = (model: LoadedModel, samples: Float32Array[], inputDims: number[], settings: CalibSettings, opts: Opts, calibrators: readonly Calibrator[]) => Promise<CalibrationResult[]>;
 
 export const isLapqMethod = (m: string): m is 'lapq' | 'eq+lapq' => m === 'lapq' || m === 'eq+lapq';
 
@@ -36,7 +43,7 @@ const STEP = 0.1;
  */
 const REFINE = { xTol: 0.01, refineTol: 1e-3, skipFailed: true };
 
-export async function calibrateLapq(model: LoadedModel, samples: Float32Array[], inputDims: number[], settings: CalibSettings, opts: Opts, base: BaseCalibrate): Promise<CalibrationResult> {
+export async function calibrateLapq(model: LoadedModel, samples: Float32Array[], inputDims: number[], settings: CalibSettings, opts: Opts, base: BaseCalibrate, withCalibrators: CalibrateWith): Promise<CalibrationResult> {
   const t0 = performance.now();
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
   const ckpt = settings.checkpoint;
@@ -51,7 +58,25 @@ export async function calibrateLapq(model: LoadedModel, samples: Float32Array[],
     } else if ('reason' in r) warn(`${r.reason}; starting from the beginning`);
   }
   let groups: CalibrationResult['groups'] = [];
-  if (!state) {
+  const outDims = model.graph.outputs.map((o) => o.dims);
+  const kind: LapqLoss = settings.lapqLoss === 'auto' ? defaultLapqLoss(outDims) : settings.lapqLoss;
+  const lpStart = settings.method === 'lapq' && settings.lapqInit === 'lp';
+  let ev: Awaited<ReturnType<typeof lapqEvaluator>> | undefined;
+  const evaluator = async () => (ev ??= await lapqEvaluator(model, plan, samples, inputDims, kind, { accel: settings.accel, threads: settings.threads, warn, shouldStop: opts.shouldStop }));
+  if (!state && lpStart) {
+    const tables = await withCalibrators(model, samples, inputDims, { ...settings, method: 'minmax', checkpoint: undefined }, opts, lpCalibrators(LP_CANDIDATES));
+    const e = await evaluator();
+    const clock = new ProgressClock();
+    const choice = await chooseLpStart(
+      tables.map((t, i) => ({ p: LP_CANDIDATES[i]!, table: t.table })),
+      (t) => e.loss(t),
+      (p, l, i) => opts.onProgress?.(clock.event({ stage: 'search', index: i + 1, total: LP_CANDIDATES.length, name: `LAPQ start: L${p} clipping, ${kind} loss ${l.toPrecision(4)}` })),
+    );
+    if (!choice || opts.shouldStop?.()) throw new CalibrationCancelled();
+    groups = tables[LP_CANDIDATES.indexOf(choice.p as (typeof LP_CANDIDATES)[number])]!.groups;
+    // the chosen start's loss is known: Powell does not evaluate it again
+    state = { start: { ...choice.table, settings: { ...choice.table.settings, lapqInitP: choice.p, lapqInitLosses: choice.losses } }, x: [], fx: choice.loss, f0: choice.loss, evals: choice.losses.length };
+  } else if (!state) {
     const startMethod = settings.method === 'eq+lapq' ? 'eq' : 'minmax';
     // the EQ start checkpoints beside ours, so a cancel during it resumes too
     const b = await base(model, samples, inputDims, { ...settings, method: startMethod, checkpoint: ckpt ? `${ckpt}.start.json` : undefined }, opts);
@@ -60,9 +85,7 @@ export async function calibrateLapq(model: LoadedModel, samples: Float32Array[],
   }
   const start = state.start;
   const params = lapqParams(start, settings.lapqWeights, model.graph);
-  const outDims = model.graph.outputs.map((o) => o.dims);
-  const kind: LapqLoss = settings.lapqLoss === 'auto' ? defaultLapqLoss(outDims) : settings.lapqLoss;
-  const ev = await lapqEvaluator(model, plan, samples, inputDims, kind, { accel: settings.accel, threads: settings.threads, warn, shouldStop: opts.shouldStop });
+  const e = await evaluator();
   const x0 = state.x.length === params.size ? Float64Array.from(state.x) : new Float64Array(params.size);
   if (state.x.length !== 0 && state.x.length !== params.size) throw new Error(`LAPQ checkpoint ${ckpt}: ${state.x.length} parameters, the plan has ${params.size}`);
   const evals0 = state.evals;
@@ -73,7 +96,7 @@ export async function calibrateLapq(model: LoadedModel, samples: Float32Array[],
   let evals = 0;
   let best = Number.isFinite(state.fx) ? state.fx : Infinity;
   const f = async (x: Float64Array) => {
-    const v = await ev.loss(applyLapq(start, params, x));
+    const v = await e.loss(applyLapq(start, params, x));
     evals++;
     if (v < best) best = v;
     opts.onProgress?.(clock.event({ stage: 'search', index: Math.min(evals, expected), total: expected, name: `LAPQ ${kind} loss ${best.toPrecision(4)} (evaluation ${evals0 + evals})` }));
@@ -103,9 +126,9 @@ export async function calibrateLapq(model: LoadedModel, samples: Float32Array[],
     removeCheckpoint(ckpt);
     removeCheckpoint(`${ckpt}.start.json`);
   }
-  return { table, plan, seconds: (performance.now() - t0) / 1000, groups, accel: ev.accel, resumedGroups: 0 };
+  return { table, plan, seconds: (performance.now() - t0) / 1000, groups, accel: e.accel, resumedGroups: 0 };
 }
 
 function lapqResultSettings(s: CalibSettings): Record<string, unknown> {
-  return { method: s.method, lapqLoss: s.lapqLoss, lapqIters: s.lapqIters, lapqTimeS: s.lapqTimeS, lapqWeights: s.lapqWeights };
+  return { method: s.method, lapqLoss: s.lapqLoss, lapqIters: s.lapqIters, lapqTimeS: s.lapqTimeS, lapqWeights: s.lapqWeights, ...(s.method === 'lapq' ? { lapqInit: s.lapqInit } : {}) };
 }
