@@ -1,7 +1,8 @@
 // The AVX2 FP32 helpers of the fallback ops and the int8 plane sum against the scalar ones:
 // Sigmoid bit for bit on a dense sweep of [-120, 120], every float bit pattern class (±0, ±inf,
 // NaN, subnormals, the exp under/overflow edges) and random bit patterns; the k2s2 ConvTranspose
-// rows (scatter and channel sum) and SumS8 exactly, with tails.
+// rows (scatter and channel sum) and SumS8 exactly, with tails; Softmax rows bit for bit (logits
+// of several scales, rows reaching the exp underflow, ±0, ±inf, NaN, lengths with tails).
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -54,6 +55,50 @@ EQ_TEST(x86_sigmoid_f32_matches_scalar) {
   }
   const size_t b3 = SigmoidMismatches(bits, &first);
   EQ_EXPECT(b3 == 0) << b3 << " random bit patterns differ, first at x=" << first;
+}
+
+namespace {
+// bit-for-bit mismatches of the AVX2 softmax row vs the scalar one (NaN equals NaN)
+size_t SoftmaxMismatches(const std::vector<float>& x) {
+  std::vector<double> e(x.size());
+  std::vector<float> want(x.size() + 3, 7.f), got(x.size() + 3, 7.f);
+  SoftmaxRowF32(x.data(), x.size(), e.data(), want.data());
+  SoftmaxRowF32Avx2(x.data(), x.size(), e.data(), got.data());
+  size_t bad = 0;
+  for (size_t i = 0; i < want.size(); i++)
+    if (!(std::isnan(want[i]) && std::isnan(got[i])) && std::memcmp(&want[i], &got[i], 4) != 0) bad++;
+  return bad;
+}
+}  // namespace
+
+EQ_TEST(x86_softmax_row_f32_matches_scalar) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
+  eqtest::Rng r(95);
+  // scales: OCR-like logits, wide ones, and ones whose gaps pass the [-708, 0] block test
+  for (float scale : {0.01f, 4.f, 40.f, 400.f, 3000.f}) {
+    for (size_t n : {size_t{1}, size_t{3}, size_t{4}, size_t{5}, size_t{7}, size_t{8}, size_t{9}, size_t{31}, size_t{1031}, size_t{6625}}) {
+      for (int rep = 0; rep < 8; rep++) {
+        std::vector<float> x(n);
+        for (float& v : x) v = scale * static_cast<float>(r.Uniform(-1000000, 1000000)) / 1000000.0f;
+        const size_t b = SoftmaxMismatches(x);
+        EQ_EXPECT(b == 0) << "scale=" << scale << " n=" << n << " rep=" << rep << ": " << b << " differ";
+      }
+    }
+  }
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> edges = {0.f, -0.f, 1e-40f, -1e-45f, 3.4e38f, -3.4e38f, 88.72f, -103.97f, 708.f, -708.f, 709.5f, -745.2f, 1e30f, -1e30f, 0.5f};
+  for (float special : {0.f, nan, inf, -inf}) {
+    for (size_t n : {size_t{1}, size_t{7}, edges.size(), size_t{37}}) {
+      std::vector<float> x(n);
+      for (size_t i = 0; i < n; i++) x[i] = i < edges.size() ? edges[(i * 7) % edges.size()] : static_cast<float>(r.Uniform(-800, 800));
+      if (special != 0.f) x[n / 2] = special;
+      EQ_EXPECT(SoftmaxMismatches(x) == 0) << "edges n=" << n << " special=" << special;
+    }
+  }
+  for (float fill : {-inf, nan, 0.f, -0.f, 5.f}) {
+    const std::vector<float> x(13, fill);
+    EQ_EXPECT(SoftmaxMismatches(x) == 0) << "constant row " << fill;
+  }
 }
 
 EQ_TEST(x86_convt_row_k2s2_matches_scalar) {

@@ -1,11 +1,13 @@
 // Softmax. Opset < 13: the input is coerced to 2-D at `axis` (default 1) and softmax runs over
 // the flattened inner block. Opset >= 13: along `axis` (default -1). Max-subtracted, exp and
-// sum in double, one rounding to float32 (as ops/softmax.ts).
+// sum in double, one rounding to float32 (as ops/softmax.ts). Contiguous rows (inner == 1) use
+// the row kernel of the session's ISA level (same floats on every level).
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "fallback/prep_ctx.h"
+#include "kernels/f32_kernels.h"
 
 namespace eq {
 namespace fallback {
@@ -14,10 +16,16 @@ namespace {
 class SoftmaxKernel : public Kernel {
  public:
   SoftmaxKernel(int64_t outer, int64_t len, int64_t inner) : outer_(outer), len_(len), inner_(inner) {}
-  void Run(const void* const* ins, void* const* outs) const override {
+  void Run(const void* const* ins, void* const* outs) const override { RunIsa(ins, outs, Isa::kScalar); }
+  void RunIsa(const void* const* ins, void* const* outs, Isa isa) const override {
     const float* x = static_cast<const float*>(ins[0]);
     float* y = static_cast<float*>(outs[0]);
     std::vector<double> e(static_cast<size_t>(len_));
+    if (inner_ == 1) {
+      const kernels::SoftmaxRowF32Fn row = kernels::SelectSoftmaxRowF32(isa);
+      for (int64_t o = 0; o < outer_; o++) row(x + o * len_, static_cast<size_t>(len_), e.data(), y + o * len_);
+      return;
+    }
     for (int64_t o = 0; o < outer_; o++) {
       for (int64_t i = 0; i < inner_; i++) {
         const int64_t base = o * len_ * inner_ + i;

@@ -198,6 +198,14 @@ SigmoidF32Fn SelectSigmoidF32(Isa isa) {
   return SigmoidF32;
 }
 
+SoftmaxRowF32Fn SelectSoftmaxRowF32(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return SoftmaxRowF32Avx2;
+#endif
+  (void)isa;
+  return SoftmaxRowF32;
+}
+
 SumS8Fn SelectSumS8(Isa isa) {
 #if defined(EQ_HAVE_AVX2)
   if (Allowed(Isa::kAvx2, isa)) return SumS8Avx2;

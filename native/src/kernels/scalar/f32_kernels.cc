@@ -1,5 +1,6 @@
 // Scalar FP32 helpers (f32_kernels.h): the loops of the fallback ops they serve.
 #include <cmath>
+#include <limits>
 
 #include "kernels/f32_kernels.h"
 
@@ -32,6 +33,18 @@ void SigmoidF32(const float* x, size_t n, float* y) {
       y[i] = static_cast<float>(e / (1.0 + e));
     }
   }
+}
+
+void SoftmaxRowF32(const float* x, size_t n, double* e, float* y) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (size_t k = 0; k < n; k++)
+    if (x[k] > m) m = x[k];
+  double s = 0;
+  for (size_t k = 0; k < n; k++) {
+    e[k] = std::exp(static_cast<double>(x[k]) - m);
+    s += e[k];
+  }
+  for (size_t k = 0; k < n; k++) y[k] = static_cast<float>(e[k] / s);
 }
 
 }  // namespace kernels

@@ -5,7 +5,13 @@
 // 32-bit ln2 head) and a degree-13 Taylor polynomial on |r| <= 0.35 (truncation < 2^-57, about
 // 1 ulp of double in all); the float result then equals the scalar libm path unless the double
 // lies within a few ulps of a float rounding boundary. Blocks holding a NaN take the scalar path.
+// SoftmaxRowF32: the same exp on blocks of 4 whose x - max all lie in [-708, 0] (others, with
+// NaN, ±inf or far below the max, use std::exp like the scalar row); the sum is still added
+// one term at a time in index order; max and the final division are exact, so order-free.
 #include <immintrin.h>
+
+#include <cmath>
+#include <limits>
 
 #include "kernels/f32_kernels.h"
 
@@ -106,6 +112,42 @@ void SigmoidF32Avx2(const float* x, size_t n, float* y) {
     _mm_storeu_ps(y + i + 4, Sigmoid4(_mm256_extractf128_ps(xf, 1)));
   }
   if (i < n) SigmoidF32(x + i, n - i, y + i);
+}
+
+void SoftmaxRowF32Avx2(const float* x, size_t n, double* e, float* y) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  // MAXPS returns its second operand when either is NaN, so NaNs are skipped like `x > m`
+  __m256 mv = _mm256_set1_ps(ninf);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) mv = _mm256_max_ps(_mm256_loadu_ps(x + i), mv);
+  float lanes[8];
+  _mm256_storeu_ps(lanes, mv);
+  double m = ninf;
+  for (float v : lanes)
+    if (v > m) m = v;
+  for (; i < n; i++)
+    if (x[i] > m) m = x[i];
+  const __m256d md = _mm256_set1_pd(m), lo = _mm256_set1_pd(-708.0);
+  double s = 0;
+  for (i = 0; i + 4 <= n; i += 4) {
+    const __m256d a = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + i)), md);
+    if (_mm256_movemask_pd(_mm256_cmp_pd(a, lo, _CMP_GE_OQ)) == 0xF) {
+      _mm256_storeu_pd(e + i, ExpNeg(a));
+    } else {
+      for (size_t k = i; k < i + 4; k++) e[k] = std::exp(static_cast<double>(x[k]) - m);
+    }
+    s += e[i];
+    s += e[i + 1];
+    s += e[i + 2];
+    s += e[i + 3];
+  }
+  for (; i < n; i++) {
+    e[i] = std::exp(static_cast<double>(x[i]) - m);
+    s += e[i];
+  }
+  const __m256d sd = _mm256_set1_pd(s);
+  for (i = 0; i + 4 <= n; i += 4) _mm_storeu_ps(y + i, _mm256_cvtpd_ps(_mm256_div_pd(_mm256_loadu_pd(e + i), sd)));
+  for (; i < n; i++) y[i] = static_cast<float>(e[i] / s);
 }
 
 }  // namespace kernels
