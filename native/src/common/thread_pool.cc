@@ -1,6 +1,5 @@
 #include "common/thread_pool.h"
 
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -15,9 +14,6 @@ namespace eq {
 
 namespace {
 constexpr int kSpinMicros = 200;
-// a call is claimed in at most about threads * kClaimsPerThread runs of tasks: enough runs to
-// balance uneven tasks and a descheduled thread, few enough that claiming costs nothing
-constexpr size_t kClaimsPerThread = 8;
 constexpr uint32_t kClosed = 0xFFFFFFFFu;
 
 inline uint64_t Pack(uint32_t gen, uint32_t next) { return (static_cast<uint64_t>(gen) << 32) | next; }
@@ -95,25 +91,21 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::RunTasks(uint32_t gen, const Fn* fn, size_t tasks, size_t grain, int thread) {
+void ThreadPool::RunTasks(uint32_t gen, const Fn* fn, size_t tasks, int thread) {
   uint64_t s = state_.load(std::memory_order_relaxed);
   for (;;) {
     // kClosed >= tasks, so a generation being set up is never claimed from
     if (GenOf(s) != gen || NextOf(s) >= tasks) return;
-    const uint32_t first = NextOf(s);
-    const uint32_t n = static_cast<uint32_t>(std::min<size_t>(grain, tasks - first));
-    if (!state_.compare_exchange_weak(s, s + n, std::memory_order_acquire, std::memory_order_relaxed)) continue;
-    // the claim proves generation gen is still running, so fn, tasks and grain were its own
-    for (uint32_t t = first; t < first + n; t++) {
-      try {
-        (*fn)(t, thread);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (!error_) error_ = std::current_exception();
-      }
+    if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acquire, std::memory_order_relaxed)) continue;
+    // the claim proves generation gen is still running, so fn and tasks were its own
+    try {
+      (*fn)(NextOf(s), thread);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!error_) error_ = std::current_exception();
     }
     // seq_cst pairs with the caller's caller_waiting_ store / done_ load (no lost wake-up)
-    if (done_.fetch_add(n) + n == tasks && caller_waiting_.load()) {
+    if (done_.fetch_add(1) + 1 == tasks && caller_waiting_.load()) {
       { std::lock_guard<std::mutex> lock(mu_); }
       finished_.notify_all();
     }
@@ -142,8 +134,7 @@ void ThreadPool::WorkerLoop(int id) {
     // makes the caller's closing store visible, and RunTasks' claim fails
     const Fn* fn = fn_.load(std::memory_order_acquire);
     const size_t tasks = tasks_.load(std::memory_order_acquire);
-    const size_t grain = grain_.load(std::memory_order_acquire);
-    RunTasks(seen, fn, tasks, grain, id);
+    RunTasks(seen, fn, tasks, id);
   }
 }
 
@@ -165,11 +156,6 @@ void ThreadPool::ParallelFor(size_t tasks, const Fn& fn, uint64_t work) {
   state_.store(Pack(gen_, kClosed), std::memory_order_relaxed);
   fn_.store(&fn, std::memory_order_release);
   tasks_.store(tasks, std::memory_order_release);
-  // many tiny tasks (a row of a Winograd transform, ~100 ns): claim runs of them, so the shared
-  // counters move between cores a few times per thread, not once per task, and neighbouring
-  // tasks (neighbouring output bytes) stay on one core
-  const size_t grain = std::max<size_t>(1, tasks / (static_cast<size_t>(threads()) * kClaimsPerThread));
-  grain_.store(grain, std::memory_order_release);
   done_.store(0, std::memory_order_relaxed);
   gen_++;
   if (gen_ == 0) gen_ = 1;  // wrapped: 0 is the workers' initial `seen`
@@ -179,7 +165,7 @@ void ThreadPool::ParallelFor(size_t tasks, const Fn& fn, uint64_t work) {
     { std::lock_guard<std::mutex> lock(mu_); }
     wake_.notify_all();
   }
-  RunTasks(gen, &fn, tasks, grain, 0);
+  RunTasks(gen, &fn, tasks, 0);
   if (!SpinUntil([&] { return done_.load(std::memory_order_acquire) == tasks; })) {
     std::unique_lock<std::mutex> lock(mu_);
     caller_waiting_.store(true);  // seq_cst: pairs with the workers' done_ increment

@@ -3,9 +3,6 @@
 // the number of CPUs in the process's affinity mask (sched_getaffinity), not the online CPUs,
 // so `taskset -c 0 …` or a container's cpuset is respected.
 //
-// Tasks are claimed in runs (about 8 per thread per call), so tiny tasks do not bounce the
-// shared counter between cores once per task.
-//
 // The counter is tagged with a generation (one per ParallelFor call): a worker can only claim a
 // task of the generation it read the task function for, so the caller returns as soon as every
 // task is DONE — it never waits for late or descheduled workers to become idle (the old pool
@@ -65,7 +62,7 @@ class ThreadPool {
   void WorkerLoop(int id);
   // claims and runs tasks of generation gen until none is left; fn/tasks may be stale reads,
   // they are used only after a claim of generation gen succeeded
-  void RunTasks(uint32_t gen, const Fn* fn, size_t tasks, size_t grain, int thread);
+  void RunTasks(uint32_t gen, const Fn* fn, size_t tasks, int thread);
   template <typename Pred>
   static bool SpinUntil(Pred pred);
 
@@ -77,7 +74,6 @@ class ThreadPool {
   std::atomic<uint64_t> state_;
   std::atomic<const Fn*> fn_{nullptr};
   std::atomic<size_t> tasks_{0};
-  std::atomic<size_t> grain_{1};  // tasks per claim
   std::atomic<size_t> done_{0};
   std::exception_ptr error_;  // under mu_
   std::mutex mu_;
