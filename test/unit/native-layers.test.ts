@@ -21,13 +21,14 @@ import { buildModel, randomTensor, rng, type NodeSpec } from '../helpers/onnx-bu
 
 const f32 = Math.fround;
 
-/** Bit-exact against the reference on every ISA level and algorithm, with taps (scalar output stage) and without (SIMD output stage). */
+/** Bit-exact against the reference on every ISA level and algorithm (and the autotuned choice), with taps (scalar output stage) and without (SIMD output stage). */
 function expectSame(graph: Graph, prog: IntProgram, inputs: Float32Array[], dims: number[], label: string): void {
   const eqm = compileIntProgram(graph, prog);
   const refs = inputs.map((x) => runReference({ graph, prog }, x, dims));
   for (const isa of Runtime.version().availableIsas.split(',')) {
-    for (const convAlgo of ['gemm', 'wino23', 'wino43']) {
-      const session = Runtime.load(eqm, { isa, convAlgo, threads: convAlgo === 'wino23' ? 2 : 1 });
+    // auto on 2 threads: the autotune also picks, per layer, the pool or the caller alone
+    for (const convAlgo of ['gemm', 'wino23', 'wino43', 'auto']) {
+      const session = Runtime.load(eqm, { isa, convAlgo, threads: convAlgo === 'wino23' || convAlgo === 'auto' ? 2 : 1 });
       const tag = `${label} [${isa} ${convAlgo}]`;
       inputs.forEach((x, i) => {
         const ref = refs[i]!;

@@ -97,7 +97,9 @@ Status Session::PrepareLayers(const SessionOptions& options) {
     return InvalidArgument("unknown convolution algorithm '" + forced + "' (expected auto, gemm, wino23 or wino43)");
   const bool force = !forced.empty() && forced != "auto";
   layers_.resize(m.ops.size());
+  serial_.assign(m.ops.size(), false);
   profile_.resize(m.ops.size());
+  if (pool_->threads() > 1) serial_pool_.reset(new ThreadPool(1));
   // bound[t]: the largest |q| an int8 tensor can hold (its producer's clamp; pooling, relu and
   // reshape pass their input's bound on), so a mixed INT7/INT8 model picks the INT7 kernels
   // only where both the weights and the input stay within 63
@@ -128,12 +130,18 @@ Status Session::PrepareLayers(const SessionOptions& options) {
     } else if (!options.autotune) {
       cands.resize(1);
     }
+    // trials: each candidate algorithm on the pool and, with several threads, on the caller
+    // alone — on some hosts moving a small layer's data between cores costs more than the
+    // second core saves (MobileNets ran slower on 2 threads than on 1)
+    const bool serial_trials = options.autotune && !force && pool_->threads() > 1;
+    const bool timed_trials = cands.size() > 1 || serial_trials;
     std::unique_ptr<LinearLayer> best;
+    bool best_serial = false;
     double best_us = 0;
     for (LinearAlgo a : cands) {
       std::unique_ptr<LinearLayer> l;
       EQ_RETURN_IF_ERROR(LinearLayer::Prepare(op.ql, op.name, isa_, kernel_qmax, a, &l));
-      if (cands.size() == 1) {
+      if (!timed_trials) {
         best = std::move(l);
         break;
       }
@@ -141,31 +149,40 @@ Status Session::PrepareLayers(const SessionOptions& options) {
       // bytes may hold an earlier layer's trial output: tensors not live together share them)
       const int8_t* x = static_cast<const int8_t*>(Ptr(op.inputs[0]));
       if (m.tensors[op.inputs[0]].kind != TensorKind::kConstant) std::memset(Ptr(op.inputs[0]), 0, m.tensors[op.inputs[0]].bytes());
-      // median of 3 runs after a warm-up run (which warms caches and grows the workspace); a
-      // layer slower than kLongRunUs is timed by its warm-up run alone, so the 1024x1024 layers of
-      // a segmentation net do not make loading take a minute (caches matter little at that size)
-      constexpr double kLongRunUs = 20000;
-      double runs[3] = {0, 0, 0};
-      int timed = 0;
-      for (int r = 0; r < 4; r++) {
-        const auto t0 = std::chrono::steady_clock::now();
-        EQ_RETURN_IF_ERROR(l->Run(x, Ptr(op.output), nullptr, *pool_, *ws_));
-        const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
-        if (r == 0 && us > kLongRunUs) {
-          runs[0] = us;
-          timed = 1;
-          break;
+      double us_by_mode[2] = {0, 0};
+      const int modes = serial_trials ? 2 : 1;
+      for (int mode = 0; mode < modes; mode++) {
+        ThreadPool& pool = mode == 1 ? *serial_pool_ : *pool_;
+        // median of 3 runs after a warm-up run (which warms caches and grows the workspace); a
+        // layer slower than kLongRunUs is timed by its warm-up run alone, so the 1024x1024 layers
+        // of a segmentation net do not make loading take a minute (caches matter little there)
+        constexpr double kLongRunUs = 20000;
+        double runs[3] = {0, 0, 0};
+        int timed = 0;
+        for (int r = 0; r < 4; r++) {
+          const auto t0 = std::chrono::steady_clock::now();
+          EQ_RETURN_IF_ERROR(l->Run(x, Ptr(op.output), nullptr, pool, *ws_));
+          const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+          if (r == 0 && us > kLongRunUs) {
+            runs[0] = us;
+            timed = 1;
+            break;
+          }
+          if (r > 0) runs[timed++] = us;
         }
-        if (r > 0) runs[timed++] = us;
+        std::sort(runs, runs + timed);
+        us_by_mode[mode] = runs[timed / 2];
       }
-      std::sort(runs, runs + timed);
-      const double us = runs[timed / 2];
-      prof.tuned.emplace_back(l->kernel(), us);
+      const bool serial = modes == 2 && us_by_mode[1] < us_by_mode[0];
+      const double us = us_by_mode[serial ? 1 : 0];
+      prof.tuned.emplace_back(l->kernel(), us_by_mode[0]);
       if (!best || us < best_us) {
         best_us = us;
+        best_serial = serial;
         best = std::move(l);
       }
     }
+    serial_[k] = best_serial;
     prof.kernel = best->kernel();
     layers_[k] = std::move(best);
   }
@@ -177,7 +194,8 @@ Status Session::RunOp(size_t k) {
   const OpDef* def = FindOpDef(static_cast<uint8_t>(op.kind));
   if (!def) return RuntimeError("op '" + op.name + "': unknown op kind");
   float* tap = taps_enabled_ && tap_index_[k] >= 0 ? taps_[tap_index_[k]].pre.data() : nullptr;
-  const OpRunCtx ctx{*model_, ptrs_.data(), isa_, *pool_, *ws_, layers_[k].get(), tap};
+  ThreadPool& pool = serial_[k] ? *serial_pool_ : *pool_;
+  const OpRunCtx ctx{*model_, ptrs_.data(), isa_, pool, *ws_, layers_[k].get(), tap};
   EQ_RETURN_IF_ERROR(def->run(ctx, op));
   if (tap) {
     // the arena slot may be reused by a later op: keep the int8 output now

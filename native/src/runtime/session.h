@@ -75,8 +75,10 @@ class Session {
   AlignedBuffer arena_;
   Isa isa_ = Isa::kScalar;
   std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<ThreadPool> serial_pool_;  // one thread: layers the autotune found faster alone
   std::unique_ptr<Workspace> ws_;
   std::vector<std::unique_ptr<LinearLayer>> layers_;  // per op (null for non-qlinear ops)
+  std::vector<bool> serial_;                           // per op: run on the caller alone
   std::vector<OpProfile> profile_;
   std::vector<void*> ptrs_;
   bool taps_enabled_ = false;
