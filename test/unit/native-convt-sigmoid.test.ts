@@ -7,12 +7,11 @@
  * float under/overflow edges of exp and a dense sweep.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import type { Tensor } from '../../src-main/core/graph/tensor.js';
-import { Runtime } from '../../src-main/engines/native/native-runtime.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
-import { firstBitDifference, quantize, randomInputs, runReference } from '../helpers/native-models.js';
+import { expectSameOnEveryIsa } from '../helpers/native-isa.js';
+import { quantize, randomInputs } from '../helpers/native-models.js';
 import { buildModel, randomTensor, rng, type NodeSpec } from '../helpers/onnx-build.js';
 
 /** W = 21: per output row of 42, one 16-input step, one 4-input step and a scalar tail */
@@ -79,21 +78,8 @@ describe('ConvTranspose (kernel 2, stride 2) and Sigmoid: native SIMD paths vs t
       const q = await quantize(model, randomInputs(DIMS, 3, 5, 1.5), bits);
       const floats = q.prog.ops.flatMap((o) => (o.kind === 'float' ? [o.node.name] : []));
       for (const name of ['ct_head', 'sig_head', 'ct_op', 'ct_group', 'ct_crop', 'ct_rows', 'ct_general', 'sig_input']) expect(floats, name).toContain(name);
-      const eqm = compileIntProgram(q.graph, q.prog);
-      const isas = Runtime.version().availableIsas.split(',');
-      expect(isas).toContain('scalar');
       const inputs = [edgeInput(), ...randomInputs(DIMS, 2, 40 + bits, 3)];
-      for (const isa of isas) {
-        const session = Runtime.load(eqm, { threads: 1, isa });
-        for (const x of inputs) {
-          const ref = runReference(q, x, DIMS);
-          const nat = session.run(x, DIMS);
-          ref.outputs.forEach((a, k) => {
-            const d = firstBitDifference(a as Float32Array, nat[k]!);
-            expect(d, `${isa}: output ${q.prog.outputs[k]} differs at ${d}: ${a[d]} vs ${nat[k]![d]} ${q.prog.outputs[k] === 's0' ? ` (x ${x[d]})` : ''}`).toBe(-1);
-          });
-        }
-      }
+      expectSameOnEveryIsa(q, inputs, DIMS, (name, x, d) => (name === 's0' ? ` (x ${x[d]})` : ''));
     });
   }
 });

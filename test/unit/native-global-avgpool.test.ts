@@ -5,12 +5,11 @@
  * TypeScript integer reference bit for bit, next to windowed pools that keep the general loop.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import type { Tensor } from '../../src-main/core/graph/tensor.js';
-import { Runtime } from '../../src-main/engines/native/native-runtime.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
-import { firstBitDifference, quantize, randomInputs, runReference } from '../helpers/native-models.js';
+import { expectSameOnEveryIsa } from '../helpers/native-isa.js';
+import { quantize, randomInputs } from '../helpers/native-models.js';
 import { buildModel, randomTensor, rng, type NodeSpec } from '../helpers/onnx-build.js';
 
 /** 11 x 13 = 143 bytes per plane: four 32-byte AVX2 steps and a 15-byte tail */
@@ -54,22 +53,9 @@ describe('whole-plane int8 average pool: native vs the TypeScript integer refere
       const q = await quantize(loadModelBytes(poolModel(), 'global-avgpool.onnx'), randomInputs(DIMS, 3, 5, 1.5), bits);
       const pools = q.prog.ops.flatMap((o) => (o.kind === 'qavgpool' ? [o.node.name] : []));
       expect(pools.sort()).toEqual(['ap_plane', 'ap_win', 'gap']);
-      const eqm = compileIntProgram(q.graph, q.prog);
-      const isas = Runtime.version().availableIsas.split(',');
-      expect(isas).toContain('scalar');
       // amplitudes from small to saturating, so the sums take both signs and large magnitudes
       const inputs = [...randomInputs(DIMS, 2, 30 + bits, 0.5), ...randomInputs(DIMS, 2, 40 + bits, 6)];
-      for (const isa of isas) {
-        const session = Runtime.load(eqm, { threads: 1, isa });
-        for (const x of inputs) {
-          const ref = runReference(q, x, DIMS);
-          const nat = session.run(x, DIMS);
-          ref.outputs.forEach((a, k) => {
-            const d = firstBitDifference(a as Float32Array, nat[k]!);
-            expect(d, `${isa}: output ${q.prog.outputs[k]} differs at ${d}: ${a[d]} vs ${nat[k]![d]}`).toBe(-1);
-          });
-        }
-      }
+      expectSameOnEveryIsa(q, inputs, DIMS);
     });
   }
 });

@@ -6,12 +6,11 @@
  * -inf only, and a Softmax over channels (strided, the scalar loop) in the same session.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileIntProgram } from '../../src-main/core/eqm/write-eqm.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import type { Tensor } from '../../src-main/core/graph/tensor.js';
-import { Runtime } from '../../src-main/engines/native/native-runtime.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
-import { firstBitDifference, quantize, randomInputs, runReference } from '../helpers/native-models.js';
+import { expectSameOnEveryIsa } from '../helpers/native-isa.js';
+import { quantize, randomInputs } from '../helpers/native-models.js';
 import { buildModel, randomTensor, rng, type NodeSpec } from '../helpers/onnx-build.js';
 
 /** rows of 1031: 128 max blocks of 8 + a tail of 7, 257 exp blocks of 4 + a tail of 3 */
@@ -61,21 +60,8 @@ describe('Softmax rows: native SIMD path vs the TypeScript integer reference', (
       const q = await quantize(model, randomInputs(DIMS, 3, 5, 1.5), bits);
       const floats = q.prog.ops.flatMap((o) => (o.kind === 'float' ? [o.node.name] : []));
       for (const name of ['smx_rows', 'smx_chan', 'smx_input']) expect(floats, name).toContain(name);
-      const eqm = compileIntProgram(q.graph, q.prog);
-      const isas = Runtime.version().availableIsas.split(',');
-      expect(isas).toContain('scalar');
       const inputs = [edgeInput(), ...randomInputs(DIMS, 2, 60 + bits, 8)];
-      for (const isa of isas) {
-        const session = Runtime.load(eqm, { threads: 1, isa });
-        for (const x of inputs) {
-          const ref = runReference(q, x, DIMS);
-          const nat = session.run(x, DIMS);
-          ref.outputs.forEach((a, k) => {
-            const d = firstBitDifference(a as Float32Array, nat[k]!);
-            expect(d, `${isa}: output ${q.prog.outputs[k]} differs at ${d}: ${a[d]} vs ${nat[k]![d]}`).toBe(-1);
-          });
-        }
-      }
+      expectSameOnEveryIsa(q, inputs, DIMS);
     });
   }
 });
