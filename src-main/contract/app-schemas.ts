@@ -86,7 +86,7 @@ export const API_SCHEMAS = {
       budget: z.string().min(1).max(100).default('top1>=0.99*fp32'),
       searchImages: z.number().int().min(1).max(100000).default(200),
       runs: z.number().int().min(1).max(1000).default(20),
-      isa: z.enum(['scalar', 'avx2', 'avx512vnni', 'neon', 'dotprod']).optional(),
+      isa: z.enum(['scalar', 'avx2', 'avx512vnni', 'amx', 'neon', 'dotprod']).optional(),
     })
     .strict(),
 } as const;

@@ -58,7 +58,7 @@ describe('engine status without the native addon', () => {
     await status.filter({ hasText: 'native engine' }).waitFor({ timeout: 60_000 });
     const s = app.service.engineStatus();
     expect(s.native).toBe(true);
-    expect(s.isa).toMatch(/^(scalar|avx2|avx512vnni|neon|dotprod)$/);
+    expect(s.isa).toMatch(/^(scalar|avx2|avx512vnni|amx|neon|dotprod)$/);
     expect(await status.textContent()).toBe(`native engine · ${s.isa} · ${s.threads} threads`);
     expect(await page.textContent('[data-testid=engine-build-message]')).toBe(`native engine built (${s.isa})`);
     expect(await page.locator('[data-testid=engine-build]').count()).toBe(0);

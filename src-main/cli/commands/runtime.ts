@@ -35,7 +35,7 @@ export function registerRuntimeCommands(program: Command): void {
     .option('--scales <file>', 'scales.json (native with an ONNX model, ort-qdq)')
     .option('--card <file>', 'model card (card.json) for the input shape')
     .addOption(new Option('--engine <engine>', 'engine').choices([...BENCH_ENGINES]).default('native'))
-    .addOption(new Option('--isa <isa>', 'native: force an ISA level').choices(['scalar', 'avx2', 'avx512vnni', 'neon', 'dotprod']))
+    .addOption(new Option('--isa <isa>', 'native: force an ISA level').choices(['scalar', 'avx2', 'avx512vnni', 'amx', 'neon', 'dotprod']))
     .addOption(new Option('--conv-algo <algo>', 'native: force a convolution algorithm where applicable').choices(['gemm', 'wino23', 'wino43']))
     .option('--threads <n>', 'threads', int('--threads'), 1)
     .option('--runs <n>', 'timed runs', int('--runs'), 20)

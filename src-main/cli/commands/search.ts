@@ -68,7 +68,7 @@ export function registerSearch(program: Command): void {
     .option('--runs <n>', 'timed runs per profile and per measured candidate', int('--runs'), 30)
     .option('--warmup <n>', 'untimed runs', int('--warmup'), 3)
     .option('--threads <n>', 'native runtime threads', int('--threads'), 1)
-    .addOption(new Option('--isa <isa>', 'host native runtime: force an ISA level (profiles and measurements)').choices(['scalar', 'avx2', 'avx512vnni', 'neon', 'dotprod']))
+    .addOption(new Option('--isa <isa>', 'host native runtime: force an ISA level (profiles and measurements)').choices(['scalar', 'avx2', 'avx512vnni', 'amx', 'neon', 'dotprod']))
     .requiredOption('--out <dir>', 'writes pareto.json and layer-bits.json (for calibrate --layer-bits-file)')
     .option('--json', 'print the result as one JSON object')
     .action(async (o: SearchOpts) => {

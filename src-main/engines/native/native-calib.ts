@@ -19,7 +19,7 @@ interface Common {
   qmax: number;
   threads?: number;
   cancel?: Int32Array;
-  /** force a kernel level (scalar, avx2, avx512vnni, neon, dotprod); default: EQ_ISA or the best */
+  /** force a kernel level (scalar, avx2, avx512vnni, amx, neon, dotprod); default: EQ_ISA or the best */
   isa?: string;
 }
 

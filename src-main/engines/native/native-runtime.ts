@@ -40,7 +40,7 @@ export interface NativeTapRun {
 export interface NativeSessionOptions {
   /** worker threads; default: the CPUs in the process's affinity mask */
   threads?: number;
-  /** ISA level: scalar | avx2 | avx512vnni | neon | dotprod; default: EQ_ISA or the best the CPU runs */
+  /** ISA level: scalar | avx2 | avx512vnni | amx | neon | dotprod; default: EQ_ISA or the best the CPU runs */
   isa?: string;
   /** time the candidate algorithms of each conv layer once and keep the fastest (default true) */
   autotune?: boolean;

@@ -1,9 +1,8 @@
-// ARM im2col (Im2ColS8BlockNeon) byte-exact against the scalar Im2ColS8Block: kernel sizes 1..7,
+// The fast im2col variants (Im2ColS8BlockRows everywhere, Im2ColS8BlockNeon on ARM) byte-exact
+// against the reference Im2ColS8Block: kernel sizes 1..7,
 // strides 1, 2 and 3, dilation, asymmetric pads wider than the kernel reach, groups, row widths
 // around the 8/16-byte store sizes, and column blocks [p0, p1) that start and end mid-row (as
 // the GEMM's per-thread blocks do). The destination is canary-filled past the block.
-#if defined(EQ_HAVE_NEON)
-
 #include <vector>
 
 #include "eqtest.h"
@@ -35,7 +34,17 @@ eq::LinearGeom Geom(uint32_t cin, uint32_t group, uint32_t inH, uint32_t inW, ui
 
 }  // namespace
 
-EQ_TEST(arm_im2col_neon_matches_scalar) {
+EQ_TEST(im2col_variants_match_reference) {
+  struct Variant {
+    const char* name;
+    Im2ColBlockFn fn;
+  };
+  const Variant variants[] = {
+    {"rows", &Im2ColS8BlockRows},
+#if defined(EQ_HAVE_NEON)
+    {"neon", &Im2ColS8BlockNeon},
+#endif
+  };
   eqtest::Rng r(93);
   struct C {
     uint32_t cin, group, inH, inW, k, s, d, pt, pl, pb, pr;
@@ -44,7 +53,8 @@ EQ_TEST(arm_im2col_neon_matches_scalar) {
       {3, 1, 9, 9, 3, 1, 1, 1, 1, 1, 1},     {4, 1, 7, 56, 3, 1, 1, 1, 1, 1, 1},  {2, 1, 13, 17, 3, 2, 1, 1, 1, 1, 1}, {3, 1, 23, 45, 7, 2, 1, 3, 3, 3, 3},
       {2, 2, 11, 15, 3, 1, 2, 2, 2, 2, 2},   {4, 2, 10, 33, 5, 1, 1, 2, 0, 1, 3}, {2, 1, 9, 40, 3, 3, 1, 0, 1, 2, 0},  {1, 1, 5, 6, 3, 1, 1, 4, 4, 4, 4},
       {2, 1, 8, 71, 1, 2, 1, 0, 0, 0, 0},    {3, 1, 6, 24, 2, 1, 1, 0, 0, 1, 1},  {2, 1, 6, 8, 3, 1, 1, 1, 1, 1, 1},   {1, 1, 4, 100, 3, 2, 1, 1, 1, 1, 1},
-      {2, 1, 15, 15, 3, 2, 1, 0, 0, 0, 0},
+      {2, 1, 15, 15, 3, 2, 1, 0, 0, 0, 0},  {5, 1, 7, 7, 3, 1, 1, 1, 1, 1, 1},    {3, 1, 14, 14, 3, 1, 1, 1, 1, 1, 1},
+      {2, 1, 5, 3, 3, 1, 1, 1, 1, 1, 1},    {2, 1, 12, 19, 5, 1, 2, 0, 3, 1, 0},   {1, 1, 3, 33, 3, 1, 1, 2, 2, 0, 0},
   };
   for (const C& c : cases) {
     const eq::LinearGeom g = Geom(c.cin, c.group, c.inH, c.inW, c.k, c.s, c.d, c.pt, c.pl, c.pb, c.pr);
@@ -55,19 +65,26 @@ EQ_TEST(arm_im2col_neon_matches_scalar) {
       for (const auto& bl : blocks) {
         const size_t p0 = bl[0], p1 = bl[1];
         if (p1 <= p0) continue;
-        std::vector<int8_t> want(g.K * (p1 - p0) + 32, 0x5a), got = want;
+        std::vector<int8_t> want(g.K * (p1 - p0) + 32, 0x5a);
         Im2ColS8Block(x.data(), g, gi, p0, p1, want.data());
-        Im2ColS8BlockNeon(x.data(), g, gi, p0, p1, got.data());
-        EQ_EXPECT(want == got) << "in " << c.inH << "x" << c.inW << " k" << c.k << " s" << c.s << " d" << c.d << " pads " << c.pt << "," << c.pl << ","
+        for (const Variant& v : variants) {
+        std::vector<int8_t> got(want.size(), 0x5a);
+        v.fn(x.data(), g, gi, p0, p1, got.data());
+        EQ_EXPECT(want == got) << v.name << ": in " << c.inH << "x" << c.inW << " k" << c.k << " s" << c.s << " d" << c.d << " pads " << c.pt << "," << c.pl << ","
                                << c.pb << "," << c.pr << " group " << gi << " block [" << p0 << "," << p1 << ")";
+        }
       }
     }
   }
 }
 
-EQ_TEST(arm_im2col_selected_at_neon_levels) {
+EQ_TEST(im2col_selected_per_level) {
   EQ_EXPECT(SelectIm2ColBlock(eq::Isa::kScalar) == &Im2ColS8Block);
+#if defined(EQ_HAVE_NEON)
   EQ_EXPECT(SelectIm2ColBlock(eq::Isa::kNeon) == &Im2ColS8BlockNeon);
+#endif
+#if defined(EQ_HAVE_AVX2)
+  EQ_EXPECT(SelectIm2ColBlock(eq::Isa::kAvx2) == &Im2ColS8BlockRows);
+#endif
 }
 
-#endif
