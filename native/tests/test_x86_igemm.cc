@@ -1,4 +1,4 @@
-// The x86 GEMM kernels (AVX2 INT8/INT7, AVX-512 VNNI) against the scalar reference on what the
+// The x86 GEMM kernels (AVX2 INT8/INT7, AVX-512 VNNI, AMX) against the scalar reference on what the
 // generic every-ISA test does not reach: K beyond one cache block (K-blocked accumulation into
 // C), several full column panels plus ragged edges, row counts around the MR tile, ldb/ldc wider
 // than N (sub-blocks of a larger im2col/output), and no writes outside the M x N window of C.
@@ -18,7 +18,7 @@ namespace {
 
 constexpr int32_t kGuard = 0x5a5a5a5a;
 
-bool IsX86(const IGemmKernel* k) { return k->isa == eq::Isa::kAvx2 || k->isa == eq::Isa::kAvx512Vnni; }
+bool IsX86(const IGemmKernel* k) { return k->isa == eq::Isa::kAvx2 || k->isa == eq::Isa::kAvx512Vnni || k->isa == eq::Isa::kAmx; }
 
 // C = A·B through the kernel, A [M][K], B [K][ldb] (first N columns used), C [M][ldc].
 std::vector<int32_t> Gemm(const IGemmKernel* k, const std::vector<int8_t>& A, const std::vector<int8_t>& B, size_t ldb, size_t M, size_t N, size_t K,
@@ -133,6 +133,12 @@ EQ_TEST(x86_igemm_kernels_present) {
   if (eq::IsaAvailable(eq::Isa::kAvx512Vnni)) {
     EQ_EXPECT(SelectIGemm(eq::Isa::kAvx512Vnni, 127) == IGemmAvx512Vnni()) << names;
     EQ_EXPECT(SelectIGemm(eq::Isa::kAvx512Vnni, 63) == IGemmAvx512Vnni()) << names;
+  }
+#endif
+#if defined(EQ_HAVE_AMX)
+  if (eq::IsaAvailable(eq::Isa::kAmx)) {
+    EQ_EXPECT(SelectIGemm(eq::Isa::kAmx, 127) == IGemmAmx()) << names;
+    EQ_EXPECT(SelectIGemm(eq::Isa::kAmx, 63) == IGemmAmx()) << names;
   }
 #endif
 }

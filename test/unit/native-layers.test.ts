@@ -27,7 +27,8 @@ function expectSame(graph: Graph, prog: IntProgram, inputs: Float32Array[], dims
   const refs = inputs.map((x) => runReference({ graph, prog }, x, dims));
   for (const isa of Runtime.version().availableIsas.split(',')) {
     // auto on 2 threads: the autotune also picks, per layer, the pool or the caller alone
-    for (const convAlgo of ['gemm', 'wino23', 'wino43', 'auto']) {
+    // amxconv (the AMX direct convolution) only exists at the amx level
+    for (const convAlgo of ['gemm', 'wino23', 'wino43', 'auto', ...(isa === 'amx' ? ['amxconv'] : [])]) {
       const session = Runtime.load(eqm, { isa, convAlgo, threads: convAlgo === 'wino23' || convAlgo === 'auto' ? 2 : 1 });
       const tag = `${label} [${isa} ${convAlgo}]`;
       inputs.forEach((x, i) => {

@@ -62,12 +62,13 @@ const char* LinearAlgoName(LinearAlgo a) {
     case LinearAlgo::kDepthwise: return "dw";
     case LinearAlgo::kWinograd23: return "wino23";
     case LinearAlgo::kWinograd43: return "wino43";
+    case LinearAlgo::kAmxConv: return "amxconv";
   }
   return "?";
 }
 
 bool ParseLinearAlgo(const std::string& s, LinearAlgo* out) {
-  for (LinearAlgo a : {LinearAlgo::kGemm, LinearAlgo::kDepthwise, LinearAlgo::kWinograd23, LinearAlgo::kWinograd43})
+  for (LinearAlgo a : {LinearAlgo::kGemm, LinearAlgo::kDepthwise, LinearAlgo::kWinograd23, LinearAlgo::kWinograd43, LinearAlgo::kAmxConv})
     if (s == LinearAlgoName(a)) {
       *out = a;
       return true;
@@ -75,13 +76,14 @@ bool ParseLinearAlgo(const std::string& s, LinearAlgo* out) {
   return false;
 }
 
-std::vector<LinearAlgo> LinearLayer::Candidates(const QLinearParams& q) {
+std::vector<LinearAlgo> LinearLayer::Candidates(const QLinearParams& q, Isa isa) {
   if (IsDepthwise(q.g)) return {LinearAlgo::kDepthwise};
   std::vector<LinearAlgo> c{LinearAlgo::kGemm};
   if (kernels::WinogradApplicable(q.g)) {
     c.push_back(LinearAlgo::kWinograd23);
     c.push_back(LinearAlgo::kWinograd43);
   }
+  if (isa == Isa::kAmx && kernels::AmxConvApplicable(q.g)) c.push_back(LinearAlgo::kAmxConv);
   return c;
 }
 
@@ -113,6 +115,11 @@ Status LinearLayer::Prepare(const QLinearParams& q, const std::string& name, Isa
       l->kernel_ = std::string("dw:") + l->dw_->name;
       break;
     }
+    case LinearAlgo::kAmxConv:
+      l->amx_conv_ = isa == Isa::kAmx ? kernels::MakeAmxConv(g, q.weights.data()) : nullptr;
+      if (!l->amx_conv_) return InvalidArgument("layer '" + name + "': amxconv does not apply to this layer (dilation-1 group-1 convolutions at the amx ISA level only)");
+      l->kernel_ = "amxconv:amx-tdpbssd";
+      break;
     case LinearAlgo::kWinograd23:
     case LinearAlgo::kWinograd43:
       l->wino_ = kernels::MakeWinogradConv(g, q.weights.data(), qmax, algo == LinearAlgo::kWinograd23 ? 2 : 4, isa);
@@ -137,6 +144,7 @@ Status LinearLayer::Run(const int8_t* x, void* out, float* tap, ThreadPool& pool
   switch (algo_) {
     case LinearAlgo::kGemm: return RunGemm(x, out, tap, pool, ws);
     case LinearAlgo::kDepthwise: return RunDepthwise(x, out, tap, pool, ws);
+    case LinearAlgo::kAmxConv: return RunAmxConv(x, out, tap, pool, ws);
     default: return RunWinograd(x, out, tap, pool, ws);
   }
 }
@@ -255,6 +263,45 @@ Status LinearLayer::RunWinograd(const int8_t* x, void* out, float* tap, ThreadPo
       failed = true;
     }
   });
+  if (failed) return Overflow(name_, bad_channel);
+  return Status::Ok();
+}
+
+// Output rows in blocks of about 256 positions, a multiple of the thread count of them; each
+// block's accumulators ([cout][rows x row_stride]) are requantized by the thread that made them.
+Status LinearLayer::RunAmxConv(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const {
+  const LinearGeom& g = q_.g;
+  uint8_t* xp = ws.Shared(Workspace::kCols, amx_conv_->packed_input_bytes());
+  if (!xp) return NoMemory(name_);
+  amx_conv_->PackInput(x, xp, pool);
+  const size_t rs = amx_conv_->row_stride(), H = g.outH, t = static_cast<size_t>(pool.threads());
+  size_t rows = std::max<size_t>(1, DivUp(256, rs));
+  size_t tasks = DivUp(H, rows);
+  if (t > 1) {
+    tasks = DivUp(tasks, t) * t;
+    rows = DivUp(H, tasks);
+    tasks = DivUp(H, rows);
+  }
+  std::atomic<bool> failed{false}, oom{false};
+  std::atomic<size_t> bad_channel{0};
+  pool.ParallelFor(tasks, [&](size_t task, int thread) {
+    const size_t y0 = task * rows, y1 = std::min(H, y0 + rows), ld = rows * rs;
+    int32_t* acc = reinterpret_cast<int32_t*>(ws.PerThread(thread, g.cout * ld * sizeof(int32_t)));
+    if (!acc) {
+      oom = true;
+      return;
+    }
+    amx_conv_->RunRows(xp, y0, y1, acc, ld);
+    for (size_t y = y0; y < y1; y++) {
+      size_t bad = 0;
+      if (!Output(acc + (y - y0) * rs, ld, 0, g.cout, y * g.outW, g.outW, out, tap, &bad)) {
+        bad_channel = bad;
+        failed = true;
+        return;
+      }
+    }
+  }, static_cast<uint64_t>(g.cout) * g.K * g.P);
+  if (oom) return NoMemory(name_);
   if (failed) return Overflow(name_, bad_channel);
   return Status::Ok();
 }

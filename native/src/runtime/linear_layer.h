@@ -11,6 +11,7 @@
 #include "common/status.h"
 #include "common/thread_pool.h"
 #include "format/model.h"
+#include "kernels/amx_conv.h"
 #include "kernels/dwconv_s8.h"
 #include "kernels/igemm.h"
 #include "kernels/kernels.h"
@@ -20,14 +21,15 @@
 
 namespace eq {
 
-enum class LinearAlgo : uint8_t { kGemm = 0, kDepthwise = 1, kWinograd23 = 2, kWinograd43 = 3 };
+// kAmxConv: direct convolution on AMX tiles (kernels/amx_conv.h), at the amx level only
+enum class LinearAlgo : uint8_t { kGemm = 0, kDepthwise = 1, kWinograd23 = 2, kWinograd43 = 3, kAmxConv = 4 };
 const char* LinearAlgoName(LinearAlgo a);
 bool ParseLinearAlgo(const std::string& s, LinearAlgo* out);
 
 class LinearLayer {
  public:
   // Algorithms that can compute this layer (the first is the default without autotuning).
-  static std::vector<LinearAlgo> Candidates(const QLinearParams& q);
+  static std::vector<LinearAlgo> Candidates(const QLinearParams& q, Isa isa);
   static Status Prepare(const QLinearParams& q, const std::string& name, Isa isa, int32_t qmax, LinearAlgo algo, std::unique_ptr<LinearLayer>* out);
 
   LinearAlgo algo() const { return algo_; }
@@ -41,6 +43,7 @@ class LinearLayer {
   Status RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const;
   Status RunDepthwise(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const;
   Status RunWinograd(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const;
+  Status RunAmxConv(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const;
   // output stage of channels [c0, c0+nc) x positions [p0, p0+np) from acc (row stride ld)
   bool Output(const int32_t* acc, size_t ld, size_t c0, size_t nc, size_t p0, size_t np, void* out, float* tap, size_t* bad) const;
 
@@ -55,6 +58,7 @@ class LinearLayer {
   kernels::Im2ColBlockFn im2col_ = nullptr;
   kernels::OutputStageF32Fn out_f32_ = nullptr;
   std::unique_ptr<kernels::WinogradConv> wino_;
+  std::unique_ptr<kernels::AmxConv> amx_conv_;
   AlignedBuffer packed_a_;      // all groups, each group_a_bytes_ long
   size_t group_a_bytes_ = 0;
   bool direct_b_ = false;       // 1x1, stride 1, no padding: the input planes are already B

@@ -94,7 +94,7 @@ Status Session::PrepareLayers(const SessionOptions& options) {
   }
   LinearAlgo forced_algo = LinearAlgo::kGemm;
   if (!forced.empty() && forced != "auto" && !ParseLinearAlgo(forced, &forced_algo))
-    return InvalidArgument("unknown convolution algorithm '" + forced + "' (expected auto, gemm, wino23 or wino43)");
+    return InvalidArgument("unknown convolution algorithm '" + forced + "' (expected auto, gemm, wino23, wino43 or amxconv)");
   const bool force = !forced.empty() && forced != "auto";
   layers_.resize(m.ops.size());
   serial_.assign(m.ops.size(), false);
@@ -123,7 +123,7 @@ Status Session::PrepareLayers(const SessionOptions& options) {
     int32_t w_bound = op.qmax;
     if (w_bound > 63 && std::all_of(op.ql.weights.begin(), op.ql.weights.end(), [](int8_t w) { return w >= -63 && w <= 63; })) w_bound = 63;
     const int32_t kernel_qmax = std::max(w_bound, bound[op.inputs[0]]);
-    std::vector<LinearAlgo> cands = LinearLayer::Candidates(op.ql);
+    std::vector<LinearAlgo> cands = LinearLayer::Candidates(op.ql, isa_);
     if (force) {
       if (std::find(cands.begin(), cands.end(), forced_algo) != cands.end()) cands = {forced_algo};
       else cands.resize(1);

@@ -36,7 +36,7 @@ export function registerRuntimeCommands(program: Command): void {
     .option('--card <file>', 'model card (card.json) for the input shape')
     .addOption(new Option('--engine <engine>', 'engine').choices([...BENCH_ENGINES]).default('native'))
     .addOption(new Option('--isa <isa>', 'native: force an ISA level').choices(['scalar', 'avx2', 'avx512vnni', 'amx', 'neon', 'dotprod']))
-    .addOption(new Option('--conv-algo <algo>', 'native: force a convolution algorithm where applicable').choices(['gemm', 'wino23', 'wino43']))
+    .addOption(new Option('--conv-algo <algo>', 'native: force a convolution algorithm where applicable').choices(['gemm', 'wino23', 'wino43', 'amxconv']))
     .option('--threads <n>', 'threads', int('--threads'), 1)
     .option('--runs <n>', 'timed runs', int('--runs'), 20)
     .option('--warmup <n>', 'untimed warm-up runs', int('--warmup'), 3)

@@ -18,35 +18,18 @@
 #include <immintrin.h>
 
 #include "kernels/igemm.h"
+#include "kernels/x86_amx/amx_tiles.h"
 #include "kernels/x86_avx2/igemm_blocking_x86.h"
 
 namespace eq {
 namespace kernels {
 namespace {
 
-constexpr size_t kT = 16;    // tile rows / int32 columns
-constexpr size_t kKS = 64;   // k per tile step
-constexpr size_t kTile = kT * kKS;  // bytes per A or B tile
+using amx::kKS;
+using amx::kT;
+using amx::kTile;
 // Only B's panel geometry is used (PackBQuads): 16-column panels, k padded to 64.
 const GemmGeom kBGeom{kT, kT, kT, kKS, 4, 1, 1, 0};
-
-struct TileConfig {
-  uint8_t palette_id;
-  uint8_t start_row;
-  uint8_t reserved[14];
-  uint16_t colsb[16];
-  uint8_t rows[16];
-};
-
-void ConfigureTiles() {
-  alignas(64) TileConfig cfg{};
-  cfg.palette_id = 1;
-  for (int t = 0; t < 8; t++) {
-    cfg.rows[t] = kT;
-    cfg.colsb[t] = kKS;  // 64 bytes: 64 int8 (A, B) or 16 int32 (C)
-  }
-  _tile_loadconfig(&cfg);
-}
 
 size_t PackedABytes(size_t M, size_t K) { return (M + kT - 1) / kT * RoundUpTo(K, kKS) * kT; }
 
@@ -64,30 +47,6 @@ void PackA(const int8_t* A, size_t M, size_t K, uint8_t* dst) {
 
 size_t PackedBBytes(size_t K, size_t N) { return RoundUpTo(N, kT) * RoundUpTo(K, kKS); }
 void PackB(const int8_t* B, size_t ldb, size_t K, size_t N, uint8_t* dst) { PackBQuads(kBGeom, B, ldb, K, N, 0, dst); }
-
-// Where a 16 x 16 accumulator tile at (m0, n0) goes: straight into C, or into a stack tile
-// when the block crosses the edge of C (FlushEdge then copies the part inside C).
-struct TileDst {
-  int32_t* p;
-  size_t ld;  // bytes between rows
-  bool edge;
-};
-inline TileDst DstFor(int32_t* C, size_t ldc, size_t M, size_t N, size_t m0, size_t n0, int32_t* stack) {
-  if (m0 + kT <= M && n0 + kT <= N) return {C + m0 * ldc + n0, ldc * sizeof(int32_t), false};
-  return {stack, kT * sizeof(int32_t), true};
-}
-inline void FlushEdge(const int32_t* t, int32_t* C, size_t ldc, size_t M, size_t N, size_t m0, size_t n0) {
-  const size_t rows = M - m0 < kT ? M - m0 : kT, cols = N - n0 < kT ? N - n0 : kT;
-  for (size_t r = 0; r < rows; r++) std::memcpy(C + (m0 + r) * ldc + n0, t + r * kT, cols * sizeof(int32_t));
-}
-// _tile_stored needs a literal tile number (the intrinsic pastes it into the instruction)
-#define EQ_STORE_TILE(T, m0, n0)                                     \
-  do {                                                               \
-    alignas(64) int32_t stack_[kT * kT];                             \
-    const TileDst d_ = DstFor(C, ldc, M, N, m0, n0, stack_);         \
-    _tile_stored(T, d_.p, d_.ld);                                    \
-    if (d_.edge) FlushEdge(stack_, C, ldc, M, N, m0, n0);            \
-  } while (0)
 
 // One (NM x 16) x (NN x 16) block of C over all k steps; a: first A tile of row tile mt,
 // b: first B tile of column tile nt; consecutive row (column) tiles are `steps` tiles apart.
@@ -108,10 +67,10 @@ void Block(const uint8_t* a, const uint8_t* b, size_t steps, int32_t* C, size_t 
     if constexpr (NM == 2) _tile_dpbssd(2, 5, 6);
     if constexpr (NM == 2 && NN == 2) _tile_dpbssd(3, 5, 7);
   }
-  EQ_STORE_TILE(0, m0, n0);
-  if constexpr (NN == 2) EQ_STORE_TILE(1, m0, n0 + kT);
-  if constexpr (NM == 2) EQ_STORE_TILE(2, m0 + kT, n0);
-  if constexpr (NM == 2 && NN == 2) EQ_STORE_TILE(3, m0 + kT, n0 + kT);
+  EQ_AMX_STORE_TILE(0, m0, n0);
+  if constexpr (NN == 2) EQ_AMX_STORE_TILE(1, m0, n0 + kT);
+  if constexpr (NM == 2) EQ_AMX_STORE_TILE(2, m0 + kT, n0);
+  if constexpr (NM == 2 && NN == 2) EQ_AMX_STORE_TILE(3, m0 + kT, n0 + kT);
 }
 
 void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int32_t* C, size_t ldc) {
@@ -121,7 +80,7 @@ void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int
     for (size_t m = 0; m < M; m++) std::memset(C + m * ldc, 0, N * sizeof(int32_t));
     return;
   }
-  ConfigureTiles();
+  amx::ConfigureTiles();
   const size_t mt = (M + kT - 1) / kT, nt = (N + kT - 1) / kT, tile_bytes = steps * kTile;
   // row pairs outer: the A sliver (2 x steps tiles) stays in L1 while B streams from L2
   for (size_t i = 0; i < mt; i += 2) {
@@ -138,8 +97,6 @@ void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int
   }
   _tile_release();
 }
-
-#undef EQ_STORE_TILE
 
 const IGemmKernel kAmx{"amx-tdpbssd", Isa::kAmx, 127, PackedABytes, PackA, PackedBBytes, PackB, Run};
 

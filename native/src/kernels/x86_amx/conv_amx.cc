@@ -1,0 +1,172 @@
+// AMX direct convolution (see kernels/amx_conv.h for the layouts). Register block: 2 output-
+// channel tiles x 2 position tiles (tmm0-3), A tiles tmm4-5, B tiles tmm6-7, like the GEMM in
+// igemm_amx.cc; the k loop runs over taps x 64-channel steps. TDPBSSD sums are exact int32
+// (modulo 2^32, and |sum| <= K * 127^2 < 2^31 for the loader's K <= 131071).
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/amx_conv.h"
+#include "kernels/x86_amx/amx_tiles.h"
+
+namespace eq {
+namespace kernels {
+namespace {
+
+using amx::kKS;
+using amx::kT;
+using amx::kTile;
+
+class AmxConvImpl final : public AmxConv {
+ public:
+  explicit AmxConvImpl(const LinearGeom& g) : g_(g) {
+    cin_p_ = (g.cin + kKS - 1) / kKS * kKS;
+    steps_ = cin_p_ / kKS;
+    taps_ = static_cast<size_t>(g.kh) * g.kw;
+    tpr_ = (g.outW + kT - 1) / kT;
+    sw_ = g.sw;
+    Hp_ = (g.outH - 1) * static_cast<size_t>(g.sh) + g.kh;
+    Wq_ = tpr_ * kT + (g.kw - 1) / sw_;
+    Wp_ = sw_ * Wq_;
+    mt_ = (g.cout + kT - 1) / kT;
+  }
+
+  bool PackWeights(const int8_t* w) {
+    if (!A_.Reset(mt_ * taps_ * steps_ * kTile)) return false;
+    int8_t* a = reinterpret_cast<int8_t*>(A_.data());
+    for (size_t i = 0; i < mt_; i++)
+      for (size_t t = 0; t < taps_; t++)
+        for (size_t s = 0; s < steps_; s++)
+          for (size_t r = 0; r < kT; r++)
+            for (size_t c = 0; c < kKS; c++) {
+              const size_t co = i * kT + r, ci = s * kKS + c;
+              *a++ = co < g_.cout && ci < g_.cin ? w[(co * g_.cin + ci) * taps_ + t] : 0;
+            }
+    return true;
+  }
+
+  size_t packed_input_bytes() const override { return cin_p_ * Hp_ * Wp_; }
+  size_t row_stride() const override { return tpr_ * kT; }
+
+  void PackInput(const int8_t* x, uint8_t* xp, ThreadPool& pool) const override {
+    const size_t quads = cin_p_ / 4;
+    pool.ParallelFor(quads * Hp_, [&](size_t task, int) { PackRow(x, task / Hp_, task % Hp_, xp); }, packed_input_bytes());
+  }
+
+  void RunRows(const uint8_t* xp, size_t y0, size_t y1, int32_t* acc, size_t ld) const override {
+    const size_t nt = (y1 - y0) * tpr_;
+    if (nt == 0) return;
+    amx::ConfigureTiles();
+    for (size_t i = 0; i < mt_; i += 2) {
+      const bool two_m = i + 1 < mt_;
+      for (size_t j = 0; j < nt; j += 2) {
+        const bool two_n = j + 1 < nt;
+        if (two_m && two_n) Block<2, 2>(xp, y0, i, j, acc, ld);
+        else if (two_m) Block<2, 1>(xp, y0, i, j, acc, ld);
+        else if (two_n) Block<1, 2>(xp, y0, i, j, acc, ld);
+        else Block<1, 1>(xp, y0, i, j, acc, ld);
+      }
+    }
+    _tile_release();
+  }
+
+ private:
+  // xp row (quad q, padded row r): 4 channels interleaved per column, zero outside the input;
+  // with stride sw the row is split into sw column phases (padded column c → phase c % sw,
+  // index c / sw), so the taps of 16 consecutive outputs are again 64 contiguous bytes
+  void PackRow(const int8_t* x, size_t q, size_t r, uint8_t* xp) const {
+    uint8_t* dst = xp + (q * Hp_ + r) * Wp_ * 4;
+    std::memset(dst, 0, Wp_ * 4);
+    const int64_t iy = static_cast<int64_t>(r) - g_.padT;
+    if (iy < 0 || iy >= static_cast<int64_t>(g_.inH)) return;
+    const int64_t ix0 = std::max<int64_t>(0, -static_cast<int64_t>(g_.padL));
+    const int64_t ix1 = std::min<int64_t>(g_.inW, static_cast<int64_t>(Wp_) - g_.padL);
+    if (ix0 >= ix1) return;
+    const size_t hw = static_cast<size_t>(g_.inH) * g_.inW;
+    const int8_t* src[4];
+    for (size_t l = 0; l < 4; l++) {
+      const size_t ch = q * 4 + l;
+      src[l] = ch < g_.cin ? x + ch * hw + static_cast<size_t>(iy) * g_.inW : nullptr;
+    }
+    if (sw_ > 1) {
+      for (int64_t ix = ix0; ix < ix1; ix++) {
+        const size_t c = static_cast<size_t>(ix + g_.padL);
+        uint8_t* d = dst + (c % sw_ * Wq_ + c / sw_) * 4;
+        for (size_t l = 0; l < 4; l++) d[l] = src[l] ? static_cast<uint8_t>(src[l][ix]) : 0;
+      }
+      return;
+    }
+    uint8_t* d = dst + static_cast<size_t>(ix0 + g_.padL) * 4;
+    const size_t n = static_cast<size_t>(ix1 - ix0);
+    size_t c = 0;
+    if (src[3]) {  // all four channels real: 16 columns at a time, bytes interleaved
+      for (; c + 16 <= n; c += 16) {
+        __m128i v[4];
+        for (size_t l = 0; l < 4; l++) v[l] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[l] + ix0 + c));
+        const __m128i a = _mm_unpacklo_epi8(v[0], v[1]), b = _mm_unpackhi_epi8(v[0], v[1]);
+        const __m128i e = _mm_unpacklo_epi8(v[2], v[3]), f = _mm_unpackhi_epi8(v[2], v[3]);
+        __m128i* o = reinterpret_cast<__m128i*>(d + c * 4);
+        _mm_storeu_si128(o + 0, _mm_unpacklo_epi16(a, e));
+        _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(a, e));
+        _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(b, f));
+        _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(b, f));
+      }
+    }
+    for (; c < n; c++)
+      for (size_t l = 0; l < 4; l++) d[c * 4 + l] = src[l] ? static_cast<uint8_t>(src[l][ix0 + c]) : 0;
+  }
+
+  // B tile of position tile j, tap (ky, kx), channel step s; rows one padded plane apart
+  const uint8_t* BTile(const uint8_t* xp, size_t y0, size_t j, size_t ky, size_t kx, size_t s) const {
+    const size_t y = y0 + j / tpr_, x0 = j % tpr_ * kT;
+    return xp + ((s * (kKS / 4) * Hp_ + y * g_.sh + ky) * Wp_ + kx % sw_ * Wq_ + x0 + kx / sw_) * 4;
+  }
+
+  template <int NM, int NN>
+  void Block(const uint8_t* xp, size_t y0, size_t i, size_t j, int32_t* acc, size_t ld) const {
+    const uint8_t* A = A_.data();
+    const size_t a_next = taps_ * steps_ * kTile;  // next output-channel tile
+    const size_t bstride = Hp_ * Wp_ * 4;
+    _tile_zero(0);
+    if constexpr (NN == 2) _tile_zero(1);
+    if constexpr (NM == 2) _tile_zero(2);
+    if constexpr (NM == 2 && NN == 2) _tile_zero(3);
+    for (size_t t = 0; t < taps_; t++) {
+      const size_t ky = t / g_.kw, kx = t % g_.kw;
+      for (size_t s = 0; s < steps_; s++) {
+        const uint8_t* a = A + ((i * taps_ + t) * steps_ + s) * kTile;
+        _tile_loadd(4, a, kKS);
+        _tile_loadd(6, BTile(xp, y0, j, ky, kx, s), bstride);
+        if constexpr (NN == 2) _tile_loadd(7, BTile(xp, y0, j + 1, ky, kx, s), bstride);
+        if constexpr (NM == 2) _tile_loadd(5, a + a_next, kKS);
+        _tile_dpbssd(0, 4, 6);
+        if constexpr (NN == 2) _tile_dpbssd(1, 4, 7);
+        if constexpr (NM == 2) _tile_dpbssd(2, 5, 6);
+        if constexpr (NM == 2 && NN == 2) _tile_dpbssd(3, 5, 7);
+      }
+    }
+    // C tile (output-channel tile i, position tile j): rows are channels, all 16 columns kept
+    const size_t M = g_.cout, N = static_cast<size_t>(-1), ldc = ld;  // every column is kept
+    int32_t* C = acc;
+    EQ_AMX_STORE_TILE(0, i * kT, j * kT);
+    if constexpr (NN == 2) EQ_AMX_STORE_TILE(1, i * kT, (j + 1) * kT);
+    if constexpr (NM == 2) EQ_AMX_STORE_TILE(2, (i + 1) * kT, j * kT);
+    if constexpr (NM == 2 && NN == 2) EQ_AMX_STORE_TILE(3, (i + 1) * kT, (j + 1) * kT);
+  }
+
+  LinearGeom g_;
+  size_t cin_p_ = 0, steps_ = 0, taps_ = 0, tpr_ = 0, sw_ = 1, Hp_ = 0, Wq_ = 0, Wp_ = 0, mt_ = 0;
+  AlignedBuffer A_;
+};
+
+}  // namespace
+
+std::unique_ptr<AmxConv> MakeAmxConvImpl(const LinearGeom& g, const int8_t* weights) {
+  std::unique_ptr<AmxConvImpl> c(new AmxConvImpl(g));
+  if (!c->PackWeights(weights)) return nullptr;
+  return std::unique_ptr<AmxConv>(c.release());
+}
+
+}  // namespace kernels
+}  // namespace eq
