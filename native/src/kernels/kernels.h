@@ -22,8 +22,8 @@ void Im2ColS8(const int8_t* x, const LinearGeom& g, uint32_t group, int8_t* cols
 // Output positions [p0, p1) only, every k: dst[k * (p1 - p0) + (p - p0)] (one thread's GEMM
 // column block, built next to where it is packed).
 void Im2ColS8Block(const int8_t* x, const LinearGeom& g, uint32_t group, size_t p0, size_t p1, int8_t* dst);
-// scalar/im2col_s1_rows.cc: the same bytes; stride-1 layers through a zero-padded row strip
-// (other strides: Im2ColS8Block). Selected at the x86 levels.
+// scalar/im2col_rows.cc: the same bytes through a zero-padded row strip
+// (strided layers: split into column phases). Selected at the x86 levels.
 void Im2ColS8BlockRows(const int8_t* x, const LinearGeom& g, uint32_t group, size_t p0, size_t p1, int8_t* dst);
 #if defined(EQ_HAVE_NEON)
 // arm_neon/im2col_neon.cc: the same bytes with less per-row bookkeeping
