@@ -1,8 +1,8 @@
 // Direct (implicit-GEMM) int8 convolution on AMX tiles for dilation-1, group-1 convolutions
 // with strides 1..4: no im2col. The input is repacked once per layer into a zero-padded
-// "4-channel interleaved" layout xp[cin_p/4][Hp][Wp][4], in which 16 consecutive output
+// "4-channel interleaved" strip xp[cin_p/4][rows][Wp][4], in which 16 consecutive output
 // positions of one row and 64 consecutive input channels of one tap (ky, kx) are exactly one
-// TDPBSSD B tile: 16 rows of 64 contiguous bytes, one row per channel quad, rows one padded
+// TDPBSSD B tile: 16 rows of 64 contiguous bytes, one row per channel quad, rows one strip
 // plane apart (the tile load's stride). The weights are the A tiles, packed once per tap
 // and 64-channel step. Each output row is covered by ceil(outW / 16) tiles of 16 positions;
 // the columns past outW are computed on padding and dropped. With a column stride sw each
@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <memory>
 
-#include "common/thread_pool.h"
 #include "format/model.h"
 #include "kernels/isa.h"
 
@@ -24,15 +23,16 @@ namespace kernels {
 class AmxConv {
  public:
   virtual ~AmxConv() = default;
-  // bytes of the repacked input (shared by all threads)
-  virtual size_t packed_input_bytes() const = 0;
-  // x: one NCHW int8 image → xp (split over the pool)
-  virtual void PackInput(const int8_t* x, uint8_t* xp, ThreadPool& pool) const = 0;
+  // bytes of scratch RunRows needs for a block of `rows` output rows
+  virtual size_t scratch_bytes(size_t rows) const = 0;
   // int32 row length of the accumulators of one output row (ceil(outW / 16) * 16)
   virtual size_t row_stride() const = 0;
-  // acc[co * ld + (y - y0) * row_stride() + ox] = the exact int32 sum of the direct convolution
-  // (no bias) for co < cout, y in [y0, y1), ox < outW; ld >= (y1 - y0) * row_stride().
-  virtual void RunRows(const uint8_t* xp, size_t y0, size_t y1, int32_t* acc, size_t ld) const = 0;
+  // Output rows [y0, y1) of the NCHW int8 image x: repacks the input rows they read into
+  // scratch (so a thread reads only what it wrote itself: sharing one repacked input between
+  // threads cost more in cache-line traffic than the repeated halo rows cost here), then
+  // acc[co * ld + (y - y0) * row_stride() + ox] = the exact int32 sum of the direct
+  // convolution (no bias) for co < cout, y in [y0, y1), ox < outW; ld >= (y1 - y0) * row_stride().
+  virtual void RunRows(const int8_t* x, size_t y0, size_t y1, int32_t* acc, size_t ld, uint8_t* scratch) const = 0;
 };
 
 // stride 1..4, dilation 1, group 1 convolution with any kernel size and padding.

@@ -268,12 +268,9 @@ Status LinearLayer::RunWinograd(const int8_t* x, void* out, float* tap, ThreadPo
 }
 
 // Output rows in blocks of about 256 positions, a multiple of the thread count of them; each
-// block's accumulators ([cout][rows x row_stride]) are requantized by the thread that made them.
+// block is repacked, multiplied and requantized by one thread (no data passes between cores).
 Status LinearLayer::RunAmxConv(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const {
   const LinearGeom& g = q_.g;
-  uint8_t* xp = ws.Shared(Workspace::kCols, amx_conv_->packed_input_bytes());
-  if (!xp) return NoMemory(name_);
-  amx_conv_->PackInput(x, xp, pool);
   const size_t rs = amx_conv_->row_stride(), H = g.outH, t = static_cast<size_t>(pool.threads());
   size_t rows = std::max<size_t>(1, DivUp(256, rs));
   size_t tasks = DivUp(H, rows);
@@ -286,12 +283,14 @@ Status LinearLayer::RunAmxConv(const int8_t* x, void* out, float* tap, ThreadPoo
   std::atomic<size_t> bad_channel{0};
   pool.ParallelFor(tasks, [&](size_t task, int thread) {
     const size_t y0 = task * rows, y1 = std::min(H, y0 + rows), ld = rows * rs;
-    int32_t* acc = reinterpret_cast<int32_t*>(ws.PerThread(thread, g.cout * ld * sizeof(int32_t)));
-    if (!acc) {
+    const size_t acc_bytes = (g.cout * ld * sizeof(int32_t) + 63) & ~static_cast<size_t>(63);
+    uint8_t* mem = ws.PerThread(thread, acc_bytes + amx_conv_->scratch_bytes(rows));
+    if (!mem) {
       oom = true;
       return;
     }
-    amx_conv_->RunRows(xp, y0, y1, acc, ld);
+    int32_t* acc = reinterpret_cast<int32_t*>(mem);
+    amx_conv_->RunRows(x, y0, y1, acc, ld, mem + acc_bytes);
     for (size_t y = y0; y < y1; y++) {
       size_t bad = 0;
       if (!Output(acc + (y - y0) * rs, ld, 0, g.cout, y * g.outW, g.outW, out, tap, &bad)) {

@@ -26,7 +26,6 @@ class AmxConvImpl final : public AmxConv {
     taps_ = static_cast<size_t>(g.kh) * g.kw;
     tpr_ = (g.outW + kT - 1) / kT;
     sw_ = g.sw;
-    Hp_ = (g.outH - 1) * static_cast<size_t>(g.sh) + g.kh;
     Wq_ = tpr_ * kT + (g.kw - 1) / sw_;
     Wp_ = sw_ * Wq_;
     mt_ = (g.cout + kT - 1) / kT;
@@ -46,39 +45,44 @@ class AmxConvImpl final : public AmxConv {
     return true;
   }
 
-  size_t packed_input_bytes() const override { return cin_p_ * Hp_ * Wp_; }
+  size_t scratch_bytes(size_t rows) const override { return cin_p_ * StripRows(rows) * Wp_; }
   size_t row_stride() const override { return tpr_ * kT; }
 
-  void PackInput(const int8_t* x, uint8_t* xp, ThreadPool& pool) const override {
-    const size_t quads = cin_p_ / 4;
-    pool.ParallelFor(quads * Hp_, [&](size_t task, int) { PackRow(x, task / Hp_, task % Hp_, xp); }, packed_input_bytes());
-  }
-
-  void RunRows(const uint8_t* xp, size_t y0, size_t y1, int32_t* acc, size_t ld) const override {
+  void RunRows(const int8_t* x, size_t y0, size_t y1, int32_t* acc, size_t ld, uint8_t* scratch) const override {
     const size_t nt = (y1 - y0) * tpr_;
     if (nt == 0) return;
+    // this block's strip: padded rows y0*sh .. (y1-1)*sh + kh-1 of every channel quad
+    const size_t hs = StripRows(y1 - y0), quads = cin_p_ / 4;
+    for (size_t q = 0; q < quads; q++)
+      for (size_t r = 0; r < hs; r++) PackRow(x, q, y0 * g_.sh + r, scratch + (q * hs + r) * Wp_ * 4);
+    const Strip xp{scratch, hs};
     amx::ConfigureTiles();
     for (size_t i = 0; i < mt_; i += 2) {
       const bool two_m = i + 1 < mt_;
       for (size_t j = 0; j < nt; j += 2) {
         const bool two_n = j + 1 < nt;
-        if (two_m && two_n) Block<2, 2>(xp, y0, i, j, acc, ld);
-        else if (two_m) Block<2, 1>(xp, y0, i, j, acc, ld);
-        else if (two_n) Block<1, 2>(xp, y0, i, j, acc, ld);
-        else Block<1, 1>(xp, y0, i, j, acc, ld);
+        if (two_m && two_n) Block<2, 2>(xp, i, j, acc, ld);
+        else if (two_m) Block<2, 1>(xp, i, j, acc, ld);
+        else if (two_n) Block<1, 2>(xp, i, j, acc, ld);
+        else Block<1, 1>(xp, i, j, acc, ld);
       }
     }
     _tile_release();
   }
 
  private:
-  // xp row (quad q, padded row r): 4 channels interleaved per column, zero outside the input;
+  struct Strip {
+    const uint8_t* p;
+    size_t rows;  // padded rows per channel quad (the strip starts at output row y0)
+  };
+  size_t StripRows(size_t out_rows) const { return (out_rows - 1) * g_.sh + g_.kh; }
+
+  // padded row r of quad q into dst: 4 channels interleaved per column, zero outside the input;
   // with stride sw the row is split into sw column phases (padded column c → phase c % sw,
   // index c / sw), so the taps of 16 consecutive outputs are again 64 contiguous bytes
-  void PackRow(const int8_t* x, size_t q, size_t r, uint8_t* xp) const {
-    uint8_t* dst = xp + (q * Hp_ + r) * Wp_ * 4;
+  void PackRow(const int8_t* x, size_t q, size_t r, uint8_t* dst) const {
     std::memset(dst, 0, Wp_ * 4);
-    const int64_t iy = static_cast<int64_t>(r) - g_.padT;
+    const int64_t iy = static_cast<int64_t>(r) - g_.padT;  // rows past the input (bottom padding) stay zero
     if (iy < 0 || iy >= static_cast<int64_t>(g_.inH)) return;
     const int64_t ix0 = std::max<int64_t>(0, -static_cast<int64_t>(g_.padL));
     const int64_t ix1 = std::min<int64_t>(g_.inW, static_cast<int64_t>(Wp_) - g_.padL);
@@ -89,11 +93,13 @@ class AmxConvImpl final : public AmxConv {
       const size_t ch = q * 4 + l;
       src[l] = ch < g_.cin ? x + ch * hw + static_cast<size_t>(iy) * g_.inW : nullptr;
     }
-    if (sw_ > 1) {
-      for (int64_t ix = ix0; ix < ix1; ix++) {
-        const size_t c = static_cast<size_t>(ix + g_.padL);
-        uint8_t* d = dst + (c % sw_ * Wq_ + c / sw_) * 4;
-        for (size_t l = 0; l < 4; l++) d[l] = src[l] ? static_cast<uint8_t>(src[l][ix]) : 0;
+    if (sw_ > 1) {  // phase by phase: padded columns c = a, a + sw, ... (no division per byte)
+      const size_t a = static_cast<size_t>(ix0 + g_.padL), b = static_cast<size_t>(ix1 + g_.padL);
+      for (size_t ph = 0; ph < sw_; ph++) {
+        const size_t c0 = a + (ph + sw_ - a % sw_) % sw_;
+        uint8_t* d = dst + (ph * Wq_ + c0 / sw_) * 4;
+        for (size_t c = c0; c < b; c += sw_, d += 4)
+          for (size_t l = 0; l < 4; l++) d[l] = src[l] ? static_cast<uint8_t>(src[l][c - g_.padL]) : 0;
       }
       return;
     }
@@ -117,17 +123,18 @@ class AmxConvImpl final : public AmxConv {
       for (size_t l = 0; l < 4; l++) d[c * 4 + l] = src[l] ? static_cast<uint8_t>(src[l][ix0 + c]) : 0;
   }
 
-  // B tile of position tile j, tap (ky, kx), channel step s; rows one padded plane apart
-  const uint8_t* BTile(const uint8_t* xp, size_t y0, size_t j, size_t ky, size_t kx, size_t s) const {
-    const size_t y = y0 + j / tpr_, x0 = j % tpr_ * kT;
-    return xp + ((s * (kKS / 4) * Hp_ + y * g_.sh + ky) * Wp_ + kx % sw_ * Wq_ + x0 + kx / sw_) * 4;
+  // B tile of position tile j (counted from the strip's first row), tap (ky, kx), channel step
+  // s; its rows (channel quads) are one strip plane apart
+  const uint8_t* BTile(const Strip& xp, size_t j, size_t ky, size_t kx, size_t s) const {
+    const size_t y = j / tpr_, x0 = j % tpr_ * kT;
+    return xp.p + ((s * (kKS / 4) * xp.rows + y * g_.sh + ky) * Wp_ + kx % sw_ * Wq_ + x0 + kx / sw_) * 4;
   }
 
   template <int NM, int NN>
-  void Block(const uint8_t* xp, size_t y0, size_t i, size_t j, int32_t* acc, size_t ld) const {
+  void Block(const Strip& xp, size_t i, size_t j, int32_t* acc, size_t ld) const {
     const uint8_t* A = A_.data();
     const size_t a_next = taps_ * steps_ * kTile;  // next output-channel tile
-    const size_t bstride = Hp_ * Wp_ * 4;
+    const size_t bstride = xp.rows * Wp_ * 4;
     _tile_zero(0);
     if constexpr (NN == 2) _tile_zero(1);
     if constexpr (NM == 2) _tile_zero(2);
@@ -137,8 +144,8 @@ class AmxConvImpl final : public AmxConv {
       for (size_t s = 0; s < steps_; s++) {
         const uint8_t* a = A + ((i * taps_ + t) * steps_ + s) * kTile;
         _tile_loadd(4, a, kKS);
-        _tile_loadd(6, BTile(xp, y0, j, ky, kx, s), bstride);
-        if constexpr (NN == 2) _tile_loadd(7, BTile(xp, y0, j + 1, ky, kx, s), bstride);
+        _tile_loadd(6, BTile(xp, j, ky, kx, s), bstride);
+        if constexpr (NN == 2) _tile_loadd(7, BTile(xp, j + 1, ky, kx, s), bstride);
         if constexpr (NM == 2) _tile_loadd(5, a + a_next, kKS);
         _tile_dpbssd(0, 4, 6);
         if constexpr (NN == 2) _tile_dpbssd(1, 4, 7);
@@ -156,7 +163,7 @@ class AmxConvImpl final : public AmxConv {
   }
 
   LinearGeom g_;
-  size_t cin_p_ = 0, steps_ = 0, taps_ = 0, tpr_ = 0, sw_ = 1, Hp_ = 0, Wq_ = 0, Wp_ = 0, mt_ = 0;
+  size_t cin_p_ = 0, steps_ = 0, taps_ = 0, tpr_ = 0, sw_ = 1, Wq_ = 0, Wp_ = 0, mt_ = 0;
   AlignedBuffer A_;
 };
 
