@@ -1,7 +1,8 @@
 // The AMX direct convolution (kernels/amx_conv.h) against a naive direct convolution, exact
 // int32: channel counts around the 4-channel quads, the 64-channel steps and the 16-channel
 // output tiles; output rows around the 16-position tiles; strides 1-3 (column phases);
-// kernels 1x1 to 7x7 with asymmetric pads wider than the kernel reach; row blocks [y0, y1)
+// kernels 1x1 to 7x7 with asymmetric pads wider than the kernel reach; both tap folds (none:
+// kw * cin > 64; kx: the stems and 16-channel 3x3 layers); row blocks [y0, y1)
 // starting mid-image; all ±127 (largest sums). Skipped where AMX is not available.
 #include <vector>
 
@@ -59,6 +60,7 @@ EQ_TEST(x86_amx_conv_matches_naive) {
       {130, 48, 3, 14, 3, 3, 1, 1, 0, 0, 0, 0}, {3, 8, 23, 23, 7, 7, 2, 2, 3, 3, 3, 3},  {17, 20, 11, 13, 3, 3, 2, 2, 1, 1, 1, 1},
       {8, 9, 10, 40, 5, 3, 3, 2, 2, 0, 1, 2},  {4, 31, 8, 8, 1, 1, 1, 1, 0, 0, 0, 0},   {6, 5, 9, 35, 1, 1, 2, 2, 0, 0, 0, 0},
       {2, 3, 5, 6, 3, 3, 1, 1, 4, 4, 4, 4},    {9, 7, 12, 19, 4, 2, 1, 3, 0, 3, 1, 0},  {96, 64, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1},
+      {16, 24, 12, 20, 3, 3, 1, 1, 2, 0, 1, 2}, {32, 16, 9, 30, 3, 3, 1, 1, 1, 1, 1, 1}, {16, 33, 15, 15, 5, 5, 2, 1, 2, 2, 2, 2},
   };
   for (const Case& c : cases) {
     const eq::LinearGeom g = Geom(c);

@@ -2,6 +2,17 @@
 // channel tiles x 2 position tiles (tmm0-3), A tiles tmm4-5, B tiles tmm6-7, like the GEMM in
 // igemm_amx.cc; the k loop runs over taps x 64-channel steps. TDPBSSD sums are exact int32
 // (modulo 2^32, and |sum| <= K * 127^2 < 2^31 for the loader's K <= 131071).
+//
+// Few input channels waste most of a 64-channel step (a 3-channel stem uses 3 of 64). When
+// kw * cin <= 64 the kx taps are folded into the channel axis: "virtual channels"
+// v = kx * cin + ci hold the input already shifted by kx (and strided), so one step covers a
+// whole kernel row (kh steps instead of kh * kw) with the same strip bytes as the unfolded
+// layer, whose channels are padded to 64 anyway. Folding further (ky too: an im2col in the
+// tile layout) multiplies the strip bytes by kh and measured slower: packing, not the tile
+// products, is what costs here (SqueezeNet's 32-channel 3x3 layers 0.054 → 0.135 ms).
+//   fold 0: taps kh*kw, channels cin; the strip holds padded input rows in column phases.
+//   fold 1: taps kh, channels kw*cin; strip rows are padded input rows, columns are output
+//           positions (the kx shift and the stride applied while packing).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -21,26 +32,38 @@ using amx::kTile;
 class AmxConvImpl final : public AmxConv {
  public:
   explicit AmxConvImpl(const LinearGeom& g) : g_(g) {
-    cin_p_ = (g.cin + kKS - 1) / kKS * kKS;
-    steps_ = cin_p_ / kKS;
-    taps_ = static_cast<size_t>(g.kh) * g.kw;
+    const size_t kh = g.kh, kw = g.kw, cin = g.cin;
+    const bool can_fold = (g.outW + kT - 1) / kT * kT <= kMaxFoldedWidth;
+    fold_ = can_fold && kw > 1 && kw * cin <= kKS ? 1 : 0;
+    vx_ = fold_ == 1 ? kw : 1;
+    vch_ = cin * vx_;
+    steps_ = Steps(vch_);
+    cin_p_ = steps_ * kKS;
+    taps_ = kh * (kw / vx_);
     tpr_ = (g.outW + kT - 1) / kT;
     sw_ = g.sw;
-    Wq_ = tpr_ * kT + (g.kw - 1) / sw_;
-    Wp_ = sw_ * Wq_;
+    Wq_ = fold_ == 0 ? tpr_ * kT + (kw - 1) / sw_ : tpr_ * kT;
+    Wp_ = fold_ == 0 ? sw_ * Wq_ : Wq_;
     mt_ = (g.cout + kT - 1) / kT;
   }
 
   bool PackWeights(const int8_t* w) {
     if (!A_.Reset(mt_ * taps_ * steps_ * kTile)) return false;
     int8_t* a = reinterpret_cast<int8_t*>(A_.data());
+    const size_t kw = g_.kw, tx_n = kw / vx_;
     for (size_t i = 0; i < mt_; i++)
       for (size_t t = 0; t < taps_; t++)
         for (size_t s = 0; s < steps_; s++)
           for (size_t r = 0; r < kT; r++)
             for (size_t c = 0; c < kKS; c++) {
-              const size_t co = i * kT + r, ci = s * kKS + c;
-              *a++ = co < g_.cout && ci < g_.cin ? w[(co * g_.cin + ci) * taps_ + t] : 0;
+              const size_t co = i * kT + r, v = s * kKS + c;
+              if (co >= g_.cout || v >= vch_) {
+                *a++ = 0;
+                continue;
+              }
+              const size_t ci = v % g_.cin, vt = v / g_.cin;  // virtual channel → (kx', ci)
+              const size_t ky = t / tx_n, kx = t % tx_n * vx_ + vt;
+              *a++ = w[((co * g_.cin + ci) * g_.kh + ky) * kw + kx];
             }
     return true;
   }
@@ -51,10 +74,15 @@ class AmxConvImpl final : public AmxConv {
   void RunRows(const int8_t* x, size_t y0, size_t y1, int32_t* acc, size_t ld, uint8_t* scratch) const override {
     const size_t nt = (y1 - y0) * tpr_;
     if (nt == 0) return;
-    // this block's strip: padded rows y0*sh .. (y1-1)*sh + kh-1 of every channel quad
+    // this block's strip: padded rows y0*sh .. (y1-1)*sh + kh-1 of every (virtual) channel quad
     const size_t hs = StripRows(y1 - y0), quads = cin_p_ / 4;
     for (size_t q = 0; q < quads; q++)
-      for (size_t r = 0; r < hs; r++) PackRow(x, q, y0 * g_.sh + r, scratch + (q * hs + r) * Wp_ * 4);
+      for (size_t r = 0; r < hs; r++) {
+        uint8_t* dst = scratch + (q * hs + r) * Wp_ * 4;
+        if (q * 4 >= vch_) std::memset(dst, 0, Wp_ * 4);  // a quad of channel padding only
+        else if (fold_ == 0) PackRow(x, q, y0 * g_.sh + r, dst);
+        else PackFoldedRow(x, q, y0 * g_.sh + r, dst);
+      }
     const Strip xp{scratch, hs};
     amx::ConfigureTiles();
     for (size_t i = 0; i < mt_; i += 2) {
@@ -75,7 +103,54 @@ class AmxConvImpl final : public AmxConv {
     const uint8_t* p;
     size_t rows;  // padded rows per channel quad (the strip starts at output row y0)
   };
+  static size_t Steps(size_t channels) { return (channels + kKS - 1) / kKS; }
+  // widest folded strip row (output positions) PackFoldedRow stages on the stack; wider layers
+  // do not fold
+  static constexpr size_t kMaxFoldedWidth = 2048;
   size_t StripRows(size_t out_rows) const { return (out_rows - 1) * g_.sh + g_.kh; }
+
+  // Folded padded row r for virtual-channel quad q: lane l = virtual channel v = q*4 + l =
+  // (kx, ci) holds, at output column ox, the padded input x[ci][r][ox*sw + kx].
+  void PackFoldedRow(const int8_t* x, size_t q, size_t r, uint8_t* dst) const {
+    // each lane first into its own zero-padded row (one copy or strided gather), then the four
+    // rows interleaved 16 columns at a time (Wp_ = tpr * 16)
+    alignas(16) int8_t lane[4][kMaxFoldedWidth];
+    const size_t hw = static_cast<size_t>(g_.inH) * g_.inW, sw = sw_;
+    for (size_t l = 0; l < 4; l++) {
+      int8_t* d = lane[l];
+      std::memset(d, 0, Wp_);
+      const size_t v = q * 4 + l;
+      if (v >= vch_) continue;  // quad padding
+      const size_t ci = v % g_.cin, kx = v / g_.cin;
+      const int64_t iy = static_cast<int64_t>(r) - g_.padT;
+      if (iy < 0 || iy >= static_cast<int64_t>(g_.inH)) continue;
+      const int8_t* src = x + ci * hw + static_cast<size_t>(iy) * g_.inW;
+      // ix = ox*sw + kx - padL in [0, inW)  ⇔  ox in [ox0, ox1)
+      const int64_t off = static_cast<int64_t>(kx) - g_.padL, s64 = static_cast<int64_t>(sw);
+      const int64_t ox0 = off >= 0 ? 0 : (-off + s64 - 1) / s64;
+      const int64_t lim = static_cast<int64_t>(g_.inW) - off;  // ox*sw < lim
+      const int64_t ox1 = std::min<int64_t>(static_cast<int64_t>(Wp_), lim <= 0 ? 0 : (lim + s64 - 1) / s64);
+      if (ox0 >= ox1) continue;
+      if (sw == 1) {
+        std::memcpy(d + ox0, src + ox0 + off, static_cast<size_t>(ox1 - ox0));
+      } else if (sw == 2) {
+        for (int64_t ox = ox0; ox < ox1; ox++) d[ox] = src[2 * ox + off];
+      } else {
+        for (int64_t ox = ox0; ox < ox1; ox++) d[ox] = src[ox * s64 + off];
+      }
+    }
+    for (size_t c = 0; c < Wp_; c += 16) {
+      __m128i v[4];
+      for (size_t l = 0; l < 4; l++) v[l] = _mm_load_si128(reinterpret_cast<const __m128i*>(lane[l] + c));
+      const __m128i a = _mm_unpacklo_epi8(v[0], v[1]), b = _mm_unpackhi_epi8(v[0], v[1]);
+      const __m128i e = _mm_unpacklo_epi8(v[2], v[3]), f = _mm_unpackhi_epi8(v[2], v[3]);
+      __m128i* o = reinterpret_cast<__m128i*>(dst + c * 4);
+      _mm_storeu_si128(o + 0, _mm_unpacklo_epi16(a, e));
+      _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(a, e));
+      _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(b, f));
+      _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(b, f));
+    }
+  }
 
   // padded row r of quad q into dst: 4 channels interleaved per column, zero outside the input;
   // with stride sw the row is split into sw column phases (padded column c → phase c % sw,
@@ -127,7 +202,8 @@ class AmxConvImpl final : public AmxConv {
   // s; its rows (channel quads) are one strip plane apart
   const uint8_t* BTile(const Strip& xp, size_t j, size_t ky, size_t kx, size_t s) const {
     const size_t y = j / tpr_, x0 = j % tpr_ * kT;
-    return xp.p + ((s * (kKS / 4) * xp.rows + y * g_.sh + ky) * Wp_ + kx % sw_ * Wq_ + x0 + kx / sw_) * 4;
+    const size_t col = fold_ == 0 ? kx % sw_ * Wq_ + x0 + kx / sw_ : x0;
+    return xp.p + ((s * (kKS / 4) * xp.rows + y * g_.sh + ky) * Wp_ + col) * 4;
   }
 
   template <int NM, int NN>
@@ -139,8 +215,9 @@ class AmxConvImpl final : public AmxConv {
     if constexpr (NN == 2) _tile_zero(1);
     if constexpr (NM == 2) _tile_zero(2);
     if constexpr (NM == 2 && NN == 2) _tile_zero(3);
+    const size_t tx_n = g_.kw / vx_;
     for (size_t t = 0; t < taps_; t++) {
-      const size_t ky = t / g_.kw, kx = t % g_.kw;
+      const size_t ky = t / tx_n, kx = t % tx_n;  // the taps left after folding
       for (size_t s = 0; s < steps_; s++) {
         const uint8_t* a = A + ((i * taps_ + t) * steps_ + s) * kTile;
         _tile_loadd(4, a, kKS);
@@ -163,6 +240,8 @@ class AmxConvImpl final : public AmxConv {
   }
 
   LinearGeom g_;
+  int fold_ = 0;
+  size_t vx_ = 1, vch_ = 0;  // kx taps folded per input channel, virtual channels
   size_t cin_p_ = 0, steps_ = 0, taps_ = 0, tpr_ = 0, sw_ = 1, Wq_ = 0, Wp_ = 0, mt_ = 0;
   AlignedBuffer A_;
 };
