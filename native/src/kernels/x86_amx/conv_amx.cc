@@ -29,6 +29,19 @@ using amx::kKS;
 using amx::kT;
 using amx::kTile;
 
+// dst[4*i + l] = r_l[i] for i < 16: four 16-byte rows interleaved bytewise (the B tile layout)
+inline void Interleave16(const int8_t* r0, const int8_t* r1, const int8_t* r2, const int8_t* r3, uint8_t* dst) {
+  const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0)), v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1));
+  const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r2)), v3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r3));
+  const __m128i a = _mm_unpacklo_epi8(v0, v1), b = _mm_unpackhi_epi8(v0, v1);
+  const __m128i e = _mm_unpacklo_epi8(v2, v3), f = _mm_unpackhi_epi8(v2, v3);
+  __m128i* o = reinterpret_cast<__m128i*>(dst);
+  _mm_storeu_si128(o + 0, _mm_unpacklo_epi16(a, e));
+  _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(a, e));
+  _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(b, f));
+  _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(b, f));
+}
+
 class AmxConvImpl final : public AmxConv {
  public:
   explicit AmxConvImpl(const LinearGeom& g) : g_(g) {
@@ -139,17 +152,7 @@ class AmxConvImpl final : public AmxConv {
         for (int64_t ox = ox0; ox < ox1; ox++) d[ox] = src[ox * s64 + off];
       }
     }
-    for (size_t c = 0; c < Wp_; c += 16) {
-      __m128i v[4];
-      for (size_t l = 0; l < 4; l++) v[l] = _mm_load_si128(reinterpret_cast<const __m128i*>(lane[l] + c));
-      const __m128i a = _mm_unpacklo_epi8(v[0], v[1]), b = _mm_unpackhi_epi8(v[0], v[1]);
-      const __m128i e = _mm_unpacklo_epi8(v[2], v[3]), f = _mm_unpackhi_epi8(v[2], v[3]);
-      __m128i* o = reinterpret_cast<__m128i*>(dst + c * 4);
-      _mm_storeu_si128(o + 0, _mm_unpacklo_epi16(a, e));
-      _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(a, e));
-      _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(b, f));
-      _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(b, f));
-    }
+    for (size_t c = 0; c < Wp_; c += 16) Interleave16(lane[0] + c, lane[1] + c, lane[2] + c, lane[3] + c, dst + c * 4);
   }
 
   // padded row r of quad q into dst: 4 channels interleaved per column, zero outside the input;
@@ -182,17 +185,7 @@ class AmxConvImpl final : public AmxConv {
     const size_t n = static_cast<size_t>(ix1 - ix0);
     size_t c = 0;
     if (src[3]) {  // all four channels real: 16 columns at a time, bytes interleaved
-      for (; c + 16 <= n; c += 16) {
-        __m128i v[4];
-        for (size_t l = 0; l < 4; l++) v[l] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[l] + ix0 + c));
-        const __m128i a = _mm_unpacklo_epi8(v[0], v[1]), b = _mm_unpackhi_epi8(v[0], v[1]);
-        const __m128i e = _mm_unpacklo_epi8(v[2], v[3]), f = _mm_unpackhi_epi8(v[2], v[3]);
-        __m128i* o = reinterpret_cast<__m128i*>(d + c * 4);
-        _mm_storeu_si128(o + 0, _mm_unpacklo_epi16(a, e));
-        _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(a, e));
-        _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(b, f));
-        _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(b, f));
-      }
+      for (; c + 16 <= n; c += 16) Interleave16(src[0] + ix0 + c, src[1] + ix0 + c, src[2] + ix0 + c, src[3] + ix0 + c, d + c * 4);
     }
     for (; c < n; c++)
       for (size_t l = 0; l < 4; l++) d[c * 4 + l] = src[l] ? static_cast<uint8_t>(src[l][ix0 + c]) : 0;
