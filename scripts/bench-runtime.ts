@@ -116,10 +116,20 @@ const RATIOS: Record<string, [string, string]> = {
   'int7/int8': ['native-int8', 'native-int7'],
   'int7/ort-qdq': ['ort-qdq-int8', 'native-int7'],
   'int7/int8-avx2': ['native-int8-avx2', 'native-int7-avx2'],
+  // AMX hosts: the best level against the AVX-512 VNNI one it replaced (same EQM, same process)
+  'int7/int7-vnni': ['native-int7-vnni', 'native-int7'],
 };
 
 /** Opens every engine of one model at every thread count, times them in interleaved rounds, closes them. */
-async function benchModel(name: string, m: ModelSpec, eqm: Record<number, string>, scales: Record<number, string>, best: string, hasAvx2: boolean): Promise<{ rows: Row[]; scaling: ScalingRow[] }> {
+async function benchModel(
+  name: string,
+  m: ModelSpec,
+  eqm: Record<number, string>,
+  scales: Record<number, string>,
+  best: string,
+  hasAvx2: boolean,
+  hasVnni: boolean,
+): Promise<{ rows: Row[]; scaling: ScalingRow[] }> {
   const keys: { threads: number; key: string; req: BenchRequest }[] = [];
   for (const threads of threadList) {
     const base = { card: m.card, threads, runs, warmup };
@@ -134,6 +144,7 @@ async function benchModel(name: string, m: ModelSpec, eqm: Record<number, string
       keys.push({ threads, key: 'native-int8-avx2', req: { ...base, model: eqm[8]!, engine: 'native', isa: 'avx2' } });
       keys.push({ threads, key: 'native-int7-avx2', req: { ...base, model: eqm[7]!, engine: 'native', isa: 'avx2' } });
     }
+    if (best === 'amx' && hasVnni) keys.push({ threads, key: 'native-int7-vnni', req: { ...base, model: eqm[7]!, engine: 'native', isa: 'avx512vnni' } });
   }
   const sessions: BenchSession[] = [];
   try {
@@ -188,7 +199,7 @@ async function main(): Promise<void> {
       fs.writeFileSync(file, compileFromFiles({ model: m.onnx, card: m.card, scales: scales[bits]! }).bytes);
       eqm[bits] = file;
     }
-    const r = await benchModel(name, m, eqm, scales, best, hasAvx2);
+    const r = await benchModel(name, m, eqm, scales, best, hasAvx2, isas.includes('avx512vnni'));
     rows.push(...r.rows);
     scaling.push(...r.scaling);
     // Winograd vs direct, per 3x3 stride-1 layer, single thread, best ISA
@@ -256,11 +267,14 @@ function renderMarkdown(r: Report): string {
     lines.push(`| ${row.model} | ${row.threads} | ${cell('ort-fp32')} | ${cell('ort-qdq-int8')} | ${cell('native-int8')} | ${cell('native-int7')} | ${cell('native-int8-avx2')} | ${cell('native-int7-avx2')} |`);
   }
   lines.push('', 'Per-round speed-ups (baseline ms / candidate ms of the same round): median (p10–p90) over the rounds; > 1× means the candidate is faster.', '');
-  lines.push('| model | threads | INT7 vs ORT FP32 | INT8 vs ORT FP32 | INT7 vs INT8 | INT7 vs ORT QDQ | INT7 vs INT8 on avx2 |');
-  lines.push('|---|---|---|---|---|---|---|');
+  const amx = r.rows.some((row) => row.ratios['int7/int7-vnni']);
+  lines.push(`| model | threads | INT7 vs ORT FP32 | INT8 vs ORT FP32 | INT7 vs INT8 | INT7 vs ORT QDQ | INT7 vs INT8 on avx2 |${amx ? ' INT7 amx vs avx512vnni |' : ''}`);
+  lines.push(`|---|---|---|---|---|---|---|${amx ? '---|' : ''}`);
   for (const row of r.rows) {
     const x = row.ratios;
-    lines.push(`| ${row.model} | ${row.threads} | ${rs(x['int7/ort-fp32'])} | ${rs(x['int8/ort-fp32'])} | ${rs(x['int7/int8'])} | ${rs(x['int7/ort-qdq'])} | ${rs(x['int7/int8-avx2'])} |`);
+    lines.push(
+      `| ${row.model} | ${row.threads} | ${rs(x['int7/ort-fp32'])} | ${rs(x['int8/ort-fp32'])} | ${rs(x['int7/int8'])} | ${rs(x['int7/ort-qdq'])} | ${rs(x['int7/int8-avx2'])} |${amx ? ` ${rs(x['int7/int7-vnni'])} |` : ''}`,
+    );
   }
   lines.push('');
   if (r.scaling.length) {

@@ -28,6 +28,8 @@ function configs(): NativeSessionOptions[] {
     out.push({ isa, threads: 2, convAlgo: 'wino23' });
     out.push({ isa, threads: 1, convAlgo: 'wino43' });
     out.push({ isa, threads: 2 });
+    // the AMX direct convolution on every dense convolution (2 threads: the row blocks split)
+    if (isa === 'amx') out.push({ isa, threads: 2, convAlgo: 'amxconv' });
   }
   return out;
 }
@@ -63,6 +65,11 @@ describeShared('native runtime is bit-exact with the integer reference', () => {
             // every 3x3 stride-1 dense conv runs the forced Winograd variant
             const wino = prof.ops.filter((op) => op.kernel.startsWith(`${cfg.convAlgo}:`));
             expect(wino.length, tag).toBe(q.prog.ops.filter((op) => op.kind === 'qlinear' && op.geom.kind === 'conv' && op.geom.kh === 3 && op.geom.kw === 3 && op.geom.sh === 1 && op.geom.sw === 1 && op.geom.group === 1 && op.geom.dh === 1 && op.geom.dw === 1).length);
+          }
+          if (cfg.convAlgo === 'amxconv') {
+            const amx = prof.ops.filter((op) => op.kernel.startsWith('amxconv:'));
+            const dense = q.prog.ops.filter((op) => op.kind === 'qlinear' && op.geom.kind === 'conv' && op.geom.group === 1 && op.geom.dh === 1 && op.geom.dw === 1 && op.geom.sh <= 4 && op.geom.sw <= 4);
+            expect(amx.length, tag).toBe(dense.length);
           }
           inputs.forEach((x, i) => {
             const ref = refs[i]!;
