@@ -73,20 +73,24 @@ EQ_TEST(x86_amx_conv_matches_naive) {
       if (!conv) continue;
       const size_t rs = conv->row_stride();
       const size_t blocks[][2] = {{0, g.outH}, {g.outH / 2, g.outH}, {g.outH - 1, g.outH}};
-      for (const auto& b : blocks) {
-        const size_t y0 = b[0], y1 = b[1], ld = (y1 - y0) * rs + 3;
-        std::vector<int32_t> acc(g.cout * ld, 0x5a5a5a5a);
-        std::vector<uint8_t> scratch(conv->scratch_bytes(y1 - y0));  // exact size: ASan sees an overrun
-        conv->RunRows(x.data(), y0, y1, acc.data(), ld, scratch.data());
-        size_t bad = 0;
-        for (size_t co = 0; co < g.cout; co++)
-          for (size_t y = y0; y < y1; y++)
-            for (size_t ox = 0; ox < g.outW; ox++)
-              if (acc[co * ld + (y - y0) * rs + ox] != Naive(g, x, w, co, y, ox) && bad++ == 0)
-                EQ_EXPECT(false) << "cin " << c.cin << " cout " << c.cout << " in " << c.inH << "x" << c.inW << " k" << c.kh << "x" << c.kw << " s" << c.sh
-                                 << c.sw << " rows [" << y0 << "," << y1 << ") mode " << mode << ": co " << co << " y " << y << " x " << ox;
-        for (size_t co = 0; co < g.cout; co++) EQ_EXPECT(acc[co * ld + ld - 1] == 0x5a5a5a5a) << "wrote past the row block";
-      }
+      // channel blocks: all, the tiles from 16 on, the first tile only (as RunAmxConv splits them)
+      const size_t cblocks[][2] = {{0, g.cout}, {g.cout > 16 ? 16 : 0, g.cout}, {0, g.cout < 16 ? g.cout : 16}};
+      for (const auto& b : blocks)
+        for (const auto& cb : cblocks) {
+          const size_t y0 = b[0], y1 = b[1], c0 = cb[0], c1 = cb[1], ld = (y1 - y0) * rs + 3;
+          std::vector<int32_t> acc((c1 - c0) * ld, 0x5a5a5a5a);
+          std::vector<uint8_t> scratch(conv->scratch_bytes(y1 - y0));  // exact size: ASan sees an overrun
+          conv->RunRows(x.data(), y0, y1, c0, c1, acc.data(), ld, scratch.data());
+          size_t bad = 0;
+          for (size_t co = c0; co < c1; co++)
+            for (size_t y = y0; y < y1; y++)
+              for (size_t ox = 0; ox < g.outW; ox++)
+                if (acc[(co - c0) * ld + (y - y0) * rs + ox] != Naive(g, x, w, co, y, ox) && bad++ == 0)
+                  EQ_EXPECT(false) << "cin " << c.cin << " cout " << c.cout << " in " << c.inH << "x" << c.inW << " k" << c.kh << "x" << c.kw << " s"
+                                   << c.sh << c.sw << " rows [" << y0 << "," << y1 << ") channels [" << c0 << "," << c1 << ") mode " << mode << ": co " << co
+                                   << " y " << y << " x " << ox;
+          for (size_t co = c0; co < c1; co++) EQ_EXPECT(acc[(co - c0) * ld + ld - 1] == 0x5a5a5a5a) << "wrote past the row block";
+        }
     }
   }
 }

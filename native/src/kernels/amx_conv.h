@@ -27,12 +27,13 @@ class AmxConv {
   virtual size_t scratch_bytes(size_t rows) const = 0;
   // int32 row length of the accumulators of one output row (ceil(outW / 16) * 16)
   virtual size_t row_stride() const = 0;
-  // Output rows [y0, y1) of the NCHW int8 image x: repacks the input rows they read into
-  // scratch (so a thread reads only what it wrote itself: sharing one repacked input between
-  // threads cost more in cache-line traffic than the repeated halo rows cost here), then
-  // acc[co * ld + (y - y0) * row_stride() + ox] = the exact int32 sum of the direct
-  // convolution (no bias) for co < cout, y in [y0, y1), ox < outW; ld >= (y1 - y0) * row_stride().
-  virtual void RunRows(const int8_t* x, size_t y0, size_t y1, int32_t* acc, size_t ld, uint8_t* scratch) const = 0;
+  // Output rows [y0, y1) and output channels [c0, c1) (c0 a multiple of 16) of the NCHW int8
+  // image x: repacks the input rows they read into scratch (so a thread reads only what it wrote
+  // itself: sharing one repacked input between threads cost more in cache-line traffic than
+  // the repeated halo rows cost here), then acc[(co - c0) * ld + (y - y0) * row_stride() + ox] =
+  // the exact int32 sum of the direct convolution (no bias) for co in [c0, c1), y in [y0, y1),
+  // ox < outW; ld >= (y1 - y0) * row_stride().
+  virtual void RunRows(const int8_t* x, size_t y0, size_t y1, size_t c0, size_t c1, int32_t* acc, size_t ld, uint8_t* scratch) const = 0;
 };
 
 // stride 1..4, dilation 1, group 1 convolution with any kernel size and padding.

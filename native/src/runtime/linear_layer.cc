@@ -269,31 +269,41 @@ Status LinearLayer::RunWinograd(const int8_t* x, void* out, float* tap, ThreadPo
 
 // Output rows in blocks of about 256 positions, a multiple of the thread count of them; each
 // block is repacked, multiplied and requantized by one thread (no data passes between cores).
+// Small planes whose rows do not split evenly (7x7, 13x13 on 2 threads: 4 + 3 rows) split the
+// output channels instead, each thread repacking the whole (small) input.
 Status LinearLayer::RunAmxConv(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const {
   const LinearGeom& g = q_.g;
   const size_t rs = amx_conv_->row_stride(), H = g.outH, t = static_cast<size_t>(pool.threads());
-  size_t rows = std::max<size_t>(1, DivUp(256, rs));
-  size_t tasks = DivUp(H, rows);
-  if (t > 1) {
-    tasks = DivUp(tasks, t) * t;
-    rows = DivUp(H, tasks);
-    tasks = DivUp(H, rows);
+  const size_t mt = DivUp(g.cout, 16);
+  size_t rows = std::max<size_t>(1, DivUp(256, rs)), cblocks = 1;
+  size_t rtasks = DivUp(H, rows);
+  if (t > 1 && H <= 16 && H % t != 0 && mt >= 2 * t) {
+    rows = H;
+    rtasks = 1;
+    cblocks = t;
+  } else if (t > 1) {
+    rtasks = DivUp(rtasks, t) * t;
+    rows = DivUp(H, rtasks);
+    rtasks = DivUp(H, rows);
   }
+  const size_t cmax = DivUp(mt, cblocks) * 16;  // channels of the widest channel block
   std::atomic<bool> failed{false}, oom{false};
   std::atomic<size_t> bad_channel{0};
-  pool.ParallelFor(tasks, [&](size_t task, int thread) {
-    const size_t y0 = task * rows, y1 = std::min(H, y0 + rows), ld = rows * rs;
-    const size_t acc_bytes = (g.cout * ld * sizeof(int32_t) + 63) & ~static_cast<size_t>(63);
+  pool.ParallelFor(rtasks * cblocks, [&](size_t task, int thread) {
+    const size_t rb = task / cblocks, cb = task % cblocks;
+    const size_t y0 = rb * rows, y1 = std::min(H, y0 + rows), ld = rows * rs;
+    const size_t c0 = mt * cb / cblocks * 16, c1 = std::min<size_t>(g.cout, mt * (cb + 1) / cblocks * 16);
+    const size_t acc_bytes = (cmax * ld * sizeof(int32_t) + 63) & ~static_cast<size_t>(63);
     uint8_t* mem = ws.PerThread(thread, acc_bytes + amx_conv_->scratch_bytes(rows));
     if (!mem) {
       oom = true;
       return;
     }
     int32_t* acc = reinterpret_cast<int32_t*>(mem);
-    amx_conv_->RunRows(x, y0, y1, acc, ld, mem + acc_bytes);
+    amx_conv_->RunRows(x, y0, y1, c0, c1, acc, ld, mem + acc_bytes);
     for (size_t y = y0; y < y1; y++) {
       size_t bad = 0;
-      if (!Output(acc + (y - y0) * rs, ld, 0, g.cout, y * g.outW, g.outW, out, tap, &bad)) {
+      if (!Output(acc + (y - y0) * rs, ld, c0, c1 - c0, y * g.outW, g.outW, out, tap, &bad)) {
         bad_channel = bad;
         failed = true;
         return;

@@ -84,7 +84,7 @@ class AmxConvImpl final : public AmxConv {
   size_t scratch_bytes(size_t rows) const override { return cin_p_ * StripRows(rows) * Wp_; }
   size_t row_stride() const override { return tpr_ * kT; }
 
-  void RunRows(const int8_t* x, size_t y0, size_t y1, int32_t* acc, size_t ld, uint8_t* scratch) const override {
+  void RunRows(const int8_t* x, size_t y0, size_t y1, size_t c0, size_t c1, int32_t* acc, size_t ld, uint8_t* scratch) const override {
     const size_t nt = (y1 - y0) * tpr_;
     if (nt == 0) return;
     // this block's strip: padded rows y0*sh .. (y1-1)*sh + kh-1 of every (virtual) channel quad
@@ -98,20 +98,29 @@ class AmxConvImpl final : public AmxConv {
       }
     const Strip xp{scratch, hs};
     amx::ConfigureTiles();
-    for (size_t i = 0; i < mt_; i += 2) {
-      const bool two_m = i + 1 < mt_;
+    const size_t i0 = c0 / kT, i1 = (c1 + kT - 1) / kT;
+    const Rows out{acc, ld, i0, c1 - c0};
+    for (size_t i = i0; i < i1; i += 2) {
+      const bool two_m = i + 1 < i1;
       for (size_t j = 0; j < nt; j += 2) {
         const bool two_n = j + 1 < nt;
-        if (two_m && two_n) Block<2, 2>(xp, i, j, acc, ld);
-        else if (two_m) Block<2, 1>(xp, i, j, acc, ld);
-        else if (two_n) Block<1, 2>(xp, i, j, acc, ld);
-        else Block<1, 1>(xp, i, j, acc, ld);
+        if (two_m && two_n) Block<2, 2>(xp, i, j, out);
+        else if (two_m) Block<2, 1>(xp, i, j, out);
+        else if (two_n) Block<1, 2>(xp, i, j, out);
+        else Block<1, 1>(xp, i, j, out);
       }
     }
     _tile_release();
   }
 
  private:
+  // accumulator rows: output channel i0*16 + m at acc[m * ld], m < channels
+  struct Rows {
+    int32_t* acc;
+    size_t ld;
+    size_t i0;
+    size_t channels;
+  };
   struct Strip {
     const uint8_t* p;
     size_t rows;  // padded rows per channel quad (the strip starts at output row y0)
@@ -200,7 +209,7 @@ class AmxConvImpl final : public AmxConv {
   }
 
   template <int NM, int NN>
-  void Block(const Strip& xp, size_t i, size_t j, int32_t* acc, size_t ld) const {
+  void Block(const Strip& xp, size_t i, size_t j, const Rows& out) const {
     const uint8_t* A = A_.data();
     const size_t a_next = taps_ * steps_ * kTile;  // next output-channel tile
     const size_t bstride = xp.rows * Wp_ * 4;
@@ -224,12 +233,12 @@ class AmxConvImpl final : public AmxConv {
       }
     }
     // C tile (output-channel tile i, position tile j): rows are channels, all 16 columns kept
-    const size_t M = g_.cout, N = static_cast<size_t>(-1), ldc = ld;  // every column is kept
-    int32_t* C = acc;
-    EQ_AMX_STORE_TILE(0, i * kT, j * kT);
-    if constexpr (NN == 2) EQ_AMX_STORE_TILE(1, i * kT, (j + 1) * kT);
-    if constexpr (NM == 2) EQ_AMX_STORE_TILE(2, (i + 1) * kT, j * kT);
-    if constexpr (NM == 2 && NN == 2) EQ_AMX_STORE_TILE(3, (i + 1) * kT, (j + 1) * kT);
+    const size_t M = out.channels, N = static_cast<size_t>(-1), ldc = out.ld, m0 = (i - out.i0) * kT;  // every column is kept
+    int32_t* C = out.acc;
+    EQ_AMX_STORE_TILE(0, m0, j * kT);
+    if constexpr (NN == 2) EQ_AMX_STORE_TILE(1, m0, (j + 1) * kT);
+    if constexpr (NM == 2) EQ_AMX_STORE_TILE(2, m0 + kT, j * kT);
+    if constexpr (NM == 2 && NN == 2) EQ_AMX_STORE_TILE(3, m0 + kT, (j + 1) * kT);
   }
 
   LinearGeom g_;
