@@ -1,6 +1,6 @@
 // Direct (implicit-GEMM) int8 convolution on AMX tiles for dilation-1, group-1 convolutions
-// with strides 1..4: no im2col. The input is repacked once per layer into a zero-padded
-// "4-channel interleaved" strip xp[cin_p/4][rows][Wp][4], in which 16 consecutive output
+// with strides 1..4: no im2col. For each block of output rows, the input rows it reads are
+// repacked into a zero-padded "4-channel interleaved" strip xp[cin_p/4][rows][Wp][4], in which 16 consecutive output
 // positions of one row and 64 consecutive input channels of one tap (ky, kx) are exactly one
 // TDPBSSD B tile: 16 rows of 64 contiguous bytes, one row per channel quad, rows one strip
 // plane apart (the tile load's stride). The weights are the A tiles, packed once per tap

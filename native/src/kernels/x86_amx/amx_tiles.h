@@ -1,6 +1,6 @@
 // Shared by the AMX kernels (igemm_amx.cc, conv_amx.cc): tile geometry, the tile
-// configuration (all 8 tiles 16 rows x 64 bytes) and the store of an accumulator tile that may
-// cross the edge of C. Internal linkage: included only by files compiled with AMX flags.
+// configuration (all 8 tiles 16 rows x 64 bytes), the 2 x 2 register block's zeroing and k step,
+// and the store of an accumulator tile that may cross the edge of C. Internal linkage: included only by files compiled with AMX flags.
 #pragma once
 
 #include <immintrin.h>
@@ -36,6 +36,30 @@ inline void ConfigureTiles() {
     cfg.colsb[t] = kKS;  // 64 bytes: 64 int8 (A, B) or 16 int32 (C)
   }
   _tile_loadconfig(&cfg);
+}
+
+// The 2 x 2 register block both AMX kernels use: accumulators tmm0-3 (tmm0 = A0·B0, tmm1 = A0·B1,
+// tmm2 = A1·B0, tmm3 = A1·B1), A tiles tmm4-5, B tiles tmm6-7; NM / NN = 1 at odd edges leave
+// out the second A / B tile. (The tile numbers are literals: the intrinsics paste them in.)
+template <int NM, int NN>
+inline void ZeroAccumulators() {
+  _tile_zero(0);
+  if constexpr (NN == 2) _tile_zero(1);
+  if constexpr (NM == 2) _tile_zero(2);
+  if constexpr (NM == 2 && NN == 2) _tile_zero(3);
+}
+// One k step: accumulators += A tiles a0, a1 (rows 64 bytes apart) times B tiles b0, b1
+// (rows b_stride bytes apart).
+template <int NM, int NN>
+inline void MultiplyStep(const void* a0, const void* a1, const void* b0, const void* b1, size_t b_stride) {
+  _tile_loadd(4, a0, kKS);
+  _tile_loadd(6, b0, b_stride);
+  if constexpr (NN == 2) _tile_loadd(7, b1, b_stride);
+  if constexpr (NM == 2) _tile_loadd(5, a1, kKS);
+  _tile_dpbssd(0, 4, 6);
+  if constexpr (NN == 2) _tile_dpbssd(1, 4, 7);
+  if constexpr (NM == 2) _tile_dpbssd(2, 5, 6);
+  if constexpr (NM == 2 && NN == 2) _tile_dpbssd(3, 5, 7);
 }
 
 // Where a 16 x 16 accumulator tile at (m0, n0) goes: straight into C, or into a stack tile

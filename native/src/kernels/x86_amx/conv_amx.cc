@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "kernels/amx_conv.h"
+#include "kernels/im2col_taps.h"
 #include "kernels/x86_amx/amx_tiles.h"
 
 namespace eq {
@@ -147,11 +148,10 @@ class AmxConvImpl final : public AmxConv {
       const int64_t iy = static_cast<int64_t>(r) - g_.padT;
       if (iy < 0 || iy >= static_cast<int64_t>(g_.inH)) continue;
       const int8_t* src = x + ci * hw + static_cast<size_t>(iy) * g_.inW;
-      // ix = ox*sw + kx - padL in [0, inW)  ⇔  ox in [ox0, ox1)
-      const int64_t off = static_cast<int64_t>(kx) - g_.padL, s64 = static_cast<int64_t>(sw);
-      const int64_t ox0 = off >= 0 ? 0 : (-off + s64 - 1) / s64;
-      const int64_t lim = static_cast<int64_t>(g_.inW) - off;  // ox*sw < lim
-      const int64_t ox1 = std::min<int64_t>(static_cast<int64_t>(Wp_), lim <= 0 ? 0 : (lim + s64 - 1) / s64);
+      // ix = ox*sw + kx - padL in [0, inW)  ⇔  ox in [vx0, vx1) (columns from outW on are
+      // dropped from the output, so they may stay zero)
+      const Im2ColTap tap = Im2ColTapBounds(g_, 0, kx);
+      const int64_t off = tap.off_x, s64 = static_cast<int64_t>(sw), ox0 = tap.vx0, ox1 = tap.vx1;
       if (ox0 >= ox1) continue;
       if (sw == 1) {
         std::memcpy(d + ox0, src + ox0 + off, static_cast<size_t>(ox1 - ox0));
@@ -213,23 +213,14 @@ class AmxConvImpl final : public AmxConv {
     const uint8_t* A = A_.data();
     const size_t a_next = taps_ * steps_ * kTile;  // next output-channel tile
     const size_t bstride = xp.rows * Wp_ * 4;
-    _tile_zero(0);
-    if constexpr (NN == 2) _tile_zero(1);
-    if constexpr (NM == 2) _tile_zero(2);
-    if constexpr (NM == 2 && NN == 2) _tile_zero(3);
+    amx::ZeroAccumulators<NM, NN>();
     const size_t tx_n = g_.kw / vx_;
     for (size_t t = 0; t < taps_; t++) {
       const size_t ky = t / tx_n, kx = t % tx_n;  // the taps left after folding
       for (size_t s = 0; s < steps_; s++) {
         const uint8_t* a = A + ((i * taps_ + t) * steps_ + s) * kTile;
-        _tile_loadd(4, a, kKS);
-        _tile_loadd(6, BTile(xp, j, ky, kx, s), bstride);
-        if constexpr (NN == 2) _tile_loadd(7, BTile(xp, j + 1, ky, kx, s), bstride);
-        if constexpr (NM == 2) _tile_loadd(5, a + a_next, kKS);
-        _tile_dpbssd(0, 4, 6);
-        if constexpr (NN == 2) _tile_dpbssd(1, 4, 7);
-        if constexpr (NM == 2) _tile_dpbssd(2, 5, 6);
-        if constexpr (NM == 2 && NN == 2) _tile_dpbssd(3, 5, 7);
+        // (the second B tile's address is only formed when it is loaded)
+        amx::MultiplyStep<NM, NN>(a, a + a_next, BTile(xp, j, ky, kx, s), NN == 2 ? BTile(xp, j + 1, ky, kx, s) : nullptr, bstride);
       }
     }
     // C tile (output-channel tile i, position tile j): rows are channels, all 16 columns kept

@@ -52,20 +52,11 @@ void PackB(const int8_t* B, size_t ldb, size_t K, size_t N, uint8_t* dst) { Pack
 // b: first B tile of column tile nt; consecutive row (column) tiles are `steps` tiles apart.
 template <int NM, int NN>
 void Block(const uint8_t* a, const uint8_t* b, size_t steps, int32_t* C, size_t ldc, size_t M, size_t N, size_t m0, size_t n0) {
-  const size_t astride = steps * kTile;
-  _tile_zero(0);
-  if constexpr (NN == 2) _tile_zero(1);
-  if constexpr (NM == 2) _tile_zero(2);
-  if constexpr (NM == 2 && NN == 2) _tile_zero(3);
+  const size_t next = steps * kTile;  // the next row (column) tile's panel
+  amx::ZeroAccumulators<NM, NN>();
   for (size_t s = 0; s < steps; s++) {
-    _tile_loadd(4, a + s * kTile, kKS);
-    _tile_loadd(6, b + s * kTile, kKS);
-    if constexpr (NN == 2) _tile_loadd(7, b + astride + s * kTile, kKS);
-    if constexpr (NM == 2) _tile_loadd(5, a + astride + s * kTile, kKS);
-    _tile_dpbssd(0, 4, 6);
-    if constexpr (NN == 2) _tile_dpbssd(1, 4, 7);
-    if constexpr (NM == 2) _tile_dpbssd(2, 5, 6);
-    if constexpr (NM == 2 && NN == 2) _tile_dpbssd(3, 5, 7);
+    const uint8_t *as = a + s * kTile, *bs = b + s * kTile;
+    amx::MultiplyStep<NM, NN>(as, as + next, bs, bs + next, kKS);
   }
   EQ_AMX_STORE_TILE(0, m0, n0);
   if constexpr (NN == 2) EQ_AMX_STORE_TILE(1, m0, n0 + kT);
