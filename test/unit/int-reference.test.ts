@@ -8,8 +8,7 @@ import { intLinear } from '../../src-main/core/quant/int-gemm.js';
 import { convGeometry, linearForward, samplePositions } from '../../src-main/core/quant/linear-geom.js';
 import { planQuantization } from '../../src-main/core/quant/plan.js';
 import { rne } from '../../src-main/core/quant/rounding.js';
-import type { ScaleTable } from '../../src-main/core/quant/scale-table.js';
-import { assignTensorScales } from '../../src-main/core/quant/assign-scales.js';
+import { handScaleTable } from '../helpers/hand-scales.js';
 import { buildModel, randomTensor, rng } from '../helpers/onnx-build.js';
 
 /** Direct 7-loop integer convolution: the plainest possible statement of the math. */
@@ -117,25 +116,7 @@ describe('integer program', () => {
     ['p1', 30],
     ['flat', 50],
   ]);
-  const table: ScaleTable = {
-    bits: 8,
-    qmax: 127,
-    method: 'minmax',
-    modelSha256: m.sha256,
-    modelFile: 'tiny.onnx',
-    layers: plan.layers.map((l) => ({
-      name: l.name,
-      op: l.op,
-      input: l.input,
-      output: l.output,
-      weight: l.weight,
-      inputScale: layerInputs.get(l.input)!,
-      weightScales: Array.from({ length: l.geom.cout }, (_, c) => 100 + c),
-    })),
-    tensors: assignTensorScales(m.graph, layerInputs, new Set(plan.layers.map((l) => l.output)), new Map([['cat', 6]]), 127),
-    settings: {},
-    createdAt: '',
-  };
+  const table = handScaleTable(m, plan, layerInputs, new Map([['cat', 6]]));
   const prog = lowerToIntProgram(m.graph, plan, table);
 
   it('lowers to int8 data movement between layers (no float round trips)', () => {

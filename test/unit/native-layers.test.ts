@@ -212,15 +212,16 @@ function wideDepthwiseCase(seed: number): Case {
 
 /**
  * conv → pool (random window) → 1x1 conv. `wide` 3 (2): a 3x3 (2x2) stride-2 max pool on rows
- * wide enough for the SIMD horizontal pass (16 outputs per step) plus a scalar tail.
+ * wide enough for the SIMD horizontal pass (16 outputs per step) plus a scalar tail; `short`:
+ * rows of 14-40 columns (SqueezeNet's 27), one masked step of the AVX-512 pass.
  */
-function poolCase(seed: number, kind: 'MaxPool' | 'AveragePool' | 'GlobalAveragePool', wide: 0 | 2 | 3 = 0): Case {
+function poolCase(seed: number, kind: 'MaxPool' | 'AveragePool' | 'GlobalAveragePool', wide: 0 | 2 | 3 = 0, short = false): Case {
   const wide3x3s2 = wide > 0;
   const r = rng(seed);
   const ri = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const C = ri(2, 7);
   const H = ri(5, 13);
-  const W = wide3x3s2 ? ri(40, 90) : ri(5, 13);
+  const W = wide3x3s2 ? (short ? ri(14, 40) : ri(40, 90)) : ri(5, 13);
   const kh = wide3x3s2 ? wide : ri(1, 4);
   const kw = wide3x3s2 ? wide : ri(1, 4);
   const pads = [ri(0, kh - 1), ri(0, kw - 1), ri(0, kh - 1), ri(0, kw - 1)];
@@ -239,13 +240,14 @@ function poolCase(seed: number, kind: 'MaxPool' | 'AveragePool' | 'GlobalAverage
 }
 
 /** conv → relu → GlobalAveragePool as the model output (fp32 tail, as SqueezeNet's); 9-20
- * channels so the native pool sums a block of 8 planes and a remainder */
-function tailGapCase(seed: number): Case {
+ * channels so the native pool sums a block of 8 planes and a remainder; `many`: 129-200
+ * channels of 30-40 squared, enough work that 2 threads split the planes (64 per task) */
+function tailGapCase(seed: number, many = false): Case {
   const r = rng(seed);
   const ri = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-  const C = ri(9, 20);
-  const H = ri(5, 13);
-  const W = ri(5, 13);
+  const C = many ? ri(129, 200) : ri(9, 20);
+  const H = many ? ri(30, 40) : ri(5, 13);
+  const W = many ? ri(30, 40) : ri(5, 13);
   const nodes: NodeSpec[] = [
     { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], name: 'conv', attrs: { pads: [1, 1, 1, 1] } },
     { op: 'Relu', inputs: ['c1'], outputs: ['a1'] },
@@ -303,9 +305,12 @@ const CASES: Case[] = [
   ...Array.from({ length: 8 }, (_, i) => poolCase(4000 + i, 'MaxPool')),
   ...Array.from({ length: 4 }, (_, i) => poolCase(4100 + i, 'MaxPool', 3)),
   ...Array.from({ length: 4 }, (_, i) => poolCase(4200 + i, 'MaxPool', 2)),
+  ...Array.from({ length: 4 }, (_, i) => poolCase(4300 + i, 'MaxPool', 3, true)),
+  ...Array.from({ length: 2 }, (_, i) => poolCase(4400 + i, 'MaxPool', 2, true)),
   ...Array.from({ length: 8 }, (_, i) => poolCase(5000 + i, 'AveragePool')),
   ...Array.from({ length: 3 }, (_, i) => poolCase(6000 + i, 'GlobalAveragePool')),
   ...Array.from({ length: 2 }, (_, i) => tailGapCase(6100 + i)),
+  ...Array.from({ length: 2 }, (_, i) => tailGapCase(6200 + i, true)),
   ...Array.from({ length: 4 }, (_, i) => mergeCase(7000 + i, 'Add')),
   ...Array.from({ length: 4 }, (_, i) => mergeCase(8000 + i, 'Concat')),
 ];

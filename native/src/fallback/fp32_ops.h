@@ -7,6 +7,7 @@
 #pragma once
 
 #include "common/status.h"
+#include "common/thread_pool.h"
 #include "format/model.h"
 #include "kernels/isa.h"
 
@@ -22,6 +23,12 @@ class Kernel {
   virtual void RunIsa(const void* const* ins, void* const* outs, Isa isa) const {
     (void)isa;
     Run(ins, outs);
+  }
+  // with the session's thread pool, for kernels that split their work; each output element is
+  // computed exactly as RunIsa computes it, so the thread count never changes a result
+  virtual void RunPool(const void* const* ins, void* const* outs, Isa isa, ThreadPool& pool) const {
+    (void)pool;
+    RunIsa(ins, outs, isa);
   }
 };
 

@@ -15,6 +15,53 @@ struct Placed {
   size_t first, last, offset, size;
 };
 
+// Zero-copy concat. A qconcat that only copies (every multiplier 1) along an axis with nothing
+// before it (batch 1: the channel axis of NCHW) lays its inputs out back to back in its output.
+// An input read by nothing else, starting and ending on a 64-byte boundary (so no kernel's
+// alignment or rounding changes), is planned as a view at its place inside the output: its
+// producer writes straight into the concat and the qconcat finds nothing left to copy.
+// Returns parent[t] (the concat output t is a view of, or -1) and t's byte offset inside it.
+void ConcatViews(const Model& m, const std::vector<bool>& read_first, std::vector<int32_t>* parent, std::vector<size_t>* delta) {
+  const size_t n = m.tensors.size();
+  std::vector<uint32_t> reads(n, 0), writes(n, 0);
+  for (const Op& op : m.ops) {
+    for (int32_t t : op.inputs)
+      if (t >= 0 && static_cast<size_t>(t) < n) reads[t]++;
+    for (int32_t t : op.fn.inputs)
+      if (t >= 0 && static_cast<size_t>(t) < n) reads[t]++;
+    if (op.output >= 0 && static_cast<size_t>(op.output) < n) writes[op.output]++;
+    for (int32_t t : op.fn.outputs)
+      if (t >= 0 && static_cast<size_t>(t) < n) writes[t]++;
+  }
+  std::vector<bool> pinned(n, false);  // the model's input and outputs keep their own bytes
+  if (m.input >= 0 && static_cast<size_t>(m.input) < n) pinned[m.input] = true;
+  for (int32_t t : m.outputs)
+    if (t >= 0 && static_cast<size_t>(t) < n) pinned[t] = true;
+  parent->assign(n, -1);
+  delta->assign(n, 0);
+  for (const Op& op : m.ops) {
+    if (op.kind != OpKind::kQConcat || op.output < 0 || static_cast<size_t>(op.output) >= n) continue;
+    const TensorInfo& out = m.tensors[op.output];
+    if (out.dtype != DType::kI8 || op.axis >= out.dims.size() || op.mults.size() != op.inputs.size()) continue;
+    int64_t outer = 1;
+    for (uint32_t d = 0; d < op.axis; d++) outer *= out.dims[d];
+    if (outer != 1) continue;
+    size_t offset = 0;
+    for (size_t i = 0; i < op.inputs.size(); i++) {
+      const int32_t t = op.inputs[i];
+      if (t < 0 || static_cast<size_t>(t) >= n) break;
+      const TensorInfo& ti = m.tensors[t];
+      const bool view = op.mults[i] == 1.0f && ti.kind == TensorKind::kValue && ti.dtype == DType::kI8 && !pinned[t] && !read_first[t] &&
+                        reads[t] == 1 && writes[t] == 1 && offset % kAlign == 0 && ti.bytes() % kAlign == 0 && t != op.output;
+      if (view) {
+        (*parent)[t] = op.output;
+        (*delta)[t] = offset;
+      }
+      offset += ti.bytes();
+    }
+  }
+}
+
 }  // namespace
 
 ArenaPlan PlanArena(const Model& m, bool shared) {
@@ -47,12 +94,32 @@ ArenaPlan PlanArena(const Model& m, bool shared) {
   };
   whole(m.input);
   for (int32_t t : m.outputs) whole(t);
+  std::vector<int32_t> parent;
+  std::vector<size_t> delta;
+  if (shared) ConcatViews(m, read_first, &parent, &delta);
+  else parent.assign(n, -1);
+  // a view's root: the outermost concat output it sits in (concats of concats nest)
+  const auto root = [&](size_t t) {
+    size_t r = t;
+    while (parent[r] >= 0) r = static_cast<size_t>(parent[r]);
+    return r;
+  };
   std::vector<size_t> order;
   for (size_t i = 0; i < n; i++) {
     if (m.tensors[i].kind == TensorKind::kConstant) continue;
     if (!shared || first[i] == SIZE_MAX || read_first[i]) {
       first[i] = 0;
       last[i] = ops;
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (m.tensors[i].kind == TensorKind::kConstant) continue;
+    if (parent[i] >= 0) {
+      // the root's bytes must be live from the first write of any view inside it
+      const size_t r = root(i);
+      first[r] = std::min(first[r], first[i]);
+      last[r] = std::max(last[r], last[i]);
+      continue;
     }
     order.push_back(i);
   }
@@ -78,6 +145,12 @@ ArenaPlan PlanArena(const Model& m, bool shared) {
     plan.total = std::max(plan.total, offset + size);
     const Placed np{first[i], last[i], offset, size};
     placed.insert(std::upper_bound(placed.begin(), placed.end(), np, [](const Placed& a, const Placed& b) { return a.offset < b.offset; }), np);
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (m.tensors[i].kind == TensorKind::kConstant || parent[i] < 0) continue;
+    size_t off = 0, r = i;
+    for (; parent[r] >= 0; r = static_cast<size_t>(parent[r])) off += delta[r];
+    plan.offsets[i] = plan.offsets[r] + off;
   }
   return plan;
 }

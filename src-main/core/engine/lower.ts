@@ -1,4 +1,5 @@
 /** Lowers the quantized graph (IR + scale table) to the integer program. */
+import { fuseIntOps } from './fuse-int-ops.js';
 import { loweringFor } from '../eqm/ops/registry.js';
 import type { LowerCtx } from '../eqm/ops/types.js';
 import type { Graph, Node } from '../graph/ir.js';
@@ -184,5 +185,6 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
     for (const o of node.outputs) if (o) floatAvail.add(o);
   }
   const outputs = graph.outputs.map((o) => needFloat(o.name));
+  fuseIntOps(ops, intScales, outputs);
   return { qmax, ops, intScales, input: graph.inputs[0]!.name, outputs };
 }

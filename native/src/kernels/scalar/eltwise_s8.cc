@@ -41,7 +41,8 @@ void ConcatS8(const int8_t* const* xs, const size_t* inner, const float* mults, 
       const int8_t* src = xs[k] + b * inner[k];
       const float m = mults[k];
       if (m == 1.0f) {
-        std::memcpy(y + o, src, inner[k]);
+        // the arena may have placed the input at its place in y already (arena_plan.cc)
+        if (src != y + o) std::memcpy(y + o, src, inner[k]);
       } else {
         rq(src, inner[k], m, qmax, y + o);
       }

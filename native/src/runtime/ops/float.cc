@@ -83,7 +83,7 @@ Status Run(const OpRunCtx& c, const Op& op) {
   std::vector<void*> outs(fn.outputs.size(), nullptr);
   for (size_t i = 0; i < ins.size(); i++) ins[i] = fn.inputs[i] >= 0 ? c.ptrs[fn.inputs[i]] : nullptr;
   for (size_t i = 0; i < outs.size(); i++) outs[i] = fn.outputs[i] >= 0 ? c.ptrs[fn.outputs[i]] : nullptr;
-  fn.kernel->RunIsa(ins.data(), outs.data(), c.isa);
+  fn.kernel->RunPool(ins.data(), outs.data(), c.isa, c.pool);
   if (fn.act != 0) fallback::ApplyActivation(fn, static_cast<float*>(outs[0]), c.Numel(fn.outputs[0]));
   return Status::Ok();
 }

@@ -1,4 +1,5 @@
-// qconcat: each int8 input requantized to the output scale (copied when the multiplier is 1)
+// qconcat: each int8 input requantized to the output scale (copied when the multiplier is 1;
+// nothing to copy when the arena placed the input inside the output, see arena_plan.cc)
 #include <vector>
 
 #include "format/eqm_format.h"
