@@ -433,6 +433,8 @@ export interface MixedSearchPointInfo {
   top1: number | null;
   step: string;
   layerBits: LayerPrecisionMap;
+  /** per layer, the kernel its profiled time came from (the runtime's per-layer choice) */
+  layerKernels: Record<string, string>;
 }
 
 export interface MixedSearchInfo {

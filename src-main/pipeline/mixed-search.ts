@@ -13,7 +13,7 @@ import { accuracyThreshold, parseAccuracyBudget, parseLatencyBudget, type Accura
 import type { LayerPrecisionMap } from '../core/quant/layer-precision.js';
 import { writeFileAtomically } from '../io/atomic-write.js';
 import { hostProfile, interleavedMedians, type TimingOptions } from './mixed/host-latency.js';
-import { readProfileSet, unitsFromProfiles, type ProfileSet } from './mixed/latency-model.js';
+import { layerKernels, readProfileSet, unitsFromProfiles, type ProfileSet } from './mixed/latency-model.js';
 import { SearchImages, type Scores } from './mixed/search-images.js';
 import { prepareData, prepareModel, type DataSource, type ModelSource } from './model-setup.js';
 import { loadScalesFor } from './quantize.js';
@@ -43,6 +43,11 @@ export interface MixedPoint extends Scores {
   accuracy: number;
   step: string;
   layerBits: LayerPrecisionMap;
+  /**
+   * per layer, the kernel its time came from: the runtime's per-layer choice (autotuned at load
+   * on the profiled machine or board) at the layer's precision; absent where a profile names none
+   */
+  layerKernels: Record<string, string>;
 }
 
 export interface MixedSearchResult {
@@ -66,6 +71,7 @@ export type SearchProgress = (m: { stage: 'load' | 'profile' | 'search' | 'measu
 export { parseAccuracyBudget, parseLatencyBudget };
 
 const key = (c: SearchConfig) => Object.values(c).join(',');
+
 
 export async function runMixedSearch(req: MixedSearchRequest, onProgress: SearchProgress = () => {}, warn: (m: string) => void = () => {}): Promise<MixedSearchResult> {
   if ((req.budget === undefined) === (req.latencyBudget === undefined)) throw new Error('search needs exactly one of --budget (accuracy) and --latency-budget (ms)');
@@ -116,10 +122,15 @@ export async function runMixedSearch(req: MixedSearchRequest, onProgress: Search
     accuracy: async (c) => metricOf(scoreOf(c)),
     onStep: (i, total, pt) => onProgress({ stage: 'search', index: i, total, message: `${pt.step}: ${pt.latencyMs.toFixed(3)} ms, ${metric} ${pt.accuracy.toFixed(4)}` }),
   });
-  const points: MixedPoint[] = res.points.map((pt) => ({ ...scoreOf(pt.config), latencyMs: pt.latencyMs, accuracy: pt.accuracy, step: pt.step, layerBits: layerMapOf(groups, pt.config) }));
+  const kernelsOf = (bits: LayerPrecisionMap) => layerKernels(set, bits);
+  const points: MixedPoint[] = res.points.map((pt) => {
+    const layerBits = layerMapOf(groups, pt.config);
+    return { ...scoreOf(pt.config), latencyMs: pt.latencyMs, accuracy: pt.accuracy, step: pt.step, layerBits, layerKernels: kernelsOf(layerBits) };
+  });
   const c8 = uniform('int8');
   const s8 = scoreOf(c8);
-  const allInt8: MixedPoint = { ...s8, latencyMs: units.reduce((a, u) => a + u.ms.int8!, baseMs), accuracy: metricOf(s8), step: 'all INT8', layerBits: layerMapOf(groups, c8) };
+  const bits8 = layerMapOf(groups, c8);
+  const allInt8: MixedPoint = { ...s8, latencyMs: units.reduce((a, u) => a + u.ms.int8!, baseMs), accuracy: metricOf(s8), step: 'all INT8', layerBits: bits8, layerKernels: kernelsOf(bits8) };
 
   onProgress({ stage: 'measure', index: 0, total: res.front.length + 1, message: 'measuring the front and the all-INT8 model (interleaved)' });
   const measured = interleavedMedians(p, [c8, ...res.front.map((i) => res.points[i]!.config)].map(tableOf), req);

@@ -42,7 +42,7 @@ describeShared('CLI search on the MNIST CNN', () => {
     const profile = path.join(tmp, 'profile.json');
     const r = runCli(['search', ...common, '--budget', 'agreement>=0.95', '--save-profile', profile, '--out', path.join(tmp, 's1')]);
     expect(r.code, r.stderr).toBe(0);
-    const res = JSON.parse(r.stdout) as { points: { latencyMs: number; agreement: number; measuredMs?: number; layerBits: Record<string, string> }[]; front: number[]; chosen: number | null; searchImages: number; files: { layerBits: string } };
+    const res = JSON.parse(r.stdout) as { points: { latencyMs: number; agreement: number; measuredMs?: number; layerBits: Record<string, string>; layerKernels: Record<string, string | undefined> }[]; front: number[]; chosen: number | null; searchImages: number; files: { layerBits: string } };
     expect(res.searchImages).toBe(40);
     expect(res.chosen).not.toBeNull();
     const chosen = res.points[res.chosen!]!;
@@ -50,6 +50,14 @@ describeShared('CLI search on the MNIST CNN', () => {
     for (const i of res.front) expect(res.points[i]!.measuredMs).toBeGreaterThan(0);
     const bits = JSON.parse(fs.readFileSync(res.files.layerBits, 'utf8')) as Record<string, string>;
     expect(bits).toEqual(chosen.layerBits);
+    // each quantized layer names the kernel its time came from, in the profile of its precision
+    const prof = JSON.parse(fs.readFileSync(profile, 'utf8')) as Record<string, { layers: { name: string; kernel?: string }[] }>;
+    for (const pt of res.points)
+      for (const [layer, prec] of Object.entries(pt.layerBits)) {
+        const k = prof[prec]?.layers.find((l) => l.name === layer)?.kernel;
+        expect(pt.layerKernels[layer], `${layer} at ${prec}`).toBe(k);
+        if (prec !== 'fp32') expect(k, `${layer} at ${prec}`).toMatch(/^(gemm|wino\d\d|amxconv|dw):/);
+      }
     const saved = JSON.parse(fs.readFileSync(path.join(tmp, 's1', 'pareto.json'), 'utf8')) as typeof res;
     expect(saved.points.map((p) => p.latencyMs)).toEqual(res.points.map((p) => p.latencyMs));
     // the chosen map calibrates for real

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readProfileSet } from '../../src-main/pipeline/mixed/latency-model.js';
+import { layerKernels, readProfileSet } from '../../src-main/pipeline/mixed/latency-model.js';
 
 const report = (ms: number) => ({
   warmup: 1,
@@ -49,5 +49,19 @@ describe('readProfileSet', () => {
     expect(() => readProfileSet(write({ devices: [ok([variant(null, 'eqm', 1)])] }))).toThrow(/variant 'eqm': bits null is not 8, 7 or 32/);
     expect(() => readProfileSet(write({ devices: [ok([variant(8, 'a', 1), variant(8, 'b', 1)])] }))).toThrow(/two int8 variants/);
     expect(() => readProfileSet(write({ devices: [ok([variant(8, 'int8', 1)])] }))).toThrow(/needs at least the int8 and int7/);
+  });
+});
+
+describe('layerKernels', () => {
+  it("names each layer's kernel from the profile of its precision", () => {
+    const rep = (kernels: Record<string, string | undefined>) => ({ ...report(1), layers: Object.entries(kernels).map(([name, kernel]) => ({ name, kind: 'qlinear', ...(kernel ? { kernel } : {}), work: 1, ms: 1 })) });
+    const set = {
+      int8: rep({ a: 'gemm:avx512vnni-dpbusd', b: 'amxconv:amx-tdpbssd', c: 'gemm:amx-tdpbssd' }),
+      int7: rep({ a: 'wino43:avx2', b: 'dw:dw-neon', c: undefined }),
+      fp32: rep({ a: 'fp32:Conv', b: 'fp32:Conv', c: 'fp32:Conv' }),
+    };
+    expect(layerKernels(set, { a: 'int7', b: 'int8', c: 'int7' })).toEqual({ a: 'wino43:avx2', b: 'amxconv:amx-tdpbssd' });
+    expect(layerKernels(set, { a: 'fp32', b: 'int7', c: 'int8' })).toEqual({ a: 'fp32:Conv', b: 'dw:dw-neon', c: 'gemm:amx-tdpbssd' });
+    expect(layerKernels({ int8: set.int8, int7: set.int7 }, { a: 'fp32' })).toEqual({});
   });
 });

@@ -27,6 +27,13 @@ interface SearchOpts {
   json?: boolean;
 }
 
+/** '12× amxconv:amx-tdpbssd, 3× gemm:avx512vnni-dpbusd' */
+function kernelSummary(k: Record<string, string>): string {
+  const n = new Map<string, number>();
+  for (const v of Object.values(k)) n.set(v, (n.get(v) ?? 0) + 1);
+  return [...n].sort((a, b) => b[1] - a[1]).map(([v, c]) => `${c}× ${v}`).join(', ') || 'not named by the profile';
+}
+
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
 
 function printResult(r: MixedSearchResult): void {
@@ -39,7 +46,10 @@ function printResult(r: MixedSearchResult): void {
     const n = (k: string) => Object.values(p.layerBits).filter((v) => v === k).length;
     w(`${i === r.chosen ? '*' : ' '} ${p.latencyMs.toFixed(3).padStart(9)} ${(p.measuredMs?.toFixed(3) ?? '-').padStart(9)}  ${pct(p.agreement).padStart(7)} ${pct(p.top1).padStart(7)}  ${n('fp32')}/${n('int8')}/${n('int7')}  ${p.step}\n`);
   }
-  if (r.chosen !== null) w(`chosen (*): ${r.files.layerBits}\n`);
+  if (r.chosen !== null) {
+    w(`chosen (*): ${r.files.layerBits}\n`);
+    w(`  kernels (per layer in ${r.files.pareto}): ${kernelSummary(r.points[r.chosen]!.layerKernels)}\n`);
+  }
   else {
     const c = r.closest === null ? undefined : r.points[r.closest];
     w(`no quantized configuration meets the budget (all FP32 is never chosen)${c ? `; closest: ${c.step}, ${c.latencyMs.toFixed(3)} ms, ${r.metric} ${pct(c.accuracy)}` : ''}\n`);
