@@ -154,6 +154,8 @@ export async function runMixedSearch(req: MixedSearchRequest, onProgress: Search
     files: { pareto: path.join(req.out, 'pareto.json'), layerBits: layerBitsFile },
   };
   if (layerBitsFile) writeFileAtomically(layerBitsFile, `${JSON.stringify(points[res.chosen!]!.layerBits, null, 1)}\n`);
+  // nothing chosen: a layer-bits.json of an earlier search in this folder would contradict pareto.json
+  else fs.rmSync(path.join(req.out, 'layer-bits.json'), { force: true });
   writeFileAtomically(result.files.pareto, `${JSON.stringify(result, null, 1)}\n`);
   return result;
 }
