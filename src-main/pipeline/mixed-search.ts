@@ -72,7 +72,6 @@ export { parseAccuracyBudget, parseLatencyBudget };
 
 const key = (c: SearchConfig) => Object.values(c).join(',');
 
-
 export async function runMixedSearch(req: MixedSearchRequest, onProgress: SearchProgress = () => {}, warn: (m: string) => void = () => {}): Promise<MixedSearchResult> {
   if ((req.budget === undefined) === (req.latencyBudget === undefined)) throw new Error('search needs exactly one of --budget (accuracy) and --latency-budget (ms)');
   const acc = req.budget !== undefined ? parseAccuracyBudget(req.budget) : undefined;
@@ -122,7 +121,7 @@ export async function runMixedSearch(req: MixedSearchRequest, onProgress: Search
     accuracy: async (c) => metricOf(scoreOf(c)),
     onStep: (i, total, pt) => onProgress({ stage: 'search', index: i, total, message: `${pt.step}: ${pt.latencyMs.toFixed(3)} ms, ${metric} ${pt.accuracy.toFixed(4)}` }),
   });
-  const kernelsOf = (bits: LayerPrecisionMap) => layerKernels(set, bits);
+  const kernelsOf = layerKernels(set);
   const points: MixedPoint[] = res.points.map((pt) => {
     const layerBits = layerMapOf(groups, pt.config);
     return { ...scoreOf(pt.config), latencyMs: pt.latencyMs, accuracy: pt.accuracy, step: pt.step, layerBits, layerKernels: kernelsOf(layerBits) };

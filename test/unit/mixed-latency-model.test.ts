@@ -60,8 +60,9 @@ describe('layerKernels', () => {
       int7: rep({ a: 'wino43:avx2', b: 'dw:dw-neon', c: undefined }),
       fp32: rep({ a: 'fp32:Conv', b: 'fp32:Conv', c: 'fp32:Conv' }),
     };
-    expect(layerKernels(set, { a: 'int7', b: 'int8', c: 'int7' })).toEqual({ a: 'wino43:avx2', b: 'amxconv:amx-tdpbssd' });
-    expect(layerKernels(set, { a: 'fp32', b: 'int7', c: 'int8' })).toEqual({ a: 'fp32:Conv', b: 'dw:dw-neon', c: 'gemm:amx-tdpbssd' });
-    expect(layerKernels({ int8: set.int8, int7: set.int7 }, { a: 'fp32' })).toEqual({});
+    const of = layerKernels(set);
+    expect(of({ a: 'int7', b: 'int8', c: 'int7' })).toEqual({ a: 'wino43:avx2', b: 'amxconv:amx-tdpbssd' });
+    expect(of({ a: 'fp32', b: 'int7', c: 'int8' })).toEqual({ a: 'fp32:Conv', b: 'dw:dw-neon', c: 'gemm:amx-tdpbssd' });
+    expect(layerKernels({ int8: set.int8, int7: set.int7 })({ a: 'fp32' })).toEqual({});
   });
 });

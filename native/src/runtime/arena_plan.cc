@@ -21,18 +21,10 @@ struct Placed {
 // alignment or rounding changes), is planned as a view at its place inside the output: its
 // producer writes straight into the concat and the qconcat finds nothing left to copy.
 // Returns parent[t] (the concat output t is a view of, or -1) and t's byte offset inside it.
-void ConcatViews(const Model& m, const std::vector<bool>& read_first, std::vector<int32_t>* parent, std::vector<size_t>* delta) {
+// reads / writes: per tensor, how many op operands read / write it (PlanArena counts them).
+void ConcatViews(const Model& m, const std::vector<bool>& read_first, const std::vector<uint32_t>& reads, const std::vector<uint32_t>& writes,
+                 std::vector<int32_t>* parent, std::vector<size_t>* delta) {
   const size_t n = m.tensors.size();
-  std::vector<uint32_t> reads(n, 0), writes(n, 0);
-  for (const Op& op : m.ops) {
-    for (int32_t t : op.inputs)
-      if (t >= 0 && static_cast<size_t>(t) < n) reads[t]++;
-    for (int32_t t : op.fn.inputs)
-      if (t >= 0 && static_cast<size_t>(t) < n) reads[t]++;
-    if (op.output >= 0 && static_cast<size_t>(op.output) < n) writes[op.output]++;
-    for (int32_t t : op.fn.outputs)
-      if (t >= 0 && static_cast<size_t>(t) < n) writes[t]++;
-  }
   std::vector<bool> pinned(n, false);  // the model's input and outputs keep their own bytes
   if (m.input >= 0 && static_cast<size_t>(m.input) < n) pinned[m.input] = true;
   for (int32_t t : m.outputs)
@@ -73,12 +65,18 @@ ArenaPlan PlanArena(const Model& m, bool shared) {
   // read_first: some op reads the tensor before (or without) an op writing it; such a tensor
   // keeps a slot of its own, zeroed at creation, as if nothing were shared
   std::vector<bool> written(n, false), read_first(n, false);
+  std::vector<uint32_t> reads(n, 0), writes(n, 0);  // operand counts, for the concat views
   const auto touch = [&](int32_t t, size_t k, bool write) {
     if (t < 0 || static_cast<size_t>(t) >= n) return;
     first[t] = std::min(first[t], k);
     last[t] = std::max(last[t], k);
-    if (write) written[t] = true;
-    else if (!written[t]) read_first[t] = true;
+    if (write) {
+      written[t] = true;
+      writes[t]++;
+    } else {
+      reads[t]++;
+      if (!written[t]) read_first[t] = true;
+    }
   };
   for (size_t k = 0; k < ops; k++) {
     const Op& op = m.ops[k];
@@ -96,7 +94,7 @@ ArenaPlan PlanArena(const Model& m, bool shared) {
   for (int32_t t : m.outputs) whole(t);
   std::vector<int32_t> parent;
   std::vector<size_t> delta;
-  if (shared) ConcatViews(m, read_first, &parent, &delta);
+  if (shared) ConcatViews(m, read_first, reads, writes, &parent, &delta);
   else parent.assign(n, -1);
   // a view's root: the outermost concat output it sits in (concats of concats nest)
   const auto root = [&](size_t t) {

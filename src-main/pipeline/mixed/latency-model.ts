@@ -81,14 +81,17 @@ export function unitsFromProfiles(groups: readonly LayerGroup[], set: ProfileSet
  * Each layer's kernel in the profile of its precision (the report's `kernel`, e.g.
  * 'amxconv:amx-tdpbssd'): the kernel choice behind the layer's time, which the runtime makes per
  * layer by timing its candidates at load on the profiled machine or board. Layers whose report
- * names no kernel are left out.
+ * names no kernel are left out. The profile is indexed once; the returned function maps a
+ * configuration's per-layer precisions to kernels.
  */
-export function layerKernels(set: ProfileSet, bits: Record<string, Precision>): Record<string, string> {
+export function layerKernels(set: ProfileSet): (bits: Record<string, Precision>) => Record<string, string> {
   const byPrec = new Map(Object.entries(set).map(([p, r]) => [p, new Map(r.layers.map((l) => [l.name, l.kernel]))]));
-  const out: Record<string, string> = {};
-  for (const [layer, prec] of Object.entries(bits)) {
-    const k = byPrec.get(prec)?.get(layer);
-    if (k) out[layer] = k;
-  }
-  return out;
+  return (bits) => {
+    const out: Record<string, string> = {};
+    for (const [layer, prec] of Object.entries(bits)) {
+      const k = byPrec.get(prec)?.get(layer);
+      if (k) out[layer] = k;
+    }
+    return out;
+  };
 }
