@@ -52,5 +52,5 @@ console.log(`${eqm}: isa ${prof.isa}, ${prof.threads} thread(s), ${runs} runs; s
 for (const [kind, ms] of [...byKind].sort((a, b) => b[1] - a[1])) console.log(`  ${kind.padEnd(12)} ${ms.toFixed(3)} ms  ${((100 * ms) / total).toFixed(1)}%`);
 console.log(`slowest ${top} ops (median ms/run, work = MACs or elements, GOP/s):`);
 for (const o of ops.sort((a, b) => b.ms - a.ms).slice(0, top)) {
-  console.log(`  ${o.name.padEnd(30)} ${o.kind.padEnd(10)} ${o.kernel.padEnd(30)} ${o.ms.toFixed(3)}  work ${o.work}  ${(o.work / o.ms / 1e6).toFixed(2)}`);
+  console.log(`  ${o.name.padEnd(30)} ${o.kind.padEnd(10)} ${o.kernel.padEnd(30)} ${o.threads}T ${o.ms.toFixed(3)}  work ${o.work}  ${(o.work / o.ms / 1e6).toFixed(2)}`);
 }

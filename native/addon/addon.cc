@@ -7,7 +7,7 @@
 //   run(handle, input: Float32Array, dims: number[]) → Float32Array[]
 //   runWithTaps(handle, input, dims) → { outputs, taps: {layer: Float32Array}, int8: {layer: Int8Array} }
 //   info(handle) → { input, outputs, qmax, opset, ops, layers }
-//   profile(handle) → { isa, threads, ops: [{ name, kind, kernel, work, totalMs, calls, tuned }] }
+//   profile(handle) → { isa, threads, ops: [{ name, kind, kernel, work, totalMs, calls, threads, tuned }] }
 //   resetProfile(handle)
 //   version() → { eqm: 1, kernels, detectedIsa, availableIsas, affinityCpus }
 #include <napi.h>
@@ -198,6 +198,7 @@ Napi::Value Profile(const Napi::CallbackInfo& info) {
     o.Set("work", static_cast<double>(p.work));
     o.Set("totalMs", static_cast<double>(p.total_ns) / 1e6);
     o.Set("calls", static_cast<double>(p.calls));
+    o.Set("threads", p.threads);
     Napi::Array tuned = Napi::Array::New(env, p.tuned.size());
     for (size_t i = 0; i < p.tuned.size(); i++) {
       Napi::Object t = Napi::Object::New(env);

@@ -1,4 +1,5 @@
-// ThreadPool::ParallelFor: every task runs exactly once with a valid, exclusive thread index,
+// ThreadPool::ParallelFor: every task runs exactly once with a valid, exclusive thread index
+// (the caller's tasks a prefix of them),
 // for many calls of varying sizes on 1–4 threads, back to back (the caller returns while late
 // workers may still be leaving the previous call), nested, with a work threshold, and with an
 // exception. Also built alone with -fsanitize=thread (target eq-pool-tsan, EQ_TSAN=ON).
@@ -153,4 +154,39 @@ EQ_TEST(thread_pool_rethrows_after_all_tasks_finish) {
     // the pool keeps working afterwards
     CheckCall(pool, 50, ThreadPool::kUnknownWork, 1);
   }
+}
+
+// The caller claims tasks from the front and the workers from the back (thread_pool.h), so the
+// caller's tasks are always a prefix [0, k): on 2 threads each core runs one contiguous half,
+// and consecutive ops that split the same rows read what their own core wrote.
+EQ_TEST(thread_pool_caller_runs_a_prefix_of_the_tasks) {
+  eqtest::Rng rng(11);
+  for (int threads = 2; threads <= 4; threads++) {
+    ThreadPool pool(threads);
+    for (int call = 0; call < 300; call++) {
+      const size_t tasks = static_cast<size_t>(rng.Uniform(2, 200));
+      std::vector<int> by(tasks, -1);
+      pool.ParallelFor(tasks, [&](size_t t, int thread) {
+        volatile uint32_t x = static_cast<uint32_t>(t);
+        for (uint32_t i = 0; i < 200; i++) x = x * 1664525u + 1013904223u;
+        by[t] = thread;
+      });
+      size_t k = 0;
+      while (k < tasks && by[k] == 0) k++;
+      size_t stray = 0;
+      for (size_t t = k; t < tasks; t++) stray += by[t] == 0 || by[t] < 0;
+      EQ_EXPECT(stray == 0) << "threads=" << threads << " tasks=" << tasks << ": the caller's tasks are not a prefix (" << stray << " after task " << k << ")";
+    }
+  }
+}
+
+// More tasks than the claim counts hold (2^20 - 1): runs of consecutive tasks are claimed instead.
+EQ_TEST(thread_pool_more_tasks_than_the_claim_counts_hold) {
+  ThreadPool pool(2);
+  const size_t tasks = (size_t{1} << 20) + 5;
+  std::vector<std::atomic<uint8_t>> hits(tasks);
+  pool.ParallelFor(tasks, [&](size_t t, int) { hits[t].fetch_add(1); });
+  size_t wrong = 0;
+  for (size_t t = 0; t < tasks; t++) wrong += hits[t].load() != 1;
+  EQ_EXPECT(wrong == 0) << wrong << " of " << tasks << " tasks did not run exactly once";
 }

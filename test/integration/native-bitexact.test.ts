@@ -40,27 +40,35 @@ describeShared('native runtime is bit-exact with the integer reference', () => {
   beforeAll(() => ensureNativeAddon(), BUILD_TIMEOUT_MS);
 
   for (const name of MODELS) {
-    it(`${name}: INT8 and INT7 outputs and per-layer taps`, async () => {
-      const model = loadModel(modelPath(name));
-      const dims = model.graph.inputs[0]!.dims;
-      const card = readCard(cardPath(name));
-      const ds = await openDataset(name === 'mnist' ? MNIST_DIR : IMAGENET_DIR, { spec: cardToSpec(card), inputDims: dims, limit: 8 });
-      const inputs: Float32Array[] = [];
-      for (const i of [0, 1, 5]) inputs.push((await ds.load(i))!);
-      await checkModel(model, inputs, dims);
-    }, 20 * 60_000);
+    it(
+      `${name}: INT8 and INT7 outputs and per-layer taps`,
+      async () => {
+        const model = loadModel(modelPath(name));
+        const dims = model.graph.inputs[0]!.dims;
+        const card = readCard(cardPath(name));
+        const ds = await openDataset(name === 'mnist' ? MNIST_DIR : IMAGENET_DIR, { spec: cardToSpec(card), inputDims: dims, limit: 8 });
+        const inputs: Float32Array[] = [];
+        for (const i of [0, 1, 5]) inputs.push((await ds.load(i))!);
+        await checkModel(model, inputs, dims);
+      },
+      20 * 60_000,
+    );
   }
 
   // residual adds followed by a relu (fused into the int8 add's clamp) and strided downsamples
-  it('synthetic ResNet-18 (64x64): INT8 and INT7 outputs and per-layer taps', async () => {
-    const model = loadModelBytes(synthModel({ arch: 'resnet18', size: 64, seed: 3 }), 'resnet18-64.onnx');
-    const dims = model.graph.inputs[0]!.dims;
-    const inputs = randomInputs(dims, 3, 17);
-    const ops = (await quantize(model, inputs.slice(0, 2), 8)).prog.ops;
-    expect(ops.filter((op) => op.kind === 'qadd' && op.lo === 0).length).toBe(8);
-    expect(ops.some((op) => op.kind === 'qrelu')).toBe(false);
-    await checkModel(model, inputs, dims);
-  }, 20 * 60_000);
+  it(
+    'synthetic ResNet-18 (64x64): INT8 and INT7 outputs and per-layer taps',
+    async () => {
+      const model = loadModelBytes(synthModel({ arch: 'resnet18', size: 64, seed: 3 }), 'resnet18-64.onnx');
+      const dims = model.graph.inputs[0]!.dims;
+      const inputs = randomInputs(dims, 3, 17);
+      const ops = (await quantize(model, inputs.slice(0, 2), 8)).prog.ops;
+      expect(ops.filter((op) => op.kind === 'qadd' && op.lo === 0).length).toBe(8);
+      expect(ops.some((op) => op.kind === 'qrelu')).toBe(false);
+      await checkModel(model, inputs, dims);
+    },
+    20 * 60_000,
+  );
 });
 
 async function checkModel(model: LoadedModel, inputs: Float32Array[], dims: number[]): Promise<void> {
@@ -80,14 +88,31 @@ async function checkModel(model: LoadedModel, inputs: Float32Array[], dims: numb
       expect(session.info.layers.length).toBe(q.plan.layers.length);
       const prof = session.profile();
       expect(prof.isa).toBe(cfg.isa);
+      // each op runs split over the session's threads or on the caller alone (chosen at load)
+      for (const op of prof.ops) expect([1, prof.threads], `${tag} ${op.name}`).toContain(op.threads);
       if (cfg.convAlgo === 'wino43' || cfg.convAlgo === 'wino23') {
         // every 3x3 stride-1 dense conv runs the forced Winograd variant
         const wino = prof.ops.filter((op) => op.kernel.startsWith(`${cfg.convAlgo}:`));
-        expect(wino.length, tag).toBe(q.prog.ops.filter((op) => op.kind === 'qlinear' && op.geom.kind === 'conv' && op.geom.kh === 3 && op.geom.kw === 3 && op.geom.sh === 1 && op.geom.sw === 1 && op.geom.group === 1 && op.geom.dh === 1 && op.geom.dw === 1).length);
+        expect(wino.length, tag).toBe(
+          q.prog.ops.filter(
+            (op) =>
+              op.kind === 'qlinear' &&
+              op.geom.kind === 'conv' &&
+              op.geom.kh === 3 &&
+              op.geom.kw === 3 &&
+              op.geom.sh === 1 &&
+              op.geom.sw === 1 &&
+              op.geom.group === 1 &&
+              op.geom.dh === 1 &&
+              op.geom.dw === 1,
+          ).length,
+        );
       }
       if (cfg.convAlgo === 'amxconv') {
         const amx = prof.ops.filter((op) => op.kernel.startsWith('amxconv:'));
-        const dense = q.prog.ops.filter((op) => op.kind === 'qlinear' && op.geom.kind === 'conv' && op.geom.group === 1 && op.geom.dh === 1 && op.geom.dw === 1 && op.geom.sh <= 4 && op.geom.sw <= 4);
+        const dense = q.prog.ops.filter(
+          (op) => op.kind === 'qlinear' && op.geom.kind === 'conv' && op.geom.group === 1 && op.geom.dh === 1 && op.geom.dw === 1 && op.geom.sh <= 4 && op.geom.sw <= 4,
+        );
         expect(amx.length, tag).toBe(dense.length);
       }
       inputs.forEach((x, i) => {

@@ -1,5 +1,5 @@
 // A small fixed-size thread pool for the kernels: ParallelFor splits [0, n) into tasks that
-// the calling thread and the workers claim from one shared atomic counter. Threads default to
+// the calling thread claims from the front and the workers from the back of one atomic word. Threads default to
 // the number of CPUs in the process's affinity mask (sched_getaffinity), not the online CPUs,
 // so `taskset -c 0 …` or a container's cpuset is respected.
 //
@@ -60,6 +60,8 @@ class ThreadPool {
 
  private:
   void WorkerLoop(int id);
+  // the split path of ParallelFor (under call_mu_, tasks < the claim counts' limit)
+  void RunSplit(size_t tasks, const Fn& fn);
   // claims and runs tasks of generation gen until none is left; fn/tasks may be stale reads,
   // they are used only after a claim of generation gen succeeded
   void RunTasks(uint32_t gen, const Fn* fn, size_t tasks, int thread);

@@ -117,6 +117,7 @@ Status Session::PrepareLayers(const SessionOptions& options) {
     prof.name = op.name;
     prof.kind = OpKindName(op.kind);
     prof.work = op.work;
+    prof.threads = pool_->threads();
     if (op.kind == OpKind::kFloat) prof.kernel = "fp32:" + op.fn.op_type;
     else if (op.kind != OpKind::kQLinear) prof.kernel = std::string("int8:") + OpKindName(op.kind);
     if (op.kind != OpKind::kQLinear) continue;
@@ -191,6 +192,7 @@ Status Session::PrepareLayers(const SessionOptions& options) {
       }
     }
     serial_[k] = best_serial;
+    prof.threads = best_serial ? 1 : pool_->threads();
     prof.kernel = best->kernel();
     layers_[k] = std::move(best);
   }

@@ -40,6 +40,7 @@ struct OpProfile {
   uint64_t total_ns = 0;
   uint64_t calls = 0;
   std::vector<std::pair<std::string, double>> tuned;  // autotune: candidate → median µs
+  int threads = 1;          // threads the op may split over (1: the caller alone, chosen by the autotune)
 };
 
 class Session {

@@ -57,6 +57,8 @@ export interface NativeOpProfile {
   work: number;
   totalMs: number;
   calls: number;
+  /** threads the op may split over: 1 where the autotune found a layer faster on the caller alone (native/src/runtime/session.cc) */
+  threads: number;
   /** autotune measurements: candidate kernel → median µs */
   tuned: { kernel: string; us: number }[];
 }
