@@ -66,6 +66,7 @@ describeShared('compile and bench CLI', () => {
       expect(l.kernel).toMatch(/^(gemm:scalar|dw:dw-scalar|wino(23|43):.*scalar.*)$/);
       expect(l.calls).toBe(4);
       expect(l.totalMs).toBeGreaterThan(0);
+      expect(l.threads).toBe(1); // --threads defaults to 1
     }
   });
 

@@ -22,9 +22,7 @@ export function registerRuntimeCommands(program: Command): void {
       if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else
         process.stdout.write(
-          `${r.out}: INT${r.bits}, ${r.layers} quantized layers, ${(r.bytes / 1e6).toFixed(2)} MB` +
-            (r.fp32Ops.length ? `; FP32 ops: ${r.fp32Ops.join(', ')}` : '') +
-            '\n',
+          `${r.out}: INT${r.bits}, ${r.layers} quantized layers, ${(r.bytes / 1e6).toFixed(2)} MB` + (r.fp32Ops.length ? `; FP32 ops: ${r.fp32Ops.join(', ')}` : '') + '\n',
         );
     });
 
@@ -40,7 +38,7 @@ export function registerRuntimeCommands(program: Command): void {
     .option('--threads <n>', 'threads', int('--threads'), 1)
     .option('--runs <n>', 'timed runs', int('--runs'), 20)
     .option('--warmup <n>', 'untimed warm-up runs', int('--warmup'), 3)
-    .option('--profile', 'native: include the per-layer profile (time and kernel per layer)')
+    .option('--profile', 'native: include the per-layer profile (time, kernel and threads per layer)')
     .option('--json', 'print one JSON object on stdout')
     .action(
       async (o: {
@@ -68,7 +66,8 @@ export function registerRuntimeCommands(program: Command): void {
         if (r.layers) {
           for (const op of r.layers.ops) {
             if (op.calls === 0) continue;
-            process.stdout.write(`  ${(op.totalMs / op.calls).toFixed(3).padStart(9)} ms  ${op.kernel.padEnd(34)} ${op.name}\n`);
+            // threads: 1 where the autotune put a layer on the caller alone
+            process.stdout.write(`  ${(op.totalMs / op.calls).toFixed(3).padStart(9)} ms  ${op.kernel.padEnd(34)} ${`${op.threads}T`.padEnd(4)} ${op.name}\n`);
           }
         }
       },
