@@ -4,6 +4,7 @@
 // workers may still be leaving the previous call), nested, with a work threshold, and with an
 // exception. Also built alone with -fsanitize=thread (target eq-pool-tsan, EQ_TSAN=ON).
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -189,4 +190,33 @@ EQ_TEST(thread_pool_more_tasks_than_the_claim_counts_hold) {
   size_t wrong = 0;
   for (size_t t = 0; t < tasks; t++) wrong += hits[t].load() != 1;
   EQ_EXPECT(wrong == 0) << wrong << " of " << tasks << " tasks did not run exactly once";
+}
+
+// Wake(): workers asleep since the last call start spinning without being given work, and the
+// pool keeps every task exactly once when Wake() races with calls from another thread. A lost
+// wake-up hangs the first loop below and fails through the test run's timeout.
+EQ_TEST(thread_pool_wake_starts_sleeping_workers) {
+  ThreadPool one(1);
+  one.Wake();  // no workers: nothing to do
+  CheckCall(one, 10, ThreadPool::kUnknownWork, 3);
+  for (int threads = 2; threads <= 4; threads++) {
+    ThreadPool pool(threads);
+    CheckCall(pool, 64, ThreadPool::kUnknownWork, 5);
+    for (int round = 0; round < 3; round++) {
+      while (pool.sleeping_workers() != threads - 1) std::this_thread::sleep_for(std::chrono::microseconds(200));
+      const uint64_t before = pool.worker_wakeups();
+      pool.Wake();
+      // (a woken worker may run on this thread's CPU until it sleeps again: poll the count, not the sleepers)
+      while (pool.worker_wakeups() == before) std::this_thread::sleep_for(std::chrono::microseconds(100));
+      CheckCall(pool, 64, ThreadPool::kUnknownWork, 7 + static_cast<uint32_t>(round));
+    }
+    std::atomic<bool> stop{false};
+    std::thread waker([&] {
+      while (!stop.load()) pool.Wake();
+    });
+    eqtest::Rng rng(13);
+    for (int call = 0; call < 300; call++) CheckCall(pool, static_cast<size_t>(rng.Uniform(0, 100)), ThreadPool::kUnknownWork, rng.Next());
+    stop = true;
+    waker.join();
+  }
 }

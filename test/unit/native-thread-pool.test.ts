@@ -30,7 +30,7 @@ describe('native ThreadPool::ParallelFor', () => {
         expect(r.signal, r.out).toBeNull();
         expect(r.status, r.out).toBe(0);
         expect(r.summary?.[2], r.out).toBe('0');
-        expect(Number(r.summary?.[1]), r.out).toBe(8);
+        expect(Number(r.summary?.[1]), r.out).toBe(9);
       }
     },
     BUILD_TIMEOUT_MS + 2 * RUN_TIMEOUT_MS,
@@ -45,7 +45,7 @@ describe('native ThreadPool::ParallelFor', () => {
       expect(r.signal, r.out).toBeNull();
       expect(r.status, r.out).toBe(0);
       expect(r.summary?.[2], r.out).toBe('0');
-      expect(Number(r.summary?.[1]), r.out).toBe(8);
+      expect(Number(r.summary?.[1]), r.out).toBe(9);
     },
     BUILD_TIMEOUT_MS + RUN_TIMEOUT_MS,
   );

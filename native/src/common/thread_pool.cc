@@ -136,6 +136,7 @@ void ThreadPool::WorkerLoop(int id) {
   uint32_t seen = 0;
   for (;;) {
     uint64_t s = 0;
+    const uint32_t wakes = wakes_.load(std::memory_order_relaxed);
     const auto ready = [&] {
       s = state_.load();
       return stop_.load(std::memory_order_relaxed) || (GenOf(s) != seen && !IsClosed(s));
@@ -143,10 +144,12 @@ void ThreadPool::WorkerLoop(int id) {
     if (!SpinUntil(ready)) {
       std::unique_lock<std::mutex> lock(mu_);
       sleepers_.fetch_add(1);  // seq_cst: pairs with the caller's state_ store / sleepers_ load
-      wake_.wait(lock, ready);
+      wake_.wait(lock, [&] { return ready() || wakes_.load(std::memory_order_relaxed) != wakes; });
       sleepers_.fetch_sub(1);
+      wakeups_.fetch_add(1, std::memory_order_relaxed);
     }
     if (stop_.load()) return;
+    if (GenOf(s) == seen || IsClosed(s)) continue;  // woken by Wake(): spin for the next call
     seen = GenOf(s);
     // possibly newer than generation `seen` if that call ended meanwhile: then the acquire
     // makes the caller's closing store visible, and RunTasks' claim fails
@@ -180,6 +183,15 @@ void ThreadPool::ParallelFor(size_t tasks, const Fn& fn, uint64_t work) {
     return;
   }
   RunSplit(tasks, fn);
+}
+
+void ThreadPool::Wake() {
+  if (workers_.empty()) return;
+  wakes_.fetch_add(1);  // seq_cst: ordered before the sleepers_ load (as the state_ store in RunSplit)
+  if (sleepers_.load() > 0) {
+    { std::lock_guard<std::mutex> lock(mu_); }
+    wake_.notify_all();
+  }
 }
 
 void ThreadPool::RunSplit(size_t tasks, const Fn& fn) {

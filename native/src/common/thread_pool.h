@@ -58,6 +58,17 @@ class ThreadPool {
   // on the caller alone skip the rest.
   void ParallelFor(size_t tasks, const Fn& fn, uint64_t work = kUnknownWork);
 
+  // Wakes sleeping workers without giving them work: they spin for the next call as after a
+  // call of their own. A session calls it before an inference's first op: a worker asleep
+  // since the last inference took a median 73 us to start (2-vCPU VM, caches thrashed between
+  // runs as in `npm run bench`), and those now overlap the input copy and quantization.
+  // Never blocks; a no-op for a 1-thread pool.
+  void Wake();
+  // For tests and diagnostics: workers blocked in their sleep (or just woken, not yet running),
+  // and how many times a worker has left that sleep.
+  int sleeping_workers() const { return sleepers_.load(); }
+  uint64_t worker_wakeups() const { return wakeups_.load(); }
+
  private:
   void WorkerLoop(int id);
   // the split path of ParallelFor (under call_mu_, tasks < the claim counts' limit)
@@ -81,6 +92,8 @@ class ThreadPool {
   std::mutex mu_;
   std::condition_variable wake_, finished_;
   std::atomic<int> sleepers_{0};
+  std::atomic<uint32_t> wakes_{0};  // counts Wake() calls: a change wakes sleeping workers
+  std::atomic<uint64_t> wakeups_{0};
   std::atomic<bool> caller_waiting_{false};
   std::atomic<bool> stop_{false};
 };

@@ -63,6 +63,7 @@ Status Session::Run(const float* input, const int64_t* dims, size_t rank, size_t
     return InvalidArgument("input '" + in.name + "' has shape " + got + "] (" + std::to_string(numel) + " values), the model expects " + want + "] (" +
                            std::to_string(in.numel) + " values)");
   }
+  pool_->Wake();  // a sleeping worker starts now, not at the first split layer (thread_pool.h)
   std::memcpy(Ptr(model_->input), input, numel * sizeof(float));
   for (LayerTap& t : taps_) {
     if (taps_enabled_) t.pre.assign(static_cast<size_t>(model_->tensors[t.output].numel), 0.f);
