@@ -39,6 +39,17 @@ size_t ColumnBlockAmx(size_t P, int threads) {
   return std::min(P, (DivUp(P, blocks) + 15) & ~static_cast<size_t>(15));
 }
 
+// Rows of A (output channels) per task. A GEMM with a few columns — a classifier's Gemm, or a
+// 1x1 convolution on a 1x1 map — has one column block, and streaming its weights (ResNet-18's
+// fc: 512 KB) is its whole cost: the rows are split instead, so on 2 threads each core streams
+// half (ResNet-18 fc on 2 threads 0.057 -> 0.035 ms, caches thrashed between runs as in the
+// bench; with the session's early Wake(), MobileNet v1 0.25's 2-thread speed-up in `npm run bench`
+// went from 0.99x to 1.06x).
+size_t RowBlock(size_t M, size_t P) {
+  if (P > 16 || M < 256) return M;
+  return (DivUp(M, 4) + 63) & ~static_cast<size_t>(63);
+}
+
 bool IsDepthwise(const LinearGeom& g) { return g.conv && g.group > 1 && g.group == g.cin && g.group == g.cout; }
 
 // The depthwise kernels' ISA level: the session's, or lower if EQ_DW_ISA asks for it (benchmarks
@@ -98,10 +109,16 @@ Status LinearLayer::Prepare(const QLinearParams& q, const std::string& name, Isa
     case LinearAlgo::kGemm: {
       l->gemm_ = kernels::SelectIGemm(isa, qmax);
       const size_t M = g.cout / g.group;
-      l->group_a_bytes_ = (l->gemm_->packed_a_bytes(M, g.K) + 63) & ~static_cast<size_t>(63);
+      l->row_block_ = RowBlock(M, g.P);
+      const size_t row_blocks = DivUp(M, l->row_block_);
+      l->block_a_bytes_ = (l->gemm_->packed_a_bytes(l->row_block_, g.K) + 63) & ~static_cast<size_t>(63);
+      l->group_a_bytes_ = l->block_a_bytes_ * row_blocks;
       if (!l->packed_a_.Reset(l->group_a_bytes_ * g.group)) return Status(StatusCode::kOutOfMemory, "layer '" + name + "': out of memory packing weights");
       for (uint32_t gi = 0; gi < g.group; gi++)
-        l->gemm_->pack_a(q.weights.data() + gi * M * g.K, M, g.K, l->packed_a_.data() + gi * l->group_a_bytes_);
+        for (size_t rb = 0; rb < row_blocks; rb++) {
+          const size_t m0 = rb * l->row_block_, rows = std::min(l->row_block_, M - m0);
+          l->gemm_->pack_a(q.weights.data() + (gi * M + m0) * g.K, rows, g.K, l->packed_a_.data() + gi * l->group_a_bytes_ + rb * l->block_a_bytes_);
+        }
       l->direct_b_ = g.conv && g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.padT == 0 && g.padL == 0 && g.outH == g.inH && g.outW == g.inW;
       l->kernel_ = std::string("gemm:") + l->gemm_->name;
       break;
@@ -178,29 +195,32 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
       B = cols;
     }
     const uint8_t* pa = packed_a_.data() + gi * group_a_bytes_;
-    const size_t c0 = gi * M;
-    pool.ParallelFor(blocks, [&](size_t blk, int thread) {
-      const size_t n0 = blk * nb, nc = std::min(nb, P - n0);
-      uint8_t* mem = ws.PerThread(thread, block_bytes + M * nb * sizeof(int32_t) + cols_bytes);
+    const size_t mb = row_block_, row_blocks = DivUp(M, mb);
+    // work: the MACs the kernels execute, columns padded to a 16-wide tile (a 1-column
+    // classifier costs the stream of its weights, not its M*K*1 MACs)
+    pool.ParallelFor(blocks * row_blocks, [&](size_t task, int thread) {
+      const size_t blk = task / row_blocks, rb = task % row_blocks;
+      const size_t n0 = blk * nb, nc = std::min(nb, P - n0), m0 = rb * mb, rows = std::min(mb, M - m0);
+      uint8_t* mem = ws.PerThread(thread, block_bytes + mb * nb * sizeof(int32_t) + cols_bytes);
       if (!mem) {
         oom = true;
         return;
       }
       int32_t* C = reinterpret_cast<int32_t*>(mem + block_bytes);
       if (block_im2col) {
-        int8_t* cols = reinterpret_cast<int8_t*>(mem + block_bytes + M * nb * sizeof(int32_t));
+        int8_t* cols = reinterpret_cast<int8_t*>(mem + block_bytes + mb * nb * sizeof(int32_t));
         im2col_(x, g, gi, n0, n0 + nc, cols);
         gemm_->pack_b(cols, nc, K, nc, mem);
       } else {
         gemm_->pack_b(B + n0, P, K, nc, mem);
       }
-      gemm_->run(pa, mem, M, nc, K, C, nc);
+      gemm_->run(pa + rb * block_a_bytes_, mem, rows, nc, K, C, nc);
       size_t bad = 0;
-      if (!Output(C, nc, c0, M, n0, nc, out, tap, &bad)) {
+      if (!Output(C, nc, gi * M + m0, rows, n0, nc, out, tap, &bad)) {
         bad_channel = bad;
         failed = true;
       }
-    }, static_cast<uint64_t>(M) * K * P);
+    }, static_cast<uint64_t>(M) * K * std::max<size_t>(P, 16));
     if (oom) return NoMemory(name_);
     if (failed) return Overflow(name_, bad_channel);
   }

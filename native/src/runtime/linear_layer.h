@@ -59,8 +59,10 @@ class LinearLayer {
   kernels::OutputStageF32Fn out_f32_ = nullptr;
   std::unique_ptr<kernels::WinogradConv> wino_;
   std::unique_ptr<kernels::AmxConv> amx_conv_;
-  AlignedBuffer packed_a_;      // all groups, each group_a_bytes_ long
+  AlignedBuffer packed_a_;      // all groups, each group_a_bytes_ long: row blocks of row_block_ rows, packed apart
   size_t group_a_bytes_ = 0;
+  size_t block_a_bytes_ = 0;    // one packed row block
+  size_t row_block_ = 0;        // rows of A (output channels) per task: all of them unless RowBlock() splits
   bool direct_b_ = false;       // 1x1, stride 1, no padding: the input planes are already B
 };
 
