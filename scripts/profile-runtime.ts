@@ -4,7 +4,11 @@
  * chosen for each layer. Use it on the .eqm files `npm run bench` leaves in its --work directory.
  *
  *   node --import tsx scripts/profile-runtime.ts --eqm /tmp/eq-bench-runtime/squeezenet1.1-int7.eqm
- *        [--threads 1] [--runs 20] [--warmup 5] [--top 15] [--isa avx512vnni]
+ *        [--threads 1] [--runs 20] [--warmup 5] [--top 15] [--isa avx512vnni] [--thrash-mb 32]
+ *
+ * --thrash-mb N writes N MB before every run, so each run starts with the caches `npm run bench`
+ * leaves it (there the other engines of a round run in between): weights come from L3 and a
+ * worker thread starts asleep.
  */
 import { Runtime } from '../src-main/engines/native/native-runtime.js';
 import { opt } from './bench-args.js';
@@ -16,6 +20,10 @@ const runs = Number(opt('runs', '20'));
 const warmup = Number(opt('warmup', '5'));
 const top = Number(opt('top', '15'));
 const isa = opt('isa', '');
+const thrash = new Float64Array((Number(opt('thrash-mb', '0')) * (1 << 20)) / 8);
+const thrashCaches = (): void => {
+  for (let i = 0; i < thrash.length; i += 8) thrash[i]! += 1; // one write per 64-byte line
+};
 
 const session = Runtime.load(eqm, { threads, ...(isa ? { isa } : {}) });
 const dims = session.info.input.dims;
@@ -27,6 +35,7 @@ type Op = ReturnType<typeof session.profile>['ops'][number];
 const perOp = new Map<string, { op: Op; ms: number[] }>();
 let prof = session.profile();
 for (let i = 0; i < runs; i++) {
+  thrashCaches();
   session.resetProfile();
   session.run(x, dims);
   prof = session.profile();
@@ -48,7 +57,8 @@ for (const o of ops) {
   byKind.set(o.kind, (byKind.get(o.kind) ?? 0) + o.ms);
   total += o.ms;
 }
-console.log(`${eqm}: isa ${prof.isa}, ${prof.threads} thread(s), ${runs} runs; sum of the ops' median times ${total.toFixed(3)} ms/run`);
+const cold = thrash.length ? `, ${(thrash.length * 8) >> 20} MB written before each run` : '';
+console.log(`${eqm}: isa ${prof.isa}, ${prof.threads} thread(s), ${runs} runs${cold}; sum of the ops' median times ${total.toFixed(3)} ms/run`);
 for (const [kind, ms] of [...byKind].sort((a, b) => b[1] - a[1])) console.log(`  ${kind.padEnd(12)} ${ms.toFixed(3)} ms  ${((100 * ms) / total).toFixed(1)}%`);
 console.log(`slowest ${top} ops (median ms/run, work = MACs or elements, GOP/s):`);
 for (const o of ops.sort((a, b) => b.ms - a.ms).slice(0, top)) {
