@@ -84,6 +84,8 @@ interface Row {
   bits: number | null;
   bias_correction?: boolean;
   weight_rounding?: string;
+  /** the --calib-args passed to every calibrate of the run, if any (e.g. '--rounds 2') */
+  calib_args?: string;
   calib_seconds: number | null;
   top1: number;
   top5: number;
@@ -103,12 +105,31 @@ const rows: Row[] = [];
 const log = (s: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
 
 for (const model of models) {
-  const base = ['--model', path.join(shared, 'models', model, 'model.onnx'), '--card', path.join(shared, 'models', model, 'card.json'), '--data', path.join(shared, 'data', 'imagenet-sample')];
+  const base = [
+    '--model',
+    path.join(shared, 'models', model, 'model.onnx'),
+    '--card',
+    path.join(shared, 'models', model, 'card.json'),
+    '--data',
+    path.join(shared, 'data', 'imagenet-sample'),
+  ];
   const evalArgs = [...base, ...(limit ? ['--limit', limit] : []), '--held-out-from', '50'];
   const tasks: (() => Promise<void>)[] = [
     async () => {
       const f = await cli(['eval', ...evalArgs, '--engine', 'fp32']);
-      rows.push({ model, config: 'FP32', method: 'fp32', bits: null, calib_seconds: null, top1: f['top1'] as number, top5: f['top5'] as number, agreement: null, mean_cosine: null, held_out_top1: (f['held_out'] as { top1: number }).top1, eval_seconds: f['seconds'] as number });
+      rows.push({
+        model,
+        config: 'FP32',
+        method: 'fp32',
+        bits: null,
+        calib_seconds: null,
+        top1: f['top1'] as number,
+        top5: f['top5'] as number,
+        agreement: null,
+        mean_cosine: null,
+        held_out_top1: (f['held_out'] as { top1: number }).top1,
+        eval_seconds: f['seconds'] as number,
+      });
       log(`${model} FP32 top-1 ${f['top1']}`);
     },
     ...configs.map((c) => async () => {
@@ -125,6 +146,7 @@ for (const model of models) {
         bits: c.bits,
         ...(c.biasCorrection ? { bias_correction: true } : {}),
         ...(c.adaround ? { weight_rounding: 'adaround' } : {}),
+        ...(calibArgs.length ? { calib_args: calibArgs.join(' ') } : {}),
         calib_seconds: cal['seconds'] as number,
         top1: e['top1'] as number,
         top5: e['top5'] as number,
@@ -153,15 +175,16 @@ for (const model of models) {
 const order = (r: Row) => models.indexOf(r.model) * 100 + (r.bits === null ? 0 : (9 - r.bits) * 10) + ['fp32', ...METHODS].indexOf(r.method) + (r.bias_correction ? 0.5 : 0);
 rows.sort((a, b) => order(a) - order(b));
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (x * 100).toFixed(1));
-let md = `<!-- written by npm run bench:accuracy on ${new Date().toISOString()} (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores) -->\n`;
+let md = `<!-- written by npm run bench:accuracy on ${new Date().toISOString()} (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores)${calibArgs.length ? `; calibrate also got: ${calibArgs.join(' ')}` : ''} -->\n`;
 for (const model of models) {
-  md += `\n### ${model} (ImageNet sample, ${limit || 1000} images; 50 calibration images)\n\n`;
+  md += `\n### ${model} (ImageNet sample, ${limit || 1000} images; 50 calibration images${calibArgs.length ? `; calibrate ${calibArgs.join(' ')}` : ''})\n\n`;
   md += '| config | top-1 | top-5 | agreement with FP32 | mean layer cosine | held-out top-1 (950) | calibration time (s) |\n|---|---|---|---|---|---|---|\n';
   for (const r of rows.filter((x) => x.model === model)) {
     md += `| ${r.config} | ${pct(r.top1)} | ${pct(r.top5)} | ${pct(r.agreement)} | ${r.mean_cosine === null ? '–' : r.mean_cosine.toFixed(4)} | ${pct(r.held_out_top1)} | ${r.calib_seconds === null ? '–' : r.calib_seconds.toFixed(1)} |\n`;
   }
   const eqs = rows.filter((x) => x.model === model && x.method === 'eq' && x.sim_agreement !== undefined);
-  for (const r of eqs) md += `\n${r.config}: integer reference vs fake-quant simulation top-1 agreement ${pct(r.sim_agreement)}%; QDQ export in onnxruntime top-1 ${pct(r.qdq_top1)} (integer reference ${pct(r.top1)}).`;
+  for (const r of eqs)
+    md += `\n${r.config}: integer reference vs fake-quant simulation top-1 agreement ${pct(r.sim_agreement)}%; QDQ export in onnxruntime top-1 ${pct(r.qdq_top1)} (integer reference ${pct(r.top1)}).`;
   md += '\n';
 }
 fs.mkdirSync(outDir, { recursive: true });
