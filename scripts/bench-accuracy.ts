@@ -24,6 +24,7 @@ const models = opt('models', 'squeezenet1.1,mobilenet_v1_0.25').split(',');
 const limit = opt('limit', '');
 /** extra calibrate flags, e.g. --calib-args '--steps 10' for a quick smoke run */
 const calibArgs = opt('calib-args', '').split(' ').filter(Boolean);
+const calibArgsText = calibArgs.join(' ');
 /** engine of the table rows: int-ref (the oracle) or native (bit-exact with it, ~5x faster) */
 const engine = opt('engine', 'int-ref');
 const outDir = path.resolve(root, opt('out', 'docs/results'));
@@ -146,7 +147,7 @@ for (const model of models) {
         bits: c.bits,
         ...(c.biasCorrection ? { bias_correction: true } : {}),
         ...(c.adaround ? { weight_rounding: 'adaround' } : {}),
-        ...(calibArgs.length ? { calib_args: calibArgs.join(' ') } : {}),
+        ...(calibArgsText ? { calib_args: calibArgsText } : {}),
         calib_seconds: cal['seconds'] as number,
         top1: e['top1'] as number,
         top5: e['top5'] as number,
@@ -175,9 +176,9 @@ for (const model of models) {
 const order = (r: Row) => models.indexOf(r.model) * 100 + (r.bits === null ? 0 : (9 - r.bits) * 10) + ['fp32', ...METHODS].indexOf(r.method) + (r.bias_correction ? 0.5 : 0);
 rows.sort((a, b) => order(a) - order(b));
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (x * 100).toFixed(1));
-let md = `<!-- written by npm run bench:accuracy on ${new Date().toISOString()} (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores)${calibArgs.length ? `; calibrate also got: ${calibArgs.join(' ')}` : ''} -->\n`;
+let md = `<!-- written by npm run bench:accuracy on ${new Date().toISOString()} (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores) -->\n`;
 for (const model of models) {
-  md += `\n### ${model} (ImageNet sample, ${limit || 1000} images; 50 calibration images${calibArgs.length ? `; calibrate ${calibArgs.join(' ')}` : ''})\n\n`;
+  md += `\n### ${model} (ImageNet sample, ${limit || 1000} images; 50 calibration images${calibArgsText ? `; calibrate ${calibArgsText}` : ''})\n\n`;
   md += '| config | top-1 | top-5 | agreement with FP32 | mean layer cosine | held-out top-1 (950) | calibration time (s) |\n|---|---|---|---|---|---|---|\n';
   for (const r of rows.filter((x) => x.model === model)) {
     md += `| ${r.config} | ${pct(r.top1)} | ${pct(r.top5)} | ${pct(r.agreement)} | ${r.mean_cosine === null ? '–' : r.mean_cosine.toFixed(4)} | ${pct(r.held_out_top1)} | ${r.calib_seconds === null ? '–' : r.calib_seconds.toFixed(1)} |\n`;

@@ -196,8 +196,8 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
     }
     const uint8_t* pa = packed_a_.data() + gi * group_a_bytes_;
     const size_t mb = row_block_, row_blocks = DivUp(M, mb);
-    // work: the MACs the kernels execute, columns padded to a 16-wide tile (a 1-column
-    // classifier costs the stream of its weights, not its M*K*1 MACs)
+    // work: M*K per column, counted for at least 16 columns — a few-column GEMM (a classifier)
+    // costs the stream of its weights, not its M*K*P MACs (AMX pads it to a 16-column tile anyway)
     pool.ParallelFor(blocks * row_blocks, [&](size_t task, int thread) {
       const size_t blk = task / row_blocks, rb = task % row_blocks;
       const size_t n0 = blk * nb, nc = std::min(nb, P - n0), m0 = rb * mb, rows = std::min(mb, M - m0);
