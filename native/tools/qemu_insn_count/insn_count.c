@@ -49,7 +49,8 @@ static int Classify(uint32_t i) {
   if ((i & 0xBFE0FC00u) == 0x0E809400u || (i & 0xBFC0F400u) == 0x0F80E000u) return C_SDOT; /* vector, by element */
   if ((i & 0xBF20FC00u) == 0x0E208000u || (i & 0xBF00F400u) == 0x0F002000u) return C_SMLAL; /* SMLAL{2}: vector, by element */
   if ((i & 0xBF20FC00u) == 0x0E20C000u || (i & 0xBF00F400u) == 0x0F00A000u) return C_SMULL;
-  if ((i & 0xBF3FFC00u) == 0x0E206800u) return C_SADALP;
+  /* the int16 -> int32 widenings: SADALP (accumulating) and SADDLP (INT7's short-K tile) */
+  if ((i & 0xBF3FFC00u) == 0x0E206800u || (i & 0xBF3FFC00u) == 0x0E202800u) return C_SADALP;
   if ((i & 0xBFA0FC00u) == 0x0E20CC00u || (i & 0xBF80F400u) == 0x0F801000u) return C_FMLA;
   if (((i >> 25) & 7u) == 7u) return C_SIMD_OTHER; /* data processing, SIMD and FP */
   if (((i >> 25) & 5u) == 4u) return C_LOADSTORE;
