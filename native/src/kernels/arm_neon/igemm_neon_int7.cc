@@ -35,7 +35,8 @@ using namespace neon_k16;
 
 constexpr size_t kNr = 3;
 constexpr size_t kChunksPerWiden = 4;  // 4 chunks × 2 products = 8 products per int16 lane
-constexpr size_t kShortNr = 4;         // columns of the short-K tile
+constexpr size_t kShortNr = 4;         // columns of the short-K tile (RunTiles4x4 drives 4×4 tiles)
+static_assert(kShortNr == 4, "the short-K tile runs through RunTiles4x4");
 
 inline bool ShortK(size_t K) { return Chunks(K) <= kChunksPerWiden; }
 
@@ -153,29 +154,6 @@ inline void Tile4x4ShortK(const int8_t* pa, const int8_t* pb, size_t chunks, int
       : [pa] "+r"(pa), [pb] "+r"(pb), [n] "+r"(n)
       : [o0] "r"(out[0]), [o1] "r"(out[1]), [o2] "r"(out[2]), [o3] "r"(out[3])
       : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
-}
-
-void RunShortK(const int8_t* pa, const int8_t* pb, size_t M, size_t N, size_t chunks, int32_t* C, size_t ldc) {
-  const size_t panel = chunks * 64, ncb = ColumnBlock<kShortNr>(chunks * 16);
-  for (size_t nb = 0; nb < N; nb += ncb) {
-    for (size_t m0 = 0; m0 < M; m0 += 4) {
-      const size_t mr = M - m0 < 4 ? M - m0 : 4;
-      for (size_t n0 = nb; n0 < N && n0 < nb + ncb; n0 += kShortNr) {
-        const size_t nr = N - n0 < kShortNr ? N - n0 : kShortNr;
-        int32_t* c = C + m0 * ldc + n0;
-        if (mr == 4 && nr == kShortNr) {
-          int32_t* const rows[4] = {c, c + ldc, c + 2 * ldc, c + 3 * ldc};
-          Tile4x4ShortK(pa + (m0 / 4) * panel, pb + (n0 / kShortNr) * panel, chunks, rows);
-          continue;
-        }
-        int32_t tile[16];
-        int32_t* const rows[4] = {tile, tile + 4, tile + 8, tile + 12};
-        Tile4x4ShortK(pa + (m0 / 4) * panel, pb + (n0 / kShortNr) * panel, chunks, rows);
-        for (size_t r = 0; r < mr; r++)
-          for (size_t j = 0; j < nr; j++) c[r * ldc + j] = tile[r * 4 + j];
-      }
-    }
-  }
 }
 
 // out[4*m + n] = C(m, n) for m < 4, n < 3 (out[4*m + 3] is scratch).
@@ -417,7 +395,7 @@ void Run(const uint8_t* packed_a, const uint8_t* packed_b, size_t M, size_t N, s
   const int8_t* pa = reinterpret_cast<const int8_t*>(packed_a);
   const int8_t* pb = reinterpret_cast<const int8_t*>(packed_b);
   if (ShortK(K)) {
-    RunShortK(pa, pb, M, N, chunks, C, ldc);
+    RunTiles4x4(Tile4x4ShortK, pa, pb, M, N, chunks, C, ldc);
     return;
   }
   const size_t ncb = ColumnBlock<kNr>(K);

@@ -126,29 +126,7 @@ inline void Tile4x4(const int8_t* pa, const int8_t* pb, size_t chunks, int32_t* 
 }
 
 void Run(const uint8_t* packed_a, const uint8_t* packed_b, size_t M, size_t N, size_t K, int32_t* C, size_t ldc) {
-  const size_t chunks = Chunks(K), panel = chunks * 64;
-  const int8_t* pa = reinterpret_cast<const int8_t*>(packed_a);
-  const int8_t* pb = reinterpret_cast<const int8_t*>(packed_b);
-  const size_t ncb = ColumnBlock<4>(K);
-  for (size_t nb = 0; nb < N; nb += ncb) {
-    for (size_t m0 = 0; m0 < M; m0 += 4) {
-      const size_t mr = M - m0 < 4 ? M - m0 : 4;
-      for (size_t n0 = nb; n0 < N && n0 < nb + ncb; n0 += 4) {
-        const size_t nr = N - n0 < 4 ? N - n0 : 4;
-        int32_t* c = C + m0 * ldc + n0;
-        if (mr == 4 && nr == 4) {
-          int32_t* const rows[4] = {c, c + ldc, c + 2 * ldc, c + 3 * ldc};
-          Tile4x4(pa + (m0 / 4) * panel, pb + (n0 / 4) * panel, chunks, rows);
-        } else {
-          int32_t tile[16];
-          int32_t* const rows[4] = {tile, tile + 4, tile + 8, tile + 12};
-          Tile4x4(pa + (m0 / 4) * panel, pb + (n0 / 4) * panel, chunks, rows);
-          for (size_t r = 0; r < mr; r++)
-            for (size_t j = 0; j < nr; j++) c[r * ldc + j] = tile[r * 4 + j];
-        }
-      }
-    }
-  }
+  RunTiles4x4(Tile4x4, reinterpret_cast<const int8_t*>(packed_a), reinterpret_cast<const int8_t*>(packed_b), M, N, Chunks(K), C, ldc);
 }
 
 const IGemmKernel kNeonInt8{"neon-int8-smlal", Isa::kNeon, 127, PackedABytes, PackA, PackedBBytes<4>, PackB<4>, Run};

@@ -1,5 +1,5 @@
 // Packed layout shared by the two SMLAL kernels (IGemmNeonInt8: 4×4 tiles, IGemmNeonInt7:
-// 4×3 tiles): K split in chunks of 16 ("K16"), K padded with zeros to a multiple of 16.
+// 4×3 tiles, 4×4 for K ≤ 64): K split in chunks of 16 ("K16"), K padded with zeros to a multiple of 16.
 //
 //   packed A: for every block of 4 rows, for every K16 chunk: row0 k0..15, row1 …, row3 (64 B)
 //   packed B: for every block of NR cols, for every K16 chunk: col0 k0..15, …, col NR-1 (16·NR B)
@@ -108,6 +108,33 @@ template <size_t NR>
 inline size_t ColumnBlock(size_t K) {
   const size_t per_col = Chunks(K) * 16, cols = (128u << 10) / (per_col ? per_col : 1) / NR * NR;
   return cols < NR ? NR : cols;
+}
+
+// Driver for a 4×4 tile that stores through four row pointers (INT8's tile and INT7's short-K
+// tile): column blocks of ColumnBlock<4>, full tiles stored straight into C, edge tiles via a
+// 16-int scratch copied out for the valid mr×nr part. `tile(pa, pb, chunks, rows)`.
+template <typename Tile>
+inline void RunTiles4x4(Tile tile, const int8_t* pa, const int8_t* pb, size_t M, size_t N, size_t chunks, int32_t* C, size_t ldc) {
+  const size_t panel = chunks * 64, ncb = ColumnBlock<4>(chunks * 16);
+  for (size_t nb = 0; nb < N; nb += ncb) {
+    for (size_t m0 = 0; m0 < M; m0 += 4) {
+      const size_t mr = M - m0 < 4 ? M - m0 : 4;
+      for (size_t n0 = nb; n0 < N && n0 < nb + ncb; n0 += 4) {
+        const size_t nr = N - n0 < 4 ? N - n0 : 4;
+        int32_t* c = C + m0 * ldc + n0;
+        if (mr == 4 && nr == 4) {
+          int32_t* const rows[4] = {c, c + ldc, c + 2 * ldc, c + 3 * ldc};
+          tile(pa + (m0 / 4) * panel, pb + (n0 / 4) * panel, chunks, rows);
+          continue;
+        }
+        int32_t scratch[16];
+        int32_t* const rows[4] = {scratch, scratch + 4, scratch + 8, scratch + 12};
+        tile(pa + (m0 / 4) * panel, pb + (n0 / 4) * panel, chunks, rows);
+        for (size_t r = 0; r < mr; r++)
+          for (size_t j = 0; j < nr; j++) c[r * ldc + j] = scratch[r * 4 + j];
+      }
+    }
+  }
 }
 
 }  // namespace neon_k16
