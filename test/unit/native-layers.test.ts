@@ -212,8 +212,8 @@ function wideDepthwiseCase(seed: number): Case {
 
 /**
  * conv → pool (random window) → 1x1 conv. `wide` 3 (2): a 3x3 (2x2) stride-2 max pool on rows
- * wide enough for the SIMD horizontal pass (16 outputs per step) plus a scalar tail; `short`:
- * rows of 14-40 columns (SqueezeNet's 27), one masked step of the AVX-512 pass.
+ * wide enough for the SIMD pass (16 outputs per step) plus a tail; `short`:
+ * rows of 14-40 columns (SqueezeNet's 27 and 28), whose SIMD pass ends in one overlapping step.
  */
 function poolCase(seed: number, kind: 'MaxPool' | 'AveragePool' | 'GlobalAveragePool', wide: 0 | 2 | 3 = 0, short = false): Case {
   const wide3x3s2 = wide > 0;

@@ -91,6 +91,9 @@ void MaxPoolS8Planes(const int8_t* x, const PoolGeom& g, size_t plane0, size_t p
 #if defined(EQ_HAVE_AVX2)
 void MaxPoolS8PlanesAvx2(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y);
 #endif
+#if defined(EQ_HAVE_NEON)
+void MaxPoolS8PlanesNeon(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y);
+#endif
 using MaxPoolFn = void (*)(const int8_t*, const PoolGeom&, size_t, size_t, int8_t*);
 MaxPoolFn SelectMaxPool(Isa isa);
 void AvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int8_t* y);

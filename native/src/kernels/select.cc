@@ -87,6 +87,9 @@ MaxPoolFn SelectMaxPool(Isa isa) {
 #if defined(EQ_HAVE_AVX2)
   if (Allowed(Isa::kAvx2, isa)) return MaxPoolS8PlanesAvx2;
 #endif
+#if defined(EQ_HAVE_NEON)
+  if (Allowed(Isa::kNeon, isa)) return MaxPoolS8PlanesNeon;
+#endif
   (void)isa;
   return MaxPoolS8Planes;
 }

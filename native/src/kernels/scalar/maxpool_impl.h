@@ -28,19 +28,56 @@ inline void RowMax3S2(const int8_t* r0, size_t ox0, size_t ox1, size_t /*avail: 
   for (size_t ox = ox0; ox < ox1; ox++) h[ox] = Max8(Max8(r0[2 * ox], r0[2 * ox + 1]), r0[2 * ox + 2]);
 }
 using RowMax3S2Fn = void (*)(const int8_t* r0, size_t ox0, size_t ox1, size_t avail, int8_t* h);
+// h[ox] = the max of the 3x3 window at columns 2ox..2ox+2 of rows r0, r1, r2, for ox in
+// [ox0, ox1): a whole output row of the usual pool from its three input rows. A per-ISA file
+// may pass a SIMD version that keeps the vertical max in registers (a row buffer written and
+// read back at other offsets costs a store-forwarding stall per load on short rows).
+inline void Rows3Max3S2(const int8_t* r0, const int8_t* r1, const int8_t* r2, size_t ox0, size_t ox1, size_t /*avail*/, int8_t* h) {
+  for (size_t ox = ox0; ox < ox1; ox++) {
+    int8_t m = r0[2 * ox];
+    for (const int8_t* r : {r0, r1, r2})
+      for (size_t k = 0; k < 3; k++) m = Max8(m, r[2 * ox + k]);
+    h[ox] = m;
+  }
+}
+// The step schedule of the SIMD versions of Rows3Max3S2: step16(o) / step8(o) write outputs
+// o .. o+15 / o+7 and read bytes 2o .. 2o+32 / 2o+16 of each row. The tail is one step that
+// ends at ox1 (recomputing some outputs, same values), not a scalar loop; rows too short for a
+// step, or too close to the end of readable memory, take the scalar loop.
+template <typename Step16, typename Step8>
+inline void Rows3Max3S2Steps(Step16 step16, Step8 step8, const int8_t* r0, const int8_t* r1, const int8_t* r2, size_t ox0, size_t ox1, size_t avail,
+                             int8_t* h) {
+  size_t ox = ox0;
+  for (; ox + 16 <= ox1 && 2 * ox + 33 <= avail; ox += 16) step16(ox);
+  if (ox < ox1 && ox1 - ox0 >= 16 && 2 * (ox1 - 16) + 33 <= avail) return step16(ox1 - 16);
+  for (; ox + 8 <= ox1 && 2 * ox + 17 <= avail; ox += 8) step8(ox);
+  if (ox < ox1 && ox1 - ox0 >= 8 && 2 * (ox1 - 8) + 17 <= avail) return step8(ox1 - 8);
+  Rows3Max3S2(r0, r1, r2, ox, ox1, avail, h);
+}
+using Rows3Max3S2Fn = void (*)(const int8_t* r0, const int8_t* r1, const int8_t* r2, size_t ox0, size_t ox1, size_t avail, int8_t* h);
 // h[ox] = max(r0[2ox], r0[2ox+1]): the 2x2 stride-2 pool of FPN / BlazeFace blocks
 inline void RowMax2S2(const int8_t* r0, size_t ox0, size_t ox1, size_t /*avail*/, int8_t* h) {
   for (size_t ox = ox0; ox < ox1; ox++) h[ox] = Max8(r0[2 * ox], r0[2 * ox + 1]);
 }
 
-// The usual 3x3 stride-2 pool (SqueezeNet, ResNet stems), rows first: each output row takes the
-// max of its (up to) 3 input rows over the full width, then the horizontal stride-2 pass runs
-// once per output row — half the horizontal passes of the generic path, and no H x OW buffer.
+// The usual 3x3 stride-2 pool (SqueezeNet, ResNet stems), row by output row: a full-height
+// window goes straight from its 3 input rows (rows3); an edge row with fewer rows in bounds
+// takes their max over the full width first, then the horizontal stride-2 pass. No H x OW buffer.
 inline void MaxPool3x3S2Planes(const int8_t* x, const PoolGeom& g, const TapRanges& rh, const TapRanges& rw, size_t in0, size_t in1, size_t plane0,
-                               size_t plane1, int8_t* y, RowMax3S2Fn row3s2) {
+                               size_t plane1, int8_t* y, RowMax3S2Fn row3s2, Rows3Max3S2Fn rows3) {
   const size_t W = g.W, OW = g.OW, hw = static_cast<size_t>(g.H) * W;
   std::vector<int8_t> v(W);
   int8_t* vr = v.data();
+  // border outputs (padding or a ceil_mode overhang): first in-bounds column and tap count
+  // (0..3), listed once; a per-row loop over the window's tap ranges cost as much as the
+  // vector pass on SqueezeNet's ceil_mode pools (56 -> 28 columns, one border output per row)
+  struct Border {
+    uint32_t ox, c0, n;
+  };
+  std::vector<Border> borders;
+  for (size_t ox = 0; ox < OW; ox++)
+    if (ox < in0 || ox >= in1)
+      borders.push_back({static_cast<uint32_t>(ox), static_cast<uint32_t>(static_cast<int64_t>(ox) * 2 - g.pl + rw.lo[ox]), rw.hi[ox] - rw.lo[ox]});
   for (size_t nc = plane0; nc < plane1; nc++) {
     const int8_t* base = x + nc * hw;
     int8_t* out = y + nc * static_cast<size_t>(g.OH) * OW;
@@ -49,9 +86,23 @@ inline void MaxPool3x3S2Planes(const int8_t* x, const PoolGeom& g, const TapRang
       const uint32_t lo = rh.lo[oy], hi = rh.hi[oy];
       const auto row = [&](uint32_t ky) { return base + static_cast<size_t>(y0 + ky) * W; };
       if (hi - lo == 3) {
+        // the usual full-height window: straight from the three rows
         const int8_t *r0 = row(lo), *r1 = row(lo + 1), *r2 = row(lo + 2);
-        for (size_t i = 0; i < W; i++) vr[i] = Max8(Max8(r0[i], r1[i]), r2[i]);
-      } else if (hi == lo) {
+        rows3(r0 - g.pl, r1 - g.pl, r2 - g.pl, in0, in1, g.pl + W, out);
+        for (const Border& b : borders) {
+          const auto col = [&](uint32_t c) { return Max8(Max8(r0[c], r1[c]), r2[c]); };
+          if (b.n == 0) {  // a window without taps
+            out[b.ox] = -128;
+            continue;
+          }
+          int8_t m = col(b.c0);
+          if (b.n > 1) m = Max8(m, col(b.c0 + 1));
+          if (b.n > 2) m = Max8(m, col(b.c0 + 2));
+          out[b.ox] = m;
+        }
+        continue;
+      }
+      if (hi == lo) {
         for (size_t i = 0; i < W; i++) vr[i] = -128;
       } else {
         const int8_t* r0 = row(lo);
@@ -77,7 +128,7 @@ inline void MaxPool3x3S2Planes(const int8_t* x, const PoolGeom& g, const TapRang
 }
 
 void MaxPoolPlanesImpl(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y, RowMax3S2Fn row3s2 = RowMax3S2,
-                       RowMax3S2Fn row2s2 = RowMax2S2) {
+                       RowMax3S2Fn row2s2 = RowMax2S2, Rows3Max3S2Fn rows3 = Rows3Max3S2) {
   const TapRanges rh = ComputeTapRanges(g.OH, g.H, g.kh, g.sh, g.dh, g.pt, g.pb);
   const TapRanges rw = ComputeTapRanges(g.OW, g.W, g.kw, g.sw, g.dw, g.pl, g.pr);
   const size_t W = g.W, OW = g.OW, hw = static_cast<size_t>(g.H) * W;
@@ -88,7 +139,7 @@ void MaxPoolPlanesImpl(const int8_t* x, const PoolGeom& g, size_t plane0, size_t
   while (in1 < OW && rw.lo[in1] == 0 && rw.hi[in1] == g.kw) in1++;
   const bool dense = g.dw == 1 && in1 > in0 && g.kw <= W;
   if (dense && g.kw == 3 && g.sw == 2 && g.kh == 3 && g.sh == 2 && g.dh == 1) {
-    MaxPool3x3S2Planes(x, g, rh, rw, in0, in1, plane0, plane1, y, row3s2);
+    MaxPool3x3S2Planes(x, g, rh, rw, in0, in1, plane0, plane1, y, row3s2, rows3);
     return;
   }
   std::vector<int8_t> hmax(static_cast<size_t>(g.H) * OW), run(W);

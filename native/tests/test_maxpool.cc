@@ -1,0 +1,85 @@
+// The int8 max pool of the best ISA on this CPU (AVX2's hand-written 3x3 / 2x2 stride-2 passes
+// on x86, the compiler-vectorised shared source elsewhere) and the scalar build, against a
+// direct 9-tap reference: every row width from 3 to 80 (SIMD steps, overlapping tails, rows
+// shorter than a step), pads and ceil_mode overhangs on every side, and a plane range in the
+// middle of the tensor with canary bytes around it (a SIMD store past its row or plane would
+// race with the thread that owns the next planes).
+#include <cstring>
+#include <vector>
+
+#include "eqtest.h"
+#include "format/model.h"
+#include "kernels/isa.h"
+#include "kernels/kernels.h"
+
+using namespace eq;
+using namespace eq::kernels;
+
+namespace {
+
+uint32_t OutDim(uint32_t in, uint32_t k, uint32_t s, uint32_t p0, uint32_t p1, bool ceil_mode) {
+  const uint32_t span = in + p0 + p1 - k;
+  uint32_t o = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  if (ceil_mode && (o - 1) * s >= in + p0) o--;  // the last window must start inside the input or left pad
+  return o;
+}
+
+void Reference(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y) {
+  for (size_t p = plane0; p < plane1; p++)
+    for (uint32_t oy = 0; oy < g.OH; oy++)
+      for (uint32_t ox = 0; ox < g.OW; ox++) {
+        int8_t m = -128;
+        for (uint32_t ky = 0; ky < g.kh; ky++)
+          for (uint32_t kx = 0; kx < g.kw; kx++) {
+            const int64_t iy = static_cast<int64_t>(oy) * g.sh - g.pt + ky, ix = static_cast<int64_t>(ox) * g.sw - g.pl + kx;
+            if (iy < 0 || ix < 0 || iy >= g.H || ix >= g.W) continue;
+            const int8_t v = x[(p * g.H + iy) * g.W + ix];
+            if (v > m) m = v;
+          }
+        y[(p * g.OH + oy) * g.OW + ox] = m;
+      }
+}
+
+}  // namespace
+
+EQ_TEST(maxpool_matches_direct_reference) {
+  eqtest::Rng r(4242);
+  const MaxPoolFn best = SelectMaxPool(DetectIsa());
+  size_t cases = 0;
+  for (uint32_t k : {3u, 2u}) {
+    for (uint32_t W = 3; W <= 80; W++) {
+      PoolGeom g;
+      g.N = 1;
+      g.C = 5;
+      g.H = static_cast<uint32_t>(r.Uniform(3, 9));
+      g.W = W;
+      g.kh = g.kw = k;
+      g.sh = g.sw = 2;
+      g.pt = static_cast<uint32_t>(r.Uniform(0, k - 1));
+      g.pb = static_cast<uint32_t>(r.Uniform(0, k - 1));
+      g.pl = static_cast<uint32_t>(r.Uniform(0, k - 1));
+      g.pr = static_cast<uint32_t>(r.Uniform(0, k - 1));
+      if (W % 3 == 0) g.pl = g.pr = g.pt = g.pb = 0;  // the common unpadded case
+      const bool ceil_mode = r.Uniform(0, 1) == 1;
+      if (g.W + g.pl + g.pr < k || g.H + g.pt + g.pb < k) continue;
+      g.OH = OutDim(g.H, k, 2, g.pt, g.pb, ceil_mode);
+      g.OW = OutDim(g.W, k, 2, g.pl, g.pr, ceil_mode);
+      std::vector<int8_t> x(static_cast<size_t>(g.C) * g.H * g.W);
+      for (auto& v : x) v = static_cast<int8_t>(r.Uniform(-128, 127));
+      const size_t plane_out = static_cast<size_t>(g.OH) * g.OW, guard = 64;
+      // planes [1, 4) of 5: planes 0 and 4 belong to "another thread" and must stay untouched
+      std::vector<int8_t> want(g.C * plane_out + 2 * guard, 0x5a);
+      Reference(x.data(), g, 1, 4, want.data() + guard);
+      for (const MaxPoolFn fn : {best, static_cast<MaxPoolFn>(MaxPoolS8Planes)}) {
+        std::vector<int8_t> got(want.size(), 0x5a);
+        fn(x.data(), g, 1, 4, got.data() + guard);
+        size_t bad = 0;
+        for (size_t i = 0; i < got.size(); i++) bad += got[i] != want[i];
+        EQ_EXPECT(bad == 0) << k << "x" << k << " s2 on " << g.H << "x" << g.W << " pads t" << g.pt << " l" << g.pl << " b" << g.pb << " r" << g.pr
+                            << (ceil_mode ? " ceil" : "") << " -> " << g.OH << "x" << g.OW << ": " << bad << " bytes differ (incl. canaries)";
+      }
+      cases++;
+    }
+  }
+  EQ_EXPECT(cases > 140) << cases;
+}
