@@ -22,14 +22,18 @@ import { buildModel, randomTensor, rng, type NodeSpec } from '../helpers/onnx-bu
 const f32 = Math.fround;
 
 /** Bit-exact against the reference on every ISA level and algorithm (and the autotuned choice), with taps (scalar output stage) and without (SIMD output stage). */
-function expectSame(graph: Graph, prog: IntProgram, inputs: Float32Array[], dims: number[], label: string): void {
+function expectSame(graph: Graph, prog: IntProgram, inputs: Float32Array[], dims: number[], label: string, gemmOn2Threads = false): void {
   const eqm = compileIntProgram(graph, prog);
   const refs = inputs.map((x) => runReference({ graph, prog }, x, dims));
   for (const isa of Runtime.version().availableIsas.split(',')) {
     // auto on 2 threads: the autotune also picks, per layer, the pool or the caller alone
     // amxconv (the AMX direct convolution) only exists at the amx level
-    for (const convAlgo of ['gemm', 'wino23', 'wino43', 'auto', ...(isa === 'amx' ? ['amxconv'] : [])]) {
-      const session = Runtime.load(eqm, { isa, convAlgo, threads: convAlgo === 'wino23' || convAlgo === 'auto' ? 2 : 1 });
+    // gemm2: the GEMM on 2 threads without the autotune (which may keep a layer on the caller)
+    for (const convAlgo of ['gemm', 'wino23', 'wino43', 'auto', ...(isa === 'amx' ? ['amxconv'] : []), ...(gemmOn2Threads ? ['gemm2'] : [])]) {
+      const session =
+        convAlgo === 'gemm2'
+          ? Runtime.load(eqm, { isa, convAlgo: 'gemm', threads: 2, autotune: false })
+          : Runtime.load(eqm, { isa, convAlgo, threads: convAlgo === 'wino23' || convAlgo === 'auto' ? 2 : 1 });
       const tag = `${label} [${isa} ${convAlgo}]`;
       inputs.forEach((x, i) => {
         const ref = refs[i]!;
@@ -154,6 +158,22 @@ interface Case {
   desc: string;
   bytes: Uint8Array;
   dims: number[];
+  /** also run the GEMM on 2 threads with the autotune off */
+  gemmOn2Threads?: boolean;
+}
+
+/**
+ * A classifier Gemm (1 column, 300 rows, 256 inputs): the runtime splits its rows over the
+ * threads instead of its columns (linear_layer.cc RowBlock); enough work (> 1 M MACs counted)
+ * that 2 threads split it.
+ */
+function classifierCase(seed: number): Case {
+  const r = rng(seed);
+  const K = 256;
+  const M = 300;
+  const nodes: NodeSpec[] = [{ op: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['y'], name: 'fc', attrs: { transB: 1 } }];
+  const init = { w: randomTensor([M, K], r, 0.2), b: randomTensor([M], r, 0.1) };
+  return { desc: `row split: Gemm ${K}->${M}`, dims: [1, K], gemmOn2Threads: true, bytes: buildModel({ nodes, inputs: [{ name: 'x', dims: [1, K] }], outputs: [{ name: 'y' }], initializers: init }) };
 }
 
 /** conv (random geometry, random activation) → 1x1 conv: the random layer has an int8 output. */
@@ -313,6 +333,7 @@ const CASES: Case[] = [
   ...Array.from({ length: 2 }, (_, i) => tailGapCase(6200 + i, true)),
   ...Array.from({ length: 4 }, (_, i) => mergeCase(7000 + i, 'Add')),
   ...Array.from({ length: 4 }, (_, i) => mergeCase(8000 + i, 'Concat')),
+  classifierCase(9100),
 ];
 
 describe('native int8 kernels: randomized layers', () => {
@@ -327,7 +348,7 @@ describe('native int8 kernels: randomized layers', () => {
         const calib = randomInputs(c.dims, 2, 10 * i + bits, 1);
         const q = await quantize(model, calib, bits);
         for (const op of q.prog.ops) kindsSeen.add(op.kind === 'qlinear' ? `qlinear:${op.geom.kind}:${op.outScale === undefined ? 'f32' : 'int8'}` : op.kind);
-        expectSame(q.graph, q.prog, [...calib, ...randomInputs(c.dims, 1, 99 + i, 2.5)], c.dims, `${c.desc} INT${bits}`);
+        expectSame(q.graph, q.prog, [...calib, ...randomInputs(c.dims, 1, 99 + i, 2.5)], c.dims, `${c.desc} INT${bits}`, c.gemmOn2Threads);
       }
     });
   });
