@@ -395,7 +395,7 @@ void Run(const uint8_t* packed_a, const uint8_t* packed_b, size_t M, size_t N, s
   const int8_t* pa = reinterpret_cast<const int8_t*>(packed_a);
   const int8_t* pb = reinterpret_cast<const int8_t*>(packed_b);
   if (ShortK(K)) {
-    RunTiles4x4(Tile4x4ShortK, pa, pb, M, N, chunks, C, ldc);
+    RunTiles4x4<Tile4x4ShortK>(pa, pb, M, N, chunks, C, ldc);
     return;
   }
   const size_t ncb = ColumnBlock<kNr>(K);

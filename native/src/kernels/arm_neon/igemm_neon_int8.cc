@@ -126,7 +126,7 @@ inline void Tile4x4(const int8_t* pa, const int8_t* pb, size_t chunks, int32_t* 
 }
 
 void Run(const uint8_t* packed_a, const uint8_t* packed_b, size_t M, size_t N, size_t K, int32_t* C, size_t ldc) {
-  RunTiles4x4(Tile4x4, reinterpret_cast<const int8_t*>(packed_a), reinterpret_cast<const int8_t*>(packed_b), M, N, Chunks(K), C, ldc);
+  RunTiles4x4<Tile4x4>(reinterpret_cast<const int8_t*>(packed_a), reinterpret_cast<const int8_t*>(packed_b), M, N, Chunks(K), C, ldc);
 }
 
 const IGemmKernel kNeonInt8{"neon-int8-smlal", Isa::kNeon, 127, PackedABytes, PackA, PackedBBytes<4>, PackB<4>, Run};

@@ -112,9 +112,11 @@ inline size_t ColumnBlock(size_t K) {
 
 // Driver for a 4×4 tile that stores through four row pointers (INT8's tile and INT7's short-K
 // tile): column blocks of ColumnBlock<4>, full tiles stored straight into C, edge tiles via a
-// 16-int scratch copied out for the valid mr×nr part. `tile(pa, pb, chunks, rows)`.
-template <typename Tile>
-inline void RunTiles4x4(Tile tile, const int8_t* pa, const int8_t* pb, size_t M, size_t N, size_t chunks, int32_t* C, size_t ldc) {
+// 16-int scratch copied out for the valid mr×nr part. The tile is a template argument, so each
+// kernel gets a direct (inlinable) call, not one through a function pointer per tile.
+using Tile4x4Fn = void (*)(const int8_t* pa, const int8_t* pb, size_t chunks, int32_t* const rows[4]);
+template <Tile4x4Fn tile>
+inline void RunTiles4x4(const int8_t* pa, const int8_t* pb, size_t M, size_t N, size_t chunks, int32_t* C, size_t ldc) {
   const size_t panel = chunks * 64, ncb = ColumnBlock<4>(chunks * 16);
   for (size_t nb = 0; nb < N; nb += ncb) {
     for (size_t m0 = 0; m0 < M; m0 += 4) {
