@@ -156,11 +156,30 @@ class Worker : public Napi::AsyncWorker {
     const eq::Status st = job_();
     if (!st.ok()) SetError(st.message());
   }
-  void OnOK() override { deferred_.Resolve(result_(Env(), keep_.Value())); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  // Settling runs in a libuv callback. If the JS environment is being torn down (the app ends a
+  // worker thread once its result is posted), building the result or settling the promise
+  // fails, and an error escaping here would reach node-addon-api's rethrow outside any JS frame:
+  // std::terminate for the whole process (a CI e2e run, stop 27). Nothing can receive the
+  // result then, so the error is dropped; in a live environment it rejects the promise.
+  void OnOK() override {
+    try {
+      deferred_.Resolve(result_(Env(), keep_.Value()));
+    } catch (const Napi::Error& e) {
+      Settle(e);
+    }
+  }
+  void OnError(const Napi::Error& e) override { Settle(e); }
   Napi::Promise Promise() { return deferred_.Promise(); }
 
  private:
+  void Settle(const Napi::Error& e) {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (const Napi::Error&) {
+      // the environment is terminating: no promise can settle any more
+    }
+  }
+
   Napi::Promise::Deferred deferred_;
   std::function<eq::Status()> job_;
   std::function<Napi::Value(Napi::Env, Napi::Object)> result_;
