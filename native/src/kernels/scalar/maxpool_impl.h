@@ -68,9 +68,10 @@ inline void MaxPool3x3S2Planes(const int8_t* x, const PoolGeom& g, const TapRang
   const size_t W = g.W, OW = g.OW, hw = static_cast<size_t>(g.H) * W;
   std::vector<int8_t> v(W);
   int8_t* vr = v.data();
-  // border outputs (padding or a ceil_mode overhang): first in-bounds column and tap count
-  // (0..3), listed once; a per-row loop over the window's tap ranges cost as much as the
-  // vector pass on SqueezeNet's ceil_mode pools (56 -> 28 columns, one border output per row)
+  // border outputs (padding or a ceil_mode overhang), for full-height and edge rows alike: first
+  // in-bounds column and tap count (0..3), listed once; a per-row loop over the window's tap
+  // ranges cost as much as the vector pass on SqueezeNet's ceil_mode pools (56 -> 28 columns,
+  // one border output per row)
   struct Border {
     uint32_t ox, c0, n;
   };
@@ -78,6 +79,19 @@ inline void MaxPool3x3S2Planes(const int8_t* x, const PoolGeom& g, const TapRang
   for (size_t ox = 0; ox < OW; ox++)
     if (ox < in0 || ox >= in1)
       borders.push_back({static_cast<uint32_t>(ox), static_cast<uint32_t>(static_cast<int64_t>(ox) * 2 - g.pl + rw.lo[ox]), rw.hi[ox] - rw.lo[ox]});
+  // col(c): the max of input column c over the output row's window rows
+  const auto write_borders = [&](int8_t* out, const auto& col) {
+    for (const Border& b : borders) {
+      if (b.n == 0) {  // a window without taps
+        out[b.ox] = -128;
+        continue;
+      }
+      int8_t m = col(b.c0);
+      if (b.n > 1) m = Max8(m, col(b.c0 + 1));
+      if (b.n > 2) m = Max8(m, col(b.c0 + 2));
+      out[b.ox] = m;
+    }
+  };
   for (size_t nc = plane0; nc < plane1; nc++) {
     const int8_t* base = x + nc * hw;
     int8_t* out = y + nc * static_cast<size_t>(g.OH) * OW;
@@ -89,17 +103,7 @@ inline void MaxPool3x3S2Planes(const int8_t* x, const PoolGeom& g, const TapRang
         // the usual full-height window: straight from the three rows
         const int8_t *r0 = row(lo), *r1 = row(lo + 1), *r2 = row(lo + 2);
         rows3(r0 - g.pl, r1 - g.pl, r2 - g.pl, in0, in1, g.pl + W, out);
-        for (const Border& b : borders) {
-          const auto col = [&](uint32_t c) { return Max8(Max8(r0[c], r1[c]), r2[c]); };
-          if (b.n == 0) {  // a window without taps
-            out[b.ox] = -128;
-            continue;
-          }
-          int8_t m = col(b.c0);
-          if (b.n > 1) m = Max8(m, col(b.c0 + 1));
-          if (b.n > 2) m = Max8(m, col(b.c0 + 2));
-          out[b.ox] = m;
-        }
+        write_borders(out, [&](uint32_t c) { return Max8(Max8(r0[c], r1[c]), r2[c]); });
         continue;
       }
       if (hi == lo) {
@@ -113,16 +117,7 @@ inline void MaxPool3x3S2Planes(const int8_t* x, const PoolGeom& g, const TapRang
         }
       }
       row3s2(vr - g.pl, in0, in1, g.pl + W, out);
-      for (size_t ox = 0; ox < OW; ox++) {
-        if (ox == in0) {
-          ox = in1 - 1;
-          continue;
-        }
-        const int64_t x0 = static_cast<int64_t>(ox) * 2 - g.pl;
-        int8_t m = -128;
-        for (uint32_t kx = rw.lo[ox]; kx < rw.hi[ox]; kx++) m = Max8(m, vr[x0 + kx]);
-        out[ox] = m;
-      }
+      write_borders(out, [&](uint32_t c) { return vr[c]; });
     }
   }
 }
