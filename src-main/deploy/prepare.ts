@@ -4,11 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { compileEqmModel } from '../core/eqm/write-eqm.js';
-import { planQuantization, type QuantPlan } from '../core/quant/plan.js';
-import type { ScaleTable } from '../core/quant/scale-table.js';
 import { prepareData, prepareModel } from '../pipeline/model-setup.js';
-import { compilePrepared } from '../pipeline/compile.js';
+import { compileFloatPrepared, compilePrepared } from '../pipeline/compile.js';
 import { loadScalesFor } from '../pipeline/quantize.js';
 
 export interface Variant {
@@ -35,10 +32,7 @@ export function compileVariant(a: { model: string; card?: string; scales: string
   }
   const p = prepareModel({ model: a.model, card: a.card });
   if (a.scales === 'fp32') {
-    // every layer in float: the FP32 reference on the board's runtime
-    const none: QuantPlan = { layers: [], groups: [], report: planQuantization(p.model.graph).report };
-    const table: ScaleTable = { bits: 8, qmax: 127, method: 'minmax', modelSha256: p.model.sha256, modelFile: p.model.file, layers: [], tensors: {}, settings: {}, createdAt: new Date(0).toISOString() };
-    const c = compileEqmModel(p.model.graph, none, table);
+    const c = compileFloatPrepared(p);
     return { label: a.label ?? 'fp32', eqm: Buffer.from(c.bytes), inputQuant: c.inputQuant, bits: 32, method: 'fp32', modelSha256: p.model.sha256 };
   }
   const c = compilePrepared(p, loadScalesFor(p, a.scales));

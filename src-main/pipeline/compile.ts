@@ -29,6 +29,17 @@ export function compilePrepared(p: Prepared, table: ScaleTable): CompiledModel {
   return { bytes: c.bytes, inputQuant: c.inputQuant, table, plan, fp32Ops: c.floatOps };
 }
 
+/**
+ * Every layer in float: the FP32 reference on the native runtime or a board (a board's FP32
+ * per-layer profile is what lets a mixed-precision search price FP32 layers).
+ */
+export function compileFloatPrepared(p: Prepared): CompiledModel {
+  const plan: QuantPlan = { layers: [], groups: [], report: planQuantization(p.model.graph).report };
+  const table: ScaleTable = { bits: 8, qmax: 127, method: 'minmax', modelSha256: p.model.sha256, modelFile: p.model.file, layers: [], tensors: {}, settings: {}, createdAt: new Date(0).toISOString() };
+  const c = compileEqmModel(p.model.graph, plan, table);
+  return { bytes: c.bytes, inputQuant: c.inputQuant, table, plan, fp32Ops: c.floatOps };
+}
+
 /** Loads the model, checks the scale table belongs to it, and compiles. */
 export function compileFromFiles(src: ModelSource & { scales: string }, opts: PrepareOptions = {}): CompiledModel & { prepared: Prepared } {
   const prepared = prepareModel(src, opts);
@@ -36,7 +47,10 @@ export function compileFromFiles(src: ModelSource & { scales: string }, opts: Pr
 }
 
 export interface CompileRequest extends ModelSource {
-  scales: string;
+  /** scales.json of the quantized model; absent with `fp32` */
+  scales?: string;
+  /** every layer in float (exactly one of scales / fp32) */
+  fp32?: boolean;
   out: string;
 }
 
@@ -50,7 +64,8 @@ export interface CompileResponse {
 
 /** `easyquant compile`: writes the EQM atomically (nothing is written when the model cannot run natively). */
 export function runCompile(req: CompileRequest): CompileResponse {
-  const c = compileFromFiles(req);
+  if ((req.scales === undefined) === !req.fp32) throw new Error('compile needs exactly one of --scales <scales.json> (quantized) and --fp32 (every layer in float)');
+  const c = req.fp32 ? compileFloatPrepared(prepareModel(req)) : compileFromFiles({ ...req, scales: req.scales! });
   writeFileAtomically(req.out, c.bytes);
-  return { out: req.out, bytes: c.bytes.length, bits: c.table.bits, layers: c.plan.layers.length, fp32Ops: c.fp32Ops };
+  return { out: req.out, bytes: c.bytes.length, bits: req.fp32 ? 32 : c.table.bits, layers: c.plan.layers.length, fp32Ops: c.fp32Ops };
 }

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { Runtime } from '../../src-main/engines/native/native-runtime.js';
+import { OrtReference } from '../../src-main/engines/ort-reference.js';
 import { compileFromFiles } from '../../src-main/pipeline/compile.js';
 import { runCli } from '../helpers/cli.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
@@ -37,6 +38,32 @@ describeShared('compile and bench CLI', () => {
     expect(j.bytes).toBe(bytes.length);
     expect(Buffer.compare(bytes, Buffer.from(compileFromFiles({ model: modelPath('mnist'), card: cardPath('mnist'), scales }).bytes))).toBe(0);
     expect(Runtime.load(eqm).info.qmax).toBe(63);
+  });
+
+  it('compile --fp32 writes an all-float EQM whose outputs are onnxruntime FP32 (to float rounding)', async () => {
+    const out = path.join(dir, 'mnist-fp32.eqm');
+    const r = runCli(['compile', ...model, '--fp32', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.bits).toBe(32);
+    expect(j.layers).toBe(0);
+    expect(j.fp32Ops).toContain('Conv');
+    const s = Runtime.load(out);
+    const ref = await OrtReference.create(fs.readFileSync(modelPath('mnist')));
+    try {
+      // a digit-like stroke pattern and a random image; a quantized model would differ by far more
+      const rnd = Float32Array.from({ length: 784 }, (_, i) => ((i * 2654435761) % 1000) / 1000);
+      const stroke = Float32Array.from({ length: 784 }, (_, i) => (Math.abs((i % 28) - 14) < 3 ? 1 : 0));
+      for (const x of [rnd, stroke]) {
+        const want = [...(await ref.run(x, [1, 1, 28, 28])).outputs.values()][0]!.data as Float32Array;
+        const got = s.run(x, [1, 1, 28, 28])[0]!;
+        expect(got.length).toBe(want.length);
+        const scale = Math.max(...Array.from(want, Math.abs));
+        for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `output ${i}`).toBeLessThan(1e-4 * scale + 1e-6);
+      }
+    } finally {
+      await ref.release();
+    }
   });
 
   for (const engine of ['native', 'ort-fp32', 'ort-qdq']) {
@@ -86,6 +113,8 @@ describeShared('compile and bench CLI', () => {
       [['bench', '--model', eqm, '--runs', '0'], /--runs must be a positive integer/],
       [['bench', '--model', path.join(dir, 'missing.eqm')], /not found/],
       [['compile', ...model, '--scales', path.join(dir, 'nope.json'), '--out', path.join(dir, 'x.eqm')], /nope\.json/],
+      [['compile', ...model, '--out', path.join(dir, 'x.eqm')], /exactly one of --scales .* and --fp32/],
+      [['compile', ...model, '--scales', scales, '--fp32', '--out', path.join(dir, 'x.eqm')], /exactly one of --scales .* and --fp32/],
     ];
     for (const [args, re] of cases) {
       const r = runCli(args);

@@ -10,19 +10,20 @@ export function registerRuntimeCommands(program: Command): void {
     .command('compile')
     .description('compile an ONNX model and its scales.json into an EQM file for the native runtime and devices')
     .requiredOption('--model <file>', 'ONNX model')
-    .requiredOption('--scales <file>', 'scales.json from `easyquant calibrate`')
+    .option('--scales <file>', 'scales.json from `easyquant calibrate`')
+    .option('--fp32', 'instead of --scales: every layer in float (the FP32 reference, e.g. for a board FP32 profile that `search --profile` can price)')
     .option('--card <file>', 'model card (card.json) for the input shape')
     .option('--input-shape <dims>', 'static shape of the model input, e.g. 1,3,224,224 (overrides the card)', shape('--input-shape'))
     .requiredOption('--out <file>', 'output .eqm file (written atomically)')
     .option('--json', 'print one JSON object on stdout')
     .addOption(maxGmacsOption())
     .addOption(maxActivationOption())
-    .action((o: { model: string; scales: string; card?: string; inputShape?: number[]; out: string; json?: boolean; maxGmacs?: number; maxActivationGb?: number }) => {
+    .action((o: { model: string; scales?: string; fp32?: boolean; card?: string; inputShape?: number[]; out: string; json?: boolean; maxGmacs?: number; maxActivationGb?: number }) => {
       const r = runCompile({ ...o, limits: limitsFrom(o) });
       if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else
         process.stdout.write(
-          `${r.out}: INT${r.bits}, ${r.layers} quantized layers, ${(r.bytes / 1e6).toFixed(2)} MB` + (r.fp32Ops.length ? `; FP32 ops: ${r.fp32Ops.join(', ')}` : '') + '\n',
+          `${r.out}: ${r.bits === 32 ? 'FP32' : `INT${r.bits}`}, ${r.layers} quantized layers, ${(r.bytes / 1e6).toFixed(2)} MB` + (r.fp32Ops.length ? `; FP32 ops: ${r.fp32Ops.join(', ')}` : '') + '\n',
         );
     });
 
