@@ -9,8 +9,8 @@
  *                             [--engine int-ref|native] [--calib-args '--steps 10'] [--jobs 2]
  *                             [--configs eq8,eq8+bc,minmax6,eq5] [--name accuracy] [--eq-extras 0]
  *
- * --configs: the calibrated rows as <method><bits>[+ar][+bc] (+ar: --weight-rounding adaround,
- * +bc: --bias-correction); default the
+ * --configs: the calibrated rows as <method><bits>[+ar][+bc][+u] (+ar: --weight-rounding adaround,
+ * +bc: --bias-correction, +u: --unsigned-activations); default the
  * table above. --name: base name of the .md/.json written. --eq-extras 0: no sim/QDQ evaluation.
  *                             [--methods minmax,kl,percentile,eq,lapq,eq+lapq] [--bits 8,7,6] (the default --configs)
  */
@@ -38,13 +38,14 @@ interface Config {
   bits: number;
   biasCorrection: boolean;
   adaround: boolean;
+  unsigned: boolean;
 }
 const configs: Config[] = opt('configs', DEFAULT_CONFIGS)
   .split(',')
   .map((s) => {
-    const m = /^(minmax|kl|percentile|eq\+lapq|eq|lapq)([4-8])(\+ar)?(\+bc)?$/.exec(s.trim());
-    if (!m) throw new Error(`--configs: '${s}' is not <method><bits>[+ar][+bc] (method minmax, kl, percentile, eq, lapq or eq+lapq; bits 4..8), e.g. eq7+ar+bc`);
-    return { method: m[1]!, bits: Number(m[2]), adaround: m[3] !== undefined, biasCorrection: m[4] !== undefined };
+    const m = /^(minmax|kl|percentile|eq\+lapq|eq|lapq)([4-8])(\+ar)?(\+bc)?(\+u)?$/.exec(s.trim());
+    if (!m) throw new Error(`--configs: '${s}' is not <method><bits>[+ar][+bc][+u] (method minmax, kl, percentile, eq, lapq or eq+lapq; bits 4..8), e.g. eq7+ar+bc`);
+    return { method: m[1]!, bits: Number(m[2]), adaround: m[3] !== undefined, biasCorrection: m[4] !== undefined, unsigned: m[5] !== undefined };
   });
 const outName = opt('name', 'accuracy');
 const eqExtras = opt('eq-extras', '1') !== '0';
@@ -85,6 +86,7 @@ interface Row {
   bits: number | null;
   bias_correction?: boolean;
   weight_rounding?: string;
+  unsigned_activations?: boolean;
   /** the --calib-args passed to every calibrate of the run, if any (e.g. '--rounds 2') */
   calib_args?: string;
   calib_seconds: number | null;
@@ -134,19 +136,20 @@ for (const model of models) {
       log(`${model} FP32 top-1 ${f['top1']}`);
     },
     ...configs.map((c) => async () => {
-      const dir = path.join(work, `${model}-${c.method}${c.bits}${c.adaround ? '-ar' : ''}${c.biasCorrection ? '-bc' : ''}`);
-      const bc = [...(c.biasCorrection ? ['--bias-correction'] : []), ...(c.adaround ? ['--weight-rounding', 'adaround'] : [])];
+      const dir = path.join(work, `${model}-${c.method}${c.bits}${c.adaround ? '-ar' : ''}${c.biasCorrection ? '-bc' : ''}${c.unsigned ? '-u' : ''}`);
+      const bc = [...(c.biasCorrection ? ['--bias-correction'] : []), ...(c.adaround ? ['--weight-rounding', 'adaround'] : []), ...(c.unsigned ? ['--unsigned-activations'] : [])];
       const cal = await cli(['calibrate', ...base, '--method', c.method, '--bits', String(c.bits), '--calib', '50', ...calibArgs, ...bc, '--out', dir]);
       log(`${model} ${c.method} INT${c.bits} calibrated in ${(cal['seconds'] as number).toFixed(1)} s`);
       const scales = ['--scales', path.join(dir, 'scales.json')];
       const e = await cli(['eval', ...evalArgs, ...scales, '--engine', engine]);
       const row: Row = {
         model,
-        config: `${CONFIG_NAMES[c.method] ?? c.method} INT${c.bits}${c.adaround ? ' + AdaRound' : ''}${c.biasCorrection ? ' + bias corr.' : ''}`,
+        config: `${CONFIG_NAMES[c.method] ?? c.method} INT${c.bits}${c.adaround ? ' + AdaRound' : ''}${c.biasCorrection ? ' + bias corr.' : ''}${c.unsigned ? ' + unsigned act.' : ''}`,
         method: c.method,
         bits: c.bits,
         ...(c.biasCorrection ? { bias_correction: true } : {}),
         ...(c.adaround ? { weight_rounding: 'adaround' } : {}),
+        ...(c.unsigned ? { unsigned_activations: true } : {}),
         ...(calibArgsText ? { calib_args: calibArgsText } : {}),
         calib_seconds: cal['seconds'] as number,
         top1: e['top1'] as number,
@@ -173,7 +176,7 @@ for (const model of models) {
   await pool(tasks, jobsN);
 }
 
-const order = (r: Row) => models.indexOf(r.model) * 100 + (r.bits === null ? 0 : (9 - r.bits) * 10) + ['fp32', ...METHODS].indexOf(r.method) + (r.bias_correction ? 0.5 : 0);
+const order = (r: Row) => models.indexOf(r.model) * 100 + (r.bits === null ? 0 : (9 - r.bits) * 10) + ['fp32', ...METHODS].indexOf(r.method) + (r.bias_correction ? 0.5 : 0) + (r.unsigned_activations ? 0.25 : 0);
 rows.sort((a, b) => order(a) - order(b));
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (x * 100).toFixed(1));
 let md = `<!-- written by npm run bench:accuracy on ${new Date().toISOString()} (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores) -->\n`;

@@ -8,7 +8,9 @@
 //   calibGroupCosines(o) → Promise<Float64Array>   [scale][layer][image]
 //   calibLayerForward(o) → Promise<void>           (writes o.outs)
 //   calibInfo() → { isa, gemmInt8, gemmInt7, threads, isas: 'scalar,avx2,…' }
-// Options common to the three: qmax, threads, cancel, isa (optional: forces a kernel level).
+// Options common to the three: qmax, threads, cancel, isa (optional: forces a kernel level),
+// unsigned (optional boolean, default false: the input on the unsigned grid; aScale / scales are
+// still the table's S, the kernels apply Se = 2*S, see calib/eq_search.h).
 #include <napi.h>
 
 #include <functional>
@@ -138,6 +140,14 @@ eq::Isa IsaOption(const Napi::Object& o, const std::string& fn) {
   return isa;
 }
 
+// optional boolean (absent or null: false)
+bool Flag(const Napi::Object& o, const char* name, const std::string& fn) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined() || v.IsNull()) return false;
+  if (!v.IsBoolean()) throw Err(o.Env(), fn, std::string("'") + name + "' must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
 int32_t Qmax(const Napi::Object& o, const std::string& fn) {
   const uint32_t q = U32(o, "qmax", fn);
   if (q < 7 || q > 127) throw Err(o.Env(), fn, "'qmax' must be 7..127");
@@ -205,6 +215,7 @@ Napi::Value WeightSearch(const Napi::CallbackInfo& info) {
   a->xs = xs->data();
   a->O = O->data();
   a->a_scale = static_cast<float>(Num(o, "aScale", fn));
+  a->unsigned_input = Flag(o, "unsigned", fn);
   a->qmax = Qmax(o, fn);
   a->w_rows = Typed<float, napi_float32_array>(Field(o, "wRows", fn), static_cast<size_t>(a->g.cout) * a->g.K, "'wRows'", fn);
   a->bias = Typed<float, napi_float32_array>(Field(o, "bias", fn), a->g.cout, "'bias'", fn);
@@ -278,6 +289,7 @@ Napi::Value GroupCosines(const Napi::CallbackInfo& info) {
   a->scales = Typed<double, napi_float64_array>(sv, SIZE_MAX, "'scales'", fn);
   a->nscales = sv.As<Napi::Float64Array>().ElementLength();
   if (a->nscales == 0) throw Err(env, fn, "no candidate scales");
+  a->unsigned_input = Flag(o, "unsigned", fn);
   a->qmax = Qmax(o, fn);
   a->threads = Threads(o);
   a->isa = IsaOption(o, fn);
@@ -311,6 +323,7 @@ Napi::Value LayerForward(const Napi::CallbackInfo& info) {
   a->xs = xs->data();
   a->outs = outs->data();
   a->a_scale = static_cast<float>(Num(o, "aScale", fn));
+  a->unsigned_input = Flag(o, "unsigned", fn);
   a->qmax = Qmax(o, fn);
   a->wq = Typed<int8_t, napi_int8_array>(Field(o, "wq", fn), static_cast<size_t>(a->g.cout) * a->g.K, "'wq'", fn);
   a->w_scales = Typed<double, napi_float64_array>(Field(o, "wScales", fn), a->g.cout, "'wScales'", fn);

@@ -2,7 +2,8 @@
 // (+ OutputStageS8): random kh x kw up to 8x8, strides 1/2 per axis, asymmetric padding (also
 // wider than the kernel), odd widths, planes narrower and wider than the 64-output step (both
 // the row-by-row and the flattened-plane paths), channel counts that are not multiples of 16
-// and sub-ranges [c0, c1), INT8 and INT7 values, all-±qmax extremes, ReLU/ReLU6/Clip clamps.
+// and sub-ranges [c0, c1), INT8 and INT7 values, all-±qmax extremes, ReLU/ReLU6/Clip clamps,
+// output zero offsets 63 and 127.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -82,7 +83,8 @@ void PickClamp(int32_t qmax, eqtest::Rng& r, int32_t* lo, int32_t* hi) {
   }
 }
 
-void CheckFused(const Case& c, eqtest::Rng& r) {
+// zero: the output's zero offset (OutputStage::zero), subtracted after rounding in both paths
+void CheckFused(const Case& c, eqtest::Rng& r, int32_t zero = 0) {
   std::vector<int8_t> x(c.C * c.inH * c.inW), w(c.C * c.kh * c.kw);
   Fill(x, c.qmax, c.extreme, r);
   Fill(w, c.qmax, c.extreme, r);
@@ -96,6 +98,7 @@ void CheckFused(const Case& c, eqtest::Rng& r) {
   }
   OutputStage s{bias.data(), mult.data(), tap_mult.data(), 0, 0, false, 0, 0};
   PickClamp(c.qmax, r, &s.lo, &s.hi);
+  s.zero = zero;
   std::vector<int32_t> acc((c.c1 - c.c0) * P);
   DwConvScalar()->run(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, 1, 1, c.padT, c.padL, c.c0, c.c1, acc.data());
   // the whole output tensor plus a guard: channels outside [c0, c1) must stay untouched
@@ -106,7 +109,7 @@ void CheckFused(const Case& c, eqtest::Rng& r) {
   EQ_EXPECT(ran) << Describe(c);
   size_t bad = 0;
   for (size_t i = 0; i < want.size(); i++) bad += want[i] != got[i];
-  EQ_EXPECT(bad == 0) << "fused " << Describe(c) << " clamp [" << s.lo << "," << s.hi << "]: " << bad << " wrong";
+  EQ_EXPECT(bad == 0) << "fused " << Describe(c) << " clamp [" << s.lo << "," << s.hi << "] zero " << zero << ": " << bad << " wrong";
 }
 
 }  // namespace
@@ -126,6 +129,15 @@ EQ_TEST(x86_dwconv_avx512_fused_matches_scalar_output_stage) {
   for (int it = 0; it < 400; it++) {
     const Case c = RandomCase(r, it % 4 == 0 ? 150 : 40);
     if (c.valid()) CheckFused(c, r);
+  }
+}
+
+EQ_TEST(x86_dwconv_avx512_fused_zero_offset) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
+  eqtest::Rng r(56);
+  for (int it = 0; it < 200; it++) {
+    const Case c = RandomCase(r, it % 4 == 0 ? 150 : 40);
+    if (c.valid()) CheckFused(c, r, it % 2 ? 127 : 63);
   }
 }
 

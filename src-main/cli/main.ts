@@ -150,6 +150,7 @@ function buildOwnCommands(): Command {
       .addOption(new Option('--accel <a>', 'EQ scoring engine: native kernels or the TypeScript reference (same scales)').choices(C.accel).default(D.accel))
       .option('--threads <n>', 'worker threads of the native EQ search (0 = all CPUs)', int('--threads'), D.threads)
       .option('--bias-correction', "any method: subtract each layer's mean output error on the calibration images from its bias")
+      .option('--unsigned-activations', 'any method: non-negative activations (ReLU outputs) on the unsigned grid, twice the resolution (zero offset qmax)')
       .addOption(new Option('--weight-rounding <r>', "any method: weights rounded to nearest, or per layer to minimise its output error on the calibration images").choices(C.weightRounding).default(D.weightRounding))
       .addOption(new Option('--lapq-loss <l>', 'LAPQ objective: KL of softmax, MSE of the outputs, or auto').choices(C.lapqLoss).default(D.lapqLoss))
       .option('--lapq-iters <n>', 'LAPQ: Powell sweeps over all scales', int('--lapq-iters'), D.lapqIters)

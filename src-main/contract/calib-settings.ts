@@ -56,6 +56,8 @@ const fields = {
   threads: intIn(0, 256, 'must be an integer from 0 (all CPUs) to 256').default(0),
   /** every method: subtract each quantized layer's mean per-channel output error (measured on the calibration images) from its bias */
   biasCorrection: z.boolean({ error: 'must be true or false' }).default(false),
+  /** every method: non-negative activations (ReLU outputs) on the unsigned grid, scale 2S and zero offset qmax (core/quant/unsigned-acts.ts) */
+  unsignedActivations: z.boolean({ error: 'must be true or false' }).default(false),
   /** LAPQ objective: KL of softmax, MSE of the outputs, or auto (KL for a single [N, C] output, MSE otherwise) */
   lapqLoss: oneOf(SETTING_CHOICES.lapqLoss, 'must be auto, kl or mse').default('auto'),
   /** LAPQ: Powell sweeps over all parameters (the search stops earlier when a sweep gains nothing) */

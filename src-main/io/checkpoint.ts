@@ -41,6 +41,7 @@ export function runFingerprint(modelSha256: string, samples: Float32Array[], set
   // a setting added later hashes only when on: checkpoints of earlier builds stay valid
   if (relevant['biasCorrection'] === false) delete relevant['biasCorrection'];
   if (relevant['weightRounding'] === 'nearest') delete relevant['weightRounding'];
+  if (relevant['unsignedActivations'] === false) delete relevant['unsignedActivations'];
   // LAPQ settings do not touch the other methods: their fingerprints stay as before LAPQ existed
   if (settings.method !== 'lapq' && settings.method !== 'eq+lapq') for (const k of Object.keys(relevant)) if (k.startsWith('lapq')) delete relevant[k];
   h.update(`settings ${JSON.stringify(Object.keys(relevant).sort().map((k) => [k, relevant[k]]))}\n`);

@@ -16,11 +16,13 @@ import { BITS_MAX, BITS_MIN } from '../contract/calib-settings.js';
 
 export const SCALES_FORMAT = 'easyquant-scales';
 /** the newest version this build reads and writes; a table without bias deltas or weight rounding is still written as version 1 */
-export const SCALES_VERSION = 3;
+export const SCALES_VERSION = 4;
 /** version 2 adds per-layer `bias_delta` (bias correction); older builds must refuse such a file, not drop the field */
 const BIAS_DELTA_VERSION = 2;
 /** version 3 adds per-layer `weight_round_flip` (optimised weight rounding, base64 bitmask) */
 const WEIGHT_ROUNDING_VERSION = 3;
+/** version 4 adds `unsigned_activations` (non-negative activations on the unsigned grid: a different integer model, so older builds must refuse it) */
+const UNSIGNED_ACTIVATIONS_VERSION = 4;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 export const SCALE_CONVENTION = 'q = clip(round(x * scale), -qmax, qmax)';
 export const CALIB_METHODS: readonly CalibMethod[] = ['eq', 'minmax', 'kl', 'percentile', 'lapq', 'eq+lapq'];
@@ -118,7 +120,7 @@ export function writeScalesJson(table: ScaleTable): string {
   const tensorEntries = Object.entries(table.tensors);
   const parts = [
     `  "format": ${str(SCALES_FORMAT)}`,
-    `  "version": ${table.layers.some((l) => l.weightRoundFlip !== undefined) ? WEIGHT_ROUNDING_VERSION : table.layers.some((l) => l.biasDelta !== undefined) ? BIAS_DELTA_VERSION : 1}`,
+    `  "version": ${table.unsignedActivations ? UNSIGNED_ACTIVATIONS_VERSION : table.layers.some((l) => l.weightRoundFlip !== undefined) ? WEIGHT_ROUNDING_VERSION : table.layers.some((l) => l.biasDelta !== undefined) ? BIAS_DELTA_VERSION : 1}`,
     `  "model": { "file": ${str(table.modelFile)}, "sha256": ${str(table.modelSha256.toLowerCase())} }`,
     `  "bits": ${table.bits}`,
     `  "qmax": ${table.qmax}`,
@@ -134,6 +136,7 @@ export function writeScalesJson(table: ScaleTable): string {
   // per-layer precision only: a uniform table keeps the exact bytes it had before the field existed
   const tensorBits = Object.entries(table.tensorBits ?? {});
   if (tensorBits.length > 0) parts.push(`  "tensor_bits": {\n${tensorBits.map(([k, v]) => `    ${str(k)}: ${v}`).join(',\n')}\n  }`);
+  if (table.unsignedActivations) parts.push(`  "unsigned_activations": true`);
   return `{\n${parts.join(',\n')}\n}\n`;
 }
 
@@ -291,6 +294,9 @@ export function parseScalesJson(text: string, file: string): ScaleTable {
       if (v !== bits) (tensorBits ??= {})[k] = v;
     }
   }
+  const uaJ = root['unsigned_activations'];
+  if (uaJ !== undefined && typeof uaJ !== 'boolean') return err('unsigned_activations', `expected true or false, got ${describe(uaJ)}`);
+  if (uaJ === true && version < UNSIGNED_ACTIVATIONS_VERSION) return err('unsigned_activations', `needs version ${UNSIGNED_ACTIVATIONS_VERSION} or later (the file says version ${version})`);
 
   return {
     bits,
@@ -301,6 +307,7 @@ export function parseScalesJson(text: string, file: string): ScaleTable {
     layers,
     tensors,
     ...(tensorBits ? { tensorBits } : {}),
+    ...(uaJ === true ? { unsignedActivations: true } : {}),
     settings: settings as Record<string, unknown>,
     createdAt,
   };

@@ -137,6 +137,9 @@ export async function writeExports(dir: string, p: Prepared, table: ScaleTable, 
   if (scalesOnly.length > 0 && table.layers.some((l) => l.weightRoundFlip)) {
     warn(`${scalesOnly.map((f) => EXPORT_FILES[f]).join(' and ')} carry scales only: a runtime reading them rounds the weights to nearest, not with the optimised rounding (which is in scales.json, the QDQ model and the EQM)`);
   }
+  if (scalesOnly.length > 0 && table.unsignedActivations) {
+    warn(`${scalesOnly.map((f) => EXPORT_FILES[f]).join(' and ')} have no zero points: a runtime reading them quantizes every activation on the symmetric grid (the unsigned activations are in scales.json, the QDQ model and the EQM)`);
+  }
   for (const f of formats) {
     const file = path.join(dir, EXPORT_FILES[f]);
     if (f === 'scales') fs.writeFileSync(file, writeScalesJson(table));

@@ -21,10 +21,10 @@ export interface QuantizedModel {
   samples: Float32Array[];
 }
 
-/** min-max calibration on the given samples (fast), lowered to the integer program. */
-export async function quantize(model: LoadedModel, samples: Float32Array[], bits: number): Promise<QuantizedModel> {
+/** min-max calibration on the given samples (fast), lowered to the integer program; `unsigned`: unsigned activations. */
+export async function quantize(model: LoadedModel, samples: Float32Array[], bits: number, unsigned = false): Promise<QuantizedModel> {
   const dims = model.graph.inputs[0]!.dims;
-  const res = await calibrate(model, samples, dims, { ...DEFAULT_SETTINGS, method: 'minmax', bits });
+  const res = await calibrate(model, samples, dims, { ...DEFAULT_SETTINGS, method: 'minmax', bits, unsignedActivations: unsigned });
   const prog = lowerToIntProgram(model.graph, res.plan, res.table);
   return { model, graph: model.graph, plan: res.plan, table: res.table, prog, dims, samples };
 }

@@ -107,8 +107,9 @@ export function readEqm(bytes: Uint8Array): EqmModel {
     const kindCode = tr.u8('kind');
     const kind = kindCode === TensorKind.value ? 'value' : kindCode === TensorKind.constant ? 'constant' : kindCode === TensorKind.input ? 'input' : bad(`tensor '${name}': unknown kind ${kindCode}`);
     const rank = tr.u8('rank');
-    tr.u8('reserved');
+    const zero = tr.u8('zero offset');
     const scale = tr.f32('scale');
+    if (zero !== 0 && (dtype !== 'int8' || kind !== 'value' || zero > 127)) bad(`tensor '${name}': zero offset ${zero} on a ${kind} ${dtype} tensor`);
     if (rank > EQM_LIMITS.maxRank) bad(`tensor '${name}': rank ${rank}`);
     const dims: number[] = [];
     let n = 1;
@@ -121,7 +122,7 @@ export function readEqm(bytes: Uint8Array): EqmModel {
     }
     if (dtype === 'int8' && kind !== 'constant' && !(Number.isFinite(scale) && scale > 0)) bad(`int8 tensor '${name}': invalid scale ${scale}`);
     const data = kind === 'constant' ? readBlob(tr, `tensor '${name}' data`, n * ELEM_SIZE[dtype]) : undefined;
-    tensors.push({ name, dtype, kind, dims, scale, data });
+    tensors.push({ name, dtype, kind, dims, scale, zero, data });
   }
   const numelOf = (i: number) => tensors[i]!.dims.reduce((a, b) => a * b, 1);
   const tensorRef = (r: ByteReader, field: string, dtype?: EqmDType): number => {

@@ -1,6 +1,7 @@
 /**
  * The native EQ search (native/src/calib) against the TypeScript reference (eq.ts): the
- * scoring kernels on random layer geometries, then whole calibrations (MNIST, synthetic
+ * scoring kernels on random layer geometries (signed inputs and the unsigned grid, where the
+ * kernels store u - qmax and pad with the real 0), then whole calibrations (MNIST, synthetic
  * MobileNetV2 / ResNet-18 shapes) whose scale tables must be bitwise identical.
  * The full-size comparisons on MobileNet v1 0.25 and SqueezeNet 1.1 (50 images; the
  * TypeScript side takes 15-30 min each) are opt-in: EQ_CALIB_BITEXACT_FULL=1.
@@ -15,7 +16,7 @@ import { cardToSpec, readCard } from '../../src-main/io/data/card.js';
 import { openDataset, takeValid } from '../../src-main/io/data/dataset.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import { loadModel } from '../../src-main/io/model-file.js';
-import { fakeQuantPreAct, quantizeInput, quantizeWeights, toOutputLayout } from '../../src-main/core/quant/fake-quant-layer.js';
+import { fakeQuantPreAct, quantizeInput, quantizeInputUnsigned, quantizeWeights, toOutputLayout } from '../../src-main/core/quant/fake-quant-layer.js';
 import type { LinearGeom } from '../../src-main/core/quant/linear-geom.js';
 import type { QuantLayer } from '../../src-main/core/quant/plan.js';
 import type { ScaleTable } from '../../src-main/core/quant/scale-table.js';
@@ -42,6 +43,7 @@ const GEOMS: [string, LinearGeom, number?][] = [
   ['strided dilated conv', convGeom(4, 6, 1, 3, 2, 2, 2, 11, 10)],
   ['grouped conv', convGeom(6, 9, 3, 3, 1, 1, 1, 7, 7)],
   ['depthwise conv', convGeom(8, 8, 8, 3, 2, 1, 1, 9, 9)],
+  ['depthwise conv, stride 1, pad 1', convGeom(16, 16, 16, 3, 1, 1, 1, 12, 13)],
   ['1x1 conv', convGeom(16, 12, 1, 1, 1, 1, 0, 6, 5)],
   ['gemm M=1', gemmGeom(1, 40, 10)],
   ['gemm M=5', gemmGeom(5, 24, 6)],
@@ -74,15 +76,44 @@ function maxAbsInit(l: QuantLayer, qmax: number): Float64Array {
   return s;
 }
 
+/**
+ * Per channel, the cosine searchWeights (eq.ts) scores for the scales `ws` (the native search's
+ * `best` for its chosen scales), in the reference's order: images, then positions.
+ */
+function channelCosines(d: LayerData, xq: Float64Array[], sa: number, ws: Float64Array, wq: Int8Array, qmax: number): number[] {
+  const { cout } = d.layer.geom;
+  const ys = xq.map((x) => fakeQuantPreAct(d.layer, x, sa, wq, ws, d.positions ?? Int32Array.from({ length: d.np }, (_, j) => j), qmax));
+  return Array.from({ length: cout }, (_, c) => {
+    let ab = 0;
+    let aa = 0;
+    let bb = 0;
+    ys.forEach((y, i) => {
+      let oo = 0;
+      for (let j = 0; j < d.np; j++) {
+        const o = d.O[i]![c * d.np + j]!;
+        const v = y[c * d.np + j]!;
+        ab += o * v;
+        bb += v * v;
+        oo += o * o;
+      }
+      aa += oo;
+    });
+    return aa === 0 && bb === 0 ? 1 : aa === 0 || bb === 0 ? 0 : ab / Math.sqrt(aa * bb);
+  });
+}
+
+// qmax and whether the input is on the unsigned grid (u - qmax stored, padding the real 0)
+const QMAX_GRID = [127, 63].flatMap((q) => [false, true].map((u) => [q, u] as const));
+
 describe('native EQ kernels = TypeScript reference, bit for bit', () => {
   for (const [name, g, np] of GEOMS) {
-    for (const qmax of [127, 63]) {
-      it(`${name}, qmax ${qmax}: weight search, activation scores, layer forward, on every kernel level`, async () => {
+    for (const [qmax, unsigned] of QMAX_GRID) {
+      it(`${name}, qmax ${qmax}${unsigned ? ', unsigned input' : ''}: weight search, activation scores, layer forward, on every kernel level`, async () => {
         const addon = loadCalibAddon();
         const rng = mulberry32(g.cout * 131 + g.K * 7 + qmax);
         const { d, xs, layer } = randomLayer(g, rng, 3, np ?? (g.P > 6 ? 6 : undefined));
         const cancel = new Int32Array(1);
-        const ts = tsBackend(qmax);
+        const ts = tsBackend(qmax, undefined, unsigned);
         const init = maxAbsInit(layer, qmax);
         const current = Float64Array.from(init, (v) => Math.fround(v));
         const grid = Float64Array.from({ length: 23 }, (_, k) => 0.5 + (k * 1.5) / 22);
@@ -99,18 +130,30 @@ describe('native EQ kernels = TypeScript reference, bit for bit', () => {
         const scales = Array.from(grid, (f) => Math.fround(aScale * f));
         const objT = await ts.objectives([d], xs, scales, [wq], [wsT]);
         const all = Int32Array.from({ length: g.P }, (_, j) => j);
-        const refOuts = xs.map((x) => toOutputLayout(g, fakeQuantPreAct(layer, quantizeInput(x, aScale, qmax), aScale, wq, wsT, all, qmax)));
+        // the scale the integer program applies: the table's S, or Se = 2 f32(S) on the unsigned grid
+        const se = unsigned ? 2 * Math.fround(aScale) : aScale;
+        const quant = (x: Float32Array) => (unsigned ? quantizeInputUnsigned(x, se, qmax) : quantizeInput(x, se, qmax));
+        const refOuts = xs.map((x) => toOutputLayout(g, fakeQuantPreAct(layer, quant(x), se, wq, wsT, all, qmax)));
+        const bestT = channelCosines(d, xs.map(quant), se, wsT, wq, qmax);
+        if (unsigned && g.kind === 'conv' && g.padT > 0) {
+          // the case is meaningful: some scored outputs read padding, and u is not symmetric
+          expect(xs.some((x) => x.some((v) => Math.fround(v * se) > qmax))).toBe(true);
+        }
 
         const isas = addon.calibInfo().isas.split(',');
         expect(isas).toContain('scalar');
         for (const isa of isas) {
-          const nat = nativeBackend({ qmax, threads: 2, cancel, addon, isa });
+          const nat = nativeBackend({ qmax, threads: 2, cancel, addon, isa, unsigned });
           expect(Array.from(await nat.searchWeights(d, xs, aScale, init, current, shared)), isa).toEqual(Array.from(wsT));
+          // the winning cosines too (a scale choice alone could hide a small error in the sums)
+          const opts = { qmax, threads: 2, cancel, isa, unsigned, geom: g, positions: d.positions, xs, O: d.O, aScale };
+          const r = await addon.calibWeightSearch({ ...opts, wRows: layer.wRows, bias: layer.bias, init, current, grid });
+          expect(Array.from(r.best), isa).toEqual(bestT);
           expect(Array.from(await nat.searchWeights(d, xs, aScale, init, current, pc)), isa).toEqual(Array.from(pcT));
           expect(await nat.objectives([d], xs, scales, [wq], [wsT]), isa).toEqual(objT);
           // the full-position forward of the sequential pass
           const outs = xs.map(() => new Float32Array(g.cout * g.P));
-          await addon.calibLayerForward({ geom: g, xs, outs, aScale, qmax, wq, wScales: wsT, bias: layer.bias, threads: 2, cancel, isa });
+          await addon.calibLayerForward({ geom: g, xs, outs, aScale, qmax, wq, wScales: wsT, bias: layer.bias, threads: 2, cancel, isa, unsigned });
           outs.forEach((o, i) => expect(Buffer.from(o.buffer).equals(Buffer.from(refOuts[i]!.buffer)), `${isa} image ${i}`).toBe(true));
         }
       });

@@ -37,7 +37,7 @@ const BEFORE = {
   threads: 0,
 } as const;
 // settings added since, off by default
-const NOW_L = { ...BEFORE, biasCorrection: false, ...LAPQ_DEFAULTS, weightRounding: 'nearest', lapqInit: 'lp' } as const;
+const NOW_L = { ...BEFORE, biasCorrection: false, unsignedActivations: false, ...LAPQ_DEFAULTS, weightRounding: 'nearest', lapqInit: 'lp' } as const;
 
 describe('calibration settings schema', () => {
   it('defaults come from the schema and are the paper defaults', () => {
@@ -88,6 +88,8 @@ describe('calibration settings schema', () => {
     // a setting that changes the result changes it
     expect(runFingerprint('ab'.repeat(32), samples, parseCalibSettings({ steps: 99 }), ['in'])).not.toBe(old);
     expect(runFingerprint('ab'.repeat(32), samples, parseCalibSettings({ biasCorrection: true }), ['in'])).not.toBe(old);
+    // the searches score the grid the table runs on
+    expect(runFingerprint('ab'.repeat(32), samples, parseCalibSettings({ unsignedActivations: true }), ['in'])).not.toBe(old);
     // LAPQ settings count for LAPQ runs only
     expect(runFingerprint('ab'.repeat(32), samples, parseCalibSettings({ lapqIters: 7 }), ['in'])).toBe(old);
     const lapq = (o: object) => runFingerprint('ab'.repeat(32), samples, parseCalibSettings({ method: 'eq+lapq', ...o }), ['in']);

@@ -116,7 +116,7 @@ describe('scales.json', () => {
     expectError('[1,2]', 'top level');
     expectError(mutate((j) => (j['format'] = 'ncnn')), 'format', 'easyquant-scales');
     expectError(mutate((j) => delete j['format']), 'format', 'missing');
-    expectError(mutate((j) => (j['version'] = 4)), 'version', 'newer');
+    expectError(mutate((j) => (j['version'] = 5)), 'version', 'newer');
     expectError(mutate((j) => (j['version'] = 0)), 'version', 'unsupported');
     expectError(mutate((j) => (j['version'] = '1')), 'version', 'integer');
     expectError(mutate((j) => (j['model'] = 'm.onnx')), 'model', 'object');

@@ -317,6 +317,50 @@ function mergeCase(seed: number, merge: 'Add' | 'Concat'): Case {
   return { desc: `${merge} C${C} M${M} ${H}x${W} gemm N${N} transB${transB}`, dims, bytes: buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init }) };
 }
 
+/**
+ * Unsigned activations (zero offsets): conv+relu → conv (random geometry, activation) → average
+ * pool beside it → concat → 1x1 conv+relu → max pool (padded) → padded 3x3 conv+relu → global
+ * pool → flatten → gemm. Zero offsets reach padded and depthwise convs (through the -z pad),
+ * concat with and without requantization, both pools, the reshape and a Gemm.
+ */
+function unsignedChainCase(seed: number, depthwise: boolean): Case {
+  const r = rng(seed);
+  const g = randomConv(r, depthwise);
+  const act = activation(r, 'c2', 'a2', 2);
+  const cip = Math.floor(r() * 2);
+  const nodes: NodeSpec[] = [
+    { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], name: 'conv1', attrs: { pads: [1, 1, 1, 1] } },
+    { op: 'Relu', inputs: ['c1'], outputs: ['a1'] },
+    { op: 'Conv', inputs: ['a1', 'w2', 'b2'], outputs: ['c2'], name: 'conv2', attrs: g.attrs },
+    ...act.nodes,
+    { op: 'AveragePool', inputs: ['a2'], outputs: ['ap'], name: 'apool', attrs: { kernel_shape: [2, 2], strides: [1, 1], pads: [0, 0, 1, 1], count_include_pad: cip } },
+    { op: 'Concat', inputs: ['a2', 'ap'], outputs: ['cat'], name: 'cat', attrs: { axis: 1 } },
+    { op: 'Conv', inputs: ['cat', 'w3', 'b3'], outputs: ['c3'], name: 'conv3' },
+    { op: 'Relu', inputs: ['c3'], outputs: ['a3'] },
+    { op: 'MaxPool', inputs: ['a3'], outputs: ['mp'], name: 'mpool', attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } },
+    { op: 'Conv', inputs: ['mp', 'w4', 'b4'], outputs: ['c4'], name: 'conv4', attrs: { pads: [1, 1, 1, 1] } },
+    { op: 'Relu', inputs: ['c4'], outputs: ['a4'] },
+    { op: 'GlobalAveragePool', inputs: ['a4'], outputs: ['gp'], name: 'gap' },
+    { op: 'Flatten', inputs: ['gp'], outputs: ['f'], name: 'flat' },
+    { op: 'Gemm', inputs: ['f', 'wf', 'bf'], outputs: ['y'], name: 'fc', attrs: { transB: 1 } },
+  ];
+  const init: Record<string, Tensor> = {
+    w1: randomTensor([g.C, 3, 3, 3], r, 0.6),
+    b1: randomTensor([g.C], r, 0.2),
+    w2: randomTensor([g.M, g.C / g.G, g.KH, g.KW], r, 0.6),
+    b2: randomTensor([g.M], r, 0.3),
+    w3: randomTensor([4, 2 * g.M, 1, 1], r, 0.5),
+    b3: randomTensor([4], r, 0.1),
+    w4: randomTensor([3, 4, 3, 3], r, 0.5),
+    b4: randomTensor([3], r, 0.1),
+    wf: randomTensor([5, 3], r, 0.7),
+    bf: randomTensor([5], r, 0.1),
+    ...act.init,
+  };
+  const dims = [1, 3, g.H, g.W];
+  return { desc: `unsigned: ${g.desc} ${act.desc} avgpool cip${cip} → concat → maxpool → 3x3`, dims, bytes: buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init }) };
+}
+
 const CASES: Case[] = [
   ...Array.from({ length: 40 }, (_, i) => convCase(1000 + i, false, true)),
   ...Array.from({ length: 12 }, (_, i) => convCase(2000 + i, true, true)),
@@ -334,6 +378,7 @@ const CASES: Case[] = [
   ...Array.from({ length: 4 }, (_, i) => mergeCase(7000 + i, 'Add')),
   ...Array.from({ length: 4 }, (_, i) => mergeCase(8000 + i, 'Concat')),
   classifierCase(9100),
+  ...Array.from({ length: 10 }, (_, i) => unsignedChainCase(9200 + i, i % 3 === 2)),
 ];
 
 describe('native int8 kernels: randomized layers', () => {
@@ -346,9 +391,13 @@ describe('native int8 kernels: randomized layers', () => {
       for (const bits of [8, 7]) {
         // calibrated on two inputs, run on those and on a louder one (saturation)
         const calib = randomInputs(c.dims, 2, 10 * i + bits, 1);
-        const q = await quantize(model, calib, bits);
-        for (const op of q.prog.ops) kindsSeen.add(op.kind === 'qlinear' ? `qlinear:${op.geom.kind}:${op.outScale === undefined ? 'f32' : 'int8'}` : op.kind);
-        expectSame(q.graph, q.prog, [...calib, ...randomInputs(c.dims, 1, 99 + i, 2.5)], c.dims, `${c.desc} INT${bits}`, c.gemmOn2Threads);
+        // every fourth case (and every unsigned chain) also with unsigned activations
+        for (const unsigned of c.desc.startsWith('unsigned') ? [true] : i % 4 === 0 ? [false, true] : [false]) {
+          const q = await quantize(model, calib, bits, unsigned);
+          for (const op of q.prog.ops) kindsSeen.add(op.kind === 'qlinear' ? `qlinear:${op.geom.kind}:${op.outScale === undefined ? 'f32' : 'int8'}` : op.kind);
+          for (const [name, z] of q.prog.intZeros ?? []) kindsSeen.add(`zero:${q.prog.ops.find((o) => o.kind !== 'float' && o.output === name)?.kind}:${z === (bits === 8 ? 127 : 63)}`);
+          expectSame(q.graph, q.prog, [...calib, ...randomInputs(c.dims, 1, 99 + i, 2.5)], c.dims, `${c.desc} INT${bits}${unsigned ? ' unsigned' : ''}`, c.gemmOn2Threads);
+        }
       }
     });
   });
@@ -357,6 +406,8 @@ describe('native int8 kernels: randomized layers', () => {
     for (const k of ['quantize', 'qlinear:conv:int8', 'qlinear:conv:f32', 'qlinear:gemm:int8', 'qlinear:gemm:f32', 'qmaxpool', 'qavgpool', 'qrelu', 'qreshape', 'qconcat', 'qadd']) {
       expect(kindsSeen, k).toContain(k);
     }
+    // zero offsets on the outputs of every op kind that makes them
+    for (const k of ['qlinear', 'qpad', 'qmaxpool', 'qavgpool', 'qconcat', 'qreshape']) expect(kindsSeen, `zero offset on ${k}`).toContain(`zero:${k}:true`);
   });
 });
 

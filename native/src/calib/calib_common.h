@@ -23,6 +23,29 @@ inline int32_t QuantizeValue(float x, float s, float q) {
   return static_cast<int32_t>(r);
 }
 
+// The unsigned grid (eq.ts inputGrid(true)): u = clip(rne(f32(x*s)), 0, 2q) with s the doubled
+// scale, returned as the stored v = u - q in [-q, q], so the int8 kernels' bounds still hold;
+// callers add q * sum(w) over all K taps to each int32 sum. Padding gathered as 0.0f gives
+// u = 0, v = -q: the real 0, as the reference's im2col of u.
+inline int32_t QuantizeValueU(float x, float s, float q) {
+  float p = x * s;
+  p = p > 2 * q ? 2 * q : p;
+  p = p < 0 ? 0 : p;
+  const float r = (p + 12582912.0f) - 12582912.0f;
+  return static_cast<int32_t>(r) - static_cast<int32_t>(q);
+}
+
+// The scale applied to the integer input: the table's scale S, or 2*S on the unsigned grid
+// (exact in float32, as eq.ts 2 * f32(S)).
+inline float InputScale(float s, bool unsigned_input) { return unsigned_input ? 2.0f * s : s; }
+
+// q * sum_k w[k*stride] (the unsigned grid's correction of one output channel's int32 sums)
+inline int32_t OffsetCorrection(const int8_t* w, size_t K, size_t stride, int32_t q) {
+  int32_t s = 0;
+  for (size_t k = 0; k < K; k++) s += w[k * stride];
+  return q * s;
+}
+
 // 64-byte aligned scratch: the SIMD GEMM kernels may use aligned loads on packed operands
 struct Aligned {
   uint8_t* p = nullptr;

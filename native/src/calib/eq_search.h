@@ -3,6 +3,10 @@
 // Every score is computed with exactly the arithmetic and summation order of the TypeScript
 // reference, so the chosen scales are bitwise identical:
 //   - Q(x, S) = clip(rne(f32(x*S)), -q, q): one float32 multiply, round-half-to-even;
+//   - `unsigned_input` (the unsigned grid, eq.ts inputGrid): the scales passed are the table's
+//     S; the input is u = clip(rne(f32(x*Se)), 0, 2q) with Se = 2*S (float32, exact) and the
+//     dequantization uses Se. The kernels store v = u - q (within every kernel's |v| <= q) and
+//     add q * sum(w) to the int32 sums, so the integers are exactly those of u;
 //   - integer dot products are exact (int32), whatever the order;
 //   - the float parts (v = y*a + b, <O,v>, |v|^2, |O|^2) are float64 sums taken in the
 //     reference's order (images, then channels, then positions), one rounding per operation
@@ -34,7 +38,8 @@ struct WeightSearchArgs {
   size_t np = 0;                       // number of scored positions per image
   size_t images = 0;
   const float* const* xs = nullptr;    // per image: the group input (quantized side), FP32
-  float a_scale = 1.f;
+  float a_scale = 1.f;                 // the table's input scale S
+  bool unsigned_input = false;         // the unsigned grid (Se = 2*S, see above)
   int32_t qmax = 127;
   const float* w_rows = nullptr;       // [cout][K]
   const float* bias = nullptr;         // [cout]
@@ -68,8 +73,9 @@ struct ObjectiveArgs {
   std::vector<ObjectiveLayer> layers;
   size_t images = 0;
   const float* const* xs = nullptr;    // per image: the group input
-  const double* scales = nullptr;      // candidate input scales (float32 values)
+  const double* scales = nullptr;      // candidate input scales S (float32 values)
   size_t nscales = 0;
+  bool unsigned_input = false;         // the unsigned grid (each candidate's Se = 2*S)
   int32_t qmax = 127;
   Isa isa = DetectIsa();              // which kernels (ResolveIsa: option or EQ_ISA)
   int threads = 1;
@@ -84,7 +90,8 @@ struct ForwardArgs {
   LinearGeom g;
   size_t images = 0;
   const float* const* xs = nullptr;    // per image input
-  float a_scale = 1.f;
+  float a_scale = 1.f;                 // the table's input scale S
+  bool unsigned_input = false;         // the unsigned grid (Se = 2*S)
   int32_t qmax = 127;
   const int8_t* wq = nullptr;          // [cout][K]
   const double* w_scales = nullptr;    // [cout]
@@ -96,7 +103,7 @@ struct ForwardArgs {
 };
 
 // Fake-quantized pre-activation output on all positions (fake-quant-layer.ts fakeQuantPreAct
-// + toOutputLayout): f32(acc * (1 / (Sa*Sw)) + b), acc exact int32.
+// + toOutputLayout): f32(acc * (1 / (Sa*Sw)) + b), acc exact int32 (Sa = Se on the unsigned grid).
 Status LayerForward(const ForwardArgs& a);
 
 // Name of the integer GEMM kernel LayerForward uses for qmax (for reports).

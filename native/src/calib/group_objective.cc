@@ -42,7 +42,7 @@ void Reduce(const int32_t* const* C, const double* ac, size_t nb, const Objectiv
 }
 
 void DenseScores(const ObjectiveArgs& a, size_t l, size_t i, const float* f, const kernels::IGemmKernel* gemm, const std::vector<Aligned>& pa,
-                 const std::vector<double>& wsf, float q, std::atomic<bool>* stop) {
+                 const std::vector<double>& wsf, const std::vector<int32_t>& corr, float q, std::atomic<bool>* stop) {
   const ObjectiveLayer& ly = a.layers[l];
   const size_t np = ly.np, K = ly.g.K, G = ly.g.group, cout = ly.g.cout, coutg = cout / G, per = K * np, L = a.layers.size();
   std::vector<int8_t> qc(per);
@@ -65,10 +65,11 @@ void DenseScores(const ObjectiveArgs& a, size_t l, size_t i, const float* f, con
     }
     const size_t nb = std::min(kB, a.nscales - t0);
     for (size_t u = 0; u < kB; u++) {
-      const float sa = static_cast<float>(a.scales[t0 + (u < nb ? u : 0)]);
+      const float sa = InputScale(static_cast<float>(a.scales[t0 + (u < nb ? u : 0)]), a.unsigned_input);
       if (u < nb || u == 0) {
         for (size_t grp = 0; grp < G; grp++) {
-          QuantizeBlock(f + grp * per, per, sa, q, qc.data());
+          if (a.unsigned_input) QuantizeBlockU(f + grp * per, per, sa, q, qc.data());
+          else QuantizeBlock(f + grp * per, per, sa, q, qc.data());
           int32_t* Cg = Cbuf.data() + u * cout * np + grp * coutg * np;
           if (!pa.empty()) {
             gemm->pack_b(qc.data(), np, K, np, pb.p);
@@ -82,6 +83,11 @@ void DenseScores(const ObjectiveArgs& a, size_t l, size_t i, const float* f, con
                 if (w[k] != 0) AxpyI8(Cg + cg * np, qc.data() + k * np, w[k], np);
             }
           }
+        }
+        if (a.unsigned_input) {
+          int32_t* Cu = Cbuf.data() + u * cout * np;
+          for (size_t c = 0; c < cout; c++)
+            for (size_t j = 0; j < np; j++) Cu[c * np + j] += corr[c];
         }
       } else {
         std::copy(C[0], C[0] + cout * np, Cbuf.data() + u * cout * np);
@@ -107,10 +113,15 @@ Status GroupObjectiveCosines(const ObjectiveArgs& a) {
   auto cancelled = [&] { return a.cancel && *a.cancel != 0; };
 
   std::vector<std::vector<double>> wsf(L);  // float32-rounded weight scales
+  std::vector<std::vector<int32_t>> corr(L);  // unsigned grid: q * sum_k w[c][k]
   for (size_t l = 0; l < L; l++) {
     const ObjectiveLayer& ly = a.layers[l];
     wsf[l].resize(ly.g.cout);
     for (size_t c = 0; c < ly.g.cout; c++) wsf[l][c] = static_cast<double>(static_cast<float>(ly.w_scales[c]));
+    if (a.unsigned_input) {
+      corr[l].resize(ly.g.cout);
+      for (size_t c = 0; c < ly.g.cout; c++) corr[l][c] = OffsetCorrection(ly.wq + c * ly.g.K, ly.g.K, 1, a.qmax);
+    }
   }
 
   // layers with many output channels per group run the int8 GEMM kernel (SIMD); depthwise-like
@@ -139,7 +150,7 @@ Status GroupObjectiveCosines(const ObjectiveArgs& a) {
     const size_t per = K * np;
     std::vector<float> f(G * per);
     for (uint32_t grp = 0; grp < G; grp++) GatherCols(g, a.xs[i], grp, ly.positions, np, f.data() + grp * per);
-    DenseScores(a, l, i, f.data(), gemm, packed[l], wsf[l], q, &stop);
+    DenseScores(a, l, i, f.data(), gemm, packed[l], wsf[l], corr[l], q, &stop);
   });
   if (stop || cancelled()) return Status(StatusCode::kRuntimeError, "calibration cancelled");
   return Status::Ok();

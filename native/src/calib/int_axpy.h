@@ -21,6 +21,8 @@ namespace calib {
 void AxpyI8(int32_t* y, const int8_t* x, int32_t d, size_t n);
 // out[i] = clip(rne(f32(x[i]*s)), -q, q) (the QuantizeValue arithmetic, vectorised)
 void QuantizeBlock(const float* x, size_t n, float s, float q, int8_t* out);
+// the unsigned grid: out[i] = clip(rne(f32(x[i]*s)), 0, 2q) - q (QuantizeValueU)
+void QuantizeBlockU(const float* x, size_t n, float s, float q, int8_t* out);
 
 // The cosine sums of `ncand` candidates over `rows` consecutive scored outputs of one channel:
 // for each row r (in order) and candidate t, v = f64(C[r*ncand + t]) * ac[t] + b,

@@ -1,7 +1,8 @@
 // Fake-quantized forward of one layer on all output positions for every calibration image
 // (what sequential.ts needs after a group's scales are decided): quantize the input, exact
 // int8 convolution through the runtime's kernels (SelectIGemm / SelectDwConv), then
-// f32(acc * (1/(Sa*Sw)) + b) in float64 as fake-quant-layer.ts does.
+// f32(acc * (1/(Sa*Sw)) + b) in float64 as fake-quant-layer.ts does. On the unsigned grid the
+// input is u - q (quantizeInputUnsigned) and Sa = Se = 2*S.
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -36,11 +37,38 @@ Status LayerForward(const ForwardArgs& a) {
       gemm->pack_a(a.wq + grp * coutg * K, coutg, K, packed_a.back().p);
     }
   }
+  const float se = InputScale(a.a_scale, a.unsigned_input);
   std::vector<double> inv(cout);
-  const double sa = static_cast<double>(a.a_scale);
+  const double sa = static_cast<double>(se);
   for (size_t c = 0; c < cout; c++) inv[c] = 1 / (sa * static_cast<double>(static_cast<float>(a.w_scales[c])));
   const size_t in_len = g.conv ? static_cast<size_t>(g.cin) * g.inH * g.inW : P * K;
   const float q = static_cast<float>(a.qmax);
+  // exact int32 sums of one quantized input [cout][P]; false when out of memory
+  auto conv = [&](const int8_t* xq, int32_t* acc) {
+    if (depthwise) {
+      dw->run(xq, a.wq, g.inH, g.inW, g.outH, g.outW, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padT, g.padL, 0, cout, acc);
+      return true;
+    }
+    std::vector<int8_t> cols(K * P);
+    Aligned pb(gemm->packed_b_bytes(K, P));
+    if (!pb.p) return false;
+    for (size_t grp = 0; grp < G; grp++) {
+      if (g.conv) kernels::Im2ColS8(xq, g, static_cast<uint32_t>(grp), cols.data());
+      else kernels::PackGemmInputS8(xq, static_cast<uint32_t>(P), static_cast<uint32_t>(K), cols.data());
+      gemm->pack_b(cols.data(), P, K, P, pb.p);
+      gemm->run(packed_a[grp].p, pb.p, coutg, P, K, acc + grp * coutg * P, P);
+    }
+    return true;
+  };
+  // Unsigned grid: the kernels see v = u - q and pad with v = 0, so u = v + q lacks q * w on the
+  // taps inside the input only: corr = q * (the sums of an all-ones input), once per call.
+  std::vector<int32_t> corr;
+  if (a.unsigned_input) {
+    std::vector<int8_t> ones(in_len, 1);
+    corr.resize(cout * P);
+    if (!conv(ones.data(), corr.data())) return Status(StatusCode::kOutOfMemory, "calib: out of memory for the layer input");
+    for (int32_t& v : corr) v *= a.qmax;
+  }
   ThreadPool pool(a.threads);
   std::atomic<bool> stop{false};
   pool.ParallelFor(a.images, [&](size_t i, int) {
@@ -50,24 +78,17 @@ Status LayerForward(const ForwardArgs& a) {
     }
     std::vector<int8_t> xq(in_len);
     const float* x = a.xs[i];
-    for (size_t e = 0; e < in_len; e++) xq[e] = static_cast<int8_t>(QuantizeValue(x[e], a.a_scale, q));
+    if (a.unsigned_input)
+      for (size_t e = 0; e < in_len; e++) xq[e] = static_cast<int8_t>(QuantizeValueU(x[e], se, q));
+    else
+      for (size_t e = 0; e < in_len; e++) xq[e] = static_cast<int8_t>(QuantizeValue(x[e], se, q));
     std::vector<int32_t> acc(cout * P);
-    if (depthwise) {
-      dw->run(xq.data(), a.wq, g.inH, g.inW, g.outH, g.outW, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padT, g.padL, 0, cout, acc.data());
-    } else {
-      std::vector<int8_t> cols(K * P);
-      Aligned pb(gemm->packed_b_bytes(K, P));
-      if (!pb.p) {
-        stop = true;
-        return;
-      }
-      for (size_t grp = 0; grp < G; grp++) {
-        if (g.conv) kernels::Im2ColS8(xq.data(), g, static_cast<uint32_t>(grp), cols.data());
-        else kernels::PackGemmInputS8(xq.data(), static_cast<uint32_t>(P), static_cast<uint32_t>(K), cols.data());
-        gemm->pack_b(cols.data(), P, K, P, pb.p);
-        gemm->run(packed_a[grp].p, pb.p, coutg, P, K, acc.data() + grp * coutg * P, P);
-      }
+    if (!conv(xq.data(), acc.data())) {
+      stop = true;
+      return;
     }
+    if (a.unsigned_input)
+      for (size_t e = 0; e < cout * P; e++) acc[e] += corr[e];
     float* out = a.outs[i];
     for (size_t c = 0; c < cout; c++) {
       const double b = static_cast<double>(a.bias[c]);

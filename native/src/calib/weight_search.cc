@@ -36,6 +36,8 @@ Status WeightSearch(const WeightSearchArgs& a) {
   if (a.images == 0 || a.ngrid == 0) return InvalidArgument("calib: no images or no candidates");
   const size_t np = a.np, N = a.images * np, K = g.K, G = g.group, coutg = g.cout / G, T = a.ngrid;
   const float q = static_cast<float>(a.qmax);
+  const float se = InputScale(a.a_scale, a.unsigned_input);
+  const bool un = a.unsigned_input;
   const kernels::IGemmKernel* gemm = kernels::SelectIGemm(a.isa, a.qmax);
   ThreadPool pool(a.threads);
   auto cancelled = [&] { return a.cancel && *a.cancel != 0; };
@@ -65,7 +67,7 @@ Status WeightSearch(const WeightSearchArgs& a) {
       GatherCols(g, a.xs[i], static_cast<uint32_t>(grp), pos.data(), cnt, tmp.data());
       for (size_t j = 0; j < cnt; j++) {
         int8_t* dst = xq.data() + (i * np + j0 + j - n0) * K;
-        for (size_t k = 0; k < K; k++) dst[k] = static_cast<int8_t>(QuantizeValue(tmp[k * cnt + j], a.a_scale, q));
+        for (size_t k = 0; k < K; k++) dst[k] = static_cast<int8_t>(un ? QuantizeValueU(tmp[k * cnt + j], se, q) : QuantizeValue(tmp[k * cnt + j], se, q));
       }
     }
     gemm->pack_a(xq.data(), rows, K, packed[e].p);
@@ -84,14 +86,15 @@ Status WeightSearch(const WeightSearchArgs& a) {
     aa[c] = sum;
   }
 
-  const double sa = static_cast<double>(a.a_scale);
+  const double sa = static_cast<double>(se);
   struct Scratch {
     std::vector<int8_t> wq;      // [K][T] the channel's quantized weights per candidate
     Aligned pb;                  // wq packed as the GEMM B operand
     std::vector<int32_t> C;      // [kRows][T]
+    std::vector<int32_t> corr;   // [T] unsigned grid: q * sum_k of each candidate's weights
     std::vector<double> ov, ac, ab, bb;
     std::vector<float> s;
-    Scratch(size_t K, size_t T, size_t bbytes) : wq(K * T), pb(bbytes), C(kRows * T), ov(kRows), ac(T), ab(T), bb(T), s(T) {}
+    Scratch(size_t K, size_t T, size_t bbytes) : wq(K * T), pb(bbytes), C(kRows * T), corr(T), ov(kRows), ac(T), ab(T), bb(T), s(T) {}
   };
   std::vector<Scratch> scratch;
   scratch.reserve(pool.threads());
@@ -116,12 +119,17 @@ Status WeightSearch(const WeightSearchArgs& a) {
     for (size_t k = 0; k < K; k++)
       for (size_t u = 0; u < T; u++) w.wq[k * T + u] = static_cast<int8_t>(QuantizeValue(wrow[k], w.s[u], q));
     gemm->pack_b(w.wq.data(), T, K, T, w.pb.p);
+    if (un)
+      for (size_t u = 0; u < T; u++) w.corr[u] = OffsetCorrection(w.wq.data() + u, K, T, a.qmax);
     std::fill(w.ab.begin(), w.ab.end(), 0.0);
     std::fill(w.bb.begin(), w.bb.end(), 0.0);
     const double b = static_cast<double>(a.bias[c]);
     for (size_t blk = 0; blk < nblk; blk++) {
       const size_t n0 = blk * kRows, rows = std::min(kRows, N - n0);
       gemm->run(packed[grp * nblk + blk].p, w.pb.p, rows, T, K, w.C.data(), T);
+      if (un)
+        for (size_t r = 0; r < rows; r++)
+          for (size_t u = 0; u < T; u++) w.C[r * T + u] += w.corr[u];
       for (size_t r = 0; r < rows; r++) {
         const size_t n = n0 + r, i = n / np, j = n - i * np;
         w.ov[r] = static_cast<double>(a.O[i][c * np + j]);

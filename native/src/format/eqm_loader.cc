@@ -136,7 +136,7 @@ class Loader {
       const uint8_t dtype = r.U8("dtype");
       const uint8_t kind = r.U8("kind");
       const uint8_t rank = r.U8("rank");
-      r.U8("reserved");
+      const uint8_t zero = r.U8("zero");  // was reserved: 0 in files written before zero offsets
       ti.scale = r.F32("scale");
       if (!r.ok()) return Truncated(r, where);
       const std::string wn = where + " ('" + ti.name + "')";
@@ -154,6 +154,11 @@ class Loader {
         ti.dims.push_back(v);
       }
       ti.numel = static_cast<int64_t>(numel);
+      ti.zero = zero;
+      if (zero > 127) return InvalidFile(wn + ": zero offset " + to_string(zero) + " exceeds 127");
+      // only op outputs can be on the offset grid: constants and the input are read as they are
+      if (zero != 0 && (ti.dtype != DType::kI8 || ti.kind != TensorKind::kValue))
+        return InvalidFile(wn + ": zero offset " + to_string(zero) + " on a tensor that is not an int8 value");
       if (ti.dtype == DType::kI8 && ti.kind != TensorKind::kConstant && !PositiveFinite(ti.scale))
         return InvalidFile(wn + ": int8 tensor has an invalid scale");
       if (ti.kind == TensorKind::kInput && ti.dtype != DType::kF32) return InvalidFile(wn + ": the graph input must be float32");

@@ -55,6 +55,10 @@ struct TensorInfo {
   std::vector<int64_t> dims;
   int64_t numel = 1;
   float scale = 0.f;    // int8 values: the quantization scale (q = x * scale)
+  // int8 values: the zero offset z (0..127). A stored v represents u = v + z, the real value
+  // x = u / scale: z = qmax puts a non-negative tensor (a ReLU output) on [0, 2*qmax] while the
+  // stored bytes stay within [-qmax, qmax], so no kernel's range proof changes. 0 elsewhere.
+  int32_t zero = 0;
   AlignedBuffer data;   // constants: numel elements, host byte order
   size_t bytes() const { return static_cast<size_t>(numel) * ElemSize(dtype); }
 };
@@ -71,7 +75,8 @@ struct QLinearParams {
   LinearGeom g;
   bool int_out = true;
   bool has_act = false;  // float output only
-  int32_t lo = -127, hi = 127;
+  int32_t lo = -127, hi = 127;  // int8 output clamp, in the stored domain (after the zero offset)
+  int32_t zero = 0;             // int8 output: the output tensor's zero offset (OutputStage::zero)
   float out_scale = 0.f;
   double act_min = 0, act_max = 0;
   std::vector<int8_t> weights;  // [cout][K]

@@ -46,9 +46,13 @@ struct OutputStage {
   const int32_t* bias;      // per output channel
   const float* mult;        // M_c (int8 output) or D_c (float output)
   const double* tap_mult;   // 1/(Sa*Sw_c), for the optional tap
-  int32_t lo, hi;           // int8 clamp
+  int32_t lo, hi;           // int8 clamp, in the stored domain
   bool has_act;             // float output: clamp to [act_min, act_max]
   double act_min, act_max;
+  // int8 output: the output tensor's zero offset z (model.h), q = clip(rne(a * M_c) - z, lo, hi).
+  // Every int8 stage computes it as: clamp the float to [lo + z, hi + z], round, subtract z
+  // (before narrowing); z = 0 gives the same bytes as without the step.
+  int32_t zero = 0;
 };
 // acc[i * ld_acc + j] is the sum of channel c0 + i at position p0 + j (i < nc, j < np).
 // Output element (c, p) goes to c*cstride + p*pstride; the tap (if not null) gets
@@ -96,7 +100,9 @@ void MaxPoolS8PlanesNeon(const int8_t* x, const PoolGeom& g, size_t plane0, size
 #endif
 using MaxPoolFn = void (*)(const int8_t*, const PoolGeom&, size_t, size_t, int8_t*);
 MaxPoolFn SelectMaxPool(Isa isa);
-void AvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int8_t* y);
+// zi / zo: the input's / output's zero offset: the window sum is over (q + zi) of the taps inside
+// the input (padding is the real 0), q = clip(rne(f32(sum) * m) - zo, -qmax, qmax)
+void AvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int32_t zi, int32_t zo, int8_t* y);
 // a window that is the whole plane (no pads, dilations 1, one output per plane): one exact
 // int64 sum per plane through sum(x, n), then the same q as AvgPoolS8
 bool IsGlobalPool(const PoolGeom& g);
@@ -106,7 +112,7 @@ int64_t SumS8Avx2(const int8_t* x, size_t n);  // x86_avx2/sum_avx2.cc
 #endif
 using SumS8Fn = int64_t (*)(const int8_t*, size_t);
 SumS8Fn SelectSumS8(Isa isa);
-void GlobalAvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int8_t* y, SumS8Fn sum);
+void GlobalAvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int32_t zi, int32_t zo, int8_t* y, SumS8Fn sum);
 
 // ---- element-wise (scalar/eltwise_s8.cc) --------------------------------------------------
 void QuantizeF32ToS8(const float* x, size_t n, float scale, int32_t qmax, int8_t* y);
@@ -119,13 +125,25 @@ QuantizeFn SelectQuantize(Isa isa);
 void DequantizeS8ToF32(const int8_t* x, size_t n, float scale, float* y);
 void RequantizeS8(const int8_t* x, size_t n, float mult, int32_t qmax, int8_t* y);
 void ReluS8(const int8_t* x, size_t n, int8_t* y);
+// With zero offsets (model.h; zi the input's, zo the output's; a stored v stands for v + z):
+//   quantize    q = clip(rne(f32(x * S)) - zo, -qmax, qmax), NaN -> 0
+//   dequantize  x = f32(float(q + zi) * f32(1 / S))
+//   requantize  q' = clip(rne(f32(float(q + zi) * M)) - zo, -qmax, qmax)
+// The kernels above are these with zi = zo = 0 (the ops call these only when an offset is set).
+void QuantizeF32ToS8Offset(const float* x, size_t n, float scale, int32_t qmax, int32_t zo, int8_t* y);
+void DequantizeS8ToF32Offset(const int8_t* x, size_t n, float scale, int32_t zi, float* y);
+void RequantizeS8Offset(const int8_t* x, size_t n, float mult, int32_t qmax, int32_t zi, int32_t zo, int8_t* y);
+// qpad: y = fill (-z: the real value 0) with x [dims] placed at pads[0..rank) (the begin pads)
+// inside y [out_dims]
+void PadS8(const int8_t* x, const int64_t* dims, size_t rank, const int64_t* pads, const int64_t* out_dims, int8_t fill, int8_t* y);
 // y = clip(rne(f32(f32(x * g) * mult)), -qmax, qmax): qmul's rows, g = the other operand's value
 void MulScaleS8(const int8_t* x, size_t n, float g, float mult, int32_t qmax, int8_t* y);
 using RequantizeFn = void (*)(const int8_t*, size_t, float, int32_t, int8_t*);
 // y = concat over inputs along an axis: `outer` blocks, input i contributes inner[i] values per
-// block (requantized with rq when its multiplier is not 1).
-void ConcatS8(const int8_t* const* xs, const size_t* inner, const float* mults, size_t count, size_t outer, int32_t qmax, int8_t* y,
-              RequantizeFn rq = RequantizeS8);
+// block: copied when its multiplier is 1 and its zero offset zeros[i] is the output's zo,
+// else requantized (with rq when neither has an offset). zeros null: no input has one.
+void ConcatS8(const int8_t* const* xs, const size_t* inner, const float* mults, const int32_t* zeros, size_t count, size_t outer, int32_t qmax,
+              int32_t zo, int8_t* y, RequantizeFn rq = RequantizeS8);
 void AddS8(const int8_t* a, const int8_t* b, size_t n, float mult_a, float mult_b, int32_t lo, int32_t hi, int8_t* y);
 #if defined(EQ_HAVE_AVX2)
 // x86_avx2/eltwise_avx2.cc: the same contracts on 32 values at a time

@@ -15,7 +15,8 @@ struct Placed {
   size_t first, last, offset, size;
 };
 
-// Zero-copy concat. A qconcat that only copies (every multiplier 1) along an axis with nothing
+// Zero-copy concat. A qconcat that only copies (every multiplier 1, every input's zero offset the
+// output's: a different offset is requantized, kernels.h ConcatS8) along an axis with nothing
 // before it (batch 1: the channel axis of NCHW) lays its inputs out back to back in its output.
 // An input read by nothing else, starting and ending on a 64-byte boundary (so no kernel's
 // alignment or rounding changes), is planned as a view at its place inside the output: its
@@ -43,7 +44,7 @@ void ConcatViews(const Model& m, const std::vector<bool>& read_first, const std:
       const int32_t t = op.inputs[i];
       if (t < 0 || static_cast<size_t>(t) >= n) break;
       const TensorInfo& ti = m.tensors[t];
-      const bool view = op.mults[i] == 1.0f && ti.kind == TensorKind::kValue && ti.dtype == DType::kI8 && !pinned[t] && !read_first[t] &&
+      const bool view = op.mults[i] == 1.0f && ti.zero == out.zero && ti.kind == TensorKind::kValue && ti.dtype == DType::kI8 && !pinned[t] && !read_first[t] &&
                         reads[t] == 1 && writes[t] == 1 && offset % kAlign == 0 && ti.bytes() % kAlign == 0 && t != op.output;
       if (view) {
         (*parent)[t] = op.output;

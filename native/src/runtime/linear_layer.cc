@@ -152,7 +152,7 @@ bool LinearLayer::Output(const int32_t* acc, size_t ld, size_t c0, size_t nc, si
   const LinearGeom& g = q_.g;
   // output layout: NCHW for conv (c*P + p), [P][cout] for gemm (p*cout + c)
   const size_t cstride = g.conv ? g.P : 1, pstride = g.conv ? 1 : g.cout;
-  const kernels::OutputStage stage{q_.bias.data(), q_.mult.data(), q_.tap_mult.data(), q_.lo, q_.hi, q_.has_act, q_.act_min, q_.act_max};
+  const kernels::OutputStage stage{q_.bias.data(), q_.mult.data(), q_.tap_mult.data(), q_.lo, q_.hi, q_.has_act, q_.act_min, q_.act_max, q_.zero};
   return q_.int_out ? out_s8_(acc, ld, c0, nc, p0, np, stage, static_cast<int8_t*>(out), cstride, pstride, tap, bad)
                     : out_f32_(acc, ld, c0, nc, p0, np, stage, static_cast<float*>(out), cstride, pstride, tap, bad);
 }
@@ -240,7 +240,7 @@ Status LinearLayer::RunDepthwise(const int8_t* x, void* out, float* tap, ThreadP
     const size_t c0 = blk * cb, c1 = std::min(C, c0 + cb);
     // int8 output without a tap: the fused kernel, unless it declines (bias near the int32 limit)
     if (dw_s8_ && q_.int_out && !tap) {
-      const kernels::OutputStage stage{q_.bias.data(), q_.mult.data(), q_.tap_mult.data(), q_.lo, q_.hi, q_.has_act, q_.act_min, q_.act_max};
+      const kernels::OutputStage stage{q_.bias.data(), q_.mult.data(), q_.tap_mult.data(), q_.lo, q_.hi, q_.has_act, q_.act_min, q_.act_max, q_.zero};
       if (dw_s8_(x, q_.weights.data(), g.inH, g.inW, g.outH, g.outW, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, c0, c1, stage, static_cast<int8_t*>(out)))
         return;
     }

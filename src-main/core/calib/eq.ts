@@ -20,7 +20,7 @@
  */
 import { rne } from '../quant/rounding.js';
 import { im2col } from '../quant/linear-geom.js';
-import { quantizeInput } from '../quant/fake-quant-layer.js';
+import { quantizeInput, quantizeInputUnsigned } from '../quant/fake-quant-layer.js';
 import type { Calibrator } from './calibrator.js';
 import type { EqBackend, LayerData, WeightGrid } from './eq-backend.js';
 import { decideEq } from './eq-search.js';
@@ -131,13 +131,22 @@ async function searchWeights(d: LayerData, cols: Float64Array[][], aScale: numbe
   return out;
 }
 
+/**
+ * The input as the integer program sees it: on the unsigned grid (quant/unsigned-acts.ts) the
+ * scale S of the table is applied as 2S to u = clip(rne(x * 2S), 0, 2 qmax).
+ */
+export function inputGrid(unsigned: boolean): { scale(aScale: number): number; quantize(x: ArrayLike<number>, effScale: number, qmax: number): Float64Array } {
+  return unsigned ? { scale: (s) => 2 * f32(s), quantize: quantizeInputUnsigned } : { scale: (s) => f32(s), quantize: quantizeInput };
+}
+
 /** Group objective for one input scale: mean over layers of the mean over images of the whole-output cosine. */
-export function groupObjective(ds: LayerData[], xs: Float32Array[], aScale: number, wq: Int8Array[], wScales: Float64Array[], qmax: number): number {
-  const sa = f32(aScale);
+export function groupObjective(ds: LayerData[], xs: Float32Array[], aScale: number, wq: Int8Array[], wScales: Float64Array[], qmax: number, unsigned = false): number {
+  const grid = inputGrid(unsigned);
+  const sa = grid.scale(aScale);
   let total = 0;
   const perLayer = new Float64Array(ds.length);
   for (let i = 0; i < xs.length; i++) {
-    const xq = quantizeInput(xs[i]!, sa, qmax);
+    const xq = grid.quantize(xs[i]!, sa, qmax);
     ds.forEach((d, li) => {
       const { cout, K, group } = d.layer.geom;
       const np = d.np;
@@ -169,20 +178,21 @@ export function groupObjective(ds: LayerData[], xs: Float32Array[], aScale: numb
   return total / ds.length;
 }
 
-/** The TypeScript scoring back-end (synchronous work wrapped in promises). */
-export function tsBackend(qmax: number, shouldStop?: () => boolean): EqBackend {
+/** The TypeScript scoring back-end (synchronous work wrapped in promises); `unsigned`: the group's input is on the unsigned grid. */
+export function tsBackend(qmax: number, shouldStop?: () => boolean, unsigned = false): EqBackend {
   let cached: { aScale: number; xs: Float32Array[]; xq: Float64Array[] } | undefined;
   const intr = new Interruptible(shouldStop);
+  const ig = inputGrid(unsigned);
   return {
     searchWeights(d, xs, aScale, init, current, grid) {
-      if (!cached || cached.aScale !== aScale || cached.xs !== xs) cached = { aScale, xs, xq: xs.map((x) => quantizeInput(x, aScale, qmax)) };
-      return searchWeights(d, quantizedCols(d, cached.xq), aScale, init, current, grid, qmax, intr);
+      if (!cached || cached.aScale !== aScale || cached.xs !== xs) cached = { aScale, xs, xq: xs.map((x) => ig.quantize(x, ig.scale(aScale), qmax)) };
+      return searchWeights(d, quantizedCols(d, cached.xq), ig.scale(aScale), init, current, grid, qmax, intr);
     },
     async objectives(ds, xs, aScales, wq, wScales) {
       const out: number[] = [];
       for (const s of aScales) {
         await intr.checkpoint();
-        out.push(groupObjective(ds, xs, s, wq, wScales, qmax));
+        out.push(groupObjective(ds, xs, s, wq, wScales, qmax, unsigned));
       }
       return out;
     },

@@ -23,8 +23,8 @@ export function poolGeometry(node: Node, opset: number, inDims: number[]): PoolG
   return { ...g, countIncludePad: node.op === 'AveragePool' && attrInt(node, 'count_include_pad', 0) === 1 };
 }
 
-/** Visits each output element with the window's in-bounds sum (or max) and its divisor. */
-function pool(x: Int8Array, g: PoolGeom, isMax: boolean, emit: (o: number, v: number, count: number) => void): void {
+/** Visits each output element with the window's in-bounds sum (or max), its divisor and its in-bounds element count. */
+function pool(x: Int8Array, g: PoolGeom, isMax: boolean, emit: (o: number, v: number, count: number, inside: number) => void): void {
   const rh = tapRanges(g.OH, g.H, g.kh, g.sh, g.dh, g.pt, g.pb);
   const rw = tapRanges(g.OW, g.W, g.kw, g.sw, g.dw, g.pl, g.pr);
   for (let nc = 0; nc < g.N * g.C; nc++) {
@@ -43,7 +43,7 @@ function pool(x: Int8Array, g: PoolGeom, isMax: boolean, emit: (o: number, v: nu
           }
         }
         const inside = (rh.hi[oy]! - rh.lo[oy]!) * (rw.hi[ox]! - rw.lo[ox]!);
-        emit((nc * g.OH + oy) * g.OW + ox, acc, g.countIncludePad ? rh.padded[oy]! * rw.padded[ox]! : inside);
+        emit((nc * g.OH + oy) * g.OW + ox, acc, g.countIncludePad ? rh.padded[oy]! * rw.padded[ox]! : inside, inside);
       }
     }
   }
@@ -55,14 +55,17 @@ export function int8MaxPool(x: Int8Array, g: PoolGeom): Int8Array {
   return out;
 }
 
-/** q = clip(rne(f32(f32(sum) * f32(S_out / (S_in * count)))), -qmax, qmax) */
-export function int8AvgPool(x: Int8Array, g: PoolGeom, inScale: number, outScale: number, qmax: number): Int8Array {
+/**
+ * q = clip(rne(f32(f32(sum) * f32(S_out / (S_in * count)))) - zOut, -qmax, qmax), the sum over the
+ * window's in-bounds (q + zIn): padding is the real value 0
+ */
+export function int8AvgPool(x: Int8Array, g: PoolGeom, inScale: number, outScale: number, qmax: number, zIn = 0, zOut = 0): Int8Array {
   const out = new Int8Array(g.N * g.C * g.OH * g.OW);
   const multCache = new Map<number, number>();
-  pool(x, g, false, (o, sum, count) => {
+  pool(x, g, false, (o, sum, count, inside) => {
     let m = multCache.get(count);
     if (m === undefined) multCache.set(count, (m = f32(outScale / (inScale * count))));
-    const q = rne(f32(f32(sum) * m));
+    const q = rne(f32(f32(sum + inside * zIn) * m)) - zOut;
     out[o] = q > qmax ? qmax : q < -qmax ? -qmax : q;
   });
   return out;

@@ -17,6 +17,14 @@
  *  qmul        q = clip(rne(f32(f32(qa * qb) * M))), M = f32(S_out / (S_a * S_b)), b broadcast
  *  qlut        q' = lut[q + 128], a 256-entry table of an activation (engine/lut-activations.ts)
  *  qpad        zero-constant Pad (same scale); qresize nearest/linear Resize in int32 fixed point
+ *
+ * Zero offsets (unsigned activations, quant/unsigned-acts.ts): an int8 value may carry z (intZeros;
+ * 0 when absent): its stored v stands for u = v + z, x = u / S. Ops read v + z where they read q
+ * above and store clip(rne(·) - z_out, lo, hi) where they store clip(rne(·), lo, hi); for
+ * quantize / requantize / qconcat / qavgpool the clamp is [-qmax, qmax] on the stored value. A
+ * qlinear reading z has z·Σw folded into its bias and no padding (the lowering pads with -z
+ * through a qpad). qmaxpool, qreshape and qpad keep their input's z (qpad fills with -z); qadd,
+ * qmul, qlut, qrelu and qresize only see z = 0.
  */
 import type { Node } from '../graph/ir.js';
 import type { Int8ResizeAxis } from '../quant/int8-data-ops.js';
@@ -64,6 +72,8 @@ export interface IntProgram {
   ops: IntOp[];
   /** int8 value name → scale */
   intScales: Map<string, number>;
+  /** int8 value name → zero offset z (unsigned activations); absent = 0 */
+  intZeros?: Map<string, number>;
   /** graph input name (float) and graph outputs (float names) */
   input: string;
   outputs: string[];

@@ -28,6 +28,7 @@ export function runIntProgram(graph: Graph, prog: IntProgram, input: Float32Arra
     },
     setF: (n, t) => fl.set(n, t),
     setI: (n, v) => iv.set(n, v),
+    zero: (n) => prog.intZeros?.get(n) ?? 0,
   };
   for (const op of prog.ops) {
     ctx.qmax = op.qmax ?? prog.qmax;

@@ -9,6 +9,7 @@ import { layerFlips } from '../quant/weight-rounding.js';
 import type { QuantPlan } from '../quant/plan.js';
 import { rne } from '../quant/rounding.js';
 import { layerQmax, tensorQmax, type ScaleTable } from '../quant/scale-table.js';
+import { convPadding, unsignedTensors } from '../quant/unsigned-acts.js';
 import type { IntOp, IntProgram } from './int-program.js';
 import { findLutChains, lutInputScale, lutTable } from './lut-activations.js';
 
@@ -67,9 +68,14 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
     const si = lutInputScale(graph, ch, f32(so), tq(ch.input));
     if (si !== undefined) derived.set(ch.input, si);
   }
+  // unsigned grid (quant/unsigned-acts.ts): scale 2S, zero offset = the tensor's qmax
+  const unsigned = unsignedTensors(graph, table, new Set([...lutChains.values()].map((ch) => ch.input)));
+  const zOf = (t: string) => (unsigned.has(t) ? tq(t) : 0);
+  const intZeros = new Map<string, number>();
+  const setZero = (name: string, z: number) => (z ? intZeros.set(name, z) : intZeros.delete(name));
   const tensorScale = (t: string): number | undefined => {
     const s = table.tensors[t] ?? derived.get(t);
-    return s === undefined ? undefined : f32(s);
+    return s === undefined ? undefined : unsigned.has(t) ? 2 * f32(s) : f32(s);
   };
   const skip = new Set<Node>();
   const scalesOf = new Map(table.layers.map((l) => [l.name, l]));
@@ -80,6 +86,7 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
     if (!m) intVersions.set(t, (m = new Map()));
     m.set(scale, name);
     intScales.set(name, scale);
+    setZero(name, zOf(t));
   };
   const anyInt = (t: string): [number, string] | undefined => {
     const m = intVersions.get(t);
@@ -114,8 +121,25 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
     const outT = node.outputs[0]!;
     const So = tensorScale(outT);
     if (layer && ls) {
-      const sa = f32(ls.inputScale);
-      const input = needInt(layer.input, sa);
+      const zi = zOf(layer.input);
+      const sa = zi ? 2 * f32(ls.inputScale) : f32(ls.inputScale);
+      let input = needInt(layer.input, sa);
+      let geom = layer.geom;
+      let lnode = node;
+      const pads = convPadding(geom);
+      if (zi && pads.some((p) => p > 0)) {
+        // the kernels pad with 0, which is not the real 0 on this grid: pad with -z first
+        const [pt, pl, pb, pr] = pads;
+        const d = graph.shapes.get(layer.input)!;
+        const padded = `${input}::pad@${node.name}`;
+        const outDims = [d[0]!, d[1]!, d[2]! + pt + pb, d[3]! + pl + pr];
+        ops.push(withQ({ kind: 'qpad', input, output: padded, pads: [0, 0, pt, pl, 0, 0, pb, pr], outDims }, tq(layer.input)));
+        intScales.set(padded, sa);
+        setZero(padded, zi);
+        input = padded;
+        geom = { ...geom, padT: 0, padL: 0, inH: outDims[2]!, inW: outDims[3]! };
+        lnode = { ...node, attrs: { ...node.attrs, pads: [0, 0, 0, 0], auto_pad: 'NOTSET' } };
+      }
       const lq = layerQmax(table, ls);
       const oq = So !== undefined ? tq(outT) : lq;
       const wq = cachedWeights(weightCache, layer, ls.weightScales, lq, layerFlips(ls, layer.geom.cout, layer.geom.K));
@@ -130,25 +154,31 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
       const fbias = correctedBias(layer.bias, ls.biasDelta);
       for (let c = 0; c < cout; c++) {
         const sw = f32(ls.weightScales[c]!);
-        const b = rne(fbias[c]! * sa * sw);
+        let b = rne(fbias[c]! * sa * sw);
+        // the stored input is u - z: sum(w * u) = sum(w * stored) + z * sum(w)
+        if (zi) for (let k = c * layer.geom.K; k < (c + 1) * layer.geom.K; k++) b += zi * wq[k]!;
         bias[c] = Math.max(-biasLimit, Math.min(biasLimit, b));
         mult[c] = So !== undefined ? f32(So / (sa * sw)) : f32(1 / (sa * sw));
         tapMult[c] = 1 / (sa * sw);
       }
-      let lo = -oq;
-      let hi = oq;
+      // the clamp on the unsigned grid is [z - oq, z + oq] before the offset, stored [-oq, oq]
+      const zo = So !== undefined ? zOf(outT) : 0;
+      let lo = zo - oq;
+      let hi = zo + oq;
       let floatAct: { min: number; max: number } | undefined;
       if (node.act) {
         const min = node.act.kind === 'relu' ? 0 : node.act.min;
         const max = node.act.kind === 'relu' ? Infinity : node.act.max;
         if (So !== undefined) {
-          lo = Math.max(-oq, Number.isFinite(min) ? rne(f32(min * So)) : -oq);
-          hi = Math.min(oq, Number.isFinite(max) ? rne(f32(max * So)) : oq);
+          lo = Math.max(lo, Number.isFinite(min) ? rne(f32(min * So)) : lo);
+          hi = Math.min(hi, Number.isFinite(max) ? rne(f32(max * So)) : hi);
         } else floatAct = { min, max };
       }
+      lo -= zo;
+      hi -= zo;
       const output = So !== undefined ? intOutName(outT) : outT;
       // the op's qmax bounds both its weights and its output clamp
-      ops.push(withQ({ kind: 'qlinear', name: node.name, node, input, output, outDims: graph.shapes.get(outT)!, geom: layer.geom, wq, bias, outScale: So, mult, lo, hi, tapMult, floatAct }, Math.max(lq, oq)));
+      ops.push(withQ({ kind: 'qlinear', name: node.name, node: lnode, input, output, outDims: graph.shapes.get(outT)!, geom, wq, bias, outScale: So, mult, lo, hi, tapMult, floatAct }, Math.max(lq, oq)));
       if (So !== undefined) addInt(outT, So, output);
       else floatAvail.add(outT);
       continue;
@@ -173,7 +203,21 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
     if (So !== undefined && def?.lower) {
       const out = intOutName(outT);
       const oq = tq(outT);
-      const c: LowerCtx = { graph, qmax: oq, node, ins, intIn: intIn as [number, string][], outT, outScale: So, outDims: graph.shapes.get(outT)!, out, push: (op) => ops.push(withQ(op, oq)) };
+      const c: LowerCtx = {
+        graph,
+        qmax: oq,
+        node,
+        ins,
+        intIn: intIn as [number, string][],
+        zero: (n) => intZeros.get(n) ?? 0,
+        outZero: zOf(outT),
+        setZero,
+        outT,
+        outScale: So,
+        outDims: graph.shapes.get(outT)!,
+        out,
+        push: (op) => ops.push(withQ(op, oq)),
+      };
       if (def.lower(c)) {
         addInt(outT, So, out);
         continue;
@@ -186,5 +230,5 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
   }
   const outputs = graph.outputs.map((o) => needFloat(o.name));
   fuseIntOps(ops, intScales, outputs);
-  return { qmax, ops, intScales, input: graph.inputs[0]!.name, outputs };
+  return { qmax, ops, intScales, ...(intZeros.size > 0 ? { intZeros } : {}), input: graph.inputs[0]!.name, outputs };
 }

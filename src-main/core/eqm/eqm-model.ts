@@ -10,6 +10,8 @@ export interface EqmTensor {
   kind: 'value' | 'constant' | 'input';
   dims: number[];
   scale: number;
+  /** int8 values: zero offset z (stored v stands for v + z; 0 on the symmetric grid) */
+  zero: number;
   /** constants only: little-endian element bytes */
   data?: Uint8Array;
 }

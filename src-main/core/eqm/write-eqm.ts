@@ -26,6 +26,7 @@ import {
 import { missingNativeFloatOps } from './native-float-ops.js';
 import { opDef } from './ops/registry.js';
 import type { EncodeCtx } from './ops/types.js';
+import { zeroOffsetProblem } from './zero-offsets.js';
 
 export class EqmCompileError extends Error {
   constructor(message: string) {
@@ -40,6 +41,8 @@ interface TensorEntry {
   kind: number;
   dims: number[];
   scale: number;
+  /** int8 values: zero offset (unsigned activations), stored in the tensor record's fourth byte */
+  zero: number;
   data?: Uint8Array;
 }
 
@@ -136,7 +139,9 @@ export function compileIntProgram(graph: Graph, prog: IntProgram): Uint8Array {
   const define = (name: string, dtype: EqmDType, dims: readonly number[] | undefined, scale = 0, kind: number = TensorKind.value): number => {
     if (index.has(name)) fail(`tensor '${name}' is produced twice`);
     if (dtype === 'int8' && !(Number.isFinite(scale) && scale > 0)) fail(`int8 tensor '${name}' has invalid scale ${scale}`);
-    tensors.push({ name, dtype, kind, dims: checkDims(name, dims, false), scale: dtype === 'int8' ? scale : 0 });
+    const zero = dtype === 'int8' ? (prog.intZeros?.get(name) ?? 0) : 0;
+    if (!Number.isInteger(zero) || zero < 0 || zero > 127) fail(`int8 tensor '${name}' has invalid zero offset ${zero}`);
+    tensors.push({ name, dtype, kind, dims: checkDims(name, dims, false), scale: dtype === 'int8' ? scale : 0, zero });
     index.set(name, tensors.length - 1);
     return tensors.length - 1;
   };
@@ -170,7 +175,7 @@ export function compileIntProgram(graph: Graph, prog: IntProgram): Uint8Array {
         return fail(`constant '${name}' has dtype ${t.dtype}, which EQM v1 does not store`);
     }
     if (t.data.length !== numel(dims)) fail(`constant '${name}' has ${t.data.length} values for dims [${dims.join(',')}]`);
-    tensors.push({ name, dtype, kind: TensorKind.constant, dims, scale: 0, data: bytes });
+    tensors.push({ name, dtype, kind: TensorKind.constant, dims, scale: 0, zero: 0, data: bytes });
     index.set(name, tensors.length - 1);
     return tensors.length - 1;
   };
@@ -231,6 +236,8 @@ export function compileIntProgram(graph: Graph, prog: IntProgram): Uint8Array {
     if (!Number.isInteger(q) || q < 1 || q > 127) fail(`op qmax ${q} is out of range`);
     opQmax = q === prog.qmax ? 0 : q;
     opDef(op.kind).encode(op, ctx);
+    const zp = zeroOffsetProblem(op, (n) => tensors[index.get(n)!]?.zero ?? 0);
+    if (zp) fail(zp);
   }
 
   // ---- graph ----
@@ -251,7 +258,7 @@ export function compileIntProgram(graph: Graph, prog: IntProgram): Uint8Array {
     tens.u8(DType[t.dtype]);
     tens.u8(t.kind);
     tens.u8(t.dims.length);
-    tens.u8(0);
+    tens.u8(t.zero);
     tens.f32(t.scale);
     for (const d of t.dims) tens.u32(d);
     if (t.kind === TensorKind.constant) blob(tens, t.data!);

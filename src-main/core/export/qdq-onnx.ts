@@ -35,6 +35,11 @@
  * For 8 bits (qmax 127) the only difference is that QuantizeLinear may produce -128 for
  * x < -127.5/S; no Clip is inserted by default (it would stop backends from fusing the
  * QDQ pattern), set `clipToQmax` to get the exact symmetric range.
+ *
+ * Unsigned activations (table.unsignedActivations, quant/unsigned-acts.ts): a non-negative
+ * tensor on the unsigned grid gets scale 1/(2 S_a) and int8 zero point -qmax, so the stored
+ * q = round(x * 2 S_a) - qmax is the integer program's value; its Clip (when one is needed) is
+ * [0, 2 qmax / (2 S_a)].
  */
 import type { Graph, Node } from '../graph/ir.js';
 import type { Tensor } from '../graph/tensor.js';
@@ -44,6 +49,8 @@ import type { LayerScales, ScaleTable } from '../quant/scale-table.js';
 import { layerQmax, qmaxForBits, tensorQmax } from '../quant/scale-table.js';
 import { correctedBias } from '../quant/bias-correction.js';
 import { decodeFlips, flipBit, roundedWeight } from '../quant/weight-rounding.js';
+import { unsignedTensors } from '../quant/unsigned-acts.js';
+import { findLutChains } from '../engine/lut-activations.js';
 
 export interface QdqExportOptions extends ExportGraphOptions {
   /** insert Clip(-qmax/S, qmax/S) before every QuantizeLinear even for qmax = 127 (default false) */
@@ -224,22 +231,24 @@ export function buildQdqGraph(graph: Graph, table: ScaleTable, opts: QdqExportOp
     if (e) e.first = Math.min(e.first, p.nodeIndex);
     else actPairs.set(key, { dq: '', first: p.nodeIndex, tensor: p.layer.input, scale: p.layer.inputScale });
   }
+  const unsigned = unsignedTensors(graph, table, new Set([...findLutChains(graph).values()].map((ch) => ch.input)));
   for (const e of actPairs.values()) {
     const x = e.tensor;
     // per-layer precision: each tensor clips at its own qmax (tensor_bits)
     const tq = tensorQmax(table, x);
     const clip = tq < 127 || opts.clipToQmax === true;
-    const scale = Math.fround(1 / e.scale);
+    const u = unsigned.has(x);
+    const scale = Math.fround(1 / (u ? 2 * Math.fround(e.scale) : e.scale));
     const scaleName = names.fresh(`${x}_scale`);
     const zpName = names.fresh(`${x}_zero_point`);
     inits.set(scaleName, { dtype: 'float32', dims: [], data: Float32Array.of(scale) });
-    inits.set(zpName, { dtype: 'int8', dims: [], data: new Int8Array(1) });
+    inits.set(zpName, { dtype: 'int8', dims: [], data: Int8Array.of(u ? -tq : 0) });
     let qIn = x;
     if (clip) {
       const lo = names.fresh(`${x}_clip_min`);
       const hi = names.fresh(`${x}_clip_max`);
-      const bound = Math.fround(tq * scale);
-      inits.set(lo, { dtype: 'float32', dims: [], data: Float32Array.of(-bound) });
+      const bound = Math.fround((u ? 2 * tq : tq) * scale);
+      inits.set(lo, { dtype: 'float32', dims: [], data: Float32Array.of(u ? 0 : -bound) });
       inits.set(hi, { dtype: 'float32', dims: [], data: Float32Array.of(bound) });
       qIn = names.fresh(`${x}_clipped`);
       insertBefore(e.first, { name: names.fresh(`${x}_Clip`), op: 'Clip', domain: '', inputs: [x, lo, hi], outputs: [qIn], attrs: {} });

@@ -39,6 +39,21 @@ export function quantizeInput(x: ArrayLike<number>, scale: number, qmax: number)
   return o;
 }
 
+/**
+ * A non-negative input on the unsigned grid (quant/unsigned-acts.ts): u = clip(rne(f32(x * S)), 0, 2 qmax)
+ * with S the doubled scale; the integer program stores u - qmax, which holds the same values.
+ */
+export function quantizeInputUnsigned(x: ArrayLike<number>, scale: number, qmax: number): Float64Array {
+  const s = f32(scale);
+  const top = 2 * qmax;
+  const o = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const q = rne(f32(x[i]! * s));
+    o[i] = q > top ? top : q < 0 ? 0 : q;
+  }
+  return o;
+}
+
 /** Pre-activation output [cout][np] of the fake-quantized layer. */
 export function fakeQuantPreAct(
   layer: QuantLayer,

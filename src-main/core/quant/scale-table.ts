@@ -47,6 +47,12 @@ export interface ScaleTable {
   tensors: Record<string, number>;
   /** bits of the int8 tensors whose clamp differs from the table's bits (per-layer precision) */
   tensorBits?: Record<string, number>;
+  /**
+   * non-negative activations (ReLU outputs and what pools/concatenates them) run on the unsigned
+   * grid: scale 2S and zero offset qmax instead of the symmetric scale S (quant/unsigned-acts.ts);
+   * `tensors` keeps the symmetric S, which is what exporters without zero points use
+   */
+  unsignedActivations?: boolean;
   settings: Record<string, unknown>;
   createdAt: string;
 }

@@ -55,6 +55,8 @@ export interface RoundingInputs {
   /** per calibration image: the layer's input from the quantized network (FP32 values, before input quantization) */
   xs: readonly Float32Array[];
   aScale: number;
+  /** the input is on the unsigned grid: u = clip(rne(x * 2S), 0, 2 qmax) (quant/unsigned-acts.ts) */
+  unsigned?: boolean;
   /** sampled output positions (undefined: all) */
   positions: Int32Array | undefined;
   /** per image [cout][np] FP32 pre-activation outputs at `positions` (the target); undefined: W x̂ */
@@ -92,8 +94,10 @@ export function optimiseRounding(
   const np = inp.positions ? inp.positions.length : g.P;
   const N = np * inp.xs.length;
   if (N < MIN_SAMPLES_PER_WEIGHT * K) return undefined;
-  const sa = f32(inp.aScale);
+  const sa = inp.unsigned ? 2 * f32(inp.aScale) : f32(inp.aScale);
   const inv = 1 / sa;
+  const lo = inp.unsigned ? 0 : -qmax;
+  const hi = inp.unsigned ? 2 * qmax : qmax;
   const flips = new Uint8Array(Math.ceil((cout * K) / 8));
   const xq = new Float64Array(inp.xs[0]?.length ?? 0);
   const cols = new Float64Array(K * N);
@@ -112,7 +116,7 @@ export function optimiseRounding(
     inp.xs.forEach((x, i) => {
       for (let t = 0; t < x.length; t++) {
         const q = rne(f32(x[t]! * sa));
-        xq[t] = (q > qmax ? qmax : q < -qmax ? -qmax : q) * inv;
+        xq[t] = (q > hi ? hi : q < lo ? lo : q) * inv;
       }
       im2col(xq, g, gi, inp.positions, tmp);
       for (let k = 0; k < K; k++) cols.set(tmp.subarray(k * np, (k + 1) * np), k * N + i * np);

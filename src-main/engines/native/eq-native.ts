@@ -16,11 +16,13 @@ export interface NativeBackendOptions {
   addon?: NativeCalibAddon;
   /** force a kernel level (tests); default: EQ_ISA or the best this CPU has */
   isa?: string;
+  /** the group's input is on the unsigned grid (as tsBackend's `unsigned`); the scales passed stay the table's */
+  unsigned?: boolean;
 }
 
 export function nativeBackend(o: NativeBackendOptions): EqBackend {
   const addon = o.addon ?? loadCalibAddon();
-  const common = { qmax: o.qmax, threads: o.threads, cancel: o.cancel, isa: o.isa };
+  const common = { qmax: o.qmax, threads: o.threads, cancel: o.cancel, isa: o.isa, unsigned: o.unsigned ?? false };
   return {
     async searchWeights(d, xs, aScale, init, current, grid) {
       const r = await addon.calibWeightSearch({

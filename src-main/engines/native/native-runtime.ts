@@ -32,7 +32,7 @@ export interface NativeTapRun {
   outputs: Float32Array[];
   /** per quantized layer: the dequantized pre-activation accumulator (output layout), as the TS LayerTap */
   taps: Record<string, Float32Array>;
-  /** per quantized layer with an int8 output: that output */
+  /** per quantized layer with an int8 output: that output as stored (on the unsigned grid, value + zero offset is the level) */
   int8: Record<string, Int8Array>;
 }
 

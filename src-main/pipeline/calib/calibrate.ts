@@ -1,6 +1,8 @@
 /** Top-level calibration: FP32 capture, sequential group-by-group scale decisions, scale table. */
 import type { LoadedModel } from '../../core/graph/load.js';
 import { assignTensorScales, tensorsToMeasure } from '../../core/quant/assign-scales.js';
+import { unsignedTensors } from '../../core/quant/unsigned-acts.js';
+import { findLutChains } from '../../core/engine/lut-activations.js';
 import { planQuantization, type QuantPlan } from '../../core/quant/plan.js';
 import { qmaxForBits, type ScaleTable } from '../../core/quant/scale-table.js';
 import { checkLayerPrecision, fp32Layers, groupBits, type LayerPrecisionMap } from '../../core/quant/layer-precision.js';
@@ -90,10 +92,18 @@ export async function calibrateWith(
   const threads = settings.threads;
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const native = addon
-    ? { addon, threads, cancel, backend: nativeBackend({ qmax, threads, cancel, addon }), backendFor: (q: number) => nativeBackend({ qmax: q, threads, cancel, addon }) }
+    ? { addon, threads, cancel, backend: nativeBackend({ qmax, threads, cancel, addon }), backendFor: (q: number, unsigned: boolean) => nativeBackend({ qmax: q, threads, cancel, addon, unsigned }) }
     : undefined;
   const extraInputs = checkExtraInputs(model, samples.length, opts.extraInputs ?? []);
   const capture = await captureReference(model, plan, samples, inputDims, settings.samplePositions, opts.onProgress, extra, opts.shouldStop, extraInputs);
+  // the tensors the lowering will put on the unsigned grid (the same rule on the same tensor set)
+  const unsignedInputs = settings.unsignedActivations
+    ? unsignedTensors(model.graph, {
+        unsignedActivations: true,
+        layers: plan.layers,
+        tensors: assignTensorScales(model.graph, new Map(plan.groups.map((g) => [g.input, 1])), layerOutputs, capture.maxAbs, qmax, new Map(groupQmax)),
+      }, new Set([...findLutChains(model.graph).values()].map((ch) => ch.input)))
+    : undefined;
   try {
     const results: CalibrationResult[] = [];
     for (const calibrator of calibrators) results.push(await tableOf(calibrator));
@@ -111,6 +121,7 @@ export async function calibrateWith(
       modelSha256: model.sha256,
       warn,
       extraInputs,
+      unsignedInputs,
     });
     const tensorQmax = new Map(groupQmax);
     const layerInputs = new Map<string, number>();
@@ -140,6 +151,7 @@ export async function calibrateWith(
       }),
       tensors: assignTensorScales(model.graph, layerInputs, layerOutputs, capture.maxAbs, qmax, tensorQmax),
       ...(tensorQmax.size > 0 ? { tensorBits: Object.fromEntries([...tensorQmax].map(([t, q]) => [t, Math.log2(q + 1) + 1])) } : {}),
+      ...(settings.unsignedActivations ? { unsignedActivations: true } : {}),
       settings: { ...resultSettings(settings), calibrationImages: samples.length, ...(prec ? { layerPrecision: prec } : {}) },
       createdAt: new Date().toISOString(),
     };
@@ -169,6 +181,7 @@ function resultSettings(s: CalibSettings): Record<string, unknown> {
   for (const k of EXECUTION_SETTINGS) delete out[k];
   // a setting added later shows only when on: nearest-rounding tables keep their bytes
   if (out['weightRounding'] === 'nearest') delete out['weightRounding'];
+  if (out['unsignedActivations'] === false) delete out['unsignedActivations'];
   // a per-layer method's scales.json keeps the settings it had before LAPQ existed
   if (!isLapqMethod(s.method)) for (const k of Object.keys(out)) if (k.startsWith('lapq')) delete out[k];
   return out;

@@ -13,7 +13,7 @@
 import type { LoadedModel } from '../../core/graph/load.js';
 import type { Tensor } from '../../core/graph/tensor.js';
 import { applyActivation, runNodeFp32 } from '../../core/engine/interpreter.js';
-import { cosine, fakeQuantPreAct, quantizeInput, quantizeWeights, sampleOutput, toOutputLayout } from '../../core/quant/fake-quant-layer.js';
+import { cosine, fakeQuantPreAct, quantizeWeights, sampleOutput, toOutputLayout } from '../../core/quant/fake-quant-layer.js';
 import type { QuantLayer, QuantPlan } from '../../core/quant/plan.js';
 import { activationMatchedDelta, addChannelDelta, ChannelErrorMean } from '../../core/quant/bias-correction.js';
 import { encodeFlips, optimiseRounding } from '../../core/quant/weight-rounding.js';
@@ -21,6 +21,7 @@ import type { NativeCalibAddon } from '../../engines/native/native-calib.js';
 import type { Calibrator, GroupDecision } from '../../core/calib/calibrator.js';
 import type { CalibCapture, ExtraInput } from '../../core/calib/capture-types.js';
 import type { EqBackend } from '../../core/calib/eq-backend.js';
+import { inputGrid, tsBackend } from '../../core/calib/eq.js';
 import { fromCheckpointGroup, readCheckpoint, runFingerprint, toCheckpointGroup, writeCheckpoint, type CheckpointGroup } from '../../io/checkpoint.js';
 import type { ProgressSink } from '../../core/calib/progress.js';
 import type { CalibSettings } from '../../core/calib/settings.js';
@@ -41,13 +42,15 @@ export interface SequentialOptions {
   onProgress?: ProgressSink;
   shouldStop?: () => boolean;
   /** native kernels for the search and the layer forward (undefined: TypeScript reference) */
-  native?: { addon: NativeCalibAddon; backend: EqBackend; threads: number; cancel: Int32Array; backendFor?: (qmax: number) => EqBackend };
+  native?: { addon: NativeCalibAddon; backend: EqBackend; threads: number; cancel: Int32Array; backendFor?: (qmax: number, unsigned: boolean) => EqBackend };
   /** group input → qmax of groups whose precision differs from the run's (per-layer precision) */
   groupQmax?: ReadonlyMap<string, number>;
   modelSha256?: string;
   warn?: (m: string) => void;
   /** the other graph inputs of a multi-input model */
   extraInputs?: readonly ExtraInput[];
+  /** layer inputs on the unsigned grid (settings.unsignedActivations, quant/unsigned-acts.ts): their groups are searched and simulated on that grid */
+  unsignedInputs?: ReadonlySet<string>;
 }
 
 export class CalibrationCancelled extends Error {
@@ -139,16 +142,26 @@ export async function runSequential(
       }
     : undefined;
 
+  const isUnsigned = (t: string) => opts.unsignedInputs?.has(t) ?? false;
+  // the run's back-end, or one for the group's own precision / grid (undefined: the TypeScript one)
+  const eqBackendFor = (input: string, gq: number): EqBackend | undefined => {
+    const u = isUnsigned(input);
+    if (native) return (u || gq !== qmax) && native.backendFor ? native.backendFor(gq, u) : native.backend;
+    return u ? tsBackend(gq, shouldStop, true) : undefined;
+  };
   const forwardLayer = async (l: QuantLayer, d: GroupDecision, simXs: Float32Array[], flips?: Uint8Array): Promise<Float32Array[]> => {
     const qmax = qmaxOfInput(l.input);
     const ws = d.wScales.get(l.name)!;
     const wq = quantizeWeights(l, ws, qmax, flips);
+    const unsigned = isUnsigned(l.input);
     if (native) {
       const outs = simXs.map(() => new Float32Array(l.geom.cout * l.geom.P));
-      await native.addon.calibLayerForward({ geom: l.geom, xs: simXs, outs, aScale: d.aScale, qmax, wq, wScales: ws, bias: l.bias, threads: native.threads, cancel: native.cancel });
+      await native.addon.calibLayerForward({ geom: l.geom, xs: simXs, outs, aScale: d.aScale, unsigned, qmax, wq, wScales: ws, bias: l.bias, threads: native.threads, cancel: native.cancel });
       return outs;
     }
-    return simXs.map((x) => toOutputLayout(l.geom, fakeQuantPreAct(l, quantizeInput(x, d.aScale, qmax), d.aScale, wq, ws, undefined, qmax, graph.opset)));
+    const g = inputGrid(unsigned);
+    const sa = g.scale(d.aScale);
+    return simXs.map((x) => toOutputLayout(l.geom, fakeQuantPreAct(l, g.quantize(x, sa, qmax), sa, wq, ws, undefined, qmax, graph.opset)));
   };
 
   try {
@@ -175,7 +188,7 @@ export async function runSequential(
               groupIndex,
               groupCount: plan.groups.length,
               onProgress: groupProgress,
-              eqBackend: native && gq !== qmax && native.backendFor ? native.backendFor(gq) : native?.backend,
+              eqBackend: eqBackendFor(group.input, gq),
               shouldStop,
             });
             if (d.cosAfter === undefined) groupProgress?.({ stage: 'search', index: groupIndex + 1, total: plan.groups.length, name, elapsedMs: 0 });
@@ -191,7 +204,7 @@ export async function runSequential(
             const ref = capture.preAct.get(l.name)!;
             let flips: Uint8Array | undefined;
             if (settings.weightRounding === 'adaround') {
-              const r = optimiseRounding(l.geom, l.wRows, l.bias, d.wScales.get(l.name)!, qmaxOfInput(l.input), { xs: simXs, aScale: d.aScale, positions: pos, ref });
+              const r = optimiseRounding(l.geom, l.wRows, l.bias, d.wScales.get(l.name)!, qmaxOfInput(l.input), { xs: simXs, aScale: d.aScale, unsigned: isUnsigned(l.input), positions: pos, ref });
               if (r && r.flipped > 0) {
                 flips = r.flips;
                 weightRoundFlip.set(l.name, encodeFlips(r.flips));

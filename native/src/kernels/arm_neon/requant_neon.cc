@@ -7,6 +7,8 @@
 //   q = clip(rne(v), lo, hi)  clamping v to [lo, hi] first and then rounding (FCVTNS: to
 //                             nearest, ties to even) gives the same integer as rounding first,
 //                             because lo and hi are integers; v is never NaN (finite a and M_c)
+//   zero offset z             the clamp is to [lo + z, hi + z] and z is subtracted from the
+//                             rounded int32 before the narrowing (z = 0: the same bytes)
 // 16 outputs per step, then 8 and 4, and the last np % 4 through the same vector code on a
 // zero-padded copy (0 + bias cannot overflow). Before this, the scalar stage was 32-64 % of
 // every NEON and dot-product inference's instructions.
@@ -19,8 +21,8 @@ namespace kernels {
 namespace {
 
 struct Consts {
-  int32x4_t b;
-  float32x4_t m, lo, hi;
+  int32x4_t b, z;
+  float32x4_t m, lo, hi;  // lo, hi: the clamp plus z
 };
 
 // 4 accumulators → 4 clamped, rounded int32; `ovf` collects the overflowing lanes' sign bits
@@ -30,7 +32,7 @@ inline int32x4_t Requant4(const int32_t* row, const Consts& k, uint32x4_t* ovf) 
   // signed overflow: a and b have the same sign and s the other one
   *ovf = vorrq_u32(*ovf, vreinterpretq_u32_s32(vandq_s32(veorq_s32(a, s), veorq_s32(k.b, s))));
   const float32x4_t v = vminq_f32(vmaxq_f32(vmulq_f32(vcvtq_f32_s32(s), k.m), k.lo), k.hi);
-  return vcvtnq_s32_f32(v);
+  return vsubq_s32(vcvtnq_s32_f32(v), k.z);
 }
 
 // int32 lanes already in [lo, hi] ⊂ [-127, 127]: the saturating narrowings are exact
@@ -70,8 +72,9 @@ bool OutputStageS8Neon(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, 
                        size_t pstride, float* tap, size_t* bad_channel) {
   if (tap || pstride != 1) return OutputStageS8(acc, ld_acc, c0, nc, p0, np, s, out, cstride, pstride, tap, bad_channel);
   Consts k;
-  k.lo = vdupq_n_f32(static_cast<float>(s.lo));
-  k.hi = vdupq_n_f32(static_cast<float>(s.hi));
+  k.lo = vdupq_n_f32(static_cast<float>(s.lo + s.zero));
+  k.hi = vdupq_n_f32(static_cast<float>(s.hi + s.zero));
+  k.z = vdupq_n_s32(s.zero);
   for (size_t i = 0; i < nc; i++) {
     const size_t c = c0 + i;
     k.b = vdupq_n_s32(s.bias[c]);

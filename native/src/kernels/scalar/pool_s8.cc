@@ -2,7 +2,8 @@
 // inside the input form [lo, hi) along each axis; count_include_pad divides by the taps inside
 // input + explicit padding (never the ceil_mode overhang).
 //   max: the largest tap, -128 for a window without taps
-//   avg: q = clip(rne(float(sum) * float(S_out / (S_in * count))), -qmax, qmax)
+//   avg: q = clip(rne(float(sum) * float(S_out / (S_in * count))) - zo, -qmax, qmax), the sum over
+//        (q + zi) of the taps inside the input (zero offsets, kernels.h; padding is the real 0)
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -37,7 +38,7 @@ void Pool(const int8_t* x, const PoolGeom& g, Emit emit) {
         }
         const uint64_t inside = static_cast<uint64_t>(rh.hi[oy] - rh.lo[oy]) * (rw.hi[ox] - rw.lo[ox]);
         const uint64_t count = g.count_include_pad ? static_cast<uint64_t>(rh.padded[oy]) * rw.padded[ox] : inside;
-        emit((nc * g.OH + oy) * g.OW + ox, acc, count);
+        emit((nc * g.OH + oy) * g.OW + ox, acc, count, inside);
       }
     }
   }
@@ -69,18 +70,19 @@ int64_t SumS8(const int8_t* x, size_t n) {
   return s;
 }
 
-void GlobalAvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int8_t* y, SumS8Fn sum) {
+void GlobalAvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int32_t zi, int32_t zo, int8_t* y, SumS8Fn sum) {
   const size_t hw = static_cast<size_t>(g.H) * g.W, planes = static_cast<size_t>(g.N) * g.C;
   const float m = AvgMult(in_scale, out_scale, hw);
-  for (size_t p = 0; p < planes; p++) y[p] = ClipRne(static_cast<float>(sum(x + p * hw, hw)) * m, -qmax, qmax);
+  const int64_t offset = static_cast<int64_t>(hw) * zi;  // every tap is inside
+  for (size_t p = 0; p < planes; p++) y[p] = ClipRneOffset(static_cast<float>(sum(x + p * hw, hw) + offset) * m, -qmax, qmax, zo);
 }
 
-void AvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int8_t* y) {
+void AvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_scale, int32_t qmax, int32_t zi, int32_t zo, int8_t* y) {
   const auto mult = [&](uint64_t count) { return AvgMult(in_scale, out_scale, count); };
   const uint64_t kCache = 4096;
   std::vector<float> cache;
   std::vector<bool> have;
-  Pool<false>(x, g, [&](size_t o, int32_t sum, uint64_t count) {
+  Pool<false>(x, g, [&](size_t o, int32_t sum, uint64_t count, uint64_t inside) {
     if (count == 0) {  // no taps: the reference computes 0 * Inf = NaN, stored as 0
       y[o] = 0;
       return;
@@ -99,7 +101,8 @@ void AvgPoolS8(const int8_t* x, const PoolGeom& g, float in_scale, float out_sca
     } else {
       m = mult(count);
     }
-    y[o] = ClipRne(static_cast<float>(sum) * m, -qmax, qmax);
+    const int64_t s = sum + static_cast<int64_t>(inside) * zi;
+    y[o] = ClipRneOffset(static_cast<float>(s) * m, -qmax, qmax, zo);
   });
 }
 

@@ -1,6 +1,7 @@
 // Output stage of the quantized linear layers, exactly as int-program.ts defines it:
 //   a = acc + bias (must stay in int32)
-//   int8 out:  q = clip(rne(float(a) * M_c), lo, hi)       (one float32 multiply, no FMA)
+//   int8 out:  q = clip(rne(float(a) * M_c) - z, lo, hi)   (one float32 multiply, no FMA; z the
+//              output's zero offset, subtracted after rounding: ClipRneOffset)
 //   float out: y = act(float(a) * D_c)
 //   tap:       float(double(a) * (1 / (Sa * Sw_c)))
 #include <cmath>
@@ -76,10 +77,11 @@ bool OutputStageS8(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size
   if (!tap)
     return ForEachRow(acc, ld_acc, c0, nc, p0, np, s, cstride, pstride, bad_channel, [&](size_t c, const int32_t* row, int32_t b, size_t o) {
       const float m = s.mult[c];
-      for (size_t j = 0; j < np; j++) out[o + j * pstride] = ClipRne(static_cast<float>(row[j] + b) * m, s.lo, s.hi);
+      const int32_t lo = s.lo, hi = s.hi, z = s.zero;
+      for (size_t j = 0; j < np; j++) out[o + j * pstride] = ClipRneOffset(static_cast<float>(row[j] + b) * m, lo, hi, z);
     });
   return ForEachOutput(acc, ld_acc, c0, nc, p0, np, s, cstride, pstride, tap, bad_channel,
-                       [&](size_t c, int32_t a, size_t o) { out[o] = ClipRne(static_cast<float>(a) * s.mult[c], s.lo, s.hi); });
+                       [&](size_t c, int32_t a, size_t o) { out[o] = ClipRneOffset(static_cast<float>(a) * s.mult[c], s.lo, s.hi, s.zero); });
 }
 
 bool OutputStageF32(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, float* out, size_t cstride,

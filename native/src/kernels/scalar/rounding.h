@@ -21,5 +21,18 @@ inline int8_t ClipRne(float v, int32_t lo, int32_t hi) {
   return static_cast<int8_t>(static_cast<int32_t>((v + 12582912.0f) - 12582912.0f));
 }
 
+// The same for an output with zero offset z (model.h: the stored value is u - z):
+// q = clip(rne(v) - z, lo, hi) with lo/hi in the stored domain, computed as clip(rne(v), lo + z,
+// hi + z) - z (|lo + z| <= 254, so the 1.5 * 2^23 trick still rounds exactly). The reference's
+// NaN - z is still NaN and stores 0, so a NaN becomes z here, 0 after the subtraction. z = 0 is
+// exactly ClipRne.
+inline int8_t ClipRneOffset(float v, int32_t lo, int32_t hi, int32_t z) {
+  const float l = static_cast<float>(lo + z), h = static_cast<float>(hi + z);
+  v = v > h ? h : v;
+  v = v < l ? l : v;
+  v = v == v ? v : static_cast<float>(z);  // NaN
+  return static_cast<int8_t>(static_cast<int32_t>((v + 12582912.0f) - 12582912.0f) - z);
+}
+
 }  // namespace kernels
 }  // namespace eq

@@ -7,6 +7,8 @@
 //   q = clip(rne(v), lo, hi)  clamping v to [lo, hi] first and then rounding (VCVTPS2DQ, MXCSR
 //                             round-to-nearest-even) gives the same integer as rounding first,
 //                             because lo and hi are integers; v is never NaN (finite a and M_c)
+//   zero offset z             the clamp is to [lo + z, hi + z] and z is subtracted from the
+//                             rounded int32 before the narrowing (z = 0: the same bytes)
 // Float outputs (OutputStageF32Avx2): y = act(float(a) * D_c) with the activation bounds
 // compared as floats that are equivalent to the scalar stage's double comparisons.
 // A row's last np % 16 (or % 8) elements go through the same vector code on a zero-padded copy.
@@ -26,14 +28,14 @@ namespace {
 // signed overflow of s = a + b: a and b have the same sign and s the other one
 inline __m256i Overflow(__m256i a, __m256i b, __m256i s) { return _mm256_and_si256(_mm256_xor_si256(a, s), _mm256_xor_si256(b, s)); }
 
-// 16 int8 outputs from 16 accumulators; returns the overflow lanes
-inline __m256i Requant16(const int32_t* row, __m256i b, __m256 m, __m256 lo, __m256 hi, int8_t* o) {
+// 16 int8 outputs from 16 accumulators (lo/hi: the clamp plus z); returns the overflow lanes
+inline __m256i Requant16(const int32_t* row, __m256i b, __m256 m, __m256 lo, __m256 hi, __m256i z, int8_t* o) {
   const __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row));
   const __m256i a1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 8));
   const __m256i s0 = _mm256_add_epi32(a0, b), s1 = _mm256_add_epi32(a1, b);
   const __m256 v0 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(s0), m), lo), hi);
   const __m256 v1 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(s1), m), lo), hi);
-  const __m256i q0 = _mm256_cvtps_epi32(v0), q1 = _mm256_cvtps_epi32(v1);
+  const __m256i q0 = _mm256_sub_epi32(_mm256_cvtps_epi32(v0), z), q1 = _mm256_sub_epi32(_mm256_cvtps_epi32(v1), z);
   // int32 → int16 → int8 (values are already in [lo, hi] ⊂ [-127, 127]); packs interleave lanes
   const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xd8);
   const __m128i bytes = _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
@@ -46,7 +48,8 @@ inline __m256i Requant16(const int32_t* row, __m256i b, __m256 m, __m256 lo, __m
 bool OutputStageS8Avx2(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, int8_t* out, size_t cstride,
                        size_t pstride, float* tap, size_t* bad_channel) {
   if (tap || pstride != 1) return OutputStageS8(acc, ld_acc, c0, nc, p0, np, s, out, cstride, pstride, tap, bad_channel);
-  const __m256 lo = _mm256_set1_ps(static_cast<float>(s.lo)), hi = _mm256_set1_ps(static_cast<float>(s.hi));
+  const __m256 lo = _mm256_set1_ps(static_cast<float>(s.lo + s.zero)), hi = _mm256_set1_ps(static_cast<float>(s.hi + s.zero));
+  const __m256i z = _mm256_set1_epi32(s.zero);
   for (size_t i = 0; i < nc; i++) {
     const size_t c = c0 + i;
     const int32_t* row = acc + i * ld_acc;
@@ -55,13 +58,13 @@ bool OutputStageS8Avx2(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, 
     const __m256 m = _mm256_set1_ps(s.mult[c]);
     size_t p = 0;
     __m256i ovf = _mm256_setzero_si256();
-    for (; p + 16 <= np; p += 16) ovf = _mm256_or_si256(ovf, Requant16(row + p, b, m, lo, hi, o + p));
+    for (; p + 16 <= np; p += 16) ovf = _mm256_or_si256(ovf, Requant16(row + p, b, m, lo, hi, z, o + p));
     if (p < np) {
       // the tail through the same vector code on a zero-padded copy (0 + bias cannot overflow)
       alignas(32) int32_t tail[16] = {};
       alignas(16) int8_t bytes[16];
       std::memcpy(tail, row + p, (np - p) * sizeof(int32_t));
-      ovf = _mm256_or_si256(ovf, Requant16(tail, b, m, lo, hi, bytes));
+      ovf = _mm256_or_si256(ovf, Requant16(tail, b, m, lo, hi, z, bytes));
       std::memcpy(o + p, bytes, np - p);
     }
     if (_mm256_movemask_ps(_mm256_castsi256_ps(ovf)) != 0)

@@ -129,16 +129,18 @@ inline void Step(const uint8_t* r0, size_t Wp, uint32_t kh_rt, const int32_t* wq
 }
 
 // The AVX-512 output stage's arithmetic (x86_avx512vnni/requant_avx512.cc) on 16 sums that
-// already include the bias: the clamp to [lo, hi] is done in float, before rounding (the same
-// integer, as rounding is monotone), so the saturating packs below never saturate.
-inline __m512i Requant(__m512i a, __m512 m, __m512 lo, __m512 hi) {
-  return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(a), m), lo), hi));
-}
-
+// already include the bias: the clamp to [lo + z, hi + z] is done in float, before rounding (the
+// same integer, as rounding is monotone), then the zero offset z is subtracted, so the values are
+// in [lo, hi] and the saturating packs below never saturate.
 struct Quant {
   __m512i init;  // bias - 128 * sum(w)
-  __m512 m, lo, hi;
+  __m512i z;     // the output's zero offset
+  __m512 m, lo, hi;  // lo, hi: the clamp plus z
 };
+
+inline __m512i Requant(__m512i a, const Quant& q) {
+  return _mm512_sub_epi32(_mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(a), q.m), q.lo), q.hi)), q.z);
+}
 
 // Byte order after packing 4 x 16 int32 (a, b, c, d) with PACKSSDW + PACKSSWB: 128-bit lane k
 // holds a[4k..4k+3], b[4k..], c[4k..], d[4k..]. These put the outputs back in order.
@@ -161,8 +163,8 @@ void RowS8(const uint8_t* r0, const Geo& g, const int32_t* wq, const Quant& q, s
   for (size_t o = 0; o < n; o += 64) {
     __m512i a[4];
     Step<S, KG, KH>(r0 + S * o, g.Wp, g.kh, wq, q.init, a);
-    const __m512i ab = _mm512_packs_epi32(Requant(a[0], q.m, q.lo, q.hi), Requant(a[1], q.m, q.lo, q.hi));
-    const __m512i cd = _mm512_packs_epi32(Requant(a[2], q.m, q.lo, q.hi), Requant(a[3], q.m, q.lo, q.hi));
+    const __m512i ab = _mm512_packs_epi32(Requant(a[0], q), Requant(a[1], q));
+    const __m512i cd = _mm512_packs_epi32(Requant(a[2], q), Requant(a[3], q));
     const __m512i v = Order<S>(_mm512_packs_epi16(ab, cd));
     const size_t left = n - o;
     _mm512_mask_storeu_epi8(out + o, left >= 64 ? ~0ull : ((1ull << left) - 1), v);
@@ -234,8 +236,9 @@ void ChannelsS8(const Geo& g, const int8_t* x, const int8_t* w, size_t c0, size_
   if (flat && tmp.size() < RoundUp64(n_flat)) tmp.resize(RoundUp64(n_flat));
   int32_t wq[kMaxK * 2];
   Quant q;
-  q.lo = _mm512_set1_ps(static_cast<float>(s.lo));
-  q.hi = _mm512_set1_ps(static_cast<float>(s.hi));
+  q.lo = _mm512_set1_ps(static_cast<float>(s.lo + s.zero));
+  q.hi = _mm512_set1_ps(static_cast<float>(s.hi + s.zero));
+  q.z = _mm512_set1_epi32(s.zero);
   for (size_t c = c0; c < c1; c++) {
     FillPlane(x + c * hw, g, buf);
     const int32_t sum = PackWeights(w + c * g.kh * g.kw, g.kh, g.kw, KG, wq);

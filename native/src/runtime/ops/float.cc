@@ -74,7 +74,7 @@ Status Parse(OpParser& p, Op* op) {
     if (!r.ok()) return p.Truncated();
     fn.attrs.push_back(std::move(a));
   }
-  return Status::Ok();
+  return NoZeroOffsets(p, *op);  // the FP32 kernels read no int8 tensor with an offset
 }
 
 Status Run(const OpRunCtx& c, const Op& op) {

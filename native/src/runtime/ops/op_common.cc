@@ -1,6 +1,8 @@
 #include "runtime/ops/op_common.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "format/checked_math.h"
 #include "format/eqm_format.h"
@@ -71,6 +73,29 @@ Status ParsePool(OpParser& p, Op* op) {
   if (!MulWithin(out_n, taps, eqm::kMaxWork, &work)) return p.Unsup("the pool needs more than 2^36 taps");
   op->work = work + static_cast<uint64_t>(g.OH + g.OW) * (g.kh + g.kw);
   return Connect(p, op, in, out);
+}
+
+Status NoZeroOffsets(OpParser& p, const Op& op) {
+  std::vector<int32_t> ts(op.inputs);
+  ts.push_back(op.output);
+  ts.insert(ts.end(), op.fn.inputs.begin(), op.fn.inputs.end());
+  ts.insert(ts.end(), op.fn.outputs.begin(), op.fn.outputs.end());
+  const std::string by = op.kind == OpKind::kFloat ? "float op '" + op.fn.op_type + "'" : std::string(OpKindName(op.kind));
+  for (int32_t t : ts) {
+    if (t < 0) continue;
+    const TensorInfo& ti = p.model.tensors[t];
+    if (ti.dtype == DType::kI8 && ti.zero != 0) return p.Invalid("tensor '" + ti.name + "': zero offset not supported by " + by);
+  }
+  return Status::Ok();
+}
+
+Status SameZeroOffset(OpParser& p, const Op& op) {
+  const TensorInfo& in = p.model.tensors[op.inputs[0]];
+  const TensorInfo& out = p.model.tensors[op.output];
+  if (in.zero != out.zero)
+    return p.Invalid("output '" + out.name + "' has zero offset " + to_string(out.zero) + ", input '" + in.name + "' has " + to_string(in.zero) + ": " +
+                     OpKindName(op.kind) + " keeps its input's zero offset");
+  return Status::Ok();
 }
 
 }  // namespace ops

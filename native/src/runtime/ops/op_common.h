@@ -19,5 +19,11 @@ Status ParseSameSize(OpParser& p, Op* op);
 // qmaxpool / qavgpool: int8 tensors, window geometry, count_include_pad, scales
 Status ParsePool(OpParser& p, Op* op);
 
+// Zero offsets (TensorInfo::zero) of an op's int8 operands, checked after they are connected:
+// ops whose arithmetic does not model the offset reject any int8 operand that has one
+Status NoZeroOffsets(OpParser& p, const Op& op);
+// ops that move stored values unchanged (qreshape, qmaxpool, qpad) keep the input's offset
+Status SameZeroOffset(OpParser& p, const Op& op);
+
 }  // namespace ops
 }  // namespace eq

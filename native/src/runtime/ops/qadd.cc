@@ -28,7 +28,7 @@ Status Parse(OpParser& p, Op* op) {
   op->inputs = {a, b};
   op->output = out;
   op->work = static_cast<uint64_t>(p.Numel(out));
-  return Status::Ok();
+  return NoZeroOffsets(p, *op);  // the arithmetic takes stored values as the real ones
 }
 
 // Split into one contiguous range per thread (64-byte aligned): the operands were written by

@@ -1,5 +1,6 @@
-// qconcat: each int8 input requantized to the output scale (copied when the multiplier is 1;
-// nothing to copy when the arena placed the input inside the output, see arena_plan.cc)
+// qconcat: each int8 input requantized to the output scale and zero offset (copied when the
+// multiplier is 1 and the offsets agree; nothing to copy when the arena placed the input inside
+// the output, see arena_plan.cc)
 #include <vector>
 
 #include "format/eqm_format.h"
@@ -51,11 +52,14 @@ Status Run(const OpRunCtx& c, const Op& op) {
   for (uint32_t d = 0; d < op.axis; d++) outer *= static_cast<size_t>(t.dims[d]);
   std::vector<const int8_t*> xs;
   std::vector<size_t> inner;
+  std::vector<int32_t> zeros;
   for (int32_t i : op.inputs) {
     xs.push_back(c.Ptr<const int8_t>(i));
     inner.push_back(c.Numel(i) / outer);
+    zeros.push_back(c.model.tensors[i].zero);
   }
-  kernels::ConcatS8(xs.data(), inner.data(), op.mults.data(), xs.size(), outer, op.qmax, c.Ptr<int8_t>(op.output), kernels::SelectRequantize(c.isa));
+  kernels::ConcatS8(xs.data(), inner.data(), op.mults.data(), zeros.data(), xs.size(), outer, op.qmax, t.zero, c.Ptr<int8_t>(op.output),
+                    kernels::SelectRequantize(c.isa));
   return Status::Ok();
 }
 

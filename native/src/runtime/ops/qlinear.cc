@@ -13,6 +13,19 @@ namespace {
 
 using std::to_string;
 
+// An input zero offset z is folded into the bias by the writer (sum_k w * (x + z) = acc +
+// z * sum_k w), which holds only if every tap reads an input value: padding would read 0
+// instead of -z, so a layer with an offset input must have no padding on any side.
+Status CheckInputZero(OpParser& p, const LinearGeom& g, const TensorInfo& in) {
+  if (in.zero == 0 || !g.conv) return Status::Ok();
+  // rows / columns the windows reach, counted from the top / left padding edge
+  const uint64_t reach_h = static_cast<uint64_t>(g.outH - 1) * g.sh + static_cast<uint64_t>(g.kh - 1) * g.dh + 1;
+  const uint64_t reach_w = static_cast<uint64_t>(g.outW - 1) * g.sw + static_cast<uint64_t>(g.kw - 1) * g.dw + 1;
+  if (g.padT != 0 || g.padL != 0 || reach_h > g.inH || reach_w > g.inW)
+    return p.Invalid("input '" + in.name + "' has zero offset " + to_string(in.zero) + ", which a padded convolution cannot fold into its bias");
+  return Status::Ok();
+}
+
 Status Parse(OpParser& p, Op* op) {
   ByteReader& r = p.r;
   const Model& m = p.model;
@@ -66,6 +79,8 @@ Status Parse(OpParser& p, Op* op) {
   if (q.int_out && (q.lo < -qmax || q.lo > qmax || q.hi < -qmax || q.hi > qmax))
     return p.Invalid("lo/hi are outside [-qmax, qmax]");
   if (q.has_act && (std::isnan(q.act_min) || std::isnan(q.act_max))) return p.Invalid("NaN activation bounds");
+  EQ_RETURN_IF_ERROR(CheckInputZero(p, g, m.tensors[in]));
+  q.zero = ot.zero;  // int8 output: subtracted after rounding (OutputStage::zero)
   const uint8_t *pw = nullptr, *pb = nullptr, *pm = nullptr, *pt = nullptr;
   const uint64_t cout = g.cout;
   if (!p.ReadBlob(cout * g.K, &pw) || !p.ReadBlob(cout * 4, &pb) || !p.ReadBlob(cout * 4, &pm) || !p.ReadBlob(cout * 8, &pt))

@@ -23,7 +23,7 @@ Status Parse(OpParser& p, Op* op) {
     if (v < -op->qmax || v > op->qmax) return p.Invalid("table entry " + std::to_string(v) + " is outside [-qmax, qmax]");
   EQ_RETURN_IF_ERROR(Connect(p, op, in, out));
   op->work = static_cast<uint64_t>(p.Numel(out));
-  return Status::Ok();
+  return NoZeroOffsets(p, *op);  // the table is built for tensors without an offset
 }
 
 Status Run(const OpRunCtx& c, const Op& op) {

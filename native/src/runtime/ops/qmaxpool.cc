@@ -8,6 +8,12 @@ namespace eq {
 namespace ops {
 namespace {
 
+// max is order-preserving and padding taps are skipped: the offset passes through unchanged
+Status Parse(OpParser& p, Op* op) {
+  EQ_RETURN_IF_ERROR(ParsePool(p, op));
+  return SameZeroOffset(p, *op);
+}
+
 Status Run(const OpRunCtx& c, const Op& op) {
   const size_t planes = static_cast<size_t>(op.pool.N) * op.pool.C;
   const size_t chunk = std::max<size_t>(1, (planes + c.pool.threads() * 4 - 1) / (c.pool.threads() * 4));
@@ -24,7 +30,7 @@ Status Run(const OpRunCtx& c, const Op& op) {
 
 }  // namespace
 
-extern const OpDef kQMaxPool = {OpKind::kQMaxPool, "qmaxpool", ParsePool, nullptr, Run};
+extern const OpDef kQMaxPool = {OpKind::kQMaxPool, "qmaxpool", Parse, nullptr, Run};
 
 }  // namespace ops
 }  // namespace eq

@@ -27,7 +27,7 @@ Status Parse(OpParser& p, Op* op) {
   op->output = out;
   op->axis = inner;
   op->work = static_cast<uint64_t>(n);
-  return Status::Ok();
+  return NoZeroOffsets(p, *op);  // the arithmetic takes stored values as the real ones
 }
 
 Status Run(const OpRunCtx& c, const Op& op) {

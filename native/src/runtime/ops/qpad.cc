@@ -1,7 +1,6 @@
-// qpad: a zero-constant Pad of int8 data (same scale): output = 0, then every input row (last
-// axis) copied to its padded place
-#include <cstring>
-
+// qpad: a zero-constant Pad of int8 data (same scale and zero offset z): output = -z (the real
+// value 0), then every input row (last axis) copied to its padded place
+#include "kernels/kernels.h"
 #include "runtime/ops/op_common.h"
 
 namespace eq {
@@ -24,29 +23,17 @@ Status Parse(OpParser& p, Op* op) {
     if (di[k] + op->pads[k] + op->pads[k + rank] != dout[k]) return p.Invalid("output dims are not the padded input dims");
   EQ_RETURN_IF_ERROR(Connect(p, op, in, out));
   op->work = static_cast<uint64_t>(p.Numel(out));
-  return Status::Ok();
+  // the fill -z is a stored value like any other: within [-qmax, qmax] (the INT7 kernels rely on it)
+  const int32_t z = p.model.tensors[in].zero;
+  if (z > op->qmax) return p.Invalid("zero offset " + std::to_string(z) + " exceeds qmax " + std::to_string(op->qmax) + " (the padding stores -z)");
+  return SameZeroOffset(p, *op);
 }
 
 Status Run(const OpRunCtx& c, const Op& op) {
-  const int8_t* x = c.Ptr<const int8_t>(op.inputs[0]);
-  int8_t* y = c.Ptr<int8_t>(op.output);
-  const auto& di = c.model.tensors[op.inputs[0]].dims;
-  const auto& dout = c.model.tensors[op.output].dims;
-  const size_t r = di.size();
-  std::memset(y, 0, c.Numel(op.output));
-  const size_t inner = static_cast<size_t>(di[r - 1]);
-  const size_t n = c.Numel(op.inputs[0]);
-  if (inner == 0 || n == 0) return Status::Ok();
-  int64_t idx[16] = {0};  // EQM rank <= 8
-  for (size_t row = 0; row < n / inner; row++) {
-    int64_t o = 0;
-    for (size_t d = 0; d < r; d++) o = o * dout[d] + idx[d] + op.pads[d];
-    std::memcpy(y + o, x + row * inner, inner);
-    for (size_t d = r - 1; d-- > 0;) {
-      if (++idx[d] < di[d]) break;
-      idx[d] = 0;
-    }
-  }
+  const TensorInfo& in = c.model.tensors[op.inputs[0]];
+  const int8_t fill = static_cast<int8_t>(-in.zero);  // z <= 127
+  kernels::PadS8(c.Ptr<const int8_t>(op.inputs[0]), in.dims.data(), in.dims.size(), op.pads.data(), c.model.tensors[op.output].dims.data(), fill,
+                 c.Ptr<int8_t>(op.output));
   return Status::Ok();
 }
 

@@ -6,6 +6,12 @@ namespace eq {
 namespace ops {
 namespace {
 
+// max(q, 0) clamps at the real value 0 only without an offset
+Status Parse(OpParser& p, Op* op) {
+  EQ_RETURN_IF_ERROR(ParseSameSize(p, op));
+  return NoZeroOffsets(p, *op);
+}
+
 Status Run(const OpRunCtx& c, const Op& op) {
   kernels::ReluS8(c.Ptr<const int8_t>(op.inputs[0]), c.Numel(op.output), c.Ptr<int8_t>(op.output));
   return Status::Ok();
@@ -13,7 +19,7 @@ Status Run(const OpRunCtx& c, const Op& op) {
 
 }  // namespace
 
-extern const OpDef kQRelu = {OpKind::kQRelu, "qrelu", ParseSameSize, nullptr, Run};
+extern const OpDef kQRelu = {OpKind::kQRelu, "qrelu", Parse, nullptr, Run};
 
 }  // namespace ops
 }  // namespace eq

@@ -37,7 +37,7 @@ Status Parse(OpParser& p, Op* op) {
   if (!check(0, o[2], d[2]) || !check(3 * o[2], o[3], d[3])) return p.Invalid("a table entry reads outside the input or has a weight outside [0, 2048]");
   EQ_RETURN_IF_ERROR(Connect(p, op, in, out));
   op->work = static_cast<uint64_t>(p.Numel(out));
-  return Status::Ok();
+  return NoZeroOffsets(p, *op);  // the writer never puts an offset on a resize
 }
 
 // planes [p0, p1) of the output. Linear: each input row is interpolated horizontally once

@@ -36,12 +36,14 @@ export function decodeSameSize(c: DecodeCtx, what: string): { input: number; out
 }
 
 /** Emits make(out); when the input scale s0 is not the output's, make(tmp) and a requantize to it. */
-export function pushRescaled(c: LowerCtx, s0: number, make: (output: string) => IntOp): void {
-  if (s0 === c.outScale) {
+export function pushRescaled(c: LowerCtx, s0: number, make: (output: string) => IntOp, input: string): void {
+  // the op keeps its input's zero offset, so a different output offset needs the requantize too
+  if (s0 === c.outScale && c.zero(input) === c.outZero) {
     c.push(make(c.out));
     return;
   }
   const tmp = `${c.outT}::pre`;
+  c.setZero(tmp, c.zero(input));
   c.push(make(tmp));
   c.push({ kind: 'requantize', input: tmp, output: c.out, mult: f32(c.outScale / s0) });
 }

@@ -1,4 +1,4 @@
-/** dequantize: int8 → float32, x = f32(q * f32(1 / S)) */
+/** dequantize: int8 → float32, x = f32((q + z) * f32(1 / S)) */
 import { decodeScaled, f32 } from './common.js';
 import type { IntOpDef } from './types.js';
 
@@ -21,8 +21,9 @@ export const dequantizeOp: IntOpDef<'dequantize'> = {
   run(op, c) {
     const x = c.getI(op.input);
     const m = f32(1 / op.scale);
+    const z = c.zero(op.input);
     const out = new Float32Array(x.data.length);
-    for (let i = 0; i < out.length; i++) out[i] = f32(x.data[i]! * m);
+    for (let i = 0; i < out.length; i++) out[i] = f32((x.data[i]! + z) * m);
     c.setF(op.output, { dtype: 'float32', dims: x.dims, data: out });
   },
 };

@@ -1,4 +1,4 @@
-/** qavgpool: q = clip(rne(f32(f32(sum) * f32(S_out / (S_in * count)))), -qmax, qmax) */
+/** qavgpool: q = clip(rne(f32(f32(sum of q + z_in) * f32(S_out / (S_in * count)))) - z_out, -qmax, qmax) */
 import { int8AvgPool, poolGeometry } from '../../engine/int-pool.js';
 import { decodePool, encodePool } from './pool-common.js';
 import type { IntOpDef } from './types.js';
@@ -21,6 +21,6 @@ export const qavgpoolOp: IntOpDef<'qavgpool'> = {
   },
   run(op, c) {
     const x = c.getI(op.input);
-    c.setI(op.output, { dims: op.outDims, data: int8AvgPool(x.data, poolGeometry(op.node, c.graph.opset, x.dims), op.inScale, op.outScale, c.qmax) });
+    c.setI(op.output, { dims: op.outDims, data: int8AvgPool(x.data, poolGeometry(op.node, c.graph.opset, x.dims), op.inScale, op.outScale, c.qmax, c.zero(op.input), c.zero(op.output)) });
   },
 };

@@ -1,4 +1,4 @@
-/** qconcat: each int8 input requantized to the output scale (copied when the multiplier is 1) */
+/** qconcat: each int8 input requantized to the output scale and zero offset (copied when the multiplier is 1 and the offsets agree) */
 import { rne } from '../../quant/rounding.js';
 import { attrInt } from '../../graph/ir.js';
 import { EQM_LIMITS } from '../format.js';
@@ -75,14 +75,18 @@ export const qconcatOp: IntOpDef<'qconcat'> = {
     const ins = op.inputs.map((n) => c.getI(n));
     const outer = numel(op.outDims.slice(0, op.axis));
     const out = new Int8Array(numel(op.outDims));
+    const zi = op.inputs.map((n) => c.zero(n));
+    const zo = c.zero(op.output);
     let o = 0;
     for (let i = 0; i < outer; i++) {
       ins.forEach((x, k) => {
         const inner = x.data.length / outer;
         const m = op.mults[k]!;
+        const z = zi[k]!;
+        const copy = m === 1 && z === zo;
         for (let j = 0; j < inner; j++) {
           const v = x.data[i * inner + j]!;
-          out[o++] = m === 1 ? v : clipQ(rne(f32(v * m)), -c.qmax, c.qmax);
+          out[o++] = copy ? v : clipQ(rne(f32((v + z) * m)) - zo, -c.qmax, c.qmax);
         }
       });
     }

@@ -1,6 +1,8 @@
 /**
  * qlinear: a quantized Conv or Gemm. acc = sum(xq * wq) + bq (int32); int8 output
- * q = clip(rne(f32(f32(acc) * M_c)), lo, hi), or float32 output y = act(f32(f32(acc) * D_c)).
+ * q = clip(rne(f32(f32(acc) * M_c)) - z_out, lo, hi), or float32 output y = act(f32(f32(acc) * D_c)).
+ * An input zero offset is folded into the bias by the lowering (which also pads with -z, so
+ * the layer itself has no padding then).
  */
 import { intLinear } from '../../quant/int-gemm.js';
 import { rne } from '../../quant/rounding.js';
@@ -97,6 +99,7 @@ export const qlinearOp: IntOpDef<'qlinear'> = {
     const P = g.P;
     const outInt = op.outScale !== undefined ? new Int8Array(g.cout * P) : undefined;
     const outF = op.outScale === undefined ? new Float32Array(g.cout * P) : undefined;
+    const zo = outInt ? c.zero(op.output) : 0;
     const tapBuf = c.tap ? new Float32Array(g.cout * P) : undefined;
     for (let ch = 0; ch < g.cout; ch++) {
       const b = op.bias[ch]!;
@@ -107,7 +110,7 @@ export const qlinearOp: IntOpDef<'qlinear'> = {
         // output layout: NCHW for conv, [M][N] for gemm
         const o = g.kind === 'conv' ? ch * P + p : p * g.cout + ch;
         if (tapBuf) tapBuf[o] = a * op.tapMult[ch]!;
-        if (outInt) outInt[o] = clipQ(rne(f32(f32(a) * m)), op.lo, op.hi);
+        if (outInt) outInt[o] = clipQ(rne(f32(f32(a) * m)) - zo, op.lo, op.hi);
         else {
           let v = f32(f32(a) * m);
           if (op.floatAct) v = v < op.floatAct.min ? op.floatAct.min : v > op.floatAct.max ? op.floatAct.max : v;

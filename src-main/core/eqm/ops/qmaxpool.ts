@@ -11,7 +11,7 @@ export const qmaxpoolOp: IntOpDef<'qmaxpool'> = {
   lower(c) {
     if (c.node.outputs.slice(1).some((o) => o)) return false; // the Indices output stays in float
     const [s0, input] = c.intIn[0]!;
-    pushRescaled(c, s0, (output) => ({ kind: 'qmaxpool', node: c.node, input, output }));
+    pushRescaled(c, s0, (output) => ({ kind: 'qmaxpool', node: c.node, input, output }), input);
     return true;
   },
   encode(op, c) {

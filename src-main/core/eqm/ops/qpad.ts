@@ -1,14 +1,15 @@
-/** qpad: a zero-constant Pad of int8 data (same scale); pads [begin..., end...] are non-negative */
+/** qpad: a zero-constant Pad of int8 data (same scale and zero offset z, filled with -z); pads [begin..., end...] are non-negative */
 import { int8PadPads } from '../../quant/int8-data-ops.js';
 import { EQM_LIMITS } from '../format.js';
 import { numel, pushRescaled } from './common.js';
 import type { IntOpDef } from './types.js';
 
-/** Pads x (dims) with zeros: the output rows copy the input rows, everything else is 0. */
-export function padInt8(x: Int8Array, dims: readonly number[], pads: readonly number[]): { dims: number[]; data: Int8Array } {
+/** Pads x (dims) with `fill`: the output rows copy the input rows, everything else is fill (-z: the real value 0). */
+export function padInt8(x: Int8Array, dims: readonly number[], pads: readonly number[], fill = 0): { dims: number[]; data: Int8Array } {
   const r = dims.length;
   const out = dims.map((d, i) => d + pads[i]! + pads[i + r]!);
   const y = new Int8Array(numel(out));
+  if (fill !== 0) y.fill(fill);
   const inner = dims[r - 1]!;
   const rows = inner === 0 ? 0 : x.length / inner;
   const idx = new Array<number>(r).fill(0);
@@ -32,7 +33,7 @@ export const qpadOp: IntOpDef<'qpad'> = {
     const pads = int8PadPads(c.graph, c.node);
     if (!pads) return false;
     const [s0, input] = c.intIn[0]!;
-    pushRescaled(c, s0, (output) => ({ kind: 'qpad', input, output, pads, outDims: c.outDims }));
+    pushRescaled(c, s0, (output) => ({ kind: 'qpad', input, output, pads, outDims: c.outDims }), input);
     return true;
   },
   encode(op, c) {
@@ -64,6 +65,6 @@ export const qpadOp: IntOpDef<'qpad'> = {
   },
   run(op, c) {
     const x = c.getI(op.input);
-    c.setI(op.output, padInt8(x.data, x.dims, op.pads));
+    c.setI(op.output, padInt8(x.data, x.dims, op.pads, -c.zero(op.input)));
   },
 };

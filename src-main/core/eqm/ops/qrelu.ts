@@ -8,7 +8,7 @@ export const qreluOp: IntOpDef<'qrelu'> = {
   lowerFrom: ['Relu'],
   lower(c) {
     const [s0, input] = c.intIn[0]!;
-    pushRescaled(c, s0, (output) => ({ kind: 'qrelu', input, output }));
+    pushRescaled(c, s0, (output) => ({ kind: 'qrelu', input, output }), input);
     return true;
   },
   encode(op, c) {

@@ -8,7 +8,7 @@ export const qreshapeOp: IntOpDef<'qreshape'> = {
   lowerFrom: ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity'],
   lower(c) {
     const [s0, input] = c.intIn[0]!;
-    pushRescaled(c, s0, (output) => ({ kind: 'qreshape', input, output, outDims: c.outDims }));
+    pushRescaled(c, s0, (output) => ({ kind: 'qreshape', input, output, outDims: c.outDims }), input);
     return true;
   },
   encode(op, c) {

@@ -69,7 +69,7 @@ export const qresizeOp: IntOpDef<'qresize'> = {
     const axes = int8ResizeAxes(c.graph, c.node);
     if (!axes) return false;
     const [s0, input] = c.intIn[0]!;
-    pushRescaled(c, s0, (output) => ({ kind: 'qresize', input, output, outDims: c.outDims, ...axes }));
+    pushRescaled(c, s0, (output) => ({ kind: 'qresize', input, output, outDims: c.outDims, ...axes }), input);
     return true;
   },
   encode(op, c) {

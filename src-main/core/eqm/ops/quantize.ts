@@ -1,4 +1,4 @@
-/** quantize: float32 → int8, q = clip(rne(f32(x * S)), -qmax, qmax) */
+/** quantize: float32 → int8, q = clip(rne(f32(x * S)) - z_out, -qmax, qmax) */
 import { rne } from '../../quant/rounding.js';
 import { clipQ, decodeScaled, f32 } from './common.js';
 import type { IntOpDef } from './types.js';
@@ -22,8 +22,9 @@ export const quantizeOp: IntOpDef<'quantize'> = {
   run(op, c) {
     const x = c.getF(op.input)!;
     const s = f32(op.scale);
+    const z = c.zero(op.output);
     const out = new Int8Array(x.data.length);
-    for (let i = 0; i < out.length; i++) out[i] = clipQ(rne(f32(x.data[i]! * s)), -c.qmax, c.qmax);
+    for (let i = 0; i < out.length; i++) out[i] = clipQ(rne(f32(x.data[i]! * s)) - z, -c.qmax, c.qmax);
     c.setI(op.output, { dims: x.dims, data: out });
   },
 };

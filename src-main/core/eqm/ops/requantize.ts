@@ -1,4 +1,4 @@
-/** requantize: int8 → int8 at another scale, q' = clip(rne(f32(q * M)), -qmax, qmax) */
+/** requantize: int8 → int8 at another scale, q' = clip(rne(f32((q + z_in) * M)) - z_out, -qmax, qmax) */
 import { rne } from '../../quant/rounding.js';
 import { clipQ, decodeScaled, f32 } from './common.js';
 import type { IntOpDef } from './types.js';
@@ -21,8 +21,10 @@ export const requantizeOp: IntOpDef<'requantize'> = {
   },
   run(op, c) {
     const x = c.getI(op.input);
+    const zi = c.zero(op.input);
+    const zo = c.zero(op.output);
     const out = new Int8Array(x.data.length);
-    for (let i = 0; i < out.length; i++) out[i] = clipQ(rne(f32(x.data[i]! * op.mult)), -c.qmax, c.qmax);
+    for (let i = 0; i < out.length; i++) out[i] = clipQ(rne(f32((x.data[i]! + zi) * op.mult)) - zo, -c.qmax, c.qmax);
     c.setI(op.output, { dims: x.dims, data: out });
   },
 };

@@ -70,6 +70,8 @@ export interface RunCtx {
   getI(name: string): IntValue;
   setF(name: string, t: Tensor): void;
   setI(name: string, v: IntValue): void;
+  /** zero offset of an int8 value (0 unless it is on the unsigned grid; engine/int-program.ts) */
+  zero(name: string): number;
   tap?: LayerTap;
 }
 
@@ -85,6 +87,11 @@ export interface LowerCtx {
   ins: string[];
   /** [scale, int8 value name] of each data input */
   intIn: [number, string][];
+  /** zero offset of an int8 value made so far (inputs), and the one the output must get */
+  zero(name: string): number;
+  outZero: number;
+  /** records the zero offset of an intermediate int8 value an op makes (not c.out) */
+  setZero(name: string, z: number): void;
   /** the output tensor, its scale and dims, and the name its int8 version must get */
   outT: string;
   outScale: number;
