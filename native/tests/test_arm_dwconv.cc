@@ -22,7 +22,7 @@ std::vector<int32_t> RunDw(const DwConvKernel* kern, const std::vector<int8_t>& 
                            size_t c0, size_t c1) {
   const size_t P = static_cast<size_t>(outH) * outW;
   std::vector<int32_t> acc((c1 - c0) * P + 8, 0x5a5a5a5a);
-  kern->run(x.data(), w.data(), d.inH, d.inW, outH, outW, d.k, d.k, d.s, d.s, 1, 1, d.padT, d.padL, c0, c1, acc.data());
+  kern->run(x.data(), w.data(), d.inH, d.inW, outH, outW, d.k, d.k, d.s, d.s, 1, 1, d.padT, d.padL, 0, c0, c1, acc.data());
   return acc;
 }
 

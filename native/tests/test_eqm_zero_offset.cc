@@ -147,8 +147,9 @@ Chain Start(uint8_t zq, float scale = 10.0f) {
   return c;
 }
 
-// a conv qlinear xq [2,3,3] → y int8 [2,outH,outW] (zero zy), 3x3 or 1x1 kernel
-Bytes QLinear(uint8_t zx, uint8_t zy, uint32_t k, uint32_t pad, uint32_t outHW) {
+// a conv qlinear xq [2,3,3] → y int8 [2,outH,outW] (zero zy), 3x3 or 1x1 kernel; group 2 is
+// depthwise (cin == cout == group)
+Bytes QLinear(uint8_t zx, uint8_t zy, uint32_t k, uint32_t pad, uint32_t outHW, uint32_t group = 1) {
   Chain c = Start(zx);
   const int32_t y = c.e.Tensor("y", kI8, kValue, {1, 2, outHW, outHW}, 5.0f, zy);
   const int32_t out = c.e.Tensor("out", kF32, kValue, {1, 2, outHW, outHW}, 0, 0);
@@ -159,8 +160,8 @@ Bytes QLinear(uint8_t zx, uint8_t zy, uint32_t k, uint32_t pad, uint32_t outHW) 
   U8(b, 1);  // int8 output
   U8(b, 0);
   U8(b, 0);
-  const uint32_t K = 2 * k * k, P = outHW * outHW;
-  const uint32_t geo[17] = {2, 2, 1, k, k, 1, 1, 1, 1, pad, pad, 3, 3, outHW, outHW, K, P};
+  const uint32_t K = 2 / group * k * k, P = outHW * outHW;
+  const uint32_t geo[17] = {2, 2, group, k, k, 1, 1, 1, 1, pad, pad, 3, 3, outHW, outHW, K, P};
   for (uint32_t v : geo) U32(b, v);
   U32(b, static_cast<uint32_t>(-127));
   U32(b, 127);
@@ -260,7 +261,8 @@ EQ_TEST(eqm_zero_offset_qlinear_run) {
 
 EQ_TEST(eqm_zero_offset_qlinear_padding_rejected) {
   std::unique_ptr<eq::Model> m;
-  // 3x3 with padding 1 on a zero-offset input: padding would read 0, not -z
+  // 3x3 non-depthwise (group 1) with padding 1 on a zero-offset input: its GEMM path would pad
+  // with 0, not -z
   eq::Status st = Load(QLinear(127, 0, 3, 1, 3), &m);
   EQ_EXPECT(!st.ok() && st.code() == eq::StatusCode::kInvalidFile && Has(st.message(), "'conv'") && Has(st.message(), "zero offset"))
       << st.message();
@@ -275,6 +277,65 @@ EQ_TEST(eqm_zero_offset_qlinear_padding_rejected) {
   // a 3x3 valid convolution (no padding anywhere) with an offset input loads
   st = Load(QLinear(127, 0, 3, 0, 1), &m);
   EQ_EXPECT(st.ok()) << st.message();
+  // depthwise layers pad with -z themselves: explicit and implied padding load, pad = -z
+  for (uint8_t zx : {0, 63, 127}) {
+    st = Load(QLinear(zx, 0, 3, 1, 3, 2), &m);
+    EQ_EXPECT(st.ok() && m->ops[1].ql.pad == -zx) << "zx=" << int(zx) << ": " << st.message();
+    st = Load(QLinear(zx, 0, 3, 0, 2, 2), &m);
+    EQ_EXPECT(st.ok() && m->ops[1].ql.pad == -zx) << "zx=" << int(zx) << ": " << st.message();
+  }
+}
+
+EQ_TEST(eqm_zero_offset_depthwise_padding_run) {
+  // 3x3 depthwise, padding 1 (and implied padding past the bottom/right edge) on an input with
+  // zero offset zx: the padded taps read the stored -zx, i.e. the real 0, in every kernel path
+  // (scalar, the best ISA, fused and unfused int8 output)
+  for (uint8_t zx : {0, 63, 127})
+    for (uint8_t zy : {0, 127})
+      for (uint32_t pad : {0u, 1u})
+        for (const char* isa : {"scalar", ""}) {
+          const uint32_t outHW = pad ? 3 : 2;  // pad 0, out 2: windows reach one past the edge
+          std::unique_ptr<eq::Model> m;
+          const eq::Status st = Load(QLinear(zx, zy, 3, pad, outHW, 2), &m);
+          EQ_EXPECT(st.ok()) << st.message();
+          if (!st.ok()) continue;
+          const std::vector<int8_t> w = m->ops[1].ql.weights;
+          std::unique_ptr<eq::Session> s;
+          eq::SessionOptions opt;
+          opt.isa = isa;
+          opt.threads = 1;
+          EQ_EXPECT(eq::Session::Create(std::move(m), opt, &s).ok());
+          if (!s) continue;
+          std::vector<float> x(18);
+          for (size_t i = 0; i < 18; i++) x[i] = static_cast<float>(static_cast<int>(i * 37 % 29) - 9) * 1.3f;
+          const int64_t dims[4] = {1, 2, 3, 3};
+          const eq::Status run = s->Run(x.data(), dims, 4, 18);
+          EQ_EXPECT(run.ok()) << run.message();
+          const float* y = s->OutputData(0);
+          const int32_t bias[2] = {100, -250};
+          const float mult[2] = {0.25f, 0.5f};
+          const float m5 = static_cast<float>(1.0 / 5.0);
+          size_t wrong = 0, padded_taps = 0, zero_pad_differs = 0;
+          for (int c = 0; c < 2; c++)
+            for (uint32_t oy = 0; oy < outHW; oy++)
+              for (uint32_t ox = 0; ox < outHW; ox++) {
+                int32_t acc = bias[c], acc0 = bias[c];  // acc0: padding with 0 (the old kernels)
+                for (int ky = 0; ky < 3; ky++)
+                  for (int kx = 0; kx < 3; kx++) {
+                    const int iy = static_cast<int>(oy + ky) - static_cast<int>(pad), ix = static_cast<int>(ox + kx) - static_cast<int>(pad);
+                    const bool in = iy >= 0 && iy < 3 && ix >= 0 && ix < 3;
+                    padded_taps += !in;
+                    const int32_t v = in ? Rne(static_cast<double>(x[(c * 3 + iy) * 3 + ix] * 10.0f), -127, 127, zx) : -zx;  // real 0
+                    acc += w[c * 9 + ky * 3 + kx] * v;
+                    acc0 += in ? w[c * 9 + ky * 3 + kx] * v : 0;
+                  }
+                const int8_t q = Rne(static_cast<double>(static_cast<float>(acc) * mult[c]), -127, 127, zy);
+                zero_pad_differs += q != Rne(static_cast<double>(static_cast<float>(acc0) * mult[c]), -127, 127, zy);
+                wrong += y[(c * outHW + oy) * outHW + ox] != static_cast<float>(static_cast<double>(q + zy) * static_cast<double>(m5));
+              }
+          EQ_EXPECT(padded_taps > 0 && (zx == 0 || zero_pad_differs > 0)) << "the case cannot tell -zx padding from 0";
+          EQ_EXPECT(wrong == 0) << "zx=" << int(zx) << " zy=" << int(zy) << " pad=" << pad << " isa='" << isa << "': " << wrong << " wrong";
+        }
 }
 
 EQ_TEST(eqm_zero_offset_validation) {

@@ -66,8 +66,8 @@ void CheckSums(const Case& c, eqtest::Rng& r) {
   Fill(w, c.qmax, c.extreme, r);
   const size_t P = static_cast<size_t>(c.outH()) * c.outW();
   std::vector<int32_t> want((c.c1 - c.c0) * P + 16, 0x5a5a5a5a), got = want;
-  DwConvScalar()->run(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, 1, 1, c.padT, c.padL, c.c0, c.c1, want.data());
-  DwConvAvx512()->run(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, 1, 1, c.padT, c.padL, c.c0, c.c1, got.data());
+  DwConvScalar()->run(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, 1, 1, c.padT, c.padL, 0, c.c0, c.c1, want.data());
+  DwConvAvx512()->run(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, 1, 1, c.padT, c.padL, 0, c.c0, c.c1, got.data());
   size_t bad = 0;
   for (size_t i = 0; i < want.size(); i++) bad += want[i] != got[i];  // includes the guard tail
   EQ_EXPECT(bad == 0) << "sums " << Describe(c) << ": " << bad << " wrong";
@@ -100,12 +100,12 @@ void CheckFused(const Case& c, eqtest::Rng& r, int32_t zero = 0) {
   PickClamp(c.qmax, r, &s.lo, &s.hi);
   s.zero = zero;
   std::vector<int32_t> acc((c.c1 - c.c0) * P);
-  DwConvScalar()->run(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, 1, 1, c.padT, c.padL, c.c0, c.c1, acc.data());
+  DwConvScalar()->run(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, 1, 1, c.padT, c.padL, 0, c.c0, c.c1, acc.data());
   // the whole output tensor plus a guard: channels outside [c0, c1) must stay untouched
   std::vector<int8_t> want(c.C * P + 64, 0x5a), got = want;
   size_t bad_channel = 0;
   EQ_EXPECT(OutputStageS8(acc.data(), P, c.c0, c.c1 - c.c0, 0, P, s, want.data(), P, 1, nullptr, &bad_channel)) << Describe(c);
-  const bool ran = DwConvS8Avx512(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, c.padT, c.padL, c.c0, c.c1, s, got.data());
+  const bool ran = DwConvS8Avx512(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, c.padT, c.padL, 0, c.c0, c.c1, s, got.data());
   EQ_EXPECT(ran) << Describe(c);
   size_t bad = 0;
   for (size_t i = 0; i < want.size(); i++) bad += want[i] != got[i];
@@ -164,11 +164,11 @@ EQ_TEST(x86_dwconv_avx512_fused_declines_huge_bias) {
   std::vector<float> mult(2, 1.0f);
   std::vector<double> tm(2, 1.0);
   const OutputStage s{bias.data(), mult.data(), tm.data(), -127, 127, false, 0, 0};
-  EQ_EXPECT(!DwConvS8Avx512(x.data(), w.data(), 9, 9, 9, 9, 3, 3, 1, 1, 1, 1, 0, 2, s, out.data()));
+  EQ_EXPECT(!DwConvS8Avx512(x.data(), w.data(), 9, 9, 9, 9, 3, 3, 1, 1, 1, 1, 0, 0, 2, s, out.data()));
   size_t touched = 0;
   for (int8_t v : out) touched += v != 7;
   EQ_EXPECT(touched == 0) << touched << " outputs written although the kernel declined";
-  EQ_EXPECT(DwConvS8Avx512(x.data(), w.data(), 9, 9, 9, 9, 3, 3, 1, 1, 1, 1, 0, 1, s, out.data())) << "channel 0 alone is safe";
+  EQ_EXPECT(DwConvS8Avx512(x.data(), w.data(), 9, 9, 9, 9, 3, 3, 1, 1, 1, 1, 0, 0, 1, s, out.data())) << "channel 0 alone is safe";
 }
 
 EQ_TEST(x86_dwconv_avx512_selection) {

@@ -201,7 +201,7 @@ double DwSeconds(const DwConvKernel* k, const DwShape& d, int reps, double min_m
   for (size_t i = 0; i < x.size(); i++) x[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
   for (size_t i = 0; i < w.size(); i++) w[i] = static_cast<int8_t>(static_cast<int>(i * 53 % 255) - 127);
   std::vector<int32_t> acc(static_cast<size_t>(d.C) * out * out);
-  return BestSeconds([&] { k->run(x.data(), w.data(), d.in, d.in, out, out, d.k, d.k, d.s, d.s, 1, 1, pad, pad, 0, d.C, acc.data()); }, reps, min_ms);
+  return BestSeconds([&] { k->run(x.data(), w.data(), d.in, d.in, out, out, d.k, d.k, d.s, d.s, 1, 1, pad, pad, 0, 0, d.C, acc.data()); }, reps, min_ms);
 }
 
 #if defined(EQ_HAVE_AVX512VNNI)
@@ -223,9 +223,9 @@ double DwS8Seconds(const DwConvKernel* k, const DwShape& d, int reps, double min
           const size_t c1 = std::min<size_t>(d.C, c + 16);
           size_t bad;
           if (!k) {
-            DwConvS8Avx512(x.data(), w.data(), d.in, d.in, out, out, d.k, d.k, d.s, d.s, pad, pad, c, c1, st, y.data());
+            DwConvS8Avx512(x.data(), w.data(), d.in, d.in, out, out, d.k, d.k, d.s, d.s, pad, pad, 0, c, c1, st, y.data());
           } else {
-            k->run(x.data(), w.data(), d.in, d.in, out, out, d.k, d.k, d.s, d.s, 1, 1, pad, pad, c, c1, acc.data());
+            k->run(x.data(), w.data(), d.in, d.in, out, out, d.k, d.k, d.s, d.s, 1, 1, pad, pad, 0, c, c1, acc.data());
             OutputStageS8Avx512(acc.data(), P, c, c1 - c, 0, P, st, y.data(), P, 1, nullptr, &bad);
           }
         }

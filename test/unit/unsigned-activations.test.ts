@@ -12,7 +12,7 @@ import { buildQdqGraph } from '../../src-main/core/export/qdq-onnx.js';
 import { compileIntProgram, EqmCompileError } from '../../src-main/core/eqm/write-eqm.js';
 import { loadModelBytes } from '../../src-main/core/graph/load.js';
 import type { FloatTensor, Tensor } from '../../src-main/core/graph/tensor.js';
-import { unsignedTensors } from '../../src-main/core/quant/unsigned-acts.js';
+import { convPadding, unsignedTensors } from '../../src-main/core/quant/unsigned-acts.js';
 import { groupId, mixedTable } from '../../src-main/core/quant/mixed-table.js';
 import { parseScalesJson, writeScalesJson } from '../../src-main/io/scales-json.js';
 import { quantize, randomInputs, runReference, tinyModelBytes } from '../helpers/native-models.js';
@@ -129,6 +129,69 @@ describe('unsigned activations', () => {
     // each unsigned value's offset is its own clamp: 63 where an INT7 layer reads it, else 127
     expect(new Set(prog.intZeros!.values())).toEqual(new Set([63, 127]));
     expect(() => mixedTable(u8.graph, u8.plan.groups, u8.table, s7.table, config)).toThrow(/differ in unsigned activations \(INT8 on, INT7 off\)/);
+  });
+
+  it('a depthwise layer pads a zero-offset input with -z itself: the same bits as reading an explicitly -z-padded copy', async () => {
+    const C = 6;
+    const dwModel = loadModelBytes(
+      buildModel({
+        nodes: [
+          { op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['c'], name: 'conv', attrs: { pads: [1, 1, 1, 1] } },
+          { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+          { op: 'Conv', inputs: ['r', 'wd', 'bd'], outputs: ['d'], name: 'dw', attrs: { group: C, pads: [1, 2, 1, 0], strides: [2, 1] } },
+          { op: 'Relu', inputs: ['d'], outputs: ['rd'] },
+          { op: 'Conv', inputs: ['rd', 'w2', 'b2'], outputs: ['y'], name: 'pw' },
+        ],
+        inputs: [{ name: 'x', dims: [1, 3, 9, 11] }],
+        outputs: [{ name: 'y' }],
+        initializers: {
+          w: randomTensor([C, 3, 3, 3], rng(25), 0.6),
+          b: randomTensor([C], rng(26), 0.2),
+          wd: randomTensor([C, 1, 3, 3], rng(27), 0.6),
+          bd: randomTensor([C], rng(28), 0.2),
+          w2: randomTensor([4, C, 1, 1], rng(29), 0.5),
+          b2: randomTensor([4], rng(30), 0.1),
+        },
+      }),
+      'dw.onnx',
+    );
+    const dims = [1, 3, 9, 11];
+    for (const bits of [8, 7]) {
+      const q = await quantize(dwModel, randomInputs(dims, 3, 31, 1), bits, true);
+      const i = q.prog.ops.findIndex((o) => o.kind === 'qlinear' && o.name === 'dw');
+      const dw = q.prog.ops[i]!;
+      if (dw.kind !== 'qlinear') throw new Error('no dw layer');
+      // no qpad in front: the layer keeps its padding and reads the zero-offset tensor
+      expect(q.prog.ops.some((o) => o.kind === 'qpad')).toBe(false);
+      expect([dw.geom.padT, dw.geom.padL, q.prog.intZeros!.get(dw.input)]).toEqual([1, 2, bits === 8 ? 127 : 63]);
+      // the same layer behind an explicit -z pad (what other layers do)
+      const [pt, pl, pb, pr] = convPadding(dw.geom);
+      const d = q.graph.shapes.get('r')!;
+      const padded = `${dw.input}::pad`;
+      const outDims = [d[0]!, d[1]!, d[2]! + pt + pb, d[3]! + pl + pr];
+      const explicit: IntProgram = {
+        ...q.prog,
+        intScales: new Map([...q.prog.intScales, [padded, q.prog.intScales.get(dw.input)!]]),
+        intZeros: new Map([...q.prog.intZeros!, [padded, q.prog.intZeros!.get(dw.input)!]]),
+        ops: [
+          ...q.prog.ops.slice(0, i),
+          { kind: 'qpad', input: dw.input, output: padded, pads: [0, 0, pt, pl, 0, 0, pb, pr], outDims },
+          {
+            ...dw,
+            input: padded,
+            geom: { ...dw.geom, padT: 0, padL: 0, inH: outDims[2]!, inW: outDims[3]! },
+            node: { ...dw.node, attrs: { ...dw.node.attrs, pads: [0, 0, 0, 0] } },
+          },
+          ...q.prog.ops.slice(i + 1),
+        ],
+      };
+      for (const x of randomInputs(dims, 3, 33, 1.5)) {
+        const a = runReference({ graph: q.graph, prog: q.prog }, x, dims);
+        const b = runReference({ graph: q.graph, prog: explicit }, x, dims);
+        expect(Array.from(a.outputs[0]!)).toEqual(Array.from(b.outputs[0]!));
+        expect(Array.from(a.taps.get('dw')!)).toEqual(Array.from(b.taps.get('dw')!));
+      }
+    }
   });
 
   it('EQM stores each int8 value’s zero offset; the writer refuses one on an op without offsets', async () => {

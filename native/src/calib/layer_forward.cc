@@ -46,7 +46,7 @@ Status LayerForward(const ForwardArgs& a) {
   // exact int32 sums of one quantized input [cout][P]; false when out of memory
   auto conv = [&](const int8_t* xq, int32_t* acc) {
     if (depthwise) {
-      dw->run(xq, a.wq, g.inH, g.inW, g.outH, g.outW, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padT, g.padL, 0, cout, acc);
+      dw->run(xq, a.wq, g.inH, g.inW, g.outH, g.outW, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padT, g.padL, 0, 0, cout, acc);
       return true;
     }
     std::vector<int8_t> cols(K * P);

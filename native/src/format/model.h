@@ -71,12 +71,17 @@ struct LinearGeom {
   uint32_t padT = 0, padL = 0, inH = 0, inW = 0, outH = 0, outW = 0, K = 0, P = 0;
 };
 
+// Depthwise convolution (group == cin == cout): always runs the depthwise kernels, which pad with
+// QLinearParams::pad, so only these layers may pad an input with a zero offset.
+inline bool IsDepthwise(const LinearGeom& g) { return g.conv && g.group > 1 && g.group == g.cin && g.group == g.cout; }
+
 struct QLinearParams {
   LinearGeom g;
   bool int_out = true;
   bool has_act = false;  // float output only
   int32_t lo = -127, hi = 127;  // int8 output clamp, in the stored domain (after the zero offset)
   int32_t zero = 0;             // int8 output: the output tensor's zero offset (OutputStage::zero)
+  int8_t pad = 0;               // the stored value padded taps read: -z of the input (its real 0)
   float out_scale = 0.f;
   double act_min = 0, act_max = 0;
   std::vector<int8_t> weights;  // [cout][K]

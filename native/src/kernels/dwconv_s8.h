@@ -13,11 +13,12 @@
 namespace eq {
 namespace kernels {
 
-// Channels [c0, c1): out[c * outH * outW + p] (NCHW, no tap). Returns false without writing
-// anything when it cannot guarantee that acc + bias stays in int32 (a huge bias); the caller
-// then takes the unfused path, which reports the overflowing channel.
+// Channels [c0, c1): out[c * outH * outW + p] (NCHW, no tap); padded taps read `pad` (see
+// DwConvKernel). Returns false without writing anything when it cannot guarantee that acc +
+// bias stays in int32 (a huge bias); the caller then takes the unfused path, which reports the
+// overflowing channel.
 using DwConvS8Fn = bool (*)(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw,
-                            uint32_t sh, uint32_t sw, uint32_t padT, uint32_t padL, size_t c0, size_t c1, const OutputStage& s, int8_t* out);
+                            uint32_t sh, uint32_t sw, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, const OutputStage& s, int8_t* out);
 
 // The fused kernel for this geometry on `isa` (dilation 1 only), or nullptr if there is none.
 DwConvS8Fn SelectDwConvS8(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, uint32_t dh, uint32_t dw);
@@ -25,7 +26,7 @@ DwConvS8Fn SelectDwConvS8(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh, uint32
 #if defined(EQ_HAVE_AVX512VNNI)
 // x86_avx512vnni/dwconv_avx512.cc
 bool DwConvS8Avx512(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw, uint32_t sh,
-                    uint32_t sw, uint32_t padT, uint32_t padL, size_t c0, size_t c1, const OutputStage& s, int8_t* out);
+                    uint32_t sw, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, const OutputStage& s, int8_t* out);
 #endif
 
 }  // namespace kernels

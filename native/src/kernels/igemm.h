@@ -62,13 +62,14 @@ const IGemmKernel* IGemmDotprod();    // SDOT, int32 accumulation
 #endif
 
 // ---- depthwise convolution (group == cin == cout) -------------------------------------------
-// acc[(c - c0) * P + p] = sum over the window of x * w for channels [c0, c1), exact int32.
+// acc[(c - c0) * P + p] = sum over the window of x * w for channels [c0, c1), exact int32; taps
+// outside the input read the stored value `pad` (an input zero offset z pads with -z, its real 0).
 struct DwConvKernel {
   const char* name;
   Isa isa;
   bool (*supports)(uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, uint32_t dh, uint32_t dw);
   void (*run)(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw, uint32_t sh,
-              uint32_t sw, uint32_t dh, uint32_t dw, uint32_t padT, uint32_t padL, size_t c0, size_t c1, int32_t* acc);
+              uint32_t sw, uint32_t dh, uint32_t dw, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, int32_t* acc);
 };
 // Best depthwise kernel for the geometry on `isa`, or the scalar one (which supports everything).
 const DwConvKernel* SelectDwConv(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, uint32_t dh, uint32_t dw);

@@ -50,8 +50,6 @@ size_t RowBlock(size_t M, size_t P) {
   return (DivUp(M, 4) + 63) & ~static_cast<size_t>(63);
 }
 
-bool IsDepthwise(const LinearGeom& g) { return g.conv && g.group > 1 && g.group == g.cin && g.group == g.cout; }
-
 // The depthwise kernels' ISA level: the session's, or lower if EQ_DW_ISA asks for it (benchmarks
 // compare depthwise kernels with everything else unchanged).
 Status DepthwiseIsa(Isa isa, Isa* out) {
@@ -241,7 +239,7 @@ Status LinearLayer::RunDepthwise(const int8_t* x, void* out, float* tap, ThreadP
     // int8 output without a tap: the fused kernel, unless it declines (bias near the int32 limit)
     if (dw_s8_ && q_.int_out && !tap) {
       const kernels::OutputStage stage{q_.bias.data(), q_.mult.data(), q_.tap_mult.data(), q_.lo, q_.hi, q_.has_act, q_.act_min, q_.act_max, q_.zero};
-      if (dw_s8_(x, q_.weights.data(), g.inH, g.inW, g.outH, g.outW, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, c0, c1, stage, static_cast<int8_t*>(out)))
+      if (dw_s8_(x, q_.weights.data(), g.inH, g.inW, g.outH, g.outW, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, q_.pad, c0, c1, stage, static_cast<int8_t*>(out)))
         return;
     }
     int32_t* acc = reinterpret_cast<int32_t*>(ws.PerThread(thread, sub * P * sizeof(int32_t)));
@@ -251,7 +249,7 @@ Status LinearLayer::RunDepthwise(const int8_t* x, void* out, float* tap, ThreadP
     }
     for (size_t s0 = c0; s0 < c1; s0 += sub) {
       const size_t s1 = std::min(c1, s0 + sub);
-      dw_->run(x, q_.weights.data(), g.inH, g.inW, g.outH, g.outW, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padT, g.padL, s0, s1, acc);
+      dw_->run(x, q_.weights.data(), g.inH, g.inW, g.outH, g.outW, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padT, g.padL, q_.pad, s0, s1, acc);
       size_t bad = 0;
       if (!Output(acc, P, s0, s1 - s0, 0, P, out, tap, &bad)) {
         bad_channel = bad;

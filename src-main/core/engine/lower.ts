@@ -9,7 +9,7 @@ import { layerFlips } from '../quant/weight-rounding.js';
 import type { QuantPlan } from '../quant/plan.js';
 import { rne } from '../quant/rounding.js';
 import { layerQmax, tensorQmax, type ScaleTable } from '../quant/scale-table.js';
-import { convPadding, unsignedTensors } from '../quant/unsigned-acts.js';
+import { convPadding, padsZeroOffsetItself, unsignedTensors } from '../quant/unsigned-acts.js';
 import type { IntOp, IntProgram } from './int-program.js';
 import { findLutChains, lutInputScale, lutTable } from './lut-activations.js';
 
@@ -127,8 +127,8 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
       let geom = layer.geom;
       let lnode = node;
       const pads = convPadding(geom);
-      if (zi && pads.some((p) => p > 0)) {
-        // the kernels pad with 0, which is not the real 0 on this grid: pad with -z first
+      if (zi && pads.some((p) => p > 0) && !padsZeroOffsetItself(geom)) {
+        // the GEMM/Winograd kernels pad with 0, which is not the real 0 on this grid: pad with -z first
         const [pt, pl, pb, pr] = pads;
         const d = graph.shapes.get(layer.input)!;
         const padded = `${input}::pad@${node.name}`;

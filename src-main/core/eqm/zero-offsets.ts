@@ -3,7 +3,7 @@
  * refuses a program that gives one to an op whose arithmetic has none, as the readers do.
  */
 import type { IntOp } from '../engine/int-program.js';
-import { convPadding } from '../quant/unsigned-acts.js';
+import { convPadding, padsZeroOffsetItself } from '../quant/unsigned-acts.js';
 
 /** Returns what is wrong with op's zero offsets, or undefined. */
 export function zeroOffsetProblem(op: IntOp, zero: (name: string) => number): string | undefined {
@@ -20,8 +20,9 @@ export function zeroOffsetProblem(op: IntOp, zero: (name: string) => number): st
     case 'qpad':
       return zero(op.input) !== zero(op.output) ? `${op.kind} '${op.output}': output zero offset ${zero(op.output)} differs from the input's ${zero(op.input)}` : undefined;
     case 'qlinear':
-      return zero(op.input) !== 0 && convPadding(op.geom).some((p) => p > 0)
-        ? `layer '${op.name}': a padded layer cannot read a zero-offset input (pad it with -z first)`
+      // a depthwise layer pads with -z itself; the other kernels pad with 0
+      return zero(op.input) !== 0 && convPadding(op.geom).some((p) => p > 0) && !padsZeroOffsetItself(op.geom)
+        ? `layer '${op.name}': a padded non-depthwise layer cannot read a zero-offset input (pad it with -z first)`
         : undefined;
     default:
       return undefined;

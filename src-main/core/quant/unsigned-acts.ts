@@ -76,6 +76,14 @@ function convPadded(n: Node): boolean {
   return n.op === 'Conv' && (attrInts(n, 'pads', []).some((p) => p !== 0) || attrString(n, 'auto_pad', 'NOTSET').startsWith('SAME'));
 }
 
+/**
+ * A depthwise layer (one input channel per output channel) pads a zero-offset input with -z
+ * itself, in its kernels' own padded row buffers; other layers read an explicitly padded copy.
+ */
+export function padsZeroOffsetItself(g: LinearGeom): boolean {
+  return g.kind === 'conv' && g.group > 1 && g.group === g.cin && g.group === g.cout;
+}
+
 /** [top, left, bottom, right] padding a conv layer reads (bottom/right: what its last window needs) */
 export function convPadding(g: LinearGeom): [number, number, number, number] {
   if (g.kind !== 'conv') return [0, 0, 0, 0];

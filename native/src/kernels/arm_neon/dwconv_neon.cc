@@ -1,17 +1,18 @@
 // Depthwise 3×3 and 5×5 convolution, stride 1 and 2 (dilation 1), for ARMv8 NEON.
 //
-// Per channel the input plane is first widened to int16 into a zero-padded scratch plane
-// (the explicit padding plus enough slack that every vector load of the inner loop stays
-// inside it), so the inner loop has no bounds checks and the taps outside the input read 0,
-// exactly as the scalar reference skips them. Each output row is computed 8 outputs at a
-// time: per tap one vector of 8 int16 inputs (stride 1: an unaligned load at ox + kx;
-// stride 2: LD2 deinterleaves even/odd columns) and SMLAL/SMLAL2 by weight lane into int32.
+// Per channel the input plane is first widened to int16 into a padded scratch plane (the
+// explicit padding plus enough slack that every vector load of the inner loop stays inside
+// it), so the inner loop has no bounds checks and the taps outside the input read the pad
+// value (0, or -z for an input with zero offset z), exactly as the scalar reference does.
+// Each output row is computed 8 outputs at a time: per tap one vector of 8 int16 inputs
+// (stride 1: an unaligned load at ox + kx; stride 2: LD2 deinterleaves even/odd columns) and
+// SMLAL/SMLAL2 by weight lane into int32.
 // int16 × int16 into int32 is exact for any int8 data (|x·w| <= 2^14 and at most 25 taps),
 // so this kernel, unlike the GEMM ones, has no qmax precondition.
 // Even and odd taps go to separate accumulators to halve the SMLAL dependency chains.
 #include <arm_neon.h>
 
-#include <cstring>
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -26,9 +27,10 @@ inline void Unroll(F&& f, std::integer_sequence<int, Ts...>) {
   (f(std::integral_constant<int, Ts>{}), ...);
 }
 
-// Copies plane rows [0, ph) × cols [0, pw) of the zero-padded input (row r is input row
-// r - padT, col j is input col j - padL) into dst as int16.
-void FillPadded(const int8_t* plane, uint32_t inH, uint32_t inW, uint32_t padT, uint32_t padL, size_t ph, size_t pw, int16_t* dst) {
+// Copies plane rows [0, ph) × cols [0, pw) of the padded input (row r is input row r - padT,
+// col j is input col j - padL; cells outside the input hold pv) into dst as int16. The slack
+// past the true padding only feeds outputs >= outW, which are never stored, so pv is safe there.
+void FillPadded(const int8_t* plane, uint32_t inH, uint32_t inW, uint32_t padT, uint32_t padL, int8_t pv, size_t ph, size_t pw, int16_t* dst) {
   // columns j in [j0, j1) map to input columns j - padL in [0, inW)
   const size_t j0 = padL < pw ? padL : pw;
   const size_t j1 = static_cast<size_t>(padL) + inW < pw ? static_cast<size_t>(padL) + inW : pw;
@@ -36,21 +38,21 @@ void FillPadded(const int8_t* plane, uint32_t inH, uint32_t inW, uint32_t padT, 
     int16_t* d = dst + r * pw;
     const int64_t iy = static_cast<int64_t>(r) - padT;
     if (iy < 0 || iy >= inH || j0 >= j1) {
-      std::memset(d, 0, pw * sizeof(int16_t));
+      std::fill_n(d, pw, static_cast<int16_t>(pv));
       continue;
     }
-    std::memset(d, 0, j0 * sizeof(int16_t));
+    std::fill_n(d, j0, static_cast<int16_t>(pv));
     const int8_t* s = plane + static_cast<size_t>(iy) * inW;  // d[j] = s[j - padL]
     size_t j = j0;
     for (; j + 8 <= j1; j += 8) vst1q_s16(d + j, vmovl_s8(vld1_s8(s + (j - padL))));
     for (; j < j1; j++) d[j] = s[j - padL];
-    std::memset(d + j1, 0, (pw - j1) * sizeof(int16_t));
+    std::fill_n(d + j1, pw - j1, static_cast<int16_t>(pv));
   }
 }
 
 template <int K, int S>
-void DwChannels(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t padT, uint32_t padL, size_t c0,
-                size_t c1, int32_t* acc) {
+void DwChannels(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t padT, uint32_t padL, int8_t pv,
+                size_t c0, size_t c1, int32_t* acc) {
   if (outH == 0 || outW == 0) return;
   const size_t hw = static_cast<size_t>(inH) * inW, P = static_cast<size_t>(outH) * outW;
   const size_t owr = (static_cast<size_t>(outW) + 7) & ~static_cast<size_t>(7);
@@ -61,7 +63,7 @@ void DwChannels(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, ui
   int16_t* pad = scratch.data();
 
   for (size_t c = c0; c < c1; c++) {
-    FillPadded(x + c * hw, inH, inW, padT, padL, ph, pw, pad);
+    FillPadded(x + c * hw, inH, inW, padT, padL, pv, ph, pw, pad);
     int16_t wt[32] = {0};
     for (int t = 0; t < K * K; t++) wt[t] = w[c * K * K + t];
     int16x8_t wv[4];
@@ -121,15 +123,15 @@ bool Supports(uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, uint32_t dh, u
 }
 
 void Run(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw,
-         uint32_t dh, uint32_t dw, uint32_t padT, uint32_t padL, size_t c0, size_t c1, int32_t* acc) {
+         uint32_t dh, uint32_t dw, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, int32_t* acc) {
   if (!Supports(kh, kw, sh, sw, dh, dw)) {  // the selector never does this; stay correct anyway
-    DwConvScalar()->run(x, w, inH, inW, outH, outW, kh, kw, sh, sw, dh, dw, padT, padL, c0, c1, acc);
+    DwConvScalar()->run(x, w, inH, inW, outH, outW, kh, kw, sh, sw, dh, dw, padT, padL, pad, c0, c1, acc);
     return;
   }
-  if (kh == 3 && sh == 1) DwChannels<3, 1>(x, w, inH, inW, outH, outW, padT, padL, c0, c1, acc);
-  if (kh == 3 && sh == 2) DwChannels<3, 2>(x, w, inH, inW, outH, outW, padT, padL, c0, c1, acc);
-  if (kh == 5 && sh == 1) DwChannels<5, 1>(x, w, inH, inW, outH, outW, padT, padL, c0, c1, acc);
-  if (kh == 5 && sh == 2) DwChannels<5, 2>(x, w, inH, inW, outH, outW, padT, padL, c0, c1, acc);
+  if (kh == 3 && sh == 1) DwChannels<3, 1>(x, w, inH, inW, outH, outW, padT, padL, pad, c0, c1, acc);
+  if (kh == 3 && sh == 2) DwChannels<3, 2>(x, w, inH, inW, outH, outW, padT, padL, pad, c0, c1, acc);
+  if (kh == 5 && sh == 1) DwChannels<5, 1>(x, w, inH, inW, outH, outW, padT, padL, pad, c0, c1, acc);
+  if (kh == 5 && sh == 2) DwChannels<5, 2>(x, w, inH, inW, outH, outW, padT, padL, pad, c0, c1, acc);
 }
 
 const DwConvKernel kDwNeon{"dw-neon", Isa::kNeon, Supports, Run};

@@ -1,5 +1,6 @@
 // Scalar depthwise convolution (any kernel size, stride, dilation, padding): the reference
-// for the SIMD depthwise kernels. Taps outside the input contribute 0, as in im2col.
+// for the SIMD depthwise kernels. Taps outside the input read the stored value `pad` (0 as in
+// im2col, or -z for an input with zero offset z).
 #include "kernels/igemm.h"
 
 namespace eq {
@@ -9,7 +10,7 @@ namespace {
 bool SupportsAll(uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t) { return true; }
 
 void Run(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw,
-         uint32_t dh, uint32_t dw, uint32_t padT, uint32_t padL, size_t c0, size_t c1, int32_t* acc) {
+         uint32_t dh, uint32_t dw, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, int32_t* acc) {
   const size_t hw = static_cast<size_t>(inH) * inW, P = static_cast<size_t>(outH) * outW;
   for (size_t c = c0; c < c1; c++) {
     const int8_t* plane = x + c * hw;
@@ -20,11 +21,11 @@ void Run(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t 
         int32_t s = 0;
         for (uint32_t ky = 0; ky < kh; ky++) {
           const int64_t iy = static_cast<int64_t>(oy) * sh + static_cast<int64_t>(ky) * dh - padT;
-          if (iy < 0 || iy >= inH) continue;
+          const bool row_in = iy >= 0 && iy < inH;
           for (uint32_t kx = 0; kx < kw; kx++) {
             const int64_t ix = static_cast<int64_t>(ox) * sw + static_cast<int64_t>(kx) * dw - padL;
-            if (ix < 0 || ix >= inW) continue;
-            s += static_cast<int32_t>(plane[iy * inW + ix]) * wc[ky * kw + kx];
+            const int32_t v = row_in && ix >= 0 && ix < inW ? plane[iy * inW + ix] : pad;
+            s += v * wc[ky * kw + kx];
           }
         }
         out[static_cast<size_t>(oy) * outW + ox] = s;

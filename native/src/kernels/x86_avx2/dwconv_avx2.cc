@@ -2,8 +2,8 @@
 // exact int32 (other geometries: supports() is false and the selector uses the scalar kernel).
 //
 // Vectorised along the output row. Per channel the input plane is first widened to int16 in a
-// zero-bordered buffer (padding folded in, so the inner loops have no bounds checks and read
-// every tap as a plain unaligned load). Two taps of one kernel row are then one VPMADDWD:
+// buffer bordered with the pad value (padding folded in, so the inner loops have no bounds
+// checks and read every tap as a plain unaligned load). Two taps of one kernel row are then one VPMADDWD:
 // an int32 lane of a 16 x int16 load at column x holds the pair (P[x+2i], P[x+2i+1]), which
 // multiplied by the weight pair (w[kx], w[kx+1]) gives two taps of one output.
 //   stride 2: lane i is output ox0+i directly (its taps start at column 2*(ox0+i)); loads at
@@ -48,9 +48,9 @@ inline void StorePartial(int32_t* dst, __m256i v, size_t n) {
   }
 }
 
-// Int16 copy of one input plane into the zero-bordered buffer: buffer row y, column x hold
-// input (y - padT, x - padL). Only the input's own cells are written, so the border (zeroed
-// once per call) stays zero for every channel.
+// Int16 copy of one input plane into the bordered buffer: buffer row y, column x hold input
+// (y - padT, x - padL). Only the input's own cells are written, so the border (filled with the
+// pad value once per call) keeps it for every channel.
 void WidenPlane(const int8_t* plane, uint32_t inH, uint32_t inW, uint32_t padT, uint32_t padL, size_t Hp, size_t Wp, int16_t* P) {
   if (padL >= Wp) return;
   const size_t n = std::min<size_t>(inW, Wp - padL);
@@ -104,13 +104,16 @@ void Plane(const int16_t* buf, size_t Wp, const int8_t* wc, uint32_t outH, uint3
 }
 
 void Run(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw, uint32_t sh,
-         uint32_t sw, uint32_t /*dh*/, uint32_t /*dw*/, uint32_t padT, uint32_t padL, size_t c0, size_t c1, int32_t* acc) {
+         uint32_t sw, uint32_t /*dh*/, uint32_t /*dw*/, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, int32_t* acc) {
   if (outH == 0 || outW == 0 || c1 <= c0) return;
   const size_t hw = static_cast<size_t>(inH) * inW, P = static_cast<size_t>(outH) * outW;
   // buffer covers every tap row and every column a (16-output, over-reading) step loads
   const size_t Hp = static_cast<size_t>(outH - 1) * sh + kh;
   const size_t Wp = RoundUp16(outW) * sw + kw + 16;
-  std::vector<int16_t> buf(Hp * Wp);  // zeroed once: the padding border of every channel
+  // filled once with the pad value: the padding border of every channel. The columns past the
+  // last window (over-read by the 16-output steps) only meet the zero weight of a (w[4], 0)-style
+  // pair or feed outputs >= outW that are never stored, so pad there cannot change a result.
+  std::vector<int16_t> buf(Hp * Wp, static_cast<int16_t>(pad));
   auto plane = kh == 3 ? (sw == 1 ? Plane<3, 1> : Plane<3, 2>) : (sw == 1 ? Plane<5, 1> : Plane<5, 2>);
   for (size_t c = c0; c < c1; c++) {
     WidenPlane(x + c * hw, inH, inW, padT, padL, Hp, Wp, buf.data());

@@ -2,14 +2,17 @@
 // padding; exact int32 sums, and a fused int8 output stage (dwconv_s8.h).
 //
 // VPDPBUSD multiplies 4 unsigned bytes by 4 signed bytes and adds the 4 products to an int32
-// lane. Each channel plane is copied into a zero-bordered byte buffer in the +128 domain
-// (u = x + 128, so the border holds 128); a 64-byte load at column b then gives lane i the 4
-// pixels b + 4i .. b + 4i + 3, which times the broadcast weights (w[kx0..kx0+3], zero beyond
-// kw) is 4 taps of one kernel row of one output:
+// lane. Each channel plane is copied into a bordered byte buffer in the +128 domain (u = x + 128,
+// so the border holds pad + 128: 128 for zero padding); a 64-byte load at column b then gives
+// lane i the 4 pixels b + 4i .. b + 4i + 3, which times the broadcast weights (w[kx0..kx0+3],
+// zero beyond kw) is 4 taps of one kernel row of one output:
 //   stride 1: loads at +0, +1, +2, +3 give outputs 4i, 4i+1, 4i+2, 4i+3 (64 per step);
 //   stride 2: loads at +0, +2, +64, +66 give outputs 2i, 2i+1, 32+2i, 32+2i+1 (64 per step).
-// The offset adds 128 * sum(w) to every output (the border is 128 too), which the accumulator's
-// start value removes; in the fused path it also carries the bias.
+// The offset adds 128 * sum(w) to every output (the border is pad + 128, so its taps add pad * w
+// as they should), which the accumulator's start value removes; in the fused path it also
+// carries the bias. Bytes past the last window (the over-read of a 64-output step, the slack
+// after the plane) only meet zero weights (kx >= kw) or feed outputs that are dropped, so the
+// whole buffer can hold pad + 128.
 // Narrow planes: when a step of 64 would mostly compute past the row end (14x14, 7x7 planes),
 // the fused path treats the buffer as one long row (pitch Wp; valid when sh == sw): output
 // (oy, ox) is position oy * Wp + ox, the few positions with ox >= outW are computed and dropped.
@@ -53,7 +56,7 @@ size_t RoundUp64(size_t x) { return (x + 63) / 64 * 64; }
 size_t BufferBytes(const Geo& g) { return g.Hp * g.Wp + 2 * g.sw * (RoundUp64(g.outW) + 64) + 256; }
 
 // Copies one channel into the buffer (+128 domain): buffer (y, x) = input (y - padT, x - padL).
-// Only the input's own cells are written, so the border (set once per call) stays 128.
+// Only the input's own cells are written, so the border (set once per call) stays pad + 128.
 void FillPlane(const int8_t* plane, const Geo& g, uint8_t* buf) {
   if (g.padL >= g.Wp || g.padT >= g.Hp) return;
   const size_t n = std::min<size_t>(g.inW, g.Wp - g.padL);
@@ -213,11 +216,11 @@ inline void CopyRow(const int8_t* src, size_t n, int8_t* dst) {
 }
 
 // Per-call scratch of the calling thread (grown, never shrunk).
-uint8_t* Buffer(const Geo& g) {
+uint8_t* Buffer(const Geo& g, int8_t pad) {
   thread_local std::vector<uint8_t> buf;
   const size_t bytes = BufferBytes(g);
   if (buf.size() < bytes) buf.resize(bytes);
-  std::memset(buf.data(), 0x80, bytes);  // border and slack: x = 0
+  std::memset(buf.data(), static_cast<uint8_t>(pad) ^ 0x80, bytes);  // border and slack: x = pad
   return buf.data();
 }
 
@@ -226,8 +229,8 @@ Geo MakeGeo(uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t k
 }
 
 template <int S, int KG, int KH>
-void ChannelsS8(const Geo& g, const int8_t* x, const int8_t* w, size_t c0, size_t c1, const OutputStage& s, int8_t* out) {
-  uint8_t* buf = Buffer(g);
+void ChannelsS8(const Geo& g, const int8_t* x, const int8_t* w, int8_t pad, size_t c0, size_t c1, const OutputStage& s, int8_t* out) {
+  uint8_t* buf = Buffer(g, pad);
   const size_t hw = static_cast<size_t>(g.inH) * g.inW, P = static_cast<size_t>(g.outH) * g.outW;
   // flattened plane when it needs fewer 64-output steps than row by row
   const size_t n_flat = (g.outH - 1) * g.Wp + g.outW;
@@ -255,8 +258,8 @@ void ChannelsS8(const Geo& g, const int8_t* x, const int8_t* w, size_t c0, size_
 }
 
 template <int S, int KG, int KH>
-void ChannelsS32(const Geo& g, const int8_t* x, const int8_t* w, size_t c0, size_t c1, int32_t* acc) {
-  uint8_t* buf = Buffer(g);
+void ChannelsS32(const Geo& g, const int8_t* x, const int8_t* w, int8_t pad, size_t c0, size_t c1, int32_t* acc) {
+  uint8_t* buf = Buffer(g, pad);
   const size_t hw = static_cast<size_t>(g.inH) * g.inW, P = static_cast<size_t>(g.outH) * g.outW;
   int32_t wq[kMaxK * 2];
   for (size_t c = c0; c < c1; c++) {
@@ -282,10 +285,10 @@ auto PickS32(uint32_t kh, uint32_t kw) -> decltype(&ChannelsS32<S, 1, 3>) {
 }
 
 void Run(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw, uint32_t sh,
-         uint32_t sw, uint32_t /*dh*/, uint32_t /*dw*/, uint32_t padT, uint32_t padL, size_t c0, size_t c1, int32_t* acc) {
+         uint32_t sw, uint32_t /*dh*/, uint32_t /*dw*/, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, int32_t* acc) {
   if (outH == 0 || outW == 0 || c1 <= c0) return;
   const Geo g = MakeGeo(inH, inW, outH, outW, kh, kw, sh, sw, padT, padL);
-  (sw == 1 ? PickS32<1>(kh, kw) : PickS32<2>(kh, kw))(g, x, w, c0, c1, acc);
+  (sw == 1 ? PickS32<1>(kh, kw) : PickS32<2>(kh, kw))(g, x, w, pad, c0, c1, acc);
 }
 
 const DwConvKernel kDw{"dw-avx512-vnni", Isa::kAvx512Vnni, Supports, Run};
@@ -293,7 +296,7 @@ const DwConvKernel kDw{"dw-avx512-vnni", Isa::kAvx512Vnni, Supports, Run};
 }  // namespace
 
 bool DwConvS8Avx512(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw, uint32_t sh,
-                    uint32_t sw, uint32_t padT, uint32_t padL, size_t c0, size_t c1, const OutputStage& s, int8_t* out) {
+                    uint32_t sw, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, const OutputStage& s, int8_t* out) {
   if (!Supports(kh, kw, sh, sw, 1, 1)) return false;
   if (outH == 0 || outW == 0 || c1 <= c0) return true;
   // |start value + sums| <= |bias| + kh*kw*255*128: if that fits, no int32 step can wrap
@@ -301,7 +304,7 @@ bool DwConvS8Avx512(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW
   for (size_t c = c0; c < c1; c++)
     if (std::llabs(static_cast<int64_t>(s.bias[c])) > INT32_MAX - reach) return false;
   const Geo g = MakeGeo(inH, inW, outH, outW, kh, kw, sh, sw, padT, padL);
-  (sw == 1 ? PickS8<1>(kh, kw) : PickS8<2>(kh, kw))(g, x, w, c0, c1, s, out);
+  (sw == 1 ? PickS8<1>(kh, kw) : PickS8<2>(kh, kw))(g, x, w, pad, c0, c1, s, out);
   return true;
 }
 

@@ -14,10 +14,12 @@ namespace {
 using std::to_string;
 
 // An input zero offset z is folded into the bias by the writer (sum_k w * (x + z) = acc +
-// z * sum_k w), which holds only if every tap reads an input value: padding would read 0
-// instead of -z, so a layer with an offset input must have no padding on any side.
+// z * sum_k w), which holds only if every tap reads a stored value v with v + z the real input:
+// padded taps must read -z (the real 0). The depthwise kernels pad with QLinearParams::pad =
+// -z; the GEMM / Winograd / AMX paths pad with 0, so other layers with an offset input must
+// have no padding on any side.
 Status CheckInputZero(OpParser& p, const LinearGeom& g, const TensorInfo& in) {
-  if (in.zero == 0 || !g.conv) return Status::Ok();
+  if (in.zero == 0 || !g.conv || IsDepthwise(g)) return Status::Ok();
   // rows / columns the windows reach, counted from the top / left padding edge
   const uint64_t reach_h = static_cast<uint64_t>(g.outH - 1) * g.sh + static_cast<uint64_t>(g.kh - 1) * g.dh + 1;
   const uint64_t reach_w = static_cast<uint64_t>(g.outW - 1) * g.sw + static_cast<uint64_t>(g.kw - 1) * g.dw + 1;
@@ -80,6 +82,7 @@ Status Parse(OpParser& p, Op* op) {
     return p.Invalid("lo/hi are outside [-qmax, qmax]");
   if (q.has_act && (std::isnan(q.act_min) || std::isnan(q.act_max))) return p.Invalid("NaN activation bounds");
   EQ_RETURN_IF_ERROR(CheckInputZero(p, g, m.tensors[in]));
+  q.pad = static_cast<int8_t>(-m.tensors[in].zero);  // zero is 0..127 (loader), so -zero fits
   q.zero = ot.zero;  // int8 output: subtracted after rounding (OutputStage::zero)
   const uint8_t *pw = nullptr, *pb = nullptr, *pm = nullptr, *pt = nullptr;
   const uint64_t cout = g.cout;

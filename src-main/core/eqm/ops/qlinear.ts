@@ -1,8 +1,8 @@
 /**
  * qlinear: a quantized Conv or Gemm. acc = sum(xq * wq) + bq (int32); int8 output
  * q = clip(rne(f32(f32(acc) * M_c)) - z_out, lo, hi), or float32 output y = act(f32(f32(acc) * D_c)).
- * An input zero offset is folded into the bias by the lowering (which also pads with -z, so
- * the layer itself has no padding then).
+ * An input zero offset z is folded into the bias by the lowering (+z·Σw); the padded taps of
+ * a depthwise layer read -z (the real 0), other layers get a -z-padded input and no padding.
  */
 import { intLinear } from '../../quant/int-gemm.js';
 import { rne } from '../../quant/rounding.js';
@@ -10,10 +10,28 @@ import { typedBytes } from '../bytes.js';
 import type { EqmLinearGeom } from '../eqm-model.js';
 import { EQM_LIMITS, LinearKind } from '../format.js';
 import { clipQ, f32, numel } from './common.js';
-import type { IntOpDef } from './types.js';
+import type { IntOpDef, IntOpOf } from './types.js';
+import { convPadding } from '../../quant/unsigned-acts.js';
 
 const INT32_MAX = 2147483647;
 const GEOM_FIELDS = ['cin', 'cout', 'group', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'padT', 'padL', 'inH', 'inW', 'outH', 'outW', 'K', 'P'] as const;
+
+/**
+ * The layer's int32 sums of stored inputs, Σ w·v, with padded taps reading -z: computed as
+ * Σ w·(v + z) with zero padding (u = v + z is the unsigned level, 0 in the padding) minus z·Σw.
+ */
+function linearSums(op: IntOpOf<'qlinear'>, x: Int8Array, dims: number[], z: number, opset: number, qmax: number): Float32Array | Float64Array {
+  const g = op.geom;
+  if (z === 0 || convPadding(g).every((p) => p === 0)) return intLinear(op.node, opset, g, x, dims, op.wq, qmax, qmax);
+  const u = Float32Array.from(x, (v) => v + z);
+  const acc = intLinear(op.node, opset, g, u, dims, op.wq, qmax + z, qmax);
+  for (let ch = 0; ch < g.cout; ch++) {
+    let sw = 0;
+    for (let k = ch * g.K; k < (ch + 1) * g.K; k++) sw += op.wq[k]!;
+    for (let p = 0; p < g.P; p++) acc[ch * g.P + p]! -= z * sw;
+  }
+  return acc;
+}
 
 export const qlinearOp: IntOpDef<'qlinear'> = {
   kind: 'qlinear',
@@ -95,7 +113,7 @@ export const qlinearOp: IntOpDef<'qlinear'> = {
   run(op, c) {
     const x = c.getI(op.input);
     const g = op.geom;
-    const acc = intLinear(op.node, c.graph.opset, g, x.data, x.dims, op.wq, c.qmax, c.qmax);
+    const acc = linearSums(op, x.data, x.dims, c.zero(op.input), c.graph.opset, c.qmax);
     const P = g.P;
     const outInt = op.outScale !== undefined ? new Int8Array(g.cout * P) : undefined;
     const outF = op.outScale === undefined ? new Float32Array(g.cout * P) : undefined;
