@@ -3,6 +3,7 @@
 // INT8 and INT7, 1 and 2 threads, over odd sizes, tiny inputs, symmetric and asymmetric
 // padding, channel counts that are not multiples of the SIMD widths, the ±qmax extremes and
 // channel counts large enough to need several exactly-divided chunks.
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -197,4 +198,54 @@ EQ_TEST(winograd_refuses_what_it_cannot_do_exactly) {
   LinearGeom badp = g;
   badp.P = g.P + 1;
   EQ_EXPECT(!WinogradApplicable(badp)) << "P != outH·outW";
+}
+
+// The two ways Run splits over threads (winograd_driver.h): bands of tile rows, each computed
+// and handed to rows_done by one thread, where U is small; the channel split otherwise. Both
+// bit-exact on 2 and 3 threads, and in band mode every output row is reported exactly once,
+// in order within a band, on a pool thread — the runtime requantizes exactly those rows.
+EQ_TEST(winograd_bands_and_channel_split_match_direct) {
+  ThreadPool p2(2), p3(3);
+  eqtest::Rng r(11);
+  struct Case {
+    LinearGeom g;
+    bool bands;  // expected mode on 2 and 3 threads
+  };
+  // 40 -> 48 channels on 26 x 26: U = 36 x 48 x 48 x 2 bytes, bands; 256 -> 256 on 24 x 24:
+  // U = 4.7 MB (F(4,3)), channel split
+  const Case cases[] = {{Geom(40, 48, 26, 26, 1, 1, 1, 1), true}, {Geom(256, 256, 24, 24, 1, 1, 1, 1), false}};
+  for (const Case& c : cases) {
+    std::vector<int8_t> x(static_cast<size_t>(c.g.cin) * c.g.inH * c.g.inW), w(static_cast<size_t>(c.g.cout) * c.g.K);
+    Fill8(x, r, -63, 63, Fill::kRandom);
+    Fill8(w, r, -63, 63, Fill::kRandom);
+    const std::vector<int32_t> want = Direct(c.g, x, w);
+    for (int tile : {2, 4}) {
+      std::unique_ptr<WinogradConv> conv = MakeWinogradConv(c.g, w.data(), 63, tile, DetectIsa());
+      EQ_EXPECT(conv != nullptr);
+      if (!conv) continue;
+      for (ThreadPool* pool : {&p2, &p3}) {
+        // 26 output rows: 13 (F(2,3)) and 7 (F(4,3)) tile rows, at least 2 per band on 3 threads
+        const bool expect_bands = c.bands;
+        std::vector<uint8_t> scratch(conv->scratch_bytes(pool->threads()) + 64);
+        uint8_t* s = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
+        std::vector<int32_t> got(want.size(), 0x5a5a5a5a);
+        std::vector<std::atomic<int>> seen(c.g.outH);
+        std::atomic<bool> bad_range{false};
+        const WinogradConv::RowsDone done = [&](size_t y0, size_t y1) {
+          if (y0 >= y1 || y1 > c.g.outH) bad_range = true;
+          for (size_t y = y0; y < y1 && y < c.g.outH; y++) seen[y]++;
+          // the band's rows are final when it is reported
+          for (size_t co = 0; co < c.g.cout; co++)
+            for (size_t p = y0 * c.g.outW; p < y1 * c.g.outW; p++)
+              if (got[co * c.g.P + p] != want[co * c.g.P + p]) bad_range = true;
+        };
+        const bool banded = conv->Run(x.data(), got.data(), s, *pool, &done);
+        const std::string what = Describe(c.g, 63) + " " + conv->name() + " threads=" + std::to_string(pool->threads());
+        EQ_EXPECT(banded == expect_bands) << what << ": bands " << banded;
+        EQ_EXPECT(got == want) << what;
+        EQ_EXPECT(!bad_range) << what << ": a band reported rows out of range or not yet final";
+        for (size_t y = 0; y < c.g.outH; y++) EQ_EXPECT(seen[y] == (banded ? 1 : 0)) << what << " row " << y << " reported " << seen[y] << " times";
+      }
+    }
+  }
 }

@@ -39,15 +39,18 @@ size_t ColumnBlockAmx(size_t P, int threads) {
   return std::min(P, (DivUp(P, blocks) + 15) & ~static_cast<size_t>(15));
 }
 
-// Rows of A (output channels) per task. A GEMM with a few columns — a classifier's Gemm, or a
-// 1x1 convolution on a 1x1 map — has one column block, and streaming its weights (ResNet-18's
-// fc: 512 KB) is its whole cost: the rows are split instead, so on 2 threads each core streams
-// half (ResNet-18 fc on 2 threads 0.057 -> 0.035 ms, caches thrashed between runs as in the
-// bench; with the session's early Wake(), MobileNet v1 0.25's 2-thread speed-up in `npm run bench`
-// went from 0.99x to 1.06x).
-size_t RowBlock(size_t M, size_t P) {
-  if (P > 16 || M < 256) return M;
-  return (DivUp(M, 4) + 63) & ~static_cast<size_t>(63);
+// Rows of A (output channels) per packed block. A GEMM with few columns and large weights — a
+// classifier's Gemm, a 1x1 convolution on a 1x1 map, the 7x7 layers of a ResNet's last stage
+// (P = 49, 1.2-2.4 MB of weights) — costs the stream of its weights: it runs as ONE column
+// block, and the threads share out the row blocks, each packing the (small) B once for its run
+// of row blocks. So the weights stream once per inference, split between the cores, where
+// column blocks streamed all of them once per block (ResNet-18 fc on 2 threads 0.057 -> 0.035 ms;
+// layer4's 3x3 convolutions: docs/results/runtime.md).
+constexpr size_t kRowSplitMaxP = 64;
+size_t RowBlock(size_t M, size_t P, size_t K) {
+  if (P > kRowSplitMaxP || M < 128) return M;
+  if (P > 16 && M * K < (size_t{256} << 10)) return M;
+  return 64;
 }
 
 // The depthwise kernels' ISA level: the session's, or lower if EQ_DW_ISA asks for it (benchmarks
@@ -107,7 +110,7 @@ Status LinearLayer::Prepare(const QLinearParams& q, const std::string& name, Isa
     case LinearAlgo::kGemm: {
       l->gemm_ = kernels::SelectIGemm(isa, qmax);
       const size_t M = g.cout / g.group;
-      l->row_block_ = RowBlock(M, g.P);
+      l->row_block_ = RowBlock(M, g.P, g.K);
       const size_t row_blocks = DivUp(M, l->row_block_);
       l->block_a_bytes_ = (l->gemm_->packed_a_bytes(l->row_block_, g.K) + 63) & ~static_cast<size_t>(63);
       l->group_a_bytes_ = l->block_a_bytes_ * row_blocks;
@@ -172,7 +175,8 @@ Status NoMemory(const std::string& name) { return Status(StatusCode::kOutOfMemor
 Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const {
   const LinearGeom& g = q_.g;
   const size_t M = g.cout / g.group, K = g.K, P = g.P;
-  const size_t nb = gemm_->isa == Isa::kAmx ? ColumnBlockAmx(P, pool.threads()) : ColumnBlock(P, M, pool.threads());
+  const size_t mb = row_block_, row_blocks = DivUp(M, mb);
+  const size_t nb = row_blocks > 1 ? P : gemm_->isa == Isa::kAmx ? ColumnBlockAmx(P, pool.threads()) : ColumnBlock(P, M, pool.threads());
   const size_t blocks = DivUp(P, nb);
   const size_t block_bytes = (gemm_->packed_b_bytes(K, nb) + 63) & ~static_cast<size_t>(63);
   std::atomic<bool> failed{false}, oom{false};
@@ -193,12 +197,15 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
       B = cols;
     }
     const uint8_t* pa = packed_a_.data() + gi * group_a_bytes_;
-    const size_t mb = row_block_, row_blocks = DivUp(M, mb);
+    // tasks: column blocks, or (split rows: one column block) contiguous runs of row blocks, one
+    // per thread — each run packs B once
+    const size_t runs = row_blocks > 1 ? std::min<size_t>(row_blocks, static_cast<size_t>(pool.threads())) : 1;
     // work: M*K per column, counted for at least 16 columns — a few-column GEMM (a classifier)
     // costs the stream of its weights, not its M*K*P MACs (AMX pads it to a 16-column tile anyway)
-    pool.ParallelFor(blocks * row_blocks, [&](size_t task, int thread) {
-      const size_t blk = task / row_blocks, rb = task % row_blocks;
-      const size_t n0 = blk * nb, nc = std::min(nb, P - n0), m0 = rb * mb, rows = std::min(mb, M - m0);
+    pool.ParallelFor(blocks * runs, [&](size_t task, int thread) {
+      const size_t blk = task / runs, run = task % runs;
+      const size_t rb0 = row_blocks * run / runs, rb1 = row_blocks * (run + 1) / runs;
+      const size_t n0 = blk * nb, nc = std::min(nb, P - n0);
       uint8_t* mem = ws.PerThread(thread, block_bytes + mb * nb * sizeof(int32_t) + cols_bytes);
       if (!mem) {
         oom = true;
@@ -212,11 +219,14 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
       } else {
         gemm_->pack_b(B + n0, P, K, nc, mem);
       }
-      gemm_->run(pa + rb * block_a_bytes_, mem, rows, nc, K, C, nc);
-      size_t bad = 0;
-      if (!Output(C, nc, gi * M + m0, rows, n0, nc, out, tap, &bad)) {
-        bad_channel = bad;
-        failed = true;
+      for (size_t rb = rb0; rb < rb1; rb++) {
+        const size_t m0 = rb * mb, rows = std::min(mb, M - m0);
+        gemm_->run(pa + rb * block_a_bytes_, mem, rows, nc, K, C, nc);
+        size_t bad = 0;
+        if (!Output(C, nc, gi * M + m0, rows, n0, nc, out, tap, &bad)) {
+          bad_channel = bad;
+          failed = true;
+        }
       }
     }, static_cast<uint64_t>(M) * K * std::max<size_t>(P, 16));
     if (oom) return NoMemory(name_);
@@ -269,10 +279,22 @@ Status LinearLayer::RunWinograd(const int8_t* x, void* out, float* tap, ThreadPo
   int32_t* acc = reinterpret_cast<int32_t*>(ws.Shared(Workspace::kAcc, C * P * sizeof(int32_t)));
   uint8_t* scratch = ws.Shared(Workspace::kWino, wino_->scratch_bytes(pool.threads()));
   if (!acc || !scratch) return NoMemory(name_);
-  wino_->Run(x, acc, scratch, pool);
-  const size_t cb = std::max<size_t>(1, DivUp(C, static_cast<size_t>(pool.threads()) * 4));
   std::atomic<bool> failed{false};
   std::atomic<size_t> bad_channel{0};
+  // bands of rows: each is requantized by the thread that computed it, while in its cache
+  const kernels::WinogradConv::RowsDone rows_done = [&](size_t y0, size_t y1) {
+    const size_t p0 = y0 * g.outW, np = (y1 - y0) * g.outW;
+    size_t bad = 0;
+    if (!Output(acc + p0, P, 0, C, p0, np, out, tap, &bad)) {
+      bad_channel = bad;
+      failed = true;
+    }
+  };
+  if (wino_->Run(x, acc, scratch, pool, &rows_done)) {
+    if (failed) return Overflow(name_, bad_channel);
+    return Status::Ok();
+  }
+  const size_t cb = std::max<size_t>(1, DivUp(C, static_cast<size_t>(pool.threads()) * 4));
   pool.ParallelFor(DivUp(C, cb), [&](size_t blk, int) {
     const size_t c0 = blk * cb, c1 = std::min(C, c0 + cb);
     size_t bad = 0;

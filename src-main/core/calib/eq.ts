@@ -20,7 +20,7 @@
  */
 import { rne } from '../quant/rounding.js';
 import { im2col } from '../quant/linear-geom.js';
-import { quantizeInput, quantizeInputUnsigned } from '../quant/fake-quant-layer.js';
+import { inputGrid } from '../quant/fake-quant-layer.js';
 import type { Calibrator } from './calibrator.js';
 import type { EqBackend, LayerData, WeightGrid } from './eq-backend.js';
 import { decideEq } from './eq-search.js';
@@ -129,14 +129,6 @@ async function searchWeights(d: LayerData, cols: Float64Array[][], aScale: numbe
     out[c] = bestS;
   }
   return out;
-}
-
-/**
- * The input as the integer program sees it: on the unsigned grid (quant/unsigned-acts.ts) the
- * scale S of the table is applied as 2S to u = clip(rne(x * 2S), 0, 2 qmax).
- */
-export function inputGrid(unsigned: boolean): { scale(aScale: number): number; quantize(x: ArrayLike<number>, effScale: number, qmax: number): Float64Array } {
-  return unsigned ? { scale: (s) => 2 * f32(s), quantize: quantizeInputUnsigned } : { scale: (s) => f32(s), quantize: quantizeInput };
 }
 
 /** Group objective for one input scale: mean over layers of the mean over images of the whole-output cosine. */

@@ -9,7 +9,7 @@ import { layerFlips } from '../quant/weight-rounding.js';
 import type { QuantPlan } from '../quant/plan.js';
 import { rne } from '../quant/rounding.js';
 import { layerQmax, tensorQmax, type ScaleTable } from '../quant/scale-table.js';
-import { convPadding, padsZeroOffsetItself, unsignedTensors } from '../quant/unsigned-acts.js';
+import { convPadding, gridScale, padsZeroOffsetItself, unsignedTensors } from '../quant/unsigned-acts.js';
 import type { IntOp, IntProgram } from './int-program.js';
 import { findLutChains, lutInputScale, lutTable } from './lut-activations.js';
 
@@ -75,7 +75,7 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
   const setZero = (name: string, z: number) => (z ? intZeros.set(name, z) : intZeros.delete(name));
   const tensorScale = (t: string): number | undefined => {
     const s = table.tensors[t] ?? derived.get(t);
-    return s === undefined ? undefined : unsigned.has(t) ? 2 * f32(s) : f32(s);
+    return s === undefined ? undefined : gridScale(s, unsigned.has(t));
   };
   const skip = new Set<Node>();
   const scalesOf = new Map(table.layers.map((l) => [l.name, l]));
@@ -122,7 +122,7 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
     const So = tensorScale(outT);
     if (layer && ls) {
       const zi = zOf(layer.input);
-      const sa = zi ? 2 * f32(ls.inputScale) : f32(ls.inputScale);
+      const sa = gridScale(ls.inputScale, zi !== 0);
       let input = needInt(layer.input, sa);
       let geom = layer.geom;
       let lnode = node;

@@ -49,7 +49,7 @@ import type { LayerScales, ScaleTable } from '../quant/scale-table.js';
 import { layerQmax, qmaxForBits, tensorQmax } from '../quant/scale-table.js';
 import { correctedBias } from '../quant/bias-correction.js';
 import { decodeFlips, flipBit, roundedWeight } from '../quant/weight-rounding.js';
-import { unsignedTensors } from '../quant/unsigned-acts.js';
+import { unsignedScale, unsignedTensors } from '../quant/unsigned-acts.js';
 import { findLutChains } from '../engine/lut-activations.js';
 
 export interface QdqExportOptions extends ExportGraphOptions {
@@ -238,7 +238,7 @@ export function buildQdqGraph(graph: Graph, table: ScaleTable, opts: QdqExportOp
     const tq = tensorQmax(table, x);
     const clip = tq < 127 || opts.clipToQmax === true;
     const u = unsigned.has(x);
-    const scale = Math.fround(1 / (u ? 2 * Math.fround(e.scale) : e.scale));
+    const scale = Math.fround(1 / (u ? unsignedScale(e.scale) : e.scale));
     const scaleName = names.fresh(`${x}_scale`);
     const zpName = names.fresh(`${x}_zero_point`);
     inits.set(scaleName, { dtype: 'float32', dims: [], data: Float32Array.of(scale) });

@@ -7,6 +7,7 @@ import { flipBit, roundedWeight } from './weight-rounding.js';
 import { intLinear } from './int-gemm.js';
 import { linearForward, type LinearGeom } from './linear-geom.js';
 import type { QuantLayer } from './plan.js';
+import { gridScale } from './unsigned-acts.js';
 
 const f32 = Math.fround;
 
@@ -116,4 +117,18 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>, offA = 0, off
   if (aa === 0 && bb === 0) return 1;
   if (aa === 0 || bb === 0) return 0;
   return ab / Math.sqrt(aa * bb);
+}
+
+/** The quantized input of a layer as the integer program sees it: its step and its quantizer. */
+export interface InputGrid {
+  scale(aScale: number): number;
+  quantize(x: ArrayLike<number>, effScale: number, qmax: number): Float64Array;
+}
+
+/**
+ * The input grid of a layer: on the unsigned grid (quant/unsigned-acts.ts) the table's scale S
+ * is applied as 2S to u = clip(rne(x * 2S), 0, 2 qmax); otherwise as S to clip(rne(x * S), ±qmax).
+ */
+export function inputGrid(unsigned: boolean): InputGrid {
+  return { scale: (s) => gridScale(s, unsigned), quantize: unsigned ? quantizeInputUnsigned : quantizeInput };
 }

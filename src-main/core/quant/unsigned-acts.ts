@@ -18,6 +18,17 @@ import { attrInts, attrString, type Graph, type Node } from '../graph/ir.js';
 import type { LinearGeom } from './linear-geom.js';
 import type { ScaleTable } from './scale-table.js';
 
+/**
+ * Step of the unsigned grid: a tensor of table scale S is quantized as u = clip(rne(x·2S), 0, 2q)
+ * and stored as u − q, so it keeps the symmetric grid's 2q + 1 levels on [0, max] instead of
+ * [−max, max]. Every consumer of the table (lowering, simulation, searches, QDQ export) takes
+ * the step from here.
+ */
+export const unsignedScale = (s: number): number => 2 * Math.fround(s);
+
+/** The quantization step of a tensor of table scale s on its grid (float32, as the integer program applies it). */
+export const gridScale = (s: number, unsigned: boolean): number => (unsigned ? unsignedScale(s) : Math.fround(s));
+
 /** ops whose output is non-negative when every data input is */
 const PRESERVES_NONNEG = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'Concat', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
 /** int8 readers that handle a zero offset (besides the quantized layers) */

@@ -13,6 +13,7 @@
 import { rne } from './rounding.js';
 import { im2col, type LinearGeom } from './linear-geom.js';
 import type { LayerScales } from './scale-table.js';
+import { gridScale } from './unsigned-acts.js';
 
 const f32 = Math.fround;
 
@@ -94,7 +95,7 @@ export function optimiseRounding(
   const np = inp.positions ? inp.positions.length : g.P;
   const N = np * inp.xs.length;
   if (N < MIN_SAMPLES_PER_WEIGHT * K) return undefined;
-  const sa = inp.unsigned ? 2 * f32(inp.aScale) : f32(inp.aScale);
+  const sa = gridScale(inp.aScale, inp.unsigned === true);
   const inv = 1 / sa;
   const lo = inp.unsigned ? 0 : -qmax;
   const hi = inp.unsigned ? 2 * qmax : qmax;

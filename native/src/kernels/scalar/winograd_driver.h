@@ -13,12 +13,21 @@
 //                                      reads cost a TLB miss per slice)
 //   Mb  [TB][nxi][CB]          int32   per-thread GEMM result of one tile block (wrapping)
 // scratch (scratch_bytes(pool.threads()) bytes) needs only 4-byte alignment; 64 is best.
-// Run: (1) pack xp, (2) transform tiles into V, (3) tasks = tile blocks × output-channel
-// blocks: for each exactly-divisible channel chunk, nxi GEMMs [CB × chunk]·[chunk × tiles]
-// into Mb, then the output transform, exact division and accumulation into acc.
+// Run, split one of two ways over the threads:
+//  - channel split: (1) pack xp, (2) transform tiles into V, (3) tasks = tile blocks × output-
+//    channel blocks: for each exactly-divisible channel chunk, nxi GEMMs [CB × chunk]·[chunk ×
+//    tiles] into Mb, then the output transform, exact division and accumulation into acc.
+//    Each thread streams only its share of U: for layers whose U is large (deep layers).
+//  - bands (UseBands): one task per thread, a band of tile rows that the thread packs (into its
+//    own xp rows, halo included), transforms, multiplies and output-transforms alone, then hands
+//    to rows_done. No data passes between the cores inside the layer and there are no barriers
+//    between the steps; each thread streams the whole U, so only where U is small. On a VM
+//    whose vCPUs sit ~0.5 us apart (docs/results/runtime.md) the channel split of the 56x56 and
+//    28x28 layers ran no faster on 2 threads than on 1.
 #pragma once
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -82,23 +91,77 @@ class WinoConv final : public WinogradConv {
   const char* name() const override { return name_.c_str(); }
 
   size_t scratch_bytes(int threads) const override {
-    return XpBytes() + VBytes() + static_cast<size_t>(std::max(threads, 1)) * MBytes();
+    const size_t t = static_cast<size_t>(std::max(threads, 1));
+    const size_t split = XpBytes() + VBytes() + t * MBytes();
+    const size_t bands = VBytes() + t * (MBytes() + BandXpBytes(t));
+    return std::max(split, bands);
   }
 
-  void Run(const int8_t* x, int32_t* acc, uint8_t* scratch, ThreadPool& pool) const override {
+  bool Run(const int8_t* x, int32_t* acc, uint8_t* scratch, ThreadPool& pool, const RowsDone* rows_done) const override {
+    const size_t cblks = cin_p_ / kLanes16;
+    if (UseBands(pool.threads())) {
+      const size_t t = static_cast<size_t>(pool.threads());
+      int16_t* V = reinterpret_cast<int16_t*>(scratch);
+      uint8_t* per_thread = scratch + VBytes();
+      pool.ParallelFor(t, [&](size_t band, int thread) {
+        uint8_t* mine = per_thread + static_cast<size_t>(thread) * (MBytes() + BandXpBytes(t));
+        const size_t ty0 = tiles_h_ * band / t, ty1 = tiles_h_ * (band + 1) / t;
+        RunBand(x, ty0, ty1, cblks, reinterpret_cast<int16_t*>(mine + MBytes()), V, reinterpret_cast<int32_t*>(mine), acc);
+        if (rows_done && ty0 < ty1) (*rows_done)(ty0 * m, std::min<size_t>(ty1 * m, g_.outH));
+      });
+      return true;
+    }
     int16_t* xp = reinterpret_cast<int16_t*>(scratch);
     int16_t* V = reinterpret_cast<int16_t*>(scratch + XpBytes());
     uint8_t* mbase = scratch + XpBytes() + VBytes();
-    const size_t cblks = cin_p_ / kLanes16;
-    pool.ParallelFor(cblks * Hp_, [&](size_t task, int) { PackRow(x, task / Hp_, task % Hp_, xp); });
-    pool.ParallelFor(cblks * tiles_h_, [&](size_t task, int) { TransformTileRow(xp, task / tiles_h_, task % tiles_h_, V); });
+    // row-major task order: each thread packs and transforms about the rows of the tiles it
+    // multiplies (1 thread: consecutive tasks write neighbouring channels of the same V lines)
+    pool.ParallelFor(cblks * Hp_, [&](size_t task, int) { PackRow(x, task % cblks, task / cblks, XpRow(xp, Hp_, task % cblks, task / cblks)); });
+    pool.ParallelFor(cblks * tiles_h_, [&](size_t task, int) { TransformTileRow(XpRow(xp, Hp_, task % cblks, task / cblks * m), task / cblks, task % cblks, V); });
     pool.ParallelFor(ntb_ * ncb_, [&](size_t task, int thread) {
       int32_t* mb = reinterpret_cast<int32_t*>(mbase + static_cast<size_t>(thread) * MBytes());
-      GemmAndOutput(V, task / ncb_, task % ncb_, mb, acc);
+      const size_t t0 = task / ncb_ * tb_;
+      GemmAndOutput(V, t0, std::min(tb_, T_ - t0), task % ncb_, mb, acc);
     });
+    return false;
   }
 
  private:
+  // Bands: at least two tile rows per thread, and U small enough that every thread streaming
+  // all of it costs less than the split saves (ResNet-18 layer1/layer2 and SqueezeNet's expand
+  // layers: U <= 1.2 MB; layer3/layer4: 2-19 MB, channel split). EQ_WINO_BANDS=0/1 forces it
+  // (benchmarks, tests).
+  bool UseBands(int threads) const {
+    if (threads < 2 || tiles_h_ < static_cast<size_t>(threads)) return false;
+    static const int forced = [] {
+      const char* v = std::getenv("EQ_WINO_BANDS");
+      return v && *v ? std::atoi(v) : -1;
+    }();
+    if (forced >= 0) return forced != 0;
+    return tiles_h_ >= 2 * static_cast<size_t>(threads) && U_.size() <= kBandMaxUBytes;
+  }
+  static constexpr size_t kBandMaxUBytes = size_t{5} << 18;  // 1.25 MiB
+
+  // xp rows of the widest band: (rows of tiles) * m + 2 halo rows, every channel block
+  size_t BandRows(size_t threads) const { return (tiles_h_ + threads - 1) / threads * m + 2; }
+  size_t BandXpBytes(size_t threads) const { return Align64(cin_p_ * BandRows(threads) * Wp_ * sizeof(int16_t)); }
+
+  // Row py of channel block cb in an xp layout of `rows` rows per channel block.
+  int16_t* XpRow(int16_t* xp, size_t rows, size_t cb, size_t py) const { return xp + (cb * rows + py) * Wp_ * kLanes16; }
+
+  // One band of tile rows [ty0, ty1) on the calling thread: its xp rows (xpb: [cblk][rows][Wp][16]),
+  // its tiles of V, then GEMM and output transform of every output-channel block.
+  void RunBand(const int8_t* x, size_t ty0, size_t ty1, size_t cblks, int16_t* xpb, int16_t* V, int32_t* mb, int32_t* acc) const {
+    if (ty0 >= ty1) return;
+    const size_t py0 = ty0 * m, rows = (ty1 - ty0) * m + 2;
+    for (size_t r = 0; r < rows; r++)
+      for (size_t cb = 0; cb < cblks; cb++) PackRow(x, cb, py0 + r, XpRow(xpb, rows, cb, r));
+    for (size_t ty = ty0; ty < ty1; ty++)
+      for (size_t cb = 0; cb < cblks; cb++) TransformTileRow(XpRow(xpb, rows, cb, (ty - ty0) * m), ty, cb, V);
+    const size_t t_end = ty1 * tiles_w_;
+    for (size_t t0 = ty0 * tiles_w_; t0 < t_end; t0 += tb_)
+      for (size_t cb = 0; cb < ncb_; cb++) GemmAndOutput(V, t0, std::min(tb_, t_end - t0), cb, mb, acc);
+  }
   size_t XpBytes() const { return Align64(cin_p_ * Hp_ * Wp_ * sizeof(int16_t)); }
   size_t VBytes() const { return Align64(static_cast<size_t>(nxi) * T_ * cin_p_ * sizeof(int16_t)); }
   size_t MBytes() const { return Align64(tb_ * nxi * CB * sizeof(int32_t)); }
@@ -126,9 +189,9 @@ class WinoConv final : public WinogradConv {
     }
   }
 
-  // xp row py of channel block cb: x[c][py - padT][px - padL], zero outside the input.
-  void PackRow(const int8_t* x, size_t cb, size_t py, int16_t* xp) const {
-    int16_t* dst = xp + (cb * Hp_ + py) * Wp_ * kLanes16;
+  // xp row py of channel block cb, into dst (Wp pixels of 16 lanes): x[c][py - padT][px - padL],
+  // zero outside the input.
+  void PackRow(const int8_t* x, size_t cb, size_t py, int16_t* dst) const {
     std::memset(dst, 0, Wp_ * kLanes16 * sizeof(int16_t));
     const int64_t iy = static_cast<int64_t>(py) - g_.padT;
     if (iy < 0 || iy >= static_cast<int64_t>(g_.inH)) return;
@@ -150,9 +213,10 @@ class WinoConv final : public WinogradConv {
       for (int64_t ix = ix0; ix < ix1; ix++) dst[static_cast<size_t>(ix + g_.padL) * kLanes16 + l] = src[l][ix];
   }
 
-  void TransformTileRow(const int16_t* xp, size_t cb, size_t ty, int16_t* V) const {
+  // The tiles of tile row ty, channel block cb, into V; base: the xp row ty * m of that block
+  // (the a rows from it on follow at Wp-pixel strides).
+  void TransformTileRow(const int16_t* base, size_t ty, size_t cb, int16_t* V) const {
     alignas(64) int16_t tmp[a][a][kLanes16];
-    const int16_t* base = xp + (cb * Hp_ + ty * m) * Wp_ * kLanes16;
     for (size_t tx = 0; tx < tiles_w_; tx++) {
       const size_t t = ty * tiles_w_ + tx;
       for (int j = 0; j < a; j++) {  // columns: Bᵀ d
@@ -176,8 +240,8 @@ class WinoConv final : public WinogradConv {
     }
   }
 
-  void GemmAndOutput(const int16_t* V, size_t tb, size_t cb, int32_t* mb, int32_t* acc) const {
-    const size_t t0 = tb * tb_, nt_blk = std::min(tb_, T_ - t0);
+  // Tiles [t0, t0 + nt_blk) (nt_blk <= tb_) of output-channel block cb.
+  void GemmAndOutput(const int16_t* V, size_t t0, size_t nt_blk, size_t cb, int32_t* mb, int32_t* acc) const {
     const int16_t* U = reinterpret_cast<const int16_t*>(U_.data());
     for (size_t ch = 0; ch < chunks_.size(); ch++) {
       const size_t c0 = chunks_[ch].first, kpairs = (chunks_[ch].second - c0) / 2;
