@@ -5,23 +5,24 @@
  */
 import type { Graph } from '../graph/ir.js';
 import type { FloatTensor, Tensor } from '../graph/tensor.js';
-import { fakeQuantPreAct, inputGrid, quantizeWeights, toOutputLayout } from '../quant/fake-quant-layer.js';
+import { fakeQuantPreAct, inputGrid, quantizeWeights, toOutputLayout, type InputGrid } from '../quant/fake-quant-layer.js';
 import { correctedBias } from '../quant/bias-correction.js';
 import { layerFlips } from '../quant/weight-rounding.js';
 import type { QuantLayer, QuantPlan } from '../quant/plan.js';
 import type { ScaleTable } from '../quant/scale-table.js';
-import { gridScale, unsignedTensors } from '../quant/unsigned-acts.js';
+import { unsignedTensors } from '../quant/unsigned-acts.js';
 import { findLutChains } from './lut-activations.js';
 import { applyActivation, runGraph } from './interpreter.js';
 import type { EngineRun, InputFeed, LayerTap } from './types.js';
 
 export function createSimEngine(graph: Graph, plan: QuantPlan, table: ScaleTable) {
-  const byNode = new Map<string, { layer: QuantLayer; wq: Int8Array; ws: number[]; sa: number; unsigned: boolean }>();
+  const byNode = new Map<string, { layer: QuantLayer; wq: Int8Array; ws: number[]; grid: InputGrid; sa: number }>();
   const unsigned = unsignedTensors(graph, table, new Set([...findLutChains(graph).values()].map((ch) => ch.input)));
   for (const l of plan.layers) {
     const s = table.layers.find((x) => x.name === l.name);
     if (!s) continue; // not in the table: stays FP32
-    byNode.set(l.name, { layer: s.biasDelta ? { ...l, bias: correctedBias(l.bias, s.biasDelta) } : l, wq: quantizeWeights(l, s.weightScales, table.qmax, layerFlips(s, l.geom.cout, l.geom.K)), ws: s.weightScales, sa: gridScale(s.inputScale, unsigned.has(l.input)), unsigned: unsigned.has(l.input) });
+    const grid = inputGrid(unsigned.has(l.input));
+    byNode.set(l.name, { layer: s.biasDelta ? { ...l, bias: correctedBias(l.bias, s.biasDelta) } : l, wq: quantizeWeights(l, s.weightScales, table.qmax, layerFlips(s, l.geom.cout, l.geom.K)), ws: s.weightScales, grid, sa: grid.scale(s.inputScale) });
   }
   return {
     run(input: Float32Array, dims: number[], tap?: LayerTap, extra: readonly InputFeed[] = []): EngineRun {
@@ -32,7 +33,7 @@ export function createSimEngine(graph: Graph, plan: QuantPlan, table: ScaleTable
           const q = byNode.get(node.name);
           if (!q) return undefined;
           const x = inputs[0] as FloatTensor;
-          const y = fakeQuantPreAct(q.layer, inputGrid(q.unsigned).quantize(x.data, q.sa, table.qmax), q.sa, q.wq, q.ws, undefined, table.qmax, graph.opset);
+          const y = fakeQuantPreAct(q.layer, q.grid.quantize(x.data, q.sa, table.qmax), q.sa, q.wq, q.ws, undefined, table.qmax, graph.opset);
           const t = toOutputLayout(q.layer.geom, y);
           tap?.(q.layer.name, node.act ? Float32Array.from(t) : t); // copy: the activation below works in place
           if (node.act) applyActivation(node.act, t);
