@@ -31,5 +31,9 @@ const ds = await prepareData(p, req, (m) => process.stderr.write(`warning: ${m}\
 if (to > ds.samples.length) throw new Error(`--to ${to}: the data folder has ${ds.samples.length} images`);
 const samples: Float32Array[] = [];
 for (let i = from; i < to; i++) samples.push((await ds.load(i))!);
-const ev = await lapqEvaluator(p.model, planQuantization(p.model.graph), samples, p.inputDims, loss, { accel: 'auto', threads: 0, warn: (m) => process.stderr.write(`warning: ${m}\n`) });
+const ev = await lapqEvaluator(p.model, planQuantization(p.model.graph), samples, p.inputDims, loss, {
+  accel: 'auto',
+  threads: 0,
+  warn: (m) => process.stderr.write(`warning: ${m}\n`),
+});
 for (const t of tables) console.log(`${t}\t${loss} on images ${from}-${to - 1}: ${(await ev.loss(readScalesJson(t))).toFixed(5)}`);
