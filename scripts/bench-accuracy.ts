@@ -176,7 +176,12 @@ for (const model of models) {
   await pool(tasks, jobsN);
 }
 
-const order = (r: Row) => models.indexOf(r.model) * 100 + (r.bits === null ? 0 : (9 - r.bits) * 10) + ['fp32', ...METHODS].indexOf(r.method) + (r.bias_correction ? 0.5 : 0) + (r.unsigned_activations ? 0.25 : 0);
+const order = (r: Row) =>
+  models.indexOf(r.model) * 100 +
+  (r.bits === null ? 0 : (9 - r.bits) * 10) +
+  ['fp32', ...METHODS].indexOf(r.method) +
+  (r.bias_correction ? 0.5 : 0) +
+  (r.unsigned_activations ? 0.25 : 0);
 rows.sort((a, b) => order(a) - order(b));
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (x * 100).toFixed(1));
 let md = `<!-- written by npm run bench:accuracy on ${new Date().toISOString()} (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores) -->\n`;

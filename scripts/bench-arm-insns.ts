@@ -31,7 +31,6 @@ const outDir = path.resolve(root, opt('out', 'docs/results'));
 const work = path.resolve(opt('work', path.join(os.tmpdir(), 'eq-bench-arm')));
 fs.mkdirSync(work, { recursive: true });
 
-
 function log(m: string) {
   process.stderr.write(`${m}\n`);
 }

@@ -46,7 +46,26 @@ function modelArgs(name: string): string[] {
   if (name === 'resnet18') {
     const file = path.join(outDir, 'resnet18-224.onnx');
     if (!fs.existsSync(file)) run(['synth', '--arch', 'resnet18', '--size', '224', '--seed', '1', '--out', file]);
-    return ['--model', file, '--data', imagenet, '--resize-shorter', '256', '--crop', '224x224', '--channels', 'RGB', '--pixel-scale', String(1 / 255), '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225', '--layout', 'NCHW'];
+    return [
+      '--model',
+      file,
+      '--data',
+      imagenet,
+      '--resize-shorter',
+      '256',
+      '--crop',
+      '224x224',
+      '--channels',
+      'RGB',
+      '--pixel-scale',
+      String(1 / 255),
+      '--mean',
+      '0.485,0.456,0.406',
+      '--std',
+      '0.229,0.224,0.225',
+      '--layout',
+      'NCHW',
+    ];
   }
   const m = path.join(shared, 'models', name);
   return ['--model', path.join(m, 'model.onnx'), '--card', path.join(m, 'card.json'), '--data', name === 'mnist' ? path.join(shared, 'data', 'mnist') : imagenet];
@@ -104,7 +123,9 @@ for (const name of models) {
     const speed = refS !== undefined ? `${(refS / n.wallS).toFixed(0)}x` : '–';
     console.log(`| ${name} | INT${bits} | ${n.wallS.toFixed(1)} | ${n.cpuS?.toFixed(1) ?? 'n/a'} | ${n.rssMB?.toFixed(0) ?? 'n/a'} | ${refNote} | ${speed} | ${same} |`);
     if (strategies && name !== 'resnet18') {
-      console.log(`|   grid (default) | INT${bits} | ${n.wallS.toFixed(1)} | ${n.cpuS?.toFixed(1) ?? 'n/a'} | ${n.rssMB?.toFixed(0) ?? 'n/a'} | | 1.00x | mean layer cosine ${meanCosine(n.scales).toFixed(5)}; ${accuracy(name, n)} |`);
+      console.log(
+        `|   grid (default) | INT${bits} | ${n.wallS.toFixed(1)} | ${n.cpuS?.toFixed(1) ?? 'n/a'} | ${n.rssMB?.toFixed(0) ?? 'n/a'} | | 1.00x | mean layer cosine ${meanCosine(n.scales).toFixed(5)}; ${accuracy(name, n)} |`,
+      );
       for (const [label, extra] of [
         ['coarse-fine', ['--strategy', 'coarse-fine']],
         ['converge', ['--rounds', 'converge']],

@@ -15,7 +15,12 @@ import { Runtime, type NativeSession } from '../src-main/engines/native/native-r
 
 const { values: v, positionals: files } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '21' }, runs: { type: 'string', default: '5' }, warmup: { type: 'string', default: '3' }, threads: { type: 'string', default: '1' } },
+  options: {
+    rounds: { type: 'string', default: '21' },
+    runs: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '1' },
+  },
 });
 if (files.length === 0) throw new Error('usage: bench-dwconv.ts [--rounds N] [--runs N] [--warmup N] [--threads N] model.eqm …');
 const rounds = Number(v.rounds);
@@ -55,12 +60,25 @@ for (const file of files) {
   const b = load(file, '');
   const dims = a.info.input.dims;
   const x = new Float32Array(dims.reduce((p, q) => p * q, 1)).map((_, i) => ((i * 7919) % 255) / 255);
-  const outA = a.run(x, dims)[0]!, outB = b.run(x, dims)[0]!;
+  const outA = a.run(x, dims)[0]!,
+    outB = b.run(x, dims)[0]!;
   const same = outA.length === outB.length && outA.every((e, i) => Object.is(e, outB[i]));
   for (let i = 0; i < Number(v.warmup); i++) [a, b].forEach((s) => s.run(x, dims));
-  const kernels = (s: NativeSession) => [...new Set(s.profile().ops.filter((o) => o.kernel.startsWith('dw:')).map((o) => o.kernel))].join(',');
-  const cpuA: number[] = [], cpuB: number[] = [], ratio: number[] = [];
-  const layerRatio = new Map<string, number[]>(), layerA = new Map<string, number[]>(), layerB = new Map<string, number[]>();
+  const kernels = (s: NativeSession) =>
+    [
+      ...new Set(
+        s
+          .profile()
+          .ops.filter((o) => o.kernel.startsWith('dw:'))
+          .map((o) => o.kernel),
+      ),
+    ].join(',');
+  const cpuA: number[] = [],
+    cpuB: number[] = [],
+    ratio: number[] = [];
+  const layerRatio = new Map<string, number[]>(),
+    layerA = new Map<string, number[]>(),
+    layerB = new Map<string, number[]>();
   for (let r = 0; r < rounds; r++) {
     const [ma, mb] = r % 2 ? [measure(a, x, dims), measure(b, x, dims)].reverse() : [measure(a, x, dims), measure(b, x, dims)];
     cpuA.push(ma!.cpu);
@@ -68,7 +86,12 @@ for (const file of files) {
     ratio.push(ma!.cpu / mb!.cpu);
     for (const [name, ta] of ma!.layers) {
       const tb = mb!.layers.get(name)!;
-      for (const [m, val] of [[layerRatio, ta / tb], [layerA, ta], [layerB, tb]] as const) m.set(name, [...(m.get(name) ?? []), val]);
+      for (const [m, val] of [
+        [layerRatio, ta / tb],
+        [layerA, ta],
+        [layerB, tb],
+      ] as const)
+        m.set(name, [...(m.get(name) ?? []), val]);
     }
   }
   console.log(`${file}: ${threads} thread(s), ${rounds} rounds x ${runs} runs; outputs identical: ${same}`);
@@ -76,15 +99,24 @@ for (const file of files) {
   console.log(
     `  whole model CPU ms/run: A ${median(cpuA).toFixed(3)}  B ${median(cpuB).toFixed(3)}  median A/B ${median(ratio).toFixed(3)}  min A/B ${(min(cpuA) / min(cpuB)).toFixed(3)}`,
   );
-  let sumA = 0, sumB = 0, minA = 0, minB = 0;
+  let sumA = 0,
+    sumB = 0,
+    minA = 0,
+    minB = 0;
   for (const [name, rs] of layerRatio) {
-    const ta = median(layerA.get(name)!), tb = median(layerB.get(name)!);
-    const fa = min(layerA.get(name)!), fb = min(layerB.get(name)!);
+    const ta = median(layerA.get(name)!),
+      tb = median(layerB.get(name)!);
+    const fa = min(layerA.get(name)!),
+      fb = min(layerB.get(name)!);
     sumA += ta;
     sumB += tb;
     minA += fa;
     minB += fb;
-    console.log(`  ${name.padEnd(28)} median A ${ta.toFixed(3)} B ${tb.toFixed(3)} ms, A/B ${median(rs).toFixed(2)} | min A ${fa.toFixed(3)} B ${fb.toFixed(3)} ms, ${(fa / fb).toFixed(2)}`);
+    console.log(
+      `  ${name.padEnd(28)} median A ${ta.toFixed(3)} B ${tb.toFixed(3)} ms, A/B ${median(rs).toFixed(2)} | min A ${fa.toFixed(3)} B ${fb.toFixed(3)} ms, ${(fa / fb).toFixed(2)}`,
+    );
   }
-  console.log(`  all depthwise layers: medians A ${sumA.toFixed(3)} B ${sumB.toFixed(3)} ms (${(sumA / sumB).toFixed(2)}x) | mins A ${minA.toFixed(3)} B ${minB.toFixed(3)} ms (${(minA / minB).toFixed(2)}x)`);
+  console.log(
+    `  all depthwise layers: medians A ${sumA.toFixed(3)} B ${sumB.toFixed(3)} ms (${(sumA / sumB).toFixed(2)}x) | mins A ${minA.toFixed(3)} B ${minB.toFixed(3)} ms (${(minA / minB).toFixed(2)}x)`,
+  );
 }

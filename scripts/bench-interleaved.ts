@@ -11,7 +11,14 @@ import { loadScalesFor } from '../src-main/pipeline/quantize.js';
 
 const { values: v, positionals } = parseArgs({
   allowPositionals: true,
-  options: { model: { type: 'string' }, card: { type: 'string' }, isa: { type: 'string' }, runs: { type: 'string', default: '200' }, warmup: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' } },
+  options: {
+    model: { type: 'string' },
+    card: { type: 'string' },
+    isa: { type: 'string' },
+    runs: { type: 'string', default: '200' },
+    warmup: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+  },
 });
 if (!v.model || positionals.length === 0) throw new Error('usage: --model M.onnx [--card C] [--isa I] [--runs N] scales.json…');
 const p = prepareModel({ model: v.model, card: v.card });

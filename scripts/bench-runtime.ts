@@ -35,7 +35,6 @@ const outDir = path.resolve(root, opt('out', 'docs/results'));
 const work = path.resolve(opt('work', path.join(os.tmpdir(), 'eq-bench-runtime')));
 fs.mkdirSync(work, { recursive: true });
 
-
 interface ModelSpec {
   name: string;
   onnx: string;
@@ -163,14 +162,19 @@ async function benchModel(
         const b = wall(threads, den);
         if (a && b) ratios[label] = roundRatios(a, b);
       }
-      for (const [key, r] of Object.entries(results)) log(`  t${threads} ${key.padEnd(18)} median ${r.median_ms.toFixed(2)} ms (p90 ${r.p90_ms.toFixed(2)}, CPU ${r.median_cpu_ms.toFixed(2)}) ${r.isa}`);
+      for (const [key, r] of Object.entries(results))
+        log(`  t${threads} ${key.padEnd(18)} median ${r.median_ms.toFixed(2)} ms (p90 ${r.p90_ms.toFixed(2)}, CPU ${r.median_cpu_ms.toFixed(2)}) ${r.isa}`);
       for (const [label, r] of Object.entries(ratios)) log(`  t${threads} ${label.padEnd(18)} ${r.median.toFixed(2)}× (p10 ${r.p10.toFixed(2)}, p90 ${r.p90.toFixed(2)})`);
       return { model: name, threads, results, ratios };
     });
     const scaling: ScalingRow[] = threadList.slice(1).map((threads) => {
       const speedup: ScalingRow['speedup'] = {};
       for (const key of ['ort-fp32', 'native-int8', 'native-int7']) speedup[key] = roundRatios(wall(threadList[0]!, key)!, wall(threads, key)!);
-      log(`  ${threads} vs ${threadList[0]} threads: ${Object.entries(speedup).map(([k, r]) => `${k} ${r.median.toFixed(2)}×`).join(', ')}`);
+      log(
+        `  ${threads} vs ${threadList[0]} threads: ${Object.entries(speedup)
+          .map(([k, r]) => `${k} ${r.median.toFixed(2)}×`)
+          .join(', ')}`,
+      );
       return { model: name, threads, speedup };
     });
     return { rows, scaling };
@@ -180,7 +184,10 @@ async function benchModel(
 }
 
 async function main(): Promise<void> {
-  const loadAtStart = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
+  const loadAtStart = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ');
   const version = Runtime.version();
   const isas = version.availableIsas.split(',');
   const best = version.detectedIsa;
@@ -238,8 +245,24 @@ async function main(): Promise<void> {
       gemmReport = `igemm-bench failed: ${(e as Error).message}`;
     }
   }
-  const load = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
-  const report = { date: new Date().toISOString(), load: `${loadAtStart} (start) → ${load} (end)`, cpu: cpuModel(), isas: version.availableIsas, best, runs, warmup, threadList, rows, scaling, winograd: wino, gemmReport };
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ');
+  const report = {
+    date: new Date().toISOString(),
+    load: `${loadAtStart} (start) → ${load} (end)`,
+    cpu: cpuModel(),
+    isas: version.availableIsas,
+    best,
+    runs,
+    warmup,
+    threadList,
+    rows,
+    scaling,
+    winograd: wino,
+    gemmReport,
+  };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'runtime.json'), `${JSON.stringify(report, null, 2)}\n`);
   const md = renderMarkdown(report);
@@ -247,7 +270,20 @@ async function main(): Promise<void> {
   process.stdout.write(md);
 }
 
-type Report = { load: string; cpu: string; isas: string; best: string; runs: number; warmup: number; threadList: number[]; rows: Row[]; scaling: ScalingRow[]; winograd: WinoRow[]; gemmReport: string; date: string };
+type Report = {
+  load: string;
+  cpu: string;
+  isas: string;
+  best: string;
+  runs: number;
+  warmup: number;
+  threadList: number[];
+  rows: Row[];
+  scaling: ScalingRow[];
+  winograd: WinoRow[];
+  gemmReport: string;
+  date: string;
+};
 
 function renderMarkdown(r: Report): string {
   const f = (x: number) => x.toFixed(2);
@@ -264,7 +300,9 @@ function renderMarkdown(r: Report): string {
   for (const row of r.rows) {
     const g = (k: string) => row.results[k];
     const cell = (k: string) => (g(k) ? `${f(g(k)!.median_ms)} / ${f(g(k)!.p90_ms)} [${f(g(k)!.median_cpu_ms)}]` : '–');
-    lines.push(`| ${row.model} | ${row.threads} | ${cell('ort-fp32')} | ${cell('ort-qdq-int8')} | ${cell('native-int8')} | ${cell('native-int7')} | ${cell('native-int8-avx2')} | ${cell('native-int7-avx2')} |`);
+    lines.push(
+      `| ${row.model} | ${row.threads} | ${cell('ort-fp32')} | ${cell('ort-qdq-int8')} | ${cell('native-int8')} | ${cell('native-int7')} | ${cell('native-int8-avx2')} | ${cell('native-int7-avx2')} |`,
+    );
   }
   lines.push('', 'Per-round speed-ups (baseline ms / candidate ms of the same round): median (p10–p90) over the rounds; > 1× means the candidate is faster.', '');
   const amx = r.rows.some((row) => row.ratios['int7/int7-vnni']);
@@ -286,12 +324,17 @@ function renderMarkdown(r: Report): string {
   }
   if (r.winograd.length) {
     lines.push('## Winograd vs direct convolution (3×3 stride-1 layers, 1 thread, best ISA)', '');
-    lines.push('Mean per-layer time from the session profile (one session per forced algorithm); `native/build/host/wino-bench` times the same layers interleaved and is steadier.', '');
+    lines.push(
+      'Mean per-layer time from the session profile (one session per forced algorithm); `native/build/host/wino-bench` times the same layers interleaved and is steadier.',
+      '',
+    );
     lines.push('| model | bits | layer | direct (ms) | F(2,3) (ms) | F(4,3) (ms) | best speed-up | autotune chose |');
     lines.push('|---|---|---|---|---|---|---|---|');
     for (const w of r.winograd) {
       const bestW = Math.min(w.wino23_ms, w.wino43_ms);
-      lines.push(`| ${w.model} | ${w.bits} | ${w.layer} | ${w.direct_ms.toFixed(3)} | ${w.wino23_ms.toFixed(3)} | ${w.wino43_ms.toFixed(3)} | ${(w.direct_ms / bestW).toFixed(2)}× | ${w.chosen} |`);
+      lines.push(
+        `| ${w.model} | ${w.bits} | ${w.layer} | ${w.direct_ms.toFixed(3)} | ${w.wino23_ms.toFixed(3)} | ${w.wino43_ms.toFixed(3)} | ${(w.direct_ms / bestW).toFixed(2)}× | ${w.chosen} |`,
+      );
     }
     lines.push('');
   }

@@ -48,7 +48,10 @@ function main(argv) {
   const configured =
     fs.existsSync(path.join(OUT, 'build.ninja')) &&
     fs.existsSync(cache) &&
-    fs.readFileSync(cache, 'utf8').split('\n').some((l) => /^CMAKE_TOOLCHAIN_FILE:[A-Z]*=/.test(l) && l.slice(l.indexOf('=') + 1) === TOOLCHAIN);
+    fs
+      .readFileSync(cache, 'utf8')
+      .split('\n')
+      .some((l) => /^CMAKE_TOOLCHAIN_FILE:[A-Z]*=/.test(l) && l.slice(l.indexOf('=') + 1) === TOOLCHAIN);
   if (!configured) {
     fs.rmSync(OUT, { recursive: true, force: true });
     const rc = run('cmake', ['-S', SRC, '-B', OUT, '-G', 'Ninja', `-DCMAKE_TOOLCHAIN_FILE=${TOOLCHAIN}`, '-DCMAKE_BUILD_TYPE=Release']);

@@ -67,7 +67,26 @@ for (const spec of runsArg) {
     if (n % 50 === 0) process.stderr.write(`${name} ${table.bits}-bit: ${n}/${ds.samples.length} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
   }
   await ref.release();
-  const row = { model: name, bits: table.bits, method: table.method, scales, images: n, identical_predictions: samePred, bit_identical_outputs: sameOut, kernels: sessions.map(({ isa, s }) => ({ isa, layers: [...new Set(s.profile().ops.filter((o) => o.kind === 'qlinear').map((o) => o.kernel))] })) };
+  const row = {
+    model: name,
+    bits: table.bits,
+    method: table.method,
+    scales,
+    images: n,
+    identical_predictions: samePred,
+    bit_identical_outputs: sameOut,
+    kernels: sessions.map(({ isa, s }) => ({
+      isa,
+      layers: [
+        ...new Set(
+          s
+            .profile()
+            .ops.filter((o) => o.kind === 'qlinear')
+            .map((o) => o.kernel),
+        ),
+      ],
+    })),
+  };
   results.push(row);
   process.stdout.write(`${JSON.stringify(row)}\n`);
 }

@@ -84,11 +84,7 @@ function tryFetchElectron() {
 }
 
 function isBuilt() {
-  return (
-    fs.existsSync(path.join(OUT, 'main', 'index.js')) &&
-    fs.existsSync(path.join(OUT, 'preload', 'index.cjs')) &&
-    fs.existsSync(path.join(RENDERER_DIR, 'index.html'))
-  );
+  return fs.existsSync(path.join(OUT, 'main', 'index.js')) && fs.existsSync(path.join(OUT, 'preload', 'index.cjs')) && fs.existsSync(path.join(RENDERER_DIR, 'index.html'));
 }
 
 function ensureBuilt() {

@@ -24,7 +24,9 @@ const positions = Number(opt('positions', '64'));
 const bits = Number(opt('bits', '8'));
 const shared = path.resolve(process.env['EQ_SHARED_DIR'] ?? path.join(import.meta.dirname, '..', '..', 'shared'));
 const card = readCard(path.join(shared, 'models', name, 'card.json'));
-const model = loadModel(path.join(shared, 'models', name, 'model.onnx'), { inputShapes: { [loadModel(path.join(shared, 'models', name, 'model.onnx')).graph.inputs[0]!.name]: card.input.shape } });
+const model = loadModel(path.join(shared, 'models', name, 'model.onnx'), {
+  inputShapes: { [loadModel(path.join(shared, 'models', name, 'model.onnx')).graph.inputs[0]!.name]: card.input.shape },
+});
 const dims = model.graph.inputs[0]!.dims;
 const dataDir = path.join(shared, 'data', name === 'mnist' ? 'mnist' : 'imagenet-sample');
 const ds = await openDataset(dataDir, { spec: name === 'mnist' ? undefined : cardToSpec(card), inputDims: dims, limit: calibN });

@@ -18,7 +18,23 @@ export const ADAPTERS = ['server', 'electron', 'cli'];
 const ADAPTER_FORBIDDEN = ['core', 'io', 'engines', 'store'];
 
 /** Modules core may not import: it must run anywhere, on bytes and arrays. */
-export const CORE_FORBIDDEN_MODULES = ['node:fs', 'node:fs/promises', 'fs', 'node:os', 'node:path', 'node:child_process', 'node:worker_threads', 'node:net', 'onnxruntime-node', 'sharp', 'better-sqlite3', 'ssh2', 'serialport', 'ws', 'electron'];
+export const CORE_FORBIDDEN_MODULES = [
+  'node:fs',
+  'node:fs/promises',
+  'fs',
+  'node:os',
+  'node:path',
+  'node:child_process',
+  'node:worker_threads',
+  'node:net',
+  'onnxruntime-node',
+  'sharp',
+  'better-sqlite3',
+  'ssh2',
+  'serialport',
+  'ws',
+  'electron',
+];
 
 /** The layers `layer` may not import. */
 export function forbiddenFor(layer) {

@@ -98,7 +98,21 @@ function evalStep(r: Run, dir: string, classifier: boolean): Step {
  * runtime refuses the model. The detail says which engine gave the figures.
  */
 function evalQuantized(file: string, dataArgs: string[], scales: string, classifier: boolean): Step {
-  const args = (engine: string) => ['eval', '--model', file, ...dataArgs, '--scales', scales, '--engine', engine, '--limit', String(cfg.evalN), '--no-layer-cosine', '--json', '--quiet'];
+  const args = (engine: string) => [
+    'eval',
+    '--model',
+    file,
+    ...dataArgs,
+    '--scales',
+    scales,
+    '--engine',
+    engine,
+    '--limit',
+    String(cfg.evalN),
+    '--no-layer-cosine',
+    '--json',
+    '--quiet',
+  ];
   const native = evalStep(cli(args('native')), path.dirname(file), classifier);
   if (native.status === 'ok') return { ...native, detail: 'native' };
   const ref = evalStep(cli(args('int-ref')), path.dirname(file), classifier);
@@ -144,7 +158,24 @@ function benchModel(m: ZooModel, file: string, work: string): ModelResult {
   for (const bits of [8, 7] as const) {
     const k = `eq${bits}`;
     const out = path.join(work, k);
-    const cal = cli(['calibrate', '--model', file, ...dataArgs, '--method', 'eq', '--bits', String(bits), '--calib', String(cfg.calib), '--steps', String(cfg.steps), '--out', out, '--json', '--quiet']);
+    const cal = cli([
+      'calibrate',
+      '--model',
+      file,
+      ...dataArgs,
+      '--method',
+      'eq',
+      '--bits',
+      String(bits),
+      '--calib',
+      String(cfg.calib),
+      '--steps',
+      String(cfg.steps),
+      '--out',
+      out,
+      '--json',
+      '--quiet',
+    ]);
     S[`calibrate_${k}`] = calibrateStep(cal, (e) => e.replaceAll(path.dirname(file) + path.sep, ''));
     if (!cal.ok) continue;
     const scales = path.join(out, 'scales.json');
@@ -155,7 +186,25 @@ function benchModel(m: ZooModel, file: string, work: string): ModelResult {
     if (bits === 8) {
       const qdq = path.join(out, 'model_qdq.onnx');
       S['qdq_ort'] = fs.existsSync(qdq)
-        ? evalStep(cli(['eval', '--model', file, ...dataArgs, '--scales', scales, '--engine', 'ort-qdq', '--limit', String(Math.min(2, cfg.evalN)), '--no-layer-cosine', '--json', '--quiet']), path.dirname(file), isClassifier)
+        ? evalStep(
+            cli([
+              'eval',
+              '--model',
+              file,
+              ...dataArgs,
+              '--scales',
+              scales,
+              '--engine',
+              'ort-qdq',
+              '--limit',
+              String(Math.min(2, cfg.evalN)),
+              '--no-layer-cosine',
+              '--json',
+              '--quiet',
+            ]),
+            path.dirname(file),
+            isClassifier,
+          )
         : { status: 'fail', detail: 'calibrate wrote no model_qdq.onnx' };
     }
   }
@@ -200,9 +249,21 @@ function latency(m: ZooModel, file: string, work: string, cardArgs: string[], re
 /** Results in zoo order; a model the run has not reached yet gets a row saying so. */
 function write(outDir: string, models: ZooModel[], done: ModelResult[], config: Record<string, number> = cfg): void {
   const results = models.map(
-    (m) => done.find((r) => r.id === m.id) ?? { id: m.id, task: m.task, format: m.format, pkg: `${m.package}@${m.version}`, steps: { inspect: { status: 'skipped' as const, detail: 'not reached (the run stopped before this model)' } } },
+    (m) =>
+      done.find((r) => r.id === m.id) ?? {
+        id: m.id,
+        task: m.task,
+        format: m.format,
+        pkg: `${m.package}@${m.version}`,
+        steps: { inspect: { status: 'skipped' as const, detail: 'not reached (the run stopped before this model)' } },
+      },
   );
-  const meta = { date: new Date().toISOString(), host: `${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, load ${os.loadavg()[0]!.toFixed(1)}`, config, seconds: done.reduce((a, r) => a + (r.seconds ?? 0), 0) };
+  const meta = {
+    date: new Date().toISOString(),
+    host: `${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, load ${os.loadavg()[0]!.toFixed(1)}`,
+    config,
+    seconds: done.reduce((a, r) => a + (r.seconds ?? 0), 0),
+  };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'zoo-bench.json'), JSON.stringify({ meta, results }, null, 2) + '\n');
   fs.writeFileSync(path.join(outDir, 'zoo-bench.md'), renderMarkdown(meta, results));
@@ -241,10 +302,18 @@ function main(): void {
     try {
       const r = fs.existsSync(file)
         ? benchModel(m, file, work)
-        : { id: m.id, task: m.task, format: m.format, pkg: `${m.package}@${m.version}`, steps: { inspect: { status: 'fail' as const, detail: `not fetched: ${file} (npm run zoo:fetch)` } } };
+        : {
+            id: m.id,
+            task: m.task,
+            format: m.format,
+            pkg: `${m.package}@${m.version}`,
+            steps: { inspect: { status: 'fail' as const, detail: `not fetched: ${file} (npm run zoo:fetch)` } },
+          };
       r.seconds = Math.round((Date.now() - t) / 1000);
       results.push(r);
-      const bad = Object.entries(r.steps).filter(([, s]) => s.status !== 'ok').map(([k]) => k);
+      const bad = Object.entries(r.steps)
+        .filter(([, s]) => s.status !== 'ok')
+        .map(([k]) => k);
       console.log(`${m.id.padEnd(26)} ${r.seconds} s  ${bad.length ? `not ok: ${bad.join(', ')}` : 'all ok'}`);
       write(outDir, models, results); // after every model: a long run that stops early keeps what it measured
     } finally {

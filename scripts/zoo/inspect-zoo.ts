@@ -176,11 +176,11 @@ function main(): void {
     '(the model.json object and base64 weight shards), which `zoo:fetch` checks against `source_sha256` and',
     'unwraps in an empty vm context (scripts/zoo/umd-unwrap.mjs). Its other two models (MobileNetV2 and',
     'InceptionV3) are Keras layers-format TF.js models, which the importer does not read (graph models only).',
-    'Gaps in what npm packages ship: no YOLO-family detector other than face-api\'s Tiny-YOLOv2, no ImageNet-trained classifier (MobileNetV2/V3,',
+    "Gaps in what npm packages ship: no YOLO-family detector other than face-api's Tiny-YOLOv2, no ImageNet-trained classifier (MobileNetV2/V3,",
     'EfficientNet-lite, ResNet) and no ONNX pose model were found in a package; pose and MediaPipe face',
     'detection exist as TFLite only (imported, below). The closest stand-ins: the PP-OCR direction classifier',
     '(MobileNetV3-small) and M-LSD (MobileNetV2 backbone). Checked again and ruled out: yolov5js, yolo-onnx-web and',
-    'yolo-helpers ship code only (models are fetched from elsewhere at run time); keijiro\'s YOLOv4-tiny and',
+    "yolo-helpers ship code only (models are fetched from elsewhere at run time); keijiro's YOLOv4-tiny and",
     'YOLOX Unity packages are not on the registry; @tensorflow-models/* are TF.js graphs, neither ONNX nor TFLite.',
     '',
     `All: ${allOk} of ${rows.length} pass inspect (with a static input shape where one is needed).`,
@@ -189,7 +189,7 @@ function main(): void {
     '',
     ...(rows.some((r) => /dynamic shape/.test(r.withShape))
       ? [
-          'The card\'s shape does not reach shape inference today: prepareModel (src-main/pipeline/model-setup.ts)',
+          "The card's shape does not reach shape inference today: prepareModel (src-main/pipeline/model-setup.ts)",
           'first loads the model without it, and that load already fails on the dynamic input.',
           '',
         ]
@@ -198,7 +198,7 @@ function main(): void {
     '',
     '## TFLite',
     '',
-    'A .tflite file is converted to ONNX on load (src-main/core/tflite: NCHW inside, the model\'s own NHWC',
+    "A .tflite file is converted to ONNX on load (src-main/core/tflite: NCHW inside, the model's own NHWC",
     'layout at its inputs and outputs, float16/int8 weights dequantized to float); the rest of the tool',
     'sees the ONNX model. test/unit/tflite-zoo.test.ts compares each one with TFLite itself (LiteRT).',
     '',

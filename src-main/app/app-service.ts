@@ -367,17 +367,22 @@ export class AppService {
       ).promise.catch((e: Error) => {
         throw new UserError(`evaluating ${t.label} failed: ${e.message}`);
       });
-      this.store.saveResult(projectId, t.runId, {
-        engine: res.engine,
-        heldOutFrom: skip > 0 ? skip : null,
-        images: res.images,
-        top1: res.top1,
-        top5: res.top5,
-        agreement: res.agreement,
-        meanCosine: res.mean_cosine,
-        layerCosine: res.layer_cosine,
-        outputs: t.scales ? outputErrors(res.outputs) : undefined,
-      }, res.per_image ?? []);
+      this.store.saveResult(
+        projectId,
+        t.runId,
+        {
+          engine: res.engine,
+          heldOutFrom: skip > 0 ? skip : null,
+          images: res.images,
+          top1: res.top1,
+          top5: res.top5,
+          agreement: res.agreement,
+          meanCosine: res.mean_cosine,
+          layerCosine: res.layer_cosine,
+          outputs: t.scales ? outputErrors(res.outputs) : undefined,
+        },
+        res.per_image ?? [],
+      );
     }
   }
 
@@ -399,7 +404,13 @@ export class AppService {
     const inp = this.inputsOf(projectId);
     const runs = this.store.listRuns(projectId).filter((r) => r.status === 'done');
     const images = Math.max(1, Math.min(20, ...runs.map((r) => r.calibImages)));
-    const h = await startJob<{ tensor: string; max: number; counts: number[]; weights: { max: number; counts: number[] } }>({ kind: 'histogram', layer, images, bins: 128, ...inp }).promise.catch((e: Error) => {
+    const h = await startJob<{ tensor: string; max: number; counts: number[]; weights: { max: number; counts: number[] } }>({
+      kind: 'histogram',
+      layer,
+      images,
+      bins: 128,
+      ...inp,
+    }).promise.catch((e: Error) => {
       throw new UserError(e.message);
     });
     const thresholds: HistogramInfo['thresholds'] = [];
@@ -534,7 +545,10 @@ export class AppService {
   private secretOf(dev: DeviceInfo): string | undefined {
     const enc = this.store.deviceSecret(dev.id);
     if (!enc) return undefined;
-    if (!this.opts.secrets) throw new UserError(`board '${dev.name}' has a password or passphrase stored by the desktop app, which only the desktop app can decrypt; use the desktop app, or give the board a key without a passphrase`);
+    if (!this.opts.secrets)
+      throw new UserError(
+        `board '${dev.name}' has a password or passphrase stored by the desktop app, which only the desktop app can decrypt; use the desktop app, or give the board a key without a passphrase`,
+      );
     try {
       return this.opts.secrets.decrypt(enc);
     } catch {
@@ -589,7 +603,19 @@ export class AppService {
       started.map(async ({ dev, prof }) => {
         try {
           const out = await startJob<ProfileJobResult>(
-            { kind: 'deployProfile', device: dev, home, model: inp.model, card: inp.card, data: inp.data, evalImages: 50, variants, bench: { warmup: 2, runs: 10, threads: 1 }, timeoutMs: 15 * 60_000, secret: secrets.get(dev.id) },
+            {
+              kind: 'deployProfile',
+              device: dev,
+              home,
+              model: inp.model,
+              card: inp.card,
+              data: inp.data,
+              evalImages: 50,
+              variants,
+              bench: { warmup: 2, runs: 10, threads: 1 },
+              timeoutMs: 15 * 60_000,
+              secret: secrets.get(dev.id),
+            },
             undefined,
             (message) => this.events.emit({ type: 'profile.progress', projectId, profileId: prof.id, deviceName: dev.name, message }),
           ).promise;
@@ -600,7 +626,14 @@ export class AppService {
           if (result && !result.success) throw new Error(`${dev.name}: the profile job returned an unexpected result: ${describeIssues(result.error, out.result)}`);
           this.store.finishProfile(prof.id, 'done', result?.data ?? null, null);
           this.events.emit({ type: 'profile.finished', projectId, profileId: prof.id, status: 'done' });
-          this.events.emit({ type: 'job.finished', job: 'profile', projectId, status: 'done', title: `Profile on ${dev.name} finished`, summary: `${variants.map((v) => v.label).join(', ')} measured` });
+          this.events.emit({
+            type: 'job.finished',
+            job: 'profile',
+            projectId,
+            status: 'done',
+            title: `Profile on ${dev.name} finished`,
+            summary: `${variants.map((v) => v.label).join(', ')} measured`,
+          });
         } catch (e) {
           this.store.finishProfile(prof.id, 'failed', null, (e as Error).message);
           this.events.emit({ type: 'profile.finished', projectId, profileId: prof.id, status: 'failed', error: (e as Error).message });

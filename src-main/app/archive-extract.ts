@@ -25,7 +25,9 @@ function entryTarget(dest: string, name: string, archive: string): string {
 async function unzip(file: string, dest: string, maxBytes: number): Promise<void> {
   const name = path.basename(file);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, autoClose: true }, (e, z) => (e ? reject(new UserError(`${name} is not a readable zip file: ${e.message}`)) : resolve(z))),
+    yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, autoClose: true }, (e, z) =>
+      e ? reject(new UserError(`${name} is not a readable zip file: ${e.message}`)) : resolve(z),
+    ),
   );
   let total = 0;
   let count = 0;
@@ -87,7 +89,14 @@ async function untar(file: string, dest: string, maxBytes: number): Promise<void
   }
   if (bad) throw bad;
   if (count === 0) throw new UserError(`${name} is not a tar archive (no entries found)`);
-  await tar.x({ file, cwd: dest, strict: true, preservePaths: false, preserveOwner: false, filter: (_p, e) => 'type' in e && (e.type === 'File' || e.type === 'OldFile' || e.type === 'ContiguousFile' || e.type === 'Directory') });
+  await tar.x({
+    file,
+    cwd: dest,
+    strict: true,
+    preservePaths: false,
+    preserveOwner: false,
+    filter: (_p, e) => 'type' in e && (e.type === 'File' || e.type === 'OldFile' || e.type === 'ContiguousFile' || e.type === 'Directory'),
+  });
 }
 
 /** Unpacks `file` into `dest` (created, must not exist). */

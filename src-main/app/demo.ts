@@ -56,7 +56,18 @@ export async function openDemoProject(store: ProjectStore, events: AppEvents): P
   store.setDataset(p.id, { dataDir: evalDir, labelsFile: null, preprocess: null, kind: 'images', samples: r.data.evalImages, labelled: 0 });
   for (const row of r.rows) {
     if (row.method !== 'eq' || row.bits === null || !row.exportDir) continue;
-    const settings = { method: 'eq' as const, bits: row.bits, alpha: r.settings.alpha, beta: r.settings.beta, steps: r.settings.steps, rounds: 1, samplePositions: r.settings.samplePositions, percentile: 99.99, calibImages: r.data.calibImages, threads: r.settings.threads };
+    const settings = {
+      method: 'eq' as const,
+      bits: row.bits,
+      alpha: r.settings.alpha,
+      beta: r.settings.beta,
+      steps: r.settings.steps,
+      rounds: 1,
+      samplePositions: r.settings.samplePositions,
+      percentile: 99.99,
+      calibImages: r.data.calibImages,
+      threads: r.settings.threads,
+    };
     const run = store.importRun(p.id, settings, row.exportDir, row.calibSeconds ?? 0);
     // per-layer cosines measured by the calibration travel in scales.json
     const scales = path.join(row.exportDir, 'scales.json');

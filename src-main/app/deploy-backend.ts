@@ -38,7 +38,8 @@ export function toDeployDevice(d: DeviceInfo): Device {
     const why = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`device '${d.name}' cannot be used for deployment: ${why}`);
   }
-  if (c.transport === 'ssh' && !c.keyPath && !d.hasSecret) throw new Error(`device '${d.name}' cannot be used for deployment: it has neither an SSH key path nor a stored password`);
+  if (c.transport === 'ssh' && !c.keyPath && !d.hasSecret)
+    throw new Error(`device '${d.name}' cannot be used for deployment: it has neither an SSH key path nor a stored password`);
   return r.data;
 }
 
@@ -68,7 +69,16 @@ export async function profileDevice(job: ProfileJob, log: (m: string) => void): 
   const variants = job.variants.map((v) => compileVariant({ model: job.model, card: job.card, scales: v.scales, label: v.label }));
   const evalSet = job.evalImages > 0 ? await loadEvalSet({ model: job.model, card: job.card, data: job.data, limit: job.evalImages }) : undefined;
   const records: ResultRecord[] = [];
-  const [outcome] = await profileFleet({ devices: [device], variants, evalSet, bench: job.bench, session: sessionOptions(job.home, log, job.secret), timeoutMs: job.timeoutMs, log, record: (r) => records.push(r) });
+  const [outcome] = await profileFleet({
+    devices: [device],
+    variants,
+    evalSet,
+    bench: job.bench,
+    session: sessionOptions(job.home, log, job.secret),
+    timeoutMs: job.timeoutMs,
+    log,
+    record: (r) => records.push(r),
+  });
   if (!outcome) throw new Error('the deploy module returned no outcome');
   if (!outcome.ok) return { result: null, error: outcome.error, records };
   const result: ProfileResult = {

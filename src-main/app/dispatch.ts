@@ -21,7 +21,11 @@ const INPUT_ERRORS = new Set(['DatasetError', 'CardError', 'PreprocessSpecError'
 
 /** The message without stack frames (`    at …` lines), which stay in the log. */
 function clientMessage(e: Error): string {
-  const msg = String(e.message ?? e).split('\n').filter((l) => !/^\s+at\s/.test(l)).join('\n').trim();
+  const msg = String(e.message ?? e)
+    .split('\n')
+    .filter((l) => !/^\s+at\s/.test(l))
+    .join('\n')
+    .trim();
   return msg || 'internal error';
 }
 
@@ -90,7 +94,11 @@ export function createDispatcher(svc: AppService, extra: { demo?: DemoRunner } =
       const err = e as Error;
       if (err instanceof UserError || err instanceof StoreError || INPUT_ERRORS.has(err.name)) return { ok: false, error: { code: 'user_error', message: err.message } };
       // SQLite rolled the statement back: the project is as it was
-      if ((err as { code?: unknown }).code === 'SQLITE_FULL') return { ok: false, error: { code: 'user_error', message: `no space left on the disk of the data folder: ${method} was not saved (the project is unchanged); free some space and try again` } };
+      if ((err as { code?: unknown }).code === 'SQLITE_FULL')
+        return {
+          ok: false,
+          error: { code: 'user_error', message: `no space left on the disk of the data folder: ${method} was not saved (the project is unchanged); free some space and try again` },
+        };
       console.error(`[easyquant] ${method} failed: ${err.stack ?? err.message}`);
       return { ok: false, error: { code: 'internal', message: clientMessage(err) } };
     }

@@ -21,7 +21,11 @@ function inside(root: string, file: string): boolean {
 }
 
 /** A safe file name: letters, digits, '.', '-', '_' (the rest becomes '_'). */
-export const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_').slice(0, 120) || 'download';
+export const safeName = (s: string) =>
+  s
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 120) || 'download';
 
 export function exportDownload(store: ProjectStore, projectId: string, exportId: string): { file: string; name: string } {
   const x = store.listExports(projectId).find((e) => e.id === exportId);

@@ -68,7 +68,10 @@ export class EngineBuilder {
       let out = '';
       const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
       const take = (d: Buffer) => {
-        out = (out + d.toString()).split('\n').slice(-LOG_LINES - 1).join('\n');
+        out = (out + d.toString())
+          .split('\n')
+          .slice(-LOG_LINES - 1)
+          .join('\n');
       };
       child.stdout.on('data', take);
       child.stderr.on('data', take);

@@ -62,7 +62,12 @@ export async function hostBench(job: HostBenchJob, onMessage: (m: string) => voi
         natives.push({ v, s });
         timed.push({ name: v.label, run: () => s.run(x, dims) });
       } else {
-        const session = await ort.InferenceSession.create(fs.readFileSync(job.model), { intraOpNumThreads: job.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+        const session = await ort.InferenceSession.create(fs.readFileSync(job.model), {
+          intraOpNumThreads: job.threads,
+          interOpNumThreads: 1,
+          executionMode: 'sequential',
+          graphOptimizationLevel: 'all',
+        });
         ortSession = session;
         const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', x, dims) };
         timed.push({ name: v.label, run: () => session.run(feeds) });

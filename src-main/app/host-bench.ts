@@ -25,7 +25,13 @@ export function benchVariants(store: ProjectStore, projectId: string, runId: str
   const run = store.getRun(runId);
   if (run.projectId !== projectId) throw new UserError(`run ${runId} belongs to another project`);
   if (run.status !== 'done') throw new UserError(`run ${run.label} has not finished (status: ${run.status})`);
-  const native = (r: typeof run): HostBenchVariantReq => ({ label: `${r.label} (native)`, engine: 'native', bits: r.bits, runId: r.id, scales: path.join(r.artifactDir, 'scales.json') });
+  const native = (r: typeof run): HostBenchVariantReq => ({
+    label: `${r.label} (native)`,
+    engine: 'native',
+    bits: r.bits,
+    runId: r.id,
+    scales: path.join(r.artifactDir, 'scales.json'),
+  });
   const out = [native(run)];
   const done = store.listRuns(projectId).filter((r) => r.status === 'done');
   for (const c of compare) {

@@ -8,7 +8,11 @@ const pct = (x: number | null) => (x === null ? null : `${(x * 100).toFixed(1)} 
 export function evalSummary(results: EvalResultInfo[], evaluated: number): string {
   const latest = results.slice(-evaluated);
   const parts = latest.map((r) => {
-    const figs = [r.top1 !== null ? `top-1 ${pct(r.top1)}` : null, r.agreement !== null ? `agreement ${pct(r.agreement)}` : null, r.agreement === null && r.meanCosine !== null ? `cosine ${r.meanCosine.toFixed(4)}` : null].filter(Boolean);
+    const figs = [
+      r.top1 !== null ? `top-1 ${pct(r.top1)}` : null,
+      r.agreement !== null ? `agreement ${pct(r.agreement)}` : null,
+      r.agreement === null && r.meanCosine !== null ? `cosine ${r.meanCosine.toFixed(4)}` : null,
+    ].filter(Boolean);
     return figs.length ? `${r.label} ${figs.join(', ')}` : r.label;
   });
   return `${parts.join(' · ')} (${latest[0]?.images ?? 0} images)`;

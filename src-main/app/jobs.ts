@@ -66,7 +66,9 @@ export async function previewSample(req: DataRequest & { index: number }): Promi
     sum += v;
   }
   const img = tensorToPixels(r.data, ds.inputDims, layout, p.spec);
-  const png = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } }).png().toBuffer();
+  const png = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } })
+    .png()
+    .toBuffer();
   const c = layout === 'NHWC' ? ds.inputDims[3]! : ds.inputDims[1]!;
   const [w, h] = [img.width, img.height];
   return {
@@ -84,7 +86,9 @@ export async function previewSample(req: DataRequest & { index: number }): Promi
 }
 
 /** |x| histogram of one quantized layer's input on the calibration images. */
-export async function layerHistogram(req: DataRequest & { layer: string; images: number; bins: number }): Promise<{ tensor: string; max: number; counts: number[]; weights: { max: number; counts: number[] } }> {
+export async function layerHistogram(
+  req: DataRequest & { layer: string; images: number; bins: number },
+): Promise<{ tensor: string; max: number; counts: number[]; weights: { max: number; counts: number[] } }> {
   const p = prepareModel(src(req));
   const plan = planQuantization(p.model.graph);
   const layer = plan.layers.find((l) => l.name === req.layer);
@@ -112,13 +116,25 @@ export async function layerHistogram(req: DataRequest & { layer: string; images:
   return { tensor: layer.input, max, counts: Array.from(h.counts), weights: { max: wmax, counts: Array.from(wh.counts) } };
 }
 
-export async function exportRun(req: { model: string; card?: string; preprocess?: PreprocessForm; scales: string; out: string; formats: (ExportFormat | 'eqm')[] }): Promise<Record<string, string>> {
+export async function exportRun(req: {
+  model: string;
+  card?: string;
+  preprocess?: PreprocessForm;
+  scales: string;
+  out: string;
+  formats: (ExportFormat | 'eqm')[];
+}): Promise<Record<string, string>> {
   const p = prepareModel(src(req));
   const table = loadScalesFor(p, req.scales);
   const out = path.resolve(req.out);
   let files: Record<string, string> = {};
   await writeDirAtomically(out, async (tmp) => {
-    const f = await writeExports(tmp, p, table, req.formats.filter((x): x is ExportFormat => x !== 'eqm'));
+    const f = await writeExports(
+      tmp,
+      p,
+      table,
+      req.formats.filter((x): x is ExportFormat => x !== 'eqm'),
+    );
     if (req.formats.includes('eqm')) {
       const file = path.join(tmp, 'model.eqm');
       fs.writeFileSync(file, compilePrepared(p, table).bytes);

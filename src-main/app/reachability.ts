@@ -24,7 +24,10 @@ export function checkSshReachable(host: string, port: number, timeoutMs = 4000):
       sock.destroy();
       resolve(r);
     };
-    const timer = setTimeout(() => finish({ ok: false, message: `${host}:${port} did not answer within ${timeoutMs / 1000} s (device off, wrong address, or a firewall)` }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ ok: false, message: `${host}:${port} did not answer within ${timeoutMs / 1000} s (device off, wrong address, or a firewall)` }),
+      timeoutMs,
+    );
     let buf = '';
     sock.on('data', (d) => {
       buf += d.toString('latin1');

@@ -112,7 +112,9 @@ export class Uploads {
       fs.mkdirSync(path.dirname(target), { recursive: true });
     } catch (e) {
       body.resume();
-      return Promise.reject(new UserError(`cannot store '${rel}' in upload ${batch}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (a file and a folder of the same name?)`));
+      return Promise.reject(
+        new UserError(`cannot store '${rel}' in upload ${batch}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (a file and a folder of the same name?)`),
+      );
     }
     const tmp = `${target}.${randomBytes(6).toString('hex')}.part`;
     const out = fs.createWriteStream(tmp, { flags: 'wx' });

@@ -14,9 +14,10 @@ export const maxGmacsOption = () =>
   new Option('--max-gmacs <n>', `refuse a model over n G multiply-accumulates per run (default: EQ_MAX_GMACS or ${DEFAULT_LIMITS.maxGmacs})`).argParser(positive('--max-gmacs'));
 
 export const maxActivationOption = () =>
-  new Option('--max-activation-gb <n>', `refuse a model whose largest activation exceeds n GB as float32 (default: EQ_MAX_ACTIVATION_GB or ${DEFAULT_LIMITS.maxActivationGb})`).argParser(
-    positive('--max-activation-gb'),
-  );
+  new Option(
+    '--max-activation-gb <n>',
+    `refuse a model whose largest activation exceeds n GB as float32 (default: EQ_MAX_ACTIVATION_GB or ${DEFAULT_LIMITS.maxActivationGb})`,
+  ).argParser(positive('--max-activation-gb'));
 
 /** The limits given on the command line (commander's camel-cased option values). */
 export function limitsFrom(o: object): Partial<ModelLimits> {

@@ -46,7 +46,11 @@ type PreOpts = PreprocessFlags;
 function addPreprocessOptions(c: Command): Command {
   return c
     .option('--card <file>', 'model card (card.json) giving the input shape and preprocessing')
-    .option('--input-shape <dims>', 'static shape of the first model input, e.g. 1,3,224,224 (overrides the card), or <input>=1,3,8,8 per input (repeatable)', inputShapeArg('--input-shape'))
+    .option(
+      '--input-shape <dims>',
+      'static shape of the first model input, e.g. 1,3,224,224 (overrides the card), or <input>=1,3,8,8 per input (repeatable)',
+      inputShapeArg('--input-shape'),
+    )
     .option('--resize-shorter <n>', 'preprocess: resize the shorter side to n pixels', int('--resize-shorter'))
     .option('--resize <WxH>', 'preprocess: stretch to W x H', size)
     .option('--crop <WxH>', 'preprocess: center crop W x H', size)
@@ -118,7 +122,11 @@ function buildOwnCommands(): Command {
     .description('list ops, shapes, MACs, parameters and what will be quantized')
     .requiredOption('--model <file>', 'ONNX model')
     .option('--card <file>', 'model card (card.json) for the input shape')
-    .option('--input-shape <dims>', 'static shape of the first model input, e.g. 1,3,224,224 (overrides the card), or <input>=1,3,8,8 per input (repeatable)', inputShapeArg('--input-shape'))
+    .option(
+      '--input-shape <dims>',
+      'static shape of the first model input, e.g. 1,3,224,224 (overrides the card), or <input>=1,3,8,8 per input (repeatable)',
+      inputShapeArg('--input-shape'),
+    )
     .option('--json', 'print one JSON object on stdout')
     .addHelpText('after', examples(EXAMPLES.inspect))
     .action((o: { model: string; card?: string; inputShape?: InputShapeArg; json?: boolean }) => {
@@ -151,7 +159,11 @@ function buildOwnCommands(): Command {
       .option('--threads <n>', 'worker threads of the native EQ search (0 = all CPUs)', int('--threads'), D.threads)
       .option('--bias-correction', "any method: subtract each layer's mean output error on the calibration images from its bias")
       .option('--unsigned-activations', 'any method: non-negative activations (ReLU outputs) on the unsigned grid, twice the resolution (zero offset qmax)')
-      .addOption(new Option('--weight-rounding <r>', "any method: weights rounded to nearest, or per layer to minimise its output error on the calibration images").choices(C.weightRounding).default(D.weightRounding))
+      .addOption(
+        new Option('--weight-rounding <r>', 'any method: weights rounded to nearest, or per layer to minimise its output error on the calibration images')
+          .choices(C.weightRounding)
+          .default(D.weightRounding),
+      )
       .addOption(new Option('--lapq-loss <l>', 'LAPQ objective: KL of softmax, MSE of the outputs, or auto').choices(C.lapqLoss).default(D.lapqLoss))
       .option('--lapq-iters <n>', 'LAPQ: Powell sweeps over all scales', int('--lapq-iters'), D.lapqIters)
       .option('--lapq-time-s <s>', 'LAPQ: time budget of the joint search in seconds (0 = none)', num('--lapq-time-s'), D.lapqTimeS)
@@ -199,7 +211,9 @@ function buildOwnCommands(): Command {
       () => stop,
     );
     if (o.json) {
-      process.stdout.write(`${JSON.stringify({ out: r.out, files: r.files, method: r.method, bits: r.bits, images: r.images, seconds: r.seconds, groups: r.groups, warnings: r.warnings })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ out: r.out, files: r.files, method: r.method, bits: r.bits, images: r.images, seconds: r.seconds, groups: r.groups, warnings: r.warnings })}\n`,
+      );
     } else {
       process.stdout.write(`calibrated ${r.method.toUpperCase()} INT${r.bits} on ${r.images} images in ${r.seconds.toFixed(1)} s\n`);
       for (const [k, f] of Object.entries(r.files)) process.stdout.write(`  ${k.padEnd(7)} ${f}\n`);
@@ -209,7 +223,9 @@ function buildOwnCommands(): Command {
   addPreprocessOptions(
     program
       .command('eval')
-      .description('evaluate an engine against FP32: per-output cosine/SQNR/max error, per-layer cosine; top-1/top-5 and agreement for classifiers; boxes vs FP32 for detection cards')
+      .description(
+        'evaluate an engine against FP32: per-output cosine/SQNR/max error, per-layer cosine; top-1/top-5 and agreement for classifiers; boxes vs FP32 for detection cards',
+      )
       .requiredOption('--model <file>', 'ONNX model')
       .requiredOption('--data <dir>', DATA_HELP, collectData)
       .option('--labels <file>', LABELS_HELP)
@@ -257,15 +273,25 @@ function buildOwnCommands(): Command {
     .option('--ncnn-param <file>', "name the ncnn table's layers after your ncnn model (.param; layers matched by weight geometry)")
     .option('--ncnn-6bit', "ncnn's 6-bit weight scales (31/T) for 3x3 stride-1 convolutions, as ncnn2table writes them (needs --ncnn-param)")
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { model: string; scales: string; card?: string; inputShape?: number[]; format: string; out: string; ncnnParam?: string; ncnn6bit?: boolean; json?: boolean }) => {
-      const all = Object.keys(EXPORT_FILES) as ExportFormat[];
-      const formats = o.format === 'all' ? all : (o.format.split(',') as ExportFormat[]);
-      for (const f of formats) if (!all.includes(f)) throw new Error(`--format: unknown format '${f}' (expected ${all.join(', ')} or all)`);
-      if ((o.ncnnParam || o.ncnn6bit) && !formats.includes('ncnn')) throw new Error('--ncnn-param/--ncnn-6bit apply to the ncnn table: add ncnn to --format');
-      const files = await runExport({ model: o.model, scales: o.scales, card: o.card, inputShape: o.inputShape, out: o.out, formats, ncnn: { param: o.ncnnParam, sixBit: o.ncnn6bit } });
-      if (o.json) process.stdout.write(`${JSON.stringify({ files })}\n`);
-      else for (const [k, f] of Object.entries(files)) process.stdout.write(`${k.padEnd(7)} ${f}\n`);
-    });
+    .action(
+      async (o: { model: string; scales: string; card?: string; inputShape?: number[]; format: string; out: string; ncnnParam?: string; ncnn6bit?: boolean; json?: boolean }) => {
+        const all = Object.keys(EXPORT_FILES) as ExportFormat[];
+        const formats = o.format === 'all' ? all : (o.format.split(',') as ExportFormat[]);
+        for (const f of formats) if (!all.includes(f)) throw new Error(`--format: unknown format '${f}' (expected ${all.join(', ')} or all)`);
+        if ((o.ncnnParam || o.ncnn6bit) && !formats.includes('ncnn')) throw new Error('--ncnn-param/--ncnn-6bit apply to the ncnn table: add ncnn to --format');
+        const files = await runExport({
+          model: o.model,
+          scales: o.scales,
+          card: o.card,
+          inputShape: o.inputShape,
+          out: o.out,
+          formats,
+          ncnn: { param: o.ncnnParam, sixBit: o.ncnn6bit },
+        });
+        if (o.json) process.stdout.write(`${JSON.stringify({ files })}\n`);
+        else for (const [k, f] of Object.entries(files)) process.stdout.write(`${k.padEnd(7)} ${f}\n`);
+      },
+    );
   program
     .command('synth')
     .description('generate a benchmark network (ResNet-18- or MobileNetV2-shaped, random weights) as ONNX')

@@ -6,7 +6,11 @@ import type { InspectResult } from '../pipeline/quantize.js';
 export function table(rows: (string | number)[][], header: string[]): string {
   const all = [header, ...rows.map((r) => r.map(String))];
   const w = header.map((_, i) => Math.max(...all.map((r) => String(r[i] ?? '').length)));
-  const line = (r: (string | number)[]) => r.map((c, i) => String(c).padEnd(w[i]!)).join('  ').trimEnd();
+  const line = (r: (string | number)[]) =>
+    r
+      .map((c, i) => String(c).padEnd(w[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -15,14 +19,26 @@ export function printInspect(r: InspectResult): void {
   out.write(`${r.file}  opset ${r.opset}  sha256 ${r.sha256.slice(0, 16)}…\n`);
   out.write(`inputs:  ${r.inputs.map((i) => `${i.name} [${i.dims.join('x')}]`).join(', ')}\n`);
   out.write(`outputs: ${r.outputs.map((i) => `${i.name} [${i.dims.join('x')}]`).join(', ')}\n`);
-  out.write(`ops:     ${Object.entries(r.ops).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+  out.write(
+    `ops:     ${Object.entries(r.ops)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}\n`,
+  );
   out.write(`MACs ${(r.macs / 1e6).toFixed(1)} M, params ${(r.params / 1e6).toFixed(3)} M, quantized layers ${r.quantizedLayers}\n`);
   if (r.largestActivation) out.write(`largest activation: ${describeActivation(r.largestActivation)}\n`);
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   out.write('\n');
   out.write(
     table(
-      r.layers.map((l) => [l.name, l.op, `[${l.inputShape.join('x')}]`, `[${l.outputShape.join('x')}]`, l.macs ? (l.macs / 1e6).toFixed(2) : '', l.quantized ? 'int8' : l.reason.startsWith('no weights') ? 'int8/fp32' : 'fp32', l.reason]),
+      r.layers.map((l) => [
+        l.name,
+        l.op,
+        `[${l.inputShape.join('x')}]`,
+        `[${l.outputShape.join('x')}]`,
+        l.macs ? (l.macs / 1e6).toFixed(2) : '',
+        l.quantized ? 'int8' : l.reason.startsWith('no weights') ? 'int8/fp32' : 'fp32',
+        l.reason,
+      ]),
       ['node', 'op', 'input', 'output', 'MMACs', 'runs in', 'reason'],
     ),
   );
@@ -59,5 +75,12 @@ export function printEval(r: EvalResult, pct: (x: number | null | undefined) => 
     );
   } else if (r.detection_note) out.write(`\nboxes vs FP32: ${r.detection_note}\n`);
   const lc = Object.entries(r.layer_cosine);
-  if (lc.length) out.write('\n' + table(lc.map(([k, v]) => [k, v.toFixed(5)]), ['layer', 'cosine']));
+  if (lc.length)
+    out.write(
+      '\n' +
+        table(
+          lc.map(([k, v]) => [k, v.toFixed(5)]),
+          ['layer', 'cosine'],
+        ),
+    );
 }

@@ -55,7 +55,9 @@ export const API_SCHEMAS = {
   'devices.add': z.object({ name: deviceNameSchema, config: DeviceConfigSchema, secret: z.string().max(4096).optional() }).strict(),
   'devices.remove': z.object({ deviceId: id }).strict(),
   'devices.test': z.object({ deviceId: id }).strict(),
-  'profile.run': z.object({ projectId: id, deviceIds: z.array(id).min(1, 'choose at least one device'), runId: id, compare: z.array(z.enum(['int8', 'int7', 'fp32'])).default(['int8']) }).strict(),
+  'profile.run': z
+    .object({ projectId: id, deviceIds: z.array(id).min(1, 'choose at least one device'), runId: id, compare: z.array(z.enum(['int8', 'int7', 'fp32'])).default(['int8']) })
+    .strict(),
   'profile.list': z.object({ projectId: id }).strict(),
   'devices.results': z.object({ deviceId: id }).strict(),
   'demo.open': none,

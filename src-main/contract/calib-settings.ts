@@ -75,7 +75,12 @@ const fields = {
 const betaAboveAlpha = (s: { alpha: number; beta: number }, ctx: z.RefinementCtx) => {
   // the message speaks the Calibrate page's labels; `flags` is the CLI's wording
   if (!(s.beta > s.alpha)) {
-    ctx.addIssue({ code: 'custom', path: ['beta'], message: `β (${s.beta}) must be greater than α (${s.alpha})`, params: { flags: `must be greater than --alpha (got alpha ${s.alpha}, beta ${s.beta})` } });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['beta'],
+      message: `β (${s.beta}) must be greater than α (${s.alpha})`,
+      params: { flags: `must be greater than --alpha (got alpha ${s.alpha}, beta ${s.beta})` },
+    });
   }
 };
 
@@ -123,7 +128,7 @@ export function settingFlag(key: string): string {
 }
 
 function shown(v: unknown): string {
-  return typeof v === 'string' ? `'${v}'` : v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? `'${v}'` : v === undefined ? 'nothing' : (JSON.stringify(v) ?? String(v));
 }
 
 /** One line per problem, naming the flag and the value given. */

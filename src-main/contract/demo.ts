@@ -121,7 +121,16 @@ export interface DemoResult {
   out: string;
   files: string[];
   /** wall-clock seconds per step; cpuSeconds: CPU time of the process (all threads), which shows how loaded the machine was */
-  timings: { totalSeconds: number; cpuSeconds: number; renderSeconds: number; fp32Seconds: number; calibrateSeconds: number; evaluateSeconds: number; latencySeconds: number; exportSeconds: number };
+  timings: {
+    totalSeconds: number;
+    cpuSeconds: number;
+    renderSeconds: number;
+    fp32Seconds: number;
+    calibrateSeconds: number;
+    evaluateSeconds: number;
+    latencySeconds: number;
+    exportSeconds: number;
+  };
   /** 1-minute load average around the latency measurement (null: nothing was timed) */
   load: LoadNote | null;
   warnings: string[];

@@ -59,7 +59,16 @@ export interface PreprocessFlags {
   layout?: 'NCHW' | 'NHWC';
 }
 
-const FLAG_OF: Record<string, string> = { resize: '--resize/--resize-shorter', centerCrop: '--crop', channelOrder: '--channels', alpha: '--channels', scale: '--pixel-scale', mean: '--mean', std: '--std', layout: '--layout' };
+const FLAG_OF: Record<string, string> = {
+  resize: '--resize/--resize-shorter',
+  centerCrop: '--crop',
+  channelOrder: '--channels',
+  alpha: '--channels',
+  scale: '--pixel-scale',
+  mean: '--mean',
+  std: '--std',
+  layout: '--layout',
+};
 
 /** The flags as a form (undefined when none is given); throws naming the flag that is out of range. */
 export function preprocessFromFlags(o: PreprocessFlags): PreprocessForm | undefined {

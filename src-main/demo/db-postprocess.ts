@@ -11,7 +11,6 @@ import type { DbParams } from '../contract/demo.js';
 export type { DbParams };
 import type { Box } from './render-text.js';
 
-
 /** PaddleOCR's defaults for PP-OCRv4 detection. */
 export const DB_DEFAULTS: DbParams = { thresh: 0.3, boxThresh: 0.6, unclipRatio: 1.5, minSize: 3 };
 

@@ -33,7 +33,9 @@ export function formatDemoTable(r: DemoResult): string {
   if (!r.native.available) lines.push(`native runtime unavailable: ${r.native.reason}`);
   const runs = r.rows.find((row) => row.latency)?.latency?.runs;
   if (r.load && runs !== undefined) {
-    lines.push(`latency: ${runs} runs per engine, interleaved in one loop after 2 warm-up rounds; 1-min load average ${r.load.loadAvgStart.toFixed(1)} → ${r.load.loadAvgEnd.toFixed(1)} on ${r.load.cores} cores`);
+    lines.push(
+      `latency: ${runs} runs per engine, interleaved in one loop after 2 warm-up rounds; 1-min load average ${r.load.loadAvgStart.toFixed(1)} → ${r.load.loadAvgEnd.toFixed(1)} on ${r.load.cores} cores`,
+    );
   }
   const t = r.timings;
   lines.push(

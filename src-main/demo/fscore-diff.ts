@@ -10,7 +10,6 @@ export type { FscoreDiff };
 import { mulberry32 } from '../core/synth/rng.js';
 import { fscoreOf, type DetectionCounts } from './detection-metrics.js';
 
-
 const sum = (cs: readonly DetectionCounts[], idx: readonly number[]): DetectionCounts => {
   const t = { matched: 0, predicted: 0, reference: 0 };
   for (const i of idx) {
@@ -22,7 +21,11 @@ const sum = (cs: readonly DetectionCounts[], idx: readonly number[]): DetectionC
 };
 
 /** Paired bootstrap of F(quant) − F(fp32); `quant[i]` and `fp32[i]` are the same image. Deterministic for a seed. */
-export function bootstrapFscoreDiff(quant: readonly DetectionCounts[], fp32: readonly DetectionCounts[], o: { resamples?: number; level?: number; seed?: number } = {}): FscoreDiff {
+export function bootstrapFscoreDiff(
+  quant: readonly DetectionCounts[],
+  fp32: readonly DetectionCounts[],
+  o: { resamples?: number; level?: number; seed?: number } = {},
+): FscoreDiff {
   const { resamples = 2000, level = 0.95, seed = 1 } = o;
   const n = quant.length;
   if (n === 0 || fp32.length !== n) throw new Error(`F-score bootstrap: need the same non-zero number of images for both models (got ${n} and ${fp32.length})`);

@@ -43,7 +43,6 @@ export async function measureInterleaved(engines: readonly Timed[], o: Interleav
   return times.map((t) => latencyStats(t));
 }
 
-
 export function loadNote(loadAvgStart: number, loadAvgEnd: number, cores: number): LoadNote {
   return { loadAvgStart, loadAvgEnd, cores, loaded: Math.max(loadAvgStart, loadAvgEnd) > cores * 0.5 };
 }

@@ -115,7 +115,9 @@ function background(r: Rng, width: number, height: number): { body: string; colo
     // a gentle gradient: the second colour stays close in brightness, so text contrast holds
     const b: Rgb = a.map((v) => Math.max(0, Math.min(255, v + Math.floor((r() - 0.5) * 90)))) as Rgb;
     colours.push(b);
-    parts.push(`<defs><linearGradient id="g" x1="0" y1="0" x2="${r().toFixed(2)}" y2="1"><stop offset="0" stop-color="${hex(a)}"/><stop offset="1" stop-color="${hex(b)}"/></linearGradient></defs>`);
+    parts.push(
+      `<defs><linearGradient id="g" x1="0" y1="0" x2="${r().toFixed(2)}" y2="1"><stop offset="0" stop-color="${hex(a)}"/><stop offset="1" stop-color="${hex(b)}"/></linearGradient></defs>`,
+    );
     parts.push(`<rect width="${width}" height="${height}" fill="url(#g)"/>`);
   } else {
     parts.push(`<rect width="${width}" height="${height}" fill="${hex(a)}"/>`);
@@ -128,7 +130,9 @@ function background(r: Rng, width: number, height: number): { body: string; colo
     if (r() < 0.5) {
       parts.push(`<circle cx="${Math.floor(r() * width)}" cy="${Math.floor(r() * height)}" r="${Math.floor(8 + r() * height * 0.4)}" fill="${c}" fill-opacity="${op}"/>`);
     } else {
-      parts.push(`<rect x="${Math.floor(r() * width)}" y="${Math.floor(r() * height)}" width="${Math.floor(10 + r() * width * 0.5)}" height="${Math.floor(3 + r() * height * 0.3)}" fill="${c}" fill-opacity="${op}"/>`);
+      parts.push(
+        `<rect x="${Math.floor(r() * width)}" y="${Math.floor(r() * height)}" width="${Math.floor(10 + r() * width * 0.5)}" height="${Math.floor(3 + r() * height * 0.3)}" fill="${c}" fill-opacity="${op}"/>`,
+      );
     }
   }
   return { body: parts.join(''), colours };
@@ -200,5 +204,7 @@ export async function renderTextSet(seed: number, count: number, width: number, 
 
 /** Writes an image as PNG (for looking at the demo data). */
 export async function imageToPng(img: RenderedImage): Promise<Buffer> {
-  return sharp(Buffer.from(img.rgb), { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  return sharp(Buffer.from(img.rgb), { raw: { width: img.width, height: img.height, channels: 3 } })
+    .png()
+    .toBuffer();
 }

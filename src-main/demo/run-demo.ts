@@ -62,7 +62,10 @@ function checkOptions(o: Required<Omit<DemoOptions, 'shouldStop' | 'threads'>> &
   const int = (name: string, v: number, lo: number, hi = Infinity) => {
     if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`demo: ${name} must be an integer from ${lo}${hi < Infinity ? ` to ${hi}` : ' up'} (got ${v})`);
   };
-  for (const [n, v] of [['width', o.width], ['height', o.height]] as const) {
+  for (const [n, v] of [
+    ['width', o.width],
+    ['height', o.height],
+  ] as const) {
     int(n, v, 64, 2048);
     if (v % 32 !== 0) throw new Error(`demo: ${n} must be a multiple of 32 (the detector downsamples 32x), got ${v}`);
   }
@@ -189,7 +192,9 @@ async function demo(options: DemoOptions, onProgress: DemoProgressSink | undefin
         session = Runtime.load(eqm, { threads: o.threads });
       } catch (e) {
         // e.g. an addon built before an op this model needs: go on with the integer reference
-        warnings.push(`${config}: the native runtime cannot load the model (${(e as Error).message}); rebuild it with \`npm run build:native\`. Evaluated with the TypeScript integer reference`);
+        warnings.push(
+          `${config}: the native runtime cannot load the model (${(e as Error).message}); rebuild it with \`npm run build:native\`. Evaluated with the TypeScript integer reference`,
+        );
       }
     }
     const runQuant = (x: Float32Array): Float32Array => (session ? session.run(x, dims)[0]! : (runIntProgram(model.graph, prog, x, dims).outputs[0]!.data as Float32Array));
@@ -252,7 +257,9 @@ async function demo(options: DemoOptions, onProgress: DemoProgressSink | undefin
   timed.forEach((t, i) => setLatency(t.row, { ...stats[i]!, engine: t.name, threads: o.threads }));
   const latencySeconds = (performance.now() - tLat) / 1000;
   if (load.loaded) {
-    warnings.push(`the machine was loaded while timing (1-min load average ${load.loadAvgStart.toFixed(1)} at start, ${load.loadAvgEnd.toFixed(1)} at end, ${load.cores} cores): latencies are inflated and noisy`);
+    warnings.push(
+      `the machine was loaded while timing (1-min load average ${load.loadAvgStart.toFixed(1)} at start, ${load.loadAvgEnd.toFixed(1)} at end, ${load.cores} cores): latencies are inflated and noisy`,
+    );
   }
 
   // ---- exports, data and result, written atomically ----
@@ -272,7 +279,15 @@ async function demo(options: DemoOptions, onProgress: DemoProgressSink | undefin
       calibBoxes: calibSet.reduce((a, im) => a + im.boxes.length, 0),
       evalBoxes: evalSet.reduce((a, im) => a + im.boxes.length, 0),
     },
-    settings: { steps: o.steps, samplePositions: o.samplePositions, alpha: DEFAULT_SETTINGS.alpha, beta: DEFAULT_SETTINGS.beta, db: DB_DEFAULTS, matchIoU: MATCH_IOU, threads: o.threads },
+    settings: {
+      steps: o.steps,
+      samplePositions: o.samplePositions,
+      alpha: DEFAULT_SETTINGS.alpha,
+      beta: DEFAULT_SETTINGS.beta,
+      db: DB_DEFAULTS,
+      matchIoU: MATCH_IOU,
+      threads: o.threads,
+    },
     rows,
     native,
     out,

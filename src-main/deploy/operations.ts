@@ -93,7 +93,17 @@ function bitEqual(a: Float32Array, b: Float32Array): boolean {
  */
 export async function accuracy(
   s: DeviceSession,
-  a: { eqm: Buffer; inputQuant?: { scale: number; qmax: number } | null; remoteModel: string; samples: Float32Array[]; dims: number[]; labels?: (number | null)[]; outputIndex?: number; labelOffset?: number; timeoutMs?: number },
+  a: {
+    eqm: Buffer;
+    inputQuant?: { scale: number; qmax: number } | null;
+    remoteModel: string;
+    samples: Float32Array[];
+    dims: number[];
+    labels?: (number | null)[];
+    outputIndex?: number;
+    labelOffset?: number;
+    timeoutMs?: number;
+  },
 ): Promise<AccuracyReport> {
   // int8 batches (4x smaller) need the compiler's input quantization; an .eqm deployed as it is gets
   // float32 batches, which are exact for any model

@@ -67,9 +67,29 @@ export async function profileFleet(req: ProfileRequest): Promise<FleetOutcome<De
           if (req.evalSet) {
             req.log?.(`${d.name}: accuracy ${v.label} on ${req.evalSet.samples.length} images`);
             const e = req.evalSet;
-            r.accuracy = await accuracy(s, { eqm: v.eqm, inputQuant: v.inputQuant, remoteModel: dep.remoteModel, samples: e.samples, dims: e.dims, labels: e.labels, outputIndex: e.outputIndex, labelOffset: e.labelOffset });
+            r.accuracy = await accuracy(s, {
+              eqm: v.eqm,
+              inputQuant: v.inputQuant,
+              remoteModel: dep.remoteModel,
+              samples: e.samples,
+              dims: e.dims,
+              labels: e.labels,
+              outputIndex: e.outputIndex,
+              labelOffset: e.labelOffset,
+            });
           }
-          req.record({ device: d.name, modelSha256: v.modelSha256, bits: v.bits, method: v.method, label: v.label, at: new Date().toISOString(), machine, isa: r.bench?.isa, bench: r.bench, accuracy: r.accuracy });
+          req.record({
+            device: d.name,
+            modelSha256: v.modelSha256,
+            bits: v.bits,
+            method: v.method,
+            label: v.label,
+            at: new Date().toISOString(),
+            machine,
+            isa: r.bench?.isa,
+            bench: r.bench,
+            accuracy: r.accuracy,
+          });
           variants.push(r);
         }
         return { machine, variants };
@@ -80,7 +100,9 @@ export async function profileFleet(req: ProfileRequest): Promise<FleetOutcome<De
     { timeoutMs: req.timeoutMs },
   );
   for (const o of outcomes) {
-    if (!o.ok) for (const v of req.variants) req.record({ device: o.device, modelSha256: v.modelSha256, bits: v.bits, method: v.method, label: v.label, at: new Date().toISOString(), error: o.error });
+    if (!o.ok)
+      for (const v of req.variants)
+        req.record({ device: o.device, modelSha256: v.modelSha256, bits: v.bits, method: v.method, label: v.label, at: new Date().toISOString(), error: o.error });
   }
   return outcomes;
 }

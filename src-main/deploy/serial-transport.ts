@@ -80,7 +80,8 @@ export class SerialTransport implements Transport {
       return t;
     } catch (e) {
       await t.close();
-      if (e instanceof DeployError && e.kind === 'timeout') throw new DeployError(`${o.path}: no answer from eqrun agent within ${o.timeoutMs} ms (is the agent running on the board?)`, 'timeout');
+      if (e instanceof DeployError && e.kind === 'timeout')
+        throw new DeployError(`${o.path}: no answer from eqrun agent within ${o.timeoutMs} ms (is the agent running on the board?)`, 'timeout');
       throw e;
     }
   }
@@ -312,7 +313,8 @@ export class SerialTransport implements Transport {
       pump();
     });
     const commit = await this.request(T.Commit, nulFields([remote, sha256]), [T.CommitOk], 120_000, 'COMMIT');
-    if (commit.payload.toString('utf8') !== sha256) throw new DeployError(`${this.o.path}: device reports sha256 ${commit.payload.toString('utf8')} for ${remote}, expected ${sha256}`, 'integrity');
+    if (commit.payload.toString('utf8') !== sha256)
+      throw new DeployError(`${this.o.path}: device reports sha256 ${commit.payload.toString('utf8')} for ${remote}, expected ${sha256}`, 'integrity');
     return { bytes: data.length, sent, resumedFrom };
   }
 

@@ -130,7 +130,8 @@ export class DeviceSession {
   /** Runs the runner; a non-zero exit becomes an error with the runner's message. */
   async runner(args: string[], timeoutMs?: number): Promise<string> {
     const r = await this.exec(this.runnerArgv(args), timeoutMs);
-    if (r.code !== 0) throw new DeployError(`${this.device.name}: eqrun ${args[0]} failed (exit ${r.signal ? `signal ${r.signal}` : r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+    if (r.code !== 0)
+      throw new DeployError(`${this.device.name}: eqrun ${args[0]} failed (exit ${r.signal ? `signal ${r.signal}` : r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
     return r.stdout;
   }
 

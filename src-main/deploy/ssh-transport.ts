@@ -66,7 +66,10 @@ export function readKey(p: string, passphrase?: string, board?: string): Buffer 
       );
     }
     if (passphrase !== undefined && /passphrase|integrity|malformed|decrypt/i.test(parsed.message)) {
-      throw new DeployError(`the passphrase stored for board '${board ?? p}' does not unlock its SSH key ${p}: remove the board and add it again with the right passphrase`, 'config');
+      throw new DeployError(
+        `the passphrase stored for board '${board ?? p}' does not unlock its SSH key ${p}: remove the board and add it again with the right passphrase`,
+        'config',
+      );
     }
     throw new DeployError(`SSH key ${p}${of} is not a private key ssh2 can read (${parsed.message})`, 'config');
   }
@@ -166,7 +169,9 @@ export class SshTransport implements Transport {
       jump = await connectClient(o.jump, o);
       const j = jump;
       sock = await new Promise<Duplex>((resolve, reject) =>
-        j.forwardOut('127.0.0.1', 0, o.host, o.port, (err, ch) => (err ? reject(new DeployError(`jump host ${o.jump!.host}: cannot reach ${o.host}:${o.port}: ${err.message}`, 'link')) : resolve(ch))),
+        j.forwardOut('127.0.0.1', 0, o.host, o.port, (err, ch) =>
+          err ? reject(new DeployError(`jump host ${o.jump!.host}: cannot reach ${o.host}:${o.port}: ${err.message}`, 'link')) : resolve(ch),
+        ),
       );
     }
     try {
@@ -320,7 +325,9 @@ export class SshTransport implements Transport {
   async download(remote: string): Promise<Buffer> {
     const s = await this.sftp();
     return new Promise((resolve, reject) =>
-      s.readFile(remote, (err: Error | null | undefined, b: Buffer) => (err ? reject(this.closed ? this.lost(`download of ${remote}`, err) : new DeployError(`${this.where}: cannot read ${remote}: ${describeSftpError(err)}`)) : resolve(b))),
+      s.readFile(remote, (err: Error | null | undefined, b: Buffer) =>
+        err ? reject(this.closed ? this.lost(`download of ${remote}`, err) : new DeployError(`${this.where}: cannot read ${remote}: ${describeSftpError(err)}`)) : resolve(b),
+      ),
     );
   }
 

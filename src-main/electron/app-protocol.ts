@@ -19,7 +19,6 @@ export const APP_SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetc
 export const DESKTOP_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-
 export type AppFile = { ok: true; file: string; contentType: string } | { ok: false; status: 403 | 404; reason: string };
 
 const refuse = (reason: string): AppFile => ({ ok: false, status: 403, reason });

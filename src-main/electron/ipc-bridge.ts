@@ -60,7 +60,10 @@ export function createIpcCallHandler(
       return { ok: false, error: { code: 'bad_request', message: (e as Error).message } };
     }
     if (payloadSize(payload, maxPayloadBytes) > maxPayloadBytes) {
-      return { ok: false, error: { code: 'bad_request', message: `IPC payload too large: more than ${maxPayloadBytes / 1024 / 1024} MiB (file contents are passed by path, not sent)` } };
+      return {
+        ok: false,
+        error: { code: 'bad_request', message: `IPC payload too large: more than ${maxPayloadBytes / 1024 / 1024} MiB (file contents are passed by path, not sent)` },
+      };
     }
     const env = Envelope.safeParse(payload);
     if (!env.success) {
@@ -78,7 +81,10 @@ export function createIpcCallHandler(
 
 /** The part of Electron's `dialog` the handlers use (the real one takes the window first). */
 export interface DialogLike {
-  showOpenDialog(event: unknown, o: { title: string; properties: ('openFile' | 'openDirectory')[]; filters?: { name: string; extensions: string[] }[] }): Promise<{ canceled: boolean; filePaths: string[] }>;
+  showOpenDialog(
+    event: unknown,
+    o: { title: string; properties: ('openFile' | 'openDirectory')[]; filters?: { name: string; extensions: string[] }[] },
+  ): Promise<{ canceled: boolean; filePaths: string[] }>;
   showSaveDialog(event: unknown, o: { title: string; defaultPath: string }): Promise<{ canceled: boolean; filePath?: string }>;
 }
 
@@ -89,7 +95,10 @@ export interface DownloadSource {
 }
 
 const OpenRequest = z.object({ kind: z.enum(['model', 'card', 'data']) }).strict();
-const SaveRequest = z.union([z.object({ projectId: z.string().min(1).max(100), exportId: z.string().min(1).max(100) }).strict(), z.object({ runId: z.string().min(1).max(100) }).strict()]);
+const SaveRequest = z.union([
+  z.object({ projectId: z.string().min(1).max(100), exportId: z.string().min(1).max(100) }).strict(),
+  z.object({ runId: z.string().min(1).max(100) }).strict(),
+]);
 
 const OPEN: Record<'model' | 'card' | 'data', Parameters<DialogLike['showOpenDialog']>[1]> = {
   model: { title: 'Choose an ONNX model', properties: ['openFile'], filters: [{ name: 'Models', extensions: ['onnx', 'tflite'] }] },

@@ -45,7 +45,9 @@ function oneNodeModel(node: Node, inputs: (Tensor | undefined)[], opset: number)
     graph: {
       name: 'one-node',
       node: [{ name: node.name, opType: node.op, domain, input: ins.slice(0, explicit), output: outs, attribute: Object.entries(node.attrs).map(([k, v]) => attr(k, v)) }],
-      input: inputs.flatMap((t, k) => (t && ins[k] ? [{ name: ins[k], type: { tensorType: { elemType: ONNX_TYPE[t.dtype], shape: { dim: t.dims.map((d) => ({ dimValue: d })) } } } }] : [])),
+      input: inputs.flatMap((t, k) =>
+        t && ins[k] ? [{ name: ins[k], type: { tensorType: { elemType: ONNX_TYPE[t.dtype], shape: { dim: t.dims.map((d) => ({ dimValue: d })) } } } }] : [],
+      ),
       output: outs.filter((o) => o).map((o) => ({ name: o })),
     },
   });

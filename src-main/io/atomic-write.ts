@@ -11,7 +11,10 @@ const FULL = new Set(['ENOSPC', 'EDQUOT']);
 /** A full disk or quota while writing `target`, said as such (the caller has removed its temporary files). */
 export class DiskFullError extends Error {
   constructor(target: string, cause: unknown) {
-    super(`no space left on device while writing ${target}: nothing was written${fs.existsSync(target) ? ` (the existing ${path.basename(target)} is unchanged)` : ''}; free some space and try again`, { cause });
+    super(
+      `no space left on device while writing ${target}: nothing was written${fs.existsSync(target) ? ` (the existing ${path.basename(target)} is unchanged)` : ''}; free some space and try again`,
+      { cause },
+    );
     this.name = 'DiskFullError';
   }
 }

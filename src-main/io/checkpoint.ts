@@ -44,7 +44,13 @@ export function runFingerprint(modelSha256: string, samples: Float32Array[], set
   if (relevant['unsignedActivations'] === false) delete relevant['unsignedActivations'];
   // LAPQ settings do not touch the other methods: their fingerprints stay as before LAPQ existed
   if (settings.method !== 'lapq' && settings.method !== 'eq+lapq') for (const k of Object.keys(relevant)) if (k.startsWith('lapq')) delete relevant[k];
-  h.update(`settings ${JSON.stringify(Object.keys(relevant).sort().map((k) => [k, relevant[k]]))}\n`);
+  h.update(
+    `settings ${JSON.stringify(
+      Object.keys(relevant)
+        .sort()
+        .map((k) => [k, relevant[k]]),
+    )}\n`,
+  );
   h.update(`groups ${JSON.stringify(groupInputs)}\n`);
   h.update(`images ${samples.length}\n`);
   for (const s of samples) h.update(new Uint8Array(s.buffer, s.byteOffset, s.byteLength));
@@ -91,8 +97,7 @@ export function readCheckpoint(file: string, fingerprint: string): CheckpointRea
   if (typeof c.fingerprint !== 'string' || !Array.isArray(c.groups) || typeof c.sha256 !== 'string')
     return { ok: false, reason: `checkpoint ${file} is corrupted (missing fields)` };
   if (digest(c.fingerprint, c.groups) !== c.sha256) return { ok: false, reason: `checkpoint ${file} is corrupted (content does not match its SHA-256)` };
-  if (c.fingerprint !== fingerprint)
-    return { ok: false, reason: `checkpoint ${file} belongs to a different run (model, calibration images or settings differ)` };
+  if (c.fingerprint !== fingerprint) return { ok: false, reason: `checkpoint ${file} belongs to a different run (model, calibration images or settings differ)` };
   for (const g of c.groups) {
     const bad = typeof g.input !== 'string' || typeof g.aScale !== 'number' || !g.wScales || typeof g.wScales !== 'object';
     if (bad || Object.values(g.wScales).some((v) => !Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))))

@@ -15,8 +15,6 @@ export { isTflite, ModelFormatError } from '../core/onnx/model-format.js';
 /** Largest model file read (protobuf itself cannot hold more than 2 GiB without external data). */
 export const MAX_MODEL_BYTES = 2 * 1024 ** 3;
 
-
-
 /** Reads a model file; a TF.js graph model (model.json or its directory) comes back as ONNX bytes. */
 export function readModelFile(file: string, maxBytes = MAX_MODEL_BYTES): Buffer {
   const tfjs = tfjsModelJsonPath(file);

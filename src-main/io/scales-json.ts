@@ -129,9 +129,7 @@ export function writeScalesJson(table: ScaleTable): string {
     `  "settings": ${JSON.stringify(table.settings ?? {})}`,
     `  "created_at": ${str(table.createdAt)}`,
     table.layers.length === 0 ? `  "layers": []` : `  "layers": [\n${table.layers.map((l) => layerJson(l, '    ')).join(',\n')}\n  ]`,
-    tensorEntries.length === 0
-      ? `  "tensors": {}`
-      : `  "tensors": {\n${tensorEntries.map(([k, v]) => `    ${str(k)}: ${num(v)}`).join(',\n')}\n  }`,
+    tensorEntries.length === 0 ? `  "tensors": {}` : `  "tensors": {\n${tensorEntries.map(([k, v]) => `    ${str(k)}: ${num(v)}`).join(',\n')}\n  }`,
   ];
   // per-layer precision only: a uniform table keeps the exact bytes it had before the field existed
   const tensorBits = Object.entries(table.tensorBits ?? {});
@@ -218,7 +216,10 @@ export function parseScalesJson(text: string, file: string): ScaleTable {
   }
   const conv = root['scale_convention'];
   if (conv !== SCALE_CONVENTION) {
-    return err('scale_convention', `expected "${SCALE_CONVENTION}", got ${describe(conv)} (scales in another convention, e.g. the ONNX/TensorRT reciprocal, cannot be read as they are)`);
+    return err(
+      'scale_convention',
+      `expected "${SCALE_CONVENTION}", got ${describe(conv)} (scales in another convention, e.g. the ONNX/TensorRT reciprocal, cannot be read as they are)`,
+    );
   }
   const settings = root['settings'] === undefined ? {} : root['settings'];
   if (!isObject(settings)) return err('settings', `expected an object, got ${describe(settings)}`);
@@ -296,7 +297,8 @@ export function parseScalesJson(text: string, file: string): ScaleTable {
   }
   const uaJ = root['unsigned_activations'];
   if (uaJ !== undefined && typeof uaJ !== 'boolean') return err('unsigned_activations', `expected true or false, got ${describe(uaJ)}`);
-  if (uaJ === true && version < UNSIGNED_ACTIVATIONS_VERSION) return err('unsigned_activations', `needs version ${UNSIGNED_ACTIVATIONS_VERSION} or later (the file says version ${version})`);
+  if (uaJ === true && version < UNSIGNED_ACTIVATIONS_VERSION)
+    return err('unsigned_activations', `needs version ${UNSIGNED_ACTIVATIONS_VERSION} or later (the file says version ${version})`);
 
   return {
     bits,

@@ -35,7 +35,17 @@ export function compilePrepared(p: Prepared, table: ScaleTable): CompiledModel {
  */
 export function compileFloatPrepared(p: Prepared): CompiledModel {
   const plan: QuantPlan = { layers: [], groups: [], report: planQuantization(p.model.graph).report };
-  const table: ScaleTable = { bits: 8, qmax: 127, method: 'minmax', modelSha256: p.model.sha256, modelFile: p.model.file, layers: [], tensors: {}, settings: {}, createdAt: new Date(0).toISOString() };
+  const table: ScaleTable = {
+    bits: 8,
+    qmax: 127,
+    method: 'minmax',
+    modelSha256: p.model.sha256,
+    modelFile: p.model.file,
+    layers: [],
+    tensors: {},
+    settings: {},
+    createdAt: new Date(0).toISOString(),
+  };
   const c = compileEqmModel(p.model.graph, plan, table);
   return { bytes: c.bytes, inputQuant: c.inputQuant, table, plan, fp32Ops: c.floatOps };
 }

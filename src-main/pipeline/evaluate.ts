@@ -107,24 +107,12 @@ export async function evaluate(model: LoadedModel, ds: Dataset, opts: EvalOption
   const tableLayers = new Set(opts.table?.layers.map((l) => l.name) ?? []);
   const layers = plan.layers.filter((l) => tableLayers.has(l.name));
   const engine = await createEngine(opts.engine, model, plan, opts.table);
-  const cosNote = !quantized
-    ? null
-    : opts.layerCosines === false
-      ? 'not computed (--no-layer-cosine)'
-      : !engine.taps
-        ? `n/a: engine ${opts.engine} has no per-layer taps`
-        : null;
+  const cosNote = !quantized ? null : opts.layerCosines === false ? 'not computed (--no-layer-cosine)' : !engine.taps ? `n/a: engine ${opts.engine} has no per-layer taps` : null;
   const wantCos = quantized && cosNote === null;
   const classification = opts.classification ?? true;
   const graphOuts = model.graph.outputs;
   const decoder = opts.detection ? detectionDecoderFor(opts.detection, graphOuts) : undefined;
-  const detNote = !opts.detection
-    ? null
-    : typeof decoder === 'string'
-      ? `boxes not compared: ${decoder}`
-      : !quantized
-        ? 'n/a: the FP32 engine is the reference'
-        : null;
+  const detNote = !opts.detection ? null : typeof decoder === 'string' ? `boxes not compared: ${decoder}` : !quantized ? 'n/a: the FP32 engine is the reference' : null;
   const dec = quantized && typeof decoder === 'object' ? decoder : undefined;
   const det = new DetectionCounter(MATCH_IOU);
   const outErr = new OutputErrorStats();
@@ -178,7 +166,16 @@ export async function evaluate(model: LoadedModel, ds: Dataset, opts: EvalOption
       predictions.push(pred[0]!);
       if (opts.perImage) {
         const q = top1WithProb(scores, off);
-        perImage.push({ index, id: sample.id, label: sample.label ?? null, refClass: refPick?.cls ?? null, refProb: refPick?.prob ?? null, qClass: q.cls, qProb: q.prob, cosine: outCos });
+        perImage.push({
+          index,
+          id: sample.id,
+          label: sample.label ?? null,
+          refClass: refPick?.cls ?? null,
+          refProb: refPick?.prob ?? null,
+          qClass: q.cls,
+          qProb: q.prob,
+          cosine: outCos,
+        });
       }
       if (opts.heldOutFrom !== undefined && index >= opts.heldOutFrom) held.add(pred, sample.label, refTop1);
       opts.onProgress?.(clock.event({ stage: 'evaluate', index: stats.images, total: ds.samples.length, name: sample.id }));

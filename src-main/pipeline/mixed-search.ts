@@ -129,7 +129,14 @@ export async function runMixedSearch(req: MixedSearchRequest, onProgress: Search
   const c8 = uniform('int8');
   const s8 = scoreOf(c8);
   const bits8 = layerMapOf(groups, c8);
-  const allInt8: MixedPoint = { ...s8, latencyMs: units.reduce((a, u) => a + u.ms.int8!, baseMs), accuracy: metricOf(s8), step: 'all INT8', layerBits: bits8, layerKernels: kernelsOf(bits8) };
+  const allInt8: MixedPoint = {
+    ...s8,
+    latencyMs: units.reduce((a, u) => a + u.ms.int8!, baseMs),
+    accuracy: metricOf(s8),
+    step: 'all INT8',
+    layerBits: bits8,
+    layerKernels: kernelsOf(bits8),
+  };
 
   onProgress({ stage: 'measure', index: 0, total: res.front.length + 1, message: 'measuring the front and the all-INT8 model (interleaved)' });
   const measured = interleavedMedians(p, [c8, ...res.front.map((i) => res.points[i]!.config)].map(tableOf), req);

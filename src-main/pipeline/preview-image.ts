@@ -14,7 +14,12 @@ export interface PreviewPixels {
   channels: 1 | 3;
 }
 
-export function tensorToPixels(t: Float32Array, dims: readonly number[], layout: 'NCHW' | 'NHWC', spec?: Pick<PreprocessSpec, 'channelOrder' | 'scale' | 'mean' | 'std'>): PreviewPixels {
+export function tensorToPixels(
+  t: Float32Array,
+  dims: readonly number[],
+  layout: 'NCHW' | 'NHWC',
+  spec?: Pick<PreprocessSpec, 'channelOrder' | 'scale' | 'mean' | 'std'>,
+): PreviewPixels {
   const [c, h, w] = layout === 'NHWC' ? [dims[3]!, dims[1]!, dims[2]!] : [dims[1]!, dims[2]!, dims[3]!];
   const outC = c >= 3 ? 3 : 1;
   // output channel k (R, G, B) reads tensor channel src[k]
@@ -22,7 +27,7 @@ export function tensorToPixels(t: Float32Array, dims: readonly number[], layout:
   let toByte: (v: number, ch: number) => number;
   if (spec) {
     const scale = spec.scale ?? 1;
-    toByte = (v, ch) => ((v * (spec.std[ch] ?? spec.std[0]!) + (spec.mean[ch] ?? spec.mean[0]!)) / scale);
+    toByte = (v, ch) => (v * (spec.std[ch] ?? spec.std[0]!) + (spec.mean[ch] ?? spec.mean[0]!)) / scale;
   } else {
     let min = Infinity;
     let max = -Infinity;

@@ -128,17 +128,30 @@ function ncnnTableText(p: Prepared, table: ScaleTable, o: NcnnExportOptions, war
   return r.text;
 }
 
-export async function writeExports(dir: string, p: Prepared, table: ScaleTable, formats: ExportFormat[], ncnn: NcnnExportOptions = {}, warn: (m: string) => void = (m) => process.stderr.write(`warning: ${m}\n`)): Promise<Record<string, string>> {
+export async function writeExports(
+  dir: string,
+  p: Prepared,
+  table: ScaleTable,
+  formats: ExportFormat[],
+  ncnn: NcnnExportOptions = {},
+  warn: (m: string) => void = (m) => process.stderr.write(`warning: ${m}\n`),
+): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   const scalesOnly = formats.filter((f) => f === 'ncnn' || f === 'trt');
   if (scalesOnly.length > 0 && table.layers.some((l) => l.biasDelta)) {
-    warn(`${scalesOnly.map((f) => EXPORT_FILES[f]).join(' and ')} carry scales only: a runtime reading them keeps the model's uncorrected biases (the bias correction is in scales.json, the QDQ model and the EQM)`);
+    warn(
+      `${scalesOnly.map((f) => EXPORT_FILES[f]).join(' and ')} carry scales only: a runtime reading them keeps the model's uncorrected biases (the bias correction is in scales.json, the QDQ model and the EQM)`,
+    );
   }
   if (scalesOnly.length > 0 && table.layers.some((l) => l.weightRoundFlip)) {
-    warn(`${scalesOnly.map((f) => EXPORT_FILES[f]).join(' and ')} carry scales only: a runtime reading them rounds the weights to nearest, not with the optimised rounding (which is in scales.json, the QDQ model and the EQM)`);
+    warn(
+      `${scalesOnly.map((f) => EXPORT_FILES[f]).join(' and ')} carry scales only: a runtime reading them rounds the weights to nearest, not with the optimised rounding (which is in scales.json, the QDQ model and the EQM)`,
+    );
   }
   if (scalesOnly.length > 0 && table.unsignedActivations) {
-    warn(`${scalesOnly.map((f) => EXPORT_FILES[f]).join(' and ')} have no zero points: a runtime reading them quantizes every activation on the symmetric grid (the unsigned activations are in scales.json, the QDQ model and the EQM)`);
+    warn(
+      `${scalesOnly.map((f) => EXPORT_FILES[f]).join(' and ')} have no zero points: a runtime reading them quantizes every activation on the symmetric grid (the unsigned activations are in scales.json, the QDQ model and the EQM)`,
+    );
   }
   for (const f of formats) {
     const file = path.join(dir, EXPORT_FILES[f]);

@@ -4,7 +4,6 @@ import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { RENDERER_MIME } from '../contract/renderer-mime.js';
 
-
 export function webCsp(port: number): string {
   return (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +

@@ -137,8 +137,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
     // opening the page with ?token= hands the token to the browser as an HttpOnly cookie, so the
     // page's scripts and styles (which cannot carry a query token) are authorised too
-    const extra: Record<string, string> =
-      v.tokenFrom === 'query' ? { 'set-cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/` } : {};
+    const extra: Record<string, string> = v.tokenFrom === 'query' ? { 'set-cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/` } : {};
     serveStatic(opts.rendererDir, url.pathname, res, port, extra);
   });
 

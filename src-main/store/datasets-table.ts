@@ -9,9 +9,17 @@ import { nullable, type Row } from './row.js';
 export type NewDataset = Omit<DatasetInfo, 'id' | 'projectId' | 'createdAt'>;
 
 export function insertDataset(db: Db, projectId: string, d: NewDataset): void {
-  db.prepare(
-    `INSERT INTO datasets (id, project_id, data_dir, labels_file, preprocess_json, kind, samples, labelled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(newId('d'), projectId, d.dataDir, d.labelsFile, d.preprocess ? JSON.stringify(d.preprocess) : null, d.kind, d.samples, d.labelled, nowIso());
+  db.prepare(`INSERT INTO datasets (id, project_id, data_dir, labels_file, preprocess_json, kind, samples, labelled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    newId('d'),
+    projectId,
+    d.dataDir,
+    d.labelsFile,
+    d.preprocess ? JSON.stringify(d.preprocess) : null,
+    d.kind,
+    d.samples,
+    d.labelled,
+    nowIso(),
+  );
 }
 
 /** The project's current dataset (the latest one set). */

@@ -35,8 +35,6 @@ export interface ResultRecord extends ResultKey {
   error?: string;
 }
 
-
-
 type Row = Record<string, unknown>;
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -121,7 +119,10 @@ function parseLine(line: string): ResultRecord | null {
 export function importResultsJsonl(db: Db, file: string): { imported: number; skipped: number } | null {
   const key = `results.jsonl:${path.resolve(file)}`;
   if (!fs.existsSync(file) || db.prepare(`SELECT 1 FROM legacy_imports WHERE source = ?`).get(key)) return null;
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   let imported = 0;
   db.transaction(() => {
     for (const line of lines) {

@@ -136,7 +136,8 @@ export const MIGRATIONS: Migration[] = [
         at TEXT NOT NULL
       );
     `,
-  },  {
+  },
+  {
     version: 4,
     name: 'held-out start of an evaluation result',
     // null: evaluated from image 0 (calibration images included); n: images n.. only
@@ -175,7 +176,6 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
-
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -5,9 +5,7 @@ import { nullable, type Row } from './row.js';
 
 /** Writes the images of a freshly inserted result (the caller holds the transaction). */
 export function insertImages(db: Db, resultId: string, images: ImagePredictionInfo[]): void {
-  const ins = db.prepare(
-    `INSERT INTO result_images (result_id, idx, sample_id, label, ref_class, ref_prob, q_class, q_prob, out_cosine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const ins = db.prepare(`INSERT INTO result_images (result_id, idx, sample_id, label, ref_class, ref_prob, q_class, q_prob, out_cosine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   // NaN (a model that produced NaN scores) is stored as NULL, not as a failed insert
   const num = (x: number | null) => (x !== null && Number.isFinite(x) ? x : null);
   for (const p of images) ins.run(resultId, p.index, p.id, p.label, p.refClass, num(p.refProb), p.qClass, num(p.qProb), num(p.cosine));

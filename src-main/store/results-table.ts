@@ -16,7 +16,21 @@ export function replaceResult(db: Db, projectId: string, runId: string | null, r
   const id = newId('e');
   db.prepare(
     `INSERT INTO results (id, project_id, run_id, engine, images, top1, top5, agreement, mean_cosine, layer_cosine_json, held_out_from, created_at, outputs_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(id, projectId, runId, r.engine, r.images, r.top1, r.top5, r.agreement, r.meanCosine, JSON.stringify(r.layerCosine), r.heldOutFrom ?? null, nowIso(), r.outputs ? JSON.stringify(r.outputs) : null);
+  ).run(
+    id,
+    projectId,
+    runId,
+    r.engine,
+    r.images,
+    r.top1,
+    r.top5,
+    r.agreement,
+    r.meanCosine,
+    JSON.stringify(r.layerCosine),
+    r.heldOutFrom ?? null,
+    nowIso(),
+    r.outputs ? JSON.stringify(r.outputs) : null,
+  );
   return id;
 }
 

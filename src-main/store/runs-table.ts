@@ -52,9 +52,16 @@ export function insertRun(db: Db, id: string, projectId: string, settings: Calib
       `INSERT INTO runs (id, project_id, method, bits, settings_json, calib_images, status, artifact_dir, started_at, finished_at, seconds) VALUES (?, ?, ?, ?, ?, ?, 'done', ?, ?, ?, ?)`,
     ).run(id, projectId, settings.method, settings.bits, JSON.stringify(settings), settings.calibImages, artifactDir, t, t, done.seconds);
   } else {
-    db.prepare(
-      `INSERT INTO runs (id, project_id, method, bits, settings_json, calib_images, status, artifact_dir, started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
-    ).run(id, projectId, settings.method, settings.bits, JSON.stringify(settings), settings.calibImages, artifactDir, t);
+    db.prepare(`INSERT INTO runs (id, project_id, method, bits, settings_json, calib_images, status, artifact_dir, started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`).run(
+      id,
+      projectId,
+      settings.method,
+      settings.bits,
+      JSON.stringify(settings),
+      settings.calibImages,
+      artifactDir,
+      t,
+    );
   }
 }
 
@@ -76,10 +83,9 @@ export function interruptRunning(db: Db): { id: string; artifactDir: string }[] 
 
 /** A new attempt of the run: running again, error, timing and progress cleared. */
 export function markRestarted(db: Db, id: string): void {
-  db.prepare(`UPDATE runs SET status = 'running', error = NULL, attempts = attempts + 1, started_at = ?, finished_at = NULL, seconds = NULL, last_progress_json = NULL WHERE id = ?`).run(
-    nowIso(),
-    id,
-  );
+  db.prepare(
+    `UPDATE runs SET status = 'running', error = NULL, attempts = attempts + 1, started_at = ?, finished_at = NULL, seconds = NULL, last_progress_json = NULL WHERE id = ?`,
+  ).run(nowIso(), id);
 }
 
 export function setProgress(db: Db, id: string, p: RunProgress): void {

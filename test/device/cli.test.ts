@@ -28,7 +28,24 @@ describeShared('easyquant devices / deploy / profile', () => {
     // HOME: no ~/.easyquant of the machine's user is imported
     env = { EQ_DATA_DIR: path.join(home, 'data'), HOME: home };
     for (const bits of [8, 7]) {
-      const r = runCli(['calibrate', '--model', model, '--card', card, '--data', MNIST_DIR, '--method', 'minmax', '--bits', String(bits), '--calib', '20', '--out', path.join(home, `s${bits}`), '--quiet']);
+      const r = runCli([
+        'calibrate',
+        '--model',
+        model,
+        '--card',
+        card,
+        '--data',
+        MNIST_DIR,
+        '--method',
+        'minmax',
+        '--bits',
+        String(bits),
+        '--calib',
+        '20',
+        '--out',
+        path.join(home, `s${bits}`),
+        '--quiet',
+      ]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
     }
@@ -62,14 +79,41 @@ describeShared('easyquant devices / deploy / profile', () => {
     expect(JSON.parse(r.stdout).info).toMatchObject({ arch: 'aarch64', isa: 'dotprod' });
 
     r = runCli(
-      ['profile', '--device', 'a76', '--model', model, '--card', card, '--scales', path.join(home, 's8', 'scales.json'), '--scales', path.join(home, 's7', 'scales.json'),
-        '--compare', 'int8,int7,fp32', '--data', MNIST_DIR, '--limit', '20', '--runs', '3', '--warmup', '1', '--json'],
+      [
+        'profile',
+        '--device',
+        'a76',
+        '--model',
+        model,
+        '--card',
+        card,
+        '--scales',
+        path.join(home, 's8', 'scales.json'),
+        '--scales',
+        path.join(home, 's7', 'scales.json'),
+        '--compare',
+        'int8,int7,fp32',
+        '--data',
+        MNIST_DIR,
+        '--limit',
+        '20',
+        '--runs',
+        '3',
+        '--warmup',
+        '1',
+        '--json',
+      ],
       { env },
     );
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout).devices[0];
     expect(out.ok).toBe(true);
-    const v = out.result.variants as { label: string; bits: number; bench: { layers: unknown[]; latencyMs: { median: number } }; accuracy: { bitExact: number; images: number; top1: number } }[];
+    const v = out.result.variants as {
+      label: string;
+      bits: number;
+      bench: { layers: unknown[]; latencyMs: { median: number } };
+      accuracy: { bitExact: number; images: number; top1: number };
+    }[];
     expect(v.map((x) => x.label)).toEqual(['int8', 'int7', 'fp32']);
     for (const x of v) {
       expect(x.accuracy.images).toBe(20);

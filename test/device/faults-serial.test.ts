@@ -25,7 +25,8 @@ describe('serial transfer faults', () => {
     boards.push(b);
     return b;
   };
-  const open = (b: SerialBoard, timeoutMs = scaled(20_000)) => DeviceSession.open({ transport: 'serial', name: 'serial-board', path: b.hostPath, baud: 115200, dir: 'eq', timeoutMs }, { home: freshHome() });
+  const open = (b: SerialBoard, timeoutMs = scaled(20_000)) =>
+    DeviceSession.open({ transport: 'serial', name: 'serial-board', path: b.hostPath, baud: 115200, dir: 'eq', timeoutMs }, { home: freshHome() });
 
   beforeAll(() => {
     runner = ensureRunner('linux-aarch64');
@@ -53,7 +54,9 @@ describe('serial transfer faults', () => {
       restarting = b.restart().finally(() => (restarting = undefined));
     });
     await s.close();
-    console.log(`[faults-serial] cuts after ${cutAt.map((x) => (x / 1e6).toFixed(2)).join(', ')} MB acknowledged; resumed from ${r.resumes.map((x) => (x / 1e6).toFixed(2)).join(', ')} MB`);
+    console.log(
+      `[faults-serial] cuts after ${cutAt.map((x) => (x / 1e6).toFixed(2)).join(', ')} MB acknowledged; resumed from ${r.resumes.map((x) => (x / 1e6).toFixed(2)).join(', ')} MB`,
+    );
     expect(cutAt).toHaveLength(5);
     expect(targetSeenEarly).toEqual([false, false, false, false, false]);
     expect(r.resumes).toHaveLength(5);
@@ -78,7 +81,9 @@ describe('serial transfer faults', () => {
       console.log(`[faults-serial] 5% seed ${seed}: connect ${t1 - t0} ms, push ${t2 - t1} ms, exec ${Date.now() - t2} ms`);
       const stats = (s.transport as SerialTransport).stats;
       await s.close();
-      console.log(`[faults-serial] 5% seed ${seed}: ${b.framesCorrupted()} frames corrupted, ${stats.naks} NAKs, ${stats.retransmits} timeouts; ${(r.sent / 1e6).toFixed(2)} MB sent for ${(data.length / 1e6).toFixed(2)} MB`);
+      console.log(
+        `[faults-serial] 5% seed ${seed}: ${b.framesCorrupted()} frames corrupted, ${stats.naks} NAKs, ${stats.retransmits} timeouts; ${(r.sent / 1e6).toFixed(2)} MB sent for ${(data.length / 1e6).toFixed(2)} MB`,
+      );
       expect(b.framesCorrupted()).toBeGreaterThan(20);
       expect(stats.naks + stats.retransmits).toBeGreaterThan(0);
       expect(fs.readFileSync(path.join(b.root, 'eq', 'data.bin')).equals(data)).toBe(true);

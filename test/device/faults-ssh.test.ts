@@ -19,7 +19,8 @@ describe('SSH transfer faults', () => {
   let home: string;
   /** a deploy home of its own (known_hosts, cache) for one test */
   const freshHome = () => fs.mkdtempSync(path.join(home, 'h-'));
-  const device = (over: Partial<Device> = {}): Device => ({ transport: 'ssh', name: 'faulty', host: '127.0.0.1', port: board.port, user: 'root', keyPath: board.keyPath, dir: board.dir, timeoutMs: scaled(15_000), ...over }) as Device;
+  const device = (over: Partial<Device> = {}): Device =>
+    ({ transport: 'ssh', name: 'faulty', host: '127.0.0.1', port: board.port, user: 'root', keyPath: board.keyPath, dir: board.dir, timeoutMs: scaled(15_000), ...over }) as Device;
 
   beforeAll(async () => {
     board = await startSshBoard({ cpu: 'cortex-a53' });
@@ -50,7 +51,9 @@ describe('SSH transfer faults', () => {
     }, 10);
     const r = await s.push(data, target, 0o644).finally(() => clearInterval(watcher));
     await s.close();
-    console.log(`[faults-ssh] cuts at ${cutAt.map((x) => (x / 1e6).toFixed(1)).join(', ')} MB on the board; resumed from ${r.resumes.map((x) => (x / 1e6).toFixed(1)).join(', ')} MB; ${(r.sent / 1e6).toFixed(1)} MB sent for ${(data.length / 1e6).toFixed(1)} MB`);
+    console.log(
+      `[faults-ssh] cuts at ${cutAt.map((x) => (x / 1e6).toFixed(1)).join(', ')} MB on the board; resumed from ${r.resumes.map((x) => (x / 1e6).toFixed(1)).join(', ')} MB; ${(r.sent / 1e6).toFixed(1)} MB sent for ${(data.length / 1e6).toFixed(1)} MB`,
+    );
     expect(cutAt).toHaveLength(5);
     expect(targetSeenEarly).toEqual([false, false, false, false, false]);
     expect(r.resumes).toHaveLength(5);

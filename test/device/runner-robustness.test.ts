@@ -63,7 +63,7 @@ describe('eqrun robustness', () => {
     for (let i = 0; i < 12; i++) {
       const b = Buffer.from(good);
       const at = Math.floor(((i + 0.5) / 12) * b.length);
-      b[at] = b[at]! ^ (1 << i % 8);
+      b[at] = b[at]! ^ (1 << (i % 8));
       put(`bitflip-${at}`, b);
     }
     return out;
@@ -81,7 +81,10 @@ describe('eqrun robustness', () => {
     const models = damagedModels();
     for (const r of runners) {
       for (const m of models) {
-        for (const args of [['bench', m.file, '--runs', '1', '--warmup', '0', '--no-autotune'], ['infer', m.file, '--in', path.join(dir, 'batch.eqb'), '--out', path.join(dir, 'x.eqo')]]) {
+        for (const args of [
+          ['bench', m.file, '--runs', '1', '--warmup', '0', '--no-autotune'],
+          ['infer', m.file, '--in', path.join(dir, 'batch.eqb'), '--out', path.join(dir, 'x.eqo')],
+        ]) {
           const res = run(r, args);
           expectCleanError(res, m.name === 'empty' ? /is empty/ : /invalid EQM file/);
         }

@@ -47,12 +47,19 @@ function aesBox(): SecretBox {
 function fakeRunnersDir(root: string): string {
   const dir = path.join(root, 'runners');
   fs.mkdirSync(path.join(dir, 'linux-aarch64'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'linux-aarch64', 'eqrun'), `#!/bin/sh\n[ "$1" = info ] && { echo '{"arch":"aarch64","isa":"neon","features":[]}'; exit 0; }\necho "unexpected: $*" >&2; exit 2\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(dir, 'linux-aarch64', 'eqrun'),
+    `#!/bin/sh\n[ "$1" = info ] && { echo '{"arch":"aarch64","isa":"neon","features":[]}'; exit 0; }\necho "unexpected: $*" >&2; exit 2\n`,
+    { mode: 0o755 },
+  );
   return dir;
 }
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 describe('boards with a passphrase or a password', () => {
@@ -62,7 +69,8 @@ describe('boards with a passphrase or a password', () => {
   const box = aesBox();
   const seen: string[] = []; // every log line, event and error message of the test
   const restore: (() => void)[] = [];
-  const ssh = (over: Partial<DeviceConfig> = {}): DeviceConfig => ({ transport: 'ssh', host: '127.0.0.1', port: board.port, user: 'root', keyPath: board.keyPath, dir: board.dir, timeoutMs: scaled(30_000), ...over }) as DeviceConfig;
+  const ssh = (over: Partial<DeviceConfig> = {}): DeviceConfig =>
+    ({ transport: 'ssh', host: '127.0.0.1', port: board.port, user: 'root', keyPath: board.keyPath, dir: board.dir, timeoutMs: scaled(30_000), ...over }) as DeviceConfig;
 
   beforeAll(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-secrets-'));
@@ -102,7 +110,11 @@ describe('boards with a passphrase or a password', () => {
     seen.push(first.message);
     expect(first).toMatchObject({ ok: true, message: 'connected: aarch64' });
     // deploy as the profile job does: the decrypted secret goes to the session, never into the device record
-    const s = await DeviceSession.open(toDeployDevice(dev), { home: deployHome(path.join(root, 'data')), secret: box.decrypt(svc.store.deviceSecret(dev.id)!), log: (m) => seen.push(m) });
+    const s = await DeviceSession.open(toDeployDevice(dev), {
+      home: deployHome(path.join(root, 'data')),
+      secret: box.decrypt(svc.store.deviceSecret(dev.id)!),
+      log: (m) => seen.push(m),
+    });
     const eqm = payload(300_000, 3);
     const dep = await deployModel(s, { eqm, scales: Buffer.from('{"scales":[]}') }).finally(() => s.close());
     expect(fs.readFileSync(dep.remoteModel).equals(eqm)).toBe(true);

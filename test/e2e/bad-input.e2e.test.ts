@@ -30,7 +30,9 @@ describeShared('bad input in the GUI', () => {
     fs.writeFileSync(f, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46])); // a JPEG header
     await page.fill('[data-testid=new-model]', f);
     await page.click('[data-testid=create-project]');
-    await expect.poll(() => page.textContent('[data-testid=create-error]').catch(() => null)).toBe('Error: photo.onnx is not an ONNX model (the file could not be decoded as ONNX protobuf)');
+    await expect
+      .poll(() => page.textContent('[data-testid=create-error]').catch(() => null))
+      .toBe('Error: photo.onnx is not an ONNX model (the file could not be decoded as ONNX protobuf)');
     await screenshot(page, 'bad-01-not-onnx');
   });
 
@@ -66,7 +68,9 @@ describeShared('bad input in the GUI', () => {
     fs.mkdirSync(empty);
     await page.fill('[data-testid=data-dir]', empty);
     await page.click('[data-testid=save-data]');
-    await expect.poll(() => page.textContent('[data-testid=data-error]').catch(() => null), { timeout: 120_000 }).toBe(`Error: no images (.jpg, .jpeg, .png, .webp) or MNIST idx files found in ${empty}`);
+    await expect
+      .poll(() => page.textContent('[data-testid=data-error]').catch(() => null), { timeout: 120_000 })
+      .toBe(`Error: no images (.jpg, .jpeg, .png, .webp) or MNIST idx files found in ${empty}`);
     await screenshot(page, 'bad-02-empty-folder');
     // still usable: point it at the real data
     await page.fill('[data-testid=data-dir]', MNIST_DIR);

@@ -76,7 +76,10 @@ describeShared('Calibrate page: LAPQ (MNIST)', () => {
 
     const run = app.service.store.listRuns(app.service.listProjects()[0]!.id).find((r) => r.method === 'minmax')!;
     expect(run.settings).toMatchObject({ method: 'minmax', bits: 8, weightRounding: 'adaround', biasCorrection: true });
-    const scales = JSON.parse(fs.readFileSync(path.join(run.artifactDir, 'scales.json'), 'utf8')) as { version: number; layers: { weight_round_flip?: string; bias_delta?: unknown }[] };
+    const scales = JSON.parse(fs.readFileSync(path.join(run.artifactDir, 'scales.json'), 'utf8')) as {
+      version: number;
+      layers: { weight_round_flip?: string; bias_delta?: unknown }[];
+    };
     expect(scales.version).toBe(3);
     const flips = scales.layers.filter((l) => l.weight_round_flip !== undefined);
     expect(flips.length).toBeGreaterThan(0);

@@ -73,7 +73,7 @@ describeShared('Results page: compare runs, flip gallery, job toasts (SqueezeNet
     ]);
   });
 
-  it.skipIf(!HAVE_CHROMIUM)('the comparison shows FP32 and both runs with the API\'s figures and the right deltas', async () => {
+  it.skipIf(!HAVE_CHROMIUM)("the comparison shows FP32 and both runs with the API's figures and the right deltas", async () => {
     const { page, app } = c;
     await page.click('[data-testid=nav-results]');
     await page.waitForSelector('[data-testid=evaluate]');
@@ -171,5 +171,8 @@ describeShared('Results page: compare runs, flip gallery, job toasts (SqueezeNet
 async function className(cls: number): Promise<string> {
   const { readLabels } = await import('../../src-main/io/data/labels.js');
   const row = readLabels(`${IMAGENET_DIR}/labels.tsv`).rows.find((r) => r.classIndex === cls)!;
-  return row.file.replace(/\.[^.]+$/, '').slice(row.synset!.length + 1).replace(/_/g, ' ');
+  return row.file
+    .replace(/\.[^.]+$/, '')
+    .slice(row.synset!.length + 1)
+    .replace(/_/g, ' ');
 }

@@ -82,7 +82,19 @@ describeShared('files in web mode and the host benchmark (squeezenet1.1)', () =>
 
   it.skipIf(!HAVE_CHROMIUM)('downloads the scales.json export with the same bytes as on disk', async () => {
     const { page, app } = c;
-    const settings: CalibSettingsForm = { method: 'minmax', bits: 8, alpha: 0.5, beta: 2, steps: 10, rounds: 1, samplePositions: 0, percentile: 99.99, calibImages: 4, threads: 1, strategy: 'grid' };
+    const settings: CalibSettingsForm = {
+      method: 'minmax',
+      bits: 8,
+      alpha: 0.5,
+      beta: 2,
+      steps: 10,
+      rounds: 1,
+      samplePositions: 0,
+      percentile: 99.99,
+      calibImages: 4,
+      threads: 1,
+      strategy: 'grid',
+    };
     const run = app.service.startCalibration(projectId, settings);
     await app.service.idle();
     expect(app.service.store.getRun(run.id).status).toBe('done');

@@ -62,7 +62,19 @@ describeShared('Graph page (SqueezeNet 1.1)', () => {
 
   it.skipIf(!HAVE_CHROMIUM)('after a MinMax run and its evaluation: layers coloured by cosine or SQNR; a click shows histograms and scales', async () => {
     const { page, app } = c;
-    app.service.startCalibration(projectId, { method: 'minmax', bits: 8, alpha: 0.5, beta: 2, steps: 100, rounds: 1, samplePositions: 64, percentile: 99.99, calibImages: 8, threads: 1, strategy: 'grid' });
+    app.service.startCalibration(projectId, {
+      method: 'minmax',
+      bits: 8,
+      alpha: 0.5,
+      beta: 2,
+      steps: 100,
+      rounds: 1,
+      samplePositions: 64,
+      percentile: 99.99,
+      calibImages: 8,
+      threads: 1,
+      strategy: 'grid',
+    });
     await app.service.idle();
     const run = app.service.store.listRuns(projectId)[0]!;
     expect(run.status).toBe('done');
@@ -93,7 +105,9 @@ describeShared('Graph page (SqueezeNet 1.1)', () => {
     const scales = readScalesJson(path.join(run.artifactDir, 'scales.json')).layers.find((l) => l.name === layer)!;
     expect(await tables.first().locator('[data-testid=scale-act]').textContent()).toBe(scales.inputScale.toPrecision(4));
     const ws = [...scales.weightScales].sort((a, b) => a - b);
-    expect(await tables.first().locator('[data-testid=scale-weights]').textContent()).toMatch(new RegExp(`^${ws[0]!.toPrecision(4)} / [\\d.e+-]+ / ${ws[ws.length - 1]!.toPrecision(4)}$`));
+    expect(await tables.first().locator('[data-testid=scale-weights]').textContent()).toMatch(
+      new RegExp(`^${ws[0]!.toPrecision(4)} / [\\d.e+-]+ / ${ws[ws.length - 1]!.toPrecision(4)}$`),
+    );
     await screenshot(page, '10-graph');
   });
 

@@ -35,7 +35,10 @@ async function calibrate(page: Page, method: string, bits: number, images: numbe
   await page.selectOption('[data-testid=calib-method]', method);
   await page.selectOption('[data-testid=calib-bits]', String(bits));
   await page.fill('[data-testid=calib-images]', String(images));
-  const before = await page.locator('[data-testid=runs] tbody tr').count().catch(() => 0);
+  const before = await page
+    .locator('[data-testid=runs] tbody tr')
+    .count()
+    .catch(() => 0);
   await page.click('[data-testid=calib-start]');
   await page.locator('[data-testid=runs] tbody tr').nth(before).waitFor();
   // the newest run is listed first; wait until it is done
@@ -113,7 +116,9 @@ describeShared('web mode walkthrough (MNIST)', () => {
     const fp32Top1 = Number((await table.first().locator('td').nth(3).textContent())!.replace('%', '').trim());
     expect(fp32Top1).toBeGreaterThan(95);
     // the chart's accessible description lists one series per method
-    const aria = await page.locator('[data-testid=cosine-chart]').evaluate((el) => el.getAttribute('aria-label') ?? el.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '');
+    const aria = await page
+      .locator('[data-testid=cosine-chart]')
+      .evaluate((el) => el.getAttribute('aria-label') ?? el.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '');
     for (const m of ['EQ INT8', 'EQ INT7', 'MinMax INT8', 'KL INT8']) expect(aria).toContain(m);
     await page.waitForSelector('[data-testid=hist-chart] canvas');
     await screenshot(page, '05-results');

@@ -19,4 +19,3 @@ export function inputQuantization(eqm: Uint8Array): { scale: number; qmax: numbe
   }
   return scale === null ? null : { scale, qmax: m.qmax };
 }
-

@@ -13,7 +13,11 @@ export interface Got {
   body: Buffer;
 }
 
-export function req(t: Target, p: string, o: { method?: string; body?: Buffer | string; headers?: Record<string, string>; token?: string | null; chunked?: boolean } = {}): Promise<Got> {
+export function req(
+  t: Target,
+  p: string,
+  o: { method?: string; body?: Buffer | string; headers?: Record<string, string>; token?: string | null; chunked?: boolean } = {},
+): Promise<Got> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...o.headers };
     if (o.token !== null) headers['x-easyquant-token'] = o.token ?? t.token;

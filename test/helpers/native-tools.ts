@@ -17,7 +17,15 @@ export function ensureHostTool(folder: string, target: string, cmakeArgs: string
   const dir = path.join(NATIVE_DIR, 'build', folder);
   const bin = path.join(dir, target);
   const lock = `${dir}.lock`;
-  const fresh = () => fs.existsSync(bin) && fs.statSync(bin).mtimeMs >= Math.max(newestSource(path.join(NATIVE_DIR, 'src')), newestSource(path.join(NATIVE_DIR, 'tools')), newestSource(path.join(NATIVE_DIR, 'tests')), fs.statSync(path.join(NATIVE_DIR, 'CMakeLists.txt')).mtimeMs);
+  const fresh = () =>
+    fs.existsSync(bin) &&
+    fs.statSync(bin).mtimeMs >=
+      Math.max(
+        newestSource(path.join(NATIVE_DIR, 'src')),
+        newestSource(path.join(NATIVE_DIR, 'tools')),
+        newestSource(path.join(NATIVE_DIR, 'tests')),
+        fs.statSync(path.join(NATIVE_DIR, 'CMakeLists.txt')).mtimeMs,
+      );
   if (fresh()) return bin;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const deadline = Date.now() + 30 * 60_000;

@@ -47,7 +47,8 @@ export function readEqm(bytes: Uint8Array): EqmModel {
   const headerCrc = h.u32('header crc');
   const flags = h.u32('flags');
   if (fileSize !== bytes.length) bad(`file size field says ${fileSize} bytes, the buffer has ${bytes.length}`);
-  if (nSections < 1 || nSections > 64 || headerSize !== EQM_FIXED_HEADER + EQM_SECTION_ENTRY * nSections || headerSize > bytes.length) bad(`header size ${headerSize} / ${nSections} sections is inconsistent`);
+  if (nSections < 1 || nSections > 64 || headerSize !== EQM_FIXED_HEADER + EQM_SECTION_ENTRY * nSections || headerSize > bytes.length)
+    bad(`header size ${headerSize} / ${nSections} sections is inconsistent`);
   const hdr = new Uint8Array(bytes.subarray(0, headerSize)); // a copy: the CRC field is zeroed below
   hdr.fill(0, 24, 28);
   if (crc32(hdr) !== headerCrc) bad('header CRC mismatch');
@@ -105,7 +106,14 @@ export function readEqm(bytes: Uint8Array): EqmModel {
     const name = readStr(tr, `tensor ${t} name`);
     const dtype = DTYPE_NAMES.get(tr.u8('dtype')) ?? bad(`tensor '${name}': unknown dtype`);
     const kindCode = tr.u8('kind');
-    const kind = kindCode === TensorKind.value ? 'value' : kindCode === TensorKind.constant ? 'constant' : kindCode === TensorKind.input ? 'input' : bad(`tensor '${name}': unknown kind ${kindCode}`);
+    const kind =
+      kindCode === TensorKind.value
+        ? 'value'
+        : kindCode === TensorKind.constant
+          ? 'constant'
+          : kindCode === TensorKind.input
+            ? 'input'
+            : bad(`tensor '${name}': unknown kind ${kindCode}`);
     const rank = tr.u8('rank');
     const zero = tr.u8('zero offset');
     const scale = tr.f32('scale');

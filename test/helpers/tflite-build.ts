@@ -8,8 +8,20 @@ import { BUILTIN_NAMES, F, TensorType } from '../../src-main/core/tflite/schema.
 
 /** BuiltinOptions union types used by the tests. */
 export const OptType = {
-  Conv2D: 1, DepthwiseConv2D: 2, Pool2D: 5, FullyConnected: 8, Softmax: 9, Concatenation: 10, Add: 11,
-  ResizeBilinear: 15, Reshape: 17, Mul: 21, Pad: 22, Reducer: 27, TransposeConv: 49, HardSwish: 91,
+  Conv2D: 1,
+  DepthwiseConv2D: 2,
+  Pool2D: 5,
+  FullyConnected: 8,
+  Softmax: 9,
+  Concatenation: 10,
+  Add: 11,
+  ResizeBilinear: 15,
+  Reshape: 17,
+  Mul: 21,
+  Pad: 22,
+  Reducer: 27,
+  TransposeConv: 49,
+  HardSwish: 91,
 } as const;
 
 type Field = [slot: number, kind: 'i32' | 'i8' | 'bool' | 'f32', value: number];

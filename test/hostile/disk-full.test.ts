@@ -45,7 +45,24 @@ describeShared('a full disk', () => {
     const child = path.join(PROJECT_ROOT, 'test', 'hostile', 'disk-full-child.ts');
     const r = spawnSync(
       'unshare',
-      ['--mount', '--map-root-user', 'sh', '-c', 'mount -t tmpfs -o size=4m tmpfs "$1" && shift && exec "$@"', 'sh', disk, process.execPath, '--import', 'tsx', child, disk, PROJECT_ROOT, modelPath('mnist'), MNIST_DIR, path.join(scales, 'scales.json')],
+      [
+        '--mount',
+        '--map-root-user',
+        'sh',
+        '-c',
+        'mount -t tmpfs -o size=4m tmpfs "$1" && shift && exec "$@"',
+        'sh',
+        disk,
+        process.execPath,
+        '--import',
+        'tsx',
+        child,
+        disk,
+        PROJECT_ROOT,
+        modelPath('mnist'),
+        MNIST_DIR,
+        path.join(scales, 'scales.json'),
+      ],
       { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 600_000 },
     );
     expect(r.status, r.stderr).toBe(0);

@@ -88,7 +88,8 @@ describe('oversized and aborted uploads', () => {
     }
     await expectAlive();
     const incoming = path.join(data, 'uploads', '.incoming');
-    const leftover = () => (fs.existsSync(incoming) ? (fs.readdirSync(incoming, { recursive: true, withFileTypes: true }) as fs.Dirent[]).filter((e) => e.isFile()).map((f) => f.name) : []);
+    const leftover = () =>
+      fs.existsSync(incoming) ? (fs.readdirSync(incoming, { recursive: true, withFileTypes: true }) as fs.Dirent[]).filter((e) => e.isFile()).map((f) => f.name) : [];
     // the server removes a cut-off upload's partial file when it sees the socket close, which on a
     // loaded machine can come a little after the client gave up: wait for it (bounded)
     for (let i = 0; i < 300 && leftover().length > 0; i++) await new Promise((r) => setTimeout(r, 100));

@@ -140,7 +140,11 @@ describe('IPC: special files and huge models', () => {
       const p = await call('projects.create', { name: 'huge', model: huge });
       expect(p.ok, JSON.stringify(p)).toBe(true);
       const projectId = (p as { result: { id: string } }).result.id;
-      const d = await call('data.set', { projectId, dataDir: IMAGENET_DIR, preprocess: { resize: { mode: 'stretch', width: 32, height: 32 }, channelOrder: 'RGB', scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], layout: 'NCHW' } });
+      const d = await call('data.set', {
+        projectId,
+        dataDir: IMAGENET_DIR,
+        preprocess: { resize: { mode: 'stretch', width: 32, height: 32 }, channelOrder: 'RGB', scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], layout: 'NCHW' },
+      });
       console.log(`[hostile] huge model data.set: ${JSON.stringify(d).slice(0, 300)}`);
       expect(d.ok).toBe(true);
       const settings = { method: 'eq', bits: 8, alpha: 0.5, beta: 2, steps: 10, rounds: 1, samplePositions: 0, percentile: 99.99, calibImages: 4, threads: 1 };
@@ -159,7 +163,20 @@ describe('IPC: special files and huge models', () => {
 
 describe('IPC: malformed, oversized and misdirected calls', () => {
   it('wrong payload shapes are answered, never thrown', async () => {
-    const payloads: unknown[] = [undefined, null, 42, 'projects.list', [], [1, 2], { method: 'projects.list' }, { params: {} }, { method: '', params: {} }, { method: 7, params: {} }, { method: 'x'.repeat(10_000), params: {} }, { method: 'projects.list', params: {}, extra: 1 }];
+    const payloads: unknown[] = [
+      undefined,
+      null,
+      42,
+      'projects.list',
+      [],
+      [1, 2],
+      { method: 'projects.list' },
+      { params: {} },
+      { method: '', params: {} },
+      { method: 7, params: {} },
+      { method: 'x'.repeat(10_000), params: {} },
+      { method: 'projects.list', params: {}, extra: 1 },
+    ];
     for (const p of payloads) {
       sent++;
       const r = (await ipc.invoke(IPC.call, trusted, p)) as DispatchResult;

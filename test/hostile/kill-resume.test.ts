@@ -26,8 +26,7 @@ async function api<T>(srv: ServeChild, method: string, params: unknown): Promise
   return body.result as T;
 }
 
-const runOf = async (srv: ServeChild, projectId: string, runId: string) =>
-  (await api<ProjectDetail>(srv, 'projects.get', { projectId })).runs.find((r) => r.id === runId)!;
+const runOf = async (srv: ServeChild, projectId: string, runId: string) => (await api<ProjectDetail>(srv, 'projects.get', { projectId })).runs.find((r) => r.id === runId)!;
 
 async function waitFor(srv: ServeChild, projectId: string, runId: string, done: (r: RunInfo) => boolean): Promise<RunInfo> {
   for (;;) {

@@ -65,7 +65,10 @@ describe.skipIf(process.platform === 'win32')('data folder permissions', () => {
 
   it('`easyquant serve` started under umask 000 creates a private data folder', async () => {
     const root = path.join(tmp, 'served');
-    const child = spawn('/bin/sh', ['-c', `umask 000 && exec "${process.execPath}" "${BIN}" serve --port 0 --no-build --data-dir "${root}"`], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('/bin/sh', ['-c', `umask 000 && exec "${process.execPath}" "${BIN}" serve --port 0 --no-build --data-dir "${root}"`], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise((r) => child.on('exit', r));
     const { port, token } = await new Promise<{ port: number; token: string }>((resolve, reject) => {
       let out = '';

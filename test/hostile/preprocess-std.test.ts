@@ -38,7 +38,10 @@ describe('negative or zero std', () => {
 
   it.skipIf(!HAVE_SHARED)('the CLI refuses --std -1,1,1 before doing any work', () => {
     const out = path.join(tmp, 'out');
-    const r = spawnSync(process.execPath, [BIN, 'calibrate', '--model', modelPath('mnist'), '--data', MNIST_DIR, '--std', '-1,1,1', '--out', out], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'calibrate', '--model', modelPath('mnist'), '--data', MNIST_DIR, '--std', '-1,1,1', '--out', out], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/std\[0\] must be positive, got -1/);
     expect(fs.existsSync(out)).toBe(false);

@@ -79,15 +79,12 @@ export function request(
   opts: { method?: string; body?: Buffer | string; headers?: Record<string, string> } = {},
 ): Promise<Reply | { error: string }> {
   return new Promise((resolve) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: srv.port, path: p, method: opts.method ?? 'GET', headers: { 'x-easyquant-token': srv.token, ...opts.headers } },
-      (res) => {
-        let b = '';
-        res.on('data', (d: Buffer) => (b += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, body: b }));
-        res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
-      },
-    );
+    const req = http.request({ host: '127.0.0.1', port: srv.port, path: p, method: opts.method ?? 'GET', headers: { 'x-easyquant-token': srv.token, ...opts.headers } }, (res) => {
+      let b = '';
+      res.on('data', (d: Buffer) => (b += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, body: b }));
+      res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+    });
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
     req.end(opts.body);
   });

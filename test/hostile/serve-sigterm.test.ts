@@ -68,7 +68,9 @@ describeShared('serve on SIGTERM during a calibration', () => {
     }
     expect(progress).not.toBeNull();
     const r = await sigterm(srv);
-    console.log(`busy serve (calibration at ${progress!.stage} ${progress!.index}/${progress!.total}): SIGTERM → exit in ${r.ms.toFixed(0)} ms (code ${r.code}, signal ${r.signal})`);
+    console.log(
+      `busy serve (calibration at ${progress!.stage} ${progress!.index}/${progress!.total}): SIGTERM → exit in ${r.ms.toFixed(0)} ms (code ${r.code}, signal ${r.signal})`,
+    );
     expect(r.ms).toBeLessThan(BOUND_MS);
     expect(r.code).toBe(0);
     // the store was closed and the data-folder lock released: a new server opens the same folder

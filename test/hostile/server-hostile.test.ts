@@ -186,7 +186,9 @@ describe('hostile WebSocket frames', () => {
     await new Promise<void>((resolve) => {
       const s = net.connect({ host: '127.0.0.1', port: srv.port }, () => {
         sent++;
-        s.write(`GET /api/ws?token=${srv.token} HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+        s.write(
+          `GET /api/ws?token=${srv.token} HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        );
         s.once('data', () => {
           sent++;
           s.write(frame(0x1, Buffer.alloc(1000, 0x61)).subarray(0, 300));
@@ -243,7 +245,14 @@ describe('hostile HTTP bodies', () => {
   it('a chunked body that grows over 4 MiB gets 413 too', async () => {
     sent++;
     const r = await new Promise<Reply | { error: string }>((resolve) => {
-      const req = (async () => (await import('node:http')).request({ host: '127.0.0.1', port: srv.port, path: '/api/call', method: 'POST', headers: { 'x-easyquant-token': srv.token, 'transfer-encoding': 'chunked' } }))();
+      const req = (async () =>
+        (await import('node:http')).request({
+          host: '127.0.0.1',
+          port: srv.port,
+          path: '/api/call',
+          method: 'POST',
+          headers: { 'x-easyquant-token': srv.token, 'transfer-encoding': 'chunked' },
+        }))();
       void req.then((q) => {
         q.on('response', (res) => {
           let b = '';
@@ -319,7 +328,18 @@ describe('dispatcher error path (in process)', () => {
     const svc = new AppService({ dataRoot: path.join(root, 'inproc'), mode: 'web' });
     try {
       const p = svc.store.createProject('x');
-      const run = svc.store.createRun(p.id, { method: 'eq', bits: 8, alpha: 0.5, beta: 2, steps: 100, rounds: 1, samplePositions: 64, percentile: 99.99, calibImages: 5, threads: 1 });
+      const run = svc.store.createRun(p.id, {
+        method: 'eq',
+        bits: 8,
+        alpha: 0.5,
+        beta: 2,
+        steps: 100,
+        rounds: 1,
+        samplePositions: 64,
+        percentile: 99.99,
+        calibImages: 5,
+        threads: 1,
+      });
       svc.store.endRun(run.id, 'cancelled', 'cancelled by the user');
       const r = await createDispatcher(svc)('calib.cancel', { runId: run.id });
       expect(r).toEqual({ ok: false, error: { code: 'user_error', message: `run ${run.id} is not running (it is cancelled)` } });
@@ -330,7 +350,11 @@ describe('dispatcher error path (in process)', () => {
 
   it('an internal error reaches the client without its stack frames', async () => {
     const boom = new Error('worker failed: bad thing\n    at secret (/home/me/src/x.ts:1:2)\n    at other (/home/me/y.js:3:4)');
-    const fake = { listProjects: () => { throw boom; } } as unknown as AppService;
+    const fake = {
+      listProjects: () => {
+        throw boom;
+      },
+    } as unknown as AppService;
     const logged: string[] = [];
     const orig = console.error;
     console.error = (m: string) => logged.push(m);

@@ -6,7 +6,10 @@ import { JobLimitError, runningJobs, startJob, terminateAllJobs } from '../../sr
 
 const saved = { mb: process.env['EQ_WORKER_MAX_MB'], t: process.env['EQ_JOB_TIMEOUT_S'] };
 afterEach(() => {
-  for (const [k, v] of [['EQ_WORKER_MAX_MB', saved.mb], ['EQ_JOB_TIMEOUT_S', saved.t]] as const) {
+  for (const [k, v] of [
+    ['EQ_WORKER_MAX_MB', saved.mb],
+    ['EQ_JOB_TIMEOUT_S', saved.t],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }

@@ -34,7 +34,24 @@ function convGeom(cin: number, cout: number, group: number, k: number, s: number
   return { kind: 'conv', cin, cout, group, kh: k, kw: k, sh: s, sw: s, dh: d, dw: d, padT: pad, padL: pad, inH, inW, outH, outW, K: (cin / group) * k * k, P: outH * outW };
 }
 const gemmGeom = (m: number, k: number, n: number): LinearGeom => ({
-  kind: 'gemm', cin: k, cout: n, group: 1, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, padT: 0, padL: 0, inH: m, inW: 1, outH: m, outW: 1, K: k, P: m,
+  kind: 'gemm',
+  cin: k,
+  cout: n,
+  group: 1,
+  kh: 1,
+  kw: 1,
+  sh: 1,
+  sw: 1,
+  dh: 1,
+  dw: 1,
+  padT: 0,
+  padL: 0,
+  inH: m,
+  inW: 1,
+  outH: m,
+  outW: 1,
+  K: k,
+  P: m,
 });
 
 // [name, geometry, scored positions per image (default: 6, or all when P <= 6)]
@@ -178,14 +195,18 @@ async function bothEngines(model: ReturnType<typeof loadModel>, samples: Float32
 describe('whole calibrations: native and TypeScript scale tables are identical', () => {
   for (const arch of ['mobilenetv2', 'resnet18'] as const) {
     for (const strategy of ['grid', 'coarse-fine'] as const) {
-      it(`synthetic ${arch} 32x32, ${strategy}, 2 rounds, INT7`, async () => {
-        const model = loadModelBytes(synthModel({ arch, size: 32, seed: 7 }), `${arch}.onnx`);
-        const dims = model.graph.inputs[0]!.dims;
-        const rng = mulberry32(11);
-        const samples = Array.from({ length: 2 }, () => Float32Array.from({ length: 3 * 32 * 32 }, () => rng() * 2 - 1));
-        const { n, t } = await bothEngines(model, samples, dims, { bits: 7, steps: 8, samplePositions: 8, rounds: 2, strategy });
-        expect(decided(n.table)).toBe(decided(t.table));
-      }, 30 * 60_000);
+      it(
+        `synthetic ${arch} 32x32, ${strategy}, 2 rounds, INT7`,
+        async () => {
+          const model = loadModelBytes(synthModel({ arch, size: 32, seed: 7 }), `${arch}.onnx`);
+          const dims = model.graph.inputs[0]!.dims;
+          const rng = mulberry32(11);
+          const samples = Array.from({ length: 2 }, () => Float32Array.from({ length: 3 * 32 * 32 }, () => rng() * 2 - 1));
+          const { n, t } = await bothEngines(model, samples, dims, { bits: 7, steps: 8, samplePositions: 8, rounds: 2, strategy });
+          expect(decided(n.table)).toBe(decided(t.table));
+        },
+        30 * 60_000,
+      );
     }
   }
 });
@@ -203,12 +224,16 @@ async function realSamples(name: string, n: number) {
 
 describeShared('MNIST, paper settings (alpha 0.5, beta 2, n 100, one round, 64 positions)', () => {
   for (const bits of [8, 7]) {
-    it(`EQ INT${bits} on 20 images: identical scale tables`, async () => {
-      const { model, dims, samples } = await realSamples('mnist', 20);
-      const { n, t } = await bothEngines(model, samples, dims, { bits });
-      expect(decided(n.table)).toBe(decided(t.table));
-      for (const g of n.groups) expect(g.cosAfter!).toBeGreaterThanOrEqual(g.cosBefore!);
-    }, 30 * 60_000);
+    it(
+      `EQ INT${bits} on 20 images: identical scale tables`,
+      async () => {
+        const { model, dims, samples } = await realSamples('mnist', 20);
+        const { n, t } = await bothEngines(model, samples, dims, { bits });
+        expect(decided(n.table)).toBe(decided(t.table));
+        for (const g of n.groups) expect(g.cosAfter!).toBeGreaterThanOrEqual(g.cosBefore!);
+      },
+      30 * 60_000,
+    );
   }
 });
 
@@ -216,11 +241,15 @@ const FULL = process.env.EQ_CALIB_BITEXACT_FULL === '1';
 (FULL ? describeShared : describe.skip)('full size (EQ_CALIB_BITEXACT_FULL=1): 50 images, paper settings', () => {
   for (const name of ['mobilenet_v1_0.25', 'squeezenet1.1']) {
     for (const bits of [8, 7]) {
-      it(`${name} EQ INT${bits}: identical scale tables`, async () => {
-        const { model, dims, samples } = await realSamples(name, 50);
-        const { n, t } = await bothEngines(model, samples, dims, { bits });
-        expect(decided(n.table)).toBe(decided(t.table));
-      }, 4 * 3600_000);
+      it(
+        `${name} EQ INT${bits}: identical scale tables`,
+        async () => {
+          const { model, dims, samples } = await realSamples(name, 50);
+          const { n, t } = await bothEngines(model, samples, dims, { bits });
+          expect(decided(n.table)).toBe(decided(t.table));
+        },
+        4 * 3600_000,
+      );
     }
   }
 });

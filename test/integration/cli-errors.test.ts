@@ -89,7 +89,21 @@ describeShared('CLI: bad input', () => {
       expect(r.code, r.stderr).toBe(0);
     });
     it('a scales.json written for a different model is refused (sha256 mismatch)', () => {
-      const r = runCli(['eval', '--model', modelPath('squeezenet1.1'), '--card', cardPath('squeezenet1.1'), '--data', IMAGENET_DIR, '--limit', '2', '--engine', 'int-ref', '--scales', path.join(out('mnist-mm'), 'scales.json')]);
+      const r = runCli([
+        'eval',
+        '--model',
+        modelPath('squeezenet1.1'),
+        '--card',
+        cardPath('squeezenet1.1'),
+        '--data',
+        IMAGENET_DIR,
+        '--limit',
+        '2',
+        '--engine',
+        'int-ref',
+        '--scales',
+        path.join(out('mnist-mm'), 'scales.json'),
+      ]);
       expectOneLineError(r, /scales\.json was written for model sha256 [0-9a-f]+.* but .*squeezenet1\.1.*model\.onnx has sha256 [0-9a-f]+/);
     });
     it('a failed run leaves an existing output folder untouched', () => {
@@ -104,11 +118,32 @@ describeShared('CLI: bad input', () => {
   it('a corrupt JPEG is skipped with a warning and calibration goes on', async () => {
     const d = out('imgs');
     fs.mkdirSync(d);
-    const names = fs.readdirSync(IMAGENET_DIR).filter((f) => f.endsWith('.JPEG')).sort().slice(0, 3);
+    const names = fs
+      .readdirSync(IMAGENET_DIR)
+      .filter((f) => f.endsWith('.JPEG'))
+      .sort()
+      .slice(0, 3);
     for (const n of names) fs.copyFileSync(path.join(IMAGENET_DIR, n), path.join(d, n));
     fs.writeFileSync(path.join(d, 'a_corrupt.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]));
-    await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 10, g: 200, b: 30 } } }).png().toFile(path.join(d, 'b_green.png'));
-    const r = runCli(['calibrate', '--model', modelPath('squeezenet1.1'), '--card', cardPath('squeezenet1.1'), '--data', d, '--method', 'minmax', '--calib', '10', '--out', out('o6'), '--json']);
+    await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 10, g: 200, b: 30 } } })
+      .png()
+      .toFile(path.join(d, 'b_green.png'));
+    const r = runCli([
+      'calibrate',
+      '--model',
+      modelPath('squeezenet1.1'),
+      '--card',
+      cardPath('squeezenet1.1'),
+      '--data',
+      d,
+      '--method',
+      'minmax',
+      '--calib',
+      '10',
+      '--out',
+      out('o6'),
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: skipping .*a_corrupt\.jpg/);
     const j = JSON.parse(r.stdout);

@@ -61,7 +61,9 @@ describeShared('CLI eval: a detector (ultraface)', () => {
     expect(t.stdout).toMatch(/^output\s+cosine mean\s+cosine min\s+SQNR dB\s+max abs err$/m);
     expect(t.stdout).toMatch(/^scores\s+0\.99\d+\s+0\.99\d+\s+\d+\.\d\s+/m);
     expect(t.stdout).toMatch(/^boxes\s+0\.99\d+\s+0\.99\d+\s+\d+\.\d\s+/m);
-    expect(t.stdout).toMatch(/boxes vs FP32 \(score >= 0\.7, NMS IoU 0\.3, match IoU >= 0\.5\): \d+ of \d+ quantized \/ \d+ FP32 boxes matched\s+precision [\d.]+%\s+recall [\d.]+%\s+F1 [\d.]+%/);
+    expect(t.stdout).toMatch(
+      /boxes vs FP32 \(score >= 0\.7, NMS IoU 0\.3, match IoU >= 0\.5\): \d+ of \d+ quantized \/ \d+ FP32 boxes matched\s+precision [\d.]+%\s+recall [\d.]+%\s+F1 [\d.]+%/,
+    );
     expect(t.stdout).not.toMatch(/agreement/i);
     expect(t.stdout).not.toMatch(/top-1 [\d-]/);
   });

@@ -73,10 +73,28 @@ describeShared('CLI eval: which labels are used', () => {
 
     // explicit labels with a detection card: used (every image labelled 0 here)
     const mine = path.join(tmp, 'mine.tsv');
-    const names = fs.readdirSync(IMAGENET_DIR).filter((f) => f.endsWith('.JPEG')).sort().slice(0, 2);
+    const names = fs
+      .readdirSync(IMAGENET_DIR)
+      .filter((f) => f.endsWith('.JPEG'))
+      .sort()
+      .slice(0, 2);
     fs.writeFileSync(mine, names.map((n) => `${n}\t0\n`).join(''));
     const d = json(
-      runCli(['eval', '--model', modelPath('ultraface_rfb320'), '--card', cardPath('ultraface_rfb320'), '--data', IMAGENET_DIR, '--labels', mine, '--limit', '2', '--quiet', '--json']),
+      runCli([
+        'eval',
+        '--model',
+        modelPath('ultraface_rfb320'),
+        '--card',
+        cardPath('ultraface_rfb320'),
+        '--data',
+        IMAGENET_DIR,
+        '--labels',
+        mine,
+        '--limit',
+        '2',
+        '--quiet',
+        '--json',
+      ]),
     );
     expect(d['labels']).toEqual({ file: mine, source: 'given' });
     expect(d['top1']).not.toBeNull();

@@ -62,7 +62,10 @@ describeShared('CLI help examples run as printed', () => {
   it('the MNIST and inspect examples exit 0', { timeout: 900_000 }, () => {
     expect(runnable.length).toBeGreaterThanOrEqual(5);
     for (const e of runnable) {
-      const args = e.split(' ').slice(1).map((a) => a.replace(/^runs\//, `${tmp}/`));
+      const args = e
+        .split(' ')
+        .slice(1)
+        .map((a) => a.replace(/^runs\//, `${tmp}/`));
       const r = runCli([...args, ...(args[0] === 'inspect' ? [] : ['--quiet'])]);
       expect(r.code, `${e}\n${r.stderr}`).toBe(0);
       expect(r.stdout.length).toBeGreaterThan(0);

@@ -15,16 +15,19 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-ortop-'));
 const model = path.join(tmp, 'erf.onnx');
 const data = path.join(tmp, 'data');
 const r = rng(7);
-fs.writeFileSync(model, buildModel({
-  nodes: [
-    { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } },
-    { op: 'Erf', inputs: ['c1'], outputs: ['e'], name: 'the_erf' },
-    { op: 'Conv', inputs: ['e', 'w2'], outputs: ['y'] },
-  ],
-  inputs: [{ name: 'x', dims: [1, 2, 5, 5] }],
-  outputs: [{ name: 'y' }],
-  initializers: { w1: randomTensor([4, 2, 3, 3], r), b1: randomTensor([4], r), w2: randomTensor([3, 4, 1, 1], r) },
-}));
+fs.writeFileSync(
+  model,
+  buildModel({
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } },
+      { op: 'Erf', inputs: ['c1'], outputs: ['e'], name: 'the_erf' },
+      { op: 'Conv', inputs: ['e', 'w2'], outputs: ['y'] },
+    ],
+    inputs: [{ name: 'x', dims: [1, 2, 5, 5] }],
+    outputs: [{ name: 'y' }],
+    initializers: { w1: randomTensor([4, 2, 3, 3], r), b1: randomTensor([4], r), w2: randomTensor([3, 4, 1, 1], r) },
+  }),
+);
 fs.mkdirSync(data);
 for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(data, `s${i}.npy`), encodeNpy([1, 2, 5, 5], randomTensor([1, 2, 5, 5], rng(100 + i)).data as Float32Array));
 

@@ -42,7 +42,13 @@ describeShared('CLI search on the MNIST CNN', () => {
     const profile = path.join(tmp, 'profile.json');
     const r = runCli(['search', ...common, '--budget', 'agreement>=0.95', '--save-profile', profile, '--out', path.join(tmp, 's1')]);
     expect(r.code, r.stderr).toBe(0);
-    const res = JSON.parse(r.stdout) as { points: { latencyMs: number; agreement: number; measuredMs?: number; layerBits: Record<string, string>; layerKernels: Record<string, string | undefined> }[]; front: number[]; chosen: number | null; searchImages: number; files: { layerBits: string } };
+    const res = JSON.parse(r.stdout) as {
+      points: { latencyMs: number; agreement: number; measuredMs?: number; layerBits: Record<string, string>; layerKernels: Record<string, string | undefined> }[];
+      front: number[];
+      chosen: number | null;
+      searchImages: number;
+      files: { layerBits: string };
+    };
     expect(res.searchImages).toBe(40);
     expect(res.chosen).not.toBeNull();
     const chosen = res.points[res.chosen!]!;
@@ -71,7 +77,15 @@ describeShared('CLI search on the MNIST CNN', () => {
     expect(pr.chosen).not.toBeNull();
     // the same profile as a board's 'profile --device … --json' output (variants keyed by bits)
     const set = JSON.parse(fs.readFileSync(profile, 'utf8')) as Record<string, unknown>;
-    const variants = Object.entries(set).map(([k, bench]) => ({ label: k, bits: k === 'fp32' ? 32 : Number(k.slice(3)), method: 'eq', modelSha256: 'x', remoteModel: '/tmp/m.eqm', pushed: { model: 1 }, bench }));
+    const variants = Object.entries(set).map(([k, bench]) => ({
+      label: k,
+      bits: k === 'fp32' ? 32 : Number(k.slice(3)),
+      method: 'eq',
+      modelSha256: 'x',
+      remoteModel: '/tmp/m.eqm',
+      pushed: { model: 1 },
+      bench,
+    }));
     const board = path.join(tmp, 'board.json');
     fs.writeFileSync(board, JSON.stringify({ devices: [{ device: 'a53', ok: true, seconds: 1, result: { machine: 'aarch64', variants } }] }));
     const b = runCli(['search', ...common, '--latency-budget', '1000', '--profile', board, '--out', path.join(tmp, 's4')]);
@@ -81,7 +95,13 @@ describeShared('CLI search on the MNIST CNN', () => {
     expect(br.chosen).not.toBeNull();
     expect(br.points[br.chosen!]!.layerBits).toEqual((pr as unknown as typeof br).points[pr.chosen!]!.layerBits);
     // a profile that does not belong to the model is named
-    fs.writeFileSync(path.join(tmp, 'bad.json'), JSON.stringify({ int8: { warmup: 0, runs: 1, threads: 1, isa: 'neon', latencyMs: { min: 1, median: 1, p90: 1, max: 1, mean: 1 }, layers: [] }, int7: { warmup: 0, runs: 1, threads: 1, isa: 'neon', latencyMs: { min: 1, median: 1, p90: 1, max: 1, mean: 1 }, layers: [] } }));
+    fs.writeFileSync(
+      path.join(tmp, 'bad.json'),
+      JSON.stringify({
+        int8: { warmup: 0, runs: 1, threads: 1, isa: 'neon', latencyMs: { min: 1, median: 1, p90: 1, max: 1, mean: 1 }, layers: [] },
+        int7: { warmup: 0, runs: 1, threads: 1, isa: 'neon', latencyMs: { min: 1, median: 1, p90: 1, max: 1, mean: 1 }, layers: [] },
+      }),
+    );
     const bad = runCli(['search', ...common, '--latency-budget', '5', '--profile', path.join(tmp, 'bad.json'), '--out', path.join(tmp, 's3')]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/the int8 profile has no layer '.+' \(was it made for this model\?\)/);

@@ -70,9 +70,7 @@ describeShared('fp32 reference reproduction (data pipeline + onnxruntime-node)',
     for (const model of ['squeezenet1.1', 'mobilenet_v1_0.25']) {
       const ref = readCard(cardPath(model)).reference!;
       const r = await measure(model);
-      console.info(
-        `[fp32] ${model} ${r.images} images: top-1 ${r.top1.toFixed(4)} (card ${ref.top1}), top-5 ${r.top5.toFixed(4)} (card ${ref.top5}), ${r.seconds.toFixed(1)} s`,
-      );
+      console.info(`[fp32] ${model} ${r.images} images: top-1 ${r.top1.toFixed(4)} (card ${ref.top1}), top-5 ${r.top5.toFixed(4)} (card ${ref.top5}), ${r.seconds.toFixed(1)} s`);
       expect(r.images).toBe(ref.images);
       expect(Math.abs(r.top1 - ref.top1!)).toBeLessThanOrEqual(0.003);
     }

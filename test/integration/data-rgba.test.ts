@@ -26,9 +26,13 @@ function spec(channelOrder: 'RGBA' | 'BGRA', layout: 'NCHW' | 'NHWC'): Preproces
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-rgba-'));
   fs.mkdirSync(path.join(tmp, 'alpha'));
-  await sharp(RGBA, { raw: { width: W, height: H, channels: 4 } }).png().toFile(path.join(tmp, 'alpha', 'a.png'));
+  await sharp(RGBA, { raw: { width: W, height: H, channels: 4 } })
+    .png()
+    .toFile(path.join(tmp, 'alpha', 'a.png'));
   fs.mkdirSync(path.join(tmp, 'opaque'));
-  await sharp(Buffer.alloc(W * H * 3, 7), { raw: { width: W, height: H, channels: 3 } }).png().toFile(path.join(tmp, 'opaque', 'o.png'));
+  await sharp(Buffer.alloc(W * H * 3, 7), { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toFile(path.join(tmp, 'opaque', 'o.png'));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -63,7 +67,7 @@ describe('RGBA / BGRA preprocessing', () => {
     );
   });
 
-  it("a card with channel_order RGBA and a [1,H,W,4] NHWC input opens an image folder", async () => {
+  it('a card with channel_order RGBA and a [1,H,W,4] NHWC input opens an image folder', async () => {
     const card = parseCard(
       {
         name: 'lines',

@@ -143,7 +143,16 @@ describeShared('profile results of the CLI in the app', () => {
       const dev = app.listDevices().find((d) => d.name === 'gone')!;
       const rows = app.deviceResults(dev.id);
       expect(rows).toEqual([
-        expect.objectContaining({ device: 'gone', bits: 32, method: 'fp32', label: 'fp32', source: 'cli', profileId: null, error: out.devices[0]!.error, modelSha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+        expect.objectContaining({
+          device: 'gone',
+          bits: 32,
+          method: 'fp32',
+          label: 'fp32',
+          source: 'cli',
+          profileId: null,
+          error: out.devices[0]!.error,
+          modelSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        }),
       ]);
     } finally {
       await app.close();
@@ -159,13 +168,35 @@ describeShared('profile results of the CLI in the app', () => {
   it("the app's profiles land in the same table, tied to the app profile (here: the board refuses the connection)", async () => {
     const data = path.join(tmp, 'data');
     const scales = path.join(tmp, 's8');
-    const c = runCli(['calibrate', '--model', modelPath('mnist'), '--card', cardPath('mnist'), '--data', MNIST_DIR, '--method', 'minmax', '--bits', '8', '--calib', '10', '--out', scales, '--quiet']);
+    const c = runCli([
+      'calibrate',
+      '--model',
+      modelPath('mnist'),
+      '--card',
+      cardPath('mnist'),
+      '--data',
+      MNIST_DIR,
+      '--method',
+      'minmax',
+      '--bits',
+      '8',
+      '--calib',
+      '10',
+      '--out',
+      scales,
+      '--quiet',
+    ]);
     expect(c.code, c.stderr).toBe(0);
     const app = new AppService({ dataRoot: data, mode: 'web', version: 'test' });
     try {
       const p = await app.createProject('mnist', modelPath('mnist'), cardPath('mnist'));
       await app.setDataset(p.id, MNIST_DIR);
-      const run = app.store.importRun(p.id, { method: 'minmax', bits: 8, alpha: 0.5, beta: 2, steps: 100, rounds: 1, samplePositions: 64, percentile: 99.99, calibImages: 10, threads: 1 }, scales, 1);
+      const run = app.store.importRun(
+        p.id,
+        { method: 'minmax', bits: 8, alpha: 0.5, beta: 2, steps: 100, rounds: 1, samplePositions: 64, percentile: 99.99, calibImages: 10, threads: 1 },
+        scales,
+        1,
+      );
       const key = path.join(tmp, 'id_ed25519');
       fs.writeFileSync(key, 'not a real key');
       const dev = app.addDevice('gone', { transport: 'ssh', host: '127.0.0.1', port: 1, user: 'root', keyPath: key });

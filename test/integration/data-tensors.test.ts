@@ -100,7 +100,10 @@ describe('tensor folders', () => {
 
   it('float64 and uint8 files are converted with one notice', async () => {
     const dir = folder('npy-conv', {
-      'a.npy': encodeNpy(DIMS, Float64Array.from(values(3), (v) => v)),
+      'a.npy': encodeNpy(
+        DIMS,
+        Float64Array.from(values(3), (v) => v),
+      ),
       'b.npy': encodeNpy(DIMS, new Uint8Array(N).fill(200)),
     });
     const warnings: string[] = [];
@@ -220,9 +223,7 @@ describe('multi-input tensor folders', () => {
     });
     await expect(openDataset(counts, { inputDims: [1, 3], inputs })).rejects.toThrow(/different numbers of files \(a: 2, b: 1\)/);
     const shape = folder('multi-shape', { 'a/s1.npy': encodeNpy([1, 3], new Float32Array(3)), 'b/t1.npy': encodeNpy([1, 3], new Float32Array(3)) });
-    await expect(openDataset(shape, { inputDims: [1, 3], inputs })).rejects.toThrow(
-      `${path.join(shape, 'b', 't1.npy')}: shape [1, 3] does not match model input 'b' [1, 2]`,
-    );
+    await expect(openDataset(shape, { inputDims: [1, 3], inputs })).rejects.toThrow(`${path.join(shape, 'b', 't1.npy')}: shape [1, 3] does not match model input 'b' [1, 2]`);
   });
 
   it('CLI calibrate: a data problem of a multi-input model is named (the runs themselves: multi-input.test.ts)', () => {

@@ -42,7 +42,17 @@ describe('devices shared by the app and the CLI', () => {
   });
 
   it('a board added from the CLI side is in the app, with every connection setting', () => {
-    const d = registry().add({ transport: 'ssh', name: 'a53', host: '127.0.0.1', port: 2222, user: 'root', keyPath: key, dir: 'eq', timeoutMs: 3000, jump: { host: '10.0.0.1', port: 22, user: 'j', keyPath: key } });
+    const d = registry().add({
+      transport: 'ssh',
+      name: 'a53',
+      host: '127.0.0.1',
+      port: 2222,
+      user: 'root',
+      keyPath: key,
+      dir: 'eq',
+      timeoutMs: 3000,
+      jump: { host: '10.0.0.1', port: 22, user: 'j', keyPath: key },
+    });
     const listed = app().listDevices();
     expect(listed.map((x) => x.name)).toEqual(['a53']);
     expect(listed[0]!.config).toMatchObject({ transport: 'ssh', host: '127.0.0.1', port: 2222, user: 'root', keyPath: key, dir: 'eq', timeoutMs: 3000 });
@@ -90,7 +100,11 @@ describe('devices shared by the app and the CLI', () => {
     expect(registry().get('old')).toMatchObject({ path: '/dev/ttyACM0', dir: 'x' });
     expect(fs.existsSync(file)).toBe(false);
     expect(fs.existsSync(`${file}.imported`)).toBe(true);
-    expect(app().listDevices().map((d) => d.name)).toEqual(['old']);
+    expect(
+      app()
+        .listDevices()
+        .map((d) => d.name),
+    ).toEqual(['old']);
     fs.writeFileSync(file, '{ not json');
     expect(() => registry()).toThrow(new RegExp(`old device registry ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not valid JSON`));
   });
@@ -100,7 +114,11 @@ describe('devices shared by the app and the CLI', () => {
     let c = runCli(['devices', 'add', 'cli-board', '--serial', '/dev/ttyS9', '--dir', 'eq', '--json'], { env });
     expect(c.stderr).toBe('');
     expect(c.code).toBe(0);
-    expect(app().listDevices().map((d) => d.name)).toEqual(['cli-board']);
+    expect(
+      app()
+        .listDevices()
+        .map((d) => d.name),
+    ).toEqual(['cli-board']);
     c = runCli(['devices', 'list', '--json'], { env });
     expect(JSON.parse(c.stdout).devices.map((d: { name: string }) => d.name)).toEqual(['cli-board']);
     c = runCli(['devices', 'remove', 'cli-board'], { env });

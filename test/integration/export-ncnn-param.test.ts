@@ -3,13 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNcnnTable } from '../../src-main/core/export/ncnn-table.js';
-import {
-  matchNcnnLayers,
-  ncnnQuantizableLayers,
-  parseNcnnParam,
-  type WeightGeometry,
-  writeNcnnTableForParam,
-} from '../../src-main/core/export/ncnn-param.js';
+import { matchNcnnLayers, ncnnQuantizableLayers, parseNcnnParam, type WeightGeometry, writeNcnnTableForParam } from '../../src-main/core/export/ncnn-param.js';
 import { loadModel } from '../../src-main/io/model-file.js';
 import { planQuantization } from '../../src-main/core/quant/plan.js';
 import type { ScaleTable } from '../../src-main/core/quant/scale-table.js';
@@ -53,7 +47,11 @@ describe('ncnn .param', () => {
   });
 
   it('pairs layers by weight geometry in order; identical layers go by order; leftovers are reported', () => {
-    const theirs = [g({ name: 'A', numOutput: 8, weightDataSize: 72 }), g({ name: 'B', numOutput: 8, weightDataSize: 72 }), g({ name: 'C', numOutput: 3, weightDataSize: 24, kernel: [1, 1] })];
+    const theirs = [
+      g({ name: 'A', numOutput: 8, weightDataSize: 72 }),
+      g({ name: 'B', numOutput: 8, weightDataSize: 72 }),
+      g({ name: 'C', numOutput: 3, weightDataSize: 24, kernel: [1, 1] }),
+    ];
     const ours = [g({ name: 'x', numOutput: 8, weightDataSize: 72 }), g({ name: 'y', numOutput: 8, weightDataSize: 72 }), g({ name: 'z', numOutput: 5, weightDataSize: 5 })];
     const m = matchNcnnLayers(ours, theirs);
     expect([...m.names]).toEqual([
@@ -63,7 +61,10 @@ describe('ncnn .param', () => {
     expect(m.unmatchedOurs.map((o) => o.name)).toEqual(['z']);
     expect(m.unmatchedTheirs.map((t) => t.name)).toEqual(['C']);
     // a 1x1 conv of ours may be ncnn's InnerProduct (ncnnoptimize turns one after global pooling into it)
-    const fc = matchNcnnLayers([g({ name: 'conv10', numOutput: 3, weightDataSize: 24, kernel: [1, 1] })], [{ ...g({ name: 'fc', numOutput: 3, weightDataSize: 24 }), kind: 'fc', kernel: [1, 1] }]);
+    const fc = matchNcnnLayers(
+      [g({ name: 'conv10', numOutput: 3, weightDataSize: 24, kernel: [1, 1] })],
+      [{ ...g({ name: 'fc', numOutput: 3, weightDataSize: 24 }), kind: 'fc', kernel: [1, 1] }],
+    );
     expect(fc.names.get('conv10')).toBe('fc');
     // a different stride is another layer
     expect(matchNcnnLayers([g({ name: 's2', numOutput: 8, weightDataSize: 72, stride: [2, 2] })], theirs).names.size).toBe(0);
@@ -134,7 +135,7 @@ describeShared('ncnn table for the real SqueezeNet ncnn model (../shared)', () =
 });
 
 describeShared('easyquant export --ncnn-param (CLI)', () => {
-  it('writes the table under the ncnn model\'s names; refuses --ncnn-6bit without a param', () => {
+  it("writes the table under the ncnn model's names; refuses --ncnn-6bit without a param", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-ncnn-'));
     try {
       const M = ['--model', modelPath('squeezenet1.1')];

@@ -210,7 +210,9 @@ describe('opsets 7-21', () => {
       initializers: { sc: f32([4], [1, 1, 2, 2]) },
       opset: 11,
     });
-    expect(() => loadModelBytes(bytes, 'up.onnx')).toThrow("node 'up': op Upsample (opset 11) is not supported: implemented for opsets 7–9 only; its definition at opset 11 is not");
+    expect(() => loadModelBytes(bytes, 'up.onnx')).toThrow(
+      "node 'up': op Upsample (opset 11) is not supported: implemented for opsets 7–9 only; its definition at opset 11 is not",
+    );
     const eq = buildModel({
       nodes: [{ op: 'Equal', inputs: ['x', 'x'], outputs: ['y'], name: 'eq', attrs: { broadcast: 1 } }],
       inputs: [{ name: 'x', dims: [2] }],
@@ -228,7 +230,7 @@ describe('CLI --input-shape', () => {
   fs.writeFileSync(batchOnly, computedReshape(['batch', 3, 6, 6]));
   fs.writeFileSync(hw, computedReshape(['batch', 3, 'height', 'width']));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const dimsOf = (stdout: string) => (JSON.parse(stdout) as { inputs: { dims: number[] }[]; outputs: { dims: number[] }[] });
+  const dimsOf = (stdout: string) => JSON.parse(stdout) as { inputs: { dims: number[] }[]; outputs: { dims: number[] }[] };
 
   it('inspect: batch 1 with a notice on stderr, --input-shape gives the whole shape', () => {
     const a = runCli(['inspect', '--model', batchOnly, '--json']);

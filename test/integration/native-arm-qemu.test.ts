@@ -49,7 +49,9 @@ function runUnderQemu(cpu: string, isa: string | undefined, filter: string[] = [
   if (r.error) throw new Error(`${QEMU}: ${r.error.message}`);
   const out = `${r.stdout}${r.stderr}`;
   const summary = /^(\d+) passed, (\d+) failed$/m.exec(out);
-  console.log(`[native-arm-qemu] -cpu ${cpu}${isa ? ` EQ_ISA=${isa}` : ''}${filter.length ? ` ${filter.join(' ')}` : ''}: ${summary?.[0] ?? `exit ${r.status}`} in ${seconds.toFixed(1)} s`);
+  console.log(
+    `[native-arm-qemu] -cpu ${cpu}${isa ? ` EQ_ISA=${isa}` : ''}${filter.length ? ` ${filter.join(' ')}` : ''}: ${summary?.[0] ?? `exit ${r.status}`} in ${seconds.toFixed(1)} s`,
+  );
   return {
     status: r.status,
     out,
@@ -70,7 +72,15 @@ function expectAllPassed(r: QemuRun, label: string): void {
   expect(r.summary, `${label}: no summary line in\n${r.out.slice(-2000)}`).toBeDefined();
   expect(r.summary!.failed, `${label}: failures\n${failures}`).toBe(0);
   expect(r.status, label).toBe(0);
-  for (const name of ['arm_igemm_int16_worst_case', 'arm_igemm_strided_b_and_c', 'arm_dwconv_neon_matches_scalar', 'igemm_every_isa_matches_scalar', 'arm_output_stage_neon_matches_scalar', 'arm_output_stage_neon_ties_round_to_even', 'im2col_variants_match_reference'])
+  for (const name of [
+    'arm_igemm_int16_worst_case',
+    'arm_igemm_strided_b_and_c',
+    'arm_dwconv_neon_matches_scalar',
+    'igemm_every_isa_matches_scalar',
+    'arm_output_stage_neon_matches_scalar',
+    'arm_output_stage_neon_ties_round_to_even',
+    'im2col_variants_match_reference',
+  ])
     expect(r.out, `${label}: ${name} did not run`).toMatch(new RegExp(`^ok\\s+${name}$`, 'm'));
 }
 

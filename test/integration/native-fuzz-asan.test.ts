@@ -60,23 +60,27 @@ describe('EQM loader fuzzing under ASan/UBSan', () => {
     ] as [string, number, number][]
   ).map(([f, n, s]): [string, number, number] => [f, Math.max(100, Math.round(n * ITERATION_SCALE)), s]);
   for (const [seed, iterations, rs] of runs) {
-    it(`${iterations} mutations of ${seed}: no crash, no sanitizer report`, () => {
-      const r = spawnSync(fuzz, [path.join(dir, seed), String(iterations), String(rs)], {
-        encoding: 'utf8',
-        maxBuffer: 64 << 20,
-        env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1' },
-      });
-      const out = `${r.stdout}\n${r.stderr}`;
-      expect(r.signal, out.slice(-3000)).toBeNull();
-      expect(r.status, out.slice(-3000)).toBe(0);
-      expect(out).not.toMatch(/AddressSanitizer|LeakSanitizer|runtime error:/);
-      const m = /(\d+) iterations: (\d+) rejected, (\d+) loaded, (\d+) run errors/.exec(r.stdout);
-      expect(m, r.stdout).not.toBeNull();
-      expect(Number(m![1])).toBe(iterations);
-      // both paths are exercised: many files rejected, many loaded and run
-      expect(Number(m![2])).toBeGreaterThan(iterations / 20);
-      expect(Number(m![3])).toBeGreaterThan(iterations / 20);
-      console.log(`[fuzz ${seed}] ${r.stdout.split('\n')[0]}`);
-    }, 30 * 60_000);
+    it(
+      `${iterations} mutations of ${seed}: no crash, no sanitizer report`,
+      () => {
+        const r = spawnSync(fuzz, [path.join(dir, seed), String(iterations), String(rs)], {
+          encoding: 'utf8',
+          maxBuffer: 64 << 20,
+          env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1' },
+        });
+        const out = `${r.stdout}\n${r.stderr}`;
+        expect(r.signal, out.slice(-3000)).toBeNull();
+        expect(r.status, out.slice(-3000)).toBe(0);
+        expect(out).not.toMatch(/AddressSanitizer|LeakSanitizer|runtime error:/);
+        const m = /(\d+) iterations: (\d+) rejected, (\d+) loaded, (\d+) run errors/.exec(r.stdout);
+        expect(m, r.stdout).not.toBeNull();
+        expect(Number(m![1])).toBe(iterations);
+        // both paths are exercised: many files rejected, many loaded and run
+        expect(Number(m![2])).toBeGreaterThan(iterations / 20);
+        expect(Number(m![3])).toBeGreaterThan(iterations / 20);
+        console.log(`[fuzz ${seed}] ${r.stdout.split('\n')[0]}`);
+      },
+      30 * 60_000,
+    );
   }
 });

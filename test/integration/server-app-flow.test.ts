@@ -63,7 +63,18 @@ async function waitRun(runId: string): Promise<RunInfo> {
   }
 }
 
-const settings = (method: string, bits: number, calibImages = 20) => ({ method, bits, alpha: 0.5, beta: 2, steps: 100, rounds: 1, samplePositions: 64, percentile: 99.99, calibImages, threads: 1 });
+const settings = (method: string, bits: number, calibImages = 20) => ({
+  method,
+  bits,
+  alpha: 0.5,
+  beta: 2,
+  steps: 100,
+  rounds: 1,
+  samplePositions: 64,
+  percentile: 99.99,
+  calibImages,
+  threads: 1,
+});
 
 describeShared('app service over the web server (MNIST)', () => {
   let projectId = '';
@@ -103,7 +114,9 @@ describeShared('app service over the web server (MNIST)', () => {
   it('bad inputs give specific messages and leave the project usable', async () => {
     const notOnnx = path.join(root, 'notes.onnx');
     fs.writeFileSync(notOnnx, 'this is text, not a model');
-    expect((await post('projects.create', { name: 'bad', model: notOnnx })).body.error!.message).toBe('notes.onnx is not an ONNX model (the file could not be decoded as ONNX protobuf)');
+    expect((await post('projects.create', { name: 'bad', model: notOnnx })).body.error!.message).toBe(
+      'notes.onnx is not an ONNX model (the file could not be decoded as ONNX protobuf)',
+    );
     const empty = path.join(root, 'empty');
     fs.mkdirSync(empty);
     expect((await post('data.set', { projectId, dataDir: empty })).body.error!.message).toBe(`no images (.jpg, .jpeg, .png, .webp) or MNIST idx files found in ${empty}`);
@@ -124,7 +137,9 @@ describeShared('app service over the web server (MNIST)', () => {
     const done = await waitRun(run.id);
     expect(done.status).toBe('done');
     expect(lat.length).toBeGreaterThanOrEqual(5);
-    console.log(`[ping] ${lat.filter((x) => x < 100).length}/${lat.length} under 100 ms; ${lat.length} pings during a ${done.seconds!.toFixed(1)} s EQ calibration: max ${Math.max(...lat).toFixed(1)} ms, median ${lat.sort((a, b) => a - b)[lat.length >> 1]!.toFixed(1)} ms`);
+    console.log(
+      `[ping] ${lat.filter((x) => x < 100).length}/${lat.length} under 100 ms; ${lat.length} pings during a ${done.seconds!.toFixed(1)} s EQ calibration: max ${Math.max(...lat).toFixed(1)} ms, median ${lat.sort((a, b) => a - b)[lat.length >> 1]!.toFixed(1)} ms`,
+    );
     // A calibration on the server's thread would block the pings for whole layer searches, i.e. a
     // large part of the run. Bounds relative to the run's own duration hold on a loaded machine
     // too (where everything, the calibration included, slows down alike): the slowest ping under
@@ -164,7 +179,10 @@ describeShared('app service over the web server (MNIST)', () => {
   it('evaluates FP32 and every run, draws a histogram with thresholds and exports', { timeout: 900_000 }, async () => {
     const kl = await call<RunInfo>('calib.start', { projectId, settings: settings('kl', 8) });
     await waitRun(kl.id);
-    const results = await call<{ label: string; top1: number; agreement: number | null; images: number; layerCosine: Record<string, number> }[]>('results.evaluate', { projectId, limit: 200 });
+    const results = await call<{ label: string; top1: number; agreement: number | null; images: number; layerCosine: Record<string, number> }[]>('results.evaluate', {
+      projectId,
+      limit: 200,
+    });
     expect(results.map((r) => r.label)).toEqual(['FP32', 'EQ INT8', 'EQ INT7', 'KL INT8']);
     for (const r of results) {
       expect(r.images).toBe(200);
@@ -181,7 +199,12 @@ describeShared('app service over the web server (MNIST)', () => {
     const ex = await call<{ format: string; path: string }[]>('exports.create', { projectId, runId: runs[0]!.id, formats: ['scales', 'ncnn', 'trt', 'qdq', 'eqm'] });
     expect(ex.map((e) => e.format).sort()).toEqual(['eqm', 'ncnn', 'qdq', 'scales', 'trt']);
     for (const e of ex) expect(fs.statSync(e.path).size).toBeGreaterThan(0);
-    expect(fs.readFileSync(ex.find((e) => e.format === 'eqm')!.path).subarray(0, 3).toString()).toBe('EQM');
+    expect(
+      fs
+        .readFileSync(ex.find((e) => e.format === 'eqm')!.path)
+        .subarray(0, 3)
+        .toString(),
+    ).toBe('EQM');
   });
 
   it('web mode refuses to store device secrets; an unreachable device gets a specific message', async () => {

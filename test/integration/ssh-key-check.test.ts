@@ -23,13 +23,13 @@ describe.skipIf(!haveKeygen)('SSH key check before deploy', () => {
     expect(readKey(f).equals(fs.readFileSync(f))).toBe(true);
   });
 
-  it('a passphrase-protected key is named as such, with what to do, instead of ssh2\'s parse error', () => {
+  it("a passphrase-protected key is named as such, with what to do, instead of ssh2's parse error", () => {
     const f = keygen('locked', 'correct horse');
     expect(() => readKey(f)).toThrow(new RegExp(`SSH key ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is protected by a passphrase.*ssh-keygen -t ed25519 -N ''`));
     expect(() => readKey(f)).not.toThrow(/Cannot parse privateKey/);
   });
 
-  it('with its passphrase the key is read; a wrong one names the board, not ssh2\'s text, and never echoes the passphrase', () => {
+  it("with its passphrase the key is read; a wrong one names the board, not ssh2's text, and never echoes the passphrase", () => {
     const f = keygen('locked2', 'correct horse');
     expect(readKey(f, 'correct horse', 'rk3588').equals(fs.readFileSync(f))).toBe(true);
     let msg = '';

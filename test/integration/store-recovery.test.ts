@@ -86,7 +86,12 @@ describe('store crash recovery', () => {
     const run = s.createRun(p.id, { method: 'kl', bits: 8, alpha: 0.5, beta: 2, steps: 100, rounds: 1, samplePositions: 64, percentile: 99.99, calibImages: 5, threads: 1 });
     s.recordProgress(run.id, { stage: 'search', index: 1, total: 2, name: 'a', elapsedMs: 1 }, { idx: 0, name: 'a', cosBefore: 0.5, cosAfter: 0.6 });
     // the second layer row violates NOT NULL (name) → the whole finishRun is rolled back
-    expect(() => s.finishRun(run.id, 1, [{ idx: 0, name: 'a', cosBefore: 0.9, cosAfter: 0.95 }, { idx: 1, name: null as unknown as string, cosBefore: 0, cosAfter: 0 }])).toThrow();
+    expect(() =>
+      s.finishRun(run.id, 1, [
+        { idx: 0, name: 'a', cosBefore: 0.9, cosAfter: 0.95 },
+        { idx: 1, name: null as unknown as string, cosBefore: 0, cosAfter: 0 },
+      ]),
+    ).toThrow();
     const after = s.getRun(run.id);
     expect(after.status).toBe('running');
     expect(after.layers).toEqual([{ idx: 0, name: 'a', cosBefore: 0.5, cosAfter: 0.6 }]);

@@ -18,13 +18,43 @@ function smallModel(): Uint8Array {
   const m = new TflBuilder();
   const x = m.input('pixels', [1, 16, 16, 3]);
   const c = m.tensor('features', [1, 8, 8, 8]);
-  m.op('CONV_2D', [x, m.floats('w', [8, 3, 3, 3], Array.from({ length: 216 }, (_, i) => Math.sin(i))), m.floats('b', [8], new Array<number>(8).fill(0.1))], [c], OptType.Conv2D, [
-    [Opt.Conv2D.padding, 'i8', Padding.SAME], [Opt.Conv2D.strideW, 'i32', 2], [Opt.Conv2D.strideH, 'i32', 2], [Opt.Conv2D.act, 'i8', Activation.RELU6],
-  ]);
+  m.op(
+    'CONV_2D',
+    [
+      x,
+      m.floats(
+        'w',
+        [8, 3, 3, 3],
+        Array.from({ length: 216 }, (_, i) => Math.sin(i)),
+      ),
+      m.floats('b', [8], new Array<number>(8).fill(0.1)),
+    ],
+    [c],
+    OptType.Conv2D,
+    [
+      [Opt.Conv2D.padding, 'i8', Padding.SAME],
+      [Opt.Conv2D.strideW, 'i32', 2],
+      [Opt.Conv2D.strideH, 'i32', 2],
+      [Opt.Conv2D.act, 'i8', Activation.RELU6],
+    ],
+  );
   const mean = m.tensor('pooled', [1, 8]);
   m.op('MEAN', [c, m.ints('axes', [2], [1, 2])], [mean], OptType.Reducer, []);
   const fc = m.tensor('logits', [1, 3]);
-  m.op('FULLY_CONNECTED', [mean, m.floats('wfc', [3, 8], Array.from({ length: 24 }, (_, i) => Math.cos(i)))], [fc], OptType.FullyConnected, []);
+  m.op(
+    'FULLY_CONNECTED',
+    [
+      mean,
+      m.floats(
+        'wfc',
+        [3, 8],
+        Array.from({ length: 24 }, (_, i) => Math.cos(i)),
+      ),
+    ],
+    [fc],
+    OptType.FullyConnected,
+    [],
+  );
   m.outputs = [fc];
   return m.finish();
 }
@@ -68,7 +98,9 @@ describe('easyquant inspect <model.tflite>', () => {
       fs.writeFileSync(path.join(data, `t${k}.f32`), Buffer.from(t.buffer));
     }
     const out = path.join(dir, 'run');
-    const r = runCli(['calibrate', '--model', f, '--data', data, '--method', 'eq', '--bits', '8', '--calib', '4', '--steps', '10', '--accel', 'ts', '--quiet', '--out', out], { timeoutMs: 300_000 });
+    const r = runCli(['calibrate', '--model', f, '--data', data, '--method', 'eq', '--bits', '8', '--calib', '4', '--steps', '10', '--accel', 'ts', '--quiet', '--out', out], {
+      timeoutMs: 300_000,
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual(['model_qdq.onnx', 'ncnn.table', 'scales.json', 'trt_calibration.cache']);

@@ -18,7 +18,19 @@ const missing = MODELS.filter((f) => !fs.existsSync(path.join(zooDir, f)));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-zoo-bench-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const STEPS = ['inspect', 'calibrate_eq8', 'calibrate_eq7', 'eval_eq8', 'eval_eq7', 'compile_eq8', 'compile_eq7', 'qdq_ort', 'latency_ort_fp32', 'latency_native_eq8', 'latency_native_eq7'];
+const STEPS = [
+  'inspect',
+  'calibrate_eq8',
+  'calibrate_eq7',
+  'eval_eq8',
+  'eval_eq7',
+  'compile_eq8',
+  'compile_eq7',
+  'qdq_ort',
+  'latency_ort_fp32',
+  'latency_native_eq8',
+  'latency_native_eq7',
+];
 
 function bench(only: string, out: string, env: NodeJS.ProcessEnv = {}): { code: number | null; log: string; results: ModelResult[]; md: string } {
   const r = spawnSync(
@@ -44,7 +56,10 @@ describe('bench:zoo pipeline', () => {
     expect(r.md).toMatch(/\| oww-alexa \(onnx\) .*FAIL: not fetched/);
 
     // --merge re-renders saved runs: the row survives, models no run reached say so
-    const m = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/zoo/bench-zoo.ts', '--merge', path.join(tmp, 'none', 'zoo-bench.json'), '--out', path.join(tmp, 'merged')], { cwd: root, encoding: 'utf8' });
+    const m = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/zoo/bench-zoo.ts', '--merge', path.join(tmp, 'none', 'zoo-bench.json'), '--out', path.join(tmp, 'merged')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(m.status, m.stderr).toBe(0);
     const merged = fs.readFileSync(path.join(tmp, 'merged', 'zoo-bench.md'), 'utf8');
     expect(merged).toMatch(/\| oww-alexa \(onnx\) .*FAIL: not fetched/);
@@ -54,28 +69,32 @@ describe('bench:zoo pipeline', () => {
   const title = missing.length
     ? `runs every step on two zoo models: SKIPPED, ${missing.join(', ')} not in ${zooDir} (npm run zoo:fetch -- --only blazeface-front-128,mp-face-detection-short)`
     : `runs every step on ${MODELS.join(' and ')}`;
-  it.skipIf(missing.length > 0)(title, () => {
-    const out = path.join(tmp, 'two');
-    const r = bench('blazeface-front-128,mp-face-detection-short', out);
-    expect(r.code, r.log).toBe(0);
-    expect(r.results.map((x) => x.id)).toEqual(['blazeface-front-128', 'mp-face-detection-short']);
-    for (const m of r.results) {
-      for (const k of STEPS) {
-        const s = m.steps[k];
-        expect(s, `${m.id} ${k}`).toBeDefined();
-        expect(['ok', 'fail', 'skipped'], `${m.id} ${k}`).toContain(s!.status);
-        if (s!.status !== 'ok') expect(s!.detail.length, `${m.id} ${k} says why`).toBeGreaterThan(0);
+  it.skipIf(missing.length > 0)(
+    title,
+    () => {
+      const out = path.join(tmp, 'two');
+      const r = bench('blazeface-front-128,mp-face-detection-short', out);
+      expect(r.code, r.log).toBe(0);
+      expect(r.results.map((x) => x.id)).toEqual(['blazeface-front-128', 'mp-face-detection-short']);
+      for (const m of r.results) {
+        for (const k of STEPS) {
+          const s = m.steps[k];
+          expect(s, `${m.id} ${k}`).toBeDefined();
+          expect(['ok', 'fail', 'skipped'], `${m.id} ${k}`).toContain(s!.status);
+          if (s!.status !== 'ok') expect(s!.detail.length, `${m.id} ${k} says why`).toBeGreaterThan(0);
+        }
+        // the steps that work on these models today: a regression shows here
+        for (const k of ['inspect', 'calibrate_eq8', 'calibrate_eq7', 'eval_eq8', 'eval_eq7', 'compile_eq8', 'compile_eq7', 'qdq_ort', 'latency_ort_fp32']) {
+          expect(m.steps[k]!.status, `${m.id} ${k}: ${m.steps[k]!.detail}`).toBe('ok');
+        }
+        expect(m.steps['eval_eq8']!.cosine).toBeGreaterThan(0.8);
+        expect(m.steps['qdq_ort']!.cosine).toBeGreaterThan(0.8);
+        expect(m.steps['latency_ort_fp32']!.ms).toBeGreaterThan(0);
+        const nat = m.steps['latency_native_eq8']!;
+        if (nat.status === 'ok') expect(nat.ratio).toBeCloseTo(nat.ms! / m.steps['latency_ort_fp32']!.ms!, 6);
+        expect(r.md).toContain(`| ${m.id} (${m.format}) |`);
       }
-      // the steps that work on these models today: a regression shows here
-      for (const k of ['inspect', 'calibrate_eq8', 'calibrate_eq7', 'eval_eq8', 'eval_eq7', 'compile_eq8', 'compile_eq7', 'qdq_ort', 'latency_ort_fp32']) {
-        expect(m.steps[k]!.status, `${m.id} ${k}: ${m.steps[k]!.detail}`).toBe('ok');
-      }
-      expect(m.steps['eval_eq8']!.cosine).toBeGreaterThan(0.8);
-      expect(m.steps['qdq_ort']!.cosine).toBeGreaterThan(0.8);
-      expect(m.steps['latency_ort_fp32']!.ms).toBeGreaterThan(0);
-      const nat = m.steps['latency_native_eq8']!;
-      if (nat.status === 'ok') expect(nat.ratio).toBeCloseTo(nat.ms! / m.steps['latency_ort_fp32']!.ms!, 6);
-      expect(r.md).toContain(`| ${m.id} (${m.format}) |`);
-    }
-  }, 1_600_000);
+    },
+    1_600_000,
+  );
 });

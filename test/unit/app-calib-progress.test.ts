@@ -42,7 +42,17 @@ it('live rows keep the group objective before the search; the final table agrees
   const projectId = store.createProject('p').id;
   const settings: CalibSettingsForm = { method: 'eq', bits: 8, alpha: 0.5, beta: 2, steps: 10, rounds: 2, samplePositions: 8, percentile: 99.99, calibImages: 4, threads: 1 };
   const run = runner.start(projectId, settings);
-  const ev = (phase: 'weights' | 'activations', cosBefore: number, cosAfter: number): ProgressEvent => ({ stage: 'search', index: 1, total: 1, name: 'Conv_5+Conv_7', phase, cosBefore, cosAfter, elapsedMs: 10, etaMs: 10 });
+  const ev = (phase: 'weights' | 'activations', cosBefore: number, cosAfter: number): ProgressEvent => ({
+    stage: 'search',
+    index: 1,
+    total: 1,
+    name: 'Conv_5+Conv_7',
+    phase,
+    cosBefore,
+    cosAfter,
+    elapsedMs: 10,
+    etaMs: 10,
+  });
   // two rounds, as decideEq reports them: each phase's "before" is the previous phase's "after"
   for (const e of [ev('weights', 0.9, 0.95), ev('activations', 0.95, 0.97), ev('weights', 0.97, 0.975), ev('activations', 0.975, 0.98)]) send(e);
   const live = seen.filter((e) => e.type === 'run.progress' && e.layer).map((e) => (e as Extract<AppEvent, { type: 'run.progress' }>).layer!);

@@ -43,7 +43,20 @@ beforeEach(() => {
 // what the GUI sends: every field of the form, as the dispatcher parses it
 const form = API_SCHEMAS['calib.start'].parse({
   projectId,
-  settings: { method: 'eq', bits: 7, alpha: 0.4, beta: 2.5, steps: 33, rounds: 2, samplePositions: 16, percentile: 99.9, calibImages: 12, threads: 3, strategy: 'coarse-fine', biasCorrection: true },
+  settings: {
+    method: 'eq',
+    bits: 7,
+    alpha: 0.4,
+    beta: 2.5,
+    steps: 33,
+    rounds: 2,
+    samplePositions: 16,
+    percentile: 99.9,
+    calibImages: 12,
+    threads: 3,
+    strategy: 'coarse-fine',
+    biasCorrection: true,
+  },
 }).settings;
 
 function sent(): { settings: Record<string, unknown>; calibImages: number } {

@@ -52,7 +52,13 @@ it('the next calibration request carries the project map', () => {
   const p = store.createProject('c').id;
   store.setLayerPrecision(p, { Conv_3: 'fp32', Conv_0: 'int7' });
   const runner = new CalibrationRunner(store, new AppEvents(), () => ({ model: '/m.onnx', data: '/d' }));
-  runner.start(p, API_SCHEMAS['calib.start'].parse({ projectId: p, settings: { method: 'minmax', bits: 8, alpha: 0.5, beta: 2, steps: 100, rounds: 1, samplePositions: 64, percentile: 99.99, calibImages: 2, threads: 1, strategy: 'grid' } }).settings);
+  runner.start(
+    p,
+    API_SCHEMAS['calib.start'].parse({
+      projectId: p,
+      settings: { method: 'minmax', bits: 8, alpha: 0.5, beta: 2, steps: 100, rounds: 1, samplePositions: 64, percentile: 99.99, calibImages: 2, threads: 1, strategy: 'grid' },
+    }).settings,
+  );
   expect(jobs).toHaveLength(1);
   const req = (jobs[0] as Extract<JobRequest, { kind: 'calibrate' }>).req;
   expect(req.layerPrecision).toEqual({ Conv_3: 'fp32', Conv_0: 'int7' });

@@ -27,7 +27,13 @@ describe('worker side', () => {
   });
 
   it('model.size: the same activations on every target, the workspace growing with the threads', () => {
-    const s = modelSize({ model, targets: [{ target: 'host', threads: 2 }, { target: 'ARM board', threads: 4 }] });
+    const s = modelSize({
+      model,
+      targets: [
+        { target: 'host', threads: 2 },
+        { target: 'ARM board', threads: 4 },
+      ],
+    });
     // tiny: 8*27+8 + 6*8+6 + 6*72+6 + 12*4+12 + 10*108+10 + 5*10+5 floats (the Clip bounds are fused away)
     expect(s.weights.fp32).toBe((224 + 54 + 438 + 60 + 1090 + 55) * 4);
     expect(s.weights.int8).toBeLessThan(s.weights.fp32 / 3);
@@ -52,7 +58,10 @@ describe('through the dispatcher', () => {
     expect(await call('model.graph', { projectId: 'nope' })).toMatchObject({ ok: false, error: { code: 'user_error' } });
     const p = svc.store.createProject('empty');
     expect(await call('model.size', { projectId: p.id })).toEqual({ ok: false, error: { code: 'user_error', message: 'this project has no model yet' } });
-    expect(await call('model.graph', { projectId: p.id, collapse: 'yes' })).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/^invalid parameters for model.graph: collapse/) } });
+    expect(await call('model.graph', { projectId: p.id, collapse: 'yes' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request', message: expect.stringMatching(/^invalid parameters for model.graph: collapse/) },
+    });
   });
 
   it('lays a model out once (in a worker), then answers from the cache until the file changes', async () => {

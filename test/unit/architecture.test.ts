@@ -43,7 +43,10 @@ const graph = new Map(main.map((f) => [f, importsOf(f)]));
 
 describe('architecture of src-main', () => {
   it('every folder of src-main is a known layer', () => {
-    const folders = fs.readdirSync(path.join(ROOT, 'src-main'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = fs
+      .readdirSync(path.join(ROOT, 'src-main'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect(folders.filter((f) => !LAYERS.includes(f))).toEqual([]);
   });
 

@@ -111,7 +111,12 @@ describe('LAPQ parameters and losses', () => {
     expect(defaultLapqLoss([[1, 1000]])).toBe('kl');
     expect(defaultLapqLoss([[1, 1000, 1, 1]])).toBe('kl');
     expect(defaultLapqLoss([[1, 4, 8, 8]])).toBe('mse');
-    expect(defaultLapqLoss([[1, 10], [1, 4]])).toBe('mse');
+    expect(
+      defaultLapqLoss([
+        [1, 10],
+        [1, 4],
+      ]),
+    ).toBe('mse');
   });
 });
 
@@ -175,7 +180,10 @@ describe('LAPQ on a tiny network', () => {
 
     const warnings: string[] = [];
     const events: string[] = [];
-    const res = await calibrate(model, samples(8), DIMS, parseCalibSettings({ ...base, checkpoint: ckpt, resume: true }), { warn: (m) => warnings.push(m), onProgress: (e) => events.push(`${e.stage} ${e.name}`) });
+    const res = await calibrate(model, samples(8), DIMS, parseCalibSettings({ ...base, checkpoint: ckpt, resume: true }), {
+      warn: (m) => warnings.push(m),
+      onProgress: (e) => events.push(`${e.stage} ${e.name}`),
+    });
     expect(warnings.some((w) => /resuming from checkpoint .*LAPQ start decided/.test(w))).toBe(true);
     // no per-layer start again: only LAPQ evaluations, counted on from the checkpoint
     expect(events.every((e) => e.startsWith('search LAPQ'))).toBe(true);

@@ -107,7 +107,10 @@ describe('Lp-optimal clipping', () => {
     const g = gaussian(2 * K, 7);
     const w = new Float32Array(3 * K);
     w.set(g.subarray(0, K), 0);
-    w.set(g.subarray(K, 2 * K).map((v) => v * 10), K); // channel 1: 10x the range
+    w.set(
+      g.subarray(K, 2 * K).map((v) => v * 10),
+      K,
+    ); // channel 1: 10x the range
     const s = lpWeightScales(w, 3, K, 7, 2);
     const max = (c: number) => Math.max(...Array.from(w.subarray(c * K, (c + 1) * K), Math.abs));
     expect(7 / s[0]!).toBeLessThan(max(0));
@@ -121,18 +124,42 @@ describe('Lp-optimal clipping', () => {
 describe('choice of p', () => {
   const t = (id: number) => ({ id }) as unknown as ScaleTable;
   it('takes the candidate with the lowest loss (the first on a tie); a cancel (NaN) gives nothing', async () => {
-    const losses = new Map([[1, 0.5], [2, 0.3], [3, 0.2], [4, 0.2], [5, 0.4]]);
+    const losses = new Map([
+      [1, 0.5],
+      [2, 0.3],
+      [3, 0.2],
+      [4, 0.2],
+      [5, 0.4],
+    ]);
     const loss = async (x: ScaleTable) => losses.get((x as unknown as { id: number }).id)!;
     const seen: number[] = [];
-    const c = await chooseLpStart([2, 2.5, 3, 3.5, 4].map((p, i) => ({ p, table: t(i + 1) })), loss, (p) => seen.push(p));
+    const c = await chooseLpStart(
+      [2, 2.5, 3, 3.5, 4].map((p, i) => ({ p, table: t(i + 1) })),
+      loss,
+      (p) => seen.push(p),
+    );
     expect(c!.p).toBe(3);
     expect((c!.table as unknown as { id: number }).id).toBe(3);
     expect(c!.loss).toBe(0.2);
     expect(c!.losses.map((l) => l.loss)).toEqual([0.5, 0.3, 0.2, 0.2, 0.4]);
     expect(seen).toEqual([2, 2.5, 3, 3.5, 4]);
-    const tie = await chooseLpStart([{ p: 3.5, table: t(4) }, { p: 3, table: t(3) }], loss);
+    const tie = await chooseLpStart(
+      [
+        { p: 3.5, table: t(4) },
+        { p: 3, table: t(3) },
+      ],
+      loss,
+    );
     expect(tie!.p).toBe(3.5);
-    expect(await chooseLpStart([{ p: 2, table: t(1) }, { p: 3, table: t(9) }], async (x) => ((x as unknown as { id: number }).id === 9 ? NaN : 1))).toBeUndefined();
+    expect(
+      await chooseLpStart(
+        [
+          { p: 2, table: t(1) },
+          { p: 3, table: t(9) },
+        ],
+        async (x) => ((x as unknown as { id: number }).id === 9 ? NaN : 1),
+      ),
+    ).toBeUndefined();
     await expect(chooseLpStart([], loss)).rejects.toThrow(/no candidate/);
   });
 });

@@ -25,7 +25,8 @@ const GOOD = {
 };
 
 // a real answer: `eqrun bench m.eqm --runs 3 --warmup 1 --threads 1 --json` (x86-64 runner, the MNIST model)
-const REAL = '{"model":".easyquant/models/0123456789abcdef.eqm","warmup":1,"runs":3,"threads":1,"isa":"avx512vnni","latencyMs":{"min":0.053241,"median":0.077668,"p90":0.1061784,"max":0.113306,"mean":0.081405},"layers":[{"name":"Input3::q","kind":"quantize","kernel":"int8:quantize","work":784,"ms":0.000290666667},{"name":"Convolution28","kind":"qlinear","kernel":"gemm:avx512vnni-dpbusd","work":156800,"ms":0.0135126667},{"name":"Pooling66","kind":"qmaxpool","kernel":"int8:qmaxpool","work":6384,"ms":0.00957166667},{"name":"Convolution110","kind":"qlinear","kernel":"gemm:avx512vnni-dpbusd","work":627200,"ms":0.0495916667},{"name":"Pooling160","kind":"qmaxpool","kernel":"int8:qmaxpool","work":2352,"ms":0.00610866667},{"name":"Pooling160_Output_0_reshape0::q","kind":"qreshape","kernel":"int8:qreshape","work":256,"ms":5.66666667e-05},{"name":"Times212","kind":"qlinear","kernel":"gemm:avx512vnni-dpbusd","work":2560,"ms":0.00161333333}]}';
+const REAL =
+  '{"model":".easyquant/models/0123456789abcdef.eqm","warmup":1,"runs":3,"threads":1,"isa":"avx512vnni","latencyMs":{"min":0.053241,"median":0.077668,"p90":0.1061784,"max":0.113306,"mean":0.081405},"layers":[{"name":"Input3::q","kind":"quantize","kernel":"int8:quantize","work":784,"ms":0.000290666667},{"name":"Convolution28","kind":"qlinear","kernel":"gemm:avx512vnni-dpbusd","work":156800,"ms":0.0135126667},{"name":"Pooling66","kind":"qmaxpool","kernel":"int8:qmaxpool","work":6384,"ms":0.00957166667},{"name":"Convolution110","kind":"qlinear","kernel":"gemm:avx512vnni-dpbusd","work":627200,"ms":0.0495916667},{"name":"Pooling160","kind":"qmaxpool","kernel":"int8:qmaxpool","work":2352,"ms":0.00610866667},{"name":"Pooling160_Output_0_reshape0::q","kind":"qreshape","kernel":"int8:qreshape","work":256,"ms":5.66666667e-05},{"name":"Times212","kind":"qlinear","kernel":"gemm:avx512vnni-dpbusd","work":2560,"ms":0.00161333333}]}';
 
 function board(answer: string): DeviceSession {
   return { device: { name: 'rpi4' }, runner: async () => answer } as unknown as DeviceSession;
@@ -77,7 +78,17 @@ describe('stored profile results', () => {
     const result: ProfileResult = {
       machine: 'aarch64',
       seconds: 12.5,
-      variants: [{ label: 'EQ INT8', bits: 8, isa: 'neon', latencyMs: GOOD.latencyMs, layers: GOOD.layers, accuracy: { images: 50, top1: 0.5, agreement: 1, bitExact: 50 }, pushed: { runner: 10, model: 20 } }],
+      variants: [
+        {
+          label: 'EQ INT8',
+          bits: 8,
+          isa: 'neon',
+          latencyMs: GOOD.latencyMs,
+          layers: GOOD.layers,
+          accuracy: { images: 50, top1: 0.5, agreement: 1, bitExact: 50 },
+          pushed: { runner: 10, model: 20 },
+        },
+      ],
     };
     const a = store.createProfile(p.id, d.id, null);
     store.finishProfile(a.id, 'done', result, null);

@@ -100,7 +100,12 @@ describe('calibration settings schema', () => {
 
   it('LAPQ settings: methods, loss choices and budgets are checked', () => {
     expect(parseCalibSettings({ method: 'lapq' }).method).toBe('lapq');
-    expect(parseCalibSettings({ method: 'eq+lapq', lapqLoss: 'mse', lapqIters: 3, lapqTimeS: 12.5, lapqWeights: true })).toMatchObject({ lapqLoss: 'mse', lapqIters: 3, lapqTimeS: 12.5, lapqWeights: true });
+    expect(parseCalibSettings({ method: 'eq+lapq', lapqLoss: 'mse', lapqIters: 3, lapqTimeS: 12.5, lapqWeights: true })).toMatchObject({
+      lapqLoss: 'mse',
+      lapqIters: 3,
+      lapqTimeS: 12.5,
+      lapqWeights: true,
+    });
     expect(() => parseCalibSettings({ method: 'lapq2' })).toThrow(/--method must be eq, minmax, kl, percentile, lapq or eq\+lapq \(got 'lapq2'\)/);
     expect(() => parseCalibSettings({ lapqLoss: 'ce' })).toThrow(/--lapq-loss must be auto, kl or mse \(got 'ce'\)/);
     expect(() => parseCalibSettings({ lapqIters: 0 })).toThrow(/--lapq-iters must be an integer from 1 to 50 \(got 0\)/);

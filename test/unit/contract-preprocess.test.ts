@@ -24,10 +24,15 @@ describe('preprocessing flags → form → spec', () => {
     });
     const rgba = preprocessFromFlags({ channels: 'BGRA', layout: 'NHWC', pixelScale: 1 / 255 })!;
     expect(rgba).toMatchObject({ resize: { mode: 'none' }, channelOrder: 'BGR', alpha: true, mean: [0, 0, 0, 0], std: [1, 1, 1, 1], layout: 'NHWC' });
-    expect(preprocessFromFlags({ channels: 'GRAY', resize: [28, 28] })).toMatchObject({ resize: { mode: 'stretch', width: 28, height: 28 }, channelOrder: 'GRAY', mean: [0], std: [1] });
+    expect(preprocessFromFlags({ channels: 'GRAY', resize: [28, 28] })).toMatchObject({
+      resize: { mode: 'stretch', width: 28, height: 28 },
+      channelOrder: 'GRAY',
+      mean: [0],
+      std: [1],
+    });
   });
 
-  it("the form is a valid spec for the image pipeline (lanczos3, alpha kept)", () => {
+  it('the form is a valid spec for the image pipeline (lanczos3, alpha kept)', () => {
     const spec = validateSpec(specFromForm(preprocessFromFlags({ channels: 'RGBA', mean: [1, 2, 3, 4], std: [1, 1, 1, 2] })!));
     expect(spec).toMatchObject({ channelOrder: 'RGB', alpha: true, resample: 'lanczos3', mean: [1, 2, 3, 4], std: [1, 1, 1, 2] });
   });
@@ -40,7 +45,15 @@ describe('preprocessing flags → form → spec', () => {
   });
 
   it("the Data page's form and a stored dataset use the same schema", () => {
-    const form = { resize: { mode: 'shorter', size: 256 }, centerCrop: { width: 224, height: 224 }, channelOrder: 'RGB', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], layout: 'NCHW' };
+    const form = {
+      resize: { mode: 'shorter', size: 256 },
+      centerCrop: { width: 224, height: 224 },
+      channelOrder: 'RGB',
+      scale: 1 / 255,
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+      layout: 'NCHW',
+    };
     expect(PreprocessFormSchema.parse(form)).toEqual(form);
     expect(PreprocessFormSchema.safeParse({ ...form, layout: 'CHW' }).success).toBe(false);
   });

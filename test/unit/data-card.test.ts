@@ -106,13 +106,9 @@ describeShared('readCard on the shared cards', () => {
     const sq = readCard(cardPath('squeezenet1.1'));
     const spec = cardToSpec(sq);
     const img = path.join(IMAGENET_DIR, 'n01440764_tench.JPEG');
-    await expect(preprocessImage(img, spec, [1, 3, 224, 224])).rejects.toThrow(
-      /size mismatch: model input \[1,3,224,224\] \(NCHW\) expects 224x224 .* centerCrop gives 227x227/,
-    );
+    await expect(preprocessImage(img, spec, [1, 3, 224, 224])).rejects.toThrow(/size mismatch: model input \[1,3,224,224\] \(NCHW\) expects 224x224 .* centerCrop gives 227x227/);
     await expect(preprocessImage(img, spec, [1, 1, 227, 227])).rejects.toThrow(/channel mismatch: .* has 1 channel\(s\) but channelOrder BGR gives 3/);
-    await expect(preprocessImage(img, cardToSpec(readCard(cardPath('ultraface_rfb320'))), [1, 3, 320, 240])).rejects.toThrow(
-      /expects 240x320 .* resize \(stretch\) gives 320x240/,
-    );
+    await expect(preprocessImage(img, cardToSpec(readCard(cardPath('ultraface_rfb320'))), [1, 3, 320, 240])).rejects.toThrow(/expects 240x320 .* resize \(stretch\) gives 320x240/);
     await expect(preprocessImage(img, spec, [3, 227, 227])).rejects.toThrow(InputShapeError);
   });
 });

@@ -74,9 +74,7 @@ describe('image folders (generated)', () => {
     const empty = path.join(tmp, 'empty');
     fs.mkdirSync(empty);
     fs.writeFileSync(path.join(empty, 'readme.md'), 'no images here');
-    await expect(openDataset(empty, { spec: SPEC, inputDims: DIMS })).rejects.toThrow(
-      `no images (.jpg, .jpeg, .png, .webp) or MNIST idx files found in ${empty}`,
-    );
+    await expect(openDataset(empty, { spec: SPEC, inputDims: DIMS })).rejects.toThrow(`no images (.jpg, .jpeg, .png, .webp) or MNIST idx files found in ${empty}`);
   });
 
   it('missing folder, a file instead of a folder, missing spec, mismatched dims', async () => {

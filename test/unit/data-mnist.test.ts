@@ -77,9 +77,7 @@ describeShared('MNIST t10k (shared)', () => {
   });
 
   it('input dims that do not fit MNIST give a clear error', async () => {
-    await expect(openDataset(MNIST_DIR, { inputDims: [1, 3, 28, 28] })).rejects.toThrow(
-      /MNIST 28x28 greyscale.*expects 3 channel\(s\) 28x28, MNIST gives 1 channel 28x28/,
-    );
+    await expect(openDataset(MNIST_DIR, { inputDims: [1, 3, 28, 28] })).rejects.toThrow(/MNIST 28x28 greyscale.*expects 3 channel\(s\) 28x28, MNIST gives 1 channel 28x28/);
   });
 });
 

@@ -53,7 +53,13 @@ describeShared('preprocessImage golden checks (ImageNet sample)', () => {
     for (let p = 0; p < P; p++) for (let c = 0; c < 3; c++) want[c * P + p] = raw[p * 3 + (2 - c)]! - mean[c]!;
     expect(maxAbsDiff(x, want)).toBeLessThan(1e-4);
     // a few pixels spelled out: (x, y) → plane value
-    for (const [px, py] of [[0, 0], [113, 113], [226, 0], [5, 200], [226, 226]] as [number, number][]) {
+    for (const [px, py] of [
+      [0, 0],
+      [113, 113],
+      [226, 0],
+      [5, 200],
+      [226, 226],
+    ] as [number, number][]) {
       const p = py * 227 + px;
       expect(x[0 * P + p]).toBeCloseTo(raw[p * 3 + 2]! - 103.94, 4); // B
       expect(x[1 * P + p]).toBeCloseTo(raw[p * 3 + 1]! - 116.78, 4); // G
@@ -71,7 +77,11 @@ describeShared('preprocessImage golden checks (ImageNet sample)', () => {
     const bgr = await preprocessImage(TENCH, { ...zero, channelOrder: 'BGR' }, [1, 3, 227, 227]);
     const rgb = await preprocessImage(TENCH, { ...zero, channelOrder: 'RGB' }, [1, 3, 227, 227]);
     const P = 227 * 227;
-    for (const [b, r] of [[0, 2], [1, 1], [2, 0]] as [number, number][]) {
+    for (const [b, r] of [
+      [0, 2],
+      [1, 1],
+      [2, 0],
+    ] as [number, number][]) {
       expect(bgr.subarray(b * P, (b + 1) * P)).toEqual(rgb.subarray(r * P, (r + 1) * P));
     }
     // and the channels of this image really differ (so the test can tell the orders apart)
@@ -99,7 +109,10 @@ describeShared('preprocessImage golden checks (ImageNet sample)', () => {
     // 500x375 → 345x259 (Math.round(500 * 259 / 375) = 345), crop at left ceil(118/2) = 59, top 16
     const { data, info } = await sharp(TENCH).resize({ width: 259, height: 259, fit: 'outside' }).raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([345, 259]);
-    const crop = await sharp(data, { raw: { width: 345, height: 259, channels: 3 } }).extract({ left: 59, top: 16, width: 227, height: 227 }).raw().toBuffer();
+    const crop = await sharp(data, { raw: { width: 345, height: 259, channels: 3 } })
+      .extract({ left: 59, top: 16, width: 227, height: 227 })
+      .raw()
+      .toBuffer();
     const P = 227 * 227;
     const want = new Float32Array(3 * P);
     for (let p = 0; p < P; p++) for (let c = 0; c < 3; c++) want[c * P + p] = crop[p * 3 + (2 - c)]!;
@@ -146,7 +159,9 @@ describe('preprocessImage on generated images', () => {
         const o = (y * w + x) * 4;
         rgba.set(x < 2 ? [255, 0, 0, 255] : [0, 0, 255, 40], o);
       }
-    const png = await sharp(rgba, { raw: { width: w, height: h, channels: 4 } }).png().toBuffer();
+    const png = await sharp(rgba, { raw: { width: w, height: h, channels: 4 } })
+      .png()
+      .toBuffer();
     const x = await preprocessImage(
       png,
       { resize: { mode: 'stretch', width: 4, height: 2 }, resample: 'nearest', channelOrder: 'RGB', mean: [0, 0, 0], std: [255, 255, 255], layout: 'NHWC' },
@@ -157,7 +172,9 @@ describe('preprocessImage on generated images', () => {
   });
 
   it('mode none: image size must match the dims', async () => {
-    const png = await sharp({ create: { width: 5, height: 3, channels: 3, background: { r: 10, g: 20, b: 30 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 5, height: 3, channels: 3, background: { r: 10, g: 20, b: 30 } } })
+      .png()
+      .toBuffer();
     const spec: PreprocessSpec = { resize: { mode: 'none' }, channelOrder: 'BGR', mean: [0, 0, 0], std: [1, 1, 1], layout: 'NCHW' };
     const x = await preprocessImage(png, spec, [1, 3, 3, 5]);
     expect([x[0], x[15], x[30]]).toEqual([30, 20, 10]);

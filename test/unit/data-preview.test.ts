@@ -14,10 +14,16 @@ describeShared('data preview colours', () => {
   it('the BGR, mean-subtracted tench comes back as the RGB picture', async () => {
     const p = await previewSample({ model: modelPath('squeezenet1.1'), card: cardPath('squeezenet1.1'), data: IMAGENET_DIR, index: 0 });
     expect(p.id).toMatch(/tench/);
-    const shown = await sharp(Buffer.from(p.png.split(',')[1]!, 'base64')).raw().toBuffer({ resolveWithObject: true });
+    const shown = await sharp(Buffer.from(p.png.split(',')[1]!, 'base64'))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect(shown.info).toMatchObject({ width: 227, height: 227, channels: 3 });
     // the same resize and crop, plain RGB 0..255, interleaved
-    const rgb = await preprocessImage(`${IMAGENET_DIR}/n01440764_tench.JPEG`, { resize: { mode: 'shorter', size: 227 }, centerCrop: { width: 227, height: 227 }, channelOrder: 'RGB', mean: [0, 0, 0], std: [1, 1, 1], layout: 'NHWC' }, [1, 227, 227, 3]);
+    const rgb = await preprocessImage(
+      `${IMAGENET_DIR}/n01440764_tench.JPEG`,
+      { resize: { mode: 'shorter', size: 227 }, centerCrop: { width: 227, height: 227 }, channelOrder: 'RGB', mean: [0, 0, 0], std: [1, 1, 1], layout: 'NHWC' },
+      [1, 227, 227, 3],
+    );
     let worst = 0;
     for (let i = 0; i < rgb.length; i++) worst = Math.max(worst, Math.abs(shown.data[i]! - rgb[i]!));
     expect(worst).toBeLessThanOrEqual(1);

@@ -14,7 +14,13 @@ const img = (matched: number, predicted: number, reference: number): DetectionCo
 describe('F-score difference', () => {
   it('pooled F from per-image counts equals the counter score', () => {
     const c = new DetectionCounter();
-    c.add([{ x0: 0, y0: 0, x1: 10, y1: 10 }], [{ x0: 0, y0: 0, x1: 10, y1: 10 }, { x0: 20, y0: 0, x1: 30, y1: 10 }]);
+    c.add(
+      [{ x0: 0, y0: 0, x1: 10, y1: 10 }],
+      [
+        { x0: 0, y0: 0, x1: 10, y1: 10 },
+        { x0: 20, y0: 0, x1: 30, y1: 10 },
+      ],
+    );
     c.add([{ x0: 50, y0: 50, x1: 60, y1: 60 }], []);
     c.add([], []);
     expect(c.perImage()).toEqual([img(1, 1, 2), img(0, 1, 0), img(0, 0, 0)]);
@@ -38,7 +44,10 @@ describe('F-score difference', () => {
     expect(d.lo).toBe(0); // resamples without image 7
     expect(d.hi).toBeGreaterThan(d.diff);
     // better on every image: the whole interval is above 0
-    const all = bootstrapFscoreDiff(fp32.map(() => img(4, 4, 4)), fp32);
+    const all = bootstrapFscoreDiff(
+      fp32.map(() => img(4, 4, 4)),
+      fp32,
+    );
     expect(all.lo).toBeCloseTo(0.25, 12);
     expect(all.hi).toBeCloseTo(0.25, 12);
   });

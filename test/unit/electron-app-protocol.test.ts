@@ -24,7 +24,11 @@ describe('app:// protocol', () => {
   it('maps the app origin to files of the renderer folder, with their type', () => {
     expect(resolveAppRequest('app://renderer/index.html', dir)).toEqual({ ok: true, file: path.join(dir, 'index.html'), contentType: 'text/html; charset=utf-8' });
     expect(resolveAppRequest('app://renderer/', dir)).toMatchObject({ ok: true, file: path.join(dir, 'index.html') });
-    expect(resolveAppRequest('app://renderer/assets/index-abc.js?v=1#x', dir)).toMatchObject({ ok: true, file: path.join(dir, 'assets', 'index-abc.js'), contentType: 'text/javascript; charset=utf-8' });
+    expect(resolveAppRequest('app://renderer/assets/index-abc.js?v=1#x', dir)).toMatchObject({
+      ok: true,
+      file: path.join(dir, 'assets', 'index-abc.js'),
+      contentType: 'text/javascript; charset=utf-8',
+    });
     expect(resolveAppRequest('app://renderer/assets/a%20b.css', dir)).toMatchObject({ ok: true, file: path.join(dir, 'assets', 'a b.css') });
     expect(resolveAppRequest('app://renderer/missing.js', dir)).toMatchObject({ ok: false, status: 404 });
     expect(resolveAppRequest('app://renderer/assets', dir)).toMatchObject({ ok: false, status: 404 });

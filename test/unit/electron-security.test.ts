@@ -44,7 +44,12 @@ describe('Electron shell: which URLs count as the app', () => {
   it("the renderer's CSP allows no plugins, no <base>, no form posts and no WebSocket to other ports", () => {
     const html = fs.readFileSync(path.join(PROJECT_ROOT, 'src-renderer', 'index.html'), 'utf8');
     const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? '';
-    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
+    const directives = new Map(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([k, ...v]) => [k!, v]),
+    );
     expect(directives.get('object-src')).toEqual(["'none'"]);
     expect(directives.get('base-uri')).toEqual(["'none'"]);
     expect(directives.get('connect-src')).toEqual(["'self'"]);
@@ -53,7 +58,18 @@ describe('Electron shell: which URLs count as the app', () => {
   it('the packaged app flips the Electron fuses that open backdoors', () => {
     const yml = fs.readFileSync(path.join(PROJECT_ROOT, 'build', 'electron-builder.yml'), 'utf8');
     const block = /^electronFuses:\n((?: {2}.*\n)+)/m.exec(yml)?.[1] ?? '';
-    const fuses = Object.fromEntries(block.trim().split('\n').map((l) => l.trim().split(/:\s*/)));
-    expect(fuses).toMatchObject({ runAsNode: 'false', enableNodeOptionsEnvironmentVariable: 'false', enableNodeCliInspectArguments: 'false', onlyLoadAppFromAsar: 'true', enableEmbeddedAsarIntegrityValidation: 'true' });
+    const fuses = Object.fromEntries(
+      block
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/:\s*/)),
+    );
+    expect(fuses).toMatchObject({
+      runAsNode: 'false',
+      enableNodeOptionsEnvironmentVariable: 'false',
+      enableNodeCliInspectArguments: 'false',
+      onlyLoadAppFromAsar: 'true',
+      enableEmbeddedAsarIntegrityValidation: 'true',
+    });
   });
 });

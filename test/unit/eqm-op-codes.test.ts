@@ -38,7 +38,12 @@ describe('EQM op codes: TypeScript and C++ agree', () => {
   const registry = fs.readFileSync(path.join(NATIVE, 'runtime', 'ops', 'op_registry.cc'), 'utf8');
 
   it('the header parser finds the enum', () => {
-    expect(parseOpKindEnum('enum class OpKind : uint8_t {\n  kA = 1,\n  kBc = 12,\n};')).toEqual(new Map([['kA', 1], ['kBc', 12]]));
+    expect(parseOpKindEnum('enum class OpKind : uint8_t {\n  kA = 1,\n  kBc = 12,\n};')).toEqual(
+      new Map([
+        ['kA', 1],
+        ['kBc', 12],
+      ]),
+    );
     expect(() => parseOpKindEnum('enum Other {}')).toThrow(/not found/);
   });
 

@@ -102,7 +102,10 @@ describe('stored per-image predictions (migration 5)', () => {
   it('a version-4 database keeps its results: no outputs, no images (evaluate again)', () => {
     const root = tmp();
     const v4 = new Database(path.join(root, 'easyquant.db'));
-    migrate(v4, MIGRATIONS.filter((m) => m.version <= 4));
+    migrate(
+      v4,
+      MIGRATIONS.filter((m) => m.version <= 4),
+    );
     v4.prepare(`INSERT INTO projects (id, name, folder, created_at, updated_at) VALUES ('p1', 'old', ?, 'x', 'x')`).run(path.join(root, 'p1'));
     v4.prepare(`INSERT INTO results (id, project_id, run_id, engine, images, layer_cosine_json, created_at) VALUES ('e1', 'p1', NULL, 'int-ref', 10, '{}', 'x')`).run();
     v4.close();
@@ -131,7 +134,11 @@ describeShared('evaluation records every image (MNIST)', () => {
   it('FP32 and quantized top-1 per image agree with the FP32 and quantized evaluations', async () => {
     const out = path.join(tmp(), 'run');
     const base = { model: modelPath('mnist'), card: cardPath('mnist'), data: MNIST_DIR };
-    await runCalibration({ ...base, calibImages: 8, out, formats: ['scales'], settings: { method: 'minmax', bits: 4 } }, () => {}, () => false);
+    await runCalibration(
+      { ...base, calibImages: 8, out, formats: ['scales'], settings: { method: 'minmax', bits: 4 } },
+      () => {},
+      () => false,
+    );
     const scales = path.join(out, 'scales.json');
     const q = await runEvaluation({ ...base, engine: 'int-ref', scales, limit: 40, skip: 8, perImage: true, layerCosines: false });
     const fp = await runEvaluation({ ...base, engine: 'fp32', limit: 40, skip: 8 });

@@ -97,6 +97,8 @@ describe('detections', () => {
     expect(detectionDecoderFor({ scores: [1, 100, 2], boxes: [1, 100, 4] }, outs)).toBe(
       "the card's detection output (scores [1x100x2], boxes [1x100x4]) does not match the model's outputs scores [1x4420x2], boxes [1x4420x4]",
     );
-    expect(detectionDecoderFor({ scores: [1, 4420, 2], boxes: [1, 4420, 2] }, [outs[0]!, { name: 'b', dims: [1, 4420, 2] }])).toMatch(/expected scores \[1, N, C\] and boxes \[1, N, 4\]/);
+    expect(detectionDecoderFor({ scores: [1, 4420, 2], boxes: [1, 4420, 2] }, [outs[0]!, { name: 'b', dims: [1, 4420, 2] }])).toMatch(
+      /expected scores \[1, N, C\] and boxes \[1, N, 4\]/,
+    );
   });
 });

@@ -127,9 +127,7 @@ describe('export-graph: opset upgrades against onnxruntime', () => {
   });
 
   it('Slice-1 attributes become inputs (with INT64_MAX-like ends)', async () => {
-    await checkUpgrade(
-      modelP(9, [nodeP('Slice', ['x'], ['y'], [attrIs('starts', [1, 0]), attrIs('ends', [3, 2 ** 62]), attrIs('axes', [2, 3])])], [['x', [1, 2, 5, 4]]], ['y']),
-    );
+    await checkUpgrade(modelP(9, [nodeP('Slice', ['x'], ['y'], [attrIs('starts', [1, 0]), attrIs('ends', [3, 2 ** 62]), attrIs('axes', [2, 3])])], [['x', [1, 2, 5, 4]]], ['y']));
     await checkUpgrade(modelP(9, [nodeP('Slice', ['x'], ['y'], [attrIs('starts', [0, 1]), attrIs('ends', [1, -1])])], [['x', [3, 4]]], ['y']));
   });
 
@@ -176,21 +174,14 @@ describe('export-graph: opset upgrades against onnxruntime', () => {
 
   it('Squeeze/Unsqueeze axes attributes become inputs', async () => {
     const m = await checkUpgrade(
-      modelP(
-        11,
-        [nodeP('Unsqueeze', ['x'], ['u'], [attrIs('axes', [0, 3])]), nodeP('Squeeze', ['u'], ['y'], [attrIs('axes', [0])])],
-        [['x', [2, 3, 4]]],
-        ['y'],
-      ),
+      modelP(11, [nodeP('Unsqueeze', ['x'], ['u'], [attrIs('axes', [0, 3])]), nodeP('Squeeze', ['u'], ['y'], [attrIs('axes', [0])])], [['x', [2, 3, 4]]], ['y']),
     );
     expect(m.graph!.node!.every((n) => n.input!.length === 2 && (n.attribute ?? []).length === 0)).toBe(true);
   });
 
   it('Pad-2 attributes become inputs (constant with value, reflect)', async () => {
     await checkUpgrade(modelP(9, [nodeP('Pad', ['x'], ['y'], [attrIs('pads', [0, 0, 1, 2, 0, 0, 2, 1]), attrF('value', 1.5)])], [['x', [1, 2, 3, 3]]], ['y']));
-    await checkUpgrade(
-      modelP(9, [nodeP('Pad', ['x'], ['y'], [attrS('mode', 'reflect'), attrIs('pads', [0, 0, 1, 1, 0, 0, 1, 1])])], [['x', [1, 2, 4, 4]]], ['y']),
-    );
+    await checkUpgrade(modelP(9, [nodeP('Pad', ['x'], ['y'], [attrS('mode', 'reflect'), attrIs('pads', [0, 0, 1, 1, 0, 0, 1, 1])])], [['x', [1, 2, 4, 4]]], ['y']));
     await checkUpgrade(modelP(9, [nodeP('Pad', ['x'], ['y'], [attrS('mode', 'edge'), attrIs('pads', [0, 1, 0, 2])])], [['x', [3, 4]]], ['y']));
   });
 
@@ -199,17 +190,11 @@ describe('export-graph: opset upgrades against onnxruntime', () => {
       modelP(9, [nodeP('Upsample', ['x', 'scales'], ['y'], [attrS('mode', 'nearest')])], [['x', [1, 2, 3, 4]]], ['y'], [['scales', f32([4], [1, 1, 2, 3])]]),
     );
     expect(opsOf(a)).toEqual(['Resize']);
-    await checkUpgrade(
-      modelP(9, [nodeP('Upsample', ['x', 'scales'], ['y'], [attrS('mode', 'linear')])], [['x', [1, 2, 3, 4]]], ['y'], [['scales', f32([4], [1, 1, 2, 2])]]),
-    );
+    await checkUpgrade(modelP(9, [nodeP('Upsample', ['x', 'scales'], ['y'], [attrS('mode', 'linear')])], [['x', [1, 2, 3, 4]]], ['y'], [['scales', f32([4], [1, 1, 2, 2])]]));
     await checkUpgrade(modelP(7, [nodeP('Upsample', ['x'], ['y'], [attrS('mode', 'nearest'), attrFs('scales', [1, 1, 2, 2])])], [['x', [1, 1, 3, 3]]], ['y']));
     await checkUpgrade(modelP(8, [nodeP('Upsample', ['x'], ['y'], [attrS('mode', 'linear'), attrFs('scales', [1, 1, 1.5, 2])])], [['x', [1, 1, 4, 3]]], ['y']));
-    await checkUpgrade(
-      modelP(10, [nodeP('Resize', ['x', 'scales'], ['y'], [attrS('mode', 'nearest')])], [['x', [1, 2, 7, 5]]], ['y'], [['scales', f32([4], [1, 1, 0.5, 0.6])]]),
-    );
-    await checkUpgrade(
-      modelP(10, [nodeP('Resize', ['x', 'scales'], ['y'], [attrS('mode', 'linear')])], [['x', [1, 2, 3, 5]]], ['y'], [['scales', f32([4], [1, 1, 2, 1.5])]]),
-    );
+    await checkUpgrade(modelP(10, [nodeP('Resize', ['x', 'scales'], ['y'], [attrS('mode', 'nearest')])], [['x', [1, 2, 7, 5]]], ['y'], [['scales', f32([4], [1, 1, 0.5, 0.6])]]));
+    await checkUpgrade(modelP(10, [nodeP('Resize', ['x', 'scales'], ['y'], [attrS('mode', 'linear')])], [['x', [1, 2, 3, 5]]], ['y'], [['scales', f32([4], [1, 1, 2, 1.5])]]));
   });
 
   it('BatchNormalization-7 (spatial) and Dropout-7 (ratio) drop their legacy attributes', async () => {
@@ -256,7 +241,13 @@ describe('export-graph: opset upgrades against onnxruntime', () => {
         [['x', [2, 3]]],
         ['y'],
         [
-          ['w', f32([4, 3], Array.from({ length: 12 }, (_, i) => i / 10 - 0.5))],
+          [
+            'w',
+            f32(
+              [4, 3],
+              Array.from({ length: 12 }, (_, i) => i / 10 - 0.5),
+            ),
+          ],
           ['c', f32([4], [1, 2, 3, 4])],
         ],
       ),
@@ -267,9 +258,7 @@ describe('export-graph: opset upgrades against onnxruntime', () => {
   });
 
   it('ImageScaler (removed at opset 10) becomes Mul + Add', async () => {
-    const m = await checkUpgrade(
-      modelP(8, [nodeP('ImageScaler', ['x'], ['y'], [attrF('scale', 0.5), attrFs('bias', [1, -2, 3])])], [['x', [1, 3, 2, 2]]], ['y']),
-    );
+    const m = await checkUpgrade(modelP(8, [nodeP('ImageScaler', ['x'], ['y'], [attrF('scale', 0.5), attrFs('bias', [1, -2, 3])])], [['x', [1, 3, 2, 2]]], ['y']));
     expect(opsOf(m)).toEqual(['Mul', 'Add']);
   });
 
@@ -377,7 +366,13 @@ describe('export-graph: fused activations', () => {
       ['relu1', 'Relu', ['conv1_out'], ['y']],
     ]);
     const out = await runOrt(encodeModel(m), { x: { data: x, dims: [1, 2, 6, 6] } });
-    expectClose(out['y']!.data, ref.data.map((v) => Math.max(0, v)), 1e-5, 'y', range);
+    expectClose(
+      out['y']!.data,
+      ref.data.map((v) => Math.max(0, v)),
+      1e-5,
+      'y',
+      range,
+    );
     // the input graph is not modified
     expect(g.nodes[0]!.act).toBeDefined();
     expect(g.nodes).toHaveLength(1);
@@ -392,7 +387,13 @@ describe('export-graph: fused activations', () => {
     expect(nodes[0]!.output).toEqual(['y_preact']);
     expect(nodes[1]!.input!.length).toBe(3);
     const out = await runOrt(encodeModel(m), { x: { data: x, dims: [1, 2, 6, 6] } });
-    expectClose(out['y']!.data, ref.data.map((v) => Math.min(0.5, Math.max(0, v))), 1e-5, 'y', range);
+    expectClose(
+      out['y']!.data,
+      ref.data.map((v) => Math.min(0.5, Math.max(0, v))),
+      1e-5,
+      'y',
+      range,
+    );
   });
 
   it('toOpset13 keeps names and shares initializers', () => {
@@ -429,7 +430,15 @@ describeShared('export-graph: shared models re-encoded at opset 13 run like the 
       expect(back.outputs.map((o) => o.name)).toEqual(graph.outputs.map((o) => o.name));
       const feeds: Feeds = {};
       graph.inputs.forEach((v, i) => {
-        feeds[v.name] = { data: randomData(v.dims.reduce((a, b) => a * b, 1), 100 + i, lo, hi), dims: v.dims };
+        feeds[v.name] = {
+          data: randomData(
+            v.dims.reduce((a, b) => a * b, 1),
+            100 + i,
+            lo,
+            hi,
+          ),
+          dims: v.dims,
+        };
       });
       const ref = await runOrt(fs.readFileSync(file), feeds);
       const got = await runOrt(bytes, feeds);

@@ -264,7 +264,14 @@ describe('QDQ export of a tiny Conv+Relu → Gemm model', () => {
     const wb = randomData(3 * 2 * 9, 22, -0.5, 0.5);
     const wc = randomData(3 * 2 * 9, 23, -0.5, 0.5);
     const zeros = new Float32Array(3);
-    const conv = (name: string, w: string) => ({ name, op: 'Conv', domain: '', inputs: ['x', w, 'b'], outputs: [`${name}_out`], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } });
+    const conv = (name: string, w: string) => ({
+      name,
+      op: 'Conv',
+      domain: '',
+      inputs: ['x', w, 'b'],
+      outputs: [`${name}_out`],
+      attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+    });
     const graph: Graph = {
       name: 'shared',
       opset: 13,
@@ -283,7 +290,15 @@ describe('QDQ export of a tiny Conv+Relu → Gemm model', () => {
       shapes: new Map(),
     };
     const ws = (w: Float32Array) => channelMaxAbs(w, WD, 0).map((m) => 127 / m);
-    const layer = (name: string, w: string, data: Float32Array, s: number): LayerScales => ({ name, op: 'Conv', input: 'x', output: `${name}_out`, weight: w, weightScales: ws(data), inputScale: s });
+    const layer = (name: string, w: string, data: Float32Array, s: number): LayerScales => ({
+      name,
+      op: 'Conv',
+      input: 'x',
+      output: `${name}_out`,
+      weight: w,
+      weightScales: ws(data),
+      inputScale: s,
+    });
     const table: ScaleTable = {
       bits: 8,
       qmax: 127,
@@ -308,7 +323,12 @@ describe('QDQ export of a tiny Conv+Relu → Gemm model', () => {
     const x40 = fakeQuant(X, 40, 127, -128);
     const ya = conv2d(x50, XD, wq(wa), WD, zeros, 1);
     const yb = conv2d(x50, XD, wq(wb), WD, zeros, 1);
-    expect(maxDiff(out['y']!.data, ya.map((v, i) => v + yb[i]!))).toBeLessThan(1e-4);
+    expect(
+      maxDiff(
+        out['y']!.data,
+        ya.map((v, i) => v + yb[i]!),
+      ),
+    ).toBeLessThan(1e-4);
     expect(maxDiff(out['c_out']!.data, conv2d(x40, XD, wq(wc), WD, zeros, 1))).toBeLessThan(1e-4);
   });
 
@@ -321,13 +341,48 @@ describe('QDQ export of a tiny Conv+Relu → Gemm model', () => {
       f(t.layers[1]!);
       return t;
     };
-    expect(() => exportQdqOnnx(graph, withLayer((l) => (l.name = 'fc9')))).toThrow("scale table layer 'fc9' (Gemm): graph 'tiny' has no node named 'fc9'");
-    expect(() => exportQdqOnnx(graph, withLayer((l) => (l.op = 'Conv')))).toThrow("scale table layer 'fc' (Conv): node 'fc' is a Gemm, not a Conv");
-    expect(() => exportQdqOnnx(graph, withLayer((l) => (l.weight = 'nope')))).toThrow("scale table layer 'fc' (Gemm): weight 'nope' is not an initializer of the graph");
-    expect(() => exportQdqOnnx(graph, withLayer((l) => (l.weight = 'b2')))).toThrow(/weight 'b2' is not the weight input of node 'fc'/);
-    expect(() => exportQdqOnnx(graph, withLayer((l) => (l.input = 'conv1_relu')))).toThrow(/input tensor 'conv1_relu' is not the data input of node 'fc' \(which reads 'flat'\)/);
-    expect(() => exportQdqOnnx(graph, withLayer((l) => (l.weightScales = [1, 2])))).toThrow(/2 weight scales for 4 output channels/);
-    expect(() => exportQdqOnnx(graph, withLayer((l) => (l.inputScale = 0)))).toThrow(/layer 'fc' \(Gemm\): scale 0/);
+    expect(() =>
+      exportQdqOnnx(
+        graph,
+        withLayer((l) => (l.name = 'fc9')),
+      ),
+    ).toThrow("scale table layer 'fc9' (Gemm): graph 'tiny' has no node named 'fc9'");
+    expect(() =>
+      exportQdqOnnx(
+        graph,
+        withLayer((l) => (l.op = 'Conv')),
+      ),
+    ).toThrow("scale table layer 'fc' (Conv): node 'fc' is a Gemm, not a Conv");
+    expect(() =>
+      exportQdqOnnx(
+        graph,
+        withLayer((l) => (l.weight = 'nope')),
+      ),
+    ).toThrow("scale table layer 'fc' (Gemm): weight 'nope' is not an initializer of the graph");
+    expect(() =>
+      exportQdqOnnx(
+        graph,
+        withLayer((l) => (l.weight = 'b2')),
+      ),
+    ).toThrow(/weight 'b2' is not the weight input of node 'fc'/);
+    expect(() =>
+      exportQdqOnnx(
+        graph,
+        withLayer((l) => (l.input = 'conv1_relu')),
+      ),
+    ).toThrow(/input tensor 'conv1_relu' is not the data input of node 'fc' \(which reads 'flat'\)/);
+    expect(() =>
+      exportQdqOnnx(
+        graph,
+        withLayer((l) => (l.weightScales = [1, 2])),
+      ),
+    ).toThrow(/2 weight scales for 4 output channels/);
+    expect(() =>
+      exportQdqOnnx(
+        graph,
+        withLayer((l) => (l.inputScale = 0)),
+      ),
+    ).toThrow(/layer 'fc' \(Gemm\): scale 0/);
     const t = base();
     t.tensors['ghost'] = 3;
     expect(() => exportQdqOnnx(graph, t)).toThrow(/tensor 'ghost' \(in "tensors"\) is not a tensor of graph 'tiny'/);
@@ -375,7 +430,17 @@ describeShared('QDQ export of shared models with max-abs scales', () => {
       const file = modelPath(name);
       const graph = modelToGraph(readModelProto(file), file);
       const v = graph.inputs[0]!;
-      const feeds = { [v.name]: { data: randomData(v.dims.reduce((a, b) => a * b, 1), 77, lo, hi), dims: v.dims } };
+      const feeds = {
+        [v.name]: {
+          data: randomData(
+            v.dims.reduce((a, b) => a * b, 1),
+            77,
+            lo,
+            hi,
+          ),
+          dims: v.dims,
+        },
+      };
       const table = await maxAbsTable(graph, feeds);
       expect(table.layers.length).toBeGreaterThan(20);
       const bytes = exportQdqOnnx(graph, table);

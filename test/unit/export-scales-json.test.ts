@@ -114,38 +114,169 @@ describe('scales.json', () => {
   it('rejects malformed files with errors naming the file and the field', () => {
     expectError('{ not json', 'not valid JSON');
     expectError('[1,2]', 'top level');
-    expectError(mutate((j) => (j['format'] = 'ncnn')), 'format', 'easyquant-scales');
-    expectError(mutate((j) => delete j['format']), 'format', 'missing');
-    expectError(mutate((j) => (j['version'] = 5)), 'version', 'newer');
-    expectError(mutate((j) => (j['version'] = 0)), 'version', 'unsupported');
-    expectError(mutate((j) => (j['version'] = '1')), 'version', 'integer');
-    expectError(mutate((j) => (j['model'] = 'm.onnx')), 'model', 'object');
-    expectError(mutate((j) => ((j['model'] as Record<string, unknown>)['sha256'] = 'abc')), 'model.sha256', '64 hex');
-    expectError(mutate((j) => ((j['model'] as Record<string, unknown>)['file'] = '')), 'model.file', 'empty');
-    expectError(mutate((j) => (j['bits'] = 9)), 'bits', '4 to 8');
-    expectError(mutate((j) => (j['bits'] = 3)), 'bits', '4 to 8');
-    expectError(mutate((j) => (j['bits'] = 7.5)), 'bits');
-    expectError(mutate((j) => (j['qmax'] = 255)), 'qmax', '255', 'bits 8', '127');
-    expectError(mutate((j) => (j['bits'] = 7)), 'qmax', '127', 'bits 7', '63');
-    expectError(mutate((j) => (j['method'] = 'magic')), 'method', 'eq, minmax, kl, percentile');
-    expectError(mutate((j) => (j['scale_convention'] = 'x = q * scale')), 'scale_convention', SCALE_CONVENTION);
-    expectError(mutate((j) => (j['settings'] = [])), 'settings', 'object');
-    expectError(mutate((j) => (j['created_at'] = 'yesterday')), 'created_at', 'date');
-    expectError(mutate((j) => (j['layers'] = {})), 'layers', 'array');
-    expectError(mutate((j) => (j['layers'] = [1])), 'layers[0]', 'object');
-    expectError(mutate((j) => delete layer0(j)['name']), 'layers[0].name', 'string');
-    expectError(mutate((j) => (layer0(j)['op'] = 3)), "layers[0] ('conv1').op", 'string');
-    expectError(mutate((j) => delete layer0(j)['weight']), "layers[0] ('conv1').weight");
-    expectError(mutate((j) => (layer0(j)['input_scale'] = 0)), "layers[0] ('conv1').input_scale", 'positive');
-    expectError(mutate((j) => (layer0(j)['input_scale'] = -2)), 'input_scale', 'positive', '-2');
-    expectError(mutate((j) => (layer0(j)['input_scale'] = '1.5')), 'input_scale', 'number');
-    expectError(mutate((j) => (layer0(j)['weight_scales'] = [])), "layers[0] ('conv1').weight_scales", 'empty');
-    expectError(mutate((j) => (layer0(j)['weight_scales'] = [1, 2, -3])), "layers[0] ('conv1').weight_scales[2]", 'positive');
-    expectError(mutate((j) => (layer0(j)['weight_scales'] = [1, null])), 'weight_scales[1]', 'number');
-    expectError(mutate((j) => (layer0(j)['cosine'] = 1.5)), 'cosine', '-1 to 1');
-    expectError(mutate((j) => ((j['layers'] as unknown[]).push(layer0(j)))), "layers[2] ('conv1').name", 'duplicate');
-    expectError(mutate((j) => (j['tensors'] = [])), 'tensors', 'object');
-    expectError(mutate((j) => ((j['tensors'] as Record<string, unknown>)['data'] = 0)), "tensors['data']", 'positive');
+    expectError(
+      mutate((j) => (j['format'] = 'ncnn')),
+      'format',
+      'easyquant-scales',
+    );
+    expectError(
+      mutate((j) => delete j['format']),
+      'format',
+      'missing',
+    );
+    expectError(
+      mutate((j) => (j['version'] = 5)),
+      'version',
+      'newer',
+    );
+    expectError(
+      mutate((j) => (j['version'] = 0)),
+      'version',
+      'unsupported',
+    );
+    expectError(
+      mutate((j) => (j['version'] = '1')),
+      'version',
+      'integer',
+    );
+    expectError(
+      mutate((j) => (j['model'] = 'm.onnx')),
+      'model',
+      'object',
+    );
+    expectError(
+      mutate((j) => ((j['model'] as Record<string, unknown>)['sha256'] = 'abc')),
+      'model.sha256',
+      '64 hex',
+    );
+    expectError(
+      mutate((j) => ((j['model'] as Record<string, unknown>)['file'] = '')),
+      'model.file',
+      'empty',
+    );
+    expectError(
+      mutate((j) => (j['bits'] = 9)),
+      'bits',
+      '4 to 8',
+    );
+    expectError(
+      mutate((j) => (j['bits'] = 3)),
+      'bits',
+      '4 to 8',
+    );
+    expectError(
+      mutate((j) => (j['bits'] = 7.5)),
+      'bits',
+    );
+    expectError(
+      mutate((j) => (j['qmax'] = 255)),
+      'qmax',
+      '255',
+      'bits 8',
+      '127',
+    );
+    expectError(
+      mutate((j) => (j['bits'] = 7)),
+      'qmax',
+      '127',
+      'bits 7',
+      '63',
+    );
+    expectError(
+      mutate((j) => (j['method'] = 'magic')),
+      'method',
+      'eq, minmax, kl, percentile',
+    );
+    expectError(
+      mutate((j) => (j['scale_convention'] = 'x = q * scale')),
+      'scale_convention',
+      SCALE_CONVENTION,
+    );
+    expectError(
+      mutate((j) => (j['settings'] = [])),
+      'settings',
+      'object',
+    );
+    expectError(
+      mutate((j) => (j['created_at'] = 'yesterday')),
+      'created_at',
+      'date',
+    );
+    expectError(
+      mutate((j) => (j['layers'] = {})),
+      'layers',
+      'array',
+    );
+    expectError(
+      mutate((j) => (j['layers'] = [1])),
+      'layers[0]',
+      'object',
+    );
+    expectError(
+      mutate((j) => delete layer0(j)['name']),
+      'layers[0].name',
+      'string',
+    );
+    expectError(
+      mutate((j) => (layer0(j)['op'] = 3)),
+      "layers[0] ('conv1').op",
+      'string',
+    );
+    expectError(
+      mutate((j) => delete layer0(j)['weight']),
+      "layers[0] ('conv1').weight",
+    );
+    expectError(
+      mutate((j) => (layer0(j)['input_scale'] = 0)),
+      "layers[0] ('conv1').input_scale",
+      'positive',
+    );
+    expectError(
+      mutate((j) => (layer0(j)['input_scale'] = -2)),
+      'input_scale',
+      'positive',
+      '-2',
+    );
+    expectError(
+      mutate((j) => (layer0(j)['input_scale'] = '1.5')),
+      'input_scale',
+      'number',
+    );
+    expectError(
+      mutate((j) => (layer0(j)['weight_scales'] = [])),
+      "layers[0] ('conv1').weight_scales",
+      'empty',
+    );
+    expectError(
+      mutate((j) => (layer0(j)['weight_scales'] = [1, 2, -3])),
+      "layers[0] ('conv1').weight_scales[2]",
+      'positive',
+    );
+    expectError(
+      mutate((j) => (layer0(j)['weight_scales'] = [1, null])),
+      'weight_scales[1]',
+      'number',
+    );
+    expectError(
+      mutate((j) => (layer0(j)['cosine'] = 1.5)),
+      'cosine',
+      '-1 to 1',
+    );
+    expectError(
+      mutate((j) => (j['layers'] as unknown[]).push(layer0(j))),
+      "layers[2] ('conv1').name",
+      'duplicate',
+    );
+    expectError(
+      mutate((j) => (j['tensors'] = [])),
+      'tensors',
+      'object',
+    );
+    expectError(
+      mutate((j) => ((j['tensors'] as Record<string, unknown>)['data'] = 0)),
+      "tensors['data']",
+      'positive',
+    );
     // non-finite numbers are not JSON; 1e999 parses to Infinity
     expectError(writeScalesJson(table()).replace('"input_scale": 0.7853981633974483', '"input_scale": 1e999'), "layers[0] ('conv1').input_scale", 'finite');
   });
@@ -185,10 +316,27 @@ describe('scales.json', () => {
         j['version'] = 2;
         f(j);
       });
-    expectError(mutate((j) => (layer0(j)['bias_delta'] = [0, 0, 0, 0, 0])), "layers[0] ('conv1').bias_delta", 'needs version 2', 'version 1');
-    expectError(v2((j) => (layer0(j)['bias_delta'] = [0, 0])), "layers[0] ('conv1').bias_delta", 'one value per output channel (5), got 2');
-    expectError(v2((j) => (layer0(j)['bias_delta'] = 'x')), "layers[0] ('conv1').bias_delta", 'array');
-    expectError(v2((j) => (layer0(j)['bias_delta'] = [0, 0, null, 0, 0])), "layers[0] ('conv1').bias_delta[2]", 'finite number');
+    expectError(
+      mutate((j) => (layer0(j)['bias_delta'] = [0, 0, 0, 0, 0])),
+      "layers[0] ('conv1').bias_delta",
+      'needs version 2',
+      'version 1',
+    );
+    expectError(
+      v2((j) => (layer0(j)['bias_delta'] = [0, 0])),
+      "layers[0] ('conv1').bias_delta",
+      'one value per output channel (5), got 2',
+    );
+    expectError(
+      v2((j) => (layer0(j)['bias_delta'] = 'x')),
+      "layers[0] ('conv1').bias_delta",
+      'array',
+    );
+    expectError(
+      v2((j) => (layer0(j)['bias_delta'] = [0, 0, null, 0, 0])),
+      "layers[0] ('conv1').bias_delta[2]",
+      'finite number',
+    );
     const t = table();
     t.layers[1]!.biasDelta = [NaN];
     expect(() => writeScalesJson(t)).toThrow(/bias_delta\[0\].*not a finite number/);

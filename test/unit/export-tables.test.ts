@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseNcnnTable, writeNcnnTable } from '../../src-main/core/export/ncnn-table.js';
-import {
-  float32ToHex,
-  hexToFloat32,
-  oursFromTrtScale,
-  parseTrtCache,
-  trtCacheToOurScales,
-  writeTrtCache,
-} from '../../src-main/core/export/trt-cache.js';
+import { float32ToHex, hexToFloat32, oursFromTrtScale, parseTrtCache, trtCacheToOurScales, writeTrtCache } from '../../src-main/core/export/trt-cache.js';
 import type { ScaleTable } from '../../src-main/core/quant/scale-table.js';
 
 function table(bits = 8): ScaleTable {
@@ -32,15 +25,7 @@ function table(bits = 8): ScaleTable {
 describe('ncnn int8 table', () => {
   it('writes all _param_0 lines first, then the input blob lines, in layer order', () => {
     expect(writeNcnnTable(table())).toBe(
-      [
-        'conv1_param_0 2 0.5 127',
-        'conv2_param_0 0.1 0.3333333333333333',
-        'fc_param_0 1e-7 123456.789',
-        'conv1 127',
-        'conv2 12.7',
-        'fc 0.30000000000000004',
-        '',
-      ].join('\n'),
+      ['conv1_param_0 2 0.5 127', 'conv2_param_0 0.1 0.3333333333333333', 'fc_param_0 1e-7 123456.789', 'conv1 127', 'conv2 12.7', 'fc 0.30000000000000004', ''].join('\n'),
     );
   });
 

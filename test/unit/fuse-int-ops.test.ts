@@ -42,7 +42,16 @@ function residual(tapAdd: boolean) {
     ['r', 20],
   ]);
   // the add's sum measured at ±8: an int8 add whose negative half the relu then drops
-  const table = handScaleTable(m, plan, layerInputs, new Map([['s', 8], ['c1', 6], ['c2', 4]]));
+  const table = handScaleTable(
+    m,
+    plan,
+    layerInputs,
+    new Map([
+      ['s', 8],
+      ['c1', 6],
+      ['c2', 4],
+    ]),
+  );
   return { m, plan, table };
 }
 
@@ -57,7 +66,12 @@ describe('qadd → qrelu fusion', () => {
     expect(add?.kind === 'qadd' && [add.lo, add.hi]).toEqual([0, 127]);
     // the unfused program: the add clamps at -127 and a qrelu follows (what lowering emitted before)
     const unfusedOps: IntOp[] = fused.ops.flatMap((o): IntOp[] =>
-      o.kind === 'qadd' ? [{ ...o, lo: -127, output: 's::q' }, { kind: 'qrelu', input: 's::q', output: o.output }] : [o],
+      o.kind === 'qadd'
+        ? [
+            { ...o, lo: -127, output: 's::q' },
+            { kind: 'qrelu', input: 's::q', output: o.output },
+          ]
+        : [o],
     );
     const unfused: IntProgram = { ...fused, ops: unfusedOps, intScales: new Map([...fused.intScales, ['s::q', fused.intScales.get(add!.output)!]]) };
     // the same program without the relu at all: the inputs must make the relu matter

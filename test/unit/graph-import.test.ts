@@ -41,7 +41,10 @@ describe('ONNX import errors', () => {
   });
   it('names node, op and opset of an op the FP32 path cannot run', () => {
     const bytes = buildModel({
-      nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'], name: 'r' }, { op: 'FancyOp', inputs: ['y'], outputs: ['z'], name: 'my_fancy_node' }],
+      nodes: [
+        { op: 'Relu', inputs: ['x'], outputs: ['y'], name: 'r' },
+        { op: 'FancyOp', inputs: ['y'], outputs: ['z'], name: 'my_fancy_node' },
+      ],
       inputs: [{ name: 'x', dims: [1, 4] }],
       outputs: [{ name: 'z' }],
     });

@@ -18,7 +18,19 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-hostbench-'));
 let svc: AppService;
 let projectId = '';
 const runs: Record<number, string> = {};
-const base: CalibSettingsForm = { method: 'minmax', bits: 8, alpha: 0.5, beta: 2, steps: 10, rounds: 1, samplePositions: 0, percentile: 99.99, calibImages: 8, threads: 1, strategy: 'grid' };
+const base: CalibSettingsForm = {
+  method: 'minmax',
+  bits: 8,
+  alpha: 0.5,
+  beta: 2,
+  steps: 10,
+  rounds: 1,
+  samplePositions: 0,
+  percentile: 99.99,
+  calibImages: 8,
+  threads: 1,
+  strategy: 'grid',
+};
 
 describeShared('host benchmark (bench.host)', () => {
   beforeAll(async () => {

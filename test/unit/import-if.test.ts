@@ -26,7 +26,16 @@ function ifNode(cond: string): NodeSpec {
     inputs: [cond],
     outputs: ['y'],
     attrs: {
-      then_branch: { graph: { nodes: [{ op: 'Mul', inputs: ['x', 'two'], outputs: ['t'] }, { op: 'Add', inputs: ['t', 'one'], outputs: ['t1'] }], outputs: ['t1'], initializers: { one: f32([], [1]) } } },
+      then_branch: {
+        graph: {
+          nodes: [
+            { op: 'Mul', inputs: ['x', 'two'], outputs: ['t'] },
+            { op: 'Add', inputs: ['t', 'one'], outputs: ['t1'] },
+          ],
+          outputs: ['t1'],
+          initializers: { one: f32([], [1]) },
+        },
+      },
       else_branch: { graph: { nodes: [{ op: 'Neg', inputs: ['x'], outputs: ['e'] }], outputs: ['e'] } },
     },
   };
@@ -69,7 +78,10 @@ describe('If', () => {
     const m = loadModelBytes(bytes, 'if-dyn.onnx');
     expect(m.graph.nodes.map((n) => n.op)).not.toContain('If');
     expect(m.graph.shapes.get('y')).toEqual([1, 3]);
-    for (const v of [[1, -2, 3], [-1, -2, -3]]) {
+    for (const v of [
+      [1, -2, 3],
+      [-1, -2, -3],
+    ]) {
       const x = f32([1, 3], v);
       const ours = Array.from(runGraph(m.graph, { x }).get('y')!.data as Float32Array);
       expect(ours).toEqual(await ortY(bytes, x));
@@ -93,7 +105,10 @@ describe('If', () => {
     const theIf = m.graph.nodes.find((n) => n.op === 'If')!;
     expect(theIf.inputs).toEqual(['c', 'x', 'two', 'zero']);
     expect(theIf.implicitInputs).toBe(3);
-    for (const v of [[1, -2, 3], [-1, -2, -3]]) {
+    for (const v of [
+      [1, -2, 3],
+      [-1, -2, -3],
+    ]) {
       const x = f32([1, 3], v);
       const ours = Array.from(runGraph(m.graph, { x }).get('y')!.data as Float32Array);
       expect(ours).toEqual(await ortY(bytes, x));

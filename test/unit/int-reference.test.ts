@@ -63,7 +63,14 @@ describe('integer convolution is exact', () => {
     const oh = Math.floor((H + pads[0]! + pads[2]! - ((KH - 1) * dh + 1)) / sh) + 1;
     const ow = Math.floor((W + pads[1]! + pads[3]! - ((KW - 1) * dw + 1)) / sw) + 1;
     it(`random conv #${t}: C${C} M${M} g${G} k${KH}x${KW} s${sh}x${sw} d${dh}x${dw} p${pads.join('')} ${H}x${W}`, () => {
-      const node: Node = { name: `c${t}`, op: 'Conv', domain: '', inputs: ['x', 'w'], outputs: ['y'], attrs: { group: G, strides: [sh, sw], dilations: [dh, dw], pads, kernel_shape: [KH, KW] } };
+      const node: Node = {
+        name: `c${t}`,
+        op: 'Conv',
+        domain: '',
+        inputs: ['x', 'w'],
+        outputs: ['y'],
+        attrs: { group: G, strides: [sh, sw], dilations: [dh, dw], pads, kernel_shape: [KH, KW] },
+      };
       const x = Int8Array.from({ length: C * H * W }, () => ri(-127, 127));
       const w = Int8Array.from({ length: M * (C / G) * KH * KW }, () => ri(-127, 127));
       const g = convGeometry(node, [1, C, H, W], [M, C / G, KH, KW], [1, M, oh, ow]);
@@ -138,7 +145,11 @@ describe('integer program', () => {
     const q0 = Array.from(x.data, (v) => Math.max(-127, Math.min(127, rne(Math.fround(v * 40)))));
     // conv1 pre-activation tap = acc / (Sa*Sw) with acc computed from q0 directly
     const l1 = plan.layers[0]!;
-    const acc = linearForward(q0, l1.geom, Int8Array.from(l1.wRows, (w, i) => Math.max(-127, Math.min(127, rne(Math.fround(w * Math.fround(100 + Math.floor(i / l1.geom.K))))))));
+    const acc = linearForward(
+      q0,
+      l1.geom,
+      Int8Array.from(l1.wRows, (w, i) => Math.max(-127, Math.min(127, rne(Math.fround(w * Math.fround(100 + Math.floor(i / l1.geom.K))))))),
+    );
     const tap = taps.get('conv1')!;
     for (let c = 0; c < 8; c++) {
       const sw = Math.fround(100 + c);

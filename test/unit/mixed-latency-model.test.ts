@@ -12,7 +12,15 @@ const report = (ms: number) => ({
   latencyMs: { min: ms, median: ms, p90: ms, max: ms, mean: ms },
   layers: [{ name: 'Conv_0', kind: 'qlinear', kernel: 'gemm', work: 10, ms }],
 });
-const variant = (bits: number | null, label: string, ms?: number) => ({ label, bits, method: 'eq', modelSha256: 'x', remoteModel: '/tmp/m.eqm', pushed: { model: 1 }, ...(ms !== undefined ? { bench: report(ms) } : {}) });
+const variant = (bits: number | null, label: string, ms?: number) => ({
+  label,
+  bits,
+  method: 'eq',
+  modelSha256: 'x',
+  remoteModel: '/tmp/m.eqm',
+  pushed: { model: 1 },
+  ...(ms !== undefined ? { bench: report(ms) } : {}),
+});
 
 function write(root: unknown): string {
   const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'eq-prof-')), 'board.json');
@@ -54,7 +62,10 @@ describe('readProfileSet', () => {
 
 describe('layerKernels', () => {
   it("names each layer's kernel from the profile of its precision", () => {
-    const rep = (kernels: Record<string, string | undefined>) => ({ ...report(1), layers: Object.entries(kernels).map(([name, kernel]) => ({ name, kind: 'qlinear', ...(kernel ? { kernel } : {}), work: 1, ms: 1 })) });
+    const rep = (kernels: Record<string, string | undefined>) => ({
+      ...report(1),
+      layers: Object.entries(kernels).map(([name, kernel]) => ({ name, kind: 'qlinear', ...(kernel ? { kernel } : {}), work: 1, ms: 1 })),
+    });
     const set = {
       int8: rep({ a: 'gemm:avx512vnni-dpbusd', b: 'amxconv:amx-tdpbssd', c: 'gemm:amx-tdpbssd' }),
       int7: rep({ a: 'wino43:avx2', b: 'dw:dw-neon', c: undefined }),

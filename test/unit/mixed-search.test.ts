@@ -38,7 +38,10 @@ describe('mixed-precision search on a synthetic model', () => {
     expect(p.accuracy).toBeGreaterThanOrEqual(0.9);
     // start: a,b,c INT7, d INT8 (1-0.172=0.828); a promoted: 0.918 at 0.5+2+1+1+3
     expect(p.config).toEqual({ a: 'int8', b: 'int7', c: 'int7', d: 'int8' });
-    const opt = await bruteForce((_l, a) => a >= 0.9, (l, a, bl, ba) => l < bl || (l === bl && a > ba));
+    const opt = await bruteForce(
+      (_l, a) => a >= 0.9,
+      (l, a, bl, ba) => l < bl || (l === bl && a > ba),
+    );
     expect(p.latencyMs).toBe(opt.lat);
     expect(p.latencyMs).toBe(7.5);
   });
@@ -111,7 +114,10 @@ describe('mixed-precision search on a synthetic model', () => {
     const r = await searchMixedPrecision({ units, baseMs: 0.5, accuracy, budget: { kind: 'latency', maxMs: 8.5 } });
     const p = r.points[r.chosen!]!;
     expect(p.latencyMs).toBeLessThanOrEqual(8.5);
-    const opt = await bruteForce((l) => l <= 8.5, (l, a, bl, ba) => a > ba || (a === ba && l < bl));
+    const opt = await bruteForce(
+      (l) => l <= 8.5,
+      (l, a, bl, ba) => a > ba || (a === ba && l < bl),
+    );
     expect(p.accuracy).toBeCloseTo(opt.acc, 12);
     expect(p.config).toEqual({ a: 'int8', b: 'int7', c: 'int8', d: 'int8' });
   });

@@ -24,7 +24,9 @@ describe('resource budget of a model', () => {
     expect(budgetProblem('m.onnx', f, { maxGmacs: 2000, maxActivationGb: 2 })).toBe(
       "m.onnx: the largest activation, node 'Conv_0' output 1×64×5112×5112 = 6.7 GB float32, exceeds the limit of 2 GB (1008.5 G MACs per image); raise it with --max-activation-gb N or EQ_MAX_ACTIVATION_GB",
     );
-    expect(budgetProblem('m.onnx', f, DEFAULT_LIMITS)).toMatch(/exceeds the limit of 200 G .*; it also exceeds the activation limit of 2 GB \(--max-activation-gb N or EQ_MAX_ACTIVATION_GB\)$/);
+    expect(budgetProblem('m.onnx', f, DEFAULT_LIMITS)).toMatch(
+      /exceeds the limit of 200 G .*; it also exceeds the activation limit of 2 GB \(--max-activation-gb N or EQ_MAX_ACTIVATION_GB\)$/,
+    );
     expect(budgetProblem('m.onnx', f, { maxGmacs: 2000, maxActivationGb: 10 })).toBeUndefined();
   });
 
@@ -32,8 +34,8 @@ describe('resource budget of a model', () => {
     // ResNet-18 at 448x448 is ~7.3 G MACs, more than ResNet-50 at 224 (4.1 G)
     const f = figuresOf(synthModel({ arch: 'resnet18', size: 448, seed: 1 }));
     expect(f.macs).toBeGreaterThan(5e9);
-    expect(f.macs).toBeLessThan(DEFAULT_LIMITS.maxGmacs * 1e9 / 10);
-    expect(f.largest!.bytes).toBeLessThan(DEFAULT_LIMITS.maxActivationGb * 1e9 / 10);
+    expect(f.macs).toBeLessThan((DEFAULT_LIMITS.maxGmacs * 1e9) / 10);
+    expect(f.largest!.bytes).toBeLessThan((DEFAULT_LIMITS.maxActivationGb * 1e9) / 10);
     expect(budgetProblem('r.onnx', f, DEFAULT_LIMITS)).toBeUndefined();
   });
 

@@ -57,8 +57,37 @@ function headModel(): Uint8Array {
 /** Sigmoid inputs: the edges first, then a sweep of [-40, 40] and of the exp under/overflow zone */
 function edgeInput(): Float32Array {
   const x = new Float32Array(SWEEP);
-  const edges = [0, -0, Infinity, -Infinity, NaN, 1e-40, -1e-40, 1e-45, -1e-45, 3.4028234663852886e38, -3.4028234663852886e38, 88.72, -88.72, 103.97,
-    -103.97, 104, -104, 708, -708, 709.5, -709.5, 745.2, -745.2, 1e30, -1e30, 0.5, -0.5, 1e-8, -1e-8];
+  const edges = [
+    0,
+    -0,
+    Infinity,
+    -Infinity,
+    NaN,
+    1e-40,
+    -1e-40,
+    1e-45,
+    -1e-45,
+    3.4028234663852886e38,
+    -3.4028234663852886e38,
+    88.72,
+    -88.72,
+    103.97,
+    -103.97,
+    104,
+    -104,
+    708,
+    -708,
+    709.5,
+    -709.5,
+    745.2,
+    -745.2,
+    1e30,
+    -1e30,
+    0.5,
+    -0.5,
+    1e-8,
+    -1e-8,
+  ];
   x.set(edges);
   for (let i = edges.length; i < SWEEP; i++) {
     const t = (i - edges.length) / (SWEEP - edges.length);

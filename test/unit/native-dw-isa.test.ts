@@ -38,7 +38,10 @@ async function depthwiseEqm(): Promise<{ eqm: Uint8Array; dims: number[] }> {
   return { eqm: compileIntProgram(q.graph, q.prog), dims };
 }
 
-const dwKernel = (eqm: Uint8Array) => Runtime.load(eqm, { threads: 1 }).profile().ops.find((o) => o.name === 'dw')!.kernel;
+const dwKernel = (eqm: Uint8Array) =>
+  Runtime.load(eqm, { threads: 1 })
+    .profile()
+    .ops.find((o) => o.name === 'dw')!.kernel;
 
 describe('depthwise kernel selection', () => {
   beforeAll(() => ensureNativeAddon(), BUILD_TIMEOUT_MS);
@@ -59,7 +62,11 @@ describe('depthwise kernel selection', () => {
     expect(firstBitDifference(fast, avx2)).toBe(-1);
     // a level above the session's changes nothing
     process.env['EQ_DW_ISA'] = 'avx512vnni';
-    expect(Runtime.load(eqm, { threads: 1, isa: 'avx2' }).profile().ops.find((o) => o.name === 'dw')!.kernel).toBe('dw:dw-avx2-maddwd');
+    expect(
+      Runtime.load(eqm, { threads: 1, isa: 'avx2' })
+        .profile()
+        .ops.find((o) => o.name === 'dw')!.kernel,
+    ).toBe('dw:dw-avx2-maddwd');
   });
 
   it('an unknown EQ_DW_ISA is a clear error', async () => {

@@ -87,7 +87,8 @@ function expectRoundTrip(q: QuantizedModel, file: EqmModel): void {
           expect(t.kind).toBe('constant');
           expect(new Float32Array(t.data!.buffer, t.data!.byteOffset, t.data!.length / 4)).toEqual(init.data);
         }
-        if (op.node.act) expect(f.act).toEqual({ kind: op.node.act.kind, min: op.node.act.kind === 'relu' ? 0 : op.node.act.min, max: op.node.act.kind === 'relu' ? Infinity : op.node.act.max });
+        if (op.node.act)
+          expect(f.act).toEqual({ kind: op.node.act.kind, min: op.node.act.kind === 'relu' ? 0 : op.node.act.min, max: op.node.act.kind === 'relu' ? Infinity : op.node.act.max });
         break;
       }
     }

@@ -49,8 +49,33 @@ describe('native FP32 op list', () => {
   });
 
   it('covers the FP32 ops of real CNNs, each with a TypeScript reference kernel', () => {
-    for (const op of ['LeakyRelu', 'PRelu', 'HardSwish', 'HardSigmoid', 'Sigmoid', 'Mul', 'Add', 'Sub', 'Div', 'Max', 'Min', 'Pad', 'Split', 'Slice',
-      'Concat', 'Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Resize', 'Softmax', 'ReduceMean', 'MatMul', 'Gemm']) {
+    for (const op of [
+      'LeakyRelu',
+      'PRelu',
+      'HardSwish',
+      'HardSigmoid',
+      'Sigmoid',
+      'Mul',
+      'Add',
+      'Sub',
+      'Div',
+      'Max',
+      'Min',
+      'Pad',
+      'Split',
+      'Slice',
+      'Concat',
+      'Transpose',
+      'Reshape',
+      'Flatten',
+      'Squeeze',
+      'Unsqueeze',
+      'Resize',
+      'Softmax',
+      'ReduceMean',
+      'MatMul',
+      'Gemm',
+    ]) {
       expect(NATIVE_FLOAT_OPS, op).toContain(op);
     }
     for (const op of NATIVE_FLOAT_OPS) expect(findOp(op, '', 17) ?? findOp(op, '', 13), `TypeScript kernel for ${op}`).toBeDefined();

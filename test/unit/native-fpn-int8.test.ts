@@ -55,7 +55,14 @@ describe('int8 Pad and Resize geometry', () => {
     const up = node(g, 'up_corners');
     const sizes = { dtype: 'int64' as const, dims: [4], data: Float64Array.of(1, 2, 11, 13) };
     const f = runGraph(
-      { ...g, nodes: [{ ...up, inputs: ['xi', '', '', 'sz'], outputs: ['yi'] }], initializers: new Map([['sz', sizes]]), inputs: [{ name: 'xi', dims, dtype: 'float32' }], outputs: [{ name: 'yi', dims: [1, 2, 11, 13], dtype: 'float32' }], shapes: new Map() },
+      {
+        ...g,
+        nodes: [{ ...up, inputs: ['xi', '', '', 'sz'], outputs: ['yi'] }],
+        initializers: new Map([['sz', sizes]]),
+        inputs: [{ name: 'xi', dims, dtype: 'float32' }],
+        outputs: [{ name: 'yi', dims: [1, 2, 11, 13], dtype: 'float32' }],
+        shapes: new Map(),
+      },
       { xi: { dtype: 'float32', dims, data: Float32Array.from(x) } },
     ).get('yi')!.data as Float32Array;
     expect(y.length).toBe(2 * 11 * 13);

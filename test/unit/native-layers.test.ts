@@ -44,7 +44,10 @@ function expectSame(graph: Graph, prog: IntProgram, inputs: Float32Array[], dims
         }
         const plain = session.run(x, dims);
         ref.outputs.forEach((a, k) => {
-          for (const [how, b] of [['taps', nat.outputs[k]!], ['run', plain[k]!]] as const) {
+          for (const [how, b] of [
+            ['taps', nat.outputs[k]!],
+            ['run', plain[k]!],
+          ] as const) {
             const d = firstBitDifference(a, b);
             expect(d, `${tag} (${how}): output ${prog.outputs[k]} differs at ${d}: ${a[d]} vs ${b[d]}`).toBe(-1);
           }
@@ -173,7 +176,12 @@ function classifierCase(seed: number): Case {
   const M = 300;
   const nodes: NodeSpec[] = [{ op: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['y'], name: 'fc', attrs: { transB: 1 } }];
   const init = { w: randomTensor([M, K], r, 0.2), b: randomTensor([M], r, 0.1) };
-  return { desc: `row split: Gemm ${K}->${M}`, dims: [1, K], gemmOn2Threads: true, bytes: buildModel({ nodes, inputs: [{ name: 'x', dims: [1, K] }], outputs: [{ name: 'y' }], initializers: init }) };
+  return {
+    desc: `row split: Gemm ${K}->${M}`,
+    dims: [1, K],
+    gemmOn2Threads: true,
+    bytes: buildModel({ nodes, inputs: [{ name: 'x', dims: [1, K] }], outputs: [{ name: 'y' }], initializers: init }),
+  };
 }
 
 /** conv (random geometry, random activation) → 1x1 conv: the random layer has an int8 output. */
@@ -203,7 +211,12 @@ function wideDepthwiseCase(seed: number): Case {
   const r = rng(seed);
   const ri = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const C = [17, 24, 33, 40][ri(0, 3)]!;
-  const kernel = [[3, 3], [3, 3], [5, 5], [ri(1, 7), ri(1, 8)]][ri(0, 3)]!;
+  const kernel = [
+    [3, 3],
+    [3, 3],
+    [5, 5],
+    [ri(1, 7), ri(1, 8)],
+  ][ri(0, 3)]!;
   const KH = kernel[0]!;
   const KW = kernel[1]!;
   const sh = ri(1, 2);
@@ -245,8 +258,7 @@ function poolCase(seed: number, kind: 'MaxPool' | 'AveragePool' | 'GlobalAverage
   const kh = wide3x3s2 ? wide : ri(1, 4);
   const kw = wide3x3s2 ? wide : ri(1, 4);
   const pads = [ri(0, kh - 1), ri(0, kw - 1), ri(0, kh - 1), ri(0, kw - 1)];
-  const attrs: NodeSpec['attrs'] =
-    kind === 'GlobalAveragePool' ? {} : { kernel_shape: [kh, kw], strides: wide3x3s2 ? [2, 2] : [ri(1, 3), ri(1, 3)], pads, ceil_mode: ri(0, 1) };
+  const attrs: NodeSpec['attrs'] = kind === 'GlobalAveragePool' ? {} : { kernel_shape: [kh, kw], strides: wide3x3s2 ? [2, 2] : [ri(1, 3), ri(1, 3)], pads, ceil_mode: ri(0, 1) };
   if (kind === 'AveragePool') attrs['count_include_pad'] = ri(0, 1);
   const nodes: NodeSpec[] = [
     { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], name: 'conv', attrs: { pads: [1, 1, 1, 1] } },
@@ -256,7 +268,11 @@ function poolCase(seed: number, kind: 'MaxPool' | 'AveragePool' | 'GlobalAverage
   ];
   const init = { w1: randomTensor([C, 3, 3, 3], r, 0.6), b1: randomTensor([C], r, 0.2), w2: randomTensor([4, C, 1, 1], r, 0.5), b2: randomTensor([4], r, 0.1) };
   const dims = [1, 3, H, W];
-  return { desc: `${kind} ${JSON.stringify(attrs)} on ${C}x${H}x${W}`, dims, bytes: buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init }) };
+  return {
+    desc: `${kind} ${JSON.stringify(attrs)} on ${C}x${H}x${W}`,
+    dims,
+    bytes: buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init }),
+  };
 }
 
 /** conv → relu → GlobalAveragePool as the model output (fp32 tail, as SqueezeNet's); 9-20
@@ -314,7 +330,11 @@ function mergeCase(seed: number, merge: 'Add' | 'Concat'): Case {
     bg: randomTensor([3], r, 0.1),
   };
   const dims = [1, C, H, W];
-  return { desc: `${merge} C${C} M${M} ${H}x${W} gemm N${N} transB${transB}`, dims, bytes: buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init }) };
+  return {
+    desc: `${merge} C${C} M${M} ${H}x${W} gemm N${N} transB${transB}`,
+    dims,
+    bytes: buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init }),
+  };
 }
 
 /**
@@ -358,7 +378,11 @@ function unsignedChainCase(seed: number, depthwise: boolean): Case {
     ...act.init,
   };
   const dims = [1, 3, g.H, g.W];
-  return { desc: `unsigned: ${g.desc} ${act.desc} avgpool cip${cip} → concat → maxpool → 3x3`, dims, bytes: buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init }) };
+  return {
+    desc: `unsigned: ${g.desc} ${act.desc} avgpool cip${cip} → concat → maxpool → 3x3`,
+    dims,
+    bytes: buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init }),
+  };
 }
 
 const CASES: Case[] = [
@@ -395,7 +419,8 @@ describe('native int8 kernels: randomized layers', () => {
         for (const unsigned of c.desc.startsWith('unsigned') ? [true] : i % 4 === 0 ? [false, true] : [false]) {
           const q = await quantize(model, calib, bits, unsigned);
           for (const op of q.prog.ops) kindsSeen.add(op.kind === 'qlinear' ? `qlinear:${op.geom.kind}:${op.outScale === undefined ? 'f32' : 'int8'}` : op.kind);
-          for (const [name, z] of q.prog.intZeros ?? []) kindsSeen.add(`zero:${q.prog.ops.find((o) => o.kind !== 'float' && o.output === name)?.kind}:${z === (bits === 8 ? 127 : 63)}`);
+          for (const [name, z] of q.prog.intZeros ?? [])
+            kindsSeen.add(`zero:${q.prog.ops.find((o) => o.kind !== 'float' && o.output === name)?.kind}:${z === (bits === 8 ? 127 : 63)}`);
           expectSame(q.graph, q.prog, [...calib, ...randomInputs(c.dims, 1, 99 + i, 2.5)], c.dims, `${c.desc} INT${bits}${unsigned ? ' unsigned' : ''}`, c.gemmOn2Threads);
         }
       }
@@ -403,7 +428,19 @@ describe('native int8 kernels: randomized layers', () => {
   });
 
   it('the random cases cover the int8 op kinds and both output stages', () => {
-    for (const k of ['quantize', 'qlinear:conv:int8', 'qlinear:conv:f32', 'qlinear:gemm:int8', 'qlinear:gemm:f32', 'qmaxpool', 'qavgpool', 'qrelu', 'qreshape', 'qconcat', 'qadd']) {
+    for (const k of [
+      'quantize',
+      'qlinear:conv:int8',
+      'qlinear:conv:f32',
+      'qlinear:gemm:int8',
+      'qlinear:gemm:f32',
+      'qmaxpool',
+      'qavgpool',
+      'qrelu',
+      'qreshape',
+      'qconcat',
+      'qadd',
+    ]) {
       expect(kindsSeen, k).toContain(k);
     }
     // zero offsets on the outputs of every op kind that makes them
@@ -426,7 +463,29 @@ describe('native FP32 fallback ops', () => {
       const dims = [1, 4, 6, 6];
       const q = await quantize(model, randomInputs(dims, 2, 17, 1.5), 8);
       const floats = new Set(q.prog.ops.filter((o) => o.kind === 'float').map((o) => (o.kind === 'float' ? o.node.op : '')));
-      for (const op of ['Sigmoid', 'Clip', 'Squeeze', 'Unsqueeze', 'MaxPool', 'AveragePool', 'Reshape', 'Transpose', 'MatMul', 'Gemm', 'Div', 'Sub', 'Exp', 'Slice', 'Mul', 'Concat', 'Softmax', 'Add', 'GlobalAveragePool', 'GlobalMaxPool', 'Flatten']) {
+      for (const op of [
+        'Sigmoid',
+        'Clip',
+        'Squeeze',
+        'Unsqueeze',
+        'MaxPool',
+        'AveragePool',
+        'Reshape',
+        'Transpose',
+        'MatMul',
+        'Gemm',
+        'Div',
+        'Sub',
+        'Exp',
+        'Slice',
+        'Mul',
+        'Concat',
+        'Softmax',
+        'Add',
+        'GlobalAveragePool',
+        'GlobalMaxPool',
+        'Flatten',
+      ]) {
         expect(floats, op).toContain(op);
       }
       const session = Runtime.load(compileIntProgram(q.graph, q.prog));

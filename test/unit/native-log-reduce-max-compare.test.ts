@@ -28,7 +28,10 @@ describe('Log / ReduceMax / GreaterOrEqual / LessOrEqual on the native runtime',
         for (const op of ['Log', 'ReduceMax', 'GreaterOrEqual', 'LessOrEqual']) expect(floatOps).toContain(op);
         const session = Runtime.load(compileIntProgram(q.graph, q.prog));
         const nOut = opset >= 18 ? 9 : 8;
-        let nan = 0, negInf = 0, ge = 0, le = 0;
+        let nan = 0,
+          negInf = 0,
+          ge = 0,
+          le = 0;
         for (const x of randomInputs(X_DIMS, 3, 60 + bits + opset, 2)) {
           const ref = runReference(q, x, X_DIMS);
           const nat = session.run(x, X_DIMS);

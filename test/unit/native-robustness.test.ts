@@ -166,7 +166,9 @@ describe('native runtime: malformed EQM files', () => {
       expect(rejected).toBeGreaterThan(500);
       expect(loaded).toBeGreaterThan(50);
       expect(messages.size).toBeGreaterThan(15);
-      console.log(`[robustness ${which}] ${rejected} rejected (${messages.size} distinct messages), ${loaded} loaded and ran, ${runMessages.size} overflow errors, ${Date.now() - t0} ms`);
+      console.log(
+        `[robustness ${which}] ${rejected} rejected (${messages.size} distinct messages), ${loaded} loaded and ran, ${runMessages.size} overflow errors, ${Date.now() - t0} ms`,
+      );
     });
   }
 

@@ -19,7 +19,12 @@ describe('depthwise conv on tiny feature maps', () => {
       const w = randomTensor([3, 1, 3, 3], r);
       const attrs = { group: 3, pads: [1, 1, 1, 1], strides: [s, s] };
       const ours = findOp('Conv', '', 13)!.run({ name: 'c', op: 'Conv', domain: '', inputs: ['x', 'w'], outputs: ['y'], attrs }, [x, w], { opset: 13 })[0]!;
-      const bytes = buildModel({ nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs }], inputs: [{ name: 'x', dims: [1, 3, H, W] }], outputs: [{ name: 'y' }], initializers: { w } });
+      const bytes = buildModel({
+        nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs }],
+        inputs: [{ name: 'x', dims: [1, 3, H, W] }],
+        outputs: [{ name: 'y' }],
+        initializers: { w },
+      });
       const sess = await ort.InferenceSession.create(bytes);
       const ref = (await sess.run({ x: new ort.Tensor('float32', x.data as Float32Array, x.dims) }))['y']!;
       expect(ours.dims).toEqual(ref.dims.map(Number));

@@ -35,8 +35,17 @@ describeShared('reference models through the op kernels', () => {
       for (const node of g.nodes) {
         const def = findOp(node.op, node.domain, g.opset);
         expect(def, `kernel for ${node.op}`).toBeDefined();
-        const inferred = def!.inferShape(node, node.inputs.map((i) => shapes.get(i)), node.inputs.map((i) => g.initializers.get(i)), ctx);
-        const out = def!.run(node, node.inputs.map((i) => (i ? vals.get(i) : undefined)), ctx);
+        const inferred = def!.inferShape(
+          node,
+          node.inputs.map((i) => shapes.get(i)),
+          node.inputs.map((i) => g.initializers.get(i)),
+          ctx,
+        );
+        const out = def!.run(
+          node,
+          node.inputs.map((i) => (i ? vals.get(i) : undefined)),
+          ctx,
+        );
         node.outputs.forEach((o, i) => {
           if (!o || !out[i]) return;
           expect(out[i]!.dims, `${node.name} output ${i}`).toEqual(inferred[i]);

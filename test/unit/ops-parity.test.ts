@@ -76,7 +76,11 @@ function ortTensor(t: Tensor): ort.Tensor {
     case 'float32':
       return new ort.Tensor('float32', t.data as Float32Array, t.dims);
     case 'int64':
-      return new ort.Tensor('int64', BigInt64Array.from(t.data as Float64Array, (v) => BigInt(v)), t.dims);
+      return new ort.Tensor(
+        'int64',
+        BigInt64Array.from(t.data as Float64Array, (v) => BigInt(v)),
+        t.dims,
+      );
     case 'int32':
       return new ort.Tensor('int32', t.data as Int32Array, t.dims);
     case 'bool':
@@ -198,7 +202,11 @@ async function check(c: Case): Promise<Tensor[]> {
   if (c.act) node.act = c.act;
   const ctx = { opset: c.opset };
   const before = ins.map((x) => (x ? numbers(x.t.data) : null));
-  const out = def.run(node, ins.map((x) => x?.t), ctx);
+  const out = def.run(
+    node,
+    ins.map((x) => x?.t),
+    ctx,
+  );
   ins.forEach((x, i) => {
     if (x) expect(numbers(x.t.data), `input ${i} was modified`).toEqual(before[i]);
   });
@@ -265,14 +273,30 @@ describe('Conv', () => {
     await conv([1, 4, 12], [4, 4, 4], { auto_pad: 'SAME_UPPER' });
   });
   it('applies a fused Relu / Clip from node.act', async () => {
-    await check({ op: 'Conv', opset: 13, attrs: { pads: [1, 1, 1, 1] }, inputs: [rf([1, 3, 6, 6]), init(rf([5, 3, 3, 3])), init(rf([5]))], act: { kind: 'relu', min: 0, max: Infinity, node: 'r' } });
+    await check({
+      op: 'Conv',
+      opset: 13,
+      attrs: { pads: [1, 1, 1, 1] },
+      inputs: [rf([1, 3, 6, 6]), init(rf([5, 3, 3, 3])), init(rf([5]))],
+      act: { kind: 'relu', min: 0, max: Infinity, node: 'r' },
+    });
     await check({ op: 'Conv', opset: 13, attrs: { group: 3 }, inputs: [rf([1, 3, 6, 6], -4, 4), init(rf([3, 1, 3, 3], -3, 3))], act: { kind: 'clip', min: 0, max: 1, node: 'c' } });
   });
   it('rejects mismatched channels with the node name', () => {
     const def = findOp('Conv', '', 13)!;
     const node: Node = { name: 'bad_conv', op: 'Conv', domain: '', inputs: ['x', 'w'], outputs: ['y'], attrs: {} };
     expect(() => def.run(node, [rf([1, 3, 5, 5]), rf([4, 2, 3, 3])], { opset: 13 })).toThrow(/node 'bad_conv' \(Conv\).*input channels/);
-    expect(() => def.inferShape(node, [[1, 3, 5], [4, 3, 3, 3]], [], { opset: 13 })).toThrow(/bad_conv/);
+    expect(() =>
+      def.inferShape(
+        node,
+        [
+          [1, 3, 5],
+          [4, 3, 3, 3],
+        ],
+        [],
+        { opset: 13 },
+      ),
+    ).toThrow(/bad_conv/);
   });
 });
 
@@ -300,8 +324,15 @@ describe('ConvTranspose', () => {
 
 describe('Gemm', () => {
   it('transA/transB, alpha/beta, C broadcasting', async () => {
-    const M = 7, K = 9, N = 6;
-    for (const [tA, tB] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+    const M = 7,
+      K = 9,
+      N = 6;
+    for (const [tA, tB] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ] as const) {
       const A = rf(tA ? [K, M] : [M, K]);
       const B = rf(tB ? [N, K] : [K, N]);
       await check({ op: 'Gemm', opset: 13, attrs: { transA: tA, transB: tB, alpha: { f: 0.5 }, beta: { f: 2 } }, inputs: [A, init(B), init(rf([N]))] });
@@ -370,10 +401,19 @@ describe('unary activations', () => {
 
 describe('broadcasting binary ops', () => {
   const shapes: [number[], number[]][] = [
-    [[2, 3, 4, 5], [2, 3, 4, 5]],
+    [
+      [2, 3, 4, 5],
+      [2, 3, 4, 5],
+    ],
     [[2, 3, 4, 5], [5]],
-    [[2, 3, 4, 5], [3, 1, 1]],
-    [[1, 3, 1, 5], [2, 1, 4, 1]],
+    [
+      [2, 3, 4, 5],
+      [3, 1, 1],
+    ],
+    [
+      [1, 3, 1, 5],
+      [2, 1, 4, 1],
+    ],
     [[4, 1], [3]],
     [[], [2, 3]],
     [[2, 3, 4], [1]],
@@ -410,8 +450,7 @@ describe('broadcasting binary ops', () => {
 // ---------------------------------------------------------------- pooling
 
 describe('MaxPool', () => {
-  const mp = (x: number[], attrs: Record<string, AttrSpec>, opset = 12, outTypes?: number[]) =>
-    check({ op: 'MaxPool', opset, attrs, inputs: [rf(x)], outTypes });
+  const mp = (x: number[], attrs: Record<string, AttrSpec>, opset = 12, outTypes?: number[]) => check({ op: 'MaxPool', opset, attrs, inputs: [rf(x)], outTypes });
   it('SqueezeNet-style 3x3 s2, ceil_mode on and off', async () => {
     await mp([1, 4, 13, 13], { kernel_shape: [3, 3], strides: [2, 2] });
     await mp([1, 4, 14, 14], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 });
@@ -583,7 +622,12 @@ describe('Resize and Upsample', () => {
       op: 'Resize',
       opset,
       attrs,
-      inputs: [input, opset >= 13 ? null : empty(), scales ? init(fl([scales.length], scales)) : opset >= 13 ? null : empty(), ...(sizes ? [init(i64([sizes.length], sizes))] : [])],
+      inputs: [
+        input,
+        opset >= 13 ? null : empty(),
+        scales ? init(fl([scales.length], scales)) : opset >= 13 ? null : empty(),
+        ...(sizes ? [init(i64([sizes.length], sizes))] : []),
+      ],
     });
   it('nearest: asymmetric/floor and half_pixel/round_prefer_floor, scales and sizes', async () => {
     await rs(13, { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }, [1, 1, 2, 2], null);

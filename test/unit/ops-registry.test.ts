@@ -9,12 +9,59 @@ import { findOp, supportedOps } from '../../src-main/core/ops/registry.js';
 import { UnsupportedOpError } from '../../src-main/core/ops/types.js';
 
 const REQUIRED = [
-  'Add', 'AveragePool', 'BatchNormalization', 'Cast', 'Clip', 'Concat', 'Conv', 'ConvTranspose', 'Div', 'Dropout', 'Exp',
-  'Flatten', 'Gather', 'Gemm', 'GlobalAveragePool', 'GlobalMaxPool', 'HardSigmoid', 'HardSwish', 'Identity', 'LeakyRelu',
-  'MatMul', 'MaxPool', 'Mul', 'Neg', 'PRelu', 'Pad', 'Pow', 'ReduceMean', 'Relu', 'Reshape', 'Resize', 'Shape', 'Sigmoid',
-  'Slice', 'Softmax', 'Sqrt', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze', 'Upsample',
+  'Add',
+  'AveragePool',
+  'BatchNormalization',
+  'Cast',
+  'Clip',
+  'Concat',
+  'Conv',
+  'ConvTranspose',
+  'Div',
+  'Dropout',
+  'Exp',
+  'Flatten',
+  'Gather',
+  'Gemm',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'HardSigmoid',
+  'HardSwish',
+  'Identity',
+  'LeakyRelu',
+  'MatMul',
+  'MaxPool',
+  'Mul',
+  'Neg',
+  'PRelu',
+  'Pad',
+  'Pow',
+  'ReduceMean',
+  'Relu',
+  'Reshape',
+  'Resize',
+  'Shape',
+  'Sigmoid',
+  'Slice',
+  'Softmax',
+  'Sqrt',
+  'Squeeze',
+  'Sub',
+  'Tanh',
+  'Transpose',
+  'Unsqueeze',
+  'Upsample',
   // shape computations and post-processing (folded at import when their inputs are constant)
-  'ConstantOfShape', 'Equal', 'Expand', 'Greater', 'Less', 'Max', 'Min', 'Range', 'Split', 'Where',
+  'ConstantOfShape',
+  'Equal',
+  'Expand',
+  'Greater',
+  'Less',
+  'Max',
+  'Min',
+  'Range',
+  'Split',
+  'Where',
 ];
 
 function node(op: string, attrs: Record<string, AttrValue> = {}, nIn = 2, name = `test_${op}`, nOut = 1): Node {
@@ -29,7 +76,11 @@ function node(op: string, attrs: Record<string, AttrValue> = {}, nIn = 2, name =
 }
 const f32 = (dims: number[], v: number[]): Tensor => ({ dtype: 'float32', dims, data: Float32Array.from(v) });
 const i64 = (dims: number[], v: number[]): Tensor => ({ dtype: 'int64', dims, data: Float64Array.from(v) });
-const seq = (dims: number[]) => f32(dims, Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => i));
+const seq = (dims: number[]) =>
+  f32(
+    dims,
+    Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => i),
+  );
 const run = (op: string, opset: number, n: Node, ins: (Tensor | undefined)[]) => findOp(op, '', opset)!.run(n, ins, { opset });
 
 describe('registry', () => {
@@ -69,7 +120,17 @@ describe('legacy opsets (not run by onnxruntime)', () => {
     const z = run('Mul', 6, node('Mul', { broadcast: 1 }), [a, f32([2], [1, -1])])[0]!;
     expect(Array.from(z.data)).toEqual([0, -1, 2, -3, 4, -5, 6, -7, 8, -9, 10, -11]);
     expect(() => run('Sub', 6, node('Sub', {}, 2, 'old_sub'), [a, f32([2], [1, 2])])).toThrow(/old_sub.*broadcast is not enabled/);
-    expect(findOp('Add', '', 6)!.inferShape(node('Add', { broadcast: 1, axis: 0 }), [[2, 3, 2], [2, 3]], [], { opset: 6 })).toEqual([[2, 3, 2]]);
+    expect(
+      findOp('Add', '', 6)!.inferShape(
+        node('Add', { broadcast: 1, axis: 0 }),
+        [
+          [2, 3, 2],
+          [2, 3],
+        ],
+        [],
+        { opset: 6 },
+      ),
+    ).toEqual([[2, 3, 2]]);
   });
   it('PRelu before opset 7 applies a [C] slope per channel', () => {
     const y = run('PRelu', 6, node('PRelu'), [f32([1, 2, 2], [-1, 2, -3, -4]), f32([2], [0.5, 2])])[0]!;
@@ -93,7 +154,11 @@ describe('legacy opsets (not run by onnxruntime)', () => {
     expect(d10[1]!.dtype).toBe('bool');
     expect(Array.from(d10[1]!.data)).toEqual([1, 1, 1]);
     const bn = run('BatchNormalization', 6, node('BatchNormalization', { is_test: 1 }, 5, 'bn', 3), [
-      seq([1, 2, 2]), f32([2], [1, 2]), f32([2], [0, 1]), f32([2], [1, 1]), f32([2], [4, 1]),
+      seq([1, 2, 2]),
+      f32([2], [1, 2]),
+      f32([2], [0, 1]),
+      f32([2], [1, 1]),
+      f32([2], [4, 1]),
     ]);
     expect(bn[0]!.data[1]).toBeCloseTo((1 - 1) / Math.sqrt(4 + 1e-5), 6);
     expect(bn[0]!.data[3]).toBeCloseTo(((3 - 1) / Math.sqrt(1 + 1e-5)) * 2 + 1, 5);
@@ -115,7 +180,10 @@ describe('errors name the node', () => {
     expectErr(() => run('Gather', 13, node('Gather', {}, 2, 'g'), [seq([3]), i64([1], [3])]), /node 'g'.*index 3 is out of range/);
     expectErr(() => run('Reshape', 13, node('Reshape', {}, 2, 'rs'), [seq([2, 3]), i64([1], [4])]), /node 'rs'.*cannot reshape/);
     expectErr(() => run('Conv', 13, node('Conv', {}, 2, 'c1'), [seq([1, 3, 4]), seq([2, 3, 5])]), /node 'c1'.*kernel extent 5 is larger/);
-    expectErr(() => run('BatchNormalization', 15, node('BatchNormalization', {}, 5, 'bn'), [seq([1, 3, 2]), seq([2]), seq([2]), seq([2]), seq([2])]), /node 'bn'.*does not match 3 channels/);
+    expectErr(
+      () => run('BatchNormalization', 15, node('BatchNormalization', {}, 5, 'bn'), [seq([1, 3, 2]), seq([2]), seq([2]), seq([2]), seq([2])]),
+      /node 'bn'.*does not match 3 channels/,
+    );
     expectErr(() => run('Transpose', 13, node('Transpose', { perm: [0, 0] }, 1, 't'), [seq([2, 3])]), /node 't'.*not a permutation/);
     expectErr(() => run('Softmax', 13, node('Softmax', { axis: 2 }, 1, 'sm'), [seq([2, 3])]), /node 'sm'.*axis 2 is out of range/);
   });
@@ -134,9 +202,7 @@ describe('errors name the node', () => {
   });
   it('inferShape needs constant shape inputs', () => {
     const def = findOp('Reshape', '', 13)!;
-    expect(() => def.inferShape(node('Reshape', {}, 2, 'rs2'), [[2, 3], [2]], [undefined, undefined], { opset: 13 })).toThrow(
-      /node 'rs2'.*must be a constant/,
-    );
+    expect(() => def.inferShape(node('Reshape', {}, 2, 'rs2'), [[2, 3], [2]], [undefined, undefined], { opset: 13 })).toThrow(/node 'rs2'.*must be a constant/);
     const sl = findOp('Slice', '', 13)!;
     expect(() => sl.inferShape(node('Slice', {}, 4, 'sl'), [[4], [1], [1], [1]], [undefined, i64([1], [0]), i64([1], [2]), undefined], { opset: 13 })).toThrow(
       /node 'sl'.*input 3 \(axes\) must be a constant/,

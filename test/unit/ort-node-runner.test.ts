@@ -76,7 +76,9 @@ describe('ops without a kernel run through onnxruntime', () => {
   it('names the node when onnxruntime cannot run it either', () => {
     installOrtNodeRunner();
     const bytes = buildModel({ nodes: [{ op: 'NoSuchOp', inputs: ['x'], outputs: ['y'], name: 'weird' }], inputs: [{ name: 'x', dims: [1, 2] }], outputs: [{ name: 'y' }] });
-    expect(() => loadModelBytes(bytes, 'bad.onnx')).toThrow(/^node 'weird': op NoSuchOp \(opset 13\) is not supported: no TypeScript kernel, and onnxruntime cannot run it either \(.*NoSuchOp.*\)$/);
+    expect(() => loadModelBytes(bytes, 'bad.onnx')).toThrow(
+      /^node 'weird': op NoSuchOp \(opset 13\) is not supported: no TypeScript kernel, and onnxruntime cannot run it either \(.*NoSuchOp.*\)$/,
+    );
   });
 
   it('an op whose kernels cover other opsets only keeps saying so when onnxruntime refuses it too', () => {
@@ -88,7 +90,9 @@ describe('ops without a kernel run through onnxruntime', () => {
       initializers: { sc: { dtype: 'float32', dims: [4], data: Float32Array.of(1, 1, 2, 2) } },
       opset: 11,
     });
-    expect(() => loadModelBytes(bytes, 'up.onnx')).toThrow(/^node 'up': op Upsample \(opset 11\) is not supported: implemented for opsets 7–9 only; its definition at opset 11 is not, and onnxruntime cannot run it either \(.*deprecated.*\)$/);
+    expect(() => loadModelBytes(bytes, 'up.onnx')).toThrow(
+      /^node 'up': op Upsample \(opset 11\) is not supported: implemented for opsets 7–9 only; its definition at opset 11 is not, and onnxruntime cannot run it either \(.*deprecated.*\)$/,
+    );
   });
 
   it('runs a kernel-less node on zeros once for its shapes, not once per shape pass', () => {

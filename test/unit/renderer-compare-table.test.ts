@@ -3,16 +3,56 @@ import { describe, expect, it } from 'vitest';
 import type { EvalResultInfo, RunInfo } from '../../src-main/contract/app-types.js';
 import { compareColumns, compareRows, deltas, formatDelta, FP32, layerComparison } from '../../src-renderer/src/pages/compare-table.js';
 
-const settings = (bits: number, calibImages: number) => ({ method: 'minmax', bits, alpha: 0.5, beta: 2, steps: 100, rounds: 1, samplePositions: 64, percentile: 99.99, calibImages, threads: 2, strategy: 'grid' });
-const run = (id: string, label: string, bits: number, seconds: number, calibImages = 8) => ({ id, label, bits, seconds, settings: settings(bits, calibImages) }) as unknown as RunInfo;
+const settings = (bits: number, calibImages: number) => ({
+  method: 'minmax',
+  bits,
+  alpha: 0.5,
+  beta: 2,
+  steps: 100,
+  rounds: 1,
+  samplePositions: 64,
+  percentile: 99.99,
+  calibImages,
+  threads: 2,
+  strategy: 'grid',
+});
+const run = (id: string, label: string, bits: number, seconds: number, calibImages = 8) =>
+  ({ id, label, bits, seconds, settings: settings(bits, calibImages) }) as unknown as RunInfo;
 const result = (runId: string | null, f: Partial<EvalResultInfo>) =>
-  ({ id: `e-${runId}`, runId, label: '', engine: 'native', images: 20, top1: null, top5: null, agreement: null, meanCosine: null, layerCosine: {}, heldOutFrom: 8, ...f }) as EvalResultInfo;
+  ({
+    id: `e-${runId}`,
+    runId,
+    label: '',
+    engine: 'native',
+    images: 20,
+    top1: null,
+    top5: null,
+    agreement: null,
+    meanCosine: null,
+    layerCosine: {},
+    heldOutFrom: 8,
+    ...f,
+  }) as EvalResultInfo;
 
 const runs = [run('a', 'MinMax INT8', 8, 1.5), run('b', 'MinMax INT7', 7, 1.25)];
 const results = [
   result(null, { top1: 0.6, top5: 0.85 }),
-  result('a', { top1: 0.55, top5: 0.85, agreement: 0.9, meanCosine: 0.999, layerCosine: { c2: 0.99, c1: 0.999 }, outputs: { prob: { cosineMean: 0.98, cosineMin: 0.9, sqnrDb: 20 } } }),
-  result('b', { top1: 0.5, top5: 0.8, agreement: 0.75, meanCosine: 0.99, layerCosine: { c1: 0.995, c2: 0.95 }, outputs: { prob: { cosineMean: 0.95, cosineMin: 0.8, sqnrDb: 14.5 } } }),
+  result('a', {
+    top1: 0.55,
+    top5: 0.85,
+    agreement: 0.9,
+    meanCosine: 0.999,
+    layerCosine: { c2: 0.99, c1: 0.999 },
+    outputs: { prob: { cosineMean: 0.98, cosineMin: 0.9, sqnrDb: 20 } },
+  }),
+  result('b', {
+    top1: 0.5,
+    top5: 0.8,
+    agreement: 0.75,
+    meanCosine: 0.99,
+    layerCosine: { c1: 0.995, c2: 0.95 },
+    outputs: { prob: { cosineMean: 0.95, cosineMin: 0.8, sqnrDb: 14.5 } },
+  }),
 ];
 const row = (rows: ReturnType<typeof compareRows>, key: string) => rows.find((r) => r.key === key)!;
 
@@ -20,7 +60,11 @@ describe('run comparison', () => {
   const cols = compareColumns(runs, results, [FP32, 'a', 'b', 'gone']);
 
   it('columns: FP32 and the runs asked for, with their results; unknown ids dropped', () => {
-    expect(cols.map((c) => [c.label, c.result?.id ?? null])).toEqual([['FP32', 'e-null'], ['MinMax INT8', 'e-a'], ['MinMax INT7', 'e-b']]);
+    expect(cols.map((c) => [c.label, c.result?.id ?? null])).toEqual([
+      ['FP32', 'e-null'],
+      ['MinMax INT8', 'e-a'],
+      ['MinMax INT7', 'e-b'],
+    ]);
   });
 
   it('deltas against the FP32 baseline; FP32 is 1 for agreement and cosine', () => {
@@ -61,7 +105,11 @@ describe('run comparison', () => {
   it('per-layer cosines in model order, FP32 as 1, and the differences to the baseline', () => {
     const l = layerComparison(cols, 1, ['c1', 'c2']);
     expect(l.names).toEqual(['c1', 'c2']);
-    expect(l.series.map((s) => s.values)).toEqual([[1, 1], [0.999, 0.99], [0.995, 0.95]]);
+    expect(l.series.map((s) => s.values)).toEqual([
+      [1, 1],
+      [0.999, 0.99],
+      [0.995, 0.95],
+    ]);
     expect(l.diffs.map((d) => d.label)).toEqual(['FP32 − MinMax INT8', 'MinMax INT7 − MinMax INT8']);
     expect(l.diffs[1]!.values.map((v) => +v!.toFixed(12))).toEqual([-0.004, -0.04]);
   });

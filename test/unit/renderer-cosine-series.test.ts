@@ -7,7 +7,18 @@ const run = (id: string, label: string, groups: [string, number][]) =>
   ({ id, label, layers: groups.map(([name, cosAfter], idx) => ({ idx, name, cosBefore: null, cosAfter })) }) as unknown as RunInfo;
 const result = (runId: string | null, layerCosine: Record<string, number>) => ({ runId, layerCosine }) as unknown as EvalResultInfo;
 
-const runs = [run('a', 'EQ INT8', [['Conv_1', 0.99], ['Conv_5+Conv_7', 0.98], ['Conv_9', 0.97]]), run('b', 'EQ INT7', [['Conv_1', 0.95], ['Conv_5+Conv_7', 0.94], ['Conv_9', 0.93]])];
+const runs = [
+  run('a', 'EQ INT8', [
+    ['Conv_1', 0.99],
+    ['Conv_5+Conv_7', 0.98],
+    ['Conv_9', 0.97],
+  ]),
+  run('b', 'EQ INT7', [
+    ['Conv_1', 0.95],
+    ['Conv_5+Conv_7', 0.94],
+    ['Conv_9', 0.93],
+  ]),
+];
 const order = ['Conv_1', 'Conv_5', 'Conv_7', 'Conv_9'];
 
 it('after evaluation: every layer of the evaluation on the axis, in model order, no point missing', () => {

@@ -3,11 +3,31 @@ import { expect, it } from 'vitest';
 import type { MixedSearchInfo, MixedSearchPointInfo } from '../../src-main/contract/app-types.js';
 import { describeBits, searchOutcome, searchSeries } from '../../src-renderer/src/components/mixed-search-view.js';
 
-const point = (latencyMs: number, accuracy: number, layerBits: MixedSearchPointInfo['layerBits']): MixedSearchPointInfo => ({ latencyMs, accuracy, agreement: accuracy, top1: null, step: 's', layerBits, layerKernels: {} });
+const point = (latencyMs: number, accuracy: number, layerBits: MixedSearchPointInfo['layerBits']): MixedSearchPointInfo => ({
+  latencyMs,
+  accuracy,
+  agreement: accuracy,
+  top1: null,
+  step: 's',
+  layerBits,
+  layerKernels: {},
+});
 const points = [point(2, 0.97, { a: 'int8', b: 'int8' }), point(1.5, 0.95, { a: 'int7', b: 'int8' }), point(4, 0.999, { a: 'fp32', b: 'int8' })];
 const result = (chosen: number | null, closest: number | null): MixedSearchInfo => ({
-  projectId: 'p', runInt8: 'r8', runInt7: 'r7', budget: 'agreement>=1', metric: 'agreement', latencySource: 'model', searchImages: 8, fp32Top1: null,
-  allInt8: points[0]!, points, front: [1, 0, 2], chosen, closest, createdAt: '',
+  projectId: 'p',
+  runInt8: 'r8',
+  runInt7: 'r7',
+  budget: 'agreement>=1',
+  metric: 'agreement',
+  latencySource: 'model',
+  searchImages: 8,
+  fp32Top1: null,
+  allInt8: points[0]!,
+  points,
+  front: [1, 0, 2],
+  chosen,
+  closest,
+  createdAt: '',
 });
 
 it('names the closest quantized point and marks it on the chart when no point meets the budget', () => {

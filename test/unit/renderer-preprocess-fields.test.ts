@@ -3,7 +3,15 @@ import { expect, it } from 'vitest';
 import type { PreprocessForm } from '../../src-main/contract/app-types.js';
 import { fmtNum, fmtScale, fromFields, parseNum, toFields } from '../../src-renderer/src/pages/preprocess-fields.js';
 
-const squeezenet: PreprocessForm = { resize: { mode: 'shorter', size: 227 }, centerCrop: { width: 227, height: 227 }, channelOrder: 'BGR', scale: 1, mean: [103.94, 116.78, 123.68], std: [1, 1, 1], layout: 'NCHW' };
+const squeezenet: PreprocessForm = {
+  resize: { mode: 'shorter', size: 227 },
+  centerCrop: { width: 227, height: 227 },
+  channelOrder: 'BGR',
+  scale: 1,
+  mean: [103.94, 116.78, 123.68],
+  std: [1, 1, 1],
+  layout: 'NCHW',
+};
 const scaled: PreprocessForm = { ...squeezenet, scale: 1 / 255, mean: [103.94 / 255, 116.78 / 255, 123.68 / 255] };
 
 it('shows 1/255 as a fraction and long decimals rounded to 6 significant digits', () => {
@@ -16,7 +24,19 @@ it('shows 1/255 as a fraction and long decimals rounded to 6 significant digits'
 });
 
 it('fills every field from the card', () => {
-  expect(toFields(squeezenet)).toEqual({ resizeMode: 'shorter', size: 227, width: 227, height: 227, useCrop: true, crop: 227, channelOrder: 'BGR', scale: '1', mean: '103.94, 116.78, 123.68', std: '1, 1, 1', layout: 'NCHW' });
+  expect(toFields(squeezenet)).toEqual({
+    resizeMode: 'shorter',
+    size: 227,
+    width: 227,
+    height: 227,
+    useCrop: true,
+    crop: 227,
+    channelOrder: 'BGR',
+    scale: '1',
+    mean: '103.94, 116.78, 123.68',
+    std: '1, 1, 1',
+    layout: 'NCHW',
+  });
   expect(toFields(scaled).scale).toBe('1/255');
   expect(toFields(scaled).mean).toBe('0.407608, 0.457961, 0.48502');
 });

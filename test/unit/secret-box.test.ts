@@ -43,7 +43,7 @@ describe('desktop SecretBox', () => {
     expect(box.decrypt(box.encrypt('s3cret'))).toBe('s3cret');
   });
 
-  it("Linux basic_text is refused with a clear message unless the user accepts, once per session", () => {
+  it('Linux basic_text is refused with a clear message unless the user accepts, once per session', () => {
     const ss = fakeSafeStorage('basic_text');
     const asked: string[] = [];
     let answer = false;
@@ -64,7 +64,9 @@ describe('desktop SecretBox', () => {
     const root = tmp();
     const svc = new AppService({ dataRoot: root, mode: 'desktop', secrets: createSecretBox(fakeSafeStorage('basic_text'), 'linux', () => false) });
     try {
-      expect(() => svc.addDevice('rk3588', { transport: 'ssh', host: 'b', port: 22, user: 'u' }, 'pw')).toThrow(/password or passphrase of board 'rk3588' was not stored: no OS keychain/);
+      expect(() => svc.addDevice('rk3588', { transport: 'ssh', host: 'b', port: 22, user: 'u' }, 'pw')).toThrow(
+        /password or passphrase of board 'rk3588' was not stored: no OS keychain/,
+      );
       expect(svc.listDevices()).toEqual([]);
     } finally {
       await svc.close();

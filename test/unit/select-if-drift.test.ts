@@ -23,7 +23,16 @@ function ifNode(name: string, cond: string, x: string, y: string): NodeSpec {
     inputs: [cond],
     outputs: [y],
     attrs: {
-      then_branch: { graph: { nodes: [{ op: 'Mul', inputs: [x, 'two'], outputs: ['t'], ...n }, { op: 'Add', name: 'add', inputs: ['t', 'one'], outputs: ['t1'] }], outputs: ['t1'], initializers: { one: f32([], [1]) } } },
+      then_branch: {
+        graph: {
+          nodes: [
+            { op: 'Mul', inputs: [x, 'two'], outputs: ['t'], ...n },
+            { op: 'Add', name: 'add', inputs: ['t', 'one'], outputs: ['t1'] },
+          ],
+          outputs: ['t1'],
+          initializers: { one: f32([], [1]) },
+        },
+      },
       else_branch: { graph: { nodes: [{ op: 'Neg', inputs: [x], outputs: ['e'], ...n }], outputs: ['e'] } },
     },
   };
@@ -61,7 +70,11 @@ describe('If as a select: one rewrite for the IR and the FP32 reference', () => 
       expect(again.graph.nodes).toEqual(m.graph.nodes);
       expect(again.sha256).toBe(m.sha256);
 
-      const inputs = [[1, -2, 3], [1, 2, 3], [-1, -2, -3]].map((v) => f32([1, 3], v));
+      const inputs = [
+        [1, -2, 3],
+        [1, 2, 3],
+        [-1, -2, -3],
+      ].map((v) => f32([1, 3], v));
       const all = [...new Set(m.graph.nodes.flatMap((n) => [...n.outputs, ...(n.preActOutput ? [n.preActOutput] : [])]))];
       const probe = runGraph(m.graph, { x: inputs[0]! }, { fetch: all });
       // the float values (the ones the calibrator captures; conditions are bool)
@@ -116,7 +129,10 @@ describe('If as a select: conditions', () => {
     expect(names.filter((n) => n.startsWith('second/then/') || n.startsWith('second/else/') || n === 'second/select_0')).toEqual([]);
     const ref = await OrtReference.create(m.bytes);
     try {
-      for (const v of [[1, -2, 3], [-1, -2, -3]]) {
+      for (const v of [
+        [1, -2, 3],
+        [-1, -2, -3],
+      ]) {
         const x = f32([1, 3], v);
         const want = Array.from((await ref.run(x.data as Float32Array, x.dims)).outputs.get('z')!.data);
         expect(Array.from(runGraph(m.graph, { x }).get('z')!.data as Float32Array)).toEqual(want);

@@ -12,7 +12,11 @@ import { createDispatcher } from '../../src-main/app/dispatch.js';
 import { AppService } from '../../src-main/app/app-service.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'eq-ipc-'));
-const svc = new AppService({ dataRoot: root, mode: 'desktop', secrets: { encrypt: (s) => Buffer.from(`enc:${Buffer.from(s).toString('base64')}`), decrypt: (b) => Buffer.from(b.toString().slice(4), 'base64').toString() } });
+const svc = new AppService({
+  dataRoot: root,
+  mode: 'desktop',
+  secrets: { encrypt: (s) => Buffer.from(`enc:${Buffer.from(s).toString('base64')}`), decrypt: (b) => Buffer.from(b.toString().slice(4), 'base64').toString() },
+});
 afterAll(async () => {
   await svc.close();
   fs.rmSync(root, { recursive: true, force: true });
@@ -42,7 +46,10 @@ describe('IPC validation', () => {
       [{ method: 'calib.start', params: { projectId: 'p', settings: { method: 'magic', bits: 99 } } }, /invalid parameters for calib.start: settings.method: .*settings.bits: /],
       [{ method: 'devices.add', params: { name: 'b', config: { transport: 'telnet' } } }, /invalid parameters for devices.add: config.transport/],
       // a name deploy would refuse later is refused when the board is added (one rule: deviceNameSchema)
-      [{ method: 'devices.add', params: { name: 'my board', config: { transport: 'serial', path: '/dev/null', baud: 115200 } } }, /invalid parameters for devices.add: name: device names use letters, digits/],
+      [
+        { method: 'devices.add', params: { name: 'my board', config: { transport: 'serial', path: '/dev/null', baud: 115200 } } },
+        /invalid parameters for devices.add: name: device names use letters, digits/,
+      ],
       [{ method: 'devices.add', params: { name: '-b', config: { transport: 'serial', path: '/dev/null', baud: 115200 } } }, /invalid parameters for devices.add: name: /],
     ];
     for (const [payload, re] of cases) {

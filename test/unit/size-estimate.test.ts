@@ -78,7 +78,15 @@ describeShared('size estimate on squeezenet1.1 (../shared)', () => {
   it('the EQM estimate is within 1 % of the compiled file', () => {
     const { graph } = loadModel(modelPath('squeezenet1.1'));
     const plan = planQuantization(graph);
-    const layers = plan.layers.map((l) => ({ name: l.name, op: l.op, input: l.input, output: l.output, weight: l.weight, weightScales: Array.from({ length: l.geom.cout }, () => 100), inputScale: 10 }));
+    const layers = plan.layers.map((l) => ({
+      name: l.name,
+      op: l.op,
+      input: l.input,
+      output: l.output,
+      weight: l.weight,
+      weightScales: Array.from({ length: l.geom.cout }, () => 100),
+      inputScale: 10,
+    }));
     const table: ScaleTable = { bits: 8, qmax: 127, method: 'minmax', modelSha256: '0'.repeat(64), modelFile: 'model.onnx', layers, tensors: {}, settings: {}, createdAt: '' };
     table.tensors = Object.fromEntries([...int8Tensors(graph, plan)].map((t) => [t, 10]));
     const actual = compileEqm(graph, plan, table).length;

@@ -17,14 +17,15 @@ afterEach(() => {
   for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const tables = (db: Database.Database) =>
-  (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+const tables = (db: Database.Database) => (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
 
 describe('store migrations', () => {
   it('a fresh database reaches the latest schema version with every table', () => {
     const db = openDatabase(path.join(tmp(), 'a.db'));
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(tables(db)).toEqual(expect.arrayContaining(['projects', 'datasets', 'runs', 'run_layers', 'results', 'exports', 'devices', 'profiles', 'device_results', 'legacy_imports']));
+    expect(tables(db)).toEqual(
+      expect.arrayContaining(['projects', 'datasets', 'runs', 'run_layers', 'results', 'exports', 'devices', 'profiles', 'device_results', 'legacy_imports']),
+    );
     const runCols = (db.prepare(`PRAGMA table_info(runs)`).all() as { name: string }[]).map((c) => c.name);
     expect(runCols).toContain('last_progress_json');
     db.close();
@@ -139,7 +140,10 @@ describe('evaluation results: held-out start (migration 4)', () => {
     const file = path.join(root, 'easyquant.db');
     // a version-3 database with a result saved before the column existed
     const v3 = new Database(file);
-    migrate(v3, MIGRATIONS.filter((m) => m.version <= 3));
+    migrate(
+      v3,
+      MIGRATIONS.filter((m) => m.version <= 3),
+    );
     v3.prepare(`INSERT INTO projects (id, name, folder, created_at, updated_at) VALUES ('p1', 'old', ?, 'x', 'x')`).run(path.join(root, 'p1'));
     v3.prepare(`INSERT INTO results (id, project_id, run_id, engine, images, layer_cosine_json, created_at) VALUES ('e1', 'p1', NULL, 'int-ref', 10, '{}', 'x')`).run();
     v3.close();

@@ -197,7 +197,10 @@ describe('TF.js graph model import', () => {
         { name: 'hi', shape: [], dtype: 'float32' },
         { name: 'lo', shape: [], dtype: 'float32' },
       ];
-      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node: nodes }, weightsManifest: [{ paths: ['w.bin'], weights }], signature: { outputs } }));
+      fs.writeFileSync(
+        path.join(dir, 'model.json'),
+        JSON.stringify({ format: 'graph-model', modelTopology: { node: nodes }, weightsManifest: [{ paths: ['w.bin'], weights }], signature: { outputs } }),
+      );
       fs.writeFileSync(path.join(dir, 'w.bin'), Buffer.concat([f32(W1), f32(B1), f32(C3), f32(Float32Array.of(0.5)), f32(Float32Array.of(0.1))]));
       return dir;
     };

@@ -34,7 +34,10 @@ describe('face-api Tiny-YOLOv2 topology', () => {
     const m = manifest();
     const n = m[0]!.weights.reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1), 0);
     const data = new Float32Array(n);
-    data.set(Float32Array.from({ length: 25 }, (_, i) => i - 12), n - 25); // conv8/bias
+    data.set(
+      Float32Array.from({ length: 25 }, (_, i) => i - 12),
+      n - 25,
+    ); // conv8/bias
     const bytes = tfjsToOnnxBytes(faceApiTinyYoloModel(m, 'tiny.json', 64), [new Uint8Array(data.buffer)], 'tiny.json');
     const loaded = loadModelBytes(bytes, 'tiny.json');
     // 64 → conv0 valid 62 → pools 31, 16, 8, 4, 2 → stride-1 pool 2
@@ -61,7 +64,11 @@ interface ZooModel {
 const zoo = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'scripts/zoo/zoo.json'), 'utf8')) as { models: ZooModel[] }).models;
 const EXPECTED: Record<string, number[][]> = {
   'faceapi-tiny-face-detector': [[1, 13, 13, 25]],
-  'human-faceres': [[1, 1], [1, 1024], [1, 100]],
+  'human-faceres': [
+    [1, 1],
+    [1, 1024],
+    [1, 100],
+  ],
   'nsfwjs-mobilenet-v2-mid': [[1, 5]],
 };
 const tfjs = zoo.filter((m) => m.format === 'tfjs').map((m) => ({ ...m, dir: path.join(ZOO_DIR, `${m.id}.tfjs`) }));
@@ -73,25 +80,28 @@ describe('TF.js zoo models', () => {
     expect(tfjs.map((m) => m.id).sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
-  it.skipIf(present.length === 0).each(present)('$id imports and runs with the expected shapes', async (m) => {
-    const bytes = readModelFile(m.dir);
-    const loaded = loadModelBytes(bytes, m.dir);
-    expect(loaded.graph.inputs[0]!.dims).toEqual(m.inputs[0]!.shape);
-    expect(loaded.graph.outputs.map((o) => o.dims)).toEqual(EXPECTED[m.id]);
-    const session = await ort.InferenceSession.create(bytes);
-    const x = Float32Array.from({ length: m.inputs[0]!.shape.reduce((a, b) => a * b, 1) }, (_, i) => ((i * 7919) % 255) / 255);
-    const res = await session.run({ [loaded.graph.inputs[0]!.name]: new ort.Tensor('float32', x, m.inputs[0]!.shape) });
-    for (const k of session.outputNames) expect([...(res[k]!.data as Float32Array)].every(Number.isFinite)).toBe(true);
-    if (m.id === 'human-faceres') {
-      const age = res[session.outputNames[2]!]!.data as Float32Array;
-      expect(age.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-    }
-    if (m.id === 'nsfwjs-mobilenet-v2-mid') {
-      // a 5-class softmax whose classes all occur: the unwrapped uint8 weights are the real ones
-      const p = res[session.outputNames[0]!]!.data as Float32Array;
-      expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-      expect(Math.max(...p)).toBeLessThan(0.9999);
-    }
-  }, 120_000);
+  it.skipIf(present.length === 0).each(present)(
+    '$id imports and runs with the expected shapes',
+    async (m) => {
+      const bytes = readModelFile(m.dir);
+      const loaded = loadModelBytes(bytes, m.dir);
+      expect(loaded.graph.inputs[0]!.dims).toEqual(m.inputs[0]!.shape);
+      expect(loaded.graph.outputs.map((o) => o.dims)).toEqual(EXPECTED[m.id]);
+      const session = await ort.InferenceSession.create(bytes);
+      const x = Float32Array.from({ length: m.inputs[0]!.shape.reduce((a, b) => a * b, 1) }, (_, i) => ((i * 7919) % 255) / 255);
+      const res = await session.run({ [loaded.graph.inputs[0]!.name]: new ort.Tensor('float32', x, m.inputs[0]!.shape) });
+      for (const k of session.outputNames) expect([...(res[k]!.data as Float32Array)].every(Number.isFinite)).toBe(true);
+      if (m.id === 'human-faceres') {
+        const age = res[session.outputNames[2]!]!.data as Float32Array;
+        expect(age.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      }
+      if (m.id === 'nsfwjs-mobilenet-v2-mid') {
+        // a 5-class softmax whose classes all occur: the unwrapped uint8 weights are the real ones
+        const p = res[session.outputNames[0]!]!.data as Float32Array;
+        expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+        expect(Math.max(...p)).toBeLessThan(0.9999);
+      }
+    },
+    120_000,
+  );
 });
-

@@ -42,12 +42,18 @@ function buildModel(): Uint8Array {
   m.op('DEQUANTIZE', [w1h], [w1]);
   const c1 = m.tensor('c1', [1, 5, 5, 4]);
   m.op('CONV_2D', [x, w1, m.floats('b1', [4], rand(4, 2))], [c1], OptType.Conv2D, [
-    B(Opt.Conv2D.padding, Padding.SAME), C(Opt.Conv2D.strideW, 2), C(Opt.Conv2D.strideH, 2), B(Opt.Conv2D.act, Activation.RELU6),
+    B(Opt.Conv2D.padding, Padding.SAME),
+    C(Opt.Conv2D.strideW, 2),
+    C(Opt.Conv2D.strideH, 2),
+    B(Opt.Conv2D.act, Activation.RELU6),
   ]);
   // depthwise 3x3, multiplier 2
   const dw = m.tensor('dw', [1, 5, 5, 8]);
   m.op('DEPTHWISE_CONV_2D', [c1, m.floats('wd', [1, 3, 3, 8], rand(72, 3)), m.floats('bd', [8], rand(8, 4))], [dw], OptType.DepthwiseConv2D, [
-    B(Opt.DepthwiseConv2D.padding, Padding.SAME), C(Opt.DepthwiseConv2D.strideW, 1), C(Opt.DepthwiseConv2D.strideH, 1), C(Opt.DepthwiseConv2D.depthMultiplier, 2),
+    B(Opt.DepthwiseConv2D.padding, Padding.SAME),
+    C(Opt.DepthwiseConv2D.strideW, 1),
+    C(Opt.DepthwiseConv2D.strideH, 1),
+    C(Opt.DepthwiseConv2D.depthMultiplier, 2),
   ]);
   const pr = m.tensor('prelu', [1, 5, 5, 8]);
   m.op('PRELU', [dw, m.floats('alpha', [1, 1, 8], rand(8, 5, 0, 0.5))], [pr]);
@@ -65,7 +71,10 @@ function buildModel(): Uint8Array {
   m.op('PAD', [hs, m.ints('dw2_paddings', [4, 2], [0, 0, 1, 2, 0, 1, 0, 0])], [hsPad], OptType.Pad, []);
   const dw2 = m.tensor('dw2', [1, 3, 2, 8]);
   m.op('DEPTHWISE_CONV_2D', [hsPad, m.floats('wd2', [1, 3, 3, 8], rand(72, 30)), m.floats('bd2', [8], rand(8, 31))], [dw2], OptType.DepthwiseConv2D, [
-    B(Opt.DepthwiseConv2D.padding, Padding.VALID), C(Opt.DepthwiseConv2D.strideW, 2), C(Opt.DepthwiseConv2D.strideH, 2), C(Opt.DepthwiseConv2D.depthMultiplier, 1),
+    B(Opt.DepthwiseConv2D.padding, Padding.VALID),
+    C(Opt.DepthwiseConv2D.strideW, 2),
+    C(Opt.DepthwiseConv2D.strideH, 2),
+    C(Opt.DepthwiseConv2D.depthMultiplier, 1),
   ]);
   const add = m.tensor('add', [1, 5, 5, 8]);
   m.op('ADD', [c2, pr], [add], OptType.Add, [B(Opt.Binary.act, Activation.RELU)]);
@@ -73,20 +82,32 @@ function buildModel(): Uint8Array {
   m.op('MUL', [add, m.floats('gain', [8], rand(8, 9, 0.5, 2))], [mul], OptType.Mul, []);
   const ap = m.tensor('avgpool', [1, 3, 3, 8]);
   m.op('AVERAGE_POOL_2D', [mul], [ap], OptType.Pool2D, [
-    B(Opt.Pool2D.padding, Padding.SAME), C(Opt.Pool2D.strideW, 2), C(Opt.Pool2D.strideH, 2), C(Opt.Pool2D.filterW, 2), C(Opt.Pool2D.filterH, 2),
+    B(Opt.Pool2D.padding, Padding.SAME),
+    C(Opt.Pool2D.strideW, 2),
+    C(Opt.Pool2D.strideH, 2),
+    C(Opt.Pool2D.filterW, 2),
+    C(Opt.Pool2D.filterH, 2),
   ]);
   const mp = m.tensor('maxpool', [1, 3, 3, 8]);
   m.op('MAX_POOL_2D', [mul], [mp], OptType.Pool2D, [
-    B(Opt.Pool2D.padding, Padding.SAME), C(Opt.Pool2D.strideW, 2), C(Opt.Pool2D.strideH, 2), C(Opt.Pool2D.filterW, 3), C(Opt.Pool2D.filterH, 3),
+    B(Opt.Pool2D.padding, Padding.SAME),
+    C(Opt.Pool2D.strideW, 2),
+    C(Opt.Pool2D.strideH, 2),
+    C(Opt.Pool2D.filterW, 3),
+    C(Opt.Pool2D.filterH, 3),
   ]);
   const cat = m.tensor('concat', [1, 3, 3, 16]);
   m.op('CONCATENATION', [mp, ap], [cat], OptType.Concatenation, [C(Opt.Concatenation.axis, -1)]);
   const pad = m.tensor('pad', [1, 4, 4, 16]);
   m.op('PAD', [cat, m.ints('paddings', [4, 2], [0, 0, 1, 0, 0, 1, 0, 0])], [pad], OptType.Pad, []);
   const tc = m.tensor('tconv', [1, 8, 8, 4]);
-  m.op('TRANSPOSE_CONV', [m.ints('tc_shape', [4], [1, 8, 8, 4]), m.floats('wt', [4, 3, 3, 16], rand(576, 10, -0.3, 0.3)), pad, m.floats('bt', [4], rand(4, 11))], [tc], OptType.TransposeConv, [
-    B(Opt.TransposeConv.padding, Padding.SAME), C(Opt.TransposeConv.strideW, 2), C(Opt.TransposeConv.strideH, 2),
-  ]);
+  m.op(
+    'TRANSPOSE_CONV',
+    [m.ints('tc_shape', [4], [1, 8, 8, 4]), m.floats('wt', [4, 3, 3, 16], rand(576, 10, -0.3, 0.3)), pad, m.floats('bt', [4], rand(4, 11))],
+    [tc],
+    OptType.TransposeConv,
+    [B(Opt.TransposeConv.padding, Padding.SAME), C(Opt.TransposeConv.strideW, 2), C(Opt.TransposeConv.strideH, 2)],
+  );
   const rs = m.tensor('resized', [1, 13, 11, 4]);
   m.op('RESIZE_BILINEAR', [tc, m.ints('size', [2], [13, 11])], [rs], OptType.ResizeBilinear, [B(Opt.Resize.halfPixelCenters, 1)]);
   const sg = m.tensor('mask', [1, 13, 11, 4]);
@@ -155,7 +176,12 @@ describe('TFLite import of an int8 model', () => {
     const bq = Int32Array.from(rand(4, 22, -2000, 2000), Math.round);
     const b = m.tensor('b_q', [4], TensorType.INT32, new Uint8Array(bq.buffer), { scale: sw.map((s) => s * sIn), zeroPoint: [0, 0, 0, 0], dim: 0 });
     const yq = m.tensor('y_q', [1, 4, 4, 4], TensorType.INT8, undefined, { scale: [0.01], zeroPoint: [-3], dim: 0 });
-    m.op('CONV_2D', [xq, w, b], [yq], OptType.Conv2D, [B(Opt.Conv2D.padding, Padding.SAME), C(Opt.Conv2D.strideW, 2), C(Opt.Conv2D.strideH, 2), B(Opt.Conv2D.act, Activation.RELU)]);
+    m.op('CONV_2D', [xq, w, b], [yq], OptType.Conv2D, [
+      B(Opt.Conv2D.padding, Padding.SAME),
+      C(Opt.Conv2D.strideW, 2),
+      C(Opt.Conv2D.strideH, 2),
+      B(Opt.Conv2D.act, Activation.RELU),
+    ]);
     const y = m.tensor('y', [1, 4, 4, 4]);
     m.op('DEQUANTIZE', [yq], [y]);
     m.outputs = [y];
@@ -195,7 +221,9 @@ describe('TFLite import errors', () => {
     const y = m.tensor('y', [1, 4]);
     m.custom('MyCustomOp', [x], [y]);
     m.outputs = [y];
-    expect(() => loadModelBytes(m.finish(), 'c.tflite')).toThrow("c.tflite: TFLite operator #0 CUSTOM (output tensor 'y'): TFLite custom op 'MyCustomOp' is not supported by the importer");
+    expect(() => loadModelBytes(m.finish(), 'c.tflite')).toThrow(
+      "c.tflite: TFLite operator #0 CUSTOM (output tensor 'y'): TFLite custom op 'MyCustomOp' is not supported by the importer",
+    );
   });
 
   it('a truncated file is an invalid TFLite model, not a crash', () => {

@@ -68,7 +68,10 @@ describe.skipIf(present.length === 0)('TFLite zoo models: import → onnxruntime
     it(`${m.id}`, async () => {
       const bytes = new Uint8Array(fs.readFileSync(m.file));
       const dims = loadModelBytes(bytes, m.file).graph.inputs[0]!.dims;
-      const x = random(dims.reduce((a, b) => a * b, 1), 7);
+      const x = random(
+        dims.reduce((a, b) => a * b, 1),
+        7,
+      );
       await compare(m.id, bytes, m.file, x);
       const logits = logitOutputs(bytes);
       if (logits) await compare(`${m.id} (logits)`, logits, m.file, x);

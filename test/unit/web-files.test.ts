@@ -41,14 +41,18 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app?.close();
-  for (const [k, v] of [['EQ_FILE_ROOTS', saved.roots], ['EQ_UPLOAD_MAX_MB', saved.max]] as const) {
+  for (const [k, v] of [
+    ['EQ_FILE_ROOTS', saved.roots],
+    ['EQ_UPLOAD_MAX_MB', saved.max],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const call = async (method: string, params: unknown) => json(await req(t, '/api/call', { method: 'POST', body: JSON.stringify({ method, params }), headers: { 'content-type': 'application/json' } }));
+const call = async (method: string, params: unknown) =>
+  json(await req(t, '/api/call', { method: 'POST', body: JSON.stringify({ method, params }), headers: { 'content-type': 'application/json' } }));
 const list = async (p?: string) => (await call('files.list', p === undefined ? {} : { path: p })) as { result?: FileListing; error?: { message: string } };
 const incoming = () => path.join(dataDir, 'uploads', '.incoming');
 const leftovers = () => (fs.existsSync(incoming()) ? fs.readdirSync(incoming(), { recursive: true }).map(String) : []);
@@ -83,7 +87,15 @@ describe('file picker listing', () => {
 
   it('refuses .. out of a root, a symlink pointing outside, relative paths and NUL', async () => {
     const root = fs.realpathSync(extra);
-    for (const p of [path.join(root, '..', 'outside'), `${root}/models/../../outside`, path.join(root, 'link-out'), path.join(root, 'link-out', 'secret.onnx'), 'models', `${root}/\0`, '/etc']) {
+    for (const p of [
+      path.join(root, '..', 'outside'),
+      `${root}/models/../../outside`,
+      path.join(root, 'link-out'),
+      path.join(root, 'link-out', 'secret.onnx'),
+      'models',
+      `${root}/\0`,
+      '/etc',
+    ]) {
       const r = await list(p);
       expect(r.result, p).toBeUndefined();
       expect(r.error!.message).toMatch(/outside the folders the file picker may show|not an absolute path|NUL/);
@@ -267,10 +279,12 @@ function unzipToMap(buf: Buffer): Promise<Record<string, Buffer>> {
         zip.openReadStream(entry, (err, rs) => {
           if (err) return reject(err);
           const parts: Buffer[] = [];
-          (rs as Readable).on('data', (d: Buffer) => parts.push(d)).on('end', () => {
-            out[entry.fileName] = Buffer.concat(parts);
-            zip.readEntry();
-          });
+          (rs as Readable)
+            .on('data', (d: Buffer) => parts.push(d))
+            .on('end', () => {
+              out[entry.fileName] = Buffer.concat(parts);
+              zip.readEntry();
+            });
         }),
       );
       zip.on('end', () => resolve(out));

@@ -106,7 +106,15 @@ describe('--weight-rounding adaround through calibrate and every engine', () => 
     for (const x of xs) refs.push((await fp32.run({ x: new ort.Tensor('float32', x, DIMS) }))['y']!.data as Float32Array);
     await fp32.release();
     const plan = planQuantization(m.graph);
-    const settings = (wr: CalibSettings['weightRounding']): CalibSettings => ({ ...DEFAULT_SETTINGS, method: 'eq', bits: 5, steps: 9, accel: 'ts', samplePositions: 0, weightRounding: wr });
+    const settings = (wr: CalibSettings['weightRounding']): CalibSettings => ({
+      ...DEFAULT_SETTINGS,
+      method: 'eq',
+      bits: 5,
+      steps: 9,
+      accel: 'ts',
+      samplePositions: 0,
+      weightRounding: wr,
+    });
     const near = await calibrate(m, xs, DIMS, settings('nearest'), { warn: () => {} });
     expect(near.table.layers.every((l) => l.weightRoundFlip === undefined)).toBe(true);
     expect(near.table.settings['weightRounding']).toBeUndefined();

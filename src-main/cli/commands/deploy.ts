@@ -33,7 +33,10 @@ export function registerDeploy(program: Command): void {
         if (o.json) process.stdout.write(`${JSON.stringify({ device: d.name, ...r })}\n`);
         else
           for (const [what, p] of Object.entries({ runner: r.runner, model: r.model, scales: r.scales }))
-            if (p) process.stdout.write(`${what.padEnd(7)} ${p.remote}  ${p.cached ? 'unchanged (cached)' : `sent ${p.sent} of ${p.bytes} bytes${p.resumes.length ? `, resumed ${p.resumes.length}x` : ''}`}  sha256 ${p.sha256.slice(0, 16)}\n`);
+            if (p)
+              process.stdout.write(
+                `${what.padEnd(7)} ${p.remote}  ${p.cached ? 'unchanged (cached)' : `sent ${p.sent} of ${p.bytes} bytes${p.resumes.length ? `, resumed ${p.resumes.length}x` : ''}`}  sha256 ${p.sha256.slice(0, 16)}\n`,
+              );
       } finally {
         await s.close();
       }

@@ -37,21 +37,26 @@ export function registerDevices(program: Command): void {
     .option('--timeout <ms>', 'connect timeout in ms', int('--timeout'), 10_000)
     .option('--replace', 'replace a device of the same name')
     .option('--json', 'print the device as JSON')
-    .action((name: string, o: { ssh?: string; key?: string; jump?: string; jumpKey?: string; serial?: string; baud: number; dir: string; timeout: number; replace?: boolean; json?: boolean }) => {
-      if (!!o.ssh === !!o.serial) throw new Error('give exactly one of --ssh user@host[:port] or --serial DEVICE');
-      let input: DeviceInput;
-      if (o.ssh) {
-        if (!o.key) throw new Error('--ssh needs --key (path of the private key)');
-        const t = parseSshTarget(o.ssh, '--ssh');
-        const jump = o.jump ? { ...parseSshTarget(o.jump, '--jump'), keyPath: path.resolve(o.jumpKey ?? o.key) } : undefined;
-        input = { transport: 'ssh', name, ...t, keyPath: path.resolve(o.key), jump, dir: o.dir, timeoutMs: o.timeout };
-      } else {
-        input = { transport: 'serial', name, path: o.serial!, baud: o.baud, dir: o.dir, timeoutMs: o.timeout };
-      }
-      const d = new DeviceRegistry().add(input, o.replace);
-      if (o.json) process.stdout.write(`${JSON.stringify(d)}\n`);
-      else process.stdout.write(`added ${describe(d)}\n`);
-    });
+    .action(
+      (
+        name: string,
+        o: { ssh?: string; key?: string; jump?: string; jumpKey?: string; serial?: string; baud: number; dir: string; timeout: number; replace?: boolean; json?: boolean },
+      ) => {
+        if (!!o.ssh === !!o.serial) throw new Error('give exactly one of --ssh user@host[:port] or --serial DEVICE');
+        let input: DeviceInput;
+        if (o.ssh) {
+          if (!o.key) throw new Error('--ssh needs --key (path of the private key)');
+          const t = parseSshTarget(o.ssh, '--ssh');
+          const jump = o.jump ? { ...parseSshTarget(o.jump, '--jump'), keyPath: path.resolve(o.jumpKey ?? o.key) } : undefined;
+          input = { transport: 'ssh', name, ...t, keyPath: path.resolve(o.key), jump, dir: o.dir, timeoutMs: o.timeout };
+        } else {
+          input = { transport: 'serial', name, path: o.serial!, baud: o.baud, dir: o.dir, timeoutMs: o.timeout };
+        }
+        const d = new DeviceRegistry().add(input, o.replace);
+        if (o.json) process.stdout.write(`${JSON.stringify(d)}\n`);
+        else process.stdout.write(`added ${describe(d)}\n`);
+      },
+    );
 
   devices
     .command('list')

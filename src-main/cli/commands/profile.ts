@@ -34,7 +34,12 @@ interface ProfileOpts {
 export function pickVariants(o: { model: string; card?: string; scales: string[]; compare?: string }): Variant[] {
   const byBits = new Map<string, string>();
   for (const f of o.scales) byBits.set(`int${readScalesJson(f).bits}`, f);
-  const wanted = o.compare ? o.compare.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : [...byBits.keys()];
+  const wanted = o.compare
+    ? o.compare
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean)
+    : [...byBits.keys()];
   if (!wanted.length && o.model.endsWith('.eqm')) return [compileVariant({ model: o.model, scales: 'fp32', label: 'eqm' })];
   if (!wanted.length) throw new Error('give --scales (and optionally --compare int8,int7,fp32)');
   return wanted.map((w) => {
@@ -67,7 +72,9 @@ export function registerProfile(program: Command): void {
       const results = openResults();
       const devices = o.device.split(',').map((n) => reg.get(n.trim()));
       const variants = pickVariants(o);
-      const evalSet = o.data ? await loadEvalSet({ model: o.model, card: o.card, data: o.data, limit: o.limit, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) }) : undefined;
+      const evalSet = o.data
+        ? await loadEvalSet({ model: o.model, card: o.card, data: o.data, limit: o.limit, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) })
+        : undefined;
       const outcomes = await profileFleet({
         devices,
         variants,
@@ -87,8 +94,12 @@ export function registerProfile(program: Command): void {
           }
           process.stdout.write(`${r.device} (${r.result.machine}):\n`);
           for (const v of r.result.variants) {
-            const b = v.bench ? `median ${v.bench.latencyMs.median.toFixed(2)} ms (min ${v.bench.latencyMs.min.toFixed(2)}, p90 ${v.bench.latencyMs.p90.toFixed(2)}) isa ${v.bench.isa} threads ${v.bench.threads}` : '';
-            const a = v.accuracy ? `  bit-exact ${v.accuracy.bitExact}/${v.accuracy.images}, agreement ${(v.accuracy.agreement * 100).toFixed(1)}%${v.accuracy.top1 !== null ? `, top-1 ${(v.accuracy.top1 * 100).toFixed(1)}%` : ''}` : '';
+            const b = v.bench
+              ? `median ${v.bench.latencyMs.median.toFixed(2)} ms (min ${v.bench.latencyMs.min.toFixed(2)}, p90 ${v.bench.latencyMs.p90.toFixed(2)}) isa ${v.bench.isa} threads ${v.bench.threads}`
+              : '';
+            const a = v.accuracy
+              ? `  bit-exact ${v.accuracy.bitExact}/${v.accuracy.images}, agreement ${(v.accuracy.agreement * 100).toFixed(1)}%${v.accuracy.top1 !== null ? `, top-1 ${(v.accuracy.top1 * 100).toFixed(1)}%` : ''}`
+              : '';
             process.stdout.write(`  ${v.label.padEnd(6)} ${b}${a}\n`);
           }
         }
@@ -122,5 +133,16 @@ function resultRow(r: DeviceResultInfo): string[] {
   const a = r.accuracy;
   const variant = r.label ?? (r.bits === 32 ? 'fp32' : r.bits !== null ? `int${r.bits}${r.method ? ` ${r.method}` : ''}` : 'eqm');
   const ms = b?.latencyMs?.median;
-  return [r.at.slice(0, 19).replace('T', ' '), r.device, r.modelSha256.slice(0, 12), variant, r.machine ?? '', r.isa ?? '', typeof ms === 'number' ? ms.toFixed(2) : '', pct(a?.agreement), pct(a?.top1), r.error ?? ''];
+  return [
+    r.at.slice(0, 19).replace('T', ' '),
+    r.device,
+    r.modelSha256.slice(0, 12),
+    variant,
+    r.machine ?? '',
+    r.isa ?? '',
+    typeof ms === 'number' ? ms.toFixed(2) : '',
+    pct(a?.agreement),
+    pct(a?.top1),
+    r.error ?? '',
+  ];
 }

@@ -18,14 +18,18 @@ export function registerRuntimeCommands(program: Command): void {
     .option('--json', 'print one JSON object on stdout')
     .addOption(maxGmacsOption())
     .addOption(maxActivationOption())
-    .action((o: { model: string; scales?: string; fp32?: boolean; card?: string; inputShape?: number[]; out: string; json?: boolean; maxGmacs?: number; maxActivationGb?: number }) => {
-      const r = runCompile({ ...o, limits: limitsFrom(o) });
-      if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-      else
-        process.stdout.write(
-          `${r.out}: ${r.bits === 32 ? 'FP32' : `INT${r.bits}`}, ${r.layers} quantized layers, ${(r.bytes / 1e6).toFixed(2)} MB` + (r.fp32Ops.length ? `; FP32 ops: ${r.fp32Ops.join(', ')}` : '') + '\n',
-        );
-    });
+    .action(
+      (o: { model: string; scales?: string; fp32?: boolean; card?: string; inputShape?: number[]; out: string; json?: boolean; maxGmacs?: number; maxActivationGb?: number }) => {
+        const r = runCompile({ ...o, limits: limitsFrom(o) });
+        if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else
+          process.stdout.write(
+            `${r.out}: ${r.bits === 32 ? 'FP32' : `INT${r.bits}`}, ${r.layers} quantized layers, ${(r.bytes / 1e6).toFixed(2)} MB` +
+              (r.fp32Ops.length ? `; FP32 ops: ${r.fp32Ops.join(', ')}` : '') +
+              '\n',
+          );
+      },
+    );
 
   program
     .command('bench')

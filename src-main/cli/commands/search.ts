@@ -31,7 +31,12 @@ interface SearchOpts {
 function kernelSummary(k: Record<string, string>): string {
   const n = new Map<string, number>();
   for (const v of Object.values(k)) n.set(v, (n.get(v) ?? 0) + 1);
-  return [...n].sort((a, b) => b[1] - a[1]).map(([v, c]) => `${c}× ${v}`).join(', ') || 'not named by the profile';
+  return (
+    [...n]
+      .sort((a, b) => b[1] - a[1])
+      .map(([v, c]) => `${c}× ${v}`)
+      .join(', ') || 'not named by the profile'
+  );
 }
 
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
@@ -39,18 +44,21 @@ const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`
 function printResult(r: MixedSearchResult): void {
   const w = process.stdout.write.bind(process.stdout);
   w(`latency: ${r.latencySource}; ${r.searchImages} search images; FP32 top-1 ${pct(r.fp32Top1)}\n`);
-  w(`all INT8: model ${r.allInt8.latencyMs.toFixed(3)} ms, measured ${r.allInt8.measuredMs?.toFixed(3) ?? '-'} ms, agreement ${pct(r.allInt8.agreement)}, top-1 ${pct(r.allInt8.top1)}\n`);
+  w(
+    `all INT8: model ${r.allInt8.latencyMs.toFixed(3)} ms, measured ${r.allInt8.measuredMs?.toFixed(3) ?? '-'} ms, agreement ${pct(r.allInt8.agreement)}, top-1 ${pct(r.allInt8.top1)}\n`,
+  );
   w('Pareto front (model ms, measured ms, agreement, top-1, FP32/INT8/INT7 layers):\n');
   for (const i of r.front) {
     const p = r.points[i]!;
     const n = (k: string) => Object.values(p.layerBits).filter((v) => v === k).length;
-    w(`${i === r.chosen ? '*' : ' '} ${p.latencyMs.toFixed(3).padStart(9)} ${(p.measuredMs?.toFixed(3) ?? '-').padStart(9)}  ${pct(p.agreement).padStart(7)} ${pct(p.top1).padStart(7)}  ${n('fp32')}/${n('int8')}/${n('int7')}  ${p.step}\n`);
+    w(
+      `${i === r.chosen ? '*' : ' '} ${p.latencyMs.toFixed(3).padStart(9)} ${(p.measuredMs?.toFixed(3) ?? '-').padStart(9)}  ${pct(p.agreement).padStart(7)} ${pct(p.top1).padStart(7)}  ${n('fp32')}/${n('int8')}/${n('int7')}  ${p.step}\n`,
+    );
   }
   if (r.chosen !== null) {
     w(`chosen (*): ${r.files.layerBits}\n`);
     w(`  kernels (per layer in ${r.files.pareto}): ${kernelSummary(r.points[r.chosen]!.layerKernels)}\n`);
-  }
-  else {
+  } else {
     const c = r.closest === null ? undefined : r.points[r.closest];
     w(`no quantized configuration meets the budget (all FP32 is never chosen)${c ? `; closest: ${c.step}, ${c.latencyMs.toFixed(3)} ms, ${r.metric} ${pct(c.accuracy)}` : ''}\n`);
   }

@@ -63,7 +63,11 @@ async function searchLayerWeights(
   for (let c = 0; c < cout; c++) {
     // which coarse candidate won (the first whose scale equals the result; S0 if none scored)
     let pos = coarse.findIndex((k) => f32(init[c]! * grid[k]!) === first[c]);
-    if (pos < 0) pos = Math.max(0, coarse.findIndex((k) => grid[k] === 1));
+    if (pos < 0)
+      pos = Math.max(
+        0,
+        coarse.findIndex((k) => grid[k] === 1),
+      );
     windows.push(fineIndices(coarse, pos));
   }
   const n = Math.max(...windows.map((w) => w.length));
@@ -107,7 +111,13 @@ async function searchActivation(
   }
   const coarse = coarseIndices(grid);
   const c = await run(coarse);
-  const pos = c.at >= 0 ? c.at : Math.max(0, coarse.findIndex((k) => grid[k] === 1));
+  const pos =
+    c.at >= 0
+      ? c.at
+      : Math.max(
+          0,
+          coarse.findIndex((k) => grid[k] === 1),
+        );
   const fine = fineIndices(coarse, pos);
   const r = await run(fine);
   return { best: r.best, bestA: r.at >= 0 ? f32(aInit * grid[fine[r.at]!]!) : current };
@@ -120,8 +130,7 @@ export async function decideEq(group: LayerGroup, xs: Float32Array[], ctx: Calib
   const grid = gridFactors(settings.alpha, settings.beta, settings.steps);
   const ds = group.layers.map((l) => layerData(l, ctx));
   const wInit = maxAbsWeightsForGroup(group, qmax);
-  const aInit =
-    settings.init === 'kl' ? klActivationScale(ctx.capture, group.input, qmax, settings.klBins) : maxAbsScale(ctx.capture.maxAbs.get(group.input) ?? 0, qmax);
+  const aInit = settings.init === 'kl' ? klActivationScale(ctx.capture, group.input, qmax, settings.klBins) : maxAbsScale(ctx.capture.maxAbs.get(group.input) ?? 0, qmax);
   const dead = group.layers.map((l) => deadChannels(l.wRows, l.geom.cout, l.geom.K));
   let aScale = f32(aInit);
   let wScales: Float64Array[] = group.layers.map((l) => Float64Array.from(wInit.get(l.name)!, (v) => f32(v)));

@@ -78,7 +78,16 @@ export class Interruptible {
 }
 
 /** Per-channel weight-scale search with the input scale fixed. Returns new scales. */
-async function searchWeights(d: LayerData, cols: Float64Array[][], aScale: number, init: Float64Array, current: Float64Array, grid: WeightGrid, qmax: number, intr: Interruptible): Promise<Float64Array> {
+async function searchWeights(
+  d: LayerData,
+  cols: Float64Array[][],
+  aScale: number,
+  init: Float64Array,
+  current: Float64Array,
+  grid: WeightGrid,
+  qmax: number,
+  intr: Interruptible,
+): Promise<Float64Array> {
   const { cout, K, group } = d.layer.geom;
   const np = d.np;
   const coutPerGroup = cout / group;

@@ -21,7 +21,11 @@ export interface LpChoice {
  * Evaluates every candidate (in order) and returns the lowest. `loss` returning NaN (a cancel)
  * stops the choice: undefined.
  */
-export async function chooseLpStart(candidates: readonly LpCandidate[], loss: (t: ScaleTable) => Promise<number>, onLoss?: (p: number, loss: number, i: number) => void): Promise<LpChoice | undefined> {
+export async function chooseLpStart(
+  candidates: readonly LpCandidate[],
+  loss: (t: ScaleTable) => Promise<number>,
+  onLoss?: (p: number, loss: number, i: number) => void,
+): Promise<LpChoice | undefined> {
   if (candidates.length === 0) throw new Error('LAPQ Lp start: no candidate p');
   const losses: { p: number; loss: number }[] = [];
   let best = -1;

@@ -1,6 +1,5 @@
 import type { ProgressEvent, ProgressSink } from '../../contract/progress.js';
 
-
 export type { ProgressEvent, ProgressSink };
 
 export class ProgressClock {

@@ -22,7 +22,12 @@ export function gridFactors(alpha: number, beta: number, steps: number): number[
     for (let k = 1; k < steps; k++) if (Math.abs(f[k]! - 1) < Math.abs(f[best]! - 1)) best = k;
     // a grid point equal to 1 up to rounding becomes exactly 1; otherwise 1 is added
     if (Math.abs(f[best]! - 1) <= 1e-9) f[best] = 1;
-    else f.splice(f.findIndex((x) => x > 1), 0, 1);
+    else
+      f.splice(
+        f.findIndex((x) => x > 1),
+        0,
+        1,
+      );
   }
   return f;
 }

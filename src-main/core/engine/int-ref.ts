@@ -15,7 +15,7 @@ export function runIntProgram(graph: Graph, prog: IntProgram, input: Float32Arra
   const fl = new Map<string, Tensor>();
   const iv = new Map<string, IntValue>();
   fl.set(prog.input, { dtype: 'float32', dims, data: input });
-  const getF = (n: string): Tensor | undefined => (n ? fl.get(n) ?? graph.initializers.get(n) : undefined);
+  const getF = (n: string): Tensor | undefined => (n ? (fl.get(n) ?? graph.initializers.get(n)) : undefined);
   const ctx: RunCtx = {
     graph,
     qmax: prog.qmax,

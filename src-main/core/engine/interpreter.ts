@@ -61,7 +61,7 @@ export function runGraph(graph: Graph, feeds: Record<string, Tensor>, opts: RunO
     }
     values.set(i.name, t);
   }
-  const get = (name: string): Tensor | undefined => (name ? values.get(name) ?? graph.initializers.get(name) : undefined);
+  const get = (name: string): Tensor | undefined => (name ? (values.get(name) ?? graph.initializers.get(name)) : undefined);
   graph.nodes.forEach((node, idx) => {
     const inputs = node.inputs.map(get);
     node.inputs.forEach((x, k) => {

@@ -178,7 +178,12 @@ export function lowerToIntProgram(graph: Graph, plan: QuantPlan, table: ScaleTab
       hi -= zo;
       const output = So !== undefined ? intOutName(outT) : outT;
       // the op's qmax bounds both its weights and its output clamp
-      ops.push(withQ({ kind: 'qlinear', name: node.name, node: lnode, input, output, outDims: graph.shapes.get(outT)!, geom, wq, bias, outScale: So, mult, lo, hi, tapMult, floatAct }, Math.max(lq, oq)));
+      ops.push(
+        withQ(
+          { kind: 'qlinear', name: node.name, node: lnode, input, output, outDims: graph.shapes.get(outT)!, geom, wq, bias, outScale: So, mult, lo, hi, tapMult, floatAct },
+          Math.max(lq, oq),
+        ),
+      );
       if (So !== undefined) addInt(outT, So, output);
       else floatAvail.add(outT);
       continue;

@@ -35,7 +35,7 @@ export function matchLutChain(graph: Graph, cons: Map<string, Node[]>, x: string
   const inside = new Set([x]);
   const nodes: Node[] = [];
   const order = new Map(graph.nodes.map((n, i) => [n, i]));
-  for (let grew = true; grew && nodes.length < MAX_CHAIN; ) {
+  for (let grew = true; grew && nodes.length < MAX_CHAIN;) {
     grew = false;
     for (const t of [...inside]) {
       for (const n of cons.get(t) ?? []) {

@@ -22,7 +22,13 @@ export function createSimEngine(graph: Graph, plan: QuantPlan, table: ScaleTable
     const s = table.layers.find((x) => x.name === l.name);
     if (!s) continue; // not in the table: stays FP32
     const grid = inputGrid(unsigned.has(l.input));
-    byNode.set(l.name, { layer: s.biasDelta ? { ...l, bias: correctedBias(l.bias, s.biasDelta) } : l, wq: quantizeWeights(l, s.weightScales, table.qmax, layerFlips(s, l.geom.cout, l.geom.K)), ws: s.weightScales, grid, sa: grid.scale(s.inputScale) });
+    byNode.set(l.name, {
+      layer: s.biasDelta ? { ...l, bias: correctedBias(l.bias, s.biasDelta) } : l,
+      wq: quantizeWeights(l, s.weightScales, table.qmax, layerFlips(s, l.geom.cout, l.geom.K)),
+      ws: s.weightScales,
+      grid,
+      sa: grid.scale(s.inputScale),
+    });
   }
   return {
     run(input: Float32Array, dims: number[], tap?: LayerTap, extra: readonly InputFeed[] = []): EngineRun {

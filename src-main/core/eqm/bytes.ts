@@ -82,7 +82,8 @@ export class ByteReader {
     this.pos = start;
   }
   need(n: number, field: string): void {
-    if (!(n >= 0) || this.pos + n > this.end) throw new EqmFormatError(`${this.what}: truncated reading ${field} at byte ${this.pos} (${n} bytes needed, ${this.end - this.pos} left)`);
+    if (!(n >= 0) || this.pos + n > this.end)
+      throw new EqmFormatError(`${this.what}: truncated reading ${field} at byte ${this.pos} (${n} bytes needed, ${this.end - this.pos} left)`);
   }
   remaining(): number {
     return this.end - this.pos;

@@ -12,17 +12,7 @@ import type { QuantPlan } from '../quant/plan.js';
 import type { ScaleTable } from '../quant/scale-table.js';
 import { ByteWriter, typedBytes } from './bytes.js';
 import { crc32 } from './crc32.js';
-import {
-  DType,
-  EQM_FIXED_HEADER,
-  EQM_LIMITS,
-  EQM_MAGIC,
-  EQM_SECTION_ENTRY,
-  EQM_VERSION,
-  Section,
-  TensorKind,
-  type EqmDType,
-} from './format.js';
+import { DType, EQM_FIXED_HEADER, EQM_LIMITS, EQM_MAGIC, EQM_SECTION_ENTRY, EQM_VERSION, Section, TensorKind, type EqmDType } from './format.js';
 import { missingNativeFloatOps } from './native-float-ops.js';
 import { opDef } from './ops/registry.js';
 import type { EncodeCtx } from './ops/types.js';

@@ -74,7 +74,6 @@ export function fscoreOf(c: DetectionCounts): number {
   return (2 * c.matched) / (c.predicted + c.reference);
 }
 
-
 /** Accumulates matches over images; precision/recall/F over the set (an empty side scores 1 only if both are empty). */
 export class DetectionCounter {
   private matched = 0;

@@ -38,9 +38,7 @@ export function top1WithProb(scores: ArrayLike<number>, offset = 0): { cls: numb
 
 /** Images whose quantized top-1 differs from FP32's, most confident FP32 first (ties: dataset order). */
 export function flippedImages<T extends Pick<ImagePrediction, 'index' | 'refClass' | 'refProb' | 'qClass'>>(images: T[]): T[] {
-  return images
-    .filter((p) => p.refClass !== null && p.refClass !== p.qClass)
-    .sort((a, b) => (b.refProb ?? 0) - (a.refProb ?? 0) || a.index - b.index);
+  return images.filter((p) => p.refClass !== null && p.refClass !== p.qClass).sort((a, b) => (b.refProb ?? 0) - (a.refProb ?? 0) || a.index - b.index);
 }
 
 /** The `n` images with the lowest output cosine against FP32 (non-classifiers), worst first. */

@@ -134,7 +134,16 @@ export function graphLayerGeometry(graph: Graph, layers: LayerScales[]): WeightG
       const kw = w.dims[3] ?? 1;
       const s = attrInts(node, 'strides', [1, 1]);
       const d = attrInts(node, 'dilations', [1, 1]);
-      return { name: l.name, kind: 'conv', numOutput: w.dims[0]!, weightDataSize: size, kernel: [kh, kw], stride: [s[0] ?? 1, s[1] ?? s[0] ?? 1], dilation: [d[0] ?? 1, d[1] ?? d[0] ?? 1], group: attrInt(node, 'group', 1) };
+      return {
+        name: l.name,
+        kind: 'conv',
+        numOutput: w.dims[0]!,
+        weightDataSize: size,
+        kernel: [kh, kw],
+        stride: [s[0] ?? 1, s[1] ?? s[0] ?? 1],
+        dilation: [d[0] ?? 1, d[1] ?? d[0] ?? 1],
+        group: attrInt(node, 'group', 1),
+      };
     }
     return { name: l.name, kind: 'fc', numOutput: l.weightScales.length, weightDataSize: size, kernel: [1, 1], stride: [1, 1], dilation: [1, 1], group: 1 };
   });
@@ -235,7 +244,13 @@ export function ncnnNamingFor(graph: Graph, layers: LayerScales[], paramText: st
 }
 
 /** The ncnn table text for the user's own .param: its layer names, matched layers only. */
-export function writeNcnnTableForParam(graph: Graph, table: ScaleTable, paramText: string, paramFile: string, opts: { sixBit?: boolean } = {}): { text: string; warnings: string[]; matched: number } {
+export function writeNcnnTableForParam(
+  graph: Graph,
+  table: ScaleTable,
+  paramText: string,
+  paramFile: string,
+  opts: { sixBit?: boolean } = {},
+): { text: string; warnings: string[]; matched: number } {
   const n = ncnnNamingFor(graph, table.layers, paramText, paramFile, table.qmax, opts.sixBit ?? false);
   const text = writeNcnnTable(table, { layerName: n.layerName, weightFactor: n.weightFactor, include: n.isMatched });
   return { text, warnings: n.warnings, matched: n.matched };

@@ -128,7 +128,15 @@ export function exportQdqOnnx(graph: Graph, table: ScaleTable, opts: QdqExportOp
  * Points the layer's bias input at float32(b + delta). A MatMul becomes Gemm to get one; a
  * MatMul of rank-3+ activations (Gemm takes 2-D only) gets an Add of the bias after it instead.
  */
-function setCorrectedBias(p: LayerPlan, nodes: Node[], inits: Map<string, Tensor>, names: NameAllocator, cout: number, rows2d: boolean, insertAfter: (i: number, n: Node) => void): void {
+function setCorrectedBias(
+  p: LayerPlan,
+  nodes: Node[],
+  inits: Map<string, Tensor>,
+  names: NameAllocator,
+  cout: number,
+  rows2d: boolean,
+  insertAfter: (i: number, n: Node) => void,
+): void {
   const { layer, node } = p;
   const what = `scale table layer '${layer.name}' (${layer.op}): bias_delta`;
   const delta = layer.biasDelta!;
@@ -205,7 +213,9 @@ export function buildQdqGraph(graph: Graph, table: ScaleTable, opts: QdqExportOp
     const axis = weightChannelAxis(node, weightIndex, w.dims.length);
     const channels = w.dims[axis]!;
     if (layer.weightScales.length !== channels && layer.weightScales.length !== 1) {
-      throw new ExportError(`${what}: ${layer.weightScales.length} weight scales for ${channels} output channels (weight '${layer.weight}' dims [${w.dims.join(',')}], channel axis ${axis})`);
+      throw new ExportError(
+        `${what}: ${layer.weightScales.length} weight scales for ${channels} output channels (weight '${layer.weight}' dims [${w.dims.join(',')}], channel axis ${axis})`,
+      );
     }
     for (const s of [layer.inputScale, ...layer.weightScales]) {
       if (!Number.isFinite(s) || s <= 0) throw new ExportError(`${what}: scale ${s} is not positive and finite`);
@@ -270,7 +280,17 @@ export function buildQdqGraph(graph: Graph, table: ScaleTable, opts: QdqExportOp
     const dqName = names.fresh(`${layer.weight}_dequantized`);
     const nScales = perChannel ? w.dims[axis]! : 1;
     const scales = layer.weightScales.length === 1 ? new Array<number>(nScales).fill(layer.weightScales[0]!) : layer.weightScales;
-    inits.set(qName, { dtype: 'int8', dims: [...w.dims], data: quantizeWeight(w, axis, layer.weightScales, layerQmax(table, layer), layer.weightRoundFlip === undefined ? undefined : decodeFlips(layer.weightRoundFlip, w.data.length, `scale table layer '${layer.name}'`)) });
+    inits.set(qName, {
+      dtype: 'int8',
+      dims: [...w.dims],
+      data: quantizeWeight(
+        w,
+        axis,
+        layer.weightScales,
+        layerQmax(table, layer),
+        layer.weightRoundFlip === undefined ? undefined : decodeFlips(layer.weightRoundFlip, w.data.length, `scale table layer '${layer.name}'`),
+      ),
+    });
     inits.set(sName, { dtype: 'float32', dims: perChannel ? [nScales] : [], data: Float32Array.from(scales, (s) => 1 / s) });
     inits.set(zName, { dtype: 'int8', dims: perChannel ? [nScales] : [], data: new Int8Array(nScales) });
     insertBefore(p.nodeIndex, {

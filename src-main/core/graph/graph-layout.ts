@@ -33,7 +33,9 @@ export function layoutGraph(view: GraphView): GraphLayout {
     const p = g.node(n.id);
     return { id: n.id, x: p.x, y: p.y };
   });
-  const routes = view.edges.map((e) => (g.edge({ v: e.from, w: e.to, name: e.tensor })?.points ?? []).map((p: { x: number; y: number }): [number, number] => [Math.round(p.x), Math.round(p.y)]));
+  const routes = view.edges.map((e) =>
+    (g.edge({ v: e.from, w: e.to, name: e.tensor })?.points ?? []).map((p: { x: number; y: number }): [number, number] => [Math.round(p.x), Math.round(p.y)]),
+  );
   const label = g.graph();
   return { positions, routes, width: label.width ?? 0, height: label.height ?? 0 };
 }

@@ -82,7 +82,9 @@ function checkSelectedShapes(graph: Graph, selected: readonly SelectedOutput[]):
     const same = (u?: number[], v?: number[]) => !!u && !!v && u.length === v.length && u.every((d, i) => d === v[i]);
     if (!same(a, b) || !same(a, y)) {
       const f = (d?: number[]) => (d ? `[${d.join('x')}]` : '?');
-      throw new Error(`node '${s.ifName}' (If): the branches give output '${s.output}' different shapes (then ${f(a)}, else ${f(b)}), so it cannot run as a select of both branches`);
+      throw new Error(
+        `node '${s.ifName}' (If): the branches give output '${s.output}' different shapes (then ${f(a)}, else ${f(b)}), so it cannot run as a select of both branches`,
+      );
     }
   }
 }

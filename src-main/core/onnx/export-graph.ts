@@ -19,17 +19,7 @@
 import type { AttrValue, Graph, Node, SubgraphAttr, ValueInfo } from '../graph/ir.js';
 import type { Tensor } from '../graph/tensor.js';
 import { int64Tensor, toNumbers } from '../graph/tensor.js';
-import {
-  AttributeType,
-  DataType,
-  type IAttributeProto,
-  type IGraphProto,
-  type IModelProto,
-  type INodeProto,
-  type ITensorProto,
-  type IValueInfoProto,
-  onnx,
-} from './proto.js';
+import { AttributeType, DataType, type IAttributeProto, type IGraphProto, type IModelProto, type INodeProto, type ITensorProto, type IValueInfoProto, onnx } from './proto.js';
 import { encodeTensor } from './tensor-codec.js';
 
 export const EXPORT_OPSET = 13;
@@ -90,14 +80,84 @@ export class NameAllocator {
 // rank inference (only what the Softmax/legacy-broadcast upgrades need)
 
 const SAME_RANK_OPS = new Set([
-  'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Abs', 'Neg', 'Sqrt', 'Clip', 'LeakyRelu', 'Elu', 'Selu', 'HardSigmoid',
-  'HardSwish', 'Softplus', 'Softsign', 'Dropout', 'Identity', 'BatchNormalization', 'InstanceNormalization', 'LRN',
-  'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'LpPool', 'GlobalAveragePool', 'GlobalMaxPool', 'Softmax',
-  'LogSoftmax', 'Hardmax', 'Cast', 'Pad', 'Resize', 'Upsample', 'Erf', 'Floor', 'Ceil', 'Round', 'Reciprocal', 'Not',
-  'Sign', 'Mish', 'Gelu', 'QuantizeLinear', 'DequantizeLinear', 'Slice', 'Split', 'ImageScaler', 'DepthToSpace',
-  'SpaceToDepth', 'LpNormalization', 'MeanVarianceNormalization', 'Tile', 'Expand',
+  'Relu',
+  'Sigmoid',
+  'Tanh',
+  'Exp',
+  'Log',
+  'Abs',
+  'Neg',
+  'Sqrt',
+  'Clip',
+  'LeakyRelu',
+  'Elu',
+  'Selu',
+  'HardSigmoid',
+  'HardSwish',
+  'Softplus',
+  'Softsign',
+  'Dropout',
+  'Identity',
+  'BatchNormalization',
+  'InstanceNormalization',
+  'LRN',
+  'Conv',
+  'ConvTranspose',
+  'MaxPool',
+  'AveragePool',
+  'LpPool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'Softmax',
+  'LogSoftmax',
+  'Hardmax',
+  'Cast',
+  'Pad',
+  'Resize',
+  'Upsample',
+  'Erf',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Reciprocal',
+  'Not',
+  'Sign',
+  'Mish',
+  'Gelu',
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'Slice',
+  'Split',
+  'ImageScaler',
+  'DepthToSpace',
+  'SpaceToDepth',
+  'LpNormalization',
+  'MeanVarianceNormalization',
+  'Tile',
+  'Expand',
 ]);
-const BROADCAST_OPS = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'Where', 'Equal', 'Greater', 'Less', 'And', 'Or', 'Xor', 'PRelu', 'Mod', 'GreaterOrEqual', 'LessOrEqual']);
+const BROADCAST_OPS = new Set([
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Pow',
+  'Max',
+  'Min',
+  'Sum',
+  'Mean',
+  'Where',
+  'Equal',
+  'Greater',
+  'Less',
+  'And',
+  'Or',
+  'Xor',
+  'PRelu',
+  'Mod',
+  'GreaterOrEqual',
+  'LessOrEqual',
+]);
 const REDUCE_OPS = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare']);
 
 function makeRankOf(graph: Graph): (name: string) => number | undefined {
@@ -192,9 +252,19 @@ function makeRankOf(graph: Graph): (name: string) => number | undefined {
 // upgrade to opset 13
 
 const CAST_NAMES: Record<string, number> = {
-  FLOAT: DataType.FLOAT, UINT8: DataType.UINT8, INT8: DataType.INT8, UINT16: DataType.UINT16, INT16: DataType.INT16,
-  INT32: DataType.INT32, INT64: DataType.INT64, STRING: DataType.STRING, BOOL: DataType.BOOL, FLOAT16: DataType.FLOAT16,
-  DOUBLE: DataType.DOUBLE, UINT32: DataType.UINT32, UINT64: DataType.UINT64,
+  FLOAT: DataType.FLOAT,
+  UINT8: DataType.UINT8,
+  INT8: DataType.INT8,
+  UINT16: DataType.UINT16,
+  INT16: DataType.INT16,
+  INT32: DataType.INT32,
+  INT64: DataType.INT64,
+  STRING: DataType.STRING,
+  BOOL: DataType.BOOL,
+  FLOAT16: DataType.FLOAT16,
+  DOUBLE: DataType.DOUBLE,
+  UINT32: DataType.UINT32,
+  UINT64: DataType.UINT64,
 };
 
 const LEGACY_BROADCAST_OPS = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'And', 'Or', 'Xor', 'Equal', 'Greater', 'Less']);
@@ -572,14 +642,47 @@ export function toOpset13(graph: Graph): Graph {
 
 /** Attributes that are floats wherever they occur in the ONNX operator set. */
 const FLOAT_ATTRS = new Set([
-  'alpha', 'beta', 'gamma', 'epsilon', 'momentum', 'ratio', 'bias', 'value', 'min', 'max', 'spatial_scale', 'lambd',
-  'extrapolation_value', 'cubic_coeff_a', 'scale', 'scales', 'threshold', 'height_scale', 'width_scale', 'seed', 'mean',
-  'high', 'low', 'value_float', 'value_floats', 'clip', 'activation_alpha', 'activation_beta',
+  'alpha',
+  'beta',
+  'gamma',
+  'epsilon',
+  'momentum',
+  'ratio',
+  'bias',
+  'value',
+  'min',
+  'max',
+  'spatial_scale',
+  'lambd',
+  'extrapolation_value',
+  'cubic_coeff_a',
+  'scale',
+  'scales',
+  'threshold',
+  'height_scale',
+  'width_scale',
+  'seed',
+  'mean',
+  'high',
+  'low',
+  'value_float',
+  'value_floats',
+  'clip',
+  'activation_alpha',
+  'activation_beta',
 ]);
 
 const DTYPE_CODES: Record<string, number> = {
-  float32: DataType.FLOAT, float: DataType.FLOAT, uint8: DataType.UINT8, int8: DataType.INT8, int16: DataType.INT16,
-  int32: DataType.INT32, int64: DataType.INT64, bool: DataType.BOOL, float16: DataType.FLOAT16, double: DataType.DOUBLE,
+  float32: DataType.FLOAT,
+  float: DataType.FLOAT,
+  uint8: DataType.UINT8,
+  int8: DataType.INT8,
+  int16: DataType.INT16,
+  int32: DataType.INT32,
+  int64: DataType.INT64,
+  bool: DataType.BOOL,
+  float16: DataType.FLOAT16,
+  double: DataType.DOUBLE,
   float64: DataType.DOUBLE,
 };
 

@@ -110,7 +110,7 @@ export function decodeNodes(protoNodes: INodeProto[], initializers: Map<string, 
     const node: Node = {
       name,
       op: n.opType ?? '',
-      domain: n.domain === 'ai.onnx' ? '' : n.domain ?? '',
+      domain: n.domain === 'ai.onnx' ? '' : (n.domain ?? ''),
       inputs: [...(n.input ?? [])],
       outputs: [...(n.output ?? [])],
       attrs,

@@ -18,7 +18,10 @@ const BRANCHES = ['then_branch', 'else_branch'] as const;
 
 /** Why an If with these branches cannot be selected arithmetically, or undefined when it can. */
 export function selectIfRefusal(thenBranch: IGraphProto, elseBranch: IGraphProto): string | undefined {
-  for (const [key, g] of [[BRANCHES[0], thenBranch], [BRANCHES[1], elseBranch]] as const) {
+  for (const [key, g] of [
+    [BRANCHES[0], thenBranch],
+    [BRANCHES[1], elseBranch],
+  ] as const) {
     const cf = (g.node ?? []).find((n) => CONTROL_FLOW.has(n.opType ?? '') || (n.domain ?? '') !== '');
     if (cf) return `${key} has node '${cf.name ?? ''}' (${cf.domain ? `${cf.domain}.` : ''}${cf.opType})`;
     const nonFloat = (g.output ?? []).find((o) => (o.type?.tensorType?.elemType ?? FLOAT) !== FLOAT);
@@ -91,7 +94,14 @@ export function selectIfsInProto(model: IModelProto, ifNames: readonly string[])
     const t = branch(thenG, node, name, 'then_branch', `${p}then/`, inits);
     const e = branch(elseG, node, name, 'else_branch', `${p}else/`, inits);
     inits.push({ name: `${p}one`, dataType: FLOAT, dims: [], floatData: [1] });
-    const mk = (suffix: string, opType: string, input: string[], output: string, attribute: IAttributeProto[] = []): INodeProto => ({ name: `${p}${suffix}`, opType, domain: '', input, output: [output], attribute });
+    const mk = (suffix: string, opType: string, input: string[], output: string, attribute: IAttributeProto[] = []): INodeProto => ({
+      name: `${p}${suffix}`,
+      opType,
+      domain: '',
+      input,
+      output: [output],
+      attribute,
+    });
     out.push(...t.nodes, ...e.nodes);
     out.push(mk('cond_f', 'Cast', [node.input![0]!], `${p}cond_f`, [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: FLOAT }]));
     out.push(mk('not_cond', 'Sub', [`${p}one`, `${p}cond_f`], `${p}not_cond`));

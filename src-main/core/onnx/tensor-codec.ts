@@ -78,7 +78,7 @@ export function decodeTensor(t: ITensorProto, where: string): Tensor {
         const v = rawView(raw);
         for (let i = 0; i < n; i++) out[i] = Number(dt === DataType.INT64 ? v.getBigInt64(i * 8, true) : v.getBigUint64(i * 8, true));
       } else {
-        const src = dt === DataType.INT64 ? t.int64Data ?? [] : t.uint64Data ?? [];
+        const src = dt === DataType.INT64 ? (t.int64Data ?? []) : (t.uint64Data ?? []);
         check(src.length);
         for (let i = 0; i < n; i++) out[i] = toNum(src[i]);
       }

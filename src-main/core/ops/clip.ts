@@ -15,7 +15,10 @@ export const Clip = unaryOp('Clip', 1, LATEST_OPSET, (x, y, node, inputs, ctx) =
     lo = attrFloat(node, 'min', -F32_MAX);
     hi = attrFloat(node, 'max', F32_MAX);
   } else {
-    for (const [i, what] of [[1, 'min'], [2, 'max']] as const) {
+    for (const [i, what] of [
+      [1, 'min'],
+      [2, 'max'],
+    ] as const) {
       if (!hasInput(node, inputs, i)) continue;
       const t = inputs[i]!;
       if (t.data.length !== 1) fail(node, `input ${what} must be a scalar, got ${t.data.length} values`);

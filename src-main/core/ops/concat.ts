@@ -33,7 +33,11 @@ export const Concat: OpDef = {
       if (!t) fail(node, `missing input ${i}`);
       return t;
     });
-    const { dims, axis } = outShape(node, ts.map((t) => t.dims), ctx);
+    const { dims, axis } = outShape(
+      node,
+      ts.map((t) => t.dims),
+      ctx,
+    );
     const dtype = ts[0]!.dtype;
     if (ts.some((t) => t.dtype !== dtype)) fail(node, `inputs have different types: ${ts.map((t) => t.dtype).join(', ')}`);
     let outer = 1;

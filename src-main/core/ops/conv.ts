@@ -50,9 +50,15 @@ function depthwise(s: ConvSetup, x: Float32Array, w: Float32Array, bias: Float32
       const wo = m * kk;
       const yo = (n * M + m) * OH * OW;
       const bv = bias ? bias[m]! : 0;
-      const w0 = w[wo]!, w1 = w[wo + 1]!, w2 = w[wo + 2]!;
-      const w3 = is3x3 ? w[wo + 3]! : 0, w4 = is3x3 ? w[wo + 4]! : 0, w5 = is3x3 ? w[wo + 5]! : 0;
-      const w6 = is3x3 ? w[wo + 6]! : 0, w7 = is3x3 ? w[wo + 7]! : 0, w8 = is3x3 ? w[wo + 8]! : 0;
+      const w0 = w[wo]!,
+        w1 = w[wo + 1]!,
+        w2 = w[wo + 2]!;
+      const w3 = is3x3 ? w[wo + 3]! : 0,
+        w4 = is3x3 ? w[wo + 4]! : 0,
+        w5 = is3x3 ? w[wo + 5]! : 0;
+      const w6 = is3x3 ? w[wo + 6]! : 0,
+        w7 = is3x3 ? w[wo + 7]! : 0,
+        w8 = is3x3 ? w[wo + 8]! : 0;
       for (let oh = 0; oh < OH; oh++) {
         const ih0 = oh * sh - pt;
         let kiLo = 0;
@@ -174,18 +180,36 @@ function fillIm2col(s: ConvSetup, x: Float32Array, K: number, cols: number, xBas
     for (let p = 0; p < P; p++) {
       let d = p * K4;
       const j = p * 4;
-      const h0 = ihb[j]!, h1 = ihb[j + 1]!, h2 = ihb[j + 2]!, h3 = ihb[j + 3]!;
-      const w0 = iwb[j]!, w1 = iwb[j + 1]!, w2 = iwb[j + 2]!, w3 = iwb[j + 3]!;
+      const h0 = ihb[j]!,
+        h1 = ihb[j + 1]!,
+        h2 = ihb[j + 2]!,
+        h3 = ihb[j + 3]!;
+      const w0 = iwb[j]!,
+        w1 = iwb[j + 1]!,
+        w2 = iwb[j + 2]!,
+        w3 = iwb[j + 3]!;
       for (let c = 0; c < Cg; c++) {
         const xc = base + c * HW;
         for (let ki = 0; ki < kh; ki++) {
           const dih = ki * dh;
-          const a0 = h0 + dih, a1 = h1 + dih, a2 = h2 + dih, a3 = h3 + dih;
-          const ok0 = a0 >= 0 && a0 < H, ok1 = a1 >= 0 && a1 < H, ok2 = a2 >= 0 && a2 < H, ok3 = a3 >= 0 && a3 < H;
-          const r0 = xc + a0 * W, r1 = xc + a1 * W, r2 = xc + a2 * W, r3 = xc + a3 * W;
+          const a0 = h0 + dih,
+            a1 = h1 + dih,
+            a2 = h2 + dih,
+            a3 = h3 + dih;
+          const ok0 = a0 >= 0 && a0 < H,
+            ok1 = a1 >= 0 && a1 < H,
+            ok2 = a2 >= 0 && a2 < H,
+            ok3 = a3 >= 0 && a3 < H;
+          const r0 = xc + a0 * W,
+            r1 = xc + a1 * W,
+            r2 = xc + a2 * W,
+            r3 = xc + a3 * W;
           for (let kj = 0; kj < kw; kj++, d += 4) {
             const diw = kj * dw;
-            const b0 = w0 + diw, b1 = w1 + diw, b2 = w2 + diw, b3 = w3 + diw;
+            const b0 = w0 + diw,
+              b1 = w1 + diw,
+              b2 = w2 + diw,
+              b3 = w3 + diw;
             dst[d] = ok0 && b0 >= 0 && b0 < W ? x[r0 + b0]! : 0;
             dst[d + 1] = ok1 && b1 >= 0 && b1 < W ? x[r1 + b1]! : 0;
             dst[d + 2] = ok2 && b2 >= 0 && b2 < W ? x[r2 + b2]! : 0;

@@ -56,7 +56,14 @@ export function externalOpRunner(): ExternalOpRunner | undefined {
 }
 
 function zeros(dtype: DType, dims: number[]): Tensor {
-  return makeTensor(dtype, dims, allocData(dtype, dims.reduce((a, b) => a * b, 1)));
+  return makeTensor(
+    dtype,
+    dims,
+    allocData(
+      dtype,
+      dims.reduce((a, b) => a * b, 1),
+    ),
+  );
 }
 
 /** The runner's failure as the import's usual refusal, with why the kernels do not cover it. */
@@ -89,7 +96,7 @@ export function externalOp(op: string, domain: string, kernelNote?: string): OpD
     inferShape(node, shapes, consts, ctx) {
       // other data inputs are taken as float32, the type of every activation the kernels make (If: a bool condition)
       const typeOf = (x: string, k: number): DType => producedTypes.get(x) ?? (node.op === 'If' && k === 0 ? 'bool' : 'float32');
-      const ins = node.inputs.map((x, k) => (x === '' ? undefined : consts[k] ?? (shapes[k] ? zeros(typeOf(x, k), shapes[k]!) : undefined)));
+      const ins = node.inputs.map((x, k) => (x === '' ? undefined : (consts[k] ?? (shapes[k] ? zeros(typeOf(x, k), shapes[k]!) : undefined))));
       const key = shapeKey(node, ins, consts, ctx.opset);
       let outs = shapeCache.get(key);
       if (!outs) {

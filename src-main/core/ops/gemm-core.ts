@@ -81,17 +81,7 @@ export function gemmBlockCols(K: number, N: number): number {
  * C[cOff + m*ldc + n] = clamp(alpha * sum_k A(m,k) B(k,n) + rowBias[m] + colBias[n]) for m < M, n < N.
  * `Ap` is A packed with packPanels (rows = M).
  */
-export function gemmPacked(
-  M: number,
-  N: number,
-  K: number,
-  Ap: Float32Array,
-  fillB: FillB,
-  C: Float32Array,
-  cOff: number,
-  ldc: number,
-  epi: Epilogue,
-): void {
+export function gemmPacked(M: number, N: number, K: number, Ap: Float32Array, fillB: FillB, C: Float32Array, cOff: number, ldc: number, epi: Epilogue): void {
   if (M === 0 || N === 0) return;
   const nb = blockCols(K, N);
   const buf = scratchOf(nb * K);
@@ -118,21 +108,54 @@ export function gemmPacked(
       const r3 = fullM ? rb[m + 3]! : 0;
       for (let pn = 0; pn < PN; pn++) {
         let b = pn * K4;
-        let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-        let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-        let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-        let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        let c00 = 0,
+          c01 = 0,
+          c02 = 0,
+          c03 = 0;
+        let c10 = 0,
+          c11 = 0,
+          c12 = 0,
+          c13 = 0;
+        let c20 = 0,
+          c21 = 0,
+          c22 = 0,
+          c23 = 0;
+        let c30 = 0,
+          c31 = 0,
+          c32 = 0,
+          c33 = 0;
         for (let a = ao; a < aEnd; a += 4, b += 4) {
-          const a0 = Ap[a]!, a1 = Ap[a + 1]!, a2 = Ap[a + 2]!, a3 = Ap[a + 3]!;
-          const b0 = buf[b]!, b1 = buf[b + 1]!, b2 = buf[b + 2]!, b3 = buf[b + 3]!;
-          c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-          c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-          c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-          c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+          const a0 = Ap[a]!,
+            a1 = Ap[a + 1]!,
+            a2 = Ap[a + 2]!,
+            a3 = Ap[a + 3]!;
+          const b0 = buf[b]!,
+            b1 = buf[b + 1]!,
+            b2 = buf[b + 2]!,
+            b3 = buf[b + 3]!;
+          c00 += a0 * b0;
+          c01 += a0 * b1;
+          c02 += a0 * b2;
+          c03 += a0 * b3;
+          c10 += a1 * b0;
+          c11 += a1 * b1;
+          c12 += a1 * b2;
+          c13 += a1 * b3;
+          c20 += a2 * b0;
+          c21 += a2 * b1;
+          c22 += a2 * b2;
+          c23 += a2 * b3;
+          c30 += a3 * b0;
+          c31 += a3 * b1;
+          c32 += a3 * b2;
+          c33 += a3 * b3;
         }
         const n = n0 + pn * 4;
         if (fullM && n + 4 <= N) {
-          const k0 = cb[n]!, k1 = cb[n + 1]!, k2 = cb[n + 2]!, k3 = cb[n + 3]!;
+          const k0 = cb[n]!,
+            k1 = cb[n + 1]!,
+            k2 = cb[n + 2]!,
+            k3 = cb[n + 3]!;
           let o = cOff + m * ldc + n;
           C[o] = clamp(alpha * c00 + r0 + k0, lo, hi);
           C[o + 1] = clamp(alpha * c01 + r0 + k1, lo, hi);
@@ -154,10 +177,22 @@ export function gemmPacked(
           C[o + 2] = clamp(alpha * c32 + r3 + k2, lo, hi);
           C[o + 3] = clamp(alpha * c33 + r3 + k3, lo, hi);
         } else {
-          tail[0] = c00; tail[1] = c01; tail[2] = c02; tail[3] = c03;
-          tail[4] = c10; tail[5] = c11; tail[6] = c12; tail[7] = c13;
-          tail[8] = c20; tail[9] = c21; tail[10] = c22; tail[11] = c23;
-          tail[12] = c30; tail[13] = c31; tail[14] = c32; tail[15] = c33;
+          tail[0] = c00;
+          tail[1] = c01;
+          tail[2] = c02;
+          tail[3] = c03;
+          tail[4] = c10;
+          tail[5] = c11;
+          tail[6] = c12;
+          tail[7] = c13;
+          tail[8] = c20;
+          tail[9] = c21;
+          tail[10] = c22;
+          tail[11] = c23;
+          tail[12] = c30;
+          tail[13] = c31;
+          tail[14] = c32;
+          tail[15] = c33;
           const mc = Math.min(4, M - m);
           const ncols = Math.min(4, N - n);
           for (let i = 0; i < mc; i++) {

@@ -65,10 +65,20 @@ export const Gemm: OpDef = {
     }
     // A(m,k): transA ? A[k*M + m] : A[m*K + k];  B(k,n): transB ? B[n*K + k] : B[k*N + n]
     sgemm(
-      M, N, K,
-      A.data, 0, tA ? 1 : K, tA ? M : 1,
-      B.data, 0, tB ? 1 : N, tB ? K : 1,
-      y, 0, N,
+      M,
+      N,
+      K,
+      A.data,
+      0,
+      tA ? 1 : K,
+      tA ? M : 1,
+      B.data,
+      0,
+      tB ? 1 : N,
+      tB ? K : 1,
+      y,
+      0,
+      N,
       full ? { alpha, rowBias: null, colBias: null, lo: -Infinity, hi: Infinity } : { alpha, rowBias, colBias, lo, hi },
     );
     if (full) {

@@ -25,7 +25,7 @@ export function reduceOp(op: string, init: number, combine: (acc: number, v: num
       const r = x.dims.length;
       for (let p = 0; p < x.data.length; p++) {
         let o = 0;
-        for (let d = 0; d < r; d++) if (!axes.includes(d)) o += Math.floor(p / xs[d]!) % x.dims[d]! * ks[d]!;
+        for (let d = 0; d < r; d++) if (!axes.includes(d)) o += (Math.floor(p / xs[d]!) % x.dims[d]!) * ks[d]!;
         acc[o] = combine(acc[o]!, Number(x.data[p]));
       }
       const y = allocData(x.dtype, acc.length);

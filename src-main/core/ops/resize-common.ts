@@ -11,14 +11,7 @@ import { fail } from './util.js';
 
 const f = Math.fround;
 
-export type CoordMode =
-  | 'half_pixel'
-  | 'half_pixel_symmetric'
-  | 'pytorch_half_pixel'
-  | 'align_corners'
-  | 'asymmetric'
-  | 'tf_half_pixel_for_nn'
-  | 'tf_crop_and_resize';
+export type CoordMode = 'half_pixel' | 'half_pixel_symmetric' | 'pytorch_half_pixel' | 'align_corners' | 'asymmetric' | 'tf_half_pixel_for_nn' | 'tf_crop_and_resize';
 
 export type NearestMode = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil' | 'simple';
 
@@ -59,9 +52,7 @@ function originalCoord(o: InterpOptions, x: number, scale: number, inLen: number
     case 'tf_half_pixel_for_nn':
       return f(f(x + 0.5) / scale);
     case 'tf_crop_and_resize':
-      return outLen > 1
-        ? f(f(roiStart * (inLen - 1)) + f(f(x * f(f(roiEnd - roiStart) * (inLen - 1))) / (outLen - 1)))
-        : f(f(f(roiStart + roiEnd) * (inLen - 1)) / 2);
+      return outLen > 1 ? f(f(roiStart * (inLen - 1)) + f(f(x * f(f(roiEnd - roiStart) * (inLen - 1))) / (outLen - 1))) : f(f(f(roiStart + roiEnd) * (inLen - 1)) / 2);
   }
 }
 
@@ -192,9 +183,7 @@ export function interpolate(
 ): Float32Array {
   const r = dims.length;
   if (outDims.some((d) => d < 0)) fail(node, `invalid output shape [${outDims.join(',')}]`);
-  const tables = dims.map((d, i) =>
-    axisTaps(o, d, outDims[i]!, scales[i]!, roi.length === 2 * r ? roi[i]! : 0, roi.length === 2 * r ? roi[i + r]! : 1),
-  );
+  const tables = dims.map((d, i) => axisTaps(o, d, outDims[i]!, scales[i]!, roi.length === 2 * r ? roi[i]! : 0, roi.length === 2 * r ? roi[i + r]! : 1));
   const n = outDims.reduce((a, b) => a * b, 1);
   const y = new Float32Array(n);
   if (n === 0) return y;

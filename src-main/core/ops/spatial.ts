@@ -46,17 +46,7 @@ interface AxisGeom {
   pe: number;
 }
 
-function axis(
-  node: Node,
-  inLen: number,
-  k: number,
-  s: number,
-  d: number,
-  padB: number,
-  padE: number,
-  autoPad: string,
-  ceilMode: boolean,
-): AxisGeom {
+function axis(node: Node, inLen: number, k: number, s: number, d: number, padB: number, padE: number, autoPad: string, ceilMode: boolean): AxisGeom {
   const dk = d * (k - 1) + 1;
   let out: number;
   let pb = padB;

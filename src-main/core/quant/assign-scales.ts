@@ -30,7 +30,9 @@ export function requantizes(graph: Graph, n: Node): boolean {
 }
 
 function dataInputs(graph: Graph, n: Node): string[] {
-  return n.op === 'Reshape' || n.op === 'Squeeze' || n.op === 'Unsqueeze' || n.op === 'Pad' || n.op === 'Resize' ? [n.inputs[0]!] : n.inputs.filter((x) => x && !graph.initializers.has(x));
+  return n.op === 'Reshape' || n.op === 'Squeeze' || n.op === 'Unsqueeze' || n.op === 'Pad' || n.op === 'Resize'
+    ? [n.inputs[0]!]
+    : n.inputs.filter((x) => x && !graph.initializers.has(x));
 }
 
 function propagate(graph: Graph, scales: Map<string, number>, layerOutputs: Set<string>, measured: Map<string, number>, qmax: number, qmaxOf: Map<string, number>): void {

@@ -26,7 +26,16 @@ function asFloat32(a: ArrayLike<number>, cache: boolean): Float32Array {
 }
 
 /** Returns [cout][P] integer sums (exact values; float32 array when exact in float32). */
-export function intLinear(node: Node, opset: number, g: LinearGeom, x: ArrayLike<number>, xDims: number[], w: ArrayLike<number>, maxX: number, maxW: number): Float32Array | Float64Array {
+export function intLinear(
+  node: Node,
+  opset: number,
+  g: LinearGeom,
+  x: ArrayLike<number>,
+  xDims: number[],
+  w: ArrayLike<number>,
+  maxX: number,
+  maxW: number,
+): Float32Array | Float64Array {
   if (g.K * maxX * maxW >= EXACT_LIMIT) return linearForward(x, g, w);
   const xf = asFloat32(x, false);
   const wf = asFloat32(w, true);

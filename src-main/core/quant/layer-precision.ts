@@ -49,7 +49,8 @@ export function parseLayerBitsJson(text: string, file: string): LayerPrecisionMa
 export function checkLayerPrecision(map: LayerPrecisionMap, quantizable: Iterable<string>): void {
   const names = new Set(quantizable);
   for (const k of Object.keys(map)) {
-    if (!names.has(k)) throw new Error(`per-layer precision: '${k}' is not a quantizable layer of the model (quantizable: ${[...names].slice(0, 8).join(', ')}${names.size > 8 ? ', …' : ''})`);
+    if (!names.has(k))
+      throw new Error(`per-layer precision: '${k}' is not a quantizable layer of the model (quantizable: ${[...names].slice(0, 8).join(', ')}${names.size > 8 ? ', …' : ''})`);
   }
 }
 
@@ -69,5 +70,9 @@ export function groupQmax(map: LayerPrecisionMap | undefined, layerNames: readon
 }
 
 export function fp32Layers(map: LayerPrecisionMap | undefined): Set<string> {
-  return new Set(Object.entries(map ?? {}).filter(([, p]) => p === 'fp32').map(([k]) => k));
+  return new Set(
+    Object.entries(map ?? {})
+      .filter(([, p]) => p === 'fp32')
+      .map(([k]) => k),
+  );
 }

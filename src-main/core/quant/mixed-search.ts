@@ -114,7 +114,10 @@ export function choosePoint(points: readonly SearchPoint[], budget: Budget): num
     if (best === null) best = i;
     else {
       const b = points[best]!;
-      const better = budget.kind === 'accuracy' ? p.latencyMs < b.latencyMs || (p.latencyMs === b.latencyMs && p.accuracy > b.accuracy) : p.accuracy > b.accuracy || (p.accuracy === b.accuracy && p.latencyMs < b.latencyMs);
+      const better =
+        budget.kind === 'accuracy'
+          ? p.latencyMs < b.latencyMs || (p.latencyMs === b.latencyMs && p.accuracy > b.accuracy)
+          : p.accuracy > b.accuracy || (p.accuracy === b.accuracy && p.latencyMs < b.latencyMs);
       if (better) best = i;
     }
   });

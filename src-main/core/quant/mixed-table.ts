@@ -34,7 +34,10 @@ export function mixedTable(graph: Graph, groups: readonly LayerGroup[], t8: Scal
   if (t7.bits !== 7) throw new Error(`the INT7 scale table has ${t7.bits} bits`);
   if (t8.modelSha256 !== t7.modelSha256) throw new Error('the INT8 and INT7 scale tables were made for different models');
   // the table carries one grid choice for every activation (quant/unsigned-acts.ts)
-  if (!t8.unsignedActivations !== !t7.unsignedActivations) throw new Error(`the INT8 and INT7 scale tables differ in unsigned activations (INT8 ${t8.unsignedActivations ? 'on' : 'off'}, INT7 ${t7.unsignedActivations ? 'on' : 'off'}): calibrate both with or both without --unsigned-activations`);
+  if (!t8.unsignedActivations !== !t7.unsignedActivations)
+    throw new Error(
+      `the INT8 and INT7 scale tables differ in unsigned activations (INT8 ${t8.unsignedActivations ? 'on' : 'off'}, INT7 ${t7.unsignedActivations ? 'on' : 'off'}): calibrate both with or both without --unsigned-activations`,
+    );
   const l8 = layersOf(t8, 'INT8');
   const l7 = layersOf(t7, 'INT7');
   const layers: LayerScales[] = [];

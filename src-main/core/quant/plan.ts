@@ -87,7 +87,7 @@ export function macsOf(graph: Graph, n: Node): number {
   const w = graph.initializers.get(n.inputs[1] ?? '');
   if (n.op === 'Conv' && w) {
     const o = out.reduce((a, b) => a * b, 1);
-    return o * (w.dims.slice(1).reduce((a, b) => a * b, 1));
+    return o * w.dims.slice(1).reduce((a, b) => a * b, 1);
   }
   if ((n.op === 'Gemm' || n.op === 'MatMul') && w && w.dims.length === 2) {
     const o = out.reduce((a, b) => a * b, 1);
@@ -136,7 +136,11 @@ export function planQuantization(graph: Graph, opts: { fp32?: ReadonlySet<string
       const xs = graph.shapes.get(n.inputs[0]!)!;
       const k = xs[xs.length - 1]!;
       const cout = transB ? w.dims[0]! : w.dims[1]!;
-      geom = gemmGeometry(xs.slice(0, -1).reduce((a, b) => a * b, 1), k, cout);
+      geom = gemmGeometry(
+        xs.slice(0, -1).reduce((a, b) => a * b, 1),
+        k,
+        cout,
+      );
       rows = rowsFromWeight(w, !transB, cout, k);
     }
     const biasT = n.inputs[2] ? (graph.initializers.get(n.inputs[2]) as FloatTensor) : undefined;

@@ -15,7 +15,8 @@ export function parseAccuracyBudget(spec: string): AccuracyBudget {
   const value = Number(m[2]);
   const relative = m[3] !== undefined;
   if (relative && metric !== 'top1') throw new Error(`--budget '${spec}': *fp32 applies to top1 only (agreement is already relative to FP32)`);
-  if (!(value > 0) || (!relative && value > 1) || (relative && value > 1.5)) throw new Error(`--budget '${spec}': ${value} is out of range (${relative ? '0..1.5 times FP32' : '0..1'})`);
+  if (!(value > 0) || (!relative && value > 1) || (relative && value > 1.5))
+    throw new Error(`--budget '${spec}': ${value} is out of range (${relative ? '0..1.5 times FP32' : '0..1'})`);
   return { metric, value, relative };
 }
 

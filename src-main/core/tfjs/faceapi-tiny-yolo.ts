@@ -23,7 +23,8 @@ export function isFaceApiManifest(j: unknown): j is WeightsManifest {
 export function faceApiTinyYoloModel(manifest: WeightsManifest, file: string, inputSize = 416): TfjsModelJson {
   const specs = new Map<string, TfjsWeightSpec>(manifest.flatMap((g) => g.weights.map((w) => [w.name, w] as const)));
   const need = (name: string): string => {
-    if (!specs.has(name)) throw new ModelFormatError(`${file}: a face-api weights manifest without '${name}'; only the Tiny-YOLOv2 face detector (tiny_face_detector_model) is supported`);
+    if (!specs.has(name))
+      throw new ModelFormatError(`${file}: a face-api weights manifest without '${name}'; only the Tiny-YOLOv2 face detector (tiny_face_detector_model) is supported`);
     return name;
   };
   const nodes: TfjsNode[] = [{ name: 'input', op: 'Placeholder', attr: { shape: { shape: { dim: [1, inputSize, inputSize, 3].map((d) => ({ size: String(d) })) } } } }];
@@ -34,7 +35,8 @@ export function faceApiTinyYoloModel(manifest: WeightsManifest, file: string, in
     nodes.push(n);
     x = n.name;
   };
-  const pool = (i: number, stride: number): void => add({ name: `pool${i}`, op: 'MaxPool', input: [x], attr: { ksize: ints([1, 2, 2, 1]), strides: ints([1, stride, stride, 1]), padding: str('SAME') } });
+  const pool = (i: number, stride: number): void =>
+    add({ name: `pool${i}`, op: 'MaxPool', input: [x], attr: { ksize: ints([1, 2, 2, 1]), strides: ints([1, stride, stride, 1]), padding: str('SAME') } });
   add({ name: 'conv0', op: '_FusedConv2D', input: [x, need('conv0/filters'), need('conv0/bias')], attr: { ...leaky, strides: ints([1, 1, 1, 1]), padding: str('VALID') } });
   pool(0, 2);
   for (let i = 1; i <= 7; i++) {
@@ -42,10 +44,25 @@ export function faceApiTinyYoloModel(manifest: WeightsManifest, file: string, in
       if (i <= 5) need(`conv${i}/depthwise_filter`);
       continue;
     }
-    add({ name: `conv${i}/depthwise`, op: 'DepthwiseConv2dNative', input: [x, need(`conv${i}/depthwise_filter`)], attr: { strides: ints([1, 1, 1, 1]), padding: str('EXPLICIT'), explicit_paddings: ints([0, 0, 1, 1, 1, 1, 0, 0]) } });
-    add({ name: `conv${i}`, op: '_FusedConv2D', input: [x, need(`conv${i}/pointwise_filter`), need(`conv${i}/bias`)], attr: { ...leaky, strides: ints([1, 1, 1, 1]), padding: str('VALID') } });
+    add({
+      name: `conv${i}/depthwise`,
+      op: 'DepthwiseConv2dNative',
+      input: [x, need(`conv${i}/depthwise_filter`)],
+      attr: { strides: ints([1, 1, 1, 1]), padding: str('EXPLICIT'), explicit_paddings: ints([0, 0, 1, 1, 1, 1, 0, 0]) },
+    });
+    add({
+      name: `conv${i}`,
+      op: '_FusedConv2D',
+      input: [x, need(`conv${i}/pointwise_filter`), need(`conv${i}/bias`)],
+      attr: { ...leaky, strides: ints([1, 1, 1, 1]), padding: str('VALID') },
+    });
     if (i <= 5) pool(i, i === 5 ? 1 : 2);
   }
-  add({ name: 'boxes', op: '_FusedConv2D', input: [x, need('conv8/filters'), need('conv8/bias')], attr: { fused_ops: strs(['BiasAdd']), strides: ints([1, 1, 1, 1]), padding: str('VALID') } });
+  add({
+    name: 'boxes',
+    op: '_FusedConv2D',
+    input: [x, need('conv8/filters'), need('conv8/bias')],
+    attr: { fused_ops: strs(['BiasAdd']), strides: ints([1, 1, 1, 1]), padding: str('VALID') },
+  });
   return { format: 'graph-model', modelTopology: { node: nodes }, weightsManifest: manifest };
 }

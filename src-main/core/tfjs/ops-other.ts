@@ -28,7 +28,8 @@ function elementwiseLayout(ctx: TfjsContext, refs: string[], shape: number[]): L
 
 function operand(ctx: TfjsContext, node: TfjsNode, ref: string, layout: Layout): string {
   if (ctx.isConst(ref)) return ctx.broadcastConst(node, ref, layout);
-  if (layout === 'nchw' && ctx.shape(node, ref).length !== 4) throw ctx.error(node, `cannot broadcast the ${ctx.shape(node, ref).length}-D input '${ref}' against a 4-D activation`);
+  if (layout === 'nchw' && ctx.shape(node, ref).length !== 4)
+    throw ctx.error(node, `cannot broadcast the ${ctx.shape(node, ref).length}-D input '${ref}' against a 4-D activation`);
   return ctx.value(node, ref, layout);
 }
 
@@ -123,7 +124,12 @@ export const squeeze: TfjsMapper = (ctx, node) => {
   const [x] = ctx.inputs(node);
   const xs = ctx.shape(node, x!);
   const dims = (attrInts(node, 'squeeze_dims') ?? attrInts(node, 'axis') ?? []).map((a) => norm(a, xs.length));
-  reshapeTo(ctx, node, x!, xs.filter((d, i) => (dims.length ? !dims.includes(i) : d !== 1)));
+  reshapeTo(
+    ctx,
+    node,
+    x!,
+    xs.filter((d, i) => (dims.length ? !dims.includes(i) : d !== 1)),
+  );
 };
 
 export const expandDims: TfjsMapper = (ctx, node) => {
@@ -137,7 +143,11 @@ export const transpose: TfjsMapper = (ctx, node) => {
   const [x, p] = ctx.inputs(node);
   const xs = ctx.shape(node, x!);
   const perm = ctx.constInts(node, p!);
-  const out = ctx.output(node.name, perm.map((i) => xs[i]!), 'native');
+  const out = ctx.output(
+    node.name,
+    perm.map((i) => xs[i]!),
+    'native',
+  );
   ctx.node('Transpose', [ctx.value(node, x!, 'native')], [out], { perm });
 };
 
@@ -151,7 +161,11 @@ export const pad: TfjsMapper = (ctx, node) => {
   const pads = [...order.map((a) => pp[2 * a]!), ...order.map((a) => pp[2 * a + 1]!)];
   const inputs = [ctx.value(node, x!, layout), ctx.ints(`${node.name}_pads`, pads)];
   if (c) inputs.push(ctx.floats(`${node.name}_value`, [], Float32Array.of(ctx.constant(node, c).data[0]!)));
-  const out = ctx.output(node.name, xs.map((d, i) => d + pp[2 * i]! + pp[2 * i + 1]!), layout);
+  const out = ctx.output(
+    node.name,
+    xs.map((d, i) => d + pp[2 * i]! + pp[2 * i + 1]!),
+    layout,
+  );
   ctx.node('Pad', inputs, [out], { mode: 'constant' });
 };
 
@@ -192,4 +206,3 @@ function transposeMatrix(d: Float32Array, rows: number, cols: number): Float32Ar
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = d[r * cols + c]!;
   return out;
 }
-

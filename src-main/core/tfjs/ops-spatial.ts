@@ -64,7 +64,16 @@ export function activation(ctx: TfjsContext, node: TfjsNode, kind: string, input
 }
 
 /** Writes `op` into the node's output, followed by the fused ops after BiasAdd (if any). */
-function emitFused(ctx: TfjsContext, node: TfjsNode, op: string, inputs: string[], attrs: Record<string, number | number[]>, shape: number[], layout: 'nchw' | 'native', alphaOf: (layout: 'nchw' | 'native') => string | undefined): void {
+function emitFused(
+  ctx: TfjsContext,
+  node: TfjsNode,
+  op: string,
+  inputs: string[],
+  attrs: Record<string, number | number[]>,
+  shape: number[],
+  layout: 'nchw' | 'native',
+  alphaOf: (layout: 'nchw' | 'native') => string | undefined,
+): void {
   const fused = attrStrings(node, 'fused_ops');
   const acts = fused.filter((f) => f !== 'BiasAdd');
   if (acts.length > 1) throw ctx.error(node, `fused ops [${fused.join(', ')}] are not supported`);

@@ -1,17 +1,7 @@
 /** TFLite builtin (and known custom) op → mapper. */
 import { binary, dequantize, leakyRelu, prelu, relu6, reluN1To1, unary } from './ops-elementwise.js';
 import { concatenation, fullyConnected, pad, reduce, reshape, softmax, transpose } from './ops-shape.js';
-import {
-  averagePool2d,
-  conv2d,
-  depthwiseConv2d,
-  maxPool2d,
-  mediapipeTransposeConvBias,
-  type OpMapper,
-  resizeBilinear,
-  resizeNearest,
-  transposeConv,
-} from './ops-spatial.js';
+import { averagePool2d, conv2d, depthwiseConv2d, maxPool2d, mediapipeTransposeConvBias, type OpMapper, resizeBilinear, resizeNearest, transposeConv } from './ops-spatial.js';
 
 export const BUILTIN_MAPPERS: Readonly<Record<string, OpMapper>> = {
   CONV_2D: conv2d,

@@ -12,7 +12,10 @@ import { Opt } from './schema.js';
 /** RESHAPE, SQUEEZE, EXPAND_DIMS: a Reshape to the (static) output shape. */
 export const reshape: OpMapper = (ctx, op) => {
   const out = ctx.tensor(op.outputs[0]!);
-  const shape = ctx.ints(`${out.name}_shape`, out.signature.map((d, i) => (d < 0 ? out.shape[i]! : d)));
+  const shape = ctx.ints(
+    `${out.name}_shape`,
+    out.signature.map((d, i) => (d < 0 ? out.shape[i]! : d)),
+  );
   ctx.emit(op, 'Reshape', [ctx.value(op.inputs[0]!, 'native'), shape], {}, 'native');
 };
 
@@ -124,7 +127,10 @@ export const fullyConnected: OpMapper = (ctx, op) => {
   }
   const gemm = ctx.fresh(`${outT.name}_gemm`);
   ctx.node('Gemm', inputs, [gemm], { transB: 1 });
-  const shape = ctx.ints(`${outT.name}_shape`, outT.shape.map((d, i) => (i === outT.shape.length - 1 ? units : d)));
+  const shape = ctx.ints(
+    `${outT.name}_shape`,
+    outT.shape.map((d, i) => (i === outT.shape.length - 1 ? units : d)),
+  );
   ctx.emit(op, 'Reshape', [gemm, shape], {}, 'native', act);
 };
 

@@ -71,10 +71,13 @@ export function constFloat(t: TflTensor, file: string): Float32Array {
       const size = t.type === TensorType.INT32 ? 4 : t.type === TensorType.INT16 ? 2 : 1;
       const v = view(t, size, file);
       const raw =
-        t.type === TensorType.INT8 ? (i: number) => v.getInt8(i)
-        : t.type === TensorType.UINT8 ? (i: number) => v.getUint8(i)
-        : t.type === TensorType.INT16 ? (i: number) => v.getInt16(i * 2, true)
-        : (i: number) => v.getInt32(i * 4, true);
+        t.type === TensorType.INT8
+          ? (i: number) => v.getInt8(i)
+          : t.type === TensorType.UINT8
+            ? (i: number) => v.getUint8(i)
+            : t.type === TensorType.INT16
+              ? (i: number) => v.getInt16(i * 2, true)
+              : (i: number) => v.getInt32(i * 4, true);
       if (t.quant) return dequantize(t, raw, n);
       return Float32Array.from({ length: n }, (_, i) => raw(i));
     }

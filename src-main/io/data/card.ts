@@ -13,16 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { notRegularKind } from '../file-kind.js';
-import {
-  CHANNEL_ORDER_NAMES,
-  type ChannelOrderName,
-  type Layout,
-  type PreprocessSpec,
-  type ResampleKernel,
-  channelCount,
-  splitChannelOrder,
-  validateSpec,
-} from './preprocess.js';
+import { CHANNEL_ORDER_NAMES, type ChannelOrderName, type Layout, type PreprocessSpec, type ResampleKernel, channelCount, splitChannelOrder, validateSpec } from './preprocess.js';
 
 export class CardError extends Error {
   constructor(message: string) {
@@ -339,7 +330,14 @@ export function cardToSpec(card: Card): PreprocessSpec {
   if (p.kind === 'raw') {
     const channels = layout === 'NCHW' ? card.input.shape[1]! : card.input.shape[3]!;
     const n = channels;
-    spec = { resize: { mode: 'none' }, ...orderFields(channels === 1 ? 'GRAY' : channels === 4 ? 'RGBA' : 'RGB'), scale: 1, mean: new Array<number>(n).fill(0), std: new Array<number>(n).fill(1), layout };
+    spec = {
+      resize: { mode: 'none' },
+      ...orderFields(channels === 1 ? 'GRAY' : channels === 4 ? 'RGBA' : 'RGB'),
+      scale: 1,
+      mean: new Array<number>(n).fill(0),
+      std: new Array<number>(n).fill(1),
+      layout,
+    };
   } else if (p.kind === 'stretch') {
     spec = {
       resize: { mode: 'stretch', width: p.width, height: p.height },

@@ -18,15 +18,7 @@ import { type LabelsSource, readLabels } from './labels.js';
 import { readMnist } from './mnist.js';
 import { type TensorInput, checkArrayShape, checkStaticDims, checkTensorFiles, isTensorName, readTensorFile, TensorFileError } from './tensors.js';
 import { NpzFormatError, readNpz } from './npz.js';
-import {
-  ImageDecodeError,
-  type PreprocessSpec,
-  type ResolvedSpec,
-  checkSpecAgainstDims,
-  dimsToCHW,
-  preprocessResolved,
-  validateSpec,
-} from './preprocess.js';
+import { ImageDecodeError, type PreprocessSpec, type ResolvedSpec, checkSpecAgainstDims, dimsToCHW, preprocessResolved, validateSpec } from './preprocess.js';
 
 export interface Sample {
   id: string;
@@ -145,9 +137,7 @@ function findMnistPair(dir: string, names: string[]): { images: string; labels: 
   }
   if (pairs.length === 1) return pairs[0]!;
   if (images.length === 1 && labels.length === 1) return { images: images[0]!, labels: labels[0]! };
-  throw new DatasetError(
-    `${dir}: ambiguous MNIST files (images: ${images.join(', ')}; labels: ${labels.join(', ')}); keep one images/labels pair per folder`,
-  );
+  throw new DatasetError(`${dir}: ambiguous MNIST files (images: ${images.join(', ')}; labels: ${labels.join(', ')}); keep one images/labels pair per folder`);
 }
 
 function applyLimit<T>(items: T[], limit: number | undefined): T[] {
@@ -234,7 +224,10 @@ interface TensorSource {
 /** A multi-input tensor folder: one sub-folder per graph input, named after it. */
 function openMultiInput(dir: string, opts: OpenOptions, inputs: TensorInput[]): Dataset {
   const list = inputs.map((i) => `'${i.name}'`).join(', ');
-  const subs = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  const subs = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
   const sources: TensorSource[] = inputs.map((input) => {
     const name = input.name ?? '';
     if (!subs.includes(name)) {
@@ -251,7 +244,10 @@ function openMultiInput(dir: string, opts: OpenOptions, inputs: TensorInput[]): 
 function explicitSources(dirs: Record<string, string>, inputs: TensorInput[]): TensorSource[] {
   const names = inputs.map((i) => i.name ?? '');
   const unknown = Object.keys(dirs).filter((k) => !names.includes(k));
-  if (unknown.length > 0) throw new DatasetError(`data given for '${unknown.join("', '")}', which ${unknown.length > 1 ? 'are not model inputs' : 'is not a model input'} (inputs: ${names.map((n) => `'${n}'`).join(', ')})`);
+  if (unknown.length > 0)
+    throw new DatasetError(
+      `data given for '${unknown.join("', '")}', which ${unknown.length > 1 ? 'are not model inputs' : 'is not a model input'} (inputs: ${names.map((n) => `'${n}'`).join(', ')})`,
+    );
   const missing = names.filter((n) => dirs[n] === undefined);
   if (missing.length > 0) throw new DatasetError(`no data for model input${missing.length > 1 ? 's' : ''} '${missing.join("', '")}': give one folder per input (<input>=<folder>)`);
   return inputs.map((input) => {
@@ -318,7 +314,15 @@ async function openNpz(dir: string, names: string[], allFiles: string[], opts: O
   if (opts.spec) warn(`${dir}: tensor files are fed as they are; the preprocessing (card or flags) is not applied`);
   const labelled = labelledSamples(dir, files, opts, warn, 'file(s)');
   const inputNames = inputs.map((s) => s.name ?? 'input');
-  return tensorDataset(dir, inputNames, inputs[0]!.dims, labelled, warn, (i) => path.join(dir, labelled.samples[i]!.id), async (file) => pick(file, await read(file)).map((a) => a.data));
+  return tensorDataset(
+    dir,
+    inputNames,
+    inputs[0]!.dims,
+    labelled,
+    warn,
+    (i) => path.join(dir, labelled.samples[i]!.id),
+    async (file) => pick(file, await read(file)).map((a) => a.data),
+  );
 }
 
 function openTensors(dir: string, sources: TensorSource[], opts: OpenOptions): Dataset {
@@ -331,7 +335,10 @@ function openTensors(dir: string, sources: TensorSource[], opts: OpenOptions): D
   try {
     for (const s of limited) {
       checkStaticDims(s.input, `dataset ${dir}`);
-      const notice = checkTensorFiles(s.files.map((f) => path.join(s.dir, f)), s.input);
+      const notice = checkTensorFiles(
+        s.files.map((f) => path.join(s.dir, f)),
+        s.input,
+      );
       if (notice) warn(`${s.dir}: ${notice}`);
     }
   } catch (e) {
@@ -350,7 +357,15 @@ function openTensors(dir: string, sources: TensorSource[], opts: OpenOptions): D
     }
   };
   const names = limited.map((s) => s.input.name ?? 'input');
-  return tensorDataset(dir, names, first.input.dims, labelled, warn, (i) => path.join(first.dir, labelled.samples[i]!.id), async (_file, i) => limited.map((s) => read(s, i)));
+  return tensorDataset(
+    dir,
+    names,
+    first.input.dims,
+    labelled,
+    warn,
+    (i) => path.join(first.dir, labelled.samples[i]!.id),
+    async (_file, i) => limited.map((s) => read(s, i)),
+  );
 }
 
 /**
@@ -463,7 +478,10 @@ function openMnist(dir: string, pair: { images: string; labels: string }, opts: 
       `${where}: model input ${JSON.stringify(opts.inputDims)} (${layout}) expects ${chw.c} channel(s) ${chw.w}x${chw.h}, MNIST gives 1 channel ${m.cols}x${m.rows}`,
     );
   }
-  const count = applyLimit(Array.from({ length: m.count }, (_, i) => i), opts.limit).length;
+  const count = applyLimit(
+    Array.from({ length: m.count }, (_, i) => i),
+    opts.limit,
+  ).length;
   const base = path.basename(pair.images).replace(/\.gz$/i, '');
   const samples: Sample[] = Array.from({ length: count }, (_, i) => ({ id: `${base}#${i}`, label: m.labels[i] }));
   const a = spec ? spec.scale / spec.std[0]! : 1;

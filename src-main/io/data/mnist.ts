@@ -56,9 +56,7 @@ export function parseIdx(buf: Buffer, file: string, ndims: number, what: string)
   for (let i = 0; i < ndims; i++) dims.push(buf.readUInt32BE(4 + 4 * i));
   const size = dims.reduce((a, b) => a * b, 1);
   if (buf.length !== header + size) {
-    throw new MnistFormatError(
-      `${file}: size mismatch: header says ${dims.join('x')} = ${size} bytes of data, file has ${buf.length - header}`,
-    );
+    throw new MnistFormatError(`${file}: size mismatch: header says ${dims.join('x')} = ${size} bytes of data, file has ${buf.length - header}`);
   }
   return { file, dims, data: new Uint8Array(buf.buffer, buf.byteOffset + header, size) };
 }

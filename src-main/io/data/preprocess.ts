@@ -26,10 +26,7 @@ function orderName(order: ChannelOrder, alpha: boolean): string {
 }
 export type Layout = 'NCHW' | 'NHWC';
 
-export type ResizeSpec =
-  | { mode: 'shorter'; size: number }
-  | { mode: 'stretch'; width: number; height: number }
-  | { mode: 'none' };
+export type ResizeSpec = { mode: 'shorter'; size: number } | { mode: 'stretch'; width: number; height: number } | { mode: 'none' };
 
 export interface PreprocessSpec {
   resize: ResizeSpec;
@@ -132,14 +129,10 @@ export function validateSpec(spec: unknown, ctx = 'preprocess spec'): ResolvedSp
     if (!isObj(c)) throw new PreprocessSpecError(`${ctx}: centerCrop must be {width, height}, got ${JSON.stringify(c)}`);
     centerCrop = { width: posInt(c.width, 'centerCrop.width', ctx), height: posInt(c.height, 'centerCrop.height', ctx) };
     if (resize.mode === 'shorter' && (centerCrop.width > resize.size || centerCrop.height > resize.size)) {
-      throw new PreprocessSpecError(
-        `${ctx}: centerCrop ${centerCrop.width}x${centerCrop.height} is larger than the resized shorter side ${resize.size}`,
-      );
+      throw new PreprocessSpecError(`${ctx}: centerCrop ${centerCrop.width}x${centerCrop.height} is larger than the resized shorter side ${resize.size}`);
     }
     if (resize.mode === 'stretch' && (centerCrop.width > resize.width || centerCrop.height > resize.height)) {
-      throw new PreprocessSpecError(
-        `${ctx}: centerCrop ${centerCrop.width}x${centerCrop.height} is larger than the resized image ${resize.width}x${resize.height}`,
-      );
+      throw new PreprocessSpecError(`${ctx}: centerCrop ${centerCrop.width}x${centerCrop.height} is larger than the resized image ${resize.width}x${resize.height}`);
     }
   }
   const cropOffset = spec.cropOffset === undefined ? 'ceil' : oneOf(spec.cropOffset, ['ceil', 'floor'] as const, 'cropOffset', ctx);

@@ -32,7 +32,6 @@ export const CALIBRATORS: Record<Exclude<CalibSettings['method'], 'lapq' | 'eq+l
   percentile: percentileCalibrator,
 };
 
-
 /** The native addon when --accel asks for it (or auto finds it); undefined: TypeScript reference. */
 function pickAccel(settings: CalibSettings, warn: (m: string) => void): NativeCalibAddon | undefined {
   if (settings.accel === 'ts') return undefined;
@@ -45,15 +44,15 @@ function pickAccel(settings: CalibSettings, warn: (m: string) => void): NativeCa
   }
 }
 
-export type CalibrateOpts = { onProgress?: ProgressSink; shouldStop?: () => boolean; warn?: (m: string) => void; layerPrecision?: LayerPrecisionMap; extraInputs?: readonly ExtraInput[] };
+export type CalibrateOpts = {
+  onProgress?: ProgressSink;
+  shouldStop?: () => boolean;
+  warn?: (m: string) => void;
+  layerPrecision?: LayerPrecisionMap;
+  extraInputs?: readonly ExtraInput[];
+};
 
-export async function calibrate(
-  model: LoadedModel,
-  samples: Float32Array[],
-  inputDims: number[],
-  settings: CalibSettings,
-  opts: CalibrateOpts = {},
-): Promise<CalibrationResult> {
+export async function calibrate(model: LoadedModel, samples: Float32Array[], inputDims: number[], settings: CalibSettings, opts: CalibrateOpts = {}): Promise<CalibrationResult> {
   validateSettings(settings);
   if (samples.length === 0) throw new Error('no calibration images');
   const method = settings.method;
@@ -78,31 +77,58 @@ export async function calibrateWith(
   const t0 = performance.now();
   const qmax = qmaxForBits(settings.bits);
   const prec = opts.layerPrecision && Object.keys(opts.layerPrecision).length > 0 ? opts.layerPrecision : undefined;
-  if (prec) checkLayerPrecision(prec, planQuantization(model.graph).layers.map((l) => l.name));
+  if (prec)
+    checkLayerPrecision(
+      prec,
+      planQuantization(model.graph).layers.map((l) => l.name),
+    );
   const plan = planQuantization(model.graph, { fp32: fp32Layers(prec) });
   // per-layer precision: groups (layers sharing an input) at other bits than the run's
-  const bitsOf = new Map(plan.groups.map((g) => [g.input, groupBits(prec, g.layers.map((l) => l.name), settings.bits)]));
+  const bitsOf = new Map(
+    plan.groups.map((g) => [
+      g.input,
+      groupBits(
+        prec,
+        g.layers.map((l) => l.name),
+        settings.bits,
+      ),
+    ]),
+  );
   const groupQmax = new Map([...bitsOf].filter(([, b]) => b !== settings.bits).map(([t, b]) => [t, qmaxForBits(b)]));
   if (plan.layers.length === 0) throw new Error(`${model.file}: no quantizable layer (Conv/Gemm/MatMul with constant weights) found`);
   const layerOutputs = new Set(plan.layers.map((l) => l.output));
-  const extra = tensorsToMeasure(model.graph, plan.groups.map((g) => g.input), layerOutputs);
+  const extra = tensorsToMeasure(
+    model.graph,
+    plan.groups.map((g) => g.input),
+    layerOutputs,
+  );
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
   warnDeadChannels(plan, warn);
   const addon = pickAccel(settings, warn);
   const threads = settings.threads;
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const native = addon
-    ? { addon, threads, cancel, backend: nativeBackend({ qmax, threads, cancel, addon }), backendFor: (q: number, unsigned: boolean) => nativeBackend({ qmax: q, threads, cancel, addon, unsigned }) }
+    ? {
+        addon,
+        threads,
+        cancel,
+        backend: nativeBackend({ qmax, threads, cancel, addon }),
+        backendFor: (q: number, unsigned: boolean) => nativeBackend({ qmax: q, threads, cancel, addon, unsigned }),
+      }
     : undefined;
   const extraInputs = checkExtraInputs(model, samples.length, opts.extraInputs ?? []);
   const capture = await captureReference(model, plan, samples, inputDims, settings.samplePositions, opts.onProgress, extra, opts.shouldStop, extraInputs);
   // the tensors the lowering will put on the unsigned grid (the same rule on the same tensor set)
   const unsignedInputs = settings.unsignedActivations
-    ? unsignedTensors(model.graph, {
-        unsignedActivations: true,
-        layers: plan.layers,
-        tensors: assignTensorScales(model.graph, new Map(plan.groups.map((g) => [g.input, 1])), layerOutputs, capture.maxAbs, qmax, new Map(groupQmax)),
-      }, new Set([...findLutChains(model.graph).values()].map((ch) => ch.input)))
+    ? unsignedTensors(
+        model.graph,
+        {
+          unsignedActivations: true,
+          layers: plan.layers,
+          tensors: assignTensorScales(model.graph, new Map(plan.groups.map((g) => [g.input, 1])), layerOutputs, capture.maxAbs, qmax, new Map(groupQmax)),
+        },
+        new Set([...findLutChains(model.graph).values()].map((ch) => ch.input)),
+      )
     : undefined;
   try {
     const results: CalibrationResult[] = [];
@@ -169,7 +195,9 @@ function checkExtraInputs(model: LoadedModel, n: number, extra: readonly ExtraIn
   const want = model.graph.inputs.slice(1).map((i) => i.name);
   const got = extra.map((x) => x.name);
   if (want.length !== got.length || want.some((w, i) => w !== got[i])) {
-    throw new Error(`${model.file}: the model has inputs ${model.graph.inputs.map((i) => `'${i.name}'`).join(', ')}; calibration needs data for every input (got ${[model.graph.inputs[0]!.name, ...got].map((g) => `'${g}'`).join(', ')})`);
+    throw new Error(
+      `${model.file}: the model has inputs ${model.graph.inputs.map((i) => `'${i.name}'`).join(', ')}; calibration needs data for every input (got ${[model.graph.inputs[0]!.name, ...got].map((g) => `'${g}'`).join(', ')})`,
+    );
   }
   for (const x of extra) if (x.samples.length !== n) throw new Error(`input '${x.name}' has ${x.samples.length} calibration samples, the first input ${n}`);
   return extra;

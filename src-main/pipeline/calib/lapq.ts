@@ -29,7 +29,14 @@ import type { CalibrationResult } from './calib-result.js';
 
 type Opts = { onProgress?: ProgressSink; shouldStop?: () => boolean; warn?: (m: string) => void; layerPrecision?: LayerPrecisionMap };
 type BaseCalibrate = (model: LoadedModel, samples: Float32Array[], inputDims: number[], settings: CalibSettings, opts: Opts) => Promise<CalibrationResult>;
-type CalibrateWith = (model: LoadedModel, samples: Float32Array[], inputDims: number[], settings: CalibSettings, opts: Opts, calibrators: readonly Calibrator[]) => Promise<CalibrationResult[]>;
+type CalibrateWith = (
+  model: LoadedModel,
+  samples: Float32Array[],
+  inputDims: number[],
+  settings: CalibSettings,
+  opts: Opts,
+  calibrators: readonly Calibrator[],
+) => Promise<CalibrationResult[]>;
 
 export const isLapqMethod = (m: string): m is 'lapq' | 'eq+lapq' => m === 'lapq' || m === 'eq+lapq';
 
@@ -43,7 +50,15 @@ const STEP = 0.1;
  */
 const REFINE = { xTol: 0.01, refineTol: 1e-3, skipFailed: true };
 
-export async function calibrateLapq(model: LoadedModel, samples: Float32Array[], inputDims: number[], settings: CalibSettings, opts: Opts, base: BaseCalibrate, withCalibrators: CalibrateWith): Promise<CalibrationResult> {
+export async function calibrateLapq(
+  model: LoadedModel,
+  samples: Float32Array[],
+  inputDims: number[],
+  settings: CalibSettings,
+  opts: Opts,
+  base: BaseCalibrate,
+  withCalibrators: CalibrateWith,
+): Promise<CalibrationResult> {
   const t0 = performance.now();
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
   const ckpt = settings.checkpoint;
@@ -62,7 +77,8 @@ export async function calibrateLapq(model: LoadedModel, samples: Float32Array[],
   const kind: LapqLoss = settings.lapqLoss === 'auto' ? defaultLapqLoss(outDims) : settings.lapqLoss;
   const lpStart = settings.method === 'lapq' && settings.lapqInit === 'lp';
   let ev: Awaited<ReturnType<typeof lapqEvaluator>> | undefined;
-  const evaluator = async () => (ev ??= await lapqEvaluator(model, plan, samples, inputDims, kind, { accel: settings.accel, threads: settings.threads, warn, shouldStop: opts.shouldStop }));
+  const evaluator = async () =>
+    (ev ??= await lapqEvaluator(model, plan, samples, inputDims, kind, { accel: settings.accel, threads: settings.threads, warn, shouldStop: opts.shouldStop }));
   if (!state && lpStart) {
     const tables = await withCalibrators(model, samples, inputDims, { ...settings, method: 'minmax', checkpoint: undefined }, opts, lpCalibrators(LP_CANDIDATES));
     const e = await evaluator();
@@ -70,12 +86,19 @@ export async function calibrateLapq(model: LoadedModel, samples: Float32Array[],
     const choice = await chooseLpStart(
       tables.map((t, i) => ({ p: LP_CANDIDATES[i]!, table: t.table })),
       (t) => e.loss(t),
-      (p, l, i) => opts.onProgress?.(clock.event({ stage: 'search', index: i + 1, total: LP_CANDIDATES.length, name: `LAPQ start: L${p} clipping, ${kind} loss ${l.toPrecision(4)}` })),
+      (p, l, i) =>
+        opts.onProgress?.(clock.event({ stage: 'search', index: i + 1, total: LP_CANDIDATES.length, name: `LAPQ start: L${p} clipping, ${kind} loss ${l.toPrecision(4)}` })),
     );
     if (!choice || opts.shouldStop?.()) throw new CalibrationCancelled();
     groups = tables[LP_CANDIDATES.indexOf(choice.p as (typeof LP_CANDIDATES)[number])]!.groups;
     // the chosen start's loss is known: Powell does not evaluate it again
-    state = { start: { ...choice.table, settings: { ...choice.table.settings, lapqInitP: choice.p, lapqInitLosses: choice.losses } }, x: [], fx: choice.loss, f0: choice.loss, evals: choice.losses.length };
+    state = {
+      start: { ...choice.table, settings: { ...choice.table.settings, lapqInitP: choice.p, lapqInitLosses: choice.losses } },
+      x: [],
+      fx: choice.loss,
+      f0: choice.loss,
+      evals: choice.losses.length,
+    };
   } else if (!state) {
     const startMethod = settings.method === 'eq+lapq' ? 'eq' : 'minmax';
     // the EQ start checkpoints beside ours, so a cancel during it resumes too
@@ -99,7 +122,9 @@ export async function calibrateLapq(model: LoadedModel, samples: Float32Array[],
     const v = await e.loss(applyLapq(start, params, x));
     evals++;
     if (v < best) best = v;
-    opts.onProgress?.(clock.event({ stage: 'search', index: Math.min(evals, expected), total: expected, name: `LAPQ ${kind} loss ${best.toPrecision(4)} (evaluation ${evals0 + evals})` }));
+    opts.onProgress?.(
+      clock.event({ stage: 'search', index: Math.min(evals, expected), total: expected, name: `LAPQ ${kind} loss ${best.toPrecision(4)} (evaluation ${evals0 + evals})` }),
+    );
     return v;
   };
   const stopped = () => opts.shouldStop?.() === true;
@@ -121,7 +146,20 @@ export async function calibrateLapq(model: LoadedModel, samples: Float32Array[],
   });
   if (r.stop === 'cancelled') throw new CalibrationCancelled();
   const tuned = applyLapq(start, params, r.x);
-  const table = { ...tuned, method: settings.method, settings: { ...start.settings, ...lapqResultSettings(settings), lapqLossUsed: kind, lapqLossStart: state.f0, lapqLossEnd: r.fx, lapqEvaluations: evals0 + evals, lapqStop: r.stop }, createdAt: new Date().toISOString() };
+  const table = {
+    ...tuned,
+    method: settings.method,
+    settings: {
+      ...start.settings,
+      ...lapqResultSettings(settings),
+      lapqLossUsed: kind,
+      lapqLossStart: state.f0,
+      lapqLossEnd: r.fx,
+      lapqEvaluations: evals0 + evals,
+      lapqStop: r.stop,
+    },
+    createdAt: new Date().toISOString(),
+  };
   if (ckpt) {
     removeCheckpoint(ckpt);
     removeCheckpoint(`${ckpt}.start.json`);
@@ -130,5 +168,12 @@ export async function calibrateLapq(model: LoadedModel, samples: Float32Array[],
 }
 
 function lapqResultSettings(s: CalibSettings): Record<string, unknown> {
-  return { method: s.method, lapqLoss: s.lapqLoss, lapqIters: s.lapqIters, lapqTimeS: s.lapqTimeS, lapqWeights: s.lapqWeights, ...(s.method === 'lapq' ? { lapqInit: s.lapqInit } : {}) };
+  return {
+    method: s.method,
+    lapqLoss: s.lapqLoss,
+    lapqIters: s.lapqIters,
+    lapqTimeS: s.lapqTimeS,
+    lapqWeights: s.lapqWeights,
+    ...(s.method === 'lapq' ? { lapqInit: s.lapqInit } : {}),
+  };
 }

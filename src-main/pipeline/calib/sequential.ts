@@ -83,8 +83,15 @@ export async function runSequential(
   const last = new Map<string, number>();
   graph.nodes.forEach((n, i) => n.inputs.forEach((x) => x && last.set(x, i)));
   const values = new Map<string, Tensor[]>();
-  values.set(graph.inputs[0]!.name, samples.map((s) => ({ dtype: 'float32', dims: inputDims, data: s })));
-  for (const x of opts.extraInputs ?? []) values.set(x.name, x.samples.map((s) => ({ dtype: 'float32', dims: x.dims, data: s })));
+  values.set(
+    graph.inputs[0]!.name,
+    samples.map((s) => ({ dtype: 'float32', dims: inputDims, data: s })),
+  );
+  for (const x of opts.extraInputs ?? [])
+    values.set(
+      x.name,
+      x.samples.map((s) => ({ dtype: 'float32', dims: x.dims, data: s })),
+    );
   const decisions = new Map<string, GroupDecision>();
   const layerCosine = new Map<string, number>();
   const biasDelta = new Map<string, number[]>();
@@ -157,7 +164,19 @@ export async function runSequential(
     const unsigned = isUnsigned(l.input);
     if (native) {
       const outs = simXs.map(() => new Float32Array(l.geom.cout * l.geom.P));
-      await native.addon.calibLayerForward({ geom: l.geom, xs: simXs, outs, aScale: d.aScale, unsigned, qmax, wq, wScales: ws, bias: l.bias, threads: native.threads, cancel: native.cancel });
+      await native.addon.calibLayerForward({
+        geom: l.geom,
+        xs: simXs,
+        outs,
+        aScale: d.aScale,
+        unsigned,
+        qmax,
+        wq,
+        wScales: ws,
+        bias: l.bias,
+        threads: native.threads,
+        cancel: native.cancel,
+      });
       return outs;
     }
     const g = inputGrid(unsigned);
@@ -177,10 +196,17 @@ export async function runSequential(
           let d = resumed.get(group.input);
           if (d) {
             resumedWork += groupWork[groupIndex]!;
-            groupProgress?.({ stage: 'search', index: groupIndex + 1, total: plan.groups.length, name: `${name} (from checkpoint)`, cosBefore: d.cosBefore, cosAfter: d.cosAfter, elapsedMs: 0 });
+            groupProgress?.({
+              stage: 'search',
+              index: groupIndex + 1,
+              total: plan.groups.length,
+              name: `${name} (from checkpoint)`,
+              cosBefore: d.cosBefore,
+              cosAfter: d.cosAfter,
+              elapsedMs: 0,
+            });
           } else {
-            const xs =
-              settings.inputs === 'fp32' ? capture.store.readAll(group.input) : values.get(group.input)!.map((t) => t.data as Float32Array);
+            const xs = settings.inputs === 'fp32' ? capture.store.readAll(group.input) : values.get(group.input)!.map((t) => t.data as Float32Array);
             const gq = qmaxOfInput(group.input);
             d = await calibrator.decide(group, xs, {
               settings,
@@ -205,7 +231,13 @@ export async function runSequential(
             const ref = capture.preAct.get(l.name)!;
             let flips: Uint8Array | undefined;
             if (settings.weightRounding === 'adaround') {
-              const r = optimiseRounding(l.geom, l.wRows, l.bias, d.wScales.get(l.name)!, qmaxOfInput(l.input), { xs: simXs, aScale: d.aScale, unsigned: isUnsigned(l.input), positions: pos, ref });
+              const r = optimiseRounding(l.geom, l.wRows, l.bias, d.wScales.get(l.name)!, qmaxOfInput(l.input), {
+                xs: simXs,
+                aScale: d.aScale,
+                unsigned: isUnsigned(l.input),
+                positions: pos,
+                ref,
+              });
               if (r && r.flipped > 0) {
                 flips = r.flips;
                 weightRoundFlip.set(l.name, encodeFlips(r.flips));
@@ -242,7 +274,11 @@ export async function runSequential(
       } else {
         const outs: Tensor[][] = node.outputs.map(() => []);
         for (let i = 0; i < N; i++) {
-          const r = runNodeFp32(graph, node, node.inputs.map((x) => (x ? get(x, i) : undefined)));
+          const r = runNodeFp32(
+            graph,
+            node,
+            node.inputs.map((x) => (x ? get(x, i) : undefined)),
+          );
           r.forEach((t, k) => outs[k]!.push(t));
         }
         node.outputs.forEach((o, k) => o && values.set(o, outs[k]!));

@@ -22,7 +22,8 @@ export function readProfileSet(file: string): ProfileSet {
   } catch (e) {
     throw new Error(`--profile ${file}: cannot read JSON (${(e as Error).message})`);
   }
-  if (typeof root !== 'object' || root === null || Array.isArray(root)) throw new Error(`--profile ${file}: expected { "int8": bench report, "int7": bench report, "fp32"?: bench report }`);
+  if (typeof root !== 'object' || root === null || Array.isArray(root))
+    throw new Error(`--profile ${file}: expected { "int8": bench report, "int7": bench report, "fp32"?: bench report }`);
   const set = 'devices' in root ? fromDeviceProfile(file, (root as { devices: unknown }).devices) : root;
   const out: ProfileSet = {};
   for (const [k, v] of Object.entries(set)) {
@@ -44,7 +45,10 @@ const PREC_OF_BITS: Record<number, Precision> = { 8: 'int8', 7: 'int7', 32: 'fp3
 function fromDeviceProfile(file: string, devices: unknown): Record<string, unknown> {
   if (!Array.isArray(devices)) throw new Error(`--profile ${file}: 'devices' is not a list (expected the output of profile --device … --json)`);
   const ok = devices.filter((d): d is { device: string; result: { variants: unknown[] } } => typeof d === 'object' && d !== null && (d as { ok?: unknown }).ok === true);
-  if (ok.length !== 1) throw new Error(`--profile ${file}: expected exactly one board that succeeded, found ${ok.length} (${devices.map((d) => `${(d as { device?: string }).device ?? '?'}${(d as { ok?: boolean }).ok ? '' : ' failed'}`).join(', ') || 'none'})`);
+  if (ok.length !== 1)
+    throw new Error(
+      `--profile ${file}: expected exactly one board that succeeded, found ${ok.length} (${devices.map((d) => `${(d as { device?: string }).device ?? '?'}${(d as { ok?: boolean }).ok ? '' : ' failed'}`).join(', ') || 'none'})`,
+    );
   const out: Record<string, unknown> = {};
   for (const v of ok[0]!.result.variants ?? []) {
     const { bits, label, bench } = v as { bits?: number | null; label?: string; bench?: unknown };

@@ -75,7 +75,9 @@ export type DownloadTarget = { projectId: string; exportId: string } | { runId: 
 
 /** Web mode: the URL of the download (the page's cookie carries the token). */
 export function downloadUrl(t: DownloadTarget): string {
-  return 'runId' in t ? `/api/download/run?runId=${encodeURIComponent(t.runId)}` : `/api/download/export?projectId=${encodeURIComponent(t.projectId)}&exportId=${encodeURIComponent(t.exportId)}`;
+  return 'runId' in t
+    ? `/api/download/run?runId=${encodeURIComponent(t.runId)}`
+    : `/api/download/export?projectId=${encodeURIComponent(t.projectId)}&exportId=${encodeURIComponent(t.exportId)}`;
 }
 
 /** Desktop: the native save dialog; resolves with the written path (null when cancelled). */

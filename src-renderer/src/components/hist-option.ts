@@ -28,7 +28,11 @@ export function absHistogramOption(title: string, max: number, counts: number[],
         markLine: {
           symbol: 'none',
           label: { formatter: '{b}', position: 'insideEndTop', fontSize: 10 },
-          data: lines.map((l) => ({ name: l.name, xAxis: l.at, lineStyle: { color: PALETTE[(l.colorIndex + 1) % PALETTE.length], width: 2, type: l.dashed ? 'dashed' : 'solid' } })),
+          data: lines.map((l) => ({
+            name: l.name,
+            xAxis: l.at,
+            lineStyle: { color: PALETTE[(l.colorIndex + 1) % PALETTE.length], width: 2, type: l.dashed ? 'dashed' : 'solid' },
+          })),
         },
       },
     ],

@@ -28,7 +28,12 @@ export function describeBits(p: MixedSearchPointInfo): string {
   const n = (v: string) => bits.filter((b) => b === v).length;
   if (bits.length && n('int8') === bits.length) return 'all INT8';
   if (bits.length && n('int7') === bits.length) return 'all INT7';
-  return (['int7', 'int8', 'fp32'] as const).filter((v) => n(v) > 0).map((v) => `${n(v)} ${v.toUpperCase()}`).join(', ') || 'no layers';
+  return (
+    (['int7', 'int8', 'fp32'] as const)
+      .filter((v) => n(v) > 0)
+      .map((v) => `${n(v)} ${v.toUpperCase()}`)
+      .join(', ') || 'no layers'
+  );
 }
 
 export function searchOutcome(r: MixedSearchInfo): string {

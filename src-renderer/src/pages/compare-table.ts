@@ -82,7 +82,15 @@ export function compareRows(cols: CompareColumn[], baseline: number): CompareRow
       return v === undefined || v === null ? null : typeof v === 'number' ? v : String(v);
     });
     const present = values.filter((v, i) => cols[i]!.run !== null).map((v) => JSON.stringify(v));
-    rows.push({ key: `set:${k}`, label: k, section: 'settings', format: typeof values.find((v) => v !== null) === 'number' ? 'count' : 'text', values, deltas: cols.map(() => null), differs: new Set(present).size > 1 });
+    rows.push({
+      key: `set:${k}`,
+      label: k,
+      section: 'settings',
+      format: typeof values.find((v) => v !== null) === 'number' ? 'count' : 'text',
+      values,
+      deltas: cols.map(() => null),
+      differs: new Set(present).size > 1,
+    });
   }
   return rows;
 }

@@ -5,7 +5,10 @@ import { accuracy, bench, deployModel, probe } from '../../../src-main/deploy/op
 import type { EvalSet, Variant } from '../../../src-main/deploy/prepare.js';
 import type { DeviceSession } from '../../../src-main/deploy/session.js';
 
-export async function deployBenchAndCheck(s: DeviceSession, a: { variant: Variant; images: EvalSet; isa: 'neon' | 'dotprod'; boardFile: (remote: string) => string; tag: string }): Promise<void> {
+export async function deployBenchAndCheck(
+  s: DeviceSession,
+  a: { variant: Variant; images: EvalSet; isa: 'neon' | 'dotprod'; boardFile: (remote: string) => string; tag: string },
+): Promise<void> {
   const t0 = Date.now();
   expect((await probe(s, { withInfo: false })).machine).toBe('aarch64');
   const dep = await deployModel(s, { eqm: a.variant.eqm, scales: a.variant.scales });

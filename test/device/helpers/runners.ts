@@ -16,7 +16,12 @@ export function runnerPath(target: 'linux-aarch64' | 'linux-x86_64'): string {
 
 export function ensureRunner(target: 'linux-aarch64' | 'linux-x86_64'): string {
   const bin = runnerPath(target);
-  const src = Math.max(newestSource(path.join(NATIVE, 'src')), newestSource(path.join(NATIVE, 'tools', 'eqrun')), newestSource(path.join(NATIVE, 'cmake')), fs.statSync(path.join(NATIVE, 'CMakeLists.txt')).mtimeMs);
+  const src = Math.max(
+    newestSource(path.join(NATIVE, 'src')),
+    newestSource(path.join(NATIVE, 'tools', 'eqrun')),
+    newestSource(path.join(NATIVE, 'cmake')),
+    fs.statSync(path.join(NATIVE, 'CMakeLists.txt')).mtimeMs,
+  );
   if (fs.existsSync(bin) && fs.statSync(bin).mtimeMs >= src) return bin;
   const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build-runners.mjs'), target], { cwd: PROJECT_ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0 || !fs.existsSync(bin)) throw new Error(`building eqrun for ${target} failed:\n${`${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-30).join('\n')}`);

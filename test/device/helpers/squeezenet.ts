@@ -25,7 +25,23 @@ export function squeezenetInt7Scales(): string {
   if (fs.existsSync(scales)) return scales;
   const r = spawnSync(
     process.execPath,
-    [path.join(PROJECT_ROOT, 'bin', 'easyquant.mjs'), 'calibrate', '--model', model, '--card', cardPath('squeezenet1.1'), '--data', IMAGENET_DIR, '--method', 'kl', '--bits', '7', '--out', out, '--quiet'],
+    [
+      path.join(PROJECT_ROOT, 'bin', 'easyquant.mjs'),
+      'calibrate',
+      '--model',
+      model,
+      '--card',
+      cardPath('squeezenet1.1'),
+      '--data',
+      IMAGENET_DIR,
+      '--method',
+      'kl',
+      '--bits',
+      '7',
+      '--out',
+      out,
+      '--quiet',
+    ],
     { cwd: PROJECT_ROOT, encoding: 'utf8', maxBuffer: 64 << 20 },
   );
   if (r.status !== 0 || !fs.existsSync(scales)) throw new Error(`easyquant calibrate failed (exit ${r.status}): ${r.stderr}`);

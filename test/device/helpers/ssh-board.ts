@@ -65,7 +65,17 @@ export async function startSshBoard(o: { cpu: 'cortex-a53' | 'cortex-a76'; passp
   if (o.password !== undefined) {
     const hash = spawnSync('openssl', ['passwd', '-6', '-stdin'], { input: o.password, encoding: 'utf8' });
     if (hash.status !== 0) throw new Error(`openssl passwd failed: ${hash.stderr}`);
-    const lines = fs.readFileSync('/etc/shadow', 'utf8').split('\n').map((l) => (l.startsWith('root:') ? l.split(':').map((f, i) => (i === 1 ? hash.stdout.trim() : f)).join(':') : l));
+    const lines = fs
+      .readFileSync('/etc/shadow', 'utf8')
+      .split('\n')
+      .map((l) =>
+        l.startsWith('root:')
+          ? l
+              .split(':')
+              .map((f, i) => (i === 1 ? hash.stdout.trim() : f))
+              .join(':')
+          : l,
+      );
     fs.writeFileSync(shadow, lines.join('\n'), { mode: 0o600 });
   }
   fs.copyFileSync(`${keyPath}.pub`, path.join(root, 'authorized_keys'));

@@ -117,7 +117,11 @@ export const floatOp: IntOpDef<'float'> = {
     return { kind: 'float', name, opType, domain, act, inputs, outputs, attrs };
   },
   run(op, c) {
-    const outs = runNodeFp32(c.graph, op.node, op.inputs.map((n) => c.getF(n)));
+    const outs = runNodeFp32(
+      c.graph,
+      op.node,
+      op.inputs.map((n) => c.getF(n)),
+    );
     op.node.outputs.forEach((o, k) => o && outs[k] && c.setF(o, outs[k]!));
   },
 };

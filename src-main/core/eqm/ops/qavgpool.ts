@@ -21,6 +21,9 @@ export const qavgpoolOp: IntOpDef<'qavgpool'> = {
   },
   run(op, c) {
     const x = c.getI(op.input);
-    c.setI(op.output, { dims: op.outDims, data: int8AvgPool(x.data, poolGeometry(op.node, c.graph.opset, x.dims), op.inScale, op.outScale, c.qmax, c.zero(op.input), c.zero(op.output)) });
+    c.setI(op.output, {
+      dims: op.outDims,
+      data: int8AvgPool(x.data, poolGeometry(op.node, c.graph.opset, x.dims), op.inScale, op.outScale, c.qmax, c.zero(op.input), c.zero(op.output)),
+    });
   },
 };

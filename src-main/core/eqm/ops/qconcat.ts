@@ -29,7 +29,14 @@ export const qconcatOp: IntOpDef<'qconcat'> = {
       parts.push([c.outScale, q]);
     }
     for (const op of quantizeConsts) c.push(op);
-    c.push({ kind: 'qconcat', inputs: parts.map((v) => v[1]), output: c.out, axis, mults: parts.map((v) => (v[0] === c.outScale ? 1 : f32(c.outScale / v[0]))), outDims: c.outDims });
+    c.push({
+      kind: 'qconcat',
+      inputs: parts.map((v) => v[1]),
+      output: c.out,
+      axis,
+      mults: parts.map((v) => (v[0] === c.outScale ? 1 : f32(c.outScale / v[0]))),
+      outDims: c.outDims,
+    });
     return true;
   },
   encode(op, c) {

@@ -47,7 +47,8 @@ export const qlinearOp: IntOpDef<'qlinear'> = {
     const wantIn = g.kind === 'conv' ? g.cin * g.inH * g.inW : g.P * g.K;
     if (inN !== wantIn) c.fail(`layer '${op.name}': input has ${inN} elements, geometry expects ${wantIn}`);
     if (numel(op.outDims) !== g.cout * g.P) c.fail(`layer '${op.name}': output [${op.outDims.join(',')}] does not hold ${g.cout}x${g.P} values`);
-    if (op.wq.length !== g.cout * g.K || op.bias.length !== g.cout || op.mult.length !== g.cout || op.tapMult.length !== g.cout) c.fail(`layer '${op.name}': parameter sizes do not match ${g.cout}x${g.K}`);
+    if (op.wq.length !== g.cout * g.K || op.bias.length !== g.cout || op.mult.length !== g.cout || op.tapMult.length !== g.cout)
+      c.fail(`layer '${op.name}': parameter sizes do not match ${g.cout}x${g.K}`);
     if (intOut) {
       c.checkQ(`layer '${op.name}' lo`, op.lo);
       c.checkQ(`layer '${op.name}' hi`, op.hi);

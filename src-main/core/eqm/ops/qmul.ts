@@ -42,7 +42,8 @@ export const qmulOp: IntOpDef<'qmul'> = {
     const b = c.use(op.b, 'int8');
     const n = numel(c.tensor(a).dims);
     const nb = numel(c.tensor(b).dims);
-    if (numel(op.outDims) !== n || op.inner < 1 || n % (op.inner * nb) !== 0) c.fail(`mul '${op.output}': b (${nb} elements, ${op.inner} per element) does not broadcast over a (${n})`);
+    if (numel(op.outDims) !== n || op.inner < 1 || n % (op.inner * nb) !== 0)
+      c.fail(`mul '${op.output}': b (${nb} elements, ${op.inner} per element) does not broadcast over a (${n})`);
     c.checkMult(`mul '${op.output}' multiplier`, op.mult);
     const o = c.define(op.output, 'int8', op.outDims, c.int8Scale(op.output, 1));
     c.head(this.code, op.output);

@@ -40,8 +40,10 @@ export const qpadOp: IntOpDef<'qpad'> = {
     const i = c.use(op.input, 'int8');
     const dims = c.tensor(i).dims;
     const r = dims.length;
-    if (op.pads.length !== 2 * r || op.pads.some((p) => !Number.isInteger(p) || p < 0 || p > EQM_LIMITS.maxElements)) c.fail(`pad '${op.output}': pads [${op.pads.join(',')}] are not 2×${r} non-negative integers`);
-    if (dims.some((d, k) => d + op.pads[k]! + op.pads[k + r]! !== op.outDims[k]) || op.outDims.length !== r) c.fail(`pad '${op.output}': output [${op.outDims.join(',')}] is not the padded input [${dims.join(',')}]`);
+    if (op.pads.length !== 2 * r || op.pads.some((p) => !Number.isInteger(p) || p < 0 || p > EQM_LIMITS.maxElements))
+      c.fail(`pad '${op.output}': pads [${op.pads.join(',')}] are not 2×${r} non-negative integers`);
+    if (dims.some((d, k) => d + op.pads[k]! + op.pads[k + r]! !== op.outDims[k]) || op.outDims.length !== r)
+      c.fail(`pad '${op.output}': output [${op.outDims.join(',')}] is not the padded input [${dims.join(',')}]`);
     const o = c.define(op.output, 'int8', op.outDims, c.int8Scale(op.output, c.tensor(i).scale));
     c.head(this.code, op.output);
     c.w.u32(i);

@@ -32,10 +32,7 @@ export function foldBiasAdd(graph: Graph): number {
         const rank = graph.shapes.get(x)?.length ?? 4;
         // the constant must be one value per channel, broadcast over N and spatial dims
         const cd = c.dims;
-        const okShape =
-          c.data.length === cout &&
-          cd.length <= rank &&
-          cd.every((d, i) => d === 1 || (d === cout && i === cd.length - (rank - 1)));
+        const okShape = c.data.length === cout && cd.length <= rank && cd.every((d, i) => d === 1 || (d === cout && i === cd.length - (rank - 1)));
         if (!okShape) continue;
         const old = p.inputs[2] ? (graph.initializers.get(p.inputs[2]) as FloatTensor | undefined) : undefined;
         const nb = new Float32Array(cout);

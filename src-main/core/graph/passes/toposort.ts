@@ -7,7 +7,7 @@ export function topoSort(graph: Graph): void {
   const out: Node[] = [];
   while (pending.length > 0) {
     const before = pending.length;
-    for (let i = 0; i < pending.length; ) {
+    for (let i = 0; i < pending.length;) {
       const n = pending[i]!;
       if (n.inputs.every((x) => available.has(x))) {
         out.push(n);
@@ -18,7 +18,9 @@ export function topoSort(graph: Graph): void {
     if (pending.length === before) {
       const n = pending[0]!;
       const missing = n.inputs.filter((x) => !available.has(x));
-      throw new Error(`node '${n.name}' (${n.op}): input(s) ${missing.map((m) => `'${m}'`).join(', ')} are produced by no node, initializer or graph input (or the graph has a cycle)`);
+      throw new Error(
+        `node '${n.name}' (${n.op}): input(s) ${missing.map((m) => `'${m}'`).join(', ')} are produced by no node, initializer or graph input (or the graph has a cycle)`,
+      );
     }
   }
   graph.nodes = out;
