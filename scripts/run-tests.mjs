@@ -50,17 +50,16 @@ const SUITES = [
     cmd: () => [process.execPath, binOf('eslint'), '.'],
   },
   {
+    // Prettier (.prettierrc.json) over the TypeScript, JavaScript and Vue sources, as `npm run format:check`
+    name: 'format',
+    kind: 'check',
+    cmd: () => [process.execPath, binOf('prettier'), '--check', 'src-main', 'src-renderer', 'test', 'scripts'],
+  },
+  {
     name: 'unit',
     kind: 'vitest',
     report: VITEST_JSON,
-    cmd: () => [
-      process.execPath,
-      binOf('vitest'),
-      'run',
-      '--reporter=default',
-      '--reporter=json',
-      `--outputFile=${path.relative(ROOT, VITEST_JSON).split(path.sep).join('/')}`,
-    ],
+    cmd: () => [process.execPath, binOf('vitest'), 'run', '--reporter=default', '--reporter=json', `--outputFile=${path.relative(ROOT, VITEST_JSON).split(path.sep).join('/')}`],
   },
   {
     // end-to-end and heavy tests (real models, CLI child processes, workers, servers, fuzzing):
@@ -68,14 +67,32 @@ const SUITES = [
     name: 'integration',
     kind: 'vitest',
     report: path.join(ROOT, 'test-results', 'vitest-integration.json'),
-    cmd: () => [process.execPath, binOf('vitest'), 'run', '--config', 'vitest.integration.config.ts', '--reporter=default', '--reporter=json', '--outputFile=test-results/vitest-integration.json'],
+    cmd: () => [
+      process.execPath,
+      binOf('vitest'),
+      'run',
+      '--config',
+      'vitest.integration.config.ts',
+      '--reporter=default',
+      '--reporter=json',
+      '--outputFile=test-results/vitest-integration.json',
+    ],
   },
   {
     // device simulator (sshd, socat, qemu-aarch64-static boards): test/device, vitest.device.config.ts
     name: 'device',
     kind: 'vitest',
     report: path.join(ROOT, 'test-results', 'vitest-device.json'),
-    cmd: () => [process.execPath, binOf('vitest'), 'run', '--config', 'vitest.device.config.ts', '--reporter=default', '--reporter=json', '--outputFile=test-results/vitest-device.json'],
+    cmd: () => [
+      process.execPath,
+      binOf('vitest'),
+      'run',
+      '--config',
+      'vitest.device.config.ts',
+      '--reporter=default',
+      '--reporter=json',
+      '--outputFile=test-results/vitest-device.json',
+    ],
   },
   {
     // hostile input (oversized/malformed frames and bodies, bad card files, two servers on one
@@ -83,7 +100,16 @@ const SUITES = [
     name: 'hostile',
     kind: 'vitest',
     report: path.join(ROOT, 'test-results', 'vitest-hostile.json'),
-    cmd: () => [process.execPath, binOf('vitest'), 'run', '--config', 'vitest.hostile.config.ts', '--reporter=default', '--reporter=json', '--outputFile=test-results/vitest-hostile.json'],
+    cmd: () => [
+      process.execPath,
+      binOf('vitest'),
+      'run',
+      '--config',
+      'vitest.hostile.config.ts',
+      '--reporter=default',
+      '--reporter=json',
+      '--outputFile=test-results/vitest-hostile.json',
+    ],
   },
   {
     // Playwright (playwright-core + /usr/bin/chromium) against web mode, run through vitest:
@@ -91,7 +117,16 @@ const SUITES = [
     name: 'e2e',
     kind: 'vitest',
     report: path.join(ROOT, 'test-results', 'vitest-e2e.json'),
-    cmd: () => [process.execPath, binOf('vitest'), 'run', '--config', 'test/e2e/vitest.config.ts', '--reporter=default', '--reporter=json', '--outputFile=test-results/vitest-e2e.json'],
+    cmd: () => [
+      process.execPath,
+      binOf('vitest'),
+      'run',
+      '--config',
+      'test/e2e/vitest.config.ts',
+      '--reporter=default',
+      '--reporter=json',
+      '--outputFile=test-results/vitest-e2e.json',
+    ],
   },
 ];
 
@@ -131,7 +166,11 @@ function countVitest(report) {
   const failures = [];
   // ANSI colour codes stripped (ESC is built with fromCharCode: a control character in a regex literal trips the linter)
   const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
-  const firstLine = (msg) => String(msg ?? '').replace(ansi, '').split('\n').find((l) => l.trim()) ?? '';
+  const firstLine = (msg) =>
+    String(msg ?? '')
+      .replace(ansi, '')
+      .split('\n')
+      .find((l) => l.trim()) ?? '';
   for (const file of report.testResults ?? []) {
     let fileFailed = 0;
     const rel = path.relative(ROOT, file.name ?? '');
@@ -182,7 +221,10 @@ async function runSuite(suite) {
 
 async function main() {
   const only = process.argv.slice(2);
-  const skip = (process.env.EQ_TEST_SKIP ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const skip = (process.env.EQ_TEST_SKIP ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = [...only, ...skip].filter((n) => !SUITES.some((s) => s.name === n));
   if (unknown.length) {
     console.error(`[run-tests] unknown suite(s): ${unknown.join(', ')} (known: ${SUITES.map((s) => s.name).join(', ')})`);
@@ -213,10 +255,7 @@ async function main() {
     total.failed += r.failed;
     total.skipped += r.skipped;
     const status = r.failed ? 'FAIL' : 'ok  ';
-    console.log(
-      `${status} ${r.name.padEnd(13)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${r.secs}s)` +
-        (r.note ? ` - ${r.note}` : ''),
-    );
+    console.log(`${status} ${r.name.padEnd(13)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${r.secs}s)` + (r.note ? ` - ${r.note}` : ''));
     for (const f of r.failures ?? []) console.log(`       failed: ${f}`);
   }
   console.log(`(${total.skipped} skipped)`);
