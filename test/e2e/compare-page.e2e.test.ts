@@ -153,9 +153,10 @@ describeShared('Results page: compare runs, flip gallery, job toasts (SqueezeNet
       }
       // class names from labels.tsv (<synset>_<name>.JPEG), probabilities as stored
       const first = flipped[0]!;
-      const fp = await items.first().locator('[data-testid=flip-fp32]').textContent();
+      // innerText: the rendered text (a block's leading/trailing template whitespace is not shown)
+      const fp = await items.first().locator('[data-testid=flip-fp32]').innerText();
       expect(fp).toBe(`FP32: ${await className(first.refClass!)} ${(first.refProb! * 100).toFixed(1)} %`);
-      expect(await items.first().locator('[data-testid=flip-quant]').textContent()).toBe(`${run.label}: ${await className(first.qClass)} ${(first.qProb! * 100).toFixed(1)} %`);
+      expect(await items.first().locator('[data-testid=flip-quant]').innerText()).toBe(`${run.label}: ${await className(first.qClass)} ${(first.qProb! * 100).toFixed(1)} %`);
       await items.first().locator('img').waitFor({ timeout: 120_000 });
     }
     await page.locator('[data-testid=flips]').scrollIntoViewIfNeeded();
