@@ -15,6 +15,10 @@
  *        --a /tmp/a.node --b native/build/Release/eqm_native.node [--rounds 300] [--thrash-mb 8] [--repeat 3]
  *
  * (`npm run bench` leaves the .eqm files in its --work directory, /tmp/eq-bench-runtime by default.)
+ *
+ * A/B of a run-time setting instead of two builds: `--b-env NAME=VALUE` (without --b) loads B's
+ * sessions from A's addon with that environment variable set while they are created (the
+ * runtime reads its EQ_* settings when a session is made), e.g. `--b-env EQ_CONV_ALGO=gemm`.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,7 +29,11 @@ import { opt } from './bench-args.js';
 const eqm = opt('eqm', '');
 const fileA = opt('a', '');
 const fileB = opt('b', '');
-if (!eqm || !fileA || !fileB) throw new Error('bench-addons-ab: --eqm, --a and --b are required (see the header of scripts/bench-addons-ab.ts)');
+const bEnv = opt('b-env', '');
+if (!eqm || !fileA || (!fileB && !bEnv)) throw new Error('bench-addons-ab: --eqm, --a and --b (or --b-env) are required (see the header of scripts/bench-addons-ab.ts)');
+if (fileB && bEnv) throw new Error('bench-addons-ab: give --b or --b-env, not both');
+const [envName, envValue] = bEnv ? [bEnv.slice(0, bEnv.indexOf('=')), bEnv.slice(bEnv.indexOf('=') + 1)] : ['', ''];
+if (bEnv && !/^[A-Z0-9_]+$/.test(envName)) throw new Error(`bench-addons-ab: --b-env wants NAME=VALUE, got '${bEnv}'`);
 const rounds = Number(opt('rounds', '300'));
 const thrashMb = Number(opt('thrash-mb', '8'));
 const repeat = Number(opt('repeat', '1'));
@@ -34,13 +42,24 @@ const warmup = 5;
 const require = createRequire(import.meta.url);
 const bytes = fs.readFileSync(eqm);
 const addonA = require(path.resolve(fileA)) as NativeAddon;
-const addonB = require(path.resolve(fileB)) as NativeAddon;
-if (addonA === addonB) throw new Error('bench-addons-ab: --a and --b are the same file');
+const addonB = fileB ? (require(path.resolve(fileB)) as NativeAddon) : addonA;
+if (fileB && addonA === addonB) throw new Error('bench-addons-ab: --a and --b are the same file');
 const session = (addon: NativeAddon, threads: number) => new NativeSession(addon, addon.loadModel(bytes, { threads }));
+const sessionB = (threads: number) => {
+  if (!bEnv) return session(addonB, threads);
+  const before = process.env[envName];
+  process.env[envName] = envValue;
+  try {
+    return session(addonB, threads);
+  } finally {
+    if (before === undefined) delete process.env[envName];
+    else process.env[envName] = before;
+  }
+};
 const median = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)]!;
 
 for (let rep = 0; rep < repeat; rep++) {
-  const sessions = { A1: session(addonA, 1), A2: session(addonA, 2), B1: session(addonB, 1), B2: session(addonB, 2) };
+  const sessions = { A1: session(addonA, 1), A2: session(addonA, 2), B1: sessionB(1), B2: sessionB(2) };
   type Name = keyof typeof sessions;
   const names = Object.keys(sessions) as Name[];
   const dims = sessions.A1.info.input.dims;

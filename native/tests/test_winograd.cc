@@ -200,20 +200,25 @@ EQ_TEST(winograd_refuses_what_it_cannot_do_exactly) {
   EQ_EXPECT(!WinogradApplicable(badp)) << "P != outH·outW";
 }
 
-// The two ways Run splits over threads (winograd_driver.h): bands of tile rows, each computed
-// and handed to rows_done by one thread, where U is small; the channel split otherwise. Both
-// bit-exact on 2 and 3 threads, and in band mode every output row is reported exactly once,
-// in order within a band, on a pool thread — the runtime requantizes exactly those rows.
-EQ_TEST(winograd_bands_and_channel_split_match_direct) {
+// The three ways Run splits over threads (winograd_driver.h): bands of tile rows, each computed
+// and handed to rows_done by one thread, where U is small; private tiles (each thread transforms
+// the whole input and multiplies its share of the output channels) where xp and V are small;
+// the channel split otherwise. All bit-exact on 2 and 3 threads, and in band mode every output
+// row is reported exactly once, in order within a band, on a pool thread — the runtime
+// requantizes exactly those rows.
+EQ_TEST(winograd_bands_private_tiles_and_channel_split_match_direct) {
   ThreadPool p2(2), p3(3);
   eqtest::Rng r(11);
   struct Case {
     LinearGeom g;
-    bool bands;  // expected mode on 2 and 3 threads
+    std::string mode;  // expected on 2 and 3 threads
   };
   // 40 -> 48 channels on 26 x 26: U = 36 x 48 x 48 x 2 bytes, bands; 256 -> 256 on 24 x 24:
-  // U = 4.7 MB (F(4,3)), channel split
-  const Case cases[] = {{Geom(40, 48, 26, 26, 1, 1, 1, 1), true}, {Geom(256, 256, 24, 24, 1, 1, 1, 1), false}};
+  // U = 4.7 MB (F(4,3)) and xp + V = 1 MB, channel split; 256 -> 256 on 7 x 7 (a deep layer):
+  // U = 2-4.7 MB, xp + V = 0.1-0.2 MB, private tiles
+  const Case cases[] = {{Geom(40, 48, 26, 26, 1, 1, 1, 1), "bands"},
+                        {Geom(256, 256, 24, 24, 1, 1, 1, 1), "channel split"},
+                        {Geom(256, 256, 7, 7, 1, 1, 1, 1), "private tiles"}};
   for (const Case& c : cases) {
     std::vector<int8_t> x(static_cast<size_t>(c.g.cin) * c.g.inH * c.g.inW), w(static_cast<size_t>(c.g.cout) * c.g.K);
     Fill8(x, r, -63, 63, Fill::kRandom);
@@ -225,7 +230,7 @@ EQ_TEST(winograd_bands_and_channel_split_match_direct) {
       if (!conv) continue;
       for (ThreadPool* pool : {&p2, &p3}) {
         // 26 output rows: 13 (F(2,3)) and 7 (F(4,3)) tile rows, at least 2 per band on 3 threads
-        const bool expect_bands = c.bands;
+        const bool expect_bands = c.mode == "bands";
         std::vector<uint8_t> scratch(conv->scratch_bytes(pool->threads()) + 64);
         uint8_t* s = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
         std::vector<int32_t> got(want.size(), 0x5a5a5a5a);
@@ -242,6 +247,7 @@ EQ_TEST(winograd_bands_and_channel_split_match_direct) {
         const bool banded = conv->Run(x.data(), got.data(), s, *pool, &done);
         const std::string what = Describe(c.g, 63) + " " + conv->name() + " threads=" + std::to_string(pool->threads());
         EQ_EXPECT(banded == expect_bands) << what << ": bands " << banded;
+        EQ_EXPECT(conv->split_mode(pool->threads()) == c.mode) << what << ": split " << conv->split_mode(pool->threads()) << ", expected " << c.mode;
         EQ_EXPECT(got == want) << what;
         EQ_EXPECT(!bad_range) << what << ": a band reported rows out of range or not yet final";
         for (size_t y = 0; y < c.g.outH; y++) EQ_EXPECT(seen[y] == (banded ? 1 : 0)) << what << " row " << y << " reported " << seen[y] << " times";

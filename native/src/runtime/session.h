@@ -70,6 +70,7 @@ class Session {
   Session() = default;
   Status RunOp(size_t k);
   Status PrepareLayers(const SessionOptions& options);
+  Status TimeTrials(const Op& op, const std::vector<std::unique_ptr<LinearLayer>>& layers, int modes, std::vector<double>* us);
   void* Ptr(int32_t idx) { return ptrs_[idx]; }
 
   std::unique_ptr<Model> model_;

@@ -24,6 +24,11 @@
 //    between the steps; each thread streams the whole U, so only where U is small. On a VM
 //    whose vCPUs sit ~0.5 us apart (docs/results/runtime.md) the channel split of the 56x56 and
 //    28x28 layers ran no faster on 2 threads than on 1.
+//  - private tiles (UsePrivateTiles): one task per thread, which packs and transforms the whole
+//    input into its own xp and V, then multiplies its contiguous share of the output-channel
+//    blocks. For deep layers (large U, few tiles): each thread streams only its share of U, and
+//    the transform, small there, is done twice instead of V crossing between the cores behind
+//    two barriers.
 #pragma once
 
 #include <algorithm>
@@ -94,7 +99,12 @@ class WinoConv final : public WinogradConv {
     const size_t t = static_cast<size_t>(std::max(threads, 1));
     const size_t split = XpBytes() + VBytes() + t * MBytes();
     const size_t bands = VBytes() + t * (MBytes() + BandXpBytes(t));
-    return std::max(split, bands);
+    return std::max({split, bands, t * PrivateBytes()});
+  }
+
+  const char* split_mode(int threads) const override {
+    if (threads < 2) return "one thread";
+    return UseBands(threads) ? "bands" : UsePrivateTiles(threads) ? "private tiles" : "channel split";
   }
 
   bool Run(const int8_t* x, int32_t* acc, uint8_t* scratch, ThreadPool& pool, const RowsDone* rows_done) const override {
@@ -110,6 +120,15 @@ class WinoConv final : public WinogradConv {
         if (rows_done && ty0 < ty1) (*rows_done)(ty0 * m, std::min<size_t>(ty1 * m, g_.outH));
       });
       return true;
+    }
+    if (UsePrivateTiles(pool.threads())) {
+      const size_t t = static_cast<size_t>(pool.threads());
+      pool.ParallelFor(t, [&](size_t share, int thread) {
+        uint8_t* mine = scratch + static_cast<size_t>(thread) * PrivateBytes();
+        RunChannelShare(x, ncb_ * share / t, ncb_ * (share + 1) / t, cblks, reinterpret_cast<int16_t*>(mine), reinterpret_cast<int16_t*>(mine + XpBytes()),
+                        reinterpret_cast<int32_t*>(mine + XpBytes() + VBytes()), acc);
+      });
+      return false;
     }
     int16_t* xp = reinterpret_cast<int16_t*>(scratch);
     int16_t* V = reinterpret_cast<int16_t*>(scratch + XpBytes());
@@ -141,6 +160,32 @@ class WinoConv final : public WinogradConv {
     return tiles_h_ >= 2 * static_cast<size_t>(threads) && U_.size() <= kBandMaxUBytes;
   }
   static constexpr size_t kBandMaxUBytes = size_t{5} << 18;  // 1.25 MiB
+
+  // Private tiles: where bands do not apply, every thread has a share of the output-channel
+  // blocks, and one thread's xp and V fit in its L2 (ResNet-18 layer3 and layer4: 0.25-0.53 MB).
+  // EQ_WINO_PRIVATE=0/1 forces it (benchmarks, tests).
+  bool UsePrivateTiles(int threads) const {
+    if (threads < 2 || UseBands(threads) || ncb_ < static_cast<size_t>(threads)) return false;
+    static const int forced = [] {
+      const char* v = std::getenv("EQ_WINO_PRIVATE");
+      return v && *v ? std::atoi(v) : -1;
+    }();
+    if (forced >= 0) return forced != 0;
+    return XpBytes() + VBytes() <= kPrivateMaxBytes;
+  }
+  static constexpr size_t kPrivateMaxBytes = size_t{3} << 18;  // 768 KiB
+  size_t PrivateBytes() const { return XpBytes() + VBytes() + MBytes(); }
+
+  // Output-channel blocks [cb0, cb1) on the calling thread, from its own xp and V of the whole input.
+  void RunChannelShare(const int8_t* x, size_t cb0, size_t cb1, size_t cblks, int16_t* xp, int16_t* V, int32_t* mb, int32_t* acc) const {
+    if (cb0 >= cb1) return;
+    for (size_t py = 0; py < Hp_; py++)
+      for (size_t cb = 0; cb < cblks; cb++) PackRow(x, cb, py, XpRow(xp, Hp_, cb, py));
+    for (size_t ty = 0; ty < tiles_h_; ty++)
+      for (size_t cb = 0; cb < cblks; cb++) TransformTileRow(XpRow(xp, Hp_, cb, ty * m), ty, cb, V);
+    for (size_t cb = cb0; cb < cb1; cb++)
+      for (size_t t0 = 0; t0 < T_; t0 += tb_) GemmAndOutput(V, t0, std::min(tb_, T_ - t0), cb, mb, acc);
+  }
 
   // xp rows of the widest band: (rows of tiles) * m + 2 halo rows, every channel block
   size_t BandRows(size_t threads) const { return (tiles_h_ + threads - 1) / threads * m + 2; }
