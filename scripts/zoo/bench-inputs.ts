@@ -11,8 +11,8 @@ export interface ZooModel {
   version: string;
   bytes: number;
   format: 'onnx' | 'tflite' | 'tfjs';
-  /** the package's own pixel normalisation ((x - mean) / std per channel), when it is not [-1,1] */
-  preprocess?: { mean: number[]; std: number[] };
+  /** the package's own pixel normalisation ((x - mean) / std per channel, in channel_order), when it is not [-1,1] RGB */
+  preprocess?: { mean: number[]; std: number[]; channel_order?: 'RGB' | 'BGR' };
   task: string;
   inputs: { name: string; shape: (number | string)[] }[];
   staticInput?: { shape: number[]; layout: 'NCHW' | 'NHWC' };
@@ -64,7 +64,7 @@ export function writeImageCard(m: ZooModel, shape: number[], img: ImageLayout, f
     source: `${m.package}@${m.version} (scripts/zoo/bench-zoo.ts card)`,
     input: { name: m.inputs[0]!.name, shape, layout: img.layout },
     output: m.task === 'classification' && classes ? { kind: 'softmax', classes, label_offset: 0 } : { kind: 'logits', classes: 1 },
-    preprocess: { resize: [img.w, img.h], fit: 'fill', channel_order: img.c === 4 ? 'RGBA' : 'RGB', mean, std },
+    preprocess: { resize: [img.w, img.h], fit: 'fill', channel_order: img.c === 4 ? 'RGBA' : (m.preprocess?.channel_order ?? 'RGB'), mean, std },
   };
   fs.writeFileSync(file, JSON.stringify(card, null, 2));
 }

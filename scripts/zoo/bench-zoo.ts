@@ -22,7 +22,7 @@ import { tfliteToOnnxBytes } from '../../src-main/core/tflite/import.js';
 import { readModelFile } from '../../src-main/io/model-file.js';
 import { optional as opt, positiveNum } from '../bench-args.js';
 import { benchShape, imageLayout, writeImageCard, writeRandomTensors, type ZooModel } from './bench-inputs.js';
-import { calibrateStep, renderMarkdown, type ModelResult, type Step } from './bench-report.js';
+import { calibrateStep, renderMarkdown, type Meta, type ModelResult, type Step } from './bench-report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -247,7 +247,7 @@ function latency(m: ZooModel, file: string, work: string, cardArgs: string[], re
 }
 
 /** Results in zoo order; a model the run has not reached yet gets a row saying so. */
-function write(outDir: string, models: ZooModel[], done: ModelResult[], config: Record<string, number> = cfg): void {
+function write(outDir: string, models: ZooModel[], done: ModelResult[], config: Record<string, number> = cfg, parts?: Meta['parts']): void {
   const results = models.map(
     (m) =>
       done.find((r) => r.id === m.id) ?? {
@@ -263,6 +263,7 @@ function write(outDir: string, models: ZooModel[], done: ModelResult[], config: 
     host: `${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, load ${os.loadavg()[0]!.toFixed(1)}`,
     config,
     seconds: done.reduce((a, r) => a + (r.seconds ?? 0), 0),
+    ...(parts ? { parts } : {}),
   };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'zoo-bench.json'), JSON.stringify({ meta, results }, null, 2) + '\n');
@@ -281,16 +282,22 @@ function main(): void {
   const merge = opt('merge');
   if (merge) {
     let config: Record<string, number> = cfg;
+    const parts: NonNullable<Meta['parts']> = [];
     for (const f of merge.split(',')) {
-      const part = JSON.parse(fs.readFileSync(f, 'utf8')) as { meta: { config: Record<string, number> }; results: ModelResult[] };
+      const part = JSON.parse(fs.readFileSync(f, 'utf8')) as { meta: Meta; results: ModelResult[] };
       config = part.meta.config; // the runs being merged share their settings
-      for (const r of part.results.filter((x) => x.seconds !== undefined)) {
+      const measured = part.results.filter((x) => x.seconds !== undefined);
+      for (const r of measured) {
         const i = results.findIndex((x) => x.id === r.id);
         if (i >= 0) results[i] = r;
         else results.push(r);
       }
+      // a merged table brings its own runs; a model measured again leaves the older run
+      const ids = new Set(measured.map((r) => r.id));
+      for (const p of parts) p.ids = p.ids.filter((id) => !ids.has(id));
+      parts.push(...(part.meta.parts ?? [{ date: part.meta.date, host: part.meta.host, seconds: part.meta.seconds, ids: [...ids] }]));
     }
-    write(outDir, models, results, config);
+    write(outDir, models, results, config, parts.some((p) => p.ids.length > 0) ? parts.filter((p) => p.ids.length > 0) : undefined);
     console.log(`merged ${results.length} model(s) into ${path.relative(root, outDir)}/zoo-bench.{md,json}`);
     return;
   }

@@ -1,11 +1,12 @@
 /**
- * TF.js graph models on disk: a model.json (or a directory holding one) and the weight shards it
+ * TF.js graph and layers models on disk: a model.json (or a directory holding one) and the weight shards it
  * lists beside it, converted to ONNX bytes (core/tfjs) so every reader of models accepts them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModelFormatError } from '../core/onnx/model-format.js';
 import { faceApiTinyYoloModel, isFaceApiManifest } from '../core/tfjs/faceapi-tiny-yolo.js';
+import { isKerasLayersModel, kerasLayersModel } from '../core/tfjs/keras-layers.js';
 import { parseModelJson, type TfjsModelJson } from '../core/tfjs/model-json.js';
 import { tfjsToOnnxBytes } from '../core/tfjs/import.js';
 
@@ -37,7 +38,7 @@ function readShard(dir: string, rel: string, json: string, maxBytes: number): Ui
   return fs.readFileSync(p);
 }
 
-/** model.json, or a face-api weights manifest (its Tiny-YOLOv2 face detector topology is built in) */
+/** model.json (graph or Keras layers model), or a face-api weights manifest (its Tiny-YOLOv2 face detector topology is built in) */
 function parseJson(text: string, json: string): TfjsModelJson {
   let j: unknown;
   try {
@@ -45,7 +46,8 @@ function parseJson(text: string, json: string): TfjsModelJson {
   } catch (e) {
     throw new ModelFormatError(`${json}: not valid JSON (${(e as Error).message})`);
   }
-  return isFaceApiManifest(j) ? faceApiTinyYoloModel(j, json) : parseModelJson(text, json);
+  if (isFaceApiManifest(j)) return faceApiTinyYoloModel(j, json);
+  return isKerasLayersModel(j) ? kerasLayersModel(j, json) : parseModelJson(text, json);
 }
 
 /** Reads a TF.js graph model (model.json path) and its shards; returns ONNX model bytes. */

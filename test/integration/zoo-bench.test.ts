@@ -64,6 +64,10 @@ describe('bench:zoo pipeline', () => {
     const merged = fs.readFileSync(path.join(tmp, 'merged', 'zoo-bench.md'), 'utf8');
     expect(merged).toMatch(/\| oww-alexa \(onnx\) .*FAIL: not fetched/);
     expect(merged).toMatch(/\| blazeface-front-128 \(onnx\) .*not reached/);
+    // the header names the run each row came from, not the machine that merged
+    expect(merged).toMatch(
+      /^Merged by `npm run bench:zoo -- --merge` \(scripts\/zoo\/bench-zoo\.ts\) from 1 runs: 1 model\(s\) on \d{4}-\d\d-\d\d \d\d:\d\d UTC, .* x\d+, load [\d.]+, \d+ s\.$/m,
+    );
   });
 
   const title = missing.length

@@ -231,9 +231,10 @@ describe('TF.js graph model import', () => {
     expect(() => readModelFile(writeModel(j))).toThrow(/TF\.js node 'loop\/(merge|next)' \(op (Merge|NextIteration)\) is on a cycle of the graph \(a control-flow loop\)/);
   });
 
-  it('refuses a layers model, short shards and a dynamic spatial dim with clear messages', () => {
+  it('refuses an empty layers model, short shards and a dynamic spatial dim with clear messages', () => {
+    // layers (Keras) models are read by core/tfjs/keras-layers.ts (test/unit/tfjs-keras-layers.test.ts)
     const layers = writeModel({ format: 'layers-model', modelTopology: { class_name: 'Sequential', config: {} }, weightsManifest: [] });
-    expect(() => readModelFile(layers)).toThrow(/a TF\.js layers \(Keras\) model; only TF\.js graph models/);
+    expect(() => readModelFile(layers)).toThrow(/Keras model class 'Sequential' with 0 layers is not supported/);
     const short = writeModel();
     fs.writeFileSync(path.join(short, 'g2b.bin'), Buffer.alloc(4));
     expect(() => readModelFile(short)).toThrow(/weight 'dw' needs bytes 0\.\.108 but the shards of group 1 \(g2a\.bin, g2b\.bin\) have 54/);

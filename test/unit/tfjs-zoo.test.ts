@@ -70,6 +70,7 @@ const EXPECTED: Record<string, number[][]> = {
     [1, 100],
   ],
   'nsfwjs-mobilenet-v2-mid': [[1, 5]],
+  'keras-resnet50-imagenet': [[1, 1000]],
 };
 const tfjs = zoo.filter((m) => m.format === 'tfjs').map((m) => ({ ...m, dir: path.join(ZOO_DIR, `${m.id}.tfjs`) }));
 const present = tfjs.filter((m) => fs.existsSync(m.dir));

@@ -74,7 +74,9 @@ export function tfjsToGraph(m: TfjsModelJson, shards: Uint8Array[], file: string
   const outRefs = outputRefs(m, nodes);
   const readers = new Map<string, number>();
   for (const r of [...nodes.flatMap((n) => (n.input ?? []).map(tensorRef)), ...outRefs]) if (r) readers.set(r, (readers.get(r) ?? 0) + 1);
-  const ctx = new TfjsContext(decodeWeights(m, shards, file), file, readers);
+  const weights = decodeWeights(m, shards, file);
+  for (const [name, t] of m.extraWeights ?? []) weights.set(name, t);
+  const ctx = new TfjsContext(weights, file, readers);
   const inputs: ValueInfo[] = [];
   for (const node of nodes) {
     if (node.op === 'Const' || node.op === 'NoOp') {

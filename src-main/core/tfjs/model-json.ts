@@ -35,6 +35,8 @@ export interface TfjsModelJson {
   modelTopology: { node: TfjsNode[] };
   weightsManifest: { paths: string[]; weights: TfjsWeightSpec[] }[];
   signature?: { inputs?: Record<string, { name: string }>; outputs?: Record<string, { name: string }> };
+  /** constants a topology converter made (Keras layers: paddings, axes), beside the manifest's weights */
+  extraWeights?: Map<string, ConstTensor>;
 }
 
 export interface ConstTensor {

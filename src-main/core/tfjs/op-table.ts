@@ -1,5 +1,5 @@
 /** TF op (as written in a TF.js graph model) → mapper. */
-import { binary, concat, expandDims, identity, matMul, pad, reduce, reshape, softmax, squeeze, transpose, unary } from './ops-other.js';
+import { batchNorm, binary, concat, expandDims, identity, matMul, pad, reduce, reshape, softmax, squeeze, transpose, unary } from './ops-other.js';
 import { avgPool, conv2d, depthwiseConv2d, maxPool, resizeBilinear, resizeNearest, type TfjsMapper } from './ops-spatial.js';
 
 export const TFJS_MAPPERS: Readonly<Record<string, TfjsMapper>> = {
@@ -43,6 +43,8 @@ export const TFJS_MAPPERS: Readonly<Record<string, TfjsMapper>> = {
   Pad: pad,
   PadV2: pad,
   Softmax: softmax,
+  FusedBatchNorm: batchNorm,
+  FusedBatchNormV3: batchNorm,
   MatMul: matMul,
   _FusedMatMul: matMul,
 };

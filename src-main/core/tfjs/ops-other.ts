@@ -5,7 +5,7 @@
  */
 import { nchwAxis } from '../tflite/layout.js';
 import type { Layout, TfjsContext } from './context.js';
-import { attrBool, attrInts, attrStrings, type TfjsNode } from './model-json.js';
+import { attrBool, attrFloat, attrInts, attrStrings, type TfjsNode } from './model-json.js';
 import { foldIntoClip, foldIntoConv } from './fold.js';
 import { activation, type TfjsMapper } from './ops-spatial.js';
 
@@ -206,3 +206,24 @@ function transposeMatrix(d: Float32Array, rows: number, cols: number): Float32Ar
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = d[r * cols + c]!;
   return out;
 }
+
+/**
+ * FusedBatchNorm(V3) in inference form (scale, offset, mean, variance as constants) →
+ * BatchNormalization, which the graph passes fold into the convolution before it.
+ */
+export const batchNorm: TfjsMapper = (ctx, node) => {
+  const [x, ...params] = ctx.inputs(node);
+  if (params.length < 4) throw ctx.error(node, 'expects x, scale, offset, mean and variance');
+  if (attrBool(node, 'is_training', false)) throw ctx.error(node, 'is_training=true (batch statistics) is not supported; an inference graph is needed');
+  const xs = ctx.shape(node, x!);
+  if (xs.length !== 4 && xs.length !== 2) throw ctx.error(node, `expects a 4-D NHWC or 2-D input, got [${xs.join(',')}]`);
+  const c = xs[xs.length - 1]!;
+  const layout: Layout = xs.length === 4 ? 'nchw' : 'native';
+  const vecs = params.slice(0, 4).map((r) => {
+    const t = ctx.constant(node, r);
+    if (t.data.length !== c) throw ctx.error(node, `parameter '${r}' has ${t.data.length} values for ${c} channels`);
+    return ctx.floats(`${r}_bn`, [c], t.data);
+  });
+  const out = ctx.output(node.name, xs, layout);
+  ctx.node('BatchNormalization', [ctx.value(node, x!, layout), ...vecs], [out], { epsilon: attrFloat(node, 'epsilon', 1e-3) });
+};
