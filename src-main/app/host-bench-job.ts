@@ -13,6 +13,7 @@ import { Runtime, type NativeSession } from '../engines/native/native-runtime.js
 import { prepareModel } from '../pipeline/model-setup.js';
 import { compileFromFiles } from '../pipeline/compile.js';
 import os from 'node:os';
+import { throwIfOrtStopped } from '../engines/ort-stop.js';
 
 export interface HostBenchVariantReq {
   label: string;
@@ -70,7 +71,13 @@ export async function hostBench(job: HostBenchJob, onMessage: (m: string) => voi
         });
         ortSession = session;
         const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', x, dims) };
-        timed.push({ name: v.label, run: () => session.run(feeds) });
+        timed.push({
+          name: v.label,
+          run: () => {
+            throwIfOrtStopped();
+            return session.run(feeds);
+          },
+        });
       }
     }
     // warm-up rounds first, then a clean profile for the timed rounds only

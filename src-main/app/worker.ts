@@ -4,10 +4,14 @@
  * synchronous compute loops never yield to this thread's message queue.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { setOrtStopCheck } from '../engines/ort-stop.js';
 import { runJob, type JobRequest } from './jobs.js';
 
 const { job, stopFlag } = workerData as { job: JobRequest; stopFlag: SharedArrayBuffer };
 const flag = new Int32Array(stopFlag);
+// onnxruntime call sites check the flag too: the pool terminates a stopped job after a grace
+// period, and a thread terminated inside onnxruntime takes the process down (engines/ort-stop.ts)
+setOrtStopCheck(() => Atomics.load(flag, 0) !== 0);
 
 runJob(
   job,

@@ -9,6 +9,7 @@ import { onnx } from '../core/onnx/proto.js';
 import type { FloatTensor } from '../core/graph/tensor.js';
 import type { InputFeed } from '../core/engine/types.js';
 import { h1Source } from '../core/graph/passes/conv1d-as-2d.js';
+import { throwIfOrtStopped } from './ort-stop.js';
 
 /** The original model's value behind a capture name. */
 const sourceOf = (name: string): string => h1Source(name) ?? name;
@@ -59,6 +60,7 @@ export class OrtReference {
   async run(input: Float32Array, dims: number[], extra: readonly InputFeed[] = []): Promise<OrtRunResult> {
     const feed: Record<string, ort.Tensor> = { [this.inputName]: new ort.Tensor('float32', input, dims) };
     for (const f of extra) feed[f.name] = new ort.Tensor('float32', f.data, f.dims);
+    throwIfOrtStopped();
     const res = await this.session.run(feed);
     const outputs = new Map<string, FloatTensor>();
     for (const n of this.outputNames) outputs.set(n, toFloat(res[n]!));

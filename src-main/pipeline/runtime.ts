@@ -13,6 +13,7 @@ import { Runtime, type NativeProfile, type NativeSessionOptions } from '../engin
 import { compileFromFiles } from './compile.js';
 import { prepareModel } from './model-setup.js';
 import { loadScalesFor } from './quantize.js';
+import { throwIfOrtStopped } from '../engines/ort-stop.js';
 
 export const BENCH_ENGINES = ['native', 'ort-fp32', 'ort-qdq'] as const;
 export type BenchEngine = (typeof BENCH_ENGINES)[number];
@@ -138,7 +139,11 @@ async function openOrt(req: BenchRequest): Promise<BenchSession> {
   });
   const name = session.inputNames[0]!;
   const feeds = { [name]: new ort.Tensor('float32', randomInput(p.inputDims, 1), p.inputDims) };
-  return { run: () => session.run(feeds), close: () => session.release(), isa: () => 'onnxruntime', threads: () => req.threads };
+  const run = () => {
+    throwIfOrtStopped();
+    return session.run(feeds);
+  };
+  return { run, close: () => session.release(), isa: () => 'onnxruntime', threads: () => req.threads };
 }
 
 /** Opens one engine for timing (checks the request first); the caller closes it. */

@@ -1,0 +1,34 @@
+/**
+ * The stop check before onnxruntime calls (engines/ort-stop.ts): once a job's flag is set, the
+ * next run throws a cancellation instead of entering onnxruntime (a worker thread terminated
+ * inside onnxruntime aborts the process); without a check installed, runs go on.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { setOrtStopCheck } from '../../src-main/engines/ort-stop.js';
+import { OrtReference } from '../../src-main/engines/ort-reference.js';
+import { buildModel } from '../helpers/onnx-build.js';
+
+const bytes = buildModel({
+  nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
+  inputs: [{ name: 'x', dims: [1, 4] }],
+  outputs: [{ name: 'y' }],
+  initializers: {},
+  opset: 13,
+});
+
+describe('onnxruntime stop check', () => {
+  afterEach(() => setOrtStopCheck(undefined));
+
+  it('refuses the next run once the job is stopped, and runs again without a check', async () => {
+    const ref = await OrtReference.create(bytes);
+    const x = Float32Array.of(-1, 2, -3, 4);
+    let stop = false;
+    setOrtStopCheck(() => stop);
+    expect(Array.from((await ref.run(x, [1, 4])).outputs.get('y')!.data)).toEqual([0, 2, 0, 4]);
+    stop = true;
+    await expect(ref.run(x, [1, 4])).rejects.toThrow(/cancelled: the job was stopped before its next onnxruntime run/);
+    setOrtStopCheck(undefined);
+    expect(Array.from((await ref.run(x, [1, 4])).outputs.get('y')!.data)).toEqual([0, 2, 0, 4]);
+    await ref.release();
+  });
+});
