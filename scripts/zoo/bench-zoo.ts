@@ -297,7 +297,8 @@ function main(): void {
       for (const p of parts) p.ids = p.ids.filter((id) => !ids.has(id));
       parts.push(...(part.meta.parts ?? [{ date: part.meta.date, host: part.meta.host, seconds: part.meta.seconds, ids: [...ids] }]));
     }
-    write(outDir, models, results, config, parts.some((p) => p.ids.length > 0) ? parts.filter((p) => p.ids.length > 0) : undefined);
+    const runs = parts.filter((p) => p.ids.length > 0);
+    write(outDir, models, results, config, runs.length > 0 ? runs : undefined);
     console.log(`merged ${results.length} model(s) into ${path.relative(root, outDir)}/zoo-bench.{md,json}`);
     return;
   }

@@ -6,13 +6,9 @@
  * 5 anchors x (x, y, w, h, score).
  */
 import { ModelFormatError } from '../onnx/model-format.js';
-import type { TfjsAttr, TfjsModelJson, TfjsNode, TfjsWeightSpec } from './model-json.js';
+import { intsAttr, placeholderNode, strAttr, strsAttr, type TfjsModelJson, type TfjsNode, type TfjsWeightSpec } from './model-json.js';
 
 export type WeightsManifest = TfjsModelJson['weightsManifest'];
-
-const ints = (v: number[]): TfjsAttr => ({ list: { i: v.map(String) } });
-const str = (s: string): TfjsAttr => ({ s: btoa(s) });
-const strs = (v: string[]): TfjsAttr => ({ list: { s: v.map((s) => btoa(s)) } });
 
 /** True when a JSON value looks like a face-api weights manifest (array of {paths, weights}). */
 export function isFaceApiManifest(j: unknown): j is WeightsManifest {
@@ -27,17 +23,17 @@ export function faceApiTinyYoloModel(manifest: WeightsManifest, file: string, in
       throw new ModelFormatError(`${file}: a face-api weights manifest without '${name}'; only the Tiny-YOLOv2 face detector (tiny_face_detector_model) is supported`);
     return name;
   };
-  const nodes: TfjsNode[] = [{ name: 'input', op: 'Placeholder', attr: { shape: { shape: { dim: [1, inputSize, inputSize, 3].map((d) => ({ size: String(d) })) } } } }];
+  const nodes: TfjsNode[] = [placeholderNode('input', [1, inputSize, inputSize, 3])];
   for (const name of specs.keys()) nodes.push({ name, op: 'Const' });
-  const leaky = { fused_ops: strs(['BiasAdd', 'LeakyRelu']), leakyrelu_alpha: { f: 0.1 } };
+  const leaky = { fused_ops: strsAttr(['BiasAdd', 'LeakyRelu']), leakyrelu_alpha: { f: 0.1 } };
   let x = 'input';
   const add = (n: TfjsNode): void => {
     nodes.push(n);
     x = n.name;
   };
   const pool = (i: number, stride: number): void =>
-    add({ name: `pool${i}`, op: 'MaxPool', input: [x], attr: { ksize: ints([1, 2, 2, 1]), strides: ints([1, stride, stride, 1]), padding: str('SAME') } });
-  add({ name: 'conv0', op: '_FusedConv2D', input: [x, need('conv0/filters'), need('conv0/bias')], attr: { ...leaky, strides: ints([1, 1, 1, 1]), padding: str('VALID') } });
+    add({ name: `pool${i}`, op: 'MaxPool', input: [x], attr: { ksize: intsAttr([1, 2, 2, 1]), strides: intsAttr([1, stride, stride, 1]), padding: strAttr('SAME') } });
+  add({ name: 'conv0', op: '_FusedConv2D', input: [x, need('conv0/filters'), need('conv0/bias')], attr: { ...leaky, strides: intsAttr([1, 1, 1, 1]), padding: strAttr('VALID') } });
   pool(0, 2);
   for (let i = 1; i <= 7; i++) {
     if (!specs.has(`conv${i}/depthwise_filter`)) {
@@ -48,13 +44,13 @@ export function faceApiTinyYoloModel(manifest: WeightsManifest, file: string, in
       name: `conv${i}/depthwise`,
       op: 'DepthwiseConv2dNative',
       input: [x, need(`conv${i}/depthwise_filter`)],
-      attr: { strides: ints([1, 1, 1, 1]), padding: str('EXPLICIT'), explicit_paddings: ints([0, 0, 1, 1, 1, 1, 0, 0]) },
+      attr: { strides: intsAttr([1, 1, 1, 1]), padding: strAttr('EXPLICIT'), explicit_paddings: intsAttr([0, 0, 1, 1, 1, 1, 0, 0]) },
     });
     add({
       name: `conv${i}`,
       op: '_FusedConv2D',
       input: [x, need(`conv${i}/pointwise_filter`), need(`conv${i}/bias`)],
-      attr: { ...leaky, strides: ints([1, 1, 1, 1]), padding: str('VALID') },
+      attr: { ...leaky, strides: intsAttr([1, 1, 1, 1]), padding: strAttr('VALID') },
     });
     if (i <= 5) pool(i, i === 5 ? 1 : 2);
   }
@@ -62,7 +58,7 @@ export function faceApiTinyYoloModel(manifest: WeightsManifest, file: string, in
     name: 'boxes',
     op: '_FusedConv2D',
     input: [x, need('conv8/filters'), need('conv8/bias')],
-    attr: { fused_ops: strs(['BiasAdd']), strides: ints([1, 1, 1, 1]), padding: str('VALID') },
+    attr: { fused_ops: strsAttr(['BiasAdd']), strides: intsAttr([1, 1, 1, 1]), padding: strAttr('VALID') },
   });
   return { format: 'graph-model', modelTopology: { node: nodes }, weightsManifest: manifest };
 }

@@ -7,7 +7,7 @@
  * `Sequential` models, channels_last only; a layer of another kind is refused with its name.
  */
 import { ModelFormatError } from '../onnx/model-format.js';
-import type { ConstTensor, TfjsAttr, TfjsModelJson, TfjsNode, TfjsWeightSpec } from './model-json.js';
+import { intsAttr, placeholderNode, strAttr, strsAttr, type ConstTensor, type TfjsAttr, type TfjsModelJson, type TfjsNode, type TfjsWeightSpec } from './model-json.js';
 
 interface KerasLayer {
   class_name: string;
@@ -20,10 +20,6 @@ interface KerasModelConfig {
   class_name: string;
   config: { layers?: KerasLayer[]; input_layers?: unknown[]; output_layers?: unknown[] } | KerasLayer[];
 }
-
-const ints = (v: number[]): TfjsAttr => ({ list: { i: v.map(String) } });
-const str = (s: string): TfjsAttr => ({ s: btoa(s) });
-const strs = (v: string[]): TfjsAttr => ({ list: { s: v.map((x) => btoa(x)) } });
 
 /** True when parsed model.json is a Keras layers model. */
 export function isKerasLayersModel(j: unknown): boolean {
@@ -82,7 +78,7 @@ export function kerasLayersModel(j: unknown, file: string): TfjsModelJson {
     const inputs = sequential ? (li === 0 ? [] : [last]) : inboundOf(layer, outOf, fail);
     if (sequential && li === 0 && layer.class_name !== 'InputLayer') {
       const shape = (c['batch_input_shape'] as (number | null)[] | undefined) ?? fail('the first layer of a Sequential model has no batch_input_shape');
-      nodes.push({ name: `${name}_input`, op: 'Placeholder', attr: { shape: { shape: { dim: shape.map((d) => ({ size: String(d ?? -1) })) } } } });
+      nodes.push(placeholderNode(`${name}_input`, shape));
       inputs.push(`${name}_input`);
     }
     const x = inputs[0] ?? '';
@@ -96,7 +92,7 @@ export function kerasLayersModel(j: unknown, file: string): TfjsModelJson {
       case 'InputLayer': {
         const shape = (c['batch_input_shape'] ?? c['batch_shape']) as (number | null)[] | undefined;
         if (!shape) fail('no batch_input_shape');
-        nodes.push({ name, op: 'Placeholder', attr: { shape: { shape: { dim: shape!.map((d) => ({ size: String(d ?? -1) })) } } } });
+        nodes.push(placeholderNode(name, shape!));
         out = name;
         break;
       }
@@ -108,17 +104,17 @@ export function kerasLayersModel(j: unknown, file: string): TfjsModelJson {
         const [dh, dw] = pair(c['dilation_rate'] ?? 1, 'dilation_rate', fail);
         const padding = String(c['padding'] ?? 'valid').toUpperCase();
         if (padding !== 'VALID' && padding !== 'SAME') fail(`padding '${String(c['padding'])}' is not supported`);
-        const geo = { strides: ints([1, sh, sw, 1]), dilations: ints([1, dh, dw, 1]), padding: str(padding), data_format: str('NHWC') };
+        const geo = { strides: intsAttr([1, sh, sw, 1]), dilations: intsAttr([1, dh, dw, 1]), padding: strAttr(padding), data_format: strAttr('NHWC') };
         const kernel = weight(layer.class_name === 'Conv2D' ? 'kernel' : 'depthwise_kernel');
         const bias = c['use_bias'] !== false ? [weight('bias')] : [];
-        const fused: Record<string, TfjsAttr> = bias.length ? { fused_ops: strs(['BiasAdd']) } : {};
+        const fused: Record<string, TfjsAttr> = bias.length ? { fused_ops: strsAttr(['BiasAdd']) } : {};
         if (layer.class_name === 'Conv2D') {
           out = emit(bias.length ? '_FusedConv2D' : 'Conv2D', [x, kernel, ...bias], { ...geo, ...fused });
         } else if (layer.class_name === 'DepthwiseConv2D') {
           out = emit(bias.length ? 'FusedDepthwiseConv2dNative' : 'DepthwiseConv2dNative', [x, kernel, ...bias], { ...geo, ...fused });
         } else {
           const dwOut = emit('DepthwiseConv2dNative', [x, kernel], geo);
-          const one = { strides: ints([1, 1, 1, 1]), dilations: ints([1, 1, 1, 1]), padding: str('VALID'), data_format: str('NHWC') };
+          const one = { strides: intsAttr([1, 1, 1, 1]), dilations: intsAttr([1, 1, 1, 1]), padding: strAttr('VALID'), data_format: strAttr('NHWC') };
           out = emit(bias.length ? '_FusedConv2D' : 'Conv2D', [dwOut, weight('pointwise_kernel'), ...bias], { ...one, ...fused });
         }
         out = act(out, c['activation']);
@@ -128,7 +124,7 @@ export function kerasLayersModel(j: unknown, file: string): TfjsModelJson {
         needOne();
         const kernel = weight('kernel');
         const bias = c['use_bias'] !== false ? [weight('bias')] : [];
-        out = emit(bias.length ? '_FusedMatMul' : 'MatMul', [x, kernel, ...bias], bias.length ? { fused_ops: strs(['BiasAdd']) } : {});
+        out = emit(bias.length ? '_FusedMatMul' : 'MatMul', [x, kernel, ...bias], bias.length ? { fused_ops: strsAttr(['BiasAdd']) } : {});
         out = act(out, c['activation']);
         break;
       }
@@ -140,7 +136,7 @@ export function kerasLayersModel(j: unknown, file: string): TfjsModelJson {
         const channels = specs.get(mean)!.shape.reduce((a, b) => a * b, 1);
         const gamma = c['scale'] !== false ? weight('gamma') : konst('ones', [channels], new Array<number>(channels).fill(1), false);
         const beta = c['center'] !== false ? weight('beta') : konst('zeros', [channels], new Array<number>(channels).fill(0), false);
-        out = emit('FusedBatchNormV3', [x, gamma, beta, mean, weight('moving_variance')], { epsilon: { f: Number(c['epsilon'] ?? 1e-3) }, data_format: str('NHWC') });
+        out = emit('FusedBatchNormV3', [x, gamma, beta, mean, weight('moving_variance')], { epsilon: { f: Number(c['epsilon'] ?? 1e-3) }, data_format: strAttr('NHWC') });
         break;
       }
       case 'Activation':
@@ -205,10 +201,10 @@ export function kerasLayersModel(j: unknown, file: string): TfjsModelJson {
         const [sh, sw] = pair(c['strides'] ?? [kh, kw], 'strides', fail);
         const padding = String(c['padding'] ?? 'valid').toUpperCase();
         out = emit(layer.class_name === 'MaxPooling2D' ? 'MaxPool' : 'AvgPool', [x], {
-          ksize: ints([1, kh, kw, 1]),
-          strides: ints([1, sh, sw, 1]),
-          padding: str(padding),
-          data_format: str('NHWC'),
+          ksize: intsAttr([1, kh, kw, 1]),
+          strides: intsAttr([1, sh, sw, 1]),
+          padding: strAttr(padding),
+          data_format: strAttr('NHWC'),
         });
         break;
       }

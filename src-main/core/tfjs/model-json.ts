@@ -16,6 +16,17 @@ export interface TfjsAttr {
   shape?: { dim?: { size?: string | number }[]; unknownRank?: boolean };
 }
 
+/** Attribute builders for the graph models a topology converter writes (face-api, Keras layers); strings are base64 in the JSON. */
+export const intsAttr = (v: number[]): TfjsAttr => ({ list: { i: v.map(String) } });
+export const strAttr = (s: string): TfjsAttr => ({ s: btoa(s) });
+export const strsAttr = (v: string[]): TfjsAttr => ({ list: { s: v.map((x) => btoa(x)) } });
+/** A Placeholder node of `shape` (null or -1: unknown). */
+export const placeholderNode = (name: string, shape: readonly (number | null)[]): TfjsNode => ({
+  name,
+  op: 'Placeholder',
+  attr: { shape: { shape: { dim: shape.map((d) => ({ size: String(d ?? -1) })) } } },
+});
+
 export interface TfjsNode {
   name: string;
   op: string;
