@@ -1,4 +1,5 @@
-// The fast im2col variants (Im2ColS8BlockRows everywhere, Im2ColS8BlockNeon on ARM) byte-exact
+// The fast im2col variants (Im2ColS8BlockRows everywhere, Im2ColS8BlockNeon on ARM,
+// Im2ColS8BlockVbmi on x86 CPUs with AVX-512 VBMI) byte-exact
 // against the reference Im2ColS8Block: kernel sizes 1..7,
 // strides 1, 2 and 3, dilation, asymmetric pads wider than the kernel reach, groups, row widths
 // around the 8/16-byte store sizes, and column blocks [p0, p1) that start and end mid-row (as
@@ -44,6 +45,9 @@ EQ_TEST(im2col_variants_match_reference) {
 #if defined(EQ_HAVE_NEON)
     {"neon", &Im2ColS8BlockNeon},
 #endif
+#if defined(EQ_HAVE_AVX512VNNI)
+    {"vbmi", eq::CpuHasAvx512Vbmi() ? &Im2ColS8BlockVbmi : nullptr},
+#endif
   };
   eqtest::Rng r(93);
   struct C {
@@ -55,6 +59,8 @@ EQ_TEST(im2col_variants_match_reference) {
       {2, 1, 8, 71, 1, 2, 1, 0, 0, 0, 0},    {3, 1, 6, 24, 2, 1, 1, 0, 0, 1, 1},  {2, 1, 6, 8, 3, 1, 1, 1, 1, 1, 1},   {1, 1, 4, 100, 3, 2, 1, 1, 1, 1, 1},
       {2, 1, 15, 15, 3, 2, 1, 0, 0, 0, 0},  {5, 1, 7, 7, 3, 1, 1, 1, 1, 1, 1},    {3, 1, 14, 14, 3, 1, 1, 1, 1, 1, 1},
       {2, 1, 5, 3, 3, 1, 1, 1, 1, 1, 1},    {2, 1, 12, 19, 5, 1, 2, 0, 3, 1, 0},   {1, 1, 3, 33, 3, 1, 1, 2, 2, 0, 0},   {3, 1, 17, 29, 3, 2, 2, 2, 1, 2, 3},  {2, 1, 19, 31, 5, 3, 2, 1, 4, 0, 2},
+      // rows wider than one 64-column piece (VBMI: several pieces per row; 7x7/2: 61 columns a piece)
+      {2, 1, 6, 230, 7, 2, 1, 3, 3, 3, 3},  {2, 1, 5, 150, 3, 1, 1, 1, 1, 1, 1},  {1, 1, 4, 300, 3, 3, 1, 0, 2, 0, 1},  {1, 1, 6, 140, 3, 1, 9, 9, 9, 9, 9},
   };
   for (const C& c : cases) {
     const eq::LinearGeom g = Geom(c.cin, c.group, c.inH, c.inW, c.k, c.s, c.d, c.pt, c.pl, c.pb, c.pr);
@@ -68,6 +74,7 @@ EQ_TEST(im2col_variants_match_reference) {
         std::vector<int8_t> want(g.K * (p1 - p0) + 32, 0x5a);
         Im2ColS8Block(x.data(), g, gi, p0, p1, want.data());
         for (const Variant& v : variants) {
+        if (!v.fn) continue;  // not on this CPU
         std::vector<int8_t> got(want.size(), 0x5a);
         v.fn(x.data(), g, gi, p0, p1, got.data());
         EQ_EXPECT(want == got) << v.name << ": in " << c.inH << "x" << c.inW << " k" << c.k << " s" << c.s << " d" << c.d << " pads " << c.pt << "," << c.pl << ","
@@ -85,6 +92,10 @@ EQ_TEST(im2col_selected_per_level) {
 #endif
 #if defined(EQ_HAVE_AVX2)
   EQ_EXPECT(SelectIm2ColBlock(eq::Isa::kAvx2) == &Im2ColS8BlockRows);
+#endif
+#if defined(EQ_HAVE_AVX512VNNI)
+  if (eq::IsaAvailable(eq::Isa::kAvx512Vnni))
+    EQ_EXPECT(SelectIm2ColBlock(eq::Isa::kAvx512Vnni) == (eq::CpuHasAvx512Vbmi() ? &Im2ColS8BlockVbmi : &Im2ColS8BlockRows));
 #endif
 }
 

@@ -133,6 +133,20 @@ bool IsaAvailable(Isa isa) {
   return static_cast<int>(isa) <= static_cast<int>(best);
 }
 
+bool CpuHasAvx512Vbmi() {
+#if EQ_X86_CPU
+  static const bool vbmi = [] {
+    if (static_cast<int>(DetectIsa()) < static_cast<int>(Isa::kAvx512Vnni)) return false;  // AVX-512 state saved by the OS
+    unsigned a, b, c, d;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (c & (1u << 1)) != 0;  // CPUID.(EAX=7,ECX=0):ECX.AVX512_VBMI[bit 1]
+  }();
+  return vbmi;
+#else
+  return false;
+#endif
+}
+
 std::string AvailableIsas() {
   std::string s;
   for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512Vnni, Isa::kAmx, Isa::kNeon, Isa::kDotprod})

@@ -25,5 +25,8 @@ bool IsaAvailable(Isa isa);
 Status ResolveIsa(const std::string& requested, Isa* out);
 // Comma-separated list of the levels IsaAvailable() accepts, best last.
 std::string AvailableIsas();
+// AVX-512 VBMI (byte permutes), which the avx512vnni level does not imply (Cascade Lake has
+// VNNI without it): kernels that use it check this as well as the level.
+bool CpuHasAvx512Vbmi();
 
 }  // namespace eq

@@ -112,6 +112,9 @@ Im2ColBlockFn SelectIm2ColBlock(Isa isa) {
 #if defined(EQ_HAVE_NEON)
   if (Allowed(Isa::kNeon, isa)) return Im2ColS8BlockNeon;
 #endif
+#if defined(EQ_HAVE_AVX512VNNI)
+  if (Allowed(Isa::kAvx512Vnni, isa) && CpuHasAvx512Vbmi()) return Im2ColS8BlockVbmi;
+#endif
 #if defined(EQ_HAVE_AVX2)
   if (Allowed(Isa::kAvx2, isa)) return Im2ColS8BlockRows;
 #endif

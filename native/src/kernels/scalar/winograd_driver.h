@@ -146,16 +146,19 @@ class WinoConv final : public WinogradConv {
   }
 
  private:
+  // A mode forced by an environment variable (0 or 1), read once; -1 when unset or empty.
+  static int ForcedByEnv(const char* name) {
+    const char* v = std::getenv(name);
+    return v && *v ? std::atoi(v) : -1;
+  }
+
   // Bands: at least two tile rows per thread, and U small enough that every thread streaming
   // all of it costs less than the split saves (ResNet-18 layer1/layer2 and SqueezeNet's expand
   // layers: U <= 1.2 MB; layer3/layer4: 2-19 MB, channel split). EQ_WINO_BANDS=0/1 forces it
   // (benchmarks, tests).
   bool UseBands(int threads) const {
     if (threads < 2 || tiles_h_ < static_cast<size_t>(threads)) return false;
-    static const int forced = [] {
-      const char* v = std::getenv("EQ_WINO_BANDS");
-      return v && *v ? std::atoi(v) : -1;
-    }();
+    static const int forced = ForcedByEnv("EQ_WINO_BANDS");
     if (forced >= 0) return forced != 0;
     return tiles_h_ >= 2 * static_cast<size_t>(threads) && U_.size() <= kBandMaxUBytes;
   }
@@ -166,10 +169,7 @@ class WinoConv final : public WinogradConv {
   // EQ_WINO_PRIVATE=0/1 forces it (benchmarks, tests).
   bool UsePrivateTiles(int threads) const {
     if (threads < 2 || UseBands(threads) || ncb_ < static_cast<size_t>(threads)) return false;
-    static const int forced = [] {
-      const char* v = std::getenv("EQ_WINO_PRIVATE");
-      return v && *v ? std::atoi(v) : -1;
-    }();
+    static const int forced = ForcedByEnv("EQ_WINO_PRIVATE");
     if (forced >= 0) return forced != 0;
     return XpBytes() + VBytes() <= kPrivateMaxBytes;
   }
