@@ -1,6 +1,6 @@
 // Depthwise padding with a value (the `pad` argument: -z for an input with zero offset z, so a
 // padded tap reads the real 0). The scalar kernel against a direct formula on an explicitly
-// padded plane (any kernel, stride, dilation); every SIMD kernel (AVX2, AVX-512 VNNI sums and
+// padded plane (any kernel, stride, dilation); every SIMD kernel (AVX2 and AVX-512 VNNI sums and
 // fused int8 output, NEON) bit-exact against the scalar kernel with pad = -63, -127 and random
 // values: 3x3 and 5x5 (AVX-512 also up to 8x8), strides 1/2 (mixed per axis where supported),
 // asymmetric padding (also wider than the kernel), odd widths, planes narrower and wider than a
@@ -173,22 +173,11 @@ EQ_TEST(dwconv_scalar_pad_reads_value) {
 }
 
 #if defined(EQ_HAVE_AVX2)
-EQ_TEST(x86_dwconv_avx2_pad_matches_scalar) {
-  if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
-  eqtest::Rng r(72);
-  for (const PadCase& c : FixedCases(true)) CheckAgainstScalar(DwConvAvx2(), c, r);
-  for (int it = 0; it < 200; it++) {
-    const PadCase c = RandomCase(r, 5, true, true, it % 4 == 0 ? 150 : 40);
-    if (c.valid()) CheckAgainstScalar(DwConvAvx2(), c, r);
-  }
-}
-#endif
-
-#if defined(EQ_HAVE_AVX512VNNI)
 namespace {
 
-// DwConvS8Avx512 with `pad` against scalar sums + OutputStageS8 (the unfused pair)
-void CheckFusedPad(const PadCase& c, eqtest::Rng& r) {
+// A fused int8 kernel (DwConvS8Avx2, DwConvS8Avx512) with `pad` against scalar sums +
+// OutputStageS8 (the unfused pair)
+void CheckFusedPad(DwConvS8Fn fused, const PadCase& c, eqtest::Rng& r) {
   std::vector<int8_t> x(c.C * c.inH * c.inW), w(c.C * c.kh * c.kw);
   Fill(x, r);
   Fill(w, r);
@@ -207,7 +196,7 @@ void CheckFusedPad(const PadCase& c, eqtest::Rng& r) {
     std::vector<int8_t> want(c.C * P + 64, 0x5a), got = want;
     size_t bad_channel = 0;
     EQ_EXPECT(OutputStageS8(acc.data(), P, c.c0, c.c1 - c.c0, 0, P, s, want.data(), P, 1, nullptr, &bad_channel)) << Describe(c, pad);
-    const bool ran = DwConvS8Avx512(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, c.padT, c.padL, pad, c.c0, c.c1, s,
+    const bool ran = fused(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, c.padT, c.padL, pad, c.c0, c.c1, s,
                                     got.data());
     EQ_EXPECT(ran) << Describe(c, pad);
     size_t bad = 0;
@@ -218,18 +207,35 @@ void CheckFusedPad(const PadCase& c, eqtest::Rng& r) {
 
 }  // namespace
 
+EQ_TEST(x86_dwconv_avx2_pad_matches_scalar) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
+  eqtest::Rng r(72);
+  for (const PadCase& c : FixedCases(true)) {
+    CheckAgainstScalar(DwConvAvx2(), c, r);
+    CheckFusedPad(DwConvS8Avx2, c, r);
+  }
+  for (int it = 0; it < 200; it++) {
+    const PadCase c = RandomCase(r, 5, true, true, it % 4 == 0 ? 150 : 40);
+    if (!c.valid()) continue;
+    CheckAgainstScalar(DwConvAvx2(), c, r);
+    CheckFusedPad(DwConvS8Avx2, c, r);
+  }
+}
+#endif
+
+#if defined(EQ_HAVE_AVX512VNNI)
 EQ_TEST(x86_dwconv_avx512_pad_matches_scalar) {
   if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
   eqtest::Rng r(73);
   for (const PadCase& c : FixedCases(true)) {
     CheckAgainstScalar(DwConvAvx512(), c, r);
-    CheckFusedPad(c, r);
+    CheckFusedPad(DwConvS8Avx512, c, r);
   }
   for (int it = 0; it < 300; it++) {
     const PadCase c = RandomCase(r, 8, false, true, it % 4 == 0 ? 150 : 40);
     if (!c.valid()) continue;
     CheckAgainstScalar(DwConvAvx512(), c, r);
-    CheckFusedPad(c, r);
+    CheckFusedPad(DwConvS8Avx512, c, r);
   }
 }
 
@@ -245,7 +251,7 @@ EQ_TEST(x86_dwconv_avx512_pad_flat_and_wide_planes) {
         const PadCase tf = Simple(in, in + 1, k, s, s, 0, 0, k - 1, k - 1, 4);  // TF "SAME" at stride 2: after only
         for (const PadCase& c : {same, tf}) {
           CheckAgainstScalar(DwConvAvx512(), c, r);
-          CheckFusedPad(c, r);
+          CheckFusedPad(DwConvS8Avx512, c, r);
         }
       }
 }

@@ -1,7 +1,8 @@
 // The x86 GEMM kernels (AVX2 INT8/INT7, AVX-512 VNNI, AMX) against the scalar reference on what the
 // generic every-ISA test does not reach: K beyond one cache block (K-blocked accumulation into
 // C), several full column panels plus ragged edges, row counts around the MR tile, ldb/ldc wider
-// than N (sub-blocks of a larger im2col/output), and no writes outside the M x N window of C.
+// than N (sub-blocks of a larger im2col/output), and no writes outside the M x N window of C;
+// and the fused int8 output (run_s8) against run + the scalar output stage.
 // Kernels the CPU cannot run are skipped (ListIGemm only lists runnable ones).
 #include <cstdio>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "eqtest.h"
 #include "kernels/igemm.h"
 #include "kernels/isa.h"
+#include "kernels/kernels.h"
 
 using namespace eq::kernels;
 
@@ -156,5 +158,73 @@ EQ_TEST(x86_igemm_selected_for_env_isa) {
     EQ_EXPECT(static_cast<int>(k->isa) <= static_cast<int>(isa) && qmax <= k->max_qmax) << k->name << " for " << eq::IsaName(isa);
     std::printf("    EQ_ISA level %s, qmax %d -> %s\n", eq::IsaName(isa), qmax, k->name);
     for (size_t K : {27, 576, 1153}) CheckShape(k, qmax, 19, 101, K, 101, 101, 0, 0, r);
+  }
+}
+
+namespace {
+
+// run_s8 (the fused int8 output stage) against run + the scalar OutputStageS8, into a larger
+// output tensor: rows c0.. of pitch ldo, columns p0..; everything else must keep its canary.
+void CheckFusedS8(const IGemmKernel* k, int32_t qmax, size_t M, size_t N, size_t K, eqtest::Rng& r) {
+  const size_t c0 = r.Uniform(0, 3), p0 = r.Uniform(0, 9), ldo = p0 + N + r.Uniform(0, 17), C = c0 + M + r.Uniform(0, 2);
+  std::vector<int8_t> A(M * K), B(K * N);
+  Fill(r, A, qmax, r.Uniform(0, 5) == 0 ? 1 : 0);
+  Fill(r, B, qmax, r.Uniform(0, 5) == 0 ? 1 : 0);
+  std::vector<int32_t> bias(C);
+  std::vector<float> mult(C);
+  std::vector<double> tap_mult(C, 1.0);
+  // bias within the bound the caller guarantees (|bias| <= INT32_MAX - K*127*127), sometimes at it
+  const int64_t bound = INT32_MAX - static_cast<int64_t>(K) * 127 * 127;
+  for (size_t c = 0; c < C; c++) {
+    bias[c] = r.Uniform(0, 9) == 0 ? static_cast<int32_t>(r.Uniform(0, 1) ? bound : -bound) : r.Uniform(-40000, 40000);
+    mult[c] = static_cast<float>(r.Uniform(1, 4000)) / static_cast<float>(K * qmax * 64);
+  }
+  OutputStage s{bias.data(), mult.data(), tap_mult.data(), -qmax, qmax, false, 0, 0};
+  if (r.Uniform(0, 1)) s.lo = 0;  // ReLU
+  s.zero = r.Uniform(0, 2) == 0 ? (r.Uniform(0, 1) ? 63 : 127) : 0;
+  std::vector<uint8_t> pa(k->packed_a_bytes(M, K)), pb(k->packed_b_bytes(K, N));
+  k->pack_a(A.data(), M, K, pa.data());
+  k->pack_b(B.data(), N, K, N, pb.data());
+  std::vector<int32_t> acc(M * N);
+  k->run(pa.data(), pb.data(), M, N, K, acc.data(), N);
+  std::vector<int8_t> want(C * ldo + 32, 0x5a), got = want;
+  size_t bad_channel = 0;
+  EQ_EXPECT(OutputStageS8(acc.data(), N, c0, M, p0, N, s, want.data(), ldo, 1, nullptr, &bad_channel)) << k->name;
+  const bool ran = k->run_s8(pa.data(), pb.data(), M, N, K, s, c0, p0, got.data(), ldo);
+  EQ_EXPECT(ran) << k->name << " M=" << M << " N=" << N << " K=" << K;
+  size_t bad = 0;
+  for (size_t i = 0; i < want.size(); i++) bad += want[i] != got[i];
+  EQ_EXPECT(bad == 0) << k->name << " qmax=" << qmax << " M=" << M << " N=" << N << " K=" << K << " c0=" << c0 << " p0=" << p0 << " ldo=" << ldo
+                      << " clamp [" << s.lo << "," << s.hi << "] zero " << s.zero << ": " << bad << " wrong";
+}
+
+}  // namespace
+
+EQ_TEST(x86_igemm_fused_int8_output) {
+  eqtest::Rng r(35);
+  for (int32_t qmax : {127, 63}) {
+    const IGemmKernel* ks[16];
+    const size_t n = ListIGemm(qmax, ks, 16);
+    for (size_t i = 0; i < n; i++) {
+      const IGemmKernel* k = ks[i];
+      if (!k->run_s8) continue;
+      // MobileNet/SqueezeNet pointwise and first-layer shapes, then random ones (ragged rows
+      // and column panels, K up to one cache block)
+      const size_t shapes[][3] = {{16, 196, 8}, {96, 200, 16}, {32, 113, 27}, {64, 49, 288}};
+      for (const auto& sh : shapes) CheckFusedS8(k, qmax, sh[0], sh[1], sh[2], r);
+      for (int it = 0; it < 150; it++) CheckFusedS8(k, qmax, r.Uniform(1, 27), r.Uniform(1, 90), r.Uniform(1, 500), r);
+      // K beyond one cache block: declines and writes nothing
+      const size_t K = 4608;
+      std::vector<uint8_t> pa(k->packed_a_bytes(4, K), 0), pb(k->packed_b_bytes(K, 16), 0);
+      std::vector<int32_t> bias(4, 0);
+      std::vector<float> mult(4, 1.0f);
+      std::vector<double> tm(4, 1.0);
+      const OutputStage s{bias.data(), mult.data(), tm.data(), -127, 127, false, 0, 0};
+      std::vector<int8_t> out(4 * 16, 7);
+      EQ_EXPECT(!k->run_s8(pa.data(), pb.data(), 4, 16, K, s, 0, 0, out.data(), 16)) << k->name << ": K=4608 should decline";
+      size_t touched = 0;
+      for (int8_t v : out) touched += v != 7;
+      EQ_EXPECT(touched == 0) << k->name << ": " << touched << " bytes written although it declined";
+    }
   }
 }

@@ -204,10 +204,10 @@ double DwSeconds(const DwConvKernel* k, const DwShape& d, int reps, double min_m
   return BestSeconds([&] { k->run(x.data(), w.data(), d.in, d.in, out, out, d.k, d.k, d.s, d.s, 1, 1, pad, pad, 0, 0, d.C, acc.data()); }, reps, min_ms);
 }
 
-#if defined(EQ_HAVE_AVX512VNNI)
 // Seconds per layer of an int8-output depthwise layer (ReLU clamp) as LinearLayer runs it:
-// 16 channels at a time, either `k` + the AVX-512 output stage, or the fused kernel (k null).
-double DwS8Seconds(const DwConvKernel* k, const DwShape& d, int reps, double min_ms) {
+// 16 channels at a time, either `k` + the output stage `stage`, or the fused kernel `fused`
+// (k null).
+double DwS8Seconds(const DwConvKernel* k, OutputStageS8Fn stage, DwConvS8Fn fused, const DwShape& d, int reps, double min_ms) {
   const uint32_t pad = d.k / 2, out = (d.in + 2 * pad - d.k) / d.s + 1;
   const size_t P = static_cast<size_t>(out) * out;
   std::vector<int8_t> x(static_cast<size_t>(d.C) * d.in * d.in), w(static_cast<size_t>(d.C) * d.k * d.k), y(d.C * P);
@@ -223,16 +223,15 @@ double DwS8Seconds(const DwConvKernel* k, const DwShape& d, int reps, double min
           const size_t c1 = std::min<size_t>(d.C, c + 16);
           size_t bad;
           if (!k) {
-            DwConvS8Avx512(x.data(), w.data(), d.in, d.in, out, out, d.k, d.k, d.s, d.s, pad, pad, 0, c, c1, st, y.data());
+            fused(x.data(), w.data(), d.in, d.in, out, out, d.k, d.k, d.s, d.s, pad, pad, 0, c, c1, st, y.data());
           } else {
             k->run(x.data(), w.data(), d.in, d.in, out, out, d.k, d.k, d.s, d.s, 1, 1, pad, pad, 0, c, c1, acc.data());
-            OutputStageS8Avx512(acc.data(), P, c, c1 - c, 0, P, st, y.data(), P, 1, nullptr, &bad);
+            stage(acc.data(), P, c, c1 - c, 0, P, st, y.data(), P, 1, nullptr, &bad);
           }
         }
       },
       reps, min_ms);
 }
-#endif
 
 void DwTable(int reps, double min_ms) {
   const DwShape shapes[] = {{32, 112, 3, 1}, {96, 112, 3, 2}, {144, 56, 3, 1}, {192, 28, 3, 1}, {576, 14, 3, 1}, {960, 7, 3, 1},
@@ -249,12 +248,13 @@ void DwTable(int reps, double min_ms) {
     std::snprintf(shape, sizeof shape, "%ux%ux%u k%u s%u", d.C, d.in, d.in, d.k, d.s);
     std::printf("%-16s %-22s %12.1f %10.3f %13.1fx\n", best->name, shape, macs / (tb * ghz * 1e9), tb * 1e3, ts / tb);
     std::printf("%-16s %-22s %12.1f %10.3f\n", DwConvScalar()->name, shape, macs / (ts * ghz * 1e9), ts * 1e3);
-#if defined(EQ_HAVE_AVX512VNNI)
-    if (IsaAvailable(Isa::kAvx512Vnni)) {
-      const double ta = DwS8Seconds(DwConvAvx2(), d, reps, min_ms), tf = DwS8Seconds(nullptr, d, reps, min_ms);
-      std::printf("  int8 out: %s + stage %.3f ms, fused avx512 %.3f ms (%.2fx)\n", DwConvAvx2()->name, ta * 1e3, tf * 1e3, ta / tf);
+    // int8 outputs: the unfused AVX2 pair against the fused kernel of the best level
+    const DwConvS8Fn fused = SelectDwConvS8(DetectIsa(), d.k, d.k, d.s, d.s, 1, 1);
+    if (fused && IsaAvailable(Isa::kAvx2)) {
+      const double ta = DwS8Seconds(DwConvAvx2(), SelectOutputStageS8(Isa::kAvx2), nullptr, d, reps, min_ms);
+      const double tf = DwS8Seconds(nullptr, nullptr, fused, d, reps, min_ms);
+      std::printf("  int8 out: %s + stage %.3f ms, fused %s %.3f ms (%.2fx)\n", DwConvAvx2()->name, ta * 1e3, IsaName(DetectIsa()), tf * 1e3, ta / tf);
     }
-#endif
     std::fflush(stdout);
   }
 }

@@ -63,12 +63,12 @@ int main(int argc, char** argv) {
     std::vector<double> best(variants.size(), 1e30);
     for (int r = 0; r < rounds; r++)
       for (size_t j = 0; j < variants.size(); j++) {
-        const Variant& v = variants[(j + static_cast<size_t>(r)) % variants.size()];
+        const size_t vi = (j + static_cast<size_t>(r)) % variants.size();  // rotating order
+        const Variant& v = variants[vi];
         const auto t0 = std::chrono::steady_clock::now();
         for (size_t p = 0; p < g.P; p += c.nb) v.fn(x.data(), g, 0, p, std::min<size_t>(g.P, p + c.nb), dst.data());
         const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
-        double& b = best[(j + static_cast<size_t>(r)) % variants.size()];
-        b = std::min(b, us);
+        best[vi] = std::min(best[vi], us);
       }
     std::printf("%-36s %8u %8u", c.name, g.K, g.P);
     for (double b : best) std::printf(" %10.1f", b);

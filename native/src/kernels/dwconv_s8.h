@@ -23,6 +23,11 @@ using DwConvS8Fn = bool (*)(const int8_t* x, const int8_t* w, uint32_t inH, uint
 // The fused kernel for this geometry on `isa` (dilation 1 only), or nullptr if there is none.
 DwConvS8Fn SelectDwConvS8(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, uint32_t dh, uint32_t dw);
 
+#if defined(EQ_HAVE_AVX2)
+// x86_avx2/dwconv_avx2.cc: 3x3 and 5x5 only (DwConvAvx2's geometries)
+bool DwConvS8Avx2(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw, uint32_t sh,
+                  uint32_t sw, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, const OutputStage& s, int8_t* out);
+#endif
 #if defined(EQ_HAVE_AVX512VNNI)
 // x86_avx512vnni/dwconv_avx512.cc
 bool DwConvS8Avx512(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw, uint32_t sh,

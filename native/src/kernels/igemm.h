@@ -22,6 +22,17 @@
 namespace eq {
 namespace kernels {
 
+struct OutputStage;  // kernels.h
+
+// run_s8's contract: C as run() computes it, with the int8 output stage applied in the kernel's
+// registers (same bytes as run + OutputStageS8): element (m, n) goes to out[(c0 + m) * ldo + p0 + n]
+// with channel c0 + m's bias and multiplier; nothing else is written. Returns false without
+// writing anything when it does not apply (K beyond one cache block); the caller then runs the
+// unfused pair. The caller guarantees |bias| <= INT32_MAX - K * 127 * 127 for every channel, so
+// acc + bias never leaves int32 (the unfused stage's overflow report cannot fire).
+using RunS8Fn = bool (*)(const uint8_t* packed_a, const uint8_t* packed_b, size_t M, size_t N, size_t K, const OutputStage& s, size_t c0, size_t p0,
+                         int8_t* out, size_t ldo);
+
 struct IGemmKernel {
   const char* name;   // shown in profiles, e.g. "avx2-int7-maddubs"
   Isa isa;
@@ -33,6 +44,8 @@ struct IGemmKernel {
   size_t (*packed_b_bytes)(size_t K, size_t N);
   void (*pack_b)(const int8_t* B, size_t ldb, size_t K, size_t N, uint8_t* dst);
   void (*run)(const uint8_t* packed_a, const uint8_t* packed_b, size_t M, size_t N, size_t K, int32_t* C, size_t ldc);
+  // the same GEMM with the int8 output stage fused in (NCHW rows), or nullptr (see RunS8Fn)
+  RunS8Fn run_s8 = nullptr;
 };
 
 // Best kernel for `isa` that is exact for `qmax`; never null (falls back to scalar).

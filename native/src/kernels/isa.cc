@@ -40,25 +40,41 @@ bool RequestTileData() {
 #endif
 }
 
-Isa DetectX86() {
+// The CPU's kernel level, and whether it also has AVX-512 VBMI (an extra of the avx512vnni level,
+// not a level of its own: Cascade Lake has VNNI without it), from one read of CPUID leaf 7.
+struct X86Cpu {
+  Isa level = Isa::kScalar;
+  bool vbmi = false;
+};
+
+X86Cpu DetectX86() {
+  X86Cpu cpu;
   unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return Isa::kScalar;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return cpu;
   const bool osxsave = c & (1u << 27), avx = c & (1u << 28), fma = c & (1u << 12);
-  if (!osxsave || !avx) return Isa::kScalar;
+  if (!osxsave || !avx) return cpu;
   const uint64_t xcr0 = Xgetbv();
-  if ((xcr0 & 0x6) != 0x6) return Isa::kScalar;  // OS saves XMM and YMM state
-  if (__get_cpuid_max(0, nullptr) < 7) return Isa::kScalar;
+  if ((xcr0 & 0x6) != 0x6) return cpu;  // OS saves XMM and YMM state
+  if (__get_cpuid_max(0, nullptr) < 7) return cpu;
   __cpuid_count(7, 0, a, b, c, d);
   const bool avx2 = b & (1u << 5);
-  if (!avx2 || !fma) return Isa::kScalar;
+  if (!avx2 || !fma) return cpu;
+  cpu.level = Isa::kAvx2;
   const bool avx512f = b & (1u << 16), avx512dq = b & (1u << 17), avx512bw = b & (1u << 30), avx512vl = b & (1u << 31);
   const bool vnni = c & (1u << 11);
   const bool zmm_state = (xcr0 & 0xe6) == 0xe6;  // opmask + ZMM state saved by the OS
-  if (!(avx512f && avx512dq && avx512bw && avx512vl && vnni && zmm_state)) return Isa::kAvx2;
+  if (!(avx512f && avx512dq && avx512bw && avx512vl && vnni && zmm_state)) return cpu;
+  cpu.level = Isa::kAvx512Vnni;
+  cpu.vbmi = (c & (1u << 1)) != 0;  // ECX.AVX512_VBMI[bit 1]
   const bool amx_tile = d & (1u << 24), amx_int8 = d & (1u << 25);
   const bool tile_state = (xcr0 & 0x60000) == 0x60000;  // XTILECFG + XTILEDATA enabled by the OS
-  if (amx_tile && amx_int8 && tile_state && RequestTileData()) return Isa::kAmx;
-  return Isa::kAvx512Vnni;
+  if (amx_tile && amx_int8 && tile_state && RequestTileData()) cpu.level = Isa::kAmx;
+  return cpu;
+}
+
+const X86Cpu& X86() {
+  static const X86Cpu cpu = DetectX86();
+  return cpu;
 }
 #endif
 
@@ -111,7 +127,7 @@ bool ParseIsa(const std::string& name, Isa* out) {
 Isa DetectIsa() {
   static const Isa detected = [] {
 #if EQ_X86_CPU
-    return Compiled(DetectX86());
+    return Compiled(X86().level);
 #elif EQ_ARM64_CPU
     const unsigned long hw = getauxval(AT_HWCAP);
     Isa cpu = Isa::kScalar;
@@ -135,13 +151,8 @@ bool IsaAvailable(Isa isa) {
 
 bool CpuHasAvx512Vbmi() {
 #if EQ_X86_CPU
-  static const bool vbmi = [] {
-    if (static_cast<int>(DetectIsa()) < static_cast<int>(Isa::kAvx512Vnni)) return false;  // AVX-512 state saved by the OS
-    unsigned a, b, c, d;
-    __cpuid_count(7, 0, a, b, c, d);
-    return (c & (1u << 1)) != 0;  // CPUID.(EAX=7,ECX=0):ECX.AVX512_VBMI[bit 1]
-  }();
-  return vbmi;
+  // only where the avx512vnni level is also compiled in (DetectIsa clamps to the build)
+  return X86().vbmi && static_cast<int>(DetectIsa()) >= static_cast<int>(Isa::kAvx512Vnni);
 #else
   return false;
 #endif

@@ -59,6 +59,17 @@ struct OutputStage {
   // (before narrowing); z = 0 gives the same bytes as without the step.
   int32_t zero = 0;
 };
+// Whether every bias of channels [c0, c1) keeps start + partial sums inside int32 when the sums
+// stay within `reach` of 0: |bias| <= INT32_MAX - reach. The fused output stages (depthwise,
+// GEMM) start their accumulators from the bias and only run when this holds, so they can never
+// wrap where the unfused stage would report an overflow.
+inline bool BiasFitsInt32(const int32_t* bias, size_t c0, size_t c1, int64_t reach) {
+  for (size_t c = c0; c < c1; c++) {
+    const int64_t b = bias[c];
+    if ((b < 0 ? -b : b) > INT32_MAX - reach) return false;
+  }
+  return true;
+}
 // acc[i * ld_acc + j] is the sum of channel c0 + i at position p0 + j (i < nc, j < np).
 // Output element (c, p) goes to c*cstride + p*pstride; the tap (if not null) gets
 // float(double(acc + bias) * tap_mult[c]) at the same place.

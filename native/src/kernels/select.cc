@@ -79,6 +79,9 @@ DwConvS8Fn SelectDwConvS8(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh, uint32
 #if defined(EQ_HAVE_AVX512VNNI)
   if (Allowed(Isa::kAvx512Vnni, isa) && DwConvAvx512()->supports(kh, kw, sh, sw, dh, dw)) return DwConvS8Avx512;
 #endif
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa) && DwConvAvx2()->supports(kh, kw, sh, sw, dh, dw)) return DwConvS8Avx2;
+#endif
   (void)isa, (void)kh, (void)kw, (void)sh, (void)sw, (void)dh, (void)dw;
   return nullptr;
 }

@@ -121,6 +121,8 @@ Status LinearLayer::Prepare(const QLinearParams& q, const std::string& name, Isa
           l->gemm_->pack_a(q.weights.data() + (gi * M + m0) * g.K, rows, g.K, l->packed_a_.data() + gi * l->group_a_bytes_ + rb * l->block_a_bytes_);
         }
       l->direct_b_ = g.conv && g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.padT == 0 && g.padL == 0 && g.outH == g.inH && g.outW == g.inW;
+      l->fused_s8_ = l->gemm_->run_s8 && g.conv && q.int_out &&
+                     kernels::BiasFitsInt32(q.bias.data(), 0, q.bias.size(), static_cast<int64_t>(g.K) * 127 * 127);
       l->kernel_ = std::string("gemm:") + l->gemm_->name;
       break;
     }
@@ -185,6 +187,8 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
   // (K x nb, in its cache) and packs it; a shared K x P im2col written by all threads and read
   // back by others was slower on 1 thread and did not scale on 2
   const bool block_im2col = !direct_b_ && g.conv;
+  const bool fused = fused_s8_ && !tap;
+  const kernels::OutputStage stage{q_.bias.data(), q_.mult.data(), q_.tap_mult.data(), q_.lo, q_.hi, q_.has_act, q_.act_min, q_.act_max, q_.zero};
   const size_t cols_bytes = block_im2col ? ((K * nb + 63) & ~static_cast<size_t>(63)) : 0;
   for (uint32_t gi = 0; gi < g.group; gi++) {
     const int8_t* B = nullptr;
@@ -221,6 +225,8 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
       }
       for (size_t rb = rb0; rb < rb1; rb++) {
         const size_t m0 = rb * mb, rows = std::min(mb, M - m0);
+        // int8 output without a tap: the kernel's fused output stage, if it has one for this K
+        if (fused && gemm_->run_s8(pa + rb * block_a_bytes_, mem, rows, nc, K, stage, gi * M + m0, n0, static_cast<int8_t*>(out), P)) continue;
         gemm_->run(pa + rb * block_a_bytes_, mem, rows, nc, K, C, nc);
         size_t bad = 0;
         if (!Output(C, nc, gi * M + m0, rows, n0, nc, out, tap, &bad)) {

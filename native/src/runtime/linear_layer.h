@@ -64,6 +64,9 @@ class LinearLayer {
   size_t block_a_bytes_ = 0;    // one packed row block
   size_t row_block_ = 0;        // rows of A (output channels) per task: all of them unless RowBlock() splits
   bool direct_b_ = false;       // 1x1, stride 1, no padding: the input planes are already B
+  // gemm_->run_s8 may be used: an int8-output convolution (NCHW rows) whose biases all keep
+  // acc + bias inside int32 (|bias| <= INT32_MAX - K*127^2), so the fused stage never overflows
+  bool fused_s8_ = false;
 };
 
 }  // namespace eq

@@ -37,14 +37,10 @@ constexpr int kMR = 4, kNRV = 2;  // 4 x 16 tile: 8 accumulators + 4 B vectors +
 const GemmGeom kGeom{kMR, kNRV * 8, 8, 8, 4, 1, 1, 1024};
 
 template <int MRE, int NRV>
-struct TileInt7 {
-  static void Run(const uint8_t* a, const uint8_t* b, size_t steps, const int32_t* init, int32_t* c, size_t ldc) {
+struct TileInt7 : TileOps<TileInt7<MRE, NRV>, MRE, NRV> {
+  // acc (already holding the start values) += this tile's products over `steps` k steps
+  static inline void Accumulate(const uint8_t* a, const uint8_t* b, size_t steps, __m256i (&acc)[MRE][NRV]) {
     constexpr size_t W = NRV * 8;
-    __m256i acc[MRE][NRV];
-    EQ_UNROLL
-    for (int m = 0; m < MRE; m++)
-      EQ_UNROLL
-      for (int j = 0; j < NRV; j++) acc[m][j] = init ? _mm256_set1_epi32(init[m]) : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + m * ldc + 8 * j));
     const __m256i ones = _mm256_set1_epi16(1);
     for (size_t s = 0; s < steps; s++) {
       const uint8_t* b0 = b + s * 2 * W * 4;
@@ -66,10 +62,6 @@ struct TileInt7 {
         }
       }
     }
-    EQ_UNROLL
-    for (int m = 0; m < MRE; m++)
-      EQ_UNROLL
-      for (int j = 0; j < NRV; j++) _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + m * ldc + 8 * j), acc[m][j]);
   }
 };
 
@@ -81,7 +73,11 @@ void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int
   RunBlocked(kGeom, TileTable<TileInt7, kMR, kNRV>(), kNRV, pa, pb, M, N, K, C, ldc);
 }
 
-const IGemmKernel kInt7{"avx2-int7-maddubs", Isa::kAvx2, 63, PackedABytes, PackA, PackedBBytes, PackB, Run};
+bool RunS8(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, const OutputStage& s, size_t c0, size_t p0, int8_t* out, size_t ldo) {
+  return RunBlockedS8(kGeom, TileTable<TileInt7, kMR, kNRV>(), TileTable<TileInt7, kMR, kNRV, PickRunS8>(), kNRV, pa, pb, M, N, K, s, c0, p0, out, ldo);
+}
+
+const IGemmKernel kInt7{"avx2-int7-maddubs", Isa::kAvx2, 63, PackedABytes, PackA, PackedBBytes, PackB, Run, RunS8};
 
 }  // namespace
 

@@ -26,14 +26,10 @@ constexpr int kMR = 6, kNRV = 2;
 const GemmGeom kGeom{kMR, kNRV * 8, 8, 2, 2, 2, 2, 512};
 
 template <int MRE, int NRV>
-struct TileInt8 {
-  static void Run(const uint8_t* a, const uint8_t* b, size_t steps, const int32_t* init, int32_t* c, size_t ldc) {
+struct TileInt8 : TileOps<TileInt8<MRE, NRV>, MRE, NRV> {
+  // acc (already holding the start values) += this tile's products over `steps` k steps
+  static inline void Accumulate(const uint8_t* a, const uint8_t* b, size_t steps, __m256i (&acc)[MRE][NRV]) {
     constexpr size_t W = NRV * 8;
-    __m256i acc[MRE][NRV];
-    EQ_UNROLL
-    for (int m = 0; m < MRE; m++)
-      EQ_UNROLL
-      for (int j = 0; j < NRV; j++) acc[m][j] = init ? _mm256_set1_epi32(init[m]) : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + m * ldc + 8 * j));
     for (size_t s = 0; s < steps; s++) {
       const uint8_t* bs = b + s * W * 4;
       const uint8_t* as = a + s * MRE * 4;
@@ -47,10 +43,6 @@ struct TileInt8 {
         for (int j = 0; j < NRV; j++) acc[m][j] = _mm256_add_epi32(acc[m][j], _mm256_madd_epi16(bv[j], w));
       }
     }
-    EQ_UNROLL
-    for (int m = 0; m < MRE; m++)
-      EQ_UNROLL
-      for (int j = 0; j < NRV; j++) _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + m * ldc + 8 * j), acc[m][j]);
   }
 };
 
@@ -94,7 +86,11 @@ void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int
   RunBlocked(kGeom, TileTable<TileInt8, kMR, kNRV>(), kNRV, pa, pb, M, N, K, C, ldc);
 }
 
-const IGemmKernel kInt8{"avx2-int8-maddwd", Isa::kAvx2, 127, PackedABytes, PackA, PackedBBytes, PackB, Run};
+bool RunS8(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, const OutputStage& s, size_t c0, size_t p0, int8_t* out, size_t ldo) {
+  return RunBlockedS8(kGeom, TileTable<TileInt8, kMR, kNRV>(), TileTable<TileInt8, kMR, kNRV, PickRunS8>(), kNRV, pa, pb, M, N, K, s, c0, p0, out, ldo);
+}
+
+const IGemmKernel kInt8{"avx2-int8-maddwd", Isa::kAvx2, 127, PackedABytes, PackA, PackedBBytes, PackB, Run, RunS8};
 
 }  // namespace
 

@@ -26,6 +26,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/kernels.h"
+#include "kernels/x86_avx2/requant_avx2.h"
+
 namespace eq {
 namespace kernels {
 namespace {
@@ -133,6 +136,27 @@ using TileFn = void (*)(const uint8_t* a, const uint8_t* b, size_t steps, const 
 
 constexpr size_t kMaxTile = 8 * 64;  // MR * NR bound of every x86 kernel
 
+// The fused int8 output stage of a tile (RunBlockedS8): the accumulators start from `start`
+// (init + bias, so they end at acc + bias), row m is requantized with mult[m] and stored at
+// out + m * ldo. lo, hi: the clamp plus the zero offset z (see requant_avx2.h).
+struct S8Tile {
+  __m256 lo, hi;
+  __m256i z;
+};
+using TileS8Fn = void (*)(const uint8_t* a, const uint8_t* b, size_t steps, const int32_t* start, const float* mult, const S8Tile& k, int8_t* out,
+                          size_t ldo);
+
+// Row m of a fused tile: NRV = 2 → 16 bytes, NRV = 1 → 8 bytes (the narrow last panel).
+template <int NRV>
+inline void StoreRowS8(const __m256i* acc, float mult, const S8Tile& k, int8_t* out) {
+  const __m256 m = _mm256_set1_ps(mult);
+  if (NRV == 2) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), RequantPack16(acc[0], acc[NRV - 1], m, k.lo, k.hi, k.z));
+  } else {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out), RequantPack16(acc[0], acc[0], m, k.lo, k.hi, k.z));
+  }
+}
+
 inline int32_t Load32(const uint8_t* p) {
   int32_t v;
   std::memcpy(&v, p, 4);
@@ -180,36 +204,111 @@ inline void RunBlocked(const GemmGeom& g, const TileFn* tiles, size_t max_nrv, c
   }
 }
 
-// Builds the tile table tiles[(mr-1)*NRV + nrv-1] = &TileT<mr, nrv>::Run for mr <= MR.
-template <template <int, int> class TileT, int MR, int NRV>
-struct TileTableFill {
-  static void Fill(TileFn* t, int max_nrv) {
-    t[(MR - 1) * max_nrv + (NRV - 1)] = &TileT<MR, NRV>::Run;
-    TileTableFill<TileT, MR, NRV - 1>::Fill(t, max_nrv);
+// Run (int32 C) and RunS8 (fused int8 output) of a tile type T whose static
+// Accumulate(a, b, steps, acc) adds its mr x (nrv*8) products to the accumulators (CRTP).
+template <class T, int MRE, int NRV>
+struct TileOps {
+  static void Run(const uint8_t* a, const uint8_t* b, size_t steps, const int32_t* init, int32_t* c, size_t ldc) {
+    __m256i acc[MRE][NRV];
+    EQ_UNROLL
+    for (int m = 0; m < MRE; m++)
+      EQ_UNROLL
+      for (int j = 0; j < NRV; j++) acc[m][j] = init ? _mm256_set1_epi32(init[m]) : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + m * ldc + 8 * j));
+    T::Accumulate(a, b, steps, acc);
+    EQ_UNROLL
+    for (int m = 0; m < MRE; m++)
+      EQ_UNROLL
+      for (int j = 0; j < NRV; j++) _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + m * ldc + 8 * j), acc[m][j]);
   }
-};
-template <template <int, int> class TileT, int MR>
-struct TileTableFill<TileT, MR, 0> {
-  static void Fill(TileFn*, int) {}
-};
-template <template <int, int> class TileT, int MR, int NRV>
-struct TileTableRows {
-  static void Fill(TileFn* t) {
-    TileTableFill<TileT, MR, NRV>::Fill(t, NRV);
-    TileTableRows<TileT, MR - 1, NRV>::Fill(t);
+  static void RunS8(const uint8_t* a, const uint8_t* b, size_t steps, const int32_t* start, const float* mult, const S8Tile& k, int8_t* out, size_t ldo) {
+    __m256i acc[MRE][NRV];
+    EQ_UNROLL
+    for (int m = 0; m < MRE; m++)
+      EQ_UNROLL
+      for (int j = 0; j < NRV; j++) acc[m][j] = _mm256_set1_epi32(start[m]);
+    T::Accumulate(a, b, steps, acc);
+    EQ_UNROLL
+    for (int m = 0; m < MRE; m++) StoreRowS8<NRV>(acc[m], mult[m], k, out + m * ldo);
   }
-};
-template <template <int, int> class TileT, int NRV>
-struct TileTableRows<TileT, 0, NRV> {
-  static void Fill(TileFn*) {}
 };
 
-// The [MR][NRV] table of TileT instantiations that RunBlocked indexes, built once.
-template <template <int, int> class TileT, int MR, int NRV>
-const TileFn* TileTable() {
+// RunBlocked with the int8 output stage fused (IGemmKernel::run_s8): only for K within one
+// cache block, so each tile's accumulators are final when its loop ends. Full tiles requantize
+// in registers; a ragged column edge goes through a stack tile and the AVX2 output stage.
+inline bool RunBlockedS8(const GemmGeom& g, const TileFn* tiles, const TileS8Fn* tiles_s8, size_t max_nrv, const uint8_t* pa, const uint8_t* pb,
+                         size_t M, size_t N, size_t K, const OutputStage& s, size_t c0, size_t p0, int8_t* out, size_t ldo) {
+  const size_t Kp = PaddedK(g, K);
+  if (Kp == 0 || Kp > g.KC) return false;
+  if (M == 0 || N == 0) return true;
+  const int32_t* init = reinterpret_cast<const int32_t*>(pa + InitOffset(g, M, K));
+  const S8Tile k{_mm256_set1_ps(static_cast<float>(s.lo + s.zero)), _mm256_set1_ps(static_cast<float>(s.hi + s.zero)), _mm256_set1_epi32(s.zero)};
+  for (size_t m0 = 0; m0 < M; m0 += g.MR) {
+    const size_t mr = M - m0 < g.MR ? M - m0 : g.MR;
+    const uint8_t* ap = pa + m0 * Kp * g.a_elem;
+    int32_t start[8];  // MR <= 8; wrapping add: the final acc + bias fits (the caller's bias bound)
+    for (size_t m = 0; m < mr; m++)
+      start[m] = static_cast<int32_t>(static_cast<uint32_t>(init[m0 + m]) + static_cast<uint32_t>(s.bias[c0 + m0 + m]));
+    for (size_t n0 = 0; n0 < N; n0 += g.NR) {
+      const size_t W = PanelWidth(g, N, n0);
+      const size_t nr = N - n0 < g.NR ? N - n0 : g.NR;
+      const uint8_t* bp = pb + n0 * Kp * g.b_elem;
+      const size_t ti = (mr - 1) * max_nrv + (W / g.VL - 1);
+      if (nr == W) {
+        tiles_s8[ti](ap, bp, Kp / g.KG, start, s.mult + c0 + m0, k, out + (c0 + m0) * ldo + p0 + n0, ldo);
+      } else {
+        alignas(64) int32_t t[kMaxTile];
+        tiles[ti](ap, bp, Kp / g.KG, init + m0, t, W);
+        size_t bad = 0;
+        OutputStageS8Avx2(t, W, c0 + m0, mr, p0 + n0, nr, s, out, ldo, 1, nullptr, &bad);
+      }
+    }
+  }
+  return true;
+}
+
+// Which member function of a tile a table holds: Run (int32 C) or RunS8 (fused int8 output).
+struct PickRun {
+  using Fn = TileFn;
+  template <class T>
+  static Fn Get() { return &T::Run; }
+};
+struct PickRunS8 {
+  using Fn = TileS8Fn;
+  template <class T>
+  static Fn Get() { return &T::RunS8; }
+};
+
+// Builds the tile table tiles[(mr-1)*NRV + nrv-1] = Pick(TileT<mr, nrv>) for mr <= MR.
+template <class Pick, template <int, int> class TileT, int MR, int NRV>
+struct TileTableFill {
+  static void Fill(typename Pick::Fn* t, int max_nrv) {
+    t[(MR - 1) * max_nrv + (NRV - 1)] = Pick::template Get<TileT<MR, NRV>>();
+    TileTableFill<Pick, TileT, MR, NRV - 1>::Fill(t, max_nrv);
+  }
+};
+template <class Pick, template <int, int> class TileT, int MR>
+struct TileTableFill<Pick, TileT, MR, 0> {
+  static void Fill(typename Pick::Fn*, int) {}
+};
+template <class Pick, template <int, int> class TileT, int MR, int NRV>
+struct TileTableRows {
+  static void Fill(typename Pick::Fn* t) {
+    TileTableFill<Pick, TileT, MR, NRV>::Fill(t, NRV);
+    TileTableRows<Pick, TileT, MR - 1, NRV>::Fill(t);
+  }
+};
+template <class Pick, template <int, int> class TileT, int NRV>
+struct TileTableRows<Pick, TileT, 0, NRV> {
+  static void Fill(typename Pick::Fn*) {}
+};
+
+// The [MR][NRV] table of TileT instantiations (their Run, or with PickRunS8 their RunS8) that
+// RunBlocked / RunBlockedS8 index, built once.
+template <template <int, int> class TileT, int MR, int NRV, class Pick = PickRun>
+const typename Pick::Fn* TileTable() {
   static const struct Table {
-    TileFn t[MR * NRV];
-    Table() { TileTableRows<TileT, MR, NRV>::Fill(t); }
+    typename Pick::Fn t[MR * NRV];
+    Table() { TileTableRows<Pick, TileT, MR, NRV>::Fill(t); }
   } table;
   return table.t;
 }

@@ -20,6 +20,7 @@
 
 #include "kernels/kernels.h"
 #include "kernels/scalar/act_bounds.h"
+#include "kernels/x86_avx2/requant_avx2.h"
 
 namespace eq {
 namespace kernels {
@@ -33,13 +34,7 @@ inline __m256i Requant16(const int32_t* row, __m256i b, __m256 m, __m256 lo, __m
   const __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row));
   const __m256i a1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 8));
   const __m256i s0 = _mm256_add_epi32(a0, b), s1 = _mm256_add_epi32(a1, b);
-  const __m256 v0 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(s0), m), lo), hi);
-  const __m256 v1 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(s1), m), lo), hi);
-  const __m256i q0 = _mm256_sub_epi32(_mm256_cvtps_epi32(v0), z), q1 = _mm256_sub_epi32(_mm256_cvtps_epi32(v1), z);
-  // int32 → int16 → int8 (values are already in [lo, hi] ⊂ [-127, 127]); packs interleave lanes
-  const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xd8);
-  const __m128i bytes = _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(o), bytes);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(o), RequantPack16(s0, s1, m, lo, hi, z));
   return _mm256_or_si256(Overflow(a0, b, s0), Overflow(a1, b, s1));
 }
 

@@ -300,9 +300,7 @@ bool DwConvS8Avx512(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW
   if (!Supports(kh, kw, sh, sw, 1, 1)) return false;
   if (outH == 0 || outW == 0 || c1 <= c0) return true;
   // |start value + sums| <= |bias| + kh*kw*255*128: if that fits, no int32 step can wrap
-  const int64_t reach = static_cast<int64_t>(kh) * kw * 255 * 128;
-  for (size_t c = c0; c < c1; c++)
-    if (std::llabs(static_cast<int64_t>(s.bias[c])) > INT32_MAX - reach) return false;
+  if (!BiasFitsInt32(s.bias, c0, c1, static_cast<int64_t>(kh) * kw * 255 * 128)) return false;
   const Geo g = MakeGeo(inH, inW, outH, outW, kh, kw, sh, sw, padT, padL);
   (sw == 1 ? PickS8<1>(kh, kw) : PickS8<2>(kh, kw))(g, x, w, pad, c0, c1, s, out);
   return true;

@@ -1,9 +1,10 @@
-// DwConvAvx512 (int32 sums) and DwConvS8Avx512 (fused int8 output stage) against DwConvScalar
-// (+ OutputStageS8): random kh x kw up to 8x8, strides 1/2 per axis, asymmetric padding (also
-// wider than the kernel), odd widths, planes narrower and wider than the 64-output step (both
-// the row-by-row and the flattened-plane paths), channel counts that are not multiples of 16
-// and sub-ranges [c0, c1), INT8 and INT7 values, all-±qmax extremes, ReLU/ReLU6/Clip clamps,
-// output zero offsets 63 and 127.
+// The fused int8 depthwise kernels (DwConvS8Avx2, DwConvS8Avx512) against DwConvScalar +
+// OutputStageS8, and DwConvAvx512's int32 sums against DwConvScalar: random kh x kw (AVX-512 up
+// to 8x8; AVX2 3x3 and 5x5), strides 1/2 per axis, asymmetric padding (also wider than the
+// kernel), odd widths, planes narrower and wider than the vector step (AVX-512: both the
+// row-by-row and the flattened-plane paths), channel counts that are not multiples of 16 and
+// sub-ranges [c0, c1), INT8 and INT7 values, all-±qmax extremes, ReLU/ReLU6/Clip clamps, output
+// zero offsets 63 and 127, and a bias near the int32 limit (the kernel declines, writing nothing).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,7 +16,7 @@
 
 using namespace eq::kernels;
 
-#if defined(EQ_HAVE_AVX512VNNI)
+#if defined(EQ_HAVE_AVX2)
 namespace {
 
 struct Case {
@@ -35,11 +36,12 @@ std::string Describe(const Case& c) {
          std::to_string(c.c1) + ") qmax=" + std::to_string(c.qmax) + (c.extreme ? " extreme" : "");
 }
 
-Case RandomCase(eqtest::Rng& r, uint32_t max_w) {
+// square35: 3x3 and 5x5 kernels only (the AVX2 kernels' geometries)
+Case RandomCase(eqtest::Rng& r, uint32_t max_w, bool square35 = false) {
   Case c;
   c.kh = r.Uniform(1, 8);
   c.kw = r.Uniform(0, 2) ? (r.Uniform(0, 1) ? 3 : 5) : r.Uniform(1, 8);
-  if (r.Uniform(0, 1)) c.kh = c.kw;
+  if (r.Uniform(0, 1) || square35) c.kh = c.kw = square35 ? (r.Uniform(0, 1) ? 3 : 5) : c.kw;
   c.sh = r.Uniform(1, 2);
   c.sw = r.Uniform(0, 3) ? c.sh : 3 - c.sh;
   c.inH = r.Uniform(1, 24);
@@ -60,6 +62,7 @@ void Fill(std::vector<int8_t>& v, int32_t qmax, bool extreme, eqtest::Rng& r) {
   for (auto& e : v) e = static_cast<int8_t>(extreme ? (r.Uniform(0, 1) ? qmax : -qmax) : r.Uniform(-qmax, qmax));
 }
 
+#if defined(EQ_HAVE_AVX512VNNI)
 void CheckSums(const Case& c, eqtest::Rng& r) {
   std::vector<int8_t> x(c.C * c.inH * c.inW), w(c.C * c.kh * c.kw);
   Fill(x, c.qmax, c.extreme, r);
@@ -72,6 +75,7 @@ void CheckSums(const Case& c, eqtest::Rng& r) {
   for (size_t i = 0; i < want.size(); i++) bad += want[i] != got[i];  // includes the guard tail
   EQ_EXPECT(bad == 0) << "sums " << Describe(c) << ": " << bad << " wrong";
 }
+#endif
 
 // clamp ranges of no activation, ReLU, ReLU6-like and a Clip that cuts both sides
 void PickClamp(int32_t qmax, eqtest::Rng& r, int32_t* lo, int32_t* hi) {
@@ -84,7 +88,7 @@ void PickClamp(int32_t qmax, eqtest::Rng& r, int32_t* lo, int32_t* hi) {
 }
 
 // zero: the output's zero offset (OutputStage::zero), subtracted after rounding in both paths
-void CheckFused(const Case& c, eqtest::Rng& r, int32_t zero = 0) {
+void CheckFused(DwConvS8Fn fused, const Case& c, eqtest::Rng& r, int32_t zero = 0) {
   std::vector<int8_t> x(c.C * c.inH * c.inW), w(c.C * c.kh * c.kw);
   Fill(x, c.qmax, c.extreme, r);
   Fill(w, c.qmax, c.extreme, r);
@@ -105,15 +109,32 @@ void CheckFused(const Case& c, eqtest::Rng& r, int32_t zero = 0) {
   std::vector<int8_t> want(c.C * P + 64, 0x5a), got = want;
   size_t bad_channel = 0;
   EQ_EXPECT(OutputStageS8(acc.data(), P, c.c0, c.c1 - c.c0, 0, P, s, want.data(), P, 1, nullptr, &bad_channel)) << Describe(c);
-  const bool ran = DwConvS8Avx512(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, c.padT, c.padL, 0, c.c0, c.c1, s, got.data());
+  const bool ran = fused(x.data(), w.data(), c.inH, c.inW, c.outH(), c.outW(), c.kh, c.kw, c.sh, c.sw, c.padT, c.padL, 0, c.c0, c.c1, s, got.data());
   EQ_EXPECT(ran) << Describe(c);
   size_t bad = 0;
   for (size_t i = 0; i < want.size(); i++) bad += want[i] != got[i];
   EQ_EXPECT(bad == 0) << "fused " << Describe(c) << " clamp [" << s.lo << "," << s.hi << "] zero " << zero << ": " << bad << " wrong";
 }
 
+// The fused kernels this CPU runs, with the name a failure reports and whether the random cases
+// are restricted to 3x3 and 5x5.
+struct Fused {
+  const char* name;
+  DwConvS8Fn fn;
+  bool square35;
+};
+std::vector<Fused> FusedKernels() {
+  std::vector<Fused> k;
+  if (eq::IsaAvailable(eq::Isa::kAvx2)) k.push_back({"avx2", DwConvS8Avx2, true});
+#if defined(EQ_HAVE_AVX512VNNI)
+  if (eq::IsaAvailable(eq::Isa::kAvx512Vnni)) k.push_back({"avx512", DwConvS8Avx512, false});
+#endif
+  return k;
+}
+
 }  // namespace
 
+#if defined(EQ_HAVE_AVX512VNNI)
 EQ_TEST(x86_dwconv_avx512_sums_match_scalar) {
   if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
   eqtest::Rng r(51);
@@ -122,55 +143,71 @@ EQ_TEST(x86_dwconv_avx512_sums_match_scalar) {
     if (c.valid()) CheckSums(c, r);
   }
 }
+#endif
 
-EQ_TEST(x86_dwconv_avx512_fused_matches_scalar_output_stage) {
-  if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
-  eqtest::Rng r(52);
-  for (int it = 0; it < 400; it++) {
-    const Case c = RandomCase(r, it % 4 == 0 ? 150 : 40);
-    if (c.valid()) CheckFused(c, r);
+EQ_TEST(x86_dwconv_fused_matches_scalar_output_stage) {
+  for (const Fused& k : FusedKernels()) {
+    eqtest::Rng r(52);
+    for (int it = 0; it < 400; it++) {
+      const Case c = RandomCase(r, it % 4 == 0 ? 150 : 40, k.square35);
+      if (c.valid()) CheckFused(k.fn, c, r);
+    }
   }
 }
 
-EQ_TEST(x86_dwconv_avx512_fused_zero_offset) {
-  if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
-  eqtest::Rng r(56);
-  for (int it = 0; it < 200; it++) {
-    const Case c = RandomCase(r, it % 4 == 0 ? 150 : 40);
-    if (c.valid()) CheckFused(c, r, it % 2 ? 127 : 63);
+EQ_TEST(x86_dwconv_fused_zero_offset) {
+  for (const Fused& k : FusedKernels()) {
+    eqtest::Rng r(56);
+    for (int it = 0; it < 200; it++) {
+      const Case c = RandomCase(r, it % 4 == 0 ? 150 : 40, k.square35);
+      if (c.valid()) CheckFused(k.fn, c, r, it % 2 ? 127 : 63);
+    }
   }
 }
 
-EQ_TEST(x86_dwconv_avx512_mobilenet_shapes) {
+EQ_TEST(x86_dwconv_fused_mobilenet_shapes) {
   // the depthwise layers of MobileNet v1/v2 (3x3, pad 1, stride 1 and 2, 112..7 wide planes)
-  if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
-  eqtest::Rng r(53);
-  for (uint32_t in : {112u, 56u, 28u, 14u, 7u})
-    for (uint32_t s : {1u, 2u})
-      for (int32_t qmax : {127, 63}) {
-        const Case c{in, in, 3, 3, s, s, 1, 1, 1, 1, 19, 0, 19, qmax, false};
-        CheckSums(c, r);
-        CheckFused(c, r);
-        const Case tf{in, in, 3, 3, s, s, 0, 0, 1, 1, 5, 1, 4, qmax, true};  // TF "SAME": pad after only
-        CheckSums(tf, r);
-        CheckFused(tf, r);
-      }
+  for (const Fused& k : FusedKernels()) {
+    eqtest::Rng r(53);
+    for (uint32_t in : {112u, 56u, 28u, 14u, 7u})
+      for (uint32_t s : {1u, 2u})
+        for (int32_t qmax : {127, 63}) {
+          const Case c{in, in, 3, 3, s, s, 1, 1, 1, 1, 19, 0, 19, qmax, false};
+          CheckFused(k.fn, c, r);
+          const Case tf{in, in, 3, 3, s, s, 0, 0, 1, 1, 5, 1, 4, qmax, true};  // TF "SAME": pad after only
+          CheckFused(k.fn, tf, r);
+#if defined(EQ_HAVE_AVX512VNNI)
+          if (k.fn == DwConvS8Avx512) CheckSums(c, r), CheckSums(tf, r);
+#endif
+        }
+  }
 }
 
-EQ_TEST(x86_dwconv_avx512_fused_declines_huge_bias) {
-  if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
-  std::vector<int8_t> x(2 * 9 * 9, 1), w(2 * 9, 1), out(2 * 81, 7);
-  std::vector<int32_t> bias{0, INT32_MAX - 100};
-  std::vector<float> mult(2, 1.0f);
-  std::vector<double> tm(2, 1.0);
-  const OutputStage s{bias.data(), mult.data(), tm.data(), -127, 127, false, 0, 0};
-  EQ_EXPECT(!DwConvS8Avx512(x.data(), w.data(), 9, 9, 9, 9, 3, 3, 1, 1, 1, 1, 0, 0, 2, s, out.data()));
-  size_t touched = 0;
-  for (int8_t v : out) touched += v != 7;
-  EQ_EXPECT(touched == 0) << touched << " outputs written although the kernel declined";
-  EQ_EXPECT(DwConvS8Avx512(x.data(), w.data(), 9, 9, 9, 9, 3, 3, 1, 1, 1, 1, 0, 0, 1, s, out.data())) << "channel 0 alone is safe";
+EQ_TEST(x86_dwconv_fused_declines_huge_bias) {
+  for (const Fused& k : FusedKernels()) {
+    std::vector<int8_t> x(2 * 9 * 9, 1), w(2 * 9, 1), out(2 * 81, 7);
+    std::vector<int32_t> bias{0, INT32_MAX - 100};
+    std::vector<float> mult(2, 1.0f);
+    std::vector<double> tm(2, 1.0);
+    const OutputStage s{bias.data(), mult.data(), tm.data(), -127, 127, false, 0, 0};
+    EQ_EXPECT(!k.fn(x.data(), w.data(), 9, 9, 9, 9, 3, 3, 1, 1, 1, 1, 0, 0, 2, s, out.data())) << k.name;
+    size_t touched = 0;
+    for (int8_t v : out) touched += v != 7;
+    EQ_EXPECT(touched == 0) << k.name << ": " << touched << " outputs written although the kernel declined";
+    EQ_EXPECT(k.fn(x.data(), w.data(), 9, 9, 9, 9, 3, 3, 1, 1, 1, 1, 0, 0, 1, s, out.data())) << k.name << ": channel 0 alone is safe";
+  }
 }
 
+EQ_TEST(x86_dwconv_fused_selection) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 1, 1) == DwConvS8Avx2);
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 5, 5, 2, 1, 1, 1) == DwConvS8Avx2) << "mixed strides";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 7, 7, 1, 1, 1, 1) == nullptr) << "avx2: 7x7";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 2, 2) == nullptr) << "avx2: dilation 2";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kScalar, 3, 3, 1, 1, 1, 1) == nullptr);
+}
+
+#if defined(EQ_HAVE_AVX512VNNI)
 EQ_TEST(x86_dwconv_avx512_selection) {
   if (!eq::IsaAvailable(eq::Isa::kAvx512Vnni)) return;
   EQ_EXPECT(SelectDwConv(eq::Isa::kAvx512Vnni, 3, 3, 1, 1, 1, 1) == DwConvAvx512());
@@ -181,8 +218,9 @@ EQ_TEST(x86_dwconv_avx512_selection) {
   EQ_EXPECT(SelectDwConv(eq::Isa::kAvx512Vnni, 9, 9, 1, 1, 1, 1) == DwConvScalar()) << "9x9";
   EQ_EXPECT(SelectDwConv(eq::Isa::kAvx512Vnni, 3, 3, 3, 3, 1, 1) == DwConvScalar()) << "stride 3";
   EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx512Vnni, 3, 3, 2, 2, 1, 1) == DwConvS8Avx512);
-  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 1, 1) == nullptr) << "forced avx2: no fused kernel";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 1, 1) == DwConvS8Avx2) << "forced avx2";
   EQ_EXPECT(SelectDwConvS8(eq::Isa::kScalar, 3, 3, 1, 1, 1, 1) == nullptr);
   EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx512Vnni, 3, 3, 1, 1, 2, 2) == nullptr) << "dilation 2";
 }
+#endif
 #endif
