@@ -26,6 +26,8 @@
 //
 // Layout (see igemm_blocking_x86.h): KG = 8 (two k quads per step), KI = 4,
 // A step = [mr][8] bytes (quad 0 then quad 1 per row), B = [Kp/4][W][4] bytes.
+#include <vector>
+
 #include "kernels/igemm.h"
 #include "kernels/x86_avx2/igemm_blocking_x86.h"
 
@@ -69,11 +71,75 @@ size_t PackedABytes(size_t M, size_t K) { return PackedABytesOf(kGeom, M, K); }
 void PackA(const int8_t* A, size_t M, size_t K, uint8_t* dst) { PackAPanels<int8_t>(kGeom, A, M, K, 64, dst); }
 size_t PackedBBytes(size_t K, size_t N) { return PackedBBytesOf(kGeom, K, N); }
 void PackB(const int8_t* B, size_t ldb, size_t K, size_t N, uint8_t* dst) { PackBQuads(kGeom, B, ldb, K, N, 64, dst); }
+// N = 1 (a classifier: a matrix-vector product). The 4 x 16 tile would compute 8 padded columns
+// (the narrowest panel) for the one real one; here each 8-k step of a 4-row panel is one
+// 32-byte load of the packed A (rows m = 0..3, 8 bytes each) times B's 8 bytes broadcast to the
+// four rows, so the weights stream through at about 4 vector ops per 32 MACs. The same exactness
+// argument as the tile: two VPMADDUBSW results summed in int16 (<= 32004), then widened.
+// y[m] = C[m][0] for m < M.
+void Gemv(const uint8_t* pa, const uint8_t* pb, size_t M, size_t K, int32_t* y) {
+  const size_t Kp = PaddedK(kGeom, K), steps = Kp / kGeom.KG;
+  const int32_t* init = reinterpret_cast<const int32_t*>(pa + InitOffset(kGeom, M, K));
+  // B's column 0 made contiguous: the panel is [Kp/4][8][4] bytes, column 0 the first 4 of each 32
+  thread_local std::vector<uint8_t> bk;
+  if (bk.size() < Kp) bk.resize(Kp);
+  for (size_t q = 0; q < Kp / 4; q++) std::memcpy(bk.data() + 4 * q, pb + q * 32, 4);
+  const __m256i ones = _mm256_set1_epi16(1);
+  size_t m0 = 0;
+  for (; m0 + kMR <= M; m0 += kMR) {
+    const uint8_t* ap = pa + m0 * Kp;  // [steps][4][8]
+    __m256i acc = _mm256_setzero_si256();
+    size_t st = 0;
+    for (; st + 2 <= steps; st += 2) {
+      const __m256i b0 = _mm256_set1_epi64x(static_cast<long long>(Load64(bk.data() + 8 * st)));
+      const __m256i b1 = _mm256_set1_epi64x(static_cast<long long>(Load64(bk.data() + 8 * st + 8)));
+      const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(b0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ap + 32 * st))),
+                                         _mm256_maddubs_epi16(b1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ap + 32 * st + 32))));
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, ones));
+    }
+    if (st < steps) {
+      const __m256i b0 = _mm256_set1_epi64x(static_cast<long long>(Load64(bk.data() + 8 * st)));
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(b0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ap + 32 * st))), ones));
+    }
+    // int32 lanes 2m, 2m+1 hold row m's halves: pairwise sums give rows 0, 1 (low 128) and 2, 3 (high)
+    const __m256i h = _mm256_hadd_epi32(acc, acc);
+    alignas(32) int32_t t[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(t), h);
+    const int32_t r[4] = {t[0], t[1], t[4], t[5]};
+    for (size_t m = 0; m < kMR; m++) y[m0 + m] = static_cast<int32_t>(static_cast<uint32_t>(init[m0 + m]) + static_cast<uint32_t>(r[m]));
+  }
+  if (m0 < M) {  // the last, compact panel of mr < 4 rows: [steps][mr][8]
+    const size_t mr = M - m0;
+    const uint8_t* ap = pa + m0 * Kp;
+    for (size_t m = 0; m < mr; m++) {
+      uint32_t sum = static_cast<uint32_t>(init[m0 + m]);  // wrapping, like the vector lanes
+      for (size_t st = 0; st < steps; st++)
+        for (size_t j = 0; j < 8; j++) sum += static_cast<uint32_t>(bk[8 * st + j] * static_cast<int8_t>(ap[(st * mr + m) * 8 + j]));
+      y[m0 + m] = static_cast<int32_t>(sum);
+    }
+  }
+}
+
 void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int32_t* C, size_t ldc) {
+  if (N == 1 && M > 0) {
+    thread_local std::vector<int32_t> y;
+    if (y.size() < M) y.resize(M);
+    Gemv(pa, pb, M, K, y.data());
+    for (size_t m = 0; m < M; m++) C[m * ldc] = y[m];
+    return;
+  }
   RunBlocked(kGeom, TileTable<TileInt7, kMR, kNRV>(), kNRV, pa, pb, M, N, K, C, ldc);
 }
 
 bool RunS8(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, const OutputStage& s, size_t c0, size_t p0, int8_t* out, size_t ldo) {
+  if (N == 1 && M > 0) {  // the scalar stage on the M sums (its overflow report cannot fire: the caller's bias bound)
+    thread_local std::vector<int32_t> y;
+    if (y.size() < M) y.resize(M);
+    Gemv(pa, pb, M, K, y.data());
+    size_t bad = 0;
+    OutputStageS8(y.data(), 1, c0, M, p0, 1, s, out, ldo, 1, nullptr, &bad);
+    return true;
+  }
   return RunBlockedS8(kGeom, TileTable<TileInt7, kMR, kNRV>(), TileTable<TileInt7, kMR, kNRV, PickRunS8>(), kNRV, pa, pb, M, N, K, s, c0, p0, out, ldo);
 }
 

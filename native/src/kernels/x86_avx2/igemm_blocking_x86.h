@@ -162,6 +162,11 @@ inline int32_t Load32(const uint8_t* p) {
   std::memcpy(&v, p, 4);
   return v;
 }
+inline int64_t Load64(const uint8_t* p) {
+  int64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
 
 // tiles[(mr-1)*max_nrv + (nrv-1)] handles an mr x (nrv*VL) tile.
 //
