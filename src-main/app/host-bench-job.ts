@@ -13,7 +13,7 @@ import { Runtime, type NativeSession } from '../engines/native/native-runtime.js
 import { prepareModel } from '../pipeline/model-setup.js';
 import { compileFromFiles } from '../pipeline/compile.js';
 import os from 'node:os';
-import { throwIfOrtStopped } from '../engines/ort-stop.js';
+import { ortCall } from '../engines/ort-stop.js';
 
 export interface HostBenchVariantReq {
   label: string;
@@ -63,20 +63,19 @@ export async function hostBench(job: HostBenchJob, onMessage: (m: string) => voi
         natives.push({ v, s });
         timed.push({ name: v.label, run: () => s.run(x, dims) });
       } else {
-        const session = await ort.InferenceSession.create(fs.readFileSync(job.model), {
-          intraOpNumThreads: job.threads,
-          interOpNumThreads: 1,
-          executionMode: 'sequential',
-          graphOptimizationLevel: 'all',
-        });
+        const session = await ortCall(() =>
+          ort.InferenceSession.create(fs.readFileSync(job.model), {
+            intraOpNumThreads: job.threads,
+            interOpNumThreads: 1,
+            executionMode: 'sequential',
+            graphOptimizationLevel: 'all',
+          }),
+        );
         ortSession = session;
         const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', x, dims) };
         timed.push({
           name: v.label,
-          run: () => {
-            throwIfOrtStopped();
-            return session.run(feeds);
-          },
+          run: () => ortCall(() => session.run(feeds)),
         });
       }
     }

@@ -20,6 +20,8 @@ function workerEntry(): URL {
 export const DEFAULT_WORKER_MAX_MB = 4096;
 /** how long a stopped job gets to reach its next check before its thread is terminated */
 const STOP_GRACE_MS = 1000;
+/** how long a stopped job inside an onnxruntime call may take to return from it (then terminated anyway) */
+const ORT_CALL_CAP_MS = 120_000;
 
 export interface WorkerLimits {
   /** V8 old-generation heap of each worker, MB */
@@ -81,12 +83,15 @@ export function startJob<T>(job: JobRequest, onProgress?: (e: ProgressEvent) => 
   } catch (e) {
     return { promise: Promise.reject(e as Error), stop: () => {}, kill: async () => {} };
   }
-  const stopFlag = new SharedArrayBuffer(4);
+  // [0]: stop flag, [1]: onnxruntime calls in flight (engines/ort-stop.ts)
+  const stopFlag = new SharedArrayBuffer(8);
   const flag = new Int32Array(stopFlag);
   const worker = new Worker(workerEntry(), { workerData: { job, stopFlag }, stderr: false, resourceLimits: { maxOldGenerationSizeMb: limits.maxOldMb } });
   let idle!: () => void;
   // resolves when the job's code has returned (result or error posted) or the thread is gone
   const jobDone = new Promise<void>((r) => (idle = r));
+  let jobEnded = false;
+  void jobDone.then(() => (jobEnded = true));
   const kill = async () => {
     Atomics.store(flag, 0, 1);
     // terminating a thread inside onnxruntime's run aborts the whole process: let the job stop
@@ -94,6 +99,14 @@ export function startJob<T>(job: JobRequest, onProgress?: (e: ProgressEvent) => 
     let t: NodeJS.Timeout | undefined;
     await Promise.race([jobDone, new Promise<void>((r) => (t = setTimeout(r, STOP_GRACE_MS)))]);
     clearTimeout(t);
+    // still inside onnxruntime (a session creation can take seconds on a loaded machine): wait
+    // until the call returns; the next one is refused, so the job then ends
+    const cap = Date.now() + ORT_CALL_CAP_MS;
+    while (!jobEnded && Atomics.load(flag, 1) > 0 && Date.now() < cap) {
+      const wait = new Promise<void>((r) => (t = setTimeout(r, 20)));
+      await Promise.race([jobDone, wait]);
+      clearTimeout(t);
+    }
     await worker.terminate();
   };
   live.add(kill);

@@ -9,9 +9,10 @@ import { runJob, type JobRequest } from './jobs.js';
 
 const { job, stopFlag } = workerData as { job: JobRequest; stopFlag: SharedArrayBuffer };
 const flag = new Int32Array(stopFlag);
-// onnxruntime call sites check the flag too: the pool terminates a stopped job after a grace
-// period, and a thread terminated inside onnxruntime takes the process down (engines/ort-stop.ts)
-setOrtStopCheck(() => Atomics.load(flag, 0) !== 0);
+// slot 0: the stop flag; slot 1: onnxruntime calls in flight. The pool terminates a stopped job
+// after a grace period, but never inside an onnxruntime call: a thread terminated there takes
+// the process down (engines/ort-stop.ts)
+setOrtStopCheck(() => Atomics.load(flag, 0) !== 0, flag.subarray(1, 2));
 
 runJob(
   job,

@@ -11,7 +11,7 @@ import { exportQdqOnnx } from '../core/export/qdq-onnx.js';
 import { compileEqm } from '../core/eqm/write-eqm.js';
 import type { QuantPlan } from '../core/quant/plan.js';
 import type { ScaleTable } from '../core/quant/scale-table.js';
-import { throwIfOrtStopped } from './ort-stop.js';
+import { ortCall } from './ort-stop.js';
 
 export interface Engine {
   kind: EngineKind;
@@ -47,7 +47,7 @@ export async function createEngine(kind: EngineKind, model: LoadedModel, plan: Q
   }
   if (kind === 'ort-qdq') {
     const bytes = exportQdqOnnx(graph, table);
-    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const session = await ortCall(() => ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' }));
     const inName = session.inputNames[0]!;
     return {
       kind,
@@ -55,8 +55,7 @@ export async function createEngine(kind: EngineKind, model: LoadedModel, plan: Q
       async run(input, dims, _tap, extra = []) {
         const feed: Record<string, ort.Tensor> = { [inName]: new ort.Tensor('float32', input, dims) };
         for (const f of extra) feed[f.name] = new ort.Tensor('float32', f.data, f.dims);
-        throwIfOrtStopped();
-        const r = await session.run(feed);
+        const r = await ortCall(() => session.run(feed));
         return session.outputNames.map((n) => ({ dtype: 'float32', dims: r[n]!.dims.map(Number), data: r[n]!.data as Float32Array }));
       },
       release: () => session.release(),

@@ -9,7 +9,7 @@ import { onnx } from '../core/onnx/proto.js';
 import type { FloatTensor } from '../core/graph/tensor.js';
 import type { InputFeed } from '../core/engine/types.js';
 import { h1Source } from '../core/graph/passes/conv1d-as-2d.js';
-import { throwIfOrtStopped } from './ort-stop.js';
+import { ortCall } from './ort-stop.js';
 
 /** The original model's value behind a capture name. */
 const sourceOf = (name: string): string => h1Source(name) ?? name;
@@ -48,11 +48,13 @@ export class OrtReference {
     const extra = [...new Set(capture.map(sourceOf))].filter((c) => !outputNames.includes(c) && !inputNames.includes(c) && !inits.has(c));
     for (const name of extra) outputs.push(onnx.ValueInfoProto.create({ name }));
     const bytes = extra.length > 0 ? onnx.ModelProto.encode(model).finish() : modelBytes;
-    const session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
+    const session = await ortCall(() =>
+      ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      }),
+    );
     return new OrtReference(session, inputNames[0]!, outputNames, [...new Set(capture)]);
   }
 
@@ -60,8 +62,7 @@ export class OrtReference {
   async run(input: Float32Array, dims: number[], extra: readonly InputFeed[] = []): Promise<OrtRunResult> {
     const feed: Record<string, ort.Tensor> = { [this.inputName]: new ort.Tensor('float32', input, dims) };
     for (const f of extra) feed[f.name] = new ort.Tensor('float32', f.data, f.dims);
-    throwIfOrtStopped();
-    const res = await this.session.run(feed);
+    const res = await ortCall(() => this.session.run(feed));
     const outputs = new Map<string, FloatTensor>();
     for (const n of this.outputNames) outputs.set(n, toFloat(res[n]!));
     const captures = new Map<string, FloatTensor>();

@@ -13,7 +13,7 @@ import { Runtime, type NativeProfile, type NativeSessionOptions } from '../engin
 import { compileFromFiles } from './compile.js';
 import { prepareModel } from './model-setup.js';
 import { loadScalesFor } from './quantize.js';
-import { throwIfOrtStopped } from '../engines/ort-stop.js';
+import { ortCall } from '../engines/ort-stop.js';
 
 export const BENCH_ENGINES = ['native', 'ort-fp32', 'ort-qdq'] as const;
 export type BenchEngine = (typeof BENCH_ENGINES)[number];
@@ -130,19 +130,18 @@ async function openOrt(req: BenchRequest): Promise<BenchSession> {
     // the user's original model file: onnxruntime applies its own graph optimisations
     bytes = fs.readFileSync(req.model);
   }
-  const session = await ort.InferenceSession.create(bytes, {
-    intraOpNumThreads: req.threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    ...(req.ortSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-  });
+  const session = await ortCall(() =>
+    ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: req.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      ...(req.ortSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+    }),
+  );
   const name = session.inputNames[0]!;
   const feeds = { [name]: new ort.Tensor('float32', randomInput(p.inputDims, 1), p.inputDims) };
-  const run = () => {
-    throwIfOrtStopped();
-    return session.run(feeds);
-  };
+  const run = () => ortCall(() => session.run(feeds));
   return { run, close: () => session.release(), isa: () => 'onnxruntime', threads: () => req.threads };
 }
 

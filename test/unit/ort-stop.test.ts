@@ -1,10 +1,12 @@
 /**
  * The stop check before onnxruntime calls (engines/ort-stop.ts): once a job's flag is set, the
  * next run throws a cancellation instead of entering onnxruntime (a worker thread terminated
- * inside onnxruntime aborts the process); without a check installed, runs go on.
+ * inside onnxruntime aborts the process); without a check installed, runs go on. And the
+ * in-flight count the worker pool reads before it terminates a stopped job: up while a session
+ * is created or run, down after it returns or throws.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { setOrtStopCheck } from '../../src-main/engines/ort-stop.js';
+import { ortCall, setOrtStopCheck } from '../../src-main/engines/ort-stop.js';
 import { OrtReference } from '../../src-main/engines/ort-reference.js';
 import { buildModel } from '../helpers/onnx-build.js';
 
@@ -29,6 +31,26 @@ describe('onnxruntime stop check', () => {
     await expect(ref.run(x, [1, 4])).rejects.toThrow(/cancelled: the job was stopped before its next onnxruntime run/);
     setOrtStopCheck(undefined);
     expect(Array.from((await ref.run(x, [1, 4])).outputs.get('y')!.data)).toEqual([0, 2, 0, 4]);
+    await ref.release();
+  });
+
+  it('counts onnxruntime calls in flight in the shared slot, also when a call throws', async () => {
+    const busy = new Int32Array(new SharedArrayBuffer(4));
+    setOrtStopCheck(() => false, busy);
+    let seen = -1;
+    const ref = await ortCall(async () => {
+      seen = Atomics.load(busy, 0);
+      return OrtReference.create(bytes);
+    });
+    expect(seen).toBe(1);
+    expect(Atomics.load(busy, 0)).toBe(0);
+    // a session run (OrtReference.run goes through ortCall) is counted while it is pending
+    const pending = ref.run(Float32Array.of(1, -1, 1, -1), [1, 4]);
+    expect(Atomics.load(busy, 0)).toBe(1);
+    await pending;
+    expect(Atomics.load(busy, 0)).toBe(0);
+    await expect(ortCall(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(Atomics.load(busy, 0)).toBe(0);
     await ref.release();
   });
 });
