@@ -86,11 +86,10 @@ void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int
   RunBlocked(kGeom, TileTable<TileInt8, kMR, kNRV>(), kNRV, pa, pb, M, N, K, C, ldc);
 }
 
-bool RunS8(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, const OutputStage& s, size_t c0, size_t p0, int8_t* out, size_t ldo) {
-  return RunBlockedS8(kGeom, TileTable<TileInt8, kMR, kNRV>(), TileTable<TileInt8, kMR, kNRV, PickRunS8>(), kNRV, pa, pb, M, N, K, s, c0, p0, out, ldo);
-}
-
-const IGemmKernel kInt8{"avx2-int8-maddwd", Isa::kAvx2, 127, PackedABytes, PackA, PackedBBytes, PackB, Run, RunS8};
+// No fused int8 output stage (run_s8): with the 6 x 16 tile's twelve accumulators it made INT8
+// networks slower on the Zen 3 EPYC (PP-OCRv4 detector 0.91x, bench models 5-10 %), where the
+// INT7 kernel's 4 x 16 tile gains (docs/results/runtime.md, 2026-12-07, later).
+const IGemmKernel kInt8{"avx2-int8-maddwd", Isa::kAvx2, 127, PackedABytes, PackA, PackedBBytes, PackB, Run};
 
 }  // namespace
 
