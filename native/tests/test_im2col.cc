@@ -61,6 +61,8 @@ EQ_TEST(im2col_variants_match_reference) {
       {2, 1, 5, 3, 3, 1, 1, 1, 1, 1, 1},    {2, 1, 12, 19, 5, 1, 2, 0, 3, 1, 0},   {1, 1, 3, 33, 3, 1, 1, 2, 2, 0, 0},   {3, 1, 17, 29, 3, 2, 2, 2, 1, 2, 3},  {2, 1, 19, 31, 5, 3, 2, 1, 4, 0, 2},
       // rows wider than one 64-column piece (VBMI: several pieces per row; 7x7/2: 61 columns a piece)
       {2, 1, 6, 230, 7, 2, 1, 3, 3, 3, 3},  {2, 1, 5, 150, 3, 1, 1, 1, 1, 1, 1},  {1, 1, 4, 300, 3, 3, 1, 0, 2, 0, 1},  {1, 1, 6, 140, 3, 1, 9, 9, 9, 9, 9},
+      // many channels on small maps (the rows variant's per-block segment list, reused per channel)
+      {301, 1, 14, 14, 3, 2, 1, 1, 1, 1, 1}, {70, 1, 14, 14, 3, 1, 1, 1, 1, 1, 1}, {2 * 97, 2, 9, 9, 3, 1, 1, 1, 1, 1, 1},
   };
   for (const C& c : cases) {
     const eq::LinearGeom g = Geom(c.cin, c.group, c.inH, c.inW, c.k, c.s, c.d, c.pt, c.pl, c.pb, c.pr);

@@ -184,6 +184,30 @@ function classifierCase(seed: number): Case {
   };
 }
 
+/**
+ * A 3x3 stride-2 convolution on a 14x14 map (P = 49) with 160 output channels and 191 input
+ * channels (K = 1719): rows split over the threads, and the im2col built once by both threads, a
+ * share of the (odd number of) input channels each (linear_layer.cc, shared_im2col).
+ */
+function rowSplitConvCase(seed: number): Case {
+  const r = rng(seed);
+  const C = 191;
+  const M = 160;
+  const attrs: NodeSpec['attrs'] = { strides: [2, 2], kernel_shape: [3, 3], pads: [1, 1, 1, 1] };
+  const nodes: NodeSpec[] = [
+    { op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['c'], name: 'conv', attrs },
+    { op: 'Relu', inputs: ['c'], outputs: ['y'] },
+  ];
+  const init = { w: randomTensor([M, C, 3, 3], r, 0.1), b: randomTensor([M], r, 0.1) };
+  const dims = [1, C, 14, 14];
+  return {
+    desc: `row split: conv 3x3/2 ${C}->${M} on 14x14`,
+    dims,
+    gemmOn2Threads: true,
+    bytes: buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init }),
+  };
+}
+
 /** conv (random geometry, random activation) → 1x1 conv: the random layer has an int8 output. */
 function convCase(seed: number, depthwise: boolean, tail: boolean): Case {
   const r = rng(seed);
@@ -402,6 +426,7 @@ const CASES: Case[] = [
   ...Array.from({ length: 4 }, (_, i) => mergeCase(7000 + i, 'Add')),
   ...Array.from({ length: 4 }, (_, i) => mergeCase(8000 + i, 'Concat')),
   classifierCase(9100),
+  rowSplitConvCase(9150),
   ...Array.from({ length: 10 }, (_, i) => unsignedChainCase(9200 + i, i % 3 === 2)),
 ];
 

@@ -53,6 +53,9 @@ size_t ColumnBlockAmx(size_t P, int threads) {
 // column blocks streamed all of them once per block (ResNet-18 fc on 2 threads 0.057 -> 0.035 ms;
 // layer4's 3x3 convolutions: docs/results/runtime.md).
 constexpr size_t kRowSplitMaxP = 64;
+// An im2col byte costs about as much time as 100 GEMM MACs (ResNet-18 layer4.0.conv1: 113 KB in
+// ~150 us, 58 M MACs in ~650 us), counted low: the pool's work threshold is in MACs
+constexpr uint64_t kIm2ColByteWork = 64;
 size_t RowBlock(size_t M, size_t P, size_t K) {
   if (P > kRowSplitMaxP || M < 128) return M;
   if (P > 16 && M * K < (size_t{256} << 10)) return M;
@@ -192,7 +195,13 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
   // convolutions other than 1x1/s1: each thread builds the im2col of its own column block
   // (K x nb, in its cache) and packs it; a shared K x P im2col written by all threads and read
   // back by others was slower on 1 thread and did not scale on 2
-  const bool block_im2col = !direct_b_ && g.conv;
+  // Split rows with an im2col (ResNet-18 layer4.0.conv1: 3x3/2 on 14x14, K = 2304, P = 49):
+  // every run needs all of B, and an im2col per run was each thread building the same 113 KB
+  // (a quarter of the layer's time). The threads build it once instead, a share of the
+  // channels each, into one K x P matrix that every run then packs from.
+  const size_t runs = row_blocks > 1 ? std::min<size_t>(row_blocks, static_cast<size_t>(pool.threads())) : 1;
+  const bool shared_im2col = !direct_b_ && g.conv && runs > 1 && g.group == 1;
+  const bool block_im2col = !direct_b_ && g.conv && !shared_im2col;
   const bool fused = fused_s8_ && !tap;
   const kernels::OutputStage stage{q_.bias.data(), q_.mult.data(), q_.tap_mult.data(), q_.lo, q_.hi, q_.has_act, q_.act_min, q_.act_max, q_.zero};
   const size_t cols_bytes = block_im2col ? ((K * nb + 63) & ~static_cast<size_t>(63)) : 0;
@@ -205,11 +214,25 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
       if (!cols) return NoMemory(name_);
       kernels::PackGemmInputS8(x, g.P, g.K, cols);
       B = cols;
+    } else if (shared_im2col) {
+      int8_t* cols = reinterpret_cast<int8_t*>(ws.Shared(Workspace::kCols, K * P));
+      if (!cols) return NoMemory(name_);
+      const size_t taps = static_cast<size_t>(g.kh) * g.kw, hw = static_cast<size_t>(g.inH) * g.inW;
+      pool.ParallelFor(runs, [&](size_t t, int) {
+        // channels [c0, c1) are rows [c0 * taps, c1 * taps) of the matrix: the same im2col on
+        // a geometry of just those input channels
+        const size_t c0 = g.cin * t / runs, c1 = g.cin * (t + 1) / runs;
+        if (c1 <= c0) return;
+        LinearGeom part = g;
+        part.cin = static_cast<uint32_t>(c1 - c0);
+        part.K = static_cast<uint32_t>((c1 - c0) * taps);
+        im2col_(x + c0 * hw, part, 0, 0, P, cols + c0 * taps * P);
+      }, static_cast<uint64_t>(K) * P * kIm2ColByteWork);
+      B = cols;
     }
     const uint8_t* pa = packed_a_.data() + gi * group_a_bytes_;
     // tasks: column blocks, or (split rows: one column block) contiguous runs of row blocks, one
     // per thread — each run packs B once
-    const size_t runs = row_blocks > 1 ? std::min<size_t>(row_blocks, static_cast<size_t>(pool.threads())) : 1;
     // work: M*K per column, counted for at least 16 columns — a few-column GEMM (a classifier)
     // costs the stream of its weights, not its M*K*P MACs (AMX pads it to a 16-column tile anyway)
     pool.ParallelFor(blocks * runs, [&](size_t task, int thread) {

@@ -15,6 +15,11 @@
 
 namespace eq {
 namespace kernels {
+namespace {
+struct Im2ColSeg {
+  uint32_t out, src, n;  // dst offset in the tap row, strip offset from the tap's base, bytes
+};
+}  // namespace
 
 void Im2ColS8BlockRows(const int8_t* x, const LinearGeom& g, uint32_t group, size_t p0, size_t p1, int8_t* dst) {
   if (p1 <= p0) return;
@@ -28,11 +33,25 @@ void Im2ColS8BlockRows(const int8_t* x, const LinearGeom& g, uint32_t group, siz
   const size_t Wq = g.outW + (g.kw - 1) * dw / sw, Ws = sw * Wq;
   thread_local std::vector<int8_t> strip;
   if (strip.size() < R * Ws) strip.resize(R * Ws);
-  int8_t* s = strip.data();
+  int8_t* const s = strip.data();
   // input columns [ix0, ix1) land on padded columns ix + padL inside [0, Ws)
   const int64_t ix0 = std::max<int64_t>(0, -static_cast<int64_t>(g.padL));
   const int64_t ix1 = std::min<int64_t>(g.inW, static_cast<int64_t>(Ws) - g.padL);
   const size_t taps = static_cast<size_t>(g.kh) * g.kw;
+  // the block's output-row segments, the same for every tap and channel: computed once, so the
+  // copy loop has no division (p / outW per tap row cost more than the 7-byte copies of a 7x7
+  // map; im2col-bench on the AVX2 EPYC: ResNet-18 layer4.0.conv1 0.71x the time, layer4 3x3/1
+  // 0.55-0.57x, the 56x56 layers 0.56-0.77x, the 224-wide stems 0.73-0.89x).
+  thread_local std::vector<Im2ColSeg> segs;
+  segs.clear();
+  for (size_t p = p0; p < p1;) {
+    const size_t oy = p / g.outW, xa = p - oy * g.outW, xb = std::min<size_t>(g.outW, xa + (p1 - p));
+    segs.push_back({static_cast<uint32_t>(p - p0), static_cast<uint32_t>((oy - oy0) * sh * Ws + xa), static_cast<uint32_t>(xb - xa)});
+    p += xb - xa;
+  }
+  // plain pointers: the int8 stores below may alias anything, so a loop over the vector itself
+  // would reload its bounds after every copy
+  const Im2ColSeg *seg0 = segs.data(), *seg1 = seg0 + segs.size();
   for (size_t ci = 0; ci < cpg; ci++) {
     const int8_t* plane = x + (group * cpg + ci) * hw;
     for (size_t r = 0; r < R; r++) {
@@ -63,16 +82,12 @@ void Im2ColS8BlockRows(const int8_t* x, const LinearGeom& g, uint32_t group, siz
         }
       }
     }
-    for (size_t t = 0; t < taps; t++) {
-      const size_t ky = t / g.kw, kx = t % g.kw;
-      int8_t* out = dst + (ci * taps + t) * ld;
-      const int8_t* base = s + ky * dh * Ws + kx * dw % sw * Wq + kx * dw / sw;
-      for (size_t p = p0; p < p1;) {
-        const size_t oy = p / g.outW, xa = p - oy * g.outW, xb = std::min<size_t>(g.outW, xa + (p1 - p));
-        CopySmall(out + (p - p0), base + (oy - oy0) * sh * Ws + xa, xb - xa);
-        p += xb - xa;
+    int8_t* out = dst + ci * taps * ld;
+    for (size_t ky = 0; ky < g.kh; ky++)
+      for (size_t kx = 0; kx < g.kw; kx++, out += ld) {
+        const int8_t* base = s + ky * dh * Ws + kx * dw % sw * Wq + kx * dw / sw;
+        for (const Im2ColSeg* sg = seg0; sg != seg1; sg++) CopySmall(out + sg->out, base + sg->src, sg->n);
       }
-    }
   }
 }
 
