@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dwconv_case.h"
 #include "eqtest.h"
 #include "kernels/dwconv_s8.h"
 #include "kernels/igemm.h"
@@ -19,23 +20,9 @@ using namespace eq::kernels;
 
 namespace {
 
-struct PadCase {
-  uint32_t inH, inW, kh, kw, sh, sw, dh, dw, padT, padL, padB, padR;
-  size_t C, c0, c1;
-  uint32_t spanH() const { return (kh - 1) * dh + 1; }
-  uint32_t spanW() const { return (kw - 1) * dw + 1; }
-  bool valid() const { return inH + padT + padB >= spanH() && inW + padL + padR >= spanW(); }
-  uint32_t outH() const { return (inH + padT + padB - spanH()) / sh + 1; }
-  uint32_t outW() const { return (inW + padL + padR - spanW()) / sw + 1; }
-  size_t P() const { return static_cast<size_t>(outH()) * outW(); }
-};
+using PadCase = eqtest::DwCase;
 
-std::string Describe(const PadCase& c, int8_t pad) {
-  return "in=" + std::to_string(c.inH) + "x" + std::to_string(c.inW) + " k=" + std::to_string(c.kh) + "x" + std::to_string(c.kw) + " s=" +
-         std::to_string(c.sh) + "," + std::to_string(c.sw) + " d=" + std::to_string(c.dh) + "," + std::to_string(c.dw) + " pad=" +
-         std::to_string(c.padT) + "," + std::to_string(c.padL) + "," + std::to_string(c.padB) + "," + std::to_string(c.padR) + " C=" +
-         std::to_string(c.C) + " [" + std::to_string(c.c0) + "," + std::to_string(c.c1) + ") value " + std::to_string(pad);
-}
+std::string Describe(const PadCase& c, int8_t pad) { return eqtest::DescribeDw(c) + " value " + std::to_string(pad); }
 
 void Fill(std::vector<int8_t>& v, eqtest::Rng& r) {
   for (auto& e : v) e = static_cast<int8_t>(r.Uniform(-127, 127));

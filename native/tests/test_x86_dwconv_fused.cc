@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dwconv_case.h"
 #include "eqtest.h"
 #include "kernels/dwconv_s8.h"
 #include "kernels/igemm.h"
@@ -19,22 +20,12 @@ using namespace eq::kernels;
 #if defined(EQ_HAVE_AVX2)
 namespace {
 
-struct Case {
-  uint32_t inH, inW, kh, kw, sh, sw, padT, padL, padB, padR;
-  size_t C, c0, c1;
-  int32_t qmax;
-  bool extreme;
-  uint32_t outH() const { return (inH + padT + padB - kh) / sh + 1; }
-  uint32_t outW() const { return (inW + padL + padR - kw) / sw + 1; }
-  bool valid() const { return inH + padT + padB >= kh && inW + padL + padR >= kw; }
+struct Case : eqtest::DwCase {
+  int32_t qmax = 127;
+  bool extreme = false;
 };
 
-std::string Describe(const Case& c) {
-  return "in=" + std::to_string(c.inH) + "x" + std::to_string(c.inW) + " k=" + std::to_string(c.kh) + "x" + std::to_string(c.kw) + " s=" +
-         std::to_string(c.sh) + "," + std::to_string(c.sw) + " pad=" + std::to_string(c.padT) + "," + std::to_string(c.padL) + "," +
-         std::to_string(c.padB) + "," + std::to_string(c.padR) + " C=" + std::to_string(c.C) + " [" + std::to_string(c.c0) + "," +
-         std::to_string(c.c1) + ") qmax=" + std::to_string(c.qmax) + (c.extreme ? " extreme" : "");
-}
+std::string Describe(const Case& c) { return eqtest::DescribeDw(c) + " qmax=" + std::to_string(c.qmax) + (c.extreme ? " extreme" : ""); }
 
 // square35: 3x3 and 5x5 kernels only (the AVX2 kernels' geometries)
 Case RandomCase(eqtest::Rng& r, uint32_t max_w, bool square35 = false) {
@@ -172,9 +163,9 @@ EQ_TEST(x86_dwconv_fused_mobilenet_shapes) {
     for (uint32_t in : {112u, 56u, 28u, 14u, 7u})
       for (uint32_t s : {1u, 2u})
         for (int32_t qmax : {127, 63}) {
-          const Case c{in, in, 3, 3, s, s, 1, 1, 1, 1, 19, 0, 19, qmax, false};
+          const Case c{{in, in, 3, 3, s, s, 1, 1, 1, 1, 1, 1, 19, 0, 19}, qmax, false};
           CheckFused(k.fn, c, r);
-          const Case tf{in, in, 3, 3, s, s, 0, 0, 1, 1, 5, 1, 4, qmax, true};  // TF "SAME": pad after only
+          const Case tf{{in, in, 3, 3, s, s, 1, 1, 0, 0, 1, 1, 5, 1, 4}, qmax, true};  // TF "SAME": pad after only
           CheckFused(k.fn, tf, r);
 #if defined(EQ_HAVE_AVX512VNNI)
           if (k.fn == DwConvS8Avx512) CheckSums(c, r), CheckSums(tf, r);

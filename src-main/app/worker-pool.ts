@@ -102,10 +102,10 @@ export function startJob<T>(job: JobRequest, onProgress?: (e: ProgressEvent) => 
     // still inside onnxruntime (a session creation can take seconds on a loaded machine): wait
     // until the call returns; the next one is refused, so the job then ends
     const cap = Date.now() + ORT_CALL_CAP_MS;
-    while (!jobEnded && Atomics.load(flag, 1) > 0 && Date.now() < cap) {
-      const wait = new Promise<void>((r) => (t = setTimeout(r, 20)));
-      await Promise.race([jobDone, wait]);
-      clearTimeout(t);
+    for (let n = Atomics.load(flag, 1); !jobEnded && n > 0 && Date.now() < cap; n = Atomics.load(flag, 1)) {
+      // woken by ortCall()'s notify when the count changes (or at the cap)
+      const w = Atomics.waitAsync(flag, 1, n, Math.max(0, cap - Date.now()));
+      if (w.async) await Promise.race([jobDone, w.value]);
     }
     await worker.terminate();
   };

@@ -26,7 +26,10 @@ export async function ortCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } finally {
-    if (inFlight) Atomics.sub(inFlight, 0, 1);
+    if (inFlight) {
+      Atomics.sub(inFlight, 0, 1);
+      Atomics.notify(inFlight, 0); // wakes the pool's kill(), waiting for the count to drop
+    }
   }
 }
 

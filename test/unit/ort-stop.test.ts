@@ -3,7 +3,7 @@
  * next run throws a cancellation instead of entering onnxruntime (a worker thread terminated
  * inside onnxruntime aborts the process); without a check installed, runs go on. And the
  * in-flight count the worker pool reads before it terminates a stopped job: up while a session
- * is created or run, down after it returns or throws.
+ * is created or run, down after it returns or throws, and a notify that wakes the pool when it drops.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ortCall, setOrtStopCheck } from '../../src-main/engines/ort-stop.js';
@@ -52,5 +52,19 @@ describe('onnxruntime stop check', () => {
     await expect(ortCall(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(Atomics.load(busy, 0)).toBe(0);
     await ref.release();
+  });
+
+  it('wakes a waiter on the slot (the pool stopping the job) when a call returns', async () => {
+    const busy = new Int32Array(new SharedArrayBuffer(4));
+    setOrtStopCheck(() => false, busy);
+    let release!: () => void;
+    const call = ortCall(() => new Promise<void>((r) => (release = r)));
+    expect(Atomics.load(busy, 0)).toBe(1);
+    const wait = Atomics.waitAsync(busy, 0, 1, 60_000);
+    expect(wait.async).toBe(true);
+    release();
+    await call;
+    // 'ok' comes only from ortCall's notify; without it the wait would run into its timeout
+    expect(await wait.value).toBe('ok');
   });
 });

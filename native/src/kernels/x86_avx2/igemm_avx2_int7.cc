@@ -39,7 +39,7 @@ constexpr int kMR = 4, kNRV = 2;  // 4 x 16 tile: 8 accumulators + 4 B vectors +
 const GemmGeom kGeom{kMR, kNRV * 8, 8, 8, 4, 1, 1, 1024};
 
 template <int MRE, int NRV>
-struct TileInt7 : TileOps<TileInt7<MRE, NRV>, MRE, NRV> {
+struct TileInt7 : TileRun<TileInt7<MRE, NRV>, MRE, NRV>, TileRunS8<TileInt7<MRE, NRV>, MRE, NRV> {
   // acc (already holding the start values) += this tile's products over `steps` k steps
   static inline void Accumulate(const uint8_t* a, const uint8_t* b, size_t steps, __m256i (&acc)[MRE][NRV]) {
     constexpr size_t W = NRV * 8;
@@ -120,11 +120,17 @@ void Gemv(const uint8_t* pa, const uint8_t* pb, size_t M, size_t K, int32_t* y) 
   }
 }
 
+// Gemv into a per-thread scratch of M sums (shared by Run and RunS8)
+const int32_t* GemvScratch(const uint8_t* pa, const uint8_t* pb, size_t M, size_t K) {
+  thread_local std::vector<int32_t> y;
+  if (y.size() < M) y.resize(M);
+  Gemv(pa, pb, M, K, y.data());
+  return y.data();
+}
+
 void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int32_t* C, size_t ldc) {
   if (N == 1 && M > 0) {
-    thread_local std::vector<int32_t> y;
-    if (y.size() < M) y.resize(M);
-    Gemv(pa, pb, M, K, y.data());
+    const int32_t* y = GemvScratch(pa, pb, M, K);
     for (size_t m = 0; m < M; m++) C[m * ldc] = y[m];
     return;
   }
@@ -133,11 +139,8 @@ void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int
 
 bool RunS8(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, const OutputStage& s, size_t c0, size_t p0, int8_t* out, size_t ldo) {
   if (N == 1 && M > 0) {  // the scalar stage on the M sums (its overflow report cannot fire: the caller's bias bound)
-    thread_local std::vector<int32_t> y;
-    if (y.size() < M) y.resize(M);
-    Gemv(pa, pb, M, K, y.data());
     size_t bad = 0;
-    OutputStageS8(y.data(), 1, c0, M, p0, 1, s, out, ldo, 1, nullptr, &bad);
+    OutputStageS8(GemvScratch(pa, pb, M, K), 1, c0, M, p0, 1, s, out, ldo, 1, nullptr, &bad);
     return true;
   }
   return RunBlockedS8(kGeom, TileTable<TileInt7, kMR, kNRV>(), TileTable<TileInt7, kMR, kNRV, PickRunS8>(), kNRV, pa, pb, M, N, K, s, c0, p0, out, ldo);

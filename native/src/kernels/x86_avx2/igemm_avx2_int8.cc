@@ -26,7 +26,7 @@ constexpr int kMR = 6, kNRV = 2;
 const GemmGeom kGeom{kMR, kNRV * 8, 8, 2, 2, 2, 2, 512};
 
 template <int MRE, int NRV>
-struct TileInt8 : TileOps<TileInt8<MRE, NRV>, MRE, NRV> {
+struct TileInt8 : TileRun<TileInt8<MRE, NRV>, MRE, NRV> {
   // acc (already holding the start values) += this tile's products over `steps` k steps
   static inline void Accumulate(const uint8_t* a, const uint8_t* b, size_t steps, __m256i (&acc)[MRE][NRV]) {
     constexpr size_t W = NRV * 8;

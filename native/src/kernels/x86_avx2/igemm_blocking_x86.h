@@ -209,10 +209,11 @@ inline void RunBlocked(const GemmGeom& g, const TileFn* tiles, size_t max_nrv, c
   }
 }
 
-// Run (int32 C) and RunS8 (fused int8 output) of a tile type T whose static
-// Accumulate(a, b, steps, acc) adds its mr x (nrv*8) products to the accumulators (CRTP).
+// Run (int32 C) of a tile type T whose static Accumulate(a, b, steps, acc) adds its
+// mr x (nrv*8) products to the accumulators (CRTP). A tile with a fused output stage also
+// derives from TileRunS8.
 template <class T, int MRE, int NRV>
-struct TileOps {
+struct TileRun {
   static void Run(const uint8_t* a, const uint8_t* b, size_t steps, const int32_t* init, int32_t* c, size_t ldc) {
     __m256i acc[MRE][NRV];
     EQ_UNROLL
@@ -225,6 +226,11 @@ struct TileOps {
       EQ_UNROLL
       for (int j = 0; j < NRV; j++) _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + m * ldc + 8 * j), acc[m][j]);
   }
+};
+
+// RunS8 (the int8 output stage fused in) of a tile type T, as TileRun.
+template <class T, int MRE, int NRV>
+struct TileRunS8 {
   static void RunS8(const uint8_t* a, const uint8_t* b, size_t steps, const int32_t* start, const float* mult, const S8Tile& k, int8_t* out, size_t ldo) {
     __m256i acc[MRE][NRV];
     EQ_UNROLL
