@@ -119,6 +119,39 @@ EQ_TEST(x86_add_requantize_dequantize_match_scalar) {
   }
 }
 
+// The AVX2 table lookup (two telescoping XOR chains of PSHUFB) against the table itself: every
+// input byte at every lane position (the input cycles through all 256 values with a stride
+// that is odd against 32), random tables and ones whose entries are all different (identity,
+// reversed, a permutation), lengths with tails; the bytes past the end stay untouched.
+EQ_TEST(x86_lut_matches_table) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
+  EQ_EXPECT(SelectLut(eq::Isa::kAvx2) == &LutS8Avx2);
+  EQ_EXPECT(SelectLut(eq::Isa::kScalar) == &LutS8);
+  eqtest::Rng r(311);
+  const size_t n = 256 * 33;
+  std::vector<int8_t> x(n);
+  for (size_t i = 0; i < n; i++) x[i] = static_cast<int8_t>((i * 37) & 255);
+  std::vector<std::vector<int8_t>> tables(6, std::vector<int8_t>(256));
+  for (int v = 0; v < 256; v++) {
+    tables[0][v] = static_cast<int8_t>(v - 128);                         // identity
+    tables[1][v] = static_cast<int8_t>(127 - v);                         // reversed
+    tables[2][v] = static_cast<int8_t>(((v * 73 + 11) & 255) - 128);     // a permutation
+    tables[3][v] = static_cast<int8_t>(v < 128 ? (v - 128) / 10 : v - 128);  // a leaky ReLU
+  }
+  for (size_t t = 4; t < tables.size(); t++)
+    for (auto& e : tables[t]) e = static_cast<int8_t>(r.Uniform(-127, 127));
+  for (const auto& lut : tables)
+    for (size_t len : {n, n - 1, size_t{32}, size_t{31}, size_t{33}, size_t{1}, size_t{0}}) {
+      std::vector<int8_t> want(len + 8, 0x5a), got = want;
+      for (size_t i = 0; i < len; i++) want[i] = lut[static_cast<size_t>(x[i] + 128)];
+      LutS8Avx2(x.data(), len, lut.data(), got.data());
+      EQ_EXPECT(want == got) << "lut n=" << len << " table[0..2] " << int(lut[0]) << "," << int(lut[1]) << "," << int(lut[2]);
+      std::fill(got.begin(), got.end(), 0x5a);
+      LutS8(x.data(), len, lut.data(), got.data());
+      EQ_EXPECT(want == got) << "scalar lut n=" << len;
+    }
+}
+
 #if defined(EQ_HAVE_AVX512VNNI)
 // The AVX-512 int8 output stage against the scalar one: masked row tails (np % 16), clamps to a
 // ReLU range and to ±qmax for INT8 and INT7, exact .5 ties, and the overflow report.

@@ -15,6 +15,7 @@ import { rne } from '../../src-main/core/quant/rounding.js';
 import { Runtime } from '../../src-main/engines/native/native-runtime.js';
 import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
 import { firstBitDifference, lutOpsModel, quantize, randomInputs, runReference } from '../helpers/native-models.js';
+import { buildModel, randomTensor, rng, type NodeSpec } from '../helpers/onnx-build.js';
 
 const X_DIMS = [1, 3, 8, 8];
 const f32 = Math.fround;
@@ -99,6 +100,43 @@ describe('qlut in the integer program and the native runtime', () => {
           nb += nat[i]! * nat[i]!;
         });
         expect(dot / Math.sqrt(na * nb)).toBeGreaterThan(bits === 8 ? 0.98 : 0.95);
+      }
+    });
+  }
+});
+
+/**
+ * A large table op (16 x 63 x 61 = 61488 values): split over 2 threads in 64-byte aligned
+ * ranges whose lengths are not multiples of the AVX2 kernel's 32 (native/src/runtime/ops/qlut.cc,
+ * kernels/x86_avx2/lut_avx2.cc); 1 and 2 threads bit for bit with the integer reference.
+ */
+describe('qlut on a large tensor, 1 and 2 threads', () => {
+  const dims = [1, 3, 63, 61];
+  const r = rng(23);
+  const nodes: NodeSpec[] = [
+    { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], name: 'conv1', attrs: { pads: [1, 1, 1, 1] } },
+    { op: 'LeakyRelu', inputs: ['c1'], outputs: ['l1'], name: 'leaky1', attrs: { alpha: 0.1 } },
+    { op: 'Conv', inputs: ['l1', 'w2', 'b2'], outputs: ['y'], name: 'conv2' },
+  ];
+  const init = { w1: randomTensor([16, 3, 3, 3], r, 0.5), b1: randomTensor([16], r, 0.1), w2: randomTensor([4, 16, 1, 1], r, 0.3), b2: randomTensor([4], r, 0.1) };
+  const bytes = buildModel({ nodes, inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], initializers: init });
+
+  beforeAll(() => {
+    if (!process.env.EQ_NATIVE_ADDON) ensureNativeAddon();
+  }, BUILD_TIMEOUT_MS);
+
+  for (const bits of [8, 7]) {
+    it(`INT${bits}`, async () => {
+      const q = await quantize(loadModelBytes(bytes, 'leaky-large.onnx'), randomInputs(dims, 2, 9, 1.5), bits);
+      const lut = q.prog.ops.find((o) => o.kind === 'qlut');
+      expect(lut).toBeDefined();
+      const eqm = compileIntProgram(q.graph, q.prog);
+      for (const threads of [1, 2]) {
+        const session = Runtime.load(eqm, { threads, autotune: false });
+        for (const x of randomInputs(dims, 2, 40 + bits, 2)) {
+          const ref = runReference(q, x, dims);
+          expect(firstBitDifference(ref.outputs[0] as Float32Array, session.run(x, dims)[0]!), `${threads} thread(s)`).toBe(-1);
+        }
       }
     });
   }

@@ -180,6 +180,13 @@ using ResizeHRowFn = void (*)(const int8_t*, size_t, const int32_t*, const int32
 using ResizeVRowFn = void (*)(const int32_t*, const int32_t*, int32_t, size_t, int32_t, int8_t*);
 ResizeHRowFn SelectResizeHRow(Isa isa);
 ResizeVRowFn SelectResizeVRow(Isa isa);
+// qlut: y = lut[x + 128] over a 256-entry table (scalar/eltwise_s8.cc; x86_avx2/lut_avx2.cc)
+void LutS8(const int8_t* x, size_t n, const int8_t* lut, int8_t* y);
+#if defined(EQ_HAVE_AVX2)
+void LutS8Avx2(const int8_t* x, size_t n, const int8_t* lut, int8_t* y);
+#endif
+using LutFn = void (*)(const int8_t*, size_t, const int8_t*, int8_t*);
+LutFn SelectLut(Isa isa);
 using MulScaleFn = void (*)(const int8_t*, size_t, float, float, int32_t, int8_t*);
 using AddFn = void (*)(const int8_t*, const int8_t*, size_t, float, float, int32_t, int32_t, int8_t*);
 using DequantizeFn = void (*)(const int8_t*, size_t, float, float*);

@@ -221,6 +221,14 @@ SoftmaxRowF32Fn SelectSoftmaxRowF32(Isa isa) {
   return SoftmaxRowF32;
 }
 
+LutFn SelectLut(Isa isa) {
+#if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa)) return LutS8Avx2;
+#endif
+  (void)isa;
+  return LutS8;
+}
+
 SumS8Fn SelectSumS8(Isa isa) {
 #if defined(EQ_HAVE_AVX2)
   if (Allowed(Isa::kAvx2, isa)) return SumS8Avx2;

@@ -101,5 +101,10 @@ void AddS8(const int8_t* a, const int8_t* b, size_t n, float mult_a, float mult_
   }
 }
 
+void LutS8(const int8_t* x, size_t n, const int8_t* lut, int8_t* y) {
+  const int8_t* t = lut + 128;
+  for (size_t i = 0; i < n; i++) y[i] = t[x[i]];
+}
+
 }  // namespace kernels
 }  // namespace eq
