@@ -1,6 +1,6 @@
 // The x86 GEMM kernels (AVX2 INT8/INT7, AVX-512 VNNI, AMX) against the scalar reference on what the
 // generic every-ISA test does not reach: K beyond one cache block (K-blocked accumulation into
-// C), several full column panels plus ragged edges, row counts around the MR tile, ldb/ldc wider
+// C), several full column panels plus ragged edges, B rows whose stride aliases in L1, row counts around the MR tile, ldb/ldc wider
 // than N (sub-blocks of a larger im2col/output), and no writes outside the M x N window of C;
 // and the fused int8 output (run_s8) against run + the scalar output stage.
 // Kernels the CPU cannot run are skipped (ListIGemm only lists runnable ones).
@@ -83,6 +83,24 @@ EQ_TEST(x86_igemm_tile_edges_and_strides) {
       for (size_t M = 1; M <= 17; M++)
         for (size_t N : {1, 7, 8, 9, 15, 16, 17, 24, 31, 33, 47, 48, 49, 64, 65, 97})
           for (size_t K : {1, 3, 5, 8, 9, 27}) CheckShape(ks[i], qmax, M, N, K, N + 5, N + 3, 0, 0, r);
+    }
+  }
+}
+
+// B rows a multiple of 1, 2 or 4 KiB apart (a 1x1 convolution's input planes): the x86 B packs
+// then loop over k outside and panels inside (igemm_blocking_x86.h, PackKOutside); the same
+// bytes as the other order, so the same C as the scalar kernel. K from a few quads to many,
+// ragged panels, and an ldb whose rows cycle through 4 sets (1 KiB).
+EQ_TEST(x86_igemm_packs_aliasing_rows) {
+  eqtest::Rng r(36);
+  for (int32_t qmax : {127, 63}) {
+    const IGemmKernel* ks[16];
+    const size_t nk = ListIGemm(qmax, ks, 16);
+    for (size_t i = 0; i < nk; i++) {
+      if (!IsX86(ks[i])) continue;
+      for (size_t ldb : {1024, 4096, 16384})
+        for (size_t K : {9, 24, 40, 100})
+          for (size_t N : {17, 64, 200}) CheckShape(ks[i], qmax, 7, N, K, ldb, N, 0, 0, r);
     }
   }
 }

@@ -46,36 +46,41 @@ struct TileInt8 : TileRun<TileInt8<MRE, NRV>, MRE, NRV> {
   }
 };
 
-// B → [Kp/2][W][2] int16: rows k and k+1 interleaved bytewise, then sign-extended.
+// B → [Kp/2][W][2] int16: rows k and k+1 interleaved bytewise, then sign-extended. Loop order
+// as PackBQuads (PackKOutside: k pairs outside when B's rows alias in L1).
 void PackB(const int8_t* B, size_t ldb, size_t K, size_t N, uint8_t* dst) {
   const size_t Kp = PaddedK(kGeom, K);
   const __m128i zero = _mm_setzero_si128();
-  for (size_t n0 = 0; n0 < N; n0 += kGeom.NR) {
+  const auto pair = [&](size_t k, size_t n0) {
     const size_t W = PanelWidth(kGeom, N, n0);
-    int16_t* panel = reinterpret_cast<int16_t*>(dst) + n0 * Kp;
-    for (size_t k = 0; k < Kp; k += 2) {
-      int16_t* row = panel + k * W;
-      const int8_t* r0 = B + k * ldb + n0;
-      const int8_t* r1 = k + 1 < K ? B + (k + 1) * ldb + n0 : nullptr;
-      size_t c = 0;
-      for (; c + 16 <= W && n0 + c + 16 <= N; c += 16) {
-        const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + c));
-        const __m128i v1 = r1 ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + c)) : zero;
-        __m256i* o = reinterpret_cast<__m256i*>(row + c * 2);
-        _mm256_storeu_si256(o, _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(v0, v1)));
-        _mm256_storeu_si256(o + 1, _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(v0, v1)));
-      }
-      for (; c + 8 <= W && n0 + c + 8 <= N; c += 8) {
-        const __m128i v0 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r0 + c));
-        const __m128i v1 = r1 ? _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r1 + c)) : zero;
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(row + c * 2), _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(v0, v1)));
-      }
-      for (; c < W; c++) {
-        const bool in = n0 + c < N;
-        row[c * 2] = in ? r0[c] : 0;
-        row[c * 2 + 1] = in && r1 ? r1[c] : 0;
-      }
+    int16_t* row = reinterpret_cast<int16_t*>(dst) + n0 * Kp + k * W;
+    const int8_t* r0 = B + k * ldb + n0;
+    const int8_t* r1 = k + 1 < K ? B + (k + 1) * ldb + n0 : nullptr;
+    size_t c = 0;
+    for (; c + 16 <= W && n0 + c + 16 <= N; c += 16) {
+      const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + c));
+      const __m128i v1 = r1 ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + c)) : zero;
+      __m256i* o = reinterpret_cast<__m256i*>(row + c * 2);
+      _mm256_storeu_si256(o, _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(v0, v1)));
+      _mm256_storeu_si256(o + 1, _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(v0, v1)));
     }
+    for (; c + 8 <= W && n0 + c + 8 <= N; c += 8) {
+      const __m128i v0 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r0 + c));
+      const __m128i v1 = r1 ? _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r1 + c)) : zero;
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(row + c * 2), _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(v0, v1)));
+    }
+    for (; c < W; c++) {
+      const bool in = n0 + c < N;
+      row[c * 2] = in ? r0[c] : 0;
+      row[c * 2 + 1] = in && r1 ? r1[c] : 0;
+    }
+  };
+  if (PackKOutside(ldb, K)) {
+    for (size_t k = 0; k < Kp; k += 2)
+      for (size_t n0 = 0; n0 < N; n0 += kGeom.NR) pair(k, n0);
+  } else {
+    for (size_t n0 = 0; n0 < N; n0 += kGeom.NR)
+      for (size_t k = 0; k < Kp; k += 2) pair(k, n0);
   }
 }
 

@@ -87,44 +87,66 @@ void PackAPanels(const GemmGeom& g, const int8_t* A, size_t M, size_t K, int32_t
 // B for the byte kernels (KI = 4): [Kp/4][W][4] bytes, each byte b + offset (mod 256), i.e.
 // +64 → [1,127] for INT7 and +128 (= xor 0x80) → [1,255] for INT8. Padding (k >= K or
 // n >= N) stores the offset itself (b = 0).
+// Loop order: panels outside (the packed bytes written in order) read all K rows of B at once,
+// 16 bytes of each per panel. When ldb puts more than 8 of those rows in one L1 set (8 ways; a
+// 1x1 convolution on a 64x64 or 128x128 map has ldb = P, a multiple of 4 KiB: every row in ONE
+// set) they evict each other, and packing blazeface's K = 24 layers cost a third of their time;
+// there k quads go outside, so 4 rows are read at a time, each from start to end
+// (igemm-bench 24x16384x24: pack 0.075 -> 0.029 ms; 32x4096x96 0.084 -> 0.033 ms; the INT8
+// kernel's int16 pack 0.071 -> 0.032 and 0.069 -> 0.034 ms). Elsewhere panels outside stayed
+// faster (64x3136x64: 0.013 vs 0.015 ms). Same bytes either way.
+inline bool PackKOutside(size_t ldb, size_t K) {
+  const size_t line_step = (ldb / 64) % 64;  // L1 sets (of 64) between consecutive rows
+  size_t sets = 64;                          // distinct sets the rows cycle through
+  if (line_step == 0) sets = 1;
+  else
+    while (sets > 1 && line_step % (64 / sets * 2) == 0) sets /= 2;
+  return K > 8 * sets;
+}
+
 inline void PackBQuads(const GemmGeom& g, const int8_t* B, size_t ldb, size_t K, size_t N, uint8_t offset, uint8_t* dst) {
   const size_t Kp = PaddedK(g, K);
   const __m128i off = _mm_set1_epi8(static_cast<char>(offset));
   const __m128i zero = _mm_setzero_si128();
-  for (size_t n0 = 0; n0 < N; n0 += g.NR) {
+  // k quad k of panel n0: [W][4] bytes at dst + n0 * Kp + k * W (every earlier panel is full)
+  const auto quad = [&](size_t k, size_t n0) {
     const size_t W = PanelWidth(g, N, n0);
-    uint8_t* panel = dst + n0 * Kp;  // every earlier panel is full: n0 columns * Kp bytes
-    for (size_t k = 0; k < Kp; k += 4) {
-      uint8_t* row = panel + k * W;  // [W][4] for this k quad
-      const int8_t* r[4];
-      for (size_t i = 0; i < 4; i++) r[i] = k + i < K ? B + (k + i) * ldb + n0 : nullptr;
-      size_t c = 0;
-      // 16 columns: interleave the 4 rows bytewise → 16 x [4] bytes
-      for (; c + 16 <= W && n0 + c + 16 <= N; c += 16) {
-        __m128i v[4];
-        for (size_t i = 0; i < 4; i++) v[i] = r[i] ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(r[i] + c)) : zero;
-        const __m128i a = _mm_unpacklo_epi8(v[0], v[1]), b = _mm_unpackhi_epi8(v[0], v[1]);
-        const __m128i cc = _mm_unpacklo_epi8(v[2], v[3]), d = _mm_unpackhi_epi8(v[2], v[3]);
-        __m128i* o = reinterpret_cast<__m128i*>(row + c * 4);
-        _mm_storeu_si128(o + 0, _mm_add_epi8(_mm_unpacklo_epi16(a, cc), off));
-        _mm_storeu_si128(o + 1, _mm_add_epi8(_mm_unpackhi_epi16(a, cc), off));
-        _mm_storeu_si128(o + 2, _mm_add_epi8(_mm_unpacklo_epi16(b, d), off));
-        _mm_storeu_si128(o + 3, _mm_add_epi8(_mm_unpackhi_epi16(b, d), off));
-      }
-      // 8 columns
-      for (; c + 8 <= W && n0 + c + 8 <= N; c += 8) {
-        __m128i v[4];
-        for (size_t i = 0; i < 4; i++) v[i] = r[i] ? _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r[i] + c)) : zero;
-        const __m128i a = _mm_unpacklo_epi8(v[0], v[1]), cc = _mm_unpacklo_epi8(v[2], v[3]);
-        __m128i* o = reinterpret_cast<__m128i*>(row + c * 4);
-        _mm_storeu_si128(o + 0, _mm_add_epi8(_mm_unpacklo_epi16(a, cc), off));
-        _mm_storeu_si128(o + 1, _mm_add_epi8(_mm_unpackhi_epi16(a, cc), off));
-      }
-      // ragged edge of the last panel
-      for (; c < W; c++)
-        for (size_t i = 0; i < 4; i++)
-          row[c * 4 + i] = static_cast<uint8_t>(((r[i] && n0 + c < N) ? static_cast<uint8_t>(r[i][c]) : 0) + offset);
+    uint8_t* row = dst + n0 * Kp + k * W;
+    const int8_t* r[4];
+    for (size_t i = 0; i < 4; i++) r[i] = k + i < K ? B + (k + i) * ldb + n0 : nullptr;
+    size_t c = 0;
+    // 16 columns: interleave the 4 rows bytewise → 16 x [4] bytes
+    for (; c + 16 <= W && n0 + c + 16 <= N; c += 16) {
+      __m128i v[4];
+      for (size_t i = 0; i < 4; i++) v[i] = r[i] ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(r[i] + c)) : zero;
+      const __m128i a = _mm_unpacklo_epi8(v[0], v[1]), b = _mm_unpackhi_epi8(v[0], v[1]);
+      const __m128i cc = _mm_unpacklo_epi8(v[2], v[3]), d = _mm_unpackhi_epi8(v[2], v[3]);
+      __m128i* o = reinterpret_cast<__m128i*>(row + c * 4);
+      _mm_storeu_si128(o + 0, _mm_add_epi8(_mm_unpacklo_epi16(a, cc), off));
+      _mm_storeu_si128(o + 1, _mm_add_epi8(_mm_unpackhi_epi16(a, cc), off));
+      _mm_storeu_si128(o + 2, _mm_add_epi8(_mm_unpacklo_epi16(b, d), off));
+      _mm_storeu_si128(o + 3, _mm_add_epi8(_mm_unpackhi_epi16(b, d), off));
     }
+    // 8 columns
+    for (; c + 8 <= W && n0 + c + 8 <= N; c += 8) {
+      __m128i v[4];
+      for (size_t i = 0; i < 4; i++) v[i] = r[i] ? _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r[i] + c)) : zero;
+      const __m128i a = _mm_unpacklo_epi8(v[0], v[1]), cc = _mm_unpacklo_epi8(v[2], v[3]);
+      __m128i* o = reinterpret_cast<__m128i*>(row + c * 4);
+      _mm_storeu_si128(o + 0, _mm_add_epi8(_mm_unpacklo_epi16(a, cc), off));
+      _mm_storeu_si128(o + 1, _mm_add_epi8(_mm_unpackhi_epi16(a, cc), off));
+    }
+    // ragged edge of the last panel
+    for (; c < W; c++)
+      for (size_t i = 0; i < 4; i++)
+        row[c * 4 + i] = static_cast<uint8_t>(((r[i] && n0 + c < N) ? static_cast<uint8_t>(r[i][c]) : 0) + offset);
+  };
+  if (PackKOutside(ldb, K)) {
+    for (size_t k = 0; k < Kp; k += 4)
+      for (size_t n0 = 0; n0 < N; n0 += g.NR) quad(k, n0);
+  } else {
+    for (size_t n0 = 0; n0 < N; n0 += g.NR)
+      for (size_t k = 0; k < Kp; k += 4) quad(k, n0);
   }
 }
 
