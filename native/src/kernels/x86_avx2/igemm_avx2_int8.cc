@@ -47,7 +47,7 @@ struct TileInt8 : TileRun<TileInt8<MRE, NRV>, MRE, NRV> {
 };
 
 // B → [Kp/2][W][2] int16: rows k and k+1 interleaved bytewise, then sign-extended. Loop order
-// as PackBQuads (PackKOutside: k pairs outside when B's rows alias in L1).
+// as PackBQuads (ForEachPackStep: k pairs outside when B's rows alias in L1).
 void PackB(const int8_t* B, size_t ldb, size_t K, size_t N, uint8_t* dst) {
   const size_t Kp = PaddedK(kGeom, K);
   const __m128i zero = _mm_setzero_si128();
@@ -75,13 +75,7 @@ void PackB(const int8_t* B, size_t ldb, size_t K, size_t N, uint8_t* dst) {
       row[c * 2 + 1] = in && r1 ? r1[c] : 0;
     }
   };
-  if (PackKOutside(ldb, K)) {
-    for (size_t k = 0; k < Kp; k += 2)
-      for (size_t n0 = 0; n0 < N; n0 += kGeom.NR) pair(k, n0);
-  } else {
-    for (size_t n0 = 0; n0 < N; n0 += kGeom.NR)
-      for (size_t k = 0; k < Kp; k += 2) pair(k, n0);
-  }
+  ForEachPackStep(kGeom, ldb, K, N, 2, pair);
 }
 
 size_t PackedABytes(size_t M, size_t K) { return PackedABytesOf(kGeom, M, K); }

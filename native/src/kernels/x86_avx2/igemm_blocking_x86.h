@@ -104,6 +104,20 @@ inline bool PackKOutside(size_t ldb, size_t K) {
   return K > 8 * sets;
 }
 
+// step(k, n0) for every group of kstep rows k < Kp and every panel n0, in the order PackKOutside
+// picks (shared by the B packs of the x86 kernels).
+template <class Step>
+inline void ForEachPackStep(const GemmGeom& g, size_t ldb, size_t K, size_t N, size_t kstep, Step step) {
+  const size_t Kp = PaddedK(g, K);
+  if (PackKOutside(ldb, K)) {
+    for (size_t k = 0; k < Kp; k += kstep)
+      for (size_t n0 = 0; n0 < N; n0 += g.NR) step(k, n0);
+  } else {
+    for (size_t n0 = 0; n0 < N; n0 += g.NR)
+      for (size_t k = 0; k < Kp; k += kstep) step(k, n0);
+  }
+}
+
 inline void PackBQuads(const GemmGeom& g, const int8_t* B, size_t ldb, size_t K, size_t N, uint8_t offset, uint8_t* dst) {
   const size_t Kp = PaddedK(g, K);
   const __m128i off = _mm_set1_epi8(static_cast<char>(offset));
@@ -141,13 +155,7 @@ inline void PackBQuads(const GemmGeom& g, const int8_t* B, size_t ldb, size_t K,
       for (size_t i = 0; i < 4; i++)
         row[c * 4 + i] = static_cast<uint8_t>(((r[i] && n0 + c < N) ? static_cast<uint8_t>(r[i][c]) : 0) + offset);
   };
-  if (PackKOutside(ldb, K)) {
-    for (size_t k = 0; k < Kp; k += 4)
-      for (size_t n0 = 0; n0 < N; n0 += g.NR) quad(k, n0);
-  } else {
-    for (size_t n0 = 0; n0 < N; n0 += g.NR)
-      for (size_t k = 0; k < Kp; k += 4) quad(k, n0);
-  }
+  ForEachPackStep(g, ldb, K, N, 4, quad);
 }
 
 // One micro-kernel call on a full mr x (nrv*VL) tile: steps = kc/KG, init = per-row start
