@@ -1,5 +1,4 @@
 // qadd: q = clip(rne(f32(f32(qa * Ma) + f32(qb * Mb))), lo, hi)
-#include <algorithm>
 #include "kernels/kernels.h"
 #include "runtime/ops/op_common.h"
 
@@ -31,21 +30,15 @@ Status Parse(OpParser& p, Op* op) {
   return NoZeroOffsets(p, *op);  // the arithmetic takes stored values as the real ones
 }
 
-// Split into one contiguous range per thread (64-byte aligned): the operands were written by
-// the previous layers' threads, so on one thread half of them arrive from the other core's
-// cache; ResNet-18's residual adds ran 1.4-2x slower on 2 threads than on 1 before the split.
-// Adds under ~32 K elements stay on the caller (the pool's work threshold).
+// One range per thread (ForEachThreadRange says why)
 Status Run(const OpRunCtx& c, const Op& op) {
   const auto add = kernels::SelectAdd(c.isa);
   const int8_t* a = c.Ptr<const int8_t>(op.inputs[0]);
   const int8_t* b = c.Ptr<const int8_t>(op.inputs[1]);
   int8_t* y = c.Ptr<int8_t>(op.output);
-  const size_t n = c.Numel(op.output), parts = static_cast<size_t>(c.pool.threads());
-  const size_t step = (n / parts + 63) & ~static_cast<size_t>(63);
-  c.pool.ParallelFor(parts, [&](size_t t, int) {
-    const size_t i0 = std::min(n, t * step), i1 = t + 1 == parts ? n : std::min(n, i0 + step);
-    if (i1 > i0) add(a + i0, b + i0, i1 - i0, op.mult_a, op.mult_b, op.lo, op.hi, y + i0);
-  }, static_cast<uint64_t>(n) * 32);
+  ForEachThreadRange(c.pool, c.Numel(op.output), [&](size_t i0, size_t i1) {
+    add(a + i0, b + i0, i1 - i0, op.mult_a, op.mult_b, op.lo, op.hi, y + i0);
+  });
   return Status::Ok();
 }
 

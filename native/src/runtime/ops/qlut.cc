@@ -1,6 +1,5 @@
 // qlut: an int8 -> int8 activation table of 256 entries, out = lut[q + 128] (the compiler fills
 // it from the activation and the two scales; src-main/core/engine/lut-activations.ts)
-#include <algorithm>
 #include <cstring>
 
 #include "kernels/kernels.h"
@@ -28,18 +27,12 @@ Status Parse(OpParser& p, Op* op) {
   return NoZeroOffsets(p, *op);  // the table is built for tensors without an offset
 }
 
-// One contiguous range per thread, as qadd (its input was written by the threads of the layer
-// before); below the pool's work threshold (~32 K values) the caller does it alone.
+// One range per thread, as qadd (ForEachThreadRange says why)
 Status Run(const OpRunCtx& c, const Op& op) {
   const auto lut = kernels::SelectLut(c.isa);
   const int8_t* x = c.Ptr<const int8_t>(op.inputs[0]);
   int8_t* y = c.Ptr<int8_t>(op.output);
-  const size_t n = c.Numel(op.output), parts = static_cast<size_t>(c.pool.threads());
-  const size_t step = (n / parts + 63) & ~static_cast<size_t>(63);
-  c.pool.ParallelFor(parts, [&](size_t t, int) {
-    const size_t i0 = std::min(n, t * step), i1 = t + 1 == parts ? n : std::min(n, i0 + step);
-    if (i1 > i0) lut(x + i0, i1 - i0, op.lut.data(), y + i0);
-  }, static_cast<uint64_t>(n) * 32);
+  ForEachThreadRange(c.pool, c.Numel(op.output), [&](size_t i0, size_t i1) { lut(x + i0, i1 - i0, op.lut.data(), y + i0); });
   return Status::Ok();
 }
 
