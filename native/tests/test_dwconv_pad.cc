@@ -24,8 +24,8 @@ using PadCase = eqtest::DwCase;
 
 std::string Describe(const PadCase& c, int8_t pad) { return eqtest::DescribeDw(c) + " value " + std::to_string(pad); }
 
-void Fill(std::vector<int8_t>& v, eqtest::Rng& r) {
-  for (auto& e : v) e = static_cast<int8_t>(r.Uniform(-127, 127));
+void Fill(std::vector<int8_t>& v, eqtest::Rng& r, int32_t qmax = 127) {
+  for (auto& e : v) e = static_cast<int8_t>(r.Uniform(-qmax, qmax));
 }
 
 // The pad values every case runs with: the writer's -qmax for INT7 and INT8, and a random one.
@@ -162,12 +162,13 @@ EQ_TEST(dwconv_scalar_pad_reads_value) {
 #if defined(EQ_HAVE_AVX2)
 namespace {
 
-// A fused int8 kernel (DwConvS8Avx2, DwConvS8Avx512) with `pad` against scalar sums +
-// OutputStageS8 (the unfused pair)
-void CheckFusedPad(DwConvS8Fn fused, const PadCase& c, eqtest::Rng& r) {
+// A fused int8 kernel (DwConvS8Avx2, DwConvS8Avx2Int7, DwConvS8Avx512) with `pad` against scalar
+// sums + OutputStageS8 (the unfused pair); values within +-qmax (the pads are any byte: the INT7
+// kernel hands those outside its range to the general one)
+void CheckFusedPad(DwConvS8Fn fused, const PadCase& c, eqtest::Rng& r, int32_t qmax = 127) {
   std::vector<int8_t> x(c.C * c.inH * c.inW), w(c.C * c.kh * c.kw);
-  Fill(x, r);
-  Fill(w, r);
+  Fill(x, r, qmax);
+  Fill(w, r, qmax);
   const size_t P = c.P();
   std::vector<int32_t> bias(c.C);
   std::vector<float> mult(c.C);
@@ -200,12 +201,14 @@ EQ_TEST(x86_dwconv_avx2_pad_matches_scalar) {
   for (const PadCase& c : FixedCases(true)) {
     CheckAgainstScalar(DwConvAvx2(), c, r);
     CheckFusedPad(DwConvS8Avx2, c, r);
+    CheckFusedPad(DwConvS8Avx2Int7, c, r, 63);
   }
   for (int it = 0; it < 200; it++) {
     const PadCase c = RandomCase(r, 5, true, true, it % 4 == 0 ? 150 : 40);
     if (!c.valid()) continue;
     CheckAgainstScalar(DwConvAvx2(), c, r);
     CheckFusedPad(DwConvS8Avx2, c, r);
+    CheckFusedPad(DwConvS8Avx2Int7, c, r, 63);
   }
 }
 #endif

@@ -1,10 +1,11 @@
-// The fused int8 depthwise kernels (DwConvS8Avx2, DwConvS8Avx512) against DwConvScalar +
+// The fused int8 depthwise kernels (DwConvS8Avx2, DwConvS8Avx2Int7, DwConvS8Avx512) against DwConvScalar +
 // OutputStageS8, and DwConvAvx512's int32 sums against DwConvScalar: random kh x kw (AVX-512 up
 // to 8x8; AVX2 3x3 and 5x5), strides 1/2 per axis, asymmetric padding (also wider than the
 // kernel), odd widths, planes narrower and wider than the vector step (AVX-512: both the
 // row-by-row and the flattened-plane paths), channel counts that are not multiples of 16 and
 // sub-ranges [c0, c1), INT8 and INT7 values, all-±qmax extremes, ReLU/ReLU6/Clip clamps, output
 // zero offsets 63 and 127, and a bias near the int32 limit (the kernel declines, writing nothing).
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -109,14 +110,16 @@ void CheckFused(DwConvS8Fn fused, const Case& c, eqtest::Rng& r, int32_t zero = 
 
 // The fused kernels this CPU runs, with the name a failure reports and whether the random cases
 // are restricted to 3x3 and 5x5.
+// max_qmax: the INT7 kernel only runs values within +-63.
 struct Fused {
   const char* name;
   DwConvS8Fn fn;
   bool square35;
+  int32_t max_qmax = 127;
 };
 std::vector<Fused> FusedKernels() {
   std::vector<Fused> k;
-  if (eq::IsaAvailable(eq::Isa::kAvx2)) k.push_back({"avx2", DwConvS8Avx2, true});
+  if (eq::IsaAvailable(eq::Isa::kAvx2)) k.push_back({"avx2", DwConvS8Avx2, true}), k.push_back({"avx2-int7", DwConvS8Avx2Int7, true, 63});
 #if defined(EQ_HAVE_AVX512VNNI)
   if (eq::IsaAvailable(eq::Isa::kAvx512Vnni)) k.push_back({"avx512", DwConvS8Avx512, false});
 #endif
@@ -140,7 +143,8 @@ EQ_TEST(x86_dwconv_fused_matches_scalar_output_stage) {
   for (const Fused& k : FusedKernels()) {
     eqtest::Rng r(52);
     for (int it = 0; it < 400; it++) {
-      const Case c = RandomCase(r, it % 4 == 0 ? 150 : 40, k.square35);
+      Case c = RandomCase(r, it % 4 == 0 ? 150 : 40, k.square35);
+      c.qmax = std::min(c.qmax, k.max_qmax);
       if (c.valid()) CheckFused(k.fn, c, r);
     }
   }
@@ -150,7 +154,8 @@ EQ_TEST(x86_dwconv_fused_zero_offset) {
   for (const Fused& k : FusedKernels()) {
     eqtest::Rng r(56);
     for (int it = 0; it < 200; it++) {
-      const Case c = RandomCase(r, it % 4 == 0 ? 150 : 40, k.square35);
+      Case c = RandomCase(r, it % 4 == 0 ? 150 : 40, k.square35);
+      c.qmax = std::min(c.qmax, k.max_qmax);
       if (c.valid()) CheckFused(k.fn, c, r, it % 2 ? 127 : 63);
     }
   }
@@ -163,6 +168,7 @@ EQ_TEST(x86_dwconv_fused_mobilenet_shapes) {
     for (uint32_t in : {112u, 56u, 28u, 14u, 7u})
       for (uint32_t s : {1u, 2u})
         for (int32_t qmax : {127, 63}) {
+          if (qmax > k.max_qmax) continue;
           const Case c{{in, in, 3, 3, s, s, 1, 1, 1, 1, 1, 1, 19, 0, 19}, qmax, false};
           CheckFused(k.fn, c, r);
           const Case tf{{in, in, 3, 3, s, s, 1, 1, 0, 0, 1, 1, 5, 1, 4}, qmax, true};  // TF "SAME": pad after only
@@ -191,11 +197,14 @@ EQ_TEST(x86_dwconv_fused_declines_huge_bias) {
 
 EQ_TEST(x86_dwconv_fused_selection) {
   if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
-  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 1, 1) == DwConvS8Avx2);
-  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 5, 5, 2, 1, 1, 1) == DwConvS8Avx2) << "mixed strides";
-  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 7, 7, 1, 1, 1, 1) == nullptr) << "avx2: 7x7";
-  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 2, 2) == nullptr) << "avx2: dilation 2";
-  EQ_EXPECT(SelectDwConvS8(eq::Isa::kScalar, 3, 3, 1, 1, 1, 1) == nullptr);
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 1, 1, 127) == DwConvS8Avx2);
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 1, 1, 63) == DwConvS8Avx2Int7) << "INT7 3x3/1";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 2, 2, 1, 1, 63) == DwConvS8Avx2) << "INT7 stride 2";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 5, 5, 1, 1, 1, 1, 63) == DwConvS8Avx2) << "INT7 5x5";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 5, 5, 2, 1, 1, 1, 127) == DwConvS8Avx2) << "mixed strides";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 7, 7, 1, 1, 1, 1, 127) == nullptr) << "avx2: 7x7";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 2, 2, 63) == nullptr) << "avx2: dilation 2";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kScalar, 3, 3, 1, 1, 1, 1, 63) == nullptr);
 }
 
 #if defined(EQ_HAVE_AVX512VNNI)
@@ -208,10 +217,45 @@ EQ_TEST(x86_dwconv_avx512_selection) {
   EQ_EXPECT(SelectDwConv(eq::Isa::kAvx512Vnni, 3, 3, 1, 1, 2, 2) == DwConvScalar()) << "dilation 2";
   EQ_EXPECT(SelectDwConv(eq::Isa::kAvx512Vnni, 9, 9, 1, 1, 1, 1) == DwConvScalar()) << "9x9";
   EQ_EXPECT(SelectDwConv(eq::Isa::kAvx512Vnni, 3, 3, 3, 3, 1, 1) == DwConvScalar()) << "stride 3";
-  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx512Vnni, 3, 3, 2, 2, 1, 1) == DwConvS8Avx512);
-  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 1, 1) == DwConvS8Avx2) << "forced avx2";
-  EQ_EXPECT(SelectDwConvS8(eq::Isa::kScalar, 3, 3, 1, 1, 1, 1) == nullptr);
-  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx512Vnni, 3, 3, 1, 1, 2, 2) == nullptr) << "dilation 2";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx512Vnni, 3, 3, 2, 2, 1, 1, 127) == DwConvS8Avx512);
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx512Vnni, 3, 3, 1, 1, 1, 1, 63) == DwConvS8Avx512) << "INT7 keeps the AVX-512 kernel";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 1, 1, 127) == DwConvS8Avx2) << "forced avx2";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kScalar, 3, 3, 1, 1, 1, 1, 127) == nullptr);
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx512Vnni, 3, 3, 1, 1, 2, 2, 127) == nullptr) << "dilation 2";
 }
 #endif
+#endif
+
+#if defined(EQ_HAVE_AVX2)
+// The INT7 kernel's int16 sums at their limits: inputs and pad at +63 (x + 64 = 127) and -64 (0)
+// with weights at +-63 give the largest int16 group sums of each sign (4 * 127 * 63 = 32004);
+// the 258/259 channels sit at the edge of a whole 9-tap sum in int16 (127 * 258 = 32766), the
+// bound of any kernel that would add all taps there.
+EQ_TEST(x86_dwconv_int7_int16_limits) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
+  // 4 x 63 + 6 = 258 and 4 x 63 + 7 = 259, with the remaining taps 0 or of the other sign
+  const std::vector<std::vector<int8_t>> kernels = {{63, 63, 63, 63, 6, 0, 0, 0, 0},       {63, 63, 63, 63, 7, 0, 0, 0, 0},
+                                                    {-63, -63, -63, -63, -6, 0, 0, 0, 0},  {-63, -63, -63, -63, -7, 0, 0, 0, 0},
+                                                    {63, -63, 63, -63, 63, -63, 63, -63, 6}, {63, 63, 63, 63, 63, 63, 63, 63, 63}};
+  const uint32_t H = 9, W = 37;
+  for (int8_t v : {int8_t{63}, int8_t{-63}, int8_t{-64}}) {
+    const size_t C = kernels.size(), P = static_cast<size_t>(H) * W;
+    std::vector<int8_t> x(C * P, v), w;
+    for (const auto& k : kernels) w.insert(w.end(), k.begin(), k.end());
+    std::vector<int32_t> bias(C, 0), acc(C * P);
+    std::vector<float> mult(C, 1.0f / 2048);
+    std::vector<double> tm(C, 1.0);
+    const OutputStage s{bias.data(), mult.data(), tm.data(), -63, 63, false, 0, 0};
+    DwConvScalar()->run(x.data(), w.data(), H, W, H, W, 3, 3, 1, 1, 1, 1, 1, 1, v, 0, C, acc.data());
+    std::vector<int8_t> want(C * P + 16, 0x5a), got = want;
+    size_t bad_channel = 0;
+    EQ_EXPECT(OutputStageS8(acc.data(), P, 0, C, 0, P, s, want.data(), P, 1, nullptr, &bad_channel));
+    EQ_EXPECT(DwConvS8Avx2Int7(x.data(), w.data(), H, W, H, W, 3, 3, 1, 1, 1, 1, v, 0, C, s, got.data()));
+    for (size_t c = 0; c < C; c++) {
+      size_t bad = 0;
+      for (size_t i = 0; i < P; i++) bad += want[c * P + i] != got[c * P + i];
+      EQ_EXPECT(bad == 0) << "value/pad " << int{v} << ", kernel " << c << ": " << bad << " wrong";
+    }
+  }
+}
 #endif

@@ -207,12 +207,13 @@ double DwSeconds(const DwConvKernel* k, const DwShape& d, int reps, double min_m
 // Seconds per layer of an int8-output depthwise layer (ReLU clamp) as LinearLayer runs it:
 // 16 channels at a time, either `k` + the output stage `stage`, or the fused kernel `fused`
 // (k null).
-double DwS8Seconds(const DwConvKernel* k, OutputStageS8Fn stage, DwConvS8Fn fused, const DwShape& d, int reps, double min_ms) {
+// qmax: the values' range (63: INT7 data, which the INT7 kernel needs).
+double DwS8Seconds(const DwConvKernel* k, OutputStageS8Fn stage, DwConvS8Fn fused, const DwShape& d, int reps, double min_ms, int qmax = 127) {
   const uint32_t pad = d.k / 2, out = (d.in + 2 * pad - d.k) / d.s + 1;
   const size_t P = static_cast<size_t>(out) * out;
   std::vector<int8_t> x(static_cast<size_t>(d.C) * d.in * d.in), w(static_cast<size_t>(d.C) * d.k * d.k), y(d.C * P);
-  for (size_t i = 0; i < x.size(); i++) x[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
-  for (size_t i = 0; i < w.size(); i++) w[i] = static_cast<int8_t>(static_cast<int>(i * 53 % 255) - 127);
+  for (size_t i = 0; i < x.size(); i++) x[i] = static_cast<int8_t>(static_cast<int>(i * 37 % (2 * qmax + 1)) - qmax);
+  for (size_t i = 0; i < w.size(); i++) w[i] = static_cast<int8_t>(static_cast<int>(i * 53 % (2 * qmax + 1)) - qmax);
   std::vector<int32_t> bias(d.C, 100), acc(16 * P);
   std::vector<float> mult(d.C, 1e-3f);
   std::vector<double> tm(d.C, 1.0);
@@ -249,11 +250,18 @@ void DwTable(int reps, double min_ms) {
     std::printf("%-16s %-22s %12.1f %10.3f %13.1fx\n", best->name, shape, macs / (tb * ghz * 1e9), tb * 1e3, ts / tb);
     std::printf("%-16s %-22s %12.1f %10.3f\n", DwConvScalar()->name, shape, macs / (ts * ghz * 1e9), ts * 1e3);
     // int8 outputs: the unfused AVX2 pair against the fused kernel of the best level
-    const DwConvS8Fn fused = SelectDwConvS8(DetectIsa(), d.k, d.k, d.s, d.s, 1, 1);
+    const DwConvS8Fn fused = SelectDwConvS8(DetectIsa(), d.k, d.k, d.s, d.s, 1, 1, 127);
     if (fused && IsaAvailable(Isa::kAvx2)) {
       const double ta = DwS8Seconds(DwConvAvx2(), SelectOutputStageS8(Isa::kAvx2), nullptr, d, reps, min_ms);
       const double tf = DwS8Seconds(nullptr, nullptr, fused, d, reps, min_ms);
       std::printf("  int8 out: %s + stage %.3f ms, fused %s %.3f ms (%.2fx)\n", DwConvAvx2()->name, ta * 1e3, IsaName(DetectIsa()), tf * 1e3, ta / tf);
+      // INT7 data: the general fused kernel against the INT7 one this level picks (if another)
+      const DwConvS8Fn fused7 = SelectDwConvS8(DetectIsa(), d.k, d.k, d.s, d.s, 1, 1, 63);
+      if (fused7 != fused) {
+        const double tg = DwS8Seconds(nullptr, nullptr, fused, d, reps, min_ms, 63);
+        const double t7 = DwS8Seconds(nullptr, nullptr, fused7, d, reps, min_ms, 63);
+        std::printf("  int7 data: fused %.3f ms, int7 fused %.3f ms (%.2fx, %.1f MAC/cycle)\n", tg * 1e3, t7 * 1e3, tg / t7, macs / (t7 * ghz * 1e9));
+      }
     }
     std::fflush(stdout);
   }

@@ -12,14 +12,14 @@ import { BUILD_TIMEOUT_MS, ensureNativeAddon } from '../helpers/native.js';
 import { firstBitDifference, quantize, randomInputs } from '../helpers/native-models.js';
 import { buildModel, randomTensor, rng } from '../helpers/onnx-build.js';
 
-/** 3x3 depthwise (stride 2, ReLU6) on 24 x 20 x 70, then a 1x1 conv. */
-async function depthwiseEqm(): Promise<{ eqm: Uint8Array; dims: number[] }> {
+/** 3x3 depthwise (stride 2 unless told, ReLU6) on 24 x 20 x 70, then a 1x1 conv. */
+async function depthwiseEqm(stride = 2, bits: 7 | 8 = 7): Promise<{ eqm: Uint8Array; dims: number[] }> {
   const r = rng(15);
   const C = 24;
   const dims = [1, C, 20, 70];
   const bytes = buildModel({
     nodes: [
-      { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], name: 'dw', attrs: { group: C, kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } },
+      { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], name: 'dw', attrs: { group: C, kernel_shape: [3, 3], strides: [stride, stride], pads: [1, 1, 1, 1] } },
       { op: 'Clip', inputs: ['c1', 'lo', 'hi'], outputs: ['a1'] },
       { op: 'Conv', inputs: ['a1', 'w2', 'b2'], outputs: ['y'], name: 'pw' },
     ],
@@ -34,7 +34,7 @@ async function depthwiseEqm(): Promise<{ eqm: Uint8Array; dims: number[] }> {
       hi: { dtype: 'float32', dims: [], data: Float32Array.of(6) },
     },
   });
-  const q = await quantize(loadModelBytes(bytes, 'dw.onnx'), randomInputs(dims, 2, 3, 1), 7);
+  const q = await quantize(loadModelBytes(bytes, 'dw.onnx'), randomInputs(dims, 2, 3, 1), bits);
   return { eqm: compileIntProgram(q.graph, q.prog), dims };
 }
 
@@ -67,6 +67,27 @@ describe('depthwise kernel selection', () => {
         .profile()
         .ops.find((o) => o.name === 'dw')!.kernel,
     ).toBe('dw:dw-avx2-maddwd');
+  });
+
+  it('avx2: INT7 3x3/1 runs the VPMADDUBSW kernel, INT8 and stride 2 the general one; same bytes as scalar', async () => {
+    const isas = Runtime.version().availableIsas.split(',');
+    if (!isas.includes('avx2')) return;
+    const cases = [
+      { stride: 1, bits: 7 as const, kernel: 'dw:dw-avx2-int7-maddubs' },
+      { stride: 1, bits: 8 as const, kernel: 'dw:dw-avx2-maddwd' },
+      { stride: 2, bits: 7 as const, kernel: 'dw:dw-avx2-maddwd' },
+    ];
+    for (const c of cases) {
+      const { eqm, dims } = await depthwiseEqm(c.stride, c.bits);
+      const at = (isa: string) => Runtime.load(eqm, { threads: 1, isa });
+      expect(
+        at('avx2')
+          .profile()
+          .ops.find((o) => o.name === 'dw')!.kernel,
+      ).toBe(c.kernel);
+      const x = randomInputs(dims, 1, 9, 2.5)[0]!;
+      expect(firstBitDifference(at('avx2').run(x, dims)[0]!, at('scalar').run(x, dims)[0]!)).toBe(-1);
+    }
   });
 
   it('an unknown EQ_DW_ISA is a clear error', async () => {

@@ -21,12 +21,20 @@ using DwConvS8Fn = bool (*)(const int8_t* x, const int8_t* w, uint32_t inH, uint
                             uint32_t sh, uint32_t sw, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, const OutputStage& s, int8_t* out);
 
 // The fused kernel for this geometry on `isa` (dilation 1 only), or nullptr if there is none.
-DwConvS8Fn SelectDwConvS8(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, uint32_t dh, uint32_t dw);
+// qmax: the model's |x|, |w| bound (63 for INT7 allows the INT16-intermediate kernel).
+DwConvS8Fn SelectDwConvS8(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, uint32_t dh, uint32_t dw, int32_t qmax);
+// The name profiles show for a fused kernel with its own arithmetic (the INT7 one), else nullptr
+// (the fused kernel runs the same loops as the DwConvKernel of its level, whose name is shown).
+const char* DwConvS8Name(DwConvS8Fn fn);
 
 #if defined(EQ_HAVE_AVX2)
 // x86_avx2/dwconv_avx2.cc: 3x3 and 5x5 only (DwConvAvx2's geometries)
 bool DwConvS8Avx2(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw, uint32_t sh,
                   uint32_t sw, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, const OutputStage& s, int8_t* out);
+// x86_avx2/dwconv_avx2_int7.cc: 3x3 stride 1 with VPMADDUBSW, exact only for |x|, |w| <= 63
+// (INT7); other geometries (and a pad value outside [-64, 63]) go to DwConvS8Avx2
+bool DwConvS8Avx2Int7(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw,
+                      uint32_t sh, uint32_t sw, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, const OutputStage& s, int8_t* out);
 #endif
 #if defined(EQ_HAVE_AVX512VNNI)
 // x86_avx512vnni/dwconv_avx512.cc

@@ -75,14 +75,23 @@ const DwConvKernel* SelectDwConv(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh,
   return DwConvScalar();
 }
 
-DwConvS8Fn SelectDwConvS8(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, uint32_t dh, uint32_t dw) {
+DwConvS8Fn SelectDwConvS8(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, uint32_t dh, uint32_t dw, int32_t qmax) {
 #if defined(EQ_HAVE_AVX512VNNI)
   if (Allowed(Isa::kAvx512Vnni, isa) && DwConvAvx512()->supports(kh, kw, sh, sw, dh, dw)) return DwConvS8Avx512;
 #endif
 #if defined(EQ_HAVE_AVX2)
+  if (Allowed(Isa::kAvx2, isa) && qmax <= 63 && kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1) return DwConvS8Avx2Int7;
   if (Allowed(Isa::kAvx2, isa) && DwConvAvx2()->supports(kh, kw, sh, sw, dh, dw)) return DwConvS8Avx2;
 #endif
-  (void)isa, (void)kh, (void)kw, (void)sh, (void)sw, (void)dh, (void)dw;
+  (void)isa, (void)kh, (void)kw, (void)sh, (void)sw, (void)dh, (void)dw, (void)qmax;
+  return nullptr;
+}
+
+const char* DwConvS8Name(DwConvS8Fn fn) {
+#if defined(EQ_HAVE_AVX2)
+  if (fn == DwConvS8Avx2Int7) return "dw-avx2-int7-maddubs";
+#endif
+  (void)fn;
   return nullptr;
 }
 

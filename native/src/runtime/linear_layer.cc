@@ -140,8 +140,9 @@ Status LinearLayer::Prepare(const QLinearParams& q, const std::string& name, Isa
       Isa dw_isa;
       EQ_RETURN_IF_ERROR(DepthwiseIsa(isa, &dw_isa));
       l->dw_ = kernels::SelectDwConv(dw_isa, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw);
-      l->dw_s8_ = kernels::SelectDwConvS8(dw_isa, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw);
-      l->kernel_ = std::string("dw:") + l->dw_->name;
+      l->dw_s8_ = kernels::SelectDwConvS8(dw_isa, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, qmax);
+      const char* fused_name = kernels::DwConvS8Name(l->dw_s8_);
+      l->kernel_ = std::string("dw:") + (fused_name && q.int_out ? fused_name : l->dw_->name);
       break;
     }
     case LinearAlgo::kAmxConv:

@@ -28,7 +28,7 @@
 
 #include "kernels/dwconv_s8.h"
 #include "kernels/igemm.h"
-#include "kernels/scalar/copy_small.h"
+#include "kernels/x86_avx2/dwconv_avx2_common.h"
 #include "kernels/x86_avx2/requant_avx2.h"
 
 namespace eq {
@@ -45,7 +45,6 @@ inline __m256i Pair(int8_t lo, int8_t hi) {
 // full unrolling of the tap loops (GCC otherwise may keep accumulators in memory)
 #define EQ_DW_UNROLL _Pragma("GCC unroll 16")
 
-inline size_t RoundUp16(size_t x) { return (x + 15) / 16 * 16; }
 // 16 bytes from the int8 buffer, sign-extended to 16 int16 lanes
 inline __m256i Load16(const int8_t* p) { return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
 
@@ -60,16 +59,6 @@ inline void StorePartial(int32_t* dst, __m256i v, size_t n) {
   }
 }
 
-// Copy of one input plane into the bordered buffer: buffer row y, column x hold input
-// (y - padT, x - padL). Only the input's own cells are written, so the border (filled with the
-// pad value once per call) keeps it for every channel.
-void CopyPlane(const int8_t* plane, uint32_t inH, uint32_t inW, uint32_t padT, uint32_t padL, size_t Hp, size_t Wp, int8_t* P) {
-  if (padL >= Wp) return;
-  const size_t n = std::min<size_t>(inW, Wp - padL);
-  const size_t y_end = std::min<size_t>(Hp, static_cast<size_t>(padT) + inH);
-  for (size_t y = padT; y < y_end; y++) std::memcpy(P + y * Wp + padL, plane + (y - padT) * inW, n);
-}
-
 // Where a 16-output step goes: two int32 vectors, outputs ox0..ox0+7 and ox0+8..ox0+15 of
 // row oy, of which the first n <= 16 are real.
 struct SumsSink {  // the int32 sums (DwConvKernel::run)
@@ -82,31 +71,6 @@ struct SumsSink {  // the int32 sums (DwConvKernel::run)
   }
 };
 
-// The first n <= 16 bytes of v at o (through a stack copy; fixed-size moves, no library call).
-inline void StoreBytes(int8_t* o, __m128i v, size_t n) {
-  alignas(16) int8_t t[16];
-  _mm_store_si128(reinterpret_cast<__m128i*>(t), v);
-  CopySmall(o, t, n);
-}
-
-struct S8Sink {  // the fused int8 output stage (the sums start from the bias)
-  int8_t* out;
-  const int8_t* end;  // end of the call's outputs (channel c1)
-  uint32_t outW;
-  __m256 m, lo, hi;  // lo, hi: the clamp plus z
-  __m256i z;
-  // A short step (the row's end) still stores all 16 bytes while they stay inside the call's
-  // outputs: the bytes past the row are the next row's (or channel's) first ones, which their own
-  // step, coming later in the same call (rows and channels go in address order), overwrites. One
-  // plain store is measurably faster than any partial one here (28- and 14-wide rows end in a
-  // short step). Only the call's last bytes take StoreBytes.
-  void operator()(uint32_t oy, size_t ox0, size_t n, __m256i s0, __m256i s1) const {
-    const __m128i v = RequantPack16(s0, s1, m, lo, hi, z);
-    int8_t* o = out + static_cast<size_t>(oy) * outW + ox0;
-    if (o + 16 <= end) _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
-    else StoreBytes(o, v, n);
-  }
-};
 
 // 16 outputs of one output row (columns ox0.. from the buffer rows starting at row0), as s0
 // (outputs 0..7) and s1 (8..15), starting from init.
@@ -192,8 +156,8 @@ bool DwConvS8Avx2(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, 
   if (!BiasFitsInt32(s.bias, c0, c1, static_cast<int64_t>(kh) * kw * 128 * 127)) return false;
   const size_t hw = static_cast<size_t>(inH) * inW, P = static_cast<size_t>(outH) * outW;
   PlaneBuffer b(outH, outW, kh, kw, sh, sw, pad);
-  const auto plane = PickPlane<S8Sink>(kh, sw);
-  S8Sink sink{nullptr, out + c1 * P, outW, _mm256_setzero_ps(), _mm256_set1_ps(static_cast<float>(s.lo + s.zero)), _mm256_set1_ps(static_cast<float>(s.hi + s.zero)),
+  const auto plane = PickPlane<S8Sink<false>>(kh, sw);
+  S8Sink<false> sink{nullptr, out + c1 * P, outW, _mm256_setzero_ps(), _mm256_set1_ps(static_cast<float>(s.lo + s.zero)), _mm256_set1_ps(static_cast<float>(s.hi + s.zero)),
               _mm256_set1_epi32(s.zero)};
   for (size_t c = c0; c < c1; c++) {
     CopyPlane(x + c * hw, inH, inW, padT, padL, b.Hp, b.Wp, b.data.data());
