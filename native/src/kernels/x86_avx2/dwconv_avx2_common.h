@@ -38,6 +38,17 @@ inline void StoreBytes(int8_t* o, __m128i v, size_t n) {
   CopySmall(o, t, n);
 }
 
+// The 16 bytes of a step at o, of which the first n are real (end: the call's outputs' end).
+// A short step (the row's end) still stores all 16 bytes while they stay inside the call's
+// outputs: the bytes past the row are the next row's (or channel's) first ones, which their own
+// step, coming later in the same call (rows and channels go in address order), overwrites. One
+// plain store is measurably faster than any partial one here (28- and 14-wide rows end in a
+// short step). Only the call's last bytes take StoreBytes.
+inline void StoreStep(int8_t* o, const int8_t* end, __m128i v, size_t n) {
+  if (o + 16 <= end) _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
+  else StoreBytes(o, v, n);
+}
+
 // The fused int8 output stage of a 16-output step (the sums start from the bias). kInLane: the
 // sums arrive as outputs (0-3, 8-11) and (4-7, 12-15), the order VPUNPCK*+VPMADDWD leave them in
 // (dwconv_avx2_int7.cc); else as 0-7 and 8-15.
@@ -48,16 +59,9 @@ struct S8Sink {
   uint32_t outW;
   __m256 m, lo, hi;  // lo, hi: the clamp plus z
   __m256i z;
-  // A short step (the row's end) still stores all 16 bytes while they stay inside the call's
-  // outputs: the bytes past the row are the next row's (or channel's) first ones, which their own
-  // step, coming later in the same call (rows and channels go in address order), overwrites. One
-  // plain store is measurably faster than any partial one here (28- and 14-wide rows end in a
-  // short step). Only the call's last bytes take StoreBytes.
   void operator()(uint32_t oy, size_t ox0, size_t n, __m256i s0, __m256i s1) const {
     const __m128i v = kInLane ? RequantPackInLane16(s0, s1, m, lo, hi, z) : RequantPack16(s0, s1, m, lo, hi, z);
-    int8_t* o = out + static_cast<size_t>(oy) * outW + ox0;
-    if (o + 16 <= end) _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
-    else StoreBytes(o, v, n);
+    StoreStep(out + static_cast<size_t>(oy) * outW + ox0, end, v, n);
   }
 };
 

@@ -25,6 +25,7 @@
 //     path) when |bias| could leave int32 on the way.
 #include <immintrin.h>
 
+#include <cmath>
 #include <vector>
 
 #include "kernels/dwconv_s8.h"
@@ -62,6 +63,53 @@ inline void Step(const uint8_t* qx, const uint8_t* qy, const RowWeights& w, __m2
   s1 = _mm256_add_epi32(init, _mm256_add_epi32(_mm256_madd_epi16(_mm256_unpackhi_epi16(g1, g2), ones), _mm256_madd_epi16(_mm256_unpackhi_epi16(g3, zero), ones)));
 }
 
+// The output stage with the clamp done in int16 after the first narrowing: 12 operations per
+// 16 outputs where S8Sink's float clamp takes 15. Same bytes when VCVTPS2DQ sees every
+// v = float(acc) * m below 2^31 in magnitude (ClampInInt16Exact): it then returns rne(v) itself,
+// VPACKSSDW's saturation to int16 keeps the order, and clamping to [lo + z, hi + z] (integers
+// inside int16) before or after rounding gives the same integer.
+struct S8SinkI16 {
+  int8_t* out;
+  const int8_t* end;  // end of the call's outputs (channel c1)
+  uint32_t outW;
+  __m256 m;
+  __m256i lo, hi, z;  // int16 lanes: the clamp plus z, and z
+  void operator()(uint32_t oy, size_t ox0, size_t n, __m256i s0, __m256i s1) const {
+    const __m256i t0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(s0), m));
+    const __m256i t1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(s1), m));
+    // in-lane order (0-3, 8-11) + (4-7, 12-15): the pack gives outputs 0..15 in order
+    const __m256i w = _mm256_sub_epi16(_mm256_min_epi16(_mm256_max_epi16(_mm256_packs_epi32(t0, t1), lo), hi), z);
+    StoreStep(out + static_cast<size_t>(oy) * outW + ox0, end, _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1)), n);
+  }
+};
+
+// Whether |float(acc) * m_c| < 2^31 for every sum this kernel can form (|acc| <= |bias| + 9 *
+// 64 * 63), with a factor-2 margin for the float roundings.
+bool ClampInInt16Exact(const OutputStage& s, size_t c0, size_t c1) {
+  for (size_t c = c0; c < c1; c++) {
+    const double reach = std::abs(static_cast<double>(s.bias[c])) + 9.0 * 64 * 63;
+    if (!(reach * std::abs(static_cast<double>(s.mult[c])) < 1073741824.0)) return false;
+  }
+  return true;
+}
+
+// Every output row of one channel from its row pairs Q.
+template <class Sink>
+void Rows(const uint8_t* Q, size_t Wp, const RowWeights& even, const RowWeights& odd, __m256i init, uint32_t outH, uint32_t outW, const Sink& sink) {
+  for (uint32_t oy = 0; oy < outH; oy++) {
+    const uint8_t* pj = Q + static_cast<size_t>(oy / 2) * 2 * Wp;  // pair j = oy / 2
+    const bool odd_row = oy & 1;
+    const uint8_t* qx = odd_row ? pj + 2 * Wp : pj;
+    const uint8_t* qy = odd_row ? pj : pj + 2 * Wp;
+    const RowWeights& rw = odd_row ? odd : even;
+    for (size_t x0 = 0; x0 < outW; x0 += 16) {
+      __m256i s0, s1;
+      Step(qx + 2 * x0, qy + 2 * x0, rw, init, s0, s1);
+      sink(oy, x0, std::min<size_t>(16, outW - x0), s0, s1);
+    }
+  }
+}
+
 // Row pairs of the bordered plane B (rows x Wp, rows even) into Q (rows / 2 pairs of 2 * Wp
 // bytes), +64 on every byte. Wp is a multiple of 16.
 void InterleavePairs(const int8_t* B, size_t rows, size_t Wp, uint8_t* Q) {
@@ -97,6 +145,9 @@ bool DwConvS8Avx2Int7(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t i
   std::vector<uint8_t> Q(rows * Wp);
   S8Sink<true> sink{nullptr, out + c1 * P, outW, _mm256_setzero_ps(), _mm256_set1_ps(static_cast<float>(s.lo + s.zero)), _mm256_set1_ps(static_cast<float>(s.hi + s.zero)),
                     _mm256_set1_epi32(s.zero)};
+  S8SinkI16 sink16{nullptr, out + c1 * P, outW, _mm256_setzero_ps(), _mm256_set1_epi16(static_cast<int16_t>(s.lo + s.zero)),
+                   _mm256_set1_epi16(static_cast<int16_t>(s.hi + s.zero)), _mm256_set1_epi16(static_cast<int16_t>(s.zero))};
+  const bool i16 = ClampInInt16Exact(s, c0, c1);
   for (size_t c = c0; c < c1; c++) {
     CopyPlane(x + c * hw, inH, inW, padT, padL, rows, Wp, B.data());
     InterleavePairs(B.data(), rows, Wp, Q.data());
@@ -109,19 +160,14 @@ bool DwConvS8Avx2Int7(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t i
       odd.x[t] = WeightPair(k[3 + t], k[6 + t]), odd.y[t] = WeightPair(0, k[t]);    // X = pair j+1, Y = pair j
     }
     const __m256i init = _mm256_set1_epi32(s.bias[c] - kOffset * wsum);
-    sink.out = out + c * P;
-    sink.m = _mm256_set1_ps(s.mult[c]);
-    for (uint32_t oy = 0; oy < outH; oy++) {
-      const uint8_t* pj = Q.data() + static_cast<size_t>(oy / 2) * 2 * Wp;  // pair j = oy / 2
-      const bool odd_row = oy & 1;
-      const uint8_t* qx = odd_row ? pj + 2 * Wp : pj;
-      const uint8_t* qy = odd_row ? pj : pj + 2 * Wp;
-      const RowWeights& rw = odd_row ? odd : even;
-      for (size_t x0 = 0; x0 < outW; x0 += 16) {
-        __m256i s0, s1;
-        Step(qx + 2 * x0, qy + 2 * x0, rw, init, s0, s1);
-        sink(oy, x0, std::min<size_t>(16, outW - x0), s0, s1);
-      }
+    if (i16) {
+      sink16.out = out + c * P;
+      sink16.m = _mm256_set1_ps(s.mult[c]);
+      Rows(Q.data(), Wp, even, odd, init, outH, outW, sink16);
+    } else {
+      sink.out = out + c * P;
+      sink.m = _mm256_set1_ps(s.mult[c]);
+      Rows(Q.data(), Wp, even, odd, init, outH, outW, sink);
     }
   }
   return true;
