@@ -25,7 +25,6 @@
 //     path) when |bias| could leave int32 on the way.
 #include <immintrin.h>
 
-#include <cmath>
 #include <vector>
 
 #include "kernels/dwconv_s8.h"
@@ -63,11 +62,8 @@ inline void Step(const uint8_t* qx, const uint8_t* qy, const RowWeights& w, __m2
   s1 = _mm256_add_epi32(init, _mm256_add_epi32(_mm256_madd_epi16(_mm256_unpackhi_epi16(g1, g2), ones), _mm256_madd_epi16(_mm256_unpackhi_epi16(g3, zero), ones)));
 }
 
-// The output stage with the clamp done in int16 after the first narrowing: 12 operations per
-// 16 outputs where S8Sink's float clamp takes 15. Same bytes when VCVTPS2DQ sees every
-// v = float(acc) * m below 2^31 in magnitude (ClampInInt16Exact): it then returns rne(v) itself,
-// VPACKSSDW's saturation to int16 keeps the order, and clamping to [lo + z, hi + z] (integers
-// inside int16) before or after rounding gives the same integer.
+// The output stage with the clamp in int16 (RequantPackInLane16I16), taken when
+// RequantInt16Exact holds for the call's channels.
 struct S8SinkI16 {
   int8_t* out;
   const int8_t* end;  // end of the call's outputs (channel c1)
@@ -75,23 +71,9 @@ struct S8SinkI16 {
   __m256 m;
   __m256i lo, hi, z;  // int16 lanes: the clamp plus z, and z
   void operator()(uint32_t oy, size_t ox0, size_t n, __m256i s0, __m256i s1) const {
-    const __m256i t0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(s0), m));
-    const __m256i t1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(s1), m));
-    // in-lane order (0-3, 8-11) + (4-7, 12-15): the pack gives outputs 0..15 in order
-    const __m256i w = _mm256_sub_epi16(_mm256_min_epi16(_mm256_max_epi16(_mm256_packs_epi32(t0, t1), lo), hi), z);
-    StoreStep(out + static_cast<size_t>(oy) * outW + ox0, end, _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1)), n);
+    StoreStep(out + static_cast<size_t>(oy) * outW + ox0, end, RequantPackInLane16I16(s0, s1, m, lo, hi, z), n);
   }
 };
-
-// Whether |float(acc) * m_c| < 2^31 for every sum this kernel can form (|acc| <= |bias| + 9 *
-// 64 * 63), with a factor-2 margin for the float roundings.
-bool ClampInInt16Exact(const OutputStage& s, size_t c0, size_t c1) {
-  for (size_t c = c0; c < c1; c++) {
-    const double reach = std::abs(static_cast<double>(s.bias[c])) + 9.0 * 64 * 63;
-    if (!(reach * std::abs(static_cast<double>(s.mult[c])) < 1073741824.0)) return false;
-  }
-  return true;
-}
 
 // Every output row of one channel from its row pairs Q.
 template <class Sink>
@@ -147,7 +129,7 @@ bool DwConvS8Avx2Int7(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t i
                     _mm256_set1_epi32(s.zero)};
   S8SinkI16 sink16{nullptr, out + c1 * P, outW, _mm256_setzero_ps(), _mm256_set1_epi16(static_cast<int16_t>(s.lo + s.zero)),
                    _mm256_set1_epi16(static_cast<int16_t>(s.hi + s.zero)), _mm256_set1_epi16(static_cast<int16_t>(s.zero))};
-  const bool i16 = ClampInInt16Exact(s, c0, c1);
+  const bool i16 = RequantInt16Exact(s.bias, s.mult, c0, c1, 9.0 * 64 * 63);  // |sum(x * w)| <= 9 * 64 * 63
   for (size_t c = c0; c < c1; c++) {
     CopyPlane(x + c * hw, inH, inW, padT, padL, rows, Wp, B.data());
     InterleavePairs(B.data(), rows, Wp, Q.data());
