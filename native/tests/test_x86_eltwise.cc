@@ -53,6 +53,11 @@ EQ_TEST(x86_output_stages_match_scalar) {
       bias[c] = r.Uniform(-50000, 50000);
       mult[c] = static_cast<float>(r.Uniform(1, 1000)) / 8192.0f;  // many exact .5 products
     }
+    // channel 4: sums near the int32 limit with multipliers 0.49 and 2000 (float(a) * m far past
+    // 2^31, where only a clamp before the rounding gives the reference's bytes)
+    for (size_t p = 0; p < np; p++) acc[4 * np + p] = 2 * r.Uniform(-1050000000, 1050000000);
+    bias[4] = r.Uniform(-1000, 1000);
+    mult[4] = np % 2 ? 2000.0f : 0.49f;
     for (int act = 0; act < 3; act++) {
       OutputStage s{bias.data(), mult.data(), tap_mult.data(), act == 1 ? 0 : -127, 127, act != 0, act == 1 ? 0.0 : -0.3, act == 1 ? 6.0 : 1e30};
       std::vector<int8_t> w8(nc * np + 16, 0x5a), g8 = w8;
