@@ -1,5 +1,5 @@
 // The fast im2col variants (Im2ColS8BlockRows everywhere, Im2ColS8BlockNeon on ARM,
-// Im2ColS8BlockVbmi on x86 CPUs with AVX-512 VBMI) byte-exact
+// Im2ColS8BlockAvx2 on x86, Im2ColS8BlockVbmi on x86 CPUs with AVX-512 VBMI) byte-exact
 // against the reference Im2ColS8Block: kernel sizes 1..7,
 // strides 1, 2 and 3, dilation, asymmetric pads wider than the kernel reach, groups, row widths
 // around the 8/16-byte store sizes, and column blocks [p0, p1) that start and end mid-row (as
@@ -42,6 +42,9 @@ EQ_TEST(im2col_variants_match_reference) {
   };
   const Variant variants[] = {
     {"rows", &Im2ColS8BlockRows},
+#if defined(EQ_HAVE_AVX2)
+    {"avx2", &Im2ColS8BlockAvx2},
+#endif
 #if defined(EQ_HAVE_NEON)
     {"neon", &Im2ColS8BlockNeon},
 #endif
@@ -93,11 +96,11 @@ EQ_TEST(im2col_selected_per_level) {
   EQ_EXPECT(SelectIm2ColBlock(eq::Isa::kNeon) == &Im2ColS8BlockNeon);
 #endif
 #if defined(EQ_HAVE_AVX2)
-  EQ_EXPECT(SelectIm2ColBlock(eq::Isa::kAvx2) == &Im2ColS8BlockRows);
+  EQ_EXPECT(SelectIm2ColBlock(eq::Isa::kAvx2) == &Im2ColS8BlockAvx2);
 #endif
 #if defined(EQ_HAVE_AVX512VNNI)
   if (eq::IsaAvailable(eq::Isa::kAvx512Vnni))
-    EQ_EXPECT(SelectIm2ColBlock(eq::Isa::kAvx512Vnni) == (eq::CpuHasAvx512Vbmi() ? &Im2ColS8BlockVbmi : &Im2ColS8BlockRows));
+    EQ_EXPECT(SelectIm2ColBlock(eq::Isa::kAvx512Vnni) == (eq::CpuHasAvx512Vbmi() ? &Im2ColS8BlockVbmi : &Im2ColS8BlockAvx2));
 #endif
 }
 

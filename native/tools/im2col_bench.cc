@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
     const char* name;
     uint32_t cin, k, s, pad, in, nb;
   };
-  const Case cases[] = {{"squeezenet conv1 3x3/2, 224", 3, 3, 2, 0, 224, 248}, {"resnet18 conv1 7x7/2, 224", 3, 7, 2, 3, 224, 256},
+  const Case cases[] = {{"squeezenet conv1 3x3/2, 224", 3, 3, 2, 0, 224, 248},
+                        {"mobilenet conv0 3x3/2 pad 1, 224", 3, 3, 2, 1, 224, 1024}, {"resnet18 conv1 7x7/2, 224", 3, 7, 2, 3, 224, 256},
                         {"resnet18 layer2.0.conv1 3x3/2, 56", 64, 3, 2, 1, 56, 132}, {"resnet18 layer3.0.conv1 3x3/2, 28", 128, 3, 2, 1, 28, 100},
                         {"resnet18 layer4.0.conv1 3x3/2, 14", 256, 3, 2, 1, 14, 49},  {"resnet18 layer1 3x3/1, 56", 64, 3, 1, 1, 56, 132},
                         {"resnet18 layer4 3x3/1, 7", 512, 3, 1, 1, 7, 49}};
@@ -36,6 +37,9 @@ int main(int argc, char** argv) {
     kernels::Im2ColBlockFn fn;
   };
   std::vector<Variant> variants = {{"rows", &kernels::Im2ColS8BlockRows}};
+#if defined(EQ_HAVE_AVX2)
+  variants.push_back({"avx2", &kernels::Im2ColS8BlockAvx2});
+#endif
 #if defined(EQ_HAVE_AVX512VNNI)
   if (CpuHasAvx512Vbmi()) variants.push_back({"vbmi", &kernels::Im2ColS8BlockVbmi});
 #endif

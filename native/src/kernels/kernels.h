@@ -25,6 +25,11 @@ void Im2ColS8Block(const int8_t* x, const LinearGeom& g, uint32_t group, size_t 
 // scalar/im2col_rows.cc: the same bytes through a zero-padded row strip
 // (strided layers: split into column phases). Selected at the x86 levels.
 void Im2ColS8BlockRows(const int8_t* x, const LinearGeom& g, uint32_t group, size_t p0, size_t p1, int8_t* dst);
+#if defined(EQ_HAVE_AVX2)
+// x86_avx2/im2col_avx2.cc: stride 2 from a plain-copied strip by AVX2 even-byte extraction;
+// other strides go to Im2ColS8BlockRows. Selected at the avx2 level (and avx512vnni without VBMI).
+void Im2ColS8BlockAvx2(const int8_t* x, const LinearGeom& g, uint32_t group, size_t p0, size_t p1, int8_t* dst);
+#endif
 #if defined(EQ_HAVE_AVX512VNNI)
 // x86_avx512vnni/im2col_avx512vbmi.cc: the same bytes by one VPERMI2B per tap and row piece;
 // needs CpuHasAvx512Vbmi() (selected at the avx512vnni level only where the CPU has VBMI)

@@ -128,7 +128,7 @@ Im2ColBlockFn SelectIm2ColBlock(Isa isa) {
   if (Allowed(Isa::kAvx512Vnni, isa) && CpuHasAvx512Vbmi()) return Im2ColS8BlockVbmi;
 #endif
 #if defined(EQ_HAVE_AVX2)
-  if (Allowed(Isa::kAvx2, isa)) return Im2ColS8BlockRows;
+  if (Allowed(Isa::kAvx2, isa)) return Im2ColS8BlockAvx2;
 #endif
   (void)isa;
   return Im2ColS8Block;
