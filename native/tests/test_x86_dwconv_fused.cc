@@ -199,7 +199,10 @@ EQ_TEST(x86_dwconv_fused_selection) {
   if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
   EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 1, 1, 127) == DwConvS8Avx2);
   EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 1, 1, 1, 63) == DwConvS8Avx2Int7) << "INT7 3x3/1";
-  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 2, 2, 1, 1, 63) == DwConvS8Avx2) << "INT7 stride 2";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 2, 2, 1, 1, 63) == DwConvS8Avx2Int7) << "INT7 stride 2";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 1, 2, 1, 1, 63) == DwConvS8Avx2Int7) << "INT7 stride 2 along x only";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 2, 1, 1, 1, 63) == DwConvS8Avx2) << "INT7 stride 2 along y only";
+  EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 3, 3, 2, 2, 1, 1, 127) == DwConvS8Avx2) << "INT8 stride 2";
   EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 5, 5, 1, 1, 1, 1, 63) == DwConvS8Avx2) << "INT7 5x5";
   EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 5, 5, 2, 1, 1, 1, 127) == DwConvS8Avx2) << "mixed strides";
   EQ_EXPECT(SelectDwConvS8(eq::Isa::kAvx2, 7, 7, 1, 1, 1, 1, 127) == nullptr) << "avx2: 7x7";
@@ -230,8 +233,10 @@ EQ_TEST(x86_dwconv_avx512_selection) {
 // The INT7 kernel's int16 sums at their limits: inputs and pad at +63 (x + 64 = 127) and -64 (0)
 // with weights at +-63 give the largest int16 group sums of each sign (4 * 127 * 63 = 32004);
 // the 258/259 channels sit at the edge of a whole 9-tap sum in int16 (127 * 258 = 32766), the
-// bound of any kernel that would add all taps there. A multiplier of 1e5 takes the output stage
-// that clamps in float (float(acc) * m can pass 2^31, where VCVTPS2DQ no longer rounds).
+// bound of any kernel that would add all taps there. Both of its layouts (stride 1: row pairs;
+// stride 2: column pairs), and the general kernel on the same data. A multiplier of 1e5 takes
+// the output stage that clamps in float (float(acc) * m can pass 2^31, where VCVTPS2DQ no
+// longer rounds); 1/2048 the int16 clamp.
 EQ_TEST(x86_dwconv_int7_int16_limits) {
   if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
   // 4 x 63 + 6 = 258 and 4 x 63 + 7 = 259, with the remaining taps 0 or of the other sign
@@ -239,26 +244,30 @@ EQ_TEST(x86_dwconv_int7_int16_limits) {
                                                     {-63, -63, -63, -63, -6, 0, 0, 0, 0},  {-63, -63, -63, -63, -7, 0, 0, 0, 0},
                                                     {63, -63, 63, -63, 63, -63, 63, -63, 6}, {63, 63, 63, 63, 63, 63, 63, 63, 63}};
   const uint32_t H = 9, W = 37;
-  for (float m : {1.0f / 2048, 1e5f}) {
-    for (int8_t v : {int8_t{63}, int8_t{-63}, int8_t{-64}}) {
-      const size_t C = kernels.size(), P = static_cast<size_t>(H) * W;
-      std::vector<int8_t> x(C * P, v), w;
-      for (const auto& k : kernels) w.insert(w.end(), k.begin(), k.end());
-      std::vector<int32_t> bias(C, 0), acc(C * P);
-      std::vector<float> mult(C, m);
-      std::vector<double> tm(C, 1.0);
-      const OutputStage s{bias.data(), mult.data(), tm.data(), -63, 63, false, 0, 0};
-      DwConvScalar()->run(x.data(), w.data(), H, W, H, W, 3, 3, 1, 1, 1, 1, 1, 1, v, 0, C, acc.data());
-      std::vector<int8_t> want(C * P + 16, 0x5a), got = want;
-      size_t bad_channel = 0;
-      EQ_EXPECT(OutputStageS8(acc.data(), P, 0, C, 0, P, s, want.data(), P, 1, nullptr, &bad_channel));
-      EQ_EXPECT(DwConvS8Avx2Int7(x.data(), w.data(), H, W, H, W, 3, 3, 1, 1, 1, 1, v, 0, C, s, got.data()));
-      for (size_t c = 0; c < C; c++) {
-        size_t bad = 0;
-        for (size_t i = 0; i < P; i++) bad += want[c * P + i] != got[c * P + i];
-        EQ_EXPECT(bad == 0) << "multiplier " << m << ", value/pad " << int{v} << ", kernel " << c << ": " << bad << " wrong";
+  for (DwConvS8Fn fn : {DwConvS8Avx2Int7, DwConvS8Avx2})
+    for (uint32_t st : {1u, 2u})
+      for (float m : {1.0f / 2048, 1e5f}) {
+        for (int8_t v : {int8_t{63}, int8_t{-63}, int8_t{-64}}) {
+          const uint32_t oH = (H + 2 - 3) / st + 1, oW = (W + 2 - 3) / st + 1;
+          const size_t C = kernels.size(), P = static_cast<size_t>(H) * W, oP = static_cast<size_t>(oH) * oW;
+          std::vector<int8_t> x(C * P, v), w;
+          for (const auto& k : kernels) w.insert(w.end(), k.begin(), k.end());
+          std::vector<int32_t> bias(C, 0), acc(C * oP);
+          std::vector<float> mult(C, m);
+          std::vector<double> tm(C, 1.0);
+          const OutputStage s{bias.data(), mult.data(), tm.data(), -63, 63, false, 0, 0};
+          DwConvScalar()->run(x.data(), w.data(), H, W, oH, oW, 3, 3, st, st, 1, 1, 1, 1, v, 0, C, acc.data());
+          std::vector<int8_t> want(C * oP + 16, 0x5a), got = want;
+          size_t bad_channel = 0;
+          EQ_EXPECT(OutputStageS8(acc.data(), oP, 0, C, 0, oP, s, want.data(), oP, 1, nullptr, &bad_channel));
+          EQ_EXPECT(fn(x.data(), w.data(), H, W, oH, oW, 3, 3, st, st, 1, 1, v, 0, C, s, got.data()));
+          for (size_t c = 0; c < C; c++) {
+            size_t bad = 0;
+            for (size_t i = 0; i < oP; i++) bad += want[c * oP + i] != got[c * oP + i];
+            EQ_EXPECT(bad == 0) << (fn == DwConvS8Avx2 ? "general" : "int7") << " stride " << st << ", multiplier " << m << ", value/pad " << int{v}
+                                << ", kernel " << c << ": " << bad << " wrong";
+          }
+        }
       }
-    }
-  }
 }
 #endif

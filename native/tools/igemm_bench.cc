@@ -235,7 +235,7 @@ double DwS8Seconds(const DwConvKernel* k, OutputStageS8Fn stage, DwConvS8Fn fuse
 }
 
 void DwTable(int reps, double min_ms) {
-  const DwShape shapes[] = {{32, 112, 3, 1}, {96, 112, 3, 2}, {144, 56, 3, 1}, {192, 28, 3, 1}, {576, 14, 3, 1}, {960, 7, 3, 1},
+  const DwShape shapes[] = {{32, 112, 3, 1}, {96, 112, 3, 2}, {144, 56, 3, 1}, {128, 56, 3, 2}, {256, 28, 3, 2}, {192, 28, 3, 1}, {576, 14, 3, 1}, {960, 7, 3, 1},
                             {240, 28, 5, 1}, {144, 56, 5, 2}, {672, 14, 5, 2}};
   std::printf("\n%-16s %-22s %12s %10s %14s\n", "kernel", "C x in x in, k, stride", "MAC/cycle", "ms", "vs scalar");
   for (const DwShape& d : shapes) {

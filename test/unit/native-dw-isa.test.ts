@@ -69,13 +69,14 @@ describe('depthwise kernel selection', () => {
     ).toBe('dw:dw-avx2-maddwd');
   });
 
-  it('avx2: INT7 3x3/1 runs the VPMADDUBSW kernel, INT8 and stride 2 the general one; same bytes as scalar', async () => {
+  it('avx2: INT7 3x3 (stride 1 and 2) runs the VPMADDUBSW kernel, INT8 the general one; same bytes as scalar', async () => {
     const isas = Runtime.version().availableIsas.split(',');
     if (!isas.includes('avx2')) return;
     const cases = [
       { stride: 1, bits: 7 as const, kernel: 'dw:dw-avx2-int7-maddubs' },
       { stride: 1, bits: 8 as const, kernel: 'dw:dw-avx2-maddwd' },
-      { stride: 2, bits: 7 as const, kernel: 'dw:dw-avx2-maddwd' },
+      { stride: 2, bits: 7 as const, kernel: 'dw:dw-avx2-int7-maddubs' },
+      { stride: 2, bits: 8 as const, kernel: 'dw:dw-avx2-maddwd' },
     ];
     for (const c of cases) {
       const { eqm, dims } = await depthwiseEqm(c.stride, c.bits);

@@ -31,8 +31,10 @@ const char* DwConvS8Name(DwConvS8Fn fn);
 // x86_avx2/dwconv_avx2.cc: 3x3 and 5x5 only (DwConvAvx2's geometries)
 bool DwConvS8Avx2(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw, uint32_t sh,
                   uint32_t sw, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, const OutputStage& s, int8_t* out);
-// x86_avx2/dwconv_avx2_int7.cc: 3x3 stride 1 with VPMADDUBSW, exact only for |x|, |w| <= 63
-// (INT7); other geometries (and a pad value outside [-64, 63]) go to DwConvS8Avx2
+// x86_avx2/dwconv_avx2_int7.cc: 3x3 stride 1, or stride 2 along x (1 or 2 along y), with
+// VPMADDUBSW, exact only for |x|, |w| <= 63 (INT7); other geometries (DwInt7Geometry false) and
+// a pad value outside [-64, 63] go to DwConvS8Avx2
+bool DwInt7Geometry(uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, uint32_t dh, uint32_t dw);
 bool DwConvS8Avx2Int7(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t kh, uint32_t kw,
                       uint32_t sh, uint32_t sw, uint32_t padT, uint32_t padL, int8_t pad, size_t c0, size_t c1, const OutputStage& s, int8_t* out);
 #endif

@@ -80,7 +80,7 @@ DwConvS8Fn SelectDwConvS8(Isa isa, uint32_t kh, uint32_t kw, uint32_t sh, uint32
   if (Allowed(Isa::kAvx512Vnni, isa) && DwConvAvx512()->supports(kh, kw, sh, sw, dh, dw)) return DwConvS8Avx512;
 #endif
 #if defined(EQ_HAVE_AVX2)
-  if (Allowed(Isa::kAvx2, isa) && qmax <= 63 && kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1) return DwConvS8Avx2Int7;
+  if (Allowed(Isa::kAvx2, isa) && qmax <= 63 && DwInt7Geometry(kh, kw, sh, sw, dh, dw)) return DwConvS8Avx2Int7;
   if (Allowed(Isa::kAvx2, isa) && DwConvAvx2()->supports(kh, kw, sh, sw, dh, dw)) return DwConvS8Avx2;
 #endif
   (void)isa, (void)kh, (void)kw, (void)sh, (void)sw, (void)dh, (void)dw, (void)qmax;

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/dwconv_s8.h"
@@ -156,15 +157,17 @@ bool DwConvS8Avx2(const int8_t* x, const int8_t* w, uint32_t inH, uint32_t inW, 
   if (!BiasFitsInt32(s.bias, c0, c1, static_cast<int64_t>(kh) * kw * 128 * 127)) return false;
   const size_t hw = static_cast<size_t>(inH) * inW, P = static_cast<size_t>(outH) * outW;
   PlaneBuffer b(outH, outW, kh, kw, sh, sw, pad);
-  const auto plane = PickPlane<S8Sink<false>>(kh, sw);
-  S8Sink<false> sink{nullptr, out + c1 * P, outW, _mm256_setzero_ps(), _mm256_set1_ps(static_cast<float>(s.lo + s.zero)), _mm256_set1_ps(static_cast<float>(s.hi + s.zero)),
-              _mm256_set1_epi32(s.zero)};
-  for (size_t c = c0; c < c1; c++) {
-    CopyPlane(x + c * hw, inH, inW, padT, padL, b.Hp, b.Wp, b.data.data());
-    sink.out = out + c * P;
-    sink.m = _mm256_set1_ps(s.mult[c]);
-    plane(b.data.data(), b.Wp, w + c * kh * kw, outH, outW, sh, _mm256_set1_epi32(s.bias[c]), sink);
-  }
+  // |acc - bias| <= kh * kw * 128 * 127
+  const bool i16 = RequantInt16Exact(s.bias, s.mult, c0, c1, static_cast<double>(kh) * kw * 128 * 127);
+  WithS8Sink<false>(out + c1 * P, outW, MakeRequantBounds(s.lo, s.hi, s.zero, i16), [&](auto& sink) {
+    const auto plane = PickPlane<std::decay_t<decltype(sink)>>(kh, sw);
+    for (size_t c = c0; c < c1; c++) {
+      CopyPlane(x + c * hw, inH, inW, padT, padL, b.Hp, b.Wp, b.data.data());
+      sink.out = out + c * P;
+      sink.m = _mm256_set1_ps(s.mult[c]);
+      plane(b.data.data(), b.Wp, w + c * kh * kw, outH, outW, sh, _mm256_set1_epi32(s.bias[c]), sink);
+    }
+  });
   return true;
 }
 

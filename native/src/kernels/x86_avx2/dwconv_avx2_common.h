@@ -51,19 +51,32 @@ inline void StoreStep(int8_t* o, const int8_t* end, __m128i v, size_t n) {
 
 // The fused int8 output stage of a 16-output step (the sums start from the bias). kInLane: the
 // sums arrive as outputs (0-3, 8-11) and (4-7, 12-15), the order VPUNPCK*+VPMADDWD leave them in
-// (dwconv_avx2_int7.cc); else as 0-7 and 8-15.
-template <bool kInLane>
+// (dwconv_avx2_int7.cc); else as 0-7 and 8-15. kI16: the int16 clamp (RequantPack).
+template <bool kInLane, bool kI16>
 struct S8Sink {
-  int8_t* out;
+  int8_t* out;        // the current channel's outputs
   const int8_t* end;  // end of the call's outputs (channel c1)
   uint32_t outW;
-  __m256 m, lo, hi;  // lo, hi: the clamp plus z
-  __m256i z;
+  __m256 m;  // the current channel's multiplier
+  RequantBounds b;
   void operator()(uint32_t oy, size_t ox0, size_t n, __m256i s0, __m256i s1) const {
-    const __m128i v = kInLane ? RequantPackInLane16(s0, s1, m, lo, hi, z) : RequantPack16(s0, s1, m, lo, hi, z);
-    StoreStep(out + static_cast<size_t>(oy) * outW + ox0, end, v, n);
+    StoreStep(out + static_cast<size_t>(oy) * outW + ox0, end, RequantPack<kInLane, kI16>(s0, s1, m, b), n);
   }
 };
+
+// body(sink) with the sink the call's bounds ask for (b.i16: the int16 clamp), so the clamp is
+// chosen once per call and each step's code has no branch. body sets sink.out and sink.m per
+// channel.
+template <bool kInLane, class Body>
+inline void WithS8Sink(const int8_t* end, uint32_t outW, const RequantBounds& b, Body&& body) {
+  if (b.i16) {
+    S8Sink<kInLane, true> sink{nullptr, end, outW, _mm256_setzero_ps(), b};
+    body(sink);
+  } else {
+    S8Sink<kInLane, false> sink{nullptr, end, outW, _mm256_setzero_ps(), b};
+    body(sink);
+  }
+}
 
 }  // namespace
 }  // namespace kernels

@@ -168,23 +168,17 @@ constexpr size_t kMaxTile = 8 * 64;  // MR * NR bound of every x86 kernel
 
 // The fused int8 output stage of a tile (RunBlockedS8): the accumulators start from `start`
 // (init + bias, so they end at acc + bias), row m is requantized with mult[m] and stored at
-// out + m * ldo. lo, hi: the clamp plus the zero offset z (see requant_avx2.h); i16: the call's
-// channels allow the int16 clamp (RequantInt16Exact), with its bounds lo16, hi16, z16.
-struct S8Tile {
-  __m256 lo, hi;
-  __m256i z;
-  bool i16;
-  __m256i lo16, hi16, z16;
-};
-using TileS8Fn = void (*)(const uint8_t* a, const uint8_t* b, size_t steps, const int32_t* start, const float* mult, const S8Tile& k, int8_t* out,
+// out + m * ldo, with the clamp bounds k (requant_avx2.h; k.i16: the call's channels allow the
+// int16 clamp, RequantInt16Exact).
+using TileS8Fn = void (*)(const uint8_t* a, const uint8_t* b, size_t steps, const int32_t* start, const float* mult, const RequantBounds& k, int8_t* out,
                           size_t ldo);
 
 // Row m of a fused tile: NRV = 2 → 16 bytes, NRV = 1 → 8 bytes (the narrow last panel).
 template <int NRV>
-inline void StoreRowS8(const __m256i* acc, float mult, const S8Tile& k, int8_t* out) {
+inline void StoreRowS8(const __m256i* acc, float mult, const RequantBounds& k, int8_t* out) {
   const __m256 m = _mm256_set1_ps(mult);
   const __m256i s1 = acc[NRV - 1];  // NRV = 1: outputs 8..15 are a copy, not stored
-  const __m128i v = k.i16 ? RequantPack16I16(acc[0], s1, m, k.lo16, k.hi16, k.z16) : RequantPack16(acc[0], s1, m, k.lo, k.hi, k.z);
+  const __m128i v = k.i16 ? RequantPack<false, true>(acc[0], s1, m, k) : RequantPack<false, false>(acc[0], s1, m, k);
   if (NRV == 2) _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
   else _mm_storel_epi64(reinterpret_cast<__m128i*>(out), v);
 }
@@ -263,7 +257,7 @@ struct TileRun {
 // RunS8 (the int8 output stage fused in) of a tile type T, as TileRun.
 template <class T, int MRE, int NRV>
 struct TileRunS8 {
-  static void RunS8(const uint8_t* a, const uint8_t* b, size_t steps, const int32_t* start, const float* mult, const S8Tile& k, int8_t* out, size_t ldo) {
+  static void RunS8(const uint8_t* a, const uint8_t* b, size_t steps, const int32_t* start, const float* mult, const RequantBounds& k, int8_t* out, size_t ldo) {
     __m256i acc[MRE][NRV];
     EQ_UNROLL
     for (int m = 0; m < MRE; m++)
@@ -286,9 +280,7 @@ inline bool RunBlockedS8(const GemmGeom& g, const TileFn* tiles, const TileS8Fn*
   const int32_t* init = reinterpret_cast<const int32_t*>(pa + InitOffset(g, M, K));
   // |acc| <= |bias| + K * 127 * 127
   const bool i16 = RequantInt16Exact(s.bias, s.mult, c0, c0 + M, static_cast<double>(K) * 127 * 127);
-  const S8Tile k{_mm256_set1_ps(static_cast<float>(s.lo + s.zero)), _mm256_set1_ps(static_cast<float>(s.hi + s.zero)), _mm256_set1_epi32(s.zero), i16,
-                 _mm256_set1_epi16(static_cast<int16_t>(s.lo + s.zero)),      _mm256_set1_epi16(static_cast<int16_t>(s.hi + s.zero)),
-                 _mm256_set1_epi16(static_cast<int16_t>(s.zero))};
+  const RequantBounds k = MakeRequantBounds(s.lo, s.hi, s.zero, i16);
   for (size_t m0 = 0; m0 < M; m0 += g.MR) {
     const size_t mr = M - m0 < g.MR ? M - m0 : g.MR;
     const uint8_t* ap = pa + m0 * Kp * g.a_elem;

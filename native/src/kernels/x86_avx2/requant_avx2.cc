@@ -30,11 +30,11 @@ namespace {
 inline __m256i Overflow(__m256i a, __m256i b, __m256i s) { return _mm256_and_si256(_mm256_xor_si256(a, s), _mm256_xor_si256(b, s)); }
 
 // 16 int8 outputs from 16 accumulators (lo/hi: the clamp plus z); returns the overflow lanes
-inline __m256i Requant16(const int32_t* row, __m256i b, __m256 m, __m256 lo, __m256 hi, __m256i z, int8_t* o) {
+inline __m256i Requant16(const int32_t* row, __m256i b, __m256 m, const RequantBounds& k, int8_t* o) {
   const __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row));
   const __m256i a1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 8));
   const __m256i s0 = _mm256_add_epi32(a0, b), s1 = _mm256_add_epi32(a1, b);
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(o), RequantPack16(s0, s1, m, lo, hi, z));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(o), RequantPack<false, false>(s0, s1, m, k));
   return _mm256_or_si256(Overflow(a0, b, s0), Overflow(a1, b, s1));
 }
 
@@ -43,8 +43,7 @@ inline __m256i Requant16(const int32_t* row, __m256i b, __m256 m, __m256 lo, __m
 bool OutputStageS8Avx2(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, size_t p0, size_t np, const OutputStage& s, int8_t* out, size_t cstride,
                        size_t pstride, float* tap, size_t* bad_channel) {
   if (tap || pstride != 1) return OutputStageS8(acc, ld_acc, c0, nc, p0, np, s, out, cstride, pstride, tap, bad_channel);
-  const __m256 lo = _mm256_set1_ps(static_cast<float>(s.lo + s.zero)), hi = _mm256_set1_ps(static_cast<float>(s.hi + s.zero));
-  const __m256i z = _mm256_set1_epi32(s.zero);
+  const RequantBounds k = MakeRequantBounds(s.lo, s.hi, s.zero, false);
   for (size_t i = 0; i < nc; i++) {
     const size_t c = c0 + i;
     const int32_t* row = acc + i * ld_acc;
@@ -53,13 +52,13 @@ bool OutputStageS8Avx2(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc, 
     const __m256 m = _mm256_set1_ps(s.mult[c]);
     size_t p = 0;
     __m256i ovf = _mm256_setzero_si256();
-    for (; p + 16 <= np; p += 16) ovf = _mm256_or_si256(ovf, Requant16(row + p, b, m, lo, hi, z, o + p));
+    for (; p + 16 <= np; p += 16) ovf = _mm256_or_si256(ovf, Requant16(row + p, b, m, k, o + p));
     if (p < np) {
       // the tail through the same vector code on a zero-padded copy (0 + bias cannot overflow)
       alignas(32) int32_t tail[16] = {};
       alignas(16) int8_t bytes[16];
       std::memcpy(tail, row + p, (np - p) * sizeof(int32_t));
-      ovf = _mm256_or_si256(ovf, Requant16(tail, b, m, lo, hi, z, bytes));
+      ovf = _mm256_or_si256(ovf, Requant16(tail, b, m, k, bytes));
       std::memcpy(o + p, bytes, np - p);
     }
     if (_mm256_movemask_ps(_mm256_castsi256_ps(ovf)) != 0)
