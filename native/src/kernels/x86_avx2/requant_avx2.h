@@ -1,7 +1,8 @@
 // The AVX2 int8 output stage's arithmetic on 16 accumulators that already include the bias,
 // shared by OutputStageS8Avx2 (requant_avx2.cc), the fused depthwise kernels (dwconv_avx2*.cc)
-// and the fused GEMM tiles (igemm_blocking_x86.h), so all give the same bytes as scalar/requant_output.cc (see requant_avx2.cc for why each step
-// is exact). Included only by files compiled with -mavx2.
+// and the fused GEMM tiles (igemm_blocking_x86.h), so all give the same bytes as
+// scalar/requant_output.cc (see requant_avx2.cc for why each step is exact). Included only by
+// files compiled with -mavx2.
 #pragma once
 
 #include <immintrin.h>
