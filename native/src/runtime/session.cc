@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -31,6 +32,11 @@ Status Session::Create(std::unique_ptr<Model> model, const SessionOptions& optio
   for (size_t i = 0; i < m.tensors.size(); i++) {
     TensorInfo& t = m.tensors[i];
     s->ptrs_[i] = t.kind == TensorKind::kConstant ? static_cast<void*>(t.data.data()) : static_cast<void*>(s->arena_.data() + offsets[i]);
+  }
+  // the input is read in place by Run unless the graph writes it or returns it as an output
+  s->input_borrowable_ = std::find(m.outputs.begin(), m.outputs.end(), m.input) == m.outputs.end();
+  for (const Op& op : m.ops) {
+    if (op.output == m.input || std::find(op.fn.outputs.begin(), op.fn.outputs.end(), m.input) != op.fn.outputs.end()) s->input_borrowable_ = false;
   }
   s->tap_index_.assign(m.ops.size(), -1);
   for (size_t k = 0; k < m.ops.size(); k++) {
@@ -64,7 +70,19 @@ Status Session::Run(const float* input, const int64_t* dims, size_t rank, size_t
                            std::to_string(in.numel) + " values)");
   }
   pool_->Wake();  // a sleeping worker starts now, not at the first split layer (thread_pool.h)
-  std::memcpy(Ptr(model_->input), input, numel * sizeof(float));
+  // The ops read the caller's input where it is (no op writes it, and no float kernel needs
+  // more than float alignment): copying it into the arena first was 2.5 % of MobileNet v1 0.25
+  // (600 KB per run). The arena slot is put back however the run ends.
+  void* const own = ptrs_[model_->input];
+  const bool borrow = input_borrowable_ && reinterpret_cast<uintptr_t>(input) % alignof(float) == 0;
+  if (borrow) ptrs_[model_->input] = const_cast<float*>(input);
+  else std::memcpy(own, input, numel * sizeof(float));
+  struct Restore {
+    std::vector<void*>& ptrs;
+    int32_t idx;
+    void* own;
+    ~Restore() { ptrs[idx] = own; }
+  } restore{ptrs_, model_->input, own};
   for (LayerTap& t : taps_) {
     if (taps_enabled_) t.pre.assign(static_cast<size_t>(model_->tensors[t.output].numel), 0.f);
     else t.pre.clear();

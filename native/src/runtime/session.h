@@ -55,10 +55,12 @@ class Session {
 
   const Model& model() const { return *model_; }
 
-  // input: numel floats with exactly the model input's dims.
+  // input: numel floats with exactly the model input's dims, read in place during the run (the
+  // caller keeps it alive and unchanged until Run returns; it is not kept).
   Status Run(const float* input, const int64_t* dims, size_t rank, size_t numel);
 
-  // After a run: tensor data (constants, the input and every activation stay valid until the next run).
+  // After a run: tensor data (constants and every activation stay valid until the next run; the
+  // input's own slot holds it only if the model returns or writes it).
   const void* TensorData(int32_t idx) const;
   const float* OutputData(size_t i) const { return static_cast<const float*>(TensorData(model_->outputs[i])); }
 
@@ -84,6 +86,7 @@ class Session {
   std::vector<OpProfile> profile_;
   std::vector<void*> ptrs_;
   bool taps_enabled_ = false;
+  bool input_borrowable_ = false;  // Run reads the caller's input in place (no op writes it)
   std::vector<LayerTap> taps_;
   std::vector<int> tap_index_;  // op index → taps_ index (-1)
 };
