@@ -20,19 +20,38 @@ size_t DivUp(size_t a, size_t b) { return (a + b - 1) / b; }
 // cost — the im2col strip re-reads the input rows the block shares with its neighbours — was a
 // large part of it (MobileNet v1 0.25's first layer 0.135 -> 0.121 ms at 1 thread on the AVX2
 // EPYC; network, in-process A/B: 0.99-1.03x at 1 thread, 1.04-1.06x at 2).
-size_t ColumnBlock(size_t P, size_t M, size_t K, int threads) {
+size_t ColumnBlock1(size_t P, size_t M, size_t K, int threads) {
   size_t nb = 256;
   if (M >= 256) nb = 128;
   if (M <= 32 && K <= 64) nb = 1024;
   while (nb > 32 && DivUp(P, nb) < static_cast<size_t>(threads) * 3) nb /= 2;
-  nb = std::min(nb, P);
-  if (threads > 1) {
-    // a multiple of `threads` blocks of (nearly) equal width: P=49 on 2 threads was 32+17
-    const size_t t = static_cast<size_t>(threads);
-    const size_t blocks = DivUp(DivUp(P, nb), t) * t;
-    nb = std::min(P, (DivUp(P, blocks) + 3) & ~static_cast<size_t>(3));
+  return std::min(nb, P);
+}
+
+// On several threads: the width, a multiple of 8 up to the rule above, whose blocks share out
+// most evenly — the slowest thread's share of the columns the kernel really computes (its
+// packed panels: a 28-column block is 32 on AVX2), the blocks handed out largest first to the
+// least loaded thread, plus a small cost per block (packing, the weight stream). Equal blocks
+// in a multiple of the threads (the rule before) gave ResNet-18's 14x14 layers (P = 196) seven
+// 28-column blocks on 2 threads, 4 + 3 of them and 4 wasted columns in each: 1.43x on 2
+// threads; 4 x 48 + 4 computes 104 columns per thread where that computed 128.
+size_t ColumnBlock(size_t P, size_t M, size_t K, int threads, const kernels::IGemmKernel& k) {
+  const size_t nb0 = ColumnBlock1(P, M, K, threads);
+  if (threads <= 1 || P <= 8) return nb0;
+  const size_t t = static_cast<size_t>(threads);
+  // cost in packed bytes: the columns a block computes, times K
+  const auto cols = [&](size_t w) { return k.packed_b_bytes(K, w); };
+  const size_t per_block = k.packed_b_bytes(K, 1) / 2;  // half the narrowest panel (AVX2: 4 columns)
+  size_t best = nb0, best_cost = SIZE_MAX;
+  for (size_t nb = 8; nb <= std::max<size_t>(nb0, 8); nb += 8) {
+    const size_t w = std::min(nb, P), blocks = DivUp(P, w), cw = cols(w), cr = cols(P - (blocks - 1) * w);
+    // the b - 1 equal blocks: q or q + 1 per thread; the last (smallest) to one with q
+    const size_t q = (blocks - 1) / t, more = (blocks - 1) % t ? 1 : 0;
+    const size_t slowest = std::max((q + more) * cw, q * cw + cr);
+    const size_t cost = slowest + per_block * DivUp(blocks, t);
+    if (cost < best_cost) best_cost = cost, best = w;
   }
-  return nb;
+  return best;
 }
 
 // AMX: the tile product is so fast that streaming the weights again for every column block
@@ -188,7 +207,14 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
   const LinearGeom& g = q_.g;
   const size_t M = g.cout / g.group, K = g.K, P = g.P;
   const size_t mb = row_block_, row_blocks = DivUp(M, mb);
-  const size_t nb = row_blocks > 1 ? P : gemm_->isa == Isa::kAmx ? ColumnBlockAmx(P, pool.threads()) : ColumnBlock(P, M, K, pool.threads());
+  const uint64_t threads = static_cast<uint64_t>(pool.threads());
+  uint64_t cached = column_block_.load(std::memory_order_relaxed);
+  if (cached >> 32 != threads) {  // the column block for this pool size, chosen once
+    const size_t w = row_blocks > 1 ? P : gemm_->isa == Isa::kAmx ? ColumnBlockAmx(P, pool.threads()) : ColumnBlock(P, M, K, pool.threads(), *gemm_);
+    cached = threads << 32 | w;
+    column_block_.store(cached, std::memory_order_relaxed);
+  }
+  const size_t nb = static_cast<size_t>(cached & 0xffffffffu);
   const size_t blocks = DivUp(P, nb);
   const size_t block_bytes = (gemm_->packed_b_bytes(K, nb) + 63) & ~static_cast<size_t>(63);
   std::atomic<bool> failed{false}, oom{false};

@@ -4,6 +4,7 @@
 // the thread pool. Every algorithm produces the same int32 sums, so the choice is only speed.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +51,9 @@ class LinearLayer {
   const QLinearParams& q_;
   const std::string& name_;
   LinearAlgo algo_ = LinearAlgo::kGemm;
+  // GEMM column block for the last pool size it ran on: (threads << 32) | columns, 0 = none
+  // yet (chosen on the first run with that pool: a search over widths, linear_layer.cc)
+  mutable std::atomic<uint64_t> column_block_{0};
   std::string kernel_;
   const kernels::IGemmKernel* gemm_ = nullptr;
   const kernels::DwConvKernel* dw_ = nullptr;
