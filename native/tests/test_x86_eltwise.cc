@@ -85,7 +85,8 @@ EQ_TEST(x86_output_stages_match_scalar) {
 }
 
 // The AVX2 add, requantize, qmul row and dequantize against the scalar ones: every int8 pair, multipliers
-// that make exact .5 ties, a ReLU clamp, INT7, tails of every length up to the vector step.
+// that make exact .5 ties, a ReLU clamp, INT7, tails of every length up to the vector step, and
+// multipliers on both sides of the int16-clamp fast path's bound.
 EQ_TEST(x86_add_requantize_dequantize_match_scalar) {
   if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
   const size_t n = 256 * 256;
@@ -94,7 +95,9 @@ EQ_TEST(x86_add_requantize_dequantize_match_scalar) {
     a[i] = static_cast<int8_t>(i & 255);
     b[i] = static_cast<int8_t>(i >> 8);
   }
-  const float mults[][2] = {{0.5f, 0.25f}, {1.0f, 1.0f}, {0.73f, 1.9f}, {3.0f / 8.0f, 5.0f / 16.0f}, {1e30f, 1e30f}};
+  // the last four: the int16-clamp fast path's bound (128 * (ma + mb) < 2^30) just held, just
+  // missed, sums past 2^31 (where VCVTPS2DQ no longer rounds), and infinite sums
+  const float mults[][2] = {{0.5f, 0.25f}, {1.0f, 1.0f}, {0.73f, 1.9f}, {3.0f / 8.0f, 5.0f / 16.0f}, {4.1e6f, 4.2e6f}, {4.2e6f, 4.2e6f}, {1e7f, 2e7f}, {1e30f, 1e30f}};
   for (const auto& m : mults)
     for (int32_t qmax : {127, 63})
       for (int32_t lo : {-qmax, 0})

@@ -2,7 +2,15 @@
 // float multiply, the sum one float add (separate instructions: no FMA), an unordered compare
 // masks NaN to 0, the clamp to the integer bounds comes before VCVTPS2DQ, which rounds half to
 // even (MXCSR default) and so gives the integer ClipRne gives.
+//
+// Fast path (Bounded): when the multipliers keep every value below 2^30 in magnitude (so finite,
+// never NaN), VCVTPS2DQ returns rne(v) itself, the saturating pack to int16 keeps the order, and
+// the clamp to the integer bounds [lo, hi] is done on 16 int16 lanes after it: clamping and
+// rounding to integers commute, so the bytes are the same with 10 fewer operations per 32
+// values (qadd: blazeface-back's residual adds, 15 % of its INT7 time).
 #include <immintrin.h>
+
+#include <cmath>
 
 #include "kernels/kernels.h"
 
@@ -25,12 +33,30 @@ inline void Store32(int8_t* y, __m256i q0, __m256i q1, __m256i q2, __m256i q3) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(y), _mm256_permutevar8x32_epi32(w, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
 }
 
+// the same bytes from unclamped rne values (|v| < 2^31), clamped to [lo16, hi16] as int16
+inline void Store32Clamp16(int8_t* y, __m256i q0, __m256i q1, __m256i q2, __m256i q3, __m256i lo16, __m256i hi16) {
+  const __m256i a = _mm256_min_epi16(_mm256_max_epi16(_mm256_packs_epi32(q0, q1), lo16), hi16);
+  const __m256i b = _mm256_min_epi16(_mm256_max_epi16(_mm256_packs_epi32(q2, q3), lo16), hi16);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(y), _mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, b), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+}
+
+// every |v| <= 128 * reach (times a few float roundings) stays below 2^30: the fast path is exact
+inline bool Bounded(double reach) { return 128.0 * reach < 1073741824.0; }
+
 }  // namespace
 
 void AddS8Avx2(const int8_t* a, const int8_t* b, size_t n, float mult_a, float mult_b, int32_t lo, int32_t hi, int8_t* y) {
   const __m256 ma = _mm256_set1_ps(mult_a), mb = _mm256_set1_ps(mult_b);
   const __m256 l = _mm256_set1_ps(static_cast<float>(lo)), h = _mm256_set1_ps(static_cast<float>(hi));
   size_t i = 0;
+  if (Bounded(static_cast<double>(mult_a) + static_cast<double>(mult_b))) {
+    const __m256i lo16 = _mm256_set1_epi16(static_cast<int16_t>(lo)), hi16 = _mm256_set1_epi16(static_cast<int16_t>(hi));
+    for (; i + 32 <= n; i += 32) {
+      __m256i q[4];
+      for (int k = 0; k < 4; k++) q[k] = _mm256_cvtps_epi32(_mm256_add_ps(_mm256_mul_ps(Widen8(a + i + 8 * k), ma), _mm256_mul_ps(Widen8(b + i + 8 * k), mb)));
+      Store32Clamp16(y + i, q[0], q[1], q[2], q[3], lo16, hi16);
+    }
+  }
   for (; i + 32 <= n; i += 32) {
     __m256i q[4];
     for (int k = 0; k < 4; k++) {
@@ -47,6 +73,14 @@ void RequantizeS8Avx2(const int8_t* x, size_t n, float mult, int32_t qmax, int8_
   const __m256 m = _mm256_set1_ps(mult);
   const __m256 l = _mm256_set1_ps(static_cast<float>(-qmax)), h = _mm256_set1_ps(static_cast<float>(qmax));
   size_t i = 0;
+  if (Bounded(mult)) {
+    const __m256i lo16 = _mm256_set1_epi16(static_cast<int16_t>(-qmax)), hi16 = _mm256_set1_epi16(static_cast<int16_t>(qmax));
+    for (; i + 32 <= n; i += 32) {
+      __m256i q[4];
+      for (int k = 0; k < 4; k++) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(Widen8(x + i + 8 * k), m));
+      Store32Clamp16(y + i, q[0], q[1], q[2], q[3], lo16, hi16);
+    }
+  }
   for (; i + 32 <= n; i += 32) {
     __m256i q[4];
     for (int k = 0; k < 4; k++) q[k] = ClipRound(_mm256_mul_ps(Widen8(x + i + 8 * k), m), l, h);
@@ -59,6 +93,14 @@ void MulScaleS8Avx2(const int8_t* x, size_t n, float g, float mult, int32_t qmax
   const __m256 vg = _mm256_set1_ps(g), m = _mm256_set1_ps(mult);
   const __m256 l = _mm256_set1_ps(static_cast<float>(-qmax)), h = _mm256_set1_ps(static_cast<float>(qmax));
   size_t i = 0;
+  if (Bounded(std::fabs(static_cast<double>(g)) * static_cast<double>(mult))) {  // false for a NaN g
+    const __m256i lo16 = _mm256_set1_epi16(static_cast<int16_t>(-qmax)), hi16 = _mm256_set1_epi16(static_cast<int16_t>(qmax));
+    for (; i + 32 <= n; i += 32) {
+      __m256i q[4];
+      for (int k = 0; k < 4; k++) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_mul_ps(Widen8(x + i + 8 * k), vg), m));
+      Store32Clamp16(y + i, q[0], q[1], q[2], q[3], lo16, hi16);
+    }
+  }
   for (; i + 32 <= n; i += 32) {
     __m256i q[4];
     for (int k = 0; k < 4; k++) q[k] = ClipRound(_mm256_mul_ps(_mm256_mul_ps(Widen8(x + i + 8 * k), vg), m), l, h);
