@@ -84,6 +84,42 @@ EQ_TEST(x86_output_stages_match_scalar) {
   }
 }
 
+// A classifier's float logits (one position, channels contiguous: np = 1, ld = 1, cstride 1):
+// the AVX2 stage's 8-channel column path against the scalar stage, with and without a clamp,
+// channel counts around the vector step, and an overflowing channel reported as the scalar does.
+EQ_TEST(x86_output_stage_f32_column_matches_scalar) {
+  if (!eq::IsaAvailable(eq::Isa::kAvx2)) return;
+  eqtest::Rng r(79);
+  for (size_t nc : {8, 9, 15, 16, 1001}) {
+    std::vector<int32_t> acc(nc), bias(nc);
+    std::vector<float> mult(nc);
+    std::vector<double> tap_mult(nc, 1.0);
+    for (size_t c = 0; c < nc; c++) {
+      acc[c] = r.Uniform(-2000000, 2000000);
+      bias[c] = r.Uniform(-50000, 50000);
+      mult[c] = static_cast<float>(r.Uniform(1, 1000)) / 8192.0f;
+    }
+    for (int act = 0; act < 3; act++) {
+      const OutputStage s{bias.data(), mult.data(), tap_mult.data(), -127, 127, act != 0, act == 1 ? 0.0 : -3.0, act == 1 ? 6.0 : 40.0};
+      // channels [c0, nc): a column that starts past channel 0 too
+      for (size_t c0 : {size_t{0}, size_t{3}}) {
+        std::vector<float> want(nc + 8, 7.f), got = want;
+        size_t b1 = 0, b2 = 0;
+        EQ_EXPECT(OutputStageF32(acc.data() + c0, 1, c0, nc - c0, 0, 1, s, want.data(), 1, nc, nullptr, &b1));
+        EQ_EXPECT(OutputStageF32Avx2(acc.data() + c0, 1, c0, nc - c0, 0, 1, s, got.data(), 1, nc, nullptr, &b2));
+        EQ_EXPECT(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0) << "nc=" << nc << " c0=" << c0 << " act=" << act;
+      }
+    }
+    std::vector<int32_t> big(acc), bb(bias);
+    big[nc - 2] = 2147483000;
+    bb[nc - 2] = 100000;
+    const OutputStage s{bb.data(), mult.data(), tap_mult.data(), -127, 127, false, 0, 0};
+    std::vector<float> o(nc);
+    size_t bad = 99;
+    EQ_EXPECT(!OutputStageF32Avx2(big.data(), 1, 0, nc, 0, 1, s, o.data(), 1, nc, nullptr, &bad) && bad == nc - 2) << "nc=" << nc << " bad " << bad;
+  }
+}
+
 // The AVX2 add, requantize, qmul row and dequantize against the scalar ones: every int8 pair, multipliers
 // that make exact .5 ties, a ReLU clamp, INT7, tails of every length up to the vector step, and
 // multipliers on both sides of the int16-clamp fast path's bound.
