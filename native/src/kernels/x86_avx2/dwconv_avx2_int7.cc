@@ -52,16 +52,20 @@ struct RowWeights {
   __m256i x[3], y[3];
 };
 
-// 16 outputs of one row (columns x0..x0+15): qx/qy point at column x0 of the X and Y pairs.
-// Returns outputs (0-3, 8-11) in s0 and (4-7, 12-15) in s1 (S8Sink<true, ...>'s order).
-inline void Step(const uint8_t* qx, const uint8_t* qy, const RowWeights& w, __m256i init, __m256i& s0, __m256i& s1) {
+// init + the three int16 tap groups of 16 outputs, widened: outputs (0-3, 8-11) in s0 and
+// (4-7, 12-15) in s1 (the order VPUNPCK* leaves them in; S8Sink<true, ...> takes it)
+inline void Widen(__m256i g1, __m256i g2, __m256i g3, __m256i init, __m256i& s0, __m256i& s1) {
   const __m256i ones = _mm256_set1_epi16(1), zero = _mm256_setzero_si256();
+  s0 = _mm256_add_epi32(init, _mm256_add_epi32(_mm256_madd_epi16(_mm256_unpacklo_epi16(g1, g2), ones), _mm256_madd_epi16(_mm256_unpacklo_epi16(g3, zero), ones)));
+  s1 = _mm256_add_epi32(init, _mm256_add_epi32(_mm256_madd_epi16(_mm256_unpackhi_epi16(g1, g2), ones), _mm256_madd_epi16(_mm256_unpackhi_epi16(g3, zero), ones)));
+}
+
+// 16 outputs of one row (columns x0..x0+15): qx/qy point at column x0 of the X and Y pairs.
+inline void Step(const uint8_t* qx, const uint8_t* qy, const RowWeights& w, __m256i init, __m256i& s0, __m256i& s1) {
   // g1: 4 taps, g2: 2 + 1 + 1 taps, g3: 1 tap (each int16 lane within 4 * 127 * 63)
   const __m256i g1 = _mm256_add_epi16(Maddubs(qx, w.x[0]), Maddubs(qx + 2, w.x[1]));
   const __m256i g2 = _mm256_add_epi16(Maddubs(qx + 4, w.x[2]), _mm256_add_epi16(Maddubs(qy, w.y[0]), Maddubs(qy + 2, w.y[1])));
-  const __m256i g3 = Maddubs(qy + 4, w.y[2]);
-  s0 = _mm256_add_epi32(init, _mm256_add_epi32(_mm256_madd_epi16(_mm256_unpacklo_epi16(g1, g2), ones), _mm256_madd_epi16(_mm256_unpacklo_epi16(g3, zero), ones)));
-  s1 = _mm256_add_epi32(init, _mm256_add_epi32(_mm256_madd_epi16(_mm256_unpackhi_epi16(g1, g2), ones), _mm256_madd_epi16(_mm256_unpackhi_epi16(g3, zero), ones)));
+  Widen(g1, g2, Maddubs(qy + 4, w.y[2]), init, s0, s1);
 }
 
 // Every output row of one channel from its row pairs Q.
@@ -148,13 +152,10 @@ struct RowWeightsS2 {
 // 16 outputs of one row (columns x0..x0+15): r0 points at column 2*x0 of the first of its three
 // input rows (pitch Wp). Same output order as Step.
 inline void StepS2(const uint8_t* r0, size_t Wp, const RowWeightsS2& w, __m256i init, __m256i& s0, __m256i& s1) {
-  const __m256i ones = _mm256_set1_epi16(1), zero = _mm256_setzero_si256();
   const uint8_t *r1 = r0 + Wp, *r2 = r1 + Wp;
   const __m256i g1 = _mm256_add_epi16(Maddubs(r0, w.w01[0]), Maddubs(r1, w.w01[1]));
   const __m256i g2 = _mm256_add_epi16(Maddubs(r2, w.w01[2]), _mm256_add_epi16(Maddubs(r0 + 2, w.w2[0]), Maddubs(r1 + 2, w.w2[1])));
-  const __m256i g3 = Maddubs(r2 + 2, w.w2[2]);
-  s0 = _mm256_add_epi32(init, _mm256_add_epi32(_mm256_madd_epi16(_mm256_unpacklo_epi16(g1, g2), ones), _mm256_madd_epi16(_mm256_unpacklo_epi16(g3, zero), ones)));
-  s1 = _mm256_add_epi32(init, _mm256_add_epi32(_mm256_madd_epi16(_mm256_unpackhi_epi16(g1, g2), ones), _mm256_madd_epi16(_mm256_unpackhi_epi16(g3, zero), ones)));
+  Widen(g1, g2, Maddubs(r2 + 2, w.w2[2]), init, s0, s1);
 }
 
 // Every output row of one channel, stride 2 along x and sh along y, from the offset plane U.
