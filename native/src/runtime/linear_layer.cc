@@ -13,14 +13,15 @@ namespace {
 
 size_t DivUp(size_t a, size_t b) { return (a + b - 1) / b; }
 
-// Column block per task: big enough to amortise packing and the weight stream, small enough
-// that every thread gets a few blocks (load balance) and the C block stays in L2. A layer with
-// few rows and a short K (a 3-channel first convolution: M = 8..32, K = 27) takes 1024 columns:
-// its blocks are cheap to hold (K x 1024 bytes of im2col and packed B) and each block's fixed
-// cost — the im2col strip re-reads the input rows the block shares with its neighbours — was a
-// large part of it (MobileNet v1 0.25's first layer 0.135 -> 0.121 ms at 1 thread on the AVX2
-// EPYC; network, in-process A/B: 0.99-1.03x at 1 thread, 1.04-1.06x at 2).
-size_t ColumnBlock1(size_t P, size_t M, size_t K, int threads) {
+// The widest column block per task, and the one-thread choice: big enough to amortise packing
+// and the weight stream, small enough that every thread gets a few blocks (load balance) and
+// the C block stays in L2. A layer with few rows and a short K (a 3-channel first convolution:
+// M = 8..32, K = 27) takes 1024 columns: its blocks are cheap to hold (K x 1024 bytes of
+// im2col and packed B) and each block's fixed cost — the im2col strip re-reads the input rows
+// the block shares with its neighbours — was a large part of it (MobileNet v1 0.25's first
+// layer 0.135 -> 0.121 ms at 1 thread on the AVX2 EPYC; network, in-process A/B: 0.99-1.03x
+// at 1 thread, 1.04-1.06x at 2).
+size_t MaxColumnBlock(size_t P, size_t M, size_t K, int threads) {
   size_t nb = 256;
   if (M >= 256) nb = 128;
   if (M <= 32 && K <= 64) nb = 1024;
@@ -36,7 +37,7 @@ size_t ColumnBlock1(size_t P, size_t M, size_t K, int threads) {
 // 28-column blocks on 2 threads, 4 + 3 of them and 4 wasted columns in each: 1.43x on 2
 // threads; 4 x 48 + 4 computes 104 columns per thread where that computed 128.
 size_t ColumnBlock(size_t P, size_t M, size_t K, int threads, const kernels::IGemmKernel& k) {
-  const size_t nb0 = ColumnBlock1(P, M, K, threads);
+  const size_t nb0 = MaxColumnBlock(P, M, K, threads);
   if (threads <= 1 || P <= 8) return nb0;
   const size_t t = static_cast<size_t>(threads);
   // cost in packed bytes: the columns a block computes, times K

@@ -132,9 +132,7 @@ void InterleavePlanePairs(const int8_t* plane, uint32_t inH, uint32_t inW, uint3
     uint8_t* q = Q + j * Wp + 2 * static_cast<size_t>(padL);  // pair j/2 starts at (j/2) * 2Wp
     if (n >= 16) {
       const auto piece = [&](size_t i) { store(q + 2 * i, r0 ? rd.Piece(r0 + i) : rd.border, r1 ? rd.Piece(r1 + i) : rd.border); };
-      size_t i = 0;
-      for (; i + 16 <= n; i += 16) piece(i);
-      if (i < n) piece(n - 16);
+      ForEachPiece<16>(n, piece);
     } else {
       store(q, r0 ? rd.Short(r0, n) : rd.border, r1 ? rd.Short(r1, n) : rd.border);
     }
@@ -182,9 +180,7 @@ void CopyPlaneOffset(const int8_t* plane, uint32_t inH, uint32_t inW, uint32_t p
     const int8_t* src = plane + (y - padT) * inW;
     const auto store = [](uint8_t* o, __m128i v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v); };
     if (n >= 16) {
-      size_t i = 0;
-      for (; i + 16 <= n; i += 16) store(d + i, rd.Piece(src + i));
-      if (i < n) store(d + n - 16, rd.Piece(src + n - 16));
+      ForEachPiece<16>(n, [&](size_t i) { store(d + i, rd.Piece(src + i)); });
     } else {
       store(d, rd.Short(src, n));
     }

@@ -43,69 +43,49 @@ inline void Store32Clamp16(int8_t* y, __m256i q0, __m256i q1, __m256i q2, __m256
 // every |v| <= 128 * reach (times a few float roundings) stays below 2^30: the fast path is exact
 inline bool Bounded(double reach) { return 128.0 * reach < 1073741824.0; }
 
+// y[i, i + 32) for every whole 32 of [0, n), from value(j): the float values of elements
+// j .. j + 7 before rounding. Returns how many were written (the scalar kernel does the rest).
+// bounded: every |value| stays below 2^30 (Bounded), so the int16 clamp after rounding is exact.
+template <class Value>
+size_t Map32(size_t n, bool bounded, int32_t lo, int32_t hi, const Value& value, int8_t* y) {
+  size_t i = 0;
+  if (bounded) {
+    const __m256i lo16 = _mm256_set1_epi16(static_cast<int16_t>(lo)), hi16 = _mm256_set1_epi16(static_cast<int16_t>(hi));
+    for (; i + 32 <= n; i += 32) {
+      __m256i q[4];
+      for (int k = 0; k < 4; k++) q[k] = _mm256_cvtps_epi32(value(i + 8 * k));
+      Store32Clamp16(y + i, q[0], q[1], q[2], q[3], lo16, hi16);
+    }
+    return i;
+  }
+  const __m256 l = _mm256_set1_ps(static_cast<float>(lo)), h = _mm256_set1_ps(static_cast<float>(hi));
+  for (; i + 32 <= n; i += 32) {
+    __m256i q[4];
+    for (int k = 0; k < 4; k++) q[k] = ClipRound(value(i + 8 * k), l, h);
+    Store32(y + i, q[0], q[1], q[2], q[3]);
+  }
+  return i;
+}
+
 }  // namespace
 
 void AddS8Avx2(const int8_t* a, const int8_t* b, size_t n, float mult_a, float mult_b, int32_t lo, int32_t hi, int8_t* y) {
   const __m256 ma = _mm256_set1_ps(mult_a), mb = _mm256_set1_ps(mult_b);
-  const __m256 l = _mm256_set1_ps(static_cast<float>(lo)), h = _mm256_set1_ps(static_cast<float>(hi));
-  size_t i = 0;
-  if (Bounded(static_cast<double>(mult_a) + static_cast<double>(mult_b))) {
-    const __m256i lo16 = _mm256_set1_epi16(static_cast<int16_t>(lo)), hi16 = _mm256_set1_epi16(static_cast<int16_t>(hi));
-    for (; i + 32 <= n; i += 32) {
-      __m256i q[4];
-      for (int k = 0; k < 4; k++) q[k] = _mm256_cvtps_epi32(_mm256_add_ps(_mm256_mul_ps(Widen8(a + i + 8 * k), ma), _mm256_mul_ps(Widen8(b + i + 8 * k), mb)));
-      Store32Clamp16(y + i, q[0], q[1], q[2], q[3], lo16, hi16);
-    }
-  }
-  for (; i + 32 <= n; i += 32) {
-    __m256i q[4];
-    for (int k = 0; k < 4; k++) {
-      const __m256 pa = _mm256_mul_ps(Widen8(a + i + 8 * k), ma);
-      const __m256 pb = _mm256_mul_ps(Widen8(b + i + 8 * k), mb);
-      q[k] = ClipRound(_mm256_add_ps(pa, pb), l, h);
-    }
-    Store32(y + i, q[0], q[1], q[2], q[3]);
-  }
+  const bool bounded = Bounded(static_cast<double>(mult_a) + static_cast<double>(mult_b));
+  const size_t i = Map32(n, bounded, lo, hi, [&](size_t j) { return _mm256_add_ps(_mm256_mul_ps(Widen8(a + j), ma), _mm256_mul_ps(Widen8(b + j), mb)); }, y);
   if (i < n) AddS8(a + i, b + i, n - i, mult_a, mult_b, lo, hi, y + i);
 }
 
 void RequantizeS8Avx2(const int8_t* x, size_t n, float mult, int32_t qmax, int8_t* y) {
   const __m256 m = _mm256_set1_ps(mult);
-  const __m256 l = _mm256_set1_ps(static_cast<float>(-qmax)), h = _mm256_set1_ps(static_cast<float>(qmax));
-  size_t i = 0;
-  if (Bounded(mult)) {
-    const __m256i lo16 = _mm256_set1_epi16(static_cast<int16_t>(-qmax)), hi16 = _mm256_set1_epi16(static_cast<int16_t>(qmax));
-    for (; i + 32 <= n; i += 32) {
-      __m256i q[4];
-      for (int k = 0; k < 4; k++) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(Widen8(x + i + 8 * k), m));
-      Store32Clamp16(y + i, q[0], q[1], q[2], q[3], lo16, hi16);
-    }
-  }
-  for (; i + 32 <= n; i += 32) {
-    __m256i q[4];
-    for (int k = 0; k < 4; k++) q[k] = ClipRound(_mm256_mul_ps(Widen8(x + i + 8 * k), m), l, h);
-    Store32(y + i, q[0], q[1], q[2], q[3]);
-  }
+  const size_t i = Map32(n, Bounded(mult), -qmax, qmax, [&](size_t j) { return _mm256_mul_ps(Widen8(x + j), m); }, y);
   if (i < n) RequantizeS8(x + i, n - i, mult, qmax, y + i);
 }
 
 void MulScaleS8Avx2(const int8_t* x, size_t n, float g, float mult, int32_t qmax, int8_t* y) {
   const __m256 vg = _mm256_set1_ps(g), m = _mm256_set1_ps(mult);
-  const __m256 l = _mm256_set1_ps(static_cast<float>(-qmax)), h = _mm256_set1_ps(static_cast<float>(qmax));
-  size_t i = 0;
-  if (Bounded(std::fabs(static_cast<double>(g)) * static_cast<double>(mult))) {  // false for a NaN g
-    const __m256i lo16 = _mm256_set1_epi16(static_cast<int16_t>(-qmax)), hi16 = _mm256_set1_epi16(static_cast<int16_t>(qmax));
-    for (; i + 32 <= n; i += 32) {
-      __m256i q[4];
-      for (int k = 0; k < 4; k++) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_mul_ps(Widen8(x + i + 8 * k), vg), m));
-      Store32Clamp16(y + i, q[0], q[1], q[2], q[3], lo16, hi16);
-    }
-  }
-  for (; i + 32 <= n; i += 32) {
-    __m256i q[4];
-    for (int k = 0; k < 4; k++) q[k] = ClipRound(_mm256_mul_ps(_mm256_mul_ps(Widen8(x + i + 8 * k), vg), m), l, h);
-    Store32(y + i, q[0], q[1], q[2], q[3]);
-  }
+  const bool bounded = Bounded(std::fabs(static_cast<double>(g)) * static_cast<double>(mult));  // false for a NaN g
+  const size_t i = Map32(n, bounded, -qmax, qmax, [&](size_t j) { return _mm256_mul_ps(_mm256_mul_ps(Widen8(x + j), vg), m); }, y);
   if (i < n) MulScaleS8(x + i, n - i, g, mult, qmax, y + i);
 }
 

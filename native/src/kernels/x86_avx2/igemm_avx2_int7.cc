@@ -143,7 +143,7 @@ bool RunS8(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, c
     OutputStageS8(GemvScratch(pa, pb, M, K), 1, c0, M, p0, 1, s, out, ldo, 1, nullptr, &bad);
     return true;
   }
-  return RunBlockedS8(kGeom, TileTable<TileInt7, kMR, kNRV>(), TileTable<TileInt7, kMR, kNRV, PickRunS8>(), kNRV, pa, pb, M, N, K, s, c0, p0, out, ldo);
+  return RunBlockedS8(kGeom, TileTable<TileInt7, kMR, kNRV, PickRunS8>(), kNRV, pa, pb, M, N, K, s, c0, p0, out, ldo);
 }
 
 const IGemmKernel kInt7{"avx2-int7-maddubs", Isa::kAvx2, 63, PackedABytes, PackA, PackedBBytes, PackB, Run, RunS8};

@@ -273,7 +273,7 @@ struct TileRunS8 {
 // RunBlocked with the int8 output stage fused (IGemmKernel::run_s8): only for K within one
 // cache block, so each tile's accumulators are final when its loop ends. Full tiles requantize
 // in registers; a ragged column edge goes through a stack tile and the AVX2 output stage.
-inline bool RunBlockedS8(const GemmGeom& g, const TileFn* tiles, const TileS8Fn* tiles_s8, size_t max_nrv, const uint8_t* pa, const uint8_t* pb,
+inline bool RunBlockedS8(const GemmGeom& g, const TileS8Fn* tiles_s8, size_t max_nrv, const uint8_t* pa, const uint8_t* pb,
                          size_t M, size_t N, size_t K, const OutputStage& s, size_t c0, size_t p0, int8_t* out, size_t ldo) {
   const size_t Kp = PaddedK(g, K);
   if (Kp == 0 || Kp > g.KC) return false;

@@ -17,14 +17,11 @@
 
 #include "kernels/kernels.h"
 #include "kernels/scalar/copy_small.h"
+#include "kernels/scalar/im2col_strip.h"
 
 namespace eq {
 namespace kernels {
 namespace {
-
-struct Seg {
-  uint32_t out, src, n;  // dst offset in the tap row, strip offset from the tap's base, outputs
-};
 
 // dst[i] = src[2i] for i < 32 (reads src[0, 64))
 inline void Even32(int8_t* dst, const int8_t* src) {
@@ -48,9 +45,7 @@ inline void Even16(int8_t* dst, const int8_t* src) {
 // outside dst[0, n) is written. Reads src[0, 2 * max(n, 32)).
 inline void EvenBytes(int8_t* dst, const int8_t* src, size_t n) {
   if (n >= 32) {
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) Even32(dst + i, src + 2 * i);
-    if (i < n) Even32(dst + n - 32, src + 2 * (n - 32));
+    ForEachPiece<32>(n, [&](size_t i) { Even32(dst + i, src + 2 * i); });
   } else if (n >= 16) {
     Even16(dst, src);
     Even16(dst + n - 16, src + 2 * (n - 16));
@@ -67,45 +62,26 @@ void Im2ColS8BlockAvx2(const int8_t* x, const LinearGeom& g, uint32_t group, siz
   if (p1 <= p0) return;
   if (g.sw != 2) return Im2ColS8BlockRows(x, g, group, p0, p1, dst);
   const size_t cpg = g.cin / g.group, hw = static_cast<size_t>(g.inH) * g.inW, ld = p1 - p0;
-  const size_t sh = g.sh, dh = g.dh, dw = g.dw;
-  const size_t oy0 = p0 / g.outW, oy1 = (p1 - 1) / g.outW;  // output rows the block touches
-  // strip: padded input rows oy0*sh .. oy1*sh + (kh-1)*dh; padded column c holds input column
-  // c - padL (0 outside the input). Tap (ky, kx) of output ox reads column 2*ox + kx*dw; the
-  // widest read, 64 bytes from the last piece's start, stays below 2*outW + (kw-1)*dw + 64.
-  const size_t R = (oy1 - oy0) * sh + (g.kh - 1) * dh + 1;
+  const size_t dh = g.dh, dw = g.dw;
+  // strip: padded column c holds input column c - padL. Tap (ky, kx) of output ox reads column
+  // 2*ox + kx*dw; the widest read, 64 bytes from the last piece's start, stays below
+  // 2*outW + (kw-1)*dw + 64.
+  const auto [oy0, R] = StripRows(g, p0, p1);
   const size_t Ws = (2 * static_cast<size_t>(g.outW) + (g.kw - 1) * dw + 64 + 31) & ~static_cast<size_t>(31);
   thread_local std::vector<int8_t> strip;
   if (strip.size() < R * Ws) strip.resize(R * Ws);
   int8_t* const s = strip.data();
-  const size_t a = std::min<size_t>(g.padL, Ws), b = std::min<size_t>(static_cast<size_t>(g.padL) + g.inW, Ws);  // the input's columns
-  // the block's output-row segments, the same for every tap and channel
-  thread_local std::vector<Seg> segs;
-  segs.clear();
-  for (size_t p = p0; p < p1;) {
-    const size_t oy = p / g.outW, xa = p - oy * g.outW, xb = std::min<size_t>(g.outW, xa + (p1 - p));
-    segs.push_back({static_cast<uint32_t>(p - p0), static_cast<uint32_t>((oy - oy0) * sh * Ws + 2 * xa), static_cast<uint32_t>(xb - xa)});
-    p += xb - xa;
-  }
-  const Seg *seg0 = segs.data(), *seg1 = seg0 + segs.size();
+  thread_local std::vector<Im2ColSeg> segs;
+  const auto [seg0, seg1] = BlockSegments(g, p0, p1, oy0, Ws, 2, segs);
   const size_t taps = static_cast<size_t>(g.kh) * g.kw;
   for (size_t ci = 0; ci < cpg; ci++) {
     const int8_t* plane = x + (group * cpg + ci) * hw;
-    for (size_t r = 0; r < R; r++) {
-      int8_t* row = s + r * Ws;
-      const int64_t iy = static_cast<int64_t>(oy0 * sh + r) - g.padT;
-      if (iy < 0 || iy >= static_cast<int64_t>(g.inH)) {
-        std::memset(row, 0, Ws);
-        continue;
-      }
-      std::memset(row, 0, a);
-      std::memcpy(row + a, plane + static_cast<size_t>(iy) * g.inW, b - a);
-      std::memset(row + b, 0, Ws - b);
-    }
+    for (size_t r = 0; r < R; r++) FillPaddedRow(s + r * Ws, Ws, StripSourceRow(plane, g, oy0, r), g);
     int8_t* out = dst + ci * taps * ld;
     for (size_t ky = 0; ky < g.kh; ky++)
       for (size_t kx = 0; kx < g.kw; kx++, out += ld) {
         const int8_t* base = s + ky * dh * Ws + kx * dw;
-        for (const Seg* sg = seg0; sg != seg1; sg++) EvenBytes(out + sg->out, base + sg->src, sg->n);
+        for (const Im2ColSeg* sg = seg0; sg != seg1; sg++) EvenBytes(out + sg->out, base + sg->src, sg->n);
       }
   }
 }

@@ -38,24 +38,37 @@ inline __m256i Requant16(const int32_t* row, __m256i b, __m256 m, const RequantB
   return _mm256_or_si256(Overflow(a0, b, s0), Overflow(a1, b, s1));
 }
 
+// 8 float outputs y = act(float(a + b) * m); returns the overflow lanes of a + b.
+// v < act_min (double) ⟺ v < the smallest float >= act_min; likewise for act_max.
+struct F32Step {
+  __m256 lo_cmp, hi_cmp, lo_val, hi_val;
+  explicit F32Step(const OutputStage& s)
+      : lo_cmp(_mm256_set1_ps(s.has_act ? FloatCeil(s.act_min) : -INFINITY)),
+        hi_cmp(_mm256_set1_ps(s.has_act ? FloatFloor(s.act_max) : INFINITY)),
+        lo_val(_mm256_set1_ps(static_cast<float>(s.act_min))),
+        hi_val(_mm256_set1_ps(static_cast<float>(s.act_max))) {}
+  __m256i operator()(const int32_t* a, __m256i b, __m256 m, float* y) const {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a));
+    const __m256i sum = _mm256_add_epi32(x, b);
+    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(sum), m);
+    v = _mm256_blendv_ps(v, lo_val, _mm256_cmp_ps(v, lo_cmp, _CMP_LT_OQ));
+    v = _mm256_blendv_ps(v, hi_val, _mm256_cmp_ps(v, hi_cmp, _CMP_GT_OQ));
+    _mm256_storeu_ps(y, v);
+    return Overflow(x, b, sum);
+  }
+};
+
 // One output position of channels [c0, c0 + nc), all contiguous (a classifier: a matrix-vector
 // product whose float logits are one row): 8 channels per vector with their own bias and
 // multiplier, where the row-by-row path did one channel at a time (1.6 % of MobileNet v1 0.25,
 // 1001 logits). The same arithmetic as the rows below.
 bool ColumnF32(const int32_t* acc, size_t c0, size_t nc, const OutputStage& s, float* out, size_t* bad_channel) {
-  const __m256 lo_cmp = _mm256_set1_ps(s.has_act ? FloatCeil(s.act_min) : -INFINITY), hi_cmp = _mm256_set1_ps(s.has_act ? FloatFloor(s.act_max) : INFINITY);
-  const __m256 lo_val = _mm256_set1_ps(static_cast<float>(s.act_min)), hi_val = _mm256_set1_ps(static_cast<float>(s.act_max));
+  const F32Step step(s);
   size_t i = 0;
   __m256i ovf = _mm256_setzero_si256();
   for (; i + 8 <= nc; i += 8) {
-    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + i));
     const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s.bias + c0 + i));
-    const __m256i sum = _mm256_add_epi32(x, b);
-    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(sum), _mm256_loadu_ps(s.mult + c0 + i));
-    v = _mm256_blendv_ps(v, lo_val, _mm256_cmp_ps(v, lo_cmp, _CMP_LT_OQ));
-    v = _mm256_blendv_ps(v, hi_val, _mm256_cmp_ps(v, hi_cmp, _CMP_GT_OQ));
-    _mm256_storeu_ps(out + c0 + i, v);
-    ovf = _mm256_or_si256(ovf, Overflow(x, b, sum));
+    ovf = _mm256_or_si256(ovf, step(acc + i, b, _mm256_loadu_ps(s.mult + c0 + i), out + c0 + i));
   }
   // the last channels, and a report of the overflowing one, by the scalar stage
   if (_mm256_movemask_ps(_mm256_castsi256_ps(ovf)) != 0) return OutputStageF32(acc, 1, c0, nc, 0, 1, s, out, 1, 1, nullptr, bad_channel);
@@ -95,18 +108,7 @@ bool OutputStageF32Avx2(const int32_t* acc, size_t ld_acc, size_t c0, size_t nc,
                         size_t pstride, float* tap, size_t* bad_channel) {
   if (!tap && np == 1 && ld_acc == 1 && cstride == 1) return ColumnF32(acc, c0, nc, s, out + p0 * pstride, bad_channel);
   if (tap || pstride != 1) return OutputStageF32(acc, ld_acc, c0, nc, p0, np, s, out, cstride, pstride, tap, bad_channel);
-  // v < act_min (double) ⟺ v < the smallest float >= act_min; likewise for act_max
-  const __m256 lo_cmp = _mm256_set1_ps(s.has_act ? FloatCeil(s.act_min) : -INFINITY), hi_cmp = _mm256_set1_ps(s.has_act ? FloatFloor(s.act_max) : INFINITY);
-  const __m256 lo_val = _mm256_set1_ps(static_cast<float>(s.act_min)), hi_val = _mm256_set1_ps(static_cast<float>(s.act_max));
-  auto step = [&](const int32_t* a, __m256i b, __m256 m, float* y) {
-    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a));
-    const __m256i sum = _mm256_add_epi32(x, b);
-    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(sum), m);
-    v = _mm256_blendv_ps(v, lo_val, _mm256_cmp_ps(v, lo_cmp, _CMP_LT_OQ));
-    v = _mm256_blendv_ps(v, hi_val, _mm256_cmp_ps(v, hi_cmp, _CMP_GT_OQ));
-    _mm256_storeu_ps(y, v);
-    return Overflow(x, b, sum);
-  };
+  const F32Step step(s);
   for (size_t i = 0; i < nc; i++) {
     const size_t c = c0 + i;
     const int32_t* row = acc + i * ld_acc;
