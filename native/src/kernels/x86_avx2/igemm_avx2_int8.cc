@@ -26,7 +26,7 @@ constexpr int kMR = 6, kNRV = 2;
 const GemmGeom kGeom{kMR, kNRV * 8, 8, 2, 2, 2, 2, 512};
 
 template <int MRE, int NRV>
-struct TileInt8 : TileRun<TileInt8<MRE, NRV>, MRE, NRV> {
+struct TileInt8 : TileRun<TileInt8<MRE, NRV>, MRE, NRV>, TileRunS8Staged<TileInt8<MRE, NRV>, MRE, NRV> {
   // acc (already holding the start values) += this tile's products over `steps` k steps
   static inline void Accumulate(const uint8_t* a, const uint8_t* b, size_t steps, __m256i (&acc)[MRE][NRV]) {
     constexpr size_t W = NRV * 8;
@@ -85,10 +85,15 @@ void Run(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, int
   RunBlocked(kGeom, TileTable<TileInt8, kMR, kNRV>(), kNRV, pa, pb, M, N, K, C, ldc);
 }
 
-// No fused int8 output stage (run_s8): with the 6 x 16 tile's twelve accumulators it made INT8
-// networks slower on the Zen 3 EPYC (PP-OCRv4 detector 0.91x, bench models 5-10 %), where the
-// INT7 kernel's 4 x 16 tile gains (docs/results/runtime.md, 2026-12-07, later).
-const IGemmKernel kInt8{"avx2-int8-maddwd", Isa::kAvx2, 127, PackedABytes, PackA, PackedBBytes, PackB, Run};
+// The int8 output stage right after each tile, from a 32-bit stack tile (TileRunS8Staged: the
+// stage inlined into the 6 x 16 tile spilled its accumulators, 0.92-0.95x). Against the int32 C
+// block + a second pass, in-process A/B on the AVX2 EPYC at 1 thread: blazeface-back-256 INT8
+// 1.04-1.06x, MobileNet v1 0.25 1.07-1.09x, MobileNetV2 1.07x, SqueezeNet 1.03x.
+bool RunS8(const uint8_t* pa, const uint8_t* pb, size_t M, size_t N, size_t K, const OutputStage& s, size_t c0, size_t p0, int8_t* out, size_t ldo) {
+  return RunBlockedS8(kGeom, TileTable<TileInt8, kMR, kNRV, PickRunS8>(), kNRV, pa, pb, M, N, K, s, c0, p0, out, ldo);
+}
+
+const IGemmKernel kInt8{"avx2-int8-maddwd", Isa::kAvx2, 127, PackedABytes, PackA, PackedBBytes, PackB, Run, RunS8};
 
 }  // namespace
 
