@@ -24,8 +24,8 @@ namespace kernels {
 
 struct OutputStage;  // kernels.h
 
-// run_s8's contract: C as run() computes it, with the int8 output stage applied in the kernel's
-// registers (same bytes as run + OutputStageS8): element (m, n) goes to out[(c0 + m) * ldo + p0 + n]
+// run_s8's contract: C as run() computes it, with the int8 output stage applied tile by tile
+// inside the kernel (same bytes as run + OutputStageS8): element (m, n) goes to out[(c0 + m) * ldo + p0 + n]
 // with channel c0 + m's bias and multiplier; nothing else is written. Returns false without
 // writing anything when it does not apply (K beyond one cache block); the caller then runs the
 // unfused pair. The caller guarantees |bias| <= INT32_MAX - K * 127 * 127 for every channel, so

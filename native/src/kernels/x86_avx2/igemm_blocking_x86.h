@@ -289,8 +289,9 @@ struct TileRunS8Staged {
 };
 
 // RunBlocked with the int8 output stage fused (IGemmKernel::run_s8): only for K within one
-// cache block, so each tile's accumulators are final when its loop ends. Full tiles requantize
-// in registers; a ragged column edge goes through a stack tile and the AVX2 output stage.
+// cache block, so each tile's accumulators are final when its loop ends. Full tiles write their
+// bytes in place; a ragged column edge runs the same tile into a stack block and copies out the
+// real columns.
 inline bool RunBlockedS8(const GemmGeom& g, const TileS8Fn* tiles_s8, size_t max_nrv, const uint8_t* pa, const uint8_t* pb,
                          size_t M, size_t N, size_t K, const OutputStage& s, size_t c0, size_t p0, int8_t* out, size_t ldo) {
   const size_t Kp = PaddedK(g, K);
