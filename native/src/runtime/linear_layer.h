@@ -34,9 +34,9 @@ class LinearLayer {
   static Status Prepare(const QLinearParams& q, const std::string& name, Isa isa, int32_t qmax, LinearAlgo algo, std::unique_ptr<LinearLayer>* out);
 
   LinearAlgo algo() const { return algo_; }
-  // "<algo>:<kernel>", e.g. "gemm:avx2-int7-maddubs", "dw:dw-avx2", "wino43:wino43-avx2"
-  // "algo:kernel" of an untapped run (what profiles time). A run with taps (calibration's layer
-  // cosines) takes the unfused path: for a depthwise layer the general kernel of its level.
+  // "<algo>:<kernel>" of an untapped run (what profiles time), e.g. "gemm:avx2-int7-maddubs",
+  // "dw:dw-avx2", "wino43:wino43-avx2". A run with taps (calibration's layer cosines) takes the
+  // unfused path: for a depthwise layer the general kernel of its level.
   const std::string& kernel() const { return kernel_; }
 
   Status Run(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const;

@@ -41,8 +41,7 @@ void Im2ColS8BlockRows(const int8_t* x, const LinearGeom& g, uint32_t group, siz
         FillPaddedRow(row, Ws, src, g);
         continue;
       }
-      // input columns land on padded columns [a, b) inside [0, Ws)
-      const size_t a = std::min<size_t>(g.padL, Ws), b = std::min<size_t>(static_cast<size_t>(g.padL) + g.inW, Ws);
+      const auto [a, b] = InputColumns(g, Ws);
       std::memset(row, 0, Ws);
       if (!src) continue;
       for (size_t ph = 0; ph < sw; ph++) {  // phase by phase: a constant-stride gather, no division per byte

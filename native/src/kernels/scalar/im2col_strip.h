@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "format/model.h"
@@ -52,10 +53,16 @@ inline const int8_t* StripSourceRow(const int8_t* plane, const LinearGeom& g, si
   return iy < 0 || iy >= static_cast<int64_t>(g.inH) ? nullptr : plane + static_cast<size_t>(iy) * g.inW;
 }
 
-// Strip row [0, Ws): padded column c holds input column c - padL, 0 outside the input (all 0
-// for a padding row, src null).
+// The padded columns [first, second) of a strip row of Ws that hold input columns (padded
+// column c holds input column c - padL).
+inline std::pair<size_t, size_t> InputColumns(const LinearGeom& g, size_t Ws) {
+  return {std::min<size_t>(g.padL, Ws), std::min<size_t>(static_cast<size_t>(g.padL) + g.inW, Ws)};
+}
+
+// Strip row [0, Ws): the input row src at its padded columns, 0 elsewhere (all 0 for a padding
+// row, src null).
 inline void FillPaddedRow(int8_t* row, size_t Ws, const int8_t* src, const LinearGeom& g) {
-  const size_t a = std::min<size_t>(g.padL, Ws), b = std::min<size_t>(static_cast<size_t>(g.padL) + g.inW, Ws);
+  const auto [a, b] = InputColumns(g, Ws);
   if (!src || a >= b) {
     std::memset(row, 0, Ws);
     return;
