@@ -83,3 +83,86 @@ EQ_TEST(maxpool_matches_direct_reference) {
   }
   EQ_EXPECT(cases > 140) << cases;
 }
+
+// Stride-1 pools take the flat-plane path (MaxPoolS1Planes): kernels 1x1 to 5x5, square or not,
+// on planes from 1x1 to 20x20 (smaller than the window too), with and without pads on each side
+// (tiny-YOLO's 2x2 'same' pool pads only bottom and right).
+EQ_TEST(maxpool_stride1_matches_direct_reference) {
+  eqtest::Rng r(777);
+  const MaxPoolFn best = SelectMaxPool(DetectIsa());
+  size_t cases = 0, flat = 0;
+  for (int t = 0; t < 400; t++) {
+    PoolGeom g;
+    g.N = 1;
+    g.C = 5;
+    g.kh = static_cast<uint32_t>(r.Uniform(1, 5));
+    g.kw = static_cast<uint32_t>(r.Uniform(1, 5));
+    g.H = static_cast<uint32_t>(r.Uniform(1, 20));
+    g.W = static_cast<uint32_t>(r.Uniform(1, 20));
+    if (t % 4 != 0) {
+      g.pt = static_cast<uint32_t>(r.Uniform(0, g.kh - 1));
+      g.pb = static_cast<uint32_t>(r.Uniform(0, g.kh - 1));
+      g.pl = static_cast<uint32_t>(r.Uniform(0, g.kw - 1));
+      g.pr = static_cast<uint32_t>(r.Uniform(0, g.kw - 1));
+    }
+    if (g.W + g.pl + g.pr < g.kw || g.H + g.pt + g.pb < g.kh) continue;
+    g.OH = OutDim(g.H, g.kh, 1, g.pt, g.pb, false);
+    g.OW = OutDim(g.W, g.kw, 1, g.pl, g.pr, false);
+    flat += g.H >= g.kh && g.W >= g.kw;
+    std::vector<int8_t> x(static_cast<size_t>(g.C) * g.H * g.W);
+    for (auto& v : x) v = static_cast<int8_t>(r.Uniform(-128, 127));
+    const size_t plane_out = static_cast<size_t>(g.OH) * g.OW, guard = 64;
+    std::vector<int8_t> want(g.C * plane_out + 2 * guard, 0x5a);
+    Reference(x.data(), g, 1, 4, want.data() + guard);
+    for (const MaxPoolFn fn : {best, static_cast<MaxPoolFn>(MaxPoolS8Planes)}) {
+      std::vector<int8_t> got(want.size(), 0x5a);
+      fn(x.data(), g, 1, 4, got.data() + guard);
+      size_t bad = 0;
+      for (size_t i = 0; i < got.size(); i++) bad += got[i] != want[i];
+      EQ_EXPECT(bad == 0) << g.kh << "x" << g.kw << " s1 on " << g.H << "x" << g.W << " pads t" << g.pt << " l" << g.pl << " b" << g.pb << " r" << g.pr << " -> "
+                          << g.OH << "x" << g.OW << ": " << bad << " bytes differ (incl. canaries)";
+    }
+    cases++;
+  }
+  EQ_EXPECT(cases > 300 && flat > 150) << cases << " cases, " << flat << " with interior outputs";
+}
+
+// Planes large enough that the flat stride-1 and 2x2 stride-2 paths take one plane per batch
+// (their buffers are kept near L1 size): batch boundaries inside the plane range.
+EQ_TEST(maxpool_flat_paths_over_several_batches) {
+  eqtest::Rng r(99);
+  const MaxPoolFn best = SelectMaxPool(DetectIsa());
+  struct Shape {
+    uint32_t k, s, H, W, pt, pl, pb, pr;
+    bool ceil_mode;
+  };
+  const Shape shapes[] = {{2, 2, 130, 131, 0, 0, 0, 0, true}, {2, 2, 97, 180, 1, 1, 0, 1, false}, {3, 1, 90, 120, 1, 1, 1, 1, false},
+                          {5, 1, 64, 260, 2, 2, 2, 2, false}, {2, 1, 150, 140, 0, 0, 1, 1, false}};
+  for (const Shape& sh : shapes) {
+    PoolGeom g;
+    g.N = 1;
+    g.C = 6;
+    g.H = sh.H;
+    g.W = sh.W;
+    g.kh = g.kw = sh.k;
+    g.sh = g.sw = sh.s;
+    g.pt = sh.pt;
+    g.pl = sh.pl;
+    g.pb = sh.pb;
+    g.pr = sh.pr;
+    g.OH = OutDim(g.H, sh.k, sh.s, g.pt, g.pb, sh.ceil_mode);
+    g.OW = OutDim(g.W, sh.k, sh.s, g.pl, g.pr, sh.ceil_mode);
+    std::vector<int8_t> x(static_cast<size_t>(g.C) * g.H * g.W);
+    for (auto& v : x) v = static_cast<int8_t>(r.Uniform(-128, 127));
+    const size_t plane_out = static_cast<size_t>(g.OH) * g.OW, guard = 64;
+    std::vector<int8_t> want(g.C * plane_out + 2 * guard, 0x5a);
+    Reference(x.data(), g, 1, 5, want.data() + guard);
+    for (const MaxPoolFn fn : {best, static_cast<MaxPoolFn>(MaxPoolS8Planes)}) {
+      std::vector<int8_t> got(want.size(), 0x5a);
+      fn(x.data(), g, 1, 5, got.data() + guard);
+      size_t bad = 0;
+      for (size_t i = 0; i < got.size(); i++) bad += got[i] != want[i];
+      EQ_EXPECT(bad == 0) << sh.k << "x" << sh.k << " s" << sh.s << " on " << g.H << "x" << g.W << ": " << bad << " bytes differ (incl. canaries)";
+    }
+  }
+}

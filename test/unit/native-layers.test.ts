@@ -272,17 +272,24 @@ function wideDepthwiseCase(seed: number): Case {
  * wide enough for the SIMD pass (16 outputs per step) plus a tail; `short`:
  * rows of 14-40 columns (SqueezeNet's 27 and 28), whose SIMD pass ends in one overlapping step.
  */
-function poolCase(seed: number, kind: 'MaxPool' | 'AveragePool' | 'GlobalAveragePool', wide: 0 | 2 | 3 = 0, short = false): Case {
+function poolCase(
+  seed: number,
+  kind: 'MaxPool' | 'AveragePool' | 'GlobalAveragePool',
+  wide: 0 | 2 | 3 = 0,
+  short = false,
+  fixed?: { C: number; H: number; W: number; attrs: NodeSpec['attrs'] },
+): Case {
   const wide3x3s2 = wide > 0;
   const r = rng(seed);
   const ri = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-  const C = ri(2, 7);
-  const H = ri(5, 13);
-  const W = wide3x3s2 ? (short ? ri(14, 40) : ri(40, 90)) : ri(5, 13);
+  const C = fixed?.C ?? ri(2, 7);
+  const H = fixed?.H ?? ri(5, 13);
+  const W = fixed?.W ?? (wide3x3s2 ? (short ? ri(14, 40) : ri(40, 90)) : ri(5, 13));
   const kh = wide3x3s2 ? wide : ri(1, 4);
   const kw = wide3x3s2 ? wide : ri(1, 4);
   const pads = [ri(0, kh - 1), ri(0, kw - 1), ri(0, kh - 1), ri(0, kw - 1)];
-  const attrs: NodeSpec['attrs'] = kind === 'GlobalAveragePool' ? {} : { kernel_shape: [kh, kw], strides: wide3x3s2 ? [2, 2] : [ri(1, 3), ri(1, 3)], pads, ceil_mode: ri(0, 1) };
+  const attrs: NodeSpec['attrs'] =
+    fixed?.attrs ?? (kind === 'GlobalAveragePool' ? {} : { kernel_shape: [kh, kw], strides: wide3x3s2 ? [2, 2] : [ri(1, 3), ri(1, 3)], pads, ceil_mode: ri(0, 1) });
   if (kind === 'AveragePool') attrs['count_include_pad'] = ri(0, 1);
   const nodes: NodeSpec[] = [
     { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], name: 'conv', attrs: { pads: [1, 1, 1, 1] } },
@@ -419,6 +426,10 @@ const CASES: Case[] = [
   ...Array.from({ length: 4 }, (_, i) => poolCase(4200 + i, 'MaxPool', 2)),
   ...Array.from({ length: 4 }, (_, i) => poolCase(4300 + i, 'MaxPool', 3, true)),
   ...Array.from({ length: 2 }, (_, i) => poolCase(4400 + i, 'MaxPool', 2, true)),
+  // tiny-YOLO's pools on many planes (the flat stride-1 and 2x2 stride-2 paths): 2x2 stride 1
+  // 'same' (bottom/right pad), 2x2 stride 2 on an odd width with ceil_mode
+  poolCase(4500, 'MaxPool', 0, false, { C: 40, H: 13, W: 13, attrs: { kernel_shape: [2, 2], strides: [1, 1], pads: [0, 0, 1, 1] } }),
+  poolCase(4501, 'MaxPool', 0, false, { C: 24, H: 26, W: 27, attrs: { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 } }),
   ...Array.from({ length: 8 }, (_, i) => poolCase(5000 + i, 'AveragePool')),
   ...Array.from({ length: 3 }, (_, i) => poolCase(6000 + i, 'GlobalAveragePool')),
   ...Array.from({ length: 2 }, (_, i) => tailGapCase(6100 + i)),

@@ -7,13 +7,19 @@
 // columns. Pass 1 takes, for every input row, the running max over kw adjacent columns (for
 // dilation 1; contiguous loops) and picks it at every output x whose window lies inside the
 // row; border outputs use their in-bounds taps. Pass 2 takes the max over the window's rows.
-// Windows without taps give -128, as int-pool.ts.
+// Windows without taps give -128, as int-pool.ts. Three shapes have their own path: 3x3 stride 2
+// row by row from three input rows; stride 1 and 2x2 stride 2 over a batch of planes as one
+// flat array (MaxPoolS1Planes, MaxPool2x2S2Planes), where short rows made the row passes mostly
+// loop overhead.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "format/model.h"
+#include "kernels/scalar/copy_small.h"
 #include "kernels/tap_ranges.h"
 
 namespace eq {
@@ -122,8 +128,81 @@ inline void MaxPool3x3S2Planes(const int8_t* x, const PoolGeom& g, const TapRang
   }
 }
 
+// Stride-1 pools (tiny-YOLO's 2x2 'same' pool on 13x13 planes, SPP's 5x5). A batch of planes is
+// copied into a buffer with -128 around each plane (the padding: neutral for max, and what a window
+// without taps gives, as int-pool.ts), and the running maxima run over the whole batch as one flat
+// array: with i = row*Wp + col of a padded plane, hm[i] = max over kx of p[i + kx] and vm[i] = max
+// over ky of hm[i + ky*Wp] is output (row, col)'s window wherever col + kw <= Wp and row + kh <= Hp,
+// i.e. for every output; the other positions (whose windows wrap into the next row or plane) are
+// never read. Row by row, 13-wide rows made the passes almost all loop overhead (faceapi's
+// 2x2 'same' pool on 512 planes of 13x13: 0.28 ms, 0.045 ms this way). Returns false for a
+// geometry whose output size is not the padded size minus the window (pads as wide as the
+// window), which the caller's general path handles.
+inline bool MaxPoolS1Planes(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y) {
+  const size_t H = g.H, W = g.W, kh = g.kh, kw = g.kw, OH = g.OH, OW = g.OW;
+  const size_t Hp = H + g.pt + g.pb, Wp = W + g.pl + g.pr, pp = Hp * Wp;
+  if (Hp < kh || Wp < kw || OH != Hp - kh + 1 || OW != Wp - kw + 1) return false;
+  // planes per batch: the three buffers of a batch stay within about 48 KB
+  const size_t batch = std::max<size_t>(1, (16 << 10) / pp), hw = H * W;
+  std::vector<int8_t> pad(std::min(batch, plane1 - plane0) * pp), hm(pad.size()), vm(pad.size());
+  for (size_t b0 = plane0; b0 < plane1; b0 += batch) {
+    const size_t nb = std::min(batch, plane1 - b0), n = nb * pp;
+    std::memset(pad.data(), -128, n);
+    for (size_t b = 0; b < nb; b++)
+      for (size_t r = 0; r < H; r++) CopySmall(pad.data() + b * pp + (g.pt + r) * Wp + g.pl, x + (b0 + b) * hw + r * W, W);
+    const size_t nh = n - (kw - 1), nv = nh - (kh - 1) * Wp;
+    for (size_t i = 0; i < nh; i++) hm[i] = pad[i];
+    for (size_t kx = 1; kx < kw; kx++)
+      for (size_t i = 0; i < nh; i++) hm[i] = Max8(hm[i], pad[i + kx]);
+    for (size_t i = 0; i < nv; i++) vm[i] = hm[i];
+    for (size_t ky = 1; ky < kh; ky++)
+      for (size_t i = 0; i < nv; i++) vm[i] = Max8(vm[i], hm[i + ky * Wp]);
+    for (size_t b = 0; b < nb; b++)
+      for (size_t oy = 0; oy < OH; oy++) CopySmall(y + ((b0 + b) * OH + oy) * OW, vm.data() + b * pp + oy * Wp, OW);
+  }
+  return true;
+}
+
+// 2x2 stride-2 pools (tiny-YOLO, U-Nets, BlazeFace blocks): for a batch of planes, the vertical max
+// of each output row's two input rows, v[oy][c] for c in [0, 2*OW) with -128 where a column or row
+// lies outside the input (padding and ceil_mode overhangs: neutral for max, and what a window
+// without taps gives, as int-pool.ts), then one pairwise max over the whole batch as a flat array,
+// out[j] = max(v[2j], v[2j+1]) (row2s2 on the batch). On faceapi's 26x26 and 52x52 planes the
+// row-by-row passes were mostly loop overhead (3 ns per output).
+inline void MaxPool2x2S2Planes(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y, RowMax3S2Fn row2s2) {
+  const size_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, Wq = 2 * OW, hw = H * W, vp = OH * Wq;
+  // input columns [0, c1) land at v columns c + pl < Wq
+  const size_t c1 = std::min(W, Wq > g.pl ? Wq - g.pl : 0);
+  const bool edges = g.pl > 0 || c1 < Wq;  // v columns that no input column fills
+  const size_t batch = std::max<size_t>(1, (16 << 10) / std::max<size_t>(1, vp));
+  std::vector<int8_t> v(std::min(batch, plane1 - plane0) * vp);
+  for (size_t b0 = plane0; b0 < plane1; b0 += batch) {
+    const size_t nb = std::min(batch, plane1 - b0);
+    for (size_t b = 0; b < nb; b++) {
+      const int8_t* p = x + (b0 + b) * hw;
+      for (size_t oy = 0; oy < OH; oy++) {
+        int8_t* vr = v.data() + b * vp + oy * Wq;
+        const int64_t r0 = static_cast<int64_t>(2 * oy) - g.pt;
+        const bool in0 = r0 >= 0 && r0 < static_cast<int64_t>(H), in1 = r0 + 1 >= 0 && r0 + 1 < static_cast<int64_t>(H);
+        if (edges || !(in0 && in1)) std::memset(vr, -128, Wq);
+        int8_t* d = vr + g.pl;
+        if (in0 && in1) {
+          const int8_t *a = p + r0 * W, *e = a + W;
+          for (size_t c = 0; c < c1; c++) d[c] = Max8(a[c], e[c]);
+        } else if (in0 || in1) {
+          const int8_t* a = p + (in0 ? r0 : r0 + 1) * W;
+          for (size_t c = 0; c < c1; c++) d[c] = a[c];
+        }
+      }
+    }
+    row2s2(v.data(), 0, nb * OH * OW, nb * vp, y + b0 * OH * OW);
+  }
+}
+
 void MaxPoolPlanesImpl(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y, RowMax3S2Fn row3s2 = RowMax3S2,
                        RowMax3S2Fn row2s2 = RowMax2S2, Rows3Max3S2Fn rows3 = Rows3Max3S2) {
+  if (g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && MaxPoolS1Planes(x, g, plane0, plane1, y)) return;
+  if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1) return MaxPool2x2S2Planes(x, g, plane0, plane1, y, row2s2);
   const TapRanges rh = ComputeTapRanges(g.OH, g.H, g.kh, g.sh, g.dh, g.pt, g.pb);
   const TapRanges rw = ComputeTapRanges(g.OW, g.W, g.kw, g.sw, g.dw, g.pl, g.pr);
   const size_t W = g.W, OW = g.OW, hw = static_cast<size_t>(g.H) * W;
