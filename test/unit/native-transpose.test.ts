@@ -49,6 +49,10 @@ function model(dims: number[], perm: number[]): Uint8Array {
 
 const CASES: { dims: number[]; perm: number[] }[] = [
   { dims: [1, 13, 17, 3], perm: [0, 3, 1, 2] },
+  // 2 to 4 channels last -> first (the unrolled deinterleave), with a batch axis walked outside it
+  { dims: [2, 9, 11, 2], perm: [0, 3, 1, 2] },
+  { dims: [3, 6, 5, 4], perm: [0, 3, 1, 2] },
+  { dims: [2, 7, 3], perm: [0, 2, 1] },
   { dims: [1, 5, 7, 40], perm: [0, 3, 1, 2] },
   { dims: [2, 3, 33, 35], perm: [0, 2, 3, 1] },
   { dims: [2, 3, 4, 5], perm: [1, 0, 2, 3] },
