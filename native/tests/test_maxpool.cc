@@ -127,8 +127,8 @@ EQ_TEST(maxpool_stride1_matches_direct_reference) {
   EQ_EXPECT(cases > 300 && flat > 150) << cases << " cases, " << flat << " with interior outputs";
 }
 
-// Planes large enough that the flat stride-1 and 2x2 stride-2 paths take one plane per batch
-// (their buffers are kept near L1 size): batch boundaries inside the plane range.
+// Planes large enough that the flat stride-1 and 2x2 stride-2 paths split the plane range into
+// several batches (their buffers are kept near L1 size): batch boundaries inside the range.
 EQ_TEST(maxpool_flat_paths_over_several_batches) {
   eqtest::Rng r(99);
   const MaxPoolFn best = SelectMaxPool(DetectIsa());
@@ -136,8 +136,9 @@ EQ_TEST(maxpool_flat_paths_over_several_batches) {
     uint32_t k, s, H, W, pt, pl, pb, pr;
     bool ceil_mode;
   };
-  const Shape shapes[] = {{2, 2, 130, 131, 0, 0, 0, 0, true}, {2, 2, 97, 180, 1, 1, 0, 1, false}, {3, 1, 90, 120, 1, 1, 1, 1, false},
-                          {5, 1, 64, 260, 2, 2, 2, 2, false}, {2, 1, 150, 140, 0, 0, 1, 1, false}};
+  // stride 1: padded planes of 4-8 KB (two or three per batch, planes [1, 5)); one over 16 KB (the general path)
+  const Shape shapes[] = {{2, 2, 130, 131, 0, 0, 0, 0, true}, {2, 2, 97, 180, 1, 1, 0, 1, false}, {3, 1, 60, 100, 1, 1, 1, 1, false},
+                          {5, 1, 40, 90, 2, 2, 2, 2, false},  {2, 1, 70, 110, 0, 0, 1, 1, false}, {3, 1, 150, 140, 1, 1, 1, 1, false}};
   for (const Shape& sh : shapes) {
     PoolGeom g;
     g.N = 1;

@@ -137,13 +137,14 @@ inline void MaxPool3x3S2Planes(const int8_t* x, const PoolGeom& g, const TapRang
 // never read. Row by row, 13-wide rows made the passes almost all loop overhead (faceapi's
 // 2x2 'same' pool on 512 planes of 13x13: 0.28 ms, 0.045 ms this way). Returns false for a
 // geometry whose output size is not the padded size minus the window (pads as wide as the
-// window), which the caller's general path handles.
+// window) or for planes over 16 KB (long rows, where the row passes are efficient and three
+// plane-sized buffers would not stay in cache), which the caller's general path handles.
 inline bool MaxPoolS1Planes(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y) {
   const size_t H = g.H, W = g.W, kh = g.kh, kw = g.kw, OH = g.OH, OW = g.OW;
   const size_t Hp = H + g.pt + g.pb, Wp = W + g.pl + g.pr, pp = Hp * Wp;
-  if (Hp < kh || Wp < kw || OH != Hp - kh + 1 || OW != Wp - kw + 1) return false;
-  // planes per batch: the three buffers of a batch stay within about 48 KB
-  const size_t batch = std::max<size_t>(1, (16 << 10) / pp), hw = H * W;
+  constexpr size_t kBatchBytes = 16 << 10;  // per buffer: the three of a batch stay within 48 KB
+  if (pp > kBatchBytes || Hp < kh || Wp < kw || OH != Hp - kh + 1 || OW != Wp - kw + 1) return false;
+  const size_t batch = kBatchBytes / pp, hw = H * W;
   std::vector<int8_t> pad(std::min(batch, plane1 - plane0) * pp), hm(pad.size()), vm(pad.size());
   for (size_t b0 = plane0; b0 < plane1; b0 += batch) {
     const size_t nb = std::min(batch, plane1 - b0), n = nb * pp;
