@@ -3,7 +3,9 @@
 // direct 9-tap reference: every row width from 3 to 80 (SIMD steps, overlapping tails, rows
 // shorter than a step), pads and ceil_mode overhangs on every side, and a plane range in the
 // middle of the tensor with canary bytes around it (a SIMD store past its row or plane would
-// race with the thread that owns the next planes).
+// race with the thread that owns the next planes); stride-1 pools of every small window, and the
+// flat paths (stride 1, 2x2 stride 2) over plane ranges split into several batches.
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -40,11 +42,30 @@ void Reference(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1,
       }
 }
 
+// Planes [plane0, plane1) of a random input pooled by the best ISA's kernel and by the scalar
+// build, against Reference: the most bytes either one gets wrong, canaries around the output
+// included (the other planes belong to "another thread": a store past the range would race).
+size_t WorstBadBytes(const PoolGeom& g, eqtest::Rng& r, size_t plane0, size_t plane1) {
+  std::vector<int8_t> x(static_cast<size_t>(g.C) * g.H * g.W);
+  for (auto& v : x) v = static_cast<int8_t>(r.Uniform(-128, 127));
+  const size_t plane_out = static_cast<size_t>(g.OH) * g.OW, guard = 64;
+  std::vector<int8_t> want(g.C * plane_out + 2 * guard, 0x5a);
+  Reference(x.data(), g, plane0, plane1, want.data() + guard);
+  size_t worst = 0;
+  for (const MaxPoolFn fn : {SelectMaxPool(DetectIsa()), static_cast<MaxPoolFn>(MaxPoolS8Planes)}) {
+    std::vector<int8_t> got(want.size(), 0x5a);
+    fn(x.data(), g, plane0, plane1, got.data() + guard);
+    size_t bad = 0;
+    for (size_t i = 0; i < got.size(); i++) bad += got[i] != want[i];
+    worst = std::max(worst, bad);
+  }
+  return worst;
+}
+
 }  // namespace
 
 EQ_TEST(maxpool_matches_direct_reference) {
   eqtest::Rng r(4242);
-  const MaxPoolFn best = SelectMaxPool(DetectIsa());
   size_t cases = 0;
   for (uint32_t k : {3u, 2u}) {
     for (uint32_t W = 3; W <= 80; W++) {
@@ -64,20 +85,10 @@ EQ_TEST(maxpool_matches_direct_reference) {
       if (g.W + g.pl + g.pr < k || g.H + g.pt + g.pb < k) continue;
       g.OH = OutDim(g.H, k, 2, g.pt, g.pb, ceil_mode);
       g.OW = OutDim(g.W, k, 2, g.pl, g.pr, ceil_mode);
-      std::vector<int8_t> x(static_cast<size_t>(g.C) * g.H * g.W);
-      for (auto& v : x) v = static_cast<int8_t>(r.Uniform(-128, 127));
-      const size_t plane_out = static_cast<size_t>(g.OH) * g.OW, guard = 64;
-      // planes [1, 4) of 5: planes 0 and 4 belong to "another thread" and must stay untouched
-      std::vector<int8_t> want(g.C * plane_out + 2 * guard, 0x5a);
-      Reference(x.data(), g, 1, 4, want.data() + guard);
-      for (const MaxPoolFn fn : {best, static_cast<MaxPoolFn>(MaxPoolS8Planes)}) {
-        std::vector<int8_t> got(want.size(), 0x5a);
-        fn(x.data(), g, 1, 4, got.data() + guard);
-        size_t bad = 0;
-        for (size_t i = 0; i < got.size(); i++) bad += got[i] != want[i];
-        EQ_EXPECT(bad == 0) << k << "x" << k << " s2 on " << g.H << "x" << g.W << " pads t" << g.pt << " l" << g.pl << " b" << g.pb << " r" << g.pr
-                            << (ceil_mode ? " ceil" : "") << " -> " << g.OH << "x" << g.OW << ": " << bad << " bytes differ (incl. canaries)";
-      }
+      // planes [1, 4) of 5
+      const size_t bad = WorstBadBytes(g, r, 1, 4);
+      EQ_EXPECT(bad == 0) << k << "x" << k << " s2 on " << g.H << "x" << g.W << " pads t" << g.pt << " l" << g.pl << " b" << g.pb << " r" << g.pr
+                          << (ceil_mode ? " ceil" : "") << " -> " << g.OH << "x" << g.OW << ": " << bad << " bytes differ (incl. canaries)";
       cases++;
     }
   }
@@ -89,7 +100,6 @@ EQ_TEST(maxpool_matches_direct_reference) {
 // (tiny-YOLO's 2x2 'same' pool pads only bottom and right).
 EQ_TEST(maxpool_stride1_matches_direct_reference) {
   eqtest::Rng r(777);
-  const MaxPoolFn best = SelectMaxPool(DetectIsa());
   size_t cases = 0, flat = 0;
   for (int t = 0; t < 400; t++) {
     PoolGeom g;
@@ -109,19 +119,9 @@ EQ_TEST(maxpool_stride1_matches_direct_reference) {
     g.OH = OutDim(g.H, g.kh, 1, g.pt, g.pb, false);
     g.OW = OutDim(g.W, g.kw, 1, g.pl, g.pr, false);
     flat += g.H >= g.kh && g.W >= g.kw;
-    std::vector<int8_t> x(static_cast<size_t>(g.C) * g.H * g.W);
-    for (auto& v : x) v = static_cast<int8_t>(r.Uniform(-128, 127));
-    const size_t plane_out = static_cast<size_t>(g.OH) * g.OW, guard = 64;
-    std::vector<int8_t> want(g.C * plane_out + 2 * guard, 0x5a);
-    Reference(x.data(), g, 1, 4, want.data() + guard);
-    for (const MaxPoolFn fn : {best, static_cast<MaxPoolFn>(MaxPoolS8Planes)}) {
-      std::vector<int8_t> got(want.size(), 0x5a);
-      fn(x.data(), g, 1, 4, got.data() + guard);
-      size_t bad = 0;
-      for (size_t i = 0; i < got.size(); i++) bad += got[i] != want[i];
-      EQ_EXPECT(bad == 0) << g.kh << "x" << g.kw << " s1 on " << g.H << "x" << g.W << " pads t" << g.pt << " l" << g.pl << " b" << g.pb << " r" << g.pr << " -> "
-                          << g.OH << "x" << g.OW << ": " << bad << " bytes differ (incl. canaries)";
-    }
+    const size_t bad = WorstBadBytes(g, r, 1, 4);
+    EQ_EXPECT(bad == 0) << g.kh << "x" << g.kw << " s1 on " << g.H << "x" << g.W << " pads t" << g.pt << " l" << g.pl << " b" << g.pb << " r" << g.pr << " -> " << g.OH
+                        << "x" << g.OW << ": " << bad << " bytes differ (incl. canaries)";
     cases++;
   }
   EQ_EXPECT(cases > 300 && flat > 150) << cases << " cases, " << flat << " with interior outputs";
@@ -131,7 +131,6 @@ EQ_TEST(maxpool_stride1_matches_direct_reference) {
 // several batches (their buffers are kept near L1 size): batch boundaries inside the range.
 EQ_TEST(maxpool_flat_paths_over_several_batches) {
   eqtest::Rng r(99);
-  const MaxPoolFn best = SelectMaxPool(DetectIsa());
   struct Shape {
     uint32_t k, s, H, W, pt, pl, pb, pr;
     bool ceil_mode;
@@ -153,17 +152,7 @@ EQ_TEST(maxpool_flat_paths_over_several_batches) {
     g.pr = sh.pr;
     g.OH = OutDim(g.H, sh.k, sh.s, g.pt, g.pb, sh.ceil_mode);
     g.OW = OutDim(g.W, sh.k, sh.s, g.pl, g.pr, sh.ceil_mode);
-    std::vector<int8_t> x(static_cast<size_t>(g.C) * g.H * g.W);
-    for (auto& v : x) v = static_cast<int8_t>(r.Uniform(-128, 127));
-    const size_t plane_out = static_cast<size_t>(g.OH) * g.OW, guard = 64;
-    std::vector<int8_t> want(g.C * plane_out + 2 * guard, 0x5a);
-    Reference(x.data(), g, 1, 5, want.data() + guard);
-    for (const MaxPoolFn fn : {best, static_cast<MaxPoolFn>(MaxPoolS8Planes)}) {
-      std::vector<int8_t> got(want.size(), 0x5a);
-      fn(x.data(), g, 1, 5, got.data() + guard);
-      size_t bad = 0;
-      for (size_t i = 0; i < got.size(); i++) bad += got[i] != want[i];
-      EQ_EXPECT(bad == 0) << sh.k << "x" << sh.k << " s" << sh.s << " on " << g.H << "x" << g.W << ": " << bad << " bytes differ (incl. canaries)";
-    }
+    const size_t bad = WorstBadBytes(g, r, 1, 5);
+    EQ_EXPECT(bad == 0) << sh.k << "x" << sh.k << " s" << sh.s << " on " << g.H << "x" << g.W << ": " << bad << " bytes differ (incl. canaries)";
   }
 }
