@@ -28,6 +28,10 @@ namespace {
 
 inline int8_t Max8(int8_t a, int8_t b) { return a > b ? a : b; }
 
+// batch size of the flat paths (MaxPoolS1Planes, MaxPool2x2S2Planes), per buffer: the three
+// buffers of a stride-1 batch stay within 48 KB
+constexpr size_t kFlatBatchBytes = 16 << 10;
+
 // h[ox] = max(r0[2ox], r0[2ox+1], r0[2ox+2]) for ox in [ox0, ox1): the horizontal pass of the
 // usual 3x3 stride-2 pool. A per-ISA file may pass a SIMD version (which ends with this loop).
 inline void RowMax3S2(const int8_t* r0, size_t ox0, size_t ox1, size_t /*avail: bytes readable from r0*/, int8_t* h) {
@@ -142,9 +146,8 @@ inline void MaxPool3x3S2Planes(const int8_t* x, const PoolGeom& g, const TapRang
 inline bool MaxPoolS1Planes(const int8_t* x, const PoolGeom& g, size_t plane0, size_t plane1, int8_t* y) {
   const size_t H = g.H, W = g.W, kh = g.kh, kw = g.kw, OH = g.OH, OW = g.OW;
   const size_t Hp = H + g.pt + g.pb, Wp = W + g.pl + g.pr, pp = Hp * Wp;
-  constexpr size_t kBatchBytes = 16 << 10;  // per buffer: the three of a batch stay within 48 KB
-  if (pp > kBatchBytes || Hp < kh || Wp < kw || OH != Hp - kh + 1 || OW != Wp - kw + 1) return false;
-  const size_t batch = kBatchBytes / pp, hw = H * W;
+  if (pp > kFlatBatchBytes || Hp < kh || Wp < kw || OH != Hp - kh + 1 || OW != Wp - kw + 1) return false;
+  const size_t batch = kFlatBatchBytes / pp, hw = H * W;
   std::vector<int8_t> pad(std::min(batch, plane1 - plane0) * pp), hm(pad.size()), vm(pad.size());
   for (size_t b0 = plane0; b0 < plane1; b0 += batch) {
     const size_t nb = std::min(batch, plane1 - b0), n = nb * pp;
@@ -175,7 +178,7 @@ inline void MaxPool2x2S2Planes(const int8_t* x, const PoolGeom& g, size_t plane0
   // input columns [0, c1) land at v columns c + pl < Wq
   const size_t c1 = std::min(W, Wq > g.pl ? Wq - g.pl : 0);
   const bool edges = g.pl > 0 || c1 < Wq;  // v columns that no input column fills
-  const size_t batch = std::max<size_t>(1, (16 << 10) / std::max<size_t>(1, vp));
+  const size_t batch = std::max<size_t>(1, kFlatBatchBytes / std::max<size_t>(1, vp));
   std::vector<int8_t> v(std::min(batch, plane1 - plane0) * vp);
   for (size_t b0 = plane0; b0 < plane1; b0 += batch) {
     const size_t nb = std::min(batch, plane1 - b0);
