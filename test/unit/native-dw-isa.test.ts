@@ -57,7 +57,8 @@ describe('depthwise kernel selection', () => {
     const x = randomInputs(dims, 1, 9, 2.5)[0]!;
     const fast = Runtime.load(eqm, { threads: 1 }).run(x, dims)[0]!;
     process.env['EQ_DW_ISA'] = 'avx2';
-    expect(dwKernel(eqm)).toBe('dw:dw-avx2-maddwd');
+    // an INT7 model: the AVX2 level's INT7 kernel (VPMADDUBSW), see the next test
+    expect(dwKernel(eqm)).toBe('dw:dw-avx2-int7-maddubs');
     const avx2 = Runtime.load(eqm, { threads: 1 }).run(x, dims)[0]!;
     expect(firstBitDifference(fast, avx2)).toBe(-1);
     // a level above the session's changes nothing
@@ -66,7 +67,7 @@ describe('depthwise kernel selection', () => {
       Runtime.load(eqm, { threads: 1, isa: 'avx2' })
         .profile()
         .ops.find((o) => o.name === 'dw')!.kernel,
-    ).toBe('dw:dw-avx2-maddwd');
+    ).toBe('dw:dw-avx2-int7-maddubs');
   });
 
   it('avx2: INT7 3x3 (stride 1 and 2) runs the VPMADDUBSW kernel, INT8 the general one; same bytes as scalar', async () => {
