@@ -27,6 +27,8 @@ class AmxConv {
   virtual size_t scratch_bytes(size_t rows) const = 0;
   // int32 row length of the accumulators of one output row (ceil(outW / 16) * 16)
   virtual size_t row_stride() const = 0;
+  // evicts the packed weights from the caches (common/cache_evict.h)
+  virtual void EvictWeights() const = 0;
   // Output rows [y0, y1) and output channels [c0, c1) (c0 a multiple of 16) of the NCHW int8
   // image x: repacks the input rows they read into scratch (so a thread reads only what it wrote
   // itself: sharing one repacked input between threads cost more in cache-line traffic than

@@ -26,6 +26,8 @@ class WinogradConv {
   virtual size_t scratch_bytes(int threads) const = 0;
   // how Run splits over `threads` threads: "one thread", "bands", "private tiles" or "channel split"
   virtual const char* split_mode(int threads) const = 0;
+  // evicts the transformed weights from the caches (common/cache_evict.h)
+  virtual void EvictWeights() const = 0;
   // Called with a band of output rows [y0, y1) as soon as acc holds them, on the thread that
   // computed them (so the caller's output stage reads them from that core's cache).
   using RowsDone = std::function<void(size_t y0, size_t y1)>;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/cache_evict.h"
 #include "kernels/dwconv_s8.h"
 #include "kernels/kernels.h"
 
@@ -188,6 +189,13 @@ bool LinearLayer::Output(const int32_t* acc, size_t ld, size_t c0, size_t nc, si
   const kernels::OutputStage stage{q_.bias.data(), q_.mult.data(), q_.tap_mult.data(), q_.lo, q_.hi, q_.has_act, q_.act_min, q_.act_max, q_.zero};
   return q_.int_out ? out_s8_(acc, ld, c0, nc, p0, np, stage, static_cast<int8_t*>(out), cstride, pstride, tap, bad)
                     : out_f32_(acc, ld, c0, nc, p0, np, stage, static_cast<float*>(out), cstride, pstride, tap, bad);
+}
+
+void LinearLayer::EvictWeights() const {
+  EvictFromCaches(packed_a_.data(), packed_a_.size());
+  if (algo_ == LinearAlgo::kDepthwise) EvictFromCaches(q_.weights.data(), q_.weights.size());  // read unpacked
+  if (wino_) wino_->EvictWeights();
+  if (amx_conv_) amx_conv_->EvictWeights();
 }
 
 Status LinearLayer::Run(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const {

@@ -40,6 +40,9 @@ class LinearLayer {
   const std::string& kernel() const { return kernel_; }
 
   Status Run(const int8_t* x, void* out, float* tap, ThreadPool& pool, Workspace& ws) const;
+  // Evicts the weights Run reads (as packed for this kernel) from the caches: the autotune
+  // times each candidate as a network run finds it (common/cache_evict.h).
+  void EvictWeights() const;
 
  private:
   LinearLayer(const QLinearParams& q, const std::string& name) : q_(q), name_(name) {}

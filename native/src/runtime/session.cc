@@ -160,8 +160,11 @@ Status Session::PrepareLayers(const SessionOptions& options) {
     }
     // trials: each candidate algorithm on the pool and, with several threads, on the caller
     // alone — on some hosts moving a small layer's data between cores costs more than the
-    // second core saves (MobileNets ran slower on 2 threads than on 1)
-    const bool serial_trials = options.autotune && !force && pool_->threads() > 1;
+    // second core saves (MobileNets ran slower on 2 threads than on 1). Not for large layers:
+    // there the split always wins on an idle machine, and a burst of load on the other core
+    // while the session loads made ResNet-18's 512-channel 3x3 layers run alone for the
+    // session's life (0.76 instead of 0.45 ms each; docs/results/runtime.md, session 41).
+    const bool serial_trials = options.autotune && !force && pool_->threads() > 1 && op.work < kSerialTrialMaxWork;
     const bool timed_trials = trials.size() > 1 || serial_trials;
     std::vector<std::unique_ptr<LinearLayer>> layers;
     for (const auto& [a, trial_isa] : trials) {
@@ -225,15 +228,22 @@ Status Session::TimeTrials(const Op& op, const std::vector<std::unique_ptr<Linea
       std::memset(in + b0, 0, b1 - b0);
     });
   };
+  // Each run finds the candidate's weights out of the caches, as in a network run (common/
+  // cache_evict.h); EQ_AUTOTUNE_WARM=1 times them cached, as before (A/B measurements).
+  const bool warm = [] {
+    const char* v = std::getenv("EQ_AUTOTUNE_WARM");
+    return v && std::strcmp(v, "1") == 0;
+  }();
   const auto run = [&](size_t i, double* out) -> Status {
     ThreadPool& pool = i % modes == 1 ? *serial_pool_ : *pool_;
     prepare_input();
+    if (!warm) layers[i / modes]->EvictWeights();
     const auto t0 = std::chrono::steady_clock::now();
     EQ_RETURN_IF_ERROR(layers[i / modes]->Run(x, Ptr(op.output), nullptr, pool, *ws_));
     *out = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     return Status::Ok();
   };
-  // a warm-up run of each (warms caches, grows the workspace); when one of them is slower than
+  // a warm-up run of each (grows the workspace, faults its pages in); when one of them is slower than
   // kLongRunUs the warm-up runs decide, so the 1024x1024 layers of a segmentation net do not
   // make loading take a minute (caches matter little there)
   constexpr double kLongRunUs = 20000;

@@ -73,6 +73,8 @@ class Session {
   Status RunOp(size_t k);
   Status PrepareLayers(const SessionOptions& options);
   Status TimeTrials(const Op& op, const std::vector<std::unique_ptr<LinearLayer>>& layers, int modes, std::vector<double>* us);
+  // layers of at least this many multiply-adds always split over the pool (no caller-alone trial)
+  static constexpr uint64_t kSerialTrialMaxWork = uint64_t{32} << 20;
   void* Ptr(int32_t idx) { return ptrs_[idx]; }
 
   std::unique_ptr<Model> model_;

@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cache_evict.h"
 #include "format/model.h"
 #include "kernels/scalar/winograd_math.h"
 #include "kernels/winograd.h"
@@ -101,6 +102,8 @@ class WinoConv final : public WinogradConv {
     const size_t bands = VBytes() + t * (MBytes() + BandXpBytes(t));
     return std::max({split, bands, t * PrivateBytes()});
   }
+
+  void EvictWeights() const override { EvictFromCaches(U_.data(), U_.size()); }
 
   const char* split_mode(int threads) const override {
     if (threads < 2) return "one thread";

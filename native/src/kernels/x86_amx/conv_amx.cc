@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/cache_evict.h"
 #include "kernels/amx_conv.h"
 #include "kernels/im2col_taps.h"
 #include "kernels/x86_amx/amx_tiles.h"
@@ -84,6 +85,7 @@ class AmxConvImpl final : public AmxConv {
 
   size_t scratch_bytes(size_t rows) const override { return cin_p_ * StripRows(rows) * Wp_; }
   size_t row_stride() const override { return tpr_ * kT; }
+  void EvictWeights() const override { EvictFromCaches(A_.data(), A_.size()); }
 
   void RunRows(const int8_t* x, size_t y0, size_t y1, size_t c0, size_t c1, int32_t* acc, size_t ld, uint8_t* scratch) const override {
     const size_t nt = (y1 - y0) * tpr_;
