@@ -149,7 +149,8 @@ class WinoConv final : public WinogradConv {
   }
 
  private:
-  // A mode forced by an environment variable (0 or 1), read once; -1 when unset or empty.
+  // A mode forced by an environment variable (0 or 1), read when the layer is made (so one
+  // process can A/B two sessions); -1 when unset or empty.
   static int ForcedByEnv(const char* name) {
     const char* v = std::getenv(name);
     return v && *v ? std::atoi(v) : -1;
@@ -161,8 +162,7 @@ class WinoConv final : public WinogradConv {
   // (benchmarks, tests).
   bool UseBands(int threads) const {
     if (threads < 2 || tiles_h_ < static_cast<size_t>(threads)) return false;
-    static const int forced = ForcedByEnv("EQ_WINO_BANDS");
-    if (forced >= 0) return forced != 0;
+    if (forced_bands_ >= 0) return forced_bands_ != 0;
     return tiles_h_ >= 2 * static_cast<size_t>(threads) && U_.size() <= kBandMaxUBytes;
   }
   static constexpr size_t kBandMaxUBytes = size_t{5} << 18;  // 1.25 MiB
@@ -172,8 +172,7 @@ class WinoConv final : public WinogradConv {
   // EQ_WINO_PRIVATE=0/1 forces it (benchmarks, tests).
   bool UsePrivateTiles(int threads) const {
     if (threads < 2 || UseBands(threads) || ncb_ < static_cast<size_t>(threads)) return false;
-    static const int forced = ForcedByEnv("EQ_WINO_PRIVATE");
-    if (forced >= 0) return forced != 0;
+    if (forced_private_ >= 0) return forced_private_ != 0;
     return XpBytes() + VBytes() <= kPrivateMaxBytes;
   }
   static constexpr size_t kPrivateMaxBytes = size_t{3} << 18;  // 768 KiB
@@ -390,6 +389,8 @@ class WinoConv final : public WinogradConv {
   size_t tiles_h_ = 0, tiles_w_ = 0, T_ = 0, Hp_ = 0, Wp_ = 0, cin_p_ = 0, ncb_ = 0, tb_ = 0, ntb_ = 0;
   std::vector<std::pair<size_t, size_t>> chunks_;
   AlignedBuffer U_;
+  const int forced_bands_ = ForcedByEnv("EQ_WINO_BANDS");
+  const int forced_private_ = ForcedByEnv("EQ_WINO_PRIVATE");
 };
 
 template <class F, class K>
