@@ -4,7 +4,9 @@
 // padding, channel counts that are not multiples of the SIMD widths, the ±qmax extremes and
 // channel counts large enough to need several exactly-divided chunks.
 #include <atomic>
+#include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -62,31 +64,62 @@ void Fill8(std::vector<int8_t>& v, eqtest::Rng& r, int32_t lo, int32_t hi, Fill 
   }
 }
 
-// Runs every ISA x tile x thread count on one layer and compares with the direct sums.
+// How Run splits the work, forced through the environment (read when a layer is made).
+struct SplitMode {
+  const char* name;
+  const char* rows;     // EQ_WINO_ROWS ("" = unset)
+  const char* priv;     // EQ_WINO_PRIVATE
+};
+constexpr SplitMode kModes[] = {{"auto", "", ""}, {"row tasks", "1", "0"}, {"private tiles", "0", "1"}, {"channel split", "0", "0"}};
+
+void SetEnv(const char* name, const char* v) {
+  if (*v) setenv(name, v, 1);
+  else unsetenv(name);
+}
+
+// Runs every ISA x tile x split mode x thread count on one layer and compares with the direct
+// sums; where Run reports row tasks, rows_done must have covered every output row and channel once.
 void CheckLayer(const LinearGeom& g, int32_t qmax, eqtest::Rng& r, Fill fx, Fill fw, ThreadPool* pools[2], const std::string& what) {
   std::vector<int8_t> x(static_cast<size_t>(g.cin) * g.inH * g.inW), w(static_cast<size_t>(g.cout) * g.K);
   Fill8(x, r, -qmax, qmax, fx);
   Fill8(w, r, -qmax, qmax, fw);
   const std::vector<int32_t> want = Direct(g, x, w);
-  for (Isa isa : Isas()) {
-    for (int tile : {2, 4}) {
-      std::unique_ptr<WinogradConv> c = MakeWinogradConv(g, w.data(), qmax, tile, isa);
-      EQ_EXPECT(c != nullptr) << what << " tile=" << tile << " isa=" << IsaName(isa);
-      if (!c) continue;
-      EQ_EXPECT(std::string(c->name()).find(tile == 2 ? "wino23" : "wino43") == 0) << c->name();
-      for (int p = 0; p < 2; p++) {
-        std::vector<uint8_t> scratch(c->scratch_bytes(pools[p]->threads()) + 64);
-        uint8_t* s = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
-        std::vector<int32_t> got(want.size(), 0x5a5a5a5a);
-        c->Run(x.data(), got.data(), s, *pools[p]);
-        size_t bad = 0, first = 0;
-        for (size_t i = 0; i < want.size(); i++)
-          if (want[i] != got[i] && bad++ == 0) first = i;
-        EQ_EXPECT(bad == 0) << what << " " << c->name() << " threads=" << pools[p]->threads() << ": " << bad << "/" << want.size()
-                            << " wrong, first at " << first << " want " << (bad ? want[first] : 0) << " got " << (bad ? got[first] : 0);
+  for (const SplitMode& mode : kModes) {
+    SetEnv("EQ_WINO_ROWS", mode.rows);
+    SetEnv("EQ_WINO_PRIVATE", mode.priv);
+    for (Isa isa : Isas()) {
+      for (int tile : {2, 4}) {
+        std::unique_ptr<WinogradConv> c = MakeWinogradConv(g, w.data(), qmax, tile, isa);
+        EQ_EXPECT(c != nullptr) << what << " tile=" << tile << " isa=" << IsaName(isa);
+        if (!c) continue;
+        EQ_EXPECT(std::string(c->name()).find(tile == 2 ? "wino23" : "wino43") == 0) << c->name();
+        for (int p = 0; p < 2; p++) {
+          std::vector<uint8_t> scratch(c->scratch_bytes(pools[p]->threads()) + 64);
+          uint8_t* s = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
+          std::vector<int32_t> got(want.size(), 0x5a5a5a5a);
+          std::vector<uint8_t> seen(static_cast<size_t>(g.cout) * g.outH, 0);  // [c][y]: rows_done calls covering it
+          std::mutex mu;
+          const WinogradConv::RowsDone done = [&](size_t y0, size_t y1, size_t c0, size_t c1) {
+            std::lock_guard<std::mutex> lock(mu);
+            for (size_t c = c0; c < c1 && c < g.cout; c++)
+              for (size_t y = y0; y < y1 && y < g.outH; y++) seen[c * g.outH + y]++;
+          };
+          const bool in_rows = c->Run(x.data(), got.data(), s, *pools[p], &done);
+          const std::string where = what + " " + c->name() + " " + mode.name + " (" + c->split_mode(pools[p]->threads()) + ") threads=" + std::to_string(pools[p]->threads());
+          size_t bad = 0, first = 0;
+          for (size_t i = 0; i < want.size(); i++)
+            if (want[i] != got[i] && bad++ == 0) first = i;
+          EQ_EXPECT(bad == 0) << where << ": " << bad << "/" << want.size() << " wrong, first at " << first << " want " << (bad ? want[first] : 0) << " got "
+                              << (bad ? got[first] : 0);
+          size_t wrong_cover = 0;
+          for (uint8_t n : seen) wrong_cover += n != (in_rows ? 1 : 0);
+          EQ_EXPECT(wrong_cover == 0) << where << ": " << wrong_cover << " (channel, row) pairs not reported exactly " << (in_rows ? "once" : "never");
+        }
       }
     }
   }
+  SetEnv("EQ_WINO_ROWS", "");
+  SetEnv("EQ_WINO_PRIVATE", "");
 }
 
 std::string Describe(const LinearGeom& g, int32_t qmax) {
@@ -98,8 +131,8 @@ std::string Describe(const LinearGeom& g, int32_t qmax) {
 }  // namespace
 
 EQ_TEST(winograd_matches_direct_random_shapes) {
-  ThreadPool p1(1), p2(2);
-  ThreadPool* pools[2] = {&p1, &p2};
+  ThreadPool p1(1), p3(3);
+  ThreadPool* pools[2] = {&p1, &p3};
   eqtest::Rng r(42);
   const uint32_t sizes[][2] = {{1, 1}, {2, 2}, {1, 5}, {3, 3}, {3, 7}, {5, 5}, {6, 9}, {8, 8}, {9, 13}, {14, 14}, {17, 6}, {23, 11}};
   const uint32_t pads[][4] = {{0, 0, 0, 0}, {1, 1, 1, 1}, {2, 2, 2, 2}, {0, 1, 2, 0}, {2, 0, 1, 1}, {1, 2, 0, 1}};
@@ -200,23 +233,23 @@ EQ_TEST(winograd_refuses_what_it_cannot_do_exactly) {
   EQ_EXPECT(!WinogradApplicable(badp)) << "P != outH·outW";
 }
 
-// The three ways Run splits over threads (winograd_driver.h): bands of tile rows, each computed
-// and handed to rows_done by one thread, where U is small; private tiles (each thread transforms
-// the whole input and multiplies its share of the output channels) where xp and V are small;
-// the channel split otherwise. All bit-exact on 2 and 3 threads, and in band mode every output
-// row is reported exactly once, in order within a band, on a pool thread — the runtime
-// requantizes exactly those rows.
-EQ_TEST(winograd_bands_private_tiles_and_channel_split_match_direct) {
+// The ways Run splits over threads (winograd_driver.h): row tasks (groups of tile rows, each
+// computed and handed to rows_done by one thread) where U is small; private tiles (each thread
+// transforms the whole input and takes shares of the output channels, also handed to
+// rows_done) where xp and V are small; the channel split otherwise. All bit-exact on 2 and 3
+// threads, and with row tasks every (output row, channel) is reported exactly once, on a pool
+// thread, once final — the runtime requantizes exactly those.
+EQ_TEST(winograd_row_tasks_private_tiles_and_channel_split_match_direct) {
   ThreadPool p2(2), p3(3);
   eqtest::Rng r(11);
   struct Case {
     LinearGeom g;
     std::string mode;  // expected on 2 and 3 threads
   };
-  // 40 -> 48 channels on 26 x 26: U = 36 x 48 x 48 x 2 bytes, bands; 256 -> 256 on 24 x 24:
+  // 40 -> 48 channels on 26 x 26: U = 36 x 48 x 48 x 2 bytes, row tasks; 256 -> 256 on 24 x 24:
   // U = 4.7 MB (F(4,3)) and xp + V = 1 MB, channel split; 256 -> 256 on 7 x 7 (a deep layer):
   // U = 2-4.7 MB, xp + V = 0.1-0.2 MB, private tiles
-  const Case cases[] = {{Geom(40, 48, 26, 26, 1, 1, 1, 1), "bands"},
+  const Case cases[] = {{Geom(40, 48, 26, 26, 1, 1, 1, 1), "row tasks"},
                         {Geom(256, 256, 24, 24, 1, 1, 1, 1), "channel split"},
                         {Geom(256, 256, 7, 7, 1, 1, 1, 1), "private tiles"}};
   for (const Case& c : cases) {
@@ -229,28 +262,29 @@ EQ_TEST(winograd_bands_private_tiles_and_channel_split_match_direct) {
       EQ_EXPECT(conv != nullptr);
       if (!conv) continue;
       for (ThreadPool* pool : {&p2, &p3}) {
-        // 26 output rows: 13 (F(2,3)) and 7 (F(4,3)) tile rows, at least 2 per band on 3 threads
-        const bool expect_bands = c.mode == "bands";
+        const bool expect_rows = c.mode != "channel split";
         std::vector<uint8_t> scratch(conv->scratch_bytes(pool->threads()) + 64);
         uint8_t* s = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
         std::vector<int32_t> got(want.size(), 0x5a5a5a5a);
-        std::vector<std::atomic<int>> seen(c.g.outH);
+        std::vector<std::atomic<int>> seen(static_cast<size_t>(c.g.cout) * c.g.outH);  // [channel][row]
         std::atomic<bool> bad_range{false};
-        const WinogradConv::RowsDone done = [&](size_t y0, size_t y1) {
-          if (y0 >= y1 || y1 > c.g.outH) bad_range = true;
-          for (size_t y = y0; y < y1 && y < c.g.outH; y++) seen[y]++;
-          // the band's rows are final when it is reported
-          for (size_t co = 0; co < c.g.cout; co++)
-            for (size_t p = y0 * c.g.outW; p < y1 * c.g.outW; p++)
+        const WinogradConv::RowsDone done = [&](size_t y0, size_t y1, size_t c0, size_t c1) {
+          if (y0 >= y1 || y1 > c.g.outH || c0 >= c1 || c1 > c.g.cout) bad_range = true;
+          for (size_t co = c0; co < c1 && co < c.g.cout; co++) {
+            for (size_t y = y0; y < y1 && y < c.g.outH; y++) seen[co * c.g.outH + y]++;
+            // the task's rows of its channels are final when it is reported
+            for (size_t p = y0 * c.g.outW; p < y1 * c.g.outW && p < c.g.P; p++)
               if (got[co * c.g.P + p] != want[co * c.g.P + p]) bad_range = true;
+          }
         };
-        const bool banded = conv->Run(x.data(), got.data(), s, *pool, &done);
+        const bool in_rows = conv->Run(x.data(), got.data(), s, *pool, &done);
         const std::string what = Describe(c.g, 63) + " " + conv->name() + " threads=" + std::to_string(pool->threads());
-        EQ_EXPECT(banded == expect_bands) << what << ": bands " << banded;
+        EQ_EXPECT(in_rows == expect_rows) << what << ": row tasks " << in_rows;
         EQ_EXPECT(conv->split_mode(pool->threads()) == c.mode) << what << ": split " << conv->split_mode(pool->threads()) << ", expected " << c.mode;
         EQ_EXPECT(got == want) << what;
-        EQ_EXPECT(!bad_range) << what << ": a band reported rows out of range or not yet final";
-        for (size_t y = 0; y < c.g.outH; y++) EQ_EXPECT(seen[y] == (banded ? 1 : 0)) << what << " row " << y << " reported " << seen[y] << " times";
+        EQ_EXPECT(!bad_range) << what << ": a task reported rows or channels out of range or not yet final";
+        for (size_t i = 0; i < seen.size(); i++)
+          EQ_EXPECT(seen[i] == (in_rows ? 1 : 0)) << what << " channel " << i / c.g.outH << " row " << i % c.g.outH << " reported " << seen[i] << " times";
       }
     }
   }

@@ -24,18 +24,18 @@ class WinogradConv {
   virtual const char* name() const = 0;  // e.g. "wino43-avx2"
   // bytes of scratch Run needs for `threads` threads
   virtual size_t scratch_bytes(int threads) const = 0;
-  // how Run splits over `threads` threads: "one thread", "bands", "private tiles" or "channel split"
+  // how Run splits over `threads` threads: "one thread", "row tasks", "private tiles" or "channel split"
   virtual const char* split_mode(int threads) const = 0;
   // evicts the transformed weights from the caches (common/cache_evict.h)
   virtual void EvictWeights() const = 0;
-  // Called with a band of output rows [y0, y1) as soon as acc holds them, on the thread that
-  // computed them (so the caller's output stage reads them from that core's cache).
-  using RowsDone = std::function<void(size_t y0, size_t y1)>;
+  // Called with output rows [y0, y1) of output channels [c0, c1) as soon as acc holds them, on
+  // the thread that computed them (so the caller's output stage reads them from that core's cache).
+  using RowsDone = std::function<void(size_t y0, size_t y1, size_t c0, size_t c1)>;
   // acc[c * P + p] for every output channel c < cout and position p < P: exactly the int32
   // sums of the direct convolution (no bias). x is one NCHW int8 image.
-  // Returns true when it ran in bands of output rows, one per thread, and called rows_done
-  // (when given) for each band; false when it split the work otherwise (rows_done not called):
-  // then the caller processes acc after the call.
+  // Returns true when it ran in tasks of whole output rows and called rows_done (when given)
+  // for each, covering every row and channel once; false when it split the work otherwise
+  // (rows_done not called): then the caller processes acc after the call.
   virtual bool Run(const int8_t* x, int32_t* acc, uint8_t* scratch, ThreadPool& pool, const RowsDone* rows_done = nullptr) const = 0;
 };
 

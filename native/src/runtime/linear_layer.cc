@@ -69,8 +69,8 @@ size_t ColumnBlockAmx(size_t P, int threads) {
 // Rows of A (output channels) per packed block. A GEMM with few columns and large weights — a
 // classifier's Gemm, a 1x1 convolution on a 1x1 map, the 7x7 layers of a ResNet's last stage
 // (P = 49, 1.2-2.4 MB of weights) — costs the stream of its weights: it runs as ONE column
-// block, and the threads share out the row blocks, each packing the (small) B once for its run
-// of row blocks. So the weights stream once per inference, split between the cores, where
+// block, and the threads share out the row blocks, each packing the (small) B once for the row
+// blocks it takes. So the weights stream once per inference, split between the cores, where
 // column blocks streamed all of them once per block (ResNet-18 fc on 2 threads 0.057 -> 0.035 ms;
 // layer4's 3x3 convolutions: docs/results/runtime.md).
 constexpr size_t kRowSplitMaxP = 64;
@@ -235,7 +235,12 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
   // every run needs all of B, and an im2col per run was each thread building the same 113 KB
   // (a quarter of the layer's time). The threads build it once instead, a share of the
   // channels each, into one K x P matrix that every run then packs from.
-  const size_t runs = row_blocks > 1 ? std::min<size_t>(row_blocks, static_cast<size_t>(pool.threads())) : 1;
+  // Split rows: one task per row block, claimed from both ends (thread_pool.h), so a core that
+  // is slower this run takes fewer; each thread packs B once per call for all it takes. One
+  // contiguous run per thread left the caller waiting 20-110 us per ResNet-18 layer4 layer for
+  // the worker, whose equal share ran 10-20 % longer with the caches cold (2-vCPU EPYC).
+  const size_t runs = row_blocks > 1 ? row_blocks : 1;
+  const size_t im2col_parts = std::min<size_t>(runs, static_cast<size_t>(pool.threads()));
   const bool shared_im2col = !direct_b_ && g.conv && runs > 1 && g.group == 1;
   const bool block_im2col = !direct_b_ && g.conv && !shared_im2col;
   const bool fused = fused_s8_ && !tap;
@@ -254,10 +259,10 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
       int8_t* cols = reinterpret_cast<int8_t*>(ws.Shared(Workspace::kCols, K * P));
       if (!cols) return NoMemory(name_);
       const size_t taps = static_cast<size_t>(g.kh) * g.kw, hw = static_cast<size_t>(g.inH) * g.inW;
-      pool.ParallelFor(runs, [&](size_t t, int) {
+      pool.ParallelFor(im2col_parts, [&](size_t t, int) {
         // channels [c0, c1) are rows [c0 * taps, c1 * taps) of the matrix: the same im2col on
         // a geometry of just those input channels
-        const size_t c0 = g.cin * t / runs, c1 = g.cin * (t + 1) / runs;
+        const size_t c0 = g.cin * t / im2col_parts, c1 = g.cin * (t + 1) / im2col_parts;
         if (c1 <= c0) return;
         LinearGeom part = g;
         part.cin = static_cast<uint32_t>(c1 - c0);
@@ -267,10 +272,10 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
       B = cols;
     }
     const uint8_t* pa = packed_a_.data() + gi * group_a_bytes_;
-    // tasks: column blocks, or (split rows: one column block) contiguous runs of row blocks, one
-    // per thread — each run packs B once
+    // tasks: column blocks, or (split rows: one column block) row blocks
     // work: M*K per column, counted for at least 16 columns — a few-column GEMM (a classifier)
     // costs the stream of its weights, not its M*K*P MACs (AMX pads it to a 16-column tile anyway)
+    std::vector<uint8_t> packed(runs > 1 ? static_cast<size_t>(pool.threads()) : 0, 0);  // split rows: B packed by this thread
     pool.ParallelFor(blocks * runs, [&](size_t task, int thread) {
       const size_t blk = task / runs, run = task % runs;
       const size_t rb0 = row_blocks * run / runs, rb1 = row_blocks * (run + 1) / runs;
@@ -281,13 +286,16 @@ Status LinearLayer::RunGemm(const int8_t* x, void* out, float* tap, ThreadPool& 
         return;
       }
       int32_t* C = reinterpret_cast<int32_t*>(mem + block_bytes);
-      if (block_im2col) {
+      if (runs > 1 && packed[static_cast<size_t>(thread)]) {
+        // this thread's packed B of the one column block is still in mem
+      } else if (block_im2col) {
         int8_t* cols = reinterpret_cast<int8_t*>(mem + block_bytes + mb * nb * sizeof(int32_t));
         im2col_(x, g, gi, n0, n0 + nc, cols);
         gemm_->pack_b(cols, nc, K, nc, mem);
       } else {
         gemm_->pack_b(B + n0, P, K, nc, mem);
       }
+      if (runs > 1) packed[static_cast<size_t>(thread)] = 1;
       for (size_t rb = rb0; rb < rb1; rb++) {
         const size_t m0 = rb * mb, rows = std::min(mb, M - m0);
         // int8 output without a tap: the kernel's fused output stage, if it has one for this K
@@ -352,11 +360,11 @@ Status LinearLayer::RunWinograd(const int8_t* x, void* out, float* tap, ThreadPo
   if (!acc || !scratch) return NoMemory(name_);
   std::atomic<bool> failed{false};
   std::atomic<size_t> bad_channel{0};
-  // bands of rows: each is requantized by the thread that computed it, while in its cache
-  const kernels::WinogradConv::RowsDone rows_done = [&](size_t y0, size_t y1) {
+  // row tasks: each is requantized by the thread that computed it, while in its cache
+  const kernels::WinogradConv::RowsDone rows_done = [&](size_t y0, size_t y1, size_t c0, size_t c1) {
     const size_t p0 = y0 * g.outW, np = (y1 - y0) * g.outW;
     size_t bad = 0;
-    if (!Output(acc + p0, P, 0, C, p0, np, out, tap, &bad)) {
+    if (!Output(acc + c0 * P + p0, P, c0, c1 - c0, p0, np, out, tap, &bad)) {
       bad_channel = bad;
       failed = true;
     }

@@ -17,18 +17,21 @@
 //  - channel split: (1) pack xp, (2) transform tiles into V, (3) tasks = tile blocks × output-
 //    channel blocks: for each exactly-divisible channel chunk, nxi GEMMs [CB × chunk]·[chunk ×
 //    tiles] into Mb, then the output transform, exact division and accumulation into acc.
-//    Each thread streams only its share of U: for layers whose U is large (deep layers).
-//  - bands (UseBands): one task per thread, a band of tile rows that the thread packs (into its
-//    own xp rows, halo included), transforms, multiplies and output-transforms alone, then hands
-//    to rows_done. No data passes between the cores inside the layer and there are no barriers
-//    between the steps; each thread streams the whole U, so only where U is small. On a VM
-//    whose vCPUs sit ~0.5 us apart (docs/results/runtime.md) the channel split of the 56x56 and
-//    28x28 layers ran no faster on 2 threads than on 1.
-//  - private tiles (UsePrivateTiles): one task per thread, which packs and transforms the whole
-//    input into its own xp and V, then multiplies its contiguous share of the output-channel
-//    blocks. For deep layers (large U, few tiles): each thread streams only its share of U, and
-//    the transform, small there, is done twice instead of V crossing between the cores behind
-//    two barriers.
+//    Three parallel steps with a barrier between them: for layers where nothing else fits.
+//  - row tasks (RowPlan): the tile rows in groups; a task is one group's share of the output-
+//    channel blocks (and, in a group of many rows, of its rows). A thread packs and transforms a
+//    group into its own xp/V window once, for every task of that group it takes, then multiplies,
+//    output-transforms and hands the rows to rows_done. No data passes between the cores inside
+//    the layer and there is no barrier between the steps. Two shapes:
+//      · one tile row (two for F(2,3)) per group, where U is small: every thread streams all
+//        of U, which stays in its L2 (ResNet-18 layer1/layer2, SqueezeNet's expand layers);
+//      · one group of all rows ("private tiles"), where U is large and the input small: each
+//        thread transforms the whole input (small there) and streams only the U of the channel
+//        blocks it takes (ResNet-18 layer3/layer4).
+//    There are several tasks per thread, claimed from both ends (thread_pool.h): a core that is
+//    slower this run takes fewer. One task per thread (the bands of before) left the caller
+//    waiting 25-65 us per layer for the worker on the 2-vCPU EPYC, whose task ran 10-20 % longer
+//    on equal work with the caches cold, and 7 tile rows split 3 + 4.
 #pragma once
 
 #include <algorithm>
@@ -99,39 +102,47 @@ class WinoConv final : public WinogradConv {
   size_t scratch_bytes(int threads) const override {
     const size_t t = static_cast<size_t>(std::max(threads, 1));
     const size_t split = XpBytes() + VBytes() + t * MBytes();
-    const size_t bands = VBytes() + t * (MBytes() + BandXpBytes(t));
-    return std::max({split, bands, t * PrivateBytes()});
+    const RowPlan rp = PlanRows(threads);
+    return std::max(split, rp.tasks() ? t * TaskBytes(rp) : 0);
   }
 
   void EvictWeights() const override { EvictFromCaches(U_.data(), U_.size()); }
 
   const char* split_mode(int threads) const override {
-    if (threads < 2) return "one thread";
-    return UseBands(threads) ? "bands" : UsePrivateTiles(threads) ? "private tiles" : "channel split";
+    const RowPlan rp = PlanRows(threads);
+    if (rp.tasks()) return rp.groups == 1 ? "private tiles" : "row tasks";
+    return threads < 2 ? "one thread" : "channel split";
   }
 
   bool Run(const int8_t* x, int32_t* acc, uint8_t* scratch, ThreadPool& pool, const RowsDone* rows_done) const override {
     const size_t cblks = cin_p_ / kLanes16;
-    if (UseBands(pool.threads())) {
-      const size_t t = static_cast<size_t>(pool.threads());
-      int16_t* V = reinterpret_cast<int16_t*>(scratch);
-      uint8_t* per_thread = scratch + VBytes();
-      pool.ParallelFor(t, [&](size_t band, int thread) {
-        uint8_t* mine = per_thread + static_cast<size_t>(thread) * (MBytes() + BandXpBytes(t));
-        const size_t ty0 = tiles_h_ * band / t, ty1 = tiles_h_ * (band + 1) / t;
-        RunBand(x, ty0, ty1, cblks, reinterpret_cast<int16_t*>(mine + MBytes()), V, reinterpret_cast<int32_t*>(mine), acc);
-        if (rows_done && ty0 < ty1) (*rows_done)(ty0 * m, std::min<size_t>(ty1 * m, g_.outH));
+    const RowPlan rp = PlanRows(pool.threads());
+    if (rp.tasks()) {
+      const size_t per_thread = TaskBytes(rp);
+      // each thread's window header: the group its xp/V window holds (none yet)
+      for (int th = 0; th < pool.threads(); th++) *reinterpret_cast<size_t*>(scratch + th * per_thread) = kNoGroup;
+      pool.ParallelFor(rp.tasks(), [&](size_t task, int thread) {
+        uint8_t* mine = scratch + static_cast<size_t>(thread) * per_thread;
+        size_t& held = *reinterpret_cast<size_t*>(mine);
+        int16_t* xpw = reinterpret_cast<int16_t*>(mine + kHeaderBytes);
+        int16_t* Vw = reinterpret_cast<int16_t*>(mine + kHeaderBytes + WinXpBytes(rp));
+        int32_t* mb = reinterpret_cast<int32_t*>(mine + kHeaderBytes + WinXpBytes(rp) + WinVBytes(rp));
+        const size_t grp = task / (rp.cparts * rp.rparts), rest = task % (rp.cparts * rp.rparts);
+        const size_t cpart = rest / rp.rparts, rpart = rest % rp.rparts;
+        const size_t gy0 = grp * rp.rows, gy1 = std::min(tiles_h_, gy0 + rp.rows);
+        if (held != grp) {
+          PackAndTransform(x, gy0, gy1, held, rp, cblks, xpw, Vw);
+          held = grp;
+        }
+        const size_t ty0 = gy0 + (gy1 - gy0) * rpart / rp.rparts, ty1 = gy0 + (gy1 - gy0) * (rpart + 1) / rp.rparts;
+        const size_t cb0 = ncb_ * cpart / rp.cparts, cb1 = ncb_ * (cpart + 1) / rp.cparts;
+        if (ty0 >= ty1 || cb0 >= cb1) return;
+        const size_t t_end = ty1 * tiles_w_, vs = (gy1 - gy0) * tiles_w_, v0 = gy0 * tiles_w_;
+        for (size_t t0 = ty0 * tiles_w_; t0 < t_end; t0 += tb_)
+          for (size_t cb = cb0; cb < cb1; cb++) GemmAndOutput(Vw, vs, v0, t0, std::min(tb_, t_end - t0), cb, mb, acc);
+        if (rows_done) (*rows_done)(ty0 * m, std::min<size_t>(ty1 * m, g_.outH), cb0 * CB, std::min<size_t>(cb1 * CB, g_.cout));
       });
       return true;
-    }
-    if (UsePrivateTiles(pool.threads())) {
-      const size_t t = static_cast<size_t>(pool.threads());
-      pool.ParallelFor(t, [&](size_t share, int thread) {
-        uint8_t* mine = scratch + static_cast<size_t>(thread) * PrivateBytes();
-        RunChannelShare(x, ncb_ * share / t, ncb_ * (share + 1) / t, cblks, reinterpret_cast<int16_t*>(mine), reinterpret_cast<int16_t*>(mine + XpBytes()),
-                        reinterpret_cast<int32_t*>(mine + XpBytes() + VBytes()), acc);
-      });
-      return false;
     }
     int16_t* xp = reinterpret_cast<int16_t*>(scratch);
     int16_t* V = reinterpret_cast<int16_t*>(scratch + XpBytes());
@@ -139,11 +150,11 @@ class WinoConv final : public WinogradConv {
     // row-major task order: each thread packs and transforms about the rows of the tiles it
     // multiplies (1 thread: consecutive tasks write neighbouring channels of the same V lines)
     pool.ParallelFor(cblks * Hp_, [&](size_t task, int) { PackRow(x, task % cblks, task / cblks, XpRow(xp, Hp_, task % cblks, task / cblks)); });
-    pool.ParallelFor(cblks * tiles_h_, [&](size_t task, int) { TransformTileRow(XpRow(xp, Hp_, task % cblks, task / cblks * m), task / cblks, task % cblks, V); });
+    pool.ParallelFor(cblks * tiles_h_, [&](size_t task, int) { TransformTileRow(XpRow(xp, Hp_, task % cblks, task / cblks * m), task / cblks, task % cblks, V, T_, 0); });
     pool.ParallelFor(ntb_ * ncb_, [&](size_t task, int thread) {
       int32_t* mb = reinterpret_cast<int32_t*>(mbase + static_cast<size_t>(thread) * MBytes());
       const size_t t0 = task / ncb_ * tb_;
-      GemmAndOutput(V, t0, std::min(tb_, T_ - t0), task % ncb_, mb, acc);
+      GemmAndOutput(V, T_, 0, t0, std::min(tb_, T_ - t0), task % ncb_, mb, acc);
     });
     return false;
   }
@@ -156,58 +167,72 @@ class WinoConv final : public WinogradConv {
     return v && *v ? std::atoi(v) : -1;
   }
 
-  // Bands: at least two tile rows per thread, and U small enough that every thread streaming
-  // all of it costs less than the split saves (ResNet-18 layer1/layer2 and SqueezeNet's expand
-  // layers: U <= 1.2 MB; layer3/layer4: 2-19 MB, channel split). EQ_WINO_BANDS=0/1 forces it
-  // (benchmarks, tests).
-  bool UseBands(int threads) const {
-    if (threads < 2 || tiles_h_ < static_cast<size_t>(threads)) return false;
-    if (forced_bands_ >= 0) return forced_bands_ != 0;
-    return tiles_h_ >= 2 * static_cast<size_t>(threads) && U_.size() <= kBandMaxUBytes;
+  // How row tasks split a layer (tasks() == 0: they do not; the channel split runs).
+  struct RowPlan {
+    size_t rows = 0, groups = 0;  // tile rows per group, groups
+    size_t cparts = 1, rparts = 1;  // tasks per group: parts of the channel blocks x parts of the rows
+    size_t tasks() const { return groups * cparts * rparts; }
+  };
+  // Tasks per thread to aim for: enough that the faster core takes the slack, few enough that
+  // the repeated halo rows (row groups) and per-task overheads stay small.
+  static constexpr size_t kTasksPerThread = 4;
+  RowPlan PlanRows(int threads) const {
+    const size_t t = static_cast<size_t>(std::max(threads, 1));
+    const bool rows = forced_rows_ >= 0 ? forced_rows_ == 1 : t >= 2 && U_.size() <= kRowMaxUBytes;
+    const bool priv = forced_private_ >= 0 ? forced_private_ == 1 : t >= 2 && XpBytes() + VBytes() <= kPrivateMaxBytes;
+    RowPlan p;
+    if (rows && forced_private_ != 1 && tiles_h_ >= t) {
+      // F(2,3): two tile rows (4 output rows) per group while that leaves 2 groups per thread
+      p.rows = m == 2 && tiles_h_ >= 4 * t ? 2 : 1;
+      p.groups = (tiles_h_ + p.rows - 1) / p.rows;
+      p.cparts = std::min(ncb_, (kTasksPerThread * t + p.groups - 1) / p.groups);
+    } else if (priv) {
+      p.rows = tiles_h_;
+      p.groups = 1;
+      // one task per channel block where that makes several per thread; else one share per
+      // thread: with few coarse tasks (ResNet-18 layer3 on AVX-512: 4 blocks of 64 channels) the
+      // caller, a little ahead, took three of four and the layer ran 2-10 % slower. Splitting
+      // the rows as well streamed each block's U once per row part, also slower.
+      p.cparts = ncb_ >= kTasksPerThread * t ? ncb_ : t;
+    }
+    if (p.tasks() < t) return RowPlan{};
+    return p;
   }
-  static constexpr size_t kBandMaxUBytes = size_t{5} << 18;  // 1.25 MiB
-
-  // Private tiles: where bands do not apply, every thread has a share of the output-channel
-  // blocks, and one thread's xp and V fit in its L2 (ResNet-18 layer3 and layer4: 0.25-0.53 MB).
-  // EQ_WINO_PRIVATE=0/1 forces it (benchmarks, tests).
-  bool UsePrivateTiles(int threads) const {
-    if (threads < 2 || UseBands(threads) || ncb_ < static_cast<size_t>(threads)) return false;
-    if (forced_private_ >= 0) return forced_private_ != 0;
-    return XpBytes() + VBytes() <= kPrivateMaxBytes;
-  }
+  // Row groups where every thread streaming all of U costs less than the split saves (ResNet-18
+  // layer1/layer2 and SqueezeNet's expand layers: U <= 1.2 MB; layer3/layer4: 2-19 MB). Private
+  // tiles where one thread's xp and V of the whole input fit in its L2 (ResNet-18 layer3 and
+  // layer4: 0.25-0.53 MB). EQ_WINO_ROWS=0/1 and EQ_WINO_PRIVATE=0/1 force them (benchmarks, tests;
+  // EQ_WINO_ROWS=1 also on one thread).
+  static constexpr size_t kRowMaxUBytes = size_t{5} << 18;     // 1.25 MiB
   static constexpr size_t kPrivateMaxBytes = size_t{3} << 18;  // 768 KiB
-  size_t PrivateBytes() const { return XpBytes() + VBytes() + MBytes(); }
-
-  // Output-channel blocks [cb0, cb1) on the calling thread, from its own xp and V of the whole input.
-  void RunChannelShare(const int8_t* x, size_t cb0, size_t cb1, size_t cblks, int16_t* xp, int16_t* V, int32_t* mb, int32_t* acc) const {
-    if (cb0 >= cb1) return;
-    for (size_t py = 0; py < Hp_; py++)
-      for (size_t cb = 0; cb < cblks; cb++) PackRow(x, cb, py, XpRow(xp, Hp_, cb, py));
-    for (size_t ty = 0; ty < tiles_h_; ty++)
-      for (size_t cb = 0; cb < cblks; cb++) TransformTileRow(XpRow(xp, Hp_, cb, ty * m), ty, cb, V);
-    for (size_t cb = cb0; cb < cb1; cb++)
-      for (size_t t0 = 0; t0 < T_; t0 += tb_) GemmAndOutput(V, t0, std::min(tb_, T_ - t0), cb, mb, acc);
-  }
-
-  // xp rows of the widest band: (rows of tiles) * m + 2 halo rows, every channel block
-  size_t BandRows(size_t threads) const { return (tiles_h_ + threads - 1) / threads * m + 2; }
-  size_t BandXpBytes(size_t threads) const { return Align64(cin_p_ * BandRows(threads) * Wp_ * sizeof(int16_t)); }
+  static constexpr size_t kHeaderBytes = 64;
+  static constexpr size_t kNoGroup = ~size_t{0};
+  // a thread's window: the xp rows of one group (tile rows * m + 2 halo rows, every channel
+  // block) and its tiles of V
+  size_t WinXpBytes(const RowPlan& p) const { return Align64(cin_p_ * (p.rows * m + 2) * Wp_ * sizeof(int16_t)); }
+  size_t WinVBytes(const RowPlan& p) const { return Align64(static_cast<size_t>(nxi) * p.rows * tiles_w_ * cin_p_ * sizeof(int16_t)); }
+  size_t TaskBytes(const RowPlan& p) const { return kHeaderBytes + WinXpBytes(p) + WinVBytes(p) + MBytes(); }
 
   // Row py of channel block cb in an xp layout of `rows` rows per channel block.
   int16_t* XpRow(int16_t* xp, size_t rows, size_t cb, size_t py) const { return xp + (cb * rows + py) * Wp_ * kLanes16; }
 
-  // One band of tile rows [ty0, ty1) on the calling thread: its xp rows (xpb: [cblk][rows][Wp][16]),
-  // its tiles of V, then GEMM and output transform of every output-channel block.
-  void RunBand(const int8_t* x, size_t ty0, size_t ty1, size_t cblks, int16_t* xpb, int16_t* V, int32_t* mb, int32_t* acc) const {
-    if (ty0 >= ty1) return;
-    const size_t py0 = ty0 * m, rows = (ty1 - ty0) * m + 2;
-    for (size_t r = 0; r < rows; r++)
-      for (size_t cb = 0; cb < cblks; cb++) PackRow(x, cb, py0 + r, XpRow(xpb, rows, cb, r));
+  // Tile rows [ty0, ty1) (group ty0 / p.rows) into a window: their xp rows (xpw: [cblk][rows][Wp][16])
+  // and their tiles of V (Vw: [nxi][(ty1 - ty0) * tiles_w][cin_p]). held: the group the window
+  // holds now; when it is the neighbour on either side (a thread takes groups in order from its
+  // end), the two halo rows they share are moved instead of packed again.
+  void PackAndTransform(const int8_t* x, size_t ty0, size_t ty1, size_t held, const RowPlan& p, size_t cblks, int16_t* xpw, int16_t* Vw) const {
+    const size_t py0 = ty0 * m, rows = (ty1 - ty0) * m + 2, grp = ty0 / p.rows;
+    const bool full = ty1 - ty0 == p.rows && (held + 1) * p.rows <= tiles_h_;  // both windows of the full size
+    const bool after = full && held != kNoGroup && held + 1 == grp, before = full && grp + 1 == held;
+    const size_t r0 = after ? 2 : 0, r1 = before ? rows - 2 : rows;  // rows left to pack
+    for (size_t cb = 0; cb < cblks && (after || before); cb++) {
+      const size_t from = after ? rows - 2 : 0, to = after ? 0 : rows - 2;
+      std::memcpy(XpRow(xpw, rows, cb, to), XpRow(xpw, rows, cb, from), 2 * Wp_ * kLanes16 * sizeof(int16_t));
+    }
+    for (size_t r = r0; r < r1; r++)
+      for (size_t cb = 0; cb < cblks; cb++) PackRow(x, cb, py0 + r, XpRow(xpw, rows, cb, r));
     for (size_t ty = ty0; ty < ty1; ty++)
-      for (size_t cb = 0; cb < cblks; cb++) TransformTileRow(XpRow(xpb, rows, cb, (ty - ty0) * m), ty, cb, V);
-    const size_t t_end = ty1 * tiles_w_;
-    for (size_t t0 = ty0 * tiles_w_; t0 < t_end; t0 += tb_)
-      for (size_t cb = 0; cb < ncb_; cb++) GemmAndOutput(V, t0, std::min(tb_, t_end - t0), cb, mb, acc);
+      for (size_t cb = 0; cb < cblks; cb++) TransformTileRow(XpRow(xpw, rows, cb, (ty - ty0) * m), ty, cb, Vw, (ty1 - ty0) * tiles_w_, ty0 * tiles_w_);
   }
   size_t XpBytes() const { return Align64(cin_p_ * Hp_ * Wp_ * sizeof(int16_t)); }
   size_t VBytes() const { return Align64(static_cast<size_t>(nxi) * T_ * cin_p_ * sizeof(int16_t)); }
@@ -260,12 +285,12 @@ class WinoConv final : public WinogradConv {
       for (int64_t ix = ix0; ix < ix1; ix++) dst[static_cast<size_t>(ix + g_.padL) * kLanes16 + l] = src[l][ix];
   }
 
-  // The tiles of tile row ty, channel block cb, into V; base: the xp row ty * m of that block
-  // (the a rows from it on follow at Wp-pixel strides).
-  void TransformTileRow(const int16_t* base, size_t ty, size_t cb, int16_t* V) const {
+  // The tiles of tile row ty, channel block cb, into V ([nxi][vs][cin_p], holding tiles from v0
+  // on); base: the xp row ty * m of that block (the a rows from it on follow at Wp-pixel strides).
+  void TransformTileRow(const int16_t* base, size_t ty, size_t cb, int16_t* V, size_t vs, size_t v0) const {
     alignas(64) int16_t tmp[a][a][kLanes16];
     for (size_t tx = 0; tx < tiles_w_; tx++) {
-      const size_t t = ty * tiles_w_ + tx;
+      const size_t t = ty * tiles_w_ + tx - v0;
       for (int j = 0; j < a; j++) {  // columns: Bᵀ d
         const int16_t* d[a];
         int16_t* o[a];
@@ -280,15 +305,16 @@ class WinoConv final : public WinogradConv {
         int16_t* o[a];
         for (int j = 0; j < a; j++) {
           d[j] = tmp[i][j];
-          o[j] = V + ((i * a + j) * T_ + t) * cin_p_ + cb * kLanes16;
+          o[j] = V + ((i * a + j) * vs + t) * cin_p_ + cb * kLanes16;
         }
         F::template In1D<kLanes16>(d, o);
       }
     }
   }
 
-  // Tiles [t0, t0 + nt_blk) (nt_blk <= tb_) of output-channel block cb.
-  void GemmAndOutput(const int16_t* V, size_t t0, size_t nt_blk, size_t cb, int32_t* mb, int32_t* acc) const {
+  // Tiles [t0, t0 + nt_blk) (nt_blk <= tb_) of output-channel block cb, from V ([nxi][vs][cin_p],
+  // holding tiles from v0 on).
+  void GemmAndOutput(const int16_t* V, size_t vs, size_t v0, size_t t0, size_t nt_blk, size_t cb, int32_t* mb, int32_t* acc) const {
     const int16_t* U = reinterpret_cast<const int16_t*>(U_.data());
     for (size_t ch = 0; ch < chunks_.size(); ch++) {
       const size_t c0 = chunks_[ch].first, kpairs = (chunks_[ch].second - c0) / 2;
@@ -296,7 +322,7 @@ class WinoConv final : public WinogradConv {
         const int16_t* u = U + UOffset(cb, ch, xi);
         for (size_t t = 0; t < nt_blk; t += K::NT) {
           const int nt = static_cast<int>(std::min<size_t>(K::NT, nt_blk - t));
-          K::Gemm(u, V + (xi * T_ + t0 + t) * cin_p_ + c0, cin_p_, kpairs, nt, mb + (t * nxi + xi) * CB, static_cast<size_t>(nxi) * CB);
+          K::Gemm(u, V + (xi * vs + t0 - v0 + t) * cin_p_ + c0, cin_p_, kpairs, nt, mb + (t * nxi + xi) * CB, static_cast<size_t>(nxi) * CB);
         }
       }
       for (size_t t = 0; t < nt_blk; t++) OutputTile(mb + t * nxi * CB, t0 + t, cb, ch == 0, acc);
@@ -389,7 +415,7 @@ class WinoConv final : public WinogradConv {
   size_t tiles_h_ = 0, tiles_w_ = 0, T_ = 0, Hp_ = 0, Wp_ = 0, cin_p_ = 0, ncb_ = 0, tb_ = 0, ntb_ = 0;
   std::vector<std::pair<size_t, size_t>> chunks_;
   AlignedBuffer U_;
-  const int forced_bands_ = ForcedByEnv("EQ_WINO_BANDS");
+  const int forced_rows_ = ForcedByEnv("EQ_WINO_ROWS");
   const int forced_private_ = ForcedByEnv("EQ_WINO_PRIVATE");
 };
 
