@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/cache_evict.h"
 #include "format/model.h"
 
 namespace eq {
@@ -19,6 +20,12 @@ class Workspace {
   uint8_t* Shared(SharedSlot slot, size_t bytes) { return Grow(shared_[slot], bytes); }
   // thread: the ParallelFor thread index; each thread only touches its own slot
   uint8_t* PerThread(int thread, size_t bytes) { return Grow(per_thread_[static_cast<size_t>(thread)], bytes); }
+  // Evicts every buffer from the caches (the autotune's trials: in a network run the layers in
+  // between have used the caches since this layer's scratch was last touched)
+  void EvictFromCaches() const {
+    for (const AlignedBuffer& b : shared_) eq::EvictFromCaches(b.data(), b.size());
+    for (const AlignedBuffer& b : per_thread_) eq::EvictFromCaches(b.data(), b.size());
+  }
 
  private:
   static uint8_t* Grow(AlignedBuffer& b, size_t bytes) {

@@ -28,10 +28,11 @@
 //      · one group of all rows ("private tiles"), where U is large and the input small: each
 //        thread transforms the whole input (small there) and streams only the U of the channel
 //        blocks it takes (ResNet-18 layer3/layer4).
-//    There are several tasks per thread, claimed from both ends (thread_pool.h): a core that is
-//    slower this run takes fewer. One task per thread (the bands of before) left the caller
-//    waiting 25-65 us per layer for the worker on the 2-vCPU EPYC, whose task ran 10-20 % longer
-//    on equal work with the caches cold, and 7 tile rows split 3 + 4.
+//    Row groups make several tasks per thread, claimed from both ends (thread_pool.h): a core
+//    that is slower this run takes fewer. One band per thread (before) left the caller waiting
+//    25-65 us per layer for the worker on the 2-vCPU EPYC, whose task ran 10-20 % longer on
+//    equal work with the caches cold, and 7 tile rows split 3 + 4. Private tiles keep one share
+//    per thread (its tasks would be whole 64-channel blocks: too coarse to balance).
 #pragma once
 
 #include <algorithm>
@@ -130,16 +131,18 @@ class WinoConv final : public WinogradConv {
         const size_t grp = task / (rp.cparts * rp.rparts), rest = task % (rp.cparts * rp.rparts);
         const size_t cpart = rest / rp.rparts, rpart = rest % rp.rparts;
         const size_t gy0 = grp * rp.rows, gy1 = std::min(tiles_h_, gy0 + rp.rows);
+        const size_t ty0 = gy0 + (gy1 - gy0) * rpart / rp.rparts, ty1 = gy0 + (gy1 - gy0) * (rpart + 1) / rp.rparts;
+        const size_t cb0 = ncb_ * cpart / rp.cparts, cb1 = ncb_ * (cpart + 1) / rp.cparts;
+        if (ty0 >= ty1 || cb0 >= cb1) return;
         if (held != grp) {
           PackAndTransform(x, gy0, gy1, held, rp, cblks, xpw, Vw);
           held = grp;
         }
-        const size_t ty0 = gy0 + (gy1 - gy0) * rpart / rp.rparts, ty1 = gy0 + (gy1 - gy0) * (rpart + 1) / rp.rparts;
-        const size_t cb0 = ncb_ * cpart / rp.cparts, cb1 = ncb_ * (cpart + 1) / rp.cparts;
-        if (ty0 >= ty1 || cb0 >= cb1) return;
         const size_t t_end = ty1 * tiles_w_, vs = (gy1 - gy0) * tiles_w_, v0 = gy0 * tiles_w_;
-        for (size_t t0 = ty0 * tiles_w_; t0 < t_end; t0 += tb_)
-          for (size_t cb = cb0; cb < cb1; cb++) GemmAndOutput(Vw, vs, v0, t0, std::min(tb_, t_end - t0), cb, mb, acc);
+        // channel blocks outermost: each block's U streams once (deep layers: 1.2 MB a block),
+        // the window's V, in L2, is read once per block
+        for (size_t cb = cb0; cb < cb1; cb++)
+          for (size_t t0 = ty0 * tiles_w_; t0 < t_end; t0 += tb_) GemmAndOutput(Vw, vs, v0, t0, std::min(tb_, t_end - t0), cb, mb, acc);
         if (rows_done) (*rows_done)(ty0 * m, std::min<size_t>(ty1 * m, g_.outH), cb0 * CB, std::min<size_t>(cb1 * CB, g_.cout));
       });
       return true;
@@ -186,14 +189,14 @@ class WinoConv final : public WinogradConv {
       p.rows = m == 2 && tiles_h_ >= 4 * t ? 2 : 1;
       p.groups = (tiles_h_ + p.rows - 1) / p.rows;
       p.cparts = std::min(ncb_, (kTasksPerThread * t + p.groups - 1) / p.groups);
-    } else if (priv) {
+    } else if (priv && ncb_ >= t) {
       p.rows = tiles_h_;
       p.groups = 1;
-      // one task per channel block where that makes several per thread; else one share per
-      // thread: with few coarse tasks (ResNet-18 layer3 on AVX-512: 4 blocks of 64 channels) the
-      // caller, a little ahead, took three of four and the layer ran 2-10 % slower. Splitting
-      // the rows as well streamed each block's U once per row part, also slower.
-      p.cparts = ncb_ >= kTasksPerThread * t ? ncb_ : t;
+      // one share of the channel blocks per thread, as before row tasks: with a task per block
+      // (4-8 blocks of 64 channels on AVX-512) the caller, a little ahead, took more than its
+      // half and ResNet-18's layer3/layer4 ran 5-10 % slower; splitting the rows as well
+      // streamed each block's U once per row part, also slower
+      p.cparts = t;
     }
     if (p.tasks() < t) return RowPlan{};
     return p;
@@ -287,7 +290,9 @@ class WinoConv final : public WinogradConv {
 
   // The tiles of tile row ty, channel block cb, into V ([nxi][vs][cin_p], holding tiles from v0
   // on); base: the xp row ty * m of that block (the a rows from it on follow at Wp-pixel strides).
-  void TransformTileRow(const int16_t* base, size_t ty, size_t cb, int16_t* V, size_t vs, size_t v0) const {
+  // Not inlined: inlined into the row task's lambda, GCC 12 built F(2,3)'s tile in scalar 16-bit
+  // stores read back as vectors (store-forwarding stalls): row tasks ran 2x slower than this.
+  [[gnu::noinline]] void TransformTileRow(const int16_t* base, size_t ty, size_t cb, int16_t* V, size_t vs, size_t v0) const {
     alignas(64) int16_t tmp[a][a][kLanes16];
     for (size_t tx = 0; tx < tiles_w_; tx++) {
       const size_t t = ty * tiles_w_ + tx - v0;
