@@ -234,9 +234,9 @@ EQ_TEST(winograd_refuses_what_it_cannot_do_exactly) {
 }
 
 // The ways Run splits over threads (winograd_driver.h): row tasks (groups of tile rows, each
-// computed and handed to rows_done by one thread) where U is small; private tiles (each thread
-// transforms the whole input and takes shares of the output channels, also handed to
-// rows_done) where xp and V are small; the channel split otherwise. All bit-exact on 2 and 3
+// computed and handed to rows_done by one thread) where U is small; the channel split
+// otherwise; private tiles (each thread transforms the whole input and takes a share of the
+// output channels, also handed to rows_done) when EQ_WINO_PRIVATE=1. All bit-exact on 2 and 3
 // threads, and with row tasks every (output row, channel) is reported exactly once, on a pool
 // thread, once final — the runtime requantizes exactly those.
 EQ_TEST(winograd_row_tasks_private_tiles_and_channel_split_match_direct) {
@@ -244,21 +244,24 @@ EQ_TEST(winograd_row_tasks_private_tiles_and_channel_split_match_direct) {
   eqtest::Rng r(11);
   struct Case {
     LinearGeom g;
-    std::string mode;  // expected on 2 and 3 threads
+    const char* force_private;  // EQ_WINO_PRIVATE while the layer is made ("" = unset)
+    std::string mode;           // expected on 2 and 3 threads
   };
-  // 40 -> 48 channels on 26 x 26: U = 36 x 48 x 48 x 2 bytes, row tasks; 256 -> 256 on 24 x 24:
-  // U = 4.7 MB (F(4,3)) and xp + V = 1 MB, channel split; 256 -> 256 on 7 x 7 (a deep layer):
-  // U = 2-4.7 MB, xp + V = 0.1-0.2 MB, private tiles
-  const Case cases[] = {{Geom(40, 48, 26, 26, 1, 1, 1, 1), "row tasks"},
-                        {Geom(256, 256, 24, 24, 1, 1, 1, 1), "channel split"},
-                        {Geom(256, 256, 7, 7, 1, 1, 1, 1), "private tiles"}};
+  // 40 -> 48 channels on 26 x 26: U = 36 x 48 x 48 x 2 bytes, row tasks; 256 -> 256 on 24 x 24
+  // and on 7 x 7 (a deep layer): U = 2-4.7 MB, channel split, or private tiles when forced
+  const Case cases[] = {{Geom(40, 48, 26, 26, 1, 1, 1, 1), "", "row tasks"},
+                        {Geom(256, 256, 24, 24, 1, 1, 1, 1), "", "channel split"},
+                        {Geom(256, 256, 7, 7, 1, 1, 1, 1), "", "channel split"},
+                        {Geom(256, 256, 7, 7, 1, 1, 1, 1), "1", "private tiles"}};
   for (const Case& c : cases) {
     std::vector<int8_t> x(static_cast<size_t>(c.g.cin) * c.g.inH * c.g.inW), w(static_cast<size_t>(c.g.cout) * c.g.K);
     Fill8(x, r, -63, 63, Fill::kRandom);
     Fill8(w, r, -63, 63, Fill::kRandom);
     const std::vector<int32_t> want = Direct(c.g, x, w);
     for (int tile : {2, 4}) {
+      SetEnv("EQ_WINO_PRIVATE", c.force_private);
       std::unique_ptr<WinogradConv> conv = MakeWinogradConv(c.g, w.data(), 63, tile, DetectIsa());
+      SetEnv("EQ_WINO_PRIVATE", "");
       EQ_EXPECT(conv != nullptr);
       if (!conv) continue;
       for (ThreadPool* pool : {&p2, &p3}) {

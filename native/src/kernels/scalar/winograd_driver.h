@@ -25,9 +25,10 @@
 //    the layer and there is no barrier between the steps. Two shapes:
 //      · one tile row (two for F(2,3)) per group, where U is small: every thread streams all
 //        of U, which stays in its L2 (ResNet-18 layer1/layer2, SqueezeNet's expand layers);
-//      · one group of all rows ("private tiles"), where U is large and the input small: each
-//        thread transforms the whole input (small there) and streams only the U of the channel
-//        blocks it takes (ResNet-18 layer3/layer4).
+//      · one group of all rows ("private tiles", only when forced: EQ_WINO_PRIVATE=1): each
+//        thread transforms the whole input and streams only the U of the channel blocks it
+//        takes — for large U and a small input (ResNet-18 layer3/layer4), where in the network
+//        it now loses to the channel split.
 //    Row groups make several tasks per thread, claimed from both ends (thread_pool.h): a core
 //    that is slower this run takes fewer. One band per thread (before) left the caller waiting
 //    25-65 us per layer for the worker on the 2-vCPU EPYC, whose task ran 10-20 % longer on
@@ -182,7 +183,7 @@ class WinoConv final : public WinogradConv {
   RowPlan PlanRows(int threads) const {
     const size_t t = static_cast<size_t>(std::max(threads, 1));
     const bool rows = forced_rows_ >= 0 ? forced_rows_ == 1 : t >= 2 && U_.size() <= kRowMaxUBytes;
-    const bool priv = forced_private_ >= 0 ? forced_private_ == 1 : t >= 2 && XpBytes() + VBytes() <= kPrivateMaxBytes;
+    const bool priv = forced_private_ == 1;
     RowPlan p;
     if (rows && forced_private_ != 1 && tiles_h_ >= t) {
       // F(2,3): two tile rows (4 output rows) per group while that leaves 2 groups per thread
@@ -203,11 +204,11 @@ class WinoConv final : public WinogradConv {
   }
   // Row groups where every thread streaming all of U costs less than the split saves (ResNet-18
   // layer1/layer2 and SqueezeNet's expand layers: U <= 1.2 MB; layer3/layer4: 2-19 MB). Private
-  // tiles where one thread's xp and V of the whole input fit in its L2 (ResNet-18 layer3 and
-  // layer4: 0.25-0.53 MB). EQ_WINO_ROWS=0/1 and EQ_WINO_PRIVATE=0/1 force them (benchmarks, tests;
-  // EQ_WINO_ROWS=1 also on one thread).
-  static constexpr size_t kRowMaxUBytes = size_t{5} << 18;     // 1.25 MiB
-  static constexpr size_t kPrivateMaxBytes = size_t{3} << 18;  // 768 KiB
+  // tiles only when EQ_WINO_PRIVATE=1: in the network the channel split ran ResNet-18 INT7 on 2
+  // threads 3-5 % faster (layer3 F(4,3) 6-20 %; INT8, whose layer3 takes F(2,3), the same) on the
+  // VNNI EPYC (docs/results/runtime.md, session 42). EQ_WINO_ROWS=0/1 forces row groups
+  // (benchmarks, tests; EQ_WINO_ROWS=1 also on one thread).
+  static constexpr size_t kRowMaxUBytes = size_t{5} << 18;  // 1.25 MiB
   static constexpr size_t kHeaderBytes = 64;
   static constexpr size_t kNoGroup = ~size_t{0};
   // a thread's window: the xp rows of one group (tile rows * m + 2 halo rows, every channel
