@@ -19,7 +19,7 @@
 //    tiles] into Mb, then the output transform, exact division and accumulation into acc.
 //    Three parallel steps with a barrier between them: for layers where nothing else fits.
 //  - row tasks (RowPlan): the tile rows in groups; a task is one group's share of the output-
-//    channel blocks (and, in a group of many rows, of its rows). A thread packs and transforms a
+//    channel blocks. A thread packs and transforms a
 //    group into its own xp/V window once, for every task of that group it takes, then multiplies,
 //    output-transforms and hands the rows to rows_done. No data passes between the cores inside
 //    the layer and there is no barrier between the steps. Two shapes:
@@ -129,21 +129,19 @@ class WinoConv final : public WinogradConv {
         int16_t* xpw = reinterpret_cast<int16_t*>(mine + kHeaderBytes);
         int16_t* Vw = reinterpret_cast<int16_t*>(mine + kHeaderBytes + WinXpBytes(rp));
         int32_t* mb = reinterpret_cast<int32_t*>(mine + kHeaderBytes + WinXpBytes(rp) + WinVBytes(rp));
-        const size_t grp = task / (rp.cparts * rp.rparts), rest = task % (rp.cparts * rp.rparts);
-        const size_t cpart = rest / rp.rparts, rpart = rest % rp.rparts;
-        const size_t gy0 = grp * rp.rows, gy1 = std::min(tiles_h_, gy0 + rp.rows);
-        const size_t ty0 = gy0 + (gy1 - gy0) * rpart / rp.rparts, ty1 = gy0 + (gy1 - gy0) * (rpart + 1) / rp.rparts;
+        const size_t grp = task / rp.cparts, cpart = task % rp.cparts;
+        const size_t ty0 = grp * rp.rows, ty1 = std::min(tiles_h_, ty0 + rp.rows);
         const size_t cb0 = ncb_ * cpart / rp.cparts, cb1 = ncb_ * (cpart + 1) / rp.cparts;
-        if (ty0 >= ty1 || cb0 >= cb1) return;
+        if (cb0 >= cb1) return;
         if (held != grp) {
-          PackAndTransform(x, gy0, gy1, held, rp, cblks, xpw, Vw);
+          PackAndTransform(x, ty0, ty1, held, rp, cblks, xpw, Vw);
           held = grp;
         }
-        const size_t t_end = ty1 * tiles_w_, vs = (gy1 - gy0) * tiles_w_, v0 = gy0 * tiles_w_;
+        const size_t t_end = ty1 * tiles_w_, vs = (ty1 - ty0) * tiles_w_, v0 = ty0 * tiles_w_;
         // channel blocks outermost: each block's U streams once (deep layers: 1.2 MB a block),
         // the window's V, in L2, is read once per block
         for (size_t cb = cb0; cb < cb1; cb++)
-          for (size_t t0 = ty0 * tiles_w_; t0 < t_end; t0 += tb_) GemmAndOutput(Vw, vs, v0, t0, std::min(tb_, t_end - t0), cb, mb, acc);
+          for (size_t t0 = v0; t0 < t_end; t0 += tb_) GemmAndOutput(Vw, vs, v0, t0, std::min(tb_, t_end - t0), cb, mb, acc);
         if (rows_done) (*rows_done)(ty0 * m, std::min<size_t>(ty1 * m, g_.outH), cb0 * CB, std::min<size_t>(cb1 * CB, g_.cout));
       });
       return true;
@@ -174,18 +172,18 @@ class WinoConv final : public WinogradConv {
   // How row tasks split a layer (tasks() == 0: they do not; the channel split runs).
   struct RowPlan {
     size_t rows = 0, groups = 0;  // tile rows per group, groups
-    size_t cparts = 1, rparts = 1;  // tasks per group: parts of the channel blocks x parts of the rows
-    size_t tasks() const { return groups * cparts * rparts; }
+    size_t cparts = 1;            // tasks per group: parts of the output-channel blocks
+    size_t tasks() const { return groups * cparts; }
   };
   // Tasks per thread to aim for: enough that the faster core takes the slack, few enough that
   // the repeated halo rows (row groups) and per-task overheads stay small.
   static constexpr size_t kTasksPerThread = 4;
   RowPlan PlanRows(int threads) const {
     const size_t t = static_cast<size_t>(std::max(threads, 1));
-    const bool rows = forced_rows_ >= 0 ? forced_rows_ == 1 : t >= 2 && U_.size() <= kRowMaxUBytes;
     const bool priv = forced_private_ == 1;
+    const bool rows = !priv && (forced_rows_ >= 0 ? forced_rows_ == 1 : t >= 2 && U_.size() <= kRowMaxUBytes);
     RowPlan p;
-    if (rows && forced_private_ != 1 && tiles_h_ >= t) {
+    if (rows && tiles_h_ >= t) {
       // F(2,3): two tile rows (4 output rows) per group while that leaves 2 groups per thread
       p.rows = m == 2 && tiles_h_ >= 4 * t ? 2 : 1;
       p.groups = (tiles_h_ + p.rows - 1) / p.rows;
@@ -193,10 +191,10 @@ class WinoConv final : public WinogradConv {
     } else if (priv && ncb_ >= t) {
       p.rows = tiles_h_;
       p.groups = 1;
-      // one share of the channel blocks per thread, as before row tasks: with a task per block
-      // (4-8 blocks of 64 channels on AVX-512) the caller, a little ahead, took more than its
-      // half and ResNet-18's layer3/layer4 ran 5-10 % slower; splitting the rows as well
-      // streamed each block's U once per row part, also slower
+      // one share of the channel blocks per thread: with a task per block (4-8 blocks of 64
+      // channels on AVX-512) the caller, a little ahead, took more than its half and ResNet-18's
+      // layer3/layer4 ran 5-10 % slower; splitting the rows as well streamed each block's U once
+      // per row part, also slower
       p.cparts = t;
     }
     if (p.tasks() < t) return RowPlan{};
